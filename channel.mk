@@ -1,0 +1,1 @@
+# channel.mk -- build fragment (appends with +=).

@@ -1,0 +1,1 @@
+# proofs.mk -- build fragment (appends with +=).

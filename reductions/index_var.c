@@ -1,0 +1,275 @@
+/* index_var.c -- the main reduction: Index -> VAR KV cache (paper.md sec. 1.7,
+ * following Haris-Onak Theorem 6, sec. 2.4, on the VAR pyramid).
+ * Alice's tokens are scales 1..K-1: keys are JL vectors, values her bits.
+ * Bob fills the last scale's query block with rows C k_i; that scale's keys
+ * and values are zero and stay visible (block-causal).  Bit = [output > tau]
+ * with tau between delta and Delta. */
+#include <config.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <limits.h>
+#include "varlb.h"
+
+int
+varlb_params_init (varlb_params_t *p)
+{
+  memset (p, 0, sizeof *p);
+  p->d = 64;
+  p->eps = 0.1;
+  p->C = 0.0;
+  p->eta = 0.0;
+  p->jl = VARLB_JL_GAUSSIAN;
+  p->norm = VARLB_JL_UNIT;
+  p->values = VARLB_VALUES_01;
+  p->seed = 1;
+  return varlb_pyramid_init_preset (&p->pyramid, 256);
+}
+
+void
+varlb_params_clear (varlb_params_t *p)
+{
+  varlb_pyramid_clear (&p->pyramid);
+}
+
+int
+varlb_params_copy (varlb_params_t *dst, const varlb_params_t *src)
+{
+  *dst = *src;
+  return varlb_pyramid_init_copy (&dst->pyramid, &src->pyramid);
+}
+
+int
+varlb_params_check (const varlb_params_t *p, char *why, size_t len)
+{
+#define FAIL(...) do { if (why && len) snprintf (why, len, __VA_ARGS__); return VARLB_EINVAL; } while (0)
+  if (p->pyramid.scales < 2)
+    FAIL ("the schedule needs at least 2 scales (Alice's scales and Bob's last one)");
+  if (p->d < 1 || p->d > VARLB_D_MAX)
+    FAIL ("d must be between 1 and %u, got %zu", VARLB_D_MAX, p->d);
+  if (!(p->eps > 0.0 && p->eps < 0.5))
+    FAIL ("eps must lie in (0, 0.5), got %g", p->eps);
+  if (!(p->eta >= 0.0 && p->eta < 1.0))
+    FAIL ("eta must lie in [0, 1), got %g", p->eta);
+  if (!isfinite (p->C) || p->C < 0.0)
+    FAIL ("the query scale C must be a positive finite number, got %g", p->C);
+  if (p->norm == VARLB_JL_UNIT && p->C > VARLB_VAR_TEMPERATURE_CAP)
+    FAIL ("the query scale C must lie in (0, 100] for VAR-realizable (unit) keys, got %g", p->C);
+  if ((unsigned) p->jl > VARLB_JL_ACHLIOPTAS)
+    FAIL ("unknown JL family");
+  size_t T = varlb_pyramid_token_count (&p->pyramid);
+  if (T > (size_t) INT_MAX / p->d)
+    FAIL ("T x d = %zu x %zu is too large for BLAS", T, p->d);
+  return VARLB_OK;
+#undef FAIL
+}
+
+double
+varlb_params_default_C (const varlb_params_t *p)
+{
+  size_t T = varlb_pyramid_token_count (&p->pyramid);
+  double M = (double) (T > 1 ? T - 1 : 1);
+  double C = 2.0 * (log (M) + log ((1.0 + p->eta) / (1.0 - p->eta))) / (1.0 - 2.0 * p->eps);
+  if (p->norm == VARLB_JL_UNIT && C > VARLB_VAR_TEMPERATURE_CAP)
+    C = VARLB_VAR_TEMPERATURE_CAP;
+  return C;
+}
+
+int
+varlb_instance_init (varlb_instance_t *in, const varlb_params_t *p)
+{
+  memset (in, 0, sizeof *in);
+  int st = varlb_params_check (p, NULL, 0);
+  if (st != VARLB_OK)
+    return st;
+  st = varlb_params_copy (&in->par, p);
+  if (st != VARLB_OK)
+    return st;
+  const varlb_pyramid_t *pyr = &in->par.pyramid;
+  in->T = varlb_pyramid_token_count (pyr);
+  in->alice_tokens = varlb_pyramid_prefix (pyr, pyr->scales - 1);
+  in->bob_rows = in->T - in->alice_tokens;
+  in->d = p->d;
+  in->N = in->alice_tokens * in->d;
+  in->M = in->T - 1;
+  in->C = p->C > 0.0 ? p->C : varlb_params_default_C (p);
+  /* delta = M e^{C eps} / (M e^{C eps} + e^{C(1-eps)}) = 1 / (1 + e^{C(1-2eps)} / M),
+     Delta = 1 - delta (same denominator). */
+  double a = in->C * (1.0 - 2.0 * p->eps) - log ((double) in->M);
+  in->delta = 1.0 / (1.0 + exp (a));
+  in->Delta = 1.0 / (1.0 + exp (-a));
+  if (p->values == VARLB_VALUES_PM1)
+    in->threshold = 0.0;
+  else
+    {
+      double lo = (1.0 + p->eta) * in->delta, hi = (1.0 - p->eta) * in->Delta;
+      in->threshold = lo < hi ? 0.5 * (lo + hi) : 0.5;
+    }
+  varlb_bits_init (&in->x, in->alice_tokens, in->d);
+  in->K = calloc (in->T * in->d, sizeof *in->K);
+  in->V = calloc (in->T * in->d, sizeof *in->V);
+  gsl_rng *r = varlb_rng_new (p->seed, VARLB_STREAM_JL);
+  if (in->K == NULL || in->V == NULL || r == NULL)
+    {
+      if (r)
+        gsl_rng_free (r);
+      varlb_instance_clear (in);
+      return VARLB_ENOMEM;
+    }
+  st = varlb_jl_keys (in->K, in->alice_tokens, in->d, p->jl, p->norm, r);
+  gsl_rng_free (r);
+  if (st == VARLB_OK)
+    st = varlb_bits_random (&in->x, p->seed);
+  if (st != VARLB_OK)
+    {
+      varlb_instance_clear (in);
+      return st;
+    }
+  for (size_t l = 0; l < in->alice_tokens; l++)
+    for (size_t j = 0; j < in->d; j++)
+      {
+        int b = varlb_bits_get (&in->x, l, j);
+        in->V[l * in->d + j] = p->values == VARLB_VALUES_PM1 ? (b ? 1.0 : -1.0) : (double) b;
+      }
+  return VARLB_OK;
+}
+
+void
+varlb_instance_clear (varlb_instance_t *in)
+{
+  free (in->K);
+  free (in->V);
+  in->K = in->V = NULL;
+  if (in->x.rows || in->x.cols || in->N)
+    varlb_bits_clear (&in->x);
+  varlb_params_clear (&in->par);
+  in->N = 0;
+}
+
+int
+varlb_instance_queries (double *Q, const varlb_instance_t *in,
+                        const size_t *idx, size_t m)
+{
+  for (size_t r = 0; r < m; r++)
+    {
+      if (idx[r] >= in->alice_tokens)
+        return VARLB_EINVAL;
+      const double *k = in->K + idx[r] * in->d;
+      for (size_t j = 0; j < in->d; j++)
+        Q[r * in->d + j] = in->C * k[j];
+    }
+  return VARLB_OK;
+}
+
+int
+varlb_instance_decode_value (const varlb_instance_t *in, double o)
+{
+  return o > in->threshold;
+}
+
+void
+varlb_decode_report_init (varlb_decode_report_t *r)
+{
+  memset (r, 0, sizeof *r);
+  r->first_wrong_token = (size_t) -1;
+  r->min_target_weight = INFINITY;
+  r->max_out_zero = -INFINITY;
+  r->min_out_one = INFINITY;
+}
+
+int
+varlb_instance_score (varlb_decode_report_t *r, const varlb_instance_t *in,
+                      const size_t *idx, size_t m, const double *O,
+                      const double *target_weight, varlb_bits_t *decoded)
+{
+  const int pm1 = in->par.values == VARLB_VALUES_PM1;
+  /* Outputs a correct attention must produce: [lo0, hi0] for a 0 bit,
+     [lo1, hi1] for a 1 bit (paper.md sec. 1.7 step 4). */
+  const double band = pm1 ? 2.0 * in->Delta - 1.0 : 0.0;
+  for (size_t row = 0; row < m; row++)
+    {
+      if (idx[row] >= in->alice_tokens)
+        return VARLB_EINVAL;
+      if (target_weight && target_weight[row] < r->min_target_weight)
+        r->min_target_weight = target_weight[row];
+      for (size_t j = 0; j < in->d; j++)
+        {
+          double o = O[row * in->d + j];
+          int truth = varlb_bits_get (&in->x, idx[row], j);
+          int got = isfinite (o) ? varlb_instance_decode_value (in, o) : !truth;
+          r->bits++;
+          if (decoded)
+            varlb_bits_set (decoded, idx[row], j, got);
+          if (got == truth)
+            r->correct++;
+          else if (r->first_wrong_token == (size_t) -1)
+            {
+              r->first_wrong_token = idx[row];
+              r->first_wrong_col = j;
+            }
+          if (truth)
+            {
+              if (o < r->min_out_one)
+                r->min_out_one = o;
+            }
+          else if (o > r->max_out_zero)
+            r->max_out_zero = o;
+          int inside = pm1 ? fabs (o) >= band
+                           : (o <= in->delta || o >= in->Delta);
+          if (!inside || !isfinite (o))
+            r->outside_bounds++;
+        }
+    }
+  return VARLB_OK;
+}
+
+int
+varlb_instance_decode_all (varlb_decode_report_t *r, const varlb_instance_t *in,
+                           varlb_bits_t *decoded)
+{
+  varlb_decode_report_init (r);
+  size_t rows = in->bob_rows;
+  double *Q = malloc (rows * in->d * sizeof *Q);
+  double *O = malloc (rows * in->d * sizeof *O);
+  double *tw = malloc (rows * sizeof *tw);
+  size_t *idx = malloc (rows * sizeof *idx);
+  int st = VARLB_OK;
+  if (Q == NULL || O == NULL || tw == NULL || idx == NULL)
+    st = VARLB_ENOMEM;
+  for (size_t t0 = 0; st == VARLB_OK && t0 < in->alice_tokens; t0 += rows)
+    {
+      size_t m = in->alice_tokens - t0 < rows ? in->alice_tokens - t0 : rows;
+      for (size_t i = 0; i < m; i++)
+        idx[i] = t0 + i;
+      st = varlb_instance_queries (Q, in, idx, m);
+      if (st == VARLB_OK)
+        st = varlb_attention (O, Q, m, in->K, in->V, in->T, in->d, in->d, idx, tw, NULL);
+      if (st == VARLB_OK)
+        st = varlb_instance_score (r, in, idx, m, O, tw, decoded);
+      r->blocks++;
+    }
+  free (Q);
+  free (O);
+  free (tw);
+  free (idx);
+  return st;
+}
+
+int
+varlb_instance_criteria (varlb_criteria_t *c, const varlb_instance_t *in)
+{
+  double e = in->par.eps;
+  c->formal_d_needed = 12.0 * log ((double) in->alice_tokens) / (e * e - e * e * e);
+  c->formal_holds = (double) in->d >= c->formal_d_needed;
+  int st = varlb_jl_coherence (&c->coh, NULL, in->K, in->alice_tokens, in->d,
+                               in->bob_rows > 0);
+  if (st != VARLB_OK)
+    return st;
+  c->eps_holds = c->coh.eps_emp <= e;
+  double eta = in->par.eta;
+  c->min_gap_margin = in->C * c->coh.min_gap - log ((double) in->M)
+                      - log ((1.0 + eta) / (1.0 - eta));
+  c->gap_holds = c->min_gap_margin > 0.0;
+  c->delta_below_Delta = (1.0 + eta) * in->delta < (1.0 - eta) * in->Delta;
+  return VARLB_OK;
+}

@@ -1,0 +1,96 @@
+/* cli.h -- internal interface shared by the varlb subcommands (not
+ * installed).  Only the CLI prints: one line "varlb: CMD: what: why", then
+ * exit 2 for usage errors and 1 for runtime failures. */
+#ifndef VARLB_CLI_H
+#define VARLB_CLI_H
+
+#include <getopt.h>
+#include <stdio.h>
+#include "varlb.h"
+
+#define CLI_EXIT_USAGE 2
+#define CLI_EXIT_FAIL 1
+
+typedef int (*cli_fn) (int argc, char **argv);
+
+struct cli_command {
+  const char *name;
+  cli_fn fn;
+  const char *summary; /* one line for varlb --help */
+  const char *help;    /* full text for varlb help CMD / CMD --help */
+};
+
+/* The table of subcommands (main.c). */
+extern const struct cli_command cli_commands[];
+
+void cli_error (const char *cmd, const char *fmt, ...)
+  __attribute__ ((format (printf, 2, 3)));
+/* Print CMD's help to OUT. */
+void cli_print_help (const char *cmd, FILE *out);
+
+/* Number parsers: on failure print "varlb: CMD: OPT: ..." and return -1. */
+int cli_parse_size (const char *cmd, const char *opt, const char *arg,
+                    size_t lo, size_t hi, size_t *out);
+int cli_parse_u64 (const char *cmd, const char *opt, const char *arg, uint64_t *out);
+int cli_parse_double (const char *cmd, const char *opt, const char *arg,
+                      double lo, double hi, double *out);
+/* Comma-separated lists; *OUT is malloc'd. */
+int cli_parse_double_list (const char *cmd, const char *opt, const char *arg,
+                           double lo, double hi, double **out, size_t *n);
+int cli_parse_u64_list (const char *cmd, const char *opt, const char *arg,
+                        uint64_t **out, size_t *n);
+
+/* The reduction options every instance-building command accepts
+   (--preset, --schedule, -d, --eps, --C, --eta, --jl, --keys, --values,
+   --seed).  Long-option ids are CLI_OPT_* (>= 1000; -d is 'd'). */
+enum {
+  CLI_OPT_PRESET = 1000, CLI_OPT_SCHEDULE, CLI_OPT_EPS, CLI_OPT_C, CLI_OPT_ETA,
+  CLI_OPT_JL, CLI_OPT_KEYS, CLI_OPT_VALUES, CLI_OPT_SEED, CLI_OPT_JSON,
+  CLI_OPT_HELP, CLI_OPT_FIRST_FREE = 1100
+};
+
+#define CLI_REDUCTION_LONGOPTS                                  \
+  { "preset", required_argument, NULL, CLI_OPT_PRESET },        \
+  { "schedule", required_argument, NULL, CLI_OPT_SCHEDULE },    \
+  { "dim", required_argument, NULL, 'd' },                      \
+  { "eps", required_argument, NULL, CLI_OPT_EPS },              \
+  { "C", required_argument, NULL, CLI_OPT_C },                  \
+  { "temperature", required_argument, NULL, CLI_OPT_C },        \
+  { "eta", required_argument, NULL, CLI_OPT_ETA },              \
+  { "jl", required_argument, NULL, CLI_OPT_JL },                \
+  { "keys", required_argument, NULL, CLI_OPT_KEYS },            \
+  { "values", required_argument, NULL, CLI_OPT_VALUES },        \
+  { "seed", required_argument, NULL, CLI_OPT_SEED },            \
+  { "help", no_argument, NULL, CLI_OPT_HELP }
+
+#define CLI_REDUCTION_HELP \
+  "Instance options:\n" \
+  "  --preset PX          VAR schedule preset: 256 (default), 512 or 1024\n" \
+  "  --schedule LIST      custom strictly increasing schedule, e.g. 1,2,4,8\n" \
+  "  -d, --dim D          key/value dimension (1..65536, default 64)\n" \
+  "  --eps E              JL distortion used for C, delta, Delta (0,0.5), default 0.1\n" \
+  "  --C C, --temperature C  query scale (default 2(ln M + ln((1+eta)/(1-eta)))/(1-2eps);\n" \
+  "                       at most 100 with unit keys, VAR's temperature cap)\n" \
+  "  --eta H              (1 +- eta) approximation slack in [0,1), default 0\n" \
+  "  --jl FAMILY          gaussian (default), rademacher or achlioptas (sparse)\n" \
+  "  --keys MODE          unit (default, VAR-realizable) or scaled (columns of A/sqrt(d))\n" \
+  "  --values KIND        01 (default, the paper's) or pm1 (+-1, sign decoding)\n" \
+  "  --seed S             64-bit seed of the instance (default 1)\n"
+
+/* Handle one reduction option.  Returns 0 when handled, 1 when OPT is not a
+   reduction option, -1 after printing an error. */
+int cli_reduction_option (const char *cmd, int opt, const char *arg, varlb_params_t *p);
+/* Check the parameters; print the one-line reason and return -1 if bad. */
+int cli_reduction_finish (const char *cmd, varlb_params_t *p);
+/* Report an unknown option / missing argument from getopt and return 2. */
+int cli_bad_option (const char *cmd, int argc, char **argv);
+
+/* Minimal JSON writing (no state): strings are escaped. */
+void cli_json_string (FILE *f, const char *s);
+/* A double as JSON: NaN/Inf become null. */
+void cli_json_double (FILE *f, double v);
+
+/* Seconds from a monotonic clock. */
+double cli_now (void);
+
+#endif

@@ -1,0 +1,276 @@
+/* decode.c -- `varlb decode` and `varlb demo`: draw a hard instance, decode
+ * every hidden bit from the full cache, and report the reduction's numbers
+ * (paper.md sec. 1.7 and the checks of sec. 4). */
+#include <config.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "cli.h"
+#include "decode.h"
+
+static const char *
+preset_name (const varlb_pyramid_t *p)
+{
+  static const int px[] = { 256, 512, 1024 };
+  for (int i = 0; i < 3; i++)
+    {
+      varlb_pyramid_t q;
+      if (varlb_pyramid_init_preset (&q, px[i]) != VARLB_OK)
+        continue;
+      int same = q.scales == p->scales
+                 && memcmp (q.pn, p->pn, q.scales * sizeof *q.pn) == 0;
+      varlb_pyramid_clear (&q);
+      if (same)
+        return i == 0 ? "256px" : i == 1 ? "512px" : "1024px";
+    }
+  return "custom";
+}
+
+static int
+dump_instance (const char *cmd, const char *dir, const varlb_instance_t *in,
+               const varlb_bits_t *decoded)
+{
+  char path[4096];
+  size_t n = in->alice_tokens, d = in->d;
+  double *Q = malloc (n * d * sizeof *Q);
+  double *B = malloc (n * d * sizeof *B);
+  size_t *idx = malloc (n * sizeof *idx);
+  int st = (Q && B && idx) ? VARLB_OK : VARLB_ENOMEM;
+  if (mkdir (dir, 0777) != 0)
+    {
+      struct stat sb;
+      if (stat (dir, &sb) != 0 || !S_ISDIR (sb.st_mode))
+        st = VARLB_EIO;
+    }
+  for (size_t i = 0; st == VARLB_OK && i < n; i++)
+    idx[i] = i;
+  if (st == VARLB_OK)
+    st = varlb_instance_queries (Q, in, idx, n);
+  for (size_t i = 0; st == VARLB_OK && i < n * d; i++)
+    B[i] = varlb_bits_get (decoded, i / d, i % d);
+  const struct { const char *name; const double *a; size_t r; } files[] = {
+    { "K.npy", in->K, in->T }, { "V.npy", in->V, in->T },
+    { "Q.npy", Q, n }, { "decoded.npy", B, n } };
+  for (int f = 0; st == VARLB_OK && f < 4; f++)
+    {
+      snprintf (path, sizeof path, "%s/%s", dir, files[f].name);
+      st = varlb_npy_write (path, files[f].a, files[f].r, d);
+    }
+  if (st == VARLB_OK)
+    {
+      snprintf (path, sizeof path, "%s/threshold.txt", dir);
+      FILE *t = fopen (path, "w");
+      if (t == NULL || fprintf (t, "%.17g\n", in->threshold) < 0 || fclose (t) != 0)
+        st = VARLB_EIO;
+    }
+  free (Q);
+  free (B);
+  free (idx);
+  if (st != VARLB_OK)
+    cli_error (cmd, "--dump %s: %s", dir, varlb_strerror (st));
+  return st == VARLB_OK ? 0 : -1;
+}
+
+static void
+print_text (FILE *o, const varlb_instance_t *in, const varlb_criteria_t *c,
+            const varlb_decode_report_t *r, double secs)
+{
+  const varlb_params_t *p = &in->par;
+  char sched[512];
+  varlb_pyramid_format (&p->pyramid, sched, sizeof sched);
+  size_t K = p->pyramid.scales;
+  unsigned n = p->pyramid.pn[K - 1];
+  double n2d = (double) n * n * (double) in->d;
+  double acc = r->bits ? (double) r->correct / (double) r->bits : 0.0;
+  fprintf (o, "varlb: Index -> VAR KV cache, every hidden bit decoded from the full cache\n\n");
+  fprintf (o, "  schedule      %s (%s): K = %zu scales, n = pn_K = %u\n", sched,
+           preset_name (&p->pyramid), K, n);
+  fprintf (o, "  tokens        T = %zu cached: Alice P_{K-1} = %zu (scales 1..%zu), "
+           "Bob pn_K^2 = %zu (scale %zu)\n", in->T, in->alice_tokens, K - 1, in->bob_rows, K);
+  fprintf (o, "  dimension     d = %zu; JL %s keys, %s%s; values %s; seed %llu\n",
+           in->d, varlb_jl_family_name (p->jl), varlb_jl_norm_name (p->norm),
+           p->norm == VARLB_JL_UNIT ? " (VAR-realizable)" : " (paper: A e_l / sqrt d)",
+           p->values == VARLB_VALUES_PM1 ? "+-1" : "{0,1}",
+           (unsigned long long) p->seed);
+  fprintf (o, "  hidden bits   N = P_{K-1} * d = %zu\n", in->N);
+  fprintf (o, "  query scale   C = %.4g%s, M = T-1 = %zu non-target keys per row, eps = %g",
+           in->C, p->C > 0 ? " (set)" : " = 2 ln M/(1-2eps)", in->M, p->eps);
+  if (p->eta > 0)
+    fprintf (o, ", eta = %g", p->eta);
+  fprintf (o, "%s\n", in->C <= VARLB_VAR_TEMPERATURE_CAP ? " (within VAR's cap of 100)" : "");
+  fprintf (o, "  margins       delta = %.6g, Delta = %.6g, decode bit = [output > %.6g]\n",
+           in->delta, in->Delta, in->threshold);
+  fprintf (o, "\n  JL, formal    d >= 12 ln N_A/(eps^2-eps^3) = %.0f needed: %s at d = %zu\n",
+           c->formal_d_needed, c->formal_holds ? "holds" : "FAILS", in->d);
+  fprintf (o, "  JL, measured  empirical eps = %.4f (max |<k_s,k_t>| = %.4f, max ||k|^2-1| = %.4f): %s eps = %g\n",
+           c->coh.eps_emp, c->coh.max_offdiag, c->coh.max_norm_dev,
+           c->eps_holds ? "within" : "above", p->eps);
+  fprintf (o, "  gap           min per-row gap %.4f; C*gap - ln M%s = %.3f: %s\n",
+           c->coh.min_gap, p->eta > 0 ? " - ln((1+eta)/(1-eta))" : "", c->min_gap_margin,
+           c->gap_holds ? "exact decoding guaranteed for every row"
+                        : "no guarantee (some row may decode wrongly)");
+  fprintf (o, "\n  decoding      %zu / %zu bits correct (%.3f%%) in %zu Bob block%s, %.3f s\n",
+           r->correct, r->bits, 100.0 * acc, r->blocks, r->blocks == 1 ? "" : "s", secs);
+  fprintf (o, "  attention     smallest weight on a target token %.6f\n", r->min_target_weight);
+  fprintf (o, "  outputs       max over 0-bits %.3g, min over 1-bits %.6g; %zu outside [0,delta] U [Delta,1]\n",
+           r->max_out_zero, r->min_out_one, r->outside_bounds);
+  if (r->correct != r->bits)
+    fprintf (o, "  first error   token %zu, coordinate %zu\n", r->first_wrong_token, r->first_wrong_col);
+  fprintf (o, "\n  bound         n^2 d = %.0f bits; N = %.3f n^2 d\n", n2d, (double) in->N / n2d);
+  fprintf (o, "  raw cache     K+V of T tokens: %.0f bits at fp16, %.0f bits at fp32\n",
+           (double) in->T * 2.0 * (double) in->d * 16.0,
+           (double) in->T * 2.0 * (double) in->d * 32.0);
+  fprintf (o, "  numerics      floating point (double); 'varlb certify' gives a certified check\n");
+}
+
+static void
+print_json (FILE *o, const varlb_instance_t *in, const varlb_criteria_t *c,
+            const varlb_decode_report_t *r, double secs)
+{
+  const varlb_params_t *p = &in->par;
+  char sched[512];
+  varlb_pyramid_format (&p->pyramid, sched, sizeof sched);
+  unsigned n = p->pyramid.pn[p->pyramid.scales - 1];
+  fputs ("{\"schedule\":", o);
+  cli_json_string (o, sched);
+  fprintf (o, ",\"n\":%u,\"T\":%zu,\"alice_tokens\":%zu,\"bob_rows\":%zu,\"d\":%zu,\"N\":%zu",
+           n, in->T, in->alice_tokens, in->bob_rows, in->d, in->N);
+  fprintf (o, ",\"jl\":\"%s\",\"keys\":\"%s\",\"values\":\"%s\",\"seed\":%llu",
+           varlb_jl_family_name (p->jl), varlb_jl_norm_name (p->norm),
+           p->values == VARLB_VALUES_PM1 ? "pm1" : "01", (unsigned long long) p->seed);
+#define JD(key, v) do { fputs (",\"" key "\":", o); cli_json_double (o, (v)); } while (0)
+  JD ("eps", p->eps);
+  JD ("eta", p->eta);
+  JD ("C", in->C);
+  fprintf (o, ",\"M\":%zu", in->M);
+  JD ("delta", in->delta);
+  JD ("Delta", in->Delta);
+  JD ("threshold", in->threshold);
+  fprintf (o, ",\"correct\":%zu,\"bits\":%zu", r->correct, r->bits);
+  JD ("accuracy", r->bits ? (double) r->correct / (double) r->bits : 0.0);
+  JD ("coherence", c->coh.max_offdiag);
+  JD ("max_norm_dev", c->coh.max_norm_dev);
+  JD ("eps_emp", c->coh.eps_emp);
+  JD ("min_gap", c->coh.min_gap);
+  JD ("gap_margin", c->min_gap_margin);
+  JD ("gram_error", c->coh.gram_error);
+  JD ("formal_d_needed", c->formal_d_needed);
+  fprintf (o, ",\"formal_holds\":%s,\"eps_holds\":%s,\"gap_holds\":%s",
+           c->formal_holds ? "true" : "false", c->eps_holds ? "true" : "false",
+           c->gap_holds ? "true" : "false");
+  JD ("min_target_weight", r->min_target_weight);
+  JD ("max_out_zero", r->max_out_zero);
+  JD ("min_out_one", r->min_out_one);
+  fprintf (o, ",\"outside_bounds\":%zu,\"blocks\":%zu", r->outside_bounds, r->blocks);
+  JD ("n2d", (double) n * n * (double) in->d);
+  JD ("cache_bits_fp16", (double) in->T * 2.0 * (double) in->d * 16.0);
+  JD ("cache_bits_fp32", (double) in->T * 2.0 * (double) in->d * 32.0);
+  JD ("decode_seconds", secs);
+#undef JD
+  fputs ("}\n", o);
+}
+
+int
+cli_decode_run (const char *cmd, const varlb_params_t *p, int json,
+                const char *dump_dir, int *all_correct)
+{
+  varlb_instance_t in;
+  varlb_criteria_t crit;
+  varlb_decode_report_t rep;
+  varlb_bits_t decoded;
+  int st = varlb_instance_init (&in, p);
+  if (st != VARLB_OK)
+    {
+      cli_error (cmd, "cannot build the instance: %s", varlb_strerror (st));
+      return CLI_EXIT_FAIL;
+    }
+  varlb_bits_init (&decoded, in.alice_tokens, in.d);
+  double t0 = cli_now ();
+  st = varlb_instance_decode_all (&rep, &in, &decoded);
+  double secs = cli_now () - t0;
+  if (st == VARLB_OK)
+    st = varlb_instance_criteria (&crit, &in);
+  if (st != VARLB_OK)
+    {
+      cli_error (cmd, "decoding failed: %s", varlb_strerror (st));
+      varlb_bits_clear (&decoded);
+      varlb_instance_clear (&in);
+      return CLI_EXIT_FAIL;
+    }
+  int rc = 0;
+  if (dump_dir && dump_instance (cmd, dump_dir, &in, &decoded) != 0)
+    rc = CLI_EXIT_FAIL;
+  if (json)
+    print_json (stdout, &in, &crit, &rep, secs);
+  else
+    print_text (stdout, &in, &crit, &rep, secs);
+  if (all_correct)
+    *all_correct = rep.correct == rep.bits;
+  varlb_bits_clear (&decoded);
+  varlb_instance_clear (&in);
+  if (fflush (stdout) != 0)
+    {
+      cli_error (cmd, "cannot write the report");
+      rc = CLI_EXIT_FAIL;
+    }
+  return rc;
+}
+
+int
+cli_decode (int argc, char **argv)
+{
+  static const struct option longopts[] = {
+    CLI_REDUCTION_LONGOPTS,
+    { "json", no_argument, NULL, CLI_OPT_JSON },
+    { "dump", required_argument, NULL, CLI_OPT_FIRST_FREE },
+    { NULL, 0, NULL, 0 }
+  };
+  const char *cmd = "decode";
+  varlb_params_t p;
+  int json = 0, c, rc;
+  const char *dump = NULL;
+  varlb_params_init (&p);
+  opterr = 0;
+  while ((c = getopt_long (argc, argv, "d:", longopts, NULL)) != -1)
+    {
+      if (c == CLI_OPT_HELP)
+        {
+          cli_print_help (cmd, stdout);
+          varlb_params_clear (&p);
+          return 0;
+        }
+      if (c == CLI_OPT_JSON)
+        {
+          json = 1;
+          continue;
+        }
+      if (c == CLI_OPT_FIRST_FREE)
+        {
+          dump = optarg;
+          continue;
+        }
+      rc = cli_reduction_option (cmd, c, optarg, &p);
+      if (rc == 1)
+        rc = (cli_bad_option (cmd, argc, argv), -1);
+      if (rc != 0)
+        {
+          varlb_params_clear (&p);
+          return CLI_EXIT_USAGE;
+        }
+    }
+  if (optind < argc)
+    {
+      cli_error (cmd, "unexpected argument '%s'", argv[optind]);
+      varlb_params_clear (&p);
+      return CLI_EXIT_USAGE;
+    }
+  if (cli_reduction_finish (cmd, &p) != 0)
+    {
+      varlb_params_clear (&p);
+      return CLI_EXIT_USAGE;
+    }
+  rc = cli_decode_run (cmd, &p, json, dump, NULL);
+  varlb_params_clear (&p);
+  return rc;
+}

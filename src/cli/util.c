@@ -1,0 +1,329 @@
+/* util.c -- the CLI's shared pieces: error lines, number parsing, the
+ * reduction options, JSON output. */
+#include <config.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "cli.h"
+
+void
+cli_error (const char *cmd, const char *fmt, ...)
+{
+  va_list ap;
+  fflush (stdout);
+  fputs ("varlb: ", stderr);
+  if (cmd)
+    fprintf (stderr, "%s: ", cmd);
+  va_start (ap, fmt);
+  vfprintf (stderr, fmt, ap);
+  va_end (ap);
+  fputc ('\n', stderr);
+}
+
+int
+cli_parse_size (const char *cmd, const char *opt, const char *arg,
+                size_t lo, size_t hi, size_t *out)
+{
+  char *end;
+  errno = 0;
+  if (arg == NULL || *arg == '\0' || *arg == '-' || *arg == '+')
+    goto bad;
+  unsigned long long v = strtoull (arg, &end, 10);
+  if (errno != 0 || *end != '\0' || v < lo || v > hi)
+    goto bad;
+  *out = (size_t) v;
+  return 0;
+bad:
+  cli_error (cmd, "%s: expected a whole number from %zu to %zu, got '%s'", opt,
+             lo, hi, arg ? arg : "");
+  return -1;
+}
+
+int
+cli_parse_u64 (const char *cmd, const char *opt, const char *arg, uint64_t *out)
+{
+  char *end;
+  errno = 0;
+  if (arg == NULL || *arg == '\0' || *arg == '-' || *arg == '+')
+    goto bad;
+  unsigned long long v = strtoull (arg, &end, 0);
+  if (errno != 0 || *end != '\0')
+    goto bad;
+  *out = (uint64_t) v;
+  return 0;
+bad:
+  cli_error (cmd, "%s: expected an unsigned 64-bit integer, got '%s'", opt, arg ? arg : "");
+  return -1;
+}
+
+int
+cli_parse_double (const char *cmd, const char *opt, const char *arg,
+                  double lo, double hi, double *out)
+{
+  char *end;
+  errno = 0;
+  if (arg == NULL || *arg == '\0')
+    goto bad;
+  double v = strtod (arg, &end);
+  if (errno != 0 || *end != '\0' || !isfinite (v) || v < lo || v > hi)
+    goto bad;
+  *out = v;
+  return 0;
+bad:
+  cli_error (cmd, "%s: expected a number in [%g, %g], got '%s'", opt, lo, hi, arg ? arg : "");
+  return -1;
+}
+
+int
+cli_parse_double_list (const char *cmd, const char *opt, const char *arg,
+                       double lo, double hi, double **out, size_t *n)
+{
+  char *copy = strdup (arg ? arg : "");
+  size_t cap = 8, k = 0;
+  double *v = malloc (cap * sizeof *v);
+  if (copy == NULL || v == NULL)
+    {
+      free (copy);
+      free (v);
+      cli_error (cmd, "out of memory");
+      return -1;
+    }
+  char *save = NULL;
+  for (char *tok = strtok_r (copy, ",", &save); tok; tok = strtok_r (NULL, ",", &save))
+    {
+      if (k == cap)
+        {
+          cap *= 2;
+          double *nv = realloc (v, cap * sizeof *v);
+          if (nv == NULL)
+            goto fail;
+          v = nv;
+        }
+      if (cli_parse_double (cmd, opt, tok, lo, hi, &v[k]) != 0)
+        goto fail_quiet;
+      k++;
+    }
+  if (k == 0)
+    {
+      cli_error (cmd, "%s: expected a comma-separated list, got '%s'", opt, arg ? arg : "");
+      goto fail_quiet;
+    }
+  free (copy);
+  *out = v;
+  *n = k;
+  return 0;
+fail:
+  cli_error (cmd, "out of memory");
+fail_quiet:
+  free (copy);
+  free (v);
+  return -1;
+}
+
+int
+cli_parse_u64_list (const char *cmd, const char *opt, const char *arg,
+                    uint64_t **out, size_t *n)
+{
+  char *copy = strdup (arg ? arg : "");
+  size_t cap = 8, k = 0;
+  uint64_t *v = malloc (cap * sizeof *v);
+  if (copy == NULL || v == NULL)
+    {
+      free (copy);
+      free (v);
+      cli_error (cmd, "out of memory");
+      return -1;
+    }
+  char *save = NULL;
+  for (char *tok = strtok_r (copy, ",", &save); tok; tok = strtok_r (NULL, ",", &save))
+    {
+      if (k == cap)
+        {
+          cap *= 2;
+          uint64_t *nv = realloc (v, cap * sizeof *v);
+          if (nv == NULL)
+            {
+              cli_error (cmd, "out of memory");
+              goto fail;
+            }
+          v = nv;
+        }
+      if (cli_parse_u64 (cmd, opt, tok, &v[k]) != 0)
+        goto fail;
+      k++;
+    }
+  if (k == 0)
+    {
+      cli_error (cmd, "%s: expected a comma-separated list, got '%s'", opt, arg ? arg : "");
+      goto fail;
+    }
+  free (copy);
+  *out = v;
+  *n = k;
+  return 0;
+fail:
+  free (copy);
+  free (v);
+  return -1;
+}
+
+int
+cli_reduction_option (const char *cmd, int opt, const char *arg, varlb_params_t *p)
+{
+  switch (opt)
+    {
+    case CLI_OPT_PRESET:
+      {
+        size_t px;
+        varlb_pyramid_t py;
+        if (cli_parse_size (cmd, "--preset", arg, 1, 100000, &px) != 0)
+          return -1;
+        if (varlb_pyramid_init_preset (&py, (int) px) != VARLB_OK)
+          {
+            cli_error (cmd, "--preset: unknown preset '%s' (expected 256, 512 or 1024)", arg);
+            return -1;
+          }
+        varlb_pyramid_clear (&p->pyramid);
+        p->pyramid = py;
+        return 0;
+      }
+    case CLI_OPT_SCHEDULE:
+      {
+        varlb_pyramid_t py;
+        if (varlb_pyramid_init_parse (&py, arg) != VARLB_OK)
+          {
+            cli_error (cmd, "--schedule: expected a non-empty, strictly increasing list of "
+                       "sides from 1 to %u (at most %u scales), got '%s'",
+                       VARLB_PYRAMID_MAX_SIDE, VARLB_PYRAMID_MAX_SCALES, arg);
+            return -1;
+          }
+        varlb_pyramid_clear (&p->pyramid);
+        p->pyramid = py;
+        return 0;
+      }
+    case 'd':
+      return cli_parse_size (cmd, "-d", arg, 1, VARLB_D_MAX, &p->d);
+    case CLI_OPT_EPS:
+      if (cli_parse_double (cmd, "--eps", arg, 0.0, 0.5, &p->eps) != 0)
+        return -1;
+      if (p->eps <= 0.0 || p->eps >= 0.5)
+        {
+          cli_error (cmd, "--eps: must lie strictly between 0 and 0.5, got '%s'", arg);
+          return -1;
+        }
+      return 0;
+    case CLI_OPT_C:
+      if (cli_parse_double (cmd, "--C", arg, 0.0, 1e300, &p->C) != 0)
+        return -1;
+      if (p->C <= 0.0)
+        {
+          cli_error (cmd, "--C: the query scale must be positive, got '%s'", arg);
+          return -1;
+        }
+      return 0;
+    case CLI_OPT_ETA:
+      if (cli_parse_double (cmd, "--eta", arg, 0.0, 1.0, &p->eta) != 0)
+        return -1;
+      if (p->eta >= 1.0)
+        {
+          cli_error (cmd, "--eta: must lie in [0, 1), got '%s'", arg);
+          return -1;
+        }
+      return 0;
+    case CLI_OPT_JL:
+      if (varlb_jl_family_parse (&p->jl, arg) != VARLB_OK)
+        {
+          cli_error (cmd, "--jl: unknown JL family '%s' (expected gaussian, rademacher or achlioptas)", arg);
+          return -1;
+        }
+      return 0;
+    case CLI_OPT_KEYS:
+      if (varlb_jl_norm_parse (&p->norm, arg) != VARLB_OK)
+        {
+          cli_error (cmd, "--keys: unknown key mode '%s' (expected unit or scaled)", arg);
+          return -1;
+        }
+      return 0;
+    case CLI_OPT_VALUES:
+      if (strcmp (arg, "01") == 0)
+        p->values = VARLB_VALUES_01;
+      else if (strcmp (arg, "pm1") == 0)
+        p->values = VARLB_VALUES_PM1;
+      else
+        {
+          cli_error (cmd, "--values: expected 01 or pm1, got '%s'", arg);
+          return -1;
+        }
+      return 0;
+    case CLI_OPT_SEED:
+      return cli_parse_u64 (cmd, "--seed", arg, &p->seed);
+    default:
+      return 1;
+    }
+}
+
+int
+cli_reduction_finish (const char *cmd, varlb_params_t *p)
+{
+  char why[256];
+  if (varlb_params_check (p, why, sizeof why) != VARLB_OK)
+    {
+      cli_error (cmd, "%s", why);
+      return -1;
+    }
+  return 0;
+}
+
+int
+cli_bad_option (const char *cmd, int argc, char **argv)
+{
+  /* getopt already printed its own message when opterr was set; we keep
+     opterr = 0 and say it in one line ourselves. */
+  const char *what = optind - 1 < argc && optind >= 1 ? argv[optind - 1] : "?";
+  if (optopt && optopt < 256)
+    cli_error (cmd, "unknown option or missing argument: -%c (see 'varlb help %s')", optopt, cmd);
+  else
+    cli_error (cmd, "unknown option or missing argument: %s (see 'varlb help %s')", what, cmd);
+  return CLI_EXIT_USAGE;
+}
+
+void
+cli_json_string (FILE *f, const char *s)
+{
+  fputc ('"', f);
+  for (; s && *s; s++)
+    {
+      unsigned char c = (unsigned char) *s;
+      if (c == '"' || c == '\\')
+        fprintf (f, "\\%c", c);
+      else if (c == '\n')
+        fputs ("\\n", f);
+      else if (c == '\t')
+        fputs ("\\t", f);
+      else if (c < 0x20)
+        fprintf (f, "\\u%04x", c);
+      else
+        fputc (c, f);
+    }
+  fputc ('"', f);
+}
+
+void
+cli_json_double (FILE *f, double v)
+{
+  if (isfinite (v))
+    fprintf (f, "%.17g", v);
+  else
+    fputs ("null", f);
+}
+
+double
+cli_now (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
+}

@@ -1,0 +1,318 @@
+/* varlb.h -- the one public header of libvarlb.
+ *
+ * varlb makes the Omega(n^2 d) KV-cache lower bound for Visual Autoregressive
+ * (VAR) transformers (arXiv 2503.14881, after Haris-Onak arXiv 2502.15955)
+ * executable: it builds the Index -> VAR-attention hard instance, hands its
+ * cache to a compressor, and decodes the hidden bits from what was kept.
+ *
+ * Conventions (GMP/MPFR/GSL style): every name starts with varlb_; objects are
+ * varlb_X_init/varlb_X_clear (caller's storage) or varlb_X_new/varlb_X_free;
+ * outputs come first; functions return 0 or a negative VARLB_E* code and never
+ * print or exit; randomness is an explicit (seed, stream) pair.
+ * Each function's comment says whether its result is exact (GMP), certified
+ * (MPFR, directed rounding) or floating point (double).
+ */
+#ifndef VARLB_H
+#define VARLB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <gmp.h>
+#include <gsl/gsl_rng.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VARLB_VERSION_STRING "0.1.0"
+
+/* ------------------------------------------------------------------ errors */
+
+enum {
+  VARLB_OK = 0,
+  VARLB_EINVAL = -1,     /* a parameter out of range */
+  VARLB_ENOMEM = -2,     /* allocation failed */
+  VARLB_EIO = -3,        /* a file could not be read or written */
+  VARLB_EFORMAT = -4,    /* a malformed file */
+  VARLB_ECOMPRESSOR = -5,/* a compressor failed (crash, bad output, ...) */
+  VARLB_ETIMEOUT = -6,   /* a compressor ran past its time limit */
+  VARLB_ENUMERIC = -7,   /* NaN, Inf or a non-convergent numeric step */
+  VARLB_EUNSUPPORTED = -8/* a feature not built in */
+};
+
+/* A static, thread-safe description of a VARLB_E* code. */
+const char *varlb_strerror (int code);
+
+/* ---------------------------------------------------------- random streams */
+
+/* Named, independent random streams derived from one 64-bit seed, so that
+   changing one part of a run (say the compressor) never shifts another. */
+enum varlb_stream {
+  VARLB_STREAM_BITS = 1,       /* Alice's hidden bits */
+  VARLB_STREAM_JL = 2,         /* the JL keys (public coins) */
+  VARLB_STREAM_BOB = 3,        /* Bob's indices */
+  VARLB_STREAM_COMPRESSOR = 4, /* a compressor's public coins */
+  VARLB_STREAM_OBSERVED = 5,   /* observation queries for eviction methods */
+  VARLB_STREAM_USER = 16       /* first stream id free for callers */
+};
+
+/* The GSL generator type behind every stream: xoshiro256** seeded through
+   splitmix64 from the full 64-bit (seed, stream) pair (GSL's own generators
+   keep only 32 bits of a seed). */
+extern const gsl_rng_type *varlb_rng_xoshiro256;
+
+/* A new generator for stream STREAM of SEED; NULL when out of memory.
+   Free with gsl_rng_free. */
+gsl_rng *varlb_rng_new (uint64_t seed, unsigned stream);
+
+/* A 64-bit value mixing SEED and STREAM (splitmix64); used to derive seeds. */
+uint64_t varlb_seed_mix (uint64_t seed, uint64_t stream);
+
+/* --------------------------------------------------------------- the pyramid */
+
+/* A VAR scale schedule (patch_nums): scale k (0-based here, 1-based in the
+   paper) is a pn[k] x pn[k] token map; tokens are numbered scale by scale,
+   row-major inside a scale.  Block-causal: a token sees every token of its
+   own and earlier scales. */
+typedef struct varlb_pyramid {
+  size_t scales;    /* K */
+  unsigned *pn;     /* side of each scale, strictly increasing */
+  size_t *offset;   /* offset[k] = P_k = tokens before scale k; offset[K] = T */
+} varlb_pyramid_t;
+
+#define VARLB_PYRAMID_MAX_SIDE 4096u
+#define VARLB_PYRAMID_MAX_SCALES 64u
+
+/* Init from VAR's presets: 256 (680 tokens), 512 (2240), 1024 (9451). */
+int varlb_pyramid_init_preset (varlb_pyramid_t *p, int px);
+/* Init from an explicit list; it must be non-empty and strictly increasing. */
+int varlb_pyramid_init_list (varlb_pyramid_t *p, const unsigned *pn, size_t scales);
+/* Init from text "1,2,3,..."; whitespace around numbers is allowed. */
+int varlb_pyramid_init_parse (varlb_pyramid_t *p, const char *text);
+/* Deep copy into an uninitialised DST. */
+int varlb_pyramid_init_copy (varlb_pyramid_t *dst, const varlb_pyramid_t *src);
+void varlb_pyramid_clear (varlb_pyramid_t *p);
+
+/* T = sum of pn[k]^2 over all scales (exact). */
+size_t varlb_pyramid_token_count (const varlb_pyramid_t *p);
+/* P_k = tokens in scales 0..k-1; P_0 = 0, P_K = T. */
+size_t varlb_pyramid_prefix (const varlb_pyramid_t *p, size_t k);
+/* Index of token (scale, row, col); (size_t)-1 when out of range. */
+size_t varlb_pyramid_token_index (const varlb_pyramid_t *p, size_t scale,
+                                  unsigned row, unsigned col);
+/* Inverse of token_index; VARLB_EINVAL when t >= T. */
+int varlb_pyramid_token_position (const varlb_pyramid_t *p, size_t t,
+                                  size_t *scale, unsigned *row, unsigned *col);
+/* 1 when token A attends to token B (scale(B) <= scale(A)), else 0. */
+int varlb_pyramid_visible (const varlb_pyramid_t *p, size_t a, size_t b);
+/* Print the schedule as "1,2,3" into BUF (always NUL-terminated). */
+void varlb_pyramid_format (const varlb_pyramid_t *p, char *buf, size_t len);
+
+/* ------------------------------------------------------------ hidden bits */
+
+/* Alice's input x in {0,1}^(rows x cols) as a GMP bitset; bit (r, c) is
+   bit r*cols + c of the mpz. */
+typedef struct varlb_bits {
+  mpz_t x;
+  size_t rows, cols;
+} varlb_bits_t;
+
+int varlb_bits_init (varlb_bits_t *b, size_t rows, size_t cols);
+void varlb_bits_clear (varlb_bits_t *b);
+/* Uniform bits from stream VARLB_STREAM_BITS of SEED (exact). */
+int varlb_bits_random (varlb_bits_t *b, uint64_t seed);
+int varlb_bits_get (const varlb_bits_t *b, size_t row, size_t col);
+void varlb_bits_set (varlb_bits_t *b, size_t row, size_t col, int bit);
+/* Number of one bits (exact). */
+size_t varlb_bits_popcount (const varlb_bits_t *b);
+
+/* Bob's index distribution: uniform on [0, n).  A single Index query. */
+size_t varlb_index_draw (gsl_rng *r, size_t n);
+/* Multi-Index: M distinct indices uniform on [0, n) (a uniform M-subset, in
+   random order); VARLB_EINVAL when m > n. */
+int varlb_multi_index_draw (size_t *idx, size_t m, size_t n, gsl_rng *r);
+
+/* ------------------------------------------------------------- JL families */
+
+typedef enum varlb_jl_family {
+  VARLB_JL_GAUSSIAN = 0,   /* N(0,1) entries */
+  VARLB_JL_RADEMACHER = 1, /* +-1 entries */
+  VARLB_JL_ACHLIOPTAS = 2  /* sqrt(3) * {+1, 0, -1} w.p. {1/6, 2/3, 1/6} */
+} varlb_jl_family;
+
+typedef enum varlb_jl_norm {
+  VARLB_JL_SCALED = 0, /* k = A e / sqrt(d): the paper's columns of A/sqrt(d) */
+  VARLB_JL_UNIT = 1    /* k normalised to unit length: VAR's attn_l2_norm */
+} varlb_jl_norm;
+
+int varlb_jl_family_parse (varlb_jl_family *f, const char *name);
+const char *varlb_jl_family_name (varlb_jl_family f);
+int varlb_jl_norm_parse (varlb_jl_norm *m, const char *name);
+const char *varlb_jl_norm_name (varlb_jl_norm m);
+
+/* Fill KEYS (n x d, row-major; row l is k_l) with JL vectors drawn from R
+   (floating point). */
+int varlb_jl_keys (double *keys, size_t n, size_t d, varlb_jl_family f,
+                   varlb_jl_norm norm, gsl_rng *r);
+
+/* Coherence of a key set, from a blocked Gram matrix (BLAS, never n x n at
+   once).  Floating point: each inner product carries an error below
+   d * 2^-52 * |k_s| |k_t|, reported in gram_error. */
+typedef struct varlb_coherence {
+  double max_offdiag;   /* max over s != t of |<k_s,k_t>| */
+  size_t arg_s, arg_t;  /* where it is attained */
+  double max_norm_dev;  /* max over s of | |k_s|^2 - 1 | */
+  double eps_emp;       /* max of the two: the empirical JL distortion */
+  double min_gap;       /* min over s of gap_s (see below) */
+  size_t arg_gap;
+  double gram_error;    /* bound on the rounding error of any entry */
+} varlb_coherence_t;
+
+/* GAP (optional, n entries): gap_s = <k_s,k_s> - max_{t != s} <k_s,k_t>,
+   where with ZERO_KEY_VISIBLE the max also includes 0 (the zero keys of the
+   last VAR scale). */
+int varlb_jl_coherence (varlb_coherence_t *c, double *gap, const double *keys,
+                        size_t n, size_t d, int zero_key_visible);
+
+/* -------------------------------------------------------------- attention */
+
+/* O (m x dv) = softmax_row(Q K^T) V, exactly as the reduction defines it: no
+   implicit 1/sqrt(d) (the caller scales Q).  Numerically stable (running max
+   per row), blocked over queries so memory is O(block * T) beyond the inputs;
+   products through CBLAS.  Floating point.
+   TARGET (optional, m entries): a key index per row; its softmax weight goes
+   to TARGET_WEIGHT[r].  LSE (optional): log of each row's normaliser. */
+int varlb_attention (double *O, const double *Q, size_t m, const double *K,
+                     const double *V, size_t T, size_t d, size_t dv,
+                     const size_t *target, double *target_weight, double *lse);
+
+/* Rows per block in varlb_attention (default 128); 0 restores the default. */
+void varlb_attention_set_block (size_t rows);
+
+/* ----------------------------------------------- the Index -> VAR reduction */
+
+typedef enum varlb_values {
+  VARLB_VALUES_01 = 0, /* paper-faithful: v = x in {0,1}; bit = [o > threshold] */
+  VARLB_VALUES_PM1 = 1 /* v = 2x - 1 in {-1,+1}; bit = [o > 0] */
+} varlb_values;
+
+/* Parameters of a hard instance (reductions/index_var.c). */
+typedef struct varlb_params {
+  varlb_pyramid_t pyramid;   /* owned; default the 256px preset */
+  size_t d;                  /* key dimension = value dimension; default 64 */
+  double eps;                /* JL distortion used for C, delta, Delta; 0.1 */
+  double C;                  /* query scale; <= 0 means the default */
+  double eta;                /* (1 +- eta) approximation slack; default 0 */
+  varlb_jl_family jl;        /* default Gaussian */
+  varlb_jl_norm norm;        /* default unit (VAR-realizable) */
+  varlb_values values;       /* default {0,1} */
+  uint64_t seed;             /* default 1 */
+} varlb_params_t;
+
+#define VARLB_D_MAX 65536u   /* a sane cap on d */
+#define VARLB_VAR_TEMPERATURE_CAP 100.0
+
+/* Defaults: 256px preset, d = 64, eps = 0.1, C auto, Gaussian unit keys. */
+int varlb_params_init (varlb_params_t *p);
+void varlb_params_clear (varlb_params_t *p);
+int varlb_params_copy (varlb_params_t *dst, const varlb_params_t *src);
+/* VARLB_OK, or VARLB_EINVAL with a one-line reason in WHY. */
+int varlb_params_check (const varlb_params_t *p, char *why, size_t len);
+/* The default query scale C = 2 (ln M + ln((1+eta)/(1-eta))) / (1 - 2 eps),
+   capped at 100 for unit keys; M = T - 1 non-target keys per row. */
+double varlb_params_default_C (const varlb_params_t *p);
+
+/* A drawn hard instance: the KV cache as it stands when the last scale is
+   generated.  Alice's tokens 0..alice_tokens-1 (scales 1..K-1) carry JL keys
+   and her bits as values; the last scale's bob_rows tokens have zero keys and
+   values, and stay visible to Bob's queries. */
+typedef struct varlb_instance {
+  varlb_params_t par;
+  size_t T;            /* cached tokens */
+  size_t alice_tokens; /* P_{K-1} */
+  size_t bob_rows;     /* pn_K^2: query rows in one Bob block */
+  size_t d;
+  size_t N;            /* hidden bits = alice_tokens * d */
+  size_t M;            /* non-target keys per query row = T - 1 */
+  double C;            /* query scale in use */
+  double delta, Delta; /* the paper's output bounds for bit 0 / bit 1 */
+  double threshold;    /* decode threshold between delta and Delta */
+  varlb_bits_t x;      /* Alice's bits, alice_tokens x d */
+  double *K, *V;       /* T x d each, row-major */
+} varlb_instance_t;
+
+int varlb_instance_init (varlb_instance_t *in, const varlb_params_t *p);
+void varlb_instance_clear (varlb_instance_t *in);
+/* Q (m x d): row r = C k_{idx[r]}, Bob's query for Alice token idx[r]. */
+int varlb_instance_queries (double *Q, const varlb_instance_t *in,
+                            const size_t *idx, size_t m);
+/* The bit that output coordinate O decodes to under the instance's rule. */
+int varlb_instance_decode_value (const varlb_instance_t *in, double o);
+
+/* Result of decoding every hidden bit. */
+typedef struct varlb_decode_report {
+  size_t bits;              /* N */
+  size_t correct;           /* exact count */
+  size_t first_wrong_token; /* (size_t)-1 when none */
+  size_t first_wrong_col;
+  double min_target_weight; /* min over rows of the softmax weight on the target */
+  double max_out_zero;      /* max output over bits equal to 0 */
+  double min_out_one;       /* min output over bits equal to 1 */
+  size_t outside_bounds;    /* outputs outside [lo, delta] U [Delta, hi] */
+  size_t blocks;            /* Bob query blocks used (Multi-Index rounds) */
+} varlb_decode_report_t;
+
+/* Decode all N bits from the full cache: Bob queries every Alice token, in
+   Multi-Index blocks of bob_rows rows, each block attending to all T tokens.
+   DECODED as for varlb_instance_score.  Floating point. */
+int varlb_instance_decode_all (varlb_decode_report_t *r, const varlb_instance_t *in,
+                               varlb_bits_t *decoded);
+
+/* Decode from given outputs O (m x d) of the queries for IDX; adds to R.
+   Used by the full-cache decoder and by the compressor channel.
+   DECODED (optional, alice_tokens x d, initialised) receives the decoded bits. */
+int varlb_instance_score (varlb_decode_report_t *r, const varlb_instance_t *in,
+                          const size_t *idx, size_t m, const double *O,
+                          const double *target_weight, varlb_bits_t *decoded);
+void varlb_decode_report_init (varlb_decode_report_t *r);
+
+/* The formal and measured criteria for the instance. */
+typedef struct varlb_criteria {
+  double formal_d_needed;  /* 12 ln n / (eps^2 - eps^3), n = alice_tokens */
+  int formal_holds;        /* d >= formal_d_needed */
+  varlb_coherence_t coh;   /* of Alice's keys, zero keys visible */
+  int eps_holds;           /* eps_emp <= eps */
+  double min_gap_margin;   /* C * min_gap - ln M: > 0 guarantees exact decoding */
+  int gap_holds;
+  int delta_below_Delta;   /* delta < Delta at the instance's C and eps */
+} varlb_criteria_t;
+
+int varlb_instance_criteria (varlb_criteria_t *c, const varlb_instance_t *in);
+
+/* ------------------------------------------------------------- .npy files */
+
+/* Read/write NumPy .npy v1/v2 files: float64, little-endian, C order, 1-D or
+   2-D.  The reader is strict: anything else is VARLB_EFORMAT. */
+int varlb_npy_write (const char *path, const double *a, size_t rows, size_t cols);
+/* On success *A is malloc'd (free with free()); a 1-D file reads as 1 x n. */
+int varlb_npy_read (const char *path, double **a, size_t *rows, size_t *cols);
+/* Parse an in-memory .npy image (the fuzzable core of varlb_npy_read). */
+int varlb_npy_parse (const unsigned char *buf, size_t len, double **a,
+                     size_t *rows, size_t *cols);
+
+/* ======================================================================
+ * Sections below are filled by the modules that own them.
+ * ====================================================================== */
+
+/* @@CHANNEL@@ -- compressors, plug-ins and the one-way channel (channel.c) */
+
+/* @@STATS@@ -- statistics, Fano frontier, sweeps (stats.c, sweep.c) */
+
+/* @@PROOFS@@ -- certified checks (proofs/ *.c) */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VARLB_H */

@@ -1,0 +1,1 @@
+# stats.mk -- build fragment (appends with +=).

@@ -1,0 +1,165 @@
+/* test_index_var.c -- the Index -> VAR reduction: the full cache decodes
+ * every bit for the default instance and every VAR preset at d = 64, under
+ * all JL families; decoding fails measurably far below the log condition;
+ * instances are pure functions of the seed; bad parameters are refused. */
+#include "testutil.h"
+#include <math.h>
+#include <string.h>
+
+static double
+decode_accuracy (int preset, const char *schedule, size_t d, varlb_jl_family jl,
+                 varlb_jl_norm norm, varlb_values values, uint64_t seed,
+                 varlb_decode_report_t *out)
+{
+  varlb_params_t p;
+  varlb_instance_t in;
+  varlb_decode_report_t r;
+  varlb_params_init (&p);
+  if (preset || schedule)
+    {
+      varlb_pyramid_clear (&p.pyramid);
+      if (preset)
+        ck_assert_int_eq (varlb_pyramid_init_preset (&p.pyramid, preset), VARLB_OK);
+      else
+        ck_assert_int_eq (varlb_pyramid_init_parse (&p.pyramid, schedule), VARLB_OK);
+    }
+  p.d = d;
+  p.jl = jl;
+  p.norm = norm;
+  p.values = values;
+  p.seed = seed;
+  ck_assert_int_eq (varlb_instance_init (&in, &p), VARLB_OK);
+  ck_assert_int_eq (varlb_instance_decode_all (&r, &in, NULL), VARLB_OK);
+  ck_assert_uint_eq (r.bits, in.N);
+  if (out)
+    *out = r;
+  varlb_instance_clear (&in);
+  varlb_params_clear (&p);
+  return (double) r.correct / (double) r.bits;
+}
+
+START_TEST (full_cache_decodes_every_bit_default)
+{
+  varlb_decode_report_t r;
+  double acc = decode_accuracy (0, NULL, 64, VARLB_JL_GAUSSIAN, VARLB_JL_UNIT, VARLB_VALUES_01, 1, &r);
+  ck_assert_double_eq (acc, 1.0);
+  ck_assert_uint_eq (r.bits, 424 * 64);
+  ck_assert_uint_eq (r.outside_bounds, 0);
+  ck_assert_double_gt (r.min_target_weight, 0.99);
+}
+END_TEST
+
+START_TEST (full_cache_decodes_every_bit_each_preset)
+{
+  const int px[] = { 256, 512, 1024 };
+  varlb_decode_report_t r;
+  ck_assert_double_eq (decode_accuracy (px[_i], NULL, 64, VARLB_JL_GAUSSIAN, VARLB_JL_UNIT,
+                                        VARLB_VALUES_01, 7, &r), 1.0);
+  ck_assert_double_eq (decode_accuracy (px[_i], NULL, 64, VARLB_JL_RADEMACHER, VARLB_JL_SCALED,
+                                        VARLB_VALUES_PM1, 8, &r), 1.0);
+}
+END_TEST
+
+START_TEST (full_cache_decodes_every_bit_over_seeds_and_families)
+{
+  for (uint64_t seed = 1; seed <= 5; seed++)
+    for (int f = 0; f < 3; f++)
+      ck_assert_msg (decode_accuracy (0, NULL, 64, f, VARLB_JL_UNIT, VARLB_VALUES_01, seed, NULL) == 1.0,
+                     "seed %llu family %d", (unsigned long long) seed, f);
+}
+END_TEST
+
+START_TEST (decoding_fails_far_below_log_condition)
+{
+  /* ln N_A = ln 424 ~ 6: at d = 2 the keys cannot be near-orthogonal and
+     accuracy falls towards chance; the transition is monotone in d on
+     average over seeds. */
+  double acc[4] = { 0 };
+  const size_t dims[4] = { 2, 4, 16, 64 };
+  for (int k = 0; k < 4; k++)
+    for (uint64_t seed = 1; seed <= 3; seed++)
+      acc[k] += decode_accuracy (0, NULL, dims[k], VARLB_JL_GAUSSIAN, VARLB_JL_UNIT,
+                                 VARLB_VALUES_01, seed, NULL) / 3.0;
+  ck_assert_msg (acc[0] < 0.75, "d=2 accuracy %g", acc[0]);
+  ck_assert_msg (acc[1] < 0.9, "d=4 accuracy %g", acc[1]);
+  ck_assert_double_eq (acc[3], 1.0);
+  ck_assert (acc[0] <= acc[1] && acc[1] <= acc[2] && acc[2] <= acc[3]);
+}
+END_TEST
+
+START_TEST (instance_is_a_pure_function_of_the_seed)
+{
+  varlb_params_t p;
+  varlb_instance_t a, b;
+  varlb_params_init (&p);
+  p.seed = 99;
+  ck_assert_int_eq (varlb_instance_init (&a, &p), VARLB_OK);
+  ck_assert_int_eq (varlb_instance_init (&b, &p), VARLB_OK);
+  ck_assert (memcmp (a.K, b.K, a.T * a.d * sizeof (double)) == 0);
+  ck_assert (memcmp (a.V, b.V, a.T * a.d * sizeof (double)) == 0);
+  /* The last scale's keys and values are zero; Alice's keys are unit. */
+  for (size_t t = a.alice_tokens; t < a.T; t++)
+    for (size_t j = 0; j < a.d; j++)
+      ck_assert (a.K[t * a.d + j] == 0.0 && a.V[t * a.d + j] == 0.0);
+  double n2 = 0;
+  for (size_t j = 0; j < a.d; j++)
+    n2 += a.K[j] * a.K[j];
+  ck_assert_double_eq_tol (n2, 1.0, 1e-12);
+  /* Default C = 2 ln M / (1 - 2 eps) gives delta = 1/(M+1). */
+  ck_assert_double_eq_tol (a.C, 2.5 * log (679.0), 1e-12);
+  ck_assert_double_eq_tol (a.delta, 1.0 / 680.0, 1e-12);
+  ck_assert_double_eq_tol (a.Delta, 679.0 / 680.0, 1e-12);
+  varlb_criteria_t c;
+  ck_assert_int_eq (varlb_instance_criteria (&c, &a), VARLB_OK);
+  ck_assert_int_eq (c.formal_holds, 0); /* d = 64 is far below 12 ln N/(eps^2-eps^3) */
+  ck_assert_double_gt (c.formal_d_needed, 8000);
+  ck_assert_double_lt (c.formal_d_needed, 8100);
+  ck_assert_int_eq (c.delta_below_Delta, 1);
+  varlb_instance_clear (&a);
+  varlb_instance_clear (&b);
+  varlb_params_clear (&p);
+}
+END_TEST
+
+START_TEST (bad_parameters_are_refused)
+{
+  varlb_params_t p;
+  varlb_instance_t in;
+  char why[256];
+  varlb_params_init (&p);
+  p.d = 0;
+  ck_assert_int_eq (varlb_params_check (&p, why, sizeof why), VARLB_EINVAL);
+  ck_assert_int_eq (varlb_instance_init (&in, &p), VARLB_EINVAL);
+  p.d = VARLB_D_MAX + 1;
+  ck_assert_int_eq (varlb_params_check (&p, why, sizeof why), VARLB_EINVAL);
+  p.d = 64;
+  p.C = 150; /* above VAR's temperature cap with unit keys */
+  ck_assert_int_eq (varlb_params_check (&p, why, sizeof why), VARLB_EINVAL);
+  p.norm = VARLB_JL_SCALED;
+  ck_assert_int_eq (varlb_params_check (&p, why, sizeof why), VARLB_OK);
+  p.eps = 0.5;
+  ck_assert_int_eq (varlb_params_check (&p, why, sizeof why), VARLB_EINVAL);
+  p.eps = 0.1;
+  varlb_pyramid_clear (&p.pyramid);
+  unsigned one[1] = { 4 };
+  varlb_pyramid_init_list (&p.pyramid, one, 1);
+  ck_assert_int_eq (varlb_params_check (&p, why, sizeof why), VARLB_EINVAL);
+  varlb_params_clear (&p);
+}
+END_TEST
+
+int
+main (void)
+{
+  Suite *s = suite_create ("index_var");
+  TCase *tc = tcase_create ("core");
+  tcase_set_timeout (tc, 600);
+  ADD_TEST (tc, full_cache_decodes_every_bit_default);
+  tcase_add_loop_test (tc, full_cache_decodes_every_bit_each_preset, 0, 3);
+  ADD_TEST (tc, full_cache_decodes_every_bit_over_seeds_and_families);
+  ADD_TEST (tc, decoding_fails_far_below_log_condition);
+  ADD_TEST (tc, instance_is_a_pure_function_of_the_seed);
+  ADD_TEST (tc, bad_parameters_are_refused);
+  suite_add_tcase (s, tc);
+  return run_suite (s);
+}
