@@ -8,6 +8,14 @@
 int cli_demo (int argc, char **argv);
 int cli_decode (int argc, char **argv);
 
+/* Each module lists its subcommands in its own .def file as
+   CLI_COMMAND (name, function, summary, help) lines. */
+#define CLI_COMMAND(name, fn, summary, help) int fn (int argc, char **argv);
+#include "commands-channel.def"
+#include "commands-stats.def"
+#include "commands-proofs.def"
+#undef CLI_COMMAND
+
 const struct cli_command cli_commands[] = {
   { "demo", cli_demo, "draw the default hard instance and decode every bit from the full cache",
     "Usage: varlb demo [OPTIONS]\n"
@@ -26,6 +34,11 @@ const struct cli_command cli_commands[] = {
     "  --dump DIR           also write K.npy, V.npy, Q.npy, decoded.npy and\n"
     "                       threshold.txt into DIR\n\n"
     CLI_REDUCTION_HELP },
+#define CLI_COMMAND(name, fn, summary, help) { name, fn, summary, help },
+#include "commands-channel.def"
+#include "commands-stats.def"
+#include "commands-proofs.def"
+#undef CLI_COMMAND
   { NULL, NULL, NULL, NULL }
 };
 
