@@ -307,7 +307,94 @@ int varlb_npy_parse (const unsigned char *buf, size_t len, double **a,
 
 /* @@CHANNEL@@ -- compressors, plug-ins and the one-way channel (channel.c) */
 
+/* A blob: the bytes a compressor keeps.  Bits charged = 8 x len, always
+   measured by varlb, never taken from the compressor. */
+typedef struct varlb_blob {
+  unsigned char *data;
+  size_t len, cap;
+} varlb_blob_t;
+
+void varlb_blob_init (varlb_blob_t *b);
+void varlb_blob_clear (varlb_blob_t *b);
+int varlb_blob_append (varlb_blob_t *b, const void *p, size_t n);
+
+/* A compressor's knob, as listed by `varlb list`. */
+typedef enum varlb_knob_type {
+  VARLB_KNOB_INT = 0, VARLB_KNOB_DOUBLE = 1, VARLB_KNOB_STRING = 2
+} varlb_knob_type;
+
+typedef struct varlb_knob {
+  const char *name;
+  varlb_knob_type type;
+  const char *def;   /* default, as text */
+  double min, max;   /* range for numeric knobs */
+  const char *help;
+} varlb_knob_t;
+
+/* Knob values given on the command line (NAME:k=v,k=v). */
+typedef struct varlb_knobs {
+  size_t n;
+  char **names, **values;
+} varlb_knobs_t;
+
+/* The plug-in interface.  A built-in compressor is a const instance of this
+   struct; a C plug-in exports one under the symbol VARLB_COMPRESSOR_SYMBOL.
+   compress is Alice's half: it sees the cache K (T x d), V (T x dv),
+   row-major, of tokens 0..T-1 of PYRAMID (scales 1..K-1 of the instance),
+   the budget and the public SEED (derive coins with varlb_rng_new (seed,
+   VARLB_STREAM_COMPRESSOR)); it appends its state to BLOB.  answer is Bob's
+   half and runs in a fresh process that has only the blob, the seed, the
+   knobs, the public pyramid and the queries Q (m x d); it writes O (m x dv),
+   its estimate of softmax(Q K^T) V over the cached tokens.  Both return 0 or
+   a negative VARLB_E* code. */
+#define VARLB_COMPRESSOR_ABI 1
+#define VARLB_COMPRESSOR_SYMBOL "varlb_compressor_v1"
+
+typedef struct varlb_compressor {
+  int abi;                    /* VARLB_COMPRESSOR_ABI */
+  const char *name;
+  const char *description;    /* one line */
+  const varlb_knob_t *knobs;
+  size_t n_knobs;
+  /* Calibration fitted before the instance was drawn (free, public), or
+     NULL: recorded in every result row. */
+  const char *free_calibration;
+  int (*compress) (varlb_blob_t *blob, const double *K, const double *V,
+                   size_t T, size_t d, size_t dv, double budget_bits,
+                   uint64_t seed, const varlb_knobs_t *knobs,
+                   const varlb_pyramid_t *pyramid);
+  int (*answer) (double *O, const unsigned char *blob, size_t len,
+                 uint64_t seed, const double *Q, size_t m, size_t d,
+                 size_t dv, const varlb_knobs_t *knobs,
+                 const varlb_pyramid_t *pyramid);
+} varlb_compressor_t;
+
 /* @@STATS@@ -- statistics, Fano frontier, sweeps (stats.c, sweep.c) */
+
+/* Binary entropy in bits, H2(p) = -p log2 p - (1-p) log2 (1-p) (double). */
+double varlb_h2 (double p);
+/* The Fano frontier: the largest mean per-bit accuracy p* in [1/2, 1] that
+   B charged bits allow on N uniform hidden bits, H2(1 - p*) = 1 - B/N;
+   exactly 1 when B >= N.  Computed with MPFR (root-finding with directed
+   rounding) and returned rounded up: a certified upper bound on p*. */
+double varlb_fano_ceiling (double bits, double N);
+/* The trivial achievable line: store B of the N bits, guess the rest:
+   1/2 + B/(2N), capped at 1 (exact in double for B, N < 2^53). */
+double varlb_trivial_accuracy (double bits, double N);
+/* Clopper-Pearson interval at confidence LEVEL (e.g. 0.95) for K successes
+   out of N trials (GSL beta quantiles; exact GMP binomial tails for small N). */
+int varlb_clopper_pearson (double *lo, double *hi, size_t k, size_t n, double level);
+
+/* Verdicts carried by every result row. */
+#define VARLB_VERDICT_FAILS "fails as the bound predicts"
+#define VARLB_VERDICT_SUCCEEDS "succeeds (budget at or above the bound)"
+#define VARLB_VERDICT_LOSSY "loses bits it could keep (budget at or above the bound)"
+#define VARLB_VERDICT_IMPOSSIBLE \
+  "impossible at this budget: side channel or miscounted bits (above the Fano ceiling with 99% confidence)"
+#define VARLB_VERDICT_ERROR "compressor failed"
+/* The verdict for CORRECT of TESTED bits with BITS_CHARGED of N: impossible
+   when the 99% Clopper-Pearson lower bound exceeds the Fano ceiling. */
+const char *varlb_verdict (size_t correct, size_t tested, double bits_charged, double N);
 
 /* @@PROOFS@@ -- certified checks (proofs/ *.c) */
 

@@ -1,0 +1,1 @@
+# compressors.mk -- build fragment for the built-in compressor zoo (appends with +=).
