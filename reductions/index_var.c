@@ -228,27 +228,43 @@ varlb_instance_decode_all (varlb_decode_report_t *r, const varlb_instance_t *in,
                            varlb_bits_t *decoded)
 {
   varlb_decode_report_init (r);
-  size_t rows = in->bob_rows;
-  double *Q = malloc (rows * in->d * sizeof *Q);
-  double *O = malloc (rows * in->d * sizeof *O);
-  double *tw = malloc (rows * sizeof *tw);
-  size_t *idx = malloc (rows * sizeof *idx);
-  int st = VARLB_OK;
-  if (Q == NULL || O == NULL || tw == NULL || idx == NULL)
-    st = VARLB_ENOMEM;
-  for (size_t t0 = 0; st == VARLB_OK && t0 < in->alice_tokens; t0 += rows)
+  size_t n = in->alice_tokens, d = in->d, rows = in->bob_rows;
+  double *O = malloc (n * d * sizeof *O);
+  double *tw = malloc (n * sizeof *tw);
+  size_t *idx = malloc (n * sizeof *idx);
+  int st = (O && tw && idx) ? VARLB_OK : VARLB_ENOMEM;
+  for (size_t i = 0; st == VARLB_OK && i < n; i++)
+    idx[i] = i;
+  /* Bob queries every Alice token, in Multi-Index rounds of bob_rows rows;
+     each row attends to all T tokens, Bob's own zero scale included (handled
+     exactly without being stored).  All rounds together are the symmetric
+     self-attention of C k_s over Alice's keys, computed tile-wise once;
+     when the key norms spread too far for its single shift, fall back to
+     the per-row-max blocked attention. */
+  if (st == VARLB_OK)
     {
-      size_t m = in->alice_tokens - t0 < rows ? in->alice_tokens - t0 : rows;
-      for (size_t i = 0; i < m; i++)
-        idx[i] = t0 + i;
-      st = varlb_instance_queries (Q, in, idx, m);
-      if (st == VARLB_OK)
-        st = varlb_attention (O, Q, m, in->K, in->V, in->T, in->d, in->d, idx, tw, NULL);
-      if (st == VARLB_OK)
-        st = varlb_instance_score (r, in, idx, m, O, tw, decoded);
+      st = varlb_attention_self (O, in->K, in->V, n, rows, d, d, in->C, tw);
+      if (st == VARLB_ENUMERIC)
+        {
+          double *Q = malloc (rows * d * sizeof *Q);
+          st = Q ? VARLB_OK : VARLB_ENOMEM;
+          for (size_t t0 = 0; st == VARLB_OK && t0 < n; t0 += rows)
+            {
+              size_t m = n - t0 < rows ? n - t0 : rows;
+              st = varlb_instance_queries (Q, in, idx + t0, m);
+              if (st == VARLB_OK)
+                st = varlb_attention_zero (O + t0 * d, Q, m, in->K, in->V, n,
+                                           rows, d, d, idx + t0, tw + t0, NULL);
+            }
+          free (Q);
+        }
+    }
+  for (size_t t0 = 0; st == VARLB_OK && t0 < n; t0 += rows)
+    {
+      size_t m = n - t0 < rows ? n - t0 : rows;
+      st = varlb_instance_score (r, in, idx + t0, m, O + t0 * d, tw + t0, decoded);
       r->blocks++;
     }
-  free (Q);
   free (O);
   free (tw);
   free (idx);

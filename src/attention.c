@@ -10,10 +10,87 @@
 
 static size_t attention_block = 128;
 
-void
-varlb_attention_set_block (size_t rows)
+/* exp(x) for x <= 0, the only range softmax needs after the max shift,
+   four lanes at a time (GNU C vector extensions; the AVX2 clone below runs
+   them in one register).  Cody-Waite reduction x = n ln2 + r, |r| <= ln2/2
+   (n rounded with the 1.5 * 2^52 trick), a degree-13 Taylor polynomial
+   (truncation error < 5e-18 relative), then scaling by 2^n through the
+   exponent bits: within 2 ulp of libm's exp.  Below -708 the result would
+   be subnormal: it returns 0, which cannot change a sum whose largest term
+   is exp(0) = 1. */
+typedef double v4df __attribute__ ((vector_size (32)));
+typedef int64_t v4di __attribute__ ((vector_size (32)));
+
+#pragma GCC diagnostic ignored "-Wpsabi" /* static inline: no ABI to keep */
+static inline __attribute__ ((always_inline)) v4df
+softmax_exp4 (v4df x)
 {
-  attention_block = rows ? rows : 128;
+  const v4df lo = { -708.0, -708.0, -708.0, -708.0 };
+  v4di keep = x > lo;                      /* lanes that stay normal */
+  v4df xc = (v4df) (((v4di) x & keep) | ((v4di) lo & ~keep));
+  const v4df shifter = { 0x1.8p52, 0x1.8p52, 0x1.8p52, 0x1.8p52 };
+  v4df kd = xc * 1.4426950408889634 + shifter;
+  v4df n = kd - shifter;
+  v4df r = (xc - n * 6.93147180369123816490e-01) - n * 1.90821492927058770002e-10;
+  v4df p = r * (1.0 / 6227020800.0) + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  /* The low bits of kd hold n in two's complement. */
+  v4df scale = (v4df) (((v4di) kd + 1023) << 52);
+  return (v4df) ((v4di) (p * scale) & keep);
+}
+
+static inline double
+softmax_exp (double x)
+{
+  v4df v = { x, x, x, x };
+  return softmax_exp4 (v)[0];
+}
+
+/* Shift ROW by its maximum (at least FLOOR), exponentiate in place, return
+   the sum; *MAX receives the shift.  Cloned for AVX2+FMA where the CPU has
+   it (the exp loop dominates once the products run in BLAS). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__ ((target_clones ("avx2,fma", "default")))
+#endif
+static double
+softmax_row (double *row, size_t T, double floor, double *max)
+{
+  double mx = floor;
+#pragma omp simd reduction(max:mx)
+  for (size_t t = 0; t < T; t++)
+    mx = row[t] > mx ? row[t] : mx;
+  *max = mx;
+  if (!isfinite (mx))
+    return NAN;
+  v4df acc = { 0, 0, 0, 0 };
+  const v4df m4 = { mx, mx, mx, mx };
+  size_t t = 0;
+  for (; t + 4 <= T; t += 4)
+    {
+      v4df x;
+      __builtin_memcpy (&x, row + t, sizeof x);
+      v4df e = softmax_exp4 (x - m4);
+      __builtin_memcpy (row + t, &e, sizeof e);
+      acc += e;
+    }
+  double sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+  for (; t < T; t++)
+    {
+      row[t] = softmax_exp (row[t] - mx);
+      sum += row[t];
+    }
+  return sum;
 }
 
 int
@@ -21,70 +98,267 @@ varlb_attention (double *O, const double *Q, size_t m, const double *K,
                  const double *V, size_t T, size_t d, size_t dv,
                  const size_t *target, double *target_weight, double *lse)
 {
-  if (T == 0 || d == 0 || dv == 0)
+  return varlb_attention_zero (O, Q, m, K, V, T, 0, d, dv, target,
+                               target_weight, lse);
+}
+
+/* One block of B query rows: scores, stable exponentials, weighted values.
+   S holds B x T doubles.  Returns 0 or VARLB_ENUMERIC. */
+static int
+attention_block_rows (double *O, const double *Q, size_t b, const double *K,
+                      const double *V, size_t T, size_t zero_tokens, size_t d,
+                      size_t dv, const size_t *target, double *target_weight,
+                      double *lse, double *S, double *norm)
+{
+  cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) b, (int) T,
+               (int) d, 1.0, Q, (int) d, K, (int) d, 0.0, S, (int) T);
+  for (size_t i = 0; i < b; i++)
+    {
+      double *row = S + i * T, mx;
+      /* The zero tokens score exactly 0. */
+      double sum = softmax_row (row, T, zero_tokens ? 0.0 : -INFINITY, &mx);
+      if (!isfinite (sum))
+        return VARLB_ENUMERIC;
+      /* Each zero token adds exp(0 - mx) to the normaliser and nothing to
+         the numerator (its value is zero). */
+      if (zero_tokens)
+        sum += (double) zero_tokens * softmax_exp (-mx);
+      norm[i] = sum;
+      if (target && target_weight)
+        target_weight[i] = target[i] < T ? row[target[i]] / sum : NAN;
+      if (lse)
+        lse[i] = mx + log (sum);
+    }
+  cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) b, (int) dv,
+               (int) T, 1.0, S, (int) T, V, (int) dv, 0.0, O, (int) dv);
+  for (size_t i = 0; i < b; i++)
+    {
+      double inv = 1.0 / norm[i];
+      for (size_t j = 0; j < dv; j++)
+        O[i * dv + j] *= inv;
+    }
+  return VARLB_OK;
+}
+
+void
+varlb_attention_set_block (size_t rows)
+{
+  attention_block = rows ? rows : 128;
+}
+
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+int openblas_get_num_threads (void);
+void openblas_set_num_threads (int);
+#endif
+
+int
+varlb_attention_zero (double *O, const double *Q, size_t m, const double *K,
+                      const double *V, size_t T, size_t zero_tokens, size_t d,
+                      size_t dv, const size_t *target, double *target_weight,
+                      double *lse)
+{
+  if (T + zero_tokens == 0 || d == 0 || dv == 0)
     return VARLB_EINVAL;
   if (m == 0)
     return VARLB_OK;
-  size_t block = attention_block < m ? attention_block : m;
-  double *S = malloc (block * T * sizeof *S);
-  double *norm = malloc (block * sizeof *norm);
-  if (S == NULL || norm == NULL)
+  if (T == 0)
     {
-      free (S);
-      free (norm);
-      return VARLB_ENOMEM;
-    }
-  int status = VARLB_OK;
-  for (size_t r0 = 0; r0 < m; r0 += block)
-    {
-      size_t b = m - r0 < block ? m - r0 : block;
-      cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) b, (int) T,
-                   (int) d, 1.0, Q + r0 * d, (int) d, K, (int) d, 0.0, S,
-                   (int) T);
-      int bad = 0;
-#pragma omp parallel for schedule(static) reduction(|:bad)
-      for (size_t i = 0; i < b; i++)
+      /* Only zero tokens: uniform weights on zero values. */
+      for (size_t i = 0; i < m * dv; i++)
+        O[i] = 0.0;
+      for (size_t i = 0; i < m; i++)
         {
-          double *row = S + i * T;
-          double mx = row[0];
-          for (size_t t = 1; t < T; t++)
-            if (row[t] > mx)
-              mx = row[t];
-          if (!isfinite (mx))
-            {
-              bad = 1;
-              continue;
-            }
-          double sum = 0.0;
-          for (size_t t = 0; t < T; t++)
-            {
-              double e = exp (row[t] - mx);
-              row[t] = e;
-              sum += e;
-            }
-          norm[i] = sum;
-          if (target && target_weight)
-            target_weight[r0 + i] = target[r0 + i] < T ? row[target[r0 + i]] / sum : NAN;
+          if (target_weight)
+            target_weight[i] = NAN;
           if (lse)
-            lse[r0 + i] = mx + log (sum);
+            lse[i] = log ((double) zero_tokens);
         }
-      if (bad)
+      return VARLB_OK;
+    }
+  size_t block = attention_block < m ? attention_block : m;
+  size_t nblocks = (m + block - 1) / block;
+  int status = VARLB_OK;
+  /* Blocks run in parallel (OpenMP), each with its own score slab and a
+     single-threaded BLAS call: on few cores this beats letting BLAS thread
+     each small product while the exponentials wait. */
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+  int blas_threads = openblas_get_num_threads ();
+  if (nblocks > 1)
+    openblas_set_num_threads (1);
+#endif
+#pragma omp parallel if (nblocks > 1)
+  {
+    double *S = malloc (block * (T + 1) * sizeof *S);
+    if (S == NULL)
+      {
+#pragma omp atomic write
+        status = VARLB_ENOMEM;
+      }
+#pragma omp for schedule(dynamic, 1)
+    for (size_t k = 0; k < nblocks; k++)
+      {
+        size_t r0 = k * block;
+        size_t b = m - r0 < block ? m - r0 : block;
+        if (S == NULL)
+          continue;
+        int st = attention_block_rows (O + r0 * dv, Q + r0 * d, b, K, V, T,
+                                       zero_tokens, d, dv,
+                                       target ? target + r0 : NULL,
+                                       target_weight ? target_weight + r0 : NULL,
+                                       lse ? lse + r0 : NULL, S, S + block * T);
+        if (st != VARLB_OK)
+          {
+#pragma omp atomic write
+            status = st;
+          }
+      }
+    free (S);
+  }
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+  if (nblocks > 1)
+    openblas_set_num_threads (blas_threads);
+#endif
+  return status;
+}
+
+/* Tiles of the symmetric self-attention below: a 128 x 128 score tile
+   (128 KiB) stays in L2 while both of its value products run. */
+#define GRAM_TILE 128
+
+int
+varlb_attention_self (double *O, const double *K, const double *V, size_t n,
+                      size_t zero_tokens, size_t d, size_t dv, double C,
+                      double *target_weight)
+{
+  if (n == 0 || d == 0 || dv == 0 || !(C > 0.0) || !isfinite (C))
+    return VARLB_EINVAL;
+  /* One shift for every row: by Cauchy-Schwarz no score C<k_s,k_t> exceeds
+     C max|k|^2, so exp never overflows and E_st = E_ts.  A row's largest
+     term is at least its target exp(C|k_s|^2 - shift); if that could
+     underflow, the per-row-max path must be used instead. */
+  double max_sq = 0.0, min_sq = INFINITY;
+  for (size_t s = 0; s < n; s++)
+    {
+      double q = cblas_ddot ((int) d, K + s * d, 1, K + s * d, 1);
+      max_sq = q > max_sq ? q : max_sq;
+      min_sq = q < min_sq ? q : min_sq;
+    }
+  double shift = C * max_sq;
+  if (!isfinite (shift) || C * (max_sq - min_sq) > 600.0 || min_sq == 0.0)
+    return VARLB_ENUMERIC;
+  size_t ntiles = (n + GRAM_TILE - 1) / GRAM_TILE;
+  size_t npairs = ntiles * (ntiles + 1) / 2;
+  int status = VARLB_OK;
+  double *Z = calloc (n, sizeof *Z);
+  if (Z == NULL)
+    return VARLB_ENOMEM;
+  for (size_t i = 0; i < n * dv; i++)
+    O[i] = 0.0;
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+  int blas_threads = openblas_get_num_threads ();
+  openblas_set_num_threads (1);
+#endif
+#pragma omp parallel
+  {
+    /* Private accumulators, summed at the end: tile pair (I, J) adds to the
+       rows of both I and J. */
+    double *Ot = calloc (n * dv, sizeof *Ot);
+    double *Zt = calloc (n, sizeof *Zt);
+    double *E = malloc (GRAM_TILE * GRAM_TILE * sizeof *E);
+    if (Ot == NULL || Zt == NULL || E == NULL)
+      {
+#pragma omp atomic write
+        status = VARLB_ENOMEM;
+      }
+#pragma omp for schedule(dynamic, 1)
+    for (size_t p = 0; p < npairs; p++)
+      {
+        if (E == NULL || Ot == NULL || Zt == NULL)
+          continue;
+        /* Pair index p -> (I, J) with I <= J, row by row. */
+        size_t I = 0, rem = p;
+        while (rem >= ntiles - I)
+          {
+            rem -= ntiles - I;
+            I++;
+          }
+        size_t J = I + rem;
+        size_t i0 = I * GRAM_TILE, j0 = J * GRAM_TILE;
+        size_t bi = n - i0 < GRAM_TILE ? n - i0 : GRAM_TILE;
+        size_t bj = n - j0 < GRAM_TILE ? n - j0 : GRAM_TILE;
+        cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) bi, (int) bj,
+                     (int) d, C, K + i0 * d, (int) d, K + j0 * d, (int) d, 0.0,
+                     E, (int) bj);
+        for (size_t r = 0; r < bi; r++)
+          {
+            double *row = E + r * bj;
+            double sum = 0.0;
+            size_t t = 0;
+            const v4df sh = { shift, shift, shift, shift };
+            v4df acc = { 0, 0, 0, 0 };
+            for (; t + 4 <= bj; t += 4)
+              {
+                v4df x;
+                __builtin_memcpy (&x, row + t, sizeof x);
+                v4df e = softmax_exp4 (x - sh);
+                __builtin_memcpy (row + t, &e, sizeof e);
+                acc += e;
+              }
+            sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+            for (; t < bj; t++)
+              {
+                row[t] = softmax_exp (row[t] - shift);
+                sum += row[t];
+              }
+            Zt[i0 + r] += sum;
+            if (I != J)
+              for (t = 0; t < bj; t++)
+                Zt[j0 + t] += row[t];
+            if (I == J && target_weight)
+              target_weight[i0 + r] = row[r]; /* divided by Z below */
+          }
+        cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) bi, (int) dv,
+                     (int) bj, 1.0, E, (int) bj, V + j0 * dv, (int) dv, 1.0,
+                     Ot + i0 * dv, (int) dv);
+        if (I != J)
+          cblas_dgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) bj, (int) dv,
+                       (int) bi, 1.0, E, (int) bj, V + i0 * dv, (int) dv, 1.0,
+                       Ot + j0 * dv, (int) dv);
+      }
+#pragma omp critical
+    if (Ot != NULL && Zt != NULL)
+      {
+        for (size_t i = 0; i < n * dv; i++)
+          O[i] += Ot[i];
+        for (size_t i = 0; i < n; i++)
+          Z[i] += Zt[i];
+      }
+    free (Ot);
+    free (Zt);
+    free (E);
+  }
+#ifdef HAVE_OPENBLAS_SET_NUM_THREADS
+  openblas_set_num_threads (blas_threads);
+#endif
+  if (status == VARLB_OK)
+    {
+      /* The zero tokens add exp(0 - shift) each to every normaliser. */
+      double zt = (double) zero_tokens * softmax_exp (-shift);
+      for (size_t s = 0; s < n; s++)
         {
-          status = VARLB_ENUMERIC;
-          break;
-        }
-      cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) b,
-                   (int) dv, (int) T, 1.0, S, (int) T, V, (int) dv, 0.0,
-                   O + r0 * dv, (int) dv);
-      for (size_t i = 0; i < b; i++)
-        {
-          double inv = 1.0 / norm[i];
-          double *o = O + (r0 + i) * dv;
+          double z = Z[s] + zt;
+          if (!(z > 0.0) || !isfinite (z))
+            {
+              status = VARLB_ENUMERIC;
+              break;
+            }
+          double inv = 1.0 / z;
           for (size_t j = 0; j < dv; j++)
-            o[j] *= inv;
+            O[s * dv + j] *= inv;
+          if (target_weight)
+            target_weight[s] *= inv;
         }
     }
-  free (S);
-  free (norm);
+  free (Z);
   return status;
 }

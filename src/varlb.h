@@ -187,6 +187,26 @@ int varlb_attention (double *O, const double *Q, size_t m, const double *K,
                      const double *V, size_t T, size_t d, size_t dv,
                      const size_t *target, double *target_weight, double *lse);
 
+/* The same over a cache of T tokens followed by ZERO_TOKENS tokens whose keys
+   and values are zero (the last VAR scale in the reduction): they are
+   accounted for exactly, without being stored or multiplied. */
+int varlb_attention_zero (double *O, const double *Q, size_t m, const double *K,
+                          const double *V, size_t T, size_t zero_tokens,
+                          size_t d, size_t dv, const size_t *target,
+                          double *target_weight, double *lse);
+
+/* Self-attention of the queries C k_s, s < n, over the keys K (n x d) plus
+   ZERO_TOKENS zero tokens: the full-cache decode of the reduction, where the
+   score matrix C K K^T is symmetric, so each score tile and its exponentials
+   are computed once and used for both its rows and its columns.  One shift,
+   C max|k|^2, serves every row (no score exceeds it); VARLB_ENUMERIC when the
+   key norms spread so far that a row could underflow (then use
+   varlb_attention_zero).  TARGET_WEIGHT (optional, n): weight of k_s in row s.
+   Floating point; agrees with varlb_attention to rounding. */
+int varlb_attention_self (double *O, const double *K, const double *V, size_t n,
+                          size_t zero_tokens, size_t d, size_t dv, double C,
+                          double *target_weight);
+
 /* Rows per block in varlb_attention (default 128); 0 restores the default. */
 void varlb_attention_set_block (size_t rows);
 

@@ -87,6 +87,81 @@ START_TEST (nan_input_is_an_error)
 }
 END_TEST
 
+START_TEST (symmetric_self_attention_matches_blocked)
+{
+  /* For queries C k_s over the same keys plus zero tokens, the tiled
+     symmetric evaluation equals the per-row-max blocked one, for key sets
+     spanning several tiles and for unit and scaled keys. */
+  const size_t n = 300, d = 16, z = 50;
+  double *K = malloc (n * d * sizeof *K), *V = malloc (n * d * sizeof *V);
+  double *Q = malloc (n * d * sizeof *Q), *O1 = malloc (n * d * sizeof *O1);
+  double *O2 = malloc (n * d * sizeof *O2), tw1[300], tw2[300];
+  size_t target[300];
+  for (int norm = 0; norm < 2; norm++)
+    {
+      gsl_rng *r = varlb_rng_new (21, VARLB_STREAM_JL);
+      varlb_jl_keys (K, n, d, VARLB_JL_GAUSSIAN, norm, r);
+      for (size_t i = 0; i < n * d; i++)
+        V[i] = gsl_rng_uniform (r) < 0.5;
+      gsl_rng_free (r);
+      const double C = 9.0;
+      for (size_t s = 0; s < n; s++)
+        {
+          target[s] = s;
+          for (size_t j = 0; j < d; j++)
+            Q[s * d + j] = C * K[s * d + j];
+        }
+      ck_assert_int_eq (varlb_attention_self (O1, K, V, n, z, d, d, C, tw1), VARLB_OK);
+      ck_assert_int_eq (varlb_attention_zero (O2, Q, n, K, V, n, z, d, d, target, tw2, NULL), VARLB_OK);
+      for (size_t i = 0; i < n * d; i++)
+        ck_assert_double_eq_tol (O1[i], O2[i], 1e-12);
+      for (size_t s = 0; s < n; s++)
+        ck_assert_double_eq_tol (tw1[s], tw2[s], 1e-12);
+    }
+  /* A zero key would make its row's shift meaningless: refused. */
+  for (size_t j = 0; j < d; j++)
+    K[j] = 0.0;
+  ck_assert_int_eq (varlb_attention_self (O1, K, V, n, z, d, d, 9.0, NULL), VARLB_ENUMERIC);
+  free (K); free (V); free (Q); free (O1); free (O2);
+}
+END_TEST
+
+START_TEST (zero_tokens_equal_stored_zero_rows)
+{
+  /* Appending z zero keys/values explicitly or passing zero_tokens = z
+     gives the same outputs. */
+  const size_t m = 9, T = 20, z = 7, d = 3;
+  double Q[9 * 3], K[27 * 3] = { 0 }, V[27 * 3] = { 0 }, O1[9 * 3], O2[9 * 3];
+  gsl_rng *r = varlb_rng_new (4, VARLB_STREAM_USER);
+  for (size_t i = 0; i < m * d; i++)
+    Q[i] = 4 * gsl_rng_uniform (r) - 2;
+  for (size_t i = 0; i < T * d; i++)
+    {
+      K[i] = gsl_rng_uniform (r) - 0.5;
+      V[i] = gsl_rng_uniform (r);
+    }
+  gsl_rng_free (r);
+  ck_assert_int_eq (varlb_attention (O1, Q, m, K, V, T + z, d, d, NULL, NULL, NULL), VARLB_OK);
+  ck_assert_int_eq (varlb_attention_zero (O2, Q, m, K, V, T, z, d, d, NULL, NULL, NULL), VARLB_OK);
+  for (size_t i = 0; i < m * d; i++)
+    ck_assert_double_eq_tol (O1[i], O2[i], 1e-14);
+}
+END_TEST
+
+START_TEST (softmax_exp_is_accurate)
+{
+  /* Through attention over two keys with scores 0 and x, the weight on the
+     second is e^x/(1+e^x): compare against libm over [-700, 0]. */
+  for (double x = -700.0; x <= 0.0; x += 0.37)
+    {
+      double Q[1] = { x }, K[2] = { 0.0, 1.0 }, V[2] = { 0.0, 1.0 }, O[1];
+      ck_assert_int_eq (varlb_attention (O, Q, 1, K, V, 2, 1, 1, NULL, NULL, NULL), VARLB_OK);
+      double want = exp (x) / (1.0 + exp (x));
+      ck_assert_msg (fabs (O[0] - want) <= 4e-16 * want, "x = %g: %a vs %a", x, O[0], want);
+    }
+}
+END_TEST
+
 int
 main (void)
 {
@@ -95,6 +170,9 @@ main (void)
   ADD_TEST (tc, blocked_attention_matches_naive);
   ADD_TEST (tc, huge_scores_stay_finite);
   ADD_TEST (tc, nan_input_is_an_error);
+  ADD_TEST (tc, symmetric_self_attention_matches_blocked);
+  ADD_TEST (tc, zero_tokens_equal_stored_zero_rows);
+  ADD_TEST (tc, softmax_exp_is_accurate);
   suite_add_tcase (s, tc);
   return run_suite (s);
 }
