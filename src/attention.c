@@ -57,40 +57,50 @@ softmax_exp (double x)
   return softmax_exp4 (v)[0];
 }
 
-/* Shift ROW by its maximum (at least FLOOR), exponentiate in place, return
-   the sum; *MAX receives the shift.  Cloned for AVX2+FMA where the CPU has
-   it (the exp loop dominates once the products run in BLAS). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__ ((target_clones ("avx2,fma", "default")))
+#define VARLB_CLONES __attribute__ ((target_clones ("avx2,fma", "default")))
+#else
+#define VARLB_CLONES
 #endif
-static double
-softmax_row (double *row, size_t T, double floor, double *max)
+
+/* ROW[t] <- exp(ROW[t] - SHIFT) in place for t < T (every ROW[t] <= SHIFT);
+   returns the sum.  Cloned for AVX2+FMA where the CPU has it: once the
+   products run in BLAS, this loop is what is left. */
+VARLB_CLONES static double
+exp_shifted (double *row, size_t T, double shift)
 {
-  double mx = floor;
-#pragma omp simd reduction(max:mx)
-  for (size_t t = 0; t < T; t++)
-    mx = row[t] > mx ? row[t] : mx;
-  *max = mx;
-  if (!isfinite (mx))
-    return NAN;
+  const v4df sh = { shift, shift, shift, shift };
   v4df acc = { 0, 0, 0, 0 };
-  const v4df m4 = { mx, mx, mx, mx };
   size_t t = 0;
   for (; t + 4 <= T; t += 4)
     {
       v4df x;
       __builtin_memcpy (&x, row + t, sizeof x);
-      v4df e = softmax_exp4 (x - m4);
+      v4df e = softmax_exp4 (x - sh);
       __builtin_memcpy (row + t, &e, sizeof e);
       acc += e;
     }
   double sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
   for (; t < T; t++)
     {
-      row[t] = softmax_exp (row[t] - mx);
+      row[t] = softmax_exp (row[t] - shift);
       sum += row[t];
     }
   return sum;
+}
+
+/* Shift ROW by its maximum (at least FLOOR), exponentiate in place, return
+   the sum; *MAX receives the shift. */
+static double
+softmax_row (double *row, size_t T, double floor, double *max)
+{
+  double mx = floor;
+  for (size_t t = 0; t < T; t++)
+    mx = row[t] > mx ? row[t] : mx;
+  *max = mx;
+  if (!isfinite (mx))
+    return NAN;
+  return exp_shifted (row, T, mx);
 }
 
 int
@@ -292,27 +302,9 @@ varlb_attention_self (double *O, const double *K, const double *V, size_t n,
         for (size_t r = 0; r < bi; r++)
           {
             double *row = E + r * bj;
-            double sum = 0.0;
-            size_t t = 0;
-            const v4df sh = { shift, shift, shift, shift };
-            v4df acc = { 0, 0, 0, 0 };
-            for (; t + 4 <= bj; t += 4)
-              {
-                v4df x;
-                __builtin_memcpy (&x, row + t, sizeof x);
-                v4df e = softmax_exp4 (x - sh);
-                __builtin_memcpy (row + t, &e, sizeof e);
-                acc += e;
-              }
-            sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-            for (; t < bj; t++)
-              {
-                row[t] = softmax_exp (row[t] - shift);
-                sum += row[t];
-              }
-            Zt[i0 + r] += sum;
+            Zt[i0 + r] += exp_shifted (row, bj, shift);
             if (I != J)
-              for (t = 0; t < bj; t++)
+              for (size_t t = 0; t < bj; t++)
                 Zt[j0 + t] += row[t];
             if (I == J && target_weight)
               target_weight[i0 + r] = row[r]; /* divided by Z below */

@@ -55,6 +55,7 @@ expect_usage_error "eta out of range" decode --eta 1
 expect_usage_error "unknown option" decode --frobnicate
 expect_usage_error "missing argument" decode --seed
 expect_usage_error "stray argument" decode extra
+expect_usage_error "repeat zero" decode --repeat 0
 expect_usage_error "unknown command" frobnicate
 expect_usage_error "help for unknown command" help frobnicate
 "$VARLB" decode --keys scaled --C 150 --schedule 1,2,3 -d 16 >/dev/null 2>&1 \

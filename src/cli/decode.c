@@ -173,7 +173,7 @@ print_json (FILE *o, const varlb_instance_t *in, const varlb_criteria_t *c,
 
 int
 cli_decode_run (const char *cmd, const varlb_params_t *p, int json,
-                const char *dump_dir, int *all_correct)
+                const char *dump_dir, size_t repeat, int *all_correct)
 {
   varlb_instance_t in;
   varlb_criteria_t crit;
@@ -186,9 +186,16 @@ cli_decode_run (const char *cmd, const varlb_params_t *p, int json,
       return CLI_EXIT_FAIL;
     }
   varlb_bits_init (&decoded, in.alice_tokens, in.d);
-  double t0 = cli_now ();
-  st = varlb_instance_decode_all (&rep, &in, &decoded);
-  double secs = cli_now () - t0;
+  /* With REPEAT > 1 (benchmarks) the decode runs again and the fastest
+     run's time is reported; every run decodes the same bits. */
+  double secs = INFINITY;
+  for (size_t k = 0; k < (repeat ? repeat : 1) && st == VARLB_OK; k++)
+    {
+      double t0 = cli_now ();
+      st = varlb_instance_decode_all (&rep, &in, &decoded);
+      double dt = cli_now () - t0;
+      secs = dt < secs ? dt : secs;
+    }
   if (st == VARLB_OK)
     st = varlb_instance_criteria (&crit, &in);
   if (st != VARLB_OK)
@@ -224,12 +231,14 @@ cli_decode (int argc, char **argv)
     CLI_REDUCTION_LONGOPTS,
     { "json", no_argument, NULL, CLI_OPT_JSON },
     { "dump", required_argument, NULL, CLI_OPT_FIRST_FREE },
+    { "repeat", required_argument, NULL, CLI_OPT_FIRST_FREE + 1 },
     { NULL, 0, NULL, 0 }
   };
   const char *cmd = "decode";
   varlb_params_t p;
   int json = 0, c, rc;
   const char *dump = NULL;
+  size_t repeat = 1;
   varlb_params_init (&p);
   opterr = 0;
   while ((c = getopt_long (argc, argv, "d:", longopts, NULL)) != -1)
@@ -248,6 +257,15 @@ cli_decode (int argc, char **argv)
       if (c == CLI_OPT_FIRST_FREE)
         {
           dump = optarg;
+          continue;
+        }
+      if (c == CLI_OPT_FIRST_FREE + 1)
+        {
+          if (cli_parse_size (cmd, "--repeat", optarg, 1, 1000, &repeat) != 0)
+            {
+              varlb_params_clear (&p);
+              return CLI_EXIT_USAGE;
+            }
           continue;
         }
       rc = cli_reduction_option (cmd, c, optarg, &p);
@@ -270,7 +288,7 @@ cli_decode (int argc, char **argv)
       varlb_params_clear (&p);
       return CLI_EXIT_USAGE;
     }
-  rc = cli_decode_run (cmd, &p, json, dump, NULL);
+  rc = cli_decode_run (cmd, &p, json, dump, repeat, NULL);
   varlb_params_clear (&p);
   return rc;
 }

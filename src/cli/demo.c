@@ -53,7 +53,7 @@ cli_demo (int argc, char **argv)
       return CLI_EXIT_USAGE;
     }
   int all = 0;
-  rc = cli_decode_run (cmd, &p, json, NULL, &all);
+  rc = cli_decode_run (cmd, &p, json, NULL, 1, &all);
   varlb_params_clear (&p);
   if (rc == 0 && !all)
     {

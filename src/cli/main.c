@@ -32,7 +32,8 @@ const struct cli_command cli_commands[] = {
     "  --json               one JSON object (keys include N, T, d, accuracy,\n"
     "                       coherence, min_target_weight)\n"
     "  --dump DIR           also write K.npy, V.npy, Q.npy, decoded.npy and\n"
-    "                       threshold.txt into DIR\n\n"
+    "                       threshold.txt into DIR\n"
+    "  --repeat R           decode R times, report the fastest time (benchmarks)\n\n"
     CLI_REDUCTION_HELP },
 #define CLI_COMMAND(name, fn, summary, help) { name, fn, summary, help },
 #include "commands-channel.def"
