@@ -56,6 +56,32 @@ varlb_pyramid_init_preset (varlb_pyramid_t *p, int px)
 }
 
 int
+varlb_pyramid_init_geometric (varlb_pyramid_t *p, unsigned n)
+{
+  unsigned pn[VARLB_PYRAMID_MAX_SCALES];
+  size_t k = 0;
+  if (n == 0 || n > VARLB_PYRAMID_MAX_SIDE)
+    {
+      p->scales = 0; p->pn = NULL; p->offset = NULL;
+      return VARLB_EINVAL;
+    }
+  /* Sides from the top down, halving (rounding up) until 1. */
+  for (unsigned side = n;; side = (side + 1) / 2)
+    {
+      pn[k++] = side;
+      if (side == 1)
+        break;
+    }
+  for (size_t i = 0; i < k / 2; i++)
+    {
+      unsigned t = pn[i];
+      pn[i] = pn[k - 1 - i];
+      pn[k - 1 - i] = t;
+    }
+  return varlb_pyramid_init_list (p, pn, k);
+}
+
+int
 varlb_pyramid_init_parse (varlb_pyramid_t *p, const char *text)
 {
   unsigned pn[VARLB_PYRAMID_MAX_SCALES];

@@ -86,6 +86,9 @@ typedef struct varlb_pyramid {
 
 /* Init from VAR's presets: 256 (680 tokens), 512 (2240), 1024 (9451). */
 int varlb_pyramid_init_preset (varlb_pyramid_t *p, int px);
+/* Init from the final side N alone: the halving pyramid ceil(N/2^j), j = J..0,
+   e.g. 16 -> 1,2,4,8,16 and 12 -> 1,2,3,6,12 (the theory's h_k = 2^(k-1)). */
+int varlb_pyramid_init_geometric (varlb_pyramid_t *p, unsigned n);
 /* Init from an explicit list; it must be non-empty and strictly increasing. */
 int varlb_pyramid_init_list (varlb_pyramid_t *p, const unsigned *pn, size_t scales);
 /* Init from text "1,2,3,..."; whitespace around numbers is allowed. */

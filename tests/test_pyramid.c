@@ -70,6 +70,32 @@ START_TEST (bad_schedules_are_rejected)
 }
 END_TEST
 
+START_TEST (geometric_pyramid_halves_down_to_one)
+{
+  varlb_pyramid_t p;
+  char buf[128];
+  ck_assert_int_eq (varlb_pyramid_init_geometric (&p, 16), VARLB_OK);
+  varlb_pyramid_format (&p, buf, sizeof buf);
+  ck_assert_str_eq (buf, "1,2,4,8,16");
+  ck_assert_uint_eq (varlb_pyramid_token_count (&p), 1 + 4 + 16 + 64 + 256);
+  varlb_pyramid_clear (&p);
+  ck_assert_int_eq (varlb_pyramid_init_geometric (&p, 12), VARLB_OK);
+  varlb_pyramid_format (&p, buf, sizeof buf);
+  ck_assert_str_eq (buf, "1,2,3,6,12");
+  varlb_pyramid_clear (&p);
+  for (unsigned n = 1; n <= 300; n++)
+    {
+      ck_assert_int_eq (varlb_pyramid_init_geometric (&p, n), VARLB_OK);
+      ck_assert_uint_eq (p.pn[p.scales - 1], n);
+      ck_assert_uint_eq (p.pn[0], 1);
+      /* Alice's tokens are Theta(n^2): at most n^2 (a geometric series). */
+      ck_assert_uint_le (varlb_pyramid_prefix (&p, p.scales - 1), (size_t) n * n);
+      varlb_pyramid_clear (&p);
+    }
+  ck_assert_int_eq (varlb_pyramid_init_geometric (&p, 0), VARLB_EINVAL);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -79,6 +105,7 @@ main (void)
   ADD_TEST (tc, token_index_round_trips);
   ADD_TEST (tc, visibility_is_block_causal);
   ADD_TEST (tc, bad_schedules_are_rejected);
+  ADD_TEST (tc, geometric_pyramid_halves_down_to_one);
   suite_add_tcase (s, tc);
   return run_suite (s);
 }

@@ -41,17 +41,18 @@ int cli_parse_u64_list (const char *cmd, const char *opt, const char *arg,
                         uint64_t **out, size_t *n);
 
 /* The reduction options every instance-building command accepts
-   (--preset, --schedule, -d, --eps, --C, --eta, --jl, --keys, --values,
+   (--preset, --schedule, --n, -d, --eps, --C, --eta, --jl, --keys, --values,
    --seed).  Long-option ids are CLI_OPT_* (>= 1000; -d is 'd'). */
 enum {
   CLI_OPT_PRESET = 1000, CLI_OPT_SCHEDULE, CLI_OPT_EPS, CLI_OPT_C, CLI_OPT_ETA,
   CLI_OPT_JL, CLI_OPT_KEYS, CLI_OPT_VALUES, CLI_OPT_SEED, CLI_OPT_JSON,
-  CLI_OPT_HELP, CLI_OPT_FIRST_FREE = 1100
+  CLI_OPT_HELP, CLI_OPT_N, CLI_OPT_FIRST_FREE = 1100
 };
 
 #define CLI_REDUCTION_LONGOPTS                                  \
   { "preset", required_argument, NULL, CLI_OPT_PRESET },        \
   { "schedule", required_argument, NULL, CLI_OPT_SCHEDULE },    \
+  { "n", required_argument, NULL, CLI_OPT_N },                  \
   { "dim", required_argument, NULL, 'd' },                      \
   { "eps", required_argument, NULL, CLI_OPT_EPS },              \
   { "C", required_argument, NULL, CLI_OPT_C },                  \
@@ -67,6 +68,7 @@ enum {
   "Instance options:\n" \
   "  --preset PX          VAR schedule preset: 256 (default), 512 or 1024\n" \
   "  --schedule LIST      custom strictly increasing schedule, e.g. 1,2,4,8\n" \
+  "  --n N                halving pyramid ending at side N: ceil(N/2^j), e.g. 1,2,4,8,16\n" \
   "  -d, --dim D          key/value dimension (1..65536, default 64)\n" \
   "  --eps E              JL distortion used for C, delta, Delta (0,0.5), default 0.1\n" \
   "  --C C, --temperature C  query scale (default 2(ln M + ln((1+eta)/(1-eta)))/(1-2eps);\n" \

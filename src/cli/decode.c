@@ -99,8 +99,8 @@ print_text (FILE *o, const varlb_instance_t *in, const varlb_criteria_t *c,
   if (p->eta > 0)
     fprintf (o, ", eta = %g", p->eta);
   fprintf (o, "%s\n", in->C <= VARLB_VAR_TEMPERATURE_CAP ? " (within VAR's cap of 100)" : "");
-  fprintf (o, "  margins       delta = %.6g, Delta = %.6g, decode bit = [output > %.6g]\n",
-           in->delta, in->Delta, in->threshold);
+  fprintf (o, "  margins       delta = %.6g %s Delta = %.6g, decode bit = [output > %.6g]\n",
+           in->delta, c->delta_below_Delta ? "<" : "NOT <", in->Delta, in->threshold);
   fprintf (o, "\n  JL, formal    d >= 12 ln N_A/(eps^2-eps^3) = %.0f needed: %s at d = %zu\n",
            c->formal_d_needed, c->formal_holds ? "holds" : "FAILS", in->d);
   fprintf (o, "  JL, measured  empirical eps = %.4f (max |<k_s,k_t>| = %.4f, max ||k|^2-1| = %.4f): %s eps = %g\n",

@@ -204,6 +204,21 @@ cli_reduction_option (const char *cmd, int opt, const char *arg, varlb_params_t 
         p->pyramid = py;
         return 0;
       }
+    case CLI_OPT_N:
+      {
+        size_t n;
+        varlb_pyramid_t py;
+        if (cli_parse_size (cmd, "--n", arg, 2, VARLB_PYRAMID_MAX_SIDE, &n) != 0)
+          return -1;
+        if (varlb_pyramid_init_geometric (&py, (unsigned) n) != VARLB_OK)
+          {
+            cli_error (cmd, "--n: cannot build a pyramid ending at %zu", n);
+            return -1;
+          }
+        varlb_pyramid_clear (&p->pyramid);
+        p->pyramid = py;
+        return 0;
+      }
     case 'd':
       return cli_parse_size (cmd, "-d", arg, 1, VARLB_D_MAX, &p->d);
     case CLI_OPT_EPS:
