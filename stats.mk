@@ -1,5 +1,6 @@
 # stats.mk -- statistics, sweeps, scaling, plots (appends with +=).
 libvarlb_la_SOURCES += src/stats.c
+varlb_SOURCES += src/cli/plot.h src/cli/plot.c
 if HAVE_CHECK
 check_PROGRAMS += tests/test_stats
 endif

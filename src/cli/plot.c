@@ -1,0 +1,709 @@
+/* plot.c -- `varlb plot RESULTS.csv --out FILE.png|.svg`: the pictures of
+ * the evidence, drawn by gnuplot from a script and data files written beside
+ * the image: (a) accuracy against bits/N with the Fano ceiling (paper.md
+ * sec. 4), (b) the scaling fit, budget against n^2 d, (c) a heat map of
+ * per-token accuracy by VAR scale and position. */
+#include <config.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <gsl/gsl_fit.h>
+#include "cli.h"
+#include "plot.h"
+
+/* ------------------------------------------------------------ CSV reading */
+
+typedef struct csv_table {
+  size_t cols, rows;
+  char **head;  /* cols names */
+  char **cell;  /* rows x cols, row-major */
+} csv_table_t;
+
+static void
+csv_clear (csv_table_t *t)
+{
+  for (size_t i = 0; i < t->cols; i++)
+    free (t->head[i]);
+  for (size_t i = 0; i < t->rows * t->cols; i++)
+    free (t->cell[i]);
+  free (t->head);
+  free (t->cell);
+  memset (t, 0, sizeof *t);
+}
+
+/* Split one CSV line (RFC 4180 quoting; no embedded newlines) into fields.
+   Returns the field count, or -1 when out of memory or quoting is broken. */
+static long
+csv_split (const char *line, char ***out)
+{
+  size_t n = 0, cap = 8;
+  char **f = malloc (cap * sizeof *f);
+  size_t len = strlen (line);
+  char *buf = malloc (len + 1);
+  const char *p = line;
+  if (!f || !buf)
+    goto fail;
+  for (;;)
+    {
+      size_t k = 0;
+      if (*p == '"')
+        {
+          for (p++;; p++)
+            {
+              if (*p == '\0')
+                goto fail;
+              if (*p == '"')
+                {
+                  if (p[1] == '"')
+                    p++;
+                  else
+                    {
+                      p++;
+                      break;
+                    }
+                }
+              buf[k++] = *p;
+            }
+          if (*p != ',' && *p != '\0')
+            goto fail;
+        }
+      else
+        while (*p != ',' && *p != '\0')
+          buf[k++] = *p++;
+      buf[k] = '\0';
+      if (n == cap)
+        {
+          char **g = realloc (f, 2 * cap * sizeof *f);
+          if (!g)
+            goto fail;
+          f = g;
+          cap *= 2;
+        }
+      if (!(f[n++] = strdup (buf)))
+        goto fail;
+      if (*p == '\0')
+        break;
+      p++;
+    }
+  free (buf);
+  *out = f;
+  return (long) n;
+fail:
+  for (size_t i = 0; f && i < n; i++)
+    free (f[i]);
+  free (f);
+  free (buf);
+  return -1;
+}
+
+/* Read a CSV file whose first line is a header.  A torn last line (no
+   newline, from an interrupted sweep) is ignored, like varlb sweep --resume
+   does.  Returns 0 or -1 with a reason in WHY. */
+static int
+csv_read (csv_table_t *t, const char *path, char *why, size_t wlen)
+{
+  memset (t, 0, sizeof *t);
+  FILE *f = fopen (path, "r");
+  if (!f)
+    {
+      snprintf (why, wlen, "%s", strerror (errno));
+      return -1;
+    }
+  char *line = NULL;
+  size_t lcap = 0, cap = 0;
+  ssize_t got;
+  long lineno = 0;
+  while ((got = getline (&line, &lcap, f)) > 0)
+    {
+      lineno++;
+      if (line[got - 1] != '\n')
+        break; /* torn last line */
+      line[--got] = '\0';
+      if (got > 0 && line[got - 1] == '\r')
+        line[--got] = '\0';
+      if (got == 0)
+        continue;
+      char **fields;
+      long n = csv_split (line, &fields);
+      if (n < 0)
+        {
+          snprintf (why, wlen, "line %ld: malformed CSV", lineno);
+          goto fail;
+        }
+      if (t->head == NULL)
+        {
+          t->head = fields;
+          t->cols = (size_t) n;
+          continue;
+        }
+      if ((size_t) n != t->cols)
+        {
+          for (long i = 0; i < n; i++)
+            free (fields[i]);
+          free (fields);
+          snprintf (why, wlen, "line %ld: %ld fields where the header has %zu",
+                    lineno, n, t->cols);
+          goto fail;
+        }
+      if (t->rows == cap)
+        {
+          cap = cap ? 2 * cap : 64;
+          char **g = realloc (t->cell, cap * t->cols * sizeof *g);
+          if (!g)
+            {
+              snprintf (why, wlen, "out of memory");
+              goto fail;
+            }
+          t->cell = g;
+        }
+      memcpy (t->cell + t->rows * t->cols, fields, t->cols * sizeof *fields);
+      free (fields);
+      t->rows++;
+    }
+  free (line);
+  fclose (f);
+  if (t->head == NULL)
+    {
+      snprintf (why, wlen, "empty file (no header line)");
+      return -1;
+    }
+  return 0;
+fail:
+  free (line);
+  fclose (f);
+  csv_clear (t);
+  return -1;
+}
+
+static long
+csv_col (const csv_table_t *t, const char *name)
+{
+  for (size_t i = 0; i < t->cols; i++)
+    if (strcmp (t->head[i], name) == 0)
+      return (long) i;
+  return -1;
+}
+
+static const char *
+csv_get (const csv_table_t *t, size_t row, long col)
+{
+  return t->cell[row * t->cols + (size_t) col];
+}
+
+/* A numeric cell; NaN when empty or not a number. */
+static double
+csv_num (const csv_table_t *t, size_t row, long col)
+{
+  if (col < 0)
+    return NAN;
+  const char *s = csv_get (t, row, col);
+  char *end;
+  double v = strtod (s, &end);
+  return end == s || *end != '\0' ? NAN : v;
+}
+
+/* -------------------------------------------------------------- helpers */
+
+/* Distinct values of column COL in order of first appearance. */
+static size_t
+distinct (const csv_table_t *t, long col, const char **out)
+{
+  size_t n = 0;
+  for (size_t r = 0; r < t->rows; r++)
+    {
+      const char *s = csv_get (t, r, col);
+      size_t i;
+      for (i = 0; i < n && strcmp (out[i], s) != 0; i++)
+        ;
+      if (i == n)
+        out[n++] = s;
+    }
+  return n;
+}
+
+/* A string quoted for a gnuplot script ('...' doubles single quotes). */
+static void
+gp_quote (FILE *f, const char *s)
+{
+  fputc ('\'', f);
+  for (; *s; s++)
+    {
+      if (*s == '\'')
+        fputc ('\'', f);
+      fputc (*s, f);
+    }
+  fputc ('\'', f);
+}
+
+/* gnuplot's path: the one configure found, else the first on PATH. */
+static char *
+find_gnuplot (void)
+{
+  const char *env = getenv ("VARLB_GNUPLOT");
+  if (env)
+    return *env && access (env, X_OK) == 0 ? strdup (env) : NULL;
+  if (GNUPLOT_PATH[0] && access (GNUPLOT_PATH, X_OK) == 0)
+    return strdup (GNUPLOT_PATH);
+  const char *path = getenv ("PATH");
+  if (!path)
+    return NULL;
+  char *copy = strdup (path), *save = NULL;
+  for (char *dir = strtok_r (copy, ":", &save); dir; dir = strtok_r (NULL, ":", &save))
+    {
+      size_t len = strlen (dir) + sizeof "/gnuplot";
+      char *cand = malloc (len);
+      snprintf (cand, len, "%s/gnuplot", dir);
+      if (access (cand, X_OK) == 0)
+        {
+          free (copy);
+          return cand;
+        }
+      free (cand);
+    }
+  free (copy);
+  return NULL;
+}
+
+/* Run gnuplot on SCRIPT; its messages go to our stderr. */
+static int
+run_gnuplot (const char *gnuplot, const char *script)
+{
+  pid_t pid = fork ();
+  if (pid < 0)
+    return -1;
+  if (pid == 0)
+    {
+      execl (gnuplot, "gnuplot", script, (char *) NULL);
+      _exit (127);
+    }
+  int st;
+  while (waitpid (pid, &st, 0) < 0)
+    if (errno != EINTR)
+      return -1;
+  return WIFEXITED (st) && WEXITSTATUS (st) == 0 ? 0 : -1;
+}
+
+static char *
+with_suffix (const char *stem, const char *suffix)
+{
+  size_t len = strlen (stem) + strlen (suffix) + 1;
+  char *s = malloc (len);
+  if (s)
+    snprintf (s, len, "%s%s", stem, suffix);
+  return s;
+}
+
+/* ---------------------------------------------------------- the charts */
+
+/* (a) Rows grouped by (compressor, budget): mean bits/N and accuracy over
+   seeds, error bars from the lowest ci_low to the highest ci_high.  The
+   Fano curve is sampled at 201 ratios with varlb_fano_ceiling. */
+static int
+write_accuracy (FILE *gp, FILE *dat, const char *datpath, const char *curvepath,
+                const csv_table_t *t, char *why, size_t wlen)
+{
+  long cc = csv_col (t, "compressor"), cb = csv_col (t, "bits_charged"),
+       cn = csv_col (t, "N"), ca = csv_col (t, "accuracy"),
+       cl = csv_col (t, "ci_low"), ch = csv_col (t, "ci_high"),
+       cg = csv_col (t, "budget_bits");
+  if (cc < 0 || cb < 0 || cn < 0 || ca < 0)
+    {
+      snprintf (why, wlen, "needs columns compressor, bits_charged, N, accuracy");
+      return -1;
+    }
+  const char **names = malloc ((t->rows + 1) * sizeof *names);
+  const char **budgets = malloc ((t->rows + 1) * sizeof *budgets);
+  size_t nc = distinct (t, cc, names);
+  double xmax = 1.0;
+  size_t series = 0;
+  for (size_t i = 0; i < nc; i++)
+    {
+      size_t nb = 0, points = 0;
+      /* Budgets of this compressor in order of first appearance. */
+      for (size_t r = 0; r < t->rows; r++)
+        {
+          if (strcmp (csv_get (t, r, cc), names[i]) != 0)
+            continue;
+          const char *b = cg >= 0 ? csv_get (t, r, cg) : csv_get (t, r, cb);
+          size_t j;
+          for (j = 0; j < nb && strcmp (budgets[j], b) != 0; j++)
+            ;
+          if (j == nb)
+            budgets[nb++] = b;
+        }
+      for (size_t j = 0; j < nb; j++)
+        {
+          double sx = 0, sy = 0, lo = 1, hi = 0;
+          size_t k = 0;
+          for (size_t r = 0; r < t->rows; r++)
+            {
+              const char *b = cg >= 0 ? csv_get (t, r, cg) : csv_get (t, r, cb);
+              if (strcmp (csv_get (t, r, cc), names[i]) != 0 || strcmp (b, budgets[j]) != 0)
+                continue;
+              double x = csv_num (t, r, cb) / csv_num (t, r, cn), y = csv_num (t, r, ca);
+              if (!isfinite (x) || !isfinite (y))
+                continue; /* a failed trial has no accuracy */
+              double l = cl >= 0 ? csv_num (t, r, cl) : y, h = ch >= 0 ? csv_num (t, r, ch) : y;
+              sx += x, sy += y, k++;
+              lo = fmin (lo, isfinite (l) ? l : y);
+              hi = fmax (hi, isfinite (h) ? h : y);
+            }
+          if (k == 0)
+            continue;
+          if (points++ == 0)
+            fprintf (dat, "# %s\n", names[i]);
+          fprintf (dat, "%.9g %.9g %.9g %.9g\n", sx / k, sy / k, lo, hi);
+          xmax = fmax (xmax, sx / k);
+        }
+      if (points == 0)
+        continue;
+      fprintf (dat, "\n\n");
+      names[series++] = names[i];
+    }
+  free (budgets);
+  if (series == 0)
+    {
+      free (names);
+      snprintf (why, wlen, "no row with a finite accuracy to plot");
+      return -1;
+    }
+  FILE *cv = fopen (curvepath, "w");
+  if (!cv)
+    {
+      free (names);
+      snprintf (why, wlen, "%s: %s", curvepath, strerror (errno));
+      return -1;
+    }
+  /* Lossless compressors charge far more than N bits: show up to 1.5 N and
+     let their points sit on the right edge rather than squash the frontier. */
+  xmax = fmin (xmax * 1.05, 1.5);
+  fprintf (cv, "# bits/N  fano_ceiling  trivial_line\n");
+  for (int i = 0; i <= 200; i++)
+    {
+      double r = xmax * i / 200.0;
+      fprintf (cv, "%.9g %.17g %.17g\n", r, varlb_fano_ceiling (r * 1e6, 1e6),
+               varlb_trivial_accuracy (r * 1e6, 1e6));
+    }
+  fclose (cv);
+  fprintf (gp, "set xlabel 'bits charged / N'\nset ylabel 'accuracy (fraction of hidden bits decoded)'\n");
+  fprintf (gp, "set xrange [0:%.6g]\nset yrange [0.4:1.03]\nset grid\n", xmax);
+  fprintf (gp, "set key outside right top box\n");
+  fprintf (gp, "set style fill transparent solid 0.12 noborder\n");
+  fprintf (gp, "plot ");
+  gp_quote (gp, curvepath);
+  fprintf (gp, " using 1:3:2 with filledcurves lc rgb '#808080' title 'achievable gap',\\\n  ");
+  gp_quote (gp, curvepath);
+  fprintf (gp, " using 1:2 with lines lw 3 lc rgb 'black' title 'Fano ceiling p*',\\\n  ");
+  gp_quote (gp, curvepath);
+  fprintf (gp, " using 1:3 with lines lw 2 dt 2 lc rgb '#555555' title 'trivial 1/2 + B/2N',\\\n");
+  fprintf (gp, "  0.5 with lines lw 1 dt 3 lc rgb '#999999' title 'chance 50%%'");
+  for (size_t i = 0; i < series; i++)
+    {
+      fprintf (gp, ",\\\n  ");
+      gp_quote (gp, datpath);
+      fprintf (gp, " index %zu using (($1 > %.6g) ? %.6g : $1):2:3:4 with yerrorlines lw 2 pt %zu ps 1.3 title ",
+               i, xmax, xmax, 5 + 2 * (i % 4));
+      gp_quote (gp, names[i]);
+    }
+  fprintf (gp, "\n");
+  free (names);
+  return 0;
+}
+
+/* (b) One series per compressor: the smallest budget reaching the target
+   against n^2 d on log-log axes, with its own least-squares line
+   log B = a + s log(n^2 d) (the full two-exponent fit is varlb scaling's). */
+static int
+write_scaling (FILE *gp, FILE *dat, const char *datpath, const csv_table_t *t,
+               char *why, size_t wlen)
+{
+  long cc = csv_col (t, "compressor"), cn = csv_col (t, "n"), cd = csv_col (t, "d"),
+       cb = csv_col (t, "min_budget_bits");
+  if (cc < 0 || cn < 0 || cd < 0 || cb < 0)
+    {
+      snprintf (why, wlen, "needs columns compressor, n, d, min_budget_bits");
+      return -1;
+    }
+  const char **names = malloc ((t->rows + 1) * sizeof *names);
+  size_t nc = distinct (t, cc, names), series = 0;
+  double *x = malloc ((t->rows + 1) * sizeof *x), *y = malloc ((t->rows + 1) * sizeof *y);
+  double c0[64], c1[64];
+  for (size_t i = 0; i < nc && series < 64; i++)
+    {
+      size_t k = 0;
+      for (size_t r = 0; r < t->rows; r++)
+        {
+          if (strcmp (csv_get (t, r, cc), names[i]) != 0)
+            continue;
+          double n = csv_num (t, r, cn), d = csv_num (t, r, cd), b = csv_num (t, r, cb);
+          if (!(n > 0 && d > 0 && b > 0))
+            continue; /* target never reached */
+          if (k == 0)
+            fprintf (dat, "# %s: n^2 d, min_budget_bits\n", names[i]);
+          fprintf (dat, "%.9g %.9g\n", n * n * d, b);
+          x[k] = log (n * n * d), y[k] = log (b), k++;
+        }
+      if (k == 0)
+        continue;
+      fprintf (dat, "\n\n");
+      double cov00, cov01, cov11, ss;
+      c0[series] = NAN, c1[series] = NAN;
+      if (k >= 2)
+        gsl_fit_linear (x, 1, y, 1, k, &c0[series], &c1[series], &cov00, &cov01, &cov11, &ss);
+      names[series++] = names[i];
+    }
+  free (x);
+  free (y);
+  if (series == 0)
+    {
+      free (names);
+      snprintf (why, wlen, "no row with a positive min_budget_bits to plot");
+      return -1;
+    }
+  fprintf (gp, "set logscale xy\nset xlabel 'n^2 d'\nset ylabel 'smallest budget reaching the target (bits)'\n");
+  fprintf (gp, "set grid\nset key outside right top box\nplot ");
+  for (size_t i = 0; i < series; i++)
+    {
+      fprintf (gp, "%s", i ? ",\\\n  " : "");
+      gp_quote (gp, datpath);
+      fprintf (gp, " index %zu using 1:2 with points pt %zu ps 1.5 lc %zu title ", i,
+               5 + 2 * (i % 4), i + 1);
+      gp_quote (gp, names[i]);
+      if (isfinite (c1[i]))
+        fprintf (gp, ",\\\n  exp(%.9g) * x**%.9g with lines lc %zu dt 2 title 'slope %.2f'",
+                 c0[i], c1[i], i + 1, c1[i]);
+    }
+  fprintf (gp, "\n");
+  free (names);
+  return 0;
+}
+
+#define HEAT_BINS 32
+
+/* (c) Per-token rows (scale, row, col, side, bits, correct): the accuracy
+   of each scale (y) over 32 bins of the scale's raster order (x).  Rows of
+   every compressor and budget in the file are pooled unless the file holds
+   one (filter it with --compressor). */
+static int
+write_heatmap (FILE *gp, FILE *dat, const char *datpath, const csv_table_t *t,
+               const char *only, char *why, size_t wlen)
+{
+  long cs = csv_col (t, "scale"), cr = csv_col (t, "row"), cl = csv_col (t, "col"),
+       cz = csv_col (t, "side"), cb = csv_col (t, "bits"), ck = csv_col (t, "correct"),
+       cc = csv_col (t, "compressor");
+  if (cs < 0 || cr < 0 || cl < 0 || cz < 0 || cb < 0 || ck < 0)
+    {
+      snprintf (why, wlen, "needs columns scale, row, col, side, bits, correct");
+      return -1;
+    }
+  size_t K = 0;
+  for (size_t r = 0; r < t->rows; r++)
+    {
+      double s = csv_num (t, r, cs);
+      if (s >= 0 && s < VARLB_PYRAMID_MAX_SCALES && (size_t) s + 1 > K)
+        K = (size_t) s + 1;
+    }
+  if (K == 0)
+    {
+      snprintf (why, wlen, "no per-token rows to plot");
+      return -1;
+    }
+  double *bits = calloc (K * HEAT_BINS, sizeof *bits), *ok = calloc (K * HEAT_BINS, sizeof *ok);
+  for (size_t r = 0; r < t->rows; r++)
+    {
+      if (only && cc >= 0 && strcmp (csv_get (t, r, cc), only) != 0)
+        continue;
+      double s = csv_num (t, r, cs), row = csv_num (t, r, cr), col = csv_num (t, r, cl),
+             side = csv_num (t, r, cz), b = csv_num (t, r, cb), c = csv_num (t, r, ck);
+      if (!(s >= 0 && s < K && side >= 1 && row >= 0 && col >= 0 && b > 0 && c >= 0))
+        continue;
+      double tokens = side * side, pos = row * side + col;
+      /* Every bin whose centre falls in this token's share of the raster. */
+      for (int j = 0; j < HEAT_BINS; j++)
+        {
+          double centre = (j + 0.5) / HEAT_BINS * tokens;
+          if (centre >= pos && centre < pos + 1)
+            bits[(size_t) s * HEAT_BINS + j] += b, ok[(size_t) s * HEAT_BINS + j] += c;
+        }
+    }
+  fprintf (dat, "# scale bin accuracy (NaN: no data)\n");
+  for (size_t s = 0; s < K; s++)
+    {
+      for (int j = 0; j < HEAT_BINS; j++)
+        {
+          double b = bits[s * HEAT_BINS + j];
+          fprintf (dat, "%zu %d %.6g\n", s + 1, j,
+                   b > 0 ? ok[s * HEAT_BINS + j] / b : NAN);
+        }
+      fprintf (dat, "\n");
+    }
+  free (bits);
+  free (ok);
+  fprintf (gp, "set xlabel 'position within the scale (raster order, %d bins)'\n", HEAT_BINS);
+  fprintf (gp, "set ylabel 'VAR scale k'\nset cblabel 'accuracy'\nset cbrange [0.4:1]\n");
+  fprintf (gp, "set palette defined (0.4 '#b2182b', 0.5 '#f4a582', 0.75 '#f7f7f7', 1 '#2166ac')\n");
+  fprintf (gp, "set xrange [-0.5:%d]\nset yrange [0.5:%zu]\nset ytics 1\nunset key\n",
+           HEAT_BINS - 1, K + 0);
+  fprintf (gp, "set datafile missing 'nan'\nplot ");
+  gp_quote (gp, datpath);
+  fprintf (gp, " using 2:1:3 with image\n");
+  return 0;
+}
+
+int
+cli_plot_file (const char *cmd, const char *csv, const char *out,
+               enum cli_plot_kind kind, const char *title)
+{
+  char why[256];
+  const char *ext = strrchr (out, '.');
+  int svg;
+  if (ext && strcmp (ext, ".png") == 0)
+    svg = 0;
+  else if (ext && strcmp (ext, ".svg") == 0)
+    svg = 1;
+  else
+    {
+      cli_error (cmd, "--out: '%s': expected a .png or .svg file name", out);
+      return CLI_EXIT_USAGE;
+    }
+  csv_table_t t;
+  if (csv_read (&t, csv, why, sizeof why) != 0)
+    {
+      cli_error (cmd, "%s: %s", csv, why);
+      return CLI_EXIT_FAIL;
+    }
+  if (kind == PLOT_AUTO)
+    kind = csv_col (&t, "min_budget_bits") >= 0 ? PLOT_SCALING
+           : csv_col (&t, "scale") >= 0 && csv_col (&t, "correct") >= 0 ? PLOT_HEATMAP
+           : PLOT_ACCURACY;
+  char *stem = strndup (out, (size_t) (ext - out));
+  char *gppath = with_suffix (stem, ".gp"), *datpath = with_suffix (stem, ".dat"),
+       *curvepath = with_suffix (stem, ".fano.dat"), *tmpimg = with_suffix (out, ".tmp");
+  char *gptmp = with_suffix (gppath, ".tmp"), *dattmp = with_suffix (datpath, ".tmp");
+  int rc = CLI_EXIT_FAIL;
+  FILE *gp = fopen (gptmp, "w"), *dat = gp ? fopen (dattmp, "w") : NULL;
+  if (!gp || !dat)
+    {
+      cli_error (cmd, "%s: %s", gp ? dattmp : gptmp, strerror (errno));
+      if (gp)
+        fclose (gp), unlink (gptmp);
+      goto done;
+    }
+  fprintf (gp, "# varlb %s: drawn from %s; run 'gnuplot %s' to redraw.\n",
+           VARLB_VERSION_STRING, csv, gppath);
+  if (svg)
+    fprintf (gp, "set terminal svg size 1100,700 dynamic enhanced font 'sans,13'\n");
+  else
+    fprintf (gp, "set terminal pngcairo size 1100,700 enhanced font 'sans,11'\n");
+  fprintf (gp, "set output ");
+  gp_quote (gp, tmpimg);
+  fprintf (gp, "\nset title ");
+  gp_quote (gp, title ? title
+                : kind == PLOT_SCALING ? "varlb: budget needed for the target accuracy"
+                : kind == PLOT_HEATMAP ? "varlb: where the bits were lost (accuracy by scale and position)"
+                : "varlb: accuracy against the Fano frontier");
+  fprintf (gp, "\nset encoding utf8\n");
+  int wr = kind == PLOT_SCALING ? write_scaling (gp, dat, datpath, &t, why, sizeof why)
+           : kind == PLOT_HEATMAP ? write_heatmap (gp, dat, datpath, &t, NULL, why, sizeof why)
+           : write_accuracy (gp, dat, datpath, curvepath, &t, why, sizeof why);
+  int werr = ferror (gp) | ferror (dat);
+  werr |= fclose (gp) | fclose (dat);
+  if (wr != 0 || werr)
+    {
+      cli_error (cmd, "%s: %s", csv, wr != 0 ? why : "write error");
+      unlink (gptmp), unlink (dattmp);
+      goto done;
+    }
+  if (rename (gptmp, gppath) != 0 || rename (dattmp, datpath) != 0)
+    {
+      cli_error (cmd, "%s: %s", gppath, strerror (errno));
+      goto done;
+    }
+  char *gnuplot = find_gnuplot ();
+  if (!gnuplot)
+    {
+      fprintf (stderr, "varlb: %s: gnuplot not found: wrote %s and %s; install gnuplot and run 'gnuplot %s' to draw %s\n",
+               cmd, gppath, datpath, gppath, out);
+      rc = 3;
+      goto done;
+    }
+  if (run_gnuplot (gnuplot, gppath) != 0 || access (tmpimg, F_OK) != 0)
+    {
+      cli_error (cmd, "gnuplot failed on %s", gppath);
+      unlink (tmpimg);
+    }
+  else if (rename (tmpimg, out) != 0)
+    cli_error (cmd, "%s: %s", out, strerror (errno));
+  else
+    rc = 0;
+  free (gnuplot);
+done:
+  csv_clear (&t);
+  free (stem), free (gppath), free (datpath), free (curvepath), free (tmpimg);
+  free (gptmp), free (dattmp);
+  return rc;
+}
+
+int
+cli_plot (int argc, char **argv)
+{
+  enum { OPT_OUT = CLI_OPT_FIRST_FREE, OPT_KIND, OPT_TITLE };
+  static const struct option longopts[] = {
+    { "out", required_argument, NULL, OPT_OUT },
+    { "kind", required_argument, NULL, OPT_KIND },
+    { "title", required_argument, NULL, OPT_TITLE },
+    { "help", no_argument, NULL, CLI_OPT_HELP },
+    { NULL, 0, NULL, 0 }
+  };
+  const char *cmd = "plot", *out = NULL, *title = NULL;
+  enum cli_plot_kind kind = PLOT_AUTO;
+  int c;
+  opterr = 0;
+  while ((c = getopt_long (argc, argv, "o:", longopts, NULL)) != -1)
+    switch (c)
+      {
+      case CLI_OPT_HELP:
+        cli_print_help (cmd, stdout);
+        return 0;
+      case 'o':
+      case OPT_OUT:
+        out = optarg;
+        break;
+      case OPT_TITLE:
+        title = optarg;
+        break;
+      case OPT_KIND:
+        if (strcmp (optarg, "accuracy") == 0)
+          kind = PLOT_ACCURACY;
+        else if (strcmp (optarg, "scaling") == 0)
+          kind = PLOT_SCALING;
+        else if (strcmp (optarg, "heatmap") == 0)
+          kind = PLOT_HEATMAP;
+        else
+          {
+            cli_error (cmd, "--kind: expected accuracy, scaling or heatmap, got '%s'", optarg);
+            return CLI_EXIT_USAGE;
+          }
+        break;
+      default:
+        return cli_bad_option (cmd, argc, argv);
+      }
+  if (optind != argc - 1)
+    {
+      if (optind >= argc)
+        cli_error (cmd, "missing RESULTS.csv");
+      else
+        cli_error (cmd, "unexpected argument '%s'", argv[optind + 1]);
+      return CLI_EXIT_USAGE;
+    }
+  if (!out)
+    {
+      cli_error (cmd, "missing --out FILE.png|FILE.svg");
+      return CLI_EXIT_USAGE;
+    }
+  int rc = cli_plot_file (cmd, argv[optind], out, kind, title);
+  return rc == 3 ? 0 : rc;
+}
