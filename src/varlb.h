@@ -360,6 +360,13 @@ typedef struct varlb_knobs {
   char **names, **values;
 } varlb_knobs_t;
 
+void varlb_knobs_init (varlb_knobs_t *k);
+void varlb_knobs_clear (varlb_knobs_t *k);
+/* Parse "k=v,k=v" (empty text: no knobs); VARLB_EINVAL when malformed. */
+int varlb_knobs_parse (varlb_knobs_t *k, const char *text);
+/* The value given for NAME (the last one), or NULL. */
+const char *varlb_knobs_get (const varlb_knobs_t *k, const char *name);
+
 /* The plug-in interface.  A built-in compressor is a const instance of this
    struct; a C plug-in exports one under the symbol VARLB_COMPRESSOR_SYMBOL.
    compress is Alice's half: it sees the cache K (T x d), V (T x dv),
@@ -391,6 +398,96 @@ typedef struct varlb_compressor {
                  size_t dv, const varlb_knobs_t *knobs,
                  const varlb_pyramid_t *pyramid);
 } varlb_compressor_t;
+
+/* Check given knobs against C's table: unknown names, bad types, values out
+   of range give VARLB_EINVAL with a one-line reason in WHY. */
+int varlb_knobs_check (const varlb_compressor_t *c, const varlb_knobs_t *k,
+                       char *why, size_t len);
+
+/* The built-in compressors, in a fixed order. */
+size_t varlb_compressor_count (void);
+const varlb_compressor_t *varlb_compressor_at (size_t i);
+const varlb_compressor_t *varlb_compressor_find (const char *name);
+
+/* A compressor as named on the command line:
+     NAME[:k=v,...]            a built-in (see varlb_compressor_find)
+     plugin:PATH.so[:k=v,...]  a C plug-in, dlopen'ed, exporting
+                               VARLB_COMPRESSOR_SYMBOL with abi ==
+                               VARLB_COMPRESSOR_ABI
+     exec:COMMAND              an external program (any language) run by
+                               /bin/sh as COMMAND compress ... / COMMAND
+                               answer ... (the file protocol, README.md) */
+typedef enum varlb_spec_kind {
+  VARLB_SPEC_BUILTIN = 0, VARLB_SPEC_PLUGIN = 1, VARLB_SPEC_EXEC = 2
+} varlb_spec_kind;
+
+typedef struct varlb_spec {
+  varlb_spec_kind kind;
+  char *text;                  /* as given */
+  char *path;                  /* plug-in path or external command */
+  char *knob_text;             /* "k=v,..." or "" */
+  const varlb_compressor_t *c; /* built-in or plug-in; NULL for exec */
+  void *dl;                    /* dlopen handle */
+  varlb_knobs_t knobs;
+} varlb_spec_t;
+
+/* Resolve TEXT; VARLB_EINVAL (unknown name, bad knobs, plug-in that will
+   not load or has the wrong ABI) with a one-line reason in WHY. */
+int varlb_spec_init (varlb_spec_t *s, const char *text, char *why, size_t len);
+void varlb_spec_clear (varlb_spec_t *s);
+
+/* How a trial runs its two halves. */
+typedef struct varlb_channel_opts {
+  double timeout_s;       /* per half; a compressor past it is killed */
+  const char *answer_exe; /* the varlb binary that runs Bob's half of
+                             built-ins and plug-ins (`varlb __answer`) */
+  const char *keep_blob;  /* if set, the blob is also copied to this file */
+  size_t sample;          /* Bob's query tokens: 0 = every Alice token,
+                             else a uniform sample (stream VARLB_STREAM_BOB) */
+} varlb_channel_opts_t;
+
+void varlb_channel_opts_init (varlb_channel_opts_t *o);
+
+/* One trial: the result row of `varlb attack` and `varlb sweep`. */
+typedef struct varlb_trial {
+  char compressor[512];    /* the spec as given */
+  double budget_bits;
+  double bits_charged;     /* 8 x blob bytes, measured here */
+  size_t N;                /* hidden bits of the instance */
+  size_t bits_tested, correct;
+  double accuracy, ci_low, ci_high; /* 95% Clopper-Pearson */
+  double fano_ceiling, trivial;
+  const char *verdict;
+  int over_budget;
+  int status;              /* VARLB_OK, or why the compressor failed */
+  char error[512];         /* the failure, in one line */
+  char stderr_tail[512];   /* the end of what the compressor wrote to stderr */
+  const char *calibration; /* free calibration, or NULL */
+  uint64_t seed;
+  double wall_s;
+  /* Witness of the first wrong bit: token, coordinate, the full-cache
+     output and the compressor's. */
+  size_t witness_token, witness_coord;
+  double witness_true, witness_returned;
+  int has_witness;
+} varlb_trial_t;
+
+/* Run S on IN with BUDGET_BITS.  Alice's half (compress) runs in a child
+   process; Bob's half (answer) in a fresh process that receives only the
+   blob, the public seed, the knobs, the public schedule and the queries, in
+   a private directory.  A compressor that crashes, hangs, writes nothing,
+   returns the wrong shape or non-finite numbers fails the trial with
+   T->status and a reason; the function still returns VARLB_OK.  Returns an
+   error only when varlb itself cannot run the trial. */
+int varlb_trial_run (varlb_trial_t *t, const varlb_instance_t *in,
+                     const varlb_spec_t *s, double budget_bits,
+                     const varlb_channel_opts_t *o);
+
+/* Result rows: one JSON object per line, or CSV whose header names equal
+   the JSON keys (extra instance columns: schedule, d, jl, keys, values). */
+void varlb_trial_write_json (FILE *f, const varlb_trial_t *t, const varlb_instance_t *in);
+void varlb_trial_write_csv_header (FILE *f);
+void varlb_trial_write_csv (FILE *f, const varlb_trial_t *t, const varlb_instance_t *in);
 
 /* @@STATS@@ -- statistics, Fano frontier, sweeps (stats.c, sweep.c) */
 

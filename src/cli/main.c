@@ -67,7 +67,8 @@ usage (FILE *out)
          "Executable Omega(n^2 d) KV-cache lower bounds for VAR transformers.\n\n"
          "Commands:\n", out);
   for (const struct cli_command *c = cli_commands; c->name; c++)
-    fprintf (out, "  %-10s %s\n", c->name, c->summary);
+    if (c->summary) /* internal commands have none */
+      fprintf (out, "  %-10s %s\n", c->name, c->summary);
   fputs ("  help CMD   show the options of CMD\n\n"
          "Options:\n"
          "  -h, --help     show this help and exit\n"

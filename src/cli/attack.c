@@ -1,0 +1,250 @@
+/* attack.c -- `varlb attack`: one trial of each named compressor on the
+ * hard instance, through the one-way channel, judged against the Fano
+ * ceiling; `varlb list`: the built-in compressors and their knobs. */
+#include <config.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "cli.h"
+
+static void
+print_trial (FILE *o, const varlb_trial_t *t, const varlb_instance_t *in)
+{
+  fprintf (o, "compressor    %s\n", t->compressor);
+  if (t->status != VARLB_OK)
+    {
+      fprintf (o, "  FAILED      %s\n", t->error);
+      if (t->stderr_tail[0])
+        fprintf (o, "  stderr      %s\n", t->stderr_tail);
+      return;
+    }
+  fprintf (o, "  budget      %.0f bits (%.4g N); charged %.0f bits = 8 x %.0f bytes%s\n",
+           t->budget_bits, t->budget_bits / (double) t->N, t->bits_charged,
+           t->bits_charged / 8, t->over_budget ? "  OVER BUDGET (charged in full)" : "");
+  fprintf (o, "  accuracy    %zu / %zu bits = %.3f%%  (95%% CI [%.3f%%, %.3f%%])\n",
+           t->correct, t->bits_tested, 100 * t->accuracy, 100 * t->ci_low, 100 * t->ci_high);
+  fprintf (o, "  bound       Fano ceiling %.3f%% at %.0f charged bits of N = %zu; trivial line %.3f%%\n",
+           100 * t->fano_ceiling, t->bits_charged, t->N, 100 * t->trivial);
+  fprintf (o, "  verdict     %s\n", t->verdict);
+  if (t->has_witness)
+    fprintf (o, "  witness     seed %llu, token %zu, coordinate %zu (true bit %d): "
+             "full cache %.6g, compressor %.6g\n", (unsigned long long) t->seed,
+             t->witness_token, t->witness_coord,
+             varlb_bits_get (&in->x, t->witness_token, t->witness_coord),
+             t->witness_true, t->witness_returned);
+  if (t->calibration)
+    fprintf (o, "  calibration %s (free: fitted before the instance was drawn)\n", t->calibration);
+  fprintf (o, "  time        %.3f s\n", t->wall_s);
+}
+
+/* The path of the running varlb, for Bob's fresh process. */
+static char *
+self_exe (void)
+{
+  char buf[4096];
+  ssize_t n = readlink ("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0)
+    return NULL;
+  buf[n] = '\0';
+  return strdup (buf);
+}
+
+int
+cli_attack (int argc, char **argv)
+{
+  enum { O_COMP = CLI_OPT_FIRST_FREE, O_BUDGET, O_RATIO, O_SAMPLE, O_TIMEOUT, O_KEEP };
+  static const struct option longopts[] = {
+    CLI_REDUCTION_LONGOPTS,
+    { "json", no_argument, NULL, CLI_OPT_JSON },
+    { "compressor", required_argument, NULL, O_COMP },
+    { "budget", required_argument, NULL, O_BUDGET },
+    { "ratio", required_argument, NULL, O_RATIO },
+    { "sample", required_argument, NULL, O_SAMPLE },
+    { "timeout", required_argument, NULL, O_TIMEOUT },
+    { "keep-blobs", required_argument, NULL, O_KEEP },
+    { NULL, 0, NULL, 0 }
+  };
+  const char *cmd = "attack";
+  varlb_params_t p;
+  varlb_channel_opts_t opts;
+  const char *specs[64];
+  size_t nspecs = 0;
+  double budget = NAN, ratio = NAN;
+  const char *keep = NULL;
+  int json = 0, c, rc = CLI_EXIT_USAGE;
+  varlb_params_init (&p);
+  varlb_channel_opts_init (&opts);
+  opterr = 0;
+  while ((c = getopt_long (argc, argv, "d:", longopts, NULL)) != -1)
+    {
+      switch (c)
+        {
+        case CLI_OPT_HELP:
+          cli_print_help (cmd, stdout);
+          varlb_params_clear (&p);
+          return 0;
+        case CLI_OPT_JSON:
+          json = 1;
+          continue;
+        case O_COMP:
+          if (nspecs == 64)
+            {
+              cli_error (cmd, "--compressor: at most 64 per run");
+              goto done;
+            }
+          specs[nspecs++] = optarg;
+          continue;
+        case O_BUDGET:
+          if (cli_parse_double (cmd, "--budget", optarg, 0, 1e18, &budget) != 0)
+            goto done;
+          continue;
+        case O_RATIO:
+          if (cli_parse_double (cmd, "--ratio", optarg, 0, 1e6, &ratio) != 0)
+            goto done;
+          continue;
+        case O_SAMPLE:
+          if (cli_parse_size (cmd, "--sample", optarg, 1, (size_t) 1 << 40, &opts.sample) != 0)
+            goto done;
+          continue;
+        case O_TIMEOUT:
+          if (cli_parse_double (cmd, "--timeout", optarg, 0.001, 86400, &opts.timeout_s) != 0)
+            goto done;
+          continue;
+        case O_KEEP:
+          keep = optarg;
+          continue;
+        }
+      int r = cli_reduction_option (cmd, c, optarg, &p);
+      if (r == 1)
+        {
+          rc = cli_bad_option (cmd, argc, argv);
+          goto done;
+        }
+      if (r != 0)
+        goto done;
+    }
+  if (optind < argc)
+    {
+      cli_error (cmd, "unexpected argument '%s'", argv[optind]);
+      goto done;
+    }
+  if (nspecs == 0)
+    {
+      cli_error (cmd, "--compressor NAME is required (see 'varlb list')");
+      goto done;
+    }
+  if (isnan (budget) == isnan (ratio))
+    {
+      cli_error (cmd, "give exactly one of --budget BITS and --ratio R");
+      goto done;
+    }
+  if (cli_reduction_finish (cmd, &p) != 0)
+    goto done;
+  /* Resolve every compressor before running any, so a typo costs nothing. */
+  varlb_spec_t *sp = calloc (nspecs, sizeof *sp);
+  char why[512];
+  for (size_t i = 0; i < nspecs; i++)
+    if (varlb_spec_init (&sp[i], specs[i], why, sizeof why) != VARLB_OK)
+      {
+        cli_error (cmd, "--compressor: %s", why);
+        for (size_t j = 0; j <= i; j++)
+          varlb_spec_clear (&sp[j]);
+        free (sp);
+        goto done;
+      }
+  if (keep && mkdir (keep, 0777) != 0 && access (keep, W_OK) != 0)
+    {
+      cli_error (cmd, "--keep-blobs %s: cannot create the directory", keep);
+      for (size_t j = 0; j < nspecs; j++)
+        varlb_spec_clear (&sp[j]);
+      free (sp);
+      goto done;
+    }
+  varlb_instance_t in;
+  int st = varlb_instance_init (&in, &p);
+  char *exe = self_exe ();
+  opts.answer_exe = exe;
+  rc = 0;
+  if (st != VARLB_OK)
+    {
+      cli_error (cmd, "cannot build the instance: %s", varlb_strerror (st));
+      rc = CLI_EXIT_FAIL;
+    }
+  double bits = isnan (budget) ? ratio * (double) (st == VARLB_OK ? in.N : 0) : budget;
+  for (size_t i = 0; st == VARLB_OK && i < nspecs; i++)
+    {
+      varlb_trial_t t;
+      char blobpath[4096];
+      if (keep)
+        {
+          snprintf (blobpath, sizeof blobpath, "%s/%zu.blob", keep, i);
+          opts.keep_blob = blobpath;
+        }
+      int r = varlb_trial_run (&t, &in, &sp[i], bits, &opts);
+      if (r != VARLB_OK)
+        {
+          cli_error (cmd, "%s: the trial could not run: %s", sp[i].text, varlb_strerror (r));
+          rc = CLI_EXIT_FAIL;
+          continue;
+        }
+      if (t.status != VARLB_OK)
+        {
+          rc = CLI_EXIT_FAIL;
+          cli_error (cmd, "%s: %s", t.compressor, t.error);
+        }
+      if (json)
+        varlb_trial_write_json (stdout, &t, &in);
+      else
+        {
+          if (i)
+            putchar ('\n');
+          print_trial (stdout, &t, &in);
+        }
+      fflush (stdout);
+    }
+  free (exe);
+  if (st == VARLB_OK)
+    varlb_instance_clear (&in);
+  for (size_t j = 0; j < nspecs; j++)
+    varlb_spec_clear (&sp[j]);
+  free (sp);
+done:
+  varlb_params_clear (&p);
+  return rc;
+}
+
+int
+cli_list (int argc, char **argv)
+{
+  if (argc > 1)
+    {
+      if (strcmp (argv[1], "--help") == 0)
+        {
+          cli_print_help ("list", stdout);
+          return 0;
+        }
+      cli_error ("list", "unexpected argument '%s'", argv[1]);
+      return CLI_EXIT_USAGE;
+    }
+  static const char *const type[] = { "int", "number", "text" };
+  for (size_t i = 0; i < varlb_compressor_count (); i++)
+    {
+      const varlb_compressor_t *c = varlb_compressor_at (i);
+      printf ("%s\n    %s\n", c->name, c->description);
+      for (size_t k = 0; k < c->n_knobs; k++)
+        {
+          const varlb_knob_t *kn = &c->knobs[k];
+          if (kn->type == VARLB_KNOB_STRING)
+            printf ("    %-12s %-6s default %-8s %s\n", kn->name, type[kn->type], kn->def, kn->help);
+          else
+            printf ("    %-12s %-6s default %-8s [%g, %g] %s\n", kn->name, type[kn->type],
+                    kn->def, kn->min, kn->max, kn->help);
+        }
+    }
+  printf ("plugin:PATH.so[:k=v,...]\n    a C shared object exporting %s (see varlb.h)\n"
+          "exec:COMMAND\n    an external program speaking the file protocol (see README)\n",
+          VARLB_COMPRESSOR_SYMBOL);
+  return 0;
+}

@@ -1,0 +1,380 @@
+/* common.c -- shared pieces of the built-in compressors: blob fields, half
+ * precision, knob lookup, observed-query scoring for eviction methods, and
+ * the eviction blob.  See common.h. */
+#include <config.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_cblas.h>
+#include "common.h"
+
+void
+cc_reader_init (cc_reader_t *r, const unsigned char *blob, size_t len)
+{
+  r->p = blob;
+  r->left = len;
+  r->bad = 0;
+}
+
+static uint64_t
+get_le (cc_reader_t *r, unsigned bytes)
+{
+  if (r->bad || r->left < bytes)
+    {
+      r->bad = 1;
+      return 0;
+    }
+  uint64_t v = 0;
+  for (unsigned i = 0; i < bytes; i++)
+    v |= (uint64_t) r->p[i] << (8 * i);
+  r->p += bytes;
+  r->left -= bytes;
+  return v;
+}
+
+uint32_t
+cc_get_u32 (cc_reader_t *r)
+{
+  return (uint32_t) get_le (r, 4);
+}
+
+double
+cc_get_f64 (cc_reader_t *r)
+{
+  uint64_t u = get_le (r, 8);
+  double d;
+  memcpy (&d, &u, sizeof d);
+  return d;
+}
+
+double
+cc_get_f32 (cc_reader_t *r)
+{
+  uint32_t u = (uint32_t) get_le (r, 4);
+  float f;
+  memcpy (&f, &u, sizeof f);
+  return f;
+}
+
+double
+cc_get_f16 (cc_reader_t *r)
+{
+  return cc_half_to_double ((uint16_t) get_le (r, 2));
+}
+
+uint32_t
+cc_get_bits (cc_reader_t *r, size_t *pos, unsigned nbits)
+{
+  uint32_t v = 0;
+  for (unsigned i = 0; i < nbits; i++, (*pos)++)
+    {
+      size_t byte = *pos / 8;
+      if (byte >= r->left)
+        {
+          r->bad = 1;
+          return 0;
+        }
+      v |= (uint32_t) ((r->p[byte] >> (*pos % 8)) & 1u) << i;
+    }
+  return v;
+}
+
+static int
+put_le (varlb_blob_t *b, uint64_t v, unsigned bytes)
+{
+  unsigned char buf[8];
+  for (unsigned i = 0; i < bytes; i++)
+    buf[i] = (unsigned char) (v >> (8 * i));
+  return varlb_blob_append (b, buf, bytes);
+}
+
+int
+cc_put_u32 (varlb_blob_t *b, uint32_t v)
+{
+  return put_le (b, v, 4);
+}
+
+int
+cc_put_f64 (varlb_blob_t *b, double v)
+{
+  uint64_t u;
+  memcpy (&u, &v, sizeof u);
+  return put_le (b, u, 8);
+}
+
+int
+cc_put_f32 (varlb_blob_t *b, double v)
+{
+  float f = (float) v;
+  uint32_t u;
+  memcpy (&u, &f, sizeof u);
+  return put_le (b, u, 4);
+}
+
+int
+cc_put_f16 (varlb_blob_t *b, double v)
+{
+  return put_le (b, cc_half_from_double (v), 2);
+}
+
+void
+cc_bits_init (cc_bitwriter_t *w, varlb_blob_t *b)
+{
+  w->b = b;
+  w->acc = 0;
+  w->nacc = 0;
+  w->err = 0;
+}
+
+void
+cc_bits_put (cc_bitwriter_t *w, uint32_t v, unsigned nbits)
+{
+  w->acc |= (uint64_t) (v & (nbits == 32 ? 0xffffffffu : ((1u << nbits) - 1))) << w->nacc;
+  w->nacc += nbits;
+  while (w->nacc >= 8)
+    {
+      unsigned char c = (unsigned char) w->acc;
+      if (varlb_blob_append (w->b, &c, 1) != VARLB_OK)
+        w->err = 1;
+      w->acc >>= 8;
+      w->nacc -= 8;
+    }
+}
+
+int
+cc_bits_flush (cc_bitwriter_t *w)
+{
+  if (w->nacc)
+    {
+      unsigned char c = (unsigned char) w->acc;
+      if (varlb_blob_append (w->b, &c, 1) != VARLB_OK)
+        w->err = 1;
+      w->acc = 0;
+      w->nacc = 0;
+    }
+  return w->err ? VARLB_ENOMEM : VARLB_OK;
+}
+
+uint16_t
+cc_half_from_double (double x)
+{
+  /* Through float, then float -> half with round to nearest even. */
+  float f = (float) x;
+  uint32_t u;
+  memcpy (&u, &f, sizeof u);
+  uint32_t sign = (u >> 16) & 0x8000u;
+  int32_t exp = (int32_t) ((u >> 23) & 0xff) - 127 + 15;
+  uint32_t mant = u & 0x7fffffu;
+  if (((u >> 23) & 0xff) == 0xff)
+    return (uint16_t) (sign | 0x7c00u | (mant ? 0x200u : 0));
+  if (exp >= 31)
+    return (uint16_t) (sign | 0x7c00u);
+  if (exp <= 0)
+    {
+      if (exp < -10)
+        return (uint16_t) sign;
+      mant |= 0x800000u;
+      unsigned shift = (unsigned) (14 - exp);
+      uint32_t h = mant >> shift;
+      uint32_t rem = mant & ((1u << shift) - 1), half = 1u << (shift - 1);
+      if (rem > half || (rem == half && (h & 1u)))
+        h++;
+      return (uint16_t) (sign | h);
+    }
+  uint32_t h = ((uint32_t) exp << 10) | (mant >> 13);
+  uint32_t rem = mant & 0x1fffu;
+  if (rem > 0x1000u || (rem == 0x1000u && (h & 1u)))
+    h++; /* may carry into the exponent: still correct rounding */
+  return (uint16_t) (sign | h);
+}
+
+double
+cc_half_to_double (uint16_t h)
+{
+  int sign = h >> 15, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
+  double v;
+  if (exp == 0)
+    v = ldexp (mant, -24);
+  else if (exp == 31)
+    v = mant ? NAN : INFINITY;
+  else
+    v = ldexp (mant | 0x400, exp - 25);
+  return sign ? -v : v;
+}
+
+int
+cc_put_real (varlb_blob_t *b, double v, unsigned prec)
+{
+  return prec == 16 ? cc_put_f16 (b, v) : prec == 32 ? cc_put_f32 (b, v) : cc_put_f64 (b, v);
+}
+
+double
+cc_get_real (cc_reader_t *r, unsigned prec)
+{
+  return prec == 16 ? cc_get_f16 (r) : prec == 32 ? cc_get_f32 (r) : cc_get_f64 (r);
+}
+
+const char *
+cc_knob (const varlb_compressor_t *c, const varlb_knobs_t *k, const char *name)
+{
+  const char *v = varlb_knobs_get (k, name);
+  if (v)
+    return v;
+  for (size_t i = 0; i < c->n_knobs; i++)
+    if (strcmp (c->knobs[i].name, name) == 0)
+      return c->knobs[i].def;
+  return NULL;
+}
+
+double
+cc_knob_double (const varlb_compressor_t *c, const varlb_knobs_t *k, const char *name)
+{
+  const char *v = cc_knob (c, k, name);
+  return v ? strtod (v, NULL) : NAN;
+}
+
+int
+cc_answer_cache (double *O, const double *Q, size_t m, const double *Kc,
+                 const double *Vc, size_t n, size_t d, size_t dv)
+{
+  if (n == 0)
+    {
+      memset (O, 0, m * dv * sizeof *O);
+      return VARLB_OK;
+    }
+  return varlb_attention (O, Q, m, Kc, Vc, n, d, dv, NULL, NULL, NULL);
+}
+
+int
+cc_observed_scores (double *scores, const double *K, size_t T, size_t d,
+                    size_t queries, double temperature, uint64_t seed,
+                    int accumulate)
+{
+  if (T == 0)
+    return VARLB_OK;
+  if (queries == 0)
+    queries = 1;
+  double *Q = malloc (queries * d * sizeof *Q);
+  double *S = malloc (T * sizeof *S);
+  gsl_rng *r = varlb_rng_new (seed, VARLB_STREAM_OBSERVED);
+  int st = (Q && S && r) ? VARLB_OK : VARLB_ENOMEM;
+  if (st == VARLB_OK)
+    st = varlb_jl_keys (Q, queries, d, VARLB_JL_GAUSSIAN, VARLB_JL_UNIT, r);
+  for (size_t i = 0; i < T; i++)
+    scores[i] = 0.0;
+  for (size_t q = 0; st == VARLB_OK && q < queries; q++)
+    {
+      if (!accumulate && q + 1 < queries)
+        continue; /* only the last observed query counts */
+      cblas_dgemv (CblasRowMajor, CblasNoTrans, (int) T, (int) d, temperature,
+                   K, (int) d, Q + q * d, 1, 0.0, S, 1);
+      double mx = S[0], z = 0.0;
+      for (size_t t = 1; t < T; t++)
+        mx = S[t] > mx ? S[t] : mx;
+      for (size_t t = 0; t < T; t++)
+        z += S[t] = exp (S[t] - mx);
+      for (size_t t = 0; t < T; t++)
+        scores[t] += S[t] / z;
+    }
+  free (Q);
+  free (S);
+  if (r)
+    gsl_rng_free (r);
+  return st;
+}
+
+static const double *sort_scores;
+
+static int
+cmp_desc (const void *a, const void *b)
+{
+  size_t i = *(const size_t *) a, j = *(const size_t *) b;
+  if (sort_scores[i] != sort_scores[j])
+    return sort_scores[i] > sort_scores[j] ? -1 : 1;
+  return i < j ? -1 : i > j;
+}
+
+static int
+cmp_index (const void *a, const void *b)
+{
+  size_t i = *(const size_t *) a, j = *(const size_t *) b;
+  return i < j ? -1 : i > j;
+}
+
+void
+cc_top_k (size_t *keep, size_t k, const double *scores, size_t T)
+{
+  size_t *order = malloc ((T ? T : 1) * sizeof *order);
+  if (order == NULL)
+    {
+      for (size_t i = 0; i < k; i++)
+        keep[i] = i; /* degrade to a prefix rather than fail */
+      return;
+    }
+  for (size_t i = 0; i < T; i++)
+    order[i] = i;
+  sort_scores = scores; /* compress runs in its own process: no races */
+  qsort (order, T, sizeof *order, cmp_desc);
+  memcpy (keep, order, k * sizeof *keep);
+  qsort (keep, k, sizeof *keep, cmp_index);
+  free (order);
+}
+
+size_t
+cc_evict_capacity (double budget_bits, size_t d, size_t dv, unsigned prec)
+{
+  double per = (double) (d + dv) * prec;
+  double room = budget_bits - 64.0; /* header: count and precision */
+  return room <= 0 ? 0 : (size_t) floor (room / per);
+}
+
+int
+cc_evict_write (varlb_blob_t *b, const double *K, const double *V, size_t d,
+                size_t dv, const size_t *keep, size_t k, unsigned prec)
+{
+  int st = cc_put_u32 (b, (uint32_t) k);
+  if (st == VARLB_OK)
+    st = cc_put_u32 (b, prec);
+  for (size_t i = 0; st == VARLB_OK && i < k; i++)
+    {
+      for (size_t j = 0; st == VARLB_OK && j < d; j++)
+        st = cc_put_real (b, K[keep[i] * d + j], prec);
+      for (size_t j = 0; st == VARLB_OK && j < dv; j++)
+        st = cc_put_real (b, V[keep[i] * dv + j], prec);
+    }
+  return st;
+}
+
+int
+cc_evict_answer (double *O, const unsigned char *blob, size_t len,
+                 const double *Q, size_t m, size_t d, size_t dv)
+{
+  cc_reader_t r;
+  cc_reader_init (&r, blob, len);
+  size_t k = cc_get_u32 (&r);
+  unsigned prec = cc_get_u32 (&r);
+  size_t per_token = (d + dv) * (prec / 8);
+  if (r.bad || (prec != 16 && prec != 32 && prec != 64) || per_token == 0
+      || k > len / per_token)
+    return VARLB_EFORMAT;
+  double *Kc = malloc ((k ? k : 1) * d * sizeof *Kc);
+  double *Vc = malloc ((k ? k : 1) * dv * sizeof *Vc);
+  if (Kc == NULL || Vc == NULL)
+    {
+      free (Kc);
+      free (Vc);
+      return VARLB_ENOMEM;
+    }
+  for (size_t i = 0; i < k; i++)
+    {
+      for (size_t j = 0; j < d; j++)
+        Kc[i * d + j] = cc_get_real (&r, prec);
+      for (size_t j = 0; j < dv; j++)
+        Vc[i * dv + j] = cc_get_real (&r, prec);
+    }
+  int st = r.bad || r.left ? VARLB_EFORMAT : cc_answer_cache (O, Q, m, Kc, Vc, k, d, dv);
+  free (Kc);
+  free (Vc);
+  return st;
+}

@@ -1,0 +1,79 @@
+/* common.h -- shared pieces of the built-in compressors (not installed):
+ * little-endian blob fields with bounds-checked reading, IEEE half
+ * precision, knob lookup, and the generic answer "attention over the cache
+ * the blob reconstructs". */
+#ifndef VARLB_COMPRESSORS_COMMON_H
+#define VARLB_COMPRESSORS_COMMON_H
+#include <stdint.h>
+#include "varlb.h"
+
+/* Reading a blob: every read checks the remaining length. */
+typedef struct cc_reader {
+  const unsigned char *p;
+  size_t left;
+  int bad; /* set once any read ran past the end */
+} cc_reader_t;
+
+void cc_reader_init (cc_reader_t *r, const unsigned char *blob, size_t len);
+uint32_t cc_get_u32 (cc_reader_t *r);
+double cc_get_f64 (cc_reader_t *r);
+double cc_get_f32 (cc_reader_t *r);
+double cc_get_f16 (cc_reader_t *r);
+/* N bits (1..32) of a packed little-endian bit stream at bit offset *POS. */
+uint32_t cc_get_bits (cc_reader_t *r, size_t *pos, unsigned nbits);
+
+int cc_put_u32 (varlb_blob_t *b, uint32_t v);
+int cc_put_f64 (varlb_blob_t *b, double v);
+int cc_put_f32 (varlb_blob_t *b, double v);
+int cc_put_f16 (varlb_blob_t *b, double v);
+/* Packed bit writer: accumulate then flush whole bytes. */
+typedef struct cc_bitwriter {
+  varlb_blob_t *b;
+  uint64_t acc;
+  unsigned nacc;
+  int err;
+} cc_bitwriter_t;
+void cc_bits_init (cc_bitwriter_t *w, varlb_blob_t *b);
+void cc_bits_put (cc_bitwriter_t *w, uint32_t v, unsigned nbits);
+int cc_bits_flush (cc_bitwriter_t *w);
+
+/* IEEE 754 binary16 round trip (round to nearest even). */
+uint16_t cc_half_from_double (double x);
+double cc_half_to_double (uint16_t h);
+/* Store precision: 16, 32 or 64 bits per number. */
+int cc_put_real (varlb_blob_t *b, double v, unsigned prec);
+double cc_get_real (cc_reader_t *r, unsigned prec);
+
+/* Knob value as text (given or the knob's default); NULL if unknown. */
+const char *cc_knob (const varlb_compressor_t *c, const varlb_knobs_t *k,
+                     const char *name);
+double cc_knob_double (const varlb_compressor_t *c, const varlb_knobs_t *k,
+                       const char *name);
+
+/* Attention of Q over a reconstructed cache (Kc: n x d, Vc: n x dv);
+   with n = 0 the output is 0.  Floating point. */
+int cc_answer_cache (double *O, const double *Q, size_t m, const double *Kc,
+                     const double *Vc, size_t n, size_t d, size_t dv);
+
+/* Tokens kept by an eviction method: score every token by the softmax
+   attention of observed queries drawn from the PUBLIC seed (stream
+   VARLB_STREAM_OBSERVED: random unit directions times TEMPERATURE, never
+   Bob's queries).  SCORES (T) receives, for each token, the attention of
+   query row r summed over rows (ACCUMULATE) or the last row's only. */
+int cc_observed_scores (double *scores, const double *K, size_t T, size_t d,
+                        size_t queries, double temperature, uint64_t seed,
+                        int accumulate);
+/* Indices of the K largest SCORES (ties to the lower index), sorted. */
+void cc_top_k (size_t *keep, size_t k, const double *scores, size_t T);
+
+/* The eviction blob: kept token count, then each kept token's key and value
+   at PREC bits per number.  Positions are not needed: VAR has no RoPE. */
+int cc_evict_write (varlb_blob_t *b, const double *K, const double *V,
+                    size_t d, size_t dv, const size_t *keep, size_t k,
+                    unsigned prec);
+int cc_evict_answer (double *O, const unsigned char *blob, size_t len,
+                     const double *Q, size_t m, size_t d, size_t dv);
+/* Tokens that fit BUDGET_BITS at PREC bits per number (header included). */
+size_t cc_evict_capacity (double budget_bits, size_t d, size_t dv, unsigned prec);
+
+#endif

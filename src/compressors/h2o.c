@@ -1,0 +1,51 @@
+/* h2o.c -- H2O heavy hitters (arXiv 2306.14048): keep a recent window plus
+ * the tokens with the largest attention accumulated over observed queries
+ * (drawn from the public seed, never Bob's). */
+#include <config.h>
+#include <stdlib.h>
+#include "evict.h"
+
+static const varlb_knob_t knobs[] = {
+  EVICT_COMMON_KNOBS,
+  { "recent", VARLB_KNOB_DOUBLE, "0.5", 0, 1, "fraction of the kept tokens taken as the recent window" },
+};
+
+static size_t
+choose (size_t *keep, size_t k, const double *K, size_t T, size_t d,
+        uint64_t seed, const varlb_compressor_t *self, const varlb_knobs_t *kn,
+        const varlb_pyramid_t *pyramid)
+{
+  size_t recent = (size_t) (cc_knob_double (self, kn, "recent") * (double) k);
+  size_t heavy = k - recent, rest = T - recent;
+  double *scores = malloc ((T ? T : 1) * sizeof *scores);
+  if (scores == NULL
+      || cc_observed_scores (scores, K, rest, d,
+                             (size_t) cc_knob_double (self, kn, "queries"),
+                             cc_knob_double (self, kn, "temperature"), seed, 1) != VARLB_OK)
+    {
+      free (scores);
+      return 0;
+    }
+  cc_top_k (keep, heavy, scores, rest);
+  for (size_t t = rest; t < T; t++)
+    keep[heavy++] = t;
+  free (scores);
+  return k;
+}
+
+extern const varlb_compressor_t varlb_compressor_h2o;
+
+static int
+compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
+          size_t d, size_t dv, double budget_bits, uint64_t seed,
+          const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+{
+  return evict_compress (blob, K, V, T, d, dv, budget_bits, seed, kn, pyramid,
+                         &varlb_compressor_h2o, choose);
+}
+
+const varlb_compressor_t varlb_compressor_h2o = {
+  VARLB_COMPRESSOR_ABI, "h2o",
+  "H2O: recent window plus heavy hitters by attention accumulated over observed queries",
+  knobs, sizeof knobs / sizeof *knobs, NULL, compress, evict_answer
+};

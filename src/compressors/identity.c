@@ -1,0 +1,53 @@
+/* identity.c -- the control: the whole cache stored exactly at fp64, fp32
+ * or fp16 (the keys then carry half-precision rounding, the {0,1} values
+ * stay exact).  Ignores the budget, so its blob is the raw cache size. */
+#include <config.h>
+#include <stdlib.h>
+#include <string.h>
+#include "common.h"
+
+static const varlb_knob_t knobs[] = {
+  { "precision", VARLB_KNOB_STRING, "fp16", 0, 0, "storage: fp64, fp32 or fp16" },
+};
+
+static unsigned
+precision_bits (const varlb_knobs_t *k)
+{
+  const char *p = varlb_knobs_get (k, "precision");
+  if (p == NULL || strcmp (p, "fp16") == 0)
+    return 16;
+  return strcmp (p, "fp32") == 0 ? 32 : strcmp (p, "fp64") == 0 ? 64 : 0;
+}
+
+static int
+identity_compress (varlb_blob_t *blob, const double *K, const double *V,
+                   size_t T, size_t d, size_t dv, double budget_bits,
+                   uint64_t seed, const varlb_knobs_t *knobs_given,
+                   const varlb_pyramid_t *pyramid)
+{
+  unsigned prec = precision_bits (knobs_given);
+  if (prec == 0)
+    return VARLB_EINVAL;
+  size_t *all = malloc ((T ? T : 1) * sizeof *all);
+  if (all == NULL)
+    return VARLB_ENOMEM;
+  for (size_t t = 0; t < T; t++)
+    all[t] = t;
+  int st = cc_evict_write (blob, K, V, d, dv, all, T, prec);
+  free (all);
+  return st;
+}
+
+static int
+identity_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
+                 const double *Q, size_t m, size_t d, size_t dv,
+                 const varlb_knobs_t *k, const varlb_pyramid_t *pyramid)
+{
+  return cc_evict_answer (O, blob, len, Q, m, d, dv);
+}
+
+const varlb_compressor_t varlb_compressor_identity = {
+  VARLB_COMPRESSOR_ABI, "identity",
+  "the control: the whole cache stored exactly (fp64, fp32 or fp16), budget ignored",
+  knobs, sizeof knobs / sizeof *knobs, NULL, identity_compress, identity_answer
+};

@@ -1,0 +1,149 @@
+/* kivi.c -- KIVI-style uniform quantization (arXiv 2402.02750): keys per
+ * channel (groups of G tokens share a scale and zero point per channel),
+ * values per token (groups of G channels); B bits per code, scales and zero
+ * points stored at fp16 and charged.  With bits = 0 the largest B in 1..8
+ * that fits the budget is used; if even 1 bit does not fit, only a prefix of
+ * the tokens is kept. */
+#include <config.h>
+#include <math.h>
+#include <stdlib.h>
+#include "common.h"
+
+static const varlb_knob_t knobs[] = {
+  { "bits", VARLB_KNOB_INT, "0", 0, 16, "bits per code (0: the most the budget allows)" },
+  { "group", VARLB_KNOB_INT, "32", 1, 4096, "group size G (tokens for keys, channels for values)" },
+};
+
+/* Bits of a KIVI blob holding N tokens at B bits with group G. */
+static double
+kivi_size (size_t n, size_t d, size_t dv, unsigned b, size_t G)
+{
+  double kgroups = ceil ((double) n / (double) G) * (double) d;
+  double vgroups = (double) n * ceil ((double) dv / (double) G);
+  double codes = (double) n * (double) (d + dv) * b;
+  return 96.0 + 32.0 * (kgroups + vgroups) + 8.0 * ceil (codes / 8.0);
+}
+
+/* Zero point and scale of a group of N numbers X[i * STRIDE] for B-bit
+   codes, rounded to fp16 (what the blob stores), so both sides agree. */
+static void
+group_params (double zs[2], const double *x, size_t n, size_t stride, unsigned b)
+{
+  double lo = INFINITY, hi = -INFINITY;
+  for (size_t i = 0; i < n; i++)
+    {
+      lo = fmin (lo, x[i * stride]);
+      hi = fmax (hi, x[i * stride]);
+    }
+  zs[0] = cc_half_to_double (cc_half_from_double (lo));
+  zs[1] = cc_half_to_double (cc_half_from_double ((hi - zs[0]) / (double) ((1u << b) - 1)));
+  if (!(zs[1] > 0.0))
+    zs[1] = 0.0;
+}
+
+static uint32_t
+code (double x, const double zs[2], unsigned b)
+{
+  double q = zs[1] > 0 ? nearbyint ((x - zs[0]) / zs[1]) : 0;
+  return (uint32_t) fmin (fmax (q, 0), (double) ((1u << b) - 1));
+}
+
+extern const varlb_compressor_t varlb_compressor_kivi;
+
+static int
+kivi_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
+               size_t d, size_t dv, double budget_bits, uint64_t seed,
+               const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+{
+  const varlb_compressor_t *self = &varlb_compressor_kivi;
+  unsigned b = (unsigned) cc_knob_double (self, kn, "bits");
+  size_t G = (size_t) cc_knob_double (self, kn, "group");
+  size_t n = T;
+  if (b == 0)
+    {
+      b = 8;
+      while (b > 1 && kivi_size (n, d, dv, b, G) > budget_bits)
+        b--;
+      while (n > 0 && kivi_size (n, d, dv, b, G) > budget_bits)
+        n--;
+    }
+  size_t kg = (n + G - 1) / G * d, vpt = (dv + G - 1) / G, vg = n * vpt;
+  double *zs = malloc ((kg + vg + 1) * 2 * sizeof *zs);
+  if (zs == NULL)
+    return VARLB_ENOMEM;
+  for (size_t g = 0; g * G < n; g++)
+    for (size_t j = 0; j < d; j++)
+      group_params (zs + 2 * (g * d + j), K + g * G * d + j,
+                    n - g * G < G ? n - g * G : G, d, b);
+  for (size_t t = 0; t < n; t++)
+    for (size_t g = 0; g < vpt; g++)
+      group_params (zs + 2 * (kg + t * vpt + g), V + t * dv + g * G,
+                    dv - g * G < G ? dv - g * G : G, 1, b);
+  int st = cc_put_u32 (blob, (uint32_t) n) | cc_put_u32 (blob, b)
+           | cc_put_u32 (blob, (uint32_t) G);
+  for (size_t i = 0; i < 2 * (kg + vg); i++)
+    st |= cc_put_f16 (blob, zs[i]);
+  cc_bitwriter_t w;
+  cc_bits_init (&w, blob);
+  for (size_t t = 0; t < n; t++)
+    {
+      for (size_t j = 0; j < d; j++)
+        cc_bits_put (&w, code (K[t * d + j], zs + 2 * ((t / G) * d + j), b), b);
+      for (size_t j = 0; j < dv; j++)
+        cc_bits_put (&w, code (V[t * dv + j], zs + 2 * (kg + t * vpt + j / G), b), b);
+    }
+  st |= cc_bits_flush (&w);
+  free (zs);
+  return st ? VARLB_ENOMEM : VARLB_OK;
+}
+
+static int
+kivi_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
+             const double *Q, size_t m, size_t d, size_t dv,
+             const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+{
+  cc_reader_t r;
+  cc_reader_init (&r, blob, len);
+  size_t n = cc_get_u32 (&r);
+  unsigned b = cc_get_u32 (&r);
+  size_t G = cc_get_u32 (&r);
+  if (r.bad || b < 1 || b > 16 || G < 1 || n > len * 8)
+    return VARLB_EFORMAT;
+  size_t kg = (n + G - 1) / G * d, vg = n * ((dv + G - 1) / G);
+  if (kg + vg > len)
+    return VARLB_EFORMAT;
+  double *zs = malloc ((kg + vg + 1) * 2 * sizeof *zs);
+  double *Kc = malloc ((n ? n : 1) * d * sizeof *Kc);
+  double *Vc = malloc ((n ? n : 1) * dv * sizeof *Vc);
+  int st = (zs && Kc && Vc) ? VARLB_OK : VARLB_ENOMEM;
+  for (size_t i = 0; st == VARLB_OK && i < 2 * (kg + vg); i++)
+    zs[i] = cc_get_f16 (&r);
+  size_t pos = 0;
+  for (size_t t = 0; st == VARLB_OK && t < n; t++)
+    {
+      for (size_t j = 0; j < d; j++)
+        {
+          const double *z = zs + 2 * ((t / G) * d + j);
+          Kc[t * d + j] = z[0] + z[1] * cc_get_bits (&r, &pos, b);
+        }
+      for (size_t j = 0; j < dv; j++)
+        {
+          const double *z = zs + 2 * (kg + t * ((dv + G - 1) / G) + j / G);
+          Vc[t * dv + j] = z[0] + z[1] * cc_get_bits (&r, &pos, b);
+        }
+    }
+  if (st == VARLB_OK && (r.bad || (pos + 7) / 8 != r.left))
+    st = VARLB_EFORMAT;
+  if (st == VARLB_OK)
+    st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
+  free (zs);
+  free (Kc);
+  free (Vc);
+  return st;
+}
+
+const varlb_compressor_t varlb_compressor_kivi = {
+  VARLB_COMPRESSOR_ABI, "kivi",
+  "KIVI: keys quantized per channel, values per token, B bits, fp16 scales charged",
+  knobs, sizeof knobs / sizeof *knobs, NULL, kivi_compress, kivi_answer
+};

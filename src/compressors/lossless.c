@@ -1,0 +1,179 @@
+/* lossless.c -- real lossless compressors (zstd, xz/LZMA from Debian's
+ * libraries) on the raw fp64 cache bytes: they keep every bit, and their
+ * blob shows what general-purpose compression buys on the hard instance
+ * (little on the random keys, much on the {0,1} values). */
+#include <config.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef HAVE_ZSTD
+#include <zstd.h>
+#endif
+#ifdef HAVE_XZ
+#include <lzma.h>
+#endif
+#include "common.h"
+
+/* The raw cache: T, d, dv as u32, then K and V as little-endian fp64. */
+static int
+raw_cache (varlb_blob_t *raw, const double *K, const double *V, size_t T,
+           size_t d, size_t dv)
+{
+  int st = cc_put_u32 (raw, (uint32_t) T) | cc_put_u32 (raw, (uint32_t) d)
+           | cc_put_u32 (raw, (uint32_t) dv);
+  for (size_t i = 0; !st && i < T * d; i++)
+    st = cc_put_f64 (raw, K[i]);
+  for (size_t i = 0; !st && i < T * dv; i++)
+    st = cc_put_f64 (raw, V[i]);
+  return st ? VARLB_ENOMEM : VARLB_OK;
+}
+
+static int
+answer_raw (double *O, const unsigned char *raw, size_t len, const double *Q,
+            size_t m, size_t d, size_t dv)
+{
+  cc_reader_t r;
+  cc_reader_init (&r, raw, len);
+  size_t T = cc_get_u32 (&r);
+  if (cc_get_u32 (&r) != d || cc_get_u32 (&r) != dv || r.bad
+      || r.left != T * (d + dv) * 8)
+    return VARLB_EFORMAT;
+  double *Kc = malloc ((T ? T : 1) * d * sizeof *Kc), *Vc = malloc ((T ? T : 1) * dv * sizeof *Vc);
+  if (Kc == NULL || Vc == NULL)
+    {
+      free (Kc);
+      free (Vc);
+      return VARLB_ENOMEM;
+    }
+  for (size_t i = 0; i < T * d; i++)
+    Kc[i] = cc_get_f64 (&r);
+  for (size_t i = 0; i < T * dv; i++)
+    Vc[i] = cc_get_f64 (&r);
+  int st = cc_answer_cache (O, Q, m, Kc, Vc, T, d, dv);
+  free (Kc);
+  free (Vc);
+  return st;
+}
+
+static const varlb_knob_t knobs[] = {
+  { "level", VARLB_KNOB_INT, "6", 1, 19, "compression level (zstd 1-19, xz 1-9)" },
+};
+
+#ifdef HAVE_ZSTD
+extern const varlb_compressor_t varlb_compressor_zstd;
+
+static int
+zstd_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
+               size_t d, size_t dv, double budget_bits, uint64_t seed,
+               const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+{
+  varlb_blob_t raw;
+  varlb_blob_init (&raw);
+  int st = raw_cache (&raw, K, V, T, d, dv);
+  size_t cap = ZSTD_compressBound (raw.len);
+  unsigned char *out = st ? NULL : malloc (cap);
+  if (out == NULL)
+    {
+      varlb_blob_clear (&raw);
+      return VARLB_ENOMEM;
+    }
+  size_t n = ZSTD_compress (out, cap, raw.data, raw.len,
+                            (int) cc_knob_double (&varlb_compressor_zstd, kn, "level"));
+  st = ZSTD_isError (n) ? VARLB_ECOMPRESSOR : varlb_blob_append (blob, out, n);
+  free (out);
+  varlb_blob_clear (&raw);
+  return st;
+}
+
+static int
+zstd_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
+             const double *Q, size_t m, size_t d, size_t dv,
+             const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+{
+  unsigned long long n = ZSTD_getFrameContentSize (blob, len);
+  if (n == ZSTD_CONTENTSIZE_ERROR || n == ZSTD_CONTENTSIZE_UNKNOWN || n > (1ull << 34))
+    return VARLB_EFORMAT;
+  unsigned char *raw = malloc (n ? n : 1);
+  if (raw == NULL)
+    return VARLB_ENOMEM;
+  size_t got = ZSTD_decompress (raw, n, blob, len);
+  int st = ZSTD_isError (got) || got != n ? VARLB_EFORMAT : answer_raw (O, raw, n, Q, m, d, dv);
+  free (raw);
+  return st;
+}
+
+const varlb_compressor_t varlb_compressor_zstd = {
+  VARLB_COMPRESSOR_ABI, "zstd",
+  "zstd on the raw fp64 cache bytes (lossless; budget ignored)",
+  knobs, 1, NULL, zstd_compress, zstd_answer
+};
+#endif
+
+#ifdef HAVE_XZ
+extern const varlb_compressor_t varlb_compressor_xz;
+
+static int
+xz_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
+             size_t d, size_t dv, double budget_bits, uint64_t seed,
+             const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+{
+  varlb_blob_t raw;
+  varlb_blob_init (&raw);
+  int st = raw_cache (&raw, K, V, T, d, dv);
+  size_t cap = lzma_stream_buffer_bound (raw.len), pos = 0;
+  unsigned char *out = st ? NULL : malloc (cap);
+  if (out == NULL)
+    {
+      varlb_blob_clear (&raw);
+      return VARLB_ENOMEM;
+    }
+  uint32_t level = (uint32_t) cc_knob_double (&varlb_compressor_xz, kn, "level");
+  if (level > 9)
+    level = 9;
+  lzma_ret ret = lzma_easy_buffer_encode (level, LZMA_CHECK_CRC32, NULL, raw.data,
+                                          raw.len, out, &pos, cap);
+  st = ret != LZMA_OK ? VARLB_ECOMPRESSOR : varlb_blob_append (blob, out, pos);
+  free (out);
+  varlb_blob_clear (&raw);
+  return st;
+}
+
+static int
+xz_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
+           const double *Q, size_t m, size_t d, size_t dv,
+           const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+{
+  /* The raw size is 12 + T (d + dv) 8 bytes; T is not known here, so grow
+     the output buffer until the stream decodes. */
+  size_t cap = len * 4 + 4096;
+  for (int tries = 0; tries < 24; tries++, cap *= 2)
+    {
+      unsigned char *raw = malloc (cap);
+      if (raw == NULL)
+        return VARLB_ENOMEM;
+      uint64_t memlimit = UINT64_MAX;
+      size_t in_pos = 0, out_pos = 0;
+      lzma_ret ret = lzma_stream_buffer_decode (&memlimit, 0, NULL, blob, &in_pos, len,
+                                                raw, &out_pos, cap);
+      if (ret == LZMA_OK)
+        {
+          int st = in_pos == len ? answer_raw (O, raw, out_pos, Q, m, d, dv) : VARLB_EFORMAT;
+          free (raw);
+          return st;
+        }
+      free (raw);
+      if (ret != LZMA_BUF_ERROR)
+        return VARLB_EFORMAT;
+    }
+  return VARLB_EFORMAT;
+}
+
+static const varlb_knob_t xz_knobs[] = {
+  { "level", VARLB_KNOB_INT, "6", 0, 9, "xz preset level 0-9" },
+};
+
+const varlb_compressor_t varlb_compressor_xz = {
+  VARLB_COMPRESSOR_ABI, "xz",
+  "xz (LZMA) on the raw fp64 cache bytes (lossless; budget ignored)",
+  xz_knobs, 1, NULL, xz_compress, xz_answer
+};
+#endif

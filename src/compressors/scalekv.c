@@ -1,0 +1,81 @@
+/* scalekv.c -- ScaleKV (VAR-specific): the budget is split across the VAR
+ * scales (proportionally to their token counts, or uniformly), and within
+ * each scale the tokens with the most observed attention are kept. */
+#include <config.h>
+#include <stdlib.h>
+#include <string.h>
+#include "evict.h"
+
+static const varlb_knob_t knobs[] = {
+  EVICT_COMMON_KNOBS,
+  { "split", VARLB_KNOB_STRING, "proportional", 0, 0,
+    "budget split across scales: proportional (to pn^2) or uniform" },
+};
+
+static size_t
+choose (size_t *keep, size_t k, const double *K, size_t T, size_t d,
+        uint64_t seed, const varlb_compressor_t *self, const varlb_knobs_t *kn,
+        const varlb_pyramid_t *py)
+{
+  int uniform = strcmp (cc_knob (self, kn, "split"), "uniform") == 0;
+  double *s = malloc (T * sizeof *s);
+  size_t *quota = calloc (py->scales, sizeof *quota), *tmp = malloc (T * sizeof *tmp);
+  size_t n = 0;
+  if (s == NULL || quota == NULL || tmp == NULL
+      || cc_observed_scores (s, K, T, d, (size_t) cc_knob_double (self, kn, "queries"),
+                             cc_knob_double (self, kn, "temperature"), seed, 1) != VARLB_OK)
+    goto done;
+  /* The cache holds the scales whose tokens end at or before T. */
+  size_t S = 0;
+  while (S < py->scales && py->offset[S + 1] <= T)
+    S++;
+  size_t left = k;
+  for (size_t sc = 0; sc < S; sc++)
+    {
+      size_t size = py->offset[sc + 1] - py->offset[sc];
+      size_t q = uniform ? k / S : (size_t) ((double) k * (double) size / (double) T);
+      quota[sc] = q < size ? q : size;
+      left -= quota[sc] < left ? quota[sc] : left;
+    }
+  /* Hand out what rounding left over, largest scales first; one pass
+     fills every scale's room, so the budget or the cache runs out. */
+  for (size_t sc = S; left > 0 && sc-- > 0;)
+    {
+      size_t room = py->offset[sc + 1] - py->offset[sc] - quota[sc];
+      size_t more = room < left ? room : left;
+      quota[sc] += more;
+      left -= more;
+    }
+  for (size_t sc = 0; sc < S; sc++)
+    {
+      size_t base = py->offset[sc], size = py->offset[sc + 1] - base;
+      cc_top_k (tmp, quota[sc], s + base, size);
+      for (size_t i = 0; i < quota[sc]; i++)
+        keep[n++] = base + tmp[i];
+    }
+done:
+  free (s);
+  free (quota);
+  free (tmp);
+  return n;
+}
+
+extern const varlb_compressor_t varlb_compressor_scalekv;
+
+static int
+compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
+          size_t d, size_t dv, double budget_bits, uint64_t seed,
+          const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+{
+  const char *split = cc_knob (&varlb_compressor_scalekv, kn, "split");
+  if (strcmp (split, "proportional") != 0 && strcmp (split, "uniform") != 0)
+    return VARLB_EINVAL;
+  return evict_compress (blob, K, V, T, d, dv, budget_bits, seed, kn, pyramid,
+                         &varlb_compressor_scalekv, choose);
+}
+
+const varlb_compressor_t varlb_compressor_scalekv = {
+  VARLB_COMPRESSOR_ABI, "scalekv",
+  "ScaleKV: per-scale budgets (proportional or uniform), top-k by observed attention in each scale",
+  knobs, sizeof knobs / sizeof *knobs, NULL, compress, evict_answer
+};
