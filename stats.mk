@@ -1,9 +1,15 @@
 # stats.mk -- statistics, sweeps, scaling, plots (appends with +=).
 libvarlb_la_SOURCES += src/stats.c
-varlb_SOURCES += src/cli/plot.h src/cli/plot.c
+varlb_SOURCES += src/cli/plot.h src/cli/plot.c src/cli/sweep.h src/cli/sweep.c
+if HAVE_MPI
+varlb_CFLAGS += $(MPI_CFLAGS)
+varlb_LDADD += $(MPI_LIBS)
+endif
 if HAVE_CHECK
 check_PROGRAMS += tests/test_stats
 endif
 tests_test_stats_SOURCES = tests/test_stats.c tests/testutil.h
 tests_test_stats_LDADD = $(TEST_LDADD)
 tests_test_stats_CFLAGS = $(TEST_CFLAGS)
+TESTS += tests/cli_sweep.sh
+EXTRA_DIST += tests/cli_sweep.sh

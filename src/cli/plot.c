@@ -14,16 +14,13 @@
 #include "cli.h"
 #include "plot.h"
 
+static const char *plot_only;  /* --compressor of the heat map */
+static int plot_titled;        /* --title given: keep it */
+
 /* ------------------------------------------------------------ CSV reading */
 
-typedef struct csv_table {
-  size_t cols, rows;
-  char **head;  /* cols names */
-  char **cell;  /* rows x cols, row-major */
-} csv_table_t;
-
-static void
-csv_clear (csv_table_t *t)
+void
+cli_csv_clear (cli_csv_t *t)
 {
   for (size_t i = 0; i < t->cols; i++)
     free (t->head[i]);
@@ -102,8 +99,8 @@ fail:
 /* Read a CSV file whose first line is a header.  A torn last line (no
    newline, from an interrupted sweep) is ignored, like varlb sweep --resume
    does.  Returns 0 or -1 with a reason in WHY. */
-static int
-csv_read (csv_table_t *t, const char *path, char *why, size_t wlen)
+int
+cli_csv_read (cli_csv_t *t, const char *path, char *why, size_t wlen)
 {
   memset (t, 0, sizeof *t);
   FILE *f = fopen (path, "r");
@@ -174,12 +171,12 @@ csv_read (csv_table_t *t, const char *path, char *why, size_t wlen)
 fail:
   free (line);
   fclose (f);
-  csv_clear (t);
+  cli_csv_clear (t);
   return -1;
 }
 
-static long
-csv_col (const csv_table_t *t, const char *name)
+long
+cli_csv_col (const cli_csv_t *t, const char *name)
 {
   for (size_t i = 0; i < t->cols; i++)
     if (strcmp (t->head[i], name) == 0)
@@ -187,19 +184,19 @@ csv_col (const csv_table_t *t, const char *name)
   return -1;
 }
 
-static const char *
-csv_get (const csv_table_t *t, size_t row, long col)
+const char *
+cli_csv_get (const cli_csv_t *t, size_t row, long col)
 {
   return t->cell[row * t->cols + (size_t) col];
 }
 
 /* A numeric cell; NaN when empty or not a number. */
-static double
-csv_num (const csv_table_t *t, size_t row, long col)
+double
+cli_csv_num (const cli_csv_t *t, size_t row, long col)
 {
   if (col < 0)
     return NAN;
-  const char *s = csv_get (t, row, col);
+  const char *s = cli_csv_get (t, row, col);
   char *end;
   double v = strtod (s, &end);
   return end == s || *end != '\0' ? NAN : v;
@@ -209,12 +206,12 @@ csv_num (const csv_table_t *t, size_t row, long col)
 
 /* Distinct values of column COL in order of first appearance. */
 static size_t
-distinct (const csv_table_t *t, long col, const char **out)
+distinct (const cli_csv_t *t, long col, const char **out)
 {
   size_t n = 0;
   for (size_t r = 0; r < t->rows; r++)
     {
-      const char *s = csv_get (t, r, col);
+      const char *s = cli_csv_get (t, r, col);
       size_t i;
       for (i = 0; i < n && strcmp (out[i], s) != 0; i++)
         ;
@@ -303,12 +300,12 @@ with_suffix (const char *stem, const char *suffix)
    Fano curve is sampled at 201 ratios with varlb_fano_ceiling. */
 static int
 write_accuracy (FILE *gp, FILE *dat, const char *datpath, const char *curvepath,
-                const csv_table_t *t, char *why, size_t wlen)
+                const cli_csv_t *t, char *why, size_t wlen)
 {
-  long cc = csv_col (t, "compressor"), cb = csv_col (t, "bits_charged"),
-       cn = csv_col (t, "N"), ca = csv_col (t, "accuracy"),
-       cl = csv_col (t, "ci_low"), ch = csv_col (t, "ci_high"),
-       cg = csv_col (t, "budget_bits");
+  long cc = cli_csv_col (t, "compressor"), cb = cli_csv_col (t, "bits_charged"),
+       cn = cli_csv_col (t, "N"), ca = cli_csv_col (t, "accuracy"),
+       cl = cli_csv_col (t, "ci_low"), ch = cli_csv_col (t, "ci_high"),
+       cg = cli_csv_col (t, "budget_bits");
   if (cc < 0 || cb < 0 || cn < 0 || ca < 0)
     {
       snprintf (why, wlen, "needs columns compressor, bits_charged, N, accuracy");
@@ -325,9 +322,9 @@ write_accuracy (FILE *gp, FILE *dat, const char *datpath, const char *curvepath,
       /* Budgets of this compressor in order of first appearance. */
       for (size_t r = 0; r < t->rows; r++)
         {
-          if (strcmp (csv_get (t, r, cc), names[i]) != 0)
+          if (strcmp (cli_csv_get (t, r, cc), names[i]) != 0)
             continue;
-          const char *b = cg >= 0 ? csv_get (t, r, cg) : csv_get (t, r, cb);
+          const char *b = cg >= 0 ? cli_csv_get (t, r, cg) : cli_csv_get (t, r, cb);
           size_t j;
           for (j = 0; j < nb && strcmp (budgets[j], b) != 0; j++)
             ;
@@ -340,13 +337,13 @@ write_accuracy (FILE *gp, FILE *dat, const char *datpath, const char *curvepath,
           size_t k = 0;
           for (size_t r = 0; r < t->rows; r++)
             {
-              const char *b = cg >= 0 ? csv_get (t, r, cg) : csv_get (t, r, cb);
-              if (strcmp (csv_get (t, r, cc), names[i]) != 0 || strcmp (b, budgets[j]) != 0)
+              const char *b = cg >= 0 ? cli_csv_get (t, r, cg) : cli_csv_get (t, r, cb);
+              if (strcmp (cli_csv_get (t, r, cc), names[i]) != 0 || strcmp (b, budgets[j]) != 0)
                 continue;
-              double x = csv_num (t, r, cb) / csv_num (t, r, cn), y = csv_num (t, r, ca);
+              double x = cli_csv_num (t, r, cb) / cli_csv_num (t, r, cn), y = cli_csv_num (t, r, ca);
               if (!isfinite (x) || !isfinite (y))
                 continue; /* a failed trial has no accuracy */
-              double l = cl >= 0 ? csv_num (t, r, cl) : y, h = ch >= 0 ? csv_num (t, r, ch) : y;
+              double l = cl >= 0 ? cli_csv_num (t, r, cl) : y, h = ch >= 0 ? cli_csv_num (t, r, ch) : y;
               sx += x, sy += y, k++;
               lo = fmin (lo, isfinite (l) ? l : y);
               hi = fmax (hi, isfinite (h) ? h : y);
@@ -417,11 +414,11 @@ write_accuracy (FILE *gp, FILE *dat, const char *datpath, const char *curvepath,
    against n^2 d on log-log axes, with its own least-squares line
    log B = a + s log(n^2 d) (the full two-exponent fit is varlb scaling's). */
 static int
-write_scaling (FILE *gp, FILE *dat, const char *datpath, const csv_table_t *t,
+write_scaling (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t *t,
                char *why, size_t wlen)
 {
-  long cc = csv_col (t, "compressor"), cn = csv_col (t, "n"), cd = csv_col (t, "d"),
-       cb = csv_col (t, "min_budget_bits");
+  long cc = cli_csv_col (t, "compressor"), cn = cli_csv_col (t, "n"), cd = cli_csv_col (t, "d"),
+       cb = cli_csv_col (t, "min_budget_bits");
   if (cc < 0 || cn < 0 || cd < 0 || cb < 0)
     {
       snprintf (why, wlen, "needs columns compressor, n, d, min_budget_bits");
@@ -436,9 +433,9 @@ write_scaling (FILE *gp, FILE *dat, const char *datpath, const csv_table_t *t,
       size_t k = 0;
       for (size_t r = 0; r < t->rows; r++)
         {
-          if (strcmp (csv_get (t, r, cc), names[i]) != 0)
+          if (strcmp (cli_csv_get (t, r, cc), names[i]) != 0)
             continue;
-          double n = csv_num (t, r, cn), d = csv_num (t, r, cd), b = csv_num (t, r, cb);
+          double n = cli_csv_num (t, r, cn), d = cli_csv_num (t, r, cd), b = cli_csv_num (t, r, cb);
           if (!(n > 0 && d > 0 && b > 0))
             continue; /* target never reached */
           if (k == 0)
@@ -488,24 +485,27 @@ write_scaling (FILE *gp, FILE *dat, const char *datpath, const csv_table_t *t,
    every compressor and budget in the file are pooled unless the file holds
    one (filter it with --compressor). */
 static int
-write_heatmap (FILE *gp, FILE *dat, const char *datpath, const csv_table_t *t,
+write_heatmap (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t *t,
                const char *only, char *why, size_t wlen)
 {
-  long cs = csv_col (t, "scale"), cr = csv_col (t, "row"), cl = csv_col (t, "col"),
-       cz = csv_col (t, "side"), cb = csv_col (t, "bits"), ck = csv_col (t, "correct"),
-       cc = csv_col (t, "compressor");
+  long cs = cli_csv_col (t, "scale"), cr = cli_csv_col (t, "row"), cl = cli_csv_col (t, "col"),
+       cz = cli_csv_col (t, "side"), cb = cli_csv_col (t, "bits"), ck = cli_csv_col (t, "correct"),
+       cc = cli_csv_col (t, "compressor");
   if (cs < 0 || cr < 0 || cl < 0 || cz < 0 || cb < 0 || ck < 0)
     {
       snprintf (why, wlen, "needs columns scale, row, col, side, bits, correct");
       return -1;
     }
+  /* Scales are 1-based, as in the paper. */
   size_t K = 0;
   for (size_t r = 0; r < t->rows; r++)
     {
-      double s = csv_num (t, r, cs);
-      if (s >= 0 && s < VARLB_PYRAMID_MAX_SCALES && (size_t) s + 1 > K)
-        K = (size_t) s + 1;
+      double s = cli_csv_num (t, r, cs);
+      if (s >= 1 && s <= VARLB_PYRAMID_MAX_SCALES && (size_t) s > K)
+        K = (size_t) s;
     }
+  if (!only && cc >= 0 && t->rows > 0)
+    only = cli_csv_get (t, 0, cc);
   if (K == 0)
     {
       snprintf (why, wlen, "no per-token rows to plot");
@@ -514,10 +514,10 @@ write_heatmap (FILE *gp, FILE *dat, const char *datpath, const csv_table_t *t,
   double *bits = calloc (K * HEAT_BINS, sizeof *bits), *ok = calloc (K * HEAT_BINS, sizeof *ok);
   for (size_t r = 0; r < t->rows; r++)
     {
-      if (only && cc >= 0 && strcmp (csv_get (t, r, cc), only) != 0)
+      if (only && cc >= 0 && strcmp (cli_csv_get (t, r, cc), only) != 0)
         continue;
-      double s = csv_num (t, r, cs), row = csv_num (t, r, cr), col = csv_num (t, r, cl),
-             side = csv_num (t, r, cz), b = csv_num (t, r, cb), c = csv_num (t, r, ck);
+      double s = cli_csv_num (t, r, cs) - 1, row = cli_csv_num (t, r, cr), col = cli_csv_num (t, r, cl),
+             side = cli_csv_num (t, r, cz), b = cli_csv_num (t, r, cb), c = cli_csv_num (t, r, ck);
       if (!(s >= 0 && s < K && side >= 1 && row >= 0 && col >= 0 && b > 0 && c >= 0))
         continue;
       double tokens = side * side, pos = row * side + col;
@@ -542,11 +542,19 @@ write_heatmap (FILE *gp, FILE *dat, const char *datpath, const csv_table_t *t,
     }
   free (bits);
   free (ok);
+  if (only && !plot_titled)
+    {
+      fprintf (gp, "set title ");
+      char title[600];
+      snprintf (title, sizeof title, "varlb: where %s lost the bits (accuracy by scale and position; budgets and seeds pooled)", only);
+      gp_quote (gp, title);
+      fputc ('\n', gp);
+    }
   fprintf (gp, "set xlabel 'position within the scale (raster order, %d bins)'\n", HEAT_BINS);
   fprintf (gp, "set ylabel 'VAR scale k'\nset cblabel 'accuracy'\nset cbrange [0.4:1]\n");
   fprintf (gp, "set palette defined (0.4 '#b2182b', 0.5 '#f4a582', 0.75 '#f7f7f7', 1 '#2166ac')\n");
-  fprintf (gp, "set xrange [-0.5:%d]\nset yrange [0.5:%zu]\nset ytics 1\nunset key\n",
-           HEAT_BINS - 1, K + 0);
+  fprintf (gp, "set xrange [-0.5:%g]\nset yrange [0.5:%g]\nset ytics 1\nunset key\n",
+           HEAT_BINS - 0.5, K + 0.5);
   fprintf (gp, "set datafile missing 'nan'\nplot ");
   gp_quote (gp, datpath);
   fprintf (gp, " using 2:1:3 with image\n");
@@ -569,15 +577,15 @@ cli_plot_file (const char *cmd, const char *csv, const char *out,
       cli_error (cmd, "--out: '%s': expected a .png or .svg file name", out);
       return CLI_EXIT_USAGE;
     }
-  csv_table_t t;
-  if (csv_read (&t, csv, why, sizeof why) != 0)
+  cli_csv_t t;
+  if (cli_csv_read (&t, csv, why, sizeof why) != 0)
     {
       cli_error (cmd, "%s: %s", csv, why);
       return CLI_EXIT_FAIL;
     }
   if (kind == PLOT_AUTO)
-    kind = csv_col (&t, "min_budget_bits") >= 0 ? PLOT_SCALING
-           : csv_col (&t, "scale") >= 0 && csv_col (&t, "correct") >= 0 ? PLOT_HEATMAP
+    kind = cli_csv_col (&t, "min_budget_bits") >= 0 ? PLOT_SCALING
+           : cli_csv_col (&t, "scale") >= 0 && cli_csv_col (&t, "correct") >= 0 ? PLOT_HEATMAP
            : PLOT_ACCURACY;
   char *stem = strndup (out, (size_t) (ext - out));
   char *gppath = with_suffix (stem, ".gp"), *datpath = with_suffix (stem, ".dat"),
@@ -607,7 +615,7 @@ cli_plot_file (const char *cmd, const char *csv, const char *out,
                 : "varlb: accuracy against the Fano frontier");
   fprintf (gp, "\nset encoding utf8\n");
   int wr = kind == PLOT_SCALING ? write_scaling (gp, dat, datpath, &t, why, sizeof why)
-           : kind == PLOT_HEATMAP ? write_heatmap (gp, dat, datpath, &t, NULL, why, sizeof why)
+           : kind == PLOT_HEATMAP ? write_heatmap (gp, dat, datpath, &t, plot_only, why, sizeof why)
            : write_accuracy (gp, dat, datpath, curvepath, &t, why, sizeof why);
   int werr = ferror (gp) | ferror (dat);
   werr |= fclose (gp) | fclose (dat);
@@ -641,7 +649,7 @@ cli_plot_file (const char *cmd, const char *csv, const char *out,
     rc = 0;
   free (gnuplot);
 done:
-  csv_clear (&t);
+  cli_csv_clear (&t);
   free (stem), free (gppath), free (datpath), free (curvepath), free (tmpimg);
   free (gptmp), free (dattmp);
   return rc;
@@ -650,11 +658,12 @@ done:
 int
 cli_plot (int argc, char **argv)
 {
-  enum { OPT_OUT = CLI_OPT_FIRST_FREE, OPT_KIND, OPT_TITLE };
+  enum { OPT_OUT = CLI_OPT_FIRST_FREE, OPT_KIND, OPT_TITLE, OPT_ONLY };
   static const struct option longopts[] = {
     { "out", required_argument, NULL, OPT_OUT },
     { "kind", required_argument, NULL, OPT_KIND },
     { "title", required_argument, NULL, OPT_TITLE },
+    { "compressor", required_argument, NULL, OPT_ONLY },
     { "help", no_argument, NULL, CLI_OPT_HELP },
     { NULL, 0, NULL, 0 }
   };
@@ -674,6 +683,10 @@ cli_plot (int argc, char **argv)
         break;
       case OPT_TITLE:
         title = optarg;
+        plot_titled = 1;
+        break;
+      case OPT_ONLY:
+        plot_only = optarg;
         break;
       case OPT_KIND:
         if (strcmp (optarg, "accuracy") == 0)

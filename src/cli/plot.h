@@ -2,6 +2,7 @@
  * draws its accuracy chart with it).  Not installed. */
 #ifndef VARLB_CLI_PLOT_H
 #define VARLB_CLI_PLOT_H
+#include <stddef.h>
 
 /* Chart kinds; PLOT_AUTO picks from the CSV header. */
 enum cli_plot_kind {
@@ -17,5 +18,21 @@ enum cli_plot_kind {
    a runtime failure and 2 on a usage error (one line printed either way). */
 int cli_plot_file (const char *cmd, const char *csv, const char *out,
                    enum cli_plot_kind kind, const char *title);
+
+/* A CSV file read whole (RFC 4180 quoting, header line first); a torn
+   last line (no newline, from an interrupted sweep) is ignored. */
+typedef struct cli_csv {
+  size_t cols, rows;
+  char **head;  /* cols names */
+  char **cell;  /* rows x cols, row-major */
+} cli_csv_t;
+
+int cli_csv_read (cli_csv_t *t, const char *path, char *why, size_t wlen);
+void cli_csv_clear (cli_csv_t *t);
+/* Column index of NAME, or -1. */
+long cli_csv_col (const cli_csv_t *t, const char *name);
+const char *cli_csv_get (const cli_csv_t *t, size_t row, long col);
+/* A numeric cell; NaN when empty, not a number or COL < 0. */
+double cli_csv_num (const cli_csv_t *t, size_t row, long col);
 
 #endif

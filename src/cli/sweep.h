@@ -1,0 +1,71 @@
+/* sweep.h -- pieces shared by `varlb sweep` and `varlb scaling`: the grid
+ * of instances (schedules x d x JL families x seeds), compressor lists whose
+ * knobs contain commas, and the shared instance options.  Not installed. */
+#ifndef VARLB_CLI_SWEEP_H
+#define VARLB_CLI_SWEEP_H
+#include "cli.h"
+
+/* The instance axes of a grid; empty axes take the base parameters'. */
+typedef struct cli_grid {
+  varlb_params_t base;
+  varlb_pyramid_t *pyr;
+  size_t npyr;
+  size_t *dims;
+  size_t ndims;
+  varlb_jl_family *jls;
+  size_t njls;
+  uint64_t *seeds;
+  size_t nseeds;
+  char **specs;  /* compressor specs as given */
+  size_t nspecs;
+} cli_grid_t;
+
+void cli_grid_init (cli_grid_t *g);
+void cli_grid_clear (cli_grid_t *g);
+
+/* Long-option ids of the grid options (after CLI_OPT_FIRST_FREE). */
+enum {
+  CLI_GRID_PRESETS = CLI_OPT_FIRST_FREE + 50, CLI_GRID_SCHEDULES, CLI_GRID_NS,
+  CLI_GRID_DIMS, CLI_GRID_JLS, CLI_GRID_SEEDS, CLI_GRID_COMPRESSORS,
+  CLI_GRID_COMPRESSOR, CLI_GRID_FIRST_FREE
+};
+
+#define CLI_GRID_LONGOPTS                                              \
+  { "presets", required_argument, NULL, CLI_GRID_PRESETS },            \
+  { "schedules", required_argument, NULL, CLI_GRID_SCHEDULES },        \
+  { "ns", required_argument, NULL, CLI_GRID_NS },                      \
+  { "dims", required_argument, NULL, CLI_GRID_DIMS },                  \
+  { "jls", required_argument, NULL, CLI_GRID_JLS },                    \
+  { "seeds", required_argument, NULL, CLI_GRID_SEEDS },                \
+  { "compressors", required_argument, NULL, CLI_GRID_COMPRESSORS },    \
+  { "compressor", required_argument, NULL, CLI_GRID_COMPRESSOR }
+
+#define CLI_GRID_HELP \
+  "Grid options (each list multiplies the grid; an absent list takes the\n" \
+  "single value of the instance options below):\n" \
+  "  --presets LIST       VAR presets, e.g. 256,512\n" \
+  "  --schedules LIST     schedules separated by ';', e.g. '1,2,4;1,2,4,8'\n" \
+  "  --ns LIST            halving pyramids ending at each side, e.g. 4,8,16\n" \
+  "  --dims LIST          key/value dimensions, e.g. 16,32,64\n" \
+  "  --jls LIST           JL families: gaussian, rademacher, achlioptas\n" \
+  "  --seeds LIST         instance seeds, e.g. 1,2,3 (default: --seed)\n" \
+  "  --compressors LIST   compressors with knobs, separated by ',' or ';':\n" \
+  "                       a piece k=v without ':' continues the knobs of the\n" \
+  "                       compressor before it, so 'kivi:bits=2,group=32,h2o'\n" \
+  "                       is kivi:bits=2,group=32 and h2o\n" \
+  "  --compressor SPEC    one compressor (repeatable; use it for exec:'...'\n" \
+  "                       specs whose command holds commas)\n"
+
+/* Handle a grid option (0 handled, 1 not a grid option, -1 error printed). */
+int cli_grid_option (const char *cmd, cli_grid_t *g, int opt, const char *arg);
+/* Fill empty axes from the base parameters and check every instance's
+   parameters and every compressor spec (-1 after printing the reason). */
+int cli_grid_finish (const char *cmd, cli_grid_t *g);
+/* Instances in the grid: schedules x dims x JL families x seeds. */
+size_t cli_grid_instances (const cli_grid_t *g);
+/* Parameters of instance I (P uninitialised; clear it after use). */
+int cli_grid_params (varlb_params_t *p, const cli_grid_t *g, size_t i);
+/* Hidden bits N of instance I, without building it. */
+size_t cli_grid_bits (const cli_grid_t *g, size_t i);
+
+#endif

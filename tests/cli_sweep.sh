@@ -1,0 +1,145 @@
+#!/bin/sh
+# cli_sweep.sh -- varlb sweep and varlb plot: a grid writes one CSV row and
+# one JSON line per trial, the CSV header equals the JSON keys of
+# varlb attack --json, no row lies above the Fano ceiling, --resume after a
+# torn write reproduces the same rows with no duplicates, per-token rows
+# feed the heat map, plot writes its script and data (and the image when
+# gnuplot exists), and bad arguments get exit 2 and one line.
+. "$top_srcdir/tests/cli_lib.sh"
+[ -n "$PYTHON3" ] || { echo "python3 not found: skipping"; exit 77; }
+
+GRID="--compressors streamingllm,kivi:bits=2,group=16 --ratios 0.1,0.4 --seeds 1,2 --schedule 1,2,4,8 -d 16"
+S="$TMPD/s.csv"
+# shellcheck disable=SC2086
+"$VARLB" sweep $GRID --out "$S" --tokens "$TMPD/tok.csv" 2>"$TMPD/err" \
+  && pass "sweep runs: $(cat "$TMPD/err")" || fail "sweep: $(cat "$TMPD/err")"
+
+# 2 compressors x 2 ratios x 2 seeds = 8 trials: 8 rows + header, 8 JSON lines.
+[ "$(wc -l <"$S")" -eq 9 ] && [ "$(wc -l <"$TMPD/s.jsonl")" -eq 8 ] \
+  && pass "8 CSV rows and 8 JSON lines" || fail "row counts: $(wc -l <"$S") $(wc -l <"$TMPD/s.jsonl")"
+[ -s "$TMPD/s.manifest.json" ] && "$PYTHON3" -c '
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["version"] and m["trials"] == 8 and "gmp" in m["libraries"] and "mpfr" in m["libraries"]
+assert "--ratios" in m["command_line"]
+' "$TMPD/s.manifest.json" && pass "manifest: version, trials, libraries, command line" \
+  || fail "manifest"
+
+# The header is exactly the key list of varlb attack --json, in order, and
+# every JSON line carries the same values as its CSV row.
+"$VARLB" attack --compressor streamingllm --ratio 0.1 --schedule 1,2,4,8 -d 16 --json >"$TMPD/a.json" 2>/dev/null
+"$PYTHON3" - "$S" "$TMPD/s.jsonl" "$TMPD/a.json" <<'EOF' && pass "header = attack --json keys; JSON lines match CSV rows" || fail "header/JSON mismatch"
+import csv, json, sys
+rows = list(csv.reader(open(sys.argv[1])))
+keys = list(json.loads(open(sys.argv[3]).readline()).keys())
+assert rows[0] == keys, (rows[0], keys)
+js = [json.loads(l) for l in open(sys.argv[2])]
+for r, j in zip(rows[1:], js):
+    for k, v in zip(rows[0], r):
+        if k in ("wall_s",):
+            continue
+        jv = j[k]
+        if jv is None:
+            assert v == "", (k, v)
+        elif isinstance(jv, bool):
+            assert v == ("true" if jv else "false"), (k, v)
+        elif isinstance(jv, (int, float)):
+            assert float(v) == jv, (k, v, jv)
+        else:
+            assert v == jv, (k, v, jv)
+EOF
+
+# Grid completeness and the bound: every (compressor, budget, seed) once,
+# and no row's 99%-confident accuracy lies above the Fano ceiling.
+"$PYTHON3" - "$S" <<'EOF' && pass "every grid point once; no row above the Fano ceiling" || fail "grid/ceiling"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+keys = [(r["compressor"], r["budget_bits"], r["seed"]) for r in rows]
+assert len(set(keys)) == 8 == len(keys), keys
+assert {r["compressor"] for r in rows} == {"streamingllm", "kivi:bits=2,group=16"}
+for r in rows:
+    assert r["status"] == "ok", r
+    assert float(r["ci_low"]) <= float(r["fano_ceiling"]), r
+    assert not r["verdict"].startswith("impossible"), r
+    assert float(r["budget_bits"]) in (0.1 * int(r["N"]), 0.4 * int(r["N"])), r
+EOF
+
+# --resume after an interrupted write: keep the header, 3 rows and half of
+# the 4th (a torn line), and 5 JSON lines plus a torn one.
+head -n 4 "$S" >"$TMPD/r.csv"
+sed -n 5p "$S" | head -c 40 >>"$TMPD/r.csv"
+head -n 5 "$TMPD/s.jsonl" >"$TMPD/r.jsonl"
+printf '{"compressor":"strea' >>"$TMPD/r.jsonl"
+# shellcheck disable=SC2086
+"$VARLB" sweep $GRID --out "$TMPD/r.csv" --resume 2>"$TMPD/err" \
+  && grep -q '5 trials run (3 already' "$TMPD/err" \
+  && pass "resume runs only the 5 missing trials" || fail "resume: $(cat "$TMPD/err")"
+"$PYTHON3" - "$S" "$TMPD/r.csv" "$TMPD/s.jsonl" "$TMPD/r.jsonl" <<'EOF' && pass "resumed files equal the uninterrupted run (wall_s aside), no duplicates" || fail "resume rows differ"
+import csv, json, sys
+def rows(p):
+    r = list(csv.reader(open(p)))
+    i = r[0].index("wall_s")
+    return [tuple(x[:i] + x[i + 1:]) for x in r]
+a, b = rows(sys.argv[1]), rows(sys.argv[2])
+assert a == b, (len(a), len(b))
+def js(p):
+    out = []
+    for l in open(p):
+        j = json.loads(l)
+        j.pop("wall_s")
+        out.append(j)
+    return out
+assert js(sys.argv[3]) == js(sys.argv[4])
+EOF
+# Resuming a finished sweep runs nothing and changes nothing.
+cp "$TMPD/r.csv" "$TMPD/r0.csv"
+# shellcheck disable=SC2086
+"$VARLB" sweep $GRID --out "$TMPD/r.csv" --resume 2>"$TMPD/err" && cmp -s "$TMPD/r.csv" "$TMPD/r0.csv" \
+  && grep -q '0 trials run (8 already' "$TMPD/err" && pass "resume of a complete sweep is a no-op" \
+  || fail "second resume: $(cat "$TMPD/err")"
+
+# Per-token rows: 21 Alice tokens (1+4+16) per trial; heat map from them.
+[ "$(wc -l <"$TMPD/tok.csv")" -eq $((8 * 21 + 1)) ] && pass "per-token rows: 8 trials x 21 tokens" \
+  || fail "per-token rows: $(wc -l <"$TMPD/tok.csv")"
+"$PYTHON3" - "$TMPD/tok.csv" "$S" <<'EOF' && pass "per-token correct counts sum to each trial's correct bits" || fail "per-token sums"
+import csv, sys
+tok = list(csv.DictReader(open(sys.argv[1])))
+for r in csv.DictReader(open(sys.argv[2])):
+    k = (r["compressor"], r["budget_bits"], r["seed"])
+    s = sum(int(t["correct"]) for t in tok if (t["compressor"], t["budget_bits"], t["seed"]) == k)
+    assert s == int(r["correct"]), (k, s, r["correct"])
+EOF
+
+# Plots: the script and data always; the image when gnuplot runs.
+if "$VARLB" plot "$S" --out "$TMPD/acc.png" 2>"$TMPD/err"; then
+  [ -s "$TMPD/acc.gp" ] && [ -s "$TMPD/acc.dat" ] && [ -s "$TMPD/acc.fano.dat" ] \
+    && pass "plot writes .gp, .dat, .fano.dat" || fail "plot files missing"
+  if [ -s "$TMPD/acc.png" ]; then
+    head -c 8 "$TMPD/acc.png" | od -An -c | grep -q 'P   N   G' && pass "plot drew a PNG" || fail "not a PNG"
+  else
+    grep -q 'gnuplot not found' "$TMPD/err" && pass "no gnuplot: said so" || fail "no image, no note"
+  fi
+else
+  fail "plot: $(cat "$TMPD/err")"
+fi
+VARLB_GNUPLOT= "$VARLB" plot "$TMPD/tok.csv" --out "$TMPD/heat.svg" 2>"$TMPD/err" \
+  && [ -s "$TMPD/heat.gp" ] && [ -s "$TMPD/heat.dat" ] && [ ! -e "$TMPD/heat.svg" ] \
+  && [ "$(wc -l <"$TMPD/err")" -eq 1 ] && grep -q 'gnuplot not found' "$TMPD/err" \
+  && grep -q 'with image' "$TMPD/heat.gp" \
+  && pass "without gnuplot: heat-map script and data, one note, exit 0" || fail "no-gnuplot plot: $(cat "$TMPD/err")"
+
+# Bad arguments: exit 2, one line.
+expect_usage_error "sweep without --out" sweep --compressors h2o --ratios 0.1 --schedule 1,2,4
+expect_usage_error "sweep without budgets" sweep --compressors h2o --schedule 1,2,4 --out "$TMPD/x.csv"
+expect_usage_error "sweep unknown compressor" sweep --compressors nosuch --ratios 0.1 --schedule 1,2,4 --out "$TMPD/x.csv"
+expect_usage_error "sweep bad knob" sweep --compressors kivi:bits=99 --ratios 0.1 --schedule 1,2,4 --out "$TMPD/x.csv"
+expect_usage_error "sweep negative ratio" sweep --compressors h2o --ratios 0.1,-1 --schedule 1,2,4 --out "$TMPD/x.csv"
+expect_usage_error "sweep bad schedules" sweep --compressors h2o --ratios 0.1 --schedules '1,2;3,1' --out "$TMPD/x.csv"
+expect_usage_error "sweep both budgets and ratios" sweep --compressors h2o --ratios 0.1 --budgets 8 --schedule 1,2,4 --out "$TMPD/x.csv"
+expect_usage_error "sweep refuses to overwrite" sweep --compressors h2o --ratios 0.1 --schedule 1,2,4 --out "$S"
+expect_usage_error "sweep unknown option" sweep --frobnicate
+expect_usage_error "plot without --out" plot "$S"
+expect_usage_error "plot bad extension" plot "$S" --out "$TMPD/x.jpg"
+expect_usage_error "plot bad kind" plot "$S" --out "$TMPD/x.png" --kind pie
+[ ! -e "$TMPD/x.csv" ] && pass "no file left by rejected sweeps" || fail "a rejected sweep wrote x.csv"
+finish
