@@ -215,6 +215,28 @@ cc_get_real (cc_reader_t *r, unsigned prec)
   return prec == 16 ? cc_get_f16 (r) : prec == 32 ? cc_get_f32 (r) : cc_get_f64 (r);
 }
 
+void
+cc_quant_grid (double zs[2], const double *x, size_t n, size_t stride, unsigned b)
+{
+  double lo = INFINITY, hi = -INFINITY;
+  for (size_t i = 0; i < n; i++)
+    {
+      lo = fmin (lo, x[i * stride]);
+      hi = fmax (hi, x[i * stride]);
+    }
+  zs[0] = cc_half_to_double (cc_half_from_double (lo));
+  zs[1] = cc_half_to_double (cc_half_from_double ((hi - zs[0]) / (double) ((1u << b) - 1)));
+  if (!(zs[1] > 0.0))
+    zs[1] = 0.0; /* a constant group: every code is 0 */
+}
+
+uint32_t
+cc_quant_code (double x, const double zs[2], unsigned b)
+{
+  double q = zs[1] > 0 ? nearbyint ((x - zs[0]) / zs[1]) : 0;
+  return (uint32_t) fmin (fmax (q, 0), (double) ((1u << b) - 1));
+}
+
 const char *
 cc_knob (const varlb_compressor_t *c, const varlb_knobs_t *k, const char *name)
 {

@@ -44,6 +44,14 @@ double cc_half_to_double (uint16_t h);
 int cc_put_real (varlb_blob_t *b, double v, unsigned prec);
 double cc_get_real (cc_reader_t *r, unsigned prec);
 
+/* KIVI-style asymmetric B-bit grid (B in 1..16) of the N numbers
+   X[i * STRIDE]: ZS[0] = zero point (the minimum), ZS[1] = scale
+   ((max - min) / (2^B - 1)), both rounded to fp16 as the blobs store them,
+   so compress and answer use the same grid.  Floating point. */
+void cc_quant_grid (double zs[2], const double *x, size_t n, size_t stride, unsigned b);
+/* The B-bit code of X on grid ZS (nearest point, clamped). */
+uint32_t cc_quant_code (double x, const double zs[2], unsigned b);
+
 /* Knob value as text (given or the knob's default); NULL if unknown. */
 const char *cc_knob (const varlb_compressor_t *c, const varlb_knobs_t *k,
                      const char *name);

@@ -1,9 +1,9 @@
 /* kivi.c -- KIVI-style uniform quantization (arXiv 2402.02750): keys per
  * channel (groups of G tokens share a scale and zero point per channel),
  * values per token (groups of G channels); B bits per code, scales and zero
- * points stored at fp16 and charged.  With bits = 0 the largest B in 1..8
- * that fits the budget is used; if even 1 bit does not fit, only a prefix of
- * the tokens is kept. */
+ * points stored at fp16 and charged.  With bits = 0 the largest B in 1..16
+ * that fits the budget is used; if the blob still does not fit (even 1 bit,
+ * or a fixed B), only a prefix of the tokens is kept. */
 #include <config.h>
 #include <math.h>
 #include <stdlib.h>
@@ -24,30 +24,6 @@ kivi_size (size_t n, size_t d, size_t dv, unsigned b, size_t G)
   return 96.0 + 32.0 * (kgroups + vgroups) + 8.0 * ceil (codes / 8.0);
 }
 
-/* Zero point and scale of a group of N numbers X[i * STRIDE] for B-bit
-   codes, rounded to fp16 (what the blob stores), so both sides agree. */
-static void
-group_params (double zs[2], const double *x, size_t n, size_t stride, unsigned b)
-{
-  double lo = INFINITY, hi = -INFINITY;
-  for (size_t i = 0; i < n; i++)
-    {
-      lo = fmin (lo, x[i * stride]);
-      hi = fmax (hi, x[i * stride]);
-    }
-  zs[0] = cc_half_to_double (cc_half_from_double (lo));
-  zs[1] = cc_half_to_double (cc_half_from_double ((hi - zs[0]) / (double) ((1u << b) - 1)));
-  if (!(zs[1] > 0.0))
-    zs[1] = 0.0;
-}
-
-static uint32_t
-code (double x, const double zs[2], unsigned b)
-{
-  double q = zs[1] > 0 ? nearbyint ((x - zs[0]) / zs[1]) : 0;
-  return (uint32_t) fmin (fmax (q, 0), (double) ((1u << b) - 1));
-}
-
 extern const varlb_compressor_t varlb_compressor_kivi;
 
 static int
@@ -59,25 +35,28 @@ kivi_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
   unsigned b = (unsigned) cc_knob_double (self, kn, "bits");
   size_t G = (size_t) cc_knob_double (self, kn, "group");
   size_t n = T;
+  if (b > 16 || G < 1)
+    return VARLB_EINVAL;
   if (b == 0)
     {
-      b = 8;
+      b = 16;
       while (b > 1 && kivi_size (n, d, dv, b, G) > budget_bits)
         b--;
-      while (n > 0 && kivi_size (n, d, dv, b, G) > budget_bits)
-        n--;
     }
+  /* A fixed B that does not fit keeps a prefix of the tokens instead. */
+  while (n > 0 && kivi_size (n, d, dv, b, G) > budget_bits)
+    n--;
   size_t kg = (n + G - 1) / G * d, vpt = (dv + G - 1) / G, vg = n * vpt;
   double *zs = malloc ((kg + vg + 1) * 2 * sizeof *zs);
   if (zs == NULL)
     return VARLB_ENOMEM;
   for (size_t g = 0; g * G < n; g++)
     for (size_t j = 0; j < d; j++)
-      group_params (zs + 2 * (g * d + j), K + g * G * d + j,
+      cc_quant_grid (zs + 2 * (g * d + j), K + g * G * d + j,
                     n - g * G < G ? n - g * G : G, d, b);
   for (size_t t = 0; t < n; t++)
     for (size_t g = 0; g < vpt; g++)
-      group_params (zs + 2 * (kg + t * vpt + g), V + t * dv + g * G,
+      cc_quant_grid (zs + 2 * (kg + t * vpt + g), V + t * dv + g * G,
                     dv - g * G < G ? dv - g * G : G, 1, b);
   int st = cc_put_u32 (blob, (uint32_t) n) | cc_put_u32 (blob, b)
            | cc_put_u32 (blob, (uint32_t) G);
@@ -88,9 +67,9 @@ kivi_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
   for (size_t t = 0; t < n; t++)
     {
       for (size_t j = 0; j < d; j++)
-        cc_bits_put (&w, code (K[t * d + j], zs + 2 * ((t / G) * d + j), b), b);
+        cc_bits_put (&w, cc_quant_code (K[t * d + j], zs + 2 * ((t / G) * d + j), b), b);
       for (size_t j = 0; j < dv; j++)
-        cc_bits_put (&w, code (V[t * dv + j], zs + 2 * (kg + t * vpt + j / G), b), b);
+        cc_bits_put (&w, cc_quant_code (V[t * dv + j], zs + 2 * (kg + t * vpt + j / G), b), b);
     }
   st |= cc_bits_flush (&w);
   free (zs);
@@ -107,11 +86,11 @@ kivi_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
   size_t n = cc_get_u32 (&r);
   unsigned b = cc_get_u32 (&r);
   size_t G = cc_get_u32 (&r);
-  if (r.bad || b < 1 || b > 16 || G < 1 || n > len * 8)
+  /* The header must describe exactly LEN bytes: nothing is allocated or
+     read for a blob that lies about its size. */
+  if (r.bad || b < 1 || b > 16 || G < 1 || kivi_size (n, d, dv, b, G) != 8.0 * (double) len)
     return VARLB_EFORMAT;
   size_t kg = (n + G - 1) / G * d, vg = n * ((dv + G - 1) / G);
-  if (kg + vg > len)
-    return VARLB_EFORMAT;
   double *zs = malloc ((kg + vg + 1) * 2 * sizeof *zs);
   double *Kc = malloc ((n ? n : 1) * d * sizeof *Kc);
   double *Vc = malloc ((n ? n : 1) * dv * sizeof *Vc);

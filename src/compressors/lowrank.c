@@ -34,7 +34,15 @@ put_factors (varlb_blob_t *blob, const double *A, size_t n, size_t c, size_t r,
   gsl_matrix *M = gsl_matrix_alloc (rows, cols), *Vm = gsl_matrix_alloc (cols, cols);
   gsl_vector *S = gsl_vector_alloc (cols);
   if (M == NULL || Vm == NULL || S == NULL)
-    return VARLB_ENOMEM;
+    {
+      if (M)
+        gsl_matrix_free (M);
+      if (Vm)
+        gsl_matrix_free (Vm);
+      if (S)
+        gsl_vector_free (S);
+      return VARLB_ENOMEM;
+    }
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < c; j++)
       gsl_matrix_set (M, trans ? j : i, trans ? i : j, A[i * c + j]);
@@ -132,6 +140,14 @@ lowrank_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
   if (r.bad || (prec != 16 && prec != 32 && prec != 64) || rk > d || rv > dv
       || (double) (T * (rk + rv) + rk * d + rv * dv) * (prec / 8) != (double) r.left)
     return VARLB_EFORMAT;
+  if (rk == 0 && rv == 0)
+    {
+      /* Rank 0: every key and value is zero, so is every output (and T,
+         which nothing bounds then, is not needed). */
+      for (size_t i = 0; i < m * dv; i++)
+        O[i] = 0.0;
+      return VARLB_OK;
+    }
   double *Kc = calloc ((T ? T : 1) * d, sizeof *Kc), *Vc = calloc ((T ? T : 1) * dv, sizeof *Vc);
   if (Kc == NULL || Vc == NULL)
     {

@@ -29,6 +29,8 @@ choose (size_t *keep, size_t k, const double *K, size_t T, size_t d,
   size_t S = 0;
   while (S < py->scales && py->offset[S + 1] <= T)
     S++;
+  if (S == 0)
+    goto done; /* no whole scale cached: nothing to split */
   size_t left = k;
   for (size_t sc = 0; sc < S; sc++)
     {

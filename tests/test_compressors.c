@@ -1,0 +1,280 @@
+/* test_compressors.c -- the built-in compressor zoo (src/compressors/zoo.def)
+ * on the default 256px hard instance, in process: every compressor decodes
+ * every bit when the budget holds the whole cache, fits its blob into N/4
+ * bits and then stays under the Fano ceiling, rejects truncated or padded
+ * blobs, and is deterministic given the public seed.  Iterates over zoo.def
+ * so new compressors are covered without editing this file. */
+#include "testutil.h"
+#include <math.h>
+#include <string.h>
+
+/* zoo.def names each compressor by its symbol varlb_compressor_NAME. */
+#define VARLB_BUILTIN(sym) #sym,
+static const char *const zoo_symbols[] = {
+#include "compressors/zoo.def"
+};
+#undef VARLB_BUILTIN
+#define ZOO_N (sizeof zoo_symbols / sizeof *zoo_symbols)
+
+static const uint64_t SEED = 20261123;
+
+static const varlb_compressor_t *
+zoo_at (size_t i)
+{
+  const char *prefix = "varlb_compressor_";
+  const char *s = zoo_symbols[i];
+  ck_assert_msg (strncmp (s, prefix, strlen (prefix)) == 0, "zoo.def symbol %s", s);
+  const varlb_compressor_t *c = varlb_compressor_find (s + strlen (prefix));
+  ck_assert_msg (c != NULL, "%s is in zoo.def but not in the registry", s);
+  return c;
+}
+
+static void
+instance (varlb_instance_t *in)
+{
+  varlb_params_t p;
+  ck_assert_int_eq (varlb_params_init (&p), VARLB_OK);
+  p.seed = SEED;
+  ck_assert_int_eq (varlb_instance_init (in, &p), VARLB_OK);
+  varlb_params_clear (&p);
+}
+
+/* Bob's queries for every Alice token. */
+static double *
+all_queries (size_t **idx, const varlb_instance_t *in)
+{
+  size_t n = in->alice_tokens;
+  double *Q = malloc (n * in->d * sizeof *Q);
+  *idx = malloc (n * sizeof **idx);
+  ck_assert (Q != NULL && *idx != NULL);
+  for (size_t i = 0; i < n; i++)
+    (*idx)[i] = i;
+  ck_assert_int_eq (varlb_instance_queries (Q, in, *idx, n), VARLB_OK);
+  return Q;
+}
+
+static void
+compress (varlb_blob_t *b, const varlb_compressor_t *c, const varlb_instance_t *in,
+          double budget, const varlb_knobs_t *k)
+{
+  varlb_blob_init (b);
+  int st = c->compress (b, in->K, in->V, in->alice_tokens, in->d, in->d, budget,
+                        in->par.seed, k, &in->par.pyramid);
+  ck_assert_msg (st == VARLB_OK, "%s: compress at %g bits returned %d", c->name, budget, st);
+}
+
+/* Accuracy over all N bits of C at BUDGET; the blob length goes to LEN. */
+static double
+accuracy (const varlb_compressor_t *c, const varlb_instance_t *in, double budget,
+          const char *knob_text, size_t *len)
+{
+  varlb_knobs_t k;
+  varlb_knobs_init (&k);
+  ck_assert_int_eq (varlb_knobs_parse (&k, knob_text), VARLB_OK);
+  varlb_blob_t b;
+  compress (&b, c, in, budget, &k);
+  size_t *idx;
+  double *Q = all_queries (&idx, in);
+  size_t m = in->alice_tokens;
+  double *O = malloc (m * in->d * sizeof *O);
+  /* Exactly the blob's bytes, so a read past the end is a real overrun. */
+  unsigned char *copy = malloc (b.len + 1);
+  ck_assert (O != NULL && copy != NULL);
+  memcpy (copy, b.data, b.len);
+  int st = c->answer (O, copy, b.len, in->par.seed, Q, m, in->d, in->d, &k,
+                      &in->par.pyramid);
+  ck_assert_msg (st == VARLB_OK, "%s: answer at %g bits returned %d", c->name, budget, st);
+  for (size_t i = 0; i < m * in->d; i++)
+    ck_assert_msg (isfinite (O[i]), "%s: non-finite output", c->name);
+  varlb_decode_report_t r;
+  varlb_decode_report_init (&r);
+  ck_assert_int_eq (varlb_instance_score (&r, in, idx, m, O, NULL, NULL), VARLB_OK);
+  ck_assert_uint_eq (r.bits, in->N);
+  *len = b.len;
+  free (copy);
+  free (O);
+  free (Q);
+  free (idx);
+  varlb_blob_clear (&b);
+  varlb_knobs_clear (&k);
+  return (double) r.correct / (double) r.bits;
+}
+
+/* Room for the whole cache at fp64, plus headers and codebooks. */
+static double
+lossless_budget (const varlb_instance_t *in)
+{
+  return 64.0 * 2.0 * (double) in->alice_tokens * (double) in->d + 65536.0;
+}
+
+START_TEST (zoo_lists_every_compressor_with_described_knobs)
+{
+  ck_assert_uint_ge (ZOO_N, 9);
+  for (size_t i = 0; i < ZOO_N; i++)
+    {
+      const varlb_compressor_t *c = zoo_at (i);
+      ck_assert_int_eq (c->abi, VARLB_COMPRESSOR_ABI);
+      ck_assert (c->description && c->description[0]);
+      for (size_t j = 0; j < c->n_knobs; j++)
+        {
+          const varlb_knob_t *kb = &c->knobs[j];
+          ck_assert (kb->name && kb->def && kb->help && kb->help[0]);
+          if (kb->type != VARLB_KNOB_STRING)
+            {
+              double v = strtod (kb->def, NULL);
+              ck_assert_msg (v >= kb->min && v <= kb->max, "%s: knob %s default %s out of range",
+                             c->name, kb->name, kb->def);
+            }
+        }
+    }
+}
+END_TEST
+
+START_TEST (budget_above_lossless_size_decodes_every_bit)
+{
+  varlb_instance_t in;
+  instance (&in);
+  const varlb_compressor_t *c = zoo_at ((size_t) _i);
+  size_t len;
+  double budget = lossless_budget (&in);
+  double acc = accuracy (c, &in, budget, "", &len);
+  ck_assert_msg (acc == 1.0, "%s at %g bits (blob %zu bits): accuracy %.6f", c->name,
+                 budget, 8 * len, acc);
+  ck_assert_double_le (8.0 * (double) len, budget);
+  varlb_instance_clear (&in);
+}
+END_TEST
+
+START_TEST (quarter_budget_fits_and_stays_under_fano_ceiling)
+{
+  varlb_instance_t in;
+  instance (&in);
+  const varlb_compressor_t *c = zoo_at ((size_t) _i);
+  size_t len;
+  double budget = (double) in.N / 4.0;
+  double acc = accuracy (c, &in, budget, "", &len);
+  ck_assert_msg (8.0 * (double) len <= budget, "%s: blob of %zu bits over a budget of %g",
+                 c->name, 8 * len, budget);
+  double ceil = varlb_fano_ceiling (8.0 * (double) len, (double) in.N);
+  ck_assert_msg (acc <= ceil, "%s: accuracy %.6f above the Fano ceiling %.6f for %zu bits",
+                 c->name, acc, ceil, 8 * len);
+  varlb_instance_clear (&in);
+}
+END_TEST
+
+START_TEST (blob_fits_every_budget_from_n_over_16_to_n)
+{
+  varlb_instance_t in;
+  instance (&in);
+  const varlb_compressor_t *c = zoo_at ((size_t) _i);
+  varlb_knobs_t k;
+  varlb_knobs_init (&k);
+  const double frac[] = { 1.0 / 16, 1.0 / 8, 1.0 / 2, 1.0 };
+  for (size_t f = 0; f < sizeof frac / sizeof *frac; f++)
+    {
+      double budget = floor (frac[f] * (double) in.N);
+      varlb_blob_t b;
+      compress (&b, c, &in, budget, &k);
+      ck_assert_msg (8.0 * (double) b.len <= budget, "%s: %zu bits over a budget of %g",
+                     c->name, 8 * b.len, budget);
+      varlb_blob_clear (&b);
+    }
+  varlb_knobs_clear (&k);
+  varlb_instance_clear (&in);
+}
+END_TEST
+
+START_TEST (truncated_or_padded_blob_is_rejected)
+{
+  varlb_instance_t in;
+  instance (&in);
+  const varlb_compressor_t *c = zoo_at ((size_t) _i);
+  varlb_knobs_t k;
+  varlb_knobs_init (&k);
+  varlb_blob_t b;
+  compress (&b, c, &in, (double) in.N / 2.0, &k);
+  size_t *idx;
+  double *Q = all_queries (&idx, &in);
+  size_t m = 8; /* a few rows are enough to reach the decoder */
+  double *O = malloc (m * in.d * sizeof *O);
+  unsigned char *buf = malloc (b.len + 2);
+  ck_assert (O && buf);
+  const size_t cuts[] = { 0, 1, 3, 4, 7, 12, b.len / 2, b.len - 1 };
+  for (size_t i = 0; i < sizeof cuts / sizeof *cuts; i++)
+    {
+      size_t n = cuts[i];
+      if (n >= b.len)
+        continue;
+      /* An exact-size copy: reading past it would be a heap overrun. */
+      unsigned char *cut = malloc (n ? n : 1);
+      memcpy (cut, b.data, n);
+      int st = c->answer (O, cut, n, in.par.seed, Q, m, in.d, in.d, &k, &in.par.pyramid);
+      ck_assert_msg (st < 0, "%s: answer accepted a blob cut to %zu of %zu bytes",
+                     c->name, n, b.len);
+      free (cut);
+    }
+  memcpy (buf, b.data, b.len);
+  buf[b.len] = 0;
+  int st = c->answer (O, buf, b.len + 1, in.par.seed, Q, m, in.d, in.d, &k, &in.par.pyramid);
+  ck_assert_msg (st < 0, "%s: answer accepted a blob with a trailing byte", c->name);
+  free (buf);
+  free (O);
+  free (Q);
+  free (idx);
+  varlb_blob_clear (&b);
+  varlb_knobs_clear (&k);
+  varlb_instance_clear (&in);
+}
+END_TEST
+
+START_TEST (compress_and_answer_are_deterministic_given_the_seed)
+{
+  varlb_instance_t in;
+  instance (&in);
+  const varlb_compressor_t *c = zoo_at ((size_t) _i);
+  varlb_knobs_t k;
+  varlb_knobs_init (&k);
+  varlb_blob_t a, b;
+  double budget = (double) in.N / 2.0;
+  compress (&a, c, &in, budget, &k);
+  compress (&b, c, &in, budget, &k);
+  ck_assert_uint_eq (a.len, b.len);
+  ck_assert_msg (memcmp (a.data, b.data, a.len) == 0, "%s: two blobs differ", c->name);
+  size_t *idx;
+  double *Q = all_queries (&idx, &in);
+  size_t m = 64;
+  double *O1 = malloc (m * in.d * sizeof *O1), *O2 = malloc (m * in.d * sizeof *O2);
+  ck_assert (O1 && O2);
+  ck_assert_int_eq (c->answer (O1, a.data, a.len, in.par.seed, Q, m, in.d, in.d, &k,
+                               &in.par.pyramid), VARLB_OK);
+  ck_assert_int_eq (c->answer (O2, a.data, a.len, in.par.seed, Q, m, in.d, in.d, &k,
+                               &in.par.pyramid), VARLB_OK);
+  ck_assert_msg (memcmp (O1, O2, m * in.d * sizeof *O1) == 0, "%s: two answers differ",
+                 c->name);
+  free (O1);
+  free (O2);
+  free (Q);
+  free (idx);
+  varlb_blob_clear (&a);
+  varlb_blob_clear (&b);
+  varlb_knobs_clear (&k);
+  varlb_instance_clear (&in);
+}
+END_TEST
+
+int
+main (void)
+{
+  Suite *s = suite_create ("compressors");
+  TCase *tc = tcase_create ("zoo");
+  tcase_set_timeout (tc, 600);
+  tcase_add_test (tc, zoo_lists_every_compressor_with_described_knobs);
+  tcase_add_loop_test (tc, budget_above_lossless_size_decodes_every_bit, 0, (int) ZOO_N);
+  tcase_add_loop_test (tc, quarter_budget_fits_and_stays_under_fano_ceiling, 0, (int) ZOO_N);
+  tcase_add_loop_test (tc, blob_fits_every_budget_from_n_over_16_to_n, 0, (int) ZOO_N);
+  tcase_add_loop_test (tc, truncated_or_padded_blob_is_rejected, 0, (int) ZOO_N);
+  tcase_add_loop_test (tc, compress_and_answer_are_deterministic_given_the_seed, 0,
+                       (int) ZOO_N);
+  suite_add_tcase (s, tc);
+  return run_suite (s);
+}
