@@ -4,3 +4,17 @@ libvarlb_la_SOURCES += src/blob.c src/channel.c \
 	src/compressors/identity.c src/compressors/lossless.c \
 	src/compressors/core.def src/compressors/zoo.def
 varlb_SOURCES += src/cli/attack.c src/cli/answer.c
+
+# Channel tests: the example plug-in and two bad plug-ins are built with the
+# tree's own compiler flags (check_LTLIBRARIES, only for `make check`).
+check_LTLIBRARIES = examples/plugin/firstk.la tests/plugins/badplug.la tests/plugins/badabi.la
+CHANNEL_PLUGIN_LDFLAGS = -module -avoid-version -shared -rpath $(abs_builddir)
+examples_plugin_firstk_la_SOURCES = examples/plugin/firstk.c
+examples_plugin_firstk_la_LDFLAGS = $(CHANNEL_PLUGIN_LDFLAGS)
+tests_plugins_badplug_la_SOURCES = tests/plugins/badplug.c
+tests_plugins_badplug_la_LDFLAGS = $(CHANNEL_PLUGIN_LDFLAGS)
+tests_plugins_badabi_la_SOURCES = tests/plugins/badabi.c
+tests_plugins_badabi_la_LDFLAGS = $(CHANNEL_PLUGIN_LDFLAGS)
+AM_TESTS_ENVIRONMENT += CC='$(CC)'; export CC;
+TESTS += tests/cli_attack.sh
+EXTRA_DIST += tests/cli_attack.sh tests/compressors/misbehave.py

@@ -1,0 +1,187 @@
+#!/bin/sh
+# cli_attack.sh -- the one-way channel end to end (`varlb attack`, `varlb
+# list`): identity decodes every bit; bits charged equal 8 x the blob files'
+# bytes for every compressor; a cheating external program is exposed;
+# crashing, hanging, NaN, wrong-shape and silent compressors each fail with
+# a clear reason without stopping the run; the C plug-in and Python external
+# examples work; bad knobs and budgets are usage errors (exit 2, one line).
+. "$top_srcdir/tests/cli_lib.sh"
+[ -n "$PYTHON3" ] || { echo "no python3: skipped"; exit 77; }
+
+# row FILE LINE KEY: KEY of the LINE-th (1-based) JSON object in FILE.
+row () {
+  "$PYTHON3" -c 'import json,sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+print(json.dumps(rows[int(sys.argv[2]) - 1][sys.argv[3]]))' "$1" "$2" "$3"
+}
+nrows () { grep -c '^{' "$1"; }
+
+SMALL="--schedule 1,2,3,4 -d 16"   # T = 14 Alice tokens, N = 224 bits
+MIS="exec:$PYTHON3 $top_srcdir/tests/compressors/misbehave.py"
+PLUG="$top_builddir/tests/plugins/.libs"
+IMPOSSIBLE="impossible at this budget: side channel or miscounted bits"
+
+# --- identity, the control, decodes every bit of the 256px instance.
+for p in fp64 fp32 fp16; do
+  "$VARLB" attack --compressor identity:precision=$p --ratio 0.25 --json >"$TMPD/id" 2>"$TMPD/err"
+  rc=$?
+  if [ $rc -eq 0 ] && [ "$(row "$TMPD/id" 1 correct)" = 27136 ] && [ "$(row "$TMPD/id" 1 N)" = 27136 ] \
+     && [ "$(row "$TMPD/id" 1 over_budget)" = true ]; then
+    pass "identity:$p decodes 27136/27136 bits (over budget, charged in full)"
+  else
+    fail "identity:$p: rc=$rc $(cat "$TMPD/id" "$TMPD/err")"
+  fi
+done
+
+# --- bits charged = 8 x blob bytes, for every built-in (from `varlb list`,
+# so new compressors are covered), the plug-in and an external program.
+specs=$("$VARLB" list | grep -v '^ ' | grep -v ':')
+[ -n "$specs" ] && pass "list names $(echo $specs | wc -w) built-ins" || fail "list names no built-in"
+"$VARLB" list | grep -q '^    precision ' && pass "list shows identity's knob precision" || fail "list lacks knobs"
+set --
+for s in $specs; do set -- "$@" --compressor "$s"; done
+set -- "$@" --compressor "plugin:$top_builddir/examples/plugin/.libs/firstk.so" --compressor "$MIS zeros"
+"$VARLB" attack "$@" --ratio 0.25 --keep-blobs "$TMPD/blobs" --json >"$TMPD/all" 2>"$TMPD/err"
+rc=$?
+[ $rc -eq 0 ] && pass "every compressor ran at N/4 (exit 0)" || fail "attack of all: rc=$rc $(cat "$TMPD/err")"
+n=$(nrows "$TMPD/all")
+[ "$n" -eq $(($# / 2)) ] && pass "one row per compressor ($n)" || fail "$n rows for $(($# / 2)) compressors"
+i=0
+while [ $i -lt "$n" ]; do
+  name=$(row "$TMPD/all" $((i + 1)) compressor)
+  charged=$(row "$TMPD/all" $((i + 1)) bits_charged)
+  bytes=$(wc -c <"$TMPD/blobs/$i.blob" 2>/dev/null || echo missing)
+  if [ "$bytes" != missing ] && [ "$charged" = "$((8 * bytes))" ]; then
+    pass "$name: bits charged $charged = 8 x $bytes blob bytes"
+  else
+    fail "$name: charged $charged, blob file $bytes bytes"
+  fi
+  i=$((i + 1))
+done
+
+# --- a cheater stashing K and V in /tmp during compress, reading them in
+# answer, with a 64-bit blob: it reaches the stash (nothing stops a file in
+# /tmp), so the Fano ceiling must expose it.
+"$VARLB" attack --compressor "$MIS cheat" --budget 64 --sample 64 --seed 7 --json >"$TMPD/cheat" 2>"$TMPD/err"
+rm -rf "/tmp/varlb-cheat-stash-7-$(id -u)"
+v=$(row "$TMPD/cheat" 1 verdict)
+if grep -q 'out of reach' "$TMPD/cheat"; then
+  pass "cheater could not reach its stash"
+elif [ "$v" = "\"$IMPOSSIBLE (above the Fano ceiling with 99% confidence)\"" ] || echo "$v" | grep -q "$IMPOSSIBLE"; then
+  pass "cheater at 64 bits: accuracy $(row "$TMPD/cheat" 1 accuracy) > Fano ceiling $(row "$TMPD/cheat" 1 fano_ceiling): $v"
+else
+  fail "cheater not caught: $(cat "$TMPD/cheat" "$TMPD/err")"
+fi
+
+# --- misbehaving compressors: each fails with its reason; the run goes on
+# to the last compressor, which succeeds; the exit status is 1.
+"$VARLB" attack $SMALL --timeout 2 --budget 64 --json \
+  --compressor "$MIS crash" --compressor "$MIS abort" --compressor "$MIS hang" \
+  --compressor "$MIS nan" --compressor "$MIS shape" --compressor "$MIS none" \
+  --compressor "$MIS fail" \
+  --compressor "plugin:$PLUG/badplug.so:mode=segv-compress" \
+  --compressor "plugin:$PLUG/badplug.so:mode=abort-compress" \
+  --compressor "plugin:$PLUG/badplug.so:mode=segv-answer" \
+  --compressor "plugin:$PLUG/badplug.so:mode=hang-answer" \
+  --compressor "plugin:$PLUG/badplug.so:mode=nan-answer" \
+  --compressor "plugin:$PLUG/badplug.so:mode=error-answer" \
+  --compressor identity:precision=fp64 >"$TMPD/bad" 2>"$TMPD/err"
+rc=$?
+[ $rc -eq 1 ] && pass "a run with failing compressors exits 1" || fail "failing run: rc=$rc"
+[ "$(nrows "$TMPD/bad")" -eq 14 ] && pass "every compressor got its row" || fail "rows: $(nrows "$TMPD/bad")"
+line=0
+for want in 'answer: (crashed \(signal 11|exited with status 139)' \
+            'compress: (crashed \(signal 6|exited with status 134)' \
+            'answer: timed out after 2 s' \
+            'answer: O.npy holds NaN at row' \
+            'answer: O.npy has shape \(14, 15\), expected \(14, 16\)' \
+            'answer: wrote no O.npy' \
+            'compress: exited with status 3' \
+            'compress: crashed \(signal 11' \
+            'compress: crashed \(signal 6' \
+            'answer: (crashed \(signal 11|exited with status 139)' \
+            'answer: timed out after 2 s' \
+            'answer: O.npy holds NaN at row 0' \
+            'answer: exited with status 1'; do
+  line=$((line + 1))
+  err=$(row "$TMPD/bad" $line error)
+  st=$(row "$TMPD/bad" $line status)
+  if echo "$err" | grep -Eq "$want" && [ "$st" != '"ok"' ]; then
+    pass "$(row "$TMPD/bad" $line compressor): $err"
+  else
+    fail "$(row "$TMPD/bad" $line compressor): want /$want/, got $err ($st)"
+  fi
+done
+grep -q 'refusing to compress on purpose' "$TMPD/bad" && pass "the compressor's stderr is kept" \
+  || fail "stderr of the failing compressor was lost"
+[ "$(row "$TMPD/bad" 14 status)" = '"ok"' ] && [ "$(row "$TMPD/bad" 14 correct)" = 224 ] \
+  && pass "the run went on: identity after the failures decodes 224/224" || fail "last row: $(tail -n 1 "$TMPD/bad")"
+[ "$(grep -c '^varlb: attack: ' "$TMPD/err")" -eq 13 ] && pass "one stderr line per failed compressor" \
+  || fail "stderr: $(cat "$TMPD/err")"
+
+# --- the C plug-in example: all bits with room for everything; at N/4 it
+# fits its budget and stays under the Fano ceiling.
+FIRSTK="$top_builddir/examples/plugin/.libs/firstk.so"
+"$VARLB" attack --compressor "plugin:$FIRSTK" --ratio 100 --json >"$TMPD/pl" 2>"$TMPD/err" \
+  && [ "$(row "$TMPD/pl" 1 correct)" = 27136 ] && pass "plug-in firstk with room for all tokens decodes every bit" \
+  || fail "plug-in firstk at 100 N: $(cat "$TMPD/pl" "$TMPD/err")"
+"$VARLB" attack --compressor "plugin:$FIRSTK" --ratio 0.25 --json >"$TMPD/pl" 2>"$TMPD/err" \
+  && "$PYTHON3" -c 'import json,sys; r=json.load(open(sys.argv[1]))
+assert not r["over_budget"] and r["bits_charged"] <= r["budget_bits"]
+assert r["accuracy"] <= r["fano_ceiling"], r' "$TMPD/pl" \
+  && pass "plug-in firstk at N/4: accuracy $(row "$TMPD/pl" 1 accuracy) <= Fano $(row "$TMPD/pl" 1 fano_ceiling)" \
+  || fail "plug-in firstk at N/4: $(cat "$TMPD/pl" "$TMPD/err")"
+# Its own Makefile, against the source tree, with the compiler of this build.
+if command -v make >/dev/null 2>&1 && [ -n "$CC" ]; then
+  mkdir "$TMPD/ex" && cp "$top_srcdir/examples/plugin/firstk.c" "$top_srcdir/examples/plugin/Makefile" "$TMPD/ex/"
+  if make -s -C "$TMPD/ex" CC="$CC" VARLB_CFLAGS="-I$top_srcdir/src" VARLB_LIBS= >"$TMPD/mk" 2>&1 \
+     && "$VARLB" attack $SMALL --compressor "plugin:$TMPD/ex/firstk.so:tokens=14" --budget 1 --json >"$TMPD/pl" \
+     && [ "$(row "$TMPD/pl" 1 correct)" = 224 ]; then
+    pass "examples/plugin/Makefile builds a working firstk.so"
+  else
+    fail "examples/plugin/Makefile: $(cat "$TMPD/mk")"
+  fi
+fi
+
+# --- the Python external example (NumPy).
+if "$PYTHON3" -c 'import numpy' 2>/dev/null; then
+  TOPK="exec:$PYTHON3 $top_srcdir/examples/external/topk_fp16.py"
+  "$VARLB" attack --compressor "$TOPK" --ratio 100 --json >"$TMPD/py" 2>"$TMPD/err" \
+    && [ "$(row "$TMPD/py" 1 correct)" = 27136 ] && pass "topk_fp16.py with room for all tokens decodes every bit" \
+    || fail "topk_fp16.py at 100 N: $(cat "$TMPD/py" "$TMPD/err")"
+  "$VARLB" attack --compressor "$TOPK" --ratio 0.25 --json >"$TMPD/py" 2>"$TMPD/err" \
+    && "$PYTHON3" -c 'import json,sys; r=json.load(open(sys.argv[1]))
+assert not r["over_budget"] and r["accuracy"] <= r["fano_ceiling"], r' "$TMPD/py" \
+    && pass "topk_fp16.py at N/4: accuracy $(row "$TMPD/py" 1 accuracy) <= Fano $(row "$TMPD/py" 1 fano_ceiling)" \
+    || fail "topk_fp16.py at N/4: $(cat "$TMPD/py" "$TMPD/err")"
+else
+  echo "skip topk_fp16.py: $PYTHON3 has no NumPy"
+fi
+
+# A text knob's allowed values are not in the knob table, so a value
+# outside them reaches the compressor, which refuses it: the trial fails.
+"$VARLB" attack --compressor identity:precision=fp8 --budget 100 >"$TMPD/out" 2>"$TMPD/err"
+[ $? -eq 1 ] && grep -q 'identity:precision=fp8: compress' "$TMPD/err" \
+  && pass "identity:precision=fp8 fails its trial: $(cat "$TMPD/err")" || fail "fp8: $(cat "$TMPD/err")"
+
+# --- usage errors: exit 2, one line, nothing run.
+expect_usage_error "unknown knob" attack --compressor identity:colour=red --budget 100
+expect_usage_error "knob not an integer" attack --compressor zstd:level=high --budget 100
+expect_usage_error "knob out of range" attack --compressor zstd:level=99 --budget 100
+expect_usage_error "knobs malformed" attack --compressor identity:precision --budget 100
+expect_usage_error "unknown compressor" attack --compressor nosuch --budget 100
+expect_usage_error "plug-in missing" attack --compressor plugin:/nonexistent/x.so --budget 100
+expect_usage_error "plug-in of another ABI" attack --compressor "plugin:$PLUG/badabi.so" --budget 100
+expect_usage_error "empty exec" attack --compressor exec: --budget 100
+expect_usage_error "negative budget" attack --compressor identity --budget -5
+expect_usage_error "budget not a number" attack --compressor identity --budget lots
+expect_usage_error "ratio not a number" attack --compressor identity --ratio 1/4
+expect_usage_error "negative ratio" attack --compressor identity --ratio -0.5
+expect_usage_error "both budget and ratio" attack --compressor identity --budget 10 --ratio 0.5
+expect_usage_error "neither budget nor ratio" attack --compressor identity
+expect_usage_error "no compressor" attack --budget 10
+expect_usage_error "sample 0" attack --compressor identity --budget 10 --sample 0
+expect_usage_error "timeout 0" attack --compressor identity --budget 10 --timeout 0
+expect_usage_error "list takes no argument" list extra
+
+finish

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+# misbehave.py -- deliberately bad external compressors for tests/cli_attack.sh.
+# Speaks the file protocol (README: "External programs"), then misbehaves
+# as the first argument says.  Pure Python (no NumPy) so the channel tests
+# run wherever python3 does.
+#
+#   misbehave.py MODE compress --keys K.npy --values V.npy --budget-bits B --seed S --out BLOB
+#   misbehave.py MODE answer --blob BLOB --queries Q.npy --seed S --out O.npy
+#
+# MODE: crash (SIGSEGV in answer), abort (SIGABRT in compress), hang (answer
+# sleeps forever), nan (O holds a NaN), shape (O has one column too few),
+# none (answer writes nothing), fail (exit 3 with a message on stderr),
+# zeros (an honest, useless answer: all zeros), cheat (stashes K and V in
+# /tmp during compress, keeps an 8-byte blob, reads the stash in answer: a
+# side channel the channel must expose).
+import math
+import os
+import signal
+import struct
+import sys
+import time
+
+
+def npy_read(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:6] != b"\x93NUMPY":
+        raise SystemExit("not a .npy file: " + path)
+    major = data[6]
+    if major == 1:
+        hlen = struct.unpack("<H", data[8:10])[0]
+        start = 10
+    else:
+        hlen = struct.unpack("<I", data[8:12])[0]
+        start = 12
+    header = data[start:start + hlen].decode("latin1")
+    d = eval(header)  # the header is a Python dict literal written by varlb
+    assert d["descr"] == "<f8" and not d["fortran_order"], header
+    shape = d["shape"]
+    rows, cols = (shape + (1,))[:2] if len(shape) == 1 else shape
+    body = data[start + hlen:]
+    vals = struct.unpack("<%dd" % (rows * cols), body[:8 * rows * cols])
+    return [list(vals[r * cols:(r + 1) * cols]) for r in range(rows)]
+
+
+def npy_write(path, rows, cols, flat):
+    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (%d, %d), }" % (rows, cols)
+    pad = 64 - (10 + len(header) + 1) % 64
+    header = header + " " * pad + "\n"
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode("latin1"))
+        f.write(struct.pack("<%dd" % len(flat), *flat))
+
+
+def args(argv):
+    out = {}
+    for i in range(0, len(argv) - 1, 2):
+        out[argv[i].lstrip("-")] = argv[i + 1]
+    return out
+
+
+def attention(Q, K, V):
+    out = []
+    for q in Q:
+        s = [sum(a * b for a, b in zip(q, k)) for k in K]
+        mx = max(s)
+        w = [math.exp(x - mx) for x in s]
+        z = sum(w)
+        out.extend(sum(w[t] * V[t][j] for t in range(len(V))) / z for j in range(len(V[0])))
+    return out
+
+
+def main():
+    mode, half, a = sys.argv[1], sys.argv[2], args(sys.argv[3:])
+    stash = "/tmp/varlb-cheat-stash-%s-%d" % (a.get("seed", "0"), os.getuid())
+    if half == "compress":
+        if mode == "abort":
+            os.kill(os.getpid(), signal.SIGABRT)
+        if mode == "fail":
+            sys.stderr.write("misbehave: refusing to compress on purpose\n")
+            sys.exit(3)
+        if mode == "cheat":
+            # The side channel: a file outside the private directory.
+            os.makedirs(stash, exist_ok=True)
+            for name, key in (("K.npy", "keys"), ("V.npy", "values")):
+                with open(a[key], "rb") as src, open(os.path.join(stash, name), "wb") as dst:
+                    dst.write(src.read())
+        V = npy_read(a["values"])
+        with open(a["out"], "wb") as f:  # 8 bytes: the value dimension and a tag
+            f.write(struct.pack("<II", len(V[0]), 0xC0FFEE))
+        return
+    with open(a["blob"], "rb") as f:
+        dv, _ = struct.unpack("<II", f.read(8))
+    Q = npy_read(a["queries"])
+    m = len(Q)
+    if mode == "crash":
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if mode == "hang":
+        while True:
+            time.sleep(1)
+    if mode == "none":
+        return
+    if mode == "cheat":
+        try:
+            K = npy_read(os.path.join(stash, "K.npy"))
+            V = npy_read(os.path.join(stash, "V.npy"))
+        except OSError as e:
+            sys.stderr.write("misbehave: the stash is out of reach: %s\n" % e)
+            npy_write(a["out"], m, dv, [0.0] * (m * dv))
+            return
+        npy_write(a["out"], m, dv, attention(Q, K, V))
+        return
+    cols = dv - 1 if mode == "shape" else dv
+    flat = [0.0] * (m * cols)
+    if mode == "nan" and flat:
+        flat[len(flat) // 2] = float("nan")
+    npy_write(a["out"], m, cols, flat)
+
+
+main()

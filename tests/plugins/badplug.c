@@ -1,0 +1,59 @@
+/* badplug.c -- a deliberately bad C plug-in for tests/cli_attack.sh: knob
+ * mode picks how it misbehaves (segv or abort in compress, segv, hang, nan
+ * or error in answer, or honest zeros), so the channel's failure reports
+ * are tested through the dlopen interface as well as the external one. */
+#include <math.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <varlb.h>
+
+static const varlb_knob_t knobs[] = {
+  { "mode", VARLB_KNOB_STRING, "zeros", 0, 0,
+    "zeros, segv-compress, abort-compress, segv-answer, hang-answer, nan-answer, error-answer" },
+};
+
+static int
+is (const varlb_knobs_t *k, const char *mode)
+{
+  const char *m = varlb_knobs_get (k, "mode");
+  return strcmp (m ? m : "zeros", mode) == 0;
+}
+
+static int
+bad_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
+              size_t d, size_t dv, double budget_bits, uint64_t seed,
+              const varlb_knobs_t *k, const varlb_pyramid_t *pyramid)
+{
+  (void) K, (void) V, (void) T, (void) d, (void) dv, (void) budget_bits;
+  (void) seed, (void) pyramid;
+  if (is (k, "segv-compress"))
+    raise (SIGSEGV);
+  if (is (k, "abort-compress"))
+    raise (SIGABRT);
+  return varlb_blob_append (blob, "bad", 3);
+}
+
+static int
+bad_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
+            const double *Q, size_t m, size_t d, size_t dv,
+            const varlb_knobs_t *k, const varlb_pyramid_t *pyramid)
+{
+  (void) blob, (void) len, (void) seed, (void) Q, (void) d, (void) pyramid;
+  if (is (k, "segv-answer"))
+    raise (SIGSEGV);
+  if (is (k, "hang-answer"))
+    for (;;)
+      pause ();
+  if (is (k, "error-answer"))
+    return VARLB_EFORMAT;
+  memset (O, 0, m * dv * sizeof *O);
+  if (is (k, "nan-answer") && m * dv > 0)
+    O[0] = NAN;
+  return 0;
+}
+
+const varlb_compressor_t varlb_compressor_v1 = {
+  VARLB_COMPRESSOR_ABI, "badplug", "test plug-in that misbehaves on request",
+  knobs, 1, NULL, bad_compress, bad_answer
+};
