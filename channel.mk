@@ -18,3 +18,10 @@ tests_plugins_badabi_la_LDFLAGS = $(CHANNEL_PLUGIN_LDFLAGS)
 AM_TESTS_ENVIRONMENT += CC='$(CC)'; export CC;
 TESTS += tests/cli_attack.sh
 EXTRA_DIST += tests/cli_attack.sh tests/compressors/misbehave.py
+if HAVE_CHECK
+check_PROGRAMS += tests/test_channel
+endif
+tests_test_channel_SOURCES = tests/test_channel.c tests/testutil.h
+tests_test_channel_LDADD = $(TEST_LDADD)
+tests_test_channel_CFLAGS = $(TEST_CFLAGS)
+tests_test_channel_CPPFLAGS = $(AM_CPPFLAGS) -DVARLB_BINARY='"$(abs_top_builddir)/varlb"'

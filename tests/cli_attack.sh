@@ -73,6 +73,12 @@ else
   fail "cheater not caught: $(cat "$TMPD/cheat" "$TMPD/err")"
 fi
 
+# --- Bob's directory holds only BLOB and Q.npy, and Alice's K.npy is gone.
+"$VARLB" attack $SMALL --compressor "$MIS inspect" --budget 64 --json >"$TMPD/insp" 2>"$TMPD/err" \
+  && [ "$(row "$TMPD/insp" 1 status)" = '"ok"' ] \
+  && pass "answer ran in a private directory with only BLOB and Q.npy; K.npy deleted" \
+  || fail "private directory: $(cat "$TMPD/insp" "$TMPD/err")"
+
 # --- misbehaving compressors: each fails with its reason; the run goes on
 # to the last compressor, which succeeds; the exit status is 1.
 "$VARLB" attack $SMALL --timeout 2 --budget 64 --json \

@@ -12,7 +12,9 @@
 # none (answer writes nothing), fail (exit 3 with a message on stderr),
 # zeros (an honest, useless answer: all zeros), cheat (stashes K and V in
 # /tmp during compress, keeps an 8-byte blob, reads the stash in answer: a
-# side channel the channel must expose).
+# side channel the channel must expose), inspect (compress keeps the absolute
+# path of K.npy in the blob; answer exits 5 unless its directory holds
+# exactly BLOB and Q.npy and that K.npy no longer exists).
 import math
 import os
 import signal
@@ -88,9 +90,18 @@ def main():
         V = npy_read(a["values"])
         with open(a["out"], "wb") as f:  # 8 bytes: the value dimension and a tag
             f.write(struct.pack("<II", len(V[0]), 0xC0FFEE))
+            if mode == "inspect":
+                f.write(os.path.abspath(a["keys"]).encode())
         return
     with open(a["blob"], "rb") as f:
         dv, _ = struct.unpack("<II", f.read(8))
+        rest = f.read()
+    if mode == "inspect":
+        here = sorted(os.listdir("."))
+        if here != sorted([a["blob"], a["queries"]]) or os.path.exists(rest.decode()):
+            sys.stderr.write("misbehave: answer sees %s; %s exists: %s\n"
+                             % (here, rest.decode(), os.path.exists(rest.decode())))
+            sys.exit(5)
     Q = npy_read(a["queries"])
     m = len(Q)
     if mode == "crash":

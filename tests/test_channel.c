@@ -1,0 +1,380 @@
+/* test_channel.c -- the one-way channel (channel.c, blob.c): knob parsing
+ * and validation, compressor specs, the built-in registry, bits charged =
+ * 8 x the blob file's bytes for every built-in, identity decodes every bit,
+ * over-budget blobs are charged in full, sampling, and the result-row
+ * writers (CSV header names equal the JSON keys).  Runs the real channel,
+ * so Bob's half re-executes the varlb binary of this build (VARLB_BINARY). */
+#include "testutil.h"
+#include <math.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef VARLB_BINARY
+#error "VARLB_BINARY must name the varlb binary of this build"
+#endif
+
+/* A small instance (T = 1+4+9+16 = 30 Alice tokens, d = 16) keeps the
+   per-compressor loop fast; the default 256px one is used for identity. */
+static void
+instance (varlb_instance_t *in, const char *schedule, size_t d, uint64_t seed)
+{
+  varlb_params_t p;
+  ck_assert_int_eq (varlb_params_init (&p), VARLB_OK);
+  if (schedule)
+    {
+      varlb_pyramid_clear (&p.pyramid);
+      ck_assert_int_eq (varlb_pyramid_init_parse (&p.pyramid, schedule), VARLB_OK);
+      p.d = d;
+    }
+  p.seed = seed;
+  ck_assert_int_eq (varlb_instance_init (in, &p), VARLB_OK);
+  varlb_params_clear (&p);
+}
+
+static void
+opts (varlb_channel_opts_t *o)
+{
+  varlb_channel_opts_init (o);
+  o->answer_exe = VARLB_BINARY;
+  o->timeout_s = 120; /* the CI has 2 slow cores */
+}
+
+static void
+trial (varlb_trial_t *t, const varlb_instance_t *in, const char *spec, double budget,
+       const varlb_channel_opts_t *o)
+{
+  varlb_spec_t s;
+  char why[512] = "";
+  ck_assert_msg (varlb_spec_init (&s, spec, why, sizeof why) == VARLB_OK, "%s: %s", spec, why);
+  ck_assert_int_eq (varlb_trial_run (t, in, &s, budget, o), VARLB_OK);
+  varlb_spec_clear (&s);
+}
+
+START_TEST (knobs_parse_pairs_and_refuse_malformed_text)
+{
+  varlb_knobs_t k;
+  varlb_knobs_init (&k);
+  ck_assert_int_eq (varlb_knobs_parse (&k, "a=1,b=x,a=2"), VARLB_OK);
+  ck_assert_uint_eq (k.n, 3);
+  ck_assert_str_eq (varlb_knobs_get (&k, "a"), "2"); /* the last one wins */
+  ck_assert_str_eq (varlb_knobs_get (&k, "b"), "x");
+  ck_assert_ptr_null (varlb_knobs_get (&k, "c"));
+  varlb_knobs_clear (&k);
+  const char *bad[] = { "a", "=1", "a=1,,b=2", "a=1,b" };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+    {
+      varlb_knobs_init (&k);
+      ck_assert_msg (varlb_knobs_parse (&k, bad[i]) == VARLB_EINVAL, "accepted '%s'", bad[i]);
+      varlb_knobs_clear (&k);
+    }
+  varlb_knobs_init (&k);
+  ck_assert_int_eq (varlb_knobs_parse (&k, ""), VARLB_OK);
+  ck_assert_uint_eq (k.n, 0);
+  varlb_knobs_clear (&k);
+}
+END_TEST
+
+START_TEST (knobs_check_refuses_unknown_names_bad_types_and_out_of_range)
+{
+  static const varlb_knob_t table[] = {
+    { "bits", VARLB_KNOB_INT, "4", 1, 16, "" },
+    { "frac", VARLB_KNOB_DOUBLE, "0.5", 0, 1, "" },
+    { "mode", VARLB_KNOB_STRING, "a", 0, 0, "" },
+  };
+  varlb_compressor_t c = { VARLB_COMPRESSOR_ABI, "fake", "", table, 3, NULL, NULL, NULL };
+  const char *good[] = { "", "bits=1", "bits=16,frac=0,mode=b", "frac=1", "frac=0.25" };
+  const char *bad[] = { "colour=red", "bits=1.5", "bits=0", "bits=17", "bits=x",
+                        "frac=1.01", "frac=-0.1", "frac=nan", "frac=inf", "mode=" };
+  char why[256];
+  for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+    {
+      varlb_knobs_t k;
+      varlb_knobs_init (&k);
+      ck_assert_int_eq (varlb_knobs_parse (&k, good[i]), VARLB_OK);
+      ck_assert_msg (varlb_knobs_check (&c, &k, why, sizeof why) == VARLB_OK, "refused '%s'", good[i]);
+      varlb_knobs_clear (&k);
+    }
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+    {
+      varlb_knobs_t k;
+      varlb_knobs_init (&k);
+      why[0] = '\0';
+      int st = varlb_knobs_parse (&k, bad[i]);
+      if (st == VARLB_OK)
+        st = varlb_knobs_check (&c, &k, why, sizeof why);
+      ck_assert_msg (st == VARLB_EINVAL, "accepted '%s'", bad[i]);
+      ck_assert_ptr_null (strchr (why, '\n')); /* one line */
+      varlb_knobs_clear (&k);
+    }
+}
+END_TEST
+
+START_TEST (registry_names_are_unique_findable_and_complete)
+{
+  size_t n = varlb_compressor_count ();
+  ck_assert_uint_ge (n, 1);
+  ck_assert_ptr_null (varlb_compressor_at (n));
+  for (size_t i = 0; i < n; i++)
+    {
+      const varlb_compressor_t *c = varlb_compressor_at (i);
+      ck_assert_int_eq (c->abi, VARLB_COMPRESSOR_ABI);
+      ck_assert_ptr_nonnull (c->compress);
+      ck_assert_ptr_nonnull (c->answer);
+      ck_assert_ptr_nonnull (c->description);
+      ck_assert_ptr_eq (varlb_compressor_find (c->name), c);
+      for (size_t j = 0; j < i; j++)
+        ck_assert_str_ne (varlb_compressor_at (j)->name, c->name);
+      /* Every knob's default passes the knob check itself. */
+      for (size_t k = 0; k < c->n_knobs; k++)
+        {
+          char text[256], why[256];
+          varlb_knobs_t kn;
+          snprintf (text, sizeof text, "%s=%s", c->knobs[k].name, c->knobs[k].def);
+          varlb_knobs_init (&kn);
+          ck_assert_int_eq (varlb_knobs_parse (&kn, text), VARLB_OK);
+          ck_assert_msg (varlb_knobs_check (c, &kn, why, sizeof why) == VARLB_OK, "%s: %s",
+                         c->name, why);
+          varlb_knobs_clear (&kn);
+        }
+    }
+  ck_assert_ptr_nonnull (varlb_compressor_find ("identity"));
+  ck_assert_ptr_null (varlb_compressor_find ("no-such-compressor"));
+}
+END_TEST
+
+START_TEST (specs_resolve_builtins_and_refuse_bad_ones_with_one_line)
+{
+  varlb_spec_t s;
+  char why[512];
+  ck_assert_int_eq (varlb_spec_init (&s, "identity:precision=fp32", why, sizeof why), VARLB_OK);
+  ck_assert_int_eq (s.kind, VARLB_SPEC_BUILTIN);
+  ck_assert_ptr_eq (s.c, varlb_compressor_find ("identity"));
+  ck_assert_str_eq (varlb_knobs_get (&s.knobs, "precision"), "fp32");
+  varlb_spec_clear (&s);
+  ck_assert_int_eq (varlb_spec_init (&s, "exec:/bin/true", why, sizeof why), VARLB_OK);
+  ck_assert_int_eq (s.kind, VARLB_SPEC_EXEC);
+  varlb_spec_clear (&s);
+  const char *bad[] = { "nosuch", "identity:colour=red", "identity:precision",
+                        "exec:", "plugin:/nonexistent/x.so", "plugin:" };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+    {
+      why[0] = '\0';
+      ck_assert_msg (varlb_spec_init (&s, bad[i], why, sizeof why) == VARLB_EINVAL,
+                     "accepted '%s'", bad[i]);
+      ck_assert_msg (why[0] != '\0' && strchr (why, '\n') == NULL, "'%s': no one-line reason", bad[i]);
+      varlb_spec_clear (&s);
+    }
+}
+END_TEST
+
+/* Loop over the registry, so compressors added later are covered too. */
+START_TEST (bits_charged_equal_eight_times_blob_bytes_every_builtin)
+{
+  if ((size_t) _i >= varlb_compressor_count ())
+    return;
+  const char *name = varlb_compressor_at ((size_t) _i)->name;
+  varlb_instance_t in;
+  instance (&in, "1,2,3,4,5", 16, 11);
+  varlb_channel_opts_t o;
+  opts (&o);
+  char blob[] = "/tmp/varlb-test-blob.XXXXXX";
+  int fd = mkstemp (blob);
+  ck_assert_int_ge (fd, 0);
+  close (fd);
+  o.keep_blob = blob;
+  const double budgets[] = { in.N / 4.0, (double) in.N, 1e9 };
+  for (size_t b = 0; b < 3; b++)
+    {
+      varlb_trial_t t;
+      trial (&t, &in, name, budgets[b], &o);
+      ck_assert_msg (t.status == VARLB_OK, "%s at %g bits: %s", name, budgets[b], t.error);
+      struct stat sb;
+      ck_assert_int_eq (stat (blob, &sb), 0);
+      ck_assert_msg (t.bits_charged == 8.0 * (double) sb.st_size, "%s: charged %g, blob %lld bytes",
+                     name, t.bits_charged, (long long) sb.st_size);
+      ck_assert_int_eq (t.over_budget, t.bits_charged > budgets[b]);
+      ck_assert_uint_eq (t.bits_tested, in.N);
+      ck_assert_double_le (t.accuracy, 1.0);
+      ck_assert_double_le (t.ci_low, t.accuracy);
+      ck_assert_double_ge (t.ci_high, t.accuracy);
+    }
+  unlink (blob);
+  varlb_instance_clear (&in);
+}
+END_TEST
+
+START_TEST (identity_decodes_every_bit_at_each_precision_default_instance)
+{
+  const char *spec[] = { "identity:precision=fp64", "identity:precision=fp32",
+                         "identity:precision=fp16" };
+  const double bytes_per_number[] = { 8, 4, 2 };
+  varlb_instance_t in;
+  instance (&in, NULL, 64, 1);
+  varlb_channel_opts_t o;
+  opts (&o);
+  varlb_trial_t t;
+  trial (&t, &in, spec[_i], in.N / 4.0, &o);
+  ck_assert_msg (t.status == VARLB_OK, "%s", t.error);
+  ck_assert_uint_eq (t.N, 424 * 64);
+  ck_assert_uint_eq (t.bits_tested, t.N);
+  ck_assert_uint_eq (t.correct, t.N);
+  ck_assert_double_eq (t.accuracy, 1.0);
+  ck_assert_str_eq (t.verdict, VARLB_VERDICT_SUCCEEDS);
+  /* The whole cache is kept: at least T x 2d numbers at this precision. */
+  ck_assert_double_ge (t.bits_charged, 8 * bytes_per_number[_i] * in.alice_tokens * 2 * in.d);
+  ck_assert_int_eq (t.over_budget, 1);
+  ck_assert_int_eq (t.has_witness, 0);
+  varlb_instance_clear (&in);
+}
+END_TEST
+
+START_TEST (over_budget_blob_is_charged_in_full_and_flagged)
+{
+  varlb_instance_t in;
+  instance (&in, "1,2,3,4", 16, 5);
+  varlb_channel_opts_t o;
+  opts (&o);
+  varlb_trial_t t;
+  trial (&t, &in, "identity:precision=fp64", 1, &o);
+  double full = t.bits_charged;
+  ck_assert_int_eq (t.over_budget, 1);
+  trial (&t, &in, "identity:precision=fp64", full, &o);
+  ck_assert_double_eq (t.bits_charged, full);
+  ck_assert_int_eq (t.over_budget, 0);
+  trial (&t, &in, "identity:precision=fp64", full - 1, &o);
+  ck_assert_double_eq (t.bits_charged, full); /* never truncated */
+  ck_assert_int_eq (t.over_budget, 1);
+  ck_assert_uint_eq (t.correct, in.N);
+  varlb_instance_clear (&in);
+}
+END_TEST
+
+START_TEST (sample_queries_m_tokens_and_is_a_function_of_the_seed)
+{
+  varlb_instance_t in;
+  instance (&in, "1,2,3,4,5", 16, 9);
+  varlb_channel_opts_t o;
+  opts (&o);
+  o.sample = 7;
+  varlb_trial_t a, b;
+  trial (&a, &in, "identity:precision=fp16", 1, &o);
+  trial (&b, &in, "identity:precision=fp16", 1, &o);
+  ck_assert_msg (a.status == VARLB_OK, "%s", a.error);
+  ck_assert_uint_eq (a.bits_tested, 7 * in.d);
+  ck_assert_uint_eq (a.correct, a.bits_tested);
+  ck_assert_uint_eq (b.bits_tested, a.bits_tested);
+  ck_assert_uint_eq (b.correct, a.correct);
+  varlb_instance_clear (&in);
+}
+END_TEST
+
+/* Keys of a one-line JSON object, in order, joined with commas. */
+static void
+json_keys (const char *j, char *out, size_t len)
+{
+  size_t k = 0;
+  int in_str = 0, depth = 0;
+  const char *start = NULL;
+  out[0] = '\0';
+  for (const char *p = j; *p; p++)
+    {
+      if (in_str)
+        {
+          if (*p == '\\')
+            p++;
+          else if (*p == '"')
+            {
+              in_str = 0;
+              if (depth == 1 && p[1] == ':')
+                k += (size_t) snprintf (out + k, len - k, "%s%.*s", k ? "," : "",
+                                        (int) (p - start), start);
+            }
+          continue;
+        }
+      if (*p == '"')
+        {
+          in_str = 1;
+          start = p + 1;
+        }
+      else if (*p == '{' || *p == '[')
+        depth++;
+      else if (*p == '}' || *p == ']')
+        depth--;
+    }
+}
+
+START_TEST (csv_header_names_equal_json_keys_and_rows_have_as_many_cells)
+{
+  varlb_instance_t in;
+  instance (&in, "1,2,3", 8, 3);
+  varlb_channel_opts_t o;
+  opts (&o);
+  varlb_trial_t t;
+  /* A compressor name with a quote and a comma: both writers must escape. */
+  trial (&t, &in, "exec:/bin/sh -c 'exit 9' \"x,y\"", 64, &o);
+  ck_assert_int_ne (t.status, VARLB_OK);
+  char *json = NULL, *csv = NULL, *hdr = NULL;
+  size_t jl = 0, cl = 0, hl = 0;
+  FILE *f = open_memstream (&json, &jl);
+  varlb_trial_write_json (f, &t, &in);
+  fclose (f);
+  f = open_memstream (&hdr, &hl);
+  varlb_trial_write_csv_header (f);
+  fclose (f);
+  f = open_memstream (&csv, &cl);
+  varlb_trial_write_csv (f, &t, &in);
+  fclose (f);
+  ck_assert_uint_gt (jl, 2);
+  ck_assert_ptr_eq (strchr (json, '\n'), json + jl - 1); /* one line */
+  char keys[4096];
+  json_keys (json, keys, sizeof keys);
+  hdr[strcspn (hdr, "\n")] = '\0';
+  ck_assert_str_eq (hdr, keys);
+  /* The keys the issue names must be among them. */
+  const char *must[] = { "compressor", "budget_bits", "bits_charged", "N", "accuracy", "ci_low",
+                         "ci_high", "fano_ceiling", "verdict", "seed", "over_budget", "status" };
+  for (size_t i = 0; i < sizeof must / sizeof *must; i++)
+    {
+      char quoted[64];
+      snprintf (quoted, sizeof quoted, "\"%s\":", must[i]);
+      ck_assert_msg (strstr (json, quoted) != NULL, "JSON lacks %s", must[i]);
+    }
+  /* Count the CSV cells outside quotes: as many as header columns. */
+  size_t cells = 1, cols = 1;
+  int q = 0;
+  for (const char *p = csv; *p && *p != '\n'; p++)
+    if (*p == '"')
+      q = !q;
+    else if (*p == ',' && !q)
+      cells++;
+  for (const char *p = hdr; *p; p++)
+    cols += *p == ',';
+  ck_assert_uint_eq (cells, cols);
+  ck_assert_int_eq (csv[cl - 1], '\n');
+  free (json);
+  free (csv);
+  free (hdr);
+  varlb_instance_clear (&in);
+}
+END_TEST
+
+int
+main (void)
+{
+  Suite *s = suite_create ("channel");
+  TCase *tc = tcase_create ("channel");
+  tcase_set_timeout (tc, 600);
+  ADD_TEST (tc, knobs_parse_pairs_and_refuse_malformed_text);
+  ADD_TEST (tc, knobs_check_refuses_unknown_names_bad_types_and_out_of_range);
+  ADD_TEST (tc, registry_names_are_unique_findable_and_complete);
+  ADD_TEST (tc, specs_resolve_builtins_and_refuse_bad_ones_with_one_line);
+  tcase_add_loop_test (tc, bits_charged_equal_eight_times_blob_bytes_every_builtin, 0,
+                       (int) varlb_compressor_count ());
+  tcase_add_loop_test (tc, identity_decodes_every_bit_at_each_precision_default_instance, 0, 3);
+  ADD_TEST (tc, over_budget_blob_is_charged_in_full_and_flagged);
+  ADD_TEST (tc, sample_queries_m_tokens_and_is_a_function_of_the_seed);
+  ADD_TEST (tc, csv_header_names_equal_json_keys_and_rows_have_as_many_cells);
+  suite_add_tcase (s, tc);
+  return run_suite (s);
+}
