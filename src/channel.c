@@ -216,7 +216,14 @@ wait_child (pid_t pid, double timeout, const char *half, char *why, size_t len)
     }
   if (WEXITSTATUS (status) != 0)
     {
-      snprintf (why, len, "%s: exited with status %d", half, WEXITSTATUS (status));
+      int code = WEXITSTATUS (status);
+      /* An external program runs under /bin/sh, which reports a child
+         killed by signal S as status 128 + S: name the signal. */
+      if (code > 128 && code < 128 + NSIG)
+        snprintf (why, len, "%s: exited with status %d (crashed: signal %d, %s)", half,
+                  code, code - 128, strsignal (code - 128));
+      else
+        snprintf (why, len, "%s: exited with status %d", half, code);
       return VARLB_ECOMPRESSOR;
     }
   return VARLB_OK;
@@ -497,6 +504,9 @@ varlb_trial_run (varlb_trial_t *t, const varlb_instance_t *in,
   /* Alice's files, K.npy and V.npy included, are gone before Bob runs. */
   remove_tree (cdir);
   tail_of (errc, t->stderr_tail, sizeof t->stderr_tail);
+  /* So is her stderr: it sits beside Bob's directory and could carry the
+     whole cache (tests/cli_attack.sh, misbehave.py peek). */
+  unlink (errc);
   if (cst != VARLB_OK)
     {
       trial_fail (t, cst, why);

@@ -79,6 +79,12 @@ fi
   && pass "answer ran in a private directory with only BLOB and Q.npy; K.npy deleted" \
   || fail "private directory: $(cat "$TMPD/insp" "$TMPD/err")"
 
+# Nothing of Alice's (her stderr included) is readable beside Bob's directory.
+"$VARLB" attack $SMALL --compressor "$MIS peek" --budget 64 --json >"$TMPD/peek" 2>"$TMPD/err" \
+  && [ "$(row "$TMPD/peek" 1 status)" = '"ok"' ] \
+  && pass "answer finds nothing of Alice's next to its directory" \
+  || fail "Alice's files reachable from answer: $(cat "$TMPD/peek" "$TMPD/err")"
+
 # --- misbehaving compressors: each fails with its reason; the run goes on
 # to the last compressor, which succeeds; the exit status is 1.
 "$VARLB" attack $SMALL --timeout 2 --budget 64 --json \
@@ -96,8 +102,8 @@ rc=$?
 [ $rc -eq 1 ] && pass "a run with failing compressors exits 1" || fail "failing run: rc=$rc"
 [ "$(nrows "$TMPD/bad")" -eq 14 ] && pass "every compressor got its row" || fail "rows: $(nrows "$TMPD/bad")"
 line=0
-for want in 'answer: (crashed \(signal 11|exited with status 139)' \
-            'compress: (crashed \(signal 6|exited with status 134)' \
+for want in 'answer: (crashed \(signal 11|exited with status 139 \(crashed: signal 11)' \
+            'compress: (crashed \(signal 6|exited with status 134 \(crashed: signal 6)' \
             'answer: timed out after 2 s' \
             'answer: O.npy holds NaN at row' \
             'answer: O.npy has shape \(14, 15\), expected \(14, 16\)' \
@@ -105,7 +111,7 @@ for want in 'answer: (crashed \(signal 11|exited with status 139)' \
             'compress: exited with status 3' \
             'compress: crashed \(signal 11' \
             'compress: crashed \(signal 6' \
-            'answer: (crashed \(signal 11|exited with status 139)' \
+            'answer: (crashed \(signal 11|exited with status 139 \(crashed: signal 11)' \
             'answer: timed out after 2 s' \
             'answer: O.npy holds NaN at row 0' \
             'answer: exited with status 1'; do

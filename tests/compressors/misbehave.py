@@ -14,7 +14,9 @@
 # /tmp during compress, keeps an 8-byte blob, reads the stash in answer: a
 # side channel the channel must expose), inspect (compress keeps the absolute
 # path of K.npy in the blob; answer exits 5 unless its directory holds
-# exactly BLOB and Q.npy and that K.npy no longer exists).
+# exactly BLOB and Q.npy and that K.npy no longer exists), peek (compress
+# copies K.npy to its stderr; answer exits 6 if it can find any file of
+# Alice's -- her stderr, her directory -- next to its own directory).
 import math
 import os
 import signal
@@ -87,6 +89,9 @@ def main():
             for name, key in (("K.npy", "keys"), ("V.npy", "values")):
                 with open(a[key], "rb") as src, open(os.path.join(stash, name), "wb") as dst:
                     dst.write(src.read())
+        if mode == "peek":
+            with open(a["keys"], "rb") as src:
+                sys.stderr.write(src.read().hex() + "\n")
         V = npy_read(a["values"])
         with open(a["out"], "wb") as f:  # 8 bytes: the value dimension and a tag
             f.write(struct.pack("<II", len(V[0]), 0xC0FFEE))
@@ -96,6 +101,17 @@ def main():
     with open(a["blob"], "rb") as f:
         dv, _ = struct.unpack("<II", f.read(8))
         rest = f.read()
+    if mode == "peek":
+        for root, dirs, files in os.walk(".."):
+            for name in files:
+                path = os.path.join(root, name)
+                try:
+                    with open(path, "rb") as f:
+                        if b"4e554d5059" in f.read():  # "NUMPY" in hex: K.npy
+                            sys.stderr.write("misbehave: Alice's data readable at %s\n" % path)
+                            sys.exit(6)
+                except OSError:
+                    pass
     if mode == "inspect":
         here = sorted(os.listdir("."))
         if here != sorted([a["blob"], a["queries"]]) or os.path.exists(rest.decode()):
