@@ -1,6 +1,7 @@
 # stats.mk -- statistics, sweeps, scaling, plots (appends with +=).
 libvarlb_la_SOURCES += src/stats.c
-varlb_SOURCES += src/cli/plot.h src/cli/plot.c src/cli/sweep.h src/cli/sweep.c
+varlb_SOURCES += src/cli/plot.h src/cli/plot.c src/cli/sweep.h src/cli/sweep.c \
+	src/cli/scaling.c
 if HAVE_MPI
 varlb_CFLAGS += $(MPI_CFLAGS)
 varlb_LDADD += $(MPI_LIBS)
@@ -13,3 +14,5 @@ tests_test_stats_LDADD = $(TEST_LDADD)
 tests_test_stats_CFLAGS = $(TEST_CFLAGS)
 TESTS += tests/cli_sweep.sh
 EXTRA_DIST += tests/cli_sweep.sh
+TESTS += tests/cli_mpi.sh
+EXTRA_DIST += tests/cli_mpi.sh bench/scaling.sh

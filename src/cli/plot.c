@@ -3,6 +3,7 @@
  * the image: (a) accuracy against bits/N with the Fano ceiling (paper.md
  * sec. 4), (b) the scaling fit, budget against n^2 d, (c) a heat map of
  * per-token accuracy by VAR scale and position. */
+#define _GNU_SOURCE 1 /* asprintf */
 #include <config.h>
 #include <errno.h>
 #include <math.h>
@@ -314,6 +315,7 @@ write_accuracy (FILE *gp, FILE *dat, const char *datpath, const char *curvepath,
   const char **names = malloc ((t->rows + 1) * sizeof *names);
   const char **budgets = malloc ((t->rows + 1) * sizeof *budgets);
   size_t nc = distinct (t, cc, names);
+  double *smax = calloc (nc + 1, sizeof *smax); /* each series' largest bits/N */
   double xmax = 1.0;
   size_t series = 0;
   for (size_t i = 0; i < nc; i++)
@@ -354,6 +356,7 @@ write_accuracy (FILE *gp, FILE *dat, const char *datpath, const char *curvepath,
             fprintf (dat, "# %s\n", names[i]);
           fprintf (dat, "%.9g %.9g %.9g %.9g\n", sx / k, sy / k, lo, hi);
           xmax = fmax (xmax, sx / k);
+          smax[series] = fmax (smax[series], sx / k);
         }
       if (points == 0)
         continue;
@@ -364,6 +367,7 @@ write_accuracy (FILE *gp, FILE *dat, const char *datpath, const char *curvepath,
   if (series == 0)
     {
       free (names);
+      free (smax);
       snprintf (why, wlen, "no row with a finite accuracy to plot");
       return -1;
     }
@@ -371,6 +375,7 @@ write_accuracy (FILE *gp, FILE *dat, const char *datpath, const char *curvepath,
   if (!cv)
     {
       free (names);
+      free (smax);
       snprintf (why, wlen, "%s: %s", curvepath, strerror (errno));
       return -1;
     }
@@ -401,12 +406,23 @@ write_accuracy (FILE *gp, FILE *dat, const char *datpath, const char *curvepath,
     {
       fprintf (gp, ",\\\n  ");
       gp_quote (gp, datpath);
-      fprintf (gp, " index %zu using (($1 > %.6g) ? %.6g : $1):2:3:4 with yerrorlines lw 2 pt %zu ps 1.3 title ",
-               i, xmax, xmax, 5 + 2 * (i % 4));
-      gp_quote (gp, names[i]);
+      /* Distinct, readable colours (gnuplot's default cycle has yellow). */
+      static const char *const colours[] = { "#1f77b4", "#d62728", "#2ca02c", "#9467bd",
+                                             "#ff7f0e", "#8c564b", "#e377c2", "#17becf",
+                                             "#7f7f7f", "#bcbd22" };
+      fprintf (gp, " index %zu using (($1 > %.6g) ? %.6g : $1):2:3:4 with yerrorlines lw 2 "
+               "lc rgb '%s' pt %zu ps 1.3 title ", i, xmax, xmax, colours[i % 10],
+               5 + 2 * (i % 4));
+      char label[600];
+      if (smax[i] > xmax)
+        snprintf (label, sizeof label, "%s (%.3g N: drawn at the edge)", names[i], smax[i]);
+      else
+        snprintf (label, sizeof label, "%s", names[i]);
+      gp_quote (gp, label);
     }
   fprintf (gp, "\n");
   free (names);
+  free (smax);
   return 0;
 }
 
@@ -719,4 +735,70 @@ cli_plot (int argc, char **argv)
     }
   int rc = cli_plot_file (cmd, argv[optind], out, kind, title);
   return rc == 3 ? 0 : rc;
+}
+
+/* The compressors and budgets of the demo's chart: quick ones, a few
+   budgets, the demo's own instance. */
+static const char *const demo_specs[] = { "identity", "kivi", "h2o", "lowrank" };
+static const double demo_ratios[] = { 0.1, 0.25, 0.5, 1.0 };
+
+int
+cli_plot_demo (const char *cmd, const varlb_params_t *p, const char *out)
+{
+  char *csv = NULL, *tmp = NULL, exe[4096];
+  const char *ext = strrchr (out, '.');
+  if (!ext || asprintf (&csv, "%.*s.csv", (int) (ext - out), out) < 0
+      || asprintf (&tmp, "%s.tmp", csv) < 0)
+    return CLI_EXIT_FAIL;
+  ssize_t el = readlink ("/proc/self/exe", exe, sizeof exe - 1);
+  exe[el > 0 ? el : 0] = '\0';
+  varlb_channel_opts_t o;
+  varlb_channel_opts_init (&o);
+  o.answer_exe = exe;
+  varlb_instance_t in;
+  int rc = CLI_EXIT_FAIL;
+  FILE *f = NULL;
+  if (varlb_instance_init (&in, p) != VARLB_OK)
+    goto out;
+  if (!(f = fopen (tmp, "w")))
+    {
+      cli_error (cmd, "%s: %s", tmp, strerror (errno));
+      goto out_in;
+    }
+  varlb_trial_write_csv_header (f);
+  for (size_t i = 0; i < sizeof demo_specs / sizeof *demo_specs; i++)
+    {
+      varlb_spec_t s;
+      char why[512];
+      if (varlb_spec_init (&s, demo_specs[i], why, sizeof why) != VARLB_OK)
+        {
+          varlb_spec_clear (&s);
+          continue; /* not built here */
+        }
+      for (size_t j = 0; j < sizeof demo_ratios / sizeof *demo_ratios; j++)
+        {
+          varlb_trial_t t;
+          if (varlb_trial_run (&t, &in, &s, demo_ratios[j] * in.N, &o) == VARLB_OK)
+            varlb_trial_write_csv (f, &t, &in);
+          if (strcmp (demo_specs[i], "identity") == 0)
+            break; /* it ignores the budget: one point */
+        }
+      varlb_spec_clear (&s);
+    }
+  if ((ferror (f) | fclose (f)) != 0 || rename (tmp, csv) != 0)
+    {
+      cli_error (cmd, "%s: %s", csv, strerror (errno));
+      unlink (tmp);
+      goto out_in;
+    }
+  rc = cli_plot_file (cmd, csv, out, PLOT_ACCURACY, "varlb demo: accuracy against the Fano frontier");
+  if (rc == 0)
+    printf ("\n  plot          %s: accuracy vs bits/N (identity, kivi, h2o, lowrank; rows in %s)\n",
+            out, csv);
+out_in:
+  varlb_instance_clear (&in);
+out:
+  free (csv);
+  free (tmp);
+  return rc;
 }

@@ -19,6 +19,12 @@ enum cli_plot_kind {
 int cli_plot_file (const char *cmd, const char *csv, const char *out,
                    enum cli_plot_kind kind, const char *title);
 
+/* varlb demo's chart: a few quick compressors at a few budgets on the
+   demo instance P, rows to OUT's stem .csv, chart (a) to OUT.  Returns as
+   cli_plot_file (3: gnuplot absent, noted). */
+#include "varlb.h"
+int cli_plot_demo (const char *cmd, const varlb_params_t *p, const char *out);
+
 /* A CSV file read whole (RFC 4180 quoting, header line first); a torn
    last line (no newline, from an interrupted sweep) is ignored. */
 typedef struct cli_csv {

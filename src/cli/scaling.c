@@ -1,0 +1,322 @@
+/* scaling.c -- `varlb scaling`: for each compressor, the smallest budget
+ * that reaches a target accuracy, found by bisection over the budget, across
+ * a grid of n (schedules) and d; then the least-squares fit
+ * log B = a + alpha log n + beta log d with confidence intervals on the
+ * exponents.  The Omega(n^2 d) law of paper.md observed: alpha ~ 2, beta ~ 1. */
+#define _GNU_SOURCE 1 /* asprintf */
+#include <config.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_multifit.h>
+#include "cli.h"
+#include "sweep.h"
+
+/* Mean accuracy over the seeds of one (schedule, d, JL) point at BUDGET;
+   NaN when a compressor fails on any seed.  Floating point. */
+static double
+mean_accuracy (varlb_instance_t *ins, size_t nseeds, const varlb_spec_t *s, double budget,
+               const varlb_channel_opts_t *o, size_t *trials)
+{
+  double sum = 0;
+  for (size_t k = 0; k < nseeds; k++)
+    {
+      varlb_trial_t t;
+      ++*trials;
+      if (varlb_trial_run (&t, &ins[k], s, budget, o) != VARLB_OK || t.status != VARLB_OK
+          || !isfinite (t.accuracy))
+        return NAN;
+      sum += t.accuracy;
+    }
+  return sum / nseeds;
+}
+
+/* One fitted exponent set: COLS regressors (1, log n?, log d?). */
+typedef struct fit {
+  size_t points, cols;
+  double c[3], ci[3]; /* estimate and 95% half-width */
+  int has_n, has_d;
+  double r2;
+} fit_t;
+
+/* Least squares of log B on (1, log n, log d) with GSL; the half-widths use
+   Student's t with points - cols degrees of freedom.  Floating point. */
+static int
+fit_points (fit_t *f, const double *ln, const double *ld, const double *lb, size_t m,
+            int has_n, int has_d)
+{
+  memset (f, 0, sizeof *f);
+  f->has_n = has_n, f->has_d = has_d;
+  f->cols = 1 + (size_t) has_n + (size_t) has_d;
+  f->points = m;
+  if (m <= f->cols)
+    return -1;
+  gsl_matrix *X = gsl_matrix_alloc (m, f->cols), *cov = gsl_matrix_alloc (f->cols, f->cols);
+  gsl_vector *y = gsl_vector_alloc (m), *c = gsl_vector_alloc (f->cols);
+  gsl_multifit_linear_workspace *w = gsl_multifit_linear_alloc (m, f->cols);
+  double chisq, mean = 0, tss = 0;
+  for (size_t i = 0; i < m; i++)
+    {
+      size_t j = 0;
+      gsl_matrix_set (X, i, j++, 1.0);
+      if (has_n)
+        gsl_matrix_set (X, i, j++, ln[i]);
+      if (has_d)
+        gsl_matrix_set (X, i, j++, ld[i]);
+      gsl_vector_set (y, i, lb[i]);
+      mean += lb[i] / m;
+    }
+  int st = gsl_multifit_linear (X, y, c, cov, &chisq, w);
+  for (size_t i = 0; i < m; i++)
+    tss += (lb[i] - mean) * (lb[i] - mean);
+  double dof = (double) (m - f->cols), s2 = chisq / dof;
+  double tq = gsl_cdf_tdist_Pinv (0.975, dof);
+  for (size_t j = 0; j < f->cols; j++)
+    {
+      f->c[j] = gsl_vector_get (c, j);
+      f->ci[j] = tq * sqrt (s2 * gsl_matrix_get (cov, j, j));
+    }
+  f->r2 = tss > 0 ? 1 - chisq / tss : NAN;
+  gsl_multifit_linear_free (w);
+  gsl_matrix_free (X), gsl_matrix_free (cov);
+  gsl_vector_free (y), gsl_vector_free (c);
+  return st == 0 ? 0 : -1;
+}
+
+int
+cli_scaling (int argc, char **argv)
+{
+  enum { O_TARGET = CLI_GRID_FIRST_FREE, O_OUT, O_STEPS, O_LO, O_HI, O_TIMEOUT, O_SAMPLE };
+  static const struct option longopts[] = {
+    CLI_REDUCTION_LONGOPTS,
+    CLI_GRID_LONGOPTS,
+    { "target", required_argument, NULL, O_TARGET },
+    { "out", required_argument, NULL, O_OUT },
+    { "steps", required_argument, NULL, O_STEPS },
+    { "lo", required_argument, NULL, O_LO },
+    { "hi", required_argument, NULL, O_HI },
+    { "timeout", required_argument, NULL, O_TIMEOUT },
+    { "sample", required_argument, NULL, O_SAMPLE },
+    { NULL, 0, NULL, 0 }
+  };
+  const char *cmd = "scaling", *out = NULL;
+  /* Storing the cache at fp16 costs 32 N bits (two 16-bit numbers per
+     hidden bit), so the bracket reaches well past N. */
+  double target = 0.9, lo_ratio = 1.0 / 64, hi_ratio = 64.0;
+  size_t steps = 12;
+  cli_grid_t g;
+  varlb_channel_opts_t opts;
+  int c, rc = CLI_EXIT_USAGE;
+  cli_grid_init (&g);
+  varlb_channel_opts_init (&opts);
+  opterr = 0;
+  while ((c = getopt_long (argc, argv, "d:", longopts, NULL)) != -1)
+    {
+      int r = 0;
+      switch (c)
+        {
+        case CLI_OPT_HELP:
+          cli_print_help (cmd, stdout);
+          cli_grid_clear (&g);
+          return 0;
+        case O_TARGET:
+          r = cli_parse_double (cmd, "--target", optarg, 0.5, 1.0, &target);
+          if (r == 0 && !(target > 0.5))
+            {
+              cli_error (cmd, "--target: must lie in (0.5, 1], got '%s'", optarg);
+              r = -1;
+            }
+          break;
+        case O_OUT:
+          out = optarg;
+          break;
+        case O_STEPS:
+          r = cli_parse_size (cmd, "--steps", optarg, 1, 60, &steps);
+          break;
+        case O_LO:
+          r = cli_parse_double (cmd, "--lo", optarg, 1e-9, 1e6, &lo_ratio);
+          break;
+        case O_HI:
+          r = cli_parse_double (cmd, "--hi", optarg, 1e-9, 1e6, &hi_ratio);
+          break;
+        case O_TIMEOUT:
+          r = cli_parse_double (cmd, "--timeout", optarg, 0.001, 86400, &opts.timeout_s);
+          break;
+        case O_SAMPLE:
+          r = cli_parse_size (cmd, "--sample", optarg, 1, (size_t) -1 / 2, &opts.sample);
+          break;
+        default:
+          r = cli_grid_option (cmd, &g, c, optarg);
+          if (r == 1)
+            {
+              rc = cli_bad_option (cmd, argc, argv);
+              cli_grid_clear (&g);
+              return rc;
+            }
+        }
+      if (r != 0)
+        goto done;
+    }
+  if (optind < argc)
+    {
+      cli_error (cmd, "unexpected argument '%s'", argv[optind]);
+      goto done;
+    }
+  if (!out)
+    {
+      cli_error (cmd, "missing --out FILE.csv");
+      goto done;
+    }
+  if (!(lo_ratio < hi_ratio))
+    {
+      cli_error (cmd, "--lo must be below --hi (fractions of N)");
+      goto done;
+    }
+  if (cli_reduction_finish (cmd, &g.base) != 0 || cli_grid_finish (cmd, &g) != 0)
+    goto done;
+  rc = CLI_EXIT_FAIL;
+
+  char exe[4096];
+  ssize_t el = readlink ("/proc/self/exe", exe, sizeof exe - 1);
+  exe[el > 0 ? el : 0] = '\0';
+  opts.answer_exe = exe;
+  char *tmp = NULL;
+  if (asprintf (&tmp, "%s.tmp", out) < 0)
+    goto done;
+  FILE *f = fopen (tmp, "w");
+  if (!f)
+    {
+      cli_error (cmd, "%s: %s", tmp, strerror (errno));
+      free (tmp);
+      goto done;
+    }
+  fprintf (f, "compressor,schedule,n,d,jl,seeds,alice_tokens,N,target,min_budget_bits,"
+           "min_budget_ratio,accuracy_at_min,trials\n");
+  size_t points = g.npyr * g.ndims * g.njls;
+  double *ln = malloc (points * sizeof *ln), *ld = malloc (points * sizeof *ld),
+         *lb = malloc (points * sizeof *lb);
+  fit_t *fits = calloc (g.nspecs, sizeof *fits);
+  size_t *reached = calloc (g.nspecs, sizeof *reached);
+  varlb_instance_t *ins = calloc (g.nseeds, sizeof *ins);
+  double t0 = cli_now ();
+  int failed = 0;
+  for (size_t s = 0; s < g.nspecs && !failed; s++)
+    {
+      varlb_spec_t sp;
+      char why[512];
+      varlb_spec_init (&sp, g.specs[s], why, sizeof why); /* checked by grid_finish */
+      size_t m = 0;
+      for (size_t pt = 0; pt < points && !failed; pt++)
+        {
+          /* The seeds of this point are consecutive instances of the grid. */
+          for (size_t k = 0; k < g.nseeds; k++)
+            {
+              varlb_params_t p;
+              cli_grid_params (&p, &g, pt * g.nseeds + k);
+              int st = varlb_instance_init (&ins[k], &p);
+              varlb_params_clear (&p);
+              if (st != VARLB_OK)
+                {
+                  cli_error (cmd, "cannot build an instance: %s", varlb_strerror (st));
+                  for (size_t j = 0; j < k; j++)
+                    varlb_instance_clear (&ins[j]);
+                  failed = 1;
+                  break;
+                }
+            }
+          if (failed)
+            break;
+          const varlb_instance_t *in = &ins[0];
+          double N = (double) in->N;
+          size_t trials = 0;
+          /* Bisection on log B: the accuracy of every compressor here rises
+             with its budget (up to noise), so the bracket [lo, hi] with
+             acc(lo) < target <= acc(hi) keeps the threshold inside. */
+          double lo = lo_ratio * N, hi = hi_ratio * N, best = NAN;
+          double ahi = mean_accuracy (ins, g.nseeds, &sp, hi, &opts, &trials);
+          if (ahi >= target)
+            {
+              best = ahi;
+              double alo = mean_accuracy (ins, g.nseeds, &sp, lo, &opts, &trials);
+              if (alo >= target)
+                hi = lo, best = alo; /* already there at the floor */
+              else
+                for (size_t it = 0; it < steps; it++)
+                  {
+                    double mid = sqrt (lo * hi);
+                    double a = mean_accuracy (ins, g.nseeds, &sp, mid, &opts, &trials);
+                    if (a >= target)
+                      hi = mid, best = a;
+                    else
+                      lo = mid;
+                  }
+            }
+          int ok = isfinite (best);
+          char sched[512];
+          varlb_pyramid_format (&in->par.pyramid, sched, sizeof sched);
+          unsigned n = in->par.pyramid.pn[in->par.pyramid.scales - 1];
+          fputc ('"', f);
+          for (const char *q = g.specs[s]; *q; q++)
+            fprintf (f, *q == '"' ? "\"\"" : "%c", *q);
+          fprintf (f, "\",\"%s\",%u,%zu,%s,%zu,%zu,%zu,%.17g,", sched, n, in->d,
+                   varlb_jl_family_name (in->par.jl), g.nseeds, in->alice_tokens, in->N, target);
+          if (ok)
+            fprintf (f, "%.17g,%.17g,%.17g,%zu\n", hi, hi / N, best, trials);
+          else
+            fprintf (f, ",,,%zu\n", trials);
+          if (ok)
+            fprintf (stderr, "varlb: scaling: %s: n = %u, d = %zu: %.0f bits = %.3g N (%zu trials)\n",
+                     g.specs[s], n, in->d, hi, hi / N, trials);
+          else
+            fprintf (stderr, "varlb: scaling: %s: n = %u, d = %zu: target not reached at %g N (%zu trials)\n",
+                     g.specs[s], n, in->d, hi_ratio, trials);
+          if (ok)
+            {
+              ln[m] = log ((double) n), ld[m] = log ((double) in->d), lb[m] = log (hi);
+              m++;
+            }
+          for (size_t k = 0; k < g.nseeds; k++)
+            varlb_instance_clear (&ins[k]);
+        }
+      reached[s] = m;
+      fit_points (&fits[s], ln, ld, lb, m, g.npyr > 1, g.ndims > 1);
+      varlb_spec_clear (&sp);
+    }
+  int bad = ferror (f) | (fclose (f) != 0);
+  if (failed || bad || rename (tmp, out) != 0)
+    {
+      if (!failed)
+        cli_error (cmd, "%s: %s", out, strerror (errno));
+      unlink (tmp);
+    }
+  else
+    {
+      printf ("varlb scaling: smallest budget with mean accuracy >= %g, fit log B = a + alpha log n + beta log d\n",
+              target);
+      printf ("%-28s %7s %18s %18s %7s\n", "compressor", "points", "alpha (95% CI)", "beta (95% CI)", "R^2");
+      for (size_t s = 0; s < g.nspecs; s++)
+        {
+          const fit_t *fi = &fits[s];
+          char a[64] = "-", b[64] = "-";
+          if (fi->points > fi->cols)
+            {
+              size_t j = 1;
+              if (fi->has_n)
+                snprintf (a, sizeof a, "%.3f +- %.3f", fi->c[j], fi->ci[j]), j++;
+              if (fi->has_d)
+                snprintf (b, sizeof b, "%.3f +- %.3f", fi->c[j], fi->ci[j]);
+            }
+          printf ("%-28s %7zu %18s %18s %7.3f\n", g.specs[s], reached[s], a, b, fi->r2);
+        }
+      printf ("(%zu grid points per compressor, %.1f s; rows in %s)\n", points, cli_now () - t0, out);
+      rc = 0;
+    }
+  free (tmp);
+  free (ln), free (ld), free (lb), free (fits), free (reached), free (ins);
+done:
+  cli_grid_clear (&g);
+  return rc;
+}
