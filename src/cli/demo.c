@@ -5,6 +5,7 @@
 #include <string.h>
 #include "cli.h"
 #include "decode.h"
+#include "plot.h"
 
 int
 cli_demo (int argc, char **argv)
@@ -54,6 +55,9 @@ cli_demo (int argc, char **argv)
     }
   int all = 0;
   rc = cli_decode_run (cmd, &p, json, NULL, 1, &all);
+  /* End with chart (a): a few quick compressors on this very instance. */
+  if (rc == 0 && all && !json)
+    cli_plot_demo (cmd, &p, "varlb-demo.png");
   varlb_params_clear (&p);
   if (rc == 0 && !all)
     {
