@@ -68,7 +68,14 @@ double
 varlb_params_default_C (const varlb_params_t *p)
 {
   size_t T = varlb_pyramid_token_count (&p->pyramid);
-  double M = (double) (T > 1 ? T - 1 : 1);
+  return varlb_params_default_C_M (p, T > 1 ? T - 1 : 1);
+}
+
+/* The same for M non-target keys per row (the sequence case has no pyramid). */
+double
+varlb_params_default_C_M (const varlb_params_t *p, size_t Mtok)
+{
+  double M = (double) (Mtok > 1 ? Mtok : 1);
   double C = 2.0 * (log (M) + log ((1.0 + p->eta) / (1.0 - p->eta))) / (1.0 - 2.0 * p->eps);
   if (p->norm == VARLB_JL_UNIT && C > VARLB_VAR_TEMPERATURE_CAP)
     C = VARLB_VAR_TEMPERATURE_CAP;
@@ -78,21 +85,34 @@ varlb_params_default_C (const varlb_params_t *p)
 int
 varlb_instance_init (varlb_instance_t *in, const varlb_params_t *p)
 {
+  size_t T = varlb_pyramid_token_count (&p->pyramid);
+  size_t alice = p->pyramid.scales ? varlb_pyramid_prefix (&p->pyramid, p->pyramid.scales - 1) : 0;
+  return varlb_instance_init_layout (in, p, alice, T - alice);
+}
+
+/* Any token layout: ALICE tokens with JL keys and bit values followed by
+   ZERO tokens with zero keys and values (the sequence case of index_seq.c
+   uses alice = n, zero = 1; the pyramid ignores the layout then). */
+int
+varlb_instance_init_layout (varlb_instance_t *in, const varlb_params_t *p,
+                            size_t alice, size_t zero)
+{
   memset (in, 0, sizeof *in);
   int st = varlb_params_check (p, NULL, 0);
   if (st != VARLB_OK)
     return st;
+  if (alice < 1 || alice + zero < 2 || alice + zero > (size_t) INT_MAX / p->d)
+    return VARLB_EINVAL;
   st = varlb_params_copy (&in->par, p);
   if (st != VARLB_OK)
     return st;
-  const varlb_pyramid_t *pyr = &in->par.pyramid;
-  in->T = varlb_pyramid_token_count (pyr);
-  in->alice_tokens = varlb_pyramid_prefix (pyr, pyr->scales - 1);
-  in->bob_rows = in->T - in->alice_tokens;
+  in->T = alice + zero;
+  in->alice_tokens = alice;
+  in->bob_rows = zero;
   in->d = p->d;
   in->N = in->alice_tokens * in->d;
   in->M = in->T - 1;
-  in->C = p->C > 0.0 ? p->C : varlb_params_default_C (p);
+  in->C = p->C > 0.0 ? p->C : varlb_params_default_C_M (p, in->M);
   /* delta = M e^{C eps} / (M e^{C eps} + e^{C(1-eps)}) = 1 / (1 + e^{C(1-2eps)} / M),
      Delta = 1 - delta (same denominator). */
   double a = in->C * (1.0 - 2.0 * p->eps) - log ((double) in->M);

@@ -518,6 +518,131 @@ const char *varlb_verdict (size_t correct, size_t tested, double bits_charged, d
 
 /* @@PROOFS@@ -- certified checks (proofs/ *.c) */
 
+/* Certified answers, as Arb gives them: unknown is never reported as false. */
+typedef enum varlb_tri {
+  VARLB_TRI_FALSE = 0, VARLB_TRI_TRUE = 1, VARLB_TRI_UNKNOWN = 2
+} varlb_tri;
+
+/* Instance from any token layout: ALICE tokens (JL keys, bit values), then
+   ZERO tokens with zero keys and values; C defaults for M = alice+zero-1
+   (reductions/index_var.c; the pyramid in P is then only carried along). */
+int varlb_instance_init_layout (varlb_instance_t *in, const varlb_params_t *p,
+                                size_t alice, size_t zero);
+/* The default query scale for M non-target keys per row (floating point). */
+double varlb_params_default_C_M (const varlb_params_t *p, size_t M);
+
+/* The sharpened lemma (proofs/sharpened.md, proofs/lemmas.c).  Row i fails
+   only if R_i = sum_{t != i} e^{C(<k_i,k_t> - |k_i|^2)} >= r_max, and
+   P[some of the n rows fails] <= n E[R_i] / r_max (Markov + union bound).
+   All bounds certified: MPFR with directed rounding, upper bounds rounded
+   up, lower bounds down; precision raised until the verdict is decided. */
+typedef struct varlb_sharp {
+  int covered;            /* the MGF step covers this family and norm */
+  size_t n, z, d;         /* Alice's keys, zero keys, dimension */
+  double C, eps, eta, threshold;
+  double r_max_lo;        /* rows with R_i < r_max decode every bit */
+  double other_hi;        /* >= E e^{C(<k_i,k_t> - |k_i|^2)}, t != i */
+  double zero_hi;         /* >= E e^{-C |k_i|^2} */
+  double row_hi;          /* >= E R_i = (n-1) other + z zero */
+  double fail_lo, fail_hi;/* certified enclosure of n E R_i / r_max */
+  double target;          /* the acceptable construction failure */
+  varlb_tri holds;        /* fail <= target */
+  unsigned long prec;     /* MPFR precision that decided */
+} varlb_sharp_t;
+
+/* Evaluate the sharpened chain for explicit sizes (certified). */
+int varlb_sharp_eval (varlb_sharp_t *s, size_t n, size_t z, size_t d,
+                      double C, double eps, double eta, varlb_jl_family f,
+                      varlb_jl_norm norm, varlb_values values, double target);
+/* The C in (0, c_max] minimising the bound (floating-point search; the
+   bound at the returned C is then certified by varlb_sharp_eval). */
+double varlb_sharp_best_C (size_t n, size_t z, size_t d, double eps,
+                           double eta, varlb_jl_family f, varlb_jl_norm norm,
+                           varlb_values values, double c_max);
+/* Exact (GMP) check of the MGF step's termwise series inequality for the
+   first TERMS coefficients (d used by the unit-sphere case). */
+varlb_tri varlb_sharp_mgf_series_check (varlb_jl_family f, varlb_jl_norm norm,
+                                        size_t d, unsigned terms);
+
+/* The paper's chain (Haris-Onak Lemma 3 + margin), certified. */
+typedef struct varlb_paper_chain {
+  double d_needed_lo, d_needed_hi; /* 12 ln n / (eps^2 - eps^3) */
+  varlb_tri d_holds;               /* d >= d_needed */
+  double jl_fail_hi;               /* the honest failure bound 4/n */
+  double margin_lo, margin_hi;     /* C(1-2eps) - ln M - ln((1+eta)/(1-eta)) */
+  varlb_tri margin_holds;          /* margin > 0, i.e. (1+eta) delta < (1-eta) Delta */
+  varlb_tri success_holds;         /* 9/10 - 4/n > 2/3 */
+} varlb_paper_chain_t;
+
+int varlb_paper_chain_eval (varlb_paper_chain_t *c, size_t n, size_t M,
+                            size_t d, double C, double eps, double eta);
+
+/* Certify a drawn instance (proofs/certify.c): for every requested row
+   (Alice token) and coordinate, enclose the exact attention output of the
+   query C k_i over all T stored tokens in an MPFR interval and check it
+   lies on the right side of in->threshold.  Rows are first tried with one
+   shared denominator and the target weight; undecided rows are recomputed
+   coordinate by coordinate at rising precision (64 .. 2048 bits). */
+typedef struct varlb_certify_report {
+  size_t bits;          /* bits examined */
+  size_t certified;     /* proved to decode correctly */
+  size_t wrong;         /* proved to decode wrongly */
+  size_t undecided;     /* not decided at the highest precision */
+  size_t rows_refined;  /* rows that needed the coordinatewise pass */
+  unsigned long max_prec;
+  size_t *bad;          /* token * d + coordinate of each bit not certified */
+  size_t n_bad, cap_bad;
+} varlb_certify_report_t;
+
+void varlb_certify_report_init (varlb_certify_report_t *r);
+void varlb_certify_report_clear (varlb_certify_report_t *r);
+/* ROWS NULL: every Alice token. */
+int varlb_certify_instance (varlb_certify_report_t *r, const varlb_instance_t *in,
+                            const size_t *rows, size_t m);
+
+/* (1 +- eta)-approximate attention (reductions/approx.c, paper.md sec. 1.7
+   step 5).  The largest eta the margin tolerates at the instance's C:
+   eta* = tanh((C(1-2eps) - ln M)/2) (0 when the margin fails).  Floating point. */
+double varlb_approx_eta_max (const varlb_instance_t *in);
+/* The adversary: move each output by eta |o| towards the wrong side
+   (0-bits up, 1-bits down).  O is m x d for the rows IDX. */
+int varlb_approx_perturb (double *O, const varlb_instance_t *in,
+                          const size_t *idx, size_t m, double eta);
+/* The rule a channel applies to an approximate compressor: how many of the
+   COUNT estimates lie outside [(1-eta) o, (1+eta) o] (o the exact output,
+   interval ends ordered), with a relative floating slack of 1e-12. */
+size_t varlb_approx_violations (const double *exact, const double *est,
+                                size_t count, double eta);
+/* The smallest relative perturbation that flips a decoded bit of the
+   given outputs (the measured edge); floating point. */
+double varlb_approx_edge (const varlb_instance_t *in, const size_t *idx,
+                          size_t m, const double *O);
+
+/* The sequence (language-model) case, Haris-Onak Theorem 6 (reductions/
+   index_seq.c): N Alice tokens and Bob's one query token with a zero key. */
+int varlb_seq_instance_init (varlb_instance_t *in, const varlb_params_t *p, size_t n);
+
+/* Sparsity (reductions/sparse.c, paper.md sec. 2.7).  A public-pattern
+   instance: only the S Alice tokens of POSITIONS carry bits (the others
+   have value 0); the matching compressor keeps exactly their S x d value
+   bits (keys are public coins), and its decode is exact. */
+int varlb_sparse_instance_init (varlb_instance_t *in, const varlb_params_t *p,
+                                const size_t *positions, size_t s);
+/* The public window: the last S Alice tokens. */
+int varlb_sparse_window (size_t *positions, const varlb_instance_t *in, size_t s);
+/* Keep-S compressor: BLOB receives the S x d value bits of POSITIONS. */
+int varlb_sparse_keep (varlb_blob_t *blob, const varlb_instance_t *in,
+                       const size_t *positions, size_t s);
+/* Decode every bit of IN from a keep-S blob: V is rebuilt with the kept
+   rows and zeros elsewhere, keys are the public ones.  Floating point. */
+int varlb_sparse_decode (varlb_decode_report_t *r, const varlb_instance_t *in,
+                         const size_t *positions, size_t s,
+                         const unsigned char *blob, size_t len);
+/* The fraction of near-zero (< tol) attention weights over all decode rows
+   (Corollary 16: >= 1 - 1/(M+1) at the default C).  Floating point. */
+int varlb_sparse_attention_fraction (double *frac, const varlb_instance_t *in,
+                                     double tol);
+
 #ifdef __cplusplus
 }
 #endif

@@ -7,9 +7,14 @@
 #include "decode.h"
 #include "plot.h"
 
+int cli_explain (int argc, char **argv); /* explain.c */
+
 int
 cli_demo (int argc, char **argv)
 {
+  for (int i = 1; i < argc; i++) /* --explain: the teaching walk-through */
+    if (strcmp (argv[i], "--explain") == 0)
+      return cli_explain (argc, argv);
   static const struct option longopts[] = {
     CLI_REDUCTION_LONGOPTS,
     { "json", no_argument, NULL, CLI_OPT_JSON },

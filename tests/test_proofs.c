@@ -1,0 +1,241 @@
+/* test_proofs.c -- the certified lemma checks of proofs/lemmas.c: the
+ * sharpened bound encloses its closed form for every covered key family; it
+ * bounds the measured E R_i and the measured fraction of failing rows on
+ * drawn instances (many seeds); the paper's chain encloses 12 ln n/(eps^2-eps^3)
+ * and flips exactly at the margin C(1-2eps) = ln M; the MGF series check. */
+#include "testutil.h"
+#include <math.h>
+
+/* Measured R_i = sum_{t != i} e^{C(<k_i,k_t> - |k_i|^2)} over all T tokens
+   (zero keys included), for every Alice row of an instance. */
+static void
+measure_R (const varlb_instance_t *in, double *sum, size_t *fails, size_t *rows)
+{
+  size_t d = in->d;
+  for (size_t i = 0; i < in->alice_tokens; i++)
+    {
+      const double *ki = in->K + i * d;
+      double nn = 0.0, R = 0.0;
+      for (size_t j = 0; j < d; j++)
+        nn += ki[j] * ki[j];
+      for (size_t t = 0; t < in->T; t++)
+        {
+          if (t == i)
+            continue;
+          double g = 0.0;
+          for (size_t j = 0; j < d; j++)
+            g += ki[j] * in->K[t * d + j];
+          R += exp (in->C * (g - nn));
+        }
+      *sum += R;
+      *fails += R >= 1.0;
+      (*rows)++;
+    }
+}
+
+static void
+check_family_against_instances (varlb_jl_family f, varlb_jl_norm norm, size_t d)
+{
+  varlb_params_t p;
+  varlb_params_init (&p);
+  varlb_pyramid_clear (&p.pyramid);
+  ck_assert_int_eq (varlb_pyramid_init_parse (&p.pyramid, "1,2,3,4,6,8"), VARLB_OK);
+  p.d = d;
+  p.jl = f;
+  p.norm = norm;
+  double sum = 0.0;
+  size_t fails = 0, rows = 0;
+  varlb_sharp_t s;
+  for (uint64_t seed = 1; seed <= 40; seed++)
+    {
+      varlb_instance_t in;
+      p.seed = seed;
+      ck_assert_int_eq (varlb_instance_init (&in, &p), VARLB_OK);
+      if (seed == 1)
+        ck_assert_int_eq (varlb_sharp_eval (&s, in.alice_tokens, in.bob_rows, d, in.C,
+                                            p.eps, 0.0, f, norm, p.values, 1.0), VARLB_OK);
+      measure_R (&in, &sum, &fails, &rows);
+      varlb_instance_clear (&in);
+    }
+  ck_assert (s.covered);
+  double mean = sum / (double) rows, frac = (double) fails / (double) rows;
+  /* E R_i <= row_hi; per row P[R_i >= r_max] <= E R_i / r_max (Markov). */
+  ck_assert_msg (mean <= s.row_hi, "%s/%s d=%zu: measured mean R %g above the bound %g",
+                 varlb_jl_family_name (f), varlb_jl_norm_name (norm), d, mean, s.row_hi);
+  ck_assert_msg (frac <= s.row_hi / s.r_max_lo, "failing rows %g above %g", frac,
+                 s.row_hi / s.r_max_lo);
+  /* The instances are hard enough that R_i is not trivially zero. */
+  ck_assert_msg (mean > 1e-4 * s.row_hi, "mean R %g: the bound %g is not being tested",
+                 mean, s.row_hi);
+  varlb_params_clear (&p);
+}
+
+START_TEST (sharpened_bound_covers_measured_R_gaussian_unit)
+{ check_family_against_instances (VARLB_JL_GAUSSIAN, VARLB_JL_UNIT, 16); }
+END_TEST
+
+START_TEST (sharpened_bound_covers_measured_R_gaussian_scaled)
+{ check_family_against_instances (VARLB_JL_GAUSSIAN, VARLB_JL_SCALED, 24); }
+END_TEST
+
+START_TEST (sharpened_bound_covers_measured_R_rademacher)
+{ check_family_against_instances (VARLB_JL_RADEMACHER, VARLB_JL_UNIT, 16); }
+END_TEST
+
+START_TEST (sharpened_bound_covers_measured_R_achlioptas_scaled)
+{ check_family_against_instances (VARLB_JL_ACHLIOPTAS, VARLB_JL_SCALED, 24); }
+END_TEST
+
+START_TEST (sharpened_bound_encloses_closed_forms)
+{
+  const size_t n = 424, z = 256;
+  for (size_t d = 16; d <= 256; d *= 2)
+    for (double C = 4.0; C <= 64.0; C *= 2.0)
+      {
+        double s = C - C * C / (2.0 * d);
+        struct { varlb_jl_family f; varlb_jl_norm m; double other, zero; } c[] = {
+          { VARLB_JL_GAUSSIAN, VARLB_JL_UNIT, exp (-s), exp (-C) },
+          { VARLB_JL_RADEMACHER, VARLB_JL_SCALED, exp (-s), exp (-C) },
+          { VARLB_JL_GAUSSIAN, VARLB_JL_SCALED,
+            1 + 2 * s / d > 0 ? pow (1 + 2 * s / d, -(double) d / 2) : INFINITY,
+            pow (1 + 2 * C / d, -(double) d / 2) },
+          { VARLB_JL_ACHLIOPTAS, VARLB_JL_SCALED, pow (2.0 / 3 + exp (-3 * s / d) / 3, (double) d),
+            pow (2.0 / 3 + exp (-3 * C / d) / 3, (double) d) } };
+        for (int k = 0; k < 4; k++)
+          {
+            varlb_sharp_t b;
+            ck_assert_int_eq (varlb_sharp_eval (&b, n, z, d, C, 0.1, 0.0, c[k].f, c[k].m,
+                                                VARLB_VALUES_01, 0.2), VARLB_OK);
+            double want = n * ((n - 1) * c[k].other + z * c[k].zero);
+            if (!isfinite (want))
+              {
+                ck_assert (b.holds == VARLB_TRI_FALSE);
+                continue;
+              }
+            ck_assert_msg (b.fail_lo <= want * (1 + 1e-12) && want <= b.fail_hi * (1 + 1e-12),
+                           "family %d d=%zu C=%g: [%g, %g] misses %g", k, d, C,
+                           b.fail_lo, b.fail_hi, want);
+            ck_assert (b.fail_lo <= b.fail_hi);
+            ck_assert (b.holds == (b.fail_hi <= 0.2 ? VARLB_TRI_TRUE : VARLB_TRI_FALSE));
+          }
+      }
+}
+END_TEST
+
+START_TEST (sharpened_bound_threshold_room_shrinks_with_eta)
+{
+  /* r_max = min(tau/(1+eta-tau), (1-eta-tau)/tau): 1 at eta = 0, tau = 1/2,
+     and strictly less for eta > 0, so the bound grows with eta at fixed C. */
+  varlb_sharp_t a, b;
+  ck_assert_int_eq (varlb_sharp_eval (&a, 424, 256, 64, 20.0, 0.1, 0.0, VARLB_JL_GAUSSIAN,
+                                      VARLB_JL_UNIT, VARLB_VALUES_01, 0.2), VARLB_OK);
+  ck_assert_int_eq (varlb_sharp_eval (&b, 424, 256, 64, 20.0, 0.1, 0.2, VARLB_JL_GAUSSIAN,
+                                      VARLB_JL_UNIT, VARLB_VALUES_01, 0.2), VARLB_OK);
+  ck_assert (fabs (a.r_max_lo - 1.0) < 1e-12);
+  ck_assert (b.r_max_lo < a.r_max_lo);
+  ck_assert (b.fail_lo > a.fail_hi);
+  double tau = b.threshold, eta = 0.2;
+  double want = fmin (tau / (1 + eta - tau), (1 - eta - tau) / tau);
+  ck_assert (fabs (b.r_max_lo - want) < 1e-12);
+}
+END_TEST
+
+START_TEST (unit_achlioptas_is_declared_not_covered)
+{
+  varlb_sharp_t s;
+  ck_assert_int_eq (varlb_sharp_eval (&s, 424, 256, 64, 16.0, 0.1, 0.0, VARLB_JL_ACHLIOPTAS,
+                                      VARLB_JL_UNIT, VARLB_VALUES_01, 0.2), VARLB_OK);
+  ck_assert (!s.covered);
+  ck_assert (s.holds == VARLB_TRI_UNKNOWN);
+  ck_assert (varlb_sharp_mgf_series_check (VARLB_JL_ACHLIOPTAS, VARLB_JL_UNIT, 64, 50)
+             == VARLB_TRI_UNKNOWN);
+}
+END_TEST
+
+START_TEST (mgf_series_termwise_inequalities_hold_exactly)
+{
+  ck_assert (varlb_sharp_mgf_series_check (VARLB_JL_RADEMACHER, VARLB_JL_UNIT, 64, 200) == VARLB_TRI_TRUE);
+  ck_assert (varlb_sharp_mgf_series_check (VARLB_JL_ACHLIOPTAS, VARLB_JL_SCALED, 64, 200) == VARLB_TRI_TRUE);
+  ck_assert (varlb_sharp_mgf_series_check (VARLB_JL_GAUSSIAN, VARLB_JL_UNIT, 7, 200) == VARLB_TRI_TRUE);
+}
+END_TEST
+
+START_TEST (best_C_is_no_worse_than_default_and_bound_falls_with_d)
+{
+  double prev = INFINITY;
+  for (size_t d = 8; d <= 512; d *= 2)
+    {
+      varlb_sharp_t s;
+      ck_assert_int_eq (varlb_sharp_eval (&s, 424, 256, d, 16.3, 0.1, 0.0, VARLB_JL_GAUSSIAN,
+                                          VARLB_JL_UNIT, VARLB_VALUES_01, 0.2), VARLB_OK);
+      ck_assert (s.fail_hi < prev);
+      prev = s.fail_hi;
+      double c = varlb_sharp_best_C (424, 256, d, 0.1, 0.0, VARLB_JL_GAUSSIAN, VARLB_JL_UNIT,
+                                     VARLB_VALUES_01, 100.0);
+      varlb_sharp_t b;
+      ck_assert_int_eq (varlb_sharp_eval (&b, 424, 256, d, c, 0.1, 0.0, VARLB_JL_GAUSSIAN,
+                                          VARLB_JL_UNIT, VARLB_VALUES_01, 0.2), VARLB_OK);
+      ck_assert (c > 0 && c <= 100.0);
+      ck_assert (b.fail_hi <= s.fail_hi);
+    }
+}
+END_TEST
+
+START_TEST (paper_chain_encloses_lemma3_and_flips_at_the_margin)
+{
+  varlb_paper_chain_t c;
+  ck_assert_int_eq (varlb_paper_chain_eval (&c, 424, 679, 64, 16.3, 0.1, 0.0), VARLB_OK);
+  double want = 12.0 * log (424.0) / (0.01 - 0.001);
+  ck_assert (c.d_needed_lo <= want * (1 + 1e-12) && want <= c.d_needed_hi * (1 + 1e-12));
+  ck_assert (c.d_holds == VARLB_TRI_FALSE);
+  ck_assert (fabs (c.jl_fail_hi - 4.0 / 424) < 1e-15);
+  ck_assert_int_eq (varlb_paper_chain_eval (&c, 424, 679, 8067, 16.3, 0.1, 0.0), VARLB_OK);
+  ck_assert (c.d_holds == VARLB_TRI_TRUE);
+  double C0 = log (679.0) / 0.8;
+  ck_assert_int_eq (varlb_paper_chain_eval (&c, 424, 679, 64, C0 * (1 - 1e-9), 0.1, 0.0), VARLB_OK);
+  ck_assert (c.margin_holds == VARLB_TRI_FALSE);
+  ck_assert_int_eq (varlb_paper_chain_eval (&c, 424, 679, 64, C0 * (1 + 1e-9), 0.1, 0.0), VARLB_OK);
+  ck_assert (c.margin_holds == VARLB_TRI_TRUE);
+  /* eta raises the needed C by 2 ln((1+eta)/(1-eta))/(1-2eps)... here at fixed C it fails */
+  ck_assert_int_eq (varlb_paper_chain_eval (&c, 424, 679, 64, C0 * (1 + 1e-9), 0.1, 0.1), VARLB_OK);
+  ck_assert (c.margin_holds == VARLB_TRI_FALSE);
+  /* 9/10 - 4/n > 2/3 iff n > 120/7 */
+  ck_assert_int_eq (varlb_paper_chain_eval (&c, 17, 20, 64, 10, 0.1, 0.0), VARLB_OK);
+  ck_assert (c.success_holds == VARLB_TRI_FALSE);
+  ck_assert_int_eq (varlb_paper_chain_eval (&c, 18, 20, 64, 10, 0.1, 0.0), VARLB_OK);
+  ck_assert (c.success_holds == VARLB_TRI_TRUE);
+}
+END_TEST
+
+START_TEST (bad_arguments_are_refused)
+{
+  varlb_sharp_t s;
+  varlb_paper_chain_t c;
+  ck_assert_int_eq (varlb_sharp_eval (&s, 0, 1, 64, 16, 0.1, 0, VARLB_JL_GAUSSIAN, VARLB_JL_UNIT,
+                                      VARLB_VALUES_01, 0.2), VARLB_EINVAL);
+  ck_assert_int_eq (varlb_sharp_eval (&s, 10, 1, 64, -1, 0.1, 0, VARLB_JL_GAUSSIAN, VARLB_JL_UNIT,
+                                      VARLB_VALUES_01, 0.2), VARLB_EINVAL);
+  ck_assert_int_eq (varlb_paper_chain_eval (&c, 10, 9, 64, 16, 0.6, 0), VARLB_EINVAL);
+}
+END_TEST
+
+int
+main (void)
+{
+  Suite *s = suite_create ("proofs");
+  TCase *tc = tcase_create ("lemmas");
+  tcase_set_timeout (tc, 600);
+  ADD_TEST (tc, sharpened_bound_covers_measured_R_gaussian_unit);
+  ADD_TEST (tc, sharpened_bound_covers_measured_R_gaussian_scaled);
+  ADD_TEST (tc, sharpened_bound_covers_measured_R_rademacher);
+  ADD_TEST (tc, sharpened_bound_covers_measured_R_achlioptas_scaled);
+  ADD_TEST (tc, sharpened_bound_encloses_closed_forms);
+  ADD_TEST (tc, sharpened_bound_threshold_room_shrinks_with_eta);
+  ADD_TEST (tc, unit_achlioptas_is_declared_not_covered);
+  ADD_TEST (tc, mgf_series_termwise_inequalities_hold_exactly);
+  ADD_TEST (tc, best_C_is_no_worse_than_default_and_bound_falls_with_d);
+  ADD_TEST (tc, paper_chain_encloses_lemma3_and_flips_at_the_margin);
+  ADD_TEST (tc, bad_arguments_are_refused);
+  suite_add_tcase (s, tc);
+  return run_suite (s);
+}

@@ -1,0 +1,215 @@
+/* test_variants.c -- the reduction's variants: (1 +- eta)-approximate
+ * attention (the adversarial perturbation decodes up to the measured edge,
+ * which is at least the margin's eta*, and fails just beyond it; the channel's
+ * judge rule), the sequence case (n tokens + one zero-key Bob token: decoding
+ * collapses for d = o(log n) and is exact at d = 64), and sparsity (a public
+ * window is kept exactly with s d bits; the dense instance has sparse
+ * attention yet keeping s tokens fails, Corollary 16). */
+#include "testutil.h"
+#include <math.h>
+#include <string.h>
+
+static void
+params_schedule (varlb_params_t *p, const char *sched, size_t d)
+{
+  varlb_params_init (p);
+  varlb_pyramid_clear (&p->pyramid);
+  ck_assert_int_eq (varlb_pyramid_init_parse (&p->pyramid, sched), VARLB_OK);
+  p->d = d;
+}
+
+/* Exact (floating) outputs of every Alice row, full cache. */
+static double *
+all_outputs (const varlb_instance_t *in, size_t **idx_out)
+{
+  size_t n = in->alice_tokens, d = in->d;
+  double *O = malloc (n * d * sizeof *O), *Q = malloc (n * d * sizeof *Q);
+  size_t *idx = malloc (n * sizeof *idx);
+  ck_assert (O && Q && idx);
+  for (size_t i = 0; i < n; i++)
+    idx[i] = i;
+  ck_assert_int_eq (varlb_instance_queries (Q, in, idx, n), VARLB_OK);
+  ck_assert_int_eq (varlb_attention_zero (O, Q, n, in->K, in->V, in->alice_tokens,
+                                          in->bob_rows, d, d, NULL, NULL, NULL), VARLB_OK);
+  free (Q);
+  *idx_out = idx;
+  return O;
+}
+
+static size_t
+count_correct (const varlb_instance_t *in, const size_t *idx, size_t m, const double *O)
+{
+  varlb_decode_report_t r;
+  varlb_decode_report_init (&r);
+  ck_assert_int_eq (varlb_instance_score (&r, in, idx, m, O, NULL, NULL), VARLB_OK);
+  return r.correct;
+}
+
+START_TEST (approx_adversary_decodes_inside_the_edge_and_fails_beyond)
+{
+  varlb_params_t p;
+  varlb_instance_t in;
+  params_schedule (&p, "1,2,3,4", 2048);
+  p.eps = 0.2;
+  p.eta = 0.3;
+  ck_assert_int_eq (varlb_instance_init (&in, &p), VARLB_OK);
+  size_t n = in.alice_tokens, d = in.d, *idx;
+  double *O = all_outputs (&in, &idx), *P = malloc (n * d * sizeof *P);
+  varlb_decode_report_t r;
+  varlb_decode_report_init (&r);
+  ck_assert_int_eq (varlb_instance_score (&r, &in, idx, n, O, NULL, NULL), VARLB_OK);
+  /* Precondition of the paper's lemma: JL holds here, outputs in bounds. */
+  ck_assert_uint_eq (r.outside_bounds, 0);
+  double eta_star = varlb_approx_eta_max (&in);
+  ck_assert (eta_star > p.eta);
+  double edge = varlb_approx_edge (&in, idx, n, O);
+  /* The lemma: outputs within [0,delta] U [Delta,1] survive any eta < eta*
+     with the instance's threshold, so the measured edge is at least p.eta. */
+  ck_assert_msg (edge >= p.eta, "edge %g below eta %g", edge, p.eta);
+  double etas[] = { p.eta, edge * (1 - 1e-9) };
+  for (int k = 0; k < 2; k++)
+    {
+      memcpy (P, O, n * d * sizeof *P);
+      ck_assert_int_eq (varlb_approx_perturb (P, &in, idx, n, etas[k]), VARLB_OK);
+      ck_assert_uint_eq (count_correct (&in, idx, n, P), n * d);
+      ck_assert_uint_eq (varlb_approx_violations (O, P, n * d, etas[k]), 0);
+    }
+  memcpy (P, O, n * d * sizeof *P);
+  ck_assert_int_eq (varlb_approx_perturb (P, &in, idx, n, fmin (edge * (1 + 1e-6), 0.999)), VARLB_OK);
+  ck_assert_uint_lt (count_correct (&in, idx, n, P), n * d);
+  /* The judge: a perturbation of size eta is outside a tighter promise. */
+  ck_assert_uint_gt (varlb_approx_violations (O, P, n * d, 0.5 * edge), 0);
+  free (O);
+  free (P);
+  free (idx);
+  varlb_instance_clear (&in);
+  varlb_params_clear (&p);
+}
+END_TEST
+
+START_TEST (approx_eta_max_matches_the_margin_condition)
+{
+  varlb_params_t p;
+  varlb_instance_t in;
+  params_schedule (&p, "1,2,3,4", 8);
+  p.C = 10.0;
+  ck_assert_int_eq (varlb_instance_init (&in, &p), VARLB_OK);
+  double e = varlb_approx_eta_max (&in);
+  double a = 10.0 * (1 - 2 * p.eps) - log ((double) in.M);
+  /* (1+eta) delta < (1-eta) Delta  <=>  ln((1+eta)/(1-eta)) < a */
+  ck_assert (fabs (log ((1 + e) / (1 - e)) - a) < 1e-12);
+  in.C = 0.5 * log ((double) in.M);
+  ck_assert (varlb_approx_eta_max (&in) == 0.0);
+  varlb_instance_clear (&in);
+  varlb_params_clear (&p);
+}
+END_TEST
+
+static double
+seq_accuracy (size_t n, size_t d, uint64_t seed)
+{
+  varlb_params_t p;
+  varlb_instance_t in;
+  varlb_decode_report_t r;
+  varlb_params_init (&p);
+  p.d = d;
+  p.seed = seed;
+  ck_assert_int_eq (varlb_seq_instance_init (&in, &p, n), VARLB_OK);
+  ck_assert_uint_eq (in.T, n + 1);
+  ck_assert_uint_eq (in.bob_rows, 1);
+  ck_assert_uint_eq (in.M, n);
+  ck_assert (fabs (in.C - 2 * log ((double) n) / 0.8) < 1e-9);
+  for (size_t j = 0; j < d; j++)
+    ck_assert (in.K[n * d + j] == 0.0 && in.V[n * d + j] == 0.0);
+  ck_assert_int_eq (varlb_instance_decode_all (&r, &in, NULL), VARLB_OK);
+  ck_assert_uint_eq (r.bits, n * d);
+  varlb_instance_clear (&in);
+  varlb_params_clear (&p);
+  return (double) r.correct / (double) r.bits;
+}
+
+START_TEST (sequence_case_fails_below_log_n_and_decodes_at_64)
+{
+  const size_t n = 4096; /* ln n = 8.3 */
+  double acc[7];
+  size_t dims[7] = { 1, 2, 4, 8, 16, 32, 64 };
+  for (int k = 0; k < 7; k++)
+    acc[k] = seq_accuracy (n, dims[k], 7);
+  ck_assert_msg (acc[0] < 0.75 && acc[1] < 0.9, "d = 1, 2 decode %g, %g", acc[0], acc[1]);
+  ck_assert_msg (acc[6] == 1.0, "d = 64 decodes %g", acc[6]);
+  for (int k = 1; k < 7; k++)
+    ck_assert_msg (acc[k] >= acc[k - 1] - 0.01, "not a transition: d=%zu %g < d=%zu %g",
+                   dims[k], acc[k], dims[k - 1], acc[k - 1]);
+}
+END_TEST
+
+START_TEST (sparse_public_window_kept_exactly_with_s_d_bits)
+{
+  varlb_params_t p;
+  varlb_instance_t in;
+  varlb_decode_report_t r;
+  varlb_blob_t b;
+  varlb_params_init (&p);
+  const size_t s = 16;
+  size_t pos[16];
+  /* positions first from a throwaway instance (same pyramid) */
+  ck_assert_int_eq (varlb_instance_init (&in, &p), VARLB_OK);
+  ck_assert_int_eq (varlb_sparse_window (pos, &in, s), VARLB_OK);
+  varlb_instance_clear (&in);
+  ck_assert_int_eq (varlb_sparse_instance_init (&in, &p, pos, s), VARLB_OK);
+  varlb_blob_init (&b);
+  ck_assert_int_eq (varlb_sparse_keep (&b, &in, pos, s), VARLB_OK);
+  ck_assert_uint_eq (8 * b.len, s * in.d);
+  ck_assert (8.0 * b.len < 0.1 * (double) in.N);
+  ck_assert_int_eq (varlb_sparse_decode (&r, &in, pos, s, b.data, b.len), VARLB_OK);
+  ck_assert_uint_eq (r.correct, in.N);
+  /* A truncated blob is refused, not misread. */
+  ck_assert_int_eq (varlb_sparse_decode (&r, &in, pos, s, b.data, b.len - 1), VARLB_EFORMAT);
+  varlb_blob_clear (&b);
+  varlb_instance_clear (&in);
+  varlb_params_clear (&p);
+}
+END_TEST
+
+START_TEST (sparse_attention_unstructured_keeping_s_tokens_fails)
+{
+  varlb_params_t p;
+  varlb_instance_t in;
+  varlb_decode_report_t r;
+  varlb_blob_t b;
+  varlb_params_init (&p);
+  const size_t s = 16;
+  size_t pos[16];
+  ck_assert_int_eq (varlb_instance_init (&in, &p), VARLB_OK);
+  double frac;
+  ck_assert_int_eq (varlb_sparse_attention_fraction (&frac, &in, 1e-3), VARLB_OK);
+  /* Corollary 16's premise: almost every attention weight is ~0. */
+  ck_assert_msg (frac >= 0.99, "near-zero fraction %g", frac);
+  ck_assert_int_eq (varlb_sparse_window (pos, &in, s), VARLB_OK);
+  varlb_blob_init (&b);
+  ck_assert_int_eq (varlb_sparse_keep (&b, &in, pos, s), VARLB_OK);
+  ck_assert_int_eq (varlb_sparse_decode (&r, &in, pos, s, b.data, b.len), VARLB_OK);
+  double acc = (double) r.correct / (double) r.bits;
+  double kept = (double) (s * in.d) / (double) in.N;
+  /* kept bits right, the rest a coin flip: about kept + (1 - kept)/2 */
+  ck_assert_msg (fabs (acc - (kept + 0.5 * (1 - kept))) < 0.02, "accuracy %g", acc);
+  varlb_blob_clear (&b);
+  varlb_instance_clear (&in);
+  varlb_params_clear (&p);
+}
+END_TEST
+
+int
+main (void)
+{
+  Suite *s = suite_create ("variants");
+  TCase *tc = tcase_create ("variants");
+  tcase_set_timeout (tc, 600);
+  ADD_TEST (tc, approx_adversary_decodes_inside_the_edge_and_fails_beyond);
+  ADD_TEST (tc, approx_eta_max_matches_the_margin_condition);
+  ADD_TEST (tc, sequence_case_fails_below_log_n_and_decodes_at_64);
+  ADD_TEST (tc, sparse_public_window_kept_exactly_with_s_d_bits);
+  ADD_TEST (tc, sparse_attention_unstructured_keeping_s_tokens_fails);
+  suite_add_tcase (s, tc);
+  return run_suite (s);
+}
