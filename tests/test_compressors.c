@@ -63,14 +63,19 @@ compress (varlb_blob_t *b, const varlb_compressor_t *c, const varlb_instance_t *
   ck_assert_msg (st == VARLB_OK, "%s: compress at %g bits returned %d", c->name, budget, st);
 }
 
-/* Accuracy over all N bits of C at BUDGET; the blob length goes to LEN. */
+/* Accuracy over all N bits of C at BUDGET with knobs KNOB_TEXT (checked
+   against C's table); the blob length goes to LEN, the decoded bits to
+   DECODED (optional, initialised alice_tokens x d). */
 static double
 accuracy (const varlb_compressor_t *c, const varlb_instance_t *in, double budget,
-          const char *knob_text, size_t *len)
+          const char *knob_text, size_t *len, varlb_bits_t *decoded)
 {
   varlb_knobs_t k;
   varlb_knobs_init (&k);
+  char why[256];
   ck_assert_int_eq (varlb_knobs_parse (&k, knob_text), VARLB_OK);
+  ck_assert_msg (varlb_knobs_check (c, &k, why, sizeof why) == VARLB_OK, "%s:%s: %s",
+                 c->name, knob_text, why);
   varlb_blob_t b;
   compress (&b, c, in, budget, &k);
   size_t *idx;
@@ -88,7 +93,7 @@ accuracy (const varlb_compressor_t *c, const varlb_instance_t *in, double budget
     ck_assert_msg (isfinite (O[i]), "%s: non-finite output", c->name);
   varlb_decode_report_t r;
   varlb_decode_report_init (&r);
-  ck_assert_int_eq (varlb_instance_score (&r, in, idx, m, O, NULL, NULL), VARLB_OK);
+  ck_assert_int_eq (varlb_instance_score (&r, in, idx, m, O, NULL, decoded), VARLB_OK);
   ck_assert_uint_eq (r.bits, in->N);
   *len = b.len;
   free (copy);
@@ -137,7 +142,7 @@ START_TEST (budget_above_lossless_size_decodes_every_bit)
   const varlb_compressor_t *c = zoo_at ((size_t) _i);
   size_t len;
   double budget = lossless_budget (&in);
-  double acc = accuracy (c, &in, budget, "", &len);
+  double acc = accuracy (c, &in, budget, "", &len, NULL);
   ck_assert_msg (acc == 1.0, "%s at %g bits (blob %zu bits): accuracy %.6f", c->name,
                  budget, 8 * len, acc);
   ck_assert_double_le (8.0 * (double) len, budget);
@@ -152,7 +157,7 @@ START_TEST (quarter_budget_fits_and_stays_under_fano_ceiling)
   const varlb_compressor_t *c = zoo_at ((size_t) _i);
   size_t len;
   double budget = (double) in.N / 4.0;
-  double acc = accuracy (c, &in, budget, "", &len);
+  double acc = accuracy (c, &in, budget, "", &len, NULL);
   ck_assert_msg (8.0 * (double) len <= budget, "%s: blob of %zu bits over a budget of %g",
                  c->name, 8 * len, budget);
   double ceil = varlb_fano_ceiling (8.0 * (double) len, (double) in.N);
@@ -262,6 +267,83 @@ START_TEST (compress_and_answer_are_deterministic_given_the_seed)
 }
 END_TEST
 
+/* Non-default knob settings (each compressor's knobs at other values):
+   a given knob never excuses a blob over the budget, and the Fano ceiling
+   binds whatever the knobs. */
+static const char *const variants[][2] = {
+  { "kivi", "bits=2" }, { "kivi", "bits=2,residual=32" }, { "kivi", "group=8" },
+  { "streamingllm", "sinks=0" }, { "streamingllm", "sinks=100000,bits=32" },
+  { "h2o", "recent=0" }, { "h2o", "recent=1" }, { "tova", "queries=1,temperature=100" },
+  { "snapkv", "pooling=max,kernel=9" }, { "scalekv", "split=uniform" },
+  { "lowrank", "rank=8" }, { "lowrank", "bits=32" },
+  { "qjl", "sketch=64" }, { "qjl", "vbits=1,group=64" },
+  { "pq", "bits=6" }, { "pq", "subvectors=8,iters=5" }, { "pq", "precision=32" },
+};
+
+START_TEST (knob_variants_fit_the_budget_and_stay_under_fano_ceiling)
+{
+  varlb_instance_t in;
+  instance (&in);
+  const varlb_compressor_t *c = varlb_compressor_find (variants[_i][0]);
+  ck_assert (c != NULL);
+  const double frac[] = { 0.25, 1.0 };
+  for (size_t f = 0; f < 2; f++)
+    {
+      size_t len;
+      double budget = frac[f] * (double) in.N;
+      double acc = accuracy (c, &in, budget, variants[_i][1], &len, NULL);
+      ck_assert_msg (8.0 * (double) len <= budget, "%s:%s: %zu bits over %g", c->name,
+                     variants[_i][1], 8 * len, budget);
+      double ceil = varlb_fano_ceiling (8.0 * (double) len, (double) in.N);
+      ck_assert_msg (acc <= ceil, "%s:%s: accuracy %.6f above the Fano ceiling %.6f",
+                     c->name, variants[_i][1], acc, ceil);
+    }
+  varlb_instance_clear (&in);
+}
+END_TEST
+
+/* Fraction of token T's d bits decoded correctly. */
+static double
+token_accuracy (const varlb_instance_t *in, const varlb_bits_t *dec, size_t t)
+{
+  size_t ok = 0;
+  for (size_t j = 0; j < in->d; j++)
+    ok += varlb_bits_get (dec, t, j) == varlb_bits_get (&in->x, t, j);
+  return (double) ok / (double) in->d;
+}
+
+START_TEST (streamingllm_keeps_exactly_the_sinks_and_the_newest_tokens)
+{
+  varlb_instance_t in;
+  instance (&in);
+  const varlb_compressor_t *c = varlb_compressor_find ("streamingllm");
+  ck_assert (c != NULL);
+  varlb_bits_t dec;
+  ck_assert_int_eq (varlb_bits_init (&dec, in.alice_tokens, in.d), VARLB_OK);
+  size_t len, sinks = 4, n = in.alice_tokens;
+  accuracy (c, &in, (double) in.N, "sinks=4", &len, &dec);
+  /* fp16 tokens of 2d numbers after a 64-bit header. */
+  size_t kept = (8 * len - 64) / (32 * in.d), window = kept - sinks;
+  ck_assert_uint_gt (kept, sinks);
+  ck_assert_uint_lt (kept, n / 4);
+  size_t mid_ok = 0;
+  for (size_t t = 0; t < n; t++)
+    {
+      double a = token_accuracy (&in, &dec, t);
+      if (t < sinks || t >= n - window)
+        ck_assert_msg (a == 1.0, "kept token %zu decodes %.3f of its bits", t, a);
+      else
+        mid_ok += (size_t) nearbyint (a * (double) in.d);
+    }
+  /* The evicted middle: its outputs do not depend on its bits, so chance
+     (0.5 +- 0.003 here); 0.55 is 16 standard deviations away. */
+  double mid = (double) mid_ok / (double) ((n - kept) * in.d);
+  ck_assert_msg (mid < 0.55, "evicted tokens decode %.4f of their bits", mid);
+  varlb_bits_clear (&dec);
+  varlb_instance_clear (&in);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -275,6 +357,9 @@ main (void)
   tcase_add_loop_test (tc, truncated_or_padded_blob_is_rejected, 0, (int) ZOO_N);
   tcase_add_loop_test (tc, compress_and_answer_are_deterministic_given_the_seed, 0,
                        (int) ZOO_N);
+  tcase_add_loop_test (tc, knob_variants_fit_the_budget_and_stay_under_fano_ceiling, 0,
+                       (int) (sizeof variants / sizeof *variants));
+  tcase_add_test (tc, streamingllm_keeps_exactly_the_sinks_and_the_newest_tokens);
   suite_add_tcase (s, tc);
   return run_suite (s);
 }

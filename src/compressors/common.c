@@ -33,6 +33,18 @@ get_le (cc_reader_t *r, unsigned bytes)
   return v;
 }
 
+void
+cc_reader_skip (cc_reader_t *r, size_t bytes)
+{
+  if (r->bad || r->left < bytes)
+    {
+      r->bad = 1;
+      return;
+    }
+  r->p += bytes;
+  r->left -= bytes;
+}
+
 uint32_t
 cc_get_u32 (cc_reader_t *r)
 {
@@ -306,15 +318,20 @@ cc_observed_scores (double *scores, const double *K, size_t T, size_t d,
   return st;
 }
 
-static const double *sort_scores;
+/* (score, index) pairs sorted by score, highest first, ties to the lower
+   index: no global state, so the sort is reentrant. */
+typedef struct scored {
+  double s;
+  size_t i;
+} scored_t;
 
 static int
 cmp_desc (const void *a, const void *b)
 {
-  size_t i = *(const size_t *) a, j = *(const size_t *) b;
-  if (sort_scores[i] != sort_scores[j])
-    return sort_scores[i] > sort_scores[j] ? -1 : 1;
-  return i < j ? -1 : i > j;
+  const scored_t *x = a, *y = b;
+  if (x->s != y->s)
+    return x->s > y->s ? -1 : 1;
+  return x->i < y->i ? -1 : x->i > y->i;
 }
 
 static int
@@ -327,7 +344,9 @@ cmp_index (const void *a, const void *b)
 void
 cc_top_k (size_t *keep, size_t k, const double *scores, size_t T)
 {
-  size_t *order = malloc ((T ? T : 1) * sizeof *order);
+  if (k > T)
+    k = T;
+  scored_t *order = malloc ((T ? T : 1) * sizeof *order);
   if (order == NULL)
     {
       for (size_t i = 0; i < k; i++)
@@ -335,10 +354,10 @@ cc_top_k (size_t *keep, size_t k, const double *scores, size_t T)
       return;
     }
   for (size_t i = 0; i < T; i++)
-    order[i] = i;
-  sort_scores = scores; /* compress runs in its own process: no races */
+    order[i] = (scored_t) { scores[i], i };
   qsort (order, T, sizeof *order, cmp_desc);
-  memcpy (keep, order, k * sizeof *keep);
+  for (size_t i = 0; i < k; i++)
+    keep[i] = order[i].i;
   qsort (keep, k, sizeof *keep, cmp_index);
   free (order);
 }

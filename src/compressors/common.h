@@ -19,6 +19,9 @@ uint32_t cc_get_u32 (cc_reader_t *r);
 double cc_get_f64 (cc_reader_t *r);
 double cc_get_f32 (cc_reader_t *r);
 double cc_get_f16 (cc_reader_t *r);
+/* Step over BYTES bytes (e.g. a packed bit stream once read); sets BAD
+   when fewer are left. */
+void cc_reader_skip (cc_reader_t *r, size_t bytes);
 /* N bits (1..32) of a packed little-endian bit stream at bit offset *POS. */
 uint32_t cc_get_bits (cc_reader_t *r, size_t *pos, unsigned nbits);
 

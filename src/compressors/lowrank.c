@@ -10,7 +10,8 @@
 
 static const varlb_knob_t knobs[] = {
   { "bits", VARLB_KNOB_INT, "16", 16, 64, "bits per stored factor entry: 16, 32 or 64" },
-  { "rank", VARLB_KNOB_INT, "0", 0, 65536, "rank (0: the largest the budget allows)" },
+  { "rank", VARLB_KNOB_INT, "0", 0, 65536,
+    "rank of K and of V (0: the largest the budget allows); lowered until the blob fits" },
 };
 
 /* Bits for rank R of an n x c matrix. */
@@ -78,18 +79,34 @@ lowrank_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T
   if (prec != 16 && prec != 32 && prec != 64)
     return VARLB_EINVAL;
   size_t maxr = T < d ? T : d, maxrv = T < dv ? T : dv;
-  size_t rk = (size_t) cc_knob_double (self, kn, "rank"), rv = rk;
-  if (rk == 0)
+  /* A given rank is a cap: lowered like the automatic one until the blob
+     fits. */
+  size_t cap = (size_t) cc_knob_double (self, kn, "rank"), rk = 0, rv = 0;
+  if (cap > 0)
     {
-      /* Split the budget evenly between K and V, largest ranks that fit. */
-      double half = (budget_bits - 128.0) / 2.0;
-      while (rk < maxr && factor_bits (T, d, rk + 1, prec) <= half)
-        rk++;
-      while (rv < maxrv && factor_bits (T, dv, rv + 1, prec) <= half)
-        rv++;
+      maxr = cap < maxr ? cap : maxr;
+      maxrv = cap < maxrv ? cap : maxrv;
     }
-  rk = rk < maxr ? rk : maxr;
-  rv = rv < maxrv ? rv : maxrv;
+  /* Raise the ranks of K and V in turn (K first) while the blob still
+     fits: an even split, except that a budget too small for rank 1 of
+     both still buys rank 1 of K rather than nothing. */
+  double room = budget_bits - 128.0;
+  for (int grew = 1; grew;)
+    {
+      grew = 0;
+      if (rk < maxr && rk <= rv
+          && factor_bits (T, d, rk + 1, prec) + factor_bits (T, dv, rv, prec) <= room)
+        rk++, grew = 1;
+      if (rv < maxrv && rv < rk
+          && factor_bits (T, d, rk, prec) + factor_bits (T, dv, rv + 1, prec) <= room)
+        rv++, grew = 1;
+      if (!grew && rk < maxr
+          && factor_bits (T, d, rk + 1, prec) + factor_bits (T, dv, rv, prec) <= room)
+        rk++, grew = 1; /* V is full rank: the rest goes to K */
+      if (!grew && rv < maxrv
+          && factor_bits (T, d, rk, prec) + factor_bits (T, dv, rv + 1, prec) <= room)
+        rv++, grew = 1;
+    }
   int st = cc_put_u32 (blob, (uint32_t) T) | cc_put_u32 (blob, (uint32_t) rk)
            | cc_put_u32 (blob, (uint32_t) rv) | cc_put_u32 (blob, prec);
   if (st)

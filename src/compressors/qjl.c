@@ -170,16 +170,7 @@ qjl_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
       Kc[t * m + i] = cc_get_bits (&r, &pos, 1) ? c * norm[t] : -c * norm[t];
   /* The value codes start at the next byte. */
   if (st == VARLB_OK)
-    {
-      size_t used = (pos + 7) / 8;
-      if (used > r.left)
-        r.bad = 1;
-      else
-        {
-          r.p += used;
-          r.left -= used;
-        }
-    }
+    cc_reader_skip (&r, (pos + 7) / 8);
   pos = 0;
   for (size_t t = 0; st == VARLB_OK && !r.bad && t < n; t++)
     for (size_t j = 0; j < dv; j++)
