@@ -70,10 +70,15 @@ head -n 4 "$S" >"$TMPD/r.csv"
 sed -n 5p "$S" | head -c 40 >>"$TMPD/r.csv"
 head -n 5 "$TMPD/s.jsonl" >"$TMPD/r.jsonl"
 printf '{"compressor":"strea' >>"$TMPD/r.jsonl"
+# Token rows: the 3 finished trials' 63, 10 of the interrupted 4th, a torn one.
+head -n $((1 + 3 * 21 + 10)) "$TMPD/tok.csv" >"$TMPD/rtok.csv"
+printf '"streamingllm",3' >>"$TMPD/rtok.csv"
 # shellcheck disable=SC2086
-"$VARLB" sweep $GRID --out "$TMPD/r.csv" --resume 2>"$TMPD/err" \
+"$VARLB" sweep $GRID --out "$TMPD/r.csv" --tokens "$TMPD/rtok.csv" --resume 2>"$TMPD/err" \
   && grep -q '5 trials run (3 already' "$TMPD/err" \
   && pass "resume runs only the 5 missing trials" || fail "resume: $(cat "$TMPD/err")"
+cmp -s "$TMPD/tok.csv" "$TMPD/rtok.csv" && pass "resumed token rows equal the uninterrupted run's" \
+  || fail "resumed token rows differ: $(wc -l <"$TMPD/rtok.csv") lines"
 "$PYTHON3" - "$S" "$TMPD/r.csv" "$TMPD/s.jsonl" "$TMPD/r.jsonl" <<'EOF' && pass "resumed files equal the uninterrupted run (wall_s aside), no duplicates" || fail "resume rows differ"
 import csv, json, sys
 def rows(p):

@@ -15,6 +15,11 @@
 #include "cli.h"
 #include "plot.h"
 
+/* Distinct, readable series colours (gnuplot's default cycle has a pale
+   yellow). */
+static const char *const colours[] = { "#1f77b4", "#d62728", "#2ca02c", "#9467bd",
+                                       "#ff7f0e", "#8c564b", "#e377c2", "#17becf",
+                                       "#7f7f7f", "#bcbd22" };
 static const char *plot_only;  /* --compressor of the heat map */
 static int plot_titled;        /* --title given: keep it */
 
@@ -406,10 +411,6 @@ write_accuracy (FILE *gp, FILE *dat, const char *datpath, const char *curvepath,
     {
       fprintf (gp, ",\\\n  ");
       gp_quote (gp, datpath);
-      /* Distinct, readable colours (gnuplot's default cycle has yellow). */
-      static const char *const colours[] = { "#1f77b4", "#d62728", "#2ca02c", "#9467bd",
-                                             "#ff7f0e", "#8c564b", "#e377c2", "#17becf",
-                                             "#7f7f7f", "#bcbd22" };
       fprintf (gp, " index %zu using (($1 > %.6g) ? %.6g : $1):2:3:4 with yerrorlines lw 2 "
                "lc rgb '%s' pt %zu ps 1.3 title ", i, xmax, xmax, colours[i % 10],
                5 + 2 * (i % 4));
@@ -482,12 +483,12 @@ write_scaling (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t *t,
     {
       fprintf (gp, "%s", i ? ",\\\n  " : "");
       gp_quote (gp, datpath);
-      fprintf (gp, " index %zu using 1:2 with points pt %zu ps 1.5 lc %zu title ", i,
-               5 + 2 * (i % 4), i + 1);
+      fprintf (gp, " index %zu using 1:2 with points pt %zu ps 1.5 lc rgb '%s' title ", i,
+               5 + 2 * (i % 4), colours[i % 10]);
       gp_quote (gp, names[i]);
       if (isfinite (c1[i]))
-        fprintf (gp, ",\\\n  exp(%.9g) * x**%.9g with lines lc %zu dt 2 title 'slope %.2f'",
-                 c0[i], c1[i], i + 1, c1[i]);
+        fprintf (gp, ",\\\n  exp(%.9g) * x**%.9g with lines lc rgb '%s' dt 2 title '  fit: slope %.2f'",
+                 c0[i], c1[i], colours[i % 10], c1[i]);
     }
   fprintf (gp, "\n");
   free (names);

@@ -578,6 +578,61 @@ out0:
 
 #define TOKEN_HEADER "compressor,budget_bits,seed,schedule,d,jl,token,scale,row,col,side,bits,correct\n"
 
+/* On --resume, keep only the token rows of trials already in the CSV: the
+   rows of the interrupted trial (written before its CSV row) would repeat. */
+static int
+filter_token_rows (const char *path, char **keys, size_t nkeys)
+{
+  char why[256], *tmp = NULL;
+  cli_csv_t t;
+  size_t lines;
+  if (cut_torn_line (path, &lines) != 0 || cli_csv_read (&t, path, why, sizeof why) != 0)
+    return -1;
+  long kc[6] = { cli_csv_col (&t, "schedule"), cli_csv_col (&t, "d"), cli_csv_col (&t, "jl"),
+                 cli_csv_col (&t, "seed"), cli_csv_col (&t, "compressor"),
+                 cli_csv_col (&t, "budget_bits") };
+  FILE *in = fopen (path, "r"), *out = NULL;
+  int rc = -1;
+  for (int j = 0; j < 6; j++)
+    if (kc[j] < 0)
+      goto fail;
+  if (!in || asprintf (&tmp, "%s.tmp", path) < 0 || !(out = fopen (tmp, "w")))
+    goto fail;
+  char *line = NULL;
+  size_t cap = 0;
+  for (size_t r = 0; getline (&line, &cap, in) > 0; r++)
+    {
+      if (r == 0)
+        {
+          fputs (line, out);
+          continue;
+        }
+      char *key = NULL;
+      if (r - 1 >= t.rows
+          || asprintf (&key, "%s|%s|%s|%s|%s|%.17g", cli_csv_get (&t, r - 1, kc[0]),
+                       cli_csv_get (&t, r - 1, kc[1]), cli_csv_get (&t, r - 1, kc[2]),
+                       cli_csv_get (&t, r - 1, kc[3]), cli_csv_get (&t, r - 1, kc[4]),
+                       cli_csv_num (&t, r - 1, kc[5])) < 0)
+        break;
+      if (bsearch (&key, keys, nkeys, sizeof *keys, cmp_str))
+        fputs (line, out);
+      free (key);
+    }
+  free (line);
+  rc = (ferror (out) | fclose (out)) != 0 || rename (tmp, path) != 0 ? -1 : 0;
+  out = NULL;
+fail:
+  if (out)
+    fclose (out);
+  if (in)
+    fclose (in);
+  if (rc != 0 && tmp)
+    unlink (tmp);
+  free (tmp);
+  cli_csv_clear (&t);
+  return rc;
+}
+
 /* --------------------------------------------------------------- progress */
 
 static void
@@ -871,6 +926,12 @@ cli_sweep (int argc, char **argv)
           goto free_list;
         }
       cli_csv_clear (&t);
+      if (rank == 0 && tokens && access (tokens, F_OK) == 0
+          && filter_token_rows (tokens, done_keys, ndone) != 0)
+        {
+          cli_error (cmd, "--resume: %s: cannot keep its rows: %s", tokens, strerror (errno));
+          goto free_list;
+        }
     }
   else if (!resume && !force && access (out, F_OK) == 0)
     {
