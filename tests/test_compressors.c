@@ -7,6 +7,7 @@
 #include "testutil.h"
 #include <math.h>
 #include <string.h>
+#include <gsl/gsl_rng.h>
 
 /* zoo.def names each compressor by its symbol varlb_compressor_NAME. */
 #define VARLB_BUILTIN(sym) #sym,
@@ -232,6 +233,50 @@ START_TEST (truncated_or_padded_blob_is_rejected)
 }
 END_TEST
 
+START_TEST (corrupted_blob_never_crashes_answer)
+{
+  /* Random byte changes, mostly in the header where sizes live: answer may
+     accept or reject, but must return (no crash, no huge allocation, no
+     read past the exact-size buffer) with a defined status. */
+  varlb_instance_t in;
+  instance (&in);
+  const varlb_compressor_t *c = zoo_at ((size_t) _i);
+  varlb_knobs_t k;
+  varlb_knobs_init (&k);
+  varlb_blob_t b;
+  compress (&b, c, &in, (double) in.N / 4.0, &k);
+  size_t *idx;
+  double *Q = all_queries (&idx, &in);
+  size_t m = 4;
+  double *O = malloc (m * in.d * sizeof *O);
+  unsigned char *buf = malloc (b.len ? b.len : 1);
+  gsl_rng *r = varlb_rng_new (SEED, VARLB_STREAM_USER);
+  ck_assert (O && buf && r);
+  for (int trial = 0; trial < 300; trial++)
+    {
+      memcpy (buf, b.data, b.len);
+      for (int flips = 0; flips < 3; flips++)
+        {
+          size_t at = gsl_rng_uniform_int (r, 2) ? gsl_rng_uniform_int (r, b.len < 24 ? b.len : 24)
+                                                 : gsl_rng_uniform_int (r, b.len);
+          buf[at] = (unsigned char) gsl_rng_uniform_int (r, 256);
+        }
+      int st = c->answer (O, buf, b.len, in.par.seed, Q, m, in.d, in.d, &k, &in.par.pyramid);
+      ck_assert_msg (st == VARLB_OK || st == VARLB_EFORMAT || st == VARLB_ENOMEM
+                     || st == VARLB_EINVAL || st == VARLB_ENUMERIC,
+                     "%s: answer returned %d on a corrupted blob", c->name, st);
+    }
+  gsl_rng_free (r);
+  free (buf);
+  free (O);
+  free (Q);
+  free (idx);
+  varlb_blob_clear (&b);
+  varlb_knobs_clear (&k);
+  varlb_instance_clear (&in);
+}
+END_TEST
+
 START_TEST (compress_and_answer_are_deterministic_given_the_seed)
 {
   varlb_instance_t in;
@@ -355,6 +400,7 @@ main (void)
   tcase_add_loop_test (tc, quarter_budget_fits_and_stays_under_fano_ceiling, 0, (int) ZOO_N);
   tcase_add_loop_test (tc, blob_fits_every_budget_from_n_over_16_to_n, 0, (int) ZOO_N);
   tcase_add_loop_test (tc, truncated_or_padded_blob_is_rejected, 0, (int) ZOO_N);
+  tcase_add_loop_test (tc, corrupted_blob_never_crashes_answer, 0, (int) ZOO_N);
   tcase_add_loop_test (tc, compress_and_answer_are_deterministic_given_the_seed, 0,
                        (int) ZOO_N);
   tcase_add_loop_test (tc, knob_variants_fit_the_budget_and_stay_under_fano_ceiling, 0,
