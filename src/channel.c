@@ -428,11 +428,17 @@ varlb_trial_run (varlb_trial_t *t, const varlb_instance_t *in,
   t->calibration = s->c ? s->c->free_calibration : NULL;
   double t0 = now_s ();
   char why[512] = "";
-  char tmpl[] = "/tmp/varlb-trial.XXXXXX";
+  /* The trial's directories live under $TMPDIR (default /tmp), private
+     (mode 0700) and removed at the end whatever happened. */
+  const char *tmpdir = getenv ("TMPDIR");
+  char tmpl[3072];
+  if (tmpdir == NULL || tmpdir[0] == '\0'
+      || (size_t) snprintf (tmpl, sizeof tmpl, "%s/varlb-trial.XXXXXX", tmpdir) >= sizeof tmpl)
+    snprintf (tmpl, sizeof tmpl, "/tmp/varlb-trial.XXXXXX");
   char *root = mkdtemp (tmpl);
   if (root == NULL)
     return VARLB_EIO;
-  char cdir[64], adir[64], blob[80], ablob[80], errc[80], erra[80], path[128];
+  char cdir[3200], adir[3200], blob[3200], ablob[3300], errc[3200], erra[3200], path[3300];
   snprintf (cdir, sizeof cdir, "%s/alice", root);
   snprintf (adir, sizeof adir, "%s/bob", root);
   snprintf (blob, sizeof blob, "%s/blob", root);

@@ -87,7 +87,8 @@ fi
 
 # --- misbehaving compressors: each fails with its reason; the run goes on
 # to the last compressor, which succeeds; the exit status is 1.
-"$VARLB" attack $SMALL --timeout 2 --budget 64 --json \
+mkdir "$TMPD/trials"
+TMPDIR="$TMPD/trials" "$VARLB" attack $SMALL --timeout 2 --budget 64 --json \
   --compressor "$MIS crash" --compressor "$MIS abort" --compressor "$MIS hang" \
   --compressor "$MIS nan" --compressor "$MIS shape" --compressor "$MIS none" \
   --compressor "$MIS fail" \
@@ -128,6 +129,8 @@ grep -q 'refusing to compress on purpose' "$TMPD/bad" && pass "the compressor's 
   || fail "stderr of the failing compressor was lost"
 [ "$(row "$TMPD/bad" 14 status)" = '"ok"' ] && [ "$(row "$TMPD/bad" 14 correct)" = 224 ] \
   && pass "the run went on: identity after the failures decodes 224/224" || fail "last row: $(tail -n 1 "$TMPD/bad")"
+[ -z "$(ls -A "$TMPD/trials")" ] && pass "no trial directory left in \$TMPDIR after crashes and timeouts" \
+  || fail "left in \$TMPDIR: $(ls -A "$TMPD/trials")"
 [ "$(grep -c '^varlb: attack: ' "$TMPD/err")" -eq 13 ] && pass "one stderr line per failed compressor" \
   || fail "stderr: $(cat "$TMPD/err")"
 
