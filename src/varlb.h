@@ -399,6 +399,27 @@ typedef struct varlb_compressor {
                  const varlb_pyramid_t *pyramid);
 } varlb_compressor_t;
 
+/* Writing a C plug-in (a complete one: examples/plugin/firstk.c, with its
+   Makefile).  Compile with -fPIC -shared against this header and export
+     const varlb_compressor_t varlb_compressor_v1 = { VARLB_COMPRESSOR_ABI, ... };
+   then run `varlb attack --compressor plugin:PATH.so[:knob=value,...]`.
+   - varlb dlopens PATH, reads the symbol VARLB_COMPRESSOR_SYMBOL and refuses
+     a struct whose abi is not VARLB_COMPRESSOR_ABI or that lacks a half.
+   - Knob values are checked against the table before anything runs:
+     unknown names, non-numbers, non-integers for VARLB_KNOB_INT and values
+     outside [min, max] are usage errors.  Text knobs are passed as given,
+     so compress should refuse a value it does not know (VARLB_EINVAL).
+   - compress runs in a forked child; answer runs in a new process
+     (`varlb __answer`, the plug-in loaded afresh) in a private directory,
+     so no static variable carries anything from compress to answer: what
+     answer needs must be in the blob, which is charged 8 bits per byte.
+   - answer must check the blob's length against its own header and return
+     VARLB_EFORMAT rather than read past it; a crash, a hang past the
+     timeout, an error return, or NaN/Inf in O fails the trial, not the run.
+   - Coins: varlb_rng_new (seed, VARLB_STREAM_COMPRESSOR) is public and free;
+     set free_calibration to a one-line note when the compressor carries
+     constants fitted before the instance was drawn. */
+
 /* Check given knobs against C's table: unknown names, bad types, values out
    of range give VARLB_EINVAL with a one-line reason in WHY. */
 int varlb_knobs_check (const varlb_compressor_t *c, const varlb_knobs_t *k,
