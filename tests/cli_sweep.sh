@@ -103,6 +103,34 @@ cp "$TMPD/r.csv" "$TMPD/r0.csv"
   && grep -q '0 trials run (8 already' "$TMPD/err" && pass "resume of a complete sweep is a no-op" \
   || fail "second resume: $(cat "$TMPD/err")"
 
+# A real interruption: SIGKILL part-way through, then --resume; wherever the
+# kill lands (even before the header is whole), the rows equal a clean run's.
+KGRID="--compressors streamingllm,kivi --ratios 0.05,0.1,0.2,0.4 --seeds 1,2,3 --schedule 1,2,4,8 -d 16"
+# shellcheck disable=SC2086
+"$VARLB" sweep $KGRID --out "$TMPD/k.csv" --progress no 2>/dev/null &
+kpid=$!
+sleep 0.5
+kill -KILL "$kpid" 2>/dev/null
+wait "$kpid" 2>/dev/null
+killed=$(($(wc -l <"$TMPD/k.csv" 2>/dev/null || echo 1) - 1))
+# shellcheck disable=SC2086
+"$VARLB" sweep $KGRID --out "$TMPD/k.csv" --resume 2>"$TMPD/err" \
+  && "$VARLB" sweep $KGRID --out "$TMPD/kfull.csv" 2>/dev/null \
+  && "$PYTHON3" - "$TMPD/kfull.csv" "$TMPD/k.csv" "$TMPD/kfull.jsonl" "$TMPD/k.jsonl" <<'EOF2' \
+  && pass "killed after ~$killed rows, resumed: 24 rows equal a clean run's" \
+  || fail "kill/resume: $(cat "$TMPD/err")"
+import csv, json, sys
+def rows(p):
+    r = list(csv.reader(open(p)))
+    i = r[0].index("wall_s")
+    return [tuple(x[:i] + x[i + 1:]) for x in r]
+a, b = rows(sys.argv[1]), rows(sys.argv[2])
+assert len(a) == 25 and a == b, (len(a), len(b))
+def js(p):
+    return [{k: v for k, v in json.loads(l).items() if k != "wall_s"} for l in open(p)]
+assert js(sys.argv[3]) == js(sys.argv[4])
+EOF2
+
 # Per-token rows: 21 Alice tokens (1+4+16) per trial; heat map from them.
 [ "$(wc -l <"$TMPD/tok.csv")" -eq $((8 * 21 + 1)) ] && pass "per-token rows: 8 trials x 21 tokens" \
   || fail "per-token rows: $(wc -l <"$TMPD/tok.csv")"

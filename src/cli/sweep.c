@@ -875,11 +875,10 @@ cli_sweep (int argc, char **argv)
   char *jsonl = replace_ext (out, ".jsonl"), *manifest = replace_ext (out, ".manifest.json");
   int fcsv = -1, fjson = -1, ftok = -1;
   /* Which trials are done: the rows of the CSV (the file written last). */
-  if (resume && access (out, F_OK) == 0)
+  int existing = resume && access (out, F_OK) == 0;
+  if (existing)
     {
-      size_t lines, jlines = 0;
-      char why[256];
-      cli_csv_t t;
+      size_t lines = 0;
       if (rank == 0 && cut_torn_line (out, &lines) != 0)
         {
           cli_error (cmd, "%s: %s", out, strerror (errno));
@@ -889,6 +888,15 @@ cli_sweep (int argc, char **argv)
       if (ranks > 1)
         MPI_Barrier (MPI_COMM_WORLD);
 #endif
+      /* Killed before even the header was whole: start afresh. */
+      struct stat st;
+      existing = !(stat (out, &st) == 0 && st.st_size == 0);
+    }
+  if (existing)
+    {
+      size_t jlines = 0;
+      char why[256];
+      cli_csv_t t;
       if (cli_csv_read (&t, out, why, sizeof why) != 0)
         {
           cli_error (cmd, "--resume: %s: %s", out, why);
@@ -949,7 +957,7 @@ cli_sweep (int argc, char **argv)
 
   if (rank == 0)
     {
-      int fresh = !(resume && access (out, F_OK) == 0);
+      int fresh = !existing;
       int flags = O_WRONLY | O_APPEND | O_CREAT | (fresh ? O_TRUNC : 0);
       fcsv = open (out, flags, 0644);
       fjson = fcsv >= 0 ? open (jsonl, flags, 0644) : -1;
