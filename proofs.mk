@@ -17,3 +17,10 @@ tests_test_variants_LDADD = $(TEST_LDADD)
 tests_test_variants_CFLAGS = $(TEST_CFLAGS)
 TESTS += tests/cli_prove.sh
 EXTRA_DIST += tests/cli_prove.sh
+# The sparsity examples double as tests (they exit non-zero when the
+# property they illustrate does not show).
+check_PROGRAMS += examples/sparsity/window_kept examples/sparsity/unstructured
+examples_sparsity_window_kept_SOURCES = examples/sparsity/window_kept.c
+examples_sparsity_window_kept_LDADD = libvarlb.la
+examples_sparsity_unstructured_SOURCES = examples/sparsity/unstructured.c
+examples_sparsity_unstructured_LDADD = libvarlb.la -lm

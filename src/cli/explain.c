@@ -65,7 +65,7 @@ walk (const varlb_instance_t *in, size_t row)
         printf ("%d", varlb_bits_get (&in->x, t, j));
       printf ("\n");
     }
-  printf ("\nStep 2. Public JL keys (%s, %s): nearly orthogonal unit vectors.\n"
+  printf ("\nStep 2. Public JL keys (%s, %s): random directions, nearly orthogonal once d >> ln T.\n"
           "        Alice stores key k_t and value v_t = x_t for each token.\n",
           varlb_jl_family_name (in->par.jl), varlb_jl_norm_name (in->par.norm));
   for (size_t t = 0; t < n; t++)
