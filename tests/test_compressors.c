@@ -320,6 +320,7 @@ static const char *const variants[][2] = {
   { "streamingllm", "sinks=0" }, { "streamingllm", "sinks=100000,bits=32" },
   { "h2o", "recent=0" }, { "h2o", "recent=1" }, { "tova", "queries=1,temperature=100" },
   { "snapkv", "pooling=max,kernel=9" }, { "scalekv", "split=uniform" },
+  { "scalekv", "scoring=softmax,pooling=avg,kernel=1" },
   { "lowrank", "rank=8" }, { "lowrank", "bits=32" },
   { "qjl", "sketch=64" }, { "qjl", "vbits=1,group=64" },
   { "pq", "bits=6" }, { "pq", "subvectors=8,iters=5" }, { "pq", "precision=32" },

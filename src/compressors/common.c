@@ -283,7 +283,7 @@ cc_answer_cache (double *O, const double *Q, size_t m, const double *Kc,
 int
 cc_observed_scores (double *scores, const double *K, size_t T, size_t d,
                     size_t queries, double temperature, uint64_t seed,
-                    int accumulate)
+                    int mode)
 {
   if (T == 0)
     return VARLB_OK;
@@ -299,10 +299,16 @@ cc_observed_scores (double *scores, const double *K, size_t T, size_t d,
     scores[i] = 0.0;
   for (size_t q = 0; st == VARLB_OK && q < queries; q++)
     {
-      if (!accumulate && q + 1 < queries)
+      if (mode == CC_OBS_LAST && q + 1 < queries)
         continue; /* only the last observed query counts */
       cblas_dgemv (CblasRowMajor, CblasNoTrans, (int) T, (int) d, temperature,
                    K, (int) d, Q + q * d, 1, 0.0, S, 1);
+      if (mode == CC_OBS_LOGITS)
+        {
+          for (size_t t = 0; t < T; t++)
+            scores[t] += S[t];
+          continue;
+        }
       double mx = S[0], z = 0.0;
       for (size_t t = 1; t < T; t++)
         mx = S[t] > mx ? S[t] : mx;
@@ -316,6 +322,20 @@ cc_observed_scores (double *scores, const double *K, size_t T, size_t d,
   if (r)
     gsl_rng_free (r);
   return st;
+}
+
+void
+cc_pool1d (double *out, const double *in, size_t T, size_t kernel, int use_max)
+{
+  size_t half = kernel / 2;
+  for (size_t t = 0; t < T; t++)
+    {
+      size_t a = t >= half ? t - half : 0, b = t + half < T ? t + half : T - 1;
+      double acc = use_max ? in[a] : 0.0;
+      for (size_t u = a; u <= b; u++)
+        acc = use_max ? (in[u] > acc ? in[u] : acc) : acc + in[u];
+      out[t] = use_max ? acc : acc / (double) kernel;
+    }
 }
 
 /* (score, index) pairs sorted by score, highest first, ties to the lower

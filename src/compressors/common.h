@@ -66,14 +66,21 @@ double cc_knob_double (const varlb_compressor_t *c, const varlb_knobs_t *k,
 int cc_answer_cache (double *O, const double *Q, size_t m, const double *Kc,
                      const double *Vc, size_t n, size_t d, size_t dv);
 
-/* Tokens kept by an eviction method: score every token by the softmax
-   attention of observed queries drawn from the PUBLIC seed (stream
-   VARLB_STREAM_OBSERVED: random unit directions times TEMPERATURE, never
-   Bob's queries).  SCORES (T) receives, for each token, the attention of
-   query row r summed over rows (ACCUMULATE) or the last row's only. */
+/* Tokens kept by an eviction method: score every token by observed queries
+   drawn from the PUBLIC seed (stream VARLB_STREAM_OBSERVED: random unit
+   directions times TEMPERATURE, never Bob's queries).  MODE: CC_OBS_LAST,
+   the last row's softmax attention (TOVA); CC_OBS_SUM, softmax attention
+   summed over rows (H2O, SnapKV); CC_OBS_LOGITS, raw logits summed over
+   rows (ScaleKV's main branch).  Floating point. */
+enum { CC_OBS_LAST = 0, CC_OBS_SUM = 1, CC_OBS_LOGITS = 2 };
 int cc_observed_scores (double *scores, const double *K, size_t T, size_t d,
                         size_t queries, double temperature, uint64_t seed,
-                        int accumulate);
+                        int mode);
+/* 1-D pooling with stride 1 over token order (SnapKV, ScaleKV): OUT[t] is
+   the max (USE_MAX) or the mean of IN over the KERNEL tokens centred at t,
+   windows clipped at the ends (avg divides by KERNEL: zero padding, as
+   avg_pool1d). */
+void cc_pool1d (double *out, const double *in, size_t T, size_t kernel, int use_max);
 /* Indices of the K largest SCORES (ties to the lower index), sorted. */
 void cc_top_k (size_t *keep, size_t k, const double *scores, size_t T);
 

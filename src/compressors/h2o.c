@@ -21,7 +21,8 @@ choose (size_t *keep, size_t k, const double *K, size_t T, size_t d,
   if (scores == NULL
       || cc_observed_scores (scores, K, rest, d,
                              (size_t) cc_knob_double (self, kn, "queries"),
-                             cc_knob_double (self, kn, "temperature"), seed, 1) != VARLB_OK)
+                             cc_knob_double (self, kn, "temperature"), seed,
+                             CC_OBS_SUM) != VARLB_OK)
     {
       free (scores);
       return 0;

@@ -1,6 +1,9 @@
-/* scalekv.c -- ScaleKV (VAR-specific): the budget is split across the VAR
- * scales (proportionally to their token counts, or uniformly), and within
- * each scale the tokens with the most observed attention are kept. */
+/* scalekv.c -- ScaleKV (arXiv 2505.19602, VAR-specific): the budget is split
+ * across the VAR scales (proportionally to their token counts, or
+ * uniformly), and within each scale the tokens with the highest observed
+ * score are kept.  As in ScaleKV's main branch, the score is the raw logits
+ * of the observation queries summed (public seed, never Bob's), max-pooled
+ * with kernel 5 over token order (compressors.md 1.16). */
 #include <config.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +13,10 @@ static const varlb_knob_t knobs[] = {
   EVICT_COMMON_KNOBS,
   { "split", VARLB_KNOB_STRING, "proportional", 0, 0,
     "budget split across scales: proportional (to pn^2) or uniform" },
+  { "scoring", VARLB_KNOB_STRING, "logits", 0, 0,
+    "logits (summed raw logits, ScaleKV) or softmax (summed attention)" },
+  { "kernel", VARLB_KNOB_INT, "5", 1, 1001, "pooling kernel (tokens)" },
+  { "pooling", VARLB_KNOB_STRING, "max", 0, 0, "max (ScaleKV) or avg" },
 };
 
 static size_t
@@ -18,13 +25,18 @@ choose (size_t *keep, size_t k, const double *K, size_t T, size_t d,
         const varlb_pyramid_t *py)
 {
   int uniform = strcmp (cc_knob (self, kn, "split"), "uniform") == 0;
-  double *s = malloc (T * sizeof *s);
+  int logits = strcmp (cc_knob (self, kn, "scoring"), "logits") == 0;
+  int use_max = strcmp (cc_knob (self, kn, "pooling"), "max") == 0;
+  size_t kernel = (size_t) cc_knob_double (self, kn, "kernel");
+  double *raw = malloc (T * sizeof *raw), *s = malloc (T * sizeof *s);
   size_t *quota = calloc (py->scales, sizeof *quota), *tmp = malloc (T * sizeof *tmp);
   size_t n = 0;
-  if (s == NULL || quota == NULL || tmp == NULL
-      || cc_observed_scores (s, K, T, d, (size_t) cc_knob_double (self, kn, "queries"),
-                             cc_knob_double (self, kn, "temperature"), seed, 1) != VARLB_OK)
+  if (raw == NULL || s == NULL || quota == NULL || tmp == NULL
+      || cc_observed_scores (raw, K, T, d, (size_t) cc_knob_double (self, kn, "queries"),
+                             cc_knob_double (self, kn, "temperature"), seed,
+                             logits ? CC_OBS_LOGITS : CC_OBS_SUM) != VARLB_OK)
     goto done;
+  cc_pool1d (s, raw, T, kernel, use_max);
   /* The cache holds the scales whose tokens end at or before T. */
   size_t S = 0;
   while (S < py->scales && py->offset[S + 1] <= T)
@@ -56,6 +68,7 @@ choose (size_t *keep, size_t k, const double *K, size_t T, size_t d,
         keep[n++] = base + tmp[i];
     }
 done:
+  free (raw);
   free (s);
   free (quota);
   free (tmp);
@@ -70,7 +83,11 @@ compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
           const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
 {
   const char *split = cc_knob (&varlb_compressor_scalekv, kn, "split");
-  if (strcmp (split, "proportional") != 0 && strcmp (split, "uniform") != 0)
+  const char *scoring = cc_knob (&varlb_compressor_scalekv, kn, "scoring");
+  const char *pool = cc_knob (&varlb_compressor_scalekv, kn, "pooling");
+  if ((strcmp (split, "proportional") != 0 && strcmp (split, "uniform") != 0)
+      || (strcmp (scoring, "logits") != 0 && strcmp (scoring, "softmax") != 0)
+      || (strcmp (pool, "max") != 0 && strcmp (pool, "avg") != 0))
     return VARLB_EINVAL;
   return evict_compress (blob, K, V, T, d, dv, budget_bits, seed, kn, pyramid,
                          &varlb_compressor_scalekv, choose);
@@ -78,6 +95,6 @@ compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
 
 const varlb_compressor_t varlb_compressor_scalekv = {
   VARLB_COMPRESSOR_ABI, "scalekv",
-  "ScaleKV: per-scale budgets (proportional or uniform), top-k by observed attention in each scale",
+  "ScaleKV: per-scale budgets (proportional or uniform), top-k by pooled observed logits in each scale",
   knobs, sizeof knobs / sizeof *knobs, NULL, compress, evict_answer
 };

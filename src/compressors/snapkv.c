@@ -22,21 +22,14 @@ choose (size_t *keep, size_t k, const double *K, size_t T, size_t d,
   double *s = malloc (T * sizeof *s), *p = malloc (T * sizeof *p);
   if (s == NULL || p == NULL
       || cc_observed_scores (s, K, T, d, (size_t) cc_knob_double (self, kn, "queries"),
-                             cc_knob_double (self, kn, "temperature"), seed, 1) != VARLB_OK)
+                             cc_knob_double (self, kn, "temperature"), seed,
+                             CC_OBS_SUM) != VARLB_OK)
     {
       free (s);
       free (p);
       return 0;
     }
-  size_t half = kernel / 2;
-  for (size_t t = 0; t < T; t++)
-    {
-      size_t a = t >= half ? t - half : 0, b = t + half < T ? t + half : T - 1;
-      double acc = use_max ? s[a] : 0.0;
-      for (size_t u = a; u <= b; u++)
-        acc = use_max ? (s[u] > acc ? s[u] : acc) : acc + s[u];
-      p[t] = use_max ? acc : acc / (double) kernel; /* zero padding, as avg_pool1d */
-    }
+  cc_pool1d (p, s, T, kernel, use_max);
   cc_top_k (keep, k, p, T);
   free (s);
   free (p);
