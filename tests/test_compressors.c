@@ -390,6 +390,35 @@ START_TEST (streamingllm_keeps_exactly_the_sinks_and_the_newest_tokens)
 }
 END_TEST
 
+START_TEST (h2o_all_recent_equals_streamingllm_without_sinks)
+{
+  /* Two methods that must keep the same tokens, the newest k, through
+     different code paths: H2O with every kept slot recent, StreamingLLM
+     with no sinks.  Their blobs must be byte-identical. */
+  varlb_instance_t in;
+  instance (&in);
+  const varlb_compressor_t *h = varlb_compressor_find ("h2o");
+  const varlb_compressor_t *s = varlb_compressor_find ("streamingllm");
+  ck_assert (h && s);
+  varlb_knobs_t kh, ks;
+  varlb_knobs_init (&kh);
+  varlb_knobs_init (&ks);
+  ck_assert_int_eq (varlb_knobs_parse (&kh, "recent=1"), VARLB_OK);
+  ck_assert_int_eq (varlb_knobs_parse (&ks, "sinks=0"), VARLB_OK);
+  varlb_blob_t a, b;
+  compress (&a, h, &in, (double) in.N, &kh);
+  compress (&b, s, &in, (double) in.N, &ks);
+  ck_assert_uint_gt (a.len, 64);
+  ck_assert_uint_eq (a.len, b.len);
+  ck_assert (memcmp (a.data, b.data, a.len) == 0);
+  varlb_blob_clear (&a);
+  varlb_blob_clear (&b);
+  varlb_knobs_clear (&kh);
+  varlb_knobs_clear (&ks);
+  varlb_instance_clear (&in);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -407,6 +436,7 @@ main (void)
   tcase_add_loop_test (tc, knob_variants_fit_the_budget_and_stay_under_fano_ceiling, 0,
                        (int) (sizeof variants / sizeof *variants));
   tcase_add_test (tc, streamingllm_keeps_exactly_the_sinks_and_the_newest_tokens);
+  tcase_add_test (tc, h2o_all_recent_equals_streamingllm_without_sinks);
   suite_add_tcase (s, tc);
   return run_suite (s);
 }

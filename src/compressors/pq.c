@@ -79,6 +79,18 @@ kmeans (double *cent, uint32_t *code, const double *X, size_t n, size_t ld,
       free (pick), free (idx), free (sum), free (cnt);
       return VARLB_ENOMEM;
     }
+  if (c >= n)
+    {
+      /* Every point is its own centroid: k-means has nothing to do. */
+      for (size_t i = 0; i < n; i++)
+        {
+          for (size_t j = 0; j < w; j++)
+            cent[i * w + j] = round_prec (X[i * ld + j], prec);
+          code[i] = (uint32_t) i;
+        }
+      free (pick), free (idx), free (sum), free (cnt);
+      return VARLB_OK;
+    }
   for (size_t i = 0; i < n; i++)
     idx[i] = i;
   if (c < n)

@@ -13,7 +13,7 @@
 
 static const varlb_knob_t knobs[] = {
   { "sketch", VARLB_KNOB_INT, "0", 0, 65536,
-    "sketch rows m = key bits per token (0: from the budget, at most 64 d)" },
+    "sketch rows m = key bits per token (0: from the budget, at most 16 d)" },
   { "vbits", VARLB_KNOB_INT, "2", 1, 16, "bits per value code (QJL: 2)" },
   { "group", VARLB_KNOB_INT, "32", 1, 4096, "value channels per fp16 scale/zero-point group" },
 };
@@ -61,7 +61,8 @@ qjl_sketch (size_t m, size_t d, uint64_t seed)
 extern const varlb_compressor_t varlb_compressor_qjl;
 
 /* Choose the token count N and sketch rows M for the budget: every token
-   with the most rows that fit (at most 64 d), or, when not even d rows per
+   with the most rows that fit (at most 16 d: 16 bits per channel, where
+   the sketch already decodes every bit of the default instance), or, when not even d rows per
    token fit, d rows on the longest prefix of tokens that fits. */
 static void
 qjl_shape (size_t *n, size_t *m, size_t T, size_t d, size_t dv, unsigned vb,
@@ -74,7 +75,7 @@ qjl_shape (size_t *n, size_t *m, size_t T, size_t d, size_t dv, unsigned vb,
     {
       double room = T ? (budget - QJL_HEADER_BITS - 16.0) / (double) T : 0;
       double per = room - qjl_token_bits (0, dv, vb, G);
-      double cap = 64.0 * (double) d;
+      double cap = 16.0 * (double) d;
       *m = per >= (double) d ? (size_t) fmin (floor (per), cap) : d;
     }
   while (*m > 8 && *n == T && qjl_size (*n, *m, dv, vb, G) > budget && m_knob == 0)
