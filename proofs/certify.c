@@ -218,7 +218,10 @@ varlb_certify_instance (varlb_certify_report_t *r, const varlb_instance_t *in,
   for (size_t t = 0; t < in->T * d; t++)
     if (!isfinite (in->K[t]))
       return VARLB_ENUMERIC;
-  unsigned char *state = malloc (d), *zero_key = calloc (in->T, 1);
+  for (size_t q = 0; rows && q < m; q++)
+    if (rows[q] >= in->alice_tokens)
+      return VARLB_EINVAL;
+  unsigned char *state = malloc (m * d > 0 ? m * d : 1), *zero_key = calloc (in->T, 1);
   if (state == NULL || zero_key == NULL)
     {
       free (state);
@@ -231,56 +234,68 @@ varlb_certify_instance (varlb_certify_report_t *r, const varlb_instance_t *in,
       for (size_t j = 0; j < d && zero_key[t]; j++)
         zero_key[t] = in->K[t * d + j] == 0.0;
     }
-  mpfr_t tmp[5];
-  for (int k = 0; k < 5; k++)
-    mpfr_init2 (tmp[k], CERT_PREC_FAST);
   if (r->max_prec < CERT_PREC_FAST)
     r->max_prec = CERT_PREC_FAST;
   int st = VARLB_OK;
+  size_t refined = 0;
+  unsigned long maxp = r->max_prec;
+  /* Rows are independent: one thread per row, each with its own MPFR
+     temporaries (MPFR keeps its caches per thread). */
+#pragma omp parallel reduction(+:refined) reduction(max:maxp)
+  {
+    mpfr_t tmp[5];
+    for (int k = 0; k < 5; k++)
+      mpfr_init2 (tmp[k], CERT_PREC_FAST);
+#pragma omp for schedule(dynamic, 4)
+    for (size_t q = 0; q < m; q++)
+      {
+        size_t i = rows ? rows[q] : q;
+        unsigned char *sr = state + q * d;
+        fast_row (sr, in, i, vmin, vmax, tmp, zero_key);
+        int open = 0, rst = VARLB_OK;
+        for (size_t j = 0; j < d; j++)
+          open += !sr[j];
+        if (open)
+          {
+            refined++;
+            for (mpfr_prec_t prec = CERT_PREC_MIN; open && prec <= CERT_PREC_MAX
+                 && rst == VARLB_OK; prec *= 2)
+              {
+                rst = full_row (sr, in, i, prec);
+                if ((unsigned long) prec > maxp)
+                  maxp = (unsigned long) prec;
+                open = 0;
+                for (size_t j = 0; j < d; j++)
+                  open += !sr[j];
+              }
+          }
+        if (rst != VARLB_OK)
+#pragma omp critical (varlb_certify_status)
+          st = rst;
+      }
+    for (int k = 0; k < 5; k++)
+      mpfr_clear (tmp[k]);
+    mpfr_free_cache ();
+  }
+  r->rows_refined += refined;
+  r->max_prec = maxp;
   for (size_t q = 0; q < m && st == VARLB_OK; q++)
-    {
-      size_t i = rows ? rows[q] : q;
-      if (i >= in->alice_tokens)
-        {
-          st = VARLB_EINVAL;
-          break;
-        }
-      fast_row (state, in, i, vmin, vmax, tmp, zero_key);
-      int open = 0;
-      for (size_t j = 0; j < d; j++)
-        open += !state[j];
-      if (open)
-        {
-          r->rows_refined++;
-          for (mpfr_prec_t prec = CERT_PREC_MIN; open && prec <= CERT_PREC_MAX
-               && st == VARLB_OK; prec *= 2)
-            {
-              st = full_row (state, in, i, prec);
-              if ((unsigned long) prec > r->max_prec)
-                r->max_prec = (unsigned long) prec;
-              open = 0;
-              for (size_t j = 0; j < d; j++)
-                open += !state[j];
-            }
-        }
-      for (size_t j = 0; j < d && st == VARLB_OK; j++)
-        {
-          r->bits++;
-          if (state[j] == 1)
-            r->certified++;
-          else
-            {
-              if (state[j] == 2)
-                r->wrong++;
-              else
-                r->undecided++;
-              st = add_bad (r, i * d + j);
-            }
-        }
-    }
-  for (int k = 0; k < 5; k++)
-    mpfr_clear (tmp[k]);
-  mpfr_free_cache ();
+    for (size_t j = 0; j < d && st == VARLB_OK; j++)
+      {
+        size_t i = rows ? rows[q] : q;
+        unsigned char sj = state[q * d + j];
+        r->bits++;
+        if (sj == 1)
+          r->certified++;
+        else
+          {
+            if (sj == 2)
+              r->wrong++;
+            else
+              r->undecided++;
+            st = add_bad (r, i * d + j);
+          }
+      }
   free (state);
   free (zero_key);
   return st;
