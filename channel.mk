@@ -7,10 +7,10 @@ varlb_SOURCES += src/cli/attack.c src/cli/answer.c
 
 # Channel tests: the example plug-in and two bad plug-ins are built with the
 # tree's own compiler flags (check_LTLIBRARIES, only for `make check`).
-check_LTLIBRARIES = examples/plugin/firstk.la tests/plugins/badplug.la tests/plugins/badabi.la
+check_LTLIBRARIES = tests/plugins/firstk.la tests/plugins/badplug.la tests/plugins/badabi.la
 CHANNEL_PLUGIN_LDFLAGS = -module -avoid-version -shared -rpath $(abs_builddir)
-examples_plugin_firstk_la_SOURCES = examples/plugin/firstk.c
-examples_plugin_firstk_la_LDFLAGS = $(CHANNEL_PLUGIN_LDFLAGS)
+tests_plugins_firstk_la_SOURCES = tests/plugins/firstk.c
+tests_plugins_firstk_la_LDFLAGS = $(CHANNEL_PLUGIN_LDFLAGS)
 tests_plugins_badplug_la_SOURCES = tests/plugins/badplug.c
 tests_plugins_badplug_la_LDFLAGS = $(CHANNEL_PLUGIN_LDFLAGS)
 tests_plugins_badabi_la_SOURCES = tests/plugins/badabi.c

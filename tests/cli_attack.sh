@@ -40,7 +40,7 @@ specs=$("$VARLB" list | grep -v '^ ' | grep -v ':')
 "$VARLB" list | grep -q '^    precision ' && pass "list shows identity's knob precision" || fail "list lacks knobs"
 set --
 for s in $specs; do set -- "$@" --compressor "$s"; done
-set -- "$@" --compressor "plugin:$top_builddir/examples/plugin/.libs/firstk.so" --compressor "$MIS zeros"
+set -- "$@" --compressor "plugin:$PLUG/firstk.so" --compressor "$MIS zeros"
 "$VARLB" attack "$@" --ratio 0.25 --keep-blobs "$TMPD/blobs" --json >"$TMPD/all" 2>"$TMPD/err"
 rc=$?
 [ $rc -eq 0 ] && pass "every compressor ran at N/4 (exit 0)" || fail "attack of all: rc=$rc $(cat "$TMPD/err")"
@@ -136,7 +136,7 @@ grep -q 'refusing to compress on purpose' "$TMPD/bad" && pass "the compressor's 
 
 # --- the C plug-in example: all bits with room for everything; at N/4 it
 # fits its budget and stays under the Fano ceiling.
-FIRSTK="$top_builddir/examples/plugin/.libs/firstk.so"
+FIRSTK="$PLUG/firstk.so"
 "$VARLB" attack --compressor "plugin:$FIRSTK" --ratio 100 --json >"$TMPD/pl" 2>"$TMPD/err" \
   && [ "$(row "$TMPD/pl" 1 correct)" = 27136 ] && pass "plug-in firstk with room for all tokens decodes every bit" \
   || fail "plug-in firstk at 100 N: $(cat "$TMPD/pl" "$TMPD/err")"
