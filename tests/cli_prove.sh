@@ -34,6 +34,13 @@ grep -q 'd >= 8067' "$TMPD/p256" && pass "256px: 12 ln 424/0.009 = 8066.3 -> 806
 "$VARLB" prove --C 64 --fail-prob 1e-6 >"$TMPD/c64" 2>&1 && pass "C = 64: bound below 1e-6" \
   || fail "C = 64: $(cat "$TMPD/c64")"
 
+"$VARLB" prove --seq 4096 -d 64 >"$TMPD/seq" 2>&1 && grep -q "Bob's row decodes all 64 bits" "$TMPD/seq" \
+  && pass "sequence case n = 4096, d = 64: Bob's one row holds" || fail "seq d=64: $(cat "$TMPD/seq")"
+"$VARLB" prove --seq 4096 -d 8 >/dev/null 2>"$TMPD/seqe"; rc=$?
+[ $rc -eq 1 ] && grep -q 'S4' "$TMPD/seqe" && pass "sequence case d = 8 < the bound's reach fails at S4" \
+  || fail "seq d=8: rc=$rc $(cat "$TMPD/seqe")"
+expect_usage_error "prove --seq with --min-d" prove --seq 100 --min-d
+
 "$VARLB" prove --min-d >"$TMPD/mind" 2>&1; rc=$?
 [ $rc -eq 0 ] && grep -q '^  256px ' "$TMPD/mind" && grep -q '^  1024px ' "$TMPD/mind" \
   && pass "min-d table" || fail "min-d: $(cat "$TMPD/mind")"
