@@ -8,14 +8,20 @@
 
 START_TEST (fano_ceiling_matches_independent_values)
 {
-  /* Reference p* from `python3`: bisection of H2(q) = 1 - r in double. */
+  /* Reference p*: python3 with mpmath at 40 significant digits, 200
+     bisection steps on H2(1 - p) = 1 - r, quoted to 25 digits (their
+     error is far below a double's).  The tolerance 1e-12 is what a double
+     bisection stopping at 2^-52 resolution deserves, with room to spare. */
   const double r[] = { 0.5, 0.25, 0.9, 0.01 };
-  const double ref[] = { 0.8899721355616405, 0.7854982551401712,
-                         0.9870131379444822, 0.5588023887382463 };
+  const double ref[] = { 0.8899721355616404487381883, 0.7854982551401712492901206,
+                         0.9870131379444822146459396, 0.5588023887382459173007302 };
   for (int i = 0; i < 4; i++)
     {
       double p = varlb_fano_ceiling (r[i] * 1e6, 1e6);
       ck_assert_msg (fabs (p - ref[i]) < 1e-12, "r = %g: %.17g vs %.17g", r[i], p, ref[i]);
+      /* Certified: never below the true p* (ref is p* rounded to a double,
+         and the smallest double at or above p* is at least that). */
+      ck_assert_msg (p >= ref[i], "r = %g: %.17g below p* %.17g", r[i], p, ref[i]);
       /* Certified upper bound: H2(1 - p) <= 1 - r (up to double rounding of H2). */
       ck_assert (varlb_h2 (1.0 - p) <= 1.0 - r[i] + 1e-15);
     }
@@ -57,12 +63,19 @@ START_TEST (clopper_pearson_known_cases)
   ck_assert_int_eq (varlb_clopper_pearson (&lo, &hi, 5, 10, 0.95), VARLB_OK);
   ck_assert_double_eq_tol (lo, 0.18708602, 1e-7);
   ck_assert_double_eq_tol (hi, 0.81291398, 1e-7);
-  /* GSL path (n above the exact threshold). */
+  /* n = 100: exact path; k = 0 has a closed form. */
   ck_assert_int_eq (varlb_clopper_pearson (&lo, &hi, 0, 100, 0.95), VARLB_OK);
   ck_assert_double_eq_tol (hi, 1.0 - pow (0.025, 0.01), 1e-10);
   ck_assert_int_eq (varlb_clopper_pearson (&lo, &hi, 50, 100, 0.95), VARLB_OK);
   ck_assert_double_eq_tol (lo, 0.39832, 1e-5);
   ck_assert_double_eq_tol (hi, 0.60168, 1e-5);
+  /* n = 5000: the beta-quantile path; closed forms at k = 0 and k = n. */
+  ck_assert_int_eq (varlb_clopper_pearson (&lo, &hi, 0, 5000, 0.99), VARLB_OK);
+  ck_assert_double_eq (lo, 0.0);
+  ck_assert_double_eq_tol (hi, 1.0 - pow (0.005, 1.0 / 5000), 1e-12);
+  ck_assert_int_eq (varlb_clopper_pearson (&lo, &hi, 5000, 5000, 0.99), VARLB_OK);
+  ck_assert_double_eq_tol (lo, pow (0.005, 1.0 / 5000), 1e-12);
+  ck_assert_double_eq (hi, 1.0);
   ck_assert_int_eq (varlb_clopper_pearson (&lo, &hi, 11, 10, 0.95), VARLB_EINVAL);
   ck_assert_int_eq (varlb_clopper_pearson (&lo, &hi, 1, 0, 0.95), VARLB_EINVAL);
   ck_assert_int_eq (varlb_clopper_pearson (&lo, &hi, 1, 10, 1.0), VARLB_EINVAL);
@@ -71,10 +84,12 @@ END_TEST
 
 START_TEST (clopper_pearson_exact_path_agrees_with_beta_quantiles)
 {
-  /* For n at the exact threshold both formulas must agree: the interval
-     endpoints are the beta quantiles whatever the method. */
-  for (size_t n = 1; n <= 60; n += 7)
-    for (size_t k = 0; k <= n; k++)
+  /* The exact binomial tails (n <= 200) and GSL's beta quantiles must
+     agree: the interval endpoints are the same beta quantiles whatever the
+     method.  n = 201 and 260 check the beta-quantile path the same way. */
+  static const size_t ns[] = { 1, 8, 15, 22, 29, 36, 43, 50, 57, 120, 200, 201, 260 };
+  for (size_t in = 0; in < sizeof ns / sizeof *ns; in++)
+    for (size_t n = ns[in], k = 0; k <= n; k += n > 60 ? 7 : 1)
       {
         double lo, hi;
         ck_assert_int_eq (varlb_clopper_pearson (&lo, &hi, k, n, 0.9), VARLB_OK);
@@ -89,21 +104,26 @@ END_TEST
 
 START_TEST (clopper_pearson_covers_at_least_its_level)
 {
-  /* Coverage over 2000 binomial draws at p = 0.3, n = 200: at least 95%
+  /* Coverage at p = 0.3 over 600 binomial draws with n = 200 (exact path,
+     the slower one) and 2000 with n = 400 (beta quantiles): at least 95%
      minus 3 standard errors of a proportion. */
-  gsl_rng *r = varlb_rng_new (12, VARLB_STREAM_USER);
-  int covered = 0;
-  for (int it = 0; it < 2000; it++)
+  static const int ns[] = { 200, 400 }, draws[] = { 600, 2000 };
+  for (int in = 0; in < 2; in++)
     {
-      size_t k = 0;
-      for (int j = 0; j < 200; j++)
-        k += gsl_rng_uniform (r) < 0.3;
-      double lo, hi;
-      varlb_clopper_pearson (&lo, &hi, k, 200, 0.95);
-      covered += lo <= 0.3 && 0.3 <= hi;
+      gsl_rng *r = varlb_rng_new (12, VARLB_STREAM_USER);
+      int covered = 0, n = ns[in], m = draws[in];
+      for (int it = 0; it < m; it++)
+        {
+          size_t k = 0;
+          for (int j = 0; j < n; j++)
+            k += gsl_rng_uniform (r) < 0.3;
+          double lo, hi;
+          ck_assert_int_eq (varlb_clopper_pearson (&lo, &hi, k, n, 0.95), VARLB_OK);
+          covered += lo <= 0.3 && 0.3 <= hi;
+        }
+      gsl_rng_free (r);
+      ck_assert_int_ge (covered, (int) (m * (0.95 - 3 * sqrt (0.05 * 0.95 / m))));
     }
-  gsl_rng_free (r);
-  ck_assert_int_ge (covered, (int) (2000 * (0.95 - 3 * sqrt (0.05 * 0.95 / 2000))));
 }
 END_TEST
 

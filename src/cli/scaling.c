@@ -16,19 +16,24 @@
 #include "sweep.h"
 
 /* Mean accuracy over the seeds of one (schedule, d, JL) point at BUDGET;
-   NaN when a compressor fails on any seed.  Floating point. */
+   NaN when a compressor fails on any seed, with the reason in ERR.
+   Floating point. */
 static double
 mean_accuracy (varlb_instance_t *ins, size_t nseeds, const varlb_spec_t *s, double budget,
-               const varlb_channel_opts_t *o, size_t *trials)
+               const varlb_channel_opts_t *o, size_t *trials, char *err, size_t len)
 {
   double sum = 0;
   for (size_t k = 0; k < nseeds; k++)
     {
       varlb_trial_t t;
       ++*trials;
-      if (varlb_trial_run (&t, &ins[k], s, budget, o) != VARLB_OK || t.status != VARLB_OK
-          || !isfinite (t.accuracy))
-        return NAN;
+      int st = varlb_trial_run (&t, &ins[k], s, budget, o);
+      if (st != VARLB_OK || t.status != VARLB_OK || !isfinite (t.accuracy))
+        {
+          snprintf (err, len, "%s", st != VARLB_OK ? varlb_strerror (st)
+                    : t.error[0] ? t.error : "no accuracy");
+          return NAN;
+        }
       sum += t.accuracy;
     }
   return sum / nseeds;
@@ -194,7 +199,7 @@ cli_scaling (int argc, char **argv)
       goto done;
     }
   fprintf (f, "compressor,schedule,n,d,jl,seeds,alice_tokens,N,target,min_budget_bits,"
-           "min_budget_ratio,accuracy_at_min,trials\n");
+           "min_budget_ratio,accuracy_at_min,trials,error\n");
   size_t points = g.npyr * g.ndims * g.njls;
   double *ln = malloc (points * sizeof *ln), *ld = malloc (points * sizeof *ld),
          *lb = malloc (points * sizeof *lb);
@@ -232,22 +237,23 @@ cli_scaling (int argc, char **argv)
           const varlb_instance_t *in = &ins[0];
           double N = (double) in->N;
           size_t trials = 0;
+          char err[512] = "";
           /* Bisection on log B: the accuracy of every compressor here rises
              with its budget (up to noise), so the bracket [lo, hi] with
              acc(lo) < target <= acc(hi) keeps the threshold inside. */
           double lo = lo_ratio * N, hi = hi_ratio * N, best = NAN;
-          double ahi = mean_accuracy (ins, g.nseeds, &sp, hi, &opts, &trials);
+          double ahi = mean_accuracy (ins, g.nseeds, &sp, hi, &opts, &trials, err, sizeof err);
           if (ahi >= target)
             {
               best = ahi;
-              double alo = mean_accuracy (ins, g.nseeds, &sp, lo, &opts, &trials);
+              double alo = mean_accuracy (ins, g.nseeds, &sp, lo, &opts, &trials, err, sizeof err);
               if (alo >= target)
                 hi = lo, best = alo; /* already there at the floor */
               else
                 for (size_t it = 0; it < steps; it++)
                   {
                     double mid = sqrt (lo * hi);
-                    double a = mean_accuracy (ins, g.nseeds, &sp, mid, &opts, &trials);
+                    double a = mean_accuracy (ins, g.nseeds, &sp, mid, &opts, &trials, err, sizeof err);
                     if (a >= target)
                       hi = mid, best = a;
                     else
@@ -264,12 +270,20 @@ cli_scaling (int argc, char **argv)
           fprintf (f, "\",\"%s\",%u,%zu,%s,%zu,%zu,%zu,%.17g,", sched, n, in->d,
                    varlb_jl_family_name (in->par.jl), g.nseeds, in->alice_tokens, in->N, target);
           if (ok)
-            fprintf (f, "%.17g,%.17g,%.17g,%zu\n", hi, hi / N, best, trials);
+            fprintf (f, "%.17g,%.17g,%.17g,%zu,", hi, hi / N, best, trials);
           else
-            fprintf (f, ",,,%zu\n", trials);
+            fprintf (f, ",,,%zu,", trials);
+          /* A failure during the bisection is recorded, not hidden. */
+          fputc ('"', f);
+          for (const char *q = err; *q; q++)
+            fprintf (f, *q == '"' ? "\"\"" : "%c", *q == '\n' ? ' ' : *q);
+          fputs ("\"\n", f);
           if (ok)
             fprintf (stderr, "varlb: scaling: %s: n = %u, d = %zu: %.0f bits = %.3g N (%zu trials)\n",
                      g.specs[s], n, in->d, hi, hi / N, trials);
+          else if (err[0])
+            fprintf (stderr, "varlb: scaling: %s: n = %u, d = %zu: compressor failed: %s\n",
+                     g.specs[s], n, in->d, err);
           else
             fprintf (stderr, "varlb: scaling: %s: n = %u, d = %zu: target not reached at %g N (%zu trials)\n",
                      g.specs[s], n, in->d, hi_ratio, trials);
