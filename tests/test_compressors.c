@@ -390,6 +390,49 @@ START_TEST (streamingllm_keeps_exactly_the_sinks_and_the_newest_tokens)
 }
 END_TEST
 
+START_TEST (narrower_values_decode_at_lossless_budget)
+{
+  /* dv != d: keep only the first d/2 value columns.  The compressor must
+     handle the two widths separately; every bit of those columns still
+     decodes from its answer at a budget that holds the whole cache. */
+  varlb_instance_t in;
+  instance (&in);
+  const varlb_compressor_t *c = zoo_at ((size_t) _i);
+  size_t n = in.alice_tokens, d = in.d, dv = d / 2;
+  double *V2 = malloc (n * dv * sizeof *V2);
+  ck_assert (V2 != NULL);
+  for (size_t t = 0; t < n; t++)
+    memcpy (V2 + t * dv, in.V + t * d, dv * sizeof *V2);
+  varlb_knobs_t k;
+  varlb_knobs_init (&k);
+  varlb_blob_t b;
+  varlb_blob_init (&b);
+  double budget = lossless_budget (&in);
+  ck_assert_int_eq (c->compress (&b, in.K, V2, n, d, dv, budget, in.par.seed, &k,
+                                 &in.par.pyramid), VARLB_OK);
+  ck_assert_double_le (8.0 * (double) b.len, budget);
+  size_t *idx;
+  double *Q = all_queries (&idx, &in);
+  double *O = malloc (n * dv * sizeof *O);
+  ck_assert (O != NULL);
+  ck_assert_int_eq (c->answer (O, b.data, b.len, in.par.seed, Q, n, d, dv, &k,
+                               &in.par.pyramid), VARLB_OK);
+  size_t wrong = 0;
+  for (size_t t = 0; t < n; t++)
+    for (size_t j = 0; j < dv; j++)
+      wrong += varlb_instance_decode_value (&in, O[t * dv + j]) != varlb_bits_get (&in.x, t, j);
+  ck_assert_msg (wrong == 0, "%s: %zu of %zu bits wrong with dv = %zu", c->name, wrong,
+                 n * dv, dv);
+  free (O);
+  free (Q);
+  free (idx);
+  free (V2);
+  varlb_blob_clear (&b);
+  varlb_knobs_clear (&k);
+  varlb_instance_clear (&in);
+}
+END_TEST
+
 START_TEST (h2o_all_recent_equals_streamingllm_without_sinks)
 {
   /* Two methods that must keep the same tokens, the newest k, through
@@ -437,6 +480,7 @@ main (void)
                        (int) (sizeof variants / sizeof *variants));
   tcase_add_test (tc, streamingllm_keeps_exactly_the_sinks_and_the_newest_tokens);
   tcase_add_test (tc, h2o_all_recent_equals_streamingllm_without_sinks);
+  tcase_add_loop_test (tc, narrower_values_decode_at_lossless_budget, 0, (int) ZOO_N);
   suite_add_tcase (s, tc);
   return run_suite (s);
 }
