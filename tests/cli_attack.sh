@@ -79,6 +79,11 @@ fi
   && pass "answer ran in a private directory with only BLOB and Q.npy; K.npy deleted" \
   || fail "private directory: $(cat "$TMPD/insp" "$TMPD/err")"
 
+"$VARLB" attack $SMALL --compressor "plugin:$PLUG/badplug.so:mode=inspect-answer" --budget 64 --json \
+  >"$TMPD/insp" 2>"$TMPD/err" && [ "$(row "$TMPD/insp" 1 status)" = '"ok"' ] \
+  && pass "a plug-in's answer runs as a fresh varlb __answer process with only BLOB and Q.npy" \
+  || fail "plug-in answer process: $(cat "$TMPD/insp" "$TMPD/err")"
+
 # Nothing of Alice's (her stderr included) is readable beside Bob's directory.
 "$VARLB" attack $SMALL --compressor "$MIS peek" --budget 64 --json >"$TMPD/peek" 2>"$TMPD/err" \
   && [ "$(row "$TMPD/peek" 1 status)" = '"ok"' ] \

@@ -1,17 +1,52 @@
 /* badplug.c -- a deliberately bad C plug-in for tests/cli_attack.sh: knob
  * mode picks how it misbehaves (segv or abort in compress, segv, hang, nan
  * or error in answer, or honest zeros), so the channel's failure reports
- * are tested through the dlopen interface as well as the external one. */
+ * are tested through the dlopen interface as well as the external one;
+ * mode inspect-answer fails unless answer runs as a fresh `varlb __answer`
+ * process in a directory holding exactly BLOB and Q.npy. */
+#include <dirent.h>
 #include <math.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <varlb.h>
 
 static const varlb_knob_t knobs[] = {
   { "mode", VARLB_KNOB_STRING, "zeros", 0, 0,
-    "zeros, segv-compress, abort-compress, segv-answer, hang-answer, nan-answer, error-answer" },
+    "zeros, segv-compress, abort-compress, segv-answer, hang-answer, nan-answer, error-answer, "
+    "inspect-answer" },
 };
+
+/* Is this a fresh `varlb __answer` process in a directory with exactly
+   BLOB and Q.npy? */
+static int
+fresh_and_private (void)
+{
+  char cmd[4096] = "";
+  FILE *f = fopen ("/proc/self/cmdline", "rb");
+  size_t n = f ? fread (cmd, 1, sizeof cmd - 1, f) : 0;
+  if (f)
+    fclose (f);
+  int fresh = 0;
+  for (size_t i = 0; i < n; i += strlen (cmd + i) + 1)
+    fresh |= strcmp (cmd + i, "__answer") == 0;
+  DIR *d = opendir (".");
+  int files = 0, ok = d != NULL;
+  struct dirent *e;
+  while (d && (e = readdir (d)) != NULL)
+    if (strcmp (e->d_name, ".") && strcmp (e->d_name, ".."))
+      {
+        files++;
+        ok &= strcmp (e->d_name, "BLOB") == 0 || strcmp (e->d_name, "Q.npy") == 0;
+      }
+  if (d)
+    closedir (d);
+  if (!(fresh && ok && files == 2))
+    fprintf (stderr, "badplug: fresh process %d, directory holds %d files%s\n", fresh, files,
+             ok ? "" : " (not only BLOB and Q.npy)");
+  return fresh && ok && files == 2;
+}
 
 static int
 is (const varlb_knobs_t *k, const char *mode)
@@ -47,6 +82,8 @@ bad_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
       pause ();
   if (is (k, "error-answer"))
     return VARLB_EFORMAT;
+  if (is (k, "inspect-answer") && !fresh_and_private ())
+    return VARLB_EINVAL;
   memset (O, 0, m * dv * sizeof *O);
   if (is (k, "nan-answer") && m * dv > 0)
     O[0] = NAN;
