@@ -335,6 +335,15 @@ tail_of (const char *path, char *out, size_t len)
   free (d);
 }
 
+/* A compressor's output must be a plain file: a FIFO would block varlb
+   itself past every timeout, a directory or device is no blob. */
+static int
+plain_file (const char *path)
+{
+  struct stat sb;
+  return lstat (path, &sb) == 0 && S_ISREG (sb.st_mode);
+}
+
 /* Alice's half of a built-in or plug-in: compress in a forked child, which
    writes the blob file and exits. */
 static int
@@ -518,6 +527,11 @@ varlb_trial_run (varlb_trial_t *t, const varlb_instance_t *in,
       trial_fail (t, cst, why);
       goto out;
     }
+  if (!plain_file (blob))
+    {
+      trial_fail (t, VARLB_ECOMPRESSOR, "compress: the blob is not a plain file");
+      goto out;
+    }
   if (read_file (blob, &bdata, &blen) != VARLB_OK)
     {
       trial_fail (t, VARLB_ECOMPRESSOR, "compress: blob unreadable");
@@ -593,6 +607,11 @@ varlb_trial_run (varlb_trial_t *t, const varlb_instance_t *in,
       goto out;
     }
   snprintf (path, sizeof path, "%s/O.npy", adir);
+  if (access (path, F_OK) == 0 && !plain_file (path))
+    {
+      trial_fail (t, VARLB_ECOMPRESSOR, "answer: O.npy is not a plain file");
+      goto out;
+    }
   int rst = varlb_npy_read (path, &O, &orows, &ocols);
   if (rst != VARLB_OK)
     {

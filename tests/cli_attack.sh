@@ -96,7 +96,7 @@ mkdir "$TMPD/trials"
 TMPDIR="$TMPD/trials" "$VARLB" attack $SMALL --timeout 2 --budget 64 --json \
   --compressor "$MIS crash" --compressor "$MIS abort" --compressor "$MIS hang" \
   --compressor "$MIS nan" --compressor "$MIS shape" --compressor "$MIS none" \
-  --compressor "$MIS fail" \
+  --compressor "$MIS fail" --compressor "$MIS fifo" --compressor "$MIS blobdir" \
   --compressor "plugin:$PLUG/badplug.so:mode=segv-compress" \
   --compressor "plugin:$PLUG/badplug.so:mode=abort-compress" \
   --compressor "plugin:$PLUG/badplug.so:mode=segv-answer" \
@@ -106,7 +106,7 @@ TMPDIR="$TMPD/trials" "$VARLB" attack $SMALL --timeout 2 --budget 64 --json \
   --compressor identity:precision=fp64 >"$TMPD/bad" 2>"$TMPD/err"
 rc=$?
 [ $rc -eq 1 ] && pass "a run with failing compressors exits 1" || fail "failing run: rc=$rc"
-[ "$(nrows "$TMPD/bad")" -eq 14 ] && pass "every compressor got its row" || fail "rows: $(nrows "$TMPD/bad")"
+[ "$(nrows "$TMPD/bad")" -eq 16 ] && pass "every compressor got its row" || fail "rows: $(nrows "$TMPD/bad")"
 line=0
 for want in 'answer: (crashed \(signal 11|exited with status 139 \(crashed: signal 11)' \
             'compress: (crashed \(signal 6|exited with status 134 \(crashed: signal 6)' \
@@ -115,6 +115,8 @@ for want in 'answer: (crashed \(signal 11|exited with status 139 \(crashed: sign
             'answer: O.npy has shape \(14, 15\), expected \(14, 16\)' \
             'answer: wrote no O.npy' \
             'compress: exited with status 3' \
+            'answer: O.npy is not a plain file' \
+            'compress: the blob is not a plain file' \
             'compress: crashed \(signal 11' \
             'compress: crashed \(signal 6' \
             'answer: (crashed \(signal 11|exited with status 139 \(crashed: signal 11)' \
@@ -132,11 +134,11 @@ for want in 'answer: (crashed \(signal 11|exited with status 139 \(crashed: sign
 done
 grep -q 'refusing to compress on purpose' "$TMPD/bad" && pass "the compressor's stderr is kept" \
   || fail "stderr of the failing compressor was lost"
-[ "$(row "$TMPD/bad" 14 status)" = '"ok"' ] && [ "$(row "$TMPD/bad" 14 correct)" = 224 ] \
+[ "$(row "$TMPD/bad" 16 status)" = '"ok"' ] && [ "$(row "$TMPD/bad" 16 correct)" = 224 ] \
   && pass "the run went on: identity after the failures decodes 224/224" || fail "last row: $(tail -n 1 "$TMPD/bad")"
 [ -z "$(ls -A "$TMPD/trials")" ] && pass "no trial directory left in \$TMPDIR after crashes and timeouts" \
   || fail "left in \$TMPDIR: $(ls -A "$TMPD/trials")"
-[ "$(grep -c '^varlb: attack: ' "$TMPD/err")" -eq 13 ] && pass "one stderr line per failed compressor" \
+[ "$(grep -c '^varlb: attack: ' "$TMPD/err")" -eq 15 ] && pass "one stderr line per failed compressor" \
   || fail "stderr: $(cat "$TMPD/err")"
 
 # --- the C plug-in example: all bits with room for everything; at N/4 it

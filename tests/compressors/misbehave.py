@@ -9,7 +9,8 @@
 #
 # MODE: crash (SIGSEGV in answer), abort (SIGABRT in compress), hang (answer
 # sleeps forever), nan (O holds a NaN), shape (O has one column too few),
-# none (answer writes nothing), fail (exit 3 with a message on stderr),
+# none (answer writes nothing), fifo (O.npy is a named pipe), blobdir
+# (BLOB is a directory), fail (exit 3 with a message on stderr),
 # zeros (an honest, useless answer: all zeros), cheat (stashes K and V in
 # /tmp during compress, keeps an 8-byte blob, reads the stash in answer: a
 # side channel the channel must expose), inspect (compress keeps the absolute
@@ -92,6 +93,9 @@ def main():
         if mode == "peek":
             with open(a["keys"], "rb") as src:
                 sys.stderr.write(src.read().hex() + "\n")
+        if mode == "blobdir":  # BLOB is a directory, not a file
+            os.mkdir(a["out"])
+            return
         V = npy_read(a["values"])
         with open(a["out"], "wb") as f:  # 8 bytes: the value dimension and a tag
             f.write(struct.pack("<II", len(V[0]), 0xC0FFEE))
@@ -126,6 +130,9 @@ def main():
         while True:
             time.sleep(1)
     if mode == "none":
+        return
+    if mode == "fifo":  # a reader of O.npy would block forever
+        os.mkfifo(a["out"])
         return
     if mode == "cheat":
         try:
