@@ -59,6 +59,9 @@ d256=$(awk '$1 == "256px" { print $6 }' "$TMPD/mind")
 [ $rc -eq 0 ] && grep -q 'Step 7' "$TMPD/ex" && grep -q '(dropped)' "$TMPD/ex" \
   && pass "demo --explain walks through" || fail "explain: rc=$rc $(head -5 "$TMPD/ex")"
 
+"$VARLB" help demo | grep -q -- '--explain' && pass "help demo lists --explain" || fail "help demo lacks --explain"
+"$VARLB" help prove | grep -q -- '--fail-prob P' && pass "help prove" || fail "help prove"
+
 expect_usage_error "prove bad fail-prob" prove --fail-prob 2
 expect_usage_error "prove bad option" prove --bogus
 expect_usage_error "prove stray argument" prove extra

@@ -13,6 +13,9 @@ S="$TMPD/s.csv"
 # shellcheck disable=SC2086
 "$VARLB" sweep $GRID --out "$S" --tokens "$TMPD/tok.csv" 2>"$TMPD/err" \
   && pass "sweep runs: $(cat "$TMPD/err")" || fail "sweep: $(cat "$TMPD/err")"
+# Not a terminal: no progress bar, just the one summary line.
+[ "$(wc -l <"$TMPD/err")" -eq 1 ] && ! grep -q 'ETA' "$TMPD/err" \
+  && pass "silent progress when stderr is not a TTY" || fail "progress output on a pipe"
 
 # 2 compressors x 2 ratios x 2 seeds = 8 trials: 8 rows + header, 8 JSON lines.
 [ "$(wc -l <"$S")" -eq 9 ] && [ "$(wc -l <"$TMPD/s.jsonl")" -eq 8 ] \

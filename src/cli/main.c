@@ -22,7 +22,8 @@ const struct cli_command cli_commands[] = {
     "Draw the default hard instance (VAR 256px schedule, d = 64), decode every\n"
     "hidden bit from the full KV cache and print a short report.  Exits 1 if\n"
     "any bit decodes wrongly.\n\n"
-    "  --json               one JSON object instead of the text report\n\n"
+    "  --json               one JSON object instead of the text report\n"
+    "  --explain            teaching walk-through on a tiny instance (see 'varlb help explain')\n\n"
     CLI_REDUCTION_HELP },
   { "decode", cli_decode, "decode every hidden bit of an instance from the full cache",
     "Usage: varlb decode [OPTIONS]\n"

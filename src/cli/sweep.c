@@ -471,10 +471,10 @@ write_manifest (const char *path, int argc, char **argv, size_t trials, int rank
     cli_json_string (f, rev);
   else
     fputs ("null", f);
-  fputs (",\n  \"command_line\": [", f);
+  fputs (",\n  \"command_line\": [\"varlb\"", f);
   for (int i = 0; i < argc; i++)
     {
-      fputs (i ? ", " : "", f);
+      fputs (", ", f);
       cli_json_string (f, argv[i]);
     }
   fprintf (f, "],\n  \"trials\": %zu,\n  \"mpi_ranks\": %d,\n  \"libraries\": {\n", trials, ranks);
