@@ -1095,8 +1095,9 @@ cli_sweep (int argc, char **argv)
   if (rank == 0 && !io_error)
     {
       fprintf (stderr, "varlb: sweep: %zu trials run (%zu already in %s), %zu compressor "
-               "failures, %zu above the Fano ceiling (%zu impossible at 99%%), %.1f s\n",
-               written, total - npend, out, failed, above, impossible, cli_now () - t0);
+               "failures, %zu above the Fano ceiling (%zu impossible at 99%%), %.1f s; "
+               "varlb summary %s for the intervals over seeds\n",
+               written, total - npend, out, failed, above, impossible, cli_now () - t0, out);
       rc = 0;
     }
   else if (rank != 0 && !io_error)

@@ -1,0 +1,109 @@
+#!/bin/sh
+# cli_summary.sh -- varlb summary: pooled correct/bits equals the hand sum
+# of a real 3-seed sweep, identity decodes every instance and its interval
+# over 3 instances is [((1-L)/2)^(1/3), 1] at two levels, a failed row is
+# counted in failed and left out of the statistics, an impossible row makes
+# the group impossible, --json lines parse, and bad input exits 1 or 2 with
+# one line.
+. "$top_srcdir/tests/cli_lib.sh"
+
+S="$TMPD/s.csv"
+"$VARLB" sweep --n 4 -d 8 --compressors identity,streamingllm --ratios 0.25 --seeds 1,2,3 \
+  --out "$S" 2>"$TMPD/err" && pass "3-seed sweep runs" || fail "sweep: $(cat "$TMPD/err")"
+grep -q "varlb summary $S" "$TMPD/err" && pass "sweep's last line points at varlb summary" \
+  || fail "sweep line: $(cat "$TMPD/err")"
+
+# One JSON line per group: identity and streamingllm.
+"$VARLB" summary "$S" --json >"$TMPD/j" 2>"$TMPD/err" \
+  && [ "$(wc -l <"$TMPD/j")" -eq 2 ] && pass "two groups, one JSON line each" \
+  || fail "summary --json: $(cat "$TMPD/err")"
+
+# jget COMPRESSOR KEY: a value from the JSON lines (no python needed).
+jget () {
+  grep "\"compressor\":\"$1\"" "$TMPD/j" | sed -n "s/.*\"$2\":\\([^,}]*\\).*/\\1/p"
+}
+# (1) pooled correct / bits equal the sums over the CSV's rows (awk with a
+# CSV splitter that respects the quoted schedule "1,2,4").
+for comp in identity streamingllm; do
+  want=$(awk -v c="$comp" '
+    function split_csv(line, f,   n, i, ch, q, cur) {
+      n = 0; cur = ""; q = 0
+      for (i = 1; i <= length(line); i++) {
+        ch = substr(line, i, 1)
+        if (ch == "\"") q = !q
+        else if (ch == "," && !q) { f[++n] = cur; cur = "" }
+        else cur = cur ch
+      }
+      f[++n] = cur; return n
+    }
+    NR == 1 { n = split_csv($0, h); for (i = 1; i <= n; i++) col[h[i]] = i; next }
+    { split_csv($0, f); if (f[col["compressor"]] == c) { b += f[col["bits_tested"]]; k += f[col["correct"]] } }
+    END { print k, b }' "$S")
+  got="$(jget "$comp" correct) $(jget "$comp" bits)"
+  [ "$want" = "$got" ] && pass "$comp: pooled correct/bits = hand sum ($got)" \
+    || fail "$comp: pooled $got, hand sum $want"
+done
+
+# (2) identity decodes every bit of every instance: full = instances = 3,
+# CP over instances for 3/3 is [(0.025)^(1/3), 1] at 0.95, [(0.005)^(1/3), 1] at 0.99.
+close4 () { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; exit !(d < 5e-5 && d > -5e-5) }'; }
+lo=$(jget identity full_ci_low); hi=$(jget identity full_ci_high)
+want=$(awk 'BEGIN { printf "%.6f", 0.025 ^ (1 / 3) }')
+[ "$(jget identity full)" = 3 ] && [ "$(jget identity instances)" = 3 ] \
+  && close4 "$lo" "$want" && [ "$hi" = 1 ] \
+  && pass "identity: full 3/3, interval [$lo, $hi] = [$want, 1]" \
+  || fail "identity: full $(jget identity full), interval [$lo, $hi], want [$want, 1]"
+"$VARLB" summary --level 0.99 "$S" --json >"$TMPD/j" 2>"$TMPD/err" || fail "--level 0.99"
+lo=$(jget identity full_ci_low); want=$(awk 'BEGIN { printf "%.6f", 0.005 ^ (1 / 3) }')
+close4 "$lo" "$want" && pass "--level 0.99: lower end $lo = $want" || fail "--level 0.99: $lo, want $want"
+
+# The text table: a header, one row per group, the legend.
+"$VARLB" summary "$S" >"$TMPD/t" 2>"$TMPD/err" \
+  && head -1 "$TMPD/t" | grep -q '^schedule' && grep -q '^1,2,4 .* identity .* 3 .* 0 ' "$TMPD/t" \
+  && grep -q 'independent' "$TMPD/t" \
+  && pass "text table with header, rows and legend" || fail "text table: $(cat "$TMPD/t" "$TMPD/err")"
+
+# (3) A hand-written CSV: seed 2 crashed (counted in failed, left out of
+# every statistic), and another group where one row says impossible.
+H=$(head -1 "$S")
+cat >"$TMPD/h.csv" <<EOF
+$H
+"h2o",10,10,40,40,30,0.75,0.5,0.9,0.8,0.6,"fails as the bound predicts",false,"ok","",1,"1,2,4",8,"gaussian","unit","01",7.5,"",,,,,0.01,""
+"h2o",10,10,40,,,,,,0.8,0.6,"compressor failed",false,"crash","boom",2,"1,2,4",8,"gaussian","unit","01",7.5,"",,,,,0.01,""
+"h2o",10,10,40,40,34,0.85,0.7,0.95,0.8,0.6,"fails as the bound predicts",false,"ok","",3,"1,2,4",8,"gaussian","unit","01",7.5,"",,,,,0.01,""
+"kivi",10,10,40,40,20,0.5,0.3,0.7,0.8,0.6,"fails as the bound predicts",false,"ok","",1,"1,2,4",8,"gaussian","unit","01",7.5,"",,,,,0.01,""
+"kivi",10,10,40,40,40,1,0.9,1,0.8,0.6,"impossible at this budget: side channel",false,"ok","",2,"1,2,4",8,"gaussian","unit","01",7.5,"",,,,,0.01,""
+EOF
+"$VARLB" summary "$TMPD/h.csv" --json >"$TMPD/j" 2>"$TMPD/err" || fail "hand CSV: $(cat "$TMPD/err")"
+[ "$(jget h2o failed)" = 1 ] && [ "$(jget h2o instances)" = 2 ] && [ "$(jget h2o bits)" = 80 ] \
+  && [ "$(jget h2o correct)" = 64 ] && [ "$(jget h2o above_ceiling)" = 1 ] \
+  && grep '"h2o"' "$TMPD/j" | grep -q '"verdict":"fails as the bound predicts"' \
+  && pass "crashed row: failed 1, instances 2, 64/80 bits, 1 above the ceiling" \
+  || fail "crashed row: $(cat "$TMPD/j")"
+grep '"kivi"' "$TMPD/j" | grep -q '"verdict":"impossible' && [ "$(jget kivi full)" = 1 ] \
+  && pass "one impossible row makes the group impossible" || fail "impossible group: $(cat "$TMPD/j")"
+
+# (5) Every --json line is JSON.
+if [ -n "$PYTHON3" ]; then
+  "$VARLB" summary "$S" --json | "$PYTHON3" -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+assert len(rows) == 2 and all(0 <= r["ci_low"] <= r["accuracy"] <= r["ci_high"] <= 1 for r in rows)
+' && pass "--json lines parse; ci_low <= accuracy <= ci_high" || fail "--json lines do not parse"
+else
+  echo "python3 not found: JSON parse check skipped"
+fi
+
+# (4) Bad input: missing column and unreadable file exit 1, one line.
+cut -d, -f1-5 "$S" | head -1 >"$TMPD/cut.csv"
+"$VARLB" summary "$TMPD/cut.csv" >"$TMPD/out" 2>"$TMPD/err"
+[ $? -eq 1 ] && [ "$(wc -l <"$TMPD/err")" -eq 1 ] && grep -q "no column 'correct'" "$TMPD/err" \
+  && [ ! -s "$TMPD/out" ] && pass "missing column: $(cat "$TMPD/err")" || fail "missing column: $(cat "$TMPD/err")"
+"$VARLB" summary "$TMPD/nosuch.csv" >"$TMPD/out" 2>"$TMPD/err"
+[ $? -eq 1 ] && [ "$(wc -l <"$TMPD/err")" -eq 1 ] && [ ! -s "$TMPD/out" ] \
+  && pass "unreadable file: $(cat "$TMPD/err")" || fail "unreadable file: $(cat "$TMPD/err")"
+expect_usage_error "summary unknown option" summary "$S" --frobnicate
+expect_usage_error "summary bad level" summary "$S" --level 1.5
+expect_usage_error "summary without a file" summary
+expect_usage_error "summary two files" summary "$S" "$S"
+finish
