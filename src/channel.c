@@ -434,7 +434,9 @@ varlb_trial_run (varlb_trial_t *t, const varlb_instance_t *in,
   t->fano_ceiling = t->trivial = t->bits_charged = NAN;
   t->witness_true = t->witness_returned = NAN;
   t->verdict = VARLB_VERDICT_ERROR;
-  t->calibration = s->c ? s->c->free_calibration : NULL;
+  t->calibration = s->c == NULL ? NULL
+                   : s->c->calibration ? s->c->calibration (&s->knobs)
+                   : s->c->free_calibration;
   double t0 = now_s ();
   char why[512] = "";
   /* The trial's directories live under $TMPDIR (default /tmp), private

@@ -397,6 +397,9 @@ typedef struct varlb_compressor {
                  uint64_t seed, const double *Q, size_t m, size_t d,
                  size_t dv, const varlb_knobs_t *knobs,
                  const varlb_pyramid_t *pyramid);
+  /* Optional (NULL: free_calibration for every knob setting): the free
+     calibration these knobs use, or NULL when they use none. */
+  const char *(*calibration) (const varlb_knobs_t *knobs);
 } varlb_compressor_t;
 
 /* Writing a C plug-in (a complete one: examples/plugin/firstk.c, with its
@@ -418,7 +421,8 @@ typedef struct varlb_compressor {
      timeout, an error return, or NaN/Inf in O fails the trial, not the run.
    - Coins: varlb_rng_new (seed, VARLB_STREAM_COMPRESSOR) is public and free;
      set free_calibration to a one-line note when the compressor carries
-     constants fitted before the instance was drawn. */
+     constants fitted before the instance was drawn (or calibration, when
+     only some knob settings do: pq:codebooks=public is an example). */
 
 /* Check given knobs against C's table: unknown names, bad types, values out
    of range give VARLB_EINVAL with a one-line reason in WHY. */

@@ -59,6 +59,17 @@ while [ $i -lt "$n" ]; do
   i=$((i + 1))
 done
 
+# --- free calibration is recorded per row, and only where the knobs use it.
+"$VARLB" attack $SMALL --compressor pq --compressor pq:codebooks=public --budget 400 --json \
+  >"$TMPD/cal" 2>"$TMPD/err" \
+  && [ "$(row "$TMPD/cal" 1 calibration)" = '""' ] \
+  && row "$TMPD/cal" 2 calibration | grep -q 'codebooks=public.*seed 0x' \
+  && pass "pq:codebooks=public records its free calibration, pq none" \
+  || fail "calibration column: $(cat "$TMPD/cal" "$TMPD/err")"
+"$VARLB" attack $SMALL --compressor pq:codebooks=public --budget 400 >"$TMPD/cal" 2>&1 \
+  && grep -q 'calibration .*(free: fitted before the instance was drawn)' "$TMPD/cal" \
+  && pass "attack's report names the free calibration" || fail "report: $(cat "$TMPD/cal")"
+
 # --- a cheater stashing K and V in /tmp during compress, reading them in
 # answer, with a 64-bit blob: it reaches the stash (nothing stops a file in
 # /tmp), so the Fano ceiling must expose it.

@@ -324,6 +324,7 @@ static const char *const variants[][2] = {
   { "lowrank", "rank=8" }, { "lowrank", "bits=32" },
   { "qjl", "sketch=64" }, { "qjl", "vbits=1,group=64" },
   { "pq", "bits=6" }, { "pq", "subvectors=8,iters=5" }, { "pq", "precision=32" },
+  { "pq", "codebooks=public" },
 };
 
 START_TEST (knob_variants_fit_the_budget_and_stay_under_fano_ceiling)
@@ -462,6 +463,111 @@ START_TEST (h2o_all_recent_equals_streamingllm_without_sinks)
 }
 END_TEST
 
+static uint32_t
+le32 (const unsigned char *p)
+{
+  return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
+}
+
+START_TEST (pq_public_codebooks_are_free_and_recorded_as_calibration)
+{
+  /* Same knobs but codebooks=public: the blob loses exactly the codebooks
+     (c x (d + dv) entries at 16 bits) and holds the 160-bit header and the
+     codes only; the knob setting, and only it, names a free calibration. */
+  varlb_instance_t in;
+  instance (&in);
+  const varlb_compressor_t *c = varlb_compressor_find ("pq");
+  ck_assert (c != NULL && c->calibration != NULL);
+  varlb_knobs_t ki, kp;
+  varlb_knobs_init (&ki);
+  varlb_knobs_init (&kp);
+  ck_assert_int_eq (varlb_knobs_parse (&ki, "bits=6"), VARLB_OK);
+  ck_assert_int_eq (varlb_knobs_parse (&kp, "bits=6,codebooks=public"), VARLB_OK);
+  ck_assert_ptr_null (c->calibration (&ki));
+  const char *note = c->calibration (&kp);
+  ck_assert (note != NULL && strstr (note, "codebooks=public") != NULL);
+  varlb_blob_t a, b;
+  compress (&a, c, &in, 32.0 * (double) in.N, &ki);
+  compress (&b, c, &in, 32.0 * (double) in.N, &kp);
+  ck_assert_uint_ge (b.len, 20);
+  size_t n = le32 (b.data), M = le32 (b.data + 4), cent = le32 (b.data + 8);
+  size_t bits = le32 (b.data + 12);
+  ck_assert_uint_eq (n, in.alice_tokens);
+  ck_assert_uint_eq (cent, 64);
+  ck_assert_uint_eq (8 * b.len, 160 + 8 * ((2 * n * M * bits + 7) / 8));
+  ck_assert_uint_eq (8 * (a.len - b.len), cent * (in.d + in.d) * 16);
+  varlb_blob_clear (&a);
+  varlb_blob_clear (&b);
+  varlb_knobs_clear (&ki);
+  varlb_knobs_clear (&kp);
+  varlb_instance_clear (&in);
+}
+END_TEST
+
+START_TEST (pq_public_codebooks_are_rebuilt_identically_by_answer)
+{
+  /* Compress the calibration data itself (regenerated here from the seed
+     the calibration note names) with one centroid per token at fp64: every
+     token is its own centroid, so if answer rebuilds the same codebooks as
+     compress, its output is exact attention over that cache. */
+  varlb_instance_t in;
+  instance (&in);
+  const varlb_compressor_t *c = varlb_compressor_find ("pq");
+  size_t T = in.alice_tokens, d = in.d;
+  double *K = malloc (T * d * sizeof *K), *V = malloc (T * d * sizeof *V);
+  gsl_rng *r = varlb_rng_new (UINT64_C (0x70715f63616c6962), VARLB_STREAM_COMPRESSOR);
+  ck_assert (K && V && r);
+  ck_assert_int_eq (varlb_jl_keys (K, T, d, VARLB_JL_GAUSSIAN, VARLB_JL_UNIT, r), VARLB_OK);
+  for (size_t i = 0; i < T * d; i++)
+    V[i] = (double) gsl_rng_uniform_int (r, 2);
+  gsl_rng_free (r);
+  varlb_knobs_t k;
+  varlb_knobs_init (&k);
+  ck_assert_int_eq (varlb_knobs_parse (&k, "bits=16,precision=64,codebooks=public"), VARLB_OK);
+  varlb_blob_t b;
+  varlb_blob_init (&b);
+  ck_assert_int_eq (c->compress (&b, K, V, T, d, d, 64.0 * (double) in.N, in.par.seed, &k,
+                                 &in.par.pyramid), VARLB_OK);
+  ck_assert_uint_eq (le32 (b.data + 8), T); /* one centroid per token */
+  size_t m = 16;
+  double *Q = malloc (m * d * sizeof *Q), *O = malloc (m * d * sizeof *O);
+  double *ref = malloc (m * d * sizeof *ref);
+  ck_assert (Q && O && ref);
+  for (size_t i = 0; i < m; i++)
+    for (size_t j = 0; j < d; j++)
+      Q[i * d + j] = 16.0 * K[(i * 7) * d + j];
+  ck_assert_int_eq (c->answer (O, b.data, b.len, in.par.seed, Q, m, d, d, &k, &in.par.pyramid),
+                    VARLB_OK);
+  ck_assert_int_eq (varlb_attention (ref, Q, m, K, V, T, d, d, NULL, NULL, NULL), VARLB_OK);
+  for (size_t i = 0; i < m * d; i++)
+    ck_assert_msg (fabs (O[i] - ref[i]) < 1e-12, "output %zu: %.17g, exact %.17g", i, O[i],
+                   ref[i]);
+  free (Q), free (O), free (ref), free (K), free (V);
+  varlb_blob_clear (&b);
+  varlb_knobs_clear (&k);
+  varlb_instance_clear (&in);
+}
+END_TEST
+
+START_TEST (pq_unknown_codebooks_value_is_refused)
+{
+  varlb_instance_t in;
+  instance (&in);
+  const varlb_compressor_t *c = varlb_compressor_find ("pq");
+  varlb_knobs_t k;
+  varlb_knobs_init (&k);
+  ck_assert_int_eq (varlb_knobs_parse (&k, "codebooks=secret"), VARLB_OK);
+  varlb_blob_t b;
+  varlb_blob_init (&b);
+  ck_assert_int_eq (c->compress (&b, in.K, in.V, in.alice_tokens, in.d, in.d, (double) in.N,
+                                 in.par.seed, &k, &in.par.pyramid), VARLB_EINVAL);
+  ck_assert_ptr_null (c->calibration (&k));
+  varlb_blob_clear (&b);
+  varlb_knobs_clear (&k);
+  varlb_instance_clear (&in);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -480,6 +586,9 @@ main (void)
                        (int) (sizeof variants / sizeof *variants));
   tcase_add_test (tc, streamingllm_keeps_exactly_the_sinks_and_the_newest_tokens);
   tcase_add_test (tc, h2o_all_recent_equals_streamingllm_without_sinks);
+  tcase_add_test (tc, pq_public_codebooks_are_free_and_recorded_as_calibration);
+  tcase_add_test (tc, pq_public_codebooks_are_rebuilt_identically_by_answer);
+  tcase_add_test (tc, pq_unknown_codebooks_value_is_refused);
   tcase_add_loop_test (tc, narrower_values_decode_at_lossless_budget, 0, (int) ZOO_N);
   suite_add_tcase (s, tc);
   return run_suite (s);

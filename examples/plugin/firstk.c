@@ -117,5 +117,5 @@ firstk_answer (double *O, const unsigned char *blob, size_t len,
 const varlb_compressor_t varlb_compressor_v1 = {
   VARLB_COMPRESSOR_ABI, "firstk",
   "example plug-in: the first k tokens at fp32, the rest dropped",
-  knobs, sizeof knobs / sizeof *knobs, NULL, firstk_compress, firstk_answer
+  knobs, sizeof knobs / sizeof *knobs, NULL, firstk_compress, firstk_answer, NULL
 };

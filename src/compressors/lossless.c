@@ -104,7 +104,7 @@ zstd_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
 const varlb_compressor_t varlb_compressor_zstd = {
   VARLB_COMPRESSOR_ABI, "zstd",
   "zstd on the raw fp64 cache bytes (lossless; budget ignored)",
-  knobs, 1, NULL, zstd_compress, zstd_answer
+  knobs, 1, NULL, zstd_compress, zstd_answer, NULL
 };
 #endif
 
@@ -174,6 +174,6 @@ static const varlb_knob_t xz_knobs[] = {
 const varlb_compressor_t varlb_compressor_xz = {
   VARLB_COMPRESSOR_ABI, "xz",
   "xz (LZMA) on the raw fp64 cache bytes (lossless; budget ignored)",
-  xz_knobs, 1, NULL, xz_compress, xz_answer
+  xz_knobs, 1, NULL, xz_compress, xz_answer, NULL
 };
 #endif

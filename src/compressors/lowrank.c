@@ -183,5 +183,5 @@ lowrank_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
 const varlb_compressor_t varlb_compressor_lowrank = {
   VARLB_COMPRESSOR_ABI, "lowrank",
   "low rank: truncated SVD of K and V (GSL), rank from the budget, factors charged",
-  knobs, sizeof knobs / sizeof *knobs, NULL, lowrank_compress, lowrank_answer
+  knobs, sizeof knobs / sizeof *knobs, NULL, lowrank_compress, lowrank_answer, NULL
 };

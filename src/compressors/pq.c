@@ -2,8 +2,11 @@
  * form from compressors.md 1.15): keys and values are each split into M
  * sub-vectors, every subspace gets a k-means codebook of c <= 2^b centroids
  * (Lloyd iterations seeded from the public seed), and each token keeps one
- * b-bit code per subspace.  The codebooks are fitted on the instance, so
- * they are charged in the blob. */
+ * b-bit code per subspace.  By default the codebooks are fitted on the
+ * instance, so they are charged in the blob; with codebooks=public they are
+ * fitted before any instance is drawn, on calibration data from a fixed
+ * public seed, so both halves rebuild them and they are free (and recorded
+ * as free calibration in every result row). */
 #include <config.h>
 #include <float.h>
 #include <math.h>
@@ -18,7 +21,17 @@ static const varlb_knob_t knobs[] = {
     "bits per code b (PQCache uses 6; 0: the most the budget allows); lowered until the blob fits" },
   { "iters", VARLB_KNOB_INT, "25", 0, 1000, "Lloyd iterations (stops early once stable)" },
   { "precision", VARLB_KNOB_INT, "16", 16, 64, "bits per codebook entry: 16, 32 or 64" },
+  { "codebooks", VARLB_KNOB_STRING, "instance", 0, 0,
+    "instance (k-means on this cache, charged) or public (fitted before the instance on calibration data, free)" },
 };
+
+/* Calibration data of codebooks=public: T unit Gaussian keys (varlb's
+   default JL family) and fair {0,1} values, drawn from this fixed seed,
+   never from the instance's. */
+#define PQ_CALIBRATION_SEED UINT64_C (0x70715f63616c6962) /* "pq_calib" */
+static const char pq_calibration_note[] =
+  "pq codebooks=public: k-means on calibration data drawn from seed 0x70715f63616c6962 "
+  "(unit Gaussian keys, fair {0,1} values) before the instance; not charged";
 
 #define PQ_HEADER_BITS 160.0 /* n, M, centroids, bits per code, precision */
 
@@ -31,12 +44,22 @@ bits_for (size_t c)
   return b ? b : 1;
 }
 
-/* Bits of a blob with N tokens, M sub-vectors, C centroids per subspace. */
+/* Bits of a blob with N tokens, M sub-vectors, C centroids per subspace;
+   public codebooks are not in the blob. */
 static double
-pq_size (size_t n, size_t d, size_t dv, size_t M, size_t c, unsigned prec)
+pq_size (size_t n, size_t d, size_t dv, size_t M, size_t c, unsigned prec, int public)
 {
   double codes = 2.0 * (double) n * (double) M * bits_for (c);
-  return PQ_HEADER_BITS + (double) c * (double) (d + dv) * prec + 8.0 * ceil (codes / 8.0);
+  double books = public ? 0.0 : (double) c * (double) (d + dv) * prec;
+  return PQ_HEADER_BITS + books + 8.0 * ceil (codes / 8.0);
+}
+
+/* The codebooks knob: 0 instance, 1 public, -1 unknown. */
+static int
+pq_public (const varlb_compressor_t *self, const varlb_knobs_t *kn)
+{
+  const char *v = cc_knob (self, kn, "codebooks");
+  return strcmp (v, "public") == 0 ? 1 : strcmp (v, "instance") == 0 ? 0 : -1;
 }
 
 /* Column range of subspace J of M over D columns. */
@@ -140,6 +163,67 @@ kmeans (double *cent, uint32_t *code, const double *X, size_t n, size_t ld,
   return VARLB_OK;
 }
 
+/* Index of the centroid of CENT (C x W) nearest to X. */
+static uint32_t
+nearest (const double *cent, size_t c, const double *x, size_t w)
+{
+  double best = DBL_MAX;
+  uint32_t arg = 0;
+  for (size_t k = 0; k < c; k++)
+    {
+      double e = dist2 (x, cent + k * w, w);
+      if (e < best)
+        best = e, arg = (uint32_t) k;
+    }
+  return arg;
+}
+
+/* codebooks=public: fit CBK (C x D, subspace j at C * lo_j) and CBV
+   (C x DV) on T calibration tokens drawn from PQ_CALIBRATION_SEED.  Both
+   halves call this with the same arguments and get the same codebooks. */
+static int
+pq_public_codebooks (double *cbk, double *cbv, size_t T, size_t d, size_t dv,
+                     size_t M, size_t c, unsigned iters, unsigned prec)
+{
+  gsl_rng *r = varlb_rng_new (PQ_CALIBRATION_SEED, VARLB_STREAM_COMPRESSOR);
+  double *Kc = malloc ((T * d + 1) * sizeof *Kc), *Vc = malloc ((T * dv + 1) * sizeof *Vc);
+  uint32_t *code = malloc ((T + 1) * sizeof *code);
+  int st = (r && Kc && Vc && code) ? VARLB_OK : VARLB_ENOMEM;
+  if (st == VARLB_OK)
+    st = varlb_jl_keys (Kc, T, d, VARLB_JL_GAUSSIAN, VARLB_JL_UNIT, r);
+  for (size_t i = 0; st == VARLB_OK && i < T * dv; i++)
+    Vc[i] = (double) gsl_rng_uniform_int (r, 2);
+  for (int half = 0; half < 2 && st == VARLB_OK; half++)
+    {
+      size_t dim = half ? dv : d;
+      for (size_t j = 0; st == VARLB_OK && j < M; j++)
+        {
+          size_t lo, hi;
+          sub_range (&lo, &hi, j, M, dim);
+          st = kmeans ((half ? cbv : cbk) + c * lo, code, (half ? Vc : Kc) + lo, T, dim,
+                       hi - lo, c, iters, prec, r);
+        }
+    }
+  if (r)
+    gsl_rng_free (r);
+  free (Kc), free (Vc), free (code);
+  return st;
+}
+
+/* codebooks=public: the codes of the N x DIM matrix A against CB. */
+static void
+pq_codes_public (uint32_t *codes, const double *cb, const double *A, size_t n,
+                 size_t dim, size_t M, size_t c)
+{
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < M; j++)
+      {
+        size_t lo, hi;
+        sub_range (&lo, &hi, j, M, dim);
+        codes[i * M + j] = nearest (cb + c * lo, c, A + i * dim + lo, hi - lo);
+      }
+}
+
 /* Quantize the N x D matrix A: per subspace, its codebook into the blob and
    its codes into CODES (n x M). */
 static int
@@ -176,16 +260,18 @@ pq_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
   unsigned b = (unsigned) cc_knob_double (self, kn, "bits");
   unsigned iters = (unsigned) cc_knob_double (self, kn, "iters");
   unsigned prec = (unsigned) cc_knob_double (self, kn, "precision");
-  if (M < 1 || M > d || M > dv || b > 16 || (prec != 16 && prec != 32 && prec != 64))
+  int public = pq_public (self, kn);
+  if (M < 1 || M > d || M > dv || b > 16 || (prec != 16 && prec != 32 && prec != 64)
+      || public < 0 || T != pyramid->offset[pyramid->scales - 1])
     return VARLB_EINVAL;
   /* Centroids: 2^b (b = 0: 2^16), never more than there are tokens; fewer
      while the blob does not fit, then fewer tokens (a prefix). */
   size_t n = T, c = (size_t) 1 << (b ? b : 16);
   if (c > n)
     c = n ? n : 1;
-  while (c > 1 && pq_size (n, d, dv, M, c, prec) > budget_bits)
+  while (c > 1 && pq_size (n, d, dv, M, c, prec, public) > budget_bits)
     c = (size_t) 1 << (bits_for (c) - 1);
-  while (n > 0 && pq_size (n, d, dv, M, c, prec) > budget_bits)
+  while (n > 0 && pq_size (n, d, dv, M, c, prec, public) > budget_bits)
     n--;
   if (n == 0)
     c = 0;
@@ -198,9 +284,20 @@ pq_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
          | cc_put_u32 (blob, prec);
   if (st != VARLB_OK)
     st = VARLB_ENOMEM;
-  if (st == VARLB_OK && n > 0)
+  if (st == VARLB_OK && n > 0 && public)
+    {
+      double *cbk = malloc ((c * d + 1) * sizeof *cbk), *cbv = malloc ((c * dv + 1) * sizeof *cbv);
+      st = (cbk && cbv) ? pq_public_codebooks (cbk, cbv, T, d, dv, M, c, iters, prec) : VARLB_ENOMEM;
+      if (st == VARLB_OK)
+        {
+          pq_codes_public (codes, cbk, K, n, d, M, c);
+          pq_codes_public (codes + n * M, cbv, V, n, dv, M, c);
+        }
+      free (cbk), free (cbv);
+    }
+  if (st == VARLB_OK && n > 0 && !public)
     st = pq_matrix (blob, codes, K, n, d, M, c, iters, prec, r);
-  if (st == VARLB_OK && n > 0)
+  if (st == VARLB_OK && n > 0 && !public)
     st = pq_matrix (blob, codes + n * M, V, n, dv, M, c, iters, prec, r);
   if (st == VARLB_OK)
     {
@@ -241,21 +338,29 @@ pq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
            const double *Q, size_t m, size_t d, size_t dv,
            const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
 {
+  const varlb_compressor_t *self = &varlb_compressor_pq;
+  int public = pq_public (self, kn);
+  unsigned iters = (unsigned) cc_knob_double (self, kn, "iters");
+  size_t T = pyramid->offset[pyramid->scales - 1]; /* Alice's tokens */
+  if (public < 0)
+    return VARLB_EINVAL;
   cc_reader_t r;
   cc_reader_init (&r, blob, len);
   size_t n = cc_get_u32 (&r), M = cc_get_u32 (&r), c = cc_get_u32 (&r);
   unsigned bits = cc_get_u32 (&r), prec = cc_get_u32 (&r);
   if (r.bad || (prec != 16 && prec != 32 && prec != 64) || M < 1 || M > d || M > dv
-      || (n > 0 && (c < 1 || c > n || bits != bits_for (c)))
+      || (n > 0 && (c < 1 || c > n || bits != bits_for (c))) || n > T
       || (n == 0 && c != 0)
-      || pq_size (n, d, dv, M, n ? c : 0, prec) != 8.0 * (double) len)
+      || pq_size (n, d, dv, M, n ? c : 0, prec, public) != 8.0 * (double) len)
     return VARLB_EFORMAT;
   double *cbk = malloc ((c * d + 1) * sizeof *cbk), *cbv = malloc ((c * dv + 1) * sizeof *cbv);
   double *Kc = malloc ((n * d + 1) * sizeof *Kc), *Vc = malloc ((n * dv + 1) * sizeof *Vc);
   int st = (cbk && cbv && Kc && Vc) ? VARLB_OK : VARLB_ENOMEM;
-  for (size_t i = 0; st == VARLB_OK && i < c * d; i++)
+  if (st == VARLB_OK && public && n > 0)
+    st = pq_public_codebooks (cbk, cbv, T, d, dv, M, c, iters, prec);
+  for (size_t i = 0; st == VARLB_OK && !public && i < c * d; i++)
     cbk[i] = cc_get_real (&r, prec);
-  for (size_t i = 0; st == VARLB_OK && i < c * dv; i++)
+  for (size_t i = 0; st == VARLB_OK && !public && i < c * dv; i++)
     cbv[i] = cc_get_real (&r, prec);
   size_t pos = 0;
   if (st == VARLB_OK)
@@ -273,8 +378,14 @@ pq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
   return st;
 }
 
+static const char *
+pq_calibration (const varlb_knobs_t *kn)
+{
+  return pq_public (&varlb_compressor_pq, kn) == 1 ? pq_calibration_note : NULL;
+}
+
 const varlb_compressor_t varlb_compressor_pq = {
   VARLB_COMPRESSOR_ABI, "pq",
-  "product quantization: M sub-vectors of K and V, k-means codebooks (charged) and b-bit codes",
-  knobs, sizeof knobs / sizeof *knobs, NULL, pq_compress, pq_answer
+  "product quantization: M sub-vectors of K and V, k-means codebooks (charged, or public and free) and b-bit codes",
+  knobs, sizeof knobs / sizeof *knobs, NULL, pq_compress, pq_answer, pq_calibration
 };

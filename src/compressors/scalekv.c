@@ -96,5 +96,5 @@ compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
 const varlb_compressor_t varlb_compressor_scalekv = {
   VARLB_COMPRESSOR_ABI, "scalekv",
   "ScaleKV: per-scale budgets (proportional or uniform), top-k by pooled observed logits in each scale",
-  knobs, sizeof knobs / sizeof *knobs, NULL, compress, evict_answer
+  knobs, sizeof knobs / sizeof *knobs, NULL, compress, evict_answer, NULL
 };

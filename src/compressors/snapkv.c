@@ -53,5 +53,5 @@ compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
 const varlb_compressor_t varlb_compressor_snapkv = {
   VARLB_COMPRESSOR_ABI, "snapkv",
   "SnapKV: observation-window voting with pooled attention, then top-k",
-  knobs, sizeof knobs / sizeof *knobs, NULL, compress, evict_answer
+  knobs, sizeof knobs / sizeof *knobs, NULL, compress, evict_answer, NULL
 };

@@ -39,5 +39,5 @@ compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
 const varlb_compressor_t varlb_compressor_streamingllm = {
   VARLB_COMPRESSOR_ABI, "streamingllm",
   "StreamingLLM: attention sinks (first tokens/scales) plus a window of the newest scales",
-  knobs, sizeof knobs / sizeof *knobs, NULL, compress, evict_answer
+  knobs, sizeof knobs / sizeof *knobs, NULL, compress, evict_answer, NULL
 };

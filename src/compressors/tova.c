@@ -40,5 +40,5 @@ compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
 const varlb_compressor_t varlb_compressor_tova = {
   VARLB_COMPRESSOR_ABI, "tova",
   "TOVA: keep the tokens the last observed query attends to most",
-  knobs, sizeof knobs / sizeof *knobs, NULL, compress, evict_answer
+  knobs, sizeof knobs / sizeof *knobs, NULL, compress, evict_answer, NULL
 };

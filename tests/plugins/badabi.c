@@ -3,5 +3,5 @@
 #include <varlb.h>
 
 const varlb_compressor_t varlb_compressor_v1 = {
-  VARLB_COMPRESSOR_ABI + 1000, "badabi", "wrong interface version", NULL, 0, NULL, NULL, NULL
+  VARLB_COMPRESSOR_ABI + 1000, "badabi", "wrong interface version", NULL, 0, NULL, NULL, NULL, NULL
 };

@@ -92,5 +92,5 @@ bad_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
 
 const varlb_compressor_t varlb_compressor_v1 = {
   VARLB_COMPRESSOR_ABI, "badplug", "test plug-in that misbehaves on request",
-  knobs, 1, NULL, bad_compress, bad_answer
+  knobs, 1, NULL, bad_compress, bad_answer, NULL
 };
