@@ -90,6 +90,14 @@ import json, sys
 rows = [json.loads(l) for l in sys.stdin]
 assert len(rows) == 2 and all(0 <= r["ci_low"] <= r["accuracy"] <= r["ci_high"] <= 1 for r in rows)
 ' && pass "--json lines parse; ci_low <= accuracy <= ci_high" || fail "--json lines do not parse"
+  # over_budget counts the group's rows flagged over_budget in the CSV.
+  "$VARLB" summary "$S" --json | "$PYTHON3" -c '
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+for g in (json.loads(l) for l in sys.stdin):
+    want = sum(r["compressor"] == g["compressor"] and r["over_budget"] == "true" for r in rows)
+    assert g["over_budget"] == want, (g["compressor"], g["over_budget"], want)
+' "$S" && pass "over_budget counts the flagged rows" || fail "over_budget count"
 else
   echo "python3 not found: JSON parse check skipped"
 fi

@@ -32,6 +32,7 @@ typedef struct {
   size_t bits, correct;    /* pooled over the ok rows (exact integers) */
   double acc_sum, fano_sum, ratio_sum;
   size_t full, above;
+  size_t over;             /* ok rows flagged over_budget (charged in full) */
   /* the verdicts of the group's rows (ok rows when there are any) */
   size_t nverd;
   const char **verd;
@@ -147,7 +148,7 @@ sum_print_json (const cli_csv_t *t, const long *col, const sum_group_t *g)
   cli_json_double (stdout, g->instances ? g->fano_sum / g->instances : NAN);
   printf (",\"ratio\":");
   cli_json_double (stdout, g->instances ? g->ratio_sum / g->instances : NAN);
-  printf (",\"verdict\":");
+  printf (",\"over_budget\":%zu,\"verdict\":", g->over);
   cli_json_string (stdout, g->verdict);
   printf ("}\n");
 }
@@ -170,14 +171,16 @@ sum_print_table (const cli_csv_t *t, const long *col, const sum_group_t *g, size
           "above_ci(inst)", "fano", "B/N", "verdict");
   for (size_t i = 0; i < ng; i++)
     {
-      char a[64], b[64], c[64], x[32], y[32], z[32], w[32];
+      char a[64], b[64], c[64], x[32], y[32], z[32], w[32], bud[32];
+      /* A ratio times N is rarely a whole number: 0.05 x 27136 is stored as
+         1356.8000000000002; ten significant digits read as meant. */
+      snprintf (bud, sizeof bud, "%.10g", cli_csv_num (t, g[i].first, col[C_BUDGET]));
       printf ("%-*s %5s %-*s %-*s %10s %4zu %4zu %8s %17s %8s %4zu %17s %5zu %17s %8s %8s  %s\n",
               ws, cli_csv_get (t, g[i].first, col[C_SCHEDULE]),
               cli_csv_get (t, g[i].first, col[C_D]),
               wj, cli_csv_get (t, g[i].first, col[C_JL]),
               wc, cli_csv_get (t, g[i].first, col[C_COMPRESSOR]),
-              cli_csv_get (t, g[i].first, col[C_BUDGET]),
-              g[i].instances, g[i].failed,
+              bud, g[i].instances, g[i].failed,
               sum_num (x, sizeof x, g[i].acc), sum_interval (a, sizeof a, g[i].lo, g[i].hi),
               sum_num (y, sizeof y, g[i].instances ? g[i].acc_sum / g[i].instances : NAN),
               g[i].full, sum_interval (b, sizeof b, g[i].full_lo, g[i].full_hi),
@@ -185,6 +188,9 @@ sum_print_table (const cli_csv_t *t, const long *col, const sum_group_t *g, size
               sum_num (z, sizeof z, g[i].instances ? g[i].fano_sum / g[i].instances : NAN),
               sum_num (w, sizeof w, g[i].instances ? g[i].ratio_sum / g[i].instances : NAN),
               g[i].verdict);
+      if (g[i].over)
+        printf ("%*s(%zu of %zu over budget: charged in full)\n", ws + wj + wc + 10, "",
+                g[i].over, g[i].instances);
     }
   printf ("\nIntervals are Clopper-Pearson at level %g.  acc = sum(correct)/sum(bits) over\n"
           "the ok instances; acc_ci treats the bits as independent, which they are not\n"
@@ -193,7 +199,8 @@ sum_print_table (const cli_csv_t *t, const long *col, const sum_group_t *g, size
           "above (accuracy above the row's Fano ceiling) count instances; their intervals\n"
           "treat each seed as one independent trial.  mean_acc is the mean per-instance\n"
           "accuracy, fano the mean Fano ceiling, B/N the mean bits charged over N; fail\n"
-          "counts rows whose status is not ok (left out of every statistic).\n",
+          "counts rows whose status is not ok (left out of every statistic).  Rows over\n"
+          "budget are judged on the bits charged, so their verdicts can say succeeds.\n",
           level);
 }
 
@@ -289,6 +296,9 @@ cli_summary (int argc, char **argv)
       for (size_t r = 0; r < t.rows; r++)
         off += gof[r] == i;
     }
+  /* Optional (older files lack it): over-budget rows are judged on the bits
+     charged, so the table says how many there were. */
+  long over_col = cli_csv_col (&t, "over_budget");
   for (size_t r = 0; r < t.rows; r++)
     {
       sum_group_t *q = &g[gof[r]];
@@ -322,6 +332,7 @@ cli_summary (int argc, char **argv)
       q->ratio_sum += charged / N;
       q->full += k == n;
       q->above += acc > fano;
+      q->over += over_col >= 0 && strcmp (cli_csv_get (&t, r, over_col), "true") == 0;
       q->verd[q->nverd++] = verdict;
     }
   free (gof);
