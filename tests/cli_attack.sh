@@ -59,6 +59,21 @@ while [ $i -lt "$n" ]; do
   i=$((i + 1))
 done
 
+# --- the replay line of a failed trial reruns it: same witness, same line.
+"$VARLB" attack --compressor 'kivi:bits=2' --compressor "$MIS zeros" --ratio 0.25 --seed 5 \
+  --sample 40 --values pm1 >"$TMPD/w1" 2>"$TMPD/err"
+n=$(grep -c '^  replay      varlb attack ' "$TMPD/w1")
+ok=$([ "$n" -eq 2 ] && echo yes)
+for k in 1 2; do
+  line=$(grep '^  replay      varlb attack ' "$TMPD/w1" | sed -n "${k}p" | sed 's/^  replay      varlb //')
+  wit=$(grep '^  witness' "$TMPD/w1" | sed -n "${k}p")
+  eval "\"\$VARLB\" $line" >"$TMPD/w2" 2>>"$TMPD/err"
+  [ -n "$wit" ] && [ "$(grep '^  witness' "$TMPD/w2")" = "$wit" ] \
+    && [ "$(grep -c '^  replay' "$TMPD/w2")" -eq 1 ] || ok=
+done
+[ -n "$ok" ] && pass "replay lines rerun each failed trial to the same witness" \
+  || fail "replay: $(cat "$TMPD/w1" "$TMPD/w2" "$TMPD/err")"
+
 # --- free calibration is recorded per row, and only where the knobs use it.
 "$VARLB" attack $SMALL --compressor pq --compressor pq:codebooks=public --budget 400 --json \
   >"$TMPD/cal" 2>"$TMPD/err" \

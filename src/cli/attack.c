@@ -9,6 +9,54 @@
 #include <unistd.h>
 #include "cli.h"
 
+/* S single-quoted for /bin/sh. */
+static void
+put_quoted (FILE *o, const char *s)
+{
+  fputc ('\'', o);
+  for (; *s; s++)
+    if (*s == '\'')
+      fputs ("'\\''", o);
+    else
+      fputc (*s, o);
+  fputc ('\'', o);
+}
+
+/* X in the fewest digits (up to 17) that read back as exactly X. */
+static const char *
+exact (char *buf, size_t len, double x)
+{
+  for (int digits = 1; digits <= 17; digits++)
+    {
+      snprintf (buf, len, "%.*g", digits, x);
+      if (strtod (buf, NULL) == x)
+        break;
+    }
+  return buf;
+}
+
+/* A command that redraws the same instance and reruns this one trial (the
+   channel is deterministic given the seed), so the witness reappears. */
+static void
+print_replay (FILE *o, const varlb_trial_t *t, const varlb_instance_t *in)
+{
+  char sched[4096];
+  const varlb_params_t *p = &in->par;
+  varlb_pyramid_format (&p->pyramid, sched, sizeof sched);
+  fputs ("  replay      varlb attack --compressor ", o);
+  put_quoted (o, t->compressor);
+  char b[4][32];
+  fprintf (o, " --budget %s --schedule %s -d %zu --jl %s --keys %s --values %s"
+           " --eps %s --C %s --eta %s --seed %llu",
+           exact (b[0], 32, t->budget_bits), sched, in->d, varlb_jl_family_name (p->jl),
+           varlb_jl_norm_name (p->norm), p->values == VARLB_VALUES_PM1 ? "pm1" : "01",
+           exact (b[1], 32, p->eps), exact (b[2], 32, in->C), exact (b[3], 32, p->eta),
+           (unsigned long long) t->seed);
+  if (t->bits_tested < t->N)
+    fprintf (o, " --sample %zu", t->bits_tested / in->d);
+  fputc ('\n', o);
+}
+
 static void
 print_trial (FILE *o, const varlb_trial_t *t, const varlb_instance_t *in)
 {
@@ -34,6 +82,8 @@ print_trial (FILE *o, const varlb_trial_t *t, const varlb_instance_t *in)
              t->witness_token, t->witness_coord,
              varlb_bits_get (&in->x, t->witness_token, t->witness_coord),
              t->witness_true, t->witness_returned);
+  if (t->has_witness)
+    print_replay (o, t, in);
   if (t->calibration)
     fprintf (o, "  calibration %s (free: fitted before the instance was drawn)\n", t->calibration);
   fprintf (o, "  time        %.3f s\n", t->wall_s);
