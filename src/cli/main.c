@@ -18,7 +18,7 @@ int cli_decode (int argc, char **argv);
 
 const struct cli_command cli_commands[] = {
   { "demo", cli_demo, "draw the default hard instance and decode every bit from the full cache",
-    "Usage: varlb demo [OPTIONS]\n"
+    "Usage: varlb demo [OPTIONS]\n\n"
     "Draw the default hard instance (VAR 256px schedule, d = 64), decode every\n"
     "hidden bit from the full KV cache and print a short report.  Exits 1 if\n"
     "any bit decodes wrongly.\n\n"
@@ -26,7 +26,7 @@ const struct cli_command cli_commands[] = {
     "  --explain            teaching walk-through on a tiny instance (see 'varlb help explain')\n\n"
     CLI_REDUCTION_HELP },
   { "decode", cli_decode, "decode every hidden bit of an instance from the full cache",
-    "Usage: varlb decode [OPTIONS]\n"
+    "Usage: varlb decode [OPTIONS]\n\n"
     "Draw the Index -> VAR hard instance for the given parameters, decode every\n"
     "hidden bit from the full cache, and report accuracy, the JL coherence, the\n"
     "per-row gap, delta and Delta, and the formal and measured criteria.\n\n"
