@@ -725,7 +725,7 @@ cell (const varlb_trial_t *t, const varlb_instance_t *in, size_t i, char *buf, s
     case 24: snprintf (buf, len, "%zu", t->witness_coord); return t->has_witness ? CELL_INT : CELL_NULL;
     case 25: snprintf (buf, len, "%.17g", t->witness_true); return t->has_witness ? CELL_NUM : CELL_NULL;
     case 26: snprintf (buf, len, "%.17g", t->witness_returned); return t->has_witness ? CELL_NUM : CELL_NULL;
-    case 27: snprintf (buf, len, "%.6f", t->wall_s); return CELL_NUM;
+    case 27: snprintf (buf, len, "%.6f", t->wall_s); return isfinite (t->wall_s) ? CELL_NUM : CELL_NULL;
     default: snprintf (buf, len, "%s", t->stderr_tail); return CELL_STR;
     }
 }

@@ -723,7 +723,7 @@ cli_sweep (int argc, char **argv)
 {
   enum {
     O_BUDGETS = CLI_GRID_FIRST_FREE, O_RATIOS, O_OUT, O_RESUME, O_FORCE, O_TIMEOUT,
-    O_SAMPLE, O_TOKENS, O_PROGRESS
+    O_SAMPLE, O_TOKENS, O_PROGRESS, O_NO_TIMING
   };
   static const struct option longopts[] = {
     CLI_REDUCTION_LONGOPTS,
@@ -737,9 +737,11 @@ cli_sweep (int argc, char **argv)
     { "sample", required_argument, NULL, O_SAMPLE },
     { "tokens", required_argument, NULL, O_TOKENS },
     { "progress", required_argument, NULL, O_PROGRESS },
+    { "no-timing", no_argument, NULL, O_NO_TIMING },
     { NULL, 0, NULL, 0 }
   };
   const char *cmd = "sweep", *out = NULL, *tokens = NULL;
+  int no_timing = 0;
   cli_grid_t g;
   double *budgets = NULL;
   size_t nbudgets = 0;
@@ -797,6 +799,9 @@ cli_sweep (int argc, char **argv)
           break;
         case O_SAMPLE:
           r = cli_parse_size (cmd, "--sample", optarg, 1, (size_t) -1 / 2, &opts.sample);
+          break;
+        case O_NO_TIMING:
+          no_timing = 1;
           break;
         case O_PROGRESS:
           if (strcmp (optarg, "auto") == 0)
@@ -1044,6 +1049,8 @@ cli_sweep (int argc, char **argv)
           o.failed = t.status != VARLB_OK;
           o.impossible = t.verdict && strcmp (t.verdict, VARLB_VERDICT_IMPOSSIBLE) == 0;
           o.above = isfinite (t.accuracy) && t.accuracy > t.fano_ceiling;
+          if (no_timing)
+            t.wall_s = NAN; /* written as empty / null: rows then depend on the grid alone */
           o.json = mem_text (&o.njson, varlb_trial_write_json, &t, &in);
           o.csv = mem_text (&o.ncsv, varlb_trial_write_csv, &t, &in);
           if (tokens && t.status == VARLB_OK)
