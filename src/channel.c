@@ -649,11 +649,37 @@ varlb_trial_run (varlb_trial_t *t, const varlb_instance_t *in,
   t->fano_ceiling = varlb_fano_ceiling (t->bits_charged, (double) in->N);
   t->trivial = varlb_trivial_accuracy (t->bits_charged, (double) in->N);
   t->verdict = varlb_verdict (rep.correct, rep.bits, t->bits_charged, (double) in->N);
+  /* The (1 +- eta) rule compares with what answer is asked to estimate:
+     exact softmax(Q K^T) V over the cache it was given (Alice's tokens). */
+  double *exact = malloc (m * d * sizeof *exact);
+  if (exact == NULL)
+    {
+      st = VARLB_ENOMEM;
+      goto out;
+    }
+  if ((st = varlb_attention (exact, Q, m, in->K, in->V, in->alice_tokens, d, d, NULL, NULL,
+                             NULL)) != VARLB_OK)
+    {
+      free (exact);
+      goto out;
+    }
+  t->has_approx = 1;
+  t->eta = in->par.eta;
+  t->eta_violations = varlb_approx_violations (exact, O, m * d, in->par.eta);
+  t->approx_eta = 0.0;
+  for (size_t i = 0; i < m * d; i++)
+    {
+      double err = fabs (O[i] - exact[i]);
+      if (err > 0.0)
+        t->approx_eta = fmax (t->approx_eta, exact[i] != 0.0 ? err / fabs (exact[i]) : INFINITY);
+    }
   if (rep.first_wrong_token != (size_t) -1)
     {
       size_t row = 0;
       while (idx[row] != rep.first_wrong_token)
         row++;
+      /* The witness's reference is the reduction's own: the full cache,
+         Bob's zero block included. */
       double *ofull = malloc (d * sizeof *ofull);
       if (ofull && varlb_attention_zero (ofull, Q + row * d, 1, in->K, in->V,
                                          in->alice_tokens, in->bob_rows, d, d, NULL,
@@ -667,6 +693,7 @@ varlb_trial_run (varlb_trial_t *t, const varlb_instance_t *in,
         }
       free (ofull);
     }
+  free (exact);
 out:
   t->wall_s = now_s () - t0;
   free (idx);
@@ -685,7 +712,7 @@ static const char *const columns[] = {
   "accuracy", "ci_low", "ci_high", "fano_ceiling", "trivial", "verdict",
   "over_budget", "status", "error", "seed", "schedule", "d", "jl", "keys", "values",
   "C", "calibration", "witness_token", "witness_coord", "witness_true",
-  "witness_returned", "wall_s", "stderr"
+  "witness_returned", "eta", "approx_eta", "eta_violations", "wall_s", "stderr"
 };
 #define NCOLUMNS (sizeof columns / sizeof *columns)
 
@@ -725,7 +752,11 @@ cell (const varlb_trial_t *t, const varlb_instance_t *in, size_t i, char *buf, s
     case 24: snprintf (buf, len, "%zu", t->witness_coord); return t->has_witness ? CELL_INT : CELL_NULL;
     case 25: snprintf (buf, len, "%.17g", t->witness_true); return t->has_witness ? CELL_NUM : CELL_NULL;
     case 26: snprintf (buf, len, "%.17g", t->witness_returned); return t->has_witness ? CELL_NUM : CELL_NULL;
-    case 27: snprintf (buf, len, "%.6f", t->wall_s); return isfinite (t->wall_s) ? CELL_NUM : CELL_NULL;
+    case 27: snprintf (buf, len, "%.17g", p->eta); return CELL_NUM;
+    case 28: snprintf (buf, len, "%.17g", t->approx_eta);
+      return t->has_approx && isfinite (t->approx_eta) ? CELL_NUM : CELL_NULL;
+    case 29: snprintf (buf, len, "%zu", t->eta_violations); return t->has_approx ? CELL_INT : CELL_NULL;
+    case 30: snprintf (buf, len, "%.6f", t->wall_s); return isfinite (t->wall_s) ? CELL_NUM : CELL_NULL;
     default: snprintf (buf, len, "%s", t->stderr_tail); return CELL_STR;
     }
 }

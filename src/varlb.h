@@ -495,6 +495,14 @@ typedef struct varlb_trial {
   size_t witness_token, witness_coord;
   double witness_true, witness_returned;
   int has_witness;
+  /* The (1 +- eta) rule (proofs/variants.md): every returned output against
+     the exact full-cache one.  approx_eta = max |est - o| / |o|, the smallest
+     eta for which the answer is a (1 +- eta)-approximation (Inf when some
+     o = 0 but est != 0); eta_violations = outputs outside (1 +- eta) at the
+     instance's eta.  Floating point. */
+  int has_approx;
+  double eta, approx_eta;
+  size_t eta_violations;
 } varlb_trial_t;
 
 /* Run S on IN with BUDGET_BITS.  Alice's half (compress) runs in a child

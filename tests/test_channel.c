@@ -82,7 +82,7 @@ START_TEST (knobs_check_refuses_unknown_names_bad_types_and_out_of_range)
     { "frac", VARLB_KNOB_DOUBLE, "0.5", 0, 1, "" },
     { "mode", VARLB_KNOB_STRING, "a", 0, 0, "" },
   };
-  varlb_compressor_t c = { VARLB_COMPRESSOR_ABI, "fake", "", table, 3, NULL, NULL, NULL };
+  varlb_compressor_t c = { VARLB_COMPRESSOR_ABI, "fake", "", table, 3, NULL, NULL, NULL, NULL };
   const char *good[] = { "", "bits=1", "bits=16,frac=0,mode=b", "frac=1", "frac=0.25" };
   const char *bad[] = { "colour=red", "bits=1.5", "bits=0", "bits=17", "bits=x",
                         "frac=1.01", "frac=-0.1", "frac=nan", "frac=inf", "mode=" };
@@ -359,6 +359,52 @@ START_TEST (csv_header_names_equal_json_keys_and_rows_have_as_many_cells)
 }
 END_TEST
 
+START_TEST (answers_within_one_plus_minus_eta_decode_every_bit)
+{
+  /* The (1 +- eta) rule of proofs/variants.md at eta = 0.2 (the default C
+     covers it): an answer with no output outside (1 +- eta) of the exact one
+     decodes every bit, so every trial that loses a bit must count some
+     output outside.  Every built-in at three budgets; identity fp64 is exact. */
+  if ((size_t) _i >= varlb_compressor_count ())
+    return;
+  const char *name = varlb_compressor_at ((size_t) _i)->name;
+  varlb_params_t p;
+  ck_assert_int_eq (varlb_params_init (&p), VARLB_OK);
+  varlb_pyramid_clear (&p.pyramid);
+  ck_assert_int_eq (varlb_pyramid_init_parse (&p.pyramid, "1,2,3,4,5"), VARLB_OK);
+  p.d = 16;
+  p.eta = 0.2;
+  p.seed = 12;
+  varlb_instance_t in;
+  ck_assert_int_eq (varlb_instance_init (&in, &p), VARLB_OK);
+  varlb_params_clear (&p);
+  ck_assert_double_ge (varlb_approx_eta_max (&in), 0.2);
+  varlb_channel_opts_t o;
+  opts (&o);
+  const double budgets[] = { in.N / 4.0, (double) in.N, 1e9 };
+  for (size_t b = 0; b < 3; b++)
+    {
+      varlb_trial_t t;
+      trial (&t, &in, name, budgets[b], &o);
+      ck_assert_msg (t.status == VARLB_OK, "%s at %g bits: %s", name, budgets[b], t.error);
+      ck_assert_int_eq (t.has_approx, 1);
+      ck_assert_double_eq (t.eta, 0.2);
+      ck_assert_uint_le (t.eta_violations, t.bits_tested);
+      if (t.eta_violations == 0)
+        ck_assert_msg (t.correct == t.bits_tested, "%s at %g bits: within 1 +- 0.2 everywhere "
+                       "(max relative error %g) yet %zu of %zu bits lost", name, budgets[b],
+                       t.approx_eta, t.bits_tested - t.correct, t.bits_tested);
+      if (t.correct < t.bits_tested)
+        ck_assert_double_gt (t.approx_eta, 0.2);
+    }
+  varlb_trial_t t;
+  trial (&t, &in, "identity:precision=fp64", 1e9, &o);
+  ck_assert_double_le (t.approx_eta, 1e-12);
+  ck_assert_uint_eq (t.eta_violations, 0);
+  varlb_instance_clear (&in);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -375,6 +421,8 @@ main (void)
   ADD_TEST (tc, over_budget_blob_is_charged_in_full_and_flagged);
   ADD_TEST (tc, sample_queries_m_tokens_and_is_a_function_of_the_seed);
   ADD_TEST (tc, csv_header_names_equal_json_keys_and_rows_have_as_many_cells);
+  tcase_add_loop_test (tc, answers_within_one_plus_minus_eta_decode_every_bit, 0,
+                       (int) varlb_compressor_count ());
   suite_add_tcase (s, tc);
   return run_suite (s);
 }

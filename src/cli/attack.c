@@ -76,6 +76,17 @@ print_trial (FILE *o, const varlb_trial_t *t, const varlb_instance_t *in)
   fprintf (o, "  bound       Fano ceiling %.3f%% at %.0f charged bits of N = %zu; trivial line %.3f%%\n",
            100 * t->fano_ceiling, t->bits_charged, t->N, 100 * t->trivial);
   fprintf (o, "  verdict     %s\n", t->verdict);
+  if (t->has_approx)
+    {
+      /* The (1 +- eta) rule: an answer within it everywhere decodes every bit
+         when eta <= eta* (proofs/variants.md), so a lost bit means some
+         output left it. */
+      fprintf (o, "  (1 +- eta)  max relative error %.3g; %zu of %zu outputs outside 1 +- %g",
+               t->approx_eta, t->eta_violations, t->bits_tested, t->eta);
+      if (t->eta > 0.0 && t->eta_violations == 0)
+        fprintf (o, ": a (1 +- %g)-approximate answer", t->eta);
+      fputc ('\n', o);
+    }
   if (t->has_witness)
     fprintf (o, "  witness     seed %llu, token %zu, coordinate %zu (true bit %d): "
              "full cache %.6g, compressor %.6g\n", (unsigned long long) t->seed,
