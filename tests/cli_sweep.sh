@@ -174,6 +174,24 @@ expect_usage_error "sweep bad schedules" sweep --compressors h2o --ratios 0.1 --
 expect_usage_error "sweep both budgets and ratios" sweep --compressors h2o --ratios 0.1 --budgets 8 --schedule 1,2,4 --out "$TMPD/x.csv"
 expect_usage_error "sweep refuses to overwrite" sweep --compressors h2o --ratios 0.1 --schedule 1,2,4 --out "$S"
 expect_usage_error "sweep unknown option" sweep --frobnicate
+# --resume on a file whose header is not this varlb's (another version's
+# columns): refused in one line, exit 1, the CSV and JSON Lines untouched.
+"$PYTHON3" - "$S" "$TMPD/old.csv" <<'EOF'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1])))
+drop = {rows[0].index(c) for c in ("eta", "approx_eta", "eta_violations")}
+w = csv.writer(open(sys.argv[2], "w"), lineterminator="\n")
+for r in rows[:3]:
+    w.writerow([x for i, x in enumerate(r) if i not in drop])
+EOF
+head -2 "$TMPD/s.jsonl" >"$TMPD/old.jsonl"
+cp "$TMPD/old.csv" "$TMPD/old.csv.bak"; cp "$TMPD/old.jsonl" "$TMPD/old.jsonl.bak"
+# shellcheck disable=SC2086
+"$VARLB" sweep $GRID --out "$TMPD/old.csv" --resume >/dev/null 2>"$TMPD/err"
+[ $? -eq 1 ] && [ "$(wc -l <"$TMPD/err")" -eq 1 ] && grep -q 'other columns' "$TMPD/err" \
+  && cmp -s "$TMPD/old.csv" "$TMPD/old.csv.bak" && cmp -s "$TMPD/old.jsonl" "$TMPD/old.jsonl.bak" \
+  && pass "resume refuses another header: $(cat "$TMPD/err")" || fail "resume of another header: $(cat "$TMPD/err")"
+
 expect_usage_error "plot without --out" plot "$S"
 expect_usage_error "plot bad extension" plot "$S" --out "$TMPD/x.jpg"
 expect_usage_error "plot bad kind" plot "$S" --out "$TMPD/x.png" --kind pie

@@ -718,6 +718,30 @@ mem_text (size_t *len, void (*fn) (FILE *, const varlb_trial_t *, const varlb_in
   return s;
 }
 
+/* 1 when the first line of PATH is this varlb's CSV header, 0 when it is
+   another (a file from another version: appending would misalign the
+   columns), -1 when PATH cannot be read. */
+static int
+header_matches (const char *path)
+{
+  char *h = NULL, *line = NULL;
+  size_t hl = 0, cap = 0;
+  FILE *m = open_memstream (&h, &hl);
+  if (m == NULL)
+    return -1;
+  varlb_trial_write_csv_header (m);
+  fclose (m);
+  FILE *f = fopen (path, "r");
+  int r = -1;
+  if (f && getline (&line, &cap, f) >= 0)
+    r = strcmp (line, h) == 0;
+  if (f)
+    fclose (f);
+  free (line);
+  free (h);
+  return r;
+}
+
 int
 cli_sweep (int argc, char **argv)
 {
@@ -902,6 +926,12 @@ cli_sweep (int argc, char **argv)
       size_t jlines = 0;
       char why[256];
       cli_csv_t t;
+      if (header_matches (out) == 0)
+        {
+          cli_error (cmd, "--resume: %s has other columns than this varlb writes (another "
+                     "version?): appending would misalign them; use --force or a new --out", out);
+          goto free_list;
+        }
       if (cli_csv_read (&t, out, why, sizeof why) != 0)
         {
           cli_error (cmd, "--resume: %s: %s", out, why);
