@@ -222,6 +222,10 @@ wait_child (pid_t pid, double timeout, const char *half, char *why, size_t len)
       if (code > 128 && code < 128 + NSIG)
         snprintf (why, len, "%s: exited with status %d (crashed: signal %d, %s)", half,
                   code, code - 128, strsignal (code - 128));
+      else if (code == 127 || code == 126)
+        /* /bin/sh's own codes for a command it could not start. */
+        snprintf (why, len, "%s: exited with status %d (the shell %s)", half, code,
+                  code == 127 ? "found no such command" : "could not execute the command");
       else
         snprintf (why, len, "%s: exited with status %d", half, code);
       return VARLB_ECOMPRESSOR;

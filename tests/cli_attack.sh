@@ -129,10 +129,11 @@ TMPDIR="$TMPD/trials" "$VARLB" attack $SMALL --timeout 2 --budget 64 --json \
   --compressor "plugin:$PLUG/badplug.so:mode=hang-answer" \
   --compressor "plugin:$PLUG/badplug.so:mode=nan-answer" \
   --compressor "plugin:$PLUG/badplug.so:mode=error-answer" \
+  --compressor "exec:$TMPD/no-such-program" \
   --compressor identity:precision=fp64 >"$TMPD/bad" 2>"$TMPD/err"
 rc=$?
 [ $rc -eq 1 ] && pass "a run with failing compressors exits 1" || fail "failing run: rc=$rc"
-[ "$(nrows "$TMPD/bad")" -eq 16 ] && pass "every compressor got its row" || fail "rows: $(nrows "$TMPD/bad")"
+[ "$(nrows "$TMPD/bad")" -eq 17 ] && pass "every compressor got its row" || fail "rows: $(nrows "$TMPD/bad")"
 line=0
 for want in 'answer: (crashed \(signal 11|exited with status 139 \(crashed: signal 11)' \
             'compress: (crashed \(signal 6|exited with status 134 \(crashed: signal 6)' \
@@ -148,7 +149,8 @@ for want in 'answer: (crashed \(signal 11|exited with status 139 \(crashed: sign
             'answer: (crashed \(signal 11|exited with status 139 \(crashed: signal 11)' \
             'answer: timed out after 2 s' \
             'answer: O.npy holds NaN at row 0' \
-            'answer: exited with status 1'; do
+            'answer: exited with status 1' \
+            'compress: exited with status 127 \(the shell found no such command\)'; do
   line=$((line + 1))
   err=$(row "$TMPD/bad" $line error)
   st=$(row "$TMPD/bad" $line status)
@@ -160,11 +162,11 @@ for want in 'answer: (crashed \(signal 11|exited with status 139 \(crashed: sign
 done
 grep -q 'refusing to compress on purpose' "$TMPD/bad" && pass "the compressor's stderr is kept" \
   || fail "stderr of the failing compressor was lost"
-[ "$(row "$TMPD/bad" 16 status)" = '"ok"' ] && [ "$(row "$TMPD/bad" 16 correct)" = 224 ] \
+[ "$(row "$TMPD/bad" 17 status)" = '"ok"' ] && [ "$(row "$TMPD/bad" 17 correct)" = 224 ] \
   && pass "the run went on: identity after the failures decodes 224/224" || fail "last row: $(tail -n 1 "$TMPD/bad")"
 [ -z "$(ls -A "$TMPD/trials")" ] && pass "no trial directory left in \$TMPDIR after crashes and timeouts" \
   || fail "left in \$TMPDIR: $(ls -A "$TMPD/trials")"
-[ "$(grep -c '^varlb: attack: ' "$TMPD/err")" -eq 15 ] && pass "one stderr line per failed compressor" \
+[ "$(grep -c '^varlb: attack: ' "$TMPD/err")" -eq 16 ] && pass "one stderr line per failed compressor" \
   || fail "stderr: $(cat "$TMPD/err")"
 
 # --- the C plug-in example: all bits with room for everything; at N/4 it

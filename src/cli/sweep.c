@@ -147,6 +147,13 @@ cli_grid_option (const char *cmd, cli_grid_t *g, int opt, const char *arg)
       }
     case CLI_GRID_SCHEDULES:
       {
+        size_t n = strlen (arg);
+        if (n == 0 || arg[0] == ';' || arg[n - 1] == ';' || strstr (arg, ";;"))
+          {
+            cli_error (cmd, "--schedules: expected schedules separated by ';' without empty "
+                       "ones, got '%s'", arg);
+            return -1;
+          }
         char *copy = strdup (arg), *save = NULL;
         for (char *s = strtok_r (copy, ";", &save); s; s = strtok_r (NULL, ";", &save))
           {

@@ -77,10 +77,25 @@ bad:
   return -1;
 }
 
+/* strtok would skip the empty element of "1,,2" silently; a list with
+   one is a typo, so it is refused. */
+static int
+list_has_empty (const char *cmd, const char *opt, const char *arg)
+{
+  size_t n = arg ? strlen (arg) : 0;
+  if (n > 0 && arg[0] != ',' && arg[n - 1] != ',' && strstr (arg, ",,") == NULL)
+    return 0;
+  cli_error (cmd, "%s: expected a comma-separated list without empty elements, got '%s'", opt,
+             arg ? arg : "");
+  return 1;
+}
+
 int
 cli_parse_double_list (const char *cmd, const char *opt, const char *arg,
                        double lo, double hi, double **out, size_t *n)
 {
+  if (list_has_empty (cmd, opt, arg))
+    return -1;
   char *copy = strdup (arg ? arg : "");
   size_t cap = 8, k = 0;
   double *v = malloc (cap * sizeof *v);
@@ -127,6 +142,8 @@ int
 cli_parse_u64_list (const char *cmd, const char *opt, const char *arg,
                     uint64_t **out, size_t *n)
 {
+  if (list_has_empty (cmd, opt, arg))
+    return -1;
   char *copy = strdup (arg ? arg : "");
   size_t cap = 8, k = 0;
   uint64_t *v = malloc (cap * sizeof *v);
