@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -166,6 +167,7 @@ varlb_channel_opts_init (varlb_channel_opts_t *o)
   o->answer_exe = NULL;
   o->keep_blob = NULL;
   o->sample = 0;
+  o->max_file_bytes = 0;
 }
 
 /* ------------------------------------------------------- child processes */
@@ -178,6 +180,64 @@ now_s (void)
   return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
 }
 
+static void remove_tree (const char *dir);
+
+/* Interrupted during a trial (Ctrl-C, kill, a closed pipe): the compressor
+   runs in its own process group, out of reach of the terminal's signals,
+   and the trial directory holds K, V and the queries.  While a trial runs,
+   signals whose disposition is the default are caught: the handler kills
+   the running half's group, removes the directory and dies of the same
+   signal.  Handlers the host program installed are left alone. */
+static const int trial_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT };
+#define N_TRIAL_SIGNALS (sizeof trial_signals / sizeof *trial_signals)
+static volatile sig_atomic_t trial_child;  /* pid of the running half, or 0 */
+static char trial_root[4096];              /* the trial directory, or "" */
+static struct sigaction trial_saved[N_TRIAL_SIGNALS];
+static int trial_caught[N_TRIAL_SIGNALS];
+
+static void
+trial_signal (int sig)
+{
+  pid_t pid = (pid_t) trial_child;
+  if (pid > 0)
+    {
+      kill (-pid, SIGKILL);
+      kill (pid, SIGKILL);
+    }
+  if (trial_root[0])
+    remove_tree (trial_root); /* not async-signal-safe in theory; we die next */
+  signal (sig, SIG_DFL);
+  raise (sig);
+}
+
+static void
+trial_signals_catch (const char *root)
+{
+  snprintf (trial_root, sizeof trial_root, "%s", root);
+  for (size_t i = 0; i < N_TRIAL_SIGNALS; i++)
+    {
+      trial_caught[i] = 0;
+      if (sigaction (trial_signals[i], NULL, &trial_saved[i]) == 0
+          && !(trial_saved[i].sa_flags & SA_SIGINFO) && trial_saved[i].sa_handler == SIG_DFL)
+        {
+          struct sigaction sa;
+          memset (&sa, 0, sizeof sa);
+          sa.sa_handler = trial_signal;
+          sigemptyset (&sa.sa_mask);
+          trial_caught[i] = sigaction (trial_signals[i], &sa, NULL) == 0;
+        }
+    }
+}
+
+static void
+trial_signals_release (void)
+{
+  for (size_t i = 0; i < N_TRIAL_SIGNALS; i++)
+    if (trial_caught[i])
+      sigaction (trial_signals[i], &trial_saved[i], NULL);
+  trial_root[0] = '\0';
+}
+
 /* Wait for PID (the leader of its own process group) at most TIMEOUT
    seconds; on timeout kill the group.  Describe any failure in WHY. */
 static int
@@ -185,6 +245,7 @@ wait_child (pid_t pid, double timeout, const char *half, char *why, size_t len)
 {
   double end = now_s () + timeout;
   int status;
+  trial_child = pid;
   for (;;)
     {
       pid_t r = waitpid (pid, &status, WNOHANG);
@@ -193,6 +254,7 @@ wait_child (pid_t pid, double timeout, const char *half, char *why, size_t len)
       if (r < 0 && errno != EINTR)
         {
           snprintf (why, len, "%s: lost the child process: %s", half, strerror (errno));
+          trial_child = 0;
           return VARLB_ECOMPRESSOR;
         }
       if (now_s () > end)
@@ -200,6 +262,7 @@ wait_child (pid_t pid, double timeout, const char *half, char *why, size_t len)
           kill (-pid, SIGKILL);
           kill (pid, SIGKILL);
           waitpid (pid, &status, 0);
+          trial_child = 0;
           snprintf (why, len, "%s: timed out after %g s (killed)", half, timeout);
           return VARLB_ETIMEOUT;
         }
@@ -208,6 +271,7 @@ wait_child (pid_t pid, double timeout, const char *half, char *why, size_t len)
     }
   /* Reap anything the compressor left in its group. */
   kill (-pid, SIGKILL);
+  trial_child = 0;
   if (WIFSIGNALED (status))
     {
       snprintf (why, len, "%s: crashed (signal %d, %s)", half, WTERMSIG (status),
@@ -236,9 +300,14 @@ wait_child (pid_t pid, double timeout, const char *half, char *why, size_t len)
 /* In a child: own process group, stdin from /dev/null, stdout and stderr
    to ERRFILE, working directory DIR. */
 static void
-child_setup (const char *dir, const char *errfile)
+child_setup (const char *dir, const char *errfile, unsigned long long fsize)
 {
   setpgid (0, 0);
+  /* No file the compressor writes (blob, O.npy, its stderr) may grow past
+     FSIZE: a runaway writer gets SIGXFSZ (reported as that crash) instead
+     of filling the disk or varlb's memory. */
+  struct rlimit rl = { (rlim_t) fsize, (rlim_t) fsize };
+  setrlimit (RLIMIT_FSIZE, &rl);
   int nul = open ("/dev/null", O_RDONLY);
   if (nul >= 0)
     dup2 (nul, 0);
@@ -353,7 +422,8 @@ plain_file (const char *path)
 static int
 run_compress_inproc (const varlb_spec_t *s, const varlb_instance_t *in,
                      double budget, const char *dir, const char *blob_path,
-                     const char *errfile, double timeout, char *why, size_t len)
+                     const char *errfile, double timeout, unsigned long long fsize,
+                     char *why, size_t len)
 {
   fflush (NULL);
   pid_t pid = fork ();
@@ -364,7 +434,7 @@ run_compress_inproc (const varlb_spec_t *s, const varlb_instance_t *in,
     }
   if (pid == 0)
     {
-      child_setup (dir, errfile);
+      child_setup (dir, errfile, fsize);
       varlb_blob_t b;
       varlb_blob_init (&b);
       int st = s->c->compress (&b, in->K, in->V, in->alice_tokens, in->d, in->d,
@@ -382,7 +452,8 @@ run_compress_inproc (const varlb_spec_t *s, const varlb_instance_t *in,
 /* Run /bin/sh -c 'COMMAND "$@"' with ARGS in DIR. */
 static int
 run_shell (const char *command, char *const args[], const char *dir,
-           const char *errfile, double timeout, const char *half, char *why, size_t len)
+           const char *errfile, double timeout, unsigned long long fsize, const char *half,
+           char *why, size_t len)
 {
   char *script;
   if (asprintf (&script, "%s \"$@\"", command) < 0)
@@ -406,7 +477,7 @@ run_shell (const char *command, char *const args[], const char *dir,
     }
   if (pid == 0)
     {
-      child_setup (dir, errfile);
+      child_setup (dir, errfile, fsize);
       execv (argv[0], argv);
       _exit (127);
     }
@@ -453,6 +524,7 @@ varlb_trial_run (varlb_trial_t *t, const varlb_instance_t *in,
   char *root = mkdtemp (tmpl);
   if (root == NULL)
     return VARLB_EIO;
+  trial_signals_catch (root);
   char cdir[3200], adir[3200], blob[3200], ablob[3300], errc[3200], erra[3200], path[3300];
   snprintf (cdir, sizeof cdir, "%s/alice", root);
   snprintf (adir, sizeof adir, "%s/bob", root);
@@ -462,6 +534,11 @@ varlb_trial_run (varlb_trial_t *t, const varlb_instance_t *in,
   snprintf (erra, sizeof erra, "%s/stderr-answer", root);
   size_t m = o->sample && o->sample < in->alice_tokens ? o->sample : in->alice_tokens;
   size_t d = in->d;
+  /* Auto: 16 times the cache at fp64 (no honest blob needs more), at least
+     64 MiB. */
+  unsigned long long raw = 8ULL * in->alice_tokens * 2 * d;
+  unsigned long long fsize = o->max_file_bytes ? o->max_file_bytes
+                             : 16 * raw > (64ULL << 20) ? 16 * raw : 64ULL << 20;
   size_t *idx = malloc (m * sizeof *idx);
   double *Q = malloc (m * d * sizeof *Q), *O = NULL;
   unsigned char *bdata = NULL;
@@ -504,7 +581,7 @@ varlb_trial_run (varlb_trial_t *t, const varlb_instance_t *in,
         goto out;
       char *args[] = { "compress", "--keys", "K.npy", "--values", "V.npy", "--budget-bits",
                        budget, "--seed", seed, "--out", "BLOB", NULL };
-      cst = run_shell (s->path, args, cdir, errc, o->timeout_s, "compress", why, sizeof why);
+      cst = run_shell (s->path, args, cdir, errc, o->timeout_s, fsize, "compress", why, sizeof why);
       snprintf (path, sizeof path, "%s/BLOB", cdir);
       if (cst == VARLB_OK && rename (path, blob) != 0)
         {
@@ -514,7 +591,7 @@ varlb_trial_run (varlb_trial_t *t, const varlb_instance_t *in,
     }
   else
     {
-      cst = run_compress_inproc (s, in, budget_bits, cdir, blob, errc, o->timeout_s,
+      cst = run_compress_inproc (s, in, budget_bits, cdir, blob, errc, o->timeout_s, fsize,
                                  why, sizeof why);
       if (cst == VARLB_OK && access (blob, F_OK) != 0)
         {
@@ -566,7 +643,7 @@ varlb_trial_run (varlb_trial_t *t, const varlb_instance_t *in,
     {
       char *args[] = { "answer", "--blob", "BLOB", "--queries", "Q.npy", "--seed", seed,
                        "--out", "O.npy", NULL };
-      ast = run_shell (s->path, args, adir, erra, o->timeout_s, "answer", why, sizeof why);
+      ast = run_shell (s->path, args, adir, erra, o->timeout_s, fsize, "answer", why, sizeof why);
     }
   else
     {
@@ -601,7 +678,7 @@ varlb_trial_run (varlb_trial_t *t, const varlb_instance_t *in,
       free (spec_q);
       char *args[] = { "--blob", "BLOB", "--queries", "Q.npy", "--seed", seed,
                        "--out", "O.npy", NULL };
-      ast = run_shell (cmd, args, adir, erra, o->timeout_s, "answer", why, sizeof why);
+      ast = run_shell (cmd, args, adir, erra, o->timeout_s, fsize, "answer", why, sizeof why);
     }
   char tail[256];
   tail_of (erra, tail, sizeof tail);
@@ -705,6 +782,7 @@ out:
   free (O);
   free (bdata);
   remove_tree (root);
+  trial_signals_release ();
   return st;
 }
 

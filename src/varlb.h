@@ -469,6 +469,9 @@ typedef struct varlb_channel_opts {
   const char *keep_blob;  /* if set, the blob is also copied to this file */
   size_t sample;          /* Bob's query tokens: 0 = every Alice token,
                              else a uniform sample (stream VARLB_STREAM_BOB) */
+  unsigned long long max_file_bytes; /* largest file a half may write (blob,
+                             O.npy, stderr); past it the half is killed by
+                             SIGXFSZ.  0: 16 x the cache at fp64, >= 64 MiB */
 } varlb_channel_opts_t;
 
 void varlb_channel_opts_init (varlb_channel_opts_t *o);

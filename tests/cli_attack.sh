@@ -74,6 +74,36 @@ done
 [ -n "$ok" ] && pass "replay lines rerun each failed trial to the same witness" \
   || fail "replay: $(cat "$TMPD/w1" "$TMPD/w2" "$TMPD/err")"
 
+# --- killed mid-trial (SIGTERM while a compressor hangs): the compressor's
+# process group dies with varlb and its trial directory is removed.
+hanging () {  # the hanging answer of this test, found by its unique seed
+  for f in /proc/[0-9]*/cmdline; do
+    tr '\0' ' ' <"$f" 2>/dev/null | grep -q 'misbehave.py hang answer.*--seed 424242' && return 0
+  done
+  return 1
+}
+mkdir "$TMPD/sig"
+TMPDIR="$TMPD/sig" "$VARLB" attack $SMALL --seed 424242 --timeout 60 --budget 64 \
+  --compressor "$MIS hang" >/dev/null 2>&1 &
+vpid=$!
+i=0
+while ! hanging && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+hanging && up=yes || up=
+kill -TERM $vpid
+wait $vpid
+rc=$?
+i=0
+while hanging && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+[ -n "$up" ] && [ $rc -eq 143 ] && ! hanging && [ -z "$(ls -A "$TMPD/sig")" ] \
+  && pass "SIGTERM mid-trial: varlb dies of it, the hanging compressor is killed, no trial directory left" \
+  || fail "SIGTERM mid-trial: started=$up rc=$rc left=$(ls -A "$TMPD/sig") $(hanging && echo still hanging)"
+# (On failure, do not leave the orphan behind.)
+for f in /proc/[0-9]*/cmdline; do
+  if tr '\0' ' ' <"$f" 2>/dev/null | grep -q 'misbehave.py hang answer.*--seed 424242'; then
+    p=${f#/proc/}; kill -9 "${p%/cmdline}" 2>/dev/null
+  fi
+done
+
 # --- free calibration is recorded per row, and only where the knobs use it.
 "$VARLB" attack $SMALL --compressor pq --compressor pq:codebooks=public --budget 400 --json \
   >"$TMPD/cal" 2>"$TMPD/err" \

@@ -109,8 +109,10 @@ cp "$TMPD/r.csv" "$TMPD/r0.csv"
 # A real interruption: SIGKILL part-way through, then --resume; wherever the
 # kill lands (even before the header is whole), the rows equal a clean run's.
 KGRID="--compressors streamingllm,kivi --ratios 0.05,0.1,0.2,0.4 --seeds 1,2,3 --schedule 1,2,4,8 -d 16"
+# (SIGKILL cannot be caught: its trial directory stays, inside $TMPD.)
+mkdir -p "$TMPD/ktrials"
 # shellcheck disable=SC2086
-"$VARLB" sweep $KGRID --out "$TMPD/k.csv" --progress no 2>/dev/null &
+TMPDIR="$TMPD/ktrials" "$VARLB" sweep $KGRID --out "$TMPD/k.csv" --progress no 2>/dev/null &
 kpid=$!
 sleep 0.5
 kill -KILL "$kpid" 2>/dev/null

@@ -115,7 +115,7 @@ self_exe (void)
 int
 cli_attack (int argc, char **argv)
 {
-  enum { O_COMP = CLI_OPT_FIRST_FREE, O_BUDGET, O_RATIO, O_SAMPLE, O_TIMEOUT, O_KEEP };
+  enum { O_COMP = CLI_OPT_FIRST_FREE, O_BUDGET, O_RATIO, O_SAMPLE, O_TIMEOUT, O_KEEP, O_MAXFILE };
   static const struct option longopts[] = {
     CLI_REDUCTION_LONGOPTS,
     { "json", no_argument, NULL, CLI_OPT_JSON },
@@ -124,6 +124,7 @@ cli_attack (int argc, char **argv)
     { "ratio", required_argument, NULL, O_RATIO },
     { "sample", required_argument, NULL, O_SAMPLE },
     { "timeout", required_argument, NULL, O_TIMEOUT },
+    { "max-file", required_argument, NULL, O_MAXFILE },
     { "keep-blobs", required_argument, NULL, O_KEEP },
     { NULL, 0, NULL, 0 }
   };
@@ -168,6 +169,14 @@ cli_attack (int argc, char **argv)
         case O_SAMPLE:
           if (cli_parse_size (cmd, "--sample", optarg, 1, (size_t) 1 << 40, &opts.sample) != 0)
             goto done;
+          continue;
+        case O_MAXFILE:
+          {
+            size_t v;
+            if (cli_parse_size (cmd, "--max-file", optarg, 4096, (size_t) 1 << 50, &v) != 0)
+              goto done;
+            opts.max_file_bytes = v;
+          }
           continue;
         case O_TIMEOUT:
           if (cli_parse_double (cmd, "--timeout", optarg, 0.001, 86400, &opts.timeout_s) != 0)

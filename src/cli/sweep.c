@@ -754,7 +754,7 @@ cli_sweep (int argc, char **argv)
 {
   enum {
     O_BUDGETS = CLI_GRID_FIRST_FREE, O_RATIOS, O_OUT, O_RESUME, O_FORCE, O_TIMEOUT,
-    O_SAMPLE, O_TOKENS, O_PROGRESS, O_NO_TIMING
+    O_SAMPLE, O_TOKENS, O_PROGRESS, O_NO_TIMING, O_MAXFILE
   };
   static const struct option longopts[] = {
     CLI_REDUCTION_LONGOPTS,
@@ -769,6 +769,7 @@ cli_sweep (int argc, char **argv)
     { "tokens", required_argument, NULL, O_TOKENS },
     { "progress", required_argument, NULL, O_PROGRESS },
     { "no-timing", no_argument, NULL, O_NO_TIMING },
+    { "max-file", required_argument, NULL, O_MAXFILE },
     { NULL, 0, NULL, 0 }
   };
   const char *cmd = "sweep", *out = NULL, *tokens = NULL;
@@ -833,6 +834,13 @@ cli_sweep (int argc, char **argv)
           break;
         case O_NO_TIMING:
           no_timing = 1;
+          break;
+        case O_MAXFILE:
+          {
+            size_t v = 0;
+            r = cli_parse_size (cmd, "--max-file", optarg, 4096, (size_t) 1 << 50, &v);
+            opts.max_file_bytes = v;
+          }
           break;
         case O_PROGRESS:
           if (strcmp (optarg, "auto") == 0)

@@ -17,7 +17,8 @@
 # path of K.npy in the blob; answer exits 5 unless its directory holds
 # exactly BLOB and Q.npy and that K.npy no longer exists), peek (compress
 # copies K.npy to its stderr; answer exits 6 if it can find any file of
-# Alice's -- her stderr, her directory -- next to its own directory).
+# Alice's -- her stderr, her directory -- next to its own directory), flood
+# (compress writes to BLOB without end: the channel's file-size limit stops it).
 import math
 import os
 import signal
@@ -93,6 +94,10 @@ def main():
         if mode == "peek":
             with open(a["keys"], "rb") as src:
                 sys.stderr.write(src.read().hex() + "\n")
+        if mode == "flood":  # a blob that never ends
+            with open(a["out"], "wb") as f:
+                while True:
+                    f.write(b"\0" * (1 << 20))
         if mode == "blobdir":  # BLOB is a directory, not a file
             os.mkdir(a["out"])
             return
