@@ -149,7 +149,7 @@ fi
 # --- misbehaving compressors: each fails with its reason; the run goes on
 # to the last compressor, which succeeds; the exit status is 1.
 mkdir "$TMPD/trials"
-TMPDIR="$TMPD/trials" "$VARLB" attack $SMALL --timeout 2 --budget 64 --json \
+TMPDIR="$TMPD/trials" "$VARLB" attack $SMALL --timeout 2 --budget 64 --max-file 1000000 --json \
   --compressor "$MIS crash" --compressor "$MIS abort" --compressor "$MIS hang" \
   --compressor "$MIS nan" --compressor "$MIS shape" --compressor "$MIS none" \
   --compressor "$MIS fail" --compressor "$MIS fifo" --compressor "$MIS blobdir" \
@@ -159,11 +159,11 @@ TMPDIR="$TMPD/trials" "$VARLB" attack $SMALL --timeout 2 --budget 64 --json \
   --compressor "plugin:$PLUG/badplug.so:mode=hang-answer" \
   --compressor "plugin:$PLUG/badplug.so:mode=nan-answer" \
   --compressor "plugin:$PLUG/badplug.so:mode=error-answer" \
-  --compressor "exec:$TMPD/no-such-program" \
+  --compressor "exec:$TMPD/no-such-program" --compressor "$MIS flood" \
   --compressor identity:precision=fp64 >"$TMPD/bad" 2>"$TMPD/err"
 rc=$?
 [ $rc -eq 1 ] && pass "a run with failing compressors exits 1" || fail "failing run: rc=$rc"
-[ "$(nrows "$TMPD/bad")" -eq 17 ] && pass "every compressor got its row" || fail "rows: $(nrows "$TMPD/bad")"
+[ "$(nrows "$TMPD/bad")" -eq 18 ] && pass "every compressor got its row" || fail "rows: $(nrows "$TMPD/bad")"
 line=0
 for want in 'answer: (crashed \(signal 11|exited with status 139 \(crashed: signal 11)' \
             'compress: (crashed \(signal 6|exited with status 134 \(crashed: signal 6)' \
@@ -180,7 +180,8 @@ for want in 'answer: (crashed \(signal 11|exited with status 139 \(crashed: sign
             'answer: timed out after 2 s' \
             'answer: O.npy holds NaN at row 0' \
             'answer: exited with status 1' \
-            'compress: exited with status 127 \(the shell found no such command\)'; do
+            'compress: exited with status 127 \(the shell found no such command\)' \
+            'compress: (exited with status 1[^0-9]|crashed \(signal 25|exited with status 153)'; do
   line=$((line + 1))
   err=$(row "$TMPD/bad" $line error)
   st=$(row "$TMPD/bad" $line status)
@@ -192,11 +193,14 @@ for want in 'answer: (crashed \(signal 11|exited with status 139 \(crashed: sign
 done
 grep -q 'refusing to compress on purpose' "$TMPD/bad" && pass "the compressor's stderr is kept" \
   || fail "stderr of the failing compressor was lost"
-[ "$(row "$TMPD/bad" 17 status)" = '"ok"' ] && [ "$(row "$TMPD/bad" 17 correct)" = 224 ] \
+row "$TMPD/bad" 17 stderr | grep -q 'File too large' \
+  && pass "--max-file stopped the flooding compressor (its stderr: File too large)" \
+  || fail "flood: $(row "$TMPD/bad" 17 stderr)"
+[ "$(row "$TMPD/bad" 18 status)" = '"ok"' ] && [ "$(row "$TMPD/bad" 18 correct)" = 224 ] \
   && pass "the run went on: identity after the failures decodes 224/224" || fail "last row: $(tail -n 1 "$TMPD/bad")"
 [ -z "$(ls -A "$TMPD/trials")" ] && pass "no trial directory left in \$TMPDIR after crashes and timeouts" \
   || fail "left in \$TMPDIR: $(ls -A "$TMPD/trials")"
-[ "$(grep -c '^varlb: attack: ' "$TMPD/err")" -eq 16 ] && pass "one stderr line per failed compressor" \
+[ "$(grep -c '^varlb: attack: ' "$TMPD/err")" -eq 17 ] && pass "one stderr line per failed compressor" \
   || fail "stderr: $(cat "$TMPD/err")"
 
 # --- the C plug-in example: all bits with room for everything; at N/4 it
