@@ -387,6 +387,29 @@ remove_tree (const char *dir)
   rmdir (dir);
 }
 
+/* An external program declares its free calibration (constants fitted
+   before the instance was drawn) in one line of the file CALIBRATION beside
+   its BLOB; it is recorded, marked as the program's own claim, and costs
+   nothing (what answer needs of it must live in the program, not the file:
+   Bob's directory never sees it). */
+static void
+declared_calibration (varlb_trial_t *t, const char *path)
+{
+  char line[400] = "";
+  FILE *f = fopen (path, "r");
+  if (f == NULL)
+    return;
+  if (fgets (line, sizeof line, f) == NULL)
+    line[0] = '\0';
+  fclose (f);
+  line[strcspn (line, "\r\n")] = '\0';
+  for (char *p = line; *p; p++)
+    if ((unsigned char) *p < 0x20)
+      *p = ' ';
+  if (line[0])
+    snprintf (t->calibration, sizeof t->calibration, "declared by the program: %s", line);
+}
+
 /* The last line(s) of a compressor's stderr, squeezed onto one line. */
 static void
 tail_of (const char *path, char *out, size_t len)
@@ -509,9 +532,10 @@ varlb_trial_run (varlb_trial_t *t, const varlb_instance_t *in,
   t->fano_ceiling = t->trivial = t->bits_charged = NAN;
   t->witness_true = t->witness_returned = NAN;
   t->verdict = VARLB_VERDICT_ERROR;
-  t->calibration = s->c == NULL ? NULL
-                   : s->c->calibration ? s->c->calibration (&s->knobs)
-                   : s->c->free_calibration;
+  const char *note = s->c == NULL ? NULL
+                     : s->c->calibration ? s->c->calibration (&s->knobs)
+                     : s->c->free_calibration;
+  snprintf (t->calibration, sizeof t->calibration, "%s", note ? note : "");
   double t0 = now_s ();
   char why[512] = "";
   /* The trial's directories live under $TMPDIR (default /tmp), private
@@ -582,6 +606,9 @@ varlb_trial_run (varlb_trial_t *t, const varlb_instance_t *in,
       char *args[] = { "compress", "--keys", "K.npy", "--values", "V.npy", "--budget-bits",
                        budget, "--seed", seed, "--out", "BLOB", NULL };
       cst = run_shell (s->path, args, cdir, errc, o->timeout_s, fsize, "compress", why, sizeof why);
+      snprintf (path, sizeof path, "%s/CALIBRATION", cdir);
+      if (cst == VARLB_OK && plain_file (path))
+        declared_calibration (t, path);
       snprintf (path, sizeof path, "%s/BLOB", cdir);
       if (cst == VARLB_OK && rename (path, blob) != 0)
         {
@@ -829,7 +856,7 @@ cell (const varlb_trial_t *t, const varlb_instance_t *in, size_t i, char *buf, s
     case 19: snprintf (buf, len, "%s", varlb_jl_norm_name (p->norm)); return CELL_STR;
     case 20: snprintf (buf, len, "%s", p->values == VARLB_VALUES_PM1 ? "pm1" : "01"); return CELL_STR;
     case 21: snprintf (buf, len, "%.17g", in->C); return CELL_NUM;
-    case 22: snprintf (buf, len, "%s", t->calibration ? t->calibration : ""); return CELL_STR;
+    case 22: snprintf (buf, len, "%s", t->calibration); return CELL_STR;
     case 23: snprintf (buf, len, "%zu", t->witness_token); return t->has_witness ? CELL_INT : CELL_NULL;
     case 24: snprintf (buf, len, "%zu", t->witness_coord); return t->has_witness ? CELL_INT : CELL_NULL;
     case 25: snprintf (buf, len, "%.17g", t->witness_true); return t->has_witness ? CELL_NUM : CELL_NULL;

@@ -490,7 +490,9 @@ typedef struct varlb_trial {
   int status;              /* VARLB_OK, or why the compressor failed */
   char error[512];         /* the failure, in one line */
   char stderr_tail[512];   /* the end of what the compressor wrote to stderr */
-  const char *calibration; /* free calibration, or NULL */
+  char calibration[512];   /* free calibration ("" when none): the built-in's
+                              or plug-in's note, or the one line an external
+                              program's compress left in the file CALIBRATION */
   uint64_t seed;
   double wall_s;
   /* Witness of the first wrong bit: token, coordinate, the full-cache

@@ -111,6 +111,12 @@ done
   && row "$TMPD/cal" 2 calibration | grep -q 'codebooks=public.*seed 0x' \
   && pass "pq:codebooks=public records its free calibration, pq none" \
   || fail "calibration column: $(cat "$TMPD/cal" "$TMPD/err")"
+"$VARLB" attack $SMALL --compressor "$MIS calib" --compressor "$MIS zeros" --budget 400 --json \
+  >"$TMPD/cal" 2>"$TMPD/err"
+[ "$(row "$TMPD/cal" 1 calibration)" = '"declared by the program: thresholds fitted on seed 99 before the instance"' ] \
+  && [ "$(row "$TMPD/cal" 2 calibration)" = '""' ] \
+  && pass "an external program's CALIBRATION line is recorded as its declared calibration" \
+  || fail "declared calibration: $(cat "$TMPD/cal" "$TMPD/err")"
 "$VARLB" attack $SMALL --compressor pq:codebooks=public --budget 400 >"$TMPD/cal" 2>&1 \
   && grep -q 'calibration .*(free: fitted before the instance was drawn)' "$TMPD/cal" \
   && pass "attack's report names the free calibration" || fail "report: $(cat "$TMPD/cal")"

@@ -95,7 +95,7 @@ print_trial (FILE *o, const varlb_trial_t *t, const varlb_instance_t *in)
              t->witness_true, t->witness_returned);
   if (t->has_witness)
     print_replay (o, t, in);
-  if (t->calibration)
+  if (t->calibration[0])
     fprintf (o, "  calibration %s (free: fitted before the instance was drawn)\n", t->calibration);
   fprintf (o, "  time        %.3f s\n", t->wall_s);
 }
