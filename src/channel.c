@@ -303,6 +303,10 @@ static void
 child_setup (const char *dir, const char *errfile, unsigned long long fsize)
 {
   setpgid (0, 0);
+  /* The parent's trial-cleanup handlers are not the child's business. */
+  for (size_t i = 0; i < N_TRIAL_SIGNALS; i++)
+    if (trial_caught[i])
+      sigaction (trial_signals[i], &trial_saved[i], NULL);
   /* No file the compressor writes (blob, O.npy, its stderr) may grow past
      FSIZE: a runaway writer gets SIGXFSZ (reported as that crash) instead
      of filling the disk or varlb's memory. */
