@@ -195,11 +195,8 @@ cli_attack (int argc, char **argv)
       if (r != 0)
         goto done;
     }
-  if (optind < argc)
-    {
-      cli_error (cmd, "unexpected argument '%s'", argv[optind]);
-      goto done;
-    }
+  if (cli_no_arguments (cmd, argc, argv) != 0)
+    goto done;
   if (nspecs == 0)
     {
       cli_error (cmd, "--compressor NAME is required (see 'varlb list')");

@@ -47,11 +47,8 @@ cli_certify (int argc, char **argv)
       if (rc != 0)
         goto usage;
     }
-  if (optind < argc)
-    {
-      cli_error (cmd, "unexpected argument '%s'", argv[optind]);
-      goto usage;
-    }
+  if (cli_no_arguments (cmd, argc, argv) != 0)
+    goto usage;
   if (cli_reduction_finish (cmd, &p) != 0)
     goto usage;
   varlb_instance_t in;

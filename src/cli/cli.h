@@ -86,6 +86,12 @@ int cli_reduction_option (const char *cmd, int opt, const char *arg, varlb_param
 int cli_reduction_finish (const char *cmd, varlb_params_t *p);
 /* Report an unknown option / missing argument from getopt and return 2. */
 int cli_bad_option (const char *cmd, int argc, char **argv);
+/* After getopt: 0 when nothing but options was given, else -1 after one
+   line naming the first stray argument. */
+int cli_no_arguments (const char *cmd, int argc, char **argv);
+/* After getopt: the one argument WHAT (e.g. "RESULTS.csv"), or NULL after
+   one line saying it is missing or naming the argument after it. */
+const char *cli_one_argument (const char *cmd, int argc, char **argv, const char *what);
 
 /* Minimal JSON writing (no state): strings are escaped. */
 void cli_json_string (FILE *f, const char *s);

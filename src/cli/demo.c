@@ -47,9 +47,8 @@ cli_demo (int argc, char **argv)
           return CLI_EXIT_USAGE;
         }
     }
-  if (optind < argc)
+  if (cli_no_arguments (cmd, argc, argv) != 0)
     {
-      cli_error (cmd, "unexpected argument '%s'", argv[optind]);
       varlb_params_clear (&p);
       return CLI_EXIT_USAGE;
     }

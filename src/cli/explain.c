@@ -208,11 +208,8 @@ cli_explain (int argc, char **argv)
       if (rc != 0)
         goto usage;
     }
-  if (optind < argc)
-    {
-      cli_error (cmd, "unexpected argument '%s'", argv[optind]);
-      goto usage;
-    }
+  if (cli_no_arguments (cmd, argc, argv) != 0)
+    goto usage;
   if (!have_sched)
     {
       varlb_pyramid_clear (&p.pyramid);

@@ -721,20 +721,15 @@ cli_plot (int argc, char **argv)
       default:
         return cli_bad_option (cmd, argc, argv);
       }
-  if (optind != argc - 1)
-    {
-      if (optind >= argc)
-        cli_error (cmd, "missing RESULTS.csv");
-      else
-        cli_error (cmd, "unexpected argument '%s'", argv[optind + 1]);
-      return CLI_EXIT_USAGE;
-    }
+  const char *results = cli_one_argument (cmd, argc, argv, "RESULTS.csv");
+  if (results == NULL)
+    return CLI_EXIT_USAGE;
   if (!out)
     {
       cli_error (cmd, "missing --out FILE.png|FILE.svg");
       return CLI_EXIT_USAGE;
     }
-  int rc = cli_plot_file (cmd, argv[optind], out, kind, title);
+  int rc = cli_plot_file (cmd, results, out, kind, title);
   return rc == 3 ? 0 : rc;
 }
 

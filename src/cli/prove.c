@@ -307,11 +307,8 @@ cli_prove (int argc, char **argv)
       if (rc != 0)
         goto usage;
     }
-  if (optind < argc)
-    {
-      cli_error (cmd, "unexpected argument '%s'", argv[optind]);
-      goto usage;
-    }
+  if (cli_no_arguments (cmd, argc, argv) != 0)
+    goto usage;
   if (cli_reduction_finish (cmd, &p) != 0)
     goto usage;
   if (seq && min_d)

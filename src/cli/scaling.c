@@ -165,11 +165,8 @@ cli_scaling (int argc, char **argv)
       if (r != 0)
         goto done;
     }
-  if (optind < argc)
-    {
-      cli_error (cmd, "unexpected argument '%s'", argv[optind]);
-      goto done;
-    }
+  if (cli_no_arguments (cmd, argc, argv) != 0)
+    goto done;
   if (!out)
     {
       cli_error (cmd, "missing --out FILE.csv");

@@ -234,15 +234,9 @@ cli_summary (int argc, char **argv)
       default:
         return cli_bad_option (cmd, argc, argv);
       }
-  if (optind != argc - 1)
-    {
-      if (optind >= argc)
-        cli_error (cmd, "missing RESULTS.csv");
-      else
-        cli_error (cmd, "unexpected argument '%s'", argv[optind + 1]);
-      return CLI_EXIT_USAGE;
-    }
-  const char *path = argv[optind];
+  const char *path = cli_one_argument (cmd, argc, argv, "RESULTS.csv");
+  if (path == NULL)
+    return CLI_EXIT_USAGE;
   cli_csv_t t;
   char why[512];
   if (cli_csv_read (&t, path, why, sizeof why) != 0)

@@ -310,6 +310,31 @@ cli_reduction_finish (const char *cmd, varlb_params_t *p)
 }
 
 int
+cli_no_arguments (const char *cmd, int argc, char **argv)
+{
+  if (optind >= argc)
+    return 0;
+  cli_error (cmd, "unexpected argument '%s'", argv[optind]);
+  return -1;
+}
+
+const char *
+cli_one_argument (const char *cmd, int argc, char **argv, const char *what)
+{
+  if (optind >= argc)
+    {
+      cli_error (cmd, "missing %s", what);
+      return NULL;
+    }
+  if (optind + 1 < argc)
+    {
+      cli_error (cmd, "unexpected argument '%s'", argv[optind + 1]);
+      return NULL;
+    }
+  return argv[optind];
+}
+
+int
 cli_bad_option (const char *cmd, int argc, char **argv)
 {
   /* getopt already printed its own message when opterr was set; we keep
