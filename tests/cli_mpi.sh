@@ -65,4 +65,43 @@ EOF
   && cmp "$TMPD/one-nt.csv" "$TMPD/two-nt.csv" && cmp "$TMPD/one-nt.jsonl" "$TMPD/two-nt.jsonl" \
   && pass "--no-timing: 2-rank CSV and JSON Lines equal the single-process files byte for byte" \
   || fail "--no-timing files differ: $(cat "$TMPD/err1" "$TMPD/err2"; diff "$TMPD/one-nt.csv" "$TMPD/two-nt.csv" | head -5)"
+
+# Only rank 0 looks at the output files.  A rank that checked for itself
+# could find them already created by rank 0 and stop ("exists"), or read a
+# CSV that rank 0 is appending to; repeated fresh runs give such a race
+# its chances.
+ok=1
+for r in 1 2 3; do
+  # shellcheck disable=SC2086
+  "$MPIRUN" --allow-run-as-root --oversubscribe -np 2 "$VARLB" sweep $GRID --no-timing \
+    --out "$TMPD/rep$r.csv" >"$TMPD/out2" 2>"$TMPD/err2" \
+    && cmp -s "$TMPD/one-nt.csv" "$TMPD/rep$r.csv" || { ok=0; break; }
+done
+[ $ok -eq 1 ] && pass "three fresh 2-rank runs each equal the single-process file" \
+  || fail "fresh 2-rank run $r: $(cat "$TMPD/err2")"
+
+# --resume under two ranks: rank 0 trims the partial files (a JSON line
+# ahead of the CSV) and deals out the pending trials only.
+head -n 8 "$TMPD/one-nt.csv" >"$TMPD/part.csv"
+head -n 9 "$TMPD/one-nt.jsonl" >"$TMPD/part.jsonl"
+# shellcheck disable=SC2086
+"$MPIRUN" --allow-run-as-root --oversubscribe -np 2 "$VARLB" sweep $GRID --no-timing --resume \
+  --out "$TMPD/part.csv" >"$TMPD/out2" 2>"$TMPD/err2" \
+  && grep -q "11 trials run (7 already in" "$TMPD/err2" \
+  && cmp "$TMPD/one-nt.csv" "$TMPD/part.csv" && cmp "$TMPD/one-nt.jsonl" "$TMPD/part.jsonl" \
+  && pass "2-rank --resume runs the 11 missing trials and ends with the single-process files" \
+  || fail "2-rank --resume: $(cat "$TMPD/err2")"
+
+# An existing --out is refused by rank 0 for all ranks: one error line,
+# the usage status, no MPI_Abort.
+cp "$TMPD/two.csv" "$TMPD/two.before"
+# shellcheck disable=SC2086
+"$MPIRUN" --allow-run-as-root --oversubscribe -np 2 "$VARLB" sweep $GRID --out "$TMPD/two.csv" \
+  >"$TMPD/out2" 2>"$TMPD/err2"
+st=$?
+n=$(grep -c "two.csv exists: --resume continues it" "$TMPD/err2")
+[ $st -eq 2 ] && [ "$n" -eq 1 ] && ! grep -q MPI_ABORT "$TMPD/err2" "$TMPD/out2" \
+  && cmp -s "$TMPD/two.before" "$TMPD/two.csv" \
+  && pass "existing --out under two ranks: exit 2, one error line, no MPI_Abort, file untouched" \
+  || fail "existing --out under two ranks: status $st, $n error lines: $(cat "$TMPD/err2")"
 finish

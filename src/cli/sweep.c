@@ -749,6 +749,157 @@ header_matches (const char *path)
   return r;
 }
 
+/* The output files of one sweep; descriptors are -1 when closed, and ftok
+   is -2 without --tokens. */
+typedef struct sweep_files {
+  const char *csv, *tokens;
+  char *jsonl, *manifest;
+  int fcsv, fjson, ftok;
+} sweep_files_t;
+
+/* Rank 0's half of the setup: find, from the files already there, which
+   trials are pending (--resume), open the outputs and write the header and
+   the manifest.  Only rank 0 looks at the files, so that no rank reads one
+   while another writes it; the other ranks receive its verdict and PEND.
+   Returns 0, or the exit status after printing the error. */
+static int
+prepare_outputs (const char *cmd, sweep_files_t *f, int resume, int force,
+                 const trial_ref_t *list, size_t total, size_t *pend, size_t *npend,
+                 int argc, char **argv, int ranks)
+{
+  char **done_keys = NULL;
+  size_t ndone = 0;
+  int rc = CLI_EXIT_FAIL;
+  /* Which trials are done: the rows of the CSV (the file written last). */
+  int existing = resume && access (f->csv, F_OK) == 0;
+  if (existing)
+    {
+      size_t lines = 0;
+      struct stat st;
+      if (cut_torn_line (f->csv, &lines) != 0)
+        {
+          cli_error (cmd, "%s: %s", f->csv, strerror (errno));
+          return rc;
+        }
+      /* Killed before even the header was whole: start afresh. */
+      existing = !(stat (f->csv, &st) == 0 && st.st_size == 0);
+    }
+  if (existing)
+    {
+      size_t jlines = 0;
+      char why[256];
+      cli_csv_t t;
+      if (header_matches (f->csv) == 0)
+        {
+          cli_error (cmd, "--resume: %s has other columns than this varlb writes (another "
+                     "version?): appending would misalign them; use --force or a new --out",
+                     f->csv);
+          return rc;
+        }
+      if (cli_csv_read (&t, f->csv, why, sizeof why) != 0)
+        {
+          cli_error (cmd, "--resume: %s: %s", f->csv, why);
+          return rc;
+        }
+      static const char *const key_cols[6] = { "schedule", "d", "jl", "seed", "compressor",
+                                               "budget_bits" };
+      long kc[6];
+      for (int j = 0; j < 6; j++)
+        if ((kc[j] = cli_csv_col (&t, key_cols[j])) < 0)
+          {
+            cli_error (cmd, "--resume: %s is not a varlb sweep file (no column %s)", f->csv,
+                       key_cols[j]);
+            cli_csv_clear (&t);
+            return rc;
+          }
+      done_keys = malloc ((t.rows + 1) * sizeof *done_keys);
+      for (size_t r = 0; done_keys && r < t.rows; r++)
+        {
+          char *key = NULL;
+          if (asprintf (&key, "%s|%s|%s|%s|%s|%.17g", cli_csv_get (&t, r, kc[0]),
+                        cli_csv_get (&t, r, kc[1]), cli_csv_get (&t, r, kc[2]),
+                        cli_csv_get (&t, r, kc[3]), cli_csv_get (&t, r, kc[4]),
+                        cli_csv_num (&t, r, kc[5])) >= 0)
+            done_keys[ndone++] = key;
+        }
+      if (done_keys)
+        qsort (done_keys, ndone, sizeof *done_keys, cmp_str);
+      /* JSON Lines are written before the CSV row, so they can only be
+         ahead: keep as many as the CSV has rows. */
+      const char *bad = !done_keys ? "out of memory" : NULL;
+      if (!bad && access (f->jsonl, F_OK) == 0
+          && (cut_torn_line (f->jsonl, &jlines) != 0
+              || (jlines > t.rows && keep_lines (f->jsonl, t.rows) != 0)))
+        bad = strerror (errno);
+      cli_csv_clear (&t);
+      if (bad)
+        {
+          cli_error (cmd, "%s: %s", f->jsonl, bad);
+          goto out;
+        }
+      if (f->tokens && access (f->tokens, F_OK) == 0
+          && filter_token_rows (f->tokens, done_keys, ndone) != 0)
+        {
+          cli_error (cmd, "--resume: %s: cannot keep its rows: %s", f->tokens, strerror (errno));
+          goto out;
+        }
+    }
+  else if (!resume && !force && access (f->csv, F_OK) == 0)
+    {
+      cli_error (cmd, "%s exists: --resume continues it, --force starts it again", f->csv);
+      rc = CLI_EXIT_USAGE;
+      goto out;
+    }
+  /* The pending trials, in grid order. */
+  *npend = 0;
+  for (size_t k = 0; k < total; k++)
+    if (!list[k].key || !bsearch (&list[k].key, done_keys, ndone, sizeof *done_keys, cmp_str))
+      pend[(*npend)++] = k;
+
+  int flags = O_WRONLY | O_APPEND | O_CREAT | (existing ? 0 : O_TRUNC);
+  f->fcsv = open (f->csv, flags, 0644);
+  f->fjson = f->fcsv >= 0 ? open (f->jsonl, flags, 0644) : -1;
+  f->ftok = f->tokens && f->fjson >= 0 ? open (f->tokens, flags, 0644) : f->tokens ? -1 : -2;
+  if (f->fcsv < 0 || f->fjson < 0 || f->ftok == -1)
+    {
+      cli_error (cmd, "%s: %s", f->fcsv < 0 ? f->csv : f->fjson < 0 ? f->jsonl : f->tokens,
+                 strerror (errno));
+      goto out;
+    }
+  if (!existing)
+    {
+      char *h = NULL;
+      size_t hl = 0;
+      FILE *m = open_memstream (&h, &hl);
+      if (m)
+        {
+          varlb_trial_write_csv_header (m);
+          fclose (m);
+        }
+      int bad = !m || append_atomic (f->fcsv, h, hl) != 0;
+      free (h);
+      if (bad)
+        {
+          cli_error (cmd, "%s: %s", f->csv, strerror (errno));
+          goto out;
+        }
+    }
+  struct stat st;
+  if (f->ftok >= 0 && fstat (f->ftok, &st) == 0 && st.st_size == 0)
+    append_atomic (f->ftok, TOKEN_HEADER, strlen (TOKEN_HEADER));
+  if (write_manifest (f->manifest, argc, argv, total, ranks) != 0)
+    {
+      cli_error (cmd, "%s: cannot write the manifest: %s", f->manifest, strerror (errno));
+      goto out;
+    }
+  rc = 0;
+out:
+  for (size_t k = 0; k < ndone; k++)
+    free (done_keys[k]);
+  free (done_keys);
+  return rc;
+}
+
 int
 cli_sweep (int argc, char **argv)
 {
@@ -778,6 +929,7 @@ cli_sweep (int argc, char **argv)
   double *budgets = NULL;
   size_t nbudgets = 0;
   int ratios = -1, resume = 0, force = 0, show = -1, c, rc = CLI_EXIT_USAGE;
+  int agreed = 1; /* a failure every rank reaches alike: no MPI_Abort */
   varlb_channel_opts_t opts;
   varlb_channel_opts_init (&opts);
   cli_grid_init (&g);
@@ -888,8 +1040,6 @@ cli_sweep (int argc, char **argv)
   /* The full trial list, in grid order, each with its key. */
   size_t ninst = cli_grid_instances (&g), total = ninst * g.nspecs * nbudgets;
   trial_ref_t *list = calloc (total, sizeof *list);
-  char **done_keys = NULL;
-  size_t ndone = 0;
   if (!list)
     {
       cli_error (cmd, "out of memory");
@@ -913,131 +1063,38 @@ cli_sweep (int argc, char **argv)
       varlb_params_clear (&p);
     }
 
-  char *jsonl = replace_ext (out, ".jsonl"), *manifest = replace_ext (out, ".manifest.json");
-  int fcsv = -1, fjson = -1, ftok = -1;
-  /* Which trials are done: the rows of the CSV (the file written last). */
-  int existing = resume && access (out, F_OK) == 0;
-  if (existing)
-    {
-      size_t lines = 0;
-      if (rank == 0 && cut_torn_line (out, &lines) != 0)
-        {
-          cli_error (cmd, "%s: %s", out, strerror (errno));
-          goto free_list;
-        }
-#ifdef HAVE_MPI
-      if (ranks > 1)
-        MPI_Barrier (MPI_COMM_WORLD);
-#endif
-      /* Killed before even the header was whole: start afresh. */
-      struct stat st;
-      existing = !(stat (out, &st) == 0 && st.st_size == 0);
-    }
-  if (existing)
-    {
-      size_t jlines = 0;
-      char why[256];
-      cli_csv_t t;
-      if (header_matches (out) == 0)
-        {
-          cli_error (cmd, "--resume: %s has other columns than this varlb writes (another "
-                     "version?): appending would misalign them; use --force or a new --out", out);
-          goto free_list;
-        }
-      if (cli_csv_read (&t, out, why, sizeof why) != 0)
-        {
-          cli_error (cmd, "--resume: %s: %s", out, why);
-          goto free_list;
-        }
-      long kc[6] = { cli_csv_col (&t, "schedule"), cli_csv_col (&t, "d"), cli_csv_col (&t, "jl"),
-                     cli_csv_col (&t, "seed"), cli_csv_col (&t, "compressor"),
-                     cli_csv_col (&t, "budget_bits") };
-      for (int j = 0; j < 6; j++)
-        if (kc[j] < 0)
-          {
-            cli_error (cmd, "--resume: %s is not a varlb sweep file (no column %s)", out,
-                       (const char *[]) { "schedule", "d", "jl", "seed", "compressor", "budget_bits" }[j]);
-            cli_csv_clear (&t);
-            goto free_list;
-          }
-      done_keys = malloc ((t.rows + 1) * sizeof *done_keys);
-      for (size_t r = 0; r < t.rows; r++)
-        {
-          char *key = NULL;
-          if (asprintf (&key, "%s|%s|%s|%s|%s|%.17g", cli_csv_get (&t, r, kc[0]),
-                        cli_csv_get (&t, r, kc[1]), cli_csv_get (&t, r, kc[2]),
-                        cli_csv_get (&t, r, kc[3]), cli_csv_get (&t, r, kc[4]),
-                        cli_csv_num (&t, r, kc[5])) >= 0)
-            done_keys[ndone++] = key;
-        }
-      qsort (done_keys, ndone, sizeof *done_keys, cmp_str);
-      /* JSON Lines are written before the CSV row, so they can only be
-         ahead: keep as many as the CSV has rows. */
-      if (rank == 0 && access (jsonl, F_OK) == 0
-          && (cut_torn_line (jsonl, &jlines) != 0 || (jlines > t.rows && keep_lines (jsonl, t.rows) != 0)))
-        {
-          cli_error (cmd, "%s: %s", jsonl, strerror (errno));
-          cli_csv_clear (&t);
-          goto free_list;
-        }
-      cli_csv_clear (&t);
-      if (rank == 0 && tokens && access (tokens, F_OK) == 0
-          && filter_token_rows (tokens, done_keys, ndone) != 0)
-        {
-          cli_error (cmd, "--resume: %s: cannot keep its rows: %s", tokens, strerror (errno));
-          goto free_list;
-        }
-    }
-  else if (!resume && !force && access (out, F_OK) == 0)
-    {
-      if (rank == 0)
-        cli_error (cmd, "%s exists: --resume continues it, --force starts it again", out);
-      rc = CLI_EXIT_USAGE;
-      goto free_list;
-    }
-  /* The pending trials, in grid order. */
+  sweep_files_t files = { out, tokens, replace_ext (out, ".jsonl"),
+                          replace_ext (out, ".manifest.json"), -1, -1, -2 };
   size_t npend = 0;
   size_t *pend = malloc ((total + 1) * sizeof *pend);
-  for (size_t k = 0; k < total; k++)
-    if (!list[k].key || !bsearch (&list[k].key, done_keys, ndone, sizeof *done_keys, cmp_str))
-      pend[npend++] = k;
-
-  if (rank == 0)
+  int setup = files.jsonl && files.manifest && pend ? 0 : CLI_EXIT_FAIL;
+  if (setup != 0)
+    cli_error (cmd, "out of memory");
+  else if (rank == 0)
+    setup = prepare_outputs (cmd, &files, resume, force, list, total, pend, &npend, argc, argv,
+                             ranks);
+#ifdef HAVE_MPI
+  if (ranks > 1)
     {
-      int fresh = !existing;
-      int flags = O_WRONLY | O_APPEND | O_CREAT | (fresh ? O_TRUNC : 0);
-      fcsv = open (out, flags, 0644);
-      fjson = fcsv >= 0 ? open (jsonl, flags, 0644) : -1;
-      ftok = tokens && fjson >= 0 ? open (tokens, flags, 0644) : -2;
-      if (fcsv < 0 || fjson < 0 || ftok == -1)
-        {
-          cli_error (cmd, "%s: %s", fcsv < 0 ? out : fjson < 0 ? jsonl : tokens, strerror (errno));
-          goto close_files;
-        }
-      if (fresh)
-        {
-          char *h = NULL;
-          size_t hl = 0;
-          FILE *f = open_memstream (&h, &hl);
-          varlb_trial_write_csv_header (f);
-          fclose (f);
-          int bad = append_atomic (fcsv, h, hl);
-          free (h);
-          if (bad)
-            {
-              cli_error (cmd, "%s: %s", out, strerror (errno));
-              goto close_files;
-            }
-        }
-      struct stat st;
-      if (ftok >= 0 && fstat (ftok, &st) == 0 && st.st_size == 0)
-        append_atomic (ftok, TOKEN_HEADER, strlen (TOKEN_HEADER));
-      if (write_manifest (manifest, argc, argv, total, ranks) != 0)
-        {
-          cli_error (cmd, "%s: cannot write the manifest: %s", manifest, strerror (errno));
-          goto close_files;
-        }
+      /* Rank 0's verdict and pending list; the loop below deals them out. */
+      int worst = setup;
+      unsigned long long n = npend;
+      MPI_Allreduce (&worst, &setup, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+      MPI_Bcast (&n, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
+      npend = (size_t) n;
+      if (setup == 0)
+        for (size_t at = 0; at < npend; at += 1u << 20)
+          MPI_Bcast (pend + at, (int) ((npend - at < 1u << 20 ? npend - at : 1u << 20)
+                                       * sizeof *pend), MPI_BYTE, 0, MPI_COMM_WORLD);
     }
+#endif
+  if (setup != 0)
+    {
+      rc = setup;
+      goto close_files;
+    }
+  /* From here on a rank may fail alone, and the others would wait for it. */
+  agreed = 0;
 
   char *exe = self_exe ();
   opts.answer_exe = exe;
@@ -1119,9 +1176,9 @@ cli_sweep (int argc, char **argv)
         continue;
 #endif
       /* Rank 0 writes, in grid order: token rows, JSON line, CSV line. */
-      if ((o.tokens && ftok >= 0 && append_atomic (ftok, o.tokens, o.ntokens) != 0)
-          || append_atomic (fjson, o.json, o.njson) != 0
-          || append_atomic (fcsv, o.csv, o.ncsv) != 0)
+      if ((o.tokens && files.ftok >= 0 && append_atomic (files.ftok, o.tokens, o.ntokens) != 0)
+          || append_atomic (files.fjson, o.json, o.njson) != 0
+          || append_atomic (files.fcsv, o.csv, o.ncsv) != 0)
         {
           cli_error (cmd, "%s: write failed: %s", out, strerror (errno));
           trial_out_clear (&o);
@@ -1152,32 +1209,31 @@ cli_sweep (int argc, char **argv)
   else if (rank != 0 && !io_error)
     rc = 0;
 close_files:
-  if (fcsv >= 0)
-    close (fcsv);
-  if (fjson >= 0)
-    close (fjson);
-  if (ftok >= 0)
-    close (ftok);
+  if (files.fcsv >= 0)
+    close (files.fcsv);
+  if (files.fjson >= 0)
+    close (files.fjson);
+  if (files.ftok >= 0)
+    close (files.ftok);
+  free (files.jsonl);
+  free (files.manifest);
   free (pend);
-free_list:
   for (size_t k = 0; k < total; k++)
     free (list[k].key);
   free (list);
-  for (size_t k = 0; k < ndone; k++)
-    free (done_keys[k]);
-  free (done_keys);
-  free (jsonl);
-  free (manifest);
 done:
   free (budgets);
   cli_grid_clear (&g);
 #ifdef HAVE_MPI
   if (mpi)
     {
-      if (rc != 0 && ranks > 1)
+      /* A rank that failed alone leaves the others waiting on it. */
+      if (rc != 0 && ranks > 1 && !agreed)
         MPI_Abort (MPI_COMM_WORLD, rc);
       MPI_Finalize ();
     }
+#else
+  (void) agreed;
 #endif
   return rc;
 }
