@@ -1,9 +1,11 @@
 /* lemmas.c -- the lemmas of proofs/reduction.md and proofs/sharpened.md
  * evaluated with certified arithmetic (MPFR, directed rounding): the paper's
  * chain (Haris-Onak Lemma 3 + the margin of paper.md sec. 1.7) and the
- * sharpened chain (sub-Gaussian MGF, Markov + union bound) that covers d = 64. */
+ * sharpened chain (sub-Gaussian MGF, or an exact sum for unit Achlioptas
+ * keys; Markov + union bound) that covers d = 64. */
 #include <config.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <mpfr.h>
 #include "varlb.h"
@@ -105,22 +107,164 @@ norm_mgf (mpfr_t out, mpfr_t s, size_t d, varlb_jl_family f,
   mpfr_clear (t);
 }
 
-/* One evaluation of n E R_i / r_max at precision PREC in direction DIR. */
+/* Unit-normalised Achlioptas keys (src/jl.c): k = sigma/sqrt(b) on a
+   support S of size b >= 1 (each coordinate in S w.p. 1/3, an empty S
+   redrawn), with independent uniform signs sigma.  Given b = |S_i|,
+   x = |S_i n S_t| and y = |S_t \ S_i|, <k_i,k_t> is a sum of x independent
+   signs over sqrt(b(x+y)), so E[e^{C<k_i,k_t>} | b,x,y] = cosh(C/sqrt(b(x+y)))^x
+   and, the three support sizes being binomial (renormalised for redraws),
+     E e^{C<k_i,k_t>} = sum_{b>=1, x+y>=1} W(b,x,y) cosh(C/sqrt(b(x+y)))^x / (3^d - 2^d)^2,
+     W = binom(d,b) 2^{d-b} binom(b,x) 2^{b-x} binom(d-b,y) 2^{d-b-y}.
+   An exact expectation, not a bound (proofs/sharpened.md, S2').  OUT gets
+   e^{-C} times it, i.e. E e^{C(<k_i,k_t> - |k_i|^2)}; every term is
+   positive, so rounding each operation in direction DIR rounds the sum so.
+   O(d^3) terms. */
+static void
+unit_achlioptas_other (mpfr_t out, double C, size_t d, int dir)
+{
+  mpfr_prec_t prec = mpfr_get_prec (out);
+  mpfr_t *ch = malloc ((d + 1) * sizeof *ch), *u = malloc ((d + 1) * sizeof *u),
+         *v = malloc ((d + 1) * sizeof *v);
+  mpz_t wb, w, ints, t;
+  mpfr_t acc, inner, pw, term;
+  mpz_inits (wb, w, ints, t, NULL);
+  mpfr_inits2 (prec, acc, inner, pw, term, (mpfr_ptr) 0);
+  for (size_t j = 0; j <= d; j++)
+    mpfr_inits2 (prec, ch[j], u[j], v[j], (mpfr_ptr) 0);
+  mpfr_set_zero (acc, 1);
+  for (size_t b = 1; b <= d; b++)
+    {
+      size_t r = d - b;
+      mpz_bin_uiui (wb, d, b);
+      mpz_mul_2exp (wb, wb, r);
+      for (size_t x = 1; x <= b; x++) /* binom(b,x) 2^{b-x} */
+        {
+          mpz_bin_uiui (w, b, x);
+          mpz_mul_2exp (w, w, b - x);
+          mpfr_set_z (u[x], w, UP (dir));
+        }
+      for (size_t y = 0; y <= r; y++) /* binom(r,y) 2^{r-y} */
+        {
+          mpz_bin_uiui (w, r, y);
+          mpz_mul_2exp (w, w, r - y);
+          mpfr_set_z (v[y], w, UP (dir));
+        }
+      /* x = 0: the factor is 1, and sum_{y>=1} v_y = 3^r - 2^r, exactly. */
+      mpz_ui_pow_ui (w, 3, r);
+      mpz_ui_pow_ui (t, 2, r);
+      mpz_sub (w, w, t);
+      mpz_mul_2exp (w, w, b);
+      mpz_addmul (ints, w, wb);
+      mpfr_set_zero (inner, 1);
+      for (size_t sz = 1; sz <= d; sz++) /* |S_t| = x + y */
+        {
+          mpfr_set_ui (term, b * sz, MPFR_RNDN); /* exact below 2^prec */
+          mpfr_sqrt (term, term, DN (dir));
+          mpfr_d_div (term, C, term, UP (dir));
+          mpfr_cosh (ch[sz], term, UP (dir));
+          mpfr_set_ui (pw, 1, MPFR_RNDN);
+          size_t xmax = sz < b ? sz : b;
+          for (size_t x = 1; x <= xmax; x++)
+            {
+              mpfr_mul (pw, pw, ch[sz], UP (dir)); /* cosh(...)^x */
+              if (sz - x > r)
+                continue;
+              mpfr_mul (term, u[x], v[sz - x], UP (dir));
+              mpfr_mul (term, term, pw, UP (dir));
+              mpfr_add (inner, inner, term, UP (dir));
+            }
+        }
+      mpfr_mul_z (inner, inner, wb, UP (dir));
+      mpfr_add (acc, acc, inner, UP (dir));
+    }
+  mpfr_add_z (acc, acc, ints, UP (dir));
+  mpz_ui_pow_ui (w, 3, d);
+  mpz_ui_pow_ui (t, 2, d);
+  mpz_sub (w, w, t);
+  mpz_mul (w, w, w);
+  mpfr_div_z (acc, acc, w, UP (dir));
+  mpfr_set_d (term, -C, MPFR_RNDN);
+  mpfr_exp (term, term, UP (dir));
+  mpfr_mul (out, acc, term, UP (dir));
+  for (size_t j = 0; j <= d; j++)
+    mpfr_clears (ch[j], u[j], v[j], (mpfr_ptr) 0);
+  free (ch);
+  free (u);
+  free (v);
+  mpz_clears (wb, w, ints, t, NULL);
+  mpfr_clears (acc, inner, pw, term, (mpfr_ptr) 0);
+}
+
+/* The same sum in double precision, for the search over C only: the
+   binomial laws by their ratio recurrences (no overflow: d is at most
+   VARLB_SHARP_EXACT_D_MAX, and (1/3)^d stays a normal double), the powers
+   of cosh by repeated products. */
+static double
+unit_achlioptas_other_double (double C, size_t d)
+{
+  double *pb = malloc ((d + 1) * 3 * sizeof *pb), *px = pb + d + 1, *py = px + d + 1;
+  double sum = 0.0, z = 1.0 - pow (2.0 / 3.0, (double) d);
+  /* P[k] for k ~ Bin(m, 1/3): P[0] = (2/3)^m, P[k+1] = P[k] (m-k)/(2(k+1)) */
+#define BINOMIAL_THIRD(P, m)                                         \
+  do                                                                 \
+    {                                                                \
+      (P)[0] = pow (2.0 / 3.0, (double) (m));                        \
+      for (size_t k_ = 0; k_ < (m); k_++)                            \
+        (P)[k_ + 1] = (P)[k_] * (double) ((m) - k_) / (2.0 * (k_ + 1)); \
+    }                                                                \
+  while (0)
+  BINOMIAL_THIRD (pb, d);
+  for (size_t b = 1; b <= d; b++)
+    {
+      size_t r = d - b;
+      BINOMIAL_THIRD (px, b);
+      BINOMIAL_THIRD (py, r);
+      double inner = px[0] * (1.0 - py[0]); /* x = 0, y >= 1: factor 1 */
+      for (size_t sz = 1; sz <= d; sz++)
+        {
+          double c = cosh (C / sqrt ((double) (b * sz))), pw = 1.0;
+          size_t xmax = sz < b ? sz : b;
+          for (size_t x = 1; x <= xmax; x++)
+            {
+              pw *= c;
+              if (sz - x <= r)
+                inner += px[x] * py[sz - x] * pw;
+            }
+        }
+      sum += pb[b] * inner;
+    }
+#undef BINOMIAL_THIRD
+  free (pb);
+  return sum / (z * z) * exp (-C);
+}
+
+/* One evaluation of n E R_i / r_max at precision PREC in direction DIR;
+   FAST: the unit-Achlioptas sum in double precision (not certified). */
 static void
 fail_eval (mpfr_t fail, mpfr_t other, mpfr_t zero, mpfr_t rmax, size_t n,
            size_t z, size_t d, double C, double tau, double eta,
-           varlb_jl_family f, varlb_jl_norm norm, varlb_values v, int dir)
+           varlb_jl_family f, varlb_jl_norm norm, varlb_values v, int dir, int fast)
 {
   mpfr_prec_t prec = mpfr_get_prec (fail);
   mpfr_t s, t;
   mpfr_inits2 (prec, s, t, (mpfr_ptr) 0);
-  /* Conditionally on k_i, E e^{C<k_i,k_t>} <= e^{C^2 |k_i|^2/(2d)}, so
-     E e^{C(<k_i,k_t> - |k_i|^2)} <= E e^{-s|k_i|^2}, s = C - C^2/(2d). */
-  mpfr_set_d (s, C, MPFR_RNDN);
-  mpfr_sqr (t, s, UP (dir));
-  mpfr_div_ui (t, t, 2 * d, UP (dir));
-  mpfr_sub (s, s, t, DN (dir));
-  norm_mgf (other, s, d, f, norm, dir);
+  if (f == VARLB_JL_ACHLIOPTAS && norm == VARLB_JL_UNIT)
+    {
+      if (fast)
+        mpfr_set_d (other, unit_achlioptas_other_double (C, d), MPFR_RNDN);
+      else
+        unit_achlioptas_other (other, C, d, dir);
+    }
+  else
+    {
+      /* Conditionally on k_i, E e^{C<k_i,k_t>} <= e^{C^2 |k_i|^2/(2d)}, so
+         E e^{C(<k_i,k_t> - |k_i|^2)} <= E e^{-s|k_i|^2}, s = C - C^2/(2d). */
+      mpfr_set_d (s, C, MPFR_RNDN);
+      mpfr_sqr (t, s, UP (dir));
+      mpfr_div_ui (t, t, 2 * d, UP (dir));
+      mpfr_sub (s, s, t, DN (dir));
+      norm_mgf (other, s, d, f, norm, dir);
+    }
   mpfr_set_d (s, C, MPFR_RNDN);
   norm_mgf (zero, s, d, f, norm, dir);
   mpfr_mul_ui (t, other, n - 1, UP (dir));
@@ -135,10 +279,10 @@ fail_eval (mpfr_t fail, mpfr_t other, mpfr_t zero, mpfr_t rmax, size_t n,
   mpfr_clears (s, t, (mpfr_ptr) 0);
 }
 
-int
-varlb_sharp_eval (varlb_sharp_t *s, size_t n, size_t z, size_t d, double C,
-                  double eps, double eta, varlb_jl_family f, varlb_jl_norm norm,
-                  varlb_values values, double target)
+static int
+sharp_eval (varlb_sharp_t *s, size_t n, size_t z, size_t d, double C, double eps,
+            double eta, varlb_jl_family f, varlb_jl_norm norm, varlb_values values,
+            double target, int fast)
 {
   memset (s, 0, sizeof *s);
   if (n < 1 || d < 1 || !(C > 0.0) || !isfinite (C) || !(eps > 0.0 && eps < 0.5)
@@ -152,21 +296,29 @@ varlb_sharp_eval (varlb_sharp_t *s, size_t n, size_t z, size_t d, double C,
   s->eta = eta;
   s->target = target;
   s->threshold = instance_threshold (n - 1 + z, C, eps, eta, values);
-  /* Unit-normalised Achlioptas keys have a data-dependent norm in the
-     denominator; the MGF step does not cover them. */
-  s->covered = !(f == VARLB_JL_ACHLIOPTAS && norm == VARLB_JL_UNIT);
+  /* Every family; unit Achlioptas through its exact sum, up to the d at
+     which its O(d^3) terms stay affordable. */
+  s->covered = !(f == VARLB_JL_ACHLIOPTAS && norm == VARLB_JL_UNIT && d > VARLB_SHARP_EXACT_D_MAX);
   s->holds = VARLB_TRI_UNKNOWN;
   if (!s->covered)
     {
-      s->fail_lo = s->fail_hi = NAN;
+      mpfr_t r;
+      mpfr_init2 (r, PREC_START);
+      r_max_eval (r, s->threshold, eta, values, -1);
+      s->r_max_lo = mpfr_get_d (r, MPFR_RNDD);
+      mpfr_clear (r);
+      s->fail_lo = s->fail_hi = s->other_hi = s->row_hi = NAN;
       return VARLB_OK;
     }
   for (mpfr_prec_t prec = PREC_START; prec <= PREC_MAX; prec *= 2)
     {
       mpfr_t fu, fl, ou, zu, rl, tmp1, tmp2;
       mpfr_inits2 (prec, fu, fl, ou, zu, rl, tmp1, tmp2, (mpfr_ptr) 0);
-      fail_eval (fu, ou, zu, rl, n, z, d, C, s->threshold, eta, f, norm, values, +1);
-      fail_eval (fl, tmp1, tmp2, tmp1, n, z, d, C, s->threshold, eta, f, norm, values, -1);
+      fail_eval (fu, ou, zu, rl, n, z, d, C, s->threshold, eta, f, norm, values, +1, fast);
+      if (fast)
+        mpfr_set (fl, fu, MPFR_RNDN);
+      else
+        fail_eval (fl, tmp1, tmp2, tmp1, n, z, d, C, s->threshold, eta, f, norm, values, -1, 0);
       s->fail_hi = mpfr_get_d (fu, MPFR_RNDU);
       s->fail_lo = mpfr_get_d (fl, MPFR_RNDD);
       s->other_hi = mpfr_get_d (ou, MPFR_RNDU);
@@ -195,13 +347,20 @@ varlb_sharp_eval (varlb_sharp_t *s, size_t n, size_t z, size_t d, double C,
   return VARLB_OK;
 }
 
-/* Floating-point value of the bound, for the search only. */
-static double
-bound_double (size_t n, size_t z, size_t d, double C, double eps, double eta,
-              varlb_jl_family f, varlb_jl_norm norm, varlb_values v)
+int
+varlb_sharp_eval (varlb_sharp_t *s, size_t n, size_t z, size_t d, double C,
+                  double eps, double eta, varlb_jl_family f, varlb_jl_norm norm,
+                  varlb_values values, double target)
+{
+  return sharp_eval (s, n, z, d, C, eps, eta, f, norm, values, target, 0);
+}
+
+double
+varlb_sharp_bound_fast (size_t n, size_t z, size_t d, double C, double eps, double eta,
+                        varlb_jl_family f, varlb_jl_norm norm, varlb_values v)
 {
   varlb_sharp_t s;
-  if (varlb_sharp_eval (&s, n, z, d, C, eps, eta, f, norm, v, 1e300) != VARLB_OK)
+  if (sharp_eval (&s, n, z, d, C, eps, eta, f, norm, v, 1e300, 1) != VARLB_OK || !s.covered)
     return INFINITY;
   return s.fail_hi;
 }
@@ -215,11 +374,12 @@ varlb_sharp_best_C (size_t n, size_t z, size_t d, double eps, double eta,
      point; the bound is unimodal in C for these families in practice, and
      whatever C comes out, its bound is certified separately. */
   double best = c_max, bv = INFINITY;
-  const int steps = 200;
+  /* Unit Achlioptas bounds cost O(d^3) each: a coarser scan. */
+  const int steps = f == VARLB_JL_ACHLIOPTAS && norm == VARLB_JL_UNIT ? 40 : 200;
   for (int i = 0; i <= steps; i++)
     {
       double C = c_max * pow (1e-3, 1.0 - (double) i / steps);
-      double b = bound_double (n, z, d, C, eps, eta, f, norm, values);
+      double b = varlb_sharp_bound_fast (n, z, d, C, eps, eta, f, norm, values);
       if (b < bv)
         {
           bv = b;
@@ -230,17 +390,68 @@ varlb_sharp_best_C (size_t n, size_t z, size_t d, double eps, double eta,
   if (hi > c_max)
     hi = c_max;
   const double g = 0.5 * (sqrt (5.0) - 1.0);
-  for (int it = 0; it < 60; it++)
-    {
-      double a = hi - g * (hi - lo), b = lo + g * (hi - lo);
-      if (bound_double (n, z, d, a, eps, eta, f, norm, values)
-          < bound_double (n, z, d, b, eps, eta, f, norm, values))
-        hi = b;
-      else
-        lo = a;
-    }
+  double a = hi - g * (hi - lo), b = lo + g * (hi - lo);
+  double fa = varlb_sharp_bound_fast (n, z, d, a, eps, eta, f, norm, values);
+  double fb = varlb_sharp_bound_fast (n, z, d, b, eps, eta, f, norm, values);
+  for (int it = 0; it < 60; it++) /* one new evaluation per step */
+    if (fa < fb)
+      {
+        hi = b, b = a, fb = fa;
+        a = hi - g * (hi - lo);
+        fa = varlb_sharp_bound_fast (n, z, d, a, eps, eta, f, norm, values);
+      }
+    else
+      {
+        lo = a, a = b, fa = fb;
+        b = lo + g * (hi - lo);
+        fb = varlb_sharp_bound_fast (n, z, d, b, eps, eta, f, norm, values);
+      }
   double c = 0.5 * (lo + hi);
-  return bound_double (n, z, d, c, eps, eta, f, norm, values) <= bv ? c : best;
+  return varlb_sharp_bound_fast (n, z, d, c, eps, eta, f, norm, values) <= bv ? c : best;
+}
+
+/* The weights of unit_achlioptas_other form a probability law: their sum
+   over b >= 1, x + y >= 1 is (3^d - 2^d)^2, checked in exact integers. */
+static varlb_tri
+unit_achlioptas_weights_check (size_t d)
+{
+  mpz_t sum, w, wb, want;
+  mpz_t *u = malloc ((d + 1) * sizeof *u), *v = malloc ((d + 1) * sizeof *v);
+  mpz_inits (sum, w, wb, want, NULL);
+  for (size_t j = 0; j <= d; j++)
+    mpz_inits (u[j], v[j], NULL);
+  for (size_t b = 1; b <= d; b++)
+    {
+      size_t r = d - b;
+      for (size_t x = 0; x <= b; x++)
+        {
+          mpz_bin_uiui (u[x], b, x);
+          mpz_mul_2exp (u[x], u[x], b - x);
+        }
+      for (size_t y = 0; y <= r; y++)
+        {
+          mpz_bin_uiui (v[y], r, y);
+          mpz_mul_2exp (v[y], v[y], r - y);
+        }
+      mpz_set_ui (wb, 0);
+      for (size_t x = 0; x <= b; x++)
+        for (size_t y = x == 0; y <= r; y++)
+          mpz_addmul (wb, u[x], v[y]);
+      mpz_bin_uiui (w, d, b);
+      mpz_mul_2exp (w, w, r);
+      mpz_addmul (sum, wb, w);
+    }
+  mpz_ui_pow_ui (want, 3, d);
+  mpz_ui_pow_ui (w, 2, d);
+  mpz_sub (want, want, w);
+  mpz_mul (want, want, want);
+  varlb_tri ok = mpz_cmp (sum, want) == 0 ? VARLB_TRI_TRUE : VARLB_TRI_FALSE;
+  for (size_t j = 0; j <= d; j++)
+    mpz_clears (u[j], v[j], NULL);
+  free (u);
+  free (v);
+  mpz_clears (sum, w, wb, want, NULL);
+  return ok;
 }
 
 varlb_tri
@@ -255,7 +466,7 @@ varlb_sharp_mgf_series_check (varlb_jl_family f, varlb_jl_norm norm, size_t d,
      has (1/4)^m / (m! (d/2)_m) <= (1/(2d))^m / m!, i.e. (d/2)_m >= (d/2)^m,
      checked as prod_{j<m} (d + 2j) >= d^m. */
   if (f == VARLB_JL_ACHLIOPTAS && norm == VARLB_JL_UNIT)
-    return VARLB_TRI_UNKNOWN;
+    return unit_achlioptas_weights_check (d);
   if (f == VARLB_JL_GAUSSIAN && norm == VARLB_JL_SCALED)
     return VARLB_TRI_TRUE;
   mpz_t lhs, rhs, fact2m, factm, p2, p3, poch, dm;

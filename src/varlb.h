@@ -574,8 +574,12 @@ double varlb_params_default_C_M (const varlb_params_t *p, size_t M);
    P[some of the n rows fails] <= n E[R_i] / r_max (Markov + union bound).
    All bounds certified: MPFR with directed rounding, upper bounds rounded
    up, lower bounds down; precision raised until the verdict is decided. */
+/* Unit Achlioptas keys are covered through an exact sum of O(d^3) terms,
+   evaluated up to this d. */
+#define VARLB_SHARP_EXACT_D_MAX 512u
 typedef struct varlb_sharp {
-  int covered;            /* the MGF step covers this family and norm */
+  int covered;            /* the chain is evaluated: every family, unit
+                             Achlioptas up to VARLB_SHARP_EXACT_D_MAX */
   size_t n, z, d;         /* Alice's keys, zero keys, dimension */
   double C, eps, eta, threshold;
   double r_max_lo;        /* rows with R_i < r_max decode every bit */
@@ -592,13 +596,20 @@ typedef struct varlb_sharp {
 int varlb_sharp_eval (varlb_sharp_t *s, size_t n, size_t z, size_t d,
                       double C, double eps, double eta, varlb_jl_family f,
                       varlb_jl_norm norm, varlb_values values, double target);
+/* n E[R_i] / r_max in floating point, for searches and screening only
+   (never a verdict: varlb_sharp_eval certifies). */
+double varlb_sharp_bound_fast (size_t n, size_t z, size_t d, double C,
+                               double eps, double eta, varlb_jl_family f,
+                               varlb_jl_norm norm, varlb_values values);
 /* The C in (0, c_max] minimising the bound (floating-point search; the
    bound at the returned C is then certified by varlb_sharp_eval). */
 double varlb_sharp_best_C (size_t n, size_t z, size_t d, double eps,
                            double eta, varlb_jl_family f, varlb_jl_norm norm,
                            varlb_values values, double c_max);
 /* Exact (GMP) check of the MGF step's termwise series inequality for the
-   first TERMS coefficients (d used by the unit-sphere case). */
+   first TERMS coefficients (d used by the unit-sphere case); for unit
+   Achlioptas keys, whose S2 is an exact sum, that its weights W(b,x,y)
+   add up to (3^d - 2^d)^2, i.e. form a probability law. */
 varlb_tri varlb_sharp_mgf_series_check (varlb_jl_family f, varlb_jl_norm norm,
                                         size_t d, unsigned terms);
 

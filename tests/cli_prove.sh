@@ -1,6 +1,7 @@
 #!/bin/sh
 # cli_prove.sh -- `varlb prove`: at d = 64 every sharpened lemma holds for the
-# three presets while the paper's chain reports the larger d it needs; d = 4
+# three presets (unit Achlioptas keys too, through the exact sum) while the
+# paper's chain reports the larger d it needs; d = 4
 # exits non-zero naming the failing lemma; --min-d tabulates; `varlb certify`
 # certifies the default instance; `demo --explain` walks through; bad options.
 . "$top_srcdir/tests/cli_lib.sh"
@@ -24,9 +25,23 @@ grep -q 'd >= 8067' "$TMPD/p256" && pass "256px: 12 ln 424/0.009 = 8066.3 -> 806
   && [ "$(wc -l <"$TMPD/d4e")" -eq 1 ] \
   && pass "d = 4 fails naming S4: $(cat "$TMPD/d4e")" || fail "d = 4: rc=$rc $(cat "$TMPD/d4e")"
 
-"$VARLB" prove --jl achlioptas --keys unit >/dev/null 2>"$TMPD/ach"; rc=$?
-[ $rc -eq 1 ] && grep -q 'S2 (sub-Gaussian MGF) fails: this key family and norm are not covered' "$TMPD/ach" \
-  && pass "unit Achlioptas keys: declared not covered" || fail "achlioptas unit: rc=$rc $(cat "$TMPD/ach")"
+# Unit Achlioptas keys: S2 is the exact sum over support sizes (S2'), and
+# the chain holds at d = 64 for every preset, fails at d = 4 naming S4.
+for px in 256 512 1024; do
+  "$VARLB" prove --jl achlioptas --keys unit --preset $px -d 64 >"$TMPD/ach" 2>&1; rc=$?
+  [ $rc -eq 0 ] && grep -q "^  \[holds\] S2' exact MGF: unit Achlioptas keys" "$TMPD/ach" \
+    && grep -q '^  \[holds\] S3 .*(the exact sum, rounded up)' "$TMPD/ach" \
+    && grep -q 'the sharpened chain holds' "$TMPD/ach" \
+    && pass "unit Achlioptas ${px}px d=64: the exact sum carries the chain" \
+    || fail "achlioptas unit ${px}px: rc=$rc $(cat "$TMPD/ach")"
+done
+"$VARLB" prove --jl achlioptas --keys unit -d 513 >/dev/null 2>"$TMPD/ach513"; rc=$?
+[ $rc -eq 1 ] && grep -q "^varlb: prove: sharpened lemma S2' (exact MGF) undecided: not evaluated above d = 512" "$TMPD/ach513" \
+  && [ "$(wc -l <"$TMPD/ach513")" -eq 1 ] \
+  && pass "unit Achlioptas d = 513: undecided, said so" || fail "achlioptas unit d=513: rc=$rc $(cat "$TMPD/ach513")"
+"$VARLB" prove --jl achlioptas --keys unit -d 4 >/dev/null 2>"$TMPD/ach4"; rc=$?
+[ $rc -eq 1 ] && grep -q 'sharpened lemma S4 (Markov + union bound) fails' "$TMPD/ach4" \
+  && pass "unit Achlioptas d = 4 fails naming S4" || fail "achlioptas unit d=4: rc=$rc $(cat "$TMPD/ach4")"
 
 "$VARLB" prove --fail-prob 0.1 --preset 256 >/dev/null 2>&1; rc=$?
 [ $rc -eq 1 ] && pass "target 0.1 below the 0.128 bound at 256px fails" || fail "fail-prob 0.1: rc=$rc"
@@ -47,6 +62,9 @@ expect_usage_error "prove --seq with --min-d" prove --seq 100 --min-d
 d256=$(awk '$1 == "256px" { print $6 }' "$TMPD/mind")
 [ -n "$d256" ] && [ "$d256" -le 64 ] && [ "$d256" -gt 4 ] \
   && pass "256px gaussian sharpened min d = $d256 (default C) in (4, 64]" || fail "256px min d '$d256'"
+a256=$(awk '$1 == "256px" { print $12 }' "$TMPD/mind")
+[ -n "$a256" ] && [ "$a256" -le 64 ] && [ "$a256" -gt 4 ] \
+  && pass "256px unit Achlioptas min d = $a256 (default C) in (4, 64]" || fail "256px achlioptas min d '$a256': $(cat "$TMPD/mind")"
 
 "$VARLB" certify >"$TMPD/cert" 2>&1; rc=$?
 [ $rc -eq 0 ] && grep -q 'certified 27136 / 27136' "$TMPD/cert" \
