@@ -1,8 +1,8 @@
 # proofs.mk -- certified lemma checks, certification of instances, the
-# approximate / sequence / sparsity variants, varlb prove/certify/explain.
+# approximate / sequence / sparsity variants, varlb prove/certify/explain/lowdim.
 libvarlb_la_SOURCES += proofs/lemmas.c proofs/certify.c \
 	reductions/approx.c reductions/index_seq.c reductions/sparse.c
-varlb_SOURCES += src/cli/prove.c src/cli/certify.c src/cli/explain.c
+varlb_SOURCES += src/cli/prove.c src/cli/certify.c src/cli/explain.c src/cli/lowdim.c
 if HAVE_CHECK
 check_PROGRAMS += tests/test_proofs tests/test_certify tests/test_variants
 endif

@@ -670,6 +670,16 @@ double varlb_approx_edge (const varlb_instance_t *in, const size_t *idx,
 /* The sequence (language-model) case, Haris-Onak Theorem 6 (reductions/
    index_seq.c): N Alice tokens and Bob's one query token with a zero key. */
 int varlb_seq_instance_init (varlb_instance_t *in, const varlb_params_t *p, size_t n);
+/* Haris-Onak Corollary 9 (d = o(log n)): a stream of STREAM tokens whose
+   first KEYS carry JL keys and bit values, the rest zero keys and values,
+   then Bob's query token: KEYS x d hidden bits, M = STREAM. */
+int varlb_lowdim_instance_init (varlb_instance_t *in, const varlb_params_t *p,
+                                size_t stream, size_t keys);
+/* The largest KEYS on the grid floor(2^{j/4}), j = 0, 1, ... (at most
+   STREAM) at which the full cache decodes every hidden bit, and at every
+   smaller grid point too (0: not even one key).  Below log n this is
+   e^{Theta(d)}: the instance's capacity (floating point, one seed). */
+int varlb_lowdim_capacity (size_t *keys, const varlb_params_t *p, size_t stream);
 
 /* Sparsity (reductions/sparse.c, paper.md sec. 2.7).  A public-pattern
    instance: only the S Alice tokens of POSITIONS carry bits (the others

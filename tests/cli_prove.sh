@@ -2,7 +2,8 @@
 # cli_prove.sh -- `varlb prove`: at d = 64 every sharpened lemma holds for the
 # three presets (unit Achlioptas keys too, through the exact sum) while the
 # paper's chain reports the larger d it needs; d = 4
-# exits non-zero naming the failing lemma; --min-d tabulates; `varlb certify`
+# exits non-zero naming the failing lemma; --min-d tabulates; `varlb lowdim`
+# measures Corollary 9's e^{Theta(d)} capacity; `varlb certify`
 # certifies the default instance; `demo --explain` walks through; bad options.
 . "$top_srcdir/tests/cli_lib.sh"
 
@@ -65,6 +66,31 @@ d256=$(awk '$1 == "256px" { print $6 }' "$TMPD/mind")
 a256=$(awk '$1 == "256px" { print $12 }' "$TMPD/mind")
 [ -n "$a256" ] && [ "$a256" -le 64 ] && [ "$a256" -gt 4 ] \
   && pass "256px unit Achlioptas min d = $a256 (default C) in (4, 64]" || fail "256px achlioptas min d '$a256': $(cat "$TMPD/mind")"
+
+# lowdim (Corollary 9): capacities grow with d, saturate at the stream, and
+# the fit runs over the unsaturated points.
+if [ -z "$PYTHON3" ]; then
+  echo "no python3: the lowdim JSON check is not run"
+else
+"$VARLB" lowdim --stream 1024 --dims 2,4,6,16 --seeds 1 --json >"$TMPD/ld" 2>&1 \
+  && "$PYTHON3" - "$TMPD/ld" <<'EOF' && pass "lowdim: capacity grows with d, saturates at the stream, fit on 3 points" || fail "lowdim: $(cat "$TMPD/ld")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+caps = [r["capacity"][0] for r in j["rows"]]
+assert [r["d"] for r in j["rows"]] == [2, 4, 6, 16]
+assert 1 <= caps[0] < caps[1] < caps[2] < 1024 and caps[3] == 1024, caps
+f = j["fit"]
+assert f["points"] == 3 and f["slope_lo"] <= f["slope"] <= f["slope_hi"] and f["slope"] > 0.3, f
+EOF
+fi
+"$VARLB" lowdim --stream 256 --dims 2,3 --seeds 5 >"$TMPD/ld2" 2>&1 && grep -q '^  fit over\|^  no fit' "$TMPD/ld2" \
+  && pass "lowdim text report" || fail "lowdim text: $(cat "$TMPD/ld2")"
+expect_usage_error "lowdim -d" lowdim -d 8
+expect_usage_error "lowdim --dims 0" lowdim --dims 0,4
+expect_usage_error "lowdim --stream 1" lowdim --stream 1
+expect_usage_error "lowdim stray argument" lowdim extra
+"$VARLB" lowdim -d 8 2>&1 | grep -q "lowdim: -d: not used here" && pass "lowdim -d names --dims" \
+  || fail "lowdim -d message"
 
 "$VARLB" certify >"$TMPD/cert" 2>&1; rc=$?
 [ $rc -eq 0 ] && grep -q 'certified 27136 / 27136' "$TMPD/cert" \

@@ -2,7 +2,8 @@
  * attention (the adversarial perturbation decodes up to the measured edge,
  * which is at least the margin's eta*, and fails just beyond it; the channel's
  * judge rule), the sequence case (n tokens + one zero-key Bob token: decoding
- * collapses for d = o(log n) and is exact at d = 64), and sparsity (a public
+ * collapses for d = o(log n) and is exact at d = 64; Corollary 9's padded
+ * instance hides e^{Theta(d)} keys, capped by the stream), and sparsity (a public
  * window is kept exactly with s d bits; the dense instance has sparse
  * attention yet keeping s tokens fails, Corollary 16). */
 #include "testutil.h"
@@ -143,6 +144,81 @@ START_TEST (sequence_case_fails_below_log_n_and_decodes_at_64)
 }
 END_TEST
 
+/* Corollary 9's instance: KEYS JL keys and bit values, zero padding to the
+   stream, Bob's token; N = keys d, M = stream. */
+START_TEST (lowdim_instance_pads_the_stream_with_zero_tokens)
+{
+  varlb_params_t p;
+  varlb_instance_t in;
+  varlb_params_init (&p);
+  p.d = 6;
+  ck_assert_int_eq (varlb_lowdim_instance_init (&in, &p, 1000, 40), VARLB_OK);
+  ck_assert_uint_eq (in.T, 1001);
+  ck_assert_uint_eq (in.alice_tokens, 40);
+  ck_assert_uint_eq (in.N, 240);
+  ck_assert_uint_eq (in.M, 1000);
+  for (size_t t = 40; t < in.T; t++)
+    for (size_t j = 0; j < p.d; j++)
+      ck_assert (in.K[t * p.d + j] == 0.0 && in.V[t * p.d + j] == 0.0);
+  varlb_instance_clear (&in);
+  ck_assert_int_eq (varlb_lowdim_instance_init (&in, &p, 1000, 1001), VARLB_EINVAL);
+  ck_assert_int_eq (varlb_lowdim_instance_init (&in, &p, 1000, 0), VARLB_EINVAL);
+  varlb_params_clear (&p);
+}
+END_TEST
+
+static size_t
+lowdim_median_capacity (size_t stream, size_t d, size_t caps[3])
+{
+  varlb_params_t p;
+  varlb_params_init (&p);
+  p.d = d;
+  for (uint64_t seed = 1; seed <= 3; seed++)
+    {
+      p.seed = seed;
+      ck_assert_int_eq (varlb_lowdim_capacity (&caps[seed - 1], &p, stream), VARLB_OK);
+    }
+  varlb_params_clear (&p);
+  size_t a = caps[0], b = caps[1], c = caps[2];
+  return a > b ? (b > c ? b : a > c ? c : a) : (a > c ? a : b > c ? c : b);
+}
+
+START_TEST (lowdim_capacity_grows_exponentially_then_saturates)
+{
+  /* Below log n (ln 4096 = 8.3) dimension d hides only e^{Theta(d)} keys:
+     the median capacity (3 seeds) at least doubles with every 2 more
+     dimensions from d = 2 to 8, stays far below the stream at d = 2 and 4,
+     and equals the stream at d = 16 for every seed (min(n, e^{Theta(d)})). */
+  const size_t stream = 4096;
+  size_t caps[3], prev = 0;
+  for (size_t d = 2; d <= 8; d += 2)
+    {
+      size_t m = lowdim_median_capacity (stream, d, caps);
+      ck_assert_msg (m >= 1 && m >= 2 * prev, "d = %zu: median capacity %zu after %zu", d, m,
+                     prev);
+      if (d <= 4)
+        ck_assert_msg (m < 64, "d = %zu: capacity %zu is not small", d, m);
+      prev = m;
+    }
+  lowdim_median_capacity (stream, 16, caps);
+  for (int s = 0; s < 3; s++)
+    ck_assert_uint_eq (caps[s], stream);
+  /* Four times the capacity no longer decodes every bit (d = 4, seed 1). */
+  varlb_params_t p;
+  varlb_instance_t in;
+  varlb_decode_report_t r;
+  varlb_params_init (&p);
+  p.d = 4;
+  size_t cap;
+  ck_assert_int_eq (varlb_lowdim_capacity (&cap, &p, stream), VARLB_OK);
+  ck_assert_int_eq (varlb_lowdim_instance_init (&in, &p, stream, 4 * cap), VARLB_OK);
+  ck_assert_int_eq (varlb_instance_decode_all (&r, &in, NULL), VARLB_OK);
+  ck_assert_msg (r.correct < r.bits, "4 x capacity %zu decodes every bit", cap);
+  varlb_instance_clear (&in);
+  varlb_params_clear (&p);
+}
+END_TEST
+
 START_TEST (sparse_public_window_kept_exactly_with_s_d_bits)
 {
   varlb_params_t p;
@@ -208,6 +284,8 @@ main (void)
   ADD_TEST (tc, approx_adversary_decodes_inside_the_edge_and_fails_beyond);
   ADD_TEST (tc, approx_eta_max_matches_the_margin_condition);
   ADD_TEST (tc, sequence_case_fails_below_log_n_and_decodes_at_64);
+  ADD_TEST (tc, lowdim_instance_pads_the_stream_with_zero_tokens);
+  ADD_TEST (tc, lowdim_capacity_grows_exponentially_then_saturates);
   ADD_TEST (tc, sparse_public_window_kept_exactly_with_s_d_bits);
   ADD_TEST (tc, sparse_attention_unstructured_keeping_s_tokens_fails);
   suite_add_tcase (s, tc);
