@@ -19,7 +19,10 @@ TESTS += tests/cli_prove.sh
 EXTRA_DIST += tests/cli_prove.sh
 # The sparsity examples double as tests (they exit non-zero when the
 # property they illustrate does not show).
-check_PROGRAMS += examples/sparsity/window_kept examples/sparsity/unstructured
+check_PROGRAMS += examples/sparsity/window_kept examples/sparsity/unstructured \
+	examples/sparsity/secret_pattern
+examples_sparsity_secret_pattern_SOURCES = examples/sparsity/secret_pattern.c
+examples_sparsity_secret_pattern_LDADD = libvarlb.la
 examples_sparsity_window_kept_SOURCES = examples/sparsity/window_kept.c
 examples_sparsity_window_kept_LDADD = libvarlb.la
 examples_sparsity_unstructured_SOURCES = examples/sparsity/unstructured.c

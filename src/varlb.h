@@ -54,6 +54,7 @@ enum varlb_stream {
   VARLB_STREAM_BOB = 3,        /* Bob's indices */
   VARLB_STREAM_COMPRESSOR = 4, /* a compressor's public coins */
   VARLB_STREAM_OBSERVED = 5,   /* observation queries for eviction methods */
+  VARLB_STREAM_PATTERN = 6,    /* Alice's secret sparsity pattern */
   VARLB_STREAM_USER = 16       /* first stream id free for callers */
 };
 
@@ -697,6 +698,23 @@ int varlb_sparse_keep (varlb_blob_t *blob, const varlb_instance_t *in,
 int varlb_sparse_decode (varlb_decode_report_t *r, const varlb_instance_t *in,
                          const size_t *positions, size_t s,
                          const unsigned char *blob, size_t len);
+/* A secret pattern: S distinct Alice positions, uniform, in increasing
+   order, from stream VARLB_STREAM_PATTERN of the instance's seed (Alice's,
+   not public).  The instance is varlb_sparse_instance_init's with them. */
+int varlb_sparse_secret_positions (size_t *positions, const varlb_instance_t *in, size_t s);
+/* The compressor that needs no pattern: BLOB receives a 32-bit count, then
+   for every Alice token with a nonzero value its index (ceil(log2 n) bits)
+   and its d value bits, bit-packed: 32 + s (ceil(log2 n) + d) bits. */
+int varlb_sparse_secret_keep (varlb_blob_t *blob, const varlb_instance_t *in);
+/* Decode every bit of IN from such a blob (indices must be increasing and
+   below n, the length exact: else VARLB_EFORMAT).  Floating point. */
+int varlb_sparse_secret_decode (varlb_decode_report_t *r, const varlb_instance_t *in,
+                                const unsigned char *blob, size_t len);
+/* log2 (binom(n, s) (2^d - 1)^s): that many distinct bit matrices have
+   exactly S nonzero rows, so a compressor that decodes every bit of every
+   such instance has a blob at least this long on some (pigeonhole);
+   floating point (lgamma). */
+double varlb_sparse_secret_lower_bound (size_t n, size_t s, size_t d);
 /* The fraction of near-zero (< tol) attention weights over all decode rows
    (Corollary 16: >= 1 - 1/(M+1) at the default C).  Floating point. */
 int varlb_sparse_attention_fraction (double *frac, const varlb_instance_t *in,

@@ -4,7 +4,8 @@
  * judge rule), the sequence case (n tokens + one zero-key Bob token: decoding
  * collapses for d = o(log n) and is exact at d = 64; Corollary 9's padded
  * instance hides e^{Theta(d)} keys, capped by the stream), and sparsity (a public
- * window is kept exactly with s d bits; the dense instance has sparse
+ * window is kept exactly with s d bits, a secret pattern with its indices
+ * too, near the pigeonhole bound; the dense instance has sparse
  * attention yet keeping s tokens fails, Corollary 16). */
 #include "testutil.h"
 #include <math.h>
@@ -247,6 +248,70 @@ START_TEST (sparse_public_window_kept_exactly_with_s_d_bits)
 }
 END_TEST
 
+START_TEST (sparse_secret_pattern_kept_with_its_indices)
+{
+  /* Secret positions: distinct, increasing, in range, from Alice's own
+     stream (not the public window); the index-keeping compressor charges
+     32 + s (ceil(log2 n) + d) bits, at least the pigeonhole bound and at
+     most 32 + s log2(e s) above it, and decodes every bit; the window's
+     s d bits lose some; malformed blobs are refused. */
+  varlb_params_t p;
+  varlb_instance_t in;
+  varlb_decode_report_t r;
+  varlb_blob_t b;
+  varlb_params_init (&p);
+  const size_t s = 16;
+  size_t pos[16], win[16];
+  ck_assert_int_eq (varlb_instance_init (&in, &p), VARLB_OK);
+  const size_t n = in.alice_tokens, d = in.d;
+  ck_assert_int_eq (varlb_sparse_secret_positions (pos, &in, s), VARLB_OK);
+  ck_assert_int_eq (varlb_sparse_window (win, &in, s), VARLB_OK);
+  ck_assert_int_eq (varlb_sparse_secret_positions (pos, &in, n + 1), VARLB_EINVAL);
+  varlb_instance_clear (&in);
+  for (size_t k = 0; k < s; k++)
+    ck_assert (pos[k] < n && (k == 0 || pos[k] > pos[k - 1]));
+  ck_assert (pos[0] != win[0]);
+  ck_assert_int_eq (varlb_sparse_instance_init (&in, &p, pos, s), VARLB_OK);
+  varlb_blob_init (&b);
+  ck_assert_int_eq (varlb_sparse_secret_keep (&b, &in), VARLB_OK);
+  ck_assert_uint_eq (b.len, (32 + s * (9 + d) + 7) / 8); /* 2^9 >= n = 424 */
+  double H = varlb_sparse_secret_lower_bound (n, s, d);
+  ck_assert (8.0 * b.len >= H);
+  ck_assert (8.0 * b.len <= H + 32 + s * log2 (M_E * s) + 8);
+  ck_assert_int_eq (varlb_sparse_secret_decode (&r, &in, b.data, b.len), VARLB_OK);
+  ck_assert_uint_eq (r.correct, in.N);
+  /* Malformed: short, a count above what the length holds, an index out of
+     range, indices out of order. */
+  ck_assert_int_eq (varlb_sparse_secret_decode (&r, &in, b.data, b.len - 1), VARLB_EFORMAT);
+  unsigned char *bad = malloc (b.len);
+  memcpy (bad, b.data, b.len);
+  bad[0] = (unsigned char) (s + 1);
+  ck_assert_int_eq (varlb_sparse_secret_decode (&r, &in, bad, b.len), VARLB_EFORMAT);
+  memcpy (bad, b.data, b.len);
+  bad[4] |= 0xff, bad[5] |= 0x01; /* first index = 511 >= n */
+  ck_assert_int_eq (varlb_sparse_secret_decode (&r, &in, bad, b.len), VARLB_EFORMAT);
+  free (bad);
+  /* Two entries, indices 5 then 3 (bit-packed, LSB first: count, then 9
+     index bits and 64 value bits each). */
+  unsigned char two[(32 + 2 * (9 + 64) + 7) / 8] = { 2 };
+  two[4] = 5;                      /* bits 32..40: first index 5 */
+  two[(32 + 73) / 8] |= (unsigned char) (3u << ((32 + 73) % 8)); /* second index 3 */
+  ck_assert_int_eq (varlb_sparse_secret_decode (&r, &in, two, sizeof two), VARLB_EFORMAT);
+  two[(32 + 73) / 8] |= (unsigned char) (6u << ((32 + 73) % 8)); /* 3 | 6 = 7 > 5 */
+  ck_assert_int_eq (varlb_sparse_secret_decode (&r, &in, two, sizeof two), VARLB_OK);
+  varlb_blob_clear (&b);
+  /* The public window's s d bits do not say where the pattern is. */
+  varlb_blob_init (&b);
+  ck_assert_int_eq (varlb_sparse_keep (&b, &in, win, s), VARLB_OK);
+  ck_assert (8.0 * b.len < H);
+  ck_assert_int_eq (varlb_sparse_decode (&r, &in, win, s, b.data, b.len), VARLB_OK);
+  ck_assert_uint_lt (r.correct, r.bits);
+  varlb_blob_clear (&b);
+  varlb_instance_clear (&in);
+  varlb_params_clear (&p);
+}
+END_TEST
+
 START_TEST (sparse_attention_unstructured_keeping_s_tokens_fails)
 {
   varlb_params_t p;
@@ -287,6 +352,7 @@ main (void)
   ADD_TEST (tc, lowdim_instance_pads_the_stream_with_zero_tokens);
   ADD_TEST (tc, lowdim_capacity_grows_exponentially_then_saturates);
   ADD_TEST (tc, sparse_public_window_kept_exactly_with_s_d_bits);
+  ADD_TEST (tc, sparse_secret_pattern_kept_with_its_indices);
   ADD_TEST (tc, sparse_attention_unstructured_keeping_s_tokens_fails);
   suite_add_tcase (s, tc);
   return run_suite (s);
