@@ -252,7 +252,8 @@ prove (const varlb_params_t *p, double target, size_t seq)
   struct { const char *name; varlb_tri t; const char *why; } chain[] = {
     { "S1 (margin through R_i)", s1, "the threshold leaves no room for any R_i" },
     { exact_sum ? "S2' (exact MGF)" : "S2 (sub-Gaussian MGF)", s2,
-      !s.covered ? reach : exact_sum ? "the exact sum's weights are not a probability law" : "series check failed" },
+      !s.covered ? reach
+      : exact_sum ? "the exact sum's weights are not a probability law" : "series check failed" },
     { "S3 (expectation of R_i)", s3, "the expectation is infinite" },
     { "S4 (Markov + union bound)", s4, "the failure bound exceeds the target" },
   };
