@@ -125,6 +125,15 @@ unit_achlioptas_other (mpfr_t out, double C, size_t d, int dir)
   mpfr_prec_t prec = mpfr_get_prec (out);
   mpfr_t *ch = malloc ((d + 1) * sizeof *ch), *u = malloc ((d + 1) * sizeof *u),
          *v = malloc ((d + 1) * sizeof *v);
+  if (!ch || !u || !v) /* out of memory: the trivial enclosure [0, inf] */
+    {
+      if (dir > 0)
+        mpfr_set_inf (out, 1);
+      else
+        mpfr_set_zero (out, 1);
+      free (ch), free (u), free (v);
+      return;
+    }
   mpz_t wb, w, ints, t;
   mpfr_t acc, inner, pw, term;
   mpz_inits (wb, w, ints, t, NULL);
@@ -202,7 +211,10 @@ unit_achlioptas_other (mpfr_t out, double C, size_t d, int dir)
 static double
 unit_achlioptas_other_double (double C, size_t d)
 {
-  double *pb = malloc ((d + 1) * 3 * sizeof *pb), *px = pb + d + 1, *py = px + d + 1;
+  double *pb = malloc ((d + 1) * 3 * sizeof *pb);
+  if (pb == NULL)
+    return INFINITY;
+  double *px = pb + d + 1, *py = px + d + 1;
   double sum = 0.0, z = 1.0 - pow (2.0 / 3.0, (double) d);
   /* P[k] for k ~ Bin(m, 1/3): P[0] = (2/3)^m, P[k+1] = P[k] (m-k)/(2(k+1)) */
 #define BINOMIAL_THIRD(P, m)                                         \
@@ -417,6 +429,11 @@ unit_achlioptas_weights_check (size_t d)
 {
   mpz_t sum, w, wb, want;
   mpz_t *u = malloc ((d + 1) * sizeof *u), *v = malloc ((d + 1) * sizeof *v);
+  if (!u || !v)
+    {
+      free (u), free (v);
+      return VARLB_TRI_UNKNOWN;
+    }
   mpz_inits (sum, w, wb, want, NULL);
   for (size_t j = 0; j <= d; j++)
     mpz_inits (u[j], v[j], NULL);
