@@ -128,16 +128,12 @@ varlb_instance_init_layout (varlb_instance_t *in, const varlb_params_t *p,
   varlb_bits_init (&in->x, in->alice_tokens, in->d);
   in->K = calloc (in->T * in->d, sizeof *in->K);
   in->V = calloc (in->T * in->d, sizeof *in->V);
-  gsl_rng *r = varlb_rng_new (p->seed, VARLB_STREAM_JL);
-  if (in->K == NULL || in->V == NULL || r == NULL)
+  if (in->K == NULL || in->V == NULL)
     {
-      if (r)
-        gsl_rng_free (r);
       varlb_instance_clear (in);
       return VARLB_ENOMEM;
     }
-  st = varlb_jl_keys (in->K, in->alice_tokens, in->d, p->jl, p->norm, r);
-  gsl_rng_free (r);
+  st = varlb_public_keys (in->K, in->alice_tokens, in->d, p->jl, p->norm, p->seed);
   if (st == VARLB_OK)
     st = varlb_bits_random (&in->x, p->seed);
   if (st != VARLB_OK)

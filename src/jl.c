@@ -174,3 +174,15 @@ varlb_jl_coherence (varlb_coherence_t *c, double *gap, const double *keys,
   c->gram_error = (double) d * u * max_sq / (1.0 - (double) d * u);
   return VARLB_OK;
 }
+
+int
+varlb_public_keys (double *keys, size_t n, size_t d, varlb_jl_family f,
+                   varlb_jl_norm norm, uint64_t public_seed)
+{
+  gsl_rng *r = varlb_rng_new (public_seed, VARLB_STREAM_JL);
+  if (r == NULL)
+    return VARLB_ENOMEM;
+  int st = varlb_jl_keys (keys, n, d, f, norm, r);
+  gsl_rng_free (r);
+  return st;
+}

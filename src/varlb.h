@@ -160,6 +160,13 @@ const char *varlb_jl_norm_name (varlb_jl_norm m);
 int varlb_jl_keys (double *keys, size_t n, size_t d, varlb_jl_family f,
                    varlb_jl_norm norm, gsl_rng *r);
 
+/* The instance's public keys: row l of KEYS (n x d) is Alice token l's JL
+   key, regenerated from the PUBLIC seed a compressor half receives (stream
+   VARLB_STREAM_JL).  This is exactly how varlb_instance_init draws them, so a
+   compressor may rebuild the keys for free (public coins).  Floating point. */
+int varlb_public_keys (double *keys, size_t n, size_t d, varlb_jl_family f,
+                       varlb_jl_norm norm, uint64_t public_seed);
+
 /* Coherence of a key set, from a blocked Gram matrix (BLAS, never n x n at
    once).  Floating point: each inner product carries an error below
    d * 2^-52 * |k_s| |k_t|, reported in gram_error. */
