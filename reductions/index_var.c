@@ -133,7 +133,8 @@ varlb_instance_init_layout (varlb_instance_t *in, const varlb_params_t *p,
       varlb_instance_clear (in);
       return VARLB_ENOMEM;
     }
-  st = varlb_public_keys (in->K, in->alice_tokens, in->d, p->jl, p->norm, p->seed);
+  in->public_seed = p->seed;
+  st = varlb_public_keys (in->K, in->alice_tokens, in->d, p->jl, p->norm, in->public_seed);
   if (st == VARLB_OK)
     st = varlb_bits_random (&in->x, p->seed);
   if (st != VARLB_OK)

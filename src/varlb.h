@@ -269,6 +269,9 @@ typedef struct varlb_instance {
   double C;            /* query scale in use */
   double delta, Delta; /* the paper's output bounds for bit 0 / bit 1 */
   double threshold;    /* decode threshold between delta and Delta */
+  uint64_t public_seed;/* the only seed a compressor half receives: the JL
+                          keys, observed queries and compressor coins derive
+                          from it (varlb_public_keys) */
   varlb_bits_t x;      /* Alice's bits, alice_tokens x d */
   double *K, *V;       /* T x d each, row-major */
 } varlb_instance_t;

@@ -60,7 +60,7 @@ compress (varlb_blob_t *b, const varlb_compressor_t *c, const varlb_instance_t *
 {
   varlb_blob_init (b);
   int st = c->compress (b, in->K, in->V, in->alice_tokens, in->d, in->d, budget,
-                        in->par.seed, k, &in->par.pyramid);
+                        in->public_seed, k, &in->par.pyramid);
   ck_assert_msg (st == VARLB_OK, "%s: compress at %g bits returned %d", c->name, budget, st);
 }
 
@@ -87,7 +87,7 @@ accuracy (const varlb_compressor_t *c, const varlb_instance_t *in, double budget
   unsigned char *copy = malloc (b.len + 1);
   ck_assert (O != NULL && copy != NULL);
   memcpy (copy, b.data, b.len);
-  int st = c->answer (O, copy, b.len, in->par.seed, Q, m, in->d, in->d, &k,
+  int st = c->answer (O, copy, b.len, in->public_seed, Q, m, in->d, in->d, &k,
                       &in->par.pyramid);
   ck_assert_msg (st == VARLB_OK, "%s: answer at %g bits returned %d", c->name, budget, st);
   for (size_t i = 0; i < m * in->d; i++)
@@ -214,14 +214,14 @@ START_TEST (truncated_or_padded_blob_is_rejected)
       /* An exact-size copy: reading past it would be a heap overrun. */
       unsigned char *cut = malloc (n ? n : 1);
       memcpy (cut, b.data, n);
-      int st = c->answer (O, cut, n, in.par.seed, Q, m, in.d, in.d, &k, &in.par.pyramid);
+      int st = c->answer (O, cut, n, in.public_seed, Q, m, in.d, in.d, &k, &in.par.pyramid);
       ck_assert_msg (st < 0, "%s: answer accepted a blob cut to %zu of %zu bytes",
                      c->name, n, b.len);
       free (cut);
     }
   memcpy (buf, b.data, b.len);
   buf[b.len] = 0;
-  int st = c->answer (O, buf, b.len + 1, in.par.seed, Q, m, in.d, in.d, &k, &in.par.pyramid);
+  int st = c->answer (O, buf, b.len + 1, in.public_seed, Q, m, in.d, in.d, &k, &in.par.pyramid);
   ck_assert_msg (st < 0, "%s: answer accepted a blob with a trailing byte", c->name);
   free (buf);
   free (O);
@@ -261,7 +261,7 @@ START_TEST (corrupted_blob_never_crashes_answer)
                                                  : gsl_rng_uniform_int (r, b.len);
           buf[at] = (unsigned char) gsl_rng_uniform_int (r, 256);
         }
-      int st = c->answer (O, buf, b.len, in.par.seed, Q, m, in.d, in.d, &k, &in.par.pyramid);
+      int st = c->answer (O, buf, b.len, in.public_seed, Q, m, in.d, in.d, &k, &in.par.pyramid);
       ck_assert_msg (st == VARLB_OK || st == VARLB_EFORMAT || st == VARLB_ENOMEM
                      || st == VARLB_EINVAL || st == VARLB_ENUMERIC,
                      "%s: answer returned %d on a corrupted blob", c->name, st);
@@ -295,9 +295,9 @@ START_TEST (compress_and_answer_are_deterministic_given_the_seed)
   size_t m = 64;
   double *O1 = malloc (m * in.d * sizeof *O1), *O2 = malloc (m * in.d * sizeof *O2);
   ck_assert (O1 && O2);
-  ck_assert_int_eq (c->answer (O1, a.data, a.len, in.par.seed, Q, m, in.d, in.d, &k,
+  ck_assert_int_eq (c->answer (O1, a.data, a.len, in.public_seed, Q, m, in.d, in.d, &k,
                                &in.par.pyramid), VARLB_OK);
-  ck_assert_int_eq (c->answer (O2, a.data, a.len, in.par.seed, Q, m, in.d, in.d, &k,
+  ck_assert_int_eq (c->answer (O2, a.data, a.len, in.public_seed, Q, m, in.d, in.d, &k,
                                &in.par.pyramid), VARLB_OK);
   ck_assert_msg (memcmp (O1, O2, m * in.d * sizeof *O1) == 0, "%s: two answers differ",
                  c->name);
@@ -409,14 +409,14 @@ START_TEST (narrower_values_decode_at_lossless_budget)
   varlb_blob_t b;
   varlb_blob_init (&b);
   double budget = lossless_budget (&in);
-  ck_assert_int_eq (c->compress (&b, in.K, V2, n, d, dv, budget, in.par.seed, &k,
+  ck_assert_int_eq (c->compress (&b, in.K, V2, n, d, dv, budget, in.public_seed, &k,
                                  &in.par.pyramid), VARLB_OK);
   ck_assert_double_le (8.0 * (double) b.len, budget);
   size_t *idx;
   double *Q = all_queries (&idx, &in);
   double *O = malloc (n * dv * sizeof *O);
   ck_assert (O != NULL);
-  ck_assert_int_eq (c->answer (O, b.data, b.len, in.par.seed, Q, n, d, dv, &k,
+  ck_assert_int_eq (c->answer (O, b.data, b.len, in.public_seed, Q, n, d, dv, &k,
                                &in.par.pyramid), VARLB_OK);
   size_t wrong = 0;
   for (size_t t = 0; t < n; t++)
@@ -526,7 +526,7 @@ START_TEST (pq_public_codebooks_are_rebuilt_identically_by_answer)
   ck_assert_int_eq (varlb_knobs_parse (&k, "bits=16,precision=64,codebooks=public"), VARLB_OK);
   varlb_blob_t b;
   varlb_blob_init (&b);
-  ck_assert_int_eq (c->compress (&b, K, V, T, d, d, 64.0 * (double) in.N, in.par.seed, &k,
+  ck_assert_int_eq (c->compress (&b, K, V, T, d, d, 64.0 * (double) in.N, in.public_seed, &k,
                                  &in.par.pyramid), VARLB_OK);
   ck_assert_uint_eq (le32 (b.data + 8), T); /* one centroid per token */
   size_t m = 16;
@@ -536,7 +536,7 @@ START_TEST (pq_public_codebooks_are_rebuilt_identically_by_answer)
   for (size_t i = 0; i < m; i++)
     for (size_t j = 0; j < d; j++)
       Q[i * d + j] = 16.0 * K[(i * 7) * d + j];
-  ck_assert_int_eq (c->answer (O, b.data, b.len, in.par.seed, Q, m, d, d, &k, &in.par.pyramid),
+  ck_assert_int_eq (c->answer (O, b.data, b.len, in.public_seed, Q, m, d, d, &k, &in.par.pyramid),
                     VARLB_OK);
   ck_assert_int_eq (varlb_attention (ref, Q, m, K, V, T, d, d, NULL, NULL, NULL), VARLB_OK);
   for (size_t i = 0; i < m * d; i++)
@@ -560,7 +560,7 @@ START_TEST (pq_unknown_codebooks_value_is_refused)
   varlb_blob_t b;
   varlb_blob_init (&b);
   ck_assert_int_eq (c->compress (&b, in.K, in.V, in.alice_tokens, in.d, in.d, (double) in.N,
-                                 in.par.seed, &k, &in.par.pyramid), VARLB_EINVAL);
+                                 in.public_seed, &k, &in.par.pyramid), VARLB_EINVAL);
   ck_assert_ptr_null (c->calibration (&k));
   varlb_blob_clear (&b);
   varlb_knobs_clear (&k);
