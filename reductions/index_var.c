@@ -133,10 +133,11 @@ varlb_instance_init_layout (varlb_instance_t *in, const varlb_params_t *p,
       varlb_instance_clear (in);
       return VARLB_ENOMEM;
     }
-  in->public_seed = p->seed;
+  in->public_seed = varlb_seed_public (p->seed);
   st = varlb_public_keys (in->K, in->alice_tokens, in->d, p->jl, p->norm, in->public_seed);
   if (st == VARLB_OK)
-    st = varlb_bits_random (&in->x, p->seed);
+    st = varlb_bits_random (&in->x, varlb_seed_secret (p->judge_key, p->seed,
+                                                       VARLB_STREAM_BITS));
   if (st != VARLB_OK)
     {
       varlb_instance_clear (in);

@@ -149,7 +149,7 @@ varlb_sparse_secret_positions (size_t *positions, const varlb_instance_t *in, si
   size_t n = in->alice_tokens;
   if (s > n)
     return VARLB_EINVAL;
-  gsl_rng *r = varlb_rng_new (in->par.seed, VARLB_STREAM_PATTERN);
+  gsl_rng *r = varlb_rng_secret (in->par.judge_key, in->par.seed, VARLB_STREAM_PATTERN);
   if (r == NULL)
     return VARLB_ENOMEM;
   /* Selection sampling (Knuth's Algorithm S): each s-subset equally

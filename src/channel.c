@@ -465,7 +465,7 @@ run_compress_inproc (const varlb_spec_t *s, const varlb_instance_t *in,
       varlb_blob_t b;
       varlb_blob_init (&b);
       int st = s->c->compress (&b, in->K, in->V, in->alice_tokens, in->d, in->d,
-                               budget, in->par.seed, &s->knobs, &in->par.pyramid);
+                               budget, in->public_seed, &s->knobs, &in->par.pyramid);
       if (st != VARLB_OK)
         {
           fprintf (stderr, "compress returned %d (%s)\n", st, varlb_strerror (st));
@@ -582,7 +582,7 @@ varlb_trial_run (varlb_trial_t *t, const varlb_instance_t *in,
           idx[i] = i;
       else
         {
-          gsl_rng *r = varlb_rng_new (in->par.seed, VARLB_STREAM_BOB);
+          gsl_rng *r = varlb_rng_secret (in->par.judge_key, in->par.seed, VARLB_STREAM_BOB);
           st = r ? varlb_multi_index_draw (idx, m, in->alice_tokens, r) : VARLB_ENOMEM;
           if (r)
             gsl_rng_free (r);
@@ -596,7 +596,7 @@ varlb_trial_run (varlb_trial_t *t, const varlb_instance_t *in,
   /* Alice. */
   char budget[64], seed[32];
   snprintf (budget, sizeof budget, "%.17g", budget_bits);
-  snprintf (seed, sizeof seed, "%llu", (unsigned long long) in->par.seed);
+  snprintf (seed, sizeof seed, "%llu", (unsigned long long) in->public_seed);
   int cst;
   if (s->kind == VARLB_SPEC_EXEC)
     {

@@ -67,8 +67,47 @@ extern const gsl_rng_type *varlb_rng_xoshiro256;
    Free with gsl_rng_free. */
 gsl_rng *varlb_rng_new (uint64_t seed, unsigned stream);
 
-/* A 64-bit value mixing SEED and STREAM (splitmix64); used to derive seeds. */
+/* A 64-bit value mixing SEED and STREAM (splitmix64); used to derive seeds.
+   Invertible, so never a barrier between a secret and a public value. */
 uint64_t varlb_seed_mix (uint64_t seed, uint64_t stream);
+
+/* The run's seed is split by one-way functions (BLAKE2b, libsodium):
+   - the PUBLIC seed, varlb_seed_public (seed): the JL keys, observed
+     queries, compressor coins and public calibration derive from it, and it
+     is the only seed a compressor half receives;
+   - one SECRET seed per secret stream (VARLB_STREAM_BITS: Alice's bits,
+     VARLB_STREAM_BOB: Bob's indices and sample, VARLB_STREAM_PATTERN: secret
+     sparsity patterns), keyed by the JUDGE KEY, 32 random bytes a half never
+     sees.  Without the key, run seeds are small numbers (1, 2, 3, ...) and a
+     half could find the run seed from the public one by trying them all;
+     with it, neither the public seed nor one secret stream (whose generator
+     state Alice could recover from her own bits) tells anything about
+     another.  Runs stay a pure function of (judge key, seed).
+   The all-zero key is the "open" key: secret streams are then reproducible
+   from the seed alone, and guessable; the CLI always uses a real key. */
+#define VARLB_JUDGE_KEY_BYTES 32
+uint64_t varlb_seed_public (uint64_t seed);
+uint64_t varlb_seed_secret (const unsigned char *judge_key, uint64_t seed,
+                            unsigned stream);
+/* A generator for secret stream STREAM of SEED under JUDGE_KEY; NULL when out
+   of memory. */
+gsl_rng *varlb_rng_secret (const unsigned char *judge_key, uint64_t seed,
+                           unsigned stream);
+/* 1 when KEY is the open (all-zero) key. */
+int varlb_judge_key_is_open (const unsigned char *key);
+/* A short public name of KEY (16 hex digits of a one-way hash, or "open"),
+   recorded in result rows so runs under different keys are never mixed. */
+void varlb_judge_key_fingerprint (char out[17], const unsigned char *key);
+/* Read KEY from PATH (64 hex digits and a newline).  With CREATE, a missing
+   file is created first (its directory too) with 32 bytes from the kernel's
+   random generator, mode 0600, atomically (concurrent creators agree).
+   VARLB_EIO when unreadable, VARLB_EFORMAT when malformed or readable by
+   others (group/world permission bits set). */
+int varlb_judge_key_load (unsigned char *key, const char *path, int create);
+/* The default key file: $VARLB_JUDGE_KEY, else
+   $XDG_CONFIG_HOME/varlb/judge.key, else $HOME/.config/varlb/judge.key.
+   VARLB_EINVAL when none can be formed (no HOME). */
+int varlb_judge_key_default_path (char *buf, size_t len);
 
 /* --------------------------------------------------------------- the pyramid */
 
@@ -124,7 +163,8 @@ typedef struct varlb_bits {
 
 int varlb_bits_init (varlb_bits_t *b, size_t rows, size_t cols);
 void varlb_bits_clear (varlb_bits_t *b);
-/* Uniform bits from stream VARLB_STREAM_BITS of SEED (exact). */
+/* Uniform bits from stream VARLB_STREAM_BITS of SEED (exact).  An instance
+   passes the secret seed varlb_seed_secret (key, seed, VARLB_STREAM_BITS). */
 int varlb_bits_random (varlb_bits_t *b, uint64_t seed);
 int varlb_bits_get (const varlb_bits_t *b, size_t row, size_t col);
 void varlb_bits_set (varlb_bits_t *b, size_t row, size_t col, int bit);
@@ -239,6 +279,9 @@ typedef struct varlb_params {
   varlb_jl_norm norm;        /* default unit (VAR-realizable) */
   varlb_values values;       /* default {0,1} */
   uint64_t seed;             /* default 1 */
+  unsigned char judge_key[VARLB_JUDGE_KEY_BYTES]; /* keys the secret streams;
+                                default all zero, the open key (see
+                                varlb_seed_secret) */
 } varlb_params_t;
 
 #define VARLB_D_MAX 65536u   /* a sane cap on d */

@@ -76,9 +76,11 @@ done
 
 # --- killed mid-trial (SIGTERM while a compressor hangs): the compressor's
 # process group dies with varlb and its trial directory is removed.
+# Halves receive the public seed derived from --seed 424242.
+PUB=$("$VARLB" decode $SMALL --seed 424242 --json | tr ',' '\n' | sed -n 's/^"public_seed"://p')
 hanging () {  # the hanging answer of this test, found by its unique seed
   for f in /proc/[0-9]*/cmdline; do
-    tr '\0' ' ' <"$f" 2>/dev/null | grep -q 'misbehave.py hang answer.*--seed 424242' && return 0
+    tr '\0' ' ' <"$f" 2>/dev/null | grep -q "misbehave.py hang answer.*--seed $PUB" && return 0
   done
   return 1
 }
@@ -99,7 +101,7 @@ while hanging && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
   || fail "SIGTERM mid-trial: started=$up rc=$rc left=$(ls -A "$TMPD/sig") $(hanging && echo still hanging)"
 # (On failure, do not leave the orphan behind.)
 for f in /proc/[0-9]*/cmdline; do
-  if tr '\0' ' ' <"$f" 2>/dev/null | grep -q 'misbehave.py hang answer.*--seed 424242'; then
+  if tr '\0' ' ' <"$f" 2>/dev/null | grep -q "misbehave.py hang answer.*--seed $PUB"; then
     p=${f#/proc/}; kill -9 "${p%/cmdline}" 2>/dev/null
   fi
 done

@@ -80,9 +80,16 @@ check_family_against_instances (varlb_jl_family f, varlb_jl_norm norm, size_t d,
                      "%s/%s d=%zu: measured mean R %g vs exact E R_i %g (standard error %g)",
                      varlb_jl_family_name (f), varlb_jl_norm_name (norm), d, mean, s.row_hi, se);
     }
-  else /* E R_i <= row_hi */
-    ck_assert_msg (mean <= s.row_hi, "%s/%s d=%zu: measured mean R %g above the bound %g",
-                   varlb_jl_family_name (f), varlb_jl_norm_name (norm), d, mean, s.row_hi);
+  else /* E R_i <= row_hi: the sample mean of a heavy-tailed R may exceed
+          its expectation by chance, so the bound must hold at 4 standard
+          errors (as in the exact case), not for the sample mean itself. */
+    {
+      double var = (sq / instances - mean * mean) * instances / (instances - 1);
+      double se = sqrt (var / instances);
+      ck_assert_msg (mean - 4.0 * se <= s.row_hi,
+                     "%s/%s d=%zu: measured mean R %g (standard error %g) above the bound %g",
+                     varlb_jl_family_name (f), varlb_jl_norm_name (norm), d, mean, se, s.row_hi);
+    }
   /* Per row P[R_i >= r_max] <= E R_i / r_max (Markov). */
   ck_assert_msg (frac <= s.row_hi / s.r_max_lo, "failing rows %g above %g", frac,
                  s.row_hi / s.r_max_lo);

@@ -46,7 +46,7 @@ int cli_parse_u64_list (const char *cmd, const char *opt, const char *arg,
 enum {
   CLI_OPT_PRESET = 1000, CLI_OPT_SCHEDULE, CLI_OPT_EPS, CLI_OPT_C, CLI_OPT_ETA,
   CLI_OPT_JL, CLI_OPT_KEYS, CLI_OPT_VALUES, CLI_OPT_SEED, CLI_OPT_JSON,
-  CLI_OPT_HELP, CLI_OPT_N, CLI_OPT_FIRST_FREE = 1100
+  CLI_OPT_HELP, CLI_OPT_N, CLI_OPT_JUDGE_KEY, CLI_OPT_FIRST_FREE = 1100
 };
 
 #define CLI_REDUCTION_LONGOPTS                                  \
@@ -62,6 +62,7 @@ enum {
   { "keys", required_argument, NULL, CLI_OPT_KEYS },            \
   { "values", required_argument, NULL, CLI_OPT_VALUES },        \
   { "seed", required_argument, NULL, CLI_OPT_SEED },            \
+  { "judge-key", required_argument, NULL, CLI_OPT_JUDGE_KEY },  \
   { "help", no_argument, NULL, CLI_OPT_HELP }
 
 #define CLI_REDUCTION_HELP \
@@ -77,13 +78,20 @@ enum {
   "  --jl FAMILY          gaussian (default), rademacher or achlioptas (sparse)\n" \
   "  --keys MODE          unit (default, VAR-realizable) or scaled (columns of A/sqrt(d))\n" \
   "  --values KIND        01 (default, the paper's) or pm1 (+-1, sign decoding)\n" \
-  "  --seed S             64-bit seed of the instance (default 1)\n"
+  "  --seed S             64-bit seed of the instance (default 1)\n" \
+  "  --judge-key FILE     the secret key of Alice's bits and Bob's choices (default\n" \
+  "                       $VARLB_JUDGE_KEY, else ~/.config/varlb/judge.key, made on\n" \
+  "                       first use); runs are a pure function of (key, seed)\n"
 
 /* Handle one reduction option.  Returns 0 when handled, 1 when OPT is not a
    reduction option, -1 after printing an error. */
 int cli_reduction_option (const char *cmd, int opt, const char *arg, varlb_params_t *p);
-/* Check the parameters; print the one-line reason and return -1 if bad. */
+/* Check the parameters and load the judge key into P; print the one-line
+   reason and return -1 if bad. */
 int cli_reduction_finish (const char *cmd, varlb_params_t *p);
+/* The --judge-key file given (NULL: the default one), and loading it. */
+extern const char *cli_judge_key_path;
+int cli_judge_key (const char *cmd, varlb_params_t *p);
 /* Report an unknown option / missing argument from getopt and return 2. */
 int cli_bad_option (const char *cmd, int argc, char **argv);
 /* After getopt: 0 when nothing but options was given, else -1 after one

@@ -88,11 +88,15 @@ print_text (FILE *o, const varlb_instance_t *in, const varlb_criteria_t *c,
            preset_name (&p->pyramid), K, n);
   fprintf (o, "  tokens        T = %zu cached: Alice P_{K-1} = %zu (scales 1..%zu), "
            "Bob pn_K^2 = %zu (scale %zu)\n", in->T, in->alice_tokens, K - 1, in->bob_rows, K);
-  fprintf (o, "  dimension     d = %zu; JL %s keys, %s%s; values %s; seed %llu\n",
+  char fp[17];
+  varlb_judge_key_fingerprint (fp, p->judge_key);
+  fprintf (o, "  dimension     d = %zu; JL %s keys, %s%s; values %s\n",
            in->d, varlb_jl_family_name (p->jl), varlb_jl_norm_name (p->norm),
            p->norm == VARLB_JL_UNIT ? " (VAR-realizable)" : " (paper: A e_l / sqrt d)",
-           p->values == VARLB_VALUES_PM1 ? "+-1" : "{0,1}",
-           (unsigned long long) p->seed);
+           p->values == VARLB_VALUES_PM1 ? "+-1" : "{0,1}");
+  fprintf (o, "  seeds         seed %llu; public seed %llu (keys, compressor coins); "
+           "judge key %s (Alice's bits)\n", (unsigned long long) p->seed,
+           (unsigned long long) in->public_seed, fp);
   fprintf (o, "  hidden bits   N = P_{K-1} * d = %zu\n", in->N);
   fprintf (o, "  query scale   C = %.4g%s, M = T-1 = %zu non-target keys per row, eps = %g",
            in->C, p->C > 0 ? " (set)" : " = 2 ln M/(1-2eps)", in->M, p->eps);
@@ -139,6 +143,10 @@ print_json (FILE *o, const varlb_instance_t *in, const varlb_criteria_t *c,
   fprintf (o, ",\"jl\":\"%s\",\"keys\":\"%s\",\"values\":\"%s\",\"seed\":%llu",
            varlb_jl_family_name (p->jl), varlb_jl_norm_name (p->norm),
            p->values == VARLB_VALUES_PM1 ? "pm1" : "01", (unsigned long long) p->seed);
+  char fp[17];
+  varlb_judge_key_fingerprint (fp, p->judge_key);
+  fprintf (o, ",\"public_seed\":%llu,\"judge_key\":\"%s\"", (unsigned long long) in->public_seed,
+           fp);
 #define JD(key, v) do { fputs (",\"" key "\":", o); cli_json_double (o, (v)); } while (0)
   JD ("eps", p->eps);
   JD ("eta", p->eta);

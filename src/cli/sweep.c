@@ -546,10 +546,10 @@ token_rows (char **text, size_t *len, const varlb_instance_t *in, const varlb_sp
   varlb_decode_report_init (&rep);
   st = varlb_instance_queries (Q, in, idx, n);
   if (st == VARLB_OK)
-    st = s->c->compress (&b, in->K, in->V, n, d, d, budget, in->par.seed, &s->knobs,
+    st = s->c->compress (&b, in->K, in->V, n, d, d, budget, in->public_seed, &s->knobs,
                          &in->par.pyramid);
   if (st == VARLB_OK)
-    st = s->c->answer (O, b.data, b.len, in->par.seed, Q, n, d, d, &s->knobs,
+    st = s->c->answer (O, b.data, b.len, in->public_seed, Q, n, d, d, &s->knobs,
                        &in->par.pyramid);
   if (st == VARLB_OK)
     st = varlb_instance_score (&rep, in, idx, n, O, NULL, &dec);

@@ -292,9 +292,43 @@ cli_reduction_option (const char *cmd, int opt, const char *arg, varlb_params_t 
       return 0;
     case CLI_OPT_SEED:
       return cli_parse_u64 (cmd, "--seed", arg, &p->seed);
+    case CLI_OPT_JUDGE_KEY:
+      cli_judge_key_path = arg;
+      return 0;
     default:
       return 1;
     }
+}
+
+const char *cli_judge_key_path;
+
+int
+cli_judge_key (const char *cmd, varlb_params_t *p)
+{
+  char path[4096];
+  /* An explicit --judge-key file must exist; the default one is created on
+     first use. */
+  int given = cli_judge_key_path != NULL;
+  if (given)
+    snprintf (path, sizeof path, "%s", cli_judge_key_path);
+  else if (varlb_judge_key_default_path (path, sizeof path) != VARLB_OK)
+    {
+      cli_error (cmd, "judge key: no HOME to keep it in: set VARLB_JUDGE_KEY=FILE or pass --judge-key FILE");
+      return -1;
+    }
+  int st = varlb_judge_key_load (p->judge_key, path, !given);
+  if (st == VARLB_EFORMAT)
+    {
+      cli_error (cmd, "judge key %s: not 64 hex digits in a file only its owner can read "
+                 "(chmod 600), or the all-zero key", path);
+      return -1;
+    }
+  if (st != VARLB_OK)
+    {
+      cli_error (cmd, "judge key %s: %s", path, strerror (errno));
+      return -1;
+    }
+  return 0;
 }
 
 int
@@ -306,7 +340,7 @@ cli_reduction_finish (const char *cmd, varlb_params_t *p)
       cli_error (cmd, "%s", why);
       return -1;
     }
-  return 0;
+  return cli_judge_key (cmd, p);
 }
 
 int
