@@ -1,9 +1,10 @@
 # channel.mk -- the one-way channel, plug-ins, attack/list (appends with +=).
-libvarlb_la_SOURCES += src/blob.c src/channel.c \
+libvarlb_la_SOURCES += src/blob.c src/channel.c src/sandbox.h src/sandbox.c \
+	src/trial.c src/rows.c \
 	src/compressors/common.h src/compressors/common.c \
 	src/compressors/identity.c src/compressors/lossless.c \
 	src/compressors/core.def src/compressors/zoo.def
-varlb_SOURCES += src/cli/attack.c src/cli/answer.c
+varlb_SOURCES += src/cli/attack.c src/cli/answer.c src/cli/half.c
 
 # Channel tests: the example plug-in and two bad plug-ins are built with the
 # tree's own compiler flags (check_LTLIBRARIES, only for `make check`).

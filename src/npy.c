@@ -237,38 +237,60 @@ varlb_npy_read (const char *path, double **a, size_t *rows, size_t *cols)
 }
 
 int
-varlb_npy_write (const char *path, const double *a, size_t rows, size_t cols)
+varlb_npy_encode (unsigned char **buf, size_t *len, const double *a, size_t rows,
+                  size_t cols)
 {
   char header[128];
+  *buf = NULL;
+  *len = 0;
   int hl = snprintf (header, sizeof header,
                      "{'descr': '<f8', 'fortran_order': False, 'shape': (%zu, %zu), }",
                      rows, cols);
-  if (hl < 0 || (size_t) hl >= sizeof header - 64)
+  if (hl < 0 || (size_t) hl >= sizeof header - 64 || (cols && rows > SIZE_MAX / 8 / cols))
     return VARLB_EINVAL;
   /* Pad so magic + length + header is a multiple of 64, ending in '\n'. */
   size_t total = 10 + (size_t) hl + 1;
   size_t pad = (64 - total % 64) % 64;
-  size_t hlen = (size_t) hl + pad + 1;
-  FILE *f = fopen (path, "wb");
-  if (f == NULL)
-    return VARLB_EIO;
+  size_t hlen = (size_t) hl + pad + 1, n = 10 + hlen + 8 * rows * cols;
+  unsigned char *b = malloc (n);
+  if (b == NULL)
+    return VARLB_ENOMEM;
   unsigned char pre[10] = { 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
                             (unsigned char) (hlen & 0xff), (unsigned char) (hlen >> 8) };
-  int ok = fwrite (pre, 1, 10, f) == 10
-           && fwrite (header, 1, (size_t) hl, f) == (size_t) hl;
-  for (size_t i = 0; ok && i < pad; i++)
-    ok = fputc (' ', f) != EOF;
-  ok = ok && fputc ('\n', f) != EOF;
-  for (size_t i = 0; ok && i < rows * cols; i++)
+  memcpy (b, pre, 10);
+  memcpy (b + 10, header, (size_t) hl);
+  memset (b + 10 + hl, ' ', pad);
+  b[10 + hlen - 1] = '\n';
+  unsigned char *p = b + 10 + hlen;
+  for (size_t i = 0; i < rows * cols; i++, p += 8)
     {
       uint64_t u;
-      unsigned char b[8];
       memcpy (&u, &a[i], sizeof u);
       for (int k = 0; k < 8; k++)
-        b[k] = (unsigned char) (u >> (8 * k));
-      ok = fwrite (b, 1, 8, f) == 8;
+        p[k] = (unsigned char) (u >> (8 * k));
     }
+  *buf = b;
+  *len = n;
+  return VARLB_OK;
+}
+
+int
+varlb_npy_write (const char *path, const double *a, size_t rows, size_t cols)
+{
+  unsigned char *b;
+  size_t n;
+  int st = varlb_npy_encode (&b, &n, a, rows, cols);
+  if (st != VARLB_OK)
+    return st;
+  FILE *f = fopen (path, "wbe");
+  if (f == NULL)
+    {
+      free (b);
+      return VARLB_EIO;
+    }
+  int ok = fwrite (b, 1, n, f) == n;
   if (fclose (f) != 0)
     ok = 0;
+  free (b);
   return ok ? VARLB_OK : VARLB_EIO;
 }

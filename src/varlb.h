@@ -372,6 +372,9 @@ int varlb_instance_criteria (varlb_criteria_t *c, const varlb_instance_t *in);
 /* Read/write NumPy .npy v1/v2 files: float64, little-endian, C order, 1-D or
    2-D.  The reader is strict: anything else is VARLB_EFORMAT. */
 int varlb_npy_write (const char *path, const double *a, size_t rows, size_t cols);
+/* The bytes of varlb_npy_write's file, in memory (*BUF malloc'd). */
+int varlb_npy_encode (unsigned char **buf, size_t *len, const double *a, size_t rows,
+                      size_t cols);
 /* On success *A is malloc'd (free with free()); a 1-D file reads as 1 x n. */
 int varlb_npy_read (const char *path, double **a, size_t *rows, size_t *cols);
 /* Parse an in-memory .npy image (the fuzzable core of varlb_npy_read). */
@@ -503,32 +506,75 @@ typedef enum varlb_spec_kind {
 typedef struct varlb_spec {
   varlb_spec_kind kind;
   char *text;                  /* as given */
-  char *path;                  /* plug-in path or external command */
+  char *path;                  /* plug-in path (absolute) or external command */
   char *knob_text;             /* "k=v,..." or "" */
-  const varlb_compressor_t *c; /* built-in or plug-in; NULL for exec */
-  void *dl;                    /* dlopen handle */
+  char *name;                  /* the compressor's name: a built-in's, the one
+                                  a plug-in's probe reported, or the exec spec */
+  char *calibration;           /* free calibration for these knobs, or NULL */
+  const varlb_compressor_t *c; /* a built-in, or a plug-in loaded into this
+                                  process (only inside a half); else NULL */
+  void *dl;                    /* dlopen handle, inside a half */
   varlb_knobs_t knobs;
 } varlb_spec_t;
 
-/* Resolve TEXT; VARLB_EINVAL (unknown name, bad knobs, plug-in that will
-   not load or has the wrong ABI) with a one-line reason in WHY. */
-int varlb_spec_init (varlb_spec_t *s, const char *text, char *why, size_t len);
-void varlb_spec_clear (varlb_spec_t *s);
+/* How a trial isolates its halves. */
+typedef enum varlb_isolation {
+  VARLB_ISOLATION_SANDBOX = 0, /* each half in its own sandbox (bubblewrap) */
+  VARLB_ISOLATION_NONE = 1     /* plain processes: no promise (rows say so) */
+} varlb_isolation;
 
 /* How a trial runs its two halves. */
 typedef struct varlb_channel_opts {
-  double timeout_s;       /* per half; a compressor past it is killed */
-  const char *answer_exe; /* the varlb binary that runs Bob's half of
-                             built-ins and plug-ins (`varlb __answer`) */
+  double timeout_s;       /* wall seconds per half; a half past it is killed */
+  const char *half_exe;   /* the varlb binary that runs inside every half
+                             (its wrapper, `varlb __half`, and the built-in
+                             and plug-in halves); NULL: the installed one */
   const char *keep_blob;  /* if set, the blob is also copied to this file */
   size_t sample;          /* Bob's query tokens: 0 = every Alice token,
-                             else a uniform sample (stream VARLB_STREAM_BOB) */
+                             else a uniform sample (secret stream
+                             VARLB_STREAM_BOB) */
   unsigned long long max_file_bytes; /* largest file a half may write (blob,
                              O.npy, stderr); past it the half is killed by
                              SIGXFSZ.  0: 16 x the cache at fp64, >= 64 MiB */
+  varlb_isolation isolation;
+  unsigned long long mem_bytes; /* address space of each process of a half;
+                             0: half the machine's memory, at most 16 GiB */
+  double cpu_s;           /* CPU seconds of each process; 0: 2 x timeout + 1 */
+  unsigned procs;         /* processes of a half (enforced for a non-root
+                             judge: RLIMIT_NPROC ignores root); 0: 256 */
+  unsigned files;         /* open files of each process; 0: 1024 */
+  const char *const *expose; /* NULL-terminated host paths a sandbox sees
+                             again read-only (under a hidden directory such as
+                             $HOME or /tmp), or NULL */
+  const char *const *hide;   /* NULL-terminated host paths no half may see
+                             (the judge key file, result files), or NULL */
+  unsigned *token_correct;   /* if set (alice_tokens entries): correct bits of
+                             each queried Alice token, UINT_MAX if not queried */
 } varlb_channel_opts_t;
 
 void varlb_channel_opts_init (varlb_channel_opts_t *o);
+/* 1 when a sandbox can be made here (bubblewrap installed, namespaces
+   allowed); else 0 with a one-line reason in WHY. */
+int varlb_sandbox_available (char *why, size_t len);
+
+/* Resolve TEXT; VARLB_EINVAL (unknown name, bad knobs, a relative path in an
+   exec command, a plug-in that will not load or has the wrong ABI) with a
+   one-line reason in WHY.  A plug-in is probed in a sandboxed half under O
+   (binary, limits, isolation) and never loaded into this process;
+   varlb_spec_init uses default options. */
+int varlb_spec_init_opts (varlb_spec_t *s, const char *text, const varlb_channel_opts_t *o,
+                          char *why, size_t len);
+int varlb_spec_init (varlb_spec_t *s, const char *text, char *why, size_t len);
+/* The same, loading a plug-in into this process: for a half's own process
+   only (`varlb __compress`, `varlb __answer`, `varlb __probe`). */
+int varlb_spec_init_local (varlb_spec_t *s, const char *text, char *why, size_t len);
+void varlb_spec_clear (varlb_spec_t *s);
+/* A plug-in's self-description, from a sandboxed probe (`varlb __probe`):
+   "key\tvalue" lines name, description, knob (name, type, default, min,
+   max, help), calibration and check ("ok" or why its knobs are refused).
+   *REPORT is malloc'd. */
+int varlb_spec_probe (char **report, const char *plugin_spec, const varlb_channel_opts_t *o,
+                      char *why, size_t len);
 
 /* One trial: the result row of `varlb attack` and `varlb sweep`. */
 typedef struct varlb_trial {
@@ -543,11 +589,19 @@ typedef struct varlb_trial {
   int over_budget;
   int status;              /* VARLB_OK, or why the compressor failed */
   char error[512];         /* the failure, in one line */
-  char stderr_tail[512];   /* the end of what the compressor wrote to stderr */
+  char stderr_compress[512]; /* the end of what each half wrote to stdout and */
+  char stderr_answer[512];   /* stderr, one line of valid UTF-8 */
   char calibration[512];   /* free calibration ("" when none): the built-in's
                               or plug-in's note, or the one line an external
                               program's compress left in the file CALIBRATION */
   uint64_t seed;
+  uint64_t public_seed;    /* the seed the halves received */
+  char judge_key[17];      /* fingerprint of the key of the secret streams */
+  const char *isolation;   /* "sandbox" or "none" */
+  /* Bits a half could pass outside the blob that varlb cannot close, added
+     to bits_charged when judging: the compress time, padded to a grid of
+     levels, carries at most log2(levels) bits (README, "Threat model"). */
+  double side_channel_bits;
   double wall_s;
   /* Witness of the first wrong bit: token, coordinate, the full-cache
      output and the compressor's. */
@@ -564,19 +618,28 @@ typedef struct varlb_trial {
   size_t eta_violations;
 } varlb_trial_t;
 
-/* Run S on IN with BUDGET_BITS.  Alice's half (compress) runs in a child
-   process; Bob's half (answer) in a fresh process that receives only the
-   blob, the public seed, the knobs, the public schedule and the queries, in
-   a private directory.  A compressor that crashes, hangs, writes nothing,
-   returns the wrong shape or non-finite numbers fails the trial with
-   T->status and a reason; the function still returns VARLB_OK.  Returns an
-   error only when varlb itself cannot run the trial. */
+/* Run S on IN with BUDGET_BITS (a whole number).  Each half runs in its own
+   sandbox (O->isolation): Alice's (compress) sees the cache K.npy, V.npy,
+   the budget, the knobs, the public schedule and the public seed; Bob's
+   (answer) starts after Alice's is gone and sees only a fresh copy of the
+   blob's bytes, the public seed, the knobs, the schedule and the queries.
+   Neither ever holds the judge key or a secret seed.  A compressor that
+   crashes, hangs, writes nothing, returns the wrong shape or non-finite
+   numbers fails the trial with T->status and a reason; the function still
+   returns VARLB_OK.  Returns an error only when varlb itself cannot run the
+   trial (VARLB_EUNSUPPORTED: no sandbox can be made here, see T->error). */
 int varlb_trial_run (varlb_trial_t *t, const varlb_instance_t *in,
                      const varlb_spec_t *s, double budget_bits,
                      const varlb_channel_opts_t *o);
 
+/* The allowance for the compress-time channel at TIMEOUT_S: log2 of the
+   number of grid instants Bob's start can take (varlb pads Alice's time). */
+double varlb_trial_timing_bits (double timeout_s);
+
 /* Result rows: one JSON object per line, or CSV whose header names equal
    the JSON keys (extra instance columns: schedule, d, jl, keys, values). */
+size_t varlb_trial_column_count (void);
+const char *varlb_trial_column_name (size_t i);
 void varlb_trial_write_json (FILE *f, const varlb_trial_t *t, const varlb_instance_t *in);
 void varlb_trial_write_csv_header (FILE *f);
 void varlb_trial_write_csv (FILE *f, const varlb_trial_t *t, const varlb_instance_t *in);

@@ -201,9 +201,9 @@ for want in 'answer: (crashed \(signal 11|exited with status 139 \(crashed: sign
 done
 grep -q 'refusing to compress on purpose' "$TMPD/bad" && pass "the compressor's stderr is kept" \
   || fail "stderr of the failing compressor was lost"
-row "$TMPD/bad" 17 stderr | grep -q 'File too large' \
+row "$TMPD/bad" 17 stderr_compress | grep -q 'File too large' \
   && pass "--max-file stopped the flooding compressor (its stderr: File too large)" \
-  || fail "flood: $(row "$TMPD/bad" 17 stderr)"
+  || fail "flood: $(row "$TMPD/bad" 17 stderr_compress)"
 [ "$(row "$TMPD/bad" 18 status)" = '"ok"' ] && [ "$(row "$TMPD/bad" 18 correct)" = 224 ] \
   && pass "the run went on: identity after the failures decodes 224/224" || fail "last row: $(tail -n 1 "$TMPD/bad")"
 [ -z "$(ls -A "$TMPD/trials")" ] && pass "no trial directory left in \$TMPDIR after crashes and timeouts" \

@@ -99,7 +99,7 @@ cp "$TMPD/two.csv" "$TMPD/two.before"
 "$MPIRUN" --allow-run-as-root --oversubscribe -np 2 "$VARLB" sweep $GRID --out "$TMPD/two.csv" \
   >"$TMPD/out2" 2>"$TMPD/err2"
 st=$?
-n=$(grep -c "two.csv exists: --resume continues it" "$TMPD/err2")
+n=$(grep -c "two.csv exists: --resume continues the sweep" "$TMPD/err2")
 [ $st -eq 2 ] && [ "$n" -eq 1 ] && ! grep -q MPI_ABORT "$TMPD/err2" "$TMPD/out2" \
   && cmp -s "$TMPD/two.before" "$TMPD/two.csv" \
   && pass "existing --out under two ranks: exit 2, one error line, no MPI_Abort, file untouched" \

@@ -46,7 +46,9 @@ for r, j in zip(rows[1:], js):
             assert v == "", (k, v)
         elif isinstance(jv, bool):
             assert v == ("true" if jv else "false"), (k, v)
-        elif isinstance(jv, (int, float)):
+        elif isinstance(jv, int):
+            assert int(v) == jv, (k, v, jv)
+        elif isinstance(jv, float):
             assert float(v) == jv, (k, v, jv)
         else:
             assert v == jv, (k, v, jv)
@@ -64,7 +66,8 @@ for r in rows:
     assert r["status"] == "ok", r
     assert float(r["ci_low"]) <= float(r["fano_ceiling"]), r
     assert not r["verdict"].startswith("impossible"), r
-    assert float(r["budget_bits"]) in (0.1 * int(r["N"]), 0.4 * int(r["N"])), r
+    # budgets are whole bits: the ratio times N, rounded down
+    assert r["budget_bits"] in (str(int(0.1 * int(r["N"]))), str(int(0.4 * int(r["N"])))), r
 EOF
 
 # --resume after an interrupted write: keep the header, 3 rows and half of

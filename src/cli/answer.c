@@ -50,7 +50,7 @@ cli_answer (int argc, char **argv)
   char why[512];
   varlb_spec_t s;
   varlb_pyramid_t py;
-  if (varlb_spec_init (&s, spec, why, sizeof why) != VARLB_OK || s.c == NULL)
+  if (varlb_spec_init_local (&s, spec, why, sizeof why) != VARLB_OK || s.c == NULL)
     {
       cli_error (cmd, "%s", why);
       return CLI_EXIT_USAGE;
@@ -60,7 +60,7 @@ cli_answer (int argc, char **argv)
       cli_error (cmd, "--schedule: bad schedule '%s'", sched);
       return CLI_EXIT_USAGE;
     }
-  FILE *f = fopen (blob, "rb");
+  FILE *f = fopen (blob, "rbe");
   unsigned char *data = NULL;
   size_t len = 0, cap = 0;
   double *Q = NULL, *O = NULL;

@@ -46,15 +46,31 @@ print_replay (FILE *o, const varlb_trial_t *t, const varlb_instance_t *in)
   fputs ("  replay      varlb attack --compressor ", o);
   put_quoted (o, t->compressor);
   char b[4][32];
-  fprintf (o, " --budget %s --schedule %s -d %zu --jl %s --keys %s --values %s"
+  fprintf (o, " --budget %.0f --schedule %s -d %zu --jl %s --keys %s --values %s"
            " --eps %s --C %s --eta %s --seed %llu",
-           exact (b[0], 32, t->budget_bits), sched, in->d, varlb_jl_family_name (p->jl),
+           t->budget_bits, sched, in->d, varlb_jl_family_name (p->jl),
            varlb_jl_norm_name (p->norm), p->values == VARLB_VALUES_PM1 ? "pm1" : "01",
            exact (b[1], 32, p->eps), exact (b[2], 32, in->C), exact (b[3], 32, p->eta),
            (unsigned long long) t->seed);
   if (t->bits_tested < t->N)
     fprintf (o, " --sample %zu", t->bits_tested / in->d);
+  if (cli_judge_key_path)
+    {
+      fputs (" --judge-key ", o);
+      put_quoted (o, cli_judge_key_path);
+    }
+  if (strcmp (t->isolation, "none") == 0)
+    fputs (" --no-sandbox", o);
   fputc ('\n', o);
+}
+
+static void
+print_stderr (FILE *o, const varlb_trial_t *t)
+{
+  if (t->stderr_compress[0])
+    fprintf (o, "  stderr      compress: %s\n", t->stderr_compress);
+  if (t->stderr_answer[0])
+    fprintf (o, "  stderr      answer: %s\n", t->stderr_answer);
 }
 
 static void
@@ -64,67 +80,62 @@ print_trial (FILE *o, const varlb_trial_t *t, const varlb_instance_t *in)
   if (t->status != VARLB_OK)
     {
       fprintf (o, "  FAILED      %s\n", t->error);
-      if (t->stderr_tail[0])
-        fprintf (o, "  stderr      %s\n", t->stderr_tail);
+      print_stderr (o, t);
       return;
     }
+  double judged = t->bits_charged + t->side_channel_bits;
   fprintf (o, "  budget      %.0f bits (%.4g N); charged %.0f bits = 8 x %.0f bytes%s\n",
            t->budget_bits, t->budget_bits / (double) t->N, t->bits_charged,
-           t->bits_charged / 8, t->over_budget ? "  OVER BUDGET (charged in full)" : "");
+           t->bits_charged / 8, t->over_budget ? ", over budget: charged in full" : "");
+  fprintf (o, "  isolation   %s; side channels %.0f bits (the padded compress time)%s\n",
+           t->isolation, t->side_channel_bits,
+           strcmp (t->isolation, "none") == 0 ? ": NO SANDBOX, nothing kept the halves apart" : "");
   fprintf (o, "  accuracy    %zu / %zu bits = %.3f%%  (95%% CI [%.3f%%, %.3f%%])\n",
            t->correct, t->bits_tested, 100 * t->accuracy, 100 * t->ci_low, 100 * t->ci_high);
-  fprintf (o, "  bound       Fano ceiling %.3f%% at %.0f charged bits of N = %zu; trivial line %.3f%%\n",
-           100 * t->fano_ceiling, t->bits_charged, t->N, 100 * t->trivial);
-  fprintf (o, "  verdict     %s\n", t->verdict);
-  if (t->has_approx)
+  fprintf (o, "  bound       Fano ceiling %.3f%% at %.0f bits judged (charged + side channels) "
+           "of N = %zu; trivial line %.3f%%\n",
+           100 * t->fano_ceiling, judged, t->N, 100 * t->trivial);
+  if (t->over_budget)
+    fprintf (o, "  verdict     over budget: judged at %.0f bits (%.4g N) -- %s\n", judged,
+             judged / (double) t->N, t->verdict);
+  else
+    fprintf (o, "  verdict     %s\n", t->verdict);
+  /* The (1 +- eta) rule: an answer within it everywhere decodes every bit
+     when eta <= eta* (proofs/variants.md).  At eta = 0 only the measured
+     error means anything. */
+  if (t->has_approx && t->eta > 0.0)
+    fprintf (o, "  (1 +- eta)  largest relative error %.3g; %zu of %zu outputs outside 1 +- %g%s\n",
+             t->approx_eta, t->eta_violations, t->bits_tested, t->eta,
+             t->eta_violations == 0 ? ": a (1 +- eta)-approximate answer" : "");
+  else if (t->has_approx)
+    fprintf (o, "  error       largest relative error of the answers %.3g (against exact "
+             "attention over the given cache)\n", t->approx_eta);
+  if (t->has_witness)
     {
-      /* The (1 +- eta) rule: an answer within it everywhere decodes every bit
-         when eta <= eta* (proofs/variants.md), so a lost bit means some
-         output left it. */
-      fprintf (o, "  (1 +- eta)  max relative error %.3g; %zu of %zu outputs outside 1 +- %g",
-               t->approx_eta, t->eta_violations, t->bits_tested, t->eta);
-      if (t->eta > 0.0 && t->eta_violations == 0)
-        fprintf (o, ": a (1 +- %g)-approximate answer", t->eta);
-      fputc ('\n', o);
+      fprintf (o, "  witness     seed %llu, token %zu, coordinate %zu (true bit %d): "
+               "full cache %.6g, compressor %.6g\n", (unsigned long long) t->seed,
+               t->witness_token, t->witness_coord,
+               varlb_bits_get (&in->x, t->witness_token, t->witness_coord),
+               t->witness_true, t->witness_returned);
+      print_replay (o, t, in);
     }
-  if (t->has_witness)
-    fprintf (o, "  witness     seed %llu, token %zu, coordinate %zu (true bit %d): "
-             "full cache %.6g, compressor %.6g\n", (unsigned long long) t->seed,
-             t->witness_token, t->witness_coord,
-             varlb_bits_get (&in->x, t->witness_token, t->witness_coord),
-             t->witness_true, t->witness_returned);
-  if (t->has_witness)
-    print_replay (o, t, in);
   if (t->calibration[0])
     fprintf (o, "  calibration %s (free: fitted before the instance was drawn)\n", t->calibration);
+  print_stderr (o, t);
   fprintf (o, "  time        %.3f s\n", t->wall_s);
-}
-
-/* The path of the running varlb, for Bob's fresh process. */
-static char *
-self_exe (void)
-{
-  char buf[4096];
-  ssize_t n = readlink ("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0)
-    return NULL;
-  buf[n] = '\0';
-  return strdup (buf);
 }
 
 int
 cli_attack (int argc, char **argv)
 {
-  enum { O_COMP = CLI_OPT_FIRST_FREE, O_BUDGET, O_RATIO, O_SAMPLE, O_TIMEOUT, O_KEEP, O_MAXFILE };
+  enum { O_COMP = CLI_OPT_FIRST_FREE, O_BUDGET, O_RATIO, O_KEEP };
   static const struct option longopts[] = {
     CLI_REDUCTION_LONGOPTS,
+    CLI_CHANNEL_LONGOPTS,
     { "json", no_argument, NULL, CLI_OPT_JSON },
     { "compressor", required_argument, NULL, O_COMP },
     { "budget", required_argument, NULL, O_BUDGET },
     { "ratio", required_argument, NULL, O_RATIO },
-    { "sample", required_argument, NULL, O_SAMPLE },
-    { "timeout", required_argument, NULL, O_TIMEOUT },
-    { "max-file", required_argument, NULL, O_MAXFILE },
     { "keep-blobs", required_argument, NULL, O_KEEP },
     { NULL, 0, NULL, 0 }
   };
@@ -166,27 +177,13 @@ cli_attack (int argc, char **argv)
           if (cli_parse_double (cmd, "--ratio", optarg, 0, 1e6, &ratio) != 0)
             goto done;
           continue;
-        case O_SAMPLE:
-          if (cli_parse_size (cmd, "--sample", optarg, 1, (size_t) 1 << 40, &opts.sample) != 0)
-            goto done;
-          continue;
-        case O_MAXFILE:
-          {
-            size_t v;
-            if (cli_parse_size (cmd, "--max-file", optarg, 4096, (size_t) 1 << 50, &v) != 0)
-              goto done;
-            opts.max_file_bytes = v;
-          }
-          continue;
-        case O_TIMEOUT:
-          if (cli_parse_double (cmd, "--timeout", optarg, 0.001, 86400, &opts.timeout_s) != 0)
-            goto done;
-          continue;
         case O_KEEP:
           keep = optarg;
           continue;
         }
-      int r = cli_reduction_option (cmd, c, optarg, &p);
+      int r = cli_channel_option (cmd, c, optarg, &opts);
+      if (r == 1)
+        r = cli_reduction_option (cmd, c, optarg, &p);
       if (r == 1)
         {
           rc = cli_bad_option (cmd, argc, argv);
@@ -209,11 +206,14 @@ cli_attack (int argc, char **argv)
     }
   if (cli_reduction_finish (cmd, &p) != 0)
     goto done;
+  const char *outputs[] = { keep, NULL };
+  if (cli_channel_finish (cmd, &opts, outputs) != 0)
+    goto done;
   /* Resolve every compressor before running any, so a typo costs nothing. */
   varlb_spec_t *sp = calloc (nspecs, sizeof *sp);
   char why[512];
   for (size_t i = 0; i < nspecs; i++)
-    if (varlb_spec_init (&sp[i], specs[i], why, sizeof why) != VARLB_OK)
+    if (varlb_spec_init_opts (&sp[i], specs[i], &opts, why, sizeof why) != VARLB_OK)
       {
         cli_error (cmd, "--compressor: %s", why);
         for (size_t j = 0; j <= i; j++)
@@ -231,15 +231,14 @@ cli_attack (int argc, char **argv)
     }
   varlb_instance_t in;
   int st = varlb_instance_init (&in, &p);
-  char *exe = self_exe ();
-  opts.answer_exe = exe;
   rc = 0;
   if (st != VARLB_OK)
     {
       cli_error (cmd, "cannot build the instance: %s", varlb_strerror (st));
       rc = CLI_EXIT_FAIL;
     }
-  double bits = isnan (budget) ? ratio * (double) (st == VARLB_OK ? in.N : 0) : budget;
+  /* Budgets are whole bits. */
+  double bits = floor (isnan (budget) ? ratio * (double) (st == VARLB_OK ? in.N : 0) : budget);
   for (size_t i = 0; st == VARLB_OK && i < nspecs; i++)
     {
       varlb_trial_t t;
@@ -252,7 +251,8 @@ cli_attack (int argc, char **argv)
       int r = varlb_trial_run (&t, &in, &sp[i], bits, &opts);
       if (r != VARLB_OK)
         {
-          cli_error (cmd, "%s: the trial could not run: %s", sp[i].text, varlb_strerror (r));
+          cli_error (cmd, "%s: the trial could not run: %s", sp[i].text,
+                     t.error[0] ? t.error : varlb_strerror (r));
           rc = CLI_EXIT_FAIL;
           continue;
         }
@@ -271,13 +271,13 @@ cli_attack (int argc, char **argv)
         }
       fflush (stdout);
     }
-  free (exe);
   if (st == VARLB_OK)
     varlb_instance_clear (&in);
   for (size_t j = 0; j < nspecs; j++)
     varlb_spec_clear (&sp[j]);
   free (sp);
 done:
+  cli_channel_clear (&opts);
   varlb_params_clear (&p);
   return rc;
 }

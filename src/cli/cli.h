@@ -83,6 +83,55 @@ enum {
   "                       $VARLB_JUDGE_KEY, else ~/.config/varlb/judge.key, made on\n" \
   "                       first use); runs are a pure function of (key, seed)\n"
 
+/* The channel options every trial-running command accepts (attack, sweep,
+   scaling): --timeout, --sample, --max-file, --no-sandbox, --half-memory,
+   --half-cpu, --half-procs, --half-files, --expose.  Ids CLI_OPT_CH_*. */
+enum {
+  CLI_OPT_CH_TIMEOUT = 1050, CLI_OPT_CH_SAMPLE, CLI_OPT_CH_MAXFILE, CLI_OPT_CH_NOSANDBOX,
+  CLI_OPT_CH_MEM, CLI_OPT_CH_CPU, CLI_OPT_CH_PROCS, CLI_OPT_CH_FILES, CLI_OPT_CH_EXPOSE
+};
+
+#define CLI_CHANNEL_LONGOPTS                                        \
+  { "timeout", required_argument, NULL, CLI_OPT_CH_TIMEOUT },       \
+  { "sample", required_argument, NULL, CLI_OPT_CH_SAMPLE },         \
+  { "max-file", required_argument, NULL, CLI_OPT_CH_MAXFILE },      \
+  { "no-sandbox", no_argument, NULL, CLI_OPT_CH_NOSANDBOX },        \
+  { "half-memory", required_argument, NULL, CLI_OPT_CH_MEM },       \
+  { "half-cpu", required_argument, NULL, CLI_OPT_CH_CPU },          \
+  { "half-procs", required_argument, NULL, CLI_OPT_CH_PROCS },      \
+  { "half-files", required_argument, NULL, CLI_OPT_CH_FILES },      \
+  { "expose", required_argument, NULL, CLI_OPT_CH_EXPOSE }
+
+#define CLI_CHANNEL_HELP \
+  "Channel options (each compressor half runs in its own sandbox):\n" \
+  "  --timeout S          wall seconds allowed to each half (default 60)\n" \
+  "  --sample M           Bob queries M Alice tokens drawn from his secret stream\n" \
+  "                       (default: all of them)\n" \
+  "  --max-file BYTES     largest file a half may write (blob, O.npy, stderr);\n" \
+  "                       past it the half is stopped and fails (default 16 x\n" \
+  "                       the cache at fp64, at least 64 MiB)\n" \
+  "  --half-memory BYTES  address space of each process of a half (default half\n" \
+  "                       the machine's memory, at most 16 GiB)\n" \
+  "  --half-cpu S         CPU seconds of each process (default 2 x timeout + 1)\n" \
+  "  --half-procs N       processes of a half (default 256; not enforceable when\n" \
+  "                       varlb runs as root)\n" \
+  "  --half-files N       open files of each process (default 1024)\n" \
+  "  --expose PATH        let halves see PATH (read-only) although it lies in a\n" \
+  "                       directory they do not see ($HOME, /tmp); repeatable\n" \
+  "  --no-sandbox         run halves as plain processes: no isolation, every row\n" \
+  "                       says isolation none (README, \"Threat model\")\n"
+
+/* Handle one channel option: 0 handled, 1 not a channel option, -1 after
+   printing an error. */
+int cli_channel_option (const char *cmd, int opt, const char *arg, varlb_channel_opts_t *o);
+/* After parsing: the varlb binary that runs inside halves, the files no
+   half may see (the judge key, OUTPUTS), and a sandbox that can be made
+   (else one line naming why, and -1).  Free with cli_channel_clear. */
+int cli_channel_finish (const char *cmd, varlb_channel_opts_t *o, const char *const *outputs);
+void cli_channel_clear (varlb_channel_opts_t *o);
+/* The path of the running varlb (malloc'd), or NULL. */
+char *cli_self_exe (void);
+
 /* Handle one reduction option.  Returns 0 when handled, 1 when OPT is not a
    reduction option, -1 after printing an error. */
 int cli_reduction_option (const char *cmd, int opt, const char *arg, varlb_params_t *p);
@@ -105,6 +154,9 @@ const char *cli_one_argument (const char *cmd, int argc, char **argv, const char
 void cli_json_string (FILE *f, const char *s);
 /* A double as JSON: NaN/Inf become null. */
 void cli_json_double (FILE *f, double v);
+
+/* The git revision varlb was built from, or NULL. */
+const char *cli_git_revision (void);
 
 /* Seconds from a monotonic clock. */
 double cli_now (void);

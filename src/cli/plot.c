@@ -750,7 +750,18 @@ cli_plot_demo (const char *cmd, const varlb_params_t *p, const char *out)
   exe[el > 0 ? el : 0] = '\0';
   varlb_channel_opts_t o;
   varlb_channel_opts_init (&o);
-  o.answer_exe = exe;
+  o.half_exe = exe;
+  char key[4096], *hide[2] = { NULL, NULL }, why[300];
+  if (varlb_judge_key_default_path (key, sizeof key) == VARLB_OK)
+    hide[0] = realpath (cli_judge_key_path ? cli_judge_key_path : key, NULL);
+  o.hide = (const char *const *) hide;
+  /* A teaching chart, not a verdict: without namespaces it is drawn from
+     unsandboxed trials, and says so. */
+  if (!varlb_sandbox_available (why, sizeof why))
+    {
+      o.isolation = VARLB_ISOLATION_NONE;
+      printf ("\n  note          no sandbox here (%s): the chart's trials ran without isolation\n", why);
+    }
   varlb_instance_t in;
   int rc = CLI_EXIT_FAIL;
   FILE *f = NULL;
@@ -774,7 +785,7 @@ cli_plot_demo (const char *cmd, const varlb_params_t *p, const char *out)
       for (size_t j = 0; j < sizeof demo_ratios / sizeof *demo_ratios; j++)
         {
           varlb_trial_t t;
-          if (varlb_trial_run (&t, &in, &s, demo_ratios[j] * in.N, &o) == VARLB_OK)
+          if (varlb_trial_run (&t, &in, &s, floor (demo_ratios[j] * in.N), &o) == VARLB_OK)
             varlb_trial_write_csv (f, &t, &in);
           if (strcmp (demo_specs[i], "identity") == 0)
             break; /* it ignores the budget: one point */
@@ -794,6 +805,7 @@ cli_plot_demo (const char *cmd, const varlb_params_t *p, const char *out)
 out_in:
   varlb_instance_clear (&in);
 out:
+  free (hide[0]);
   free (csv);
   free (tmp);
   return rc;

@@ -40,5 +40,9 @@ long cli_csv_col (const cli_csv_t *t, const char *name);
 const char *cli_csv_get (const cli_csv_t *t, size_t row, long col);
 /* A numeric cell; NaN when empty, not a number or COL < 0. */
 double cli_csv_num (const cli_csv_t *t, size_t row, long col);
+/* Rows of a results CSV whose stored verdict is not the one their numbers
+   (correct, bits_tested, bits_charged + side_channel_bits, N, status) give:
+   how many, and the first NFIRST row indices in FIRST. */
+size_t cli_rows_disagreeing (const cli_csv_t *t, size_t *first, size_t nfirst);
 
 #endif

@@ -27,7 +27,7 @@ mean_accuracy (varlb_instance_t *ins, size_t nseeds, const varlb_spec_t *s, doub
     {
       varlb_trial_t t;
       ++*trials;
-      int st = varlb_trial_run (&t, &ins[k], s, budget, o);
+      int st = varlb_trial_run (&t, &ins[k], s, floor (budget), o); /* whole bits */
       if (st != VARLB_OK || t.status != VARLB_OK || !isfinite (t.accuracy))
         {
           snprintf (err, len, "%s", st != VARLB_OK ? varlb_strerror (st)
@@ -94,17 +94,16 @@ fit_points (fit_t *f, const double *ln, const double *ld, const double *lb, size
 int
 cli_scaling (int argc, char **argv)
 {
-  enum { O_TARGET = CLI_GRID_FIRST_FREE, O_OUT, O_STEPS, O_LO, O_HI, O_TIMEOUT, O_SAMPLE };
+  enum { O_TARGET = CLI_GRID_FIRST_FREE, O_OUT, O_STEPS, O_LO, O_HI };
   static const struct option longopts[] = {
     CLI_REDUCTION_LONGOPTS,
     CLI_GRID_LONGOPTS,
+    CLI_CHANNEL_LONGOPTS,
     { "target", required_argument, NULL, O_TARGET },
     { "out", required_argument, NULL, O_OUT },
     { "steps", required_argument, NULL, O_STEPS },
     { "lo", required_argument, NULL, O_LO },
     { "hi", required_argument, NULL, O_HI },
-    { "timeout", required_argument, NULL, O_TIMEOUT },
-    { "sample", required_argument, NULL, O_SAMPLE },
     { NULL, 0, NULL, 0 }
   };
   const char *cmd = "scaling", *out = NULL;
@@ -147,14 +146,10 @@ cli_scaling (int argc, char **argv)
         case O_HI:
           r = cli_parse_double (cmd, "--hi", optarg, 1e-9, 1e6, &hi_ratio);
           break;
-        case O_TIMEOUT:
-          r = cli_parse_double (cmd, "--timeout", optarg, 0.001, 86400, &opts.timeout_s);
-          break;
-        case O_SAMPLE:
-          r = cli_parse_size (cmd, "--sample", optarg, 1, (size_t) -1 / 2, &opts.sample);
-          break;
         default:
-          r = cli_grid_option (cmd, &g, c, optarg);
+          r = cli_channel_option (cmd, c, optarg, &opts);
+          if (r == 1)
+            r = cli_grid_option (cmd, &g, c, optarg);
           if (r == 1)
             {
               rc = cli_bad_option (cmd, argc, argv);
@@ -177,18 +172,15 @@ cli_scaling (int argc, char **argv)
       cli_error (cmd, "--lo must be below --hi (fractions of N)");
       goto done;
     }
-  if (cli_reduction_finish (cmd, &g.base) != 0 || cli_grid_finish (cmd, &g) != 0)
+  const char *outputs[] = { out, NULL };
+  if (cli_reduction_finish (cmd, &g.base) != 0 || cli_channel_finish (cmd, &opts, outputs) != 0
+      || cli_grid_finish (cmd, &g, &opts) != 0)
     goto done;
   rc = CLI_EXIT_FAIL;
-
-  char exe[4096];
-  ssize_t el = readlink ("/proc/self/exe", exe, sizeof exe - 1);
-  exe[el > 0 ? el : 0] = '\0';
-  opts.answer_exe = exe;
   char *tmp = NULL;
   if (asprintf (&tmp, "%s.tmp", out) < 0)
     goto done;
-  FILE *f = fopen (tmp, "w");
+  FILE *f = fopen (tmp, "we");
   if (!f)
     {
       cli_error (cmd, "%s: %s", tmp, strerror (errno));
@@ -209,7 +201,7 @@ cli_scaling (int argc, char **argv)
     {
       varlb_spec_t sp;
       char why[512];
-      varlb_spec_init (&sp, g.specs[s], why, sizeof why); /* checked by grid_finish */
+      varlb_spec_init_opts (&sp, g.specs[s], &opts, why, sizeof why); /* checked by grid_finish */
       size_t m = 0;
       for (size_t pt = 0; pt < points && !failed; pt++)
         {
@@ -328,6 +320,7 @@ cli_scaling (int argc, char **argv)
   free (tmp);
   free (ln), free (ld), free (lb), free (fits), free (reached), free (ins);
 done:
+  cli_channel_clear (&opts);
   cli_grid_clear (&g);
   return rc;
 }

@@ -59,13 +59,59 @@ enum {
 /* Handle a grid option (0 handled, 1 not a grid option, -1 error printed). */
 int cli_grid_option (const char *cmd, cli_grid_t *g, int opt, const char *arg);
 /* Fill empty axes from the base parameters and check every instance's
-   parameters and every compressor spec (-1 after printing the reason). */
-int cli_grid_finish (const char *cmd, cli_grid_t *g);
+   parameters and every compressor spec (plug-ins probed under O; -1 after
+   printing the reason). */
+int cli_grid_finish (const char *cmd, cli_grid_t *g, const varlb_channel_opts_t *o);
 /* Instances in the grid: schedules x dims x JL families x seeds. */
 size_t cli_grid_instances (const cli_grid_t *g);
 /* Parameters of instance I (P uninitialised; clear it after use). */
 int cli_grid_params (varlb_params_t *p, const cli_grid_t *g, size_t i);
 /* Hidden bits N of instance I, without building it. */
 size_t cli_grid_bits (const cli_grid_t *g, size_t i);
+
+/* ------------------------------------------- the files (sweep_files.c) */
+
+/* The key of a trial in a result row: schedule|d|jl|seed|spec|budget. */
+char *cli_trial_key (const char *sched, const char *d, const char *jl, const char *seed,
+                     const char *spec, double budget);
+/* 1 when KEY is among the N sorted KEYS. */
+int cli_key_done (char *const *keys, size_t n, const char *key);
+
+typedef struct cli_sweep_files {
+  const char *csv, *tokens;   /* as given (tokens may be NULL) */
+  char *jsonl, *manifest;     /* beside the CSV */
+  int fcsv, fjson, ftok;      /* -1 closed; ftok -2 without --tokens */
+} cli_sweep_files_t;
+
+/* Name the files; two outputs naming one file are a usage error (the exit
+   status is returned after one line). */
+int cli_sweep_files_init (cli_sweep_files_t *f, const char *cmd, const char *out,
+                          const char *tokens);
+void cli_sweep_files_clear (cli_sweep_files_t *f);
+
+/* What the manifest records. */
+typedef struct cli_manifest {
+  int argc;
+  char **argv;
+  size_t trials;
+  int ranks;
+  const char *judge_key;             /* fingerprint */
+  const varlb_channel_opts_t *opts;
+} cli_manifest_t;
+
+#define CLI_TOKEN_HEADER \
+  "compressor,budget_bits,seed,schedule,d,jl,token,scale,row,col,side,bits,correct\n"
+
+/* Rank 0's setup: from the files already there, which of the TOTAL trials
+   (KEYS, grid order) are pending (--resume), then open the outputs (close-
+   on-exec), write the header and the manifest.  Refuses to replace any file
+   without --force and to continue a CSV whose stored verdicts disagree with
+   their numbers.  Returns 0, or the exit status after one line. */
+int cli_sweep_prepare (const char *cmd, cli_sweep_files_t *f, int resume, int force,
+                       char *const *keys, size_t total, size_t *pend, size_t *npend,
+                       const cli_manifest_t *m);
+/* Append one row with one write() and fsync; on failure one line naming the
+   file and the real reason, and -1. */
+int cli_append_row (const char *cmd, int fd, const char *path, const char *text, size_t len);
 
 #endif

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE 1 /* asprintf */
 /* util.c -- the CLI's shared pieces: error lines, number parsing, the
  * reduction options, JSON output. */
 #include <config.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "cli.h"
 
 void
@@ -417,4 +419,167 @@ cli_now (void)
   struct timespec ts;
   clock_gettime (CLOCK_MONOTONIC, &ts);
   return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
+}
+
+char *
+cli_self_exe (void)
+{
+  char buf[4096];
+  ssize_t n = readlink ("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0)
+    return NULL;
+  buf[n] = '\0';
+  return strdup (buf);
+}
+
+/* Owned copies of --expose paths (absolute). */
+static char **expose_list;
+static size_t expose_n;
+
+int
+cli_channel_option (const char *cmd, int opt, const char *arg, varlb_channel_opts_t *o)
+{
+  size_t v;
+  switch (opt)
+    {
+    case CLI_OPT_CH_TIMEOUT:
+      return cli_parse_double (cmd, "--timeout", arg, 0.001, 86400, &o->timeout_s);
+    case CLI_OPT_CH_SAMPLE:
+      return cli_parse_size (cmd, "--sample", arg, 1, (size_t) 1 << 40, &o->sample);
+    case CLI_OPT_CH_MAXFILE:
+      if (cli_parse_size (cmd, "--max-file", arg, 4096, (size_t) 1 << 50, &v) != 0)
+        return -1;
+      o->max_file_bytes = v;
+      return 0;
+    case CLI_OPT_CH_NOSANDBOX:
+      o->isolation = VARLB_ISOLATION_NONE;
+      return 0;
+    case CLI_OPT_CH_MEM:
+      if (cli_parse_size (cmd, "--half-memory", arg, (size_t) 1 << 24, (size_t) 1 << 50, &v) != 0)
+        return -1;
+      o->mem_bytes = v;
+      return 0;
+    case CLI_OPT_CH_CPU:
+      return cli_parse_double (cmd, "--half-cpu", arg, 1, 1e7, &o->cpu_s);
+    case CLI_OPT_CH_PROCS:
+      if (cli_parse_size (cmd, "--half-procs", arg, 1, 1 << 20, &v) != 0)
+        return -1;
+      o->procs = (unsigned) v;
+      return 0;
+    case CLI_OPT_CH_FILES:
+      if (cli_parse_size (cmd, "--half-files", arg, 16, 1 << 20, &v) != 0)
+        return -1;
+      o->files = (unsigned) v;
+      return 0;
+    case CLI_OPT_CH_EXPOSE:
+      {
+        char *real = realpath (arg, NULL), **l;
+        if (real == NULL)
+          {
+            cli_error (cmd, "--expose %s: %s", arg, strerror (errno));
+            return -1;
+          }
+        if ((l = realloc (expose_list, (expose_n + 2) * sizeof *l)) == NULL)
+          {
+            free (real);
+            return -1;
+          }
+        expose_list = l;
+        l[expose_n++] = real;
+        l[expose_n] = NULL;
+        o->expose = (const char *const *) expose_list;
+        return 0;
+      }
+    default:
+      return 1;
+    }
+}
+
+int
+cli_channel_finish (const char *cmd, varlb_channel_opts_t *o, const char *const *outputs)
+{
+  char key[4096], **hide;
+  size_t n = 0;
+  o->half_exe = cli_self_exe ();
+  if (o->half_exe == NULL)
+    {
+      cli_error (cmd, "cannot find the varlb binary to run the halves (/proc/self/exe)");
+      return -1;
+    }
+  hide = calloc (2 + (outputs ? 16 : 0), sizeof *hide);
+  if (hide == NULL)
+    return -1;
+  if (cli_judge_key_path)
+    hide[n++] = realpath (cli_judge_key_path, NULL);
+  else if (varlb_judge_key_default_path (key, sizeof key) == VARLB_OK)
+    hide[n++] = realpath (key, NULL);
+  if (n && hide[n - 1] == NULL)
+    n--;
+  for (size_t i = 0; outputs && outputs[i] && i < 16; i++)
+    if ((hide[n] = realpath (outputs[i], NULL)) != NULL)
+      n++;
+  hide[n] = NULL;
+  o->hide = (const char *const *) hide;
+  char why[300];
+  if (o->isolation == VARLB_ISOLATION_SANDBOX && !varlb_sandbox_available (why, sizeof why))
+    {
+      cli_error (cmd, "cannot create the sandbox: %s; --no-sandbox runs without isolation", why);
+      return -1;
+    }
+  return 0;
+}
+
+void
+cli_channel_clear (varlb_channel_opts_t *o)
+{
+  free ((char *) o->half_exe);
+  if (o->hide)
+    for (size_t i = 0; o->hide[i]; i++)
+      free ((char *) o->hide[i]);
+  free ((void *) o->hide);
+  for (size_t i = 0; i < expose_n; i++)
+    free (expose_list[i]);
+  free (expose_list);
+  expose_list = NULL;
+  expose_n = 0;
+  o->half_exe = NULL;
+  o->hide = NULL;
+  o->expose = NULL;
+}
+
+const char *
+cli_git_revision (void)
+{
+#ifdef VARLB_GIT_REVISION
+  return VARLB_GIT_REVISION[0] ? VARLB_GIT_REVISION : NULL;
+#else
+  /* The source tree the binary was built in, if it is a git checkout. */
+  static char rev[64];
+  static int known;
+  if (!known)
+    {
+      known = 1;
+      char *exe = cli_self_exe (), *cmdline = NULL;
+      if (exe)
+        {
+          char *slash = strrchr (exe, '/');
+          if (slash)
+            *slash = '\0';
+          if (!strchr (exe, '\'') && asprintf (&cmdline, "git -C '%s' rev-parse HEAD 2>/dev/null", exe) >= 0)
+            {
+              FILE *p = popen (cmdline, "re");
+              if (p)
+                {
+                  if (!fgets (rev, sizeof rev, p))
+                    rev[0] = '\0';
+                  rev[strcspn (rev, "\n")] = '\0';
+                  pclose (p);
+                }
+            }
+          free (cmdline);
+          free (exe);
+        }
+    }
+  return rev[0] ? rev : NULL;
+#endif
 }

@@ -1,0 +1,554 @@
+/* sweep_files.c -- the files of `varlb sweep`: FILE.csv, FILE.jsonl,
+ * FILE.manifest.json and the per-token rows, written by varlb alone (every
+ * descriptor close-on-exec; no half can see them), one whole row per
+ * write(), never replaced without --force, continued by --resume only when
+ * every stored verdict agrees with its row's numbers. */
+#define _GNU_SOURCE 1 /* asprintf */
+#include <config.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gmp.h>
+#include <libgen.h>
+#include <math.h>
+#include <mpfr.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <gsl/gsl_version.h>
+#ifdef HAVE_ZSTD
+#include <zstd.h>
+#endif
+#ifdef HAVE_XZ
+#include <lzma.h>
+#endif
+#ifdef HAVE_MPI
+#include <mpi.h>
+#endif
+#include <sodium.h>
+#include "plot.h"
+#include "sweep.h"
+
+char *
+cli_trial_key (const char *sched, const char *d, const char *jl, const char *seed,
+               const char *spec, double budget)
+{
+  char *k = NULL;
+  if (asprintf (&k, "%s|%s|%s|%s|%s|%.0f", sched, d, jl, seed, spec, budget) < 0)
+    return NULL;
+  return k;
+}
+
+static int
+cmp_str (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+int
+cli_key_done (char *const *keys, size_t n, const char *key)
+{
+  /* bsearch wants a non-null base even for zero elements. */
+  return n > 0 && key && bsearch (&key, keys, n, sizeof *keys, cmp_str) != NULL;
+}
+
+/* Cut a torn last line (an interrupted write) so appends start on a fresh
+   line; *LINES receives the complete lines kept. */
+static int
+cut_torn_line (const char *path, size_t *lines)
+{
+  int fd = open (path, O_RDWR | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  struct stat st;
+  if (fstat (fd, &st) != 0)
+    {
+      close (fd);
+      return -1;
+    }
+  char *buf = malloc ((size_t) st.st_size + 1);
+  ssize_t got = buf ? read (fd, buf, (size_t) st.st_size) : -1;
+  if (got != st.st_size)
+    {
+      free (buf);
+      close (fd);
+      return -1;
+    }
+  off_t keep = 0;
+  *lines = 0;
+  for (off_t i = 0; i < st.st_size; i++)
+    if (buf[i] == '\n')
+      keep = i + 1, ++*lines;
+  free (buf);
+  int rc = keep < st.st_size ? ftruncate (fd, keep) : 0;
+  close (fd);
+  return rc;
+}
+
+/* Keep only the first LINES complete lines of PATH. */
+static int
+keep_lines (const char *path, size_t lines)
+{
+  FILE *f = fopen (path, "re");
+  if (!f)
+    return -1;
+  off_t pos = 0;
+  int c;
+  for (size_t n = 0; n < lines && (c = getc (f)) != EOF; pos++)
+    n += c == '\n';
+  fclose (f);
+  return truncate (path, pos);
+}
+
+int
+cli_append_row (const char *cmd, int fd, const char *path, const char *text, size_t len)
+{
+  /* One write() on an O_APPEND descriptor, then fsync: a row is either
+     wholly in the file or (after a crash) a torn last line that --resume
+     cuts.  A short write sets no errno: say what it means. */
+  errno = 0;
+  ssize_t w = write (fd, text, len);
+  if (w == (ssize_t) len && fsync (fd) == 0)
+    return 0;
+  int e = w >= 0 && w < (ssize_t) len ? ENOSPC : errno;
+  cli_error (cmd, "%s: write failed: %s", path, strerror (e ? e : EIO));
+  return -1;
+}
+
+static char *
+replace_ext (const char *path, const char *ext)
+{
+  const char *dot = strrchr (path, '.'), *slash = strrchr (path, '/');
+  size_t stem = dot && (!slash || dot > slash) ? (size_t) (dot - path) : strlen (path);
+  char *s = NULL;
+  if (asprintf (&s, "%.*s%s", (int) stem, path, ext) < 0)
+    return NULL;
+  return s;
+}
+
+/* PATH with its directory resolved, whether or not the file exists: two
+   names of one file compare equal. */
+static char *
+canonical (const char *path)
+{
+  char *real = realpath (path, NULL);
+  if (real)
+    return real;
+  char *a = strdup (path), *b = strdup (path), *out = NULL;
+  if (a && b)
+    {
+      char *dir = realpath (dirname (a), NULL);
+      if (dir && asprintf (&out, "%s/%s", dir, basename (b)) < 0)
+        out = NULL;
+      free (dir);
+    }
+  free (a);
+  free (b);
+  return out;
+}
+
+int
+cli_sweep_files_init (cli_sweep_files_t *f, const char *cmd, const char *out,
+                      const char *tokens)
+{
+  memset (f, 0, sizeof *f);
+  f->fcsv = f->fjson = -1;
+  f->ftok = -2;
+  f->csv = out;
+  f->tokens = tokens;
+  f->jsonl = replace_ext (out, ".jsonl");
+  f->manifest = replace_ext (out, ".manifest.json");
+  if (!f->jsonl || !f->manifest)
+    {
+      cli_error (cmd, "out of memory");
+      return CLI_EXIT_FAIL;
+    }
+  const char *name[4] = { f->csv, f->jsonl, f->manifest, f->tokens };
+  const char *opt[4] = { "--out", "--out's .jsonl", "--out's .manifest.json", "--tokens" };
+  char *canon[4] = { NULL };
+  int rc = 0;
+  for (int i = 0; i < 4 && rc == 0; i++)
+    {
+      if (!name[i])
+        continue;
+      canon[i] = canonical (name[i]);
+      for (int j = 0; j < i && rc == 0; j++)
+        if (canon[i] && canon[j] && strcmp (canon[i], canon[j]) == 0)
+          {
+            cli_error (cmd, "%s and %s name the same file %s: two outputs cannot share one",
+                       opt[j], opt[i], name[i]);
+            rc = CLI_EXIT_USAGE;
+          }
+    }
+  for (int i = 0; i < 4; i++)
+    free (canon[i]);
+  return rc;
+}
+
+void
+cli_sweep_files_clear (cli_sweep_files_t *f)
+{
+  if (f->fcsv >= 0)
+    close (f->fcsv);
+  if (f->fjson >= 0)
+    close (f->fjson);
+  if (f->ftok >= 0)
+    close (f->ftok);
+  free (f->jsonl);
+  free (f->manifest);
+  memset (f, 0, sizeof *f);
+  f->fcsv = f->fjson = -1;
+  f->ftok = -2;
+}
+
+/* Write the manifest (temp name, then rename). */
+static int
+write_manifest (const char *path, const cli_manifest_t *m)
+{
+  char *tmp = NULL;
+  if (asprintf (&tmp, "%s.tmp", path) < 0)
+    return -1;
+  FILE *f = fopen (tmp, "we");
+  if (!f)
+    {
+      free (tmp);
+      return -1;
+    }
+  fprintf (f, "{\n  \"program\": \"varlb\",\n  \"version\": \"%s\",\n  \"git_revision\": ",
+           VARLB_VERSION_STRING);
+  const char *rev = cli_git_revision ();
+  if (rev)
+    cli_json_string (f, rev);
+  else
+    fputs ("null", f);
+  fputs (",\n  \"command_line\": [\"varlb\"", f);
+  for (int i = 0; i < m->argc; i++)
+    {
+      fputs (", ", f);
+      cli_json_string (f, m->argv[i]);
+    }
+  const varlb_channel_opts_t *o = m->opts;
+  fprintf (f, "],\n  \"trials\": %zu,\n  \"mpi_ranks\": %d,\n", m->trials, m->ranks);
+  fprintf (f, "  \"judge_key\": \"%s\",\n  \"isolation\": \"%s\",\n", m->judge_key,
+           o->isolation == VARLB_ISOLATION_SANDBOX ? "sandbox" : "none");
+  fprintf (f, "  \"half_limits\": {\"timeout_s\": %.17g, \"max_file_bytes\": %llu, "
+           "\"memory_bytes\": %llu, \"cpu_s\": %.17g, \"procs\": %u, \"files\": %u},\n",
+           o->timeout_s, o->max_file_bytes, o->mem_bytes, o->cpu_s, o->procs, o->files);
+  fprintf (f, "  \"side_channel_bits\": %.17g,\n  \"libraries\": {\n",
+           varlb_trial_timing_bits (o->timeout_s));
+  fprintf (f, "    \"gmp\": \"%s\",\n    \"mpfr\": \"%s\",\n    \"gsl\": \"%s\",\n",
+           gmp_version, mpfr_get_version (), gsl_version);
+  fprintf (f, "    \"libsodium\": \"%s\",\n", sodium_version_string ());
+#ifdef HAVE_ZSTD
+  fprintf (f, "    \"zstd\": \"%s\",\n", ZSTD_versionString ());
+#endif
+#ifdef HAVE_XZ
+  fprintf (f, "    \"xz\": \"%s\",\n", lzma_version_string ());
+#endif
+#ifdef HAVE_MPI
+  {
+    char v[MPI_MAX_LIBRARY_VERSION_STRING];
+    int len;
+    MPI_Get_library_version (v, &len);
+    v[strcspn (v, "\n,")] = '\0';
+    fputs ("    \"mpi\": ", f);
+    cli_json_string (f, v);
+    fputs (",\n", f);
+  }
+#endif
+  fprintf (f, "    \"blas\": \"%s\"\n  }\n}\n", VARLB_BLAS);
+  int bad = ferror (f) | (fclose (f) != 0);
+  if (bad || rename (tmp, path) != 0)
+    {
+      unlink (tmp);
+      free (tmp);
+      return -1;
+    }
+  free (tmp);
+  return 0;
+}
+
+/* The key of row R of a sweep CSV (the columns that identify a trial). */
+static char *
+row_key (const cli_csv_t *t, size_t r, const long kc[6])
+{
+  return cli_trial_key (cli_csv_get (t, r, kc[0]), cli_csv_get (t, r, kc[1]),
+                        cli_csv_get (t, r, kc[2]), cli_csv_get (t, r, kc[3]),
+                        cli_csv_get (t, r, kc[4]), cli_csv_num (t, r, kc[5]));
+}
+
+static const char *const key_cols[6] = { "schedule", "d", "jl", "seed", "compressor",
+                                         "budget_bits" };
+
+/* On --resume, keep only the token rows of trials already in the CSV: the
+   rows of the interrupted trial (written before its CSV row) would repeat. */
+static int
+filter_token_rows (const char *path, char **keys, size_t nkeys)
+{
+  char why[256], *tmp = NULL;
+  cli_csv_t t;
+  size_t lines;
+  if (cut_torn_line (path, &lines) != 0 || cli_csv_read (&t, path, why, sizeof why) != 0)
+    return -1;
+  long kc[6];
+  for (int j = 0; j < 6; j++)
+    kc[j] = cli_csv_col (&t, key_cols[j]);
+  FILE *in = fopen (path, "re"), *out = NULL;
+  int rc = -1;
+  for (int j = 0; j < 6; j++)
+    if (kc[j] < 0)
+      goto fail;
+  if (!in || asprintf (&tmp, "%s.tmp", path) < 0 || !(out = fopen (tmp, "we")))
+    goto fail;
+  char *line = NULL;
+  size_t cap = 0;
+  for (size_t r = 0; getline (&line, &cap, in) > 0; r++)
+    {
+      if (r == 0)
+        {
+          fputs (line, out);
+          continue;
+        }
+      char *key = r - 1 < t.rows ? row_key (&t, r - 1, kc) : NULL;
+      if (key == NULL)
+        break;
+      if (cli_key_done (keys, nkeys, key))
+        fputs (line, out);
+      free (key);
+    }
+  free (line);
+  rc = (ferror (out) | fclose (out)) != 0 || rename (tmp, path) != 0 ? -1 : 0;
+  out = NULL;
+fail:
+  if (out)
+    fclose (out);
+  if (in)
+    fclose (in);
+  if (rc != 0 && tmp)
+    unlink (tmp);
+  free (tmp);
+  cli_csv_clear (&t);
+  return rc;
+}
+
+/* 1 when the first line of PATH is this varlb's CSV header, 0 when it is
+   another (a file from another version: appending would misalign the
+   columns), -1 when PATH cannot be read. */
+static int
+header_matches (const char *path)
+{
+  char *h = NULL, *line = NULL;
+  size_t hl = 0, cap = 0;
+  FILE *m = open_memstream (&h, &hl);
+  if (m == NULL)
+    return -1;
+  varlb_trial_write_csv_header (m);
+  fclose (m);
+  FILE *f = fopen (path, "re");
+  int r = -1;
+  if (f && getline (&line, &cap, f) >= 0)
+    r = strcmp (line, h) == 0;
+  if (f)
+    fclose (f);
+  free (line);
+  free (h);
+  return r;
+}
+
+size_t
+cli_rows_disagreeing (const cli_csv_t *t, size_t *first, size_t nfirst)
+{
+  long cv = cli_csv_col (t, "verdict"), cc = cli_csv_col (t, "correct"),
+       ct = cli_csv_col (t, "bits_tested"), cb = cli_csv_col (t, "bits_charged"),
+       cs = cli_csv_col (t, "side_channel_bits"), cn = cli_csv_col (t, "N"),
+       cst = cli_csv_col (t, "status");
+  size_t bad = 0;
+  if (cv < 0 || cc < 0 || ct < 0 || cb < 0 || cn < 0 || cst < 0)
+    return 0;
+  for (size_t r = 0; r < t->rows; r++)
+    {
+      const char *stored = cli_csv_get (t, r, cv), *want;
+      if (strcmp (cli_csv_get (t, r, cst), "ok") != 0)
+        want = VARLB_VERDICT_ERROR;
+      else
+        {
+          double side = cs >= 0 ? cli_csv_num (t, r, cs) : 0.0;
+          double c = cli_csv_num (t, r, cc), n = cli_csv_num (t, r, ct);
+          if (!(c >= 0 && n >= c && n > 0 && c == floor (c) && n == floor (n)))
+            want = "(no verdict: correct and bits_tested are not counts)";
+          else
+            want = varlb_verdict ((size_t) c, (size_t) n,
+                                  cli_csv_num (t, r, cb) + (isfinite (side) ? side : 0.0),
+                                  cli_csv_num (t, r, cn));
+        }
+      if (strcmp (stored, want) != 0)
+        {
+          if (bad < nfirst)
+            first[bad] = r;
+          bad++;
+        }
+    }
+  return bad;
+}
+
+/* Every file the sweep would write that exists already. */
+static const char *
+first_existing (const cli_sweep_files_t *f, int skip_csv)
+{
+  const char *name[4] = { skip_csv ? NULL : f->csv, f->jsonl, f->manifest, f->tokens };
+  for (int i = 0; i < 4; i++)
+    if (name[i] && access (name[i], F_OK) == 0)
+      return name[i];
+  return NULL;
+}
+
+int
+cli_sweep_prepare (const char *cmd, cli_sweep_files_t *f, int resume, int force,
+                   char *const *keys, size_t total, size_t *pend, size_t *npend,
+                   const cli_manifest_t *m)
+{
+  char **done_keys = NULL;
+  size_t ndone = 0;
+  int rc = CLI_EXIT_FAIL;
+  /* Which trials are done: the rows of the CSV (the file written last). */
+  int existing = resume && access (f->csv, F_OK) == 0;
+  if (existing)
+    {
+      size_t lines = 0;
+      struct stat st;
+      if (cut_torn_line (f->csv, &lines) != 0)
+        {
+          cli_error (cmd, "%s: %s", f->csv, strerror (errno));
+          return rc;
+        }
+      /* Killed before even the header was whole: start afresh. */
+      existing = !(stat (f->csv, &st) == 0 && st.st_size == 0);
+    }
+  if (existing)
+    {
+      size_t jlines = 0;
+      char why[256];
+      cli_csv_t t;
+      if (header_matches (f->csv) == 0)
+        {
+          cli_error (cmd, "--resume: %s has other columns than this varlb writes (another "
+                     "version?): appending would misalign them; use --force or a new --out",
+                     f->csv);
+          return rc;
+        }
+      if (cli_csv_read (&t, f->csv, why, sizeof why) != 0)
+        {
+          cli_error (cmd, "--resume: %s: %s", f->csv, why);
+          return rc;
+        }
+      long kc[6];
+      for (int j = 0; j < 6; j++)
+        if ((kc[j] = cli_csv_col (&t, key_cols[j])) < 0)
+          {
+            cli_error (cmd, "--resume: %s is not a varlb sweep file (no column %s)", f->csv,
+                       key_cols[j]);
+            cli_csv_clear (&t);
+            return rc;
+          }
+      /* A stored verdict its own numbers do not give: the file was edited
+         or written by a faulty varlb; continuing it would mix them in. */
+      size_t first[3];
+      size_t bad = cli_rows_disagreeing (&t, first, 3);
+      if (bad)
+        {
+          cli_error (cmd, "--resume: %zu row(s) of %s state a verdict their numbers do not "
+                     "give (first: row %zu): not continued; check it with varlb summary, or "
+                     "--force to start again", bad, f->csv, first[0] + 1);
+          cli_csv_clear (&t);
+          return rc;
+        }
+      done_keys = malloc ((t.rows + 1) * sizeof *done_keys);
+      for (size_t r = 0; done_keys && r < t.rows; r++)
+        {
+          char *key = row_key (&t, r, kc);
+          if (key)
+            done_keys[ndone++] = key;
+        }
+      if (done_keys && ndone)
+        qsort (done_keys, ndone, sizeof *done_keys, cmp_str);
+      /* JSON Lines are written before the CSV row, so they can only be
+         ahead: keep as many as the CSV has rows. */
+      const char *fail = !done_keys ? "out of memory" : NULL;
+      if (!fail && access (f->jsonl, F_OK) == 0
+          && (cut_torn_line (f->jsonl, &jlines) != 0
+              || (jlines > t.rows && keep_lines (f->jsonl, t.rows) != 0)))
+        fail = strerror (errno);
+      cli_csv_clear (&t);
+      if (fail)
+        {
+          cli_error (cmd, "%s: %s", f->jsonl, fail);
+          goto out;
+        }
+      if (f->tokens && access (f->tokens, F_OK) == 0
+          && filter_token_rows (f->tokens, done_keys, ndone) != 0)
+        {
+          cli_error (cmd, "--resume: %s: cannot keep its rows: %s", f->tokens, strerror (errno));
+          goto out;
+        }
+    }
+  else if (!force)
+    {
+      /* Nothing is replaced without --force: not the CSV, nor the JSON
+         Lines, manifest or token rows beside it. */
+      const char *there = first_existing (f, 0);
+      if (there)
+        {
+          cli_error (cmd, "%s exists: %s--force replaces it", there,
+                     there == f->csv ? "--resume continues the sweep, "
+                     : resume ? "--resume has no CSV to continue; " : "");
+          rc = CLI_EXIT_USAGE;
+          goto out;
+        }
+    }
+  /* The pending trials, in grid order. */
+  *npend = 0;
+  for (size_t k = 0; k < total; k++)
+    if (!cli_key_done (done_keys, ndone, keys[k]))
+      pend[(*npend)++] = k;
+
+  int flags = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | (existing ? 0 : O_TRUNC);
+  f->fcsv = open (f->csv, flags, 0644);
+  f->fjson = f->fcsv >= 0 ? open (f->jsonl, flags, 0644) : -1;
+  f->ftok = f->tokens && f->fjson >= 0 ? open (f->tokens, flags, 0644) : f->tokens ? -1 : -2;
+  if (f->fcsv < 0 || f->fjson < 0 || f->ftok == -1)
+    {
+      cli_error (cmd, "%s: %s", f->fcsv < 0 ? f->csv : f->fjson < 0 ? f->jsonl : f->tokens,
+                 strerror (errno));
+      goto out;
+    }
+  if (!existing)
+    {
+      char *h = NULL;
+      size_t hl = 0;
+      FILE *mm = open_memstream (&h, &hl);
+      if (mm)
+        {
+          varlb_trial_write_csv_header (mm);
+          fclose (mm);
+        }
+      int bad = !mm || cli_append_row (cmd, f->fcsv, f->csv, h, hl) != 0;
+      free (h);
+      if (bad)
+        goto out;
+    }
+  struct stat st;
+  if (f->ftok >= 0 && fstat (f->ftok, &st) == 0 && st.st_size == 0
+      && cli_append_row (cmd, f->ftok, f->tokens, CLI_TOKEN_HEADER, strlen (CLI_TOKEN_HEADER)) != 0)
+    goto out;
+  if (write_manifest (f->manifest, m) != 0)
+    {
+      cli_error (cmd, "%s: cannot write the manifest: %s", f->manifest, strerror (errno));
+      goto out;
+    }
+  rc = 0;
+out:
+  for (size_t k = 0; k < ndone; k++)
+    free (done_keys[k]);
+  free (done_keys);
+  return rc;
+}

@@ -1,0 +1,156 @@
+/* rows.c -- result rows of trials: one JSON object per line, or CSV whose
+ * header names equal the JSON keys.  Text a compressor influences (its
+ * stderr, an exec spec) is written as valid UTF-8 whatever it held. */
+#include <config.h>
+#include <math.h>
+#include <string.h>
+#include "sandbox.h"
+
+/* Columns shared by JSON and CSV, in order. */
+static const char *const columns[] = {
+  "compressor", "budget_bits", "bits_charged", "N", "bits_tested", "correct",
+  "accuracy", "ci_low", "ci_high", "fano_ceiling", "trivial", "verdict",
+  "over_budget", "status", "error", "seed", "schedule", "d", "jl", "keys", "values",
+  "C", "calibration", "witness_token", "witness_coord", "witness_true",
+  "witness_returned", "eta", "approx_eta", "eta_violations", "public_seed", "judge_key",
+  "isolation", "side_channel_bits", "wall_s", "stderr_compress", "stderr_answer"
+};
+#define NCOLUMNS (sizeof columns / sizeof *columns)
+
+size_t
+varlb_trial_column_count (void)
+{
+  return NCOLUMNS;
+}
+
+const char *
+varlb_trial_column_name (size_t i)
+{
+  return i < NCOLUMNS ? columns[i] : NULL;
+}
+
+enum { CELL_STR, CELL_NUM, CELL_INT, CELL_BOOL, CELL_NULL };
+
+/* Column I of a row, as a kind and a value. */
+static int
+cell (const varlb_trial_t *t, const varlb_instance_t *in, size_t i, char *buf, size_t len)
+{
+  const varlb_params_t *p = &in->par;
+  switch (i)
+    {
+    case 0: snprintf (buf, len, "%s", t->compressor); return CELL_STR;
+    /* Budgets and charges are whole bits. */
+    case 1: snprintf (buf, len, "%.0f", t->budget_bits); return CELL_INT;
+    case 2: snprintf (buf, len, "%.0f", t->bits_charged); return isfinite (t->bits_charged) ? CELL_INT : CELL_NULL;
+    case 3: snprintf (buf, len, "%zu", t->N); return CELL_INT;
+    case 4: snprintf (buf, len, "%zu", t->bits_tested); return CELL_INT;
+    case 5: snprintf (buf, len, "%zu", t->correct); return CELL_INT;
+    case 6: snprintf (buf, len, "%.17g", t->accuracy); return isfinite (t->accuracy) ? CELL_NUM : CELL_NULL;
+    case 7: snprintf (buf, len, "%.17g", t->ci_low); return isfinite (t->ci_low) ? CELL_NUM : CELL_NULL;
+    case 8: snprintf (buf, len, "%.17g", t->ci_high); return isfinite (t->ci_high) ? CELL_NUM : CELL_NULL;
+    case 9: snprintf (buf, len, "%.17g", t->fano_ceiling); return isfinite (t->fano_ceiling) ? CELL_NUM : CELL_NULL;
+    case 10: snprintf (buf, len, "%.17g", t->trivial); return isfinite (t->trivial) ? CELL_NUM : CELL_NULL;
+    case 11: snprintf (buf, len, "%s", t->verdict); return CELL_STR;
+    case 12: snprintf (buf, len, "%s", t->over_budget ? "true" : "false"); return CELL_BOOL;
+    case 13: snprintf (buf, len, "%s", t->status == VARLB_OK ? "ok" : varlb_strerror (t->status)); return CELL_STR;
+    case 14: snprintf (buf, len, "%s", t->error); return CELL_STR;
+    case 15: snprintf (buf, len, "%llu", (unsigned long long) t->seed); return CELL_INT;
+    case 16: varlb_pyramid_format (&p->pyramid, buf, len); return CELL_STR;
+    case 17: snprintf (buf, len, "%zu", in->d); return CELL_INT;
+    case 18: snprintf (buf, len, "%s", varlb_jl_family_name (p->jl)); return CELL_STR;
+    case 19: snprintf (buf, len, "%s", varlb_jl_norm_name (p->norm)); return CELL_STR;
+    case 20: snprintf (buf, len, "%s", p->values == VARLB_VALUES_PM1 ? "pm1" : "01"); return CELL_STR;
+    case 21: snprintf (buf, len, "%.17g", in->C); return CELL_NUM;
+    case 22: snprintf (buf, len, "%s", t->calibration); return CELL_STR;
+    case 23: snprintf (buf, len, "%zu", t->witness_token); return t->has_witness ? CELL_INT : CELL_NULL;
+    case 24: snprintf (buf, len, "%zu", t->witness_coord); return t->has_witness ? CELL_INT : CELL_NULL;
+    case 25: snprintf (buf, len, "%.17g", t->witness_true); return t->has_witness ? CELL_NUM : CELL_NULL;
+    case 26: snprintf (buf, len, "%.17g", t->witness_returned); return t->has_witness ? CELL_NUM : CELL_NULL;
+    case 27: snprintf (buf, len, "%.17g", p->eta); return CELL_NUM;
+    case 28: snprintf (buf, len, "%.17g", t->approx_eta);
+      return t->has_approx && isfinite (t->approx_eta) ? CELL_NUM : CELL_NULL;
+    case 29: snprintf (buf, len, "%zu", t->eta_violations); return t->has_approx ? CELL_INT : CELL_NULL;
+    case 30: snprintf (buf, len, "%llu", (unsigned long long) t->public_seed); return CELL_INT;
+    case 31: snprintf (buf, len, "%s", t->judge_key); return CELL_STR;
+    case 32: snprintf (buf, len, "%s", t->isolation ? t->isolation : ""); return CELL_STR;
+    case 33: snprintf (buf, len, "%.17g", t->side_channel_bits);
+      return isfinite (t->side_channel_bits) ? CELL_NUM : CELL_NULL;
+    case 34: snprintf (buf, len, "%.6f", t->wall_s); return isfinite (t->wall_s) ? CELL_NUM : CELL_NULL;
+    case 35: snprintf (buf, len, "%s", t->stderr_compress); return CELL_STR;
+    default: snprintf (buf, len, "%s", t->stderr_answer); return CELL_STR;
+    }
+}
+
+static void
+json_str (FILE *f, char *s)
+{
+  varlb__utf8_sanitize (s);
+  fputc ('"', f);
+  for (; *s; s++)
+    {
+      unsigned char c = (unsigned char) *s;
+      if (c == '"' || c == '\\')
+        fprintf (f, "\\%c", c);
+      else if (c < 0x20 || c == 0x7f)
+        fprintf (f, "\\u%04x", c);
+      else
+        fputc (c, f);
+    }
+  fputc ('"', f);
+}
+
+void
+varlb_trial_write_json (FILE *f, const varlb_trial_t *t, const varlb_instance_t *in)
+{
+  char buf[1024];
+  fputc ('{', f);
+  for (size_t i = 0; i < NCOLUMNS; i++)
+    {
+      int kind = cell (t, in, i, buf, sizeof buf);
+      fprintf (f, "%s\"%s\":", i ? "," : "", columns[i]);
+      if (kind == CELL_STR)
+        json_str (f, buf);
+      else if (kind == CELL_NULL)
+        fputs ("null", f);
+      else
+        fputs (buf, f);
+    }
+  fputs ("}\n", f);
+}
+
+void
+varlb_trial_write_csv_header (FILE *f)
+{
+  for (size_t i = 0; i < NCOLUMNS; i++)
+    fprintf (f, "%s%s", i ? "," : "", columns[i]);
+  fputc ('\n', f);
+}
+
+void
+varlb_trial_write_csv (FILE *f, const varlb_trial_t *t, const varlb_instance_t *in)
+{
+  char buf[1024];
+  for (size_t i = 0; i < NCOLUMNS; i++)
+    {
+      int kind = cell (t, in, i, buf, sizeof buf);
+      if (i)
+        fputc (',', f);
+      if (kind == CELL_NULL)
+        continue;
+      if (kind == CELL_STR)
+        {
+          varlb__utf8_sanitize (buf);
+          fputc ('"', f);
+          for (const char *s = buf; *s; s++)
+            {
+              if (*s == '"')
+                fputc ('"', f);
+              fputc (*s == '\n' || *s == '\r' ? ' ' : *s, f);
+            }
+          fputc ('"', f);
+        }
+      else
+        fputs (buf, f);
+    }
+  fputc ('\n', f);
+}

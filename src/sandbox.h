@@ -1,0 +1,81 @@
+/* sandbox.h -- running one compressor half in isolation (internal to
+ * libvarlb and the varlb binary; not installed).
+ *
+ * A half is a command run inside a fresh sandbox (bubblewrap: new user,
+ * PID, network, IPC, UTS and mount namespaces; host filesystem read-only;
+ * private empty /tmp, /var/tmp, /dev/shm, /run and $HOME; its own /proc;
+ * no capabilities; every process dies with it or with varlb).  Its working
+ * directory lives in its private /tmp and starts with the input files the
+ * judge copies in; the output files it names are collected, after the
+ * command exits, by varlb's own wrapper (`varlb __half`) running inside the
+ * sandbox, and come back to the judge through a descriptor.  Nothing of the
+ * half touches the host's filesystem.  Without isolation, the same wrapper
+ * runs in a private host directory instead. */
+#ifndef VARLB_SANDBOX_H
+#define VARLB_SANDBOX_H
+
+#include <stddef.h>
+#include "varlb.h"
+
+/* Where a half's working directory is inside its sandbox. */
+#define VARLB_HALF_DIR "/tmp/varlb-half"
+#define VARLB_HALF_MAX_FILES 8
+
+typedef struct varlb_half_file {
+  const char *name;           /* a plain name, no '/' */
+  const unsigned char *data;  /* inputs only */
+  size_t len;
+} varlb_half_file_t;
+
+typedef struct varlb_half_spec {
+  const char *label;                 /* "compress", "answer", "probe" */
+  char *const *argv;                 /* the command (argv[0] a path, or a
+                                        name searched in PATH) */
+  varlb_half_file_t in[VARLB_HALF_MAX_FILES];
+  size_t n_in;
+  const char *out[VARLB_HALF_MAX_FILES]; /* names collected after the run */
+  size_t n_out;
+  char *const *env;                  /* extra NAME=VALUE entries, or NULL */
+  const char *const *expose;         /* host paths to see again read-only at
+                                        the same place, or NULL */
+} varlb_half_spec_t;
+
+typedef struct varlb_half_result {
+  int status;             /* VARLB_OK, VARLB_ECOMPRESSOR, VARLB_ETIMEOUT; or
+                             VARLB_EUNSUPPORTED / VARLB_EIO when the sandbox
+                             itself could not be made */
+  char why[512];          /* one line when status != VARLB_OK */
+  unsigned char *out[VARLB_HALF_MAX_FILES]; /* malloc'd contents, or NULL */
+  size_t out_len[VARLB_HALF_MAX_FILES];
+  int out_state[VARLB_HALF_MAX_FILES];    /* VARLB_HALF_FILE_* */
+  char stderr_tail[512];  /* the end of stdout+stderr, one line, UTF-8 */
+  double seconds;         /* wall time of the whole half */
+} varlb_half_result_t;
+
+enum { VARLB_HALF_FILE_OK = 0, VARLB_HALF_FILE_MISSING = 1, VARLB_HALF_FILE_NOTPLAIN = 2,
+       VARLB_HALF_FILE_TOOBIG = 3 };
+
+/* Run H under the options O (isolation, limits, timeout, the varlb binary);
+   R receives the outcome.  Returns VARLB_OK whenever the half ran (its own
+   failures are in R->status), or an error when varlb could not run it. */
+int varlb__half_run (varlb_half_result_t *r, const varlb_half_spec_t *h,
+                     const varlb_channel_opts_t *o);
+void varlb__half_result_clear (varlb_half_result_t *r);
+
+/* The wrapper's side (`varlb __half`): run ARGV, then write the frames
+   (status and collected files) to descriptor FD.  With INPROC, ARGV is one
+   of varlb's own halves, called as INPROC (argc - 1, argv + 1) in a forked
+   child instead of a second exec.  Returns the wrapper's exit status. */
+int varlb__half_wrapper (int fd, unsigned long long limit, unsigned long long child_fsize,
+                         const char *const *collect, size_t n_collect, char *const *argv,
+                         int (*inproc) (int argc, char **argv));
+
+/* Replace invalid UTF-8 in S (in place, NUL-terminated) by '?', never
+   leaving a split character at the end. */
+void varlb__utf8_sanitize (char *s);
+
+/* The last line(s) of DATA squeezed onto one line of at most LEN-1 bytes,
+   control characters replaced, valid UTF-8. */
+void varlb__tail_line (char *out, size_t len, const unsigned char *data, size_t n);
+
+#endif

@@ -1,0 +1,561 @@
+/* trial.c -- one trial of the one-way channel (DESIGN.md "the game"), as a
+ * short sequence of named steps: Bob's queries are chosen (secret stream),
+ * Alice's half compresses in its sandbox, the blob's bytes are taken and
+ * charged 8 bits each, the compress time is padded to a grid, Bob's half
+ * answers in a fresh sandbox from a copy of those bytes alone, and the
+ * answers are decoded and judged against the Fano ceiling. */
+#define _GNU_SOURCE 1 /* asprintf */
+#include <config.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "sandbox.h"
+
+static double
+now_s (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
+}
+
+/* ------------------------------------------------------ the timing grid */
+
+/* Bob may learn how long Alice's half took (from the clock and any file
+   whose time he can read).  Varlb therefore starts him only at the next of
+   the instants PAD_FIRST * 2^(k/2) after Alice started: the compress time
+   he can observe takes one of LEVELS values below the timeout, so it
+   carries at most log2 LEVELS bits, charged to every trial. */
+#define PAD_FIRST 0.01
+
+static size_t
+pad_levels (double timeout)
+{
+  size_t k = 0;
+  while (PAD_FIRST * pow (2.0, 0.5 * (double) k) < timeout)
+    k++;
+  return k + 1;
+}
+
+double
+varlb_trial_timing_bits (double timeout_s)
+{
+  return ceil (log2 ((double) pad_levels (timeout_s)));
+}
+
+static void
+pad_to_grid (double start, double timeout)
+{
+  double elapsed = now_s () - start, level = PAD_FIRST;
+  while (level < elapsed && level < timeout)
+    level *= M_SQRT2;
+  double wait = level - elapsed;
+  if (wait > 0)
+    {
+      struct timespec ts = { (time_t) wait, (long) ((wait - floor (wait)) * 1e9) };
+      while (nanosleep (&ts, &ts) != 0)
+        ;
+    }
+}
+
+/* --------------------------------------------------------------- steps */
+
+static void
+trial_fail (varlb_trial_t *t, int status, const char *why)
+{
+  t->status = status;
+  snprintf (t->error, sizeof t->error, "%s", why);
+  t->verdict = VARLB_VERDICT_ERROR;
+}
+
+static void
+trial_begin (varlb_trial_t *t, const varlb_instance_t *in, const varlb_spec_t *s,
+             double budget_bits, const varlb_channel_opts_t *o)
+{
+  memset (t, 0, sizeof *t);
+  snprintf (t->compressor, sizeof t->compressor, "%s", s->text);
+  t->budget_bits = budget_bits;
+  t->N = in->N;
+  t->seed = in->par.seed;
+  t->public_seed = in->public_seed;
+  varlb_judge_key_fingerprint (t->judge_key, in->par.judge_key);
+  t->isolation = o->isolation == VARLB_ISOLATION_SANDBOX ? "sandbox" : "none";
+  t->side_channel_bits = varlb_trial_timing_bits (o->timeout_s);
+  t->accuracy = t->ci_low = t->ci_high = NAN;
+  t->fano_ceiling = t->trivial = t->bits_charged = NAN;
+  t->witness_true = t->witness_returned = NAN;
+  t->verdict = VARLB_VERDICT_ERROR;
+  snprintf (t->calibration, sizeof t->calibration, "%s", s->calibration ? s->calibration : "");
+}
+
+/* Bob's query tokens: every Alice token, or a uniform sample drawn from his
+   secret stream (Alice cannot predict which), and his queries C k_i. */
+static int
+bob_queries (size_t *idx, double *Q, size_t m, const varlb_instance_t *in)
+{
+  if (m == in->alice_tokens)
+    for (size_t i = 0; i < m; i++)
+      idx[i] = i;
+  else
+    {
+      gsl_rng *r = varlb_rng_secret (in->par.judge_key, in->par.seed, VARLB_STREAM_BOB);
+      if (r == NULL)
+        return VARLB_ENOMEM;
+      int st = varlb_multi_index_draw (idx, m, in->alice_tokens, r);
+      gsl_rng_free (r);
+      if (st != VARLB_OK)
+        return st;
+    }
+  return varlb_instance_queries (Q, in, idx, m);
+}
+
+/* The public parameters of the instance, for any half that rebuilds the
+   public keys (README, "External programs"). */
+static void
+public_env (char env[][1200], const varlb_instance_t *in)
+{
+  const varlb_params_t *p = &in->par;
+  char sched[1024];
+  varlb_pyramid_format (&p->pyramid, sched, sizeof sched);
+  snprintf (env[0], 1200, "VARLB_SCHEDULE=%s", sched);
+  snprintf (env[1], 1200, "VARLB_D=%zu", in->d);
+  snprintf (env[2], 1200, "VARLB_DV=%zu", in->d);
+  snprintf (env[3], 1200, "VARLB_JL=%s", varlb_jl_family_name (p->jl));
+  snprintf (env[4], 1200, "VARLB_KEYS=%s", varlb_jl_norm_name (p->norm));
+  snprintf (env[5], 1200, "VARLB_VALUES=%s", p->values == VARLB_VALUES_PM1 ? "pm1" : "01");
+  snprintf (env[6], 1200, "VARLB_C=%.17g", in->C);
+  snprintf (env[7], 1200, "VARLB_ALICE_TOKENS=%zu", in->alice_tokens);
+  snprintf (env[8], 1200, "VARLB_PUBLIC_SEED=%llu", (unsigned long long) in->public_seed);
+}
+#define N_PUBLIC_ENV 9
+
+/* Directories an exec command names by absolute path, to be seen inside
+   the sandbox even under a hidden directory ($HOME, /tmp). */
+static size_t
+named_dirs (char **dirs, size_t cap, const char *command)
+{
+  size_t n = 0;
+  for (const char *p = command; *p && n < cap;)
+    {
+      p += strspn (p, " \t'\"");
+      size_t len = strcspn (p, " \t'\"");
+      if (len > 1 && p[0] == '/')
+        {
+          char *w = strndup (p, len);
+          struct stat sb;
+          if (w && stat (w, &sb) == 0)
+            {
+              if (!S_ISDIR (sb.st_mode))
+                {
+                  char *slash = strrchr (w, '/');
+                  if (slash && slash != w)
+                    *slash = '\0';
+                }
+              dirs[n++] = w;
+              w = NULL;
+            }
+          free (w);
+        }
+      p += len;
+    }
+  return n;
+}
+
+/* The command of a half: an external program under /bin/sh, or varlb's own
+   built-in/plug-in runner (`varlb __compress`, `varlb __answer`). */
+typedef struct half_cmd {
+  char *argv[32];
+  char *owned[4];
+  char *expose[16];
+  char env_buf[N_PUBLIC_ENV][1200];
+  char *env[N_PUBLIC_ENV + 1];
+} half_cmd_t;
+
+static void
+half_cmd_clear (half_cmd_t *c)
+{
+  for (size_t i = 0; i < 4; i++)
+    free (c->owned[i]);
+  for (size_t i = 0; i < 16; i++)
+    free (c->expose[i]);
+}
+
+static int
+half_cmd (half_cmd_t *c, const varlb_spec_t *s, const varlb_instance_t *in,
+          const varlb_channel_opts_t *o, const char *half, char *const *proto)
+{
+  memset (c, 0, sizeof *c);
+  public_env (c->env_buf, in);
+  for (size_t i = 0; i < N_PUBLIC_ENV; i++)
+    c->env[i] = c->env_buf[i];
+  size_t n = 0;
+  if (s->kind == VARLB_SPEC_EXEC)
+    {
+      if (asprintf (&c->owned[0], "%s \"$@\"", s->path) < 0)
+        return VARLB_ENOMEM;
+      c->argv[n++] = "/bin/sh";
+      c->argv[n++] = "-c";
+      c->argv[n++] = c->owned[0];
+      c->argv[n++] = "varlb-compressor";
+      c->argv[n++] = (char *) half;
+      named_dirs (c->expose, 15, s->path);
+    }
+  else
+    {
+      char sched[1024];
+      varlb_pyramid_format (&in->par.pyramid, sched, sizeof sched);
+      if ((s->kind == VARLB_SPEC_PLUGIN
+           ? asprintf (&c->owned[0], "plugin:%s%s%s", s->path, s->knob_text[0] ? ":" : "",
+                       s->knob_text)
+           : asprintf (&c->owned[0], "%s", s->text)) < 0
+          || asprintf (&c->owned[1], "%s", sched) < 0 || asprintf (&c->owned[2], "%zu", in->d) < 0
+          || asprintf (&c->owned[3], "%s", o->half_exe ? o->half_exe : VARLB_BINDIR "/varlb") < 0)
+        return VARLB_ENOMEM;
+      c->argv[n++] = c->owned[3];
+      c->argv[n++] = strcmp (half, "compress") == 0 ? "__compress" : "__answer";
+      c->argv[n++] = "--spec";
+      c->argv[n++] = c->owned[0];
+      c->argv[n++] = "--schedule";
+      c->argv[n++] = c->owned[1];
+      c->argv[n++] = "--dv";
+      c->argv[n++] = c->owned[2];
+      if (s->kind == VARLB_SPEC_PLUGIN)
+        named_dirs (c->expose, 15, s->path);
+    }
+  for (size_t i = 0; proto[i] && n < 31; i++)
+    c->argv[n++] = proto[i];
+  c->argv[n] = NULL;
+  return VARLB_OK;
+}
+
+/* The content of collected file I, or a one-line reason it is unusable. */
+static const unsigned char *
+collected (const varlb_half_result_t *r, size_t i, size_t *len, const char *label,
+           const char *name, char *why, size_t wlen)
+{
+  *len = r->out_len[i];
+  switch (r->out_state[i])
+    {
+    case VARLB_HALF_FILE_OK:
+      return r->out[i];
+    case VARLB_HALF_FILE_MISSING:
+      snprintf (why, wlen, "%s: wrote no %s (%s missing)", label,
+                strcmp (name, "BLOB") == 0 ? "blob" : name, name);
+      return NULL;
+    case VARLB_HALF_FILE_NOTPLAIN:
+      snprintf (why, wlen, "%s: %s is not a plain file", label,
+                strcmp (name, "BLOB") == 0 ? "the blob" : name);
+      return NULL;
+    default:
+      snprintf (why, wlen, "%s: %s is larger than the file limit", label, name);
+      return NULL;
+    }
+}
+
+/* An external program's declared free calibration: one line of the file
+   CALIBRATION beside its BLOB, recorded as the program's own claim. */
+static void
+declared_calibration (varlb_trial_t *t, const unsigned char *d, size_t n)
+{
+  char line[400];
+  size_t k = 0;
+  while (k < n && k + 1 < sizeof line && d[k] != '\n' && d[k] != '\r')
+    {
+      line[k] = d[k] < 0x20 ? ' ' : (char) d[k];
+      k++;
+    }
+  line[k] = '\0';
+  varlb__utf8_sanitize (line);
+  if (line[0])
+    snprintf (t->calibration, sizeof t->calibration, "declared by the program: %s", line);
+}
+
+/* Alice: compress in her sandbox; the blob's bytes come back in *BLOB. */
+static int
+alice_compress (varlb_trial_t *t, unsigned char **blob, size_t *blen,
+                const varlb_instance_t *in, const varlb_spec_t *s, double budget_bits,
+                const varlb_channel_opts_t *o)
+{
+  unsigned char *k = NULL, *v = NULL;
+  size_t kl, vl;
+  int st = varlb_npy_encode (&k, &kl, in->K, in->alice_tokens, in->d);
+  if (st == VARLB_OK)
+    st = varlb_npy_encode (&v, &vl, in->V, in->alice_tokens, in->d);
+  char budget[64], seed[32];
+  snprintf (budget, sizeof budget, "%.0f", budget_bits);
+  snprintf (seed, sizeof seed, "%llu", (unsigned long long) in->public_seed);
+  char *proto[] = { "--keys", "K.npy", "--values", "V.npy", "--budget-bits", budget,
+                    "--seed", seed, "--out", "BLOB", NULL };
+  half_cmd_t c;
+  if (st == VARLB_OK)
+    st = half_cmd (&c, s, in, o, "compress", proto);
+  else
+    memset (&c, 0, sizeof c);
+  varlb_half_result_t r;
+  memset (&r, 0, sizeof r);
+  if (st == VARLB_OK)
+    {
+      varlb_half_spec_t h = {
+        .label = "compress", .argv = c.argv, .n_in = 2,
+        .in = { { "K.npy", k, kl }, { "V.npy", v, vl } },
+        .n_out = 2, .out = { "BLOB", "CALIBRATION" }, .env = c.env,
+        .expose = (const char *const *) c.expose
+      };
+      st = varlb__half_run (&r, &h, o);
+    }
+  free (k);
+  free (v);
+  half_cmd_clear (&c);
+  snprintf (t->stderr_compress, sizeof t->stderr_compress, "%s", r.stderr_tail);
+  char why[512];
+  if (st == VARLB_EUNSUPPORTED)
+    trial_fail (t, st, r.why);
+  else if (st != VARLB_OK)
+    ;
+  else if (r.status != VARLB_OK)
+    trial_fail (t, r.status, r.why);
+  else
+    {
+      size_t n;
+      const unsigned char *d = collected (&r, 0, &n, "compress", "BLOB", why, sizeof why);
+      if (d == NULL)
+        trial_fail (t, VARLB_ECOMPRESSOR, why);
+      else if ((*blob = malloc (n ? n : 1)) == NULL)
+        st = VARLB_ENOMEM;
+      else
+        {
+          memcpy (*blob, d, n);
+          *blen = n;
+          const unsigned char *cal = collected (&r, 1, &n, "compress", "CALIBRATION", why,
+                                                sizeof why);
+          if (cal && s->kind == VARLB_SPEC_EXEC)
+            declared_calibration (t, cal, n);
+        }
+    }
+  varlb__half_result_clear (&r);
+  return st;
+}
+
+/* Bob: answer in a fresh sandbox holding a copy of the blob's bytes and his
+   queries; his outputs O (m x d) come back in *O. */
+static int
+bob_answer (varlb_trial_t *t, double **O, const unsigned char *blob, size_t blen,
+            const double *Q, size_t m, const varlb_instance_t *in, const varlb_spec_t *s,
+            const varlb_channel_opts_t *o)
+{
+  unsigned char *q = NULL;
+  size_t ql;
+  int st = varlb_npy_encode (&q, &ql, Q, m, in->d);
+  char seed[32];
+  snprintf (seed, sizeof seed, "%llu", (unsigned long long) in->public_seed);
+  char *proto[] = { "--blob", "BLOB", "--queries", "Q.npy", "--seed", seed, "--out", "O.npy",
+                    NULL };
+  half_cmd_t c;
+  if (st == VARLB_OK)
+    st = half_cmd (&c, s, in, o, "answer", proto);
+  else
+    memset (&c, 0, sizeof c);
+  varlb_half_result_t r;
+  memset (&r, 0, sizeof r);
+  if (st == VARLB_OK)
+    {
+      varlb_half_spec_t h = {
+        .label = "answer", .argv = c.argv, .n_in = 2,
+        .in = { { "BLOB", blob, blen }, { "Q.npy", q, ql } },
+        .n_out = 1, .out = { "O.npy" }, .env = c.env,
+        .expose = (const char *const *) c.expose
+      };
+      st = varlb__half_run (&r, &h, o);
+    }
+  free (q);
+  half_cmd_clear (&c);
+  snprintf (t->stderr_answer, sizeof t->stderr_answer, "%s", r.stderr_tail);
+  char why[512];
+  if (st == VARLB_EUNSUPPORTED)
+    trial_fail (t, st, r.why);
+  else if (st != VARLB_OK)
+    ;
+  else if (r.status != VARLB_OK)
+    trial_fail (t, r.status, r.why);
+  else
+    {
+      size_t n, rows = 0, cols = 0;
+      const unsigned char *d = collected (&r, 0, &n, "answer", "O.npy", why, sizeof why);
+      if (d == NULL)
+        trial_fail (t, VARLB_ECOMPRESSOR, why);
+      else if (varlb_npy_parse (d, n, O, &rows, &cols) != VARLB_OK)
+        trial_fail (t, VARLB_ECOMPRESSOR,
+                    "answer: O.npy is not a float64 little-endian C-order .npy");
+      else if (rows != m || cols != in->d)
+        {
+          snprintf (why, sizeof why, "answer: O.npy has shape (%zu, %zu), expected (%zu, %zu)",
+                    rows, cols, m, in->d);
+          trial_fail (t, VARLB_ECOMPRESSOR, why);
+        }
+      else
+        for (size_t i = 0; i < m * in->d; i++)
+          if (!isfinite ((*O)[i]))
+            {
+              snprintf (why, sizeof why, "answer: O.npy holds %s at row %zu, column %zu",
+                        isnan ((*O)[i]) ? "NaN" : "Inf", i / in->d, i % in->d);
+              trial_fail (t, VARLB_ENUMERIC, why);
+              break;
+            }
+    }
+  varlb__half_result_clear (&r);
+  return st;
+}
+
+/* Decode Bob's answers and judge them: accuracy, intervals, the Fano
+   ceiling at the bits judged (charged + side channels), the verdict, the
+   (1 +- eta) rule and the witness of the first wrong bit. */
+static int
+judge (varlb_trial_t *t, const varlb_instance_t *in, const size_t *idx, const double *Q,
+       size_t m, const double *O, const varlb_channel_opts_t *o)
+{
+  size_t d = in->d;
+  varlb_decode_report_t rep;
+  varlb_decode_report_init (&rep);
+  varlb_bits_t dec;
+  int st = varlb_bits_init (&dec, in->alice_tokens, d);
+  if (st == VARLB_OK)
+    st = varlb_instance_score (&rep, in, idx, m, O, NULL, &dec);
+  if (st != VARLB_OK)
+    {
+      varlb_bits_clear (&dec);
+      return st;
+    }
+  if (o->token_correct)
+    {
+      for (size_t i = 0; i < in->alice_tokens; i++)
+        o->token_correct[i] = UINT_MAX;
+      for (size_t r = 0; r < m; r++)
+        {
+          unsigned c = 0;
+          for (size_t j = 0; j < d; j++)
+            c += varlb_bits_get (&dec, idx[r], j) == varlb_bits_get (&in->x, idx[r], j);
+          o->token_correct[idx[r]] = c;
+        }
+    }
+  varlb_bits_clear (&dec);
+  double judged = t->bits_charged + t->side_channel_bits;
+  t->bits_tested = rep.bits;
+  t->correct = rep.correct;
+  t->accuracy = (double) rep.correct / (double) rep.bits;
+  varlb_clopper_pearson (&t->ci_low, &t->ci_high, rep.correct, rep.bits, 0.95);
+  t->fano_ceiling = varlb_fano_ceiling (judged, (double) in->N);
+  t->trivial = varlb_trivial_accuracy (t->bits_charged, (double) in->N);
+  t->verdict = varlb_verdict (rep.correct, rep.bits, judged, (double) in->N);
+  /* The (1 +- eta) rule compares with what answer is asked to estimate:
+     exact softmax(Q K^T) V over the cache it was given (Alice's tokens). */
+  double *exact = malloc (m * d * sizeof *exact);
+  if (exact == NULL)
+    return VARLB_ENOMEM;
+  st = varlb_attention (exact, Q, m, in->K, in->V, in->alice_tokens, d, d, NULL, NULL, NULL);
+  if (st != VARLB_OK)
+    {
+      free (exact);
+      return st;
+    }
+  t->has_approx = 1;
+  t->eta = in->par.eta;
+  t->eta_violations = varlb_approx_violations (exact, O, m * d, in->par.eta);
+  t->approx_eta = 0.0;
+  for (size_t i = 0; i < m * d; i++)
+    {
+      double err = fabs (O[i] - exact[i]);
+      if (err > 0.0)
+        t->approx_eta = fmax (t->approx_eta, exact[i] != 0.0 ? err / fabs (exact[i]) : INFINITY);
+    }
+  free (exact);
+  if (rep.first_wrong_token != (size_t) -1)
+    {
+      size_t row = 0;
+      while (idx[row] != rep.first_wrong_token)
+        row++;
+      /* The witness's reference is the reduction's own: the full cache,
+         Bob's zero block included. */
+      double *ofull = malloc (d * sizeof *ofull);
+      if (ofull && varlb_attention_zero (ofull, Q + row * d, 1, in->K, in->V, in->alice_tokens,
+                                         in->bob_rows, d, d, NULL, NULL, NULL) == VARLB_OK)
+        {
+          t->has_witness = 1;
+          t->witness_token = rep.first_wrong_token;
+          t->witness_coord = rep.first_wrong_col;
+          t->witness_true = ofull[rep.first_wrong_col];
+          t->witness_returned = O[row * d + rep.first_wrong_col];
+        }
+      free (ofull);
+    }
+  return VARLB_OK;
+}
+
+static int
+keep_blob (const char *path, const unsigned char *data, size_t len)
+{
+  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0)
+    return VARLB_EIO;
+  size_t done = 0;
+  while (done < len)
+    {
+      ssize_t w = write (fd, data + done, len - done);
+      if (w <= 0)
+        {
+          close (fd);
+          return VARLB_EIO;
+        }
+      done += (size_t) w;
+    }
+  return close (fd) == 0 ? VARLB_OK : VARLB_EIO;
+}
+
+int
+varlb_trial_run (varlb_trial_t *t, const varlb_instance_t *in, const varlb_spec_t *s,
+                 double budget_bits, const varlb_channel_opts_t *opts)
+{
+  trial_begin (t, in, s, budget_bits, opts);
+  if (!(budget_bits >= 0 && budget_bits == floor (budget_bits) && budget_bits < 0x1p53))
+    return VARLB_EINVAL; /* budgets are whole bits */
+  double t0 = now_s ();
+  varlb_channel_opts_t o = *opts;
+  /* Auto: 16 times the cache at fp64 (no honest blob needs more), at least
+     64 MiB. */
+  unsigned long long raw = 8ULL * in->alice_tokens * 2 * in->d;
+  if (o.max_file_bytes == 0)
+    o.max_file_bytes = 16 * raw > (64ULL << 20) ? 16 * raw : 64ULL << 20;
+  size_t m = o.sample && o.sample < in->alice_tokens ? o.sample : in->alice_tokens;
+  size_t *idx = malloc (m * sizeof *idx);
+  double *Q = malloc (m * in->d * sizeof *Q), *O = NULL;
+  unsigned char *blob = NULL;
+  size_t blen = 0;
+  int st = idx && Q ? bob_queries (idx, Q, m, in) : VARLB_ENOMEM;
+  double alice_start = now_s ();
+  if (st == VARLB_OK)
+    st = alice_compress (t, &blob, &blen, in, s, budget_bits, &o);
+  if (st == VARLB_OK && t->status == VARLB_OK)
+    {
+      /* The charge: 8 bits per byte of the blob, whatever the compressor
+         says. */
+      t->bits_charged = 8.0 * (double) blen;
+      t->over_budget = t->bits_charged > budget_bits;
+      if (o.keep_blob)
+        st = keep_blob (o.keep_blob, blob, blen);
+      pad_to_grid (alice_start, o.timeout_s);
+    }
+  if (st == VARLB_OK && t->status == VARLB_OK)
+    st = bob_answer (t, &O, blob, blen, Q, m, in, s, &o);
+  if (st == VARLB_OK && t->status == VARLB_OK)
+    st = judge (t, in, idx, Q, m, O, &o);
+  t->wall_s = now_s () - t0;
+  free (idx);
+  free (Q);
+  free (O);
+  free (blob);
+  return st == VARLB_EUNSUPPORTED ? st : st;
+}
