@@ -8,17 +8,22 @@ varlb_SOURCES += src/cli/attack.c src/cli/answer.c src/cli/half.c
 
 # Channel tests: the example plug-in and two bad plug-ins are built with the
 # tree's own compiler flags (check_LTLIBRARIES, only for `make check`).
-check_LTLIBRARIES = tests/plugins/firstk.la tests/plugins/badplug.la tests/plugins/badabi.la
+check_LTLIBRARIES = tests/plugins/firstk.la tests/plugins/badplug.la tests/plugins/badabi.la \
+	tests/plugins/hostile.la
 CHANNEL_PLUGIN_LDFLAGS = -module -avoid-version -shared -rpath $(abs_builddir)
 tests_plugins_firstk_la_SOURCES = tests/plugins/firstk.c
 tests_plugins_firstk_la_LDFLAGS = $(CHANNEL_PLUGIN_LDFLAGS)
 tests_plugins_badplug_la_SOURCES = tests/plugins/badplug.c
 tests_plugins_badplug_la_LDFLAGS = $(CHANNEL_PLUGIN_LDFLAGS)
+tests_plugins_hostile_la_SOURCES = tests/plugins/hostile.c
+tests_plugins_hostile_la_LDFLAGS = $(CHANNEL_PLUGIN_LDFLAGS)
+tests_plugins_hostile_la_LIBADD = libvarlb.la
 tests_plugins_badabi_la_SOURCES = tests/plugins/badabi.c
 tests_plugins_badabi_la_LDFLAGS = $(CHANNEL_PLUGIN_LDFLAGS)
 AM_TESTS_ENVIRONMENT += CC='$(CC)'; export CC;
-TESTS += tests/cli_attack.sh
-EXTRA_DIST += tests/cli_attack.sh tests/compressors/misbehave.py
+TESTS += tests/cli_attack.sh tests/cli_hostile.sh
+EXTRA_DIST += tests/cli_attack.sh tests/compressors/misbehave.py tests/cli_hostile.sh \
+	tests/compressors/hostile.py
 if HAVE_CHECK
 check_PROGRAMS += tests/test_channel
 endif

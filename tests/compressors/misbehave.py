@@ -160,4 +160,5 @@ def main():
     npy_write(a["out"], m, cols, flat)
 
 
-main()
+if __name__ == "__main__":
+    main()

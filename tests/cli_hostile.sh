@@ -1,0 +1,259 @@
+#!/bin/sh
+# cli_hostile.sh -- compressors that try every way around the one-way channel
+# (tests/plugins/hostile.c, tests/compressors/hostile.py) and must gain
+# nothing: with a one-byte blob their accuracy stays at chance, what they
+# left behind is gone, and the result files hold only varlb's rows.  Each
+# route is shown to leak without the sandbox first (--no-sandbox), so the
+# checks can fail.  Also: the compress-time allowance, kill -9 of varlb, JSON
+# that stays UTF-8, and output files that are never clobbered.
+. "$top_srcdir/tests/cli_lib.sh"
+[ -n "$PYTHON3" ] || { echo "python3 not found: skipping"; exit 77; }
+if ! "$VARLB" attack --compressor identity --budget 8 --schedule 1,2 -d 2 >/dev/null 2>"$TMPD/err"; then
+  if grep -q 'cannot create the sandbox' "$TMPD/err"; then
+    echo "no sandbox here ($(cat "$TMPD/err")): skipping"
+    exit 77
+  fi
+fi
+
+SMALL="--schedule 1,2,3,4 -d 8"   # 14 Alice tokens, N = 112 bits
+HOS="plugin:$top_builddir/tests/plugins/.libs/hostile.so"
+EXE="exec:$PYTHON3 $top_srcdir/tests/compressors/hostile.py"
+export TMPDIR="$TMPD/tmp"
+mkdir "$TMPDIR"
+
+# acc FILE: the accuracy of the first row; field FILE KEY likewise.
+field () { "$PYTHON3" -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])' "$1" "$2"; }
+# chance FILE LIMIT: accuracy below LIMIT and a verdict that is not impossible.
+chance () {
+  "$PYTHON3" -c 'import json,sys
+r = json.loads(open(sys.argv[1]).readline())
+assert r["status"] == "ok", r["error"]
+assert r["accuracy"] < float(sys.argv[2]), r["accuracy"]
+assert not r["verdict"].startswith("impossible"), r["verdict"]' "$1" "$2"
+}
+
+# --- the control: without the sandbox a stash in /tmp leaks everything,
+# and the row says so.
+"$VARLB" attack $SMALL --budget 8 --no-sandbox --compressor "$HOS:mode=tmp" --json \
+  >"$TMPD/ctl" 2>"$TMPD/err"
+rm -f /tmp/varlb-hostile-stash
+[ "$(field "$TMPD/ctl" correct)" = 112 ] && [ "$(field "$TMPD/ctl" isolation)" = none ] \
+  && field "$TMPD/ctl" verdict | grep -q '^impossible' \
+  && pass "control: without the sandbox the /tmp stash leaks every bit (isolation none, impossible)" \
+  || fail "control: $(cat "$TMPD/ctl" "$TMPD/err")"
+
+# --- stashes in every shared writable place, and a host path.
+for m in tmp vartmp shm home parent cwd; do
+  "$VARLB" attack $SMALL --budget 8 --compressor "$HOS:mode=$m" --json >"$TMPD/o" 2>"$TMPD/err"
+  if chance "$TMPD/o" 0.8 && field "$TMPD/o" stderr_answer | grep -q 'not found' \
+     && [ "$(field "$TMPD/o" isolation)" = sandbox ]; then
+    pass "stash ($m): blocked, accuracy $(field "$TMPD/o" accuracy)"
+  else
+    fail "stash ($m): $(cat "$TMPD/o" "$TMPD/err")"
+  fi
+done
+for f in /tmp/varlb-hostile-stash /var/tmp/varlb-hostile-stash /dev/shm/varlb-hostile-stash \
+         "$HOME/.varlb-hostile-stash"; do
+  [ ! -e "$f" ] || { fail "a stash survived on the host: $f"; rm -f "$f"; }
+done
+# (outside /tmp, which a half does not see at all)
+HF="$top_builddir/tests/hostile-host-file"
+echo host >"$HF"
+"$VARLB" attack $SMALL --budget 8 --compressor "$HOS:mode=fixed,path=$HF" --json \
+  >"$TMPD/o" 2>"$TMPD/err"
+chance "$TMPD/o" 0.8 && [ "$(cat "$HF")" = host ] \
+  && field "$TMPD/o" stderr_compress | grep -q 'Read-only file system' \
+  && pass "a host file is read-only to a half" || fail "host file: $(cat "$TMPD/o" "$TMPD/err")"
+rm -f "$HF"
+
+# --- the judge key: not in the environment, not readable.
+"$VARLB" attack $SMALL --budget 8 --compressor "$HOS:mode=fixed,path=$VARLB_JUDGE_KEY" \
+  --compressor "$EXE env" --json >"$TMPD/o" 2>"$TMPD/err"
+sed -n 1p "$TMPD/o" >"$TMPD/o1"; sed -n 2p "$TMPD/o" >"$TMPD/o2"
+chance "$TMPD/o1" 0.8 && field "$TMPD/o1" stderr_answer | grep -q 'not found' \
+  && ! field "$TMPD/o2" stderr_answer | grep -q SECRET \
+  && ! field "$TMPD/o2" stderr_answer | grep -q VARLB_JUDGE_KEY \
+  && pass "the judge key is neither readable nor in a half's environment" \
+  || fail "judge key: $(cat "$TMPD/o" "$TMPD/err")"
+
+# --- the seed: halves get only the public seed; rebuilding the instance
+# from it, or from the run seed found by trying small ones, gives chance.
+"$VARLB" attack $SMALL --budget 8 --compressor "$HOS:mode=seed" --json >"$TMPD/o" 2>"$TMPD/err"
+chance "$TMPD/o" 0.8 && pass "seed: the public seed rebuilds nothing ($(field "$TMPD/o" accuracy))" \
+  || fail "seed: $(cat "$TMPD/o" "$TMPD/err")"
+"$VARLB" attack --budget 8 --compressor "$HOS:mode=bruteforce,frac=0.2" --json >"$TMPD/o" 2>"$TMPD/err"
+"$PYTHON3" -c 'import json,sys
+r = json.loads(open(sys.argv[1]).readline())
+assert "run seed 1," in r["stderr_answer"], r["stderr_answer"]
+assert abs(r["accuracy"] - 0.5) < 0.02, r["accuracy"]   # 27136 bits: 6 sigma' "$TMPD/o" \
+  && pass "bruteforce: finds run seed 1, but 20% of the bits from it are at chance ($(field "$TMPD/o" accuracy))" \
+  || fail "bruteforce: $(cat "$TMPD/o" "$TMPD/err")"
+
+# --- Bob's sample: Alice keeps the 8 bits of the token she predicts Bob
+# asks; over 20 seeds she is right at chance, not always.
+"$VARLB" sweep $SMALL --budgets 8 --sample 1 --seeds 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20 \
+  --compressor "$HOS:mode=sample,sample=1" --out "$TMPD/smp.csv" 2>"$TMPD/err"
+"$PYTHON3" -c 'import csv,sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 20 and all(r["status"] == "ok" for r in rows)
+mean = sum(float(r["accuracy"]) for r in rows) / len(rows)
+assert mean < 0.75, mean
+print("%.3f" % mean)' "$TMPD/smp.csv" >"$TMPD/mean" \
+  && pass "sample: Alice cannot predict Bob's token (mean accuracy $(cat "$TMPD/mean") over 20 seeds)" \
+  || fail "sample: $(cat "$TMPD/err") $(cat "$TMPD/mean")"
+
+# --- daemons serving the cache, and one that lingers: nothing reaches
+# answer, nothing survives.
+for m in unix tcp; do
+  "$VARLB" attack $SMALL --budget 8 --compressor "$HOS:mode=$m" --json >"$TMPD/o" 2>"$TMPD/err"
+  chance "$TMPD/o" 0.8 && field "$TMPD/o" stderr_answer | grep -q unreachable \
+    && pass "daemon ($m): unreachable from answer" || fail "daemon ($m): $(cat "$TMPD/o" "$TMPD/err")"
+done
+"$VARLB" attack $SMALL --budget 8 --compressor "$EXE linger" --json >"$TMPD/o" 2>"$TMPD/err"
+sleep 0.5
+if pgrep -f 'hostiled|varlb-hostile-daemon' >/dev/null; then
+  fail "a daemon outlived its half: $(pgrep -af 'hostiled|varlb-hostile-daemon')"
+  pkill -9 -f 'hostiled|varlb-hostile-daemon'
+else
+  pass "no daemon outlives its half (unix, tcp, a detached sleep)"
+fi
+
+# --- the judge's processes and memory are out of sight.
+"$VARLB" attack $SMALL --budget 8 --compressor "$HOS:mode=procmem" --json >"$TMPD/o" 2>"$TMPD/err"
+field "$TMPD/o" stderr_answer | grep -q 'judge not visible' \
+  && pass "answer sees no process of the judge: $(field "$TMPD/o" stderr_answer)" \
+  || fail "procmem: $(cat "$TMPD/o" "$TMPD/err")"
+
+# --- the blob's metadata: Bob's BLOB is a fresh copy of the bytes.
+"$VARLB" attack $SMALL --budget 8 --compressor "$EXE metadata" --json >"$TMPD/o" 2>"$TMPD/err"
+chance "$TMPD/o" 0.8 && field "$TMPD/o" stderr_answer | grep -q 'xattr of BLOB absent' \
+  && field "$TMPD/o" stderr_answer | grep -q 'BLOB mode 644' \
+  && ! field "$TMPD/o" stderr_answer | grep -q 'mtime 10000' \
+  && pass "metadata: no xattr, fixed mode, no ../blob" || fail "metadata: $(cat "$TMPD/o" "$TMPD/err")"
+
+# --- a program that rewrites itself: the host is read-only to it.
+mkdir "$TMPD/self"
+cp "$top_srcdir/tests/compressors/hostile.py" "$top_srcdir/tests/compressors/misbehave.py" "$TMPD/self/"
+cp "$TMPD/self/hostile.py" "$TMPD/self/before.py"
+"$VARLB" attack $SMALL --budget 8 --compressor "exec:$PYTHON3 $TMPD/self/hostile.py selfmod $TMPD/self/hostile.py" \
+  --json >"$TMPD/o" 2>"$TMPD/err"
+chance "$TMPD/o" 0.8 && cmp -s "$TMPD/self/hostile.py" "$TMPD/self/before.py" \
+  && field "$TMPD/o" stderr_compress | grep -q 'cannot rewrite myself' \
+  && pass "selfmod: the program file stays as it was" || fail "selfmod: $(cat "$TMPD/o" "$TMPD/err")"
+
+# --- result files: no descriptor of varlb's reaches a half, the CSV is
+# not writable from one, and a daemon that waits cannot forge rows later.
+S="$TMPD/forge.csv"
+"$VARLB" sweep $SMALL --budgets 8 --seeds 1,2 --compressor "$EXE fds" \
+  --compressor "$HOS:mode=forge,path=$S" --out "$S" --tokens "$TMPD/forge-tok.csv" 2>"$TMPD/err"
+sleep 2.5
+if grep -q forged "$S" "$TMPD/forge.jsonl" "$TMPD/forge-tok.csv"; then
+  fail "a forged row reached the results: $(grep forged "$S" "$TMPD/forge.jsonl")"
+elif grep -q 'descriptor [0-9]* is open' "$S"; then
+  fail "a half holds a descriptor above 2: $(grep -o 'descriptor [0-9]* is open ([^)]*)' "$S" | head -3)"
+else
+  "$PYTHON3" -c 'import csv,sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 4 and all(r["status"] == "ok" for r in rows), rows' "$S" \
+    && pass "no forged row, during or after the run; no descriptor above 2 in a half" \
+    || fail "forge: $(cat "$S" "$TMPD/err")"
+fi
+grep -q 'cannot write .*forge.csv' "$S" && pass "the results file is not writable from a half" \
+  || fail "forge path: $(grep -o 'hostile: [^"]*' "$S" | head -3)"
+
+# --- the compress time: charged as log2 of the grid's levels at the
+# timeout, and the verdict judged at charged + that allowance.
+for to in 60:5 2:5 0.5:4; do
+  t=${to%:*} want=${to#*:}
+  "$VARLB" attack $SMALL --budget 8 --timeout "$t" --compressor "$EXE timing $top_srcdir/NEWS" \
+    --json >"$TMPD/o" 2>"$TMPD/err"
+  "$PYTHON3" -c 'import json,sys
+r = json.loads(open(sys.argv[1]).readline())
+assert r["side_channel_bits"] == float(sys.argv[2]), r["side_channel_bits"]
+assert r["status"] == "ok", r' "$TMPD/o" "$want" \
+    && pass "timeout $t s: the compress time is charged $want bits" \
+    || fail "timing at $t: $(cat "$TMPD/o" "$TMPD/err")"
+done
+"$VARLB" attack --budget 1 --compressor identity:precision=fp16 --json >"$TMPD/o" 2>"$TMPD/err"
+"$VARLB" attack --budget 6784 --compressor kivi --json >"$TMPD/k" 2>"$TMPD/err"
+"$PYTHON3" -c 'import json,sys
+r = json.loads(open(sys.argv[1]).readline())
+# the ceiling is the one at charged + side channels (H2(1-p) = 1 - B/N).
+from math import log2
+B = r["bits_charged"] + r["side_channel_bits"]; N = r["N"]
+h = lambda q: -q*log2(q) - (1-q)*log2(1-q)
+p = r["fano_ceiling"]
+assert abs(h(1 - p) - (1 - B / N)) < 1e-9, (h(1 - p), 1 - B / N)' "$TMPD/k" \
+  && pass "the Fano ceiling is taken at bits charged + side-channel bits" \
+  || fail "ceiling: $(cat "$TMPD/k" "$TMPD/err")"
+
+# --- kill -9 of varlb mid-trial: no process of the half survives, nothing
+# is left in TMPDIR.
+"$VARLB" attack $SMALL --budget 8 --timeout 60 --compressor "$EXE lingerhang" >/dev/null 2>&1 &
+vpid=$!
+i=0
+while ! pgrep -f varlb-hostile-daemon >/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+pgrep -f varlb-hostile-daemon >/dev/null && up=yes || up=
+kill -9 $vpid
+wait $vpid 2>/dev/null
+i=0
+while pgrep -f 'varlb-hostile-daemon|hostile.py lingerhang' >/dev/null && [ $i -lt 30 ]; do
+  sleep 0.1; i=$((i + 1))
+done
+if [ -n "$up" ] && ! pgrep -f 'varlb-hostile-daemon|hostile.py lingerhang' >/dev/null \
+   && [ -z "$(ls -A "$TMPDIR")" ]; then
+  pass "kill -9 of varlb: the half and its daemon die, nothing left in TMPDIR"
+else
+  fail "kill -9: started=$up left=$(ls -A "$TMPDIR") $(pgrep -af 'varlb-hostile-daemon|hostile.py lingerhang')"
+  pkill -9 -f 'varlb-hostile-daemon|hostile.py lingerhang'
+fi
+
+# --- a compressor's stderr with bytes that are not UTF-8: the JSON Lines
+# stay valid UTF-8 JSON.
+cat >"$TMPD/bytes.sh" <<'EOF'
+#!/bin/sh
+printf 'bad \377\376 split \342\202' >&2
+exit 3
+EOF
+chmod +x "$TMPD/bytes.sh"
+"$VARLB" sweep $SMALL --budgets 8 --compressor "exec:$TMPD/bytes.sh" --out "$TMPD/u.csv" 2>"$TMPD/err"
+"$PYTHON3" -c 'import json,sys
+for l in open(sys.argv[1], encoding="utf-8", errors="strict"):
+    r = json.loads(l)
+    assert r["stderr_compress"].startswith("bad "), r["stderr_compress"]' "$TMPD/u.jsonl" \
+  && pass "non-UTF-8 stderr: the JSON Lines parse as strict UTF-8" \
+  || fail "utf-8: $(cat "$TMPD/u.jsonl" "$TMPD/err")"
+
+# --- output files: nothing replaced without --force, two outputs on one
+# file refused, a write error names its file and the real reason.
+O="$TMPD/out.csv"
+echo keep >"$TMPD/out.jsonl"
+"$VARLB" sweep $SMALL --budgets 8 --compressor identity --out "$O" 2>"$TMPD/err"
+[ $? -eq 2 ] && [ "$(cat "$TMPD/out.jsonl")" = keep ] && [ ! -e "$O" ] \
+  && grep -q 'out.jsonl exists' "$TMPD/err" \
+  && pass "an existing .jsonl is not clobbered: $(cat "$TMPD/err")" || fail "jsonl clobber: $(cat "$TMPD/err")"
+rm -f "$TMPD/out.jsonl"
+echo keep >"$TMPD/t.csv"
+"$VARLB" sweep $SMALL --budgets 8 --compressor identity --out "$O" --tokens "$TMPD/t.csv" 2>"$TMPD/err"
+[ $? -eq 2 ] && [ "$(cat "$TMPD/t.csv")" = keep ] && pass "an existing --tokens file is not clobbered" \
+  || fail "tokens clobber: $(cat "$TMPD/err")"
+expect_usage_error "--out FILE.jsonl collides with its JSON Lines" sweep $SMALL --budgets 8 \
+  --compressor identity --out "$TMPD/s.jsonl"
+expect_usage_error "--tokens equal to --out" sweep $SMALL --budgets 8 --compressor identity \
+  --out "$TMPD/same.csv" --tokens "$TMPD/same.csv"
+"$VARLB" sweep $SMALL --budgets 8 --compressor identity --out "$TMPD/full.csv" --tokens /dev/full \
+  --force 2>"$TMPD/err"
+[ $? -eq 1 ] && grep -q '/dev/full: write failed: No space left on device' "$TMPD/err" \
+  && pass "a full device: $(cat "$TMPD/err")" || fail "full device: $(cat "$TMPD/err")"
+
+# --- --resume refuses a file whose stored verdicts disagree with their
+# numbers (a forged "succeeds").
+"$VARLB" sweep --budgets 2000,4000 --compressor kivi --out "$TMPD/r.csv" 2>/dev/null
+grep -q 'fails as the bound predicts' "$TMPD/r.csv" || fail "resume tamper: no row to tamper with"
+sed -i '2s/fails as the bound predicts/succeeds (budget at or above the bound)/' "$TMPD/r.csv"
+cp "$TMPD/r.csv" "$TMPD/r.before"
+"$VARLB" sweep --budgets 2000,4000,8000 --compressor kivi --out "$TMPD/r.csv" --resume 2>"$TMPD/err"
+[ $? -eq 1 ] && cmp -s "$TMPD/r.csv" "$TMPD/r.before" && grep -q 'verdict their numbers do not give' "$TMPD/err" \
+  && pass "--resume refuses a tampered verdict: $(cat "$TMPD/err")" || fail "resume tamper: $(cat "$TMPD/err")"
+
+finish
