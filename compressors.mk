@@ -28,3 +28,9 @@ libvarlb_faiss_la_CXXFLAGS = -fvisibility=hidden -fvisibility-inlines-hidden
 libvarlb_la_LIBADD += libvarlb_faiss.la $(FAISS_LIBS)
 libvarlb_la_LDFLAGS += -Wl,--exclude-libs,libfaiss.a
 endif
+if HAVE_CHECK
+check_PROGRAMS += tests/test_thirdparty
+endif
+tests_test_thirdparty_SOURCES = tests/test_thirdparty.c tests/testutil.h
+tests_test_thirdparty_LDADD = $(TEST_LDADD)
+tests_test_thirdparty_CFLAGS = $(TEST_CFLAGS)
