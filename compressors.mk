@@ -34,3 +34,14 @@ endif
 tests_test_thirdparty_SOURCES = tests/test_thirdparty.c tests/testutil.h
 tests_test_thirdparty_LDADD = $(TEST_LDADD)
 tests_test_thirdparty_CFLAGS = $(TEST_CFLAGS)
+
+# The Python helper for external compressors, its tests and the examples
+# written with it (tests skip with 77 without NumPy, faiss or torch).
+if HAVE_PYTHON
+python_PYTHON = python/varlb_compressor.py
+endif
+TESTS += tests/python_helper.sh tests/python_examples.sh tests/python_faiss.sh tests/python_torch.sh
+EXTRA_DIST += python/varlb_compressor.py tests/python_helper.sh tests/python_examples.sh \
+	tests/python_faiss.sh tests/python_torch.sh \
+	tests/test_varlb_compressor.py examples/external/values_only.py \
+	examples/external/faiss_pq.py examples/external/torch_int.py
