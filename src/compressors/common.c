@@ -278,6 +278,19 @@ cc_calibration_data (double *K, double *V, size_t T, size_t d, size_t dv, gsl_rn
 }
 
 int
+cc_decoded_finite (double *A, const float *f, size_t count)
+{
+  for (size_t i = 0; i < count; i++)
+    {
+      if (f)
+        A[i] = f[i];
+      if (!isfinite (A[i]))
+        return VARLB_EFORMAT;
+    }
+  return VARLB_OK;
+}
+
+int
 cc_answer_cache (double *O, const double *Q, size_t m, const double *Kc,
                  const double *Vc, size_t n, size_t d, size_t dv)
 {

@@ -71,19 +71,6 @@ put_floats (varlb_blob_t *b, const float *x, size_t n)
   return st;
 }
 
-/* The cache rebuilt by a decoder: finite, or the blob was not ours. */
-static int
-from_float (double *A, const float *f, size_t count)
-{
-  for (size_t i = 0; i < count; i++)
-    {
-      if (!isfinite (f[i]))
-        return VARLB_EFORMAT;
-      A[i] = f[i];
-    }
-  return VARLB_OK;
-}
-
 /* ------------------------------------------------------------ faiss_pq */
 
 static const varlb_knob_t pq_knobs[] = {
@@ -256,7 +243,7 @@ faiss_pq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed
   if (st == VARLB_OK && n > 0)
     st = varlb_faiss_pq_decode (Vf, cbv, dv, M, nbits, r.p + n * csk, n);
   if (st == VARLB_OK)
-    st = from_float (Kc, Kf, n * d) ? VARLB_EFORMAT : from_float (Vc, Vf, n * dv);
+    st = cc_decoded_finite (Kc, Kf, n * d) ? VARLB_EFORMAT : cc_decoded_finite (Vc, Vf, n * dv);
   if (st == VARLB_OK)
     st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
   free (cbk), free (cbv), free (Kf), free (Vf), free (Kc), free (Vc);
@@ -411,7 +398,7 @@ faiss_sq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed
   if (st == VARLB_OK && n > 0)
     st = varlb_faiss_sq_decode (Vf, tv, sq_types[q], dv, r.p + n * ck, n);
   if (st == VARLB_OK)
-    st = from_float (Kc, Kf, n * d) ? VARLB_EFORMAT : from_float (Vc, Vf, n * dv);
+    st = cc_decoded_finite (Kc, Kf, n * d) ? VARLB_EFORMAT : cc_decoded_finite (Vc, Vf, n * dv);
   if (st == VARLB_OK)
     st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
   free (tk), free (tv), free (Kf), free (Vf), free (Kc), free (Vc);

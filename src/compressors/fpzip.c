@@ -210,13 +210,8 @@ fpz_get (double *A, const unsigned char *p, size_t bytes, size_t n, size_t cols,
       if (fpzip_read (f, af ? (void *) af : (void *) A) != bytes)
         st = VARLB_EFORMAT;
     }
-  for (size_t i = 0; st == VARLB_OK && i < count; i++)
-    {
-      if (af)
-        A[i] = af[i];
-      if (!isfinite (A[i]))
-        st = VARLB_EFORMAT;
-    }
+  if (st == VARLB_OK)
+    st = cc_decoded_finite (A, af, count);
   if (f)
     fpzip_read_close (f);
   free (in);

@@ -189,13 +189,8 @@ zfp_get (double *A, const unsigned char *p, size_t bytes, size_t n, size_t cols,
       if (zfp_run (af ? (void *) af : (void *) A, n, cols, type, rate, dims, in, bytes, 0) != bytes)
         st = VARLB_EFORMAT;
     }
-  for (size_t i = 0; st == VARLB_OK && i < count; i++)
-    {
-      if (af)
-        A[i] = af[i];
-      if (!isfinite (A[i]))
-        st = VARLB_EFORMAT; /* no encoder of a finite cache writes this */
-    }
+  if (st == VARLB_OK)
+    st = cc_decoded_finite (A, af, count);
   free (in);
   free (af);
   return st;
