@@ -9,3 +9,39 @@ endif
 tests_test_compressors_SOURCES = tests/test_compressors.c tests/testutil.h
 tests_test_compressors_LDADD = $(TEST_LDADD)
 tests_test_compressors_CFLAGS = $(TEST_CFLAGS)
+
+# Real compressors from other projects (optional; configure finds them).
+libvarlb_la_SOURCES += src/compressors/provenance.c
+if HAVE_ZFP
+libvarlb_la_SOURCES += src/compressors/zfp.c
+endif
+if HAVE_FPZIP
+libvarlb_la_SOURCES += src/compressors/fpzip.c
+endif
+# faiss is C++ only on Debian: a convenience library holds the C++ shim, and
+# libfaiss.a's symbols are not re-exported by libvarlb.
+if HAVE_FAISS
+libvarlb_la_SOURCES += src/compressors/faiss.c
+noinst_LTLIBRARIES = libvarlb_faiss.la
+libvarlb_faiss_la_SOURCES = src/compressors/faiss_shim.cc src/compressors/faiss_shim.h
+libvarlb_faiss_la_CXXFLAGS = -fvisibility=hidden -fvisibility-inlines-hidden
+libvarlb_la_LIBADD += libvarlb_faiss.la $(FAISS_LIBS)
+libvarlb_la_LDFLAGS += -Wl,--exclude-libs,libfaiss.a
+endif
+if HAVE_CHECK
+check_PROGRAMS += tests/test_thirdparty
+endif
+tests_test_thirdparty_SOURCES = tests/test_thirdparty.c tests/testutil.h
+tests_test_thirdparty_LDADD = $(TEST_LDADD)
+tests_test_thirdparty_CFLAGS = $(TEST_CFLAGS)
+
+# The Python helper for external compressors, its tests and the examples
+# written with it (tests skip with 77 without NumPy, faiss or torch).
+if HAVE_PYTHON
+python_PYTHON = python/varlb_compressor.py
+endif
+TESTS += tests/python_helper.sh tests/python_examples.sh tests/python_faiss.sh tests/python_torch.sh
+EXTRA_DIST += python/varlb_compressor.py tests/python_helper.sh tests/python_examples.sh \
+	tests/python_faiss.sh tests/python_torch.sh \
+	tests/test_varlb_compressor.py examples/external/values_only.py \
+	examples/external/faiss_pq.py examples/external/torch_int.py

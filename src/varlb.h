@@ -490,6 +490,12 @@ int varlb_knobs_check (const varlb_compressor_t *c, const varlb_knobs_t *k,
 size_t varlb_compressor_count (void);
 const varlb_compressor_t *varlb_compressor_at (size_t i);
 const varlb_compressor_t *varlb_compressor_find (const char *name);
+/* What C runs besides varlb: for a built-in backed by another project's
+   library, that library and the version varlb was built against ("zfp
+   1.0.0", "fpzip 1.3.0", "faiss 1.7.3", "zstd 1.5.4", "xz 5.4.1"), a
+   static string; NULL for varlb's own built-ins (their provenance is
+   varlb's version) and for plug-ins. */
+const char *varlb_compressor_provenance (const varlb_compressor_t *c);
 
 /* A compressor as named on the command line:
      NAME[:k=v,...]            a built-in (see varlb_compressor_find)

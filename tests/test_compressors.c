@@ -4,6 +4,7 @@
  * bits and then stays under the Fano ceiling, rejects truncated or padded
  * blobs, and is deterministic given the public seed.  Iterates over zoo.def
  * so new compressors are covered without editing this file. */
+#include <config.h>
 #include "testutil.h"
 #include <math.h>
 #include <string.h>

@@ -269,6 +269,28 @@ cc_knob_double (const varlb_compressor_t *c, const varlb_knobs_t *k, const char 
 }
 
 int
+cc_calibration_data (double *K, double *V, size_t T, size_t d, size_t dv, gsl_rng *r)
+{
+  int st = varlb_jl_keys (K, T, d, VARLB_JL_GAUSSIAN, VARLB_JL_UNIT, r);
+  for (size_t i = 0; st == VARLB_OK && i < T * dv; i++)
+    V[i] = (double) gsl_rng_uniform_int (r, 2);
+  return st;
+}
+
+int
+cc_decoded_finite (double *A, const float *f, size_t count)
+{
+  for (size_t i = 0; i < count; i++)
+    {
+      if (f)
+        A[i] = f[i];
+      if (!isfinite (A[i]))
+        return VARLB_EFORMAT;
+    }
+  return VARLB_OK;
+}
+
+int
 cc_answer_cache (double *O, const double *Q, size_t m, const double *Kc,
                  const double *Vc, size_t n, size_t d, size_t dv)
 {

@@ -61,6 +61,18 @@ const char *cc_knob (const varlb_compressor_t *c, const varlb_knobs_t *k,
 double cc_knob_double (const varlb_compressor_t *c, const varlb_knobs_t *k,
                        const char *name);
 
+/* Public calibration data, drawn before any instance from a fixed public
+   seed's generator R (varlb_rng_new (seed, VARLB_STREAM_COMPRESSOR)): T
+   unit Gaussian keys (K, T x d: varlb's default JL family), then fair
+   {0,1} values (V, T x dv).  Codebooks fitted on it are free; the
+   compressor names the seed in its calibration note.  Floating point. */
+int cc_calibration_data (double *K, double *V, size_t T, size_t d, size_t dv, gsl_rng *r);
+
+/* A cache a decoder rebuilt, in double: A[i] = F[i] when F is given (a
+   float decoder's output), else A as it is; VARLB_EFORMAT when a value is
+   not finite (no encoder of a finite cache writes one). */
+int cc_decoded_finite (double *A, const float *f, size_t count);
+
 /* Attention of Q over a reconstructed cache (Kc: n x d, Vc: n x dv);
    with n = 0 the output is 0.  Floating point. */
 int cc_answer_cache (double *O, const double *Q, size_t m, const double *Kc,

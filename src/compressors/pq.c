@@ -190,9 +190,7 @@ pq_public_codebooks (double *cbk, double *cbv, size_t T, size_t d, size_t dv,
   uint32_t *code = malloc ((T + 1) * sizeof *code);
   int st = (r && Kc && Vc && code) ? VARLB_OK : VARLB_ENOMEM;
   if (st == VARLB_OK)
-    st = varlb_jl_keys (Kc, T, d, VARLB_JL_GAUSSIAN, VARLB_JL_UNIT, r);
-  for (size_t i = 0; st == VARLB_OK && i < T * dv; i++)
-    Vc[i] = (double) gsl_rng_uniform_int (r, 2);
+    st = cc_calibration_data (Kc, Vc, T, d, dv, r);
   for (int half = 0; half < 2 && st == VARLB_OK; half++)
     {
       size_t dim = half ? dv : d;

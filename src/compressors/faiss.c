@@ -1,0 +1,419 @@
+/* faiss.c -- faiss's product quantizer (Jegou, Douze and Schmid, "Product
+ * quantization for nearest neighbor search", IEEE TPAMI 2011) and scalar
+ * quantizer (Debian's libfaiss, through faiss_shim.cc) on K and V, with
+ * their codebooks / ranges either trained on the instance and charged at
+ * fp32 in the blob, or trained before the instance on public calibration
+ * data from a fixed seed, so both halves rebuild them for free (recorded as
+ * calibration in every row).  Codes are faiss's own packing.  The budget
+ * picks the richest setting whose blob holds every token; below the
+ * cheapest, only the first tokens are kept. */
+#include <config.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "common.h"
+#include "faiss_shim.h"
+
+/* Calibration data of the public codebooks and ranges (cc_calibration_data
+   from this seed, never the instance's). */
+#define FAISS_CALIBRATION_SEED UINT64_C (0x6661697373636174) /* "faisscat" */
+static const char pq_public_note[] =
+  "faiss_pq codebooks=public: k-means on calibration data drawn from seed 0x6661697373636174 "
+  "(unit Gaussian keys, fair {0,1} values) before the instance; not charged";
+static const char sq_public_note[] =
+  "faiss_sq ranges=public: trained on calibration data drawn from seed 0x6661697373636174 "
+  "(unit Gaussian keys, fair {0,1} values) before the instance; not charged";
+
+#define FAISS_PQ_MAX_NBITS 8 /* faiss's default; 2^8 centroids train in seconds */
+
+/* The knob NAME: 1 when it reads "public", 0 for "instance", -1 else. */
+static int
+public_knob (const varlb_compressor_t *self, const varlb_knobs_t *kn, const char *name)
+{
+  const char *v = cc_knob (self, kn, name);
+  return strcmp (v, "public") == 0 ? 1 : strcmp (v, "instance") == 0 ? 0 : -1;
+}
+
+/* Float copies for faiss: the first N rows of A (COLS wide). */
+static float *
+to_float (const double *A, size_t n, size_t cols)
+{
+  float *f = malloc ((n * cols + 1) * sizeof *f);
+  for (size_t i = 0; f && i < n * cols; i++)
+    f[i] = (float) A[i];
+  return f;
+}
+
+/* Calibration K and V (T x d, T x dv) as floats. */
+static int
+calibration_floats (float **Kf, float **Vf, size_t T, size_t d, size_t dv)
+{
+  double *K = malloc ((T * d + 1) * sizeof *K), *V = malloc ((T * dv + 1) * sizeof *V);
+  gsl_rng *r = varlb_rng_new (FAISS_CALIBRATION_SEED, VARLB_STREAM_COMPRESSOR);
+  int st = K && V && r ? cc_calibration_data (K, V, T, d, dv, r) : VARLB_ENOMEM;
+  *Kf = st == VARLB_OK ? to_float (K, T, d) : NULL;
+  *Vf = st == VARLB_OK ? to_float (V, T, dv) : NULL;
+  if (st == VARLB_OK && (*Kf == NULL || *Vf == NULL))
+    st = VARLB_ENOMEM;
+  if (r)
+    gsl_rng_free (r);
+  free (K);
+  free (V);
+  return st;
+}
+
+static int
+put_floats (varlb_blob_t *b, const float *x, size_t n)
+{
+  int st = VARLB_OK;
+  for (size_t i = 0; st == VARLB_OK && i < n; i++)
+    st = cc_put_f32 (b, x[i]);
+  return st;
+}
+
+/* ------------------------------------------------------------ faiss_pq */
+
+static const varlb_knob_t pq_knobs[] = {
+  { "M", VARLB_KNOB_INT, "0", 0, 65536,
+    "sub-quantizers (ProductQuantizer M), lowered to a divisor of d and dv; "
+    "0: the most the budget allows" },
+  { "nbits", VARLB_KNOB_INT, "0", 0, FAISS_PQ_MAX_NBITS,
+    "bits per sub-quantizer index (nbits; 2^nbits <= tokens trained on); 0: the most the budget allows" },
+  { "niter", VARLB_KNOB_INT, "25", 1, 1000, "k-means iterations (ClusteringParameters.niter)" },
+  { "codebooks", VARLB_KNOB_STRING, "instance", 0, 0,
+    "instance (trained on this cache, charged at fp32) or public (trained before the instance on "
+    "calibration data, free)" },
+};
+
+#define PQ_HEADER_BYTES 12 /* tokens kept, M, nbits */
+
+/* The largest divisor of G not above M (M = 0: G itself). */
+static size_t
+divisor_at_most (size_t g, size_t M)
+{
+  size_t best = 1;
+  for (size_t k = 1; k <= g; k++)
+    if (g % k == 0 && (M == 0 || k <= M))
+      best = k;
+  return best;
+}
+
+static size_t
+gcd (size_t a, size_t b)
+{
+  while (b)
+    {
+      size_t t = a % b;
+      a = b;
+      b = t;
+    }
+  return a;
+}
+
+/* Blob bytes for N tokens; the codebooks (2^nbits x (d + dv) floats) are
+   there when charged and N > 0. */
+static double
+pq_bytes (size_t n, size_t d, size_t dv, size_t M, size_t nbits, int public)
+{
+  double books = public || n == 0 ? 0.0 : 4.0 * (double) ((size_t) 1 << nbits) * (double) (d + dv);
+  return PQ_HEADER_BYTES + books
+         + (double) n * (double) (varlb_faiss_pq_code_size (d, M, nbits)
+                                  + varlb_faiss_pq_code_size (dv, M, nbits));
+}
+
+extern const varlb_compressor_t varlb_compressor_faiss_pq;
+
+static int
+faiss_pq_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
+                   size_t d, size_t dv, double budget_bits, uint64_t seed,
+                   const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+{
+  const varlb_compressor_t *self = &varlb_compressor_faiss_pq;
+  int public = public_knob (self, kn, "codebooks");
+  size_t knob_M = (size_t) cc_knob_double (self, kn, "M");
+  size_t knob_b = (size_t) cc_knob_double (self, kn, "nbits");
+  unsigned niter = (unsigned) cc_knob_double (self, kn, "niter");
+  if (public < 0 || T != pyramid->offset[pyramid->scales - 1] || T == 0)
+    return VARLB_EINVAL;
+  size_t g = gcd (d, dv), Mmax = divisor_at_most (g, knob_M);
+  /* Training points: the instance's T tokens, or as many calibration ones
+     (at least 2^nbits). */
+  size_t bmax = knob_b ? knob_b : FAISS_PQ_MAX_NBITS;
+  while (!public && bmax > 1 && ((size_t) 1 << bmax) > T)
+    bmax--;
+  if (!public && ((size_t) 1 << bmax) > T)
+    return VARLB_EINVAL; /* one token cannot train two centroids */
+  size_t blo = knob_b ? bmax : 1;
+  /* The richest (M, nbits), by code bits per token, then the smaller
+     blob, whose blob holds every token; else the cheapest, on a prefix. */
+  size_t M = 1, nbits = blo, n = T;
+  double best = -1.0;
+  for (size_t m = 1; m <= Mmax; m++)
+    for (size_t b = blo; g % m == 0 && (knob_M == 0 || m == Mmax) && b <= bmax; b++)
+      {
+        double bytes = pq_bytes (T, d, dv, m, b, public);
+        double score = (double) (m * b) - bytes * 1e-12;
+        if (8.0 * bytes <= budget_bits && score > best)
+          best = score, M = m, nbits = b;
+      }
+  if (best < 0.0)
+    {
+      M = knob_M ? Mmax : 1;
+      while (n > 0 && 8.0 * pq_bytes (n, d, dv, M, nbits, public) > budget_bits)
+        n--;
+    }
+  size_t ksub = (size_t) 1 << nbits, T_train = public && ksub > T ? ksub : T;
+  size_t csk = varlb_faiss_pq_code_size (d, M, nbits), csv = varlb_faiss_pq_code_size (dv, M, nbits);
+  float *Kf = NULL, *Vf = NULL;
+  int st = public ? calibration_floats (&Kf, &Vf, T_train, d, dv) : VARLB_OK;
+  if (!public)
+    {
+      Kf = to_float (K, T, d);
+      Vf = to_float (V, T, dv);
+    }
+  float *cbk = malloc (ksub * d * sizeof *cbk), *cbv = malloc (ksub * dv * sizeof *cbv);
+  float *Kn = to_float (K, n, d), *Vn = to_float (V, n, dv);
+  uint8_t *codes = malloc (n * (csk + csv) + 1);
+  if (st == VARLB_OK && !(Kf && Vf && cbk && cbv && Kn && Vn && codes))
+    st = VARLB_ENOMEM;
+  /* k-means seeds: the public seed (instance) or a fixed one (public). */
+  int kseed = (int) (public ? FAISS_CALIBRATION_SEED : seed) & 0x7fffffff;
+  if (st == VARLB_OK && n > 0)
+    st = varlb_faiss_pq_train (cbk, d, M, nbits, niter, kseed, Kf, T_train);
+  if (st == VARLB_OK && n > 0)
+    st = varlb_faiss_pq_train (cbv, dv, M, nbits, niter, kseed ^ 1, Vf, T_train);
+  if (st == VARLB_OK && n > 0)
+    st = varlb_faiss_pq_encode (codes, cbk, d, M, nbits, Kn, n);
+  if (st == VARLB_OK && n > 0)
+    st = varlb_faiss_pq_encode (codes + n * csk, cbv, dv, M, nbits, Vn, n);
+  if (st == VARLB_OK
+      && (cc_put_u32 (blob, (uint32_t) n) | cc_put_u32 (blob, (uint32_t) M)
+          | cc_put_u32 (blob, (uint32_t) nbits)))
+    st = VARLB_ENOMEM;
+  if (st == VARLB_OK && n > 0 && !public)
+    st = put_floats (blob, cbk, ksub * d) | put_floats (blob, cbv, ksub * dv);
+  if (st == VARLB_OK)
+    st = varlb_blob_append (blob, codes, n * (csk + csv));
+  free (Kf), free (Vf), free (cbk), free (cbv), free (Kn), free (Vn), free (codes);
+  return st;
+}
+
+static int
+faiss_pq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
+                 const double *Q, size_t m, size_t d, size_t dv,
+                 const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+{
+  const varlb_compressor_t *self = &varlb_compressor_faiss_pq;
+  int public = public_knob (self, kn, "codebooks");
+  unsigned niter = (unsigned) cc_knob_double (self, kn, "niter");
+  size_t T = pyramid->offset[pyramid->scales - 1]; /* Alice's tokens */
+  if (public < 0)
+    return VARLB_EINVAL;
+  cc_reader_t r;
+  cc_reader_init (&r, blob, len);
+  size_t n = cc_get_u32 (&r), M = cc_get_u32 (&r), nbits = cc_get_u32 (&r);
+  /* Fields within what the instance allows before any size is used. */
+  if (r.bad || n > T || M < 1 || d % M || dv % M || nbits < 1 || nbits > FAISS_PQ_MAX_NBITS
+      || (!public && n > 0 && ((size_t) 1 << nbits) > T)
+      || pq_bytes (n, d, dv, M, nbits, public) != (double) len)
+    return VARLB_EFORMAT;
+  size_t ksub = (size_t) 1 << nbits, T_train = public && ksub > T ? ksub : T;
+  size_t csk = varlb_faiss_pq_code_size (d, M, nbits);
+  float *cbk = malloc (ksub * d * sizeof *cbk), *cbv = malloc (ksub * dv * sizeof *cbv);
+  float *Kf = malloc ((n * d + 1) * sizeof *Kf), *Vf = malloc ((n * dv + 1) * sizeof *Vf);
+  double *Kc = malloc ((n * d + 1) * sizeof *Kc), *Vc = malloc ((n * dv + 1) * sizeof *Vc);
+  int st = cbk && cbv && Kf && Vf && Kc && Vc ? VARLB_OK : VARLB_ENOMEM;
+  if (st == VARLB_OK && n > 0 && public)
+    {
+      float *Kt, *Vt;
+      int kseed = (int) (FAISS_CALIBRATION_SEED & 0x7fffffff);
+      st = calibration_floats (&Kt, &Vt, T_train, d, dv);
+      if (st == VARLB_OK)
+        st = varlb_faiss_pq_train (cbk, d, M, nbits, niter, kseed, Kt, T_train);
+      if (st == VARLB_OK)
+        st = varlb_faiss_pq_train (cbv, dv, M, nbits, niter, kseed ^ 1, Vt, T_train);
+      free (Kt), free (Vt);
+    }
+  for (size_t i = 0; st == VARLB_OK && n > 0 && !public && i < ksub * d; i++)
+    cbk[i] = (float) cc_get_f32 (&r);
+  for (size_t i = 0; st == VARLB_OK && n > 0 && !public && i < ksub * dv; i++)
+    cbv[i] = (float) cc_get_f32 (&r);
+  if (st == VARLB_OK && n > 0)
+    st = varlb_faiss_pq_decode (Kf, cbk, d, M, nbits, r.p, n);
+  if (st == VARLB_OK && n > 0)
+    st = varlb_faiss_pq_decode (Vf, cbv, dv, M, nbits, r.p + n * csk, n);
+  if (st == VARLB_OK)
+    st = cc_decoded_finite (Kc, Kf, n * d) ? VARLB_EFORMAT : cc_decoded_finite (Vc, Vf, n * dv);
+  if (st == VARLB_OK)
+    st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
+  free (cbk), free (cbv), free (Kf), free (Vf), free (Kc), free (Vc);
+  return st;
+}
+
+static const char *
+faiss_pq_calibration (const varlb_knobs_t *kn)
+{
+  return public_knob (&varlb_compressor_faiss_pq, kn, "codebooks") == 1 ? pq_public_note : NULL;
+}
+
+const varlb_compressor_t varlb_compressor_faiss_pq = {
+  VARLB_COMPRESSOR_ABI, "faiss_pq",
+  "faiss ProductQuantizer (libfaiss): M sub-quantizers of nbits on K and V, codebooks charged or public",
+  pq_knobs, sizeof pq_knobs / sizeof *pq_knobs, NULL, faiss_pq_compress, faiss_pq_answer,
+  faiss_pq_calibration
+};
+
+/* ------------------------------------------------------------ faiss_sq */
+
+static const varlb_knob_t sq_knobs[] = {
+  { "qtype", VARLB_KNOB_STRING, "auto", 0, 0,
+    "ScalarQuantizer type: fp16, 8bit, 6bit, 4bit, 8bit_uniform, 4bit_uniform, "
+    "or auto (the first of these whose blob fits)" },
+  { "rangestat", VARLB_KNOB_STRING, "minmax", 0, 0,
+    "range statistic of training (RangeStat): minmax, meanstd, quantiles or optim" },
+  { "rangestat_arg", VARLB_KNOB_DOUBLE, "0", 0, 100, "its argument (rangestat_arg)" },
+  { "ranges", VARLB_KNOB_STRING, "instance", 0, 0,
+    "instance (trained on this cache, charged at fp32) or public (trained before the instance on "
+    "calibration data, free)" },
+};
+
+/* Richest first; a blob records its type as an index here. */
+static const char *const sq_types[] = {
+  "fp16", "8bit", "6bit", "4bit", "8bit_uniform", "4bit_uniform",
+};
+#define SQ_TYPES (sizeof sq_types / sizeof *sq_types)
+#define SQ_HEADER_BYTES 8 /* tokens kept, type */
+
+extern const varlb_compressor_t varlb_compressor_faiss_sq;
+
+/* Blob bytes of N tokens with type Q; VARLB_EINVAL via *OK = 0. */
+static double
+sq_bytes (size_t n, size_t d, size_t dv, size_t q, int public, int *ok)
+{
+  size_t tk, ck, tv, cv;
+  *ok = varlb_faiss_sq_sizes (&tk, &ck, sq_types[q], d) == VARLB_OK
+        && varlb_faiss_sq_sizes (&tv, &cv, sq_types[q], dv) == VARLB_OK;
+  double ranges = public || n == 0 ? 0.0 : 4.0 * (double) (tk + tv);
+  return SQ_HEADER_BYTES + ranges + (double) n * (double) (ck + cv);
+}
+
+/* Train the ranges of type Q for both matrices (on the instance's or the
+   calibration tokens). */
+static int
+sq_ranges (float *tk, float *tv, size_t q, const varlb_knobs_t *kn, int public,
+           const double *K, const double *V, size_t T, size_t d, size_t dv)
+{
+  const varlb_compressor_t *self = &varlb_compressor_faiss_sq;
+  const char *rs = cc_knob (self, kn, "rangestat");
+  double arg = cc_knob_double (self, kn, "rangestat_arg");
+  float *Kf = NULL, *Vf = NULL;
+  int st = VARLB_OK;
+  if (public)
+    st = calibration_floats (&Kf, &Vf, T, d, dv);
+  else if ((Kf = to_float (K, T, d)) == NULL || (Vf = to_float (V, T, dv)) == NULL)
+    st = VARLB_ENOMEM;
+  if (st == VARLB_OK)
+    st = varlb_faiss_sq_train (tk, sq_types[q], rs, arg, d, Kf, T);
+  if (st == VARLB_OK)
+    st = varlb_faiss_sq_train (tv, sq_types[q], rs, arg, dv, Vf, T);
+  free (Kf);
+  free (Vf);
+  return st;
+}
+
+static int
+faiss_sq_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
+                   size_t d, size_t dv, double budget_bits, uint64_t seed,
+                   const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+{
+  const varlb_compressor_t *self = &varlb_compressor_faiss_sq;
+  int public = public_knob (self, kn, "ranges"), ok;
+  const char *want = cc_knob (self, kn, "qtype");
+  size_t q = 0, lo = 0, hi = SQ_TYPES - 1, n = T;
+  if (strcmp (want, "auto") != 0)
+    {
+      while (lo < SQ_TYPES && strcmp (sq_types[lo], want) != 0)
+        lo++;
+      hi = lo;
+    }
+  if (public < 0 || lo >= SQ_TYPES || T == 0)
+    return VARLB_EINVAL;
+  for (q = lo; q < hi && 8.0 * sq_bytes (T, d, dv, q, public, &ok) > budget_bits; q++)
+    ;
+  while (n > 0 && 8.0 * sq_bytes (n, d, dv, q, public, &ok) > budget_bits)
+    n--;
+  size_t nk, ck, nv, cv;
+  if (varlb_faiss_sq_sizes (&nk, &ck, sq_types[q], d) != VARLB_OK
+      || varlb_faiss_sq_sizes (&nv, &cv, sq_types[q], dv) != VARLB_OK)
+    return VARLB_EINVAL;
+  float *tk = malloc ((nk + 1) * sizeof *tk), *tv = malloc ((nv + 1) * sizeof *tv);
+  float *Kn = to_float (K, n, d), *Vn = to_float (V, n, dv);
+  uint8_t *codes = malloc (n * (ck + cv) + 1);
+  int st = tk && tv && Kn && Vn && codes ? VARLB_OK : VARLB_ENOMEM;
+  if (st == VARLB_OK && n > 0)
+    st = sq_ranges (tk, tv, q, kn, public, K, V, T, d, dv);
+  if (st == VARLB_OK && n > 0)
+    st = varlb_faiss_sq_encode (codes, tk, sq_types[q], d, Kn, n);
+  if (st == VARLB_OK && n > 0)
+    st = varlb_faiss_sq_encode (codes + n * ck, tv, sq_types[q], dv, Vn, n);
+  if (st == VARLB_OK && (cc_put_u32 (blob, (uint32_t) n) | cc_put_u32 (blob, (uint32_t) q)))
+    st = VARLB_ENOMEM;
+  if (st == VARLB_OK && n > 0 && !public)
+    st = put_floats (blob, tk, nk) | put_floats (blob, tv, nv);
+  if (st == VARLB_OK)
+    st = varlb_blob_append (blob, codes, n * (ck + cv));
+  free (tk), free (tv), free (Kn), free (Vn), free (codes);
+  return st;
+}
+
+static int
+faiss_sq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
+                 const double *Q, size_t m, size_t d, size_t dv,
+                 const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+{
+  int public = public_knob (&varlb_compressor_faiss_sq, kn, "ranges"), ok = 0;
+  size_t T = pyramid->offset[pyramid->scales - 1]; /* Alice's tokens */
+  if (public < 0)
+    return VARLB_EINVAL;
+  cc_reader_t r;
+  cc_reader_init (&r, blob, len);
+  size_t n = cc_get_u32 (&r), q = cc_get_u32 (&r);
+  if (r.bad || n > T || q >= SQ_TYPES || sq_bytes (n, d, dv, q, public, &ok) != (double) len || !ok)
+    return VARLB_EFORMAT;
+  size_t nk, ck, nv, cv;
+  varlb_faiss_sq_sizes (&nk, &ck, sq_types[q], d);
+  varlb_faiss_sq_sizes (&nv, &cv, sq_types[q], dv);
+  float *tk = malloc ((nk + 1) * sizeof *tk), *tv = malloc ((nv + 1) * sizeof *tv);
+  float *Kf = malloc ((n * d + 1) * sizeof *Kf), *Vf = malloc ((n * dv + 1) * sizeof *Vf);
+  double *Kc = malloc ((n * d + 1) * sizeof *Kc), *Vc = malloc ((n * dv + 1) * sizeof *Vc);
+  int st = tk && tv && Kf && Vf && Kc && Vc ? VARLB_OK : VARLB_ENOMEM;
+  if (st == VARLB_OK && n > 0 && public)
+    st = sq_ranges (tk, tv, q, kn, 1, NULL, NULL, T, d, dv);
+  for (size_t i = 0; st == VARLB_OK && n > 0 && !public && i < nk; i++)
+    tk[i] = (float) cc_get_f32 (&r);
+  for (size_t i = 0; st == VARLB_OK && n > 0 && !public && i < nv; i++)
+    tv[i] = (float) cc_get_f32 (&r);
+  if (st == VARLB_OK && n > 0)
+    st = varlb_faiss_sq_decode (Kf, tk, sq_types[q], d, r.p, n);
+  if (st == VARLB_OK && n > 0)
+    st = varlb_faiss_sq_decode (Vf, tv, sq_types[q], dv, r.p + n * ck, n);
+  if (st == VARLB_OK)
+    st = cc_decoded_finite (Kc, Kf, n * d) ? VARLB_EFORMAT : cc_decoded_finite (Vc, Vf, n * dv);
+  if (st == VARLB_OK)
+    st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
+  free (tk), free (tv), free (Kf), free (Vf), free (Kc), free (Vc);
+  return st;
+}
+
+static const char *
+faiss_sq_calibration (const varlb_knobs_t *kn)
+{
+  return public_knob (&varlb_compressor_faiss_sq, kn, "ranges") == 1 ? sq_public_note : NULL;
+}
+
+const varlb_compressor_t varlb_compressor_faiss_sq = {
+  VARLB_COMPRESSOR_ABI, "faiss_sq",
+  "faiss ScalarQuantizer (libfaiss): fp16 to 4-bit codes per value on K and V, ranges charged or public",
+  sq_knobs, sizeof sq_knobs / sizeof *sq_knobs, NULL, faiss_sq_compress, faiss_sq_answer,
+  faiss_sq_calibration
+};

@@ -1,0 +1,260 @@
+"""test_varlb_compressor.py -- the Python helper (python/varlb_compressor.py):
+its exec and serve protocol loops driven by a fake judge, key regeneration
+against the keys `varlb decode --dump` writes, bit packing, budgets, .npy
+files and attention.  Run by tests/python_helper.sh (PYTHONPATH, VARLB and
+VARLB_LIBRARY set there)."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import unittest
+
+import numpy as np
+
+import varlb_compressor as vc
+
+VARLB = os.environ.get("VARLB", "varlb")
+
+# A user program: lossless fp64 cache behind a header that echoes what the
+# helper handed it (budget, seed, instance.d); it chatters on stdout (print
+# and a raw write to fd 1) and fails on budget 13.
+PROGRAM = textwrap.dedent('''\
+    import os
+    import numpy as np
+    import varlb_compressor as vc
+
+    def compress(K, V, budget_bits, public_seed, instance):
+        print("chatter from compress")
+        os.write(1, b"raw chatter on fd 1\\n")
+        if budget_bits == 13:
+            raise ValueError("unlucky budget")
+        head = np.array([budget_bits, public_seed, instance.d or 0, K.shape[0], V.shape[1]], "<u8")
+        return head.tobytes() + K.astype("<f8").tobytes() + V.astype("<f8").tobytes()
+
+    def answer(blob, Q, public_seed):
+        print("chatter from answer")
+        budget, seed, d, T, dv = (int(x) for x in np.frombuffer(blob[:40], "<u8"))
+        if seed != public_seed:
+            raise vc.CompressorError("seed %d, blob made with %d" % (public_seed, seed))
+        KV = np.frombuffer(blob[40:], "<f8")
+        K = KV[:T * Q.shape[1]].reshape(T, -1)
+        V = KV[T * Q.shape[1]:].reshape(T, dv)
+        return vc.attention(Q, K, V)
+
+    vc.run(compress, answer)
+    ''')
+
+INSTANCE_ENV = {"VARLB_SCHEDULE": "1,2,4", "VARLB_D": "16", "VARLB_DV": "16",
+                "VARLB_JL": "gaussian", "VARLB_KEYS": "unit", "VARLB_VALUES": "01",
+                "VARLB_C": "12.5", "VARLB_ALICE_TOKENS": "5"}
+
+
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+class Judge(unittest.TestCase):
+    """A fake judge: files in a private directory, the program run as exec
+    and as serve workers."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.addCleanup(self.dir.cleanup)
+        self.prog = os.path.join(self.dir.name, "prog.py")
+        with open(self.prog, "w") as f:
+            f.write(PROGRAM)
+        rng = np.random.default_rng(3)
+        self.K = rng.standard_normal((5, 16))
+        self.V = rng.integers(0, 2, (5, 16)).astype(np.float64)
+        self.Q = 12.5 * self.K[[4, 0, 2]]
+        for name, a in (("K.npy", self.K), ("V.npy", self.V), ("Q.npy", self.Q)):
+            vc.write_npy(self.path(name), a)
+        self.env = dict(os.environ, **INSTANCE_ENV)
+
+    def path(self, name):
+        return os.path.join(self.dir.name, name)
+
+    def exec_half(self, *args, env=None):
+        return subprocess.run([sys.executable, self.prog] + list(args), cwd=self.dir.name,
+                              env=env or self.env, capture_output=True, text=True, timeout=60)
+
+    def test_exec_halves_follow_the_file_protocol(self):
+        r = self.exec_half("compress", "--keys", "K.npy", "--values", "V.npy",
+                           "--budget-bits", "2713.6000000000004", "--seed", "18446744073709551615",
+                           "--out", "BLOB")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        head = np.frombuffer(read_bytes(self.path("BLOB"))[:40], "<u8")
+        self.assertEqual(list(head), [2713, 2 ** 64 - 1, 16, 5, 16])
+        r = self.exec_half("answer", "--blob", "BLOB", "--queries", "Q.npy",
+                           "--seed", "18446744073709551615", "--out", "O.npy")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        O = vc.read_npy(self.path("O.npy"))
+        np.testing.assert_allclose(O, vc.attention(self.Q, self.K, self.V), rtol=0, atol=1e-15)
+
+    def test_exec_failures_are_one_line_with_exit_status(self):
+        r = self.exec_half("compress", "--keys", "missing.npy", "--values", "V.npy",
+                           "--budget-bits", "100", "--seed", "1", "--out", "BLOB")
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(r.stderr.strip().splitlines()[-1], r"^prog\.py: compress: missing\.npy: ")
+        r = self.exec_half("compress", "--keys", "K.npy", "--values", "V.npy",
+                           "--budget-bits", "13", "--seed", "1", "--out", "BLOB")
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stderr.strip().splitlines()[-1],
+                         "prog.py: compress: ValueError: unlucky budget")
+        r = self.exec_half("answer", "--blob", "BLOB", "--queries", "Q.npy", "--sed", "1")
+        self.assertEqual(r.returncode, 2)
+        r = self.exec_half("compress", "--keys", "K.npy", "--values", "V.npy",
+                           "--budget-bits", "-5", "--seed", "1", "--out", "BLOB")
+        self.assertEqual(r.returncode, 1)
+
+    def serve(self, half, requests):
+        p = subprocess.Popen([sys.executable, self.prog, "serve", "--half", half],
+                             cwd=self.dir.name, env=self.env, stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        replies = []
+        try:
+            for req in requests:
+                # One request at a time: the worker must answer each before
+                # the next arrives (it stays alive across requests).
+                p.stdin.write((req if isinstance(req, str) else json.dumps(req)) + "\n")
+                p.stdin.flush()
+                replies.append(p.stdout.readline())
+            out, err = p.communicate(timeout=60)
+        finally:
+            if p.poll() is None:
+                p.kill()
+        self.assertEqual(p.returncode, 0, err)
+        self.assertEqual(out, "", "stdout after the replies")
+        return [json.loads(line) for line in replies], err
+
+    def test_serve_session_answers_each_request_and_keeps_stdout_clean(self):
+        inst = {"schedule": [1, 2, 4], "d": 16, "dv": 16, "jl": "gaussian", "keys": "unit",
+                "values": "01", "C": 12.5, "alice_tokens": 5}
+        good = {"keys": "K.npy", "values": "V.npy", "budget_bits": 4000, "seed": 9,
+                "out": "B1", "instance": inst}
+        replies, err = self.serve("compress", [
+            good,
+            dict(good, keys="nope.npy", out="B2"),
+            dict(good, budget_bits=13, out="B3"),
+            "this is not json",
+            dict(good, out="B4", budget_bits=2713.6000000000004),
+        ])
+        self.assertEqual([r["ok"] for r in replies], [True, False, False, False, True])
+        self.assertIn("nope.npy", replies[1]["error"])
+        self.assertEqual(replies[2]["error"], "ValueError: unlucky budget")
+        self.assertIn("chatter from compress", err)
+        self.assertIn("raw chatter on fd 1", err)
+        self.assertEqual(list(np.frombuffer(read_bytes(self.path("B4"))[:24], "<u8")),
+                         [2713, 9, 16])
+        replies, err = self.serve("answer", [
+            {"blob": "B1", "queries": "Q.npy", "seed": 9, "out": "O1.npy", "instance": inst},
+            {"blob": "B1", "queries": "Q.npy", "seed": 10, "out": "O2.npy"},
+            {"blob": "B4", "queries": "Q.npy", "seed": 9, "out": "O3.npy"},
+        ])
+        self.assertEqual([r["ok"] for r in replies], [True, False, True])
+        self.assertIn("seed 10", replies[1]["error"])
+        want = vc.attention(self.Q, self.K, self.V)
+        for name in ("O1.npy", "O3.npy"):
+            np.testing.assert_allclose(vc.read_npy(self.path(name)), want, rtol=0, atol=1e-15)
+        self.assertFalse(os.path.exists(self.path("O2.npy")))
+
+
+class PublicKeys(unittest.TestCase):
+    def dumped_keys(self, *opts):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "dump")
+            subprocess.run([VARLB, "decode", "--dump", out] + list(opts), check=True,
+                           capture_output=True, timeout=120)
+            return vc.read_npy(os.path.join(out, "K.npy"))
+
+    def test_regenerated_keys_equal_the_dumped_instance_keys(self):
+        # The public seed equals the run's seed until the judge splits them.
+        for jl, keys, seed in (("gaussian", "unit", 5), ("rademacher", "scaled", 77),
+                               ("achlioptas", "unit", 2 ** 40 + 3)):
+            K = self.dumped_keys("--schedule", "1,2,4,6", "-d", "24", "--jl", jl, "--keys", keys,
+                                 "--seed", str(seed))
+            inst = vc.Instance.from_env({"VARLB_SCHEDULE": "1,2,4,6", "VARLB_D": "24",
+                                         "VARLB_JL": jl, "VARLB_KEYS": keys})
+            self.assertEqual(inst.alice_tokens, 21)
+            R = inst.public_keys(seed)
+            self.assertEqual(R.shape, (21, 24))
+            self.assertTrue(np.array_equal(R, K[:21]), "%s %s seed %d" % (jl, keys, seed))
+            self.assertFalse(np.array_equal(inst.public_keys(seed + 1), K[:21]))
+
+    def test_missing_instance_parameters_are_named(self):
+        with self.assertRaisesRegex(vc.CompressorError, "VARLB_JL"):
+            vc.Instance(schedule=[1, 2], d=4, keys="unit").public_keys(1)
+        with self.assertRaisesRegex(vc.CompressorError, "unknown JL family"):
+            vc.public_keys(3, 4, "cauchy", "unit", 1)
+
+    def test_target_token_is_the_argmax_of_each_query(self):
+        K = vc.public_keys(40, 32, "gaussian", "unit", 11)
+        idx = np.array([3, 39, 0, 17])
+        np.testing.assert_array_equal(vc.target_tokens(16.3 * K[idx], K), idx)
+
+
+class Helpers(unittest.TestCase):
+    def test_bits_are_packed_least_significant_first(self):
+        self.assertEqual(vc.pack_bits([1, 0, 0, 0, 0, 0, 0, 0, 1]), b"\x01\x01")
+        self.assertEqual(vc.pack_bits([0, 1, 1]), b"\x06")
+        self.assertEqual(vc.pack_ints([1, 2, 3], 2), b"\x39")
+        self.assertEqual(vc.pack_ints([2 ** 64 - 1], 64), b"\xff" * 8)
+        with self.assertRaises(vc.CompressorError):
+            vc.pack_ints([4], 2)
+        with self.assertRaises(vc.CompressorError):
+            vc.unpack_bits(b"\x00", 9)
+
+    def test_bit_packing_round_trips(self):
+        rng = np.random.default_rng(1)
+        for n in (0, 1, 7, 8, 9, 100, 1001):
+            bits = rng.integers(0, 2, n)
+            data = vc.pack_bits(bits)
+            self.assertEqual(len(data), (n + 7) // 8)
+            np.testing.assert_array_equal(vc.unpack_bits(data, n), bits)
+        for width in (1, 3, 8, 13, 32, 63, 64):
+            v = rng.integers(0, 2 ** min(width, 62), 57, dtype=np.uint64)
+            v[0] = 2 ** width - 1
+            data = vc.pack_ints(v, width)
+            self.assertEqual(len(data), (57 * width + 7) // 8)
+            np.testing.assert_array_equal(vc.unpack_ints(data, 57, width), v)
+
+    def test_budgets_are_whole_bits(self):
+        self.assertEqual(vc.parse_budget("2713.6000000000004"), 2713)
+        self.assertEqual(vc.parse_budget("27136"), 27136)
+        self.assertEqual(vc.parse_budget(27136.9), 27136)
+        self.assertEqual(vc.parse_budget("18446744073709551617"), 2 ** 64 + 1)
+        for bad in ("-1", "nan", "inf", "x", None):
+            with self.assertRaises(vc.CompressorError):
+                vc.parse_budget(bad)
+        self.assertEqual(vc.budget_bytes(2713), 339)
+
+    def test_npy_files_are_written_as_varlb_reads_them(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "a.npy")
+            vc.write_npy(p, np.arange(6, dtype=np.int32).reshape(3, 2)[:, ::-1])
+            raw = read_bytes(p)
+            self.assertEqual(raw[:8], b"\x93NUMPY\x01\x00")
+            self.assertIn(b"'descr': '<f8', 'fortran_order': False, 'shape': (3, 2)", raw)
+            self.assertEqual(len(raw), 128 + 6 * 8)
+            np.testing.assert_array_equal(vc.read_npy(p), [[1, 0], [3, 2], [5, 4]])
+            with self.assertRaises(vc.CompressorError):
+                vc.write_npy(p, np.zeros(3))
+
+    def test_attention_is_exact_softmax_and_stable(self):
+        rng = np.random.default_rng(2)
+        Q = 100 * rng.standard_normal((4, 8))
+        K = rng.standard_normal((6, 8))
+        V = rng.standard_normal((6, 3))
+        S = Q @ K.T
+        want = np.array([(np.exp(s - s.max()) @ V) / np.exp(s - s.max()).sum() for s in S])
+        np.testing.assert_allclose(vc.attention(Q, K, V), want, rtol=1e-13, atol=1e-15)
+        self.assertTrue(np.all(np.isfinite(vc.attention(1e4 * Q, K, V))))
+        np.testing.assert_array_equal(vc.attention(Q, K[:0], V[:0]), np.zeros((4, 3)))
+
+
+if __name__ == "__main__":
+    unittest.main()
