@@ -277,7 +277,7 @@ sv_free (strv_t *s)
    (including VARLB_JUDGE_KEY) is dropped. */
 static const char *const env_pass[] = {
   "PATH", "LD_LIBRARY_PATH", "PYTHONPATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ",
-  "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "VARLB_LIBRARY", NULL
+  "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", NULL
 };
 
 static int
@@ -294,6 +294,15 @@ build_env (strv_t *env, const varlb_half_spec_t *h, const char *home, const char
   if (home && sv_addf (env, "HOME=%s", home) != 0)
     return -1;
   if (sv_addf (env, "TMPDIR=%s", tmp) != 0 || sv_addf (env, "VARLB_HALF=%s", h->label) != 0)
+    return -1;
+  /* The libvarlb this judge runs, for helpers that rebuild the public keys
+     through it (python/varlb_compressor.py). */
+  Dl_info info;
+  char *lib = dladdr ((void *) &varlb_strerror, &info) && info.dli_fname
+              ? realpath (info.dli_fname, NULL) : NULL;
+  int bad = lib && sv_addf (env, "VARLB_LIBRARY=%s", lib) != 0;
+  free (lib);
+  if (bad)
     return -1;
   for (size_t i = 0; h->env && h->env[i]; i++)
     if (sv_add (env, h->env[i]) != 0)

@@ -172,11 +172,17 @@ class PublicKeys(unittest.TestCase):
             return vc.read_npy(os.path.join(out, "K.npy"))
 
     def test_regenerated_keys_equal_the_dumped_instance_keys(self):
-        # The public seed equals the run's seed until the judge splits them.
-        for jl, keys, seed in (("gaussian", "unit", 5), ("rademacher", "scaled", 77),
-                               ("achlioptas", "unit", 2 ** 40 + 3)):
-            K = self.dumped_keys("--schedule", "1,2,4,6", "-d", "24", "--jl", jl, "--keys", keys,
-                                 "--seed", str(seed))
+        # A half receives the public seed, a one-way function of the run's
+        # seed, which `varlb decode --json` reports.
+        for jl, keys, run in (("gaussian", "unit", 5), ("rademacher", "scaled", 77),
+                              ("achlioptas", "unit", 2 ** 40 + 3)):
+            opts = ("--schedule", "1,2,4,6", "-d", "24", "--jl", jl, "--keys", keys,
+                    "--seed", str(run))
+            K = self.dumped_keys(*opts)
+            info = subprocess.run([VARLB, "decode", "--json"] + list(opts), check=True,
+                                  capture_output=True, timeout=120, text=True)
+            seed = json.loads(info.stdout)["public_seed"]
+            self.assertNotEqual(seed, run)
             inst = vc.Instance.from_env({"VARLB_SCHEDULE": "1,2,4,6", "VARLB_D": "24",
                                          "VARLB_JL": jl, "VARLB_KEYS": keys})
             self.assertEqual(inst.alice_tokens, 21)
