@@ -10,3 +10,9 @@ endif
 tests_test_compressors_SOURCES = tests/test_compressors.c tests/testutil.h
 tests_test_compressors_LDADD = $(TEST_LDADD)
 tests_test_compressors_CFLAGS = $(TEST_CFLAGS)
+if HAVE_CHECK
+check_PROGRAMS += tests/test_ratedist
+endif
+tests_test_ratedist_SOURCES = tests/test_ratedist.c tests/testutil.h
+tests_test_ratedist_LDADD = $(TEST_LDADD)
+tests_test_ratedist_CFLAGS = $(TEST_CFLAGS)

@@ -53,7 +53,7 @@ cmp_ranked (const void *a, const void *b)
 }
 
 void
-polar_code_clear (polar_code_t *c)
+cc_polar_code_clear (cc_polar_code_t *c)
 {
   free (c->frozen);
   free (c->dontcare);
@@ -62,8 +62,8 @@ polar_code_clear (polar_code_t *c)
 }
 
 int
-polar_code_init (polar_code_t *c, unsigned m, size_t used, size_t k,
-                 double design_d, enum polar_puncture p)
+cc_polar_code_init (cc_polar_code_t *c, unsigned m, size_t used, size_t k,
+                 double design_d, enum cc_polar_puncture p)
 {
   memset (c, 0, sizeof *c);
   if (m > 30 || used > ((size_t) 1 << m) || k > used || !(design_d > 0.0 && design_d < 0.5))
@@ -78,11 +78,11 @@ polar_code_init (polar_code_t *c, unsigned m, size_t used, size_t k,
   if (!c->frozen || !c->dontcare || !c->pos || !z || !w || !r)
     {
       free (z), free (w), free (r);
-      polar_code_clear (c);
+      cc_polar_code_clear (c);
       return VARLB_ENOMEM;
     }
   for (size_t i = 0; i < n - used; i++)
-    c->dontcare[p == POLAR_PUNCTURE_TAIL ? used + i : bit_reverse (i, m)] = 1;
+    c->dontcare[p == CC_POLAR_PUNCTURE_TAIL ? used + i : bit_reverse (i, m)] = 1;
   for (size_t i = 0, j = 0; i < n; i++)
     if (!c->dontcare[i])
       c->pos[j++] = i;
@@ -93,7 +93,7 @@ polar_code_init (polar_code_t *c, unsigned m, size_t used, size_t k,
     z[i] = c->dontcare[i] ? 0.0 : lz0;
   /* Layer lambda has 2^lambda phases of s = 2^(m - lambda) branches, at
      index phase * s + branch; phases 2psi and 2psi + 1 at branch b combine
-     branches 2b and 2b + 1 of phase psi one layer down (as in polar_encode). */
+     branches 2b and 2b + 1 of phase psi one layer down (as in cc_polar_encode). */
   for (unsigned lam = 1; lam <= m; lam++)
     {
       size_t s = n >> lam;
@@ -125,7 +125,7 @@ polar_code_init (polar_code_t *c, unsigned m, size_t used, size_t k,
    phases 2psi (a) and 2psi + 1 (b) give phase psi of the layer below as
    the interleave (a ^ b, b). */
 int
-polar_transform (unsigned char *x, unsigned m)
+cc_polar_transform (unsigned char *x, unsigned m)
 {
   size_t n = (size_t) 1 << m;
   unsigned char *t = malloc (n);
@@ -147,14 +147,14 @@ polar_transform (unsigned char *x, unsigned m)
 }
 
 int
-polar_reconstruct (unsigned char *xhat, const polar_code_t *c, const unsigned char *info)
+cc_polar_reconstruct (unsigned char *xhat, const cc_polar_code_t *c, const unsigned char *info)
 {
   unsigned char *u = malloc (c->n ? c->n : 1);
   if (u == NULL)
     return VARLB_ENOMEM;
   for (size_t i = 0, j = 0; i < c->n; i++)
     u[i] = c->frozen[i] ? 0 : info[j++] & 1u;
-  int st = polar_transform (u, c->m);
+  int st = cc_polar_transform (u, c->m);
   for (size_t j = 0; st == VARLB_OK && j < c->used; j++)
     xhat[j] = u[c->pos[j]];
   free (u);
@@ -350,7 +350,7 @@ cmp_double (const void *a, const void *b)
 }
 
 int
-polar_encode (unsigned char *info, size_t *distortion, const polar_code_t *c,
+cc_polar_encode (unsigned char *info, size_t *distortion, const cc_polar_code_t *c,
               const unsigned char *y, double channel_d, size_t list)
 {
   if (list < 1 || !(channel_d > 0.0 && channel_d < 0.5) || c->m < 1)
@@ -465,7 +465,7 @@ polar_encode (unsigned char *info, size_t *distortion, const polar_code_t *c,
   for (size_t i = 0; i < n; i++)
     x[i] = c0[2 * i];
   /* Back to u: the transform is an involution. */
-  int st = polar_transform (x, c->m);
+  int st = cc_polar_transform (x, c->m);
   for (size_t i = 0, j = 0; st == VARLB_OK && i < n; i++)
     {
       if (c->frozen[i])

@@ -8,22 +8,22 @@
 
 /* Where the don't-care positions of a shortened block sit (the block has
    2^m positions, USED of them carry source bits). */
-enum polar_puncture {
-  POLAR_PUNCTURE_TAIL = 0,     /* the last 2^m - USED positions */
-  POLAR_PUNCTURE_REVERSED = 1  /* the first ones in bit-reversed order */
+enum cc_polar_puncture {
+  CC_POLAR_PUNCTURE_TAIL = 0,     /* the last 2^m - USED positions */
+  CC_POLAR_PUNCTURE_REVERSED = 1  /* the first ones in bit-reversed order */
 };
 
 /* A code: block length n = 2^m, the USED positions that carry source bits
    (the others are don't-care: their reconstruction is free), and K
    information bits -- the bits the encoder stores.  The frozen bits are
    fixed to zero. */
-typedef struct polar_code {
+typedef struct cc_polar_code {
   unsigned m;
   size_t n, used, k;
   unsigned char *frozen;  /* n flags, 1 = frozen (u_i = 0) */
   unsigned char *dontcare;/* n flags, 1 = position carries no source bit */
   size_t *pos;            /* used entries: the block position of source bit j */
-} polar_code_t;
+} cc_polar_code_t;
 
 /* Design the code for the test channel BSC(DESIGN_D), 0 < DESIGN_D < 1/2:
    the K synthetic channels with the smallest Bhattacharyya parameters
@@ -32,15 +32,15 @@ typedef struct polar_code {
    carry the information bits, the rest are frozen.  Floating point; the
    ranking is deterministic (ties go to the lower index), so compress and
    answer build the same code.  Returns 0, VARLB_EINVAL or VARLB_ENOMEM. */
-int polar_code_init (polar_code_t *c, unsigned m, size_t used, size_t k,
-                     double design_d, enum polar_puncture p);
-void polar_code_clear (polar_code_t *c);
+int cc_polar_code_init (cc_polar_code_t *c, unsigned m, size_t used, size_t k,
+                     double design_d, enum cc_polar_puncture p);
+void cc_polar_code_clear (cc_polar_code_t *c);
 
 /* The polar transform x = u G of the encoder's indexing, in place on N =
    2^M bits (one per byte).  It is an involution: applied twice it returns
    U, so it also maps a codeword back to its u.  VARLB_ENOMEM when its
    n-byte scratch buffer cannot be allocated. */
-int polar_transform (unsigned char *x, unsigned m);
+int cc_polar_transform (unsigned char *x, unsigned m);
 
 /* SC list encoding of the source bits Y (c->used of them): find u with the
    frozen bits zero whose codeword x = u G is close to Y on the used
@@ -49,12 +49,12 @@ int polar_transform (unsigned char *x, unsigned m);
    c->k information bits of u in increasing index order, DISTORTION (may be
    NULL) the Hamming distance of x to Y.  Floating point (exact LLR
    arithmetic, no min-sum).  Returns 0 or VARLB_ENOMEM / VARLB_EINVAL. */
-int polar_encode (unsigned char *info, size_t *distortion, const polar_code_t *c,
+int cc_polar_encode (unsigned char *info, size_t *distortion, const cc_polar_code_t *c,
                   const unsigned char *y, double channel_d, size_t list);
 
 /* The reconstruction: the c->used source positions of x = u G, u holding
    INFO on the information set and zeros elsewhere.  Exact (bit operations). */
-int polar_reconstruct (unsigned char *xhat, const polar_code_t *c,
+int cc_polar_reconstruct (unsigned char *xhat, const cc_polar_code_t *c,
                        const unsigned char *info);
 
 #endif

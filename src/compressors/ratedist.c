@@ -79,7 +79,7 @@ typedef struct rd_design {
   size_t list;
   unsigned block;
   double scale;
-  enum polar_puncture puncture;
+  enum cc_polar_puncture puncture;
 } rd_design_t;
 
 static int
@@ -95,9 +95,9 @@ rd_design (rd_design_t *g, const varlb_knobs_t *kn)
   g->list = (size_t) list;
   g->block = (unsigned) block;
   if (strcmp (punct, "reversed") == 0)
-    g->puncture = POLAR_PUNCTURE_REVERSED;
+    g->puncture = CC_POLAR_PUNCTURE_REVERSED;
   else if (strcmp (punct, "tail") == 0)
-    g->puncture = POLAR_PUNCTURE_TAIL;
+    g->puncture = CC_POLAR_PUNCTURE_TAIL;
   else
     return -1;
   return 0;
@@ -127,12 +127,12 @@ rd_blocks (size_t N, unsigned block)
    relation gives its rate (1 - p* of varlb_fano_ceiling), times the design
    knob; *D receives it (the encoder's test channel too). */
 static int
-rd_code (polar_code_t *c, double *D, unsigned m, size_t used, size_t k,
+rd_code (cc_polar_code_t *c, double *D, unsigned m, size_t used, size_t k,
          const rd_design_t *g)
 {
   double d = g->scale * (1.0 - varlb_fano_ceiling ((double) k, (double) used));
   *D = fmin (fmax (d, 1e-12), 0.499);
-  return polar_code_init (c, m, used, k, *D, g->puncture);
+  return cc_polar_code_init (c, m, used, k, *D, g->puncture);
 }
 
 /* The JL family and norm whose keys from the public seed are K (entries
@@ -223,14 +223,14 @@ rd_encode (unsigned char *info, const unsigned char *y, size_t N, size_t K,
       size_t first, used, k;
       unsigned m;
       rd_block (&first, &used, &k, &m, j, b, N, K);
-      polar_code_t c;
+      cc_polar_code_t c;
       double D;
       if ((st = rd_code (&c, &D, m, used, k, g)) != VARLB_OK)
         break;
       if (k > 0)
-        st = polar_encode (info + done, NULL, &c, y + first, D, g->list);
+        st = cc_polar_encode (info + done, NULL, &c, y + first, D, g->list);
       done += k;
-      polar_code_clear (&c);
+      cc_polar_code_clear (&c);
     }
   return st;
 }
@@ -247,13 +247,13 @@ rd_decode (unsigned char *xhat, const unsigned char *info, size_t N, size_t K,
       size_t first, used, k;
       unsigned m;
       rd_block (&first, &used, &k, &m, j, b, N, K);
-      polar_code_t c;
+      cc_polar_code_t c;
       double D;
       if ((st = rd_code (&c, &D, m, used, k, g)) != VARLB_OK)
         break;
-      st = polar_reconstruct (xhat + first, &c, info + done);
+      st = cc_polar_reconstruct (xhat + first, &c, info + done);
       done += k;
-      polar_code_clear (&c);
+      cc_polar_code_clear (&c);
     }
   return st;
 }
