@@ -142,6 +142,18 @@ START_TEST (polar_design_has_k_information_bits_and_the_asked_dont_care_position
      quarter (bit-reversed) missing, u_0 is frozen. */
   ck_assert_int_eq (c.frozen[0], 1);
   cc_polar_code_clear (&c);
+  /* Half the positions don't-care (the even ones, bit-reversed first
+     half): every u_i with i < n/2 only sees pairs (don't-care, bit) through
+     its check node, a useless channel; the K information bits must all sit
+     in the upper half, which is a full code of length n/2. */
+  ck_assert_int_eq (cc_polar_code_init (&c, 10, 512, 256, 0.11, CC_POLAR_PUNCTURE_REVERSED),
+                    VARLB_OK);
+  for (size_t i = 0; i < 512; i++)
+    {
+      ck_assert_int_eq (c.dontcare[2 * i], 1);
+      ck_assert_msg (c.frozen[i], "u_%zu (a useless channel) carries information", i);
+    }
+  cc_polar_code_clear (&c);
   ck_assert_int_eq (cc_polar_code_init (&c, 4, 17, 3, 0.2, 0), VARLB_EINVAL);
   ck_assert_int_eq (cc_polar_code_init (&c, 4, 16, 17, 0.2, 0), VARLB_EINVAL);
   ck_assert_int_eq (cc_polar_code_init (&c, 4, 16, 3, 0.5, 0), VARLB_EINVAL);
