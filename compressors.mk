@@ -16,3 +16,4 @@ endif
 tests_test_ratedist_SOURCES = tests/test_ratedist.c tests/testutil.h
 tests_test_ratedist_LDADD = $(TEST_LDADD)
 tests_test_ratedist_CFLAGS = $(TEST_CFLAGS)
+EXTRA_DIST += bench/ratedist.sh

@@ -163,6 +163,9 @@ cc_polar_reconstruct (unsigned char *xhat, const cc_polar_code_t *c, const unsig
 
 /* -------------------------------------------------------- list encoding */
 
+#define CORR_STEP 32 /* the table of llr_check's correction term */
+#define CORR_END 24
+
 /* The list state.  Layer lambda (0..m) holds arrays of 2^(m - lambda)
    branches: LLRs P (layer 0: the channel, shared and read only) and
    partial sums C (two bits per branch: the even and the odd phase).  Each
@@ -181,6 +184,7 @@ typedef struct scl {
   double *pm;          /* path metrics: -log of the path's probability */
   unsigned char *active;
   size_t *free_paths, n_free_paths;
+  double corr[CORR_END * CORR_STEP + 1]; /* log1p(e^-x) at x = i / CORR_STEP */
 } scl_t;
 
 static void
@@ -223,6 +227,8 @@ scl_init (scl_t *s, unsigned m, size_t L)
       return VARLB_ENOMEM;
     }
   s->active[0] = 1;
+  for (size_t i = 0; i <= CORR_END * CORR_STEP; i++)
+    s->corr[i] = log1p (exp (-(double) i / CORR_STEP));
   for (size_t i = L; i-- > 1;)
     s->free_paths[s->n_free_paths++] = i;
   return VARLB_OK;
@@ -273,14 +279,27 @@ scl_clone (scl_t *s, size_t path)
   return np;
 }
 
-/* The exact check-node rule 2 atanh(tanh(a/2) tanh(b/2)), in a form that
-   neither overflows nor cancels: sign * (min|.| + log1p(e^-(|a|+|b|))
-   - log1p(e^-||a|-|b||)). */
+/* The check-node rule 2 atanh(tanh(a/2) tanh(b/2)) in the form
+   sign * (min|.| + c(|a|+|b|) - c(||a|-|b||)), c(x) = log1p(e^-x), which
+   neither overflows nor cancels; c is tabulated (step 1/32 on [0, 24),
+   linear interpolation: error below 3e-5, beyond 24 it is below 4e-11 and
+   taken as 0).  Exact c costs two transcendental calls and doubles the
+   encoder's time; min-sum (c = 0) loses about 0.002 of accuracy. */
 static inline double
-llr_check (double a, double b)
+corr (const double *tab, double x)
+{
+  double t = x * CORR_STEP;
+  if (t >= CORR_END * CORR_STEP)
+    return 0.0;
+  size_t i = (size_t) t;
+  return tab[i] + (t - (double) i) * (tab[i + 1] - tab[i]);
+}
+
+static inline double
+llr_check (const double *tab, double a, double b)
 {
   double aa = fabs (a), ab = fabs (b);
-  double v = fmin (aa, ab) + log1p (exp (-(aa + ab))) - log1p (exp (-fabs (aa - ab)));
+  double v = fmin (aa, ab) + corr (tab, aa + ab) - corr (tab, fabs (aa - ab));
   return (a < 0) != (b < 0) ? -v : v;
 }
 
@@ -309,7 +328,7 @@ scl_calc (scl_t *s, size_t path, size_t phi)
       const unsigned char *c = s->C[l] + sl * 2 * len;
       if ((ph & 1u) == 0)
         for (size_t b = 0; b < len; b++)
-          out[b] = llr_check (in[2 * b], in[2 * b + 1]);
+          out[b] = llr_check (s->corr, in[2 * b], in[2 * b + 1]);
       else
         for (size_t b = 0; b < len; b++)
           out[b] = (c[2 * b] ? -in[2 * b] : in[2 * b]) + in[2 * b + 1];

@@ -47,8 +47,9 @@ int cc_polar_transform (unsigned char *x, unsigned m);
    positions, keeping the LIST most likely paths of the test channel
    BSC(CHANNEL_D) (LIST = 1: successive cancellation).  INFO receives the
    c->k information bits of u in increasing index order, DISTORTION (may be
-   NULL) the Hamming distance of x to Y.  Floating point (exact LLR
-   arithmetic, no min-sum).  Returns 0 or VARLB_ENOMEM / VARLB_EINVAL. */
+   NULL) the Hamming distance of x to Y.  Floating point (the check-node
+   rule with a tabulated correction, within 3e-5 of exact; not min-sum).
+   Returns 0 or VARLB_ENOMEM / VARLB_EINVAL. */
 int cc_polar_encode (unsigned char *info, size_t *distortion, const cc_polar_code_t *c,
                   const unsigned char *y, double channel_d, size_t list);
 
