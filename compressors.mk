@@ -17,3 +17,5 @@ tests_test_ratedist_SOURCES = tests/test_ratedist.c tests/testutil.h
 tests_test_ratedist_LDADD = $(TEST_LDADD)
 tests_test_ratedist_CFLAGS = $(TEST_CFLAGS)
 EXTRA_DIST += bench/ratedist.sh
+TESTS += tests/cli_ratedist.sh
+EXTRA_DIST += tests/cli_ratedist.sh
