@@ -211,10 +211,12 @@ rd_values (unsigned char *y, rd_header_t *h, const double *V, size_t N)
   return 0;
 }
 
-/* The K information bits of Y (N source bits), block by block. */
+/* Block by block over N source bits and K information bits: ENCODE sets
+   INFO from the source bits BITS (Alice), else BITS is rebuilt from INFO
+   (Bob). */
 static int
-rd_encode (unsigned char *info, const unsigned char *y, size_t N, size_t K,
-           const rd_design_t *g)
+rd_run_blocks (unsigned char *info, unsigned char *bits, size_t N, size_t K,
+               const rd_design_t *g, int encode)
 {
   size_t b = rd_blocks (N, g->block), done = 0;
   int st = VARLB_OK;
@@ -227,31 +229,10 @@ rd_encode (unsigned char *info, const unsigned char *y, size_t N, size_t K,
       double D;
       if ((st = rd_code (&c, &D, m, used, k, g)) != VARLB_OK)
         break;
-      if (k > 0)
-        st = cc_polar_encode (info + done, NULL, &c, y + first, D, g->list);
-      done += k;
-      cc_polar_code_clear (&c);
-    }
-  return st;
-}
-
-/* The N reconstructed source bits from the K information bits. */
-static int
-rd_decode (unsigned char *xhat, const unsigned char *info, size_t N, size_t K,
-           const rd_design_t *g)
-{
-  size_t b = rd_blocks (N, g->block), done = 0;
-  int st = VARLB_OK;
-  for (size_t j = 0; st == VARLB_OK && j < b; j++)
-    {
-      size_t first, used, k;
-      unsigned m;
-      rd_block (&first, &used, &k, &m, j, b, N, K);
-      cc_polar_code_t c;
-      double D;
-      if ((st = rd_code (&c, &D, m, used, k, g)) != VARLB_OK)
-        break;
-      st = cc_polar_reconstruct (xhat + first, &c, info + done);
+      if (!encode)
+        st = cc_polar_reconstruct (bits + first, &c, info + done);
+      else if (k > 0)
+        st = cc_polar_encode (info + done, NULL, &c, bits + first, D, g->list);
       done += k;
       cc_polar_code_clear (&c);
     }
@@ -299,7 +280,7 @@ ratedist_compress (varlb_blob_t *blob, const double *K, const double *V, size_t 
   if (h.k == h.N)
     memcpy (info, y, h.N);
   else
-    st = rd_encode (info, y, h.N, h.k, &g);
+    st = rd_run_blocks (info, y, h.N, h.k, &g, 1);
   if (st == VARLB_OK)
     {
       cc_bitwriter_t w;
@@ -402,8 +383,10 @@ ratedist_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed
     st = VARLB_ENOMEM;
   for (size_t i = 0; st == VARLB_OK && i < h.k; i++)
     info[i] = (unsigned char) cc_get_bits (&r, &pos, 1);
-  if (st == VARLB_OK)
-    st = h.k == h.N ? (memcpy (xhat, info, h.N), VARLB_OK) : rd_decode (xhat, info, h.N, h.k, &g);
+  if (st == VARLB_OK && h.k == h.N)
+    memcpy (xhat, info, h.N); /* stored raw */
+  else if (st == VARLB_OK)
+    st = rd_run_blocks (info, xhat, h.N, h.k, &g, 0);
   if (st == VARLB_OK && h.T == 0)
     memset (O, 0, m * dv * sizeof *O); /* no token to attend to */
   else if (st == VARLB_OK
