@@ -63,7 +63,7 @@ cc_polar_code_clear (cc_polar_code_t *c)
 
 int
 cc_polar_code_init (cc_polar_code_t *c, unsigned m, size_t used, size_t k,
-                 double design_d, enum cc_polar_puncture p)
+                    double design_d, enum cc_polar_puncture p)
 {
   memset (c, 0, sizeof *c);
   if (m > 30 || used > ((size_t) 1 << m) || k > used || !(design_d > 0.0 && design_d < 0.5))
@@ -93,7 +93,7 @@ cc_polar_code_init (cc_polar_code_t *c, unsigned m, size_t used, size_t k,
     z[i] = c->dontcare[i] ? 0.0 : lz0;
   /* Layer lambda has 2^lambda phases of s = 2^(m - lambda) branches, at
      index phase * s + branch; phases 2psi and 2psi + 1 at branch b combine
-     branches 2b and 2b + 1 of phase psi one layer down (as in cc_polar_encode). */
+     branches 2b and 2b + 1 of phase psi one layer down (as in the encoder). */
   for (unsigned lam = 1; lam <= m; lam++)
     {
       size_t s = n >> lam;
@@ -147,7 +147,8 @@ cc_polar_transform (unsigned char *x, unsigned m)
 }
 
 int
-cc_polar_reconstruct (unsigned char *xhat, const cc_polar_code_t *c, const unsigned char *info)
+cc_polar_reconstruct (unsigned char *xhat, const cc_polar_code_t *c,
+                      const unsigned char *info)
 {
   unsigned char *u = malloc (c->n ? c->n : 1);
   if (u == NULL)
@@ -370,7 +371,7 @@ cmp_double (const void *a, const void *b)
 
 int
 cc_polar_encode (unsigned char *info, size_t *distortion, const cc_polar_code_t *c,
-              const unsigned char *y, double channel_d, size_t list)
+                 const unsigned char *y, double channel_d, size_t list)
 {
   if (list < 1 || !(channel_d > 0.0 && channel_d < 0.5) || c->m < 1)
     return VARLB_EINVAL;

@@ -33,7 +33,7 @@ typedef struct cc_polar_code {
    ranking is deterministic (ties go to the lower index), so compress and
    answer build the same code.  Returns 0, VARLB_EINVAL or VARLB_ENOMEM. */
 int cc_polar_code_init (cc_polar_code_t *c, unsigned m, size_t used, size_t k,
-                     double design_d, enum cc_polar_puncture p);
+                        double design_d, enum cc_polar_puncture p);
 void cc_polar_code_clear (cc_polar_code_t *c);
 
 /* The polar transform x = u G of the encoder's indexing, in place on N =
@@ -51,11 +51,11 @@ int cc_polar_transform (unsigned char *x, unsigned m);
    rule with a tabulated correction, within 3e-5 of exact; not min-sum).
    Returns 0 or VARLB_ENOMEM / VARLB_EINVAL. */
 int cc_polar_encode (unsigned char *info, size_t *distortion, const cc_polar_code_t *c,
-                  const unsigned char *y, double channel_d, size_t list);
+                     const unsigned char *y, double channel_d, size_t list);
 
 /* The reconstruction: the c->used source positions of x = u G, u holding
    INFO on the information set and zeros elsewhere.  Exact (bit operations). */
 int cc_polar_reconstruct (unsigned char *xhat, const cc_polar_code_t *c,
-                       const unsigned char *info);
+                          const unsigned char *info);
 
 #endif
