@@ -280,6 +280,23 @@ START_TEST (blob_is_the_header_then_k_information_bits_filling_the_budget)
         }
       varlb_blob_clear (&b);
     }
+  /* A K field that does not fill the bytes exactly (one bit short) is
+     refused, though its bits would fit. */
+  varlb_blob_t c;
+  compress (&c, &in, 6784, "list=1");
+  size_t k6 = read_bits (c.data, 6, 15) - 1;
+  for (unsigned i = 0; i < 15; i++)
+    c.data[(6 + i) / 8] = (unsigned char) ((c.data[(6 + i) / 8] & ~(1u << ((6 + i) % 8)))
+                                           | ((k6 >> i) & 1u) << ((6 + i) % 8));
+  size_t *idx;
+  double *Q = queries (&idx, &in, 4), O[4 * 64];
+  varlb_knobs_t kn;
+  varlb_knobs_init (&kn);
+  ck_assert_int_eq (ratedist ()->answer (O, c.data, c.len, in.public_seed, Q, 4, in.d, in.d, &kn,
+                                         &in.par.pyramid), VARLB_EFORMAT);
+  varlb_knobs_clear (&kn);
+  free (Q), free (idx);
+  varlb_blob_clear (&c);
   /* Under the header: refused rather than over budget. */
   varlb_knobs_t k;
   varlb_knobs_init (&k);

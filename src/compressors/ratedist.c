@@ -330,7 +330,10 @@ rd_read_header (rd_header_t *h, cc_reader_t *r, size_t *pos, size_t len, size_t 
   for (size_t i = 0; i < wk; i += 32)
     h->k |= (size_t) cc_get_bits (r, pos, wk - i < 32 ? (unsigned) (wk - i) : 32) << i;
   h->bits = rd_header_bits (h);
-  if (r->bad || h->k > h->N || len != (h->bits + h->k + 7) / 8)
+  /* A coded blob fills its bytes exactly (K = 8 len - header); a raw one
+     holds the N bits in as few bytes as they need. */
+  if (r->bad || h->k > h->N
+      || (h->k < h->N ? 8 * len != h->bits + h->k : len != (h->bits + h->N + 7) / 8))
     return VARLB_EFORMAT;
   return VARLB_OK;
 }
