@@ -198,6 +198,46 @@ START_TEST (list_encoder_codeword_is_the_reconstruction_and_lists_help)
 }
 END_TEST
 
+START_TEST (exhaustive_list_encoder_finds_the_closest_codeword)
+{
+  /* With a list as large as the codebook (2^K paths) nothing is pruned, so
+     the encoder is the minimum-distance quantizer: its distortion equals
+     the brute-force minimum over all 2^K information vectors, for a full
+     code (16 of 16 positions) and a shortened one (13 of 16). */
+  gsl_rng *r = varlb_rng_new (13, VARLB_STREAM_USER);
+  const size_t used[] = { 16, 13 };
+  for (int u = 0; u < 2; u++)
+    {
+      cc_polar_code_t c;
+      size_t K = 4;
+      ck_assert_int_eq (cc_polar_code_init (&c, 4, used[u], K, 0.2, CC_POLAR_PUNCTURE_REVERSED),
+                        VARLB_OK);
+      unsigned char y[16], info[4], xhat[16];
+      for (int trial = 0; trial < 20; trial++)
+        {
+          for (size_t j = 0; j < used[u]; j++)
+            y[j] = (unsigned char) gsl_rng_uniform_int (r, 2);
+          size_t best = SIZE_MAX, got;
+          for (unsigned v = 0; v < (1u << K); v++)
+            {
+              for (size_t i = 0; i < K; i++)
+                info[i] = (v >> i) & 1u;
+              ck_assert_int_eq (cc_polar_reconstruct (xhat, &c, info), VARLB_OK);
+              size_t dist = 0;
+              for (size_t j = 0; j < used[u]; j++)
+                dist += xhat[j] != y[j];
+              best = dist < best ? dist : best;
+            }
+          ck_assert_int_eq (cc_polar_encode (info, &got, &c, y, 0.2, 1u << K), VARLB_OK);
+          ck_assert_msg (got == best, "used %zu, trial %d: distortion %zu, closest codeword %zu",
+                         used[u], trial, got, best);
+        }
+      cc_polar_code_clear (&c);
+    }
+  gsl_rng_free (r);
+}
+END_TEST
+
 /* ----------------------------------------------------- the compressor */
 
 START_TEST (ratedist_meets_the_issue_targets_on_the_default_instance)
@@ -460,6 +500,7 @@ main (void)
   ADD_TEST (tc, polar_transform_is_u_times_kronecker_power_bit_reversed_and_an_involution);
   ADD_TEST (tc, polar_design_has_k_information_bits_and_the_asked_dont_care_positions);
   ADD_TEST (tc, list_encoder_codeword_is_the_reconstruction_and_lists_help);
+  ADD_TEST (tc, exhaustive_list_encoder_finds_the_closest_codeword);
   suite_add_tcase (s, tc);
   TCase *tr = tcase_create ("compressor");
   tcase_set_timeout (tr, 120);

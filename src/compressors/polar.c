@@ -235,17 +235,18 @@ scl_init (scl_t *s, unsigned m, size_t L)
   return VARLB_OK;
 }
 
-/* The slot of PATH at layer L for writing: a private copy when shared
-   (with its LLRs too unless WHOLE_P: the caller rewrites them all). */
+/* The slot of PATH at layer L for writing: a private copy when shared.
+   Only the partial sums are copied: a path writes a layer's LLRs whole, and
+   the layers whose partial sums it writes after phase phi are exactly
+   those the next phase recomputes before reading (unlike Tal-Vardy, who
+   copy both; tests/test_ratedist.c checks the list against brute force). */
 static size_t
-scl_own (scl_t *s, unsigned l, size_t path, int whole_p)
+scl_own (scl_t *s, unsigned l, size_t path)
 {
   size_t sl = s->slot[l][path];
   if (s->ref[l][sl] == 1)
     return sl;
   size_t ns = s->free_slots[l][--s->n_free[l]], len = s->n >> l;
-  if (l > 0 && !whole_p)
-    memcpy (s->P[l] + ns * len, s->P[l] + sl * len, len * sizeof (double));
   memcpy (s->C[l] + ns * 2 * len, s->C[l] + sl * 2 * len, 2 * len);
   s->ref[l][sl]--;
   s->ref[l][ns] = 1;
@@ -323,7 +324,7 @@ scl_calc (scl_t *s, size_t path, size_t phi)
   for (unsigned l = low; l <= m; l++)
     {
       size_t len = s->n >> l, ph = phi >> (m - l);
-      size_t sl = scl_own (s, l, path, 1);
+      size_t sl = scl_own (s, l, path);
       double *out = s->P[l] + sl * len;
       const double *in = l == 1 ? s->p0 : s->P[l - 1] + s->slot[l - 1][path] * 2 * len;
       const unsigned char *c = s->C[l] + sl * 2 * len;
@@ -345,7 +346,7 @@ scl_update (scl_t *s, size_t path, size_t phi)
     {
       size_t len = s->n >> l, psi = (phi >> (m - l)) >> 1;
       const unsigned char *src = s->C[l] + s->slot[l][path] * 2 * len;
-      unsigned char *dst = s->C[l - 1] + scl_own (s, l - 1, path, 0) * 4 * len;
+      unsigned char *dst = s->C[l - 1] + scl_own (s, l - 1, path) * 4 * len;
       unsigned h = (unsigned) (psi & 1u);
       for (size_t b = 0; b < len; b++)
         {
@@ -358,7 +359,7 @@ scl_update (scl_t *s, size_t path, size_t phi)
 static void
 scl_set_bit (scl_t *s, size_t path, size_t phi, unsigned char u)
 {
-  size_t sl = scl_own (s, s->m, path, 0);
+  size_t sl = scl_own (s, s->m, path);
   s->C[s->m][2 * sl + (phi & 1u)] = u;
 }
 
