@@ -2,7 +2,8 @@
 libvarlb_la_SOURCES += src/compressors/evict.h src/compressors/evict.c \
 	src/compressors/streamingllm.c src/compressors/h2o.c src/compressors/tova.c \
 	src/compressors/snapkv.c src/compressors/scalekv.c src/compressors/kivi.c \
-	src/compressors/lowrank.c src/compressors/qjl.c src/compressors/pq.c
+	src/compressors/lowrank.c src/compressors/qjl.c src/compressors/pq.c \
+	src/compressors/polar.h src/compressors/polar.c src/compressors/ratedist.c
 if HAVE_CHECK
 check_PROGRAMS += tests/test_compressors
 endif
@@ -45,3 +46,12 @@ EXTRA_DIST += python/varlb_compressor.py tests/python_helper.sh tests/python_exa
 	tests/python_faiss.sh tests/python_torch.sh \
 	tests/test_varlb_compressor.py examples/external/values_only.py \
 	examples/external/faiss_pq.py examples/external/torch_int.py
+if HAVE_CHECK
+check_PROGRAMS += tests/test_ratedist
+endif
+tests_test_ratedist_SOURCES = tests/test_ratedist.c tests/testutil.h
+tests_test_ratedist_LDADD = $(TEST_LDADD)
+tests_test_ratedist_CFLAGS = $(TEST_CFLAGS)
+EXTRA_DIST += bench/ratedist.sh
+TESTS += tests/cli_ratedist.sh
+EXTRA_DIST += tests/cli_ratedist.sh

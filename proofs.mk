@@ -27,3 +27,4 @@ examples_sparsity_window_kept_SOURCES = examples/sparsity/window_kept.c
 examples_sparsity_window_kept_LDADD = libvarlb.la
 examples_sparsity_unstructured_SOURCES = examples/sparsity/unstructured.c
 examples_sparsity_unstructured_LDADD = libvarlb.la -lm
+EXTRA_DIST += proofs/achievability.md

@@ -1,6 +1,8 @@
 /* stats.c -- the statistics of a trial: binary entropy, the Fano frontier
  * (the best mean accuracy B charged bits allow on N uniform bits), the
- * trivial achievable line, Clopper-Pearson intervals and the verdict.
+ * trivial achievable line, the bits the frontier needs for an accuracy and
+ * a result's efficiency against it, Clopper-Pearson intervals and the
+ * verdict.
  * Fano: paper.md sec. 4 "lower-bound curve"; DESIGN.md "the game". */
 #include <config.h>
 #include <math.h>
@@ -84,6 +86,46 @@ varlb_fano_ceiling (double bits, double N)
     }
   mpfr_clears (t_lo, t_hi, p, q, h_lo, h_hi, (mpfr_ptr) 0);
   return hi;
+}
+
+/* N (1 - H2(1 - p)) with H2 enclosed and every step rounded down: a
+   lower bound on the exact value, so needed / charged is never overstated. */
+double
+varlb_fano_bits_needed (double accuracy, double N)
+{
+  if (!(N > 0.0) || !(accuracy >= 0.0 && accuracy <= 1.0))
+    return NAN;
+  if (accuracy <= 0.5)
+    return 0.0;
+  if (accuracy == 1.0)
+    return N;
+  const mpfr_prec_t prec = 160;
+  mpfr_t q, h_lo, h_hi;
+  mpfr_inits2 (prec, q, h_lo, h_hi, (mpfr_ptr) 0);
+  mpfr_set_d (q, accuracy, MPFR_RNDN);
+  mpfr_ui_sub (q, 1, q, MPFR_RNDN); /* exact: 1 - p needs at most 54 bits */
+  h2_enclose (h_lo, h_hi, q, prec);
+  mpfr_ui_sub (h_hi, 1, h_hi, MPFR_RNDD); /* 1 - H2, rounded down */
+  mpfr_mul_d (h_hi, h_hi, N, MPFR_RNDD);
+  double bits = mpfr_get_d (h_hi, MPFR_RNDD);
+  mpfr_clears (q, h_lo, h_hi, (mpfr_ptr) 0);
+  return bits > 0.0 ? bits : 0.0;
+}
+
+double
+varlb_efficiency (double accuracy, double bits_charged, double N)
+{
+  double needed = varlb_fano_bits_needed (accuracy, N);
+  if (isnan (needed) || !(bits_charged > 0.0) || isinf (bits_charged))
+    return NAN;
+  /* One rounding, down, straight to a double's 53 bits. */
+  mpfr_t e;
+  mpfr_init2 (e, 53);
+  mpfr_set_d (e, needed, MPFR_RNDN); /* exact: a double */
+  mpfr_div_d (e, e, bits_charged, MPFR_RNDD);
+  double eff = mpfr_get_d (e, MPFR_RNDN); /* exact */
+  mpfr_clear (e);
+  return eff;
 }
 
 double

@@ -659,6 +659,21 @@ double varlb_h2 (double p);
    exactly 1 when B >= N.  Computed with MPFR (root-finding with directed
    rounding) and returned rounded up: a certified upper bound on p*. */
 double varlb_fano_ceiling (double bits, double N);
+/* The bits the Fano frontier needs for mean per-bit accuracy P on N uniform
+   hidden bits: N (1 - H2(1 - p)) for 1/2 <= p <= 1, 0 below 1/2 (guessing
+   is free); the inverse of varlb_fano_ceiling, and the rate-distortion
+   function of the binary symmetric source at distortion 1 - p, which
+   ratedist attains up to a finite-length gap (proofs/achievability.md).
+   Certified: MPFR with directed rounding, returned rounded down (a lower
+   bound), the safe side for an efficiency.  NaN when P is outside [0, 1]
+   or N <= 0. */
+double varlb_fano_bits_needed (double accuracy, double N);
+/* The efficiency of a result: the bits the frontier needs for ACCURACY
+   (varlb_fano_bits_needed) over BITS_CHARGED, rounded down: never
+   overstated for the given accuracy (which is itself a measurement).
+   1 means optimal; e.g. kivi's 0.530 at 0.25 N is 0.0026 N / 0.25 N = 1%.
+   NaN when nothing was charged or an argument is out of range. */
+double varlb_efficiency (double accuracy, double bits_charged, double N);
 /* The trivial achievable line: store B of the N bits, guess the rest:
    1/2 + B/(2N), capped at 1 (exact in double for B, N < 2^53). */
 double varlb_trivial_accuracy (double bits, double N);

@@ -326,6 +326,7 @@ static const char *const variants[][2] = {
   { "qjl", "sketch=64" }, { "qjl", "vbits=1,group=64" },
   { "pq", "bits=6" }, { "pq", "subvectors=8,iters=5" }, { "pq", "precision=32" },
   { "pq", "codebooks=public" },
+  { "ratedist", "list=1" }, { "ratedist", "block=10,puncture=tail,design=0.8" },
 };
 
 START_TEST (knob_variants_fit_the_budget_and_stay_under_fano_ceiling)

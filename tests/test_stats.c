@@ -1,10 +1,12 @@
 /* test_stats.c -- the Fano frontier against independently computed values
  * (Python float bisection on H2, recorded below), its certified direction
  * and monotonicity; Clopper-Pearson against closed forms and textbook
- * cases, with the exact (GMP) and GSL paths agreeing; verdicts. */
+ * cases, with the exact (GMP) and GSL paths agreeing; verdicts; the bits
+ * the frontier needs (its inverse) and efficiency, in their safe direction. */
 #include "testutil.h"
 #include <math.h>
 #include <gsl/gsl_cdf.h>
+#include <mpfr.h>
 
 START_TEST (fano_ceiling_matches_independent_values)
 {
@@ -141,6 +143,114 @@ START_TEST (verdicts_follow_the_bound)
 }
 END_TEST
 
+START_TEST (fano_bits_needed_matches_independent_values)
+{
+  /* Reference N (1 - H2(1 - p)) at N = 1e6: python3 with mpmath at 40
+     digits, from the same doubles p, quoted to 25 digits. */
+  const double p[] = { 0.53, 0.75, 0.9, 0.99, 0.999999 };
+  const double ref[] = { 2598.411432260438816936219, 188721.8755408671360903042,
+                         531004.4064107188491328851, 919206.8641040887682946188,
+                         999978.6257371105614779416 };
+  for (int i = 0; i < 5; i++)
+    {
+      double b = varlb_fano_bits_needed (p[i], 1e6);
+      ck_assert_msg (fabs (b - ref[i]) <= 1e-12 * ref[i], "p = %g: %.17g vs %.17g", p[i], b,
+                     ref[i]);
+    }
+  /* It inverts the ceiling: the bits needed for p*(B) are B (p* is
+     rounded up by at most 2^-52, which moves the bits by far less than
+     1e-6 relative here). */
+  const double r[] = { 0.01, 0.1, 0.25, 0.5, 0.75, 0.9 };
+  for (int i = 0; i < 6; i++)
+    {
+      double b = varlb_fano_bits_needed (varlb_fano_ceiling (r[i] * 27136, 27136), 27136);
+      ck_assert_msg (fabs (b - r[i] * 27136) < 1e-6 * 27136, "B/N = %g: %.17g", r[i], b / 27136);
+    }
+  ck_assert_double_eq (varlb_fano_bits_needed (0.5, 1000), 0.0);
+  ck_assert_double_eq (varlb_fano_bits_needed (0.3, 1000), 0.0); /* below chance: free */
+  ck_assert_double_eq (varlb_fano_bits_needed (0.0, 1000), 0.0);
+  ck_assert_double_eq (varlb_fano_bits_needed (1.0, 1000), 1000.0);
+  ck_assert (isnan (varlb_fano_bits_needed (1.0 + 1e-9, 1000)));
+  ck_assert (isnan (varlb_fano_bits_needed (-0.1, 1000)));
+  ck_assert (isnan (varlb_fano_bits_needed (NAN, 1000)));
+  ck_assert (isnan (varlb_fano_bits_needed (0.9, 0)));
+}
+END_TEST
+
+START_TEST (fano_bits_needed_never_exceeds_the_exact_value)
+{
+  /* The safe direction: against N (1 - H2(1 - p)) at 1024 bits (its
+     error ~2^-1000, far below a double's spacing), the certified value
+     is never above and within 4 ulps below, at 400 random p in (1/2, 1)
+     and N up to 2^30; a flipped rounding would land above about half the
+     time.  The bits grow with p. */
+  gsl_rng *r = varlb_rng_new (20261123, VARLB_STREAM_USER);
+  mpfr_t q, a, b, h;
+  mpfr_inits2 (1024, q, a, b, h, (mpfr_ptr) 0);
+  double prev = 0.0;
+  for (int i = 0; i < 400; i++)
+    {
+      double p = 0.5 + 0.5 * (i + gsl_rng_uniform (r)) / 400.0;
+      double N = ldexp (1.0 + gsl_rng_uniform_int (r, 1000), (int) gsl_rng_uniform_int (r, 20));
+      double got = varlb_fano_bits_needed (p, N);
+      mpfr_set_d (q, p, MPFR_RNDN);
+      mpfr_ui_sub (q, 1, q, MPFR_RNDN);
+      mpfr_log2 (a, q, MPFR_RNDN);
+      mpfr_mul (a, a, q, MPFR_RNDN);
+      mpfr_ui_sub (b, 1, q, MPFR_RNDN);
+      mpfr_log2 (h, b, MPFR_RNDN);
+      mpfr_mul (h, h, b, MPFR_RNDN);
+      mpfr_add (h, h, a, MPFR_RNDN);   /* -H2(q) */
+      mpfr_add_ui (h, h, 1, MPFR_RNDN);
+      mpfr_mul_d (h, h, N, MPFR_RNDN); /* N (1 - H2(q)) */
+      ck_assert_msg (mpfr_cmp_d (h, got) >= 0, "p = %.17g, N = %g: %.17g above the exact value",
+                     p, N, got);
+      double exact = mpfr_get_d (h, MPFR_RNDN);
+      ck_assert_msg (exact - got <= 4 * (nextafter (exact, INFINITY) - exact),
+                     "p = %.17g: %.17g far below %.17g", p, got, exact);
+      double unit = varlb_fano_bits_needed (p, 1.0);
+      ck_assert_double_ge (unit, prev);
+      prev = unit;
+    }
+  mpfr_clears (q, a, b, h, (mpfr_ptr) 0);
+  gsl_rng_free (r);
+}
+END_TEST
+
+START_TEST (efficiency_is_bits_needed_over_bits_charged_rounded_down)
+{
+  /* The issue's example: kivi at 0.25 N reaching 0.530 is ~1.04% efficient
+     (python: (1 - H2(0.47)) / 0.25 = 0.010393645729041445). */
+  double e = varlb_efficiency (0.53, 0.25 * 27136, 27136);
+  ck_assert_msg (fabs (e - 0.010393645729041445) < 1e-12, "%.17g", e);
+  /* On the frontier, efficiency 1; the trivial line at B = N/2 (0.75)
+     needs 1 - H2(1/4) = 0.18872 N: 37.7%. */
+  e = varlb_efficiency (varlb_fano_ceiling (13568, 27136), 13568, 27136);
+  ck_assert_msg (fabs (e - 1.0) < 1e-9, "%.17g", e);
+  e = varlb_efficiency (0.75, 500, 1000);
+  ck_assert_msg (fabs (e - 0.3774437510817343) < 1e-12, "%.17g", e);
+  /* Never above the exact quotient of the certified bits (a rounding to
+     nearest lands above it about half the time), and within an ulp. */
+  mpfr_t x;
+  mpfr_init2 (x, 256);
+  for (int i = 1; i < 100; i++)
+    {
+      double p = 0.5 + i / 200.0, charged = 1000.0 + 37.0 * i;
+      double need = varlb_fano_bits_needed (p, 27136), eff = varlb_efficiency (p, charged, 27136);
+      mpfr_set_d (x, need, MPFR_RNDN);
+      mpfr_div_d (x, x, charged, MPFR_RNDN);
+      ck_assert_msg (mpfr_cmp_d (x, eff) >= 0, "p = %g: efficiency %.17g above the quotient", p,
+                     eff);
+      ck_assert_double_ge (eff, need / charged * (1 - 1e-15));
+    }
+  mpfr_clear (x);
+  ck_assert_double_eq (varlb_efficiency (0.5, 100, 1000), 0.0);
+  ck_assert (isnan (varlb_efficiency (0.9, 0, 1000)));
+  ck_assert (isnan (varlb_efficiency (0.9, -1, 1000)));
+  ck_assert (isnan (varlb_efficiency (1.5, 100, 1000)));
+}
+END_TEST
+
 int
 main (void)
 {
@@ -153,6 +263,9 @@ main (void)
   ADD_TEST (tc, clopper_pearson_exact_path_agrees_with_beta_quantiles);
   ADD_TEST (tc, clopper_pearson_covers_at_least_its_level);
   ADD_TEST (tc, verdicts_follow_the_bound);
+  ADD_TEST (tc, fano_bits_needed_matches_independent_values);
+  ADD_TEST (tc, fano_bits_needed_never_exceeds_the_exact_value);
+  ADD_TEST (tc, efficiency_is_bits_needed_over_bits_charged_rounded_down);
   suite_add_tcase (s, tc);
   return run_suite (s);
 }
