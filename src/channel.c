@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sodium.h>
 #include "sandbox.h"
 
 /* ------------------------------------------------------------ registry */
@@ -279,12 +281,109 @@ varlb_spec_probe (char **report, const char *plugin_spec, const varlb_channel_op
   return VARLB_OK;
 }
 
+/* "PATH sha256:HEX" of a regular file, appended to *OUT. */
+static void
+add_digest (char **out, const char *path)
+{
+  struct stat sb;
+  if (stat (path, &sb) != 0 || !S_ISREG (sb.st_mode))
+    return;
+  FILE *f = fopen (path, "rbe");
+  if (f == NULL)
+    return;
+  crypto_hash_sha256_state st;
+  unsigned char buf[65536], h[crypto_hash_sha256_BYTES];
+  size_t n;
+  crypto_hash_sha256_init (&st);
+  while ((n = fread (buf, 1, sizeof buf, f)) > 0)
+    crypto_hash_sha256_update (&st, buf, n);
+  fclose (f);
+  crypto_hash_sha256_final (&st, h);
+  char hex[2 * sizeof h + 1], *next;
+  sodium_bin2hex (hex, sizeof hex, h, sizeof h);
+  if (asprintf (&next, "%s%s%s sha256:%s", *out ? *out : "", *out ? "; " : "", path, hex) >= 0)
+    {
+      free (*out);
+      *out = next;
+    }
+}
+
+/* What a spec runs, recorded in every row (issue: provenance): a built-in's
+   library version; a plug-in's path and digest; the digest of every file an
+   external command names and the first line it prints for --version, asked
+   in a sandbox like any half. */
+static int
+spec_provenance (varlb_spec_t *s, const varlb_channel_opts_t *o)
+{
+  char *p = NULL;
+  if (s->kind == VARLB_SPEC_BUILTIN)
+    {
+      const char *v = s->c ? varlb_compressor_provenance (s->c) : NULL;
+      if (asprintf (&p, "%s", v ? v : "varlb " VARLB_VERSION_STRING) < 0)
+        return VARLB_ENOMEM;
+    }
+  else if (s->kind == VARLB_SPEC_PLUGIN)
+    add_digest (&p, s->path);
+  else
+    {
+      for (const char *w = s->path; *w;)
+        {
+          w += strspn (w, " \t'\"");
+          size_t n = strcspn (w, " \t'\"");
+          if (n > 1 && w[0] == '/')
+            {
+              char *path = strndup (w, n);
+              if (path)
+                add_digest (&p, path);
+              free (path);
+            }
+          w += n;
+        }
+      char *script = NULL;
+      if (asprintf (&script, "%s --version >VERSION 2>/dev/null </dev/null", s->path) >= 0)
+        {
+          char *argv[] = { "/bin/sh", "-c", script, NULL };
+          varlb_half_spec_t h = { .label = "version", .argv = argv, .n_out = 1,
+                                  .out = { "VERSION" } };
+          varlb_channel_opts_t vo = *o;
+          vo.timeout_s = vo.timeout_s < 10 ? vo.timeout_s : 10;
+          varlb_half_result_t r;
+          if (varlb__half_run (&r, &h, &vo) == VARLB_OK && r.status == VARLB_OK
+              && r.out_state[0] == VARLB_HALF_FILE_OK && r.out_len[0] > 0)
+            {
+              char line[200];
+              size_t k = 0;
+              while (k < r.out_len[0] && k + 1 < sizeof line && r.out[0][k] != '\n')
+                {
+                  line[k] = r.out[0][k] < 0x20 ? ' ' : (char) r.out[0][k];
+                  k++;
+                }
+              line[k] = '\0';
+              varlb__utf8_sanitize (line);
+              char *next;
+              if (line[0] && asprintf (&next, "%s%s--version: %s", p ? p : "", p ? "; " : "", line) >= 0)
+                {
+                  free (p);
+                  p = next;
+                }
+            }
+          varlb__half_result_clear (&r);
+          free (script);
+        }
+    }
+  s->provenance = p;
+  return VARLB_OK;
+}
+
 int
 varlb_spec_init_opts (varlb_spec_t *s, const char *text, const varlb_channel_opts_t *o,
                       char *why, size_t len)
 {
   if (strncmp (text, "plugin:", 7) != 0)
-    return varlb_spec_init_local (s, text, why, len);
+    {
+      int st = varlb_spec_init_local (s, text, why, len);
+      return st == VARLB_OK ? spec_provenance (s, o) : st;
+    }
   memset (s, 0, sizeof *s);
   varlb_knobs_init (&s->knobs);
   if ((s->text = strdup (text)) == NULL)
@@ -314,7 +413,7 @@ varlb_spec_init_opts (varlb_spec_t *s, const char *text, const varlb_channel_opt
       && (s->calibration = strdup (buf)) == NULL)
     st = VARLB_ENOMEM;
   free (report);
-  return st;
+  return st == VARLB_OK ? spec_provenance (s, o) : st;
 }
 
 int
@@ -334,6 +433,7 @@ varlb_spec_clear (varlb_spec_t *s)
   free (s->knob_text);
   free (s->name);
   free (s->calibration);
+  free (s->provenance);
   /* A plug-in loaded into a half stays loaded: its static data may still be
      referenced (names, notes) until the half exits. */
   memset (s, 0, sizeof *s);

@@ -9,11 +9,11 @@
 /* Columns shared by JSON and CSV, in order. */
 static const char *const columns[] = {
   "compressor", "budget_bits", "bits_charged", "N", "bits_tested", "correct",
-  "accuracy", "ci_low", "ci_high", "fano_ceiling", "trivial", "verdict",
+  "accuracy", "ci_low", "ci_high", "fano_ceiling", "trivial", "efficiency", "verdict",
   "over_budget", "status", "error", "seed", "schedule", "d", "jl", "keys", "values",
   "C", "calibration", "witness_token", "witness_coord", "witness_true",
   "witness_returned", "eta", "approx_eta", "eta_violations", "public_seed", "judge_key",
-  "isolation", "side_channel_bits", "wall_s", "stderr_compress", "stderr_answer"
+  "isolation", "side_channel_bits", "provenance", "wall_s", "stderr_compress", "stderr_answer"
 };
 #define NCOLUMNS (sizeof columns / sizeof *columns)
 
@@ -50,33 +50,35 @@ cell (const varlb_trial_t *t, const varlb_instance_t *in, size_t i, char *buf, s
     case 8: snprintf (buf, len, "%.17g", t->ci_high); return isfinite (t->ci_high) ? CELL_NUM : CELL_NULL;
     case 9: snprintf (buf, len, "%.17g", t->fano_ceiling); return isfinite (t->fano_ceiling) ? CELL_NUM : CELL_NULL;
     case 10: snprintf (buf, len, "%.17g", t->trivial); return isfinite (t->trivial) ? CELL_NUM : CELL_NULL;
-    case 11: snprintf (buf, len, "%s", t->verdict); return CELL_STR;
-    case 12: snprintf (buf, len, "%s", t->over_budget ? "true" : "false"); return CELL_BOOL;
-    case 13: snprintf (buf, len, "%s", t->status == VARLB_OK ? "ok" : varlb_strerror (t->status)); return CELL_STR;
-    case 14: snprintf (buf, len, "%s", t->error); return CELL_STR;
-    case 15: snprintf (buf, len, "%llu", (unsigned long long) t->seed); return CELL_INT;
-    case 16: varlb_pyramid_format (&p->pyramid, buf, len); return CELL_STR;
-    case 17: snprintf (buf, len, "%zu", in->d); return CELL_INT;
-    case 18: snprintf (buf, len, "%s", varlb_jl_family_name (p->jl)); return CELL_STR;
-    case 19: snprintf (buf, len, "%s", varlb_jl_norm_name (p->norm)); return CELL_STR;
-    case 20: snprintf (buf, len, "%s", p->values == VARLB_VALUES_PM1 ? "pm1" : "01"); return CELL_STR;
-    case 21: snprintf (buf, len, "%.17g", in->C); return CELL_NUM;
-    case 22: snprintf (buf, len, "%s", t->calibration); return CELL_STR;
-    case 23: snprintf (buf, len, "%zu", t->witness_token); return t->has_witness ? CELL_INT : CELL_NULL;
-    case 24: snprintf (buf, len, "%zu", t->witness_coord); return t->has_witness ? CELL_INT : CELL_NULL;
-    case 25: snprintf (buf, len, "%.17g", t->witness_true); return t->has_witness ? CELL_NUM : CELL_NULL;
-    case 26: snprintf (buf, len, "%.17g", t->witness_returned); return t->has_witness ? CELL_NUM : CELL_NULL;
-    case 27: snprintf (buf, len, "%.17g", p->eta); return CELL_NUM;
-    case 28: snprintf (buf, len, "%.17g", t->approx_eta);
+    case 11: snprintf (buf, len, "%.17g", t->efficiency); return isfinite (t->efficiency) ? CELL_NUM : CELL_NULL;
+    case 12: snprintf (buf, len, "%s", t->verdict); return CELL_STR;
+    case 13: snprintf (buf, len, "%s", t->over_budget ? "true" : "false"); return CELL_BOOL;
+    case 14: snprintf (buf, len, "%s", t->status == VARLB_OK ? "ok" : varlb_strerror (t->status)); return CELL_STR;
+    case 15: snprintf (buf, len, "%s", t->error); return CELL_STR;
+    case 16: snprintf (buf, len, "%llu", (unsigned long long) t->seed); return CELL_INT;
+    case 17: varlb_pyramid_format (&p->pyramid, buf, len); return CELL_STR;
+    case 18: snprintf (buf, len, "%zu", in->d); return CELL_INT;
+    case 19: snprintf (buf, len, "%s", varlb_jl_family_name (p->jl)); return CELL_STR;
+    case 20: snprintf (buf, len, "%s", varlb_jl_norm_name (p->norm)); return CELL_STR;
+    case 21: snprintf (buf, len, "%s", p->values == VARLB_VALUES_PM1 ? "pm1" : "01"); return CELL_STR;
+    case 22: snprintf (buf, len, "%.17g", in->C); return CELL_NUM;
+    case 23: snprintf (buf, len, "%s", t->calibration); return CELL_STR;
+    case 24: snprintf (buf, len, "%zu", t->witness_token); return t->has_witness ? CELL_INT : CELL_NULL;
+    case 25: snprintf (buf, len, "%zu", t->witness_coord); return t->has_witness ? CELL_INT : CELL_NULL;
+    case 26: snprintf (buf, len, "%.17g", t->witness_true); return t->has_witness ? CELL_NUM : CELL_NULL;
+    case 27: snprintf (buf, len, "%.17g", t->witness_returned); return t->has_witness ? CELL_NUM : CELL_NULL;
+    case 28: snprintf (buf, len, "%.17g", p->eta); return CELL_NUM;
+    case 29: snprintf (buf, len, "%.17g", t->approx_eta);
       return t->has_approx && isfinite (t->approx_eta) ? CELL_NUM : CELL_NULL;
-    case 29: snprintf (buf, len, "%zu", t->eta_violations); return t->has_approx ? CELL_INT : CELL_NULL;
-    case 30: snprintf (buf, len, "%llu", (unsigned long long) t->public_seed); return CELL_INT;
-    case 31: snprintf (buf, len, "%s", t->judge_key); return CELL_STR;
-    case 32: snprintf (buf, len, "%s", t->isolation ? t->isolation : ""); return CELL_STR;
-    case 33: snprintf (buf, len, "%.17g", t->side_channel_bits);
+    case 30: snprintf (buf, len, "%zu", t->eta_violations); return t->has_approx ? CELL_INT : CELL_NULL;
+    case 31: snprintf (buf, len, "%llu", (unsigned long long) t->public_seed); return CELL_INT;
+    case 32: snprintf (buf, len, "%s", t->judge_key); return CELL_STR;
+    case 33: snprintf (buf, len, "%s", t->isolation ? t->isolation : ""); return CELL_STR;
+    case 34: snprintf (buf, len, "%.17g", t->side_channel_bits);
       return isfinite (t->side_channel_bits) ? CELL_NUM : CELL_NULL;
-    case 34: snprintf (buf, len, "%.6f", t->wall_s); return isfinite (t->wall_s) ? CELL_NUM : CELL_NULL;
-    case 35: snprintf (buf, len, "%s", t->stderr_compress); return CELL_STR;
+    case 35: snprintf (buf, len, "%s", t->provenance); return CELL_STR;
+    case 36: snprintf (buf, len, "%.6f", t->wall_s); return isfinite (t->wall_s) ? CELL_NUM : CELL_NULL;
+    case 37: snprintf (buf, len, "%s", t->stderr_compress); return CELL_STR;
     default: snprintf (buf, len, "%s", t->stderr_answer); return CELL_STR;
     }
 }

@@ -91,6 +91,8 @@ trial_begin (varlb_trial_t *t, const varlb_instance_t *in, const varlb_spec_t *s
   t->witness_true = t->witness_returned = NAN;
   t->verdict = VARLB_VERDICT_ERROR;
   snprintf (t->calibration, sizeof t->calibration, "%s", s->calibration ? s->calibration : "");
+  snprintf (t->provenance, sizeof t->provenance, "%s", s->provenance ? s->provenance : "");
+  t->efficiency = NAN;
 }
 
 /* Bob's query tokens: every Alice token, or a uniform sample drawn from his
@@ -450,6 +452,7 @@ judge (varlb_trial_t *t, const varlb_instance_t *in, const size_t *idx, const do
   varlb_clopper_pearson (&t->ci_low, &t->ci_high, rep.correct, rep.bits, 0.95);
   t->fano_ceiling = varlb_fano_ceiling (judged, (double) in->N);
   t->trivial = varlb_trivial_accuracy (t->bits_charged, (double) in->N);
+  t->efficiency = varlb_efficiency (t->accuracy, t->bits_charged, (double) in->N);
   t->verdict = varlb_verdict (rep.correct, rep.bits, judged, (double) in->N);
   /* The (1 +- eta) rule compares with what answer is asked to estimate:
      exact softmax(Q K^T) V over the cache it was given (Alice's tokens). */

@@ -517,6 +517,8 @@ typedef struct varlb_spec {
   char *name;                  /* the compressor's name: a built-in's, the one
                                   a plug-in's probe reported, or the exec spec */
   char *calibration;           /* free calibration for these knobs, or NULL */
+  char *provenance;            /* what runs: library version, or paths with
+                                  SHA-256 and a --version line; may be NULL */
   const varlb_compressor_t *c; /* a built-in, or a plug-in loaded into this
                                   process (only inside a half); else NULL */
   void *dl;                    /* dlopen handle, inside a half */
@@ -591,12 +593,19 @@ typedef struct varlb_trial {
   size_t bits_tested, correct;
   double accuracy, ci_low, ci_high; /* 95% Clopper-Pearson */
   double fano_ceiling, trivial;
+  double efficiency;       /* bits the Fano frontier needs for this accuracy
+                              over bits charged (varlb_efficiency); NaN when
+                              the trial failed */
   const char *verdict;
   int over_budget;
   int status;              /* VARLB_OK, or why the compressor failed */
   char error[512];         /* the failure, in one line */
   char stderr_compress[512]; /* the end of what each half wrote to stdout and */
   char stderr_answer[512];   /* stderr, one line of valid UTF-8 */
+  char provenance[512];    /* what produced the row: a built-in's library
+                              version, a plug-in's path and SHA-256, an
+                              external program's named files' SHA-256 and
+                              its --version line (varlb_spec_t) */
   char calibration[512];   /* free calibration ("" when none): the built-in's
                               or plug-in's note, or the one line an external
                               program's compress left in the file CALIBRATION */

@@ -68,11 +68,11 @@ close4 "$lo" "$want" && pass "--level 0.99: lower end $lo = $want" || fail "--le
 H=$(head -1 "$S")
 cat >"$TMPD/h.csv" <<EOF
 $H
-"h2o",10,10,40,40,30,0.75,0.5,0.9,0.8,0.6,"fails as the bound predicts",false,"ok","",1,"1,2,4",8,"gaussian","unit","01",7.5,"",,,,,0,0.5,3,7,"k","sandbox",0,0.01,"",""
-"h2o",10,10,40,,,,,,0.8,0.6,"compressor failed",false,"crash","boom",2,"1,2,4",8,"gaussian","unit","01",7.5,"",,,,,0,0.5,3,7,"k","sandbox",0,0.01,"",""
-"h2o",10,10,40,40,34,0.85,0.7,0.95,0.8,0.6,"fails as the bound predicts",false,"ok","",3,"1,2,4",8,"gaussian","unit","01",7.5,"",,,,,0,0.5,3,7,"k","sandbox",0,0.01,"",""
-"kivi",10,10,40,40,20,0.5,0.3,0.7,0.8,0.6,"fails as the bound predicts",false,"ok","",1,"1,2,4",8,"gaussian","unit","01",7.5,"",,,,,0,0.5,3,7,"k","sandbox",0,0.01,"",""
-"kivi",10,10,40,40,40,1,0.9,1,0.8,0.6,"impossible at this budget: side channel",false,"ok","",2,"1,2,4",8,"gaussian","unit","01",7.5,"",,,,,0,0.5,3,7,"k","sandbox",0,0.01,"",""
+"h2o",10,10,40,40,30,0.75,0.5,0.9,0.8,0.6,,"fails as the bound predicts",false,"ok","",1,"1,2,4",8,"gaussian","unit","01",7.5,"",,,,,0,0.5,3,7,"k","sandbox",0,"",0.01,"",""
+"h2o",10,10,40,,,,,,0.8,0.6,,"compressor failed",false,"crash","boom",2,"1,2,4",8,"gaussian","unit","01",7.5,"",,,,,0,0.5,3,7,"k","sandbox",0,"",0.01,"",""
+"h2o",10,10,40,40,34,0.85,0.7,0.95,0.8,0.6,,"fails as the bound predicts",false,"ok","",3,"1,2,4",8,"gaussian","unit","01",7.5,"",,,,,0,0.5,3,7,"k","sandbox",0,"",0.01,"",""
+"kivi",10,10,40,40,20,0.5,0.3,0.7,0.8,0.6,,"fails as the bound predicts",false,"ok","",1,"1,2,4",8,"gaussian","unit","01",7.5,"",,,,,0,0.5,3,7,"k","sandbox",0,"",0.01,"",""
+"kivi",10,10,40,40,40,1,0.9,1,0.8,0.6,,"impossible at this budget: side channel",false,"ok","",2,"1,2,4",8,"gaussian","unit","01",7.5,"",,,,,0,0.5,3,7,"k","sandbox",0,"",0.01,"",""
 EOF
 "$VARLB" summary "$TMPD/h.csv" --json >"$TMPD/j" 2>"$TMPD/err" || fail "hand CSV: $(cat "$TMPD/err")"
 [ "$(jget h2o failed)" = 1 ] && [ "$(jget h2o instances)" = 2 ] && [ "$(jget h2o bits)" = 80 ] \

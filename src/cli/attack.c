@@ -95,6 +95,10 @@ print_trial (FILE *o, const varlb_trial_t *t, const varlb_instance_t *in)
   fprintf (o, "  bound       Fano ceiling %.3f%% at %.0f bits judged (charged + side channels) "
            "of N = %zu; trivial line %.3f%%\n",
            100 * t->fano_ceiling, judged, t->N, 100 * t->trivial);
+  if (isfinite (t->efficiency))
+    fprintf (o, "  frontier    the optimum reaches %.4f with %.4g N: efficiency %.1f%%\n",
+             t->accuracy, varlb_fano_bits_needed (t->accuracy, (double) t->N) / (double) t->N,
+             100 * t->efficiency);
   if (t->over_budget)
     fprintf (o, "  verdict     over budget: judged at %.0f bits (%.4g N) -- %s\n", judged,
              judged / (double) t->N, t->verdict);
@@ -121,6 +125,8 @@ print_trial (FILE *o, const varlb_trial_t *t, const varlb_instance_t *in)
     }
   if (t->calibration[0])
     fprintf (o, "  calibration %s (free: fitted before the instance was drawn)\n", t->calibration);
+  if (t->provenance[0])
+    fprintf (o, "  provenance  %s\n", t->provenance);
   print_stderr (o, t);
   fprintf (o, "  time        %.3f s\n", t->wall_s);
 }
