@@ -1,7 +1,9 @@
 /* attack.c -- `varlb attack`: one trial of each named compressor on the
  * hard instance, through the one-way channel, judged against the Fano
  * ceiling; `varlb list`: the built-in compressors and their knobs. */
+#define _GNU_SOURCE 1 /* asprintf */
 #include <config.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,6 +290,57 @@ done:
   return rc;
 }
 
+/* `varlb list plugin:PATH.so`: the plug-in's self-description from a
+   sandboxed probe. */
+static int
+list_plugin (const char *spec)
+{
+  varlb_channel_opts_t o;
+  varlb_channel_opts_init (&o);
+  if (cli_channel_finish ("list", &o, NULL) != 0)
+    return CLI_EXIT_FAIL;
+  char why[512], *report = NULL, *full = realpath (spec + 7, NULL), *canon = NULL;
+  int rc = CLI_EXIT_USAGE;
+  if (full == NULL)
+    cli_error ("list", "%s: %s", spec + 7, strerror (errno));
+  else if (asprintf (&canon, "plugin:%s", full) < 0)
+    rc = CLI_EXIT_FAIL;
+  else if (varlb_spec_probe (&report, canon, &o, why, sizeof why) != VARLB_OK)
+    cli_error ("list", "%s", why);
+  else
+    {
+      /* "key\tvalue" lines: name, description, knob (6 fields), check. */
+      for (char *line = strtok (report, "\n"); line; line = strtok (NULL, "\n"))
+        {
+          char *tab = strchr (line, '\t');
+          if (!tab)
+            continue;
+          *tab = '\0';
+          if (strcmp (line, "name") == 0)
+            printf ("%s (plug-in %s)\n", tab + 1, full);
+          else if (strcmp (line, "description") == 0)
+            printf ("    %s\n", tab + 1);
+          else if (strcmp (line, "knob") == 0)
+            {
+              char *f[6] = { tab + 1 };
+              for (int i = 1; i < 6 && f[i - 1]; i++)
+                if ((f[i] = strchr (f[i - 1], '\t')) != NULL)
+                  *f[i]++ = '\0';
+              if (f[5])
+                printf ("    %-12s %-6s default %-8s [%s, %s] %s\n", f[0], f[1], f[2], f[3], f[4], f[5]);
+            }
+          else if (strcmp (line, "check") == 0 && strcmp (tab + 1, "ok") != 0)
+            printf ("    (its default knobs are refused: %s)\n", tab + 1);
+        }
+      rc = 0;
+    }
+  free (report);
+  free (canon);
+  free (full);
+  cli_channel_clear (&o);
+  return rc;
+}
+
 int
 cli_list (int argc, char **argv)
 {
@@ -298,6 +351,8 @@ cli_list (int argc, char **argv)
           cli_print_help ("list", stdout);
           return 0;
         }
+      if (argc == 2 && strncmp (argv[1], "plugin:", 7) == 0)
+        return list_plugin (argv[1]);
       cli_error ("list", "unexpected argument '%s'", argv[1]);
       return CLI_EXIT_USAGE;
     }
