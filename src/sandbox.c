@@ -404,6 +404,28 @@ bwrap_args (strv_t *a, const varlb_half_spec_t *h, const varlb_channel_opts_t *o
   free (dirs[1]);
   if (st)
     return -1;
+  /* Module and library search paths the half inherits (PYTHONPATH,
+     LD_LIBRARY_PATH) would lead nowhere under a hidden directory. */
+  static const char *const path_vars[] = { "PYTHONPATH", "LD_LIBRARY_PATH" };
+  for (size_t k = 0; k < 2; k++)
+    {
+      const char *v = getenv (path_vars[k]);
+      for (const char *p = v; p && *p;)
+        {
+          size_t n = strcspn (p, ":");
+          char dir[4096];
+          struct stat ds;
+          if (n > 1 && n < sizeof dir && p[0] == '/')
+            {
+              memcpy (dir, p, n);
+              dir[n] = '\0';
+              if (stat (dir, &ds) == 0 && S_ISDIR (ds.st_mode)
+                  && (sv_add (a, "--ro-bind") || sv_add (a, dir) || sv_add (a, dir)))
+                return -1;
+            }
+          p += n + (p[n] == ':');
+        }
+    }
   for (size_t k = 0; k < 2; k++)
     {
       const char *const *list = k ? h->expose : o->expose;

@@ -5,7 +5,7 @@
  * PID, network, IPC, UTS and mount namespaces; host filesystem read-only;
  * private empty /tmp, /var/tmp, /dev/shm, /run and $HOME; its own /proc;
  * no capabilities; every process dies with it or with varlb).  Its working
- * directory lives in its private /tmp and starts with the input files the
+ * directory lives in its private /run and starts with the input files the
  * judge copies in; the output files it names are collected, after the
  * command exits, by varlb's own wrapper (`varlb __half`) running inside the
  * sandbox, and come back to the judge through a descriptor.  Nothing of the
@@ -17,8 +17,10 @@
 #include <stddef.h>
 #include "varlb.h"
 
-/* Where a half's working directory is inside its sandbox. */
-#define VARLB_HALF_DIR "/tmp/varlb-half"
+/* Where a half's working directory is inside its sandbox: in its private
+   /run, whose only other content could be an exposed path (see bwrap_args),
+   so that ".." shows nothing but the half's own directory. */
+#define VARLB_HALF_DIR "/run/varlb-half"
 #define VARLB_HALF_MAX_FILES 8
 
 typedef struct varlb_half_file {
