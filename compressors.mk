@@ -1,7 +1,8 @@
 # compressors.mk -- the built-in compressor zoo (appends with +=).
 libvarlb_la_SOURCES += src/compressors/evict.h src/compressors/evict.c \
 	src/compressors/streamingllm.c src/compressors/h2o.c src/compressors/tova.c \
-	src/compressors/snapkv.c src/compressors/scalekv.c src/compressors/kivi.c \
+	src/compressors/snapkv.c src/compressors/scalekv.c src/compressors/quant.h \
+	src/compressors/quant.c src/compressors/kivi.c \
 	src/compressors/lowrank.c src/compressors/qjl.c src/compressors/pq.c
 if HAVE_CHECK
 check_PROGRAMS += tests/test_compressors
