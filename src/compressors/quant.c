@@ -304,6 +304,98 @@ qz_nearest (const double *levels, unsigned L, double x)
   return lo;
 }
 
+/* ------------------------------------------------------------------ k-means */
+
+static double
+sqdist (const double *a, const double *b, size_t w)
+{
+  double s = 0.0;
+  for (size_t i = 0; i < w; i++)
+    s += (a[i] - b[i]) * (a[i] - b[i]);
+  return s;
+}
+
+int
+qz_kmeans (double *cent, uint32_t *code, const double *X, size_t n, size_t ld, size_t w,
+           size_t c, unsigned iters, gsl_rng *r)
+{
+  if (c >= n)
+    {
+      for (size_t i = 0; i < n; i++)
+        {
+          memcpy (cent + i * w, X + i * ld, w * sizeof *cent);
+          code[i] = (uint32_t) i;
+        }
+      return VARLB_OK;
+    }
+  double *dmin = malloc ((n + 1) * sizeof *dmin), *sum = malloc ((c * w + 1) * sizeof *sum);
+  size_t *cnt = malloc ((c + 1) * sizeof *cnt);
+  if (dmin == NULL || sum == NULL || cnt == NULL)
+    {
+      free (dmin), free (sum), free (cnt);
+      return VARLB_ENOMEM;
+    }
+  /* k-means++: each next seed drawn with probability prop. to its squared
+     distance to the nearest seed so far. */
+  size_t first = gsl_rng_uniform_int (r, n);
+  memcpy (cent, X + first * ld, w * sizeof *cent);
+  for (size_t i = 0; i < n; i++)
+    dmin[i] = sqdist (X + i * ld, cent, w);
+  for (size_t k = 1; k < c; k++)
+    {
+      double tot = 0.0;
+      for (size_t i = 0; i < n; i++)
+        tot += dmin[i];
+      size_t pick = n - 1;
+      double u = gsl_rng_uniform (r) * tot, acc = 0.0;
+      for (size_t i = 0; i < n && tot > 0; i++)
+        if ((acc += dmin[i]) > u)
+          {
+            pick = i;
+            break;
+          }
+      if (!(tot > 0))
+        pick = gsl_rng_uniform_int (r, n); /* all points already seeds */
+      memcpy (cent + k * w, X + pick * ld, w * sizeof *cent);
+      for (size_t i = 0; i < n; i++)
+        dmin[i] = fmin (dmin[i], sqdist (X + i * ld, cent + k * w, w));
+    }
+  for (size_t i = 0; i < n; i++)
+    code[i] = UINT32_MAX;
+  for (unsigned it = 0;; it++)
+    {
+      int changed = 0;
+      for (size_t i = 0; i < n; i++)
+        {
+          double best = INFINITY;
+          uint32_t arg = 0;
+          for (size_t k = 0; k < c; k++)
+            {
+              double e = sqdist (X + i * ld, cent + k * w, w);
+              if (e < best)
+                best = e, arg = (uint32_t) k;
+            }
+          changed |= arg != code[i];
+          code[i] = arg;
+        }
+      if (!changed || it >= iters)
+        break;
+      memset (sum, 0, c * w * sizeof *sum);
+      memset (cnt, 0, c * sizeof *cnt);
+      for (size_t i = 0; i < n; i++)
+        {
+          cnt[code[i]]++;
+          for (size_t j = 0; j < w; j++)
+            sum[code[i] * w + j] += X[i * ld + j];
+        }
+      for (size_t k = 0; k < c; k++)
+        for (size_t j = 0; cnt[k] && j < w; j++) /* an empty cluster keeps its centroid */
+          cent[k * w + j] = sum[k * w + j] / (double) cnt[k];
+    }
+  free (dmin), free (sum), free (cnt);
+  return VARLB_OK;
+}
+
 /* --------------------------------------------------------------- small bits */
 
 double

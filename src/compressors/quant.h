@@ -60,6 +60,16 @@ int qz_lloyd_density (double *levels, unsigned L, double (*pdf) (double, const v
    lower level). */
 unsigned qz_nearest (const double *levels, unsigned L, double x);
 
+/* ------------------------------------------------------------------ k-means */
+
+/* k-means of the N points X (row stride LD, width W) into C centroids CENT
+   (C x W) and CODE (N): k-means++ seeding from R (sklearn's default, as
+   PQCache's KMeans), then Lloyd iterations (at most ITERS, stops once no
+   code changes).  With C >= N every point is its own centroid.  Floating
+   point. */
+int qz_kmeans (double *cent, uint32_t *code, const double *X, size_t n, size_t ld, size_t w,
+               size_t c, unsigned iters, gsl_rng *r);
+
 /* --------------------------------------------------------------- small bits */
 
 /* X rounded to IEEE half precision, as the blobs store it. */
