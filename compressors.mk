@@ -5,7 +5,8 @@ libvarlb_la_SOURCES += src/compressors/evict.h src/compressors/evict.c \
 	src/compressors/quant.c src/compressors/kivi.c \
 	src/compressors/lowrank.c src/compressors/qjl.c src/compressors/pq.c \
 	src/compressors/turboquant.c src/compressors/polarquant.c src/compressors/kvquant.c \
-	src/compressors/gear.c src/compressors/subgen.c src/compressors/pqcache.c
+	src/compressors/gear.c src/compressors/subgen.c src/compressors/pqcache.c \
+	src/compressors/amskv.c src/compressors/fastvar.c src/compressors/litevar.c
 if HAVE_CHECK
 check_PROGRAMS += tests/test_compressors
 endif

@@ -4,12 +4,11 @@
 #include <stdlib.h>
 #include "evict.h"
 
-int
-evict_compress (varlb_blob_t *blob, const double *K, const double *V,
-                size_t T, size_t d, size_t dv, double budget_bits,
-                uint64_t seed, const varlb_knobs_t *knobs,
-                const varlb_pyramid_t *pyramid, const varlb_compressor_t *self,
-                evict_choose_fn choose)
+static int
+evict_run (varlb_blob_t *blob, const double *K, const double *V, size_t T, size_t d,
+           size_t dv, double budget_bits, uint64_t seed, const varlb_knobs_t *knobs,
+           const varlb_pyramid_t *pyramid, const varlb_compressor_t *self,
+           evict_choose_fn choose, int always)
 {
   unsigned prec = (unsigned) cc_knob_double (self, knobs, "bits");
   if (prec != 16 && prec != 32 && prec != 64)
@@ -20,7 +19,7 @@ evict_compress (varlb_blob_t *blob, const double *K, const double *V,
   size_t *keep = malloc ((k ? k : 1) * sizeof *keep);
   if (keep == NULL)
     return VARLB_ENOMEM;
-  if (k == T)
+  if (k == T && !always)
     for (size_t t = 0; t < T; t++)
       keep[t] = t;
   else if (k > 0)
@@ -28,6 +27,34 @@ evict_compress (varlb_blob_t *blob, const double *K, const double *V,
   int st = cc_evict_write (blob, K, V, d, dv, keep, k, prec);
   free (keep);
   return st;
+}
+
+int
+evict_compress (varlb_blob_t *blob, const double *K, const double *V,
+                size_t T, size_t d, size_t dv, double budget_bits,
+                uint64_t seed, const varlb_knobs_t *knobs,
+                const varlb_pyramid_t *pyramid, const varlb_compressor_t *self,
+                evict_choose_fn choose)
+{
+  return evict_run (blob, K, V, T, d, dv, budget_bits, seed, knobs, pyramid, self, choose, 0);
+}
+
+int
+evict_compress_policy (varlb_blob_t *blob, const double *K, const double *V, size_t T,
+                       size_t d, size_t dv, double budget_bits, uint64_t seed,
+                       const varlb_knobs_t *knobs, const varlb_pyramid_t *pyramid,
+                       const varlb_compressor_t *self, evict_choose_fn choose)
+{
+  return evict_run (blob, K, V, T, d, dv, budget_bits, seed, knobs, pyramid, self, choose, 1);
+}
+
+size_t
+evict_cached_scales (const varlb_pyramid_t *py, size_t T)
+{
+  size_t S = 0;
+  while (S < py->scales && py->offset[S + 1] <= T)
+    S++;
+  return S;
 }
 
 int
