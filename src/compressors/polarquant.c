@@ -29,20 +29,12 @@ static const char pq_calibration_note[] =
   "(uniform at level 1), computed before the instance; not charged";
 
 #define PQ_MAXL 6
-#define PQ_GRID 16384
 
 /* The angle codebooks of one configuration: level l has 2^bits[l] levels. */
 typedef struct polar {
   unsigned L, bits[PQ_MAXL];
   double *lev[PQ_MAXL];
 } polar_t;
-
-static double
-angle_pdf (double psi, const void *ctx)
-{
-  double k = *(const double *) ctx; /* 2^(l-1) */
-  return pow (fmax (sin (2.0 * psi), 0.0), k - 1.0);
-}
 
 static void
 polar_clear (polar_t *P)
@@ -65,16 +57,9 @@ polar_init (polar_t *P, unsigned L, const unsigned *bits)
       P->lev[l] = malloc (n * sizeof *P->lev[l]);
       if (P->lev[l] == NULL)
         return VARLB_ENOMEM;
-      if (l == 0)
-        for (unsigned c = 0; c < n; c++) /* Lloyd-Max of the uniform law: midpoints */
-          P->lev[l][c] = ((double) c + 0.5) * 2.0 * M_PI / (double) n;
-      else
-        {
-          double k = (double) (1u << l);
-          int st = qz_lloyd_density (P->lev[l], n, angle_pdf, &k, 0.0, M_PI / 2.0, PQ_GRID, 500);
-          if (st != VARLB_OK)
-            return st;
-        }
+      int st = qz_angle_levels (P->lev[l], l + 1, bits[l]);
+      if (st != VARLB_OK)
+        return st;
     }
   return VARLB_OK;
 }

@@ -288,6 +288,49 @@ qz_lloyd_density (double *levels, unsigned L, double (*pdf) (double, const void 
   return st;
 }
 
+#define QZ_GRID 16384 /* cells discretising a known density */
+
+static double
+sphere_pdf (double x, const void *ctx)
+{
+  double m = *(const double *) ctx;
+  return pow (fmax (1.0 - x * x, 0.0), 0.5 * (m - 3.0));
+}
+
+int
+qz_sphere_levels (double *lev, size_t m, unsigned b)
+{
+  unsigned L = 1u << b;
+  if (m == 1)
+    {
+      const double pts[2] = { -1.0, 1.0 };
+      return qz_lloyd (lev, L, pts, NULL, 2, 100);
+    }
+  double dm = (double) m;
+  return qz_lloyd_density (lev, L, sphere_pdf, &dm, -1.0, 1.0, QZ_GRID, 500);
+}
+
+static double
+angle_pdf (double psi, const void *ctx)
+{
+  double k = *(const double *) ctx; /* 2^(level-1) */
+  return pow (fmax (sin (2.0 * psi), 0.0), k - 1.0);
+}
+
+int
+qz_angle_levels (double *lev, unsigned level, unsigned b)
+{
+  unsigned n = 1u << b;
+  if (level <= 1)
+    {
+      for (unsigned c = 0; c < n; c++) /* Lloyd-Max of the uniform law: midpoints */
+        lev[c] = ((double) c + 0.5) * 2.0 * M_PI / (double) n;
+      return VARLB_OK;
+    }
+  double k = (double) (1u << (level - 1));
+  return qz_lloyd_density (lev, n, angle_pdf, &k, 0.0, M_PI / 2.0, QZ_GRID, 500);
+}
+
 unsigned
 qz_nearest (const double *levels, unsigned L, double x)
 {

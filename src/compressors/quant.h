@@ -56,6 +56,15 @@ int qz_lloyd (double *levels, unsigned L, const double *x, const double *w, size
    codebook of a known distribution, computable before any instance. */
 int qz_lloyd_density (double *levels, unsigned L, double (*pdf) (double, const void *),
                       const void *ctx, double lo, double hi, size_t grid, unsigned iters);
+/* TurboQuant's codebook: the 2^B Lloyd-Max levels of one coordinate of a
+   uniform point on the sphere S^(M-1), density prop. to (1 - x^2)^((M-3)/2)
+   on [-1, 1] (+-1 when M = 1).  A known law: free calibration. */
+int qz_sphere_levels (double *lev, size_t m, unsigned b);
+/* PolarQuant's codebooks: the 2^B Lloyd-Max levels of a level-LEVEL angle
+   (1-based) after random preconditioning: uniform on [0, 2 pi) at level 1
+   (the cell midpoints), density prop. to sin^(2^(LEVEL-1)-1)(2 psi) on
+   [0, pi/2] above.  Free calibration. */
+int qz_angle_levels (double *lev, unsigned level, unsigned b);
 /* Index of the level of LEVELS (sorted, L >= 1) nearest to X (ties to the
    lower level). */
 unsigned qz_nearest (const double *levels, unsigned L, double x);

@@ -36,7 +36,6 @@ static const char tq_calibration_note[] =
   "(1-x^2)^((m-3)/2), computed before the instance; not charged";
 
 #define TQ_HEADER_BITS 160.0 /* n, b, key and value outlier channels, residual */
-#define TQ_GRID 16384        /* cells discretising the coordinate's density */
 
 /* One TurboQuant instance: M channels of a vector, a rotation, a codebook. */
 typedef struct tq_part {
@@ -53,30 +52,6 @@ typedef struct tq_mat {
   tq_part_t part[2];
   double *S;      /* dim x dim Gaussian, TurboQuant_prod only */
 } tq_mat_t;
-
-/* Density of one coordinate of a uniform point on S^(m-1), up to a
-   constant. */
-static double
-sphere_pdf (double x, const void *ctx)
-{
-  double m = *(const double *) ctx;
-  return pow (fmax (1.0 - x * x, 0.0), 0.5 * (m - 3.0));
-}
-
-/* The Lloyd-Max codebook with 2^B levels for dimension M (free calibration);
-   in dimension 1 the coordinate is +-1. */
-static int
-tq_levels (double *lev, size_t m, unsigned b)
-{
-  unsigned L = 1u << b;
-  if (m == 1)
-    {
-      const double pts[2] = { -1.0, 1.0 };
-      return qz_lloyd (lev, L, pts, NULL, 2, 100);
-    }
-  double dm = (double) m;
-  return qz_lloyd_density (lev, L, sphere_pdf, &dm, -1.0, 1.0, TQ_GRID, 500);
-}
 
 static void
 tq_mat_clear (tq_mat_t *M)
@@ -116,7 +91,7 @@ tq_mat_init (tq_mat_t *M, size_t dim, const unsigned char *outlier, unsigned bhi
       P->lev = malloc (((size_t) 1 << P->bits) * sizeof *P->lev);
       if (P->lev == NULL || qz_rotation (P->rot, P->m, r) != VARLB_OK)
         return VARLB_ENOMEM;
-      int st = tq_levels (P->lev, P->m, P->bits);
+      int st = qz_sphere_levels (P->lev, P->m, P->bits);
       if (st != VARLB_OK)
         return st;
     }
