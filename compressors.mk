@@ -13,3 +13,9 @@ endif
 tests_test_compressors_SOURCES = tests/test_compressors.c tests/testutil.h
 tests_test_compressors_LDADD = $(TEST_LDADD)
 tests_test_compressors_CFLAGS = $(TEST_CFLAGS)
+if HAVE_CHECK
+check_PROGRAMS += tests/test_zoo_quant
+endif
+tests_test_zoo_quant_SOURCES = tests/test_zoo_quant.c tests/testutil.h
+tests_test_zoo_quant_LDADD = $(TEST_LDADD)
+tests_test_zoo_quant_CFLAGS = $(TEST_CFLAGS)
