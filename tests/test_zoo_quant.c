@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 #include <gsl/gsl_randist.h>
+#include <gsl/gsl_cblas.h>
 #include "compressors/quant.h"
 
 static const uint64_t SEED = 20261123;
@@ -476,6 +477,65 @@ START_TEST (pqcache_attending_every_offloaded_row_is_exact_attention)
 }
 END_TEST
 
+START_TEST (pqcache_bob_attends_to_sink_recent_and_his_top_k)
+{
+  /* subbits=16: one centroid per middle token, so the PQ scores are the
+     exact scores on the stored (fp16) keys; every middle row is offloaded.
+     Bob's output must then be attention over the 32 sinks, the recent
+     window int(392 x 0.1 x 0.5) = 19 and his own top 19 middle tokens. */
+  varlb_instance_t in;
+  instance (&in);
+  size_t n = in.alice_tokens, d = in.d, m = 24, sink = 32, nr = 19, topk = 19;
+  size_t *idx = malloc (m * sizeof *idx), *rows = malloc (n * sizeof *rows);
+  double *Q = malloc (m * d * sizeof *Q), *O = malloc (m * d * sizeof *O);
+  double *Kh = malloc (n * d * sizeof *Kh), *Vh = malloc (n * d * sizeof *Vh);
+  double *Ks = malloc (n * d * sizeof *Ks), *Vs = malloc (n * d * sizeof *Vs);
+  double *S = malloc (n * sizeof *S), ref[64];
+  ck_assert (idx && rows && Q && O && Kh && Vh && Ks && Vs && S);
+  for (size_t i = 0; i < m; i++)
+    idx[i] = i * 17;
+  for (size_t i = 0; i < n * d; i++)
+    Kh[i] = cc_half_to_double (cc_half_from_double (in.K[i])),
+    Vh[i] = cc_half_to_double (cc_half_from_double (in.V[i]));
+  ck_assert_int_eq (varlb_instance_queries (Q, &in, idx, m), VARLB_OK);
+  varlb_blob_t b;
+  run (&b, O, "pqcache", "subbits=16", in.K, in.V, n, d, d, 64.0 * in.N, Q, m, &in.par.pyramid,
+       in.public_seed);
+  size_t nm = n - sink - nr;
+  ck_assert_uint_eq (le32 (b.data + 16), nm); /* centroids */
+  ck_assert_uint_eq (le32 (b.data + 20), nm); /* offloaded rows */
+  for (size_t q = 0; q < m; q++)
+    {
+      size_t k = 0;
+      for (size_t t = 0; t < sink; t++)
+        rows[k++] = t;
+      for (size_t t = n - nr; t < n; t++)
+        rows[k++] = t;
+      for (size_t t = 0; t < nm; t++)
+        S[t] = cblas_ddot ((int) d, Q + q * d, 1, Kh + (sink + t) * d, 1);
+      for (size_t r = 0; r < topk; r++)
+        {
+          size_t best = 0;
+          for (size_t t = 1; t < nm; t++)
+            best = S[t] > S[best] ? t : best;
+          rows[k++] = sink + best;
+          S[best] = -INFINITY;
+        }
+      for (size_t i = 0; i < k; i++)
+        memcpy (Ks + i * d, Kh + rows[i] * d, d * sizeof *Ks),
+          memcpy (Vs + i * d, Vh + rows[i] * d, d * sizeof *Vs);
+      ck_assert_int_eq (varlb_attention (ref, Q + q * d, 1, Ks, Vs, k, d, d, NULL, NULL, NULL),
+                        VARLB_OK);
+      for (size_t j = 0; j < d; j++)
+        ck_assert_msg (fabs (O[q * d + j] - ref[j]) < 1e-9, "query %zu, output %zu: %.12g vs %.12g",
+                       q, j, O[q * d + j], ref[j]);
+    }
+  varlb_blob_clear (&b);
+  free (idx), free (rows), free (Q), free (O), free (Kh), free (Vh), free (Ks), free (Vs), free (S);
+  varlb_instance_clear (&in);
+}
+END_TEST
+
 /* -------------------------------------------------------- VAR-specific */
 
 /* Tokens [a, b) decode every bit; the tokens outside KEPT decode about
@@ -655,6 +715,7 @@ main (void)
   tcase_add_test (tc, gear_reconstruction_error_shrinks_with_the_rank);
   tcase_add_test (tc, subgen_clusters_identical_keys_together);
   tcase_add_test (tc, pqcache_attending_every_offloaded_row_is_exact_attention);
+  tcase_add_test (tc, pqcache_bob_attends_to_sink_recent_and_his_top_k);
   tcase_add_test (tc, amskv_cache_efficient_head_keeps_exactly_condensed_and_local_scales);
   tcase_add_test (tc, fastvar_fixed_ratios_keep_the_tokens_farthest_from_the_scale_mean);
   tcase_add_test (tc, litevar_keeps_the_early_scales_and_the_window);
