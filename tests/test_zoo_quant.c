@@ -295,6 +295,42 @@ START_TEST (polarquant_at_fine_angles_reproduces_attention)
 }
 END_TEST
 
+START_TEST (polarquant_one_level_error_is_the_uniform_angle_error)
+{
+  /* L = 1: each pair is kept as an fp16 radius and a b-bit angle, uniform
+     after preconditioning, so the angle error is uniform in +-pi/2^b and a
+     pair's relative squared error 4 sin^2(err/2) averages 2 (1 - sin a / a)
+     with a = pi / 2^b (0.01282 at b = 4). */
+  size_t T = 256, d = 256;
+  double *K = malloc (T * d * sizeof *K), *Q = malloc (T * d * sizeof *Q);
+  double *V = malloc (T * d * sizeof *V), *O = malloc (T * d * sizeof *O);
+  gsl_rng *r = varlb_rng_new (SEED, VARLB_STREAM_USER);
+  ck_assert (K && Q && V && O && r);
+  one_hot_probe (K, Q, T);
+  for (size_t i = 0; i < T * d; i++)
+    V[i] = gsl_ran_gaussian (r, 1.0);
+  varlb_pyramid_t py;
+  ck_assert_int_eq (varlb_pyramid_init_preset (&py, 256), VARLB_OK);
+  varlb_blob_t b;
+  run (&b, O, "polarquant", "levels=1,bits=4", K, V, T, d, d, 1e9, Q, T, &py, SEED);
+  double mse = 0.0, a = M_PI / 16.0, want = 2.0 * (1.0 - sin (a) / a);
+  for (size_t t = 0; t < T; t++)
+    {
+      double e = 0.0, n = 0.0;
+      for (size_t j = 0; j < d; j++)
+        e += (O[t * d + j] - V[t * d + j]) * (O[t * d + j] - V[t * d + j]),
+          n += V[t * d + j] * V[t * d + j];
+      mse += e / n / (double) T;
+    }
+  ck_assert_msg (fabs (mse - want) < 0.05 * want, "MSE %.5f, uniform angle error gives %.5f", mse,
+                 want);
+  varlb_blob_clear (&b);
+  varlb_pyramid_clear (&py);
+  gsl_rng_free (r);
+  free (K), free (Q), free (V), free (O);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- KVQuant */
 
 /* Check that the value outliers of a KVQuant blob (THRESHOLD) are exactly
@@ -441,6 +477,36 @@ START_TEST (subgen_clusters_identical_keys_together)
   ck_assert_uint_eq (le32 (b.data), n);
   varlb_blob_clear (&b);
   free (K);
+  varlb_instance_clear (&in);
+}
+END_TEST
+
+START_TEST (subgen_estimate_is_close_to_attention_when_every_row_is_sampled)
+{
+  /* At the lossless budget every key is its own cluster (the normaliser is
+     exact) and 2^20 l2 draws reach every row: the reweighted numerator is
+     within a few percent of softmax(QK^T) V (relative noise about
+     sqrt(T / 2^20 x |V|_F^2 / |v_j|^2), 2% here). */
+  varlb_instance_t in;
+  instance (&in);
+  size_t n = in.alice_tokens, d = in.d, m = 48;
+  size_t *idx = malloc (m * sizeof *idx);
+  double *Q = malloc (m * d * sizeof *Q), *O = malloc (m * d * sizeof *O);
+  double *ref = malloc (m * d * sizeof *ref);
+  ck_assert (idx && Q && O && ref);
+  for (size_t i = 0; i < m; i++)
+    idx[i] = i * 8;
+  ck_assert_int_eq (varlb_instance_queries (Q, &in, idx, m), VARLB_OK);
+  ck_assert_int_eq (varlb_attention (ref, Q, m, in.K, in.V, n, d, d, NULL, NULL, NULL), VARLB_OK);
+  varlb_blob_t b;
+  run (&b, O, "subgen", "", in.K, in.V, n, d, d, 64.0 * 2 * in.N + 65536, Q, m, &in.par.pyramid,
+       in.public_seed);
+  double worst = 0.0;
+  for (size_t i = 0; i < m * d; i++)
+    worst = fmax (worst, fabs (O[i] - ref[i]));
+  ck_assert_msg (worst < 0.1, "largest output error %g", worst);
+  varlb_blob_clear (&b);
+  free (idx), free (Q), free (O), free (ref);
   varlb_instance_clear (&in);
 }
 END_TEST
@@ -710,10 +776,12 @@ main (void)
   tcase_add_test (tc, turboquant_distortion_matches_the_papers_table);
   tcase_add_test (tc, turboquant_outlier_split_marks_the_highest_energy_channels);
   tcase_add_test (tc, polarquant_at_fine_angles_reproduces_attention);
+  tcase_add_test (tc, polarquant_one_level_error_is_the_uniform_angle_error);
   tcase_add_test (tc, kvquant_value_outliers_are_exactly_the_top_fraction);
   tcase_add_test (tc, kvquant_key_outliers_are_about_the_calibrated_fraction);
   tcase_add_test (tc, gear_reconstruction_error_shrinks_with_the_rank);
   tcase_add_test (tc, subgen_clusters_identical_keys_together);
+  tcase_add_test (tc, subgen_estimate_is_close_to_attention_when_every_row_is_sampled);
   tcase_add_test (tc, pqcache_attending_every_offloaded_row_is_exact_attention);
   tcase_add_test (tc, pqcache_bob_attends_to_sink_recent_and_his_top_k);
   tcase_add_test (tc, amskv_cache_efficient_head_keeps_exactly_condensed_and_local_scales);

@@ -50,13 +50,6 @@ amskv_similarity (const double *K, size_t d, const varlb_pyramid_t *py, size_t f
   return n ? sum / (double) n : 1.0;
 }
 
-static int
-cmp_size (const void *a, const void *b)
-{
-  size_t x = *(const size_t *) a, y = *(const size_t *) b;
-  return x < y ? -1 : x > y;
-}
-
 static size_t
 choose (size_t *keep, size_t k, const double *K, size_t T, size_t d, uint64_t seed,
         const varlb_compressor_t *self, const varlb_knobs_t *kn, const varlb_pyramid_t *py)
@@ -78,7 +71,7 @@ choose (size_t *keep, size_t k, const double *K, size_t T, size_t d, uint64_t se
     if (s >= nc)
       for (size_t t = py->offset[s]; t < py->offset[s + 1] && n < k; t++)
         keep[n++] = t;
-  qsort (keep, n, sizeof *keep, cmp_size);
+  evict_sort (keep, n);
   return n;
 }
 

@@ -48,6 +48,19 @@ evict_compress_policy (varlb_blob_t *blob, const double *K, const double *V, siz
   return evict_run (blob, K, V, T, d, dv, budget_bits, seed, knobs, pyramid, self, choose, 1);
 }
 
+static int
+cmp_token (const void *a, const void *b)
+{
+  size_t x = *(const size_t *) a, y = *(const size_t *) b;
+  return x < y ? -1 : x > y;
+}
+
+void
+evict_sort (size_t *keep, size_t n)
+{
+  qsort (keep, n, sizeof *keep, cmp_token);
+}
+
 size_t
 evict_cached_scales (const varlb_pyramid_t *py, size_t T)
 {

@@ -45,13 +45,6 @@ fv_drop_order (const void *a, const void *b)
   return x->t < y->t ? -1 : x->t > y->t;
 }
 
-static int
-cmp_size (const void *a, const void *b)
-{
-  size_t x = *(const size_t *) a, y = *(const size_t *) b;
-  return x < y ? -1 : x > y;
-}
-
 /* The ratios knob: how many ratios (0 for auto), or -1 when malformed. */
 static int
 fv_ratios (double *ratio, const varlb_compressor_t *self, const varlb_knobs_t *kn)
@@ -116,7 +109,7 @@ choose (size_t *keep, size_t k, const double *K, size_t T, size_t d, uint64_t se
     }
   for (size_t i = 0; i < n; i++)
     keep[i] = tok[i].t;
-  qsort (keep, n, sizeof *keep, cmp_size);
+  evict_sort (keep, n);
   free (tok), free (mean);
   return n;
 }

@@ -313,7 +313,9 @@ gear_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, co
       double *Ak = A, *Bk = Ak + n * rk, *Av = Bk + d * rk, *Bv = Av + n * rv;
       gear_add_lowrank (Kc, Ak, Bk, n, d, rk);
       gear_add_lowrank (Vc, Av, Bv, n, dv, rv);
-      st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
+      st = qz_all_finite (Kc, n * d) && qz_all_finite (Vc, n * dv)
+             ? cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv)
+             : VARLB_EFORMAT;
     }
   free (Kc), free (Vc), free (kv), free (vv), free (A), free (seen);
   return st;

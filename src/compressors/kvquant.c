@@ -415,6 +415,8 @@ kvq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, con
     }
   if (st == VARLB_OK && (r.bad || (pos + 7) / 8 != r.left))
     st = VARLB_EFORMAT;
+  if (st == VARLB_OK && (!qz_all_finite (Kc, n * d) || !qz_all_finite (Vc, n * dv)))
+    st = VARLB_EFORMAT;
   if (st == VARLB_OK)
     st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
   free (kzr), free (lk), free (lv), free (vzr), free (Kc), free (Vc), free (vout), free (kout);

@@ -162,35 +162,60 @@ polar_rotations (double **Rk, double **Rv, size_t Dk, size_t Dv, uint64_t seed)
   return st;
 }
 
+/* Scratch of one vector: X and Y (padded dimension D), a block's radii and
+   its angles level by level. */
+typedef struct polar_scratch {
+  size_t D, B;
+  double *x, *y, *rad, *ang, *angle[PQ_MAXL];
+} polar_scratch_t;
+
+static void
+scratch_clear (polar_scratch_t *s)
+{
+  free (s->x), free (s->y), free (s->rad), free (s->ang);
+}
+
+static int
+scratch_init (polar_scratch_t *s, size_t dim, unsigned L)
+{
+  s->D = polar_dim (dim, L);
+  s->B = (size_t) 1 << L;
+  s->x = calloc (s->D, sizeof *s->x); /* the padding stays 0 */
+  s->y = malloc (s->D * sizeof *s->y);
+  s->rad = malloc (s->B * sizeof *s->rad);
+  s->ang = malloc (s->B * sizeof *s->ang);
+  if (s->x == NULL || s->y == NULL || s->rad == NULL || s->ang == NULL)
+    {
+      scratch_clear (s);
+      return VARLB_ENOMEM;
+    }
+  for (unsigned l = 0, off = 0; l < L; off += (unsigned) (s->B >> (l + 1)), l++)
+    s->angle[l] = s->ang + off;
+  return VARLB_OK;
+}
+
 /* Encode the N x DIM matrix X: radii to RADII (n x D/B), codes appended to W. */
 static int
 polar_encode (double *radii, cc_bitwriter_t *w, const double *X, size_t n, size_t dim,
               const double *Rm, const polar_t *P)
 {
-  unsigned L = P->L;
-  size_t D = polar_dim (dim, L), B = (size_t) 1 << L;
-  double *x = calloc (D, sizeof *x), *y = malloc (D * sizeof *y), *rad = malloc (B * sizeof *rad);
-  double *ang = malloc (B * sizeof *ang), *angle[PQ_MAXL];
-  if (x == NULL || y == NULL || rad == NULL || ang == NULL)
-    {
-      free (x), free (y), free (rad), free (ang);
-      return VARLB_ENOMEM;
-    }
-  for (unsigned l = 0, off = 0; l < L; off += (unsigned) (B >> (l + 1)), l++)
-    angle[l] = ang + off;
+  polar_scratch_t s;
+  if (scratch_init (&s, dim, P->L) != VARLB_OK)
+    return VARLB_ENOMEM;
+  size_t D = s.D, B = s.B;
   for (size_t t = 0; t < n; t++)
     {
-      memcpy (x, X + t * dim, dim * sizeof *x);
-      qz_rotate_rows (y, x, 1, Rm, D, 0);
+      memcpy (s.x, X + t * dim, dim * sizeof *s.x);
+      qz_rotate_rows (s.y, s.x, 1, Rm, D, 0);
       for (size_t blk = 0; blk < D / B; blk++)
         {
-          radii[t * (D / B) + blk] = polar_forward (angle, y + blk * B, L, rad);
-          for (unsigned l = 0; l < L; l++)
+          radii[t * (D / B) + blk] = polar_forward (s.angle, s.y + blk * B, P->L, s.rad);
+          for (unsigned l = 0; l < P->L; l++)
             for (size_t i = 0; i < (B >> (l + 1)); i++)
-              cc_bits_put (w, polar_code (P, l, angle[l][i]), P->bits[l]);
+              cc_bits_put (w, polar_code (P, l, s.angle[l][i]), P->bits[l]);
         }
     }
-  free (x), free (y), free (rad), free (ang);
+  scratch_clear (&s);
   return VARLB_OK;
 }
 
@@ -199,30 +224,23 @@ static int
 polar_decode (double *X, const double *radii, cc_reader_t *r, size_t *pos, size_t n,
               size_t dim, const double *Rm, const polar_t *P)
 {
-  unsigned L = P->L;
-  size_t D = polar_dim (dim, L), B = (size_t) 1 << L;
-  double *x = malloc (D * sizeof *x), *y = malloc (D * sizeof *y), *rad = malloc (B * sizeof *rad);
-  double *ang = malloc (B * sizeof *ang), *angle[PQ_MAXL];
-  if (x == NULL || y == NULL || rad == NULL || ang == NULL)
-    {
-      free (x), free (y), free (rad), free (ang);
-      return VARLB_ENOMEM;
-    }
-  for (unsigned l = 0, off = 0; l < L; off += (unsigned) (B >> (l + 1)), l++)
-    angle[l] = ang + off;
+  polar_scratch_t s;
+  if (scratch_init (&s, dim, P->L) != VARLB_OK)
+    return VARLB_ENOMEM;
+  size_t D = s.D, B = s.B;
   for (size_t t = 0; t < n; t++)
     {
       for (size_t blk = 0; blk < D / B; blk++)
         {
-          for (unsigned l = 0; l < L; l++)
+          for (unsigned l = 0; l < P->L; l++)
             for (size_t i = 0; i < (B >> (l + 1)); i++)
-              angle[l][i] = P->lev[l][cc_get_bits (r, pos, P->bits[l])];
-          polar_inverse (y + blk * B, radii[t * (D / B) + blk], angle, L, rad);
+              s.angle[l][i] = P->lev[l][cc_get_bits (r, pos, P->bits[l])];
+          polar_inverse (s.y + blk * B, radii[t * (D / B) + blk], s.angle, P->L, s.rad);
         }
-      qz_rotate_rows (x, y, 1, Rm, D, 1);
-      memcpy (X + t * dim, x, dim * sizeof *x);
+      qz_rotate_rows (s.x, s.y, 1, Rm, D, 1);
+      memcpy (X + t * dim, s.x, dim * sizeof *s.x);
     }
-  free (x), free (y), free (rad), free (ang);
+  scratch_clear (&s);
   return VARLB_OK;
 }
 
@@ -346,6 +364,8 @@ polar_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, c
   if (st == VARLB_OK)
     st = polar_decode (Vc, rv, &r, &pos, n, dv, Rv, &P);
   if (st == VARLB_OK && (r.bad || (pos + 7) / 8 != r.left))
+    st = VARLB_EFORMAT;
+  if (st == VARLB_OK && (!qz_all_finite (Kc, n * d) || !qz_all_finite (Vc, n * dv)))
     st = VARLB_EFORMAT;
   if (st == VARLB_OK)
     st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);

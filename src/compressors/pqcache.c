@@ -253,7 +253,8 @@ pc_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, cons
       else
         row_of[t] = ns + nr + i;
     }
-  if (st == VARLB_OK && (r.bad || (pos + 7) / 8 != r.left))
+  if (st == VARLB_OK && (r.bad || (pos + 7) / 8 != r.left || !qz_all_finite (Kr, nrow * d)
+                         || !qz_all_finite (Vr, nrow * dv) || !qz_all_finite (cb, c * d)))
     st = VARLB_EFORMAT;
   /* Per query: sink and recent rows, plus the offloaded rows among its
      top-k by PQ score. */

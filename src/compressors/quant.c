@@ -126,7 +126,7 @@ qz_kivi_read (double **Kc, double **Vc, size_t *rows, cc_reader_t *r, size_t d, 
         V[t * dv + j] = cc_get_f16 (r);
     }
   free (zs);
-  if (r->bad)
+  if (r->bad || !qz_all_finite (K, (n + R) * d) || !qz_all_finite (V, (n + R) * dv))
     {
       free (K), free (V);
       return VARLB_EFORMAT;
@@ -454,6 +454,15 @@ double
 qz_half (double x)
 {
   return cc_half_to_double (cc_half_from_double (x));
+}
+
+int
+qz_all_finite (const double *x, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite (x[i]))
+      return 0;
+  return 1;
 }
 
 unsigned

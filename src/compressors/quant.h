@@ -83,6 +83,9 @@ int qz_kmeans (double *cent, uint32_t *code, const double *X, size_t n, size_t l
 
 /* X rounded to IEEE half precision, as the blobs store it. */
 double qz_half (double x);
+/* 1 when the N numbers X are all finite: a rebuilt cache with a NaN or an
+   infinity comes from a forged blob (Alice's fp16 fields are finite). */
+int qz_all_finite (const double *x, size_t n);
 /* Bits needed to write an index below N (at least 1). */
 unsigned qz_index_bits (size_t n);
 /* Parse a list knob "a/b/c" (knob values cannot hold commas) into at most

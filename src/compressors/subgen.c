@@ -21,7 +21,7 @@
 #include <string.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_cblas.h>
-#include "common.h"
+#include "quant.h"
 
 static const varlb_knob_t knobs[] = {
   { "delta", VARLB_KNOB_DOUBLE, "0", 0, 1e9,
@@ -259,7 +259,8 @@ sg_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, cons
       else
         w[i] = mult * F / ((double) s * nv);
     }
-  if (st == VARLB_OK && (r.bad || r.left != 0))
+  if (st == VARLB_OK && (r.bad || r.left != 0 || !qz_all_finite (ck, total * d)
+                         || !qz_all_finite (uk, u * d) || !qz_all_finite (uv, u * dv)))
     st = VARLB_EFORMAT;
   for (size_t q = 0; st == VARLB_OK && q < mq; q++)
     {

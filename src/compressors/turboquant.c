@@ -132,65 +132,12 @@ tq_size (size_t n, size_t d, size_t dv, unsigned b, size_t ok, size_t ov, int pr
          + 16.0 * norms * (double) n + 8.0 * ceil ((double) n * codes / 8.0);
 }
 
-/* Encode row X (M->dim) into NORMS (fp16-rounded) and CODES, and rebuild it
-   into XH exactly as Bob will; SIGN receives the QJL signs with PROD.
-   Floating point. */
-static void
-tq_encode (double *norms, uint32_t *codes, double *xh, const tq_mat_t *M, const double *x,
-           double *work)
-{
-  size_t dim = M->dim, nn = 0, nc = 0;
-  double *sub = work, *y = work + dim;
-  memset (xh, 0, dim * sizeof *xh);
-  for (int p = 0; p < 2; p++)
-    {
-      const tq_part_t *P = &M->part[p];
-      if (P->bits == 0)
-        continue;
-      double nrm = 0.0;
-      for (size_t i = 0; i < P->m; i++)
-        {
-          sub[i] = x[P->chan[i]];
-          nrm += sub[i] * sub[i];
-        }
-      nrm = sqrt (nrm);
-      double n16 = norms[nn++] = qz_half (nrm);
-      qz_rotate_rows (y, sub, 1, P->rot, P->m, 0);
-      for (size_t i = 0; i < P->m; i++)
-        {
-          uint32_t c = qz_nearest (P->lev, 1u << P->bits, nrm > 0 ? y[i] / nrm : 0.0);
-          codes[nc++] = c;
-          y[i] = P->lev[c];
-        }
-      qz_rotate_rows (sub, y, 1, P->rot, P->m, 1);
-      for (size_t i = 0; i < P->m; i++)
-        xh[P->chan[i]] = n16 * sub[i];
-    }
-  if (M->S)
-    {
-      double rn = 0.0;
-      for (size_t j = 0; j < dim; j++)
-        {
-          sub[j] = x[j] - xh[j];
-          rn += sub[j] * sub[j];
-        }
-      double g = norms[nn++] = qz_half (sqrt (rn));
-      cblas_dgemv (CblasRowMajor, CblasNoTrans, (int) dim, (int) dim, 1.0, M->S, (int) dim,
-                   sub, 1, 0.0, y, 1);
-      for (size_t i = 0; i < dim; i++)
-        {
-          codes[nc++] = y[i] >= 0.0;
-          y[i] = y[i] >= 0.0 ? 1.0 : -1.0;
-        }
-      cblas_dgemv (CblasRowMajor, CblasTrans, (int) dim, (int) dim,
-                   sqrt (M_PI / 2.0) / (double) dim * g, M->S, (int) dim, y, 1, 1.0, xh, 1);
-    }
-}
-
-/* Bob's rebuild of one row from its NORMS and CODES. */
+/* Bob's rebuild of one row into XH from its NORMS and CODES; without QJL
+   only the mse stage (what the residual is taken against).  WORK holds
+   2 dim.  Floating point. */
 static void
 tq_decode (double *xh, const tq_mat_t *M, const double *norms, const uint32_t *codes,
-           double *work)
+           double *work, int qjl)
 {
   size_t dim = M->dim, nn = 0, nc = 0;
   double *sub = work, *y = work + dim;
@@ -207,13 +154,56 @@ tq_decode (double *xh, const tq_mat_t *M, const double *norms, const uint32_t *c
       for (size_t i = 0; i < P->m; i++)
         xh[P->chan[i]] = n16 * sub[i];
     }
-  if (M->S)
+  if (M->S && qjl)
     {
       double g = norms[nn++];
       for (size_t i = 0; i < dim; i++)
         y[i] = codes[nc++] ? 1.0 : -1.0;
       cblas_dgemv (CblasRowMajor, CblasTrans, (int) dim, (int) dim,
                    sqrt (M_PI / 2.0) / (double) dim * g, M->S, (int) dim, y, 1, 1.0, xh, 1);
+    }
+}
+
+/* Encode row X (M->dim) into NORMS (fp16-rounded, as stored) and CODES;
+   XH and WORK (dim and 2 dim) are scratch.  Floating point. */
+static void
+tq_encode (double *norms, uint32_t *codes, const tq_mat_t *M, const double *x, double *xh,
+           double *work)
+{
+  size_t dim = M->dim, nn = 0, nc = 0;
+  double *sub = work, *y = work + dim;
+  for (int p = 0; p < 2; p++)
+    {
+      const tq_part_t *P = &M->part[p];
+      if (P->bits == 0)
+        continue;
+      double nrm = 0.0;
+      for (size_t i = 0; i < P->m; i++)
+        {
+          sub[i] = x[P->chan[i]];
+          nrm += sub[i] * sub[i];
+        }
+      nrm = sqrt (nrm);
+      norms[nn++] = qz_half (nrm);
+      qz_rotate_rows (y, sub, 1, P->rot, P->m, 0);
+      for (size_t i = 0; i < P->m; i++)
+        codes[nc++] = qz_nearest (P->lev, 1u << P->bits, nrm > 0 ? y[i] / nrm : 0.0);
+    }
+  if (M->S)
+    {
+      /* QJL of the residual against the mse stage as Bob rebuilds it */
+      tq_decode (xh, M, norms, codes, work, 0);
+      double rn = 0.0;
+      for (size_t j = 0; j < dim; j++)
+        {
+          sub[j] = x[j] - xh[j];
+          rn += sub[j] * sub[j];
+        }
+      norms[nn++] = qz_half (sqrt (rn));
+      cblas_dgemv (CblasRowMajor, CblasNoTrans, (int) dim, (int) dim, 1.0, M->S, (int) dim,
+                   sub, 1, 0.0, y, 1);
+      for (size_t i = 0; i < dim; i++)
+        codes[nc++] = y[i] >= 0.0;
     }
 }
 
@@ -312,9 +302,9 @@ tq_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T, siz
     st = VARLB_ENOMEM;
   for (size_t t = 0; st == VARLB_OK && t < n; t++)
     {
-      tq_encode (norms + t * (nk + nv), codes + t * (ck + cv), xh, &MK, K + t * d, work);
-      tq_encode (norms + t * (nk + nv) + nk, codes + t * (ck + cv) + ck, xh, &MV,
-                 V + t * dv, work);
+      tq_encode (norms + t * (nk + nv), codes + t * (ck + cv), &MK, K + t * d, xh, work);
+      tq_encode (norms + t * (nk + nv) + nk, codes + t * (ck + cv) + ck, &MV, V + t * dv, xh,
+                 work);
     }
   if (st == VARLB_OK)
     {
@@ -400,10 +390,12 @@ tq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, cons
       for (size_t i = 0; i < ck + cv; i++)
         codes[i] = cc_get_bits (&r, &pos,
                                 i < ck ? tq_code_width (&MK, i) : tq_code_width (&MV, i - ck));
-      tq_decode (Kc + t * d, &MK, norms + t * (nk + nv), codes, work);
-      tq_decode (Vc + t * dv, &MV, norms + t * (nk + nv) + nk, codes + ck, work);
+      tq_decode (Kc + t * d, &MK, norms + t * (nk + nv), codes, work, 1);
+      tq_decode (Vc + t * dv, &MV, norms + t * (nk + nv) + nk, codes + ck, work, 1);
     }
   if (st == VARLB_OK && (r.bad || (pos + 7) / 8 != r.left))
+    st = VARLB_EFORMAT;
+  if (st == VARLB_OK && (!qz_all_finite (Kc, n * d) || !qz_all_finite (Vc, n * dv)))
     st = VARLB_EFORMAT;
   if (st == VARLB_OK)
     st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
