@@ -125,8 +125,9 @@ compress (varlb_blob_t *blob, const double *K, const double *V, size_t T, size_t
   int nr = fv_ratios (ratio, &varlb_compressor_fastvar, kn);
   if (nr < 0)
     return VARLB_EINVAL;
-  return (nr ? evict_compress_policy : evict_compress) (blob, K, V, T, d, dv, budget_bits, seed, kn, pyramid,
-                                &varlb_compressor_fastvar, choose);
+  return (nr ? evict_compress_policy : evict_compress) (blob, K, V, T, d, dv, budget_bits,
+                                                        seed, kn, pyramid,
+                                                        &varlb_compressor_fastvar, choose);
 }
 
 const varlb_compressor_t varlb_compressor_fastvar = {

@@ -172,7 +172,8 @@ gear_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T, s
   rv = rv < n ? rv : n;
   size_t ok = gear_per_side (s, n), dm = d > dv ? d : dv;
   double *Kq = malloc ((n * d + 1) * sizeof *Kq), *Vq = malloc ((n * dv + 1) * sizeof *Vq);
-  size_t *kidx = malloc ((2 * ok * d + 1) * sizeof *kidx), *vidx = malloc ((2 * ov * n + 1) * sizeof *vidx);
+  size_t *kidx = malloc ((2 * ok * d + 1) * sizeof *kidx);
+  size_t *vidx = malloc ((2 * ov * n + 1) * sizeof *vidx);
   gear_pos_t *tmp = malloc ((n + dm + 1) * sizeof *tmp);
   unsigned char *mark = malloc (n + dm + 1);
   double *A = malloc (((n + d) * rk + (n + dv) * rv + 1) * sizeof *A);

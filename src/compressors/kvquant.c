@@ -359,7 +359,8 @@ kvq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, con
   double *kzr = malloc ((2 * d + 1) * sizeof *kzr), *lk = malloc (L * sizeof *lk);
   double *lv = malloc (L * sizeof *lv), *vzr = malloc ((2 * q + 1) * sizeof *vzr);
   double *Kc = malloc ((n * d + 1) * sizeof *Kc), *Vc = malloc ((n * dv + 1) * sizeof *Vc);
-  double *vout = malloc ((2 * ov * q + 1) * sizeof *vout), *kout = malloc ((nko + 1) * sizeof *kout);
+  double *vout = malloc ((2 * ov * q + 1) * sizeof *vout);
+  double *kout = malloc ((nko + 1) * sizeof *kout);
   unsigned char *known = calloc (n * (d + dv) + 1, 1); /* entries an outlier sets */
   int st = (kzr && lk && lv && vzr && Kc && Vc && vout && kout && known) ? VARLB_OK : VARLB_ENOMEM;
   if (st == VARLB_OK)

@@ -117,7 +117,8 @@ pc_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T, siz
     return VARLB_EINVAL;
   sink = sink < T ? sink : T;
   size_t rest = T - sink;
-  size_t nr = (size_t) ((double) rest * comp * rr), topk = (size_t) ((double) rest * comp * (1.0 - rr));
+  size_t nr = (size_t) ((double) rest * comp * rr);
+  size_t topk = (size_t) ((double) rest * comp * (1.0 - rr));
   nr = nr < rest ? nr : rest;
   size_t nm = rest - nr, ns = sink;
   /* 1. sink rows, then recent rows, as many as fit */
@@ -228,8 +229,8 @@ pc_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, cons
   size_t *row_of = malloc ((nm + 1) * sizeof *row_of), *top = malloc ((topk + 1) * sizeof *top);
   size_t *sel = malloc ((nrow + 1) * sizeof *sel);
   double *Ks = malloc ((nrow * d + 1) * sizeof *Ks), *Vs = malloc ((nrow * dv + 1) * sizeof *Vs);
-  int st = (Kr && Vr && cb && S && lut && codes && row_of && top && sel && Ks && Vs) ? VARLB_OK
-                                                                                      : VARLB_ENOMEM;
+  int st = Kr && Vr && cb && S && lut && codes && row_of && top && sel && Ks && Vs;
+  st = st ? VARLB_OK : VARLB_ENOMEM;
   for (size_t t = 0; st == VARLB_OK && t < nrow; t++)
     {
       for (size_t j = 0; j < d; j++)

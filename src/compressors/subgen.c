@@ -160,7 +160,8 @@ sg_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T, siz
         }
       F += pv[i];
     }
-  gsl_ran_discrete_t *disc = st == VARLB_OK && F > 0 && ucap > 0 ? gsl_ran_discrete_preproc (T, pv) : NULL;
+  gsl_ran_discrete_t *disc
+    = st == VARLB_OK && F > 0 && ucap > 0 ? gsl_ran_discrete_preproc (T, pv) : NULL;
   for (; disc && s < smax; s++)
     {
       size_t j = gsl_ran_discrete (r, disc);
@@ -173,7 +174,8 @@ sg_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T, siz
   if (st == VARLB_OK)
     {
       st = cc_put_u32 (blob, (uint32_t) m) | cc_put_u32 (blob, (uint32_t) t)
-           | cc_put_u32 (blob, (uint32_t) u) | cc_put_u32 (blob, (uint32_t) s) | cc_put_f64 (blob, F);
+           | cc_put_u32 (blob, (uint32_t) u) | cc_put_u32 (blob, (uint32_t) s)
+           | cc_put_f64 (blob, F);
       for (size_t c = 0; c < m; c++)
         {
           st |= cc_put_u32 (blob, (uint32_t) cnt[c]);
@@ -194,7 +196,8 @@ sg_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T, siz
     }
   if (r)
     gsl_rng_free (r);
-  free (G), free (pv), free (centre), free (member), free (cnt), free (mult), free (res), free (seen);
+  free (G), free (pv), free (centre), free (member), free (cnt), free (mult);
+  free (res), free (seen);
   return st;
 }
 
@@ -214,7 +217,8 @@ sg_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, cons
       || (u > 0 && s == 0))
     return VARLB_EFORMAT;
   size_t *cnt = malloc ((m + 1) * sizeof *cnt), *ns = malloc ((m + 1) * sizeof *ns);
-  double *ck = NULL, *uk = malloc ((u * d + 1) * sizeof *uk), *uv = malloc ((u * dv + 1) * sizeof *uv);
+  double *ck = NULL, *uk = malloc ((u * d + 1) * sizeof *uk);
+  double *uv = malloc ((u * dv + 1) * sizeof *uv);
   double *w = malloc ((u + 1) * sizeof *w), *lg = NULL;
   int st = (cnt && ns && uk && uv && w) ? VARLB_OK : VARLB_ENOMEM;
   size_t total = 0; /* stored cluster samples */

@@ -380,7 +380,8 @@ tq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, cons
   uint32_t *codes = malloc ((ck + cv + 1) * sizeof *codes);
   double *Kc = malloc ((n * d + 1) * sizeof *Kc), *Vc = malloc ((n * dv + 1) * sizeof *Vc);
   double *work = malloc ((2 * dm + 1) * sizeof *work);
-  if (st == VARLB_OK && (norms == NULL || codes == NULL || Kc == NULL || Vc == NULL || work == NULL))
+  if (st == VARLB_OK
+      && (norms == NULL || codes == NULL || Kc == NULL || Vc == NULL || work == NULL))
     st = VARLB_ENOMEM;
   for (size_t i = 0; st == VARLB_OK && i < n * (nk + nv); i++)
     norms[i] = cc_get_f16 (&r);
