@@ -17,6 +17,19 @@ int evict_compress (varlb_blob_t *blob, const double *K, const double *V,
                     uint64_t seed, const varlb_knobs_t *knobs,
                     const varlb_pyramid_t *pyramid,
                     const varlb_compressor_t *self, evict_choose_fn choose);
+/* The same for a policy whose kept set does not grow with the budget
+   (AMS-KV, FastVAR): CHOOSE runs even when every token would fit, and may
+   keep fewer than K. */
+int evict_compress_policy (varlb_blob_t *blob, const double *K, const double *V,
+                           size_t T, size_t d, size_t dv, double budget_bits,
+                           uint64_t seed, const varlb_knobs_t *knobs,
+                           const varlb_pyramid_t *pyramid,
+                           const varlb_compressor_t *self, evict_choose_fn choose);
+/* Scales of PYRAMID whose tokens all lie among the T cached ones (Alice's
+   scales: every scale but the last in the instance). */
+size_t evict_cached_scales (const varlb_pyramid_t *py, size_t T);
+/* Sort the N token indices KEEP increasingly (what choose returns). */
+void evict_sort (size_t *keep, size_t n);
 int evict_answer (double *O, const unsigned char *blob, size_t len,
                   uint64_t seed, const double *Q, size_t m, size_t d,
                   size_t dv, const varlb_knobs_t *k, const varlb_pyramid_t *pyramid);
