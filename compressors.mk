@@ -3,6 +3,7 @@ libvarlb_la_SOURCES += src/compressors/evict.h src/compressors/evict.c \
 	src/compressors/streamingllm.c src/compressors/h2o.c src/compressors/tova.c \
 	src/compressors/snapkv.c src/compressors/scalekv.c src/compressors/kivi.c \
 	src/compressors/lowrank.c src/compressors/qjl.c src/compressors/pq.c
+libvarlb_la_SOURCES += src/compressors/scorers.def
 if HAVE_CHECK
 check_PROGRAMS += tests/test_compressors
 endif
