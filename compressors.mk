@@ -3,7 +3,13 @@ libvarlb_la_SOURCES += src/compressors/evict.h src/compressors/evict.c \
 	src/compressors/streamingllm.c src/compressors/h2o.c src/compressors/tova.c \
 	src/compressors/snapkv.c src/compressors/scalekv.c src/compressors/kivi.c \
 	src/compressors/lowrank.c src/compressors/qjl.c src/compressors/pq.c
-libvarlb_la_SOURCES += src/compressors/scorers.def
+# kvpress's presses: scorer presses, then the other logic and wrappers
+libvarlb_la_SOURCES += src/compressors/scorers.def \
+	src/compressors/random.c src/compressors/knorm.c \
+	src/compressors/expected_attention.c src/compressors/observed_attention.c \
+	src/compressors/qfilter.c src/compressors/lagkv.c src/compressors/keydiff.c \
+	src/compressors/leverage.c src/compressors/cur.c src/compressors/compactor.c \
+	src/compressors/kvzip.c
 if HAVE_CHECK
 check_PROGRAMS += tests/test_compressors
 endif
