@@ -9,7 +9,9 @@ libvarlb_la_SOURCES += src/compressors/scorers.def \
 	src/compressors/expected_attention.c src/compressors/observed_attention.c \
 	src/compressors/qfilter.c src/compressors/lagkv.c src/compressors/keydiff.c \
 	src/compressors/leverage.c src/compressors/cur.c src/compressors/compactor.c \
-	src/compressors/kvzip.c
+	src/compressors/think.c src/compressors/kvzip.c src/compressors/finch.c \
+	src/compressors/chunkkv.c src/compressors/criticalkv.c src/compressors/dms.c \
+	src/compressors/merging.c src/compressors/cam.c
 if HAVE_CHECK
 check_PROGRAMS += tests/test_compressors
 endif
