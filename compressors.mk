@@ -13,8 +13,11 @@ libvarlb_la_SOURCES += src/compressors/scorers.def \
 	src/compressors/chunkkv.c src/compressors/criticalkv.c src/compressors/dms.c \
 	src/compressors/merging.c src/compressors/cam.c
 if HAVE_CHECK
-check_PROGRAMS += tests/test_compressors
+check_PROGRAMS += tests/test_compressors tests/test_presses
 endif
 tests_test_compressors_SOURCES = tests/test_compressors.c tests/testutil.h
 tests_test_compressors_LDADD = $(TEST_LDADD)
 tests_test_compressors_CFLAGS = $(TEST_CFLAGS)
+tests_test_presses_SOURCES = tests/test_presses.c tests/testutil.h
+tests_test_presses_LDADD = $(TEST_LDADD)
+tests_test_presses_CFLAGS = $(TEST_CFLAGS)

@@ -325,6 +325,20 @@ static const char *const variants[][2] = {
   { "qjl", "sketch=64" }, { "qjl", "vbits=1,group=64" },
   { "pq", "bits=6" }, { "pq", "subvectors=8,iters=5" }, { "pq", "precision=32" },
   { "pq", "codebooks=public" },
+  { "random", "seed=7,bits=32" }, { "expected_attention", "use_covariance=0,use_vnorm=0" },
+  { "expected_attention", "epsilon=0.01,n_sink=0" }, { "observed_attention", "queries=50" },
+  { "qfilter", "queries=8,temperature=100" }, { "lagkv", "lag_size=16" },
+  { "lagkv", "lag_size=16,cross_scoring=1,n_sink=0" }, { "leverage", "sketch_dimension=8" },
+  { "cur", "leverage_type=key,use_random_leverage=1" },
+  { "cur", "leverage_type=kv_avg,use_local_approximation=0" },
+  { "compactor", "chunk_size=32,blending=0.5,sink_size_end=0" },
+  { "think", "key_channel_compression_ratio=0.9,press=knorm" },
+  { "kvzip", "chunk_size=100,kvzip_plus_normalization=1" },
+  { "finch", "chunk_length=50,window_size=8,normalize_scores=0" },
+  { "chunkkv", "press=keydiff,chunk_length=7" },
+  { "criticalkv", "press=expected_attention,first_stage_ratio=0" },
+  { "dms", "press=knorm,threshold=-0.99,sliding_window_size=0" },
+  { "merging", "press=snapkv,merge_fraction=0.5" }, { "cam", "press=knorm,merge_budget=2" },
 };
 
 START_TEST (knob_variants_fit_the_budget_and_stay_under_fano_ceiling)

@@ -74,25 +74,35 @@ select_finch (size_t *keep, size_t *kept, double *Vw, size_t k, const double *K,
   size_t ctx = T - w, room = k - w;
   if (chunk == 0 || chunk >= ctx)
     chunk = ctx ? ctx : 1;
-  /* each chunk keeps its share of the room, rounding down; what rounding
-     leaves goes to the chunks in order */
-  size_t left = room;
-  for (size_t a = 0; a < ctx; a += chunk)
+  /* each chunk keeps its share of the room, rounded down; the slots that
+     rounding leaves go one per chunk, in order */
+  size_t chunks = (ctx + chunk - 1) / chunk, left = room;
+  size_t *quota = malloc ((chunks ? chunks : 1) * sizeof *quota);
+  if (quota == NULL)
     {
-      size_t len = a + chunk < ctx ? chunk : ctx - a;
-      size_t q = (size_t) ((double) len * (double) room / (double) ctx);
-      left -= q;
+      st = VARLB_ENOMEM;
+      goto done;
     }
-  for (size_t a = 0; a < ctx; a += chunk)
+  for (size_t c = 0; c < chunks; c++)
     {
-      size_t len = a + chunk < ctx ? chunk : ctx - a;
-      size_t q = (size_t) ((double) len * (double) room / (double) ctx), more = len - q;
-      more = more < left ? more : left;
-      q += more, left -= more;
-      cc_top_k (tmp, q, s + a, len);
-      for (size_t i = 0; i < q; i++)
+      size_t len = (c + 1) * chunk < ctx ? chunk : ctx - c * chunk;
+      quota[c] = (size_t) ((double) len * (double) room / (double) ctx);
+      left -= quota[c];
+    }
+  for (size_t c = 0; left > 0; c = (c + 1) % chunks)
+    {
+      size_t len = (c + 1) * chunk < ctx ? chunk : ctx - c * chunk;
+      if (quota[c] < len)
+        quota[c]++, left--;
+    }
+  for (size_t c = 0; c < chunks; c++)
+    {
+      size_t a = c * chunk, len = a + chunk < ctx ? chunk : ctx - a;
+      cc_top_k (tmp, quota[c], s + a, len);
+      for (size_t i = 0; i < quota[c]; i++)
         keep[(*kept)++] = a + tmp[i];
     }
+  free (quota);
   for (size_t t = ctx; t < T; t++)
     keep[(*kept)++] = t;
 done:

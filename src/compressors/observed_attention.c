@@ -26,30 +26,37 @@ score (double *s, size_t k, const double *K, const double *V, size_t T,
   size_t n = (size_t) cc_knob_double (self, kn, "queries");
   if (n == 0)
     n = T;
-  double *Q = malloc (n * d * sizeof *Q), *row = malloc (T * sizeof *row);
+  /* rows in blocks of up to ROWS queries that see the same keys */
+  enum { ROWS = 64 };
+  double *Q = malloc (n * d * sizeof *Q), *A = malloc (ROWS * T * sizeof *A);
   size_t *seen = calloc (T, sizeof *seen);
-  int st = (Q && row && seen)
+  int st = (Q && A && seen)
                ? cc_observed_queries (Q, n, d, cc_knob_double (self, kn, "temperature"), seed)
                : VARLB_ENOMEM;
   for (size_t t = 0; t < T; t++)
     s[t] = 0.0;
-  for (size_t i = 0; st == VARLB_OK && i < n; i++)
+  for (size_t i = 0; st == VARLB_OK && i < n;)
     {
-      size_t pos = i * T / n, end = cc_visible_end (pyramid, pos);
-      if (end > T)
-        end = T;
-      cblas_dgemv (CblasRowMajor, CblasNoTrans, (int) end, (int) d, 1.0, K, (int) d,
-                   Q + i * d, 1, 0.0, row, 1);
-      cc_softmax (row, end);
-      for (size_t t = 0; t < end; t++)
+      /* positions before T see at most T keys: Alice's scales end at T */
+      size_t end = cc_visible_end (pyramid, i * T / n), rows = 1;
+      while (i + rows < n && rows < ROWS && cc_visible_end (pyramid, (i + rows) * T / n) == end)
+        rows++;
+      end = end < T ? end : T;
+      cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) rows, (int) end, (int) d,
+                   1.0, Q + i * d, (int) d, K, (int) d, 0.0, A, (int) end);
+      for (size_t r = 0; r < rows; r++)
         {
-          s[t] += row[t];
-          seen[t]++;
+          cc_softmax (A + r * end, end);
+          for (size_t t = 0; t < end; t++)
+            s[t] += A[r * end + t];
         }
+      for (size_t t = 0; t < end; t++)
+        seen[t] += rows;
+      i += rows;
     }
   for (size_t t = 0; st == VARLB_OK && t < T; t++)
     s[t] = seen[t] ? s[t] / (double) seen[t] : 0.0;
-  free (Q), free (row), free (seen);
+  free (Q), free (A), free (seen);
   return st;
 }
 
