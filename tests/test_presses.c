@@ -363,6 +363,28 @@ START_TEST (chunkkv_keeps_whole_chunks)
     for (size_t t = c * L; t < c * L + L && t < T; t++)
       ck_assert_msg (kept[t] == kept[c * L], "chunk %zu kept in part", c);
   varlb_blob_clear (&b);
+  /* press knorm over keys of distinct norms: the kept whole chunks are the
+     three of least mean norm */
+  double *K = scaled_keys (&in, distinct_factor), mean[43];
+  ck_assert_int_eq (compress_kv (&b, "chunkkv", "bits=64,chunk_length=10,press=knorm", K, in.V,
+                                 &in, budget_for (37, d)),
+                    VARLB_OK);
+  kept_tokens (kept, NULL, &b, K, T, d);
+  size_t better[42] = { 0 };
+  for (size_t c = 0; c < 42; c++)
+    {
+      mean[c] = 0.0;
+      for (size_t t = c * L; t < c * L + L; t++)
+        mean[c] += distinct_factor (t) / (double) L;
+    }
+  for (size_t c = 0; c < 42; c++)
+    for (size_t e = 0; e < 42; e++)
+      better[c] += mean[e] < mean[c];
+  for (size_t c = 0; c < 42; c++)
+    ck_assert_msg (kept[c * L] == (better[c] < 3), "chunk %zu (rank %zu) kept %d", c, better[c],
+                   kept[c * L]);
+  free (K);
+  varlb_blob_clear (&b);
   /* chunks of one token: the press's own top-k */
   ck_assert_int_eq (compress_kv (&b, "chunkkv", "bits=64,chunk_length=1", in.K, in.V, &in,
                                  budget_for (37, d)),
