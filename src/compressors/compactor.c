@@ -5,7 +5,8 @@
  * attends to its own chunk only, each key collects the column sum, times
  * ||v||, smoothed by average pooling over 3 tokens.  score = blending x
  * leverage + attention; blending defaults to the compression ratio
- * (1 - k/T), and sink_size_start / sink_size_end tokens are always kept.
+ * (1 - k/T); the sink_size_start first and sink_size_end last tokens get
+ * the top score (kvpress pads them with the maximum, so they tie with it).
  * The ragged last chunk attends over its real tokens only (kvpress pads it
  * and lets the padding take attention). */
 #include <config.h>

@@ -46,8 +46,16 @@ static const char pq_calibration_note[] =
   "pq codebooks=public: k-means on max(T, 16c) calibration tokens (c <= 64; beyond, c of them "
   "as the codebook) drawn from seed 0x70715f63616c6962 (unit Gaussian keys, fair {0,1} values) "
   "before the instance; not charged";
-#define PQ_PUBLIC_MAX_C 65536
 #define PQ_PUBLIC_FIT_C 64
+
+/* The most public centroids: 2^16, and no codebook (nor calibration) over
+   2^24 numbers, which bounds what a forged header can make answer build. */
+static size_t
+pq_public_max_c (size_t d, size_t dv)
+{
+  size_t w = d > dv ? d : dv, c = ((size_t) 1 << 24) / (w ? w : 1);
+  return c < 65536 ? c : 65536;
+}
 #define PQ_CAL_PER_CENTROID 16
 
 #define PQ_HEADER_BITS 192.0 /* n, Mk, ck, Mv, cv, precision */
@@ -403,7 +411,7 @@ pq_plan (size_t *n, pq_part_t *pk, pq_part_t *pv, const double *K, const double 
 {
   pq_cand_t *ck = malloc (5 * 16 * sizeof *ck), *cv = malloc (5 * 16 * sizeof *cv);
   size_t nk = 0, nv = 0;
-  size_t cmax = public ? (Mknob || bknob ? PQ_PUBLIC_MAX_C : PQ_PUBLIC_FIT_C) : T;
+  size_t cmax = public ? (Mknob || bknob ? pq_public_max_c (d, dv) : PQ_PUBLIC_FIT_C) : T;
   int st = ck && cv ? candidates (ck, &nk, K, T, d, Mknob, bknob, cmax, public, 0, prec, budget, r)
                     : VARLB_ENOMEM;
   if (st == VARLB_OK)
@@ -522,7 +530,7 @@ pq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
   pq_part_t pk, pv;
   pk.M = cc_get_u32 (&r), pk.c = cc_get_u32 (&r), pv.M = cc_get_u32 (&r), pv.c = cc_get_u32 (&r);
   unsigned prec = cc_get_u32 (&r);
-  size_t cmax = public ? PQ_PUBLIC_MAX_C : n;
+  size_t cmax = public ? pq_public_max_c (d, dv) : n;
   if (r.bad || (prec != 16 && prec != 32 && prec != 64) || n > T || pk.M < 1 || pk.M > d
       || pv.M < 1 || pv.M > dv
       || (n > 0 && (pk.c < 1 || pk.c > cmax || pv.c < 1 || pv.c > cmax))
