@@ -82,19 +82,6 @@ select_cam (size_t *keep, size_t *kept, double *Vw, size_t k, const double *K,
   return st;
 }
 
-extern const varlb_compressor_t varlb_compressor_cam;
-
-static int
-compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
-          size_t d, size_t dv, double budget_bits, uint64_t seed,
-          const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
-{
-  return evict_select_compress (blob, K, V, T, d, dv, budget_bits, seed, kn, pyramid,
-                                &varlb_compressor_cam, select_cam);
-}
-
-const varlb_compressor_t varlb_compressor_cam = {
-  VARLB_COMPRESSOR_ABI, "cam",
-  "CaM (ICML 2024, openreview LCTmppB165): evicted values merged into the next kept tokens with attention-ratio probability",
-  knobs, sizeof knobs / sizeof *knobs, NULL, compress, evict_answer, NULL
-};
+EVICT_COMPRESSOR (cam,
+                  "CaM (ICML 2024, openreview LCTmppB165): evicted values merged into the next kept tokens with attention-ratio probability",
+                  evict_select_compress, select_cam);

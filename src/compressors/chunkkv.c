@@ -65,19 +65,6 @@ select_chunks (size_t *keep, size_t *kept, double *Vw, size_t k, const double *K
   return st;
 }
 
-extern const varlb_compressor_t varlb_compressor_chunkkv;
-
-static int
-compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
-          size_t d, size_t dv, double budget_bits, uint64_t seed,
-          const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
-{
-  return evict_select_compress (blob, K, V, T, d, dv, budget_bits, seed, kn, pyramid,
-                                &varlb_compressor_chunkkv, select_chunks);
-}
-
-const varlb_compressor_t varlb_compressor_chunkkv = {
-  VARLB_COMPRESSOR_ABI, "chunkkv",
-  "ChunkKV (arXiv 2502.00299): keep whole chunks of consecutive tokens, best mean press score first",
-  knobs, sizeof knobs / sizeof *knobs, NULL, compress, evict_answer, NULL
-};
+EVICT_COMPRESSOR (chunkkv,
+                  "ChunkKV (arXiv 2502.00299): keep whole chunks of consecutive tokens, best mean press score first",
+                  evict_select_compress, select_chunks);

@@ -16,8 +16,7 @@
 
 static const varlb_knob_t knobs[] = {
   EVICT_BITS_KNOB,
-  { "temperature", VARLB_KNOB_DOUBLE, "16", 0, 100,
-    "scale of the observed unit queries (VAR caps it at 100)" },
+  EVICT_TEMPERATURE_KNOB,
   { "sink_size_start", VARLB_KNOB_INT, "8", 0, 1e9, "first tokens always kept" },
   { "sink_size_end", VARLB_KNOB_INT, "4", 0, 1e9, "last tokens always kept" },
   { "chunk_size", VARLB_KNOB_INT, "256", 1, 1e9, "chunk of the non-causal attention" },

@@ -17,8 +17,6 @@ static const varlb_knob_t knobs[] = {
   { "first_stage_ratio", VARLB_KNOB_DOUBLE, "0.5", 0, 1, "fraction of the kept tokens chosen by the press alone" },
 };
 
-extern const varlb_compressor_t varlb_compressor_criticalkv;
-
 static int
 score (double *s, size_t k, const double *K, const double *V, size_t T,
        size_t d, size_t dv, uint64_t seed, const varlb_compressor_t *self,
@@ -42,17 +40,6 @@ score (double *s, size_t k, const double *K, const double *V, size_t T,
   return st;
 }
 
-static int
-compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
-          size_t d, size_t dv, double budget_bits, uint64_t seed,
-          const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
-{
-  return evict_score_compress (blob, K, V, T, d, dv, budget_bits, seed, kn, pyramid,
-                               &varlb_compressor_criticalkv, score);
-}
-
-const varlb_compressor_t varlb_compressor_criticalkv = {
-  VARLB_COMPRESSOR_ABI, "criticalkv",
-  "CriticalKV (arXiv 2502.03805): two-stage selection, the press's top half then (score + eps) x ||v||_1",
-  knobs, sizeof knobs / sizeof *knobs, NULL, compress, evict_answer, NULL
-};
+EVICT_COMPRESSOR (criticalkv,
+                  "CriticalKV (arXiv 2502.03805): two-stage selection, the press's top half then (score + eps) x ||v||_1",
+                  evict_score_compress, score);

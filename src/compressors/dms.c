@@ -52,19 +52,6 @@ select_threshold (size_t *keep, size_t *kept, double *Vw, size_t k, const double
   return st;
 }
 
-extern const varlb_compressor_t varlb_compressor_dms;
-
-static int
-compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
-          size_t d, size_t dv, double budget_bits, uint64_t seed,
-          const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
-{
-  return evict_select_compress (blob, K, V, T, d, dv, budget_bits, seed, kn, pyramid,
-                                &varlb_compressor_dms, select_threshold);
-}
-
-const varlb_compressor_t varlb_compressor_dms = {
-  VARLB_COMPRESSOR_ABI, "dms",
-  "DMS (arXiv 2506.05345): threshold eviction, tokens scoring under the threshold dropped, a window of the newest kept",
-  knobs, sizeof knobs / sizeof *knobs, NULL, compress, evict_answer, NULL
-};
+EVICT_COMPRESSOR (dms,
+                  "DMS (arXiv 2506.05345): threshold eviction, tokens scoring under the threshold dropped, a window of the newest kept",
+                  evict_select_compress, select_threshold);

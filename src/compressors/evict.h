@@ -100,32 +100,38 @@ int evict_leverage_scores (double *scores, const double *X, size_t n, size_t d,
    temperature), to splice into their tables. */
 #define EVICT_BITS_KNOB                                                        \
   { "bits", VARLB_KNOB_INT, "16", 16, 64, "bits per stored number: 16, 32 or 64" }
+#define EVICT_TEMPERATURE_KNOB                                                 \
+  { "temperature", VARLB_KNOB_DOUBLE, "16", 0, 100,                             \
+    "scale of the observed unit queries (VAR caps it at 100)" }
 #define EVICT_OBSERVED_KNOBS                                                   \
   { "queries", VARLB_KNOB_INT, "32", 1, 4096,                                   \
     "observed queries (public seed, never Bob's) scoring the tokens" },        \
-  { "temperature", VARLB_KNOB_DOUBLE, "16", 0, 100,                             \
-    "scale of the observed unit queries (VAR caps it at 100)" }
+  EVICT_TEMPERATURE_KNOB
 #define EVICT_COMMON_KNOBS EVICT_BITS_KNOB, EVICT_OBSERVED_KNOBS
 /* The scorer press a wrapper applies. */
-/* The compress half, the registration as a scorer and the compressor
-   struct of scorer press NAME (knob table `knobs`, score SCORE): what every
-   scorer press file ends with. */
-#define EVICT_SCORER_PRESS(NAME, DESCRIPTION, SCORE)                           \
+/* The compress half and the compressor struct of an eviction method NAME
+   (knob table `knobs`): DRIVER (evict_score_compress or
+   evict_select_compress) with FN, Bob answering over the eviction blob. */
+#define EVICT_COMPRESSOR(NAME, DESCRIPTION, DRIVER, FN)                         \
   extern const varlb_compressor_t varlb_compressor_##NAME;                     \
-  const evict_scorer_t evict_scorer_##NAME = { &varlb_compressor_##NAME, SCORE }; \
   static int NAME##_compress (varlb_blob_t *blob, const double *K,              \
                               const double *V, size_t T, size_t d, size_t dv,   \
                               double budget_bits, uint64_t seed,                \
                               const varlb_knobs_t *kn,                          \
                               const varlb_pyramid_t *pyramid)                   \
   {                                                                            \
-    return evict_score_compress (blob, K, V, T, d, dv, budget_bits, seed, kn,  \
-                                 pyramid, &varlb_compressor_##NAME, SCORE);    \
+    return DRIVER (blob, K, V, T, d, dv, budget_bits, seed, kn, pyramid,       \
+                   &varlb_compressor_##NAME, FN);                              \
   }                                                                            \
   const varlb_compressor_t varlb_compressor_##NAME = {                         \
     VARLB_COMPRESSOR_ABI, #NAME, DESCRIPTION, knobs,                           \
     sizeof knobs / sizeof *knobs, NULL, NAME##_compress, evict_answer, NULL    \
   }
+/* A scorer press: the same, registered as evict_scorer_NAME for wrappers. */
+#define EVICT_SCORER_PRESS(NAME, DESCRIPTION, SCORE)                           \
+  extern const varlb_compressor_t varlb_compressor_##NAME;                     \
+  const evict_scorer_t evict_scorer_##NAME = { &varlb_compressor_##NAME, SCORE }; \
+  EVICT_COMPRESSOR (NAME, DESCRIPTION, evict_score_compress, SCORE)
 #define EVICT_PRESS_KNOB(def)                                                  \
   { "press", VARLB_KNOB_STRING, def, 0, 0,                                      \
     "scorer press choosing the tokens (varlb list: random, knorm, snapkv, ...)" }

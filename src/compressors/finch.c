@@ -14,8 +14,7 @@
 
 static const varlb_knob_t knobs[] = {
   EVICT_BITS_KNOB,
-  { "temperature", VARLB_KNOB_DOUBLE, "16", 0, 100,
-    "scale of the observed unit queries (VAR caps it at 100)" },
+  EVICT_TEMPERATURE_KNOB,
   { "window_size", VARLB_KNOB_INT, "32", 1, 1e9, "newest tokens forming the prompt window (always kept)" },
   { "chunk_length", VARLB_KNOB_INT, "0", 0, 1e9, "compress the context per chunk of this length (0: at once)" },
   { "normalize_scores", VARLB_KNOB_INT, "1", 0, 1, "1: weigh each window row by the keys it sees" },
@@ -110,19 +109,6 @@ done:
   return st;
 }
 
-extern const varlb_compressor_t varlb_compressor_finch;
-
-static int
-compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
-          size_t d, size_t dv, double budget_bits, uint64_t seed,
-          const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
-{
-  return evict_select_compress (blob, K, V, T, d, dv, budget_bits, seed, kn, pyramid,
-                                &varlb_compressor_finch, select_finch);
-}
-
-const varlb_compressor_t varlb_compressor_finch = {
-  VARLB_COMPRESSOR_ABI, "finch",
-  "FINCH (arXiv 2408.00167): SnapKV-style window attention on the newest tokens, normalised per row, chunked; window kept",
-  knobs, sizeof knobs / sizeof *knobs, NULL, compress, evict_answer, NULL
-};
+EVICT_COMPRESSOR (finch,
+                  "FINCH (arXiv 2408.00167): SnapKV-style window attention on the newest tokens, normalised per row, chunked; window kept",
+                  evict_select_compress, select_finch);

@@ -105,19 +105,6 @@ select_merge (size_t *keep, size_t *kept, double *Vw, size_t k, const double *K,
   return st;
 }
 
-extern const varlb_compressor_t varlb_compressor_merging;
-
-static int
-compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
-          size_t d, size_t dv, double budget_bits, uint64_t seed,
-          const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
-{
-  return evict_select_compress (blob, K, V, T, d, dv, budget_bits, seed, kn, pyramid,
-                                &varlb_compressor_merging, select_merge);
-}
-
-const varlb_compressor_t varlb_compressor_merging = {
-  VARLB_COMPRESSOR_ABI, "merging",
-  "Merging (kvpress MergingPress; ToMe arXiv 2210.09461, D2O arXiv 2406.13035): evicted values folded into the most similar kept key's value",
-  knobs, sizeof knobs / sizeof *knobs, NULL, compress, evict_answer, NULL
-};
+EVICT_COMPRESSOR (merging,
+                  "Merging (kvpress MergingPress; ToMe arXiv 2210.09461, D2O arXiv 2406.13035): evicted values folded into the most similar kept key's value",
+                  evict_select_compress, select_merge);

@@ -14,8 +14,7 @@ static const varlb_knob_t knobs[] = {
   EVICT_BITS_KNOB,
   { "queries", VARLB_KNOB_INT, "0", 0, 1e6,
     "observed queries spread over the token positions (0: one per token, as a prefill)" },
-  { "temperature", VARLB_KNOB_DOUBLE, "16", 0, 100,
-    "scale of the observed unit queries (VAR caps it at 100)" },
+  EVICT_TEMPERATURE_KNOB,
 };
 
 static int

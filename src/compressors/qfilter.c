@@ -16,8 +16,7 @@ static const varlb_knob_t knobs[] = {
   EVICT_BITS_KNOB,
   { "queries", VARLB_KNOB_INT, "256", 1, 1e6,
     "observed queries (public seed, never Bob's) the filter is fitted on" },
-  { "temperature", VARLB_KNOB_DOUBLE, "16", 0, 100,
-    "scale of the observed unit queries (VAR caps it at 100)" },
+  EVICT_TEMPERATURE_KNOB,
 };
 
 static int
