@@ -12,7 +12,7 @@
 
 static const varlb_knob_t knobs[] = {
   EVICT_BITS_KNOB,
-  { "queries", VARLB_KNOB_INT, "0", 0, 1e6,
+  { "queries", VARLB_KNOB_INT, "0", 0, 65536,
     "observed queries spread over the token positions (0: one per token, as a prefill)" },
   EVICT_TEMPERATURE_KNOB,
 };

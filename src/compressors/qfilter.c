@@ -14,7 +14,7 @@
 
 static const varlb_knob_t knobs[] = {
   EVICT_BITS_KNOB,
-  { "queries", VARLB_KNOB_INT, "256", 1, 1e6,
+  { "queries", VARLB_KNOB_INT, "256", 1, 65536,
     "observed queries (public seed, never Bob's) the filter is fitted on" },
   EVICT_TEMPERATURE_KNOB,
 };
