@@ -1,11 +1,13 @@
 /* chunkkv.c -- ChunkKV (arXiv 2502.00299, kvpress ChunkKVPress): keep whole
  * chunks of chunk_length consecutive tokens, those whose mean score under a
  * scorer press is highest, so kept tokens come with their neighbourhood.
- * The budget takes whole chunks, best first, while they fit (the ragged
- * last chunk is smaller); when not even one fits, the best chunk's top
- * tokens fill it (kvpress always keeps at least one chunk). */
+ * The budget takes whole chunks, best first, while they fit; the first
+ * chunk that does not fit takes the room left with its top tokens (kvpress
+ * keeps at least one whole chunk even past its ratio; a budget cannot be
+ * exceeded). */
 #include <config.h>
 #include <stdlib.h>
+#include <string.h>
 #include "evict.h"
 
 static const varlb_knob_t knobs[] = {
@@ -36,30 +38,29 @@ select_chunks (size_t *keep, size_t *kept, double *Vw, size_t k, const double *K
           for (size_t t = a; t < b; t++)
             cs[c] += s[t] / (double) (b - a);
         }
-      unsigned char *take = cc_rank_desc (order, cs, chunks) == VARLB_OK ? calloc (chunks, 1)
-                                                                       : NULL;
-      size_t room = k;
-      for (size_t i = 0; take && i < chunks; i++)
+      /* whole chunks, best first, while they fit; the first that does
+         not fit takes the room left, its top tokens */
+      unsigned char *take = cc_rank_desc (order, cs, chunks) == VARLB_OK ? calloc (T, 1) : NULL;
+      size_t *top = malloc (L * sizeof *top), room = k;
+      for (size_t i = 0; take && top && i < chunks; i++)
         {
           size_t a = order[i] * L, len = (a + L < T ? a + L : T) - a;
           if (len <= room)
-            take[order[i]] = 1, room -= len;
+            memset (take + a, 1, len), room -= len;
+          else if (room > 0)
+            {
+              cc_top_k (top, room, s + a, len);
+              for (size_t j = 0; j < room; j++)
+                take[a + top[j]] = 1;
+              room = 0;
+            }
         }
-      for (size_t c = 0; take && c < chunks; c++)
-        for (size_t t = c * L; take[c] && t < c * L + L && t < T; t++)
+      for (size_t t = 0; take && top && t < T; t++)
+        if (take[t])
           keep[(*kept)++] = t;
-      if (take && *kept == 0)
-        {
-          /* no whole chunk fits: the best chunk's own top k */
-          size_t a = order[0] * L, len = (a + L < T ? a + L : T) - a;
-          cc_top_k (keep, k, s + a, len);
-          *kept = k < len ? k : len;
-          for (size_t i = 0; i < *kept; i++)
-            keep[i] += a;
-        }
-      if (take == NULL)
+      if (take == NULL || top == NULL)
         st = VARLB_ENOMEM;
-      free (take);
+      free (take), free (top);
     }
   free (s), free (cs), free (order);
   return st;
