@@ -452,7 +452,7 @@ pq_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
   unsigned prec = (unsigned) cc_knob_double (self, kn, "precision");
   int public = pq_public (self, kn);
   if (M > d || M > dv || b > 16 || (prec != 16 && prec != 32 && prec != 64) || public < 0
-      || T != pyramid->offset[pyramid->scales - 1] || T == 0)
+      || T != pyramid->offset[pyramid->scales - 1])
     return VARLB_EINVAL;
   gsl_rng *r = varlb_rng_new (seed, VARLB_STREAM_COMPRESSOR);
   size_t n = 0;
