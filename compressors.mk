@@ -8,8 +8,17 @@ libvarlb_la_SOURCES += src/compressors/evict.h src/compressors/evict.c \
 	src/compressors/gear.c src/compressors/subgen.c src/compressors/pqcache.c \
 	src/compressors/amskv.c src/compressors/fastvar.c src/compressors/litevar.c \
 	src/compressors/polar.h src/compressors/polar.c src/compressors/ratedist.c
+# kvpress's presses: scorer presses, then the other logic and wrappers
+libvarlb_la_SOURCES += src/compressors/scorers.def \
+	src/compressors/random.c src/compressors/knorm.c \
+	src/compressors/expected_attention.c src/compressors/observed_attention.c \
+	src/compressors/qfilter.c src/compressors/lagkv.c src/compressors/keydiff.c \
+	src/compressors/leverage.c src/compressors/cur.c src/compressors/compactor.c \
+	src/compressors/think.c src/compressors/kvzip.c src/compressors/finch.c \
+	src/compressors/chunkkv.c src/compressors/criticalkv.c src/compressors/dms.c \
+	src/compressors/merging.c src/compressors/cam.c
 if HAVE_CHECK
-check_PROGRAMS += tests/test_compressors
+check_PROGRAMS += tests/test_compressors tests/test_presses
 endif
 tests_test_compressors_SOURCES = tests/test_compressors.c tests/testutil.h
 tests_test_compressors_LDADD = $(TEST_LDADD)
@@ -65,3 +74,6 @@ endif
 tests_test_zoo_quant_SOURCES = tests/test_zoo_quant.c tests/testutil.h
 tests_test_zoo_quant_LDADD = $(TEST_LDADD)
 tests_test_zoo_quant_CFLAGS = $(TEST_CFLAGS)
+tests_test_presses_SOURCES = tests/test_presses.c tests/testutil.h
+tests_test_presses_LDADD = $(TEST_LDADD)
+tests_test_presses_CFLAGS = $(TEST_CFLAGS)

@@ -327,6 +327,20 @@ static const char *const variants[][2] = {
   { "pq", "bits=6" }, { "pq", "subvectors=8,iters=5" }, { "pq", "precision=32" },
   { "pq", "codebooks=public" },
   { "ratedist", "list=1" }, { "ratedist", "block=10,puncture=tail,design=0.8" },
+  { "random", "seed=7,bits=32" }, { "expected_attention", "use_covariance=0,use_vnorm=0" },
+  { "expected_attention", "epsilon=0.01,n_sink=0" }, { "observed_attention", "queries=50" },
+  { "qfilter", "queries=8,temperature=100" }, { "lagkv", "lag_size=16" },
+  { "lagkv", "lag_size=16,cross_scoring=1,n_sink=0" }, { "leverage", "sketch_dimension=8" },
+  { "cur", "leverage_type=key,use_random_leverage=1" },
+  { "cur", "leverage_type=kv_avg,use_local_approximation=0" },
+  { "compactor", "chunk_size=32,blending=0.5,sink_size_end=0" },
+  { "think", "key_channel_compression_ratio=0.9,press=knorm" },
+  { "kvzip", "chunk_size=100,kvzip_plus_normalization=1" },
+  { "finch", "chunk_length=50,window_size=8,normalize_scores=0" },
+  { "chunkkv", "press=keydiff,chunk_length=7" },
+  { "criticalkv", "press=expected_attention,first_stage_ratio=0" },
+  { "dms", "press=knorm,threshold=-0.99,sliding_window_size=0" },
+  { "merging", "press=snapkv,merge_fraction=0.5" }, { "cam", "press=knorm,merge_budget=2" },
 };
 
 START_TEST (knob_variants_fit_the_budget_and_stay_under_fano_ceiling)
@@ -474,8 +488,9 @@ le32 (const unsigned char *p)
 START_TEST (pq_public_codebooks_are_free_and_recorded_as_calibration)
 {
   /* Same knobs but codebooks=public: the blob loses exactly the codebooks
-     (c x (d + dv) entries at 16 bits) and holds the 160-bit header and the
-     codes only; the knob setting, and only it, names a free calibration. */
+     (c x (d + dv) entries at 16 bits) and holds the 192-bit header (n, Mk,
+     ck, Mv, cv, precision) and the codes only; the knob setting, and only
+     it, names a free calibration. */
   varlb_instance_t in;
   instance (&in);
   const varlb_compressor_t *c = varlb_compressor_find ("pq");
@@ -483,21 +498,24 @@ START_TEST (pq_public_codebooks_are_free_and_recorded_as_calibration)
   varlb_knobs_t ki, kp;
   varlb_knobs_init (&ki);
   varlb_knobs_init (&kp);
-  ck_assert_int_eq (varlb_knobs_parse (&ki, "bits=6"), VARLB_OK);
-  ck_assert_int_eq (varlb_knobs_parse (&kp, "bits=6,codebooks=public"), VARLB_OK);
+  ck_assert_int_eq (varlb_knobs_parse (&ki, "bits=6,subvectors=8"), VARLB_OK);
+  ck_assert_int_eq (varlb_knobs_parse (&kp, "bits=6,subvectors=8,codebooks=public"), VARLB_OK);
   ck_assert_ptr_null (c->calibration (&ki));
   const char *note = c->calibration (&kp);
   ck_assert (note != NULL && strstr (note, "codebooks=public") != NULL);
   varlb_blob_t a, b;
   compress (&a, c, &in, 32.0 * (double) in.N, &ki);
   compress (&b, c, &in, 32.0 * (double) in.N, &kp);
-  ck_assert_uint_ge (b.len, 20);
-  size_t n = le32 (b.data), M = le32 (b.data + 4), cent = le32 (b.data + 8);
-  size_t bits = le32 (b.data + 12);
+  ck_assert_uint_ge (b.len, 24);
+  size_t n = le32 (b.data), Mk = le32 (b.data + 4), ck = le32 (b.data + 8);
+  size_t Mv = le32 (b.data + 12), cv = le32 (b.data + 16);
   ck_assert_uint_eq (n, in.alice_tokens);
-  ck_assert_uint_eq (cent, 64);
-  ck_assert_uint_eq (8 * b.len, 160 + 8 * ((2 * n * M * bits + 7) / 8));
-  ck_assert_uint_eq (8 * (a.len - b.len), cent * (in.d + in.d) * 16);
+  ck_assert_uint_eq (Mk, 8);
+  ck_assert_uint_eq (Mv, 8);
+  ck_assert_uint_eq (ck, 64);
+  ck_assert_uint_eq (cv, 64);
+  ck_assert_uint_eq (8 * b.len, 192 + 8 * ((n * (Mk + Mv) * 6 + 7) / 8));
+  ck_assert_uint_eq (8 * (a.len - b.len), 64 * (in.d + in.d) * 16);
   varlb_blob_clear (&a);
   varlb_blob_clear (&b);
   varlb_knobs_clear (&ki);
@@ -508,29 +526,36 @@ END_TEST
 
 START_TEST (pq_public_codebooks_are_rebuilt_identically_by_answer)
 {
-  /* Compress the calibration data itself (regenerated here from the seed
-     the calibration note names) with one centroid per token at fp64: every
-     token is its own centroid, so if answer rebuilds the same codebooks as
-     compress, its output is exact attention over that cache. */
+  /* Past 64 centroids the public codebook is the first c calibration
+     tokens themselves.  Compress the first T of them (regenerated here
+     from the seed the calibration note names) with whole-vector codes of 9
+     bits (c = 512 > T) at fp64: every token is a centroid, so if answer
+     rebuilds the codebooks compress used, its output is exact attention
+     over that cache. */
   varlb_instance_t in;
   instance (&in);
   const varlb_compressor_t *c = varlb_compressor_find ("pq");
   size_t T = in.alice_tokens, d = in.d;
   double *K = malloc (T * d * sizeof *K), *V = malloc (T * d * sizeof *V);
-  gsl_rng *r = varlb_rng_new (UINT64_C (0x70715f63616c6962), VARLB_STREAM_COMPRESSOR);
-  ck_assert (K && V && r);
-  ck_assert_int_eq (varlb_jl_keys (K, T, d, VARLB_JL_GAUSSIAN, VARLB_JL_UNIT, r), VARLB_OK);
+  gsl_rng *rk = varlb_rng_new (UINT64_C (0x70715f63616c6962), VARLB_STREAM_COMPRESSOR);
+  gsl_rng *rv = varlb_rng_new (varlb_seed_mix (UINT64_C (0x70715f63616c6962), 1),
+                               VARLB_STREAM_COMPRESSOR);
+  ck_assert (K && V && rk && rv);
+  ck_assert_int_eq (varlb_jl_keys (K, T, d, VARLB_JL_GAUSSIAN, VARLB_JL_UNIT, rk), VARLB_OK);
   for (size_t i = 0; i < T * d; i++)
-    V[i] = (double) gsl_rng_uniform_int (r, 2);
-  gsl_rng_free (r);
+    V[i] = (double) gsl_rng_uniform_int (rv, 2);
+  gsl_rng_free (rk);
+  gsl_rng_free (rv);
   varlb_knobs_t k;
   varlb_knobs_init (&k);
-  ck_assert_int_eq (varlb_knobs_parse (&k, "bits=16,precision=64,codebooks=public"), VARLB_OK);
+  ck_assert_int_eq (varlb_knobs_parse (&k, "subvectors=1,bits=9,precision=64,codebooks=public"),
+                    VARLB_OK);
   varlb_blob_t b;
   varlb_blob_init (&b);
   ck_assert_int_eq (c->compress (&b, K, V, T, d, d, 64.0 * (double) in.N, in.public_seed, &k,
                                  &in.par.pyramid), VARLB_OK);
-  ck_assert_uint_eq (le32 (b.data + 8), T); /* one centroid per token */
+  ck_assert_uint_eq (le32 (b.data), T);
+  ck_assert_uint_eq (le32 (b.data + 8), 512);
   size_t m = 16;
   double *Q = malloc (m * d * sizeof *Q), *O = malloc (m * d * sizeof *O);
   double *ref = malloc (m * d * sizeof *ref);
@@ -547,6 +572,71 @@ START_TEST (pq_public_codebooks_are_rebuilt_identically_by_answer)
   free (Q), free (O), free (ref), free (K), free (V);
   varlb_blob_clear (&b);
   varlb_knobs_clear (&k);
+  varlb_instance_clear (&in);
+}
+END_TEST
+
+START_TEST (pq_codes_fewer_tokens_rather_than_one_centroid)
+{
+  /* One centroid carries nothing: at every budget each coded subspace has
+     two centroids or more (unless a single token is coded), and when two
+     do not fit every token, a prefix of the tokens is coded instead. */
+  varlb_instance_t in;
+  instance (&in);
+  const varlb_compressor_t *c = varlb_compressor_find ("pq");
+  const char *knobs[] = { "", "subvectors=8", "subvectors=2,bits=0", "codebooks=public" };
+  const double frac[] = { 1.0 / 64, 1.0 / 16, 1.0 / 8, 1.0 / 4, 1.0 / 2, 1.0 };
+  size_t fewer = 0;
+  for (size_t k = 0; k < sizeof knobs / sizeof *knobs; k++)
+    for (size_t f = 0; f < sizeof frac / sizeof *frac; f++)
+      {
+        varlb_knobs_t kn;
+        varlb_knobs_init (&kn);
+        ck_assert_int_eq (varlb_knobs_parse (&kn, knobs[k]), VARLB_OK);
+        varlb_blob_t b;
+        compress (&b, c, &in, floor (frac[f] * (double) in.N), &kn);
+        ck_assert_uint_ge (b.len, 24);
+        size_t n = le32 (b.data), ck = le32 (b.data + 8), cv = le32 (b.data + 16);
+        ck_assert_msg (n < 2 || (ck >= 2 && cv >= 2), "pq:%s at N x %g: %zu tokens, %zu and %zu centroids",
+                       knobs[k], frac[f], n, ck, cv);
+        fewer += n > 0 && n < in.alice_tokens;
+        varlb_blob_clear (&b);
+        varlb_knobs_clear (&kn);
+      }
+  ck_assert_uint_gt (fewer, 0);
+  varlb_instance_clear (&in);
+}
+END_TEST
+
+START_TEST (pq_chooses_subvectors_for_the_budget)
+{
+  /* With the sub-vector count and bits chosen for the budget (for K and V
+     apart), 1.66 N decodes nearly every bit (faiss PQ: 99% there; a fixed
+     two sub-vectors gave 55%), and N/4 stays under the Fano ceiling. */
+  varlb_instance_t in;
+  instance (&in);
+  const varlb_compressor_t *c = varlb_compressor_find ("pq");
+  size_t len;
+  double acc = accuracy (c, &in, floor (1.66 * (double) in.N), "", &len, NULL);
+  ck_assert_msg (acc >= 0.95, "pq at 1.66 N: accuracy %.4f", acc);
+  varlb_instance_clear (&in);
+}
+END_TEST
+
+START_TEST (pq_public_codebooks_keep_improving_past_n)
+{
+  /* Public codebooks fitted on more calibration tokens than the cache has:
+     past N they keep improving (they plateaued at 73% when the calibration
+     was capped at T), and answer rebuilds exactly the codebooks compress
+     used, or nothing would decode. */
+  varlb_instance_t in;
+  instance (&in);
+  const varlb_compressor_t *c = varlb_compressor_find ("pq");
+  size_t len;
+  double at_n = accuracy (c, &in, (double) in.N, "codebooks=public", &len, NULL);
+  double at_4n = accuracy (c, &in, 4.0 * (double) in.N, "codebooks=public", &len, NULL);
+  ck_assert_msg (at_4n >= 0.95 && at_4n > at_n, "pq:codebooks=public: %.4f at N, %.4f at 4N", at_n,
+                 at_4n);
   varlb_instance_clear (&in);
 }
 END_TEST
@@ -589,8 +679,11 @@ main (void)
   tcase_add_test (tc, streamingllm_keeps_exactly_the_sinks_and_the_newest_tokens);
   tcase_add_test (tc, h2o_all_recent_equals_streamingllm_without_sinks);
   tcase_add_test (tc, pq_public_codebooks_are_free_and_recorded_as_calibration);
-  tcase_add_test (tc, pq_public_codebooks_are_rebuilt_identically_by_answer);
   tcase_add_test (tc, pq_unknown_codebooks_value_is_refused);
+  tcase_add_test (tc, pq_public_codebooks_are_rebuilt_identically_by_answer);
+  tcase_add_test (tc, pq_codes_fewer_tokens_rather_than_one_centroid);
+  tcase_add_test (tc, pq_chooses_subvectors_for_the_budget);
+  tcase_add_test (tc, pq_public_codebooks_keep_improving_past_n);
   tcase_add_loop_test (tc, narrower_values_decode_at_lossless_budget, 0, (int) ZOO_N);
   suite_add_tcase (s, tc);
   return run_suite (s);

@@ -303,6 +303,61 @@ cc_answer_cache (double *O, const double *Q, size_t m, const double *Kc,
 }
 
 int
+cc_observed_queries (double *Q, size_t n, size_t d, double temperature,
+                     uint64_t seed)
+{
+  gsl_rng *r = varlb_rng_new (seed, VARLB_STREAM_OBSERVED);
+  if (r == NULL)
+    return VARLB_ENOMEM;
+  int st = varlb_jl_keys (Q, n, d, VARLB_JL_GAUSSIAN, VARLB_JL_UNIT, r);
+  gsl_rng_free (r);
+  for (size_t i = 0; st == VARLB_OK && i < n * d; i++)
+    Q[i] *= temperature;
+  return st;
+}
+
+size_t
+cc_visible_end (const varlb_pyramid_t *py, size_t t)
+{
+  for (size_t s = 0; s < py->scales; s++)
+    if (t < py->offset[s + 1])
+      return py->offset[s + 1];
+  return t;
+}
+
+void
+cc_softmax (double *x, size_t n)
+{
+  if (n == 0)
+    return;
+  double mx = x[0], z = 0.0;
+  for (size_t i = 1; i < n; i++)
+    mx = x[i] > mx ? x[i] : mx;
+  for (size_t i = 0; i < n; i++)
+    z += x[i] = exp (x[i] - mx);
+  for (size_t i = 0; i < n; i++)
+    x[i] /= z;
+}
+
+void
+cc_zscore (double *x, size_t n)
+{
+  if (n == 0)
+    return;
+  double mean = 0.0, ss = 0.0;
+  for (size_t i = 0; i < n; i++)
+    mean += x[i];
+  mean /= (double) n;
+  for (size_t i = 0; i < n; i++)
+    ss += (x[i] - mean) * (x[i] - mean);
+  double sd = n > 1 ? sqrt (ss / (double) (n - 1)) : 0.0;
+  if (!(sd > 1e-6))
+    sd = 1e-6;
+  for (size_t i = 0; i < n; i++)
+    x[i] = (x[i] - mean) / sd;
+}
+
+int
 cc_observed_scores (double *scores, const double *K, size_t T, size_t d,
                     size_t queries, double temperature, uint64_t seed,
                     int mode)
@@ -313,10 +368,7 @@ cc_observed_scores (double *scores, const double *K, size_t T, size_t d,
     queries = 1;
   double *Q = malloc (queries * d * sizeof *Q);
   double *S = malloc (T * sizeof *S);
-  gsl_rng *r = varlb_rng_new (seed, VARLB_STREAM_OBSERVED);
-  int st = (Q && S && r) ? VARLB_OK : VARLB_ENOMEM;
-  if (st == VARLB_OK)
-    st = varlb_jl_keys (Q, queries, d, VARLB_JL_GAUSSIAN, VARLB_JL_UNIT, r);
+  int st = (Q && S) ? cc_observed_queries (Q, queries, d, 1.0, seed) : VARLB_ENOMEM;
   for (size_t i = 0; i < T; i++)
     scores[i] = 0.0;
   for (size_t q = 0; st == VARLB_OK && q < queries; q++)
@@ -331,18 +383,12 @@ cc_observed_scores (double *scores, const double *K, size_t T, size_t d,
             scores[t] += S[t];
           continue;
         }
-      double mx = S[0], z = 0.0;
-      for (size_t t = 1; t < T; t++)
-        mx = S[t] > mx ? S[t] : mx;
+      cc_softmax (S, T);
       for (size_t t = 0; t < T; t++)
-        z += S[t] = exp (S[t] - mx);
-      for (size_t t = 0; t < T; t++)
-        scores[t] += S[t] / z;
+        scores[t] += S[t];
     }
   free (Q);
   free (S);
-  if (r)
-    gsl_rng_free (r);
   return st;
 }
 
@@ -383,23 +429,35 @@ cmp_index (const void *a, const void *b)
   return i < j ? -1 : i > j;
 }
 
+int
+cc_rank_desc (size_t *order, const double *scores, size_t T)
+{
+  scored_t *o = malloc ((T ? T : 1) * sizeof *o);
+  if (o == NULL)
+    return VARLB_ENOMEM;
+  for (size_t i = 0; i < T; i++)
+    o[i] = (scored_t) { scores[i], i };
+  qsort (o, T, sizeof *o, cmp_desc);
+  for (size_t i = 0; i < T; i++)
+    order[i] = o[i].i;
+  free (o);
+  return VARLB_OK;
+}
+
 void
 cc_top_k (size_t *keep, size_t k, const double *scores, size_t T)
 {
   if (k > T)
     k = T;
-  scored_t *order = malloc ((T ? T : 1) * sizeof *order);
-  if (order == NULL)
+  size_t *order = malloc ((T ? T : 1) * sizeof *order);
+  if (order == NULL || cc_rank_desc (order, scores, T) != VARLB_OK)
     {
       for (size_t i = 0; i < k; i++)
         keep[i] = i; /* degrade to a prefix rather than fail */
+      free (order);
       return;
     }
-  for (size_t i = 0; i < T; i++)
-    order[i] = (scored_t) { scores[i], i };
-  qsort (order, T, sizeof *order, cmp_desc);
-  for (size_t i = 0; i < k; i++)
-    keep[i] = order[i].i;
+  memcpy (keep, order, k * sizeof *keep);
   qsort (keep, k, sizeof *keep, cmp_index);
   free (order);
 }

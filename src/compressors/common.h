@@ -88,11 +88,27 @@ enum { CC_OBS_LAST = 0, CC_OBS_SUM = 1, CC_OBS_LOGITS = 2 };
 int cc_observed_scores (double *scores, const double *K, size_t T, size_t d,
                         size_t queries, double temperature, uint64_t seed,
                         int mode);
+/* The observed queries themselves: N rows (N x D) of TEMPERATURE times a
+   unit Gaussian direction, stream VARLB_STREAM_OBSERVED of the PUBLIC seed;
+   row q is the q-th query cc_observed_scores uses.  Floating point. */
+int cc_observed_queries (double *Q, size_t n, size_t d, double temperature,
+                         uint64_t seed);
+/* Tokens visible to token T under VAR's block-causal mask (the offset where
+   T's scale ends); T itself for T past the schedule. */
+size_t cc_visible_end (const varlb_pyramid_t *pyramid, size_t t);
+/* In place: softmax of X (N entries), max-shifted. */
+void cc_softmax (double *x, size_t n);
+/* In place: (x - mean) / max(sd, 1e-6), sd with N - 1 (torch's std), as
+   kvpress z-normalises its scores. */
+void cc_zscore (double *x, size_t n);
 /* 1-D pooling with stride 1 over token order (SnapKV, ScaleKV): OUT[t] is
    the max (USE_MAX) or the mean of IN over the KERNEL tokens centred at t,
    windows clipped at the ends (avg divides by KERNEL: zero padding, as
    avg_pool1d). */
 void cc_pool1d (double *out, const double *in, size_t T, size_t kernel, int use_max);
+/* ORDER (T) = the token indices by SCORES, highest first, ties to the
+   lower index. */
+int cc_rank_desc (size_t *order, const double *scores, size_t T);
 /* Indices of the K largest SCORES (ties to the lower index), sorted. */
 void cc_top_k (size_t *keep, size_t k, const double *scores, size_t T);
 

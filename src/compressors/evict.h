@@ -3,6 +3,7 @@
  * the precision knob) through the common eviction blob. */
 #ifndef VARLB_EVICT_H
 #define VARLB_EVICT_H
+#include <gsl/gsl_rng.h>
 #include "common.h"
 
 /* Choose up to K of T tokens into KEEP (sorted); returns how many. */
@@ -34,12 +35,117 @@ int evict_answer (double *O, const unsigned char *blob, size_t len,
                   uint64_t seed, const double *Q, size_t m, size_t d,
                   size_t dv, const varlb_knobs_t *k, const varlb_pyramid_t *pyramid);
 
+/* kvpress's ScorerPress: SCORES (T) for every token, the K highest kept.
+   K is what the budget keeps (StreamingLLM and Compactor depend on it). */
+typedef int (*evict_score_fn) (double *scores, size_t k, const double *K,
+                               const double *V, size_t T, size_t d, size_t dv,
+                               uint64_t seed, const varlb_compressor_t *self,
+                               const varlb_knobs_t *knobs,
+                               const varlb_pyramid_t *pyramid);
+
+/* A scorer press as the press knob of a wrapper (ChunkKV, CriticalKV, DMS,
+   Merging, CAM, ThinK) names it: its compressor (name, knob defaults) and
+   its score.  Each is exported as evict_scorer_NAME (scorers.def). */
+typedef struct evict_scorer {
+  const varlb_compressor_t *c;
+  evict_score_fn score;
+} evict_scorer_t;
+
+const evict_scorer_t *evict_scorer_find (const char *name);
+/* The scores of the press named by SELF's knob "press" (the wrapper's
+   knobs reach it: names it shares, such as queries, pass through);
+   VARLB_EINVAL for an unknown press. */
+int evict_press_scores (double *scores, size_t k, const double *K,
+                        const double *V, size_t T, size_t d, size_t dv,
+                        uint64_t seed, const varlb_compressor_t *self,
+                        const varlb_knobs_t *knobs, const varlb_pyramid_t *pyramid);
+/* VARLB_OK when SELF's press knob names a scorer press. */
+int evict_press_check (const varlb_compressor_t *self, const varlb_knobs_t *knobs);
+
+/* A scorer press's compress: the budget's K tokens by top-k of SCORE (the
+   score runs even when every token fits, so bad knobs are always refused). */
+int evict_score_compress (varlb_blob_t *blob, const double *K, const double *V,
+                          size_t T, size_t d, size_t dv, double budget_bits,
+                          uint64_t seed, const varlb_knobs_t *knobs,
+                          const varlb_pyramid_t *pyramid,
+                          const varlb_compressor_t *self, evict_score_fn score);
+
+/* The general selection: up to K tokens into KEEP (sorted), their count in
+   *KEPT; the selection may rewrite the kept rows of VW, a T x dv copy of V
+   (Merging and CAM fold evicted values into them).  Called even when the
+   budget holds every token (DMS evicts by threshold whatever the budget). */
+typedef int (*evict_select_fn) (size_t *keep, size_t *kept, double *Vw, size_t k,
+                                const double *K, const double *V, size_t T,
+                                size_t d, size_t dv, uint64_t seed,
+                                const varlb_compressor_t *self,
+                                const varlb_knobs_t *knobs,
+                                const varlb_pyramid_t *pyramid);
+
+int evict_select_compress (varlb_blob_t *blob, const double *K, const double *V,
+                           size_t T, size_t d, size_t dv, double budget_bits,
+                           uint64_t seed, const varlb_knobs_t *knobs,
+                           const varlb_pyramid_t *pyramid,
+                           const varlb_compressor_t *self, evict_select_fn select);
+
+/* Eviction with pruned key channels (ThinK): the kept tokens' keys keep only
+   the channels set in MASK (d entries), values whole.  Blob: kept count,
+   precision, kept channel count, the d-bit channel mask, then each token's
+   kept key channels and value at PREC bits. */
+int evict_channels_write (varlb_blob_t *b, const double *K, const double *V,
+                          size_t d, size_t dv, const size_t *keep, size_t k,
+                          const unsigned char *mask, unsigned prec);
+/* Tokens that fit BUDGET_BITS with DK of d key channels kept. */
+size_t evict_channels_capacity (double budget_bits, size_t d, size_t dk,
+                                size_t dv, unsigned prec);
+/* Bob's half: pruned channels read back as 0. */
+int evict_channels_answer (double *O, const unsigned char *blob, size_t len,
+                           uint64_t seed, const double *Q, size_t m, size_t d,
+                           size_t dv, const varlb_knobs_t *k,
+                           const varlb_pyramid_t *pyramid);
+
+/* Leverage scores of the centred rows of X (n x d) through a right Gaussian
+   sketch of SKETCH columns drawn from R (LeverageScore, Compactor):
+   diag(Y (Y^T Y + 0.01 I)^-1 Y^T), Y = (X - mean) Phi.  Floating point. */
+int evict_leverage_scores (double *scores, const double *X, size_t n, size_t d,
+                           size_t sketch, gsl_rng *r);
+
 /* Knobs every eviction method has (precision, observed queries,
    temperature), to splice into their tables. */
-#define EVICT_COMMON_KNOBS                                                     \
-  { "bits", VARLB_KNOB_INT, "16", 16, 64, "bits per stored number: 16, 32 or 64" }, \
-  { "queries", VARLB_KNOB_INT, "32", 1, 4096,                                   \
-    "observed queries (public seed, never Bob's) scoring the tokens" },        \
+#define EVICT_BITS_KNOB                                                        \
+  { "bits", VARLB_KNOB_INT, "16", 16, 64, "bits per stored number: 16, 32 or 64" }
+#define EVICT_TEMPERATURE_KNOB                                                 \
   { "temperature", VARLB_KNOB_DOUBLE, "16", 0, 100,                             \
     "scale of the observed unit queries (VAR caps it at 100)" }
+#define EVICT_OBSERVED_KNOBS                                                   \
+  { "queries", VARLB_KNOB_INT, "32", 1, 4096,                                   \
+    "observed queries (public seed, never Bob's) scoring the tokens" },        \
+  EVICT_TEMPERATURE_KNOB
+#define EVICT_COMMON_KNOBS EVICT_BITS_KNOB, EVICT_OBSERVED_KNOBS
+/* The scorer press a wrapper applies. */
+/* The compress half and the compressor struct of an eviction method NAME
+   (knob table `knobs`): DRIVER (evict_score_compress or
+   evict_select_compress) with FN, Bob answering over the eviction blob. */
+#define EVICT_COMPRESSOR(NAME, DESCRIPTION, DRIVER, FN)                         \
+  extern const varlb_compressor_t varlb_compressor_##NAME;                     \
+  static int NAME##_compress (varlb_blob_t *blob, const double *K,              \
+                              const double *V, size_t T, size_t d, size_t dv,   \
+                              double budget_bits, uint64_t seed,                \
+                              const varlb_knobs_t *kn,                          \
+                              const varlb_pyramid_t *pyramid)                   \
+  {                                                                            \
+    return DRIVER (blob, K, V, T, d, dv, budget_bits, seed, kn, pyramid,       \
+                   &varlb_compressor_##NAME, FN);                              \
+  }                                                                            \
+  const varlb_compressor_t varlb_compressor_##NAME = {                         \
+    VARLB_COMPRESSOR_ABI, #NAME, DESCRIPTION, knobs,                           \
+    sizeof knobs / sizeof *knobs, NULL, NAME##_compress, evict_answer, NULL    \
+  }
+/* A scorer press: the same, registered as evict_scorer_NAME for wrappers. */
+#define EVICT_SCORER_PRESS(NAME, DESCRIPTION, SCORE)                           \
+  extern const varlb_compressor_t varlb_compressor_##NAME;                     \
+  const evict_scorer_t evict_scorer_##NAME = { &varlb_compressor_##NAME, SCORE }; \
+  EVICT_COMPRESSOR (NAME, DESCRIPTION, evict_score_compress, SCORE)
+#define EVICT_PRESS_KNOB(def)                                                  \
+  { "press", VARLB_KNOB_STRING, def, 0, 0,                                      \
+    "scorer press choosing the tokens (varlb list: random, knorm, snapkv, ...)" }
 #endif

@@ -9,35 +9,20 @@ static const varlb_knob_t knobs[] = {
   { "sinks", VARLB_KNOB_INT, "4", 0, 1e9, "tokens kept from the start (sinks)" },
 };
 
-static size_t
-choose (size_t *keep, size_t k, const double *K, size_t T, size_t d,
-        uint64_t seed, const varlb_compressor_t *self, const varlb_knobs_t *kn,
-        const varlb_pyramid_t *pyramid)
-{
-  size_t sinks = (size_t) cc_knob_double (self, kn, "sinks");
-  if (sinks > k)
-    sinks = k;
-  size_t n = 0;
-  for (size_t t = 0; t < sinks; t++)
-    keep[n++] = t;
-  for (size_t t = T - (k - sinks); t < T; t++)
-    keep[n++] = t;
-  return n;
-}
-
-extern const varlb_compressor_t varlb_compressor_streamingllm;
-
+/* kvpress's scoring: 1 everywhere but the n_pruned tokens after the sinks,
+   so the top k are the sinks and the newest k - sinks (the first k when the
+   sinks alone fill the budget). */
 static int
-compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
-          size_t d, size_t dv, double budget_bits, uint64_t seed,
-          const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+score (double *s, size_t k, const double *K, const double *V, size_t T,
+       size_t d, size_t dv, uint64_t seed, const varlb_compressor_t *self,
+       const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
 {
-  return evict_compress (blob, K, V, T, d, dv, budget_bits, seed, kn, pyramid,
-                         &varlb_compressor_streamingllm, choose);
+  size_t sinks = (size_t) cc_knob_double (self, kn, "sinks"), pruned = T - k;
+  for (size_t t = 0; t < T; t++)
+    s[t] = t >= sinks && t - sinks < pruned ? 0.0 : 1.0;
+  return VARLB_OK;
 }
 
-const varlb_compressor_t varlb_compressor_streamingllm = {
-  VARLB_COMPRESSOR_ABI, "streamingllm",
-  "StreamingLLM: attention sinks (first tokens/scales) plus a window of the newest scales",
-  knobs, sizeof knobs / sizeof *knobs, NULL, compress, evict_answer, NULL
-};
+EVICT_SCORER_PRESS (streamingllm,
+                    "StreamingLLM: attention sinks (first tokens/scales) plus a window of the newest scales",
+                    score);

@@ -1,0 +1,29 @@
+/* random.c -- Random, kvpress's RandomPress baseline (no paper): every token
+ * scored by a uniform coin of the public seed, the top k kept -- a uniform
+ * sample of k tokens, the yardstick the scorer presses must beat. */
+#include <config.h>
+#include <stdlib.h>
+#include "evict.h"
+
+static const varlb_knob_t knobs[] = {
+  EVICT_BITS_KNOB,
+  { "seed", VARLB_KNOB_INT, "0", 0, 4294967295.0,
+    "kvpress's seed, mixed into the public seed (the coins stay public)" },
+};
+
+static int
+score (double *s, size_t k, const double *K, const double *V, size_t T,
+       size_t d, size_t dv, uint64_t seed, const varlb_compressor_t *self,
+       const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+{
+  uint64_t knob = strtoull (cc_knob (self, kn, "seed"), NULL, 10);
+  gsl_rng *r = varlb_rng_new (varlb_seed_mix (seed, knob), VARLB_STREAM_COMPRESSOR);
+  if (r == NULL)
+    return VARLB_ENOMEM;
+  for (size_t t = 0; t < T; t++)
+    s[t] = gsl_rng_uniform (r);
+  gsl_rng_free (r);
+  return VARLB_OK;
+}
+
+EVICT_SCORER_PRESS (random, "Random (kvpress RandomPress baseline, no paper): a uniform sample of the tokens from public coins", score);
