@@ -361,13 +361,18 @@ cli_list (int argc, char **argv)
     {
       const varlb_compressor_t *c = varlb_compressor_at (i);
       printf ("%s\n    %s\n", c->name, c->description);
+      /* Knob names as wide as this compressor's longest (kvpress's run long). */
+      int w = 12;
+      for (size_t k = 0; k < c->n_knobs; k++)
+        if ((int) strlen (c->knobs[k].name) > w)
+          w = (int) strlen (c->knobs[k].name);
       for (size_t k = 0; k < c->n_knobs; k++)
         {
           const varlb_knob_t *kn = &c->knobs[k];
           if (kn->type == VARLB_KNOB_STRING)
-            printf ("    %-12s %-6s default %-8s %s\n", kn->name, type[kn->type], kn->def, kn->help);
+            printf ("    %-*s %-6s default %-8s %s\n", w, kn->name, type[kn->type], kn->def, kn->help);
           else
-            printf ("    %-12s %-6s default %-8s [%g, %g] %s\n", kn->name, type[kn->type],
+            printf ("    %-*s %-6s default %-8s [%g, %g] %s\n", w, kn->name, type[kn->type],
                     kn->def, kn->min, kn->max, kn->help);
         }
     }

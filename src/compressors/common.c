@@ -514,7 +514,17 @@ cc_evict_answer (double *O, const unsigned char *blob, size_t len,
       for (size_t j = 0; j < dv; j++)
         Vc[i * dv + j] = cc_get_real (&r, prec);
     }
-  int st = r.bad || r.left ? VARLB_EFORMAT : cc_answer_cache (O, Q, m, Kc, Vc, k, d, dv);
+  int st = r.bad || r.left ? VARLB_EFORMAT : VARLB_OK;
+  /* A forged row of NaN or Inf is no cache: refuse it rather than answer
+     with it. */
+  for (size_t i = 0; st == VARLB_OK && i < k * d; i++)
+    if (!isfinite (Kc[i]))
+      st = VARLB_EFORMAT;
+  for (size_t i = 0; st == VARLB_OK && i < k * dv; i++)
+    if (!isfinite (Vc[i]))
+      st = VARLB_EFORMAT;
+  if (st == VARLB_OK)
+    st = cc_answer_cache (O, Q, m, Kc, Vc, k, d, dv);
   free (Kc);
   free (Vc);
   return st;
