@@ -641,6 +641,36 @@ START_TEST (pq_public_codebooks_keep_improving_past_n)
 }
 END_TEST
 
+/* A blob of the eviction machinery whose first kept key is NaN: answer
+   refuses it (VARLB_EFORMAT) instead of answering with it. */
+START_TEST (eviction_answer_refuses_a_non_finite_row)
+{
+  varlb_instance_t in;
+  instance (&in);
+  const varlb_compressor_t *c = varlb_compressor_find ("streamingllm");
+  varlb_knobs_t k;
+  varlb_knobs_init (&k);
+  ck_assert_int_eq (varlb_knobs_parse (&k, "bits=64"), VARLB_OK);
+  varlb_blob_t b;
+  compress (&b, c, &in, lossless_budget (&in), &k);
+  size_t *idx;
+  double *Q = all_queries (&idx, &in), *O = malloc (in.alice_tokens * in.d * sizeof *O);
+  ck_assert_int_eq (c->answer (O, b.data, b.len, in.public_seed, Q, in.alice_tokens, in.d,
+                               in.d, &k, &in.par.pyramid), VARLB_OK);
+  double nan = NAN;
+  ck_assert_uint_gt (b.len, 16);
+  memcpy (b.data + 8, &nan, 8); /* after the count and the precision */
+  ck_assert_int_eq (c->answer (O, b.data, b.len, in.public_seed, Q, in.alice_tokens, in.d,
+                               in.d, &k, &in.par.pyramid), VARLB_EFORMAT);
+  free (O);
+  free (Q);
+  free (idx);
+  varlb_blob_clear (&b);
+  varlb_knobs_clear (&k);
+  varlb_instance_clear (&in);
+}
+END_TEST
+
 START_TEST (pq_unknown_codebooks_value_is_refused)
 {
   varlb_instance_t in;
@@ -680,6 +710,7 @@ main (void)
   tcase_add_test (tc, h2o_all_recent_equals_streamingllm_without_sinks);
   tcase_add_test (tc, pq_public_codebooks_are_free_and_recorded_as_calibration);
   tcase_add_test (tc, pq_unknown_codebooks_value_is_refused);
+  tcase_add_test (tc, eviction_answer_refuses_a_non_finite_row);
   tcase_add_test (tc, pq_public_codebooks_are_rebuilt_identically_by_answer);
   tcase_add_test (tc, pq_codes_fewer_tokens_rather_than_one_centroid);
   tcase_add_test (tc, pq_chooses_subvectors_for_the_budget);
