@@ -127,15 +127,17 @@ relative_path (const char *w, size_t n)
 static int
 spec_exec (varlb_spec_t *s, const char *text, char *why, size_t len)
 {
-  s->kind = VARLB_SPEC_EXEC;
-  s->path = strdup (text + 5);
+  int serve = strncmp (text, "serve:", 6) == 0;
+  s->kind = serve ? VARLB_SPEC_SERVE : VARLB_SPEC_EXEC;
+  s->path = strdup (text + (serve ? 6 : 5));
   s->knob_text = strdup ("");
   s->name = strdup (text);
   if (s->path == NULL || s->knob_text == NULL || s->name == NULL)
     return VARLB_ENOMEM;
   if (s->path[0] == '\0')
     {
-      snprintf (why, len, "exec: needs a command, e.g. exec:'python3 /path/prog.py'");
+      snprintf (why, len, "%s: needs a command, e.g. %s:'python3 /path/prog.py'",
+                serve ? "serve" : "exec", serve ? "serve" : "exec");
       return VARLB_EINVAL;
     }
   /* The command runs in a private directory: a relative path to a program
@@ -146,8 +148,9 @@ spec_exec (varlb_spec_t *s, const char *text, char *why, size_t len)
       size_t n = strcspn (p, " \t");
       if (relative_path (p, n))
         {
-          snprintf (why, len, "exec: '%.*s' is a relative path, but the command runs in a "
-                    "private directory: use an absolute path", (int) n, p);
+          snprintf (why, len, "%s: '%.*s' is a relative path, but the command runs in a "
+                    "private directory: use an absolute path", serve ? "serve" : "exec",
+                    (int) n, p);
           return VARLB_EINVAL;
         }
       p += n;
@@ -211,7 +214,7 @@ varlb_spec_init_local (varlb_spec_t *s, const char *text, char *why, size_t len)
   varlb_knobs_init (&s->knobs);
   if ((s->text = strdup (text)) == NULL)
     return VARLB_ENOMEM;
-  if (strncmp (text, "exec:", 5) == 0)
+  if (strncmp (text, "exec:", 5) == 0 || strncmp (text, "serve:", 6) == 0)
     return spec_exec (s, text, why, len);
   const char *knobs;
   int st = spec_parts (s, text, &knobs, why, len);
@@ -427,6 +430,7 @@ varlb_spec_init (varlb_spec_t *s, const char *text, char *why, size_t len)
 void
 varlb_spec_clear (varlb_spec_t *s)
 {
+  varlb__serve_free (s->serve);
   varlb_knobs_clear (&s->knobs);
   free (s->text);
   free (s->path);

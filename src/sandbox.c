@@ -16,10 +16,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <poll.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -741,6 +743,26 @@ parse_frames (varlb_half_result_t *r, const varlb_half_spec_t *h, const unsigned
       snprintf (r->why, sizeof r->why, "%s: malformed report from the half", h->label);
       return;
     }
+  /* A persistent worker's reply line, when it gave one. */
+  size_t save = pos;
+  unsigned long long rl;
+  if (line (d, n, &pos, buf, sizeof buf) && sscanf (buf, "reply %llu", &rl) == 1 && rl <= n - pos)
+    {
+      r->reply = malloc (rl + 1);
+      if (r->reply == NULL)
+        {
+          r->status = VARLB_ENOMEM;
+          return;
+        }
+      memcpy (r->reply, d + pos, rl);
+      r->reply[rl] = '\0';
+      r->reply_len = (size_t) rl;
+      pos += rl;
+      if (pos < n && d[pos] == '\n')
+        pos++;
+    }
+  else
+    pos = save;
   for (size_t i = 0; i < h->n_out; i++)
     {
       unsigned long long size;
@@ -908,6 +930,7 @@ varlb__half_result_clear (varlb_half_result_t *r)
 {
   for (size_t i = 0; i < VARLB_HALF_MAX_FILES; i++)
     free (r->out[i]);
+  free (r->reply);
   memset (r, 0, sizeof *r);
 }
 
@@ -1159,4 +1182,468 @@ varlb__half_wrapper (int fd, unsigned long long limit, unsigned long long child_
   if (write_all (fd, "end\n", 4) != 0)
     return 125;
   return 0;
+}
+
+/* ---------------------------------------------- persistent workers (serve) */
+
+/* A `serve:` compressor's half is started once and answers one request per
+   trial.  Inside its sandbox varlb's agent (`varlb __half --serve`) owns
+   descriptor 3, a socket to the judge, which the worker never sees (closed
+   in it; the agent is not dumpable).  Per request the judge sends
+     REQ <json bytes> <files> <collects>\n
+     FILE <name> <size>\n<bytes>        (per file)
+     COLLECT <name>\n                   (per name)
+     <json>
+   and the agent empties its directory, writes the files, passes the JSON
+   line to the worker's stdin, reads one line of its stdout, collects the
+   files, empties the directory again and answers
+     VARLBS <size>\n<frames>
+   with the frames of a one-shot half plus "reply <n>\n<line>\n" after the
+   status.  A worker that dies gets its status and no reply. */
+
+static int
+read_exact (int fd, void *p, size_t n)
+{
+  unsigned char *c = p;
+  while (n > 0)
+    {
+      ssize_t r = read (fd, c, n);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        return -1;
+      c += r;
+      n -= (size_t) r;
+    }
+  return 0;
+}
+
+/* One line from FD into BUF (without the newline); -1 on EOF or overflow. */
+static int
+read_line_fd (int fd, char *buf, size_t len)
+{
+  size_t k = 0;
+  for (;;)
+    {
+      char c;
+      ssize_t r = read (fd, &c, 1);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        return -1;
+      if (c == '\n')
+        break;
+      if (k + 1 >= len)
+        return -1;
+      buf[k++] = c;
+    }
+  buf[k] = '\0';
+  return (int) k;
+}
+
+/* Remove everything in the current directory. */
+static void
+empty_cwd (void)
+{
+  DIR *d = opendir (".");
+  struct dirent *e;
+  while (d && (e = readdir (d)) != NULL)
+    {
+      if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
+        continue;
+      struct stat sb;
+      if (lstat (e->d_name, &sb) == 0 && S_ISDIR (sb.st_mode))
+        remove_tree (e->d_name);
+      else
+        unlink (e->d_name);
+    }
+  if (d)
+    closedir (d);
+}
+
+static int
+plain_name (const char *n)
+{
+  return n[0] && !strchr (n, '/') && strcmp (n, ".") && strcmp (n, "..");
+}
+
+int
+varlb__half_agent (int sock, unsigned long long limit, unsigned long long child_fsize,
+                   char *const *argv)
+{
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (fcntl (sock, F_SETFD, FD_CLOEXEC) != 0)
+    return 125;
+  int in[2], out[2];
+  if (pipe2 (in, O_CLOEXEC) != 0 || pipe2 (out, O_CLOEXEC) != 0)
+    return 125;
+  signal (SIGPIPE, SIG_IGN);
+  fflush (NULL);
+  pid_t pid = fork ();
+  if (pid < 0)
+    return 125;
+  if (pid == 0)
+    {
+      signal (SIGPIPE, SIG_DFL);
+      struct rlimit rl = { (rlim_t) child_fsize, (rlim_t) child_fsize };
+      setrlimit (RLIMIT_FSIZE, &rl);
+      prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+      if (dup2 (in[0], 0) < 0 || dup2 (out[1], 1) < 0)
+        _exit (125);
+      execvp (argv[0], argv);
+      _exit (127);
+    }
+  close (in[0]);
+  close (out[1]);
+  char head[512];
+  for (;;)
+    {
+      unsigned long long nj, nf, nc;
+      if (read_line_fd (sock, head, sizeof head) < 0)
+        break; /* the judge is done with us */
+      if (sscanf (head, "REQ %llu %llu %llu", &nj, &nf, &nc) != 3 || nj > (1 << 20)
+          || nf > VARLB_HALF_MAX_FILES || nc > VARLB_HALF_MAX_FILES)
+        return 125;
+      empty_cwd ();
+      for (unsigned long long i = 0; i < nf; i++)
+        {
+          char name[256];
+          unsigned long long size;
+          if (read_line_fd (sock, head, sizeof head) < 0
+              || sscanf (head, "FILE %255s %llu", name, &size) != 2 || !plain_name (name))
+            return 125;
+          unsigned char *b = malloc (size ? size : 1);
+          if (b == NULL || read_exact (sock, b, size) != 0)
+            return 125;
+          int fd = open (name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+          if (fd < 0 || write_all (fd, b, size) != 0)
+            return 125;
+          close (fd);
+          free (b);
+        }
+      char collect[VARLB_HALF_MAX_FILES][256];
+      for (unsigned long long i = 0; i < nc; i++)
+        if (read_line_fd (sock, head, sizeof head) < 0
+            || sscanf (head, "COLLECT %255s", collect[i]) != 1 || !plain_name (collect[i]))
+          return 125;
+      char *json = malloc (nj + 2);
+      if (json == NULL || read_exact (sock, json, nj) != 0)
+        return 125;
+      json[nj] = '\n';
+      /* The frames go to a memory file first: their size leads them. */
+      int mf = memfd_create ("varlb-serve", MFD_CLOEXEC);
+      if (mf < 0)
+        return 125;
+      char reply[65536];
+      int got = -1;
+      if (write_all (in[1], json, nj + 1) == 0)
+        got = read_line_fd (out[0], reply, sizeof reply);
+      free (json);
+      int died = got < 0, ws = 0;
+      if (died)
+        {
+          /* Dead, or a line past 64 KiB: either way the worker is done. */
+          kill (pid, SIGKILL);
+          while (waitpid (pid, &ws, 0) < 0 && errno == EINTR)
+            ;
+          snprintf (head, sizeof head, "VARLBH1\nstatus %s %d\n",
+                    WIFSIGNALED (ws) ? "signal" : "exit",
+                    WIFSIGNALED (ws) ? WTERMSIG (ws) : WEXITSTATUS (ws) ? WEXITSTATUS (ws) : 1);
+          write_all (mf, head, strlen (head));
+        }
+      else
+        {
+          snprintf (head, sizeof head, "VARLBH1\nstatus exit 0\nreply %d\n", got);
+          write_all (mf, head, strlen (head));
+          write_all (mf, reply, (size_t) got);
+          write_all (mf, "\n", 1);
+        }
+      for (unsigned long long i = 0; i < nc; i++)
+        collect_file (mf, collect[i], limit);
+      write_all (mf, "end\n", 4);
+      empty_cwd ();
+      size_t n;
+      unsigned char *frames = read_fd (mf, &n, (size_t) -1);
+      close (mf);
+      snprintf (head, sizeof head, "VARLBS %zu\n", n);
+      if (frames == NULL || write_all (sock, head, strlen (head)) != 0
+          || write_all (sock, frames, n) != 0)
+        return 125;
+      free (frames);
+      if (died)
+        return 0;
+    }
+  kill (pid, SIGKILL);
+  waitpid (pid, NULL, 0);
+  return 0;
+}
+
+void
+varlb__worker_init (varlb_worker_t *w)
+{
+  memset (w, 0, sizeof *w);
+  w->sock = w->err = w->dirfd = -1;
+}
+
+void
+varlb__worker_stop (varlb_worker_t *w)
+{
+  if (w->pid > 0)
+    {
+      kill (-w->pid, SIGKILL);
+      kill (w->pid, SIGKILL);
+      waitpid (w->pid, NULL, 0);
+    }
+  if (w->sock >= 0)
+    close (w->sock);
+  if (w->err >= 0)
+    close (w->err);
+  if (w->dir[0])
+    remove_tree (w->dir);
+  if (w->dirfd >= 0)
+    close (w->dirfd);
+  int restarts = w->starts;
+  varlb__worker_init (w);
+  w->starts = restarts;
+}
+
+/* Start W's sandbox with the agent around H's command. */
+static int
+worker_start (varlb_worker_t *w, const varlb_half_spec_t *h, const varlb_channel_opts_t *o,
+              char *why, size_t len)
+{
+  int sandbox = o->isolation == VARLB_ISOLATION_SANDBOX;
+  if (sandbox && !varlb_sandbox_available (why, len))
+    return VARLB_EUNSUPPORTED;
+  strv_t inner = { 0 }, argv = { 0 }, env = { 0 };
+  int sv[2] = { -1, -1 }, st = VARLB_OK;
+  const char *home = getenv ("HOME");
+  w->err = memfd_create ("varlb-worker-stderr", MFD_CLOEXEC);
+  if (w->err < 0 || socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+    st = VARLB_EIO;
+  if (st == VARLB_OK
+      && (sv_add (&inner, half_exe (o)) || sv_add (&inner, "__half") || sv_add (&inner, "--serve")
+          || sv_add (&inner, "--frames") || sv_add (&inner, "3") || sv_add (&inner, "--limit")
+          || sv_addf (&inner, "%llu", file_limit (o)) || sv_add (&inner, "--")))
+    st = VARLB_ENOMEM;
+  for (size_t i = 0; st == VARLB_OK && h->argv[i]; i++)
+    if (sv_add (&inner, h->argv[i]))
+      st = VARLB_ENOMEM;
+  if (st == VARLB_OK && build_env (&env, h, home, sandbox ? "/tmp" : tmp_root ()) != 0)
+    st = VARLB_ENOMEM;
+  if (st == VARLB_OK && sandbox)
+    {
+      varlb_half_spec_t bare = *h;
+      bare.n_in = 0;
+      if (bwrap_args (&argv, &bare, o, home, 10, &env, &inner) != 0)
+        st = VARLB_ENOMEM;
+    }
+  else if (st == VARLB_OK)
+    {
+      remove_stale_dirs ();
+      snprintf (w->dir, sizeof w->dir, "%s/varlb-half.XXXXXX", tmp_root ());
+      if (mkdtemp (w->dir) == NULL)
+        {
+          w->dir[0] = '\0';
+          st = VARLB_EIO;
+        }
+      else if ((w->dirfd = open (w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
+        flock (w->dirfd, LOCK_EX);
+      for (size_t i = 0; st == VARLB_OK && i < inner.n; i++)
+        if (sv_add (&argv, inner.v[i]) != 0)
+          st = VARLB_ENOMEM;
+    }
+  if (st == VARLB_OK)
+    {
+      limits_t l;
+      limits_for (&l, o, h->n_out);
+      /* A worker serves a whole sweep: its CPU limit is not one trial's. */
+      l.cpu.rlim_cur = l.cpu.rlim_max = RLIM_INFINITY;
+      pid_t pid = spawn (argv.v, env.v, sandbox ? NULL : w->dir, w->err, sv[1], NULL, 0, 10, &l);
+      if (pid < 0)
+        {
+          st = VARLB_EIO;
+          snprintf (why, len, "%s: cannot start the worker: %s", h->label, strerror (errno));
+        }
+      else
+        {
+          w->pid = pid;
+          w->sock = sv[0];
+          sv[0] = -1;
+          w->starts++;
+        }
+    }
+  if (sv[0] >= 0)
+    close (sv[0]);
+  if (sv[1] >= 0)
+    close (sv[1]);
+  sv_free (&inner);
+  sv_free (&argv);
+  sv_free (&env);
+  return st;
+}
+
+/* Wait until FD is readable, at most until END (monotonic seconds). */
+static int
+readable_by (int fd, double end)
+{
+  for (;;)
+    {
+      double left = end - now_s ();
+      if (left <= 0)
+        return 0;
+      struct pollfd p = { fd, POLLIN, 0 };
+      int r = poll (&p, 1, (int) (left * 1000) + 1);
+      if (r > 0)
+        return 1;
+      if (r < 0 && errno != EINTR)
+        return -1;
+    }
+}
+
+static int
+read_by (int fd, void *buf, size_t n, double end)
+{
+  unsigned char *c = buf;
+  while (n > 0)
+    {
+      int ok = readable_by (fd, end);
+      if (ok <= 0)
+        return ok == 0 ? 1 : -1;
+      ssize_t r = read (fd, c, n);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        return -1;
+      c += r;
+      n -= (size_t) r;
+    }
+  return 0;
+}
+
+int
+varlb__worker_request (varlb_worker_t *w, varlb_half_result_t *r, const varlb_half_spec_t *h,
+                       const char *json, const varlb_channel_opts_t *o)
+{
+  memset (r, 0, sizeof *r);
+  double t0 = now_s ();
+  int st = VARLB_OK;
+  if (w->pid <= 0 && (st = worker_start (w, h, o, r->why, sizeof r->why)) != VARLB_OK)
+    {
+      r->status = st;
+      return st;
+    }
+  struct stat es;
+  w->err_seen = fstat (w->err, &es) == 0 ? (size_t) es.st_size : 0;
+  /* The request, in one buffer. */
+  char *req = NULL;
+  size_t rl = 0;
+  FILE *m = open_memstream (&req, &rl);
+  if (m == NULL)
+    return VARLB_ENOMEM;
+  fprintf (m, "REQ %zu %zu %zu\n", strlen (json), h->n_in, h->n_out);
+  for (size_t i = 0; i < h->n_in; i++)
+    {
+      fprintf (m, "FILE %s %zu\n", h->in[i].name, h->in[i].len);
+      fwrite (h->in[i].data, 1, h->in[i].len, m);
+    }
+  for (size_t i = 0; i < h->n_out; i++)
+    fprintf (m, "COLLECT %s\n", h->out[i]);
+  fputs (json, m);
+  if (fclose (m) != 0)
+    {
+      free (req);
+      return VARLB_ENOMEM;
+    }
+  double end = t0 + o->timeout_s;
+  int bad = 0;
+  half_pid = w->pid;
+  for (size_t done = 0; !bad && done < rl;)
+    {
+      ssize_t k = send (w->sock, req + done, rl - done, MSG_NOSIGNAL);
+      if (k < 0 && errno == EINTR)
+        continue;
+      if (k <= 0)
+        bad = 1;
+      else
+        done += (size_t) k;
+    }
+  free (req);
+  char head[64];
+  size_t hk = 0;
+  int rc = bad ? -1 : 0;
+  /* "VARLBS <n>\n", then n bytes of frames. */
+  while (rc == 0 && hk + 1 < sizeof head)
+    {
+      rc = read_by (w->sock, head + hk, 1, end);
+      if (rc == 0 && head[hk++] == '\n')
+        break;
+    }
+  head[hk] = '\0';
+  unsigned long long n = 0;
+  unsigned char *frames = NULL;
+  if (rc == 0 && (sscanf (head, "VARLBS %llu", &n) != 1 || n > (1ULL << 40)))
+    rc = -1;
+  if (rc == 0 && (frames = malloc (n + 1)) == NULL)
+    rc = -1;
+  if (rc == 0)
+    rc = read_by (w->sock, frames, n, end);
+  half_pid = 0;
+  if (rc == 1)
+    {
+      r->status = VARLB_ETIMEOUT;
+      snprintf (r->why, sizeof r->why, "%s: timed out after %g s (the worker is killed and "
+                "restarted for the next trial)", h->label, o->timeout_s);
+    }
+  else if (rc != 0)
+    {
+      r->status = VARLB_ECOMPRESSOR;
+      snprintf (r->why, sizeof r->why, "%s: the worker's sandbox ended (it is restarted for "
+                "the next trial)", h->label);
+    }
+  else
+    parse_frames (r, h, frames, n, file_limit (o));
+  free (frames);
+  size_t en;
+  unsigned char *ed = read_fd (w->err, &en, (size_t) -1);
+  if (ed)
+    {
+      size_t from = w->err_seen < en ? w->err_seen : en;
+      varlb__tail_line (r->stderr_tail, sizeof r->stderr_tail, ed + from, en - from);
+      free (ed);
+    }
+  /* A worker that died, hung or was cut off starts afresh next time. */
+  if (rc != 0 || r->reply == NULL)
+    varlb__worker_stop (w);
+  r->seconds = now_s () - t0;
+  return VARLB_OK;
+}
+
+/* The two workers of a serve: spec. */
+struct varlb_serve {
+  varlb_worker_t half[2]; /* compress, answer */
+};
+
+varlb_worker_t *
+varlb__serve_worker (varlb_spec_t *s, int answer)
+{
+  if (s->serve == NULL)
+    {
+      s->serve = malloc (sizeof *s->serve);
+      if (s->serve == NULL)
+        return NULL;
+      varlb__worker_init (&s->serve->half[0]);
+      varlb__worker_init (&s->serve->half[1]);
+    }
+  return &s->serve->half[answer != 0];
+}
+
+void
+varlb__serve_free (struct varlb_serve *v)
+{
+  if (v == NULL)
+    return;
+  varlb__worker_stop (&v->half[0]);
+  varlb__worker_stop (&v->half[1]);
+  free (v);
 }

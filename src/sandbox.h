@@ -15,6 +15,7 @@
 #define VARLB_SANDBOX_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include "varlb.h"
 
 /* Where a half's working directory is inside its sandbox: in its private
@@ -51,6 +52,8 @@ typedef struct varlb_half_result {
   size_t out_len[VARLB_HALF_MAX_FILES];
   int out_state[VARLB_HALF_MAX_FILES];    /* VARLB_HALF_FILE_* */
   char stderr_tail[512];  /* the end of stdout+stderr, one line, UTF-8 */
+  char *reply;            /* a persistent worker's reply line (malloc'd), or NULL */
+  size_t reply_len;
   double seconds;         /* wall time of the whole half */
 } varlb_half_result_t;
 
@@ -71,6 +74,35 @@ void varlb__half_result_clear (varlb_half_result_t *r);
 int varlb__half_wrapper (int fd, unsigned long long limit, unsigned long long child_fsize,
                          const char *const *collect, size_t n_collect, char *const *argv,
                          int (*inproc) (int argc, char **argv));
+
+/* A persistent worker (a `serve:` compressor's half): started on its first
+   request, in its own sandbox, kept across trials, stopped when it fails. */
+typedef struct varlb_worker {
+  pid_t pid;          /* the sandbox's leader, 0 when not running */
+  int sock;           /* the judge's end of the request socket */
+  int err;            /* the worker's stdout/stderr (a memory file) */
+  size_t err_seen;    /* bytes of it before the current request */
+  char dir[4096];     /* --no-sandbox: its host directory */
+  int dirfd;
+  int starts;         /* times started (restarts after failures) */
+} varlb_worker_t;
+
+void varlb__worker_init (varlb_worker_t *w);
+void varlb__worker_stop (varlb_worker_t *w);
+/* One request: start W with H's command if needed, place H's input files
+   in its directory, send JSON, wait at most O->timeout_s for the reply line
+   (R->reply) and H's output files.  A worker that dies, hangs or gives no
+   reply line is stopped (R->status says why) and started afresh next time. */
+int varlb__worker_request (varlb_worker_t *w, varlb_half_result_t *r, const varlb_half_spec_t *h,
+                           const char *json, const varlb_channel_opts_t *o);
+/* The worker of a serve: spec's half (created on first use; S is the
+   caller's spec, its workers outlive one trial), and freeing them. */
+varlb_worker_t *varlb__serve_worker (varlb_spec_t *s, int answer);
+void varlb__serve_free (struct varlb_serve *v);
+
+/* The agent inside a worker's sandbox (`varlb __half --serve`). */
+int varlb__half_agent (int sock, unsigned long long limit, unsigned long long child_fsize,
+                       char *const *argv);
 
 /* Replace invalid UTF-8 in S (in place, NUL-terminated) by '?', never
    leaving a split character at the end. */

@@ -196,6 +196,24 @@ half_cmd (half_cmd_t *c, const varlb_spec_t *s, const varlb_instance_t *in,
   for (size_t i = 0; i < N_PUBLIC_ENV; i++)
     c->env[i] = c->env_buf[i];
   size_t n = 0;
+  if (s->kind == VARLB_SPEC_SERVE)
+    {
+      /* One worker per half for the whole run: the instance's parameters
+         travel in each request, not in its environment. */
+      c->env[0] = NULL;
+      if (asprintf (&c->owned[0], "%s \"$@\"", s->path) < 0)
+        return VARLB_ENOMEM;
+      c->argv[n++] = "/bin/sh";
+      c->argv[n++] = "-c";
+      c->argv[n++] = c->owned[0];
+      c->argv[n++] = "varlb-compressor";
+      c->argv[n++] = "serve";
+      c->argv[n++] = "--half";
+      c->argv[n++] = (char *) half;
+      named_dirs (c->expose, 15, s->path);
+      c->argv[n] = NULL;
+      return VARLB_OK;
+    }
   if (s->kind == VARLB_SPEC_EXEC)
     {
       if (asprintf (&c->owned[0], "%s \"$@\"", s->path) < 0)
@@ -277,6 +295,144 @@ declared_calibration (varlb_trial_t *t, const unsigned char *d, size_t n)
     snprintf (t->calibration, sizeof t->calibration, "declared by the program: %s", line);
 }
 
+/* The instance's public parameters as a JSON object (serve requests). */
+static void
+instance_json (FILE *f, const varlb_instance_t *in)
+{
+  const varlb_params_t *p = &in->par;
+  fputs ("{\"schedule\": [", f);
+  for (size_t k = 0; k < p->pyramid.scales; k++)
+    fprintf (f, "%s%u", k ? ", " : "", p->pyramid.pn[k]);
+  fprintf (f, "], \"d\": %zu, \"dv\": %zu, \"jl\": \"%s\", \"keys\": \"%s\", "
+           "\"values\": \"%s\", \"C\": %.17g, \"alice_tokens\": %zu}", in->d, in->d,
+           varlb_jl_family_name (p->jl), varlb_jl_norm_name (p->norm),
+           p->values == VARLB_VALUES_PM1 ? "pm1" : "01", in->C, in->alice_tokens);
+}
+
+/* A serve worker's reply: {"ok": true} or {"ok": false, "error": "..."},
+   nothing else.  1 ok, 0 refused (ERR says why), -1 not the protocol. */
+static int
+reply_ok (const char *s, char *err, size_t len)
+{
+  int ok = -1, seen_err = 0;
+  err[0] = '\0';
+  s += strspn (s, " \t\r");
+  if (*s++ != '{')
+    return -1;
+  for (int first = 1;; first = 0)
+    {
+      s += strspn (s, " \t\r");
+      if (*s == '}' && first)
+        break;
+      if (*s++ != '"')
+        return -1;
+      const char *key = s;
+      while (*s && *s != '"')
+        s++;
+      size_t kl = (size_t) (s - key);
+      if (*s++ != '"')
+        return -1;
+      s += strspn (s, " \t\r");
+      if (*s++ != ':')
+        return -1;
+      s += strspn (s, " \t\r");
+      if (kl == 2 && strncmp (key, "ok", 2) == 0)
+        {
+          if (strncmp (s, "true", 4) == 0)
+            ok = 1, s += 4;
+          else if (strncmp (s, "false", 5) == 0)
+            ok = 0, s += 5;
+          else
+            return -1;
+        }
+      else if (kl == 5 && strncmp (key, "error", 5) == 0 && *s == '"')
+        {
+          size_t k = 0;
+          for (s++; *s && *s != '"'; s++)
+            {
+              char c = *s;
+              if (c == '\\' && s[1])
+                {
+                  s++;
+                  c = *s == 'n' || *s == 't' || *s == 'r' ? ' ' : *s;
+                  if (*s == 'u')
+                    {
+                      c = '?';
+                      for (int i = 0; i < 4 && s[1]; i++)
+                        s++;
+                    }
+                }
+              if (k + 1 < len)
+                err[k++] = c;
+            }
+          err[k] = '\0';
+          if (*s++ != '"')
+            return -1;
+          seen_err = 1;
+        }
+      else
+        return -1;
+      s += strspn (s, " \t\r");
+      if (*s == ',')
+        {
+          s++;
+          continue;
+        }
+      if (*s++ != '}')
+        return -1;
+      break;
+    }
+  s += strspn (s, " \t\r");
+  if (*s != '\0' || ok < 0 || (ok == 1 && seen_err))
+    return -1;
+  varlb__utf8_sanitize (err);
+  return ok;
+}
+
+/* Run half H: a one-shot sandbox, or a request to the spec's worker. */
+static int
+run_half (varlb_half_result_t *r, const varlb_spec_t *s, const varlb_half_spec_t *h,
+          const varlb_instance_t *in, const char *request_fields,
+          const varlb_channel_opts_t *o)
+{
+  if (s->kind != VARLB_SPEC_SERVE)
+    return varlb__half_run (r, h, o);
+  varlb_worker_t *w = varlb__serve_worker ((varlb_spec_t *) s, strcmp (h->label, "answer") == 0);
+  char *json = NULL;
+  size_t jl = 0;
+  FILE *f = open_memstream (&json, &jl);
+  if (w == NULL || f == NULL)
+    return VARLB_ENOMEM;
+  fprintf (f, "{%s, \"instance\": ", request_fields);
+  instance_json (f, in);
+  fputc ('}', f);
+  if (fclose (f) != 0)
+    return VARLB_ENOMEM;
+  int st = varlb__worker_request (w, r, h, json, o);
+  free (json);
+  if (st != VARLB_OK || r->status != VARLB_OK || r->reply == NULL)
+    return st;
+  char err[400];
+  int ok = reply_ok (r->reply, err, sizeof err);
+  if (ok < 0)
+    {
+      char line[120];
+      varlb__tail_line (line, sizeof line, (const unsigned char *) r->reply,
+                        r->reply_len < 100 ? r->reply_len : 100);
+      r->status = VARLB_ECOMPRESSOR;
+      snprintf (r->why, sizeof r->why, "%s: the worker broke the protocol (replied '%s'; it is "
+                "restarted for the next trial)", h->label, line);
+      varlb__worker_stop (w);
+    }
+  else if (ok == 0)
+    {
+      r->status = VARLB_ECOMPRESSOR;
+      snprintf (r->why, sizeof r->why, "%s: the worker says: %s", h->label,
+                err[0] ? err : "(no reason given)");
+    }
+  return VARLB_OK;
+}
+
 /* Alice: compress in her sandbox; the blob's bytes come back in *BLOB. */
 static int
 alice_compress (varlb_trial_t *t, unsigned char **blob, size_t *blen,
@@ -308,7 +464,10 @@ alice_compress (varlb_trial_t *t, unsigned char **blob, size_t *blen,
         .n_out = 2, .out = { "BLOB", "CALIBRATION" }, .env = c.env,
         .expose = (const char *const *) c.expose
       };
-      st = varlb__half_run (&r, &h, o);
+      char fields[256];
+      snprintf (fields, sizeof fields, "\"keys\": \"K.npy\", \"values\": \"V.npy\", "
+                "\"budget_bits\": %s, \"seed\": %s, \"out\": \"BLOB\"", budget, seed);
+      st = run_half (&r, s, &h, in, fields, o);
     }
   free (k);
   free (v);
@@ -335,7 +494,7 @@ alice_compress (varlb_trial_t *t, unsigned char **blob, size_t *blen,
           *blen = n;
           const unsigned char *cal = collected (&r, 1, &n, "compress", "CALIBRATION", why,
                                                 sizeof why);
-          if (cal && s->kind == VARLB_SPEC_EXEC)
+          if (cal && (s->kind == VARLB_SPEC_EXEC || s->kind == VARLB_SPEC_SERVE))
             declared_calibration (t, cal, n);
         }
     }
@@ -372,7 +531,10 @@ bob_answer (varlb_trial_t *t, double **O, const unsigned char *blob, size_t blen
         .n_out = 1, .out = { "O.npy" }, .env = c.env,
         .expose = (const char *const *) c.expose
       };
-      st = varlb__half_run (&r, &h, o);
+      char fields[256];
+      snprintf (fields, sizeof fields, "\"blob\": \"BLOB\", \"queries\": \"Q.npy\", "
+                "\"seed\": %s, \"out\": \"O.npy\"", seed);
+      st = run_half (&r, s, &h, in, fields, o);
     }
   free (q);
   half_cmd_clear (&c);

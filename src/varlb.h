@@ -504,9 +504,13 @@ const char *varlb_compressor_provenance (const varlb_compressor_t *c);
                                VARLB_COMPRESSOR_ABI
      exec:COMMAND              an external program (any language) run by
                                /bin/sh as COMMAND compress ... / COMMAND
-                               answer ... (the file protocol, README.md) */
+                               answer ... (the file protocol, README.md)
+     serve:COMMAND             the same program started once per half as
+                               COMMAND serve --half compress|answer, one JSON
+                               request per trial (the serve protocol) */
 typedef enum varlb_spec_kind {
-  VARLB_SPEC_BUILTIN = 0, VARLB_SPEC_PLUGIN = 1, VARLB_SPEC_EXEC = 2
+  VARLB_SPEC_BUILTIN = 0, VARLB_SPEC_PLUGIN = 1, VARLB_SPEC_EXEC = 2,
+  VARLB_SPEC_SERVE = 3 /* serve:COMMAND: persistent workers, one request per trial */
 } varlb_spec_kind;
 
 typedef struct varlb_spec {
@@ -523,6 +527,7 @@ typedef struct varlb_spec {
                                   process (only inside a half); else NULL */
   void *dl;                    /* dlopen handle, inside a half */
   varlb_knobs_t knobs;
+  struct varlb_serve *serve;   /* serve: the two running workers (internal) */
 } varlb_spec_t;
 
 /* How a trial isolates its halves. */

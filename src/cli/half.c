@@ -21,9 +21,14 @@ cli_half (int argc, char **argv)
   unsigned long long limit = 0;
   const char *collect[VARLB_HALF_MAX_FILES];
   size_t n = 0;
-  int i = 1;
+  int i = 1, serve = 0;
   for (; i < argc && strcmp (argv[i], "--") != 0; i++)
     {
+      if (strcmp (argv[i], "--serve") == 0)
+        {
+          serve = 1;
+          continue;
+        }
       if (i + 1 >= argc)
         break;
       if (strcmp (argv[i], "--frames") == 0)
@@ -37,9 +42,11 @@ cli_half (int argc, char **argv)
     }
   if (fd < 3 || limit == 0 || i >= argc || strcmp (argv[i], "--") != 0 || i + 1 >= argc)
     {
-      cli_error (cmd, "usage: varlb __half --frames FD --limit BYTES [--collect NAME]... -- COMMAND");
+      cli_error (cmd, "usage: varlb __half [--serve] --frames FD --limit BYTES [--collect NAME]... -- COMMAND");
       return CLI_EXIT_USAGE;
     }
+  if (serve)
+    return varlb__half_agent (fd, limit, limit, argv + i + 1);
   /* varlb's own halves run in the wrapper's child without a second exec. */
   char **cmdv = argv + i + 1;
   int (*inproc) (int, char **) = NULL;
