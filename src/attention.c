@@ -21,10 +21,12 @@ static size_t attention_block = 128;
 typedef double v4df __attribute__ ((vector_size (32)));
 typedef int64_t v4di __attribute__ ((vector_size (32)));
 
-#pragma GCC diagnostic ignored "-Wpsabi" /* static inline: no ABI to keep */
-static inline __attribute__ ((always_inline)) v4df
-softmax_exp4 (v4df x)
+/* Vectors travel by pointer: a 32-byte vector passed by value makes GCC
+   note an ABI change (-Wpsabi) even for an inlined static function. */
+static inline __attribute__ ((always_inline)) void
+softmax_exp4 (v4df *y, const v4df *xp)
 {
+  const v4df x = *xp;
   const v4df lo = { -708.0, -708.0, -708.0, -708.0 };
   v4di keep = x > lo;                      /* lanes that stay normal */
   v4df xc = (v4df) (((v4di) x & keep) | ((v4di) lo & ~keep));
@@ -47,14 +49,15 @@ softmax_exp4 (v4df x)
   p = p * r + 1.0;
   /* The low bits of kd hold n in two's complement. */
   v4df scale = (v4df) (((v4di) kd + 1023) << 52);
-  return (v4df) ((v4di) (p * scale) & keep);
+  *y = (v4df) ((v4di) (p * scale) & keep);
 }
 
 static inline double
 softmax_exp (double x)
 {
-  v4df v = { x, x, x, x };
-  return softmax_exp4 (v)[0];
+  v4df v = { x, x, x, x }, e;
+  softmax_exp4 (&e, &v);
+  return e[0];
 }
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
@@ -76,7 +79,9 @@ exp_shifted (double *row, size_t T, double shift)
     {
       v4df x;
       __builtin_memcpy (&x, row + t, sizeof x);
-      v4df e = softmax_exp4 (x - sh);
+      v4df e;
+      x -= sh;
+      softmax_exp4 (&e, &x);
       __builtin_memcpy (row + t, &e, sizeof e);
       acc += e;
     }
