@@ -4,6 +4,7 @@
 #include <string.h>
 #include <gsl/gsl_errno.h>
 #include "cli.h"
+#include "varlb-revision.h"
 
 int cli_demo (int argc, char **argv);
 int cli_decode (int argc, char **argv);
@@ -95,7 +96,8 @@ main (int argc, char **argv)
     }
   if (strcmp (name, "-V") == 0 || strcmp (name, "--version") == 0)
     {
-      printf ("varlb %s (CBLAS: %s)\n", PACKAGE_VERSION, VARLB_BLAS);
+      printf ("varlb %s (git %s; CBLAS: %s)\n", PACKAGE_VERSION, VARLB_GIT_REVISION,
+              VARLB_BLAS);
       return 0;
     }
   if (strcmp (name, "help") == 0)
