@@ -16,9 +16,8 @@ TESTS += tests/cli_sweep.sh
 EXTRA_DIST += tests/cli_sweep.sh
 TESTS += tests/cli_mpi.sh
 EXTRA_DIST += tests/cli_mpi.sh bench/scaling.sh
-# varlb demo draws its chart in the current directory (cli_basic.sh runs it).
 # (CLEANFILES is first set here; a later fragment appends with +=.)
-CLEANFILES = varlb-demo.png varlb-demo.csv varlb-demo.gp varlb-demo.dat varlb-demo.fano.dat
+CLEANFILES =
 varlb_SOURCES += src/cli/summary.c
 TESTS += tests/cli_summary.sh
 EXTRA_DIST += tests/cli_summary.sh

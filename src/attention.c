@@ -6,7 +6,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <gsl/gsl_cblas.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include "varlb.h"
+#include "progress.h"
 
 static size_t attention_block = 128;
 
@@ -262,7 +266,7 @@ varlb_attention_self (double *O, const double *K, const double *V, size_t n,
   if (!isfinite (shift) || C * (max_sq - min_sq) > 600.0 || min_sq == 0.0)
     return VARLB_ENUMERIC;
   size_t ntiles = (n + GRAM_TILE - 1) / GRAM_TILE;
-  size_t npairs = ntiles * (ntiles + 1) / 2;
+  size_t npairs = ntiles * (ntiles + 1) / 2, pairs_done = 0;
   int status = VARLB_OK;
   double *Z = calloc (n, sizeof *Z);
   if (Z == NULL)
@@ -321,6 +325,15 @@ varlb_attention_self (double *O, const double *K, const double *V, size_t n,
           cblas_dgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) bj, (int) dv,
                        (int) bi, 1.0, E, (int) bj, V + i0 * dv, (int) dv, 1.0,
                        Ot + j0 * dv, (int) dv);
+        size_t done;
+#pragma omp atomic capture
+        done = ++pairs_done;
+#ifdef _OPENMP
+        if (omp_get_thread_num () == 0 && done % 64 == 0) /* the caller's thread */
+#else
+        if (done % 64 == 0)
+#endif
+          varlb_progress_note ("decode", (double) done, (double) npairs);
       }
 #pragma omp critical
     if (Ot != NULL && Zt != NULL)

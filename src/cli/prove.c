@@ -283,68 +283,38 @@ prove (const varlb_params_t *p, double target, size_t seq)
 int
 cli_prove (int argc, char **argv)
 {
-  static const struct option longopts[] = {
-    CLI_REDUCTION_LONGOPTS,
+  static const struct option own[] = {
     { "fail-prob", required_argument, NULL, OPT_FAIL },
     { "min-d", no_argument, NULL, OPT_MIN_D },
     { "seq", required_argument, NULL, OPT_SEQ },
     { NULL, 0, NULL, 0 }
   };
   const char *cmd = "prove";
-  varlb_params_t p;
-  int c, rc, min_d = 0, custom = 0;
+  cli_options_t o;
+  int c, rc, min_d = 0;
   size_t seq = 0;
   /* 9/10 - p >= 2/3  <=>  p <= 7/30: the largest failure the reduction
      tolerates; the double just below 7/30, so the check is never generous. */
   double target = nextafter (7.0 / 30.0, 0.0);
-  varlb_params_init (&p);
-  opterr = 0;
-  while ((c = getopt_long (argc, argv, "d:", longopts, NULL)) != -1)
+  if (cli_options_init (&o, cmd, CLI_ACCEPT_INSTANCE, own) != 0)
+    return cli_options_stop (&o, CLI_OPTIONS_ERROR);
+  while ((c = cli_options_next (&o, argc, argv)) > 0)
     {
-      if (c == CLI_OPT_HELP)
-        {
-          cli_print_help (cmd, stdout);
-          varlb_params_clear (&p);
-          return 0;
-        }
-      if (c == OPT_FAIL)
-        {
-          if (cli_parse_double (cmd, "--fail-prob", optarg, 1e-300, 1.0, &target) != 0)
-            goto usage;
-          continue;
-        }
-      if (c == OPT_SEQ)
-        {
-          if (cli_parse_size (cmd, "--seq", optarg, 2, (size_t) 1 << 40, &seq) != 0)
-            goto usage;
-          continue;
-        }
-      if (c == OPT_MIN_D)
-        {
-          min_d = 1;
-          continue;
-        }
-      if (c == CLI_OPT_PRESET || c == CLI_OPT_SCHEDULE || c == CLI_OPT_N)
-        custom = c != CLI_OPT_PRESET;
-      rc = cli_reduction_option (cmd, c, optarg, &p);
-      if (rc == 1)
-        rc = (cli_bad_option (cmd, argc, argv), -1);
-      if (rc != 0)
-        goto usage;
+      if (c == OPT_FAIL && cli_parse_double (cmd, "--fail-prob", o.arg, 1e-300, 1.0, &target) != 0)
+        return cli_options_stop (&o, CLI_OPTIONS_ERROR);
+      if (c == OPT_SEQ && cli_parse_size (cmd, "--seq", o.arg, 2, (size_t) 1 << 40, &seq) != 0)
+        return cli_options_stop (&o, CLI_OPTIONS_ERROR);
+      min_d |= c == OPT_MIN_D;
     }
-  if (cli_no_arguments (cmd, argc, argv) != 0)
-    goto usage;
-  if (cli_reduction_finish (cmd, &p) != 0)
-    goto usage;
-  if (seq && min_d)
+  if (c == CLI_OPTIONS_DONE && seq && min_d)
     {
       cli_error (cmd, "--seq: not combined with --min-d");
-      goto usage;
+      c = CLI_OPTIONS_ERROR;
     }
-  rc = min_d ? min_d_table (&p, custom, target) : prove (&p, target, seq);
-  varlb_params_clear (&p);
+  if (c != CLI_OPTIONS_DONE)
+    return cli_options_stop (&o, c);
+  rc = min_d ? min_d_table (&o.p, (o.given & CLI_GIVEN_CUSTOM) != 0, target)
+             : prove (&o.p, target, seq);
+  cli_options_clear (&o);
   return rc;
-usage:
-  varlb_params_clear (&p);
-  return CLI_EXIT_USAGE;
 }
