@@ -333,7 +333,7 @@ varlb_attention_self (double *O, const double *K, const double *V, size_t n,
 #else
         if (done % 64 == 0)
 #endif
-          varlb_progress_note ("decode", (double) done, (double) npairs);
+          varlb_progress_note ("decoding every bit", (double) done, (double) npairs);
       }
 #pragma omp critical
     if (Ot != NULL && Zt != NULL)

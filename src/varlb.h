@@ -356,7 +356,7 @@ int varlb_instance_resources (varlb_resources_t *r, const varlb_params_t *p);
 /* Progress of the long loops (the full-cache decode, the coherence scan):
    FN (ARG, WHAT, DONE, TOTAL) is called from the thread that called the
    library, often (rate-limit in FN), DONE rising towards TOTAL for the
-   loop named WHAT ("decode", "coherence").  NULL turns it off.  Process-wide
+   loop WHAT names ("decoding every bit", "measuring the keys' coherence").  NULL turns it off.  Process-wide
    like varlb_attention_set_block: set it from one thread, before the call. */
 typedef void (*varlb_progress_fn) (void *arg, const char *what, double done,
                                    double total);

@@ -315,7 +315,8 @@ progress_line (void *arg, const char *what, double done, double total)
   fprintf (stderr, "\rvarlb: %s: %s %3.0f%%, %.0f s", progress.cmd, what, 100.0 * f,
            now - progress.t0);
   if (f > 0.01)
-    fprintf (stderr, ", about %.0f s left of this step   ", step * (1.0 - f) / f);
+    fprintf (stderr, ", about %.0f s left of this step", step * (1.0 - f) / f);
+  fputs ("\033[K", stderr); /* clear what a longer line left */
   fflush (stderr);
   progress.shown = 1;
 }
