@@ -334,6 +334,16 @@ int varlb_npy_read (const char *path, double **a, size_t *rows, size_t *cols);
 /* Parse an in-memory .npy image (the fuzzable core of varlb_npy_read). */
 int varlb_npy_parse (const unsigned char *buf, size_t len, double **a,
                      size_t *rows, size_t *cols);
+/* As varlb_npy_read / varlb_npy_parse, and on failure a one-line reason in
+   WHY (WLEN bytes, may be NULL) naming the actual problem: the file's error
+   (VARLB_EIO), or (VARLB_EFORMAT) a .npz archive, no .npy magic, a version
+   other than 1-3, float32 / int64 / ... or big-endian data, Fortran order,
+   a 0-D or 3-D+ shape, a truncated header or data, bytes after the data, a
+   malformed header. */
+int varlb_npy_read_why (const char *path, double **a, size_t *rows, size_t *cols,
+                        char *why, size_t wlen);
+int varlb_npy_parse_why (const unsigned char *buf, size_t len, double **a,
+                         size_t *rows, size_t *cols, char *why, size_t wlen);
 
 /* ---------------------------------------------- resources and progress */
 
