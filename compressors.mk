@@ -9,3 +9,9 @@ endif
 tests_test_compressors_SOURCES = tests/test_compressors.c tests/testutil.h
 tests_test_compressors_LDADD = $(TEST_LDADD)
 tests_test_compressors_CFLAGS = $(TEST_CFLAGS)
+if HAVE_CHECK
+check_PROGRAMS += tests/test_lossless
+endif
+tests_test_lossless_SOURCES = tests/test_lossless.c tests/testutil.h
+tests_test_lossless_LDADD = $(TEST_LDADD)
+tests_test_lossless_CFLAGS = $(TEST_CFLAGS)
