@@ -6,6 +6,7 @@
 #
 #   varlb attack --compressor exec:'python3 /abs/path/topk_fp16.py' --ratio 0.5
 #   varlb attack --compressor exec:'python3 /abs/path/topk_fp16.py --tokens 64' --ratio 0.5
+#   (varlb is on PATH after `make install`; in a build directory, ./varlb)
 #
 #   topk_fp16.py [--tokens K] compress --keys K.npy --values V.npy --budget-bits B --seed S --out BLOB
 #   topk_fp16.py [--tokens K] answer --blob BLOB --queries Q.npy --seed S --out O.npy

@@ -56,7 +56,7 @@ cli_certify (int argc, char **argv)
     }
   else
     {
-      printf ("varlb certify: %zu hidden bits (%zu tokens x d = %zu), C = %.6g, threshold %.6g, seed %llu\n",
+      printf ("varlb certify: N = %zu hidden bits (N_A = %zu tokens x d = %zu), C = %.6g, threshold %.6g, seed %llu\n",
               r.bits, in.alice_tokens, in.d, in.C, in.threshold,
               (unsigned long long) in.par.seed);
       printf ("  each output of the exact attention of C k_i over all %zu cached tokens enclosed\n"

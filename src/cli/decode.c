@@ -84,16 +84,16 @@ print_text (FILE *o, const varlb_instance_t *in, const varlb_criteria_t *c,
   double n2d = (double) n * n * (double) in->d;
   double acc = r->bits ? (double) r->correct / (double) r->bits : 0.0;
   fprintf (o, "varlb: Index -> VAR KV cache, every hidden bit decoded from the full cache\n\n");
-  fprintf (o, "  schedule      %s (%s): K = %zu scales, n = pn_K = %u\n", sched,
+  fprintf (o, "  schedule      %s (%s): K = %zu scales, the last of side n = %u\n", sched,
            preset_name (&p->pyramid), K, n);
-  fprintf (o, "  tokens        T = %zu cached: Alice P_{K-1} = %zu (scales 1..%zu), "
-           "Bob pn_K^2 = %zu (scale %zu)\n", in->T, in->alice_tokens, K - 1, in->bob_rows, K);
+  fprintf (o, "  tokens        T = %zu cached: Alice's N_A = %zu (scales 1..%zu), "
+           "Bob's n^2 = %zu (scale %zu)\n", in->T, in->alice_tokens, K - 1, in->bob_rows, K);
   fprintf (o, "  dimension     d = %zu; JL %s keys, %s%s; values %s; seed %llu\n",
            in->d, varlb_jl_family_name (p->jl), varlb_jl_norm_name (p->norm),
            p->norm == VARLB_JL_UNIT ? " (VAR-realizable)" : " (paper: A e_l / sqrt d)",
            p->values == VARLB_VALUES_PM1 ? "+-1" : "{0,1}",
            (unsigned long long) p->seed);
-  fprintf (o, "  hidden bits   N = P_{K-1} * d = %zu\n", in->N);
+  fprintf (o, "  hidden bits   N = N_A d = %zu\n", in->N);
   fprintf (o, "  query scale   C = %.4g%s, M = T-1 = %zu non-target keys per row, eps = %g",
            in->C, p->C > 0 ? " (set)" : " = 2 ln M/(1-2eps)", in->M, p->eps);
   if (p->eta > 0)
@@ -101,8 +101,10 @@ print_text (FILE *o, const varlb_instance_t *in, const varlb_criteria_t *c,
   fprintf (o, "%s\n", in->C <= VARLB_VAR_TEMPERATURE_CAP ? " (within VAR's cap of 100)" : "");
   fprintf (o, "  margins       delta = %.6g %s Delta = %.6g, decode bit = [output > %.6g]\n",
            in->delta, c->delta_below_Delta ? "<" : "NOT <", in->Delta, in->threshold);
-  fprintf (o, "\n  JL, formal    d >= 12 ln N_A/(eps^2-eps^3) = %.0f needed: %s at d = %zu\n",
-           c->formal_d_needed, c->formal_holds ? "holds" : "FAILS", in->d);
+  /* The bound is a real number; d is whole, so the d needed is its ceiling
+     (computed in floating point here; varlb prove certifies it). */
+  fprintf (o, "\n  JL, formal    d >= 12 ln N_A/(eps^2-eps^3) = %.1f, so d >= %.0f needed: %s at d = %zu\n",
+           c->formal_d_needed, ceil (c->formal_d_needed), c->formal_holds ? "holds" : "FAILS", in->d);
   fprintf (o, "  JL, measured  empirical eps = %.4f (max |<k_s,k_t>| = %.4f, max ||k|^2-1| = %.4f): %s eps = %g\n",
            c->coh.eps_emp, c->coh.max_offdiag, c->coh.max_norm_dev,
            c->eps_holds ? "within" : "above", p->eps);

@@ -87,9 +87,9 @@ min_d_table (const varlb_params_t *p, int custom, double target)
   printf ("varlb prove --min-d: smallest d at which each chain holds "
           "(eps = %g, eta = %g, %s keys, target failure %g)\n", p->eps, p->eta,
           varlb_jl_norm_name (p->norm), target);
-  printf ("  paper: d >= 12 ln n/(eps^2-eps^3) (Lemma 3, certified); sharpened: "
-          "n E[R_i]/r_max <= target at C default / at the best C\n\n");
-  printf ("  %-8s %6s %6s %6s %10s   %-13s %-13s %-13s\n", "schedule", "T", "n", "z",
+  printf ("  paper: d >= 12 ln N_A/(eps^2-eps^3) (Lemma 3, certified); sharpened: "
+          "N_A E[R_i]/r_max <= target at C default / at the best C\n\n");
+  printf ("  %-8s %6s %6s %6s %10s   %-13s %-13s %-13s\n", "schedule", "T", "N_A", "z",
           "paper d", "gaussian", "rademacher", "achlioptas");
   for (int k = 0; k < (custom ? 1 : 3); k++)
     {
@@ -166,7 +166,7 @@ prove (const varlb_params_t *p, double target, size_t seq)
     }
   varlb_tri mgf = s.covered ? varlb_sharp_mgf_series_check (p->jl, p->norm, d, MGF_TERMS)
                             : VARLB_TRI_UNKNOWN;
-  printf ("varlb prove: schedule %s, T = %zu tokens, n = %zu Alice keys, z = %zu zero keys, d = %zu\n",
+  printf ("varlb prove: schedule %s, T = %zu tokens, N_A = %zu Alice tokens (keys), z = %zu zero keys (Bob's), d = %zu\n",
           sched, T, n, z, d);
   printf ("  C = %.6g%s, M = %zu, eps = %g, eta = %g, %s %s keys, values %s, target failure %g\n",
           C, p->C > 0 ? " (set)" : " (default 2(ln M + ln((1+eta)/(1-eta)))/(1-2eps))", M,
@@ -176,14 +176,14 @@ prove (const varlb_params_t *p, double target, size_t seq)
           " [lo, hi] enclose each quantity\n\n");
 
   printf ("The paper's chain (Haris-Onak Lemma 3 + margin; proofs/reduction.md):\n");
-  printf ("  [%s] P1 Lemma 3 (JL, all pairs): needs d >= 12 ln n/(eps^2-eps^3) in [%.6f, %.6f], "
+  printf ("  [%s] P1 Lemma 3 (JL, all pairs): needs d >= 12 ln N_A/(eps^2-eps^3) in [%.6f, %.6f], "
           "i.e. d >= %.0f; here d = %zu\n", tri_word (pc.d_holds), pc.d_needed_lo,
           pc.d_needed_hi, ceil (pc.d_needed_hi), d);
-  printf ("  [holds] P2 its honest failure bound 4/n <= %.6g\n", pc.jl_fail_hi);
+  printf ("  [holds] P2 its honest failure bound 4/N_A <= %.6g\n", pc.jl_fail_hi);
   printf ("  [%s] P3 margin: C(1-2eps) - ln M - ln((1+eta)/(1-eta)) in [%.6g, %.6g] > 0 "
           "(so (1+eta) delta < (1-eta) Delta)\n", tri_word (pc.margin_holds),
           pc.margin_lo, pc.margin_hi);
-  printf ("  [%s] P4 success 9/10 - 4/n > 2/3\n", tri_word (pc.success_holds));
+  printf ("  [%s] P4 success 9/10 - 4/N_A > 2/3\n", tri_word (pc.success_holds));
   int paper_ok = pc.d_holds == VARLB_TRI_TRUE && pc.margin_holds == VARLB_TRI_TRUE
                  && pc.success_holds == VARLB_TRI_TRUE;
   printf ("  => the paper's chain %s at d = %zu%s\n\n", paper_ok ? "holds" : "does not hold", d,
@@ -236,7 +236,7 @@ prove (const varlb_params_t *p, double target, size_t seq)
       else
         {
           s4 = s.holds;
-          printf ("  [%s] S4 Markov + union bound: P[some row fails] <= n E R_i / r_max in [%.6g, %.6g] "
+          printf ("  [%s] S4 Markov + union bound: P[some row fails] <= N_A E R_i / r_max in [%.6g, %.6g] "
                   "%s target %g (MPFR precision %lu)\n", tri_word (s4), s.fail_lo, s.fail_hi,
                   s4 == VARLB_TRI_TRUE ? "<=" : s4 == VARLB_TRI_FALSE ? ">" : "vs", target, s.prec);
           printf ("        (a single Index query needs only its own row: <= %.6g)\n", one_hi);
