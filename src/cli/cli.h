@@ -156,6 +156,9 @@ enum cli_job { CLI_JOB_INSTANCE, CLI_JOB_DECODE, CLI_JOB_CERTIFY };
    (varlb_instance_resources) exceeds --max-memory; else 0, with JOB's work
    in multiply-adds in *WORK (optional). */
 int cli_check_resources (const cli_options_t *o, enum cli_job job, double *work);
+/* The same for the parameters P of one instance of a grid (sweep, scaling). */
+int cli_check_params_resources (const cli_options_t *o, const varlb_params_t *p,
+                                enum cli_job job, double *work);
 /* Once parsing is done: check JOB's resources, build O's instance into IN
    and clear O.  0, or an exit status after one line (2 over --max-memory,
    1 when the instance cannot be built; IN then needs no clear). */

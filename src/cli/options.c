@@ -256,12 +256,19 @@ cli_format_bytes (char *buf, size_t len, double bytes)
 int
 cli_check_resources (const cli_options_t *o, enum cli_job job, double *work)
 {
+  return cli_check_params_resources (o, &o->p, job, work);
+}
+
+int
+cli_check_params_resources (const cli_options_t *o, const varlb_params_t *p, enum cli_job job,
+                            double *work)
+{
   static const char *const what[] = { "the instance", "decoding every bit",
                                       "certifying every bit" };
   varlb_resources_t r;
   if (work)
     *work = 0;
-  if (varlb_instance_resources (&r, &o->p) != VARLB_OK)
+  if (varlb_instance_resources (&r, p) != VARLB_OK)
     return 0; /* no pyramid: varlb_params_check has said so */
   double bytes = r.instance_bytes + (job == CLI_JOB_DECODE ? r.decode_bytes
                                      : job == CLI_JOB_CERTIFY ? r.certify_bytes : 0.0);
@@ -274,7 +281,7 @@ cli_check_resources (const cli_options_t *o, enum cli_job job, double *work)
   cli_format_bytes (have, sizeof have, o->max_memory);
   cli_error (o->cmd, "%s needs about %s (T = %zu tokens, d = %zu), more than --max-memory %s; "
              "use a smaller instance or raise --max-memory", what[job], need,
-             varlb_pyramid_token_count (&o->p.pyramid), o->p.d, have);
+             varlb_pyramid_token_count (&p->pyramid), p->d, have);
   return -1;
 }
 
