@@ -71,7 +71,7 @@ expect_usage_error "repeat zero" decode --repeat 0
 expect_usage_error "unknown command" frobnicate
 expect_usage_error "help for unknown command" help frobnicate
 # "Did you mean": the nearest command or option when a word looks like a typo.
-for args in "decdoe:'decode'" "decode --sed 3:--seed" "sweep --ration 0.1:--ratios" "help sweeep:'sweep'"; do
+for args in "--versoin:'--version'" "decdoe:'decode'" "decode --sed 3:--seed" "sweep --ration 0.1:--ratios" "help sweeep:'sweep'"; do
   "$VARLB" ${args%%:*} >/dev/null 2>"$TMPD/err"
   grep -q "did you mean ${args#*:}?" "$TMPD/err" && [ "$(wc -l <"$TMPD/err")" -eq 1 ] \
     && pass "${args%%:*}: $(cat "$TMPD/err")" || fail "${args%%:*}: $(cat "$TMPD/err")"

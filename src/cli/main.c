@@ -71,13 +71,15 @@ cli_print_help (const char *cmd, FILE *out)
 static int
 unknown_command (const char *cmd, const char *name)
 {
-  const char *names[64];
-  size_t n = 0;
+  const char *names[64] = { "--help", "--version" };
+  size_t n = 2;
   for (const struct cli_command *c = cli_commands; c->name && n < 64; c++)
     if (c->summary) /* internal commands are never suggested */
       names[n++] = c->name;
   const char *near = cli_nearest (name, names, n);
-  if (near)
+  if (near && *near == '-')
+    cli_error (cmd, "unknown option '%s'; did you mean '%s'? (see 'varlb --help')", name, near);
+  else if (near)
     cli_error (cmd, "unknown command '%s'; did you mean '%s'? (see 'varlb --help')", name, near);
   else
     cli_error (cmd, "unknown command '%s' (see 'varlb --help')", name);
