@@ -77,3 +77,9 @@ tests_test_zoo_quant_CFLAGS = $(TEST_CFLAGS)
 tests_test_presses_SOURCES = tests/test_presses.c tests/testutil.h
 tests_test_presses_LDADD = $(TEST_LDADD)
 tests_test_presses_CFLAGS = $(TEST_CFLAGS)
+if HAVE_CHECK
+check_PROGRAMS += tests/test_lossless
+endif
+tests_test_lossless_SOURCES = tests/test_lossless.c tests/testutil.h
+tests_test_lossless_LDADD = $(TEST_LDADD)
+tests_test_lossless_CFLAGS = $(TEST_CFLAGS)

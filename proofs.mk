@@ -18,13 +18,13 @@ tests_test_variants_CFLAGS = $(TEST_CFLAGS)
 TESTS += tests/cli_prove.sh
 EXTRA_DIST += tests/cli_prove.sh
 # The sparsity examples double as tests (they exit non-zero when the
-# property they illustrate does not show).
-check_PROGRAMS += examples/sparsity/window_kept examples/sparsity/unstructured \
-	examples/sparsity/secret_pattern
-examples_sparsity_secret_pattern_SOURCES = examples/sparsity/secret_pattern.c
-examples_sparsity_secret_pattern_LDADD = libvarlb.la
-examples_sparsity_window_kept_SOURCES = examples/sparsity/window_kept.c
-examples_sparsity_window_kept_LDADD = libvarlb.la
-examples_sparsity_unstructured_SOURCES = examples/sparsity/unstructured.c
-examples_sparsity_unstructured_LDADD = libvarlb.la -lm
+# property they illustrate does not show); built under tests/, not examples/.
+check_PROGRAMS += tests/example_window_kept tests/example_unstructured \
+	tests/example_secret_pattern
+tests_example_secret_pattern_SOURCES = examples/sparsity/secret_pattern.c
+tests_example_secret_pattern_LDADD = libvarlb.la
+tests_example_window_kept_SOURCES = examples/sparsity/window_kept.c
+tests_example_window_kept_LDADD = libvarlb.la
+tests_example_unstructured_SOURCES = examples/sparsity/unstructured.c
+tests_example_unstructured_LDADD = libvarlb.la -lm
 EXTRA_DIST += proofs/achievability.md

@@ -15,11 +15,12 @@ tests_test_stats_LDADD = $(TEST_LDADD)
 tests_test_stats_CFLAGS = $(TEST_CFLAGS)
 TESTS += tests/cli_sweep.sh
 EXTRA_DIST += tests/cli_sweep.sh
+TESTS += tests/cli_plot.sh
+EXTRA_DIST += tests/cli_plot.sh
 TESTS += tests/cli_mpi.sh
 EXTRA_DIST += tests/cli_mpi.sh bench/scaling.sh
-# varlb demo draws its chart in the current directory (cli_basic.sh runs it).
 # (CLEANFILES is first set here; a later fragment appends with +=.)
-CLEANFILES = tests/judge.key varlb-demo.png varlb-demo.csv varlb-demo.gp varlb-demo.dat varlb-demo.fano.dat
+CLEANFILES = tests/judge.key
 varlb_SOURCES += src/cli/summary.c
 TESTS += tests/cli_summary.sh
 EXTRA_DIST += tests/cli_summary.sh

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <limits.h>
 #include "varlb.h"
+#include "progress.h"
 
 int
 varlb_params_init (varlb_params_t *p)
@@ -269,6 +270,7 @@ varlb_instance_decode_all (varlb_decode_report_t *r, const varlb_instance_t *in,
           for (size_t t0 = 0; st == VARLB_OK && t0 < n; t0 += rows)
             {
               size_t m = n - t0 < rows ? n - t0 : rows;
+              varlb_progress_note ("decoding every bit", (double) t0, (double) n);
               st = varlb_instance_queries (Q, in, idx + t0, m);
               if (st == VARLB_OK)
                 st = varlb_attention_zero (O + t0 * d, Q, m, in->K, in->V, n,

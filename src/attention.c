@@ -6,7 +6,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <gsl/gsl_cblas.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include "varlb.h"
+#include "progress.h"
 
 static size_t attention_block = 128;
 
@@ -21,10 +25,12 @@ static size_t attention_block = 128;
 typedef double v4df __attribute__ ((vector_size (32)));
 typedef int64_t v4di __attribute__ ((vector_size (32)));
 
-#pragma GCC diagnostic ignored "-Wpsabi" /* static inline: no ABI to keep */
-static inline __attribute__ ((always_inline)) v4df
-softmax_exp4 (v4df x)
+/* Vectors travel by pointer: a 32-byte vector passed by value makes GCC
+   note an ABI change (-Wpsabi) even for an inlined static function. */
+static inline __attribute__ ((always_inline)) void
+softmax_exp4 (v4df *y, const v4df *xp)
 {
+  const v4df x = *xp;
   const v4df lo = { -708.0, -708.0, -708.0, -708.0 };
   v4di keep = x > lo;                      /* lanes that stay normal */
   v4df xc = (v4df) (((v4di) x & keep) | ((v4di) lo & ~keep));
@@ -47,14 +53,15 @@ softmax_exp4 (v4df x)
   p = p * r + 1.0;
   /* The low bits of kd hold n in two's complement. */
   v4df scale = (v4df) (((v4di) kd + 1023) << 52);
-  return (v4df) ((v4di) (p * scale) & keep);
+  *y = (v4df) ((v4di) (p * scale) & keep);
 }
 
 static inline double
 softmax_exp (double x)
 {
-  v4df v = { x, x, x, x };
-  return softmax_exp4 (v)[0];
+  v4df v = { x, x, x, x }, e;
+  softmax_exp4 (&e, &v);
+  return e[0];
 }
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
@@ -76,7 +83,9 @@ exp_shifted (double *row, size_t T, double shift)
     {
       v4df x;
       __builtin_memcpy (&x, row + t, sizeof x);
-      v4df e = softmax_exp4 (x - sh);
+      v4df e;
+      x -= sh;
+      softmax_exp4 (&e, &x);
       __builtin_memcpy (row + t, &e, sizeof e);
       acc += e;
     }
@@ -257,7 +266,7 @@ varlb_attention_self (double *O, const double *K, const double *V, size_t n,
   if (!isfinite (shift) || C * (max_sq - min_sq) > 600.0 || min_sq == 0.0)
     return VARLB_ENUMERIC;
   size_t ntiles = (n + GRAM_TILE - 1) / GRAM_TILE;
-  size_t npairs = ntiles * (ntiles + 1) / 2;
+  size_t npairs = ntiles * (ntiles + 1) / 2, pairs_done = 0;
   int status = VARLB_OK;
   double *Z = calloc (n, sizeof *Z);
   if (Z == NULL)
@@ -316,6 +325,15 @@ varlb_attention_self (double *O, const double *K, const double *V, size_t n,
           cblas_dgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) bj, (int) dv,
                        (int) bi, 1.0, E, (int) bj, V + i0 * dv, (int) dv, 1.0,
                        Ot + j0 * dv, (int) dv);
+        size_t done;
+#pragma omp atomic capture
+        done = ++pairs_done;
+#ifdef _OPENMP
+        if (omp_get_thread_num () == 0 && done % 64 == 0) /* the caller's thread */
+#else
+        if (done % 64 == 0)
+#endif
+          varlb_progress_note ("decoding every bit", (double) done, (double) npairs);
       }
 #pragma omp critical
     if (Ot != NULL && Zt != NULL)

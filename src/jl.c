@@ -9,6 +9,7 @@
 #include <gsl/gsl_cblas.h>
 #include <gsl/gsl_randist.h>
 #include "varlb.h"
+#include "progress.h"
 
 static const char *const family_names[] = { "gaussian", "rademacher", "achlioptas" };
 
@@ -128,6 +129,7 @@ varlb_jl_coherence (varlb_coherence_t *c, double *gap, const double *keys,
   for (size_t s0 = 0; s0 < n; s0 += block)
     {
       size_t b = n - s0 < block ? n - s0 : block;
+      varlb_progress_note ("measuring the keys' coherence", (double) s0, (double) n);
       cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) b, (int) n,
                    (int) d, 1.0, keys + s0 * d, (int) d, keys, (int) d, 0.0,
                    G, (int) n);

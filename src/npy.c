@@ -6,11 +6,30 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "varlb.h"
 
 #define NPY_MAX_HEADER 65536u
+
+/* The reason for a VARLB_EFORMAT, when the caller wants one. */
+static int
+bad (char *why, size_t len, const char *fmt, ...)
+  __attribute__ ((format (printf, 3, 4)));
+static int
+bad (char *why, size_t len, const char *fmt, ...)
+{
+  if (why && len)
+    {
+      va_list ap;
+      va_start (ap, fmt);
+      vsnprintf (why, len, fmt, ap);
+      va_end (ap);
+    }
+  return VARLB_EFORMAT;
+}
 
 static const char *
 skip_space (const char *s, const char *end)
@@ -20,13 +39,14 @@ skip_space (const char *s, const char *end)
   return s;
 }
 
-/* Parse a Python tuple of 1 or 2 non-negative integers: "(3, 4)", "(5,)". */
+/* Parse a Python tuple of non-negative integers: "(3, 4)", "(5,)", "()";
+   at most 8 dimensions are read (NDIM counts them all up to 9). */
 static int
-parse_shape (const char **ps, const char *end, size_t *dims, int *ndim)
+parse_shape (const char **ps, const char *end, size_t *dims, int *ndim, char *why, size_t wl)
 {
   const char *s = skip_space (*ps, end);
   if (s >= end || *s != '(')
-    return VARLB_EFORMAT;
+    return bad (why, wl, "malformed header: 'shape' is not a tuple");
   s++;
   *ndim = 0;
   for (;;)
@@ -34,40 +54,85 @@ parse_shape (const char **ps, const char *end, size_t *dims, int *ndim)
       s = skip_space (s, end);
       if (s < end && *s == ')')
         break;
-      if (s >= end || !isdigit ((unsigned char) *s) || *ndim == 2)
-        return VARLB_EFORMAT;
+      if (s >= end || !isdigit ((unsigned char) *s) || *ndim == 9)
+        return bad (why, wl, "malformed header: 'shape' is not a tuple of sizes");
       size_t v = 0;
       while (s < end && isdigit ((unsigned char) *s))
         {
           unsigned dgt = (unsigned) (*s - '0');
           if (v > (SIZE_MAX - dgt) / 10)
-            return VARLB_EFORMAT;
+            return bad (why, wl, "shape too large (a size overflows)");
           v = v * 10 + dgt;
           s++;
         }
-      dims[(*ndim)++] = v;
+      if (*ndim < 8)
+        dims[*ndim] = v;
+      (*ndim)++;
       s = skip_space (s, end);
       if (s < end && *s == ',')
         s++;
       else if (s < end && *s == ')')
         break;
       else
-        return VARLB_EFORMAT;
+        return bad (why, wl, "malformed header: 'shape' is not a tuple of sizes");
     }
   *ps = s + 1;
-  return *ndim >= 1 ? VARLB_OK : VARLB_EFORMAT;
+  return VARLB_OK;
+}
+
+/* What a NumPy dtype string is, for the error message. */
+static const char *
+dtype_name (const char *t)
+{
+  static const struct { const char *code, *name; } known[] = {
+    { "f4", "float32" }, { "f2", "float16" }, { "f16", "float128" }, { "i8", "int64" },
+    { "i4", "int32" }, { "i2", "int16" }, { "i1", "int8" }, { "u8", "uint64" },
+    { "u4", "uint32" }, { "u2", "uint16" }, { "u1", "uint8" }, { "b1", "bool" },
+    { "c8", "complex64" }, { "c16", "complex128" }, { "f8", "float64" } };
+  if (*t == '<' || *t == '>' || *t == '|' || *t == '=')
+    t++;
+  for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+    if (strcmp (t, known[i].code) == 0)
+      return known[i].name;
+  return NULL;
+}
+
+/* The 'descr' value at *PS: only '<f8' (float64, little-endian) is read. */
+static int
+parse_descr (const char **ps, const char *end, char *why, size_t wl)
+{
+  const char *s = *ps;
+  if (s < end && *s == '[')
+    return bad (why, wl, "a structured dtype (record array), expected plain float64 ('<f8')");
+  if (s >= end || (*s != '\'' && *s != '"'))
+    return bad (why, wl, "malformed header: 'descr' is not a string");
+  char q = *s++, t[32];
+  size_t k = 0;
+  while (s < end && *s != q && k < sizeof t - 1)
+    t[k++] = *s++;
+  t[k] = '\0';
+  if (s >= end || *s != q)
+    return bad (why, wl, "malformed header: 'descr' is not a string");
+  *ps = s + 1;
+  if (strcmp (t, "<f8") == 0)
+    return VARLB_OK;
+  const char *name = dtype_name (t);
+  if (name)
+    return bad (why, wl, "%s%s ('%s'), expected float64 ('<f8') (NumPy: a.astype(np.float64))",
+                t[0] == '>' ? "big-endian " : "", name, t);
+  return bad (why, wl, "dtype '%s', expected float64 ('<f8') (NumPy: a.astype(np.float64))", t);
 }
 
 static int
-parse_header (const char *h, size_t len, size_t *rows, size_t *cols)
+parse_header (const char *h, size_t len, size_t *rows, size_t *cols, char *why, size_t wl)
 {
   const char *s = h, *end = h + len;
-  int seen_descr = 0, seen_order = 0, seen_shape = 0;
-  size_t dims[2] = { 0, 0 };
+  int seen_descr = 0, seen_order = 0, seen_shape = 0, st;
+  size_t dims[8] = { 0 };
   int ndim = 0;
   s = skip_space (s, end);
   if (s >= end || *s != '{')
-    return VARLB_EFORMAT;
+    return bad (why, wl, "malformed header: not a dictionary");
   s++;
   for (;;)
     {
@@ -78,39 +143,45 @@ parse_header (const char *h, size_t len, size_t *rows, size_t *cols)
           break;
         }
       if (s >= end || *s != '\'')
-        return VARLB_EFORMAT;
+        return bad (why, wl, "malformed header: a key is not a quoted string");
       const char *key = ++s;
       while (s < end && *s != '\'')
         s++;
       if (s >= end)
-        return VARLB_EFORMAT;
+        return bad (why, wl, "malformed header: a key is not a quoted string");
       size_t klen = (size_t) (s - key);
       s = skip_space (s + 1, end);
       if (s >= end || *s != ':')
-        return VARLB_EFORMAT;
+        return bad (why, wl, "malformed header: no ':' after a key");
       s = skip_space (s + 1, end);
       if (klen == 5 && memcmp (key, "descr", 5) == 0 && !seen_descr)
         {
-          if ((size_t) (end - s) < 5 || memcmp (s, "'<f8'", 5) != 0)
-            return VARLB_EFORMAT;
-          s += 5;
+          if ((st = parse_descr (&s, end, why, wl)) != VARLB_OK)
+            return st;
           seen_descr = 1;
         }
       else if (klen == 13 && memcmp (key, "fortran_order", 13) == 0 && !seen_order)
         {
+          if ((size_t) (end - s) >= 4 && memcmp (s, "True", 4) == 0)
+            return bad (why, wl, "Fortran (column-major) order, expected C order "
+                        "(NumPy: np.ascontiguousarray(a))");
           if ((size_t) (end - s) < 5 || memcmp (s, "False", 5) != 0)
-            return VARLB_EFORMAT;
+            return bad (why, wl, "malformed header: 'fortran_order' is not True or False");
           s += 5;
           seen_order = 1;
         }
       else if (klen == 5 && memcmp (key, "shape", 5) == 0 && !seen_shape)
         {
-          if (parse_shape (&s, end, dims, &ndim) != VARLB_OK)
-            return VARLB_EFORMAT;
+          if ((st = parse_shape (&s, end, dims, &ndim, why, wl)) != VARLB_OK)
+            return st;
           seen_shape = 1;
         }
       else
-        return VARLB_EFORMAT;
+        return bad (why, wl, "malformed header: %s key '%.*s'",
+                    (klen == 5 && memcmp (key, "descr", 5) == 0)
+                    || (klen == 13 && memcmp (key, "fortran_order", 13) == 0)
+                    || (klen == 5 && memcmp (key, "shape", 5) == 0) ? "repeated" : "unexpected",
+                    (int) (klen < 40 ? klen : 40), key);
       s = skip_space (s, end);
       if (s < end && *s == ',')
         s++;
@@ -120,15 +191,26 @@ parse_header (const char *h, size_t len, size_t *rows, size_t *cols)
           break;
         }
       else
-        return VARLB_EFORMAT;
+        return bad (why, wl, "malformed header: no ',' or '}' after a value");
     }
   /* Only padding spaces and the final newline may follow the dict. */
   while (s < end && *s == ' ')
     s++;
   if (s != end - 1 || *s != '\n')
-    return VARLB_EFORMAT;
+    return bad (why, wl, "malformed header: text after the dictionary or no final newline");
   if (!seen_descr || !seen_order || !seen_shape)
-    return VARLB_EFORMAT;
+    return bad (why, wl, "malformed header: no '%s' key",
+                !seen_descr ? "descr" : !seen_order ? "fortran_order" : "shape");
+  if (ndim == 0 || ndim > 2)
+    {
+      char shape[128] = "";
+      size_t used = 0;
+      for (int i = 0; i < ndim && i < 8 && used < sizeof shape - 24; i++)
+        used += (size_t) snprintf (shape + used, sizeof shape - used, "%s%zu", i ? ", " : "",
+                                   dims[i]);
+      return bad (why, wl, "a %d-D array of shape (%s%s%s), expected 1-D or 2-D", ndim, shape,
+                  ndim == 1 ? "," : "", ndim > 8 ? ", ..." : "");
+    }
   if (ndim == 1)
     {
       *rows = 1;
@@ -143,12 +225,17 @@ parse_header (const char *h, size_t len, size_t *rows, size_t *cols)
 }
 
 int
-varlb_npy_parse (const unsigned char *buf, size_t len, double **a,
-                 size_t *rows, size_t *cols)
+varlb_npy_parse_why (const unsigned char *buf, size_t len, double **a, size_t *rows,
+                     size_t *cols, char *why, size_t wl)
 {
   *a = NULL;
+  if (why && wl)
+    why[0] = '\0';
+  if (len >= 4 && memcmp (buf, "PK\x03\x04", 4) == 0)
+    return bad (why, wl, "a .npz (zip) archive, not a .npy: write it with np.save, not np.savez");
   if (len < 10 || memcmp (buf, "\x93NUMPY", 6) != 0)
-    return VARLB_EFORMAT;
+    return bad (why, wl, len < 6 || memcmp (buf, "\x93NUMPY", 6) != 0
+                ? "not a .npy file (no \\x93NUMPY magic)" : "truncated header");
   unsigned major = buf[6];
   size_t hlen, pre;
   if (major == 1)
@@ -159,25 +246,32 @@ varlb_npy_parse (const unsigned char *buf, size_t len, double **a,
   else if (major == 2 || major == 3)
     {
       if (len < 12)
-        return VARLB_EFORMAT;
+        return bad (why, wl, "truncated header");
       hlen = (size_t) buf[8] | ((size_t) buf[9] << 8)
              | ((size_t) buf[10] << 16) | ((size_t) buf[11] << 24);
       pre = 12;
     }
   else
-    return VARLB_EFORMAT;
-  if (hlen == 0 || hlen > NPY_MAX_HEADER || hlen > len - pre)
-    return VARLB_EFORMAT;
-  size_t r, c;
-  int st = parse_header ((const char *) buf + pre, hlen, &r, &c);
+    return bad (why, wl, "unsupported .npy format version %u.%u (1, 2 and 3 are read)", major,
+                buf[7]);
+  if (hlen == 0 || hlen > NPY_MAX_HEADER)
+    return bad (why, wl, "header length %zu outside 1..%u", hlen, NPY_MAX_HEADER);
+  if (hlen > len - pre)
+    return bad (why, wl, "truncated header (%zu of %zu bytes)", len - pre, hlen);
+  size_t r = 0, c = 0;
+  int st = parse_header ((const char *) buf + pre, hlen, &r, &c, why, wl);
   if (st != VARLB_OK)
     return st;
   size_t off = pre + hlen;
   if (c != 0 && r > SIZE_MAX / c / sizeof (double))
-    return VARLB_EFORMAT;
+    return bad (why, wl, "shape too large (%zu x %zu)", r, c);
   size_t n = r * c;
-  if (len - off != n * sizeof (double))
-    return VARLB_EFORMAT;
+  if (len - off < n * sizeof (double))
+    return bad (why, wl, "truncated data: %zu of the %zu bytes a (%zu, %zu) float64 array needs",
+                len - off, n * sizeof (double), r, c);
+  if (len - off > n * sizeof (double))
+    return bad (why, wl, "%zu bytes after the data of a (%zu, %zu) float64 array",
+                len - off - n * sizeof (double), r, c);
   double *out = malloc (n ? n * sizeof *out : 1);
   if (out == NULL)
     return VARLB_ENOMEM;
@@ -196,12 +290,26 @@ varlb_npy_parse (const unsigned char *buf, size_t len, double **a,
 }
 
 int
-varlb_npy_read (const char *path, double **a, size_t *rows, size_t *cols)
+varlb_npy_parse (const unsigned char *buf, size_t len, double **a,
+                 size_t *rows, size_t *cols)
+{
+  return varlb_npy_parse_why (buf, len, a, rows, cols, NULL, 0);
+}
+
+int
+varlb_npy_read_why (const char *path, double **a, size_t *rows, size_t *cols, char *why,
+                    size_t wl)
 {
   *a = NULL;
+  if (why && wl)
+    why[0] = '\0';
   FILE *f = fopen (path, "rb");
   if (f == NULL)
-    return VARLB_EIO;
+    {
+      if (why && wl)
+        snprintf (why, wl, "%s", strerror (errno));
+      return VARLB_EIO;
+    }
   unsigned char *buf = NULL;
   size_t len = 0, cap = 0;
   for (;;)
@@ -224,16 +332,24 @@ varlb_npy_read (const char *path, double **a, size_t *rows, size_t *cols)
       if (got == 0)
         break;
     }
-  int err = ferror (f);
+  int err = ferror (f) ? errno : 0;
   fclose (f);
   if (err)
     {
       free (buf);
+      if (why && wl)
+        snprintf (why, wl, "%s", strerror (err));
       return VARLB_EIO;
     }
-  int st = varlb_npy_parse (buf, len, a, rows, cols);
+  int st = varlb_npy_parse_why (buf, len, a, rows, cols, why, wl);
   free (buf);
   return st;
+}
+
+int
+varlb_npy_read (const char *path, double **a, size_t *rows, size_t *cols)
+{
+  return varlb_npy_read_why (path, a, rows, cols, NULL, 0);
 }
 
 int

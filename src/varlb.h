@@ -380,6 +380,43 @@ int varlb_npy_read (const char *path, double **a, size_t *rows, size_t *cols);
 /* Parse an in-memory .npy image (the fuzzable core of varlb_npy_read). */
 int varlb_npy_parse (const unsigned char *buf, size_t len, double **a,
                      size_t *rows, size_t *cols);
+/* As varlb_npy_read / varlb_npy_parse, and on failure a one-line reason in
+   WHY (WLEN bytes, may be NULL) naming the actual problem: the file's error
+   (VARLB_EIO), or (VARLB_EFORMAT) a .npz archive, no .npy magic, a version
+   other than 1-3, float32 / int64 / ... or big-endian data, Fortran order,
+   a 0-D or 3-D+ shape, a truncated header or data, bytes after the data, a
+   malformed header. */
+int varlb_npy_read_why (const char *path, double **a, size_t *rows, size_t *cols,
+                        char *why, size_t wlen);
+int varlb_npy_parse_why (const unsigned char *buf, size_t len, double **a,
+                         size_t *rows, size_t *cols, char *why, size_t wlen);
+
+/* ---------------------------------------------- resources and progress */
+
+/* What the instance of P costs, estimated from the parameters alone, before
+   anything is allocated (floating point; estimates of this library's own
+   allocations and loops, not bounds): bytes of heap and work in
+   multiply-adds (an exponential or an MPFR operation counted as one). */
+typedef struct varlb_resources {
+  double instance_bytes;  /* varlb_instance_init: K, V (T x d) and the bits */
+  double decode_bytes;    /* more for varlb_instance_decode_all + criteria */
+  double decode_work;     /* their multiply-adds, about n^2 (2.5 d + 1) */
+  double certify_bytes;   /* more for varlb_certify_instance */
+  double certify_work;    /* its MPFR operations, about n T d */
+  unsigned threads;       /* OpenMP threads the estimate assumes */
+} varlb_resources_t;
+
+/* VARLB_EINVAL when P has no pyramid of at least 2 scales or d = 0. */
+int varlb_instance_resources (varlb_resources_t *r, const varlb_params_t *p);
+
+/* Progress of the long loops (the full-cache decode, the coherence scan):
+   FN (ARG, WHAT, DONE, TOTAL) is called from the thread that called the
+   library, often (rate-limit in FN), DONE rising towards TOTAL for the
+   loop WHAT names ("decoding every bit", "measuring the keys' coherence").  NULL turns it off.  Process-wide
+   like varlb_attention_set_block: set it from one thread, before the call. */
+typedef void (*varlb_progress_fn) (void *arg, const char *what, double done,
+                                   double total);
+void varlb_progress_set (varlb_progress_fn fn, void *arg);
 
 /* ======================================================================
  * Sections below are filled by the modules that own them.

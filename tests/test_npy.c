@@ -111,6 +111,63 @@ START_TEST (malformed_files_are_rejected)
 }
 END_TEST
 
+/* Each way an external program's output goes wrong gets its own reason
+   (the channel prints it), and varlb_npy_read_why passes the file's. */
+START_TEST (errors_name_the_problem)
+{
+  unsigned char buf[512];
+  double a[8] = { 0 }, *b;
+  size_t r, c;
+  char why[256];
+  static const struct { const char *header; size_t n; const char *says; } cases[] = {
+    { "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }\n", 2, "float32 ('<f4')" },
+    { "{'descr': '>f8', 'fortran_order': False, 'shape': (2, 2), }\n", 4, "big-endian float64" },
+    { "{'descr': '>f4', 'fortran_order': False, 'shape': (2, 2), }\n", 2, "big-endian float32" },
+    { "{'descr': '<i8', 'fortran_order': False, 'shape': (2, 2), }\n", 4, "int64 ('<i8')" },
+    { "{'descr': '|b1', 'fortran_order': False, 'shape': (2, 2), }\n", 1, "bool" },
+    { "{'descr': '<U3', 'fortran_order': False, 'shape': (2, 2), }\n", 4, "dtype '<U3'" },
+    { "{'descr': [('x', '<f8')], 'fortran_order': False, 'shape': (2,), }\n", 2, "structured" },
+    { "{'descr': '<f8', 'fortran_order': True, 'shape': (2, 2), }\n", 4, "Fortran" },
+    { "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2, 1), }\n", 4, "3-D array of shape (2, 2, 1)" },
+    { "{'descr': '<f8', 'fortran_order': False, 'shape': (), }\n", 1, "0-D" },
+    { "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }\n", 4, "truncated data: 32 of the 48 bytes" },
+    { "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 2), }\n", 4, "16 bytes after the data" },
+    { "{'descr': '<f8', 'fortran_order': False, }\n", 4, "no 'shape' key" },
+    { "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), 'x': 1}\n", 4, "unexpected key 'x'" },
+    { "{'descr': '<f8', 'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }\n", 4, "repeated key 'descr'" },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+    {
+      size_t n = make_npy (buf, cases[i].header, a, cases[i].n);
+      ck_assert_int_eq (varlb_npy_parse_why (buf, n, &b, &r, &c, why, sizeof why), VARLB_EFORMAT);
+      ck_assert_msg (strstr (why, cases[i].says) != NULL, "%s: '%s' lacks '%s'", cases[i].header,
+                     why, cases[i].says);
+      ck_assert_ptr_null (b);
+    }
+  size_t n = make_npy (buf, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }\n", a, 4);
+  ck_assert_int_eq (varlb_npy_parse_why (buf, 20, &b, &r, &c, why, sizeof why), VARLB_EFORMAT);
+  ck_assert_msg (strstr (why, "truncated header") != NULL, "%s", why);
+  buf[6] = 7;
+  ck_assert_int_eq (varlb_npy_parse_why (buf, n, &b, &r, &c, why, sizeof why), VARLB_EFORMAT);
+  ck_assert_msg (strstr (why, "version 7.0") != NULL, "%s", why);
+  ck_assert_int_eq (varlb_npy_parse_why ((const unsigned char *) "PK\x03\x04rest", 8, &b, &r, &c,
+                                         why, sizeof why), VARLB_EFORMAT);
+  ck_assert_msg (strstr (why, ".npz") != NULL, "%s", why);
+  ck_assert_int_eq (varlb_npy_parse_why ((const unsigned char *) "hello, world", 12, &b, &r, &c,
+                                         why, sizeof why), VARLB_EFORMAT);
+  ck_assert_msg (strstr (why, "not a .npy") != NULL, "%s", why);
+  ck_assert_int_eq (varlb_npy_read_why ("/nonexistent/O.npy", &b, &r, &c, why, sizeof why),
+                    VARLB_EIO);
+  ck_assert_msg (strstr (why, "No such file") != NULL, "%s", why);
+  /* A good file leaves WHY empty; a NULL WHY is allowed. */
+  buf[6] = 1;
+  ck_assert_int_eq (varlb_npy_parse_why (buf, n, &b, &r, &c, why, sizeof why), VARLB_OK);
+  ck_assert_str_eq (why, "");
+  free (b);
+  ck_assert_int_eq (varlb_npy_parse_why (buf, n - 1, &b, &r, &c, NULL, 0), VARLB_EFORMAT);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -119,6 +176,7 @@ main (void)
   ADD_TEST (tc, write_then_read_round_trips);
   ADD_TEST (tc, numpy_header_forms_parse);
   ADD_TEST (tc, malformed_files_are_rejected);
+  ADD_TEST (tc, errors_name_the_problem);
   suite_add_tcase (s, tc);
   return run_suite (s);
 }

@@ -3,8 +3,9 @@
  * tokens' keys and values at fp32, drop the rest, and answer with exact
  * softmax attention over what was kept.  Floating point throughout.
  *
- * Build: make (uses pkg-config varlb), then
- *   varlb attack --compressor plugin:./firstk.so:tokens=100 --ratio 0.5  */
+ * Build: make (uses pkg-config varlb: an installed varlb), then
+ *   varlb attack --compressor plugin:./firstk.so:tokens=100 --ratio 0.5
+ * (varlb is on PATH after make install; in a build directory, ./varlb). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

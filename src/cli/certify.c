@@ -10,59 +10,30 @@ enum { OPT_SHOW = CLI_OPT_FIRST_FREE + 20 };
 int
 cli_certify (int argc, char **argv)
 {
-  static const struct option longopts[] = {
-    CLI_REDUCTION_LONGOPTS,
-    { "json", no_argument, NULL, CLI_OPT_JSON },
+  static const struct option own[] = {
     { "show", required_argument, NULL, OPT_SHOW },
     { NULL, 0, NULL, 0 }
   };
+  cli_options_t o;
   const char *cmd = "certify";
-  varlb_params_t p;
-  int c, rc, json = 0;
+  int c;
   size_t show = 20;
-  varlb_params_init (&p);
-  opterr = 0;
-  while ((c = getopt_long (argc, argv, "d:", longopts, NULL)) != -1)
-    {
-      if (c == CLI_OPT_HELP)
-        {
-          cli_print_help (cmd, stdout);
-          varlb_params_clear (&p);
-          return 0;
-        }
-      if (c == CLI_OPT_JSON)
-        {
-          json = 1;
-          continue;
-        }
-      if (c == OPT_SHOW)
-        {
-          if (cli_parse_size (cmd, "--show", optarg, 0, (size_t) -1, &show) != 0)
-            goto usage;
-          continue;
-        }
-      rc = cli_reduction_option (cmd, c, optarg, &p);
-      if (rc == 1)
-        rc = (cli_bad_option (cmd, argc, argv), -1);
-      if (rc != 0)
-        goto usage;
-    }
-  if (cli_no_arguments (cmd, argc, argv) != 0)
-    goto usage;
-  if (cli_reduction_finish (cmd, &p) != 0)
-    goto usage;
+  if (cli_options_init (&o, cmd, CLI_ACCEPT_INSTANCE | CLI_ACCEPT_JSON | CLI_ACCEPT_MEMORY,
+                        own) != 0)
+    return cli_options_stop (&o, CLI_OPTIONS_ERROR);
+  while ((c = cli_options_next (&o, argc, argv)) > 0)
+    if (cli_parse_size (cmd, "--show", o.arg, 0, (size_t) -1, &show) != 0)
+      return cli_options_stop (&o, CLI_OPTIONS_ERROR);
+  if (c != CLI_OPTIONS_DONE)
+    return cli_options_stop (&o, c);
+  int json = o.json, rc;
   varlb_instance_t in;
-  int st = varlb_instance_init (&in, &p);
-  varlb_params_clear (&p);
-  if (st != VARLB_OK)
-    {
-      cli_error (cmd, "cannot build the instance: %s", varlb_strerror (st));
-      return CLI_EXIT_FAIL;
-    }
+  if ((rc = cli_options_build (&in, &o, CLI_JOB_CERTIFY)) != 0)
+    return rc;
   varlb_certify_report_t r;
   varlb_certify_report_init (&r);
   double t0 = cli_now ();
-  st = varlb_certify_instance (&r, &in, NULL, 0);
+  int st = varlb_certify_instance (&r, &in, NULL, 0);
   double secs = cli_now () - t0;
   if (st != VARLB_OK)
     {
@@ -85,7 +56,7 @@ cli_certify (int argc, char **argv)
     }
   else
     {
-      printf ("varlb certify: %zu hidden bits (%zu tokens x d = %zu), C = %.6g, threshold %.6g, seed %llu\n",
+      printf ("varlb certify: N = %zu hidden bits (N_A = %zu tokens x d = %zu), C = %.6g, threshold %.6g, seed %llu\n",
               r.bits, in.alice_tokens, in.d, in.C, in.threshold,
               (unsigned long long) in.par.seed);
       printf ("  each output of the exact attention of C k_i over all %zu cached tokens enclosed\n"
@@ -108,7 +79,4 @@ cli_certify (int argc, char **argv)
       return CLI_EXIT_FAIL;
     }
   return 0;
-usage:
-  varlb_params_clear (&p);
-  return CLI_EXIT_USAGE;
 }

@@ -46,7 +46,8 @@ int cli_parse_u64_list (const char *cmd, const char *opt, const char *arg,
 enum {
   CLI_OPT_PRESET = 1000, CLI_OPT_SCHEDULE, CLI_OPT_EPS, CLI_OPT_C, CLI_OPT_ETA,
   CLI_OPT_JL, CLI_OPT_KEYS, CLI_OPT_VALUES, CLI_OPT_SEED, CLI_OPT_JSON,
-  CLI_OPT_HELP, CLI_OPT_N, CLI_OPT_JUDGE_KEY, CLI_OPT_FIRST_FREE = 1100
+  CLI_OPT_HELP, CLI_OPT_N, CLI_OPT_JUDGE_KEY, CLI_OPT_OUT, CLI_OPT_OUTDIR, CLI_OPT_MAX_MEMORY,
+  CLI_OPT_FIRST_FREE = 1100
 };
 
 #define CLI_REDUCTION_LONGOPTS                                  \
@@ -132,6 +133,94 @@ void cli_channel_clear (varlb_channel_opts_t *o);
 /* The path of the running varlb (malloc'd), or NULL. */
 char *cli_self_exe (void);
 
+#define CLI_RESOURCE_HELP \
+  "Resource options:\n" \
+  "  --max-memory SIZE    refuse an instance whose estimated memory exceeds SIZE\n" \
+  "                       (bytes, or with K, M, G, T: powers of 1024; default 3/4\n" \
+  "                       of this machine's memory, or of its cgroup's limit)\n"
+
+/* ------------------------------------------------- the shared parser */
+
+/* Which shared options a command accepts (cli_options_init). */
+enum {
+  CLI_ACCEPT_INSTANCE = 1 << 0, /* every instance option (CLI_REDUCTION_HELP) */
+  CLI_ACCEPT_KEYS = 1 << 1,     /* only --eps, --C, --eta, --jl, --keys, --values;
+                                   the pyramid, -d and --seed are refused by name */
+  CLI_ACCEPT_JSON = 1 << 2,     /* --json */
+  CLI_ACCEPT_OUT = 1 << 3,      /* --out FILE */
+  CLI_ACCEPT_OUTDIR = 1 << 4,   /* --outdir DIR */
+  CLI_ACCEPT_MEMORY = 1 << 5,   /* --max-memory SIZE (CLI_RESOURCE_HELP) */
+  CLI_ACCEPT_OPERANDS = 1 << 6  /* leave operands to the caller (argv[optind..]) */
+};
+
+/* Instance options given on the command line (cli_options_t.given). */
+enum {
+  CLI_GIVEN_PYRAMID = 1 << 0, /* --preset, --schedule or --n */
+  CLI_GIVEN_CUSTOM = 1 << 1,  /* the last of them was --schedule or --n */
+  CLI_GIVEN_D = 1 << 2,
+  CLI_GIVEN_SEED = 1 << 3
+};
+
+/* cli_options_next's results besides a command's own option ids. */
+enum { CLI_OPTIONS_DONE = 0, CLI_OPTIONS_ERROR = -1, CLI_OPTIONS_HELP = -2 };
+
+typedef struct cli_options {
+  varlb_params_t p;     /* the instance options applied to the defaults */
+  unsigned given;       /* CLI_GIVEN_* */
+  int json;             /* --json */
+  const char *out;      /* --out FILE, or NULL */
+  const char *outdir;   /* --outdir DIR, or NULL */
+  double max_memory;    /* --max-memory, bytes (default cli_default_max_memory) */
+  const char *arg;      /* the argument of the own option just returned */
+  const char *not_here; /* CLI_ACCEPT_KEYS: why the pyramid, -d, --seed are refused */
+  const char *cmd;      /* the command's name, for error lines */
+  /* private */
+  const char *shortopts;
+  unsigned accept;
+  struct option *longopts;
+} cli_options_t;
+
+/* Set up parsing for CMD: the shared options ACCEPT names, then OWN (a
+   getopt_long table ending with a zero entry, ids >= CLI_OPT_FIRST_FREE;
+   may be NULL).  O->p holds the defaults until then: a command may change
+   them (explain's tiny instance).  -1 after one line (out of memory). */
+int cli_options_init (cli_options_t *o, const char *cmd, unsigned accept,
+                      const struct option *own);
+/* The next own option's id (its argument in O->arg), having handled every
+   shared option before it; CLI_OPTIONS_DONE after the last option, once the
+   operands and the instance parameters are checked; CLI_OPTIONS_HELP after
+   printing the help; CLI_OPTIONS_ERROR after one error line.  The usual loop:
+     while ((c = cli_options_next (&o, argc, argv)) > 0)
+       switch (c) { case OPT_X: ... on error: return cli_options_stop (&o, CLI_OPTIONS_ERROR); }
+     if (c != CLI_OPTIONS_DONE) return cli_options_stop (&o, c); */
+int cli_options_next (cli_options_t *o, int argc, char **argv);
+void cli_options_clear (cli_options_t *o);
+/* Clear O and return the exit status for C: 0 after help, 2 otherwise. */
+int cli_options_stop (cli_options_t *o, int c);
+
+/* A size in bytes with an optional K, M, G, T, P suffix (powers of 1024). */
+int cli_parse_bytes (const char *cmd, const char *opt, const char *arg, double *out);
+/* 3/4 of the physical memory, or of the cgroup's limit when lower. */
+double cli_default_max_memory (void);
+void cli_format_bytes (char *buf, size_t len, double bytes);
+/* What a command does with its instance, for cli_check_resources. */
+enum cli_job { CLI_JOB_INSTANCE, CLI_JOB_DECODE, CLI_JOB_CERTIFY };
+/* -1 after one line when the estimated memory of JOB on O's instance
+   (varlb_instance_resources) exceeds --max-memory; else 0, with JOB's work
+   in multiply-adds in *WORK (optional). */
+int cli_check_resources (const cli_options_t *o, enum cli_job job, double *work);
+/* The same for the parameters P of one instance of a grid (sweep, scaling). */
+int cli_check_params_resources (const cli_options_t *o, const varlb_params_t *p,
+                                enum cli_job job, double *work);
+/* Once parsing is done: check JOB's resources, build O's instance into IN
+   and clear O.  0, or an exit status after one line (2 over --max-memory,
+   1 when the instance cannot be built; IN then needs no clear). */
+int cli_options_build (varlb_instance_t *in, cli_options_t *o, enum cli_job job);
+/* A progress line for the library's long loops, on a terminal only (and a
+   word up front when WORK, in multiply-adds, is large); end removes it. */
+void cli_progress_begin (const char *cmd, double work);
+void cli_progress_end (void);
+
 /* Handle one reduction option.  Returns 0 when handled, 1 when OPT is not a
    reduction option, -1 after printing an error. */
 int cli_reduction_option (const char *cmd, int opt, const char *arg, varlb_params_t *p);
@@ -141,7 +230,11 @@ int cli_reduction_finish (const char *cmd, varlb_params_t *p);
 /* The --judge-key file given (NULL: the default one), and loading it. */
 extern const char *cli_judge_key_path;
 int cli_judge_key (const char *cmd, varlb_params_t *p);
-/* Report an unknown option / missing argument from getopt and return 2. */
+/* The candidate nearest WORD by edit distance when close enough to be a
+   typo ("did you mean"), else NULL. */
+const char *cli_nearest (const char *word, const char *const *cands, size_t n);
+/* Report an unknown option (with the nearest option of CMD's help, if any),
+   an ambiguous abbreviation or a missing argument from getopt; return 2. */
 int cli_bad_option (const char *cmd, int argc, char **argv);
 /* After getopt: 0 when nothing but options was given, else -1 after one
    line naming the first stray argument. */

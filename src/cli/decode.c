@@ -84,10 +84,10 @@ print_text (FILE *o, const varlb_instance_t *in, const varlb_criteria_t *c,
   double n2d = (double) n * n * (double) in->d;
   double acc = r->bits ? (double) r->correct / (double) r->bits : 0.0;
   fprintf (o, "varlb: Index -> VAR KV cache, every hidden bit decoded from the full cache\n\n");
-  fprintf (o, "  schedule      %s (%s): K = %zu scales, n = pn_K = %u\n", sched,
+  fprintf (o, "  schedule      %s (%s): K = %zu scales, the last of side n = %u\n", sched,
            preset_name (&p->pyramid), K, n);
-  fprintf (o, "  tokens        T = %zu cached: Alice P_{K-1} = %zu (scales 1..%zu), "
-           "Bob pn_K^2 = %zu (scale %zu)\n", in->T, in->alice_tokens, K - 1, in->bob_rows, K);
+  fprintf (o, "  tokens        T = %zu cached: Alice's N_A = %zu (scales 1..%zu), "
+           "Bob's n^2 = %zu (scale %zu)\n", in->T, in->alice_tokens, K - 1, in->bob_rows, K);
   char fp[17];
   varlb_judge_key_fingerprint (fp, p->judge_key);
   fprintf (o, "  dimension     d = %zu; JL %s keys, %s%s; values %s\n",
@@ -97,7 +97,7 @@ print_text (FILE *o, const varlb_instance_t *in, const varlb_criteria_t *c,
   fprintf (o, "  seeds         seed %llu; public seed %llu (keys, compressor coins); "
            "judge key %s (Alice's bits)\n", (unsigned long long) p->seed,
            (unsigned long long) in->public_seed, fp);
-  fprintf (o, "  hidden bits   N = P_{K-1} * d = %zu\n", in->N);
+  fprintf (o, "  hidden bits   N = N_A d = %zu\n", in->N);
   fprintf (o, "  query scale   C = %.4g%s, M = T-1 = %zu non-target keys per row, eps = %g",
            in->C, p->C > 0 ? " (set)" : " = 2 ln M/(1-2eps)", in->M, p->eps);
   if (p->eta > 0)
@@ -105,8 +105,10 @@ print_text (FILE *o, const varlb_instance_t *in, const varlb_criteria_t *c,
   fprintf (o, "%s\n", in->C <= VARLB_VAR_TEMPERATURE_CAP ? " (within VAR's cap of 100)" : "");
   fprintf (o, "  margins       delta = %.6g %s Delta = %.6g, decode bit = [output > %.6g]\n",
            in->delta, c->delta_below_Delta ? "<" : "NOT <", in->Delta, in->threshold);
-  fprintf (o, "\n  JL, formal    d >= 12 ln N_A/(eps^2-eps^3) = %.0f needed: %s at d = %zu\n",
-           c->formal_d_needed, c->formal_holds ? "holds" : "FAILS", in->d);
+  /* The bound is a real number; d is whole, so the d needed is its ceiling
+     (computed in floating point here; varlb prove certifies it). */
+  fprintf (o, "\n  JL, formal    d >= 12 ln N_A/(eps^2-eps^3) = %.1f, so d >= %.0f needed: %s at d = %zu\n",
+           c->formal_d_needed, ceil (c->formal_d_needed), c->formal_holds ? "holds" : "FAILS", in->d);
   fprintf (o, "  JL, measured  empirical eps = %.4f (max |<k_s,k_t>| = %.4f, max ||k|^2-1| = %.4f): %s eps = %g\n",
            c->coh.eps_emp, c->coh.max_offdiag, c->coh.max_norm_dev,
            c->eps_holds ? "within" : "above", p->eps);
@@ -180,13 +182,17 @@ print_json (FILE *o, const varlb_instance_t *in, const varlb_criteria_t *c,
 }
 
 int
-cli_decode_run (const char *cmd, const varlb_params_t *p, int json,
-                const char *dump_dir, size_t repeat, int *all_correct)
+cli_decode_run (const cli_options_t *o, const char *dump_dir, size_t repeat, int *all_correct)
 {
+  const char *cmd = o->cmd;
+  const varlb_params_t *p = &o->p;
   varlb_instance_t in;
   varlb_criteria_t crit;
   varlb_decode_report_t rep;
   varlb_bits_t decoded;
+  double work;
+  if (cli_check_resources (o, CLI_JOB_DECODE, &work) != 0)
+    return CLI_EXIT_USAGE;
   int st = varlb_instance_init (&in, p);
   if (st != VARLB_OK)
     {
@@ -194,6 +200,7 @@ cli_decode_run (const char *cmd, const varlb_params_t *p, int json,
       return CLI_EXIT_FAIL;
     }
   varlb_bits_init (&decoded, in.alice_tokens, in.d);
+  cli_progress_begin (cmd, work * (double) (repeat ? repeat : 1));
   /* With REPEAT > 1 (benchmarks) the decode runs again and the fastest
      run's time is reported; every run decodes the same bits. */
   double secs = INFINITY;
@@ -206,6 +213,7 @@ cli_decode_run (const char *cmd, const varlb_params_t *p, int json,
     }
   if (st == VARLB_OK)
     st = varlb_instance_criteria (&crit, &in);
+  cli_progress_end ();
   if (st != VARLB_OK)
     {
       cli_error (cmd, "decoding failed: %s", varlb_strerror (st));
@@ -216,7 +224,7 @@ cli_decode_run (const char *cmd, const varlb_params_t *p, int json,
   int rc = 0;
   if (dump_dir && dump_instance (cmd, dump_dir, &in, &decoded) != 0)
     rc = CLI_EXIT_FAIL;
-  if (json)
+  if (o->json)
     print_json (stdout, &in, &crit, &rep, secs);
   else
     print_text (stdout, &in, &crit, &rep, secs);
@@ -235,67 +243,27 @@ cli_decode_run (const char *cmd, const varlb_params_t *p, int json,
 int
 cli_decode (int argc, char **argv)
 {
-  static const struct option longopts[] = {
-    CLI_REDUCTION_LONGOPTS,
-    { "json", no_argument, NULL, CLI_OPT_JSON },
-    { "dump", required_argument, NULL, CLI_OPT_FIRST_FREE },
-    { "repeat", required_argument, NULL, CLI_OPT_FIRST_FREE + 1 },
+  enum { OPT_DUMP = CLI_OPT_FIRST_FREE, OPT_REPEAT };
+  static const struct option own[] = {
+    { "dump", required_argument, NULL, OPT_DUMP },
+    { "repeat", required_argument, NULL, OPT_REPEAT },
     { NULL, 0, NULL, 0 }
   };
-  const char *cmd = "decode";
-  varlb_params_t p;
-  int json = 0, c, rc;
+  cli_options_t o;
   const char *dump = NULL;
   size_t repeat = 1;
-  varlb_params_init (&p);
-  opterr = 0;
-  while ((c = getopt_long (argc, argv, "d:", longopts, NULL)) != -1)
-    {
-      if (c == CLI_OPT_HELP)
-        {
-          cli_print_help (cmd, stdout);
-          varlb_params_clear (&p);
-          return 0;
-        }
-      if (c == CLI_OPT_JSON)
-        {
-          json = 1;
-          continue;
-        }
-      if (c == CLI_OPT_FIRST_FREE)
-        {
-          dump = optarg;
-          continue;
-        }
-      if (c == CLI_OPT_FIRST_FREE + 1)
-        {
-          if (cli_parse_size (cmd, "--repeat", optarg, 1, 1000, &repeat) != 0)
-            {
-              varlb_params_clear (&p);
-              return CLI_EXIT_USAGE;
-            }
-          continue;
-        }
-      rc = cli_reduction_option (cmd, c, optarg, &p);
-      if (rc == 1)
-        rc = (cli_bad_option (cmd, argc, argv), -1);
-      if (rc != 0)
-        {
-          varlb_params_clear (&p);
-          return CLI_EXIT_USAGE;
-        }
-    }
-  if (cli_no_arguments (cmd, argc, argv) != 0)
-    {
-      varlb_params_clear (&p);
-      return CLI_EXIT_USAGE;
-    }
-  if (cli_reduction_finish (cmd, &p) != 0)
-    {
-      varlb_params_clear (&p);
-      return CLI_EXIT_USAGE;
-    }
-  rc = cli_decode_run (cmd, &p, json, dump, repeat, NULL);
-  varlb_params_clear (&p);
+  int c;
+  if (cli_options_init (&o, "decode", CLI_ACCEPT_INSTANCE | CLI_ACCEPT_JSON | CLI_ACCEPT_MEMORY,
+                        own) != 0)
+    return cli_options_stop (&o, CLI_OPTIONS_ERROR);
+  while ((c = cli_options_next (&o, argc, argv)) > 0)
+    if (c == OPT_DUMP)
+      dump = o.arg;
+    else if (cli_parse_size (o.cmd, "--repeat", o.arg, 1, 1000, &repeat) != 0)
+      return cli_options_stop (&o, CLI_OPTIONS_ERROR);
+  if (c != CLI_OPTIONS_DONE)
+    return cli_options_stop (&o, c);
+  int rc = cli_decode_run (&o, dump, repeat, NULL);
+  cli_options_clear (&o);
   return rc;
 }

@@ -1,13 +1,18 @@
 /* demo.c -- `varlb demo`: the main job, on embedded defaults (256px VAR
- * schedule, d = 64): draw a hard instance and decode every hidden bit from
- * the full cache. */
+ * schedule, d = 64): draw a hard instance, decode every hidden bit from the
+ * full cache, and draw the accuracy chart of a few compressors on it into
+ * one directory (varlb-demo/, or --outdir DIR). */
 #include <config.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "cli.h"
 #include "decode.h"
 #include "plot.h"
 
 int cli_explain (int argc, char **argv); /* explain.c */
+
+#define DEMO_OUTDIR "varlb-demo"
 
 int
 cli_demo (int argc, char **argv)
@@ -15,57 +20,36 @@ cli_demo (int argc, char **argv)
   for (int i = 1; i < argc; i++) /* --explain: the teaching walk-through */
     if (strcmp (argv[i], "--explain") == 0)
       return cli_explain (argc, argv);
-  static const struct option longopts[] = {
-    CLI_REDUCTION_LONGOPTS,
-    { "json", no_argument, NULL, CLI_OPT_JSON },
-    { NULL, 0, NULL, 0 }
-  };
-  const char *cmd = "demo";
-  varlb_params_t p;
-  int json = 0, c, rc;
-  varlb_params_init (&p);
-  opterr = 0;
-  while ((c = getopt_long (argc, argv, "d:", longopts, NULL)) != -1)
+  cli_options_t o;
+  int c;
+  if (cli_options_init (&o, "demo", CLI_ACCEPT_INSTANCE | CLI_ACCEPT_JSON | CLI_ACCEPT_OUTDIR
+                        | CLI_ACCEPT_MEMORY, NULL) != 0)
+    return cli_options_stop (&o, CLI_OPTIONS_ERROR);
+  while ((c = cli_options_next (&o, argc, argv)) > 0)
+    ; /* no options of its own */
+  if (c != CLI_OPTIONS_DONE)
+    return cli_options_stop (&o, c);
+  const char *dir = o.outdir ? o.outdir : DEMO_OUTDIR;
+  if (!o.json && mkdir (dir, 0777) != 0 && errno != EEXIST)
     {
-      if (c == CLI_OPT_HELP)
-        {
-          cli_print_help (cmd, stdout);
-          varlb_params_clear (&p);
-          return 0;
-        }
-      if (c == CLI_OPT_JSON)
-        {
-          json = 1;
-          continue;
-        }
-      rc = cli_reduction_option (cmd, c, optarg, &p);
-      if (rc == 1)
-        rc = (cli_bad_option (cmd, argc, argv), -1);
-      if (rc != 0)
-        {
-          varlb_params_clear (&p);
-          return CLI_EXIT_USAGE;
-        }
-    }
-  if (cli_no_arguments (cmd, argc, argv) != 0)
-    {
-      varlb_params_clear (&p);
-      return CLI_EXIT_USAGE;
-    }
-  if (cli_reduction_finish (cmd, &p) != 0)
-    {
-      varlb_params_clear (&p);
-      return CLI_EXIT_USAGE;
+      cli_error (o.cmd, "--outdir %s: %s", dir, strerror (errno));
+      return cli_options_stop (&o, CLI_OPTIONS_ERROR);
     }
   int all = 0;
-  rc = cli_decode_run (cmd, &p, json, NULL, 1, &all);
+  int rc = cli_decode_run (&o, NULL, 1, &all);
   /* End with chart (a): a few quick compressors on this very instance. */
-  if (rc == 0 && all && !json)
-    cli_plot_demo (cmd, &p, "varlb-demo.png");
-  varlb_params_clear (&p);
+  if (rc == 0 && all && !o.json)
+    {
+      char png[4096];
+      snprintf (png, sizeof png, "%s/accuracy.png", dir);
+      if (cli_plot_demo (o.cmd, &o.p, png) != CLI_EXIT_FAIL)
+        printf ("  files         in %s/: accuracy.png (the chart), accuracy.csv (its rows),\n"
+                "                accuracy.gp, .dat, .fano.dat (gnuplot script and data)\n", dir);
+    }
+  cli_options_clear (&o);
   if (rc == 0 && !all)
     {
-      cli_error (cmd, "the full cache did not decode every bit at these parameters");
+      cli_error ("demo", "the full cache did not decode every bit at these parameters");
       return CLI_EXIT_FAIL;
     }
   return rc;

@@ -171,63 +171,31 @@ explain (const varlb_instance_t *in, size_t row)
 int
 cli_explain (int argc, char **argv)
 {
-  static const struct option longopts[] = {
-    CLI_REDUCTION_LONGOPTS,
+  static const struct option own[] = {
     { "explain", no_argument, NULL, OPT_EXPLAIN },
     { "row", required_argument, NULL, OPT_ROW },
     { NULL, 0, NULL, 0 }
   };
   const char *cmd = "explain";
-  varlb_params_t p;
-  int c, rc, have_sched = 0, have_d = 0;
+  cli_options_t o;
+  int c;
   size_t row = 0;
-  varlb_params_init (&p);
-  opterr = 0;
-  optind = 1;
-  while ((c = getopt_long (argc, argv, "d:", longopts, NULL)) != -1)
-    {
-      if (c == CLI_OPT_HELP)
-        {
-          cli_print_help (cmd, stdout);
-          varlb_params_clear (&p);
-          return 0;
-        }
-      if (c == OPT_EXPLAIN)
-        continue;
-      if (c == OPT_ROW)
-        {
-          if (cli_parse_size (cmd, "--row", optarg, 0, (size_t) -1, &row) != 0)
-            goto usage;
-          continue;
-        }
-      have_sched |= c == CLI_OPT_PRESET || c == CLI_OPT_SCHEDULE || c == CLI_OPT_N;
-      have_d |= c == 'd';
-      rc = cli_reduction_option (cmd, c, optarg, &p);
-      if (rc == 1)
-        rc = (cli_bad_option (cmd, argc, argv), -1);
-      if (rc != 0)
-        goto usage;
-    }
-  if (cli_no_arguments (cmd, argc, argv) != 0)
-    goto usage;
-  if (!have_sched)
-    {
-      varlb_pyramid_clear (&p.pyramid);
-      if (varlb_pyramid_init_parse (&p.pyramid, "1,2,3") != VARLB_OK)
-        goto usage;
-    }
-  if (!have_d)
-    p.d = 4;
-  if (cli_reduction_finish (cmd, &p) != 0)
-    goto usage;
+  if (cli_options_init (&o, cmd, CLI_ACCEPT_INSTANCE | CLI_ACCEPT_MEMORY, own) != 0)
+    return cli_options_stop (&o, CLI_OPTIONS_ERROR);
+  /* The tiny default instance: schedule 1,2,3 and d = 4 unless given. */
+  varlb_pyramid_clear (&o.p.pyramid);
+  if (varlb_pyramid_init_parse (&o.p.pyramid, "1,2,3") != VARLB_OK)
+    return cli_options_stop (&o, CLI_OPTIONS_ERROR);
+  o.p.d = 4;
+  while ((c = cli_options_next (&o, argc, argv)) > 0)
+    if (c == OPT_ROW && cli_parse_size (cmd, "--row", o.arg, 0, (size_t) -1, &row) != 0)
+      return cli_options_stop (&o, CLI_OPTIONS_ERROR);
+  if (c != CLI_OPTIONS_DONE)
+    return cli_options_stop (&o, c);
   varlb_instance_t in;
-  int st = varlb_instance_init (&in, &p);
-  varlb_params_clear (&p);
-  if (st != VARLB_OK)
-    {
-      cli_error (cmd, "cannot build the instance: %s", varlb_strerror (st));
-      return CLI_EXIT_FAIL;
-    }
+  int st = cli_options_build (&in, &o, CLI_JOB_INSTANCE);
+  if (st != 0)
+    return st;
   if (row >= in.alice_tokens)
     {
       cli_error (cmd, "--row: %zu is not one of Alice's tokens (0..%zu)", row, in.alice_tokens - 1);
@@ -242,7 +210,4 @@ cli_explain (int argc, char **argv)
       return CLI_EXIT_FAIL;
     }
   return 0;
-usage:
-  varlb_params_clear (&p);
-  return CLI_EXIT_USAGE;
 }

@@ -139,39 +139,31 @@ report_json (const varlb_params_t *p, size_t stream, const uint64_t *dims, size_
 int
 cli_lowdim (int argc, char **argv)
 {
-  static const struct option longopts[] = {
-    CLI_REDUCTION_LONGOPTS,
-    { "json", no_argument, NULL, CLI_OPT_JSON },
+  static const struct option own[] = {
     { "stream", required_argument, NULL, OPT_STREAM },
     { "dims", required_argument, NULL, OPT_DIMS },
     { "seeds", required_argument, NULL, OPT_SEEDS },
     { NULL, 0, NULL, 0 }
   };
   const char *cmd = "lowdim";
-  varlb_params_t p;
-  int c, rc = CLI_EXIT_USAGE, json = 0;
+  cli_options_t o;
+  int c, rc = CLI_EXIT_USAGE;
   size_t stream = 4096, ndims = 0, nseeds = 0, *cap = NULL;
   uint64_t *dims = NULL, *seeds = NULL;
-  varlb_params_init (&p);
-  opterr = 0;
-  while ((c = getopt_long (argc, argv, "d:", longopts, NULL)) != -1)
+  if (cli_options_init (&o, cmd, CLI_ACCEPT_KEYS | CLI_ACCEPT_JSON, own) != 0)
+    return cli_options_stop (&o, CLI_OPTIONS_ERROR);
+  o.not_here = "the stream is --stream N, the dimensions --dims LIST, the seeds --seeds LIST";
+  while ((c = cli_options_next (&o, argc, argv)) > 0)
     {
       int r = 0;
       switch (c)
         {
-        case CLI_OPT_HELP:
-          cli_print_help (cmd, stdout);
-          rc = 0;
-          goto out;
-        case CLI_OPT_JSON:
-          json = 1;
-          break;
         case OPT_STREAM:
-          r = cli_parse_size (cmd, "--stream", optarg, 2, LOWDIM_STREAM_MAX, &stream);
+          r = cli_parse_size (cmd, "--stream", o.arg, 2, LOWDIM_STREAM_MAX, &stream);
           break;
         case OPT_DIMS:
           free (dims);
-          r = cli_parse_u64_list (cmd, "--dims", optarg, &dims, &ndims);
+          r = cli_parse_u64_list (cmd, "--dims", o.arg, &dims, &ndims);
           for (size_t i = 0; r == 0 && i < ndims; i++)
             if (dims[i] < 1 || dims[i] > LOWDIM_D_MAX)
               {
@@ -180,34 +172,19 @@ cli_lowdim (int argc, char **argv)
                 r = -1;
               }
           break;
-        case OPT_SEEDS:
+        default: /* OPT_SEEDS */
           free (seeds);
-          r = cli_parse_u64_list (cmd, "--seeds", optarg, &seeds, &nseeds);
+          r = cli_parse_u64_list (cmd, "--seeds", o.arg, &seeds, &nseeds);
           break;
-        case 'd':
-        case CLI_OPT_SEED:
-        case CLI_OPT_PRESET:
-        case CLI_OPT_SCHEDULE:
-        case CLI_OPT_N:
-          cli_error (cmd, "%s: not used here (the stream is --stream N, the dimensions "
-                     "--dims LIST, the seeds --seeds LIST)",
-                     c == 'd' ? "-d" : c == CLI_OPT_SEED ? "--seed" : c == CLI_OPT_PRESET
-                     ? "--preset" : c == CLI_OPT_SCHEDULE ? "--schedule" : "--n");
-          r = -1;
-          break;
-        default:
-          r = cli_reduction_option (cmd, c, optarg, &p);
-          if (r == 1)
-            {
-              rc = cli_bad_option (cmd, argc, argv);
-              goto out;
-            }
         }
       if (r != 0)
         goto out;
     }
-  if (cli_no_arguments (cmd, argc, argv) != 0 || cli_reduction_finish (cmd, &p) != 0)
-    goto out;
+  if (c != CLI_OPTIONS_DONE)
+    {
+      rc = c == CLI_OPTIONS_HELP ? 0 : CLI_EXIT_USAGE;
+      goto out;
+    }
   if (!dims && cli_parse_u64_list (cmd, "--dims", "2,4,6,8,10,12,14,16", &dims, &ndims) != 0)
     goto out;
   if (!seeds && cli_parse_u64_list (cmd, "--seeds", "1,2,3", &seeds, &nseeds) != 0)
@@ -222,24 +199,24 @@ cli_lowdim (int argc, char **argv)
   for (size_t i = 0; i < ndims; i++)
     for (size_t s = 0; s < nseeds; s++)
       {
-        p.d = (size_t) dims[i];
-        p.seed = seeds[s];
-        int st = varlb_lowdim_capacity (&cap[i * nseeds + s], &p, stream);
+        o.p.d = (size_t) dims[i];
+        o.p.seed = seeds[s];
+        int st = varlb_lowdim_capacity (&cap[i * nseeds + s], &o.p, stream);
         if (st != VARLB_OK)
           {
-            cli_error (cmd, "d = %zu, seed %llu: %s", p.d, (unsigned long long) p.seed,
+            cli_error (cmd, "d = %zu, seed %llu: %s", o.p.d, (unsigned long long) o.p.seed,
                        varlb_strerror (st));
             goto out;
           }
       }
   lowdim_fit_t f;
   fit (&f, dims, ndims, cap, nseeds, stream);
-  (json ? report_json : report_text) (&p, stream, dims, ndims, seeds, nseeds, cap, &f);
+  (o.json ? report_json : report_text) (&o.p, stream, dims, ndims, seeds, nseeds, cap, &f);
   rc = 0;
 out:
   free (cap);
   free (dims);
   free (seeds);
-  varlb_params_clear (&p);
+  cli_options_clear (&o);
   return rc;
 }

@@ -241,6 +241,41 @@ gp_quote (FILE *f, const char *s)
   fputc ('\'', f);
 }
 
+/* A key title or label from the data (a compressor's name, a user's
+   title): quoted and marked noenhanced, so '_' and '^' stay characters
+   instead of becoming sub- and superscripts.  With SHORT, names longer
+   than 40 characters are shortened in the middle (the .dat files keep
+   them whole). */
+static void
+gp_text (FILE *f, const char *s, int shorten)
+{
+  size_t n = strlen (s);
+  char buf[64];
+  if (shorten && n > 40)
+    {
+      snprintf (buf, sizeof buf, "%.18s...%s", s, s + n - 19);
+      s = buf;
+    }
+  gp_quote (f, s);
+  fputs (" noenhanced", f);
+}
+
+/* One line for a --compressor that matches no row, naming what the file has. */
+static int
+no_selection (const cli_csv_t *t, long cc, char *why, size_t wlen)
+{
+  const char **names = malloc ((t->rows + 1) * sizeof *names);
+  size_t n = names && cc >= 0 ? distinct (t, cc, names) : 0, used;
+  used = (size_t) snprintf (why, wlen, "--compressor %s: no row of this compressor (the file has: ",
+                            plot_only);
+  for (size_t i = 0; i < n && used < wlen; i++)
+    used += (size_t) snprintf (why + used, wlen - used, "%s%s", i ? ", " : "", names[i]);
+  if (used < wlen)
+    snprintf (why + used, wlen - used, "%s)", n ? "" : "no compressor column");
+  free (names);
+  return -1;
+}
+
 /* gnuplot's path: the one configure found, else the first on PATH. */
 static char *
 find_gnuplot (void)
@@ -392,12 +427,14 @@ write_accuracy (FILE *gp, FILE *dat, const char *datpath, const char *curvepath,
   const char **names = malloc ((t->rows + 1) * sizeof *names);
   const char **budgets = malloc ((t->rows + 1) * sizeof *budgets);
   size_t nc = distinct (t, cc, names);
-  double *smax = calloc (nc + 1, sizeof *smax); /* each series' largest bits/N */
-  double xmax = 1.0;
+  double *smin = calloc (nc + 1, sizeof *smin); /* each series' smallest bits/N */
+  double xmin = INFINITY, xmax = 0.0;           /* positive bits/N over all series */
   size_t series = 0;
   for (size_t i = 0; i < nc; i++)
     {
       size_t nb = 0, points = 0;
+      if (plot_only && strcmp (names[i], plot_only) != 0)
+        continue;
       /* Budgets of this compressor in order of first appearance. */
       for (size_t r = 0; r < t->rows; r++)
         {
@@ -430,10 +467,11 @@ write_accuracy (FILE *gp, FILE *dat, const char *datpath, const char *curvepath,
           if (k == 0)
             continue;
           if (points++ == 0)
-            fprintf (dat, "# %s\n", names[i]);
+            fprintf (dat, "# %s\n", names[i]), smin[series] = INFINITY;
           fprintf (dat, "%.9g %.9g %.9g %.9g\n", sx / k, sy / k, lo, hi);
-          xmax = fmax (xmax, sx / k);
-          smax[series] = fmax (smax[series], sx / k);
+          if (sx > 0)
+            xmin = fmin (xmin, sx / k), xmax = fmax (xmax, sx / k);
+          smin[series] = fmin (smin[series], sx / k);
         }
       if (points == 0)
         continue;
@@ -444,7 +482,9 @@ write_accuracy (FILE *gp, FILE *dat, const char *datpath, const char *curvepath,
   if (series == 0)
     {
       free (names);
-      free (smax);
+      free (smin);
+      if (plot_only)
+        return no_selection (t, cc, why, wlen);
       snprintf (why, wlen, "no row with a finite accuracy to plot");
       return -1;
     }
@@ -452,28 +492,37 @@ write_accuracy (FILE *gp, FILE *dat, const char *datpath, const char *curvepath,
   if (!cv)
     {
       free (names);
-      free (smax);
+      free (smin);
       snprintf (why, wlen, "%s: %s", curvepath, strerror (errno));
       return -1;
     }
-  /* Lossless compressors charge far more than N bits: show up to 1.5 N and
-     let their points sit on the right edge rather than squash the frontier. */
-  xmax = fmin (xmax * 1.05, 1.5);
+  /* A log axis over whole decades around the data and N itself: budgets
+     from a few percent of N to the 32 N of an fp16 cache (and lossless
+     compressors beyond) all show, with the frontier drawn over all of it.
+     A point at 0 bits (no positive x) sits on the left edge. */
+  if (!(xmax > 0))
+    xmin = xmax = 1.0;
+  double lo = pow (10.0, floor (log10 (fmin (xmin, 1.0) / 1.05)));
+  double hi = pow (10.0, ceil (log10 (fmax (xmax, 2.0) * 1.05)));
   double (*gaps)[2] = NULL;
   int rd_measured = 0;
   size_t ngaps = ratedist_gaps (&gaps, t, &rd_measured);
   fprintf (cv, "# bits/N  fano_ceiling  trivial_line  ratedist_achieved\n");
-  for (int i = 0; i <= 200; i++)
+  for (int i = 0; i <= 400; i++)
     {
-      double r = xmax * i / 200.0;
+      double r = lo * pow (hi / lo, i / 400.0);
+      if (i > 0 && r > 1.0 && r / pow (hi / lo, 1 / 400.0) < 1.0)
+        fprintf (cv, "1 %.17g %.17g %.17g\n", varlb_fano_ceiling (1e6, 1e6),
+                 varlb_trivial_accuracy (1e6, 1e6), ratedist_at (1.0, gaps, ngaps)); /* the kink at B = N */
       fprintf (cv, "%.9g %.17g %.17g %.17g\n", r, varlb_fano_ceiling (r * 1e6, 1e6),
                varlb_trivial_accuracy (r * 1e6, 1e6), ratedist_at (r, gaps, ngaps));
     }
   free (gaps);
   fclose (cv);
-  fprintf (gp, "set xlabel 'bits charged / N'\nset ylabel 'accuracy (fraction of hidden bits decoded)'\n");
-  fprintf (gp, "set xrange [0:%.6g]\nset yrange [0.4:1.03]\nset grid\n", xmax);
-  fprintf (gp, "set key outside right top box\n");
+  fprintf (gp, "set xlabel 'bits charged / N (log scale)'\nset ylabel 'accuracy (fraction of hidden bits decoded)'\n");
+  fprintf (gp, "set logscale x\nset format x '%%g'\nset mxtics 10\n");
+  fprintf (gp, "set xrange [%.6g:%.6g]\nset yrange [0.4:1.03]\nset grid xtics ytics mxtics\n", lo, hi);
+  fprintf (gp, "set key outside right top box samplen 2\n");
   fprintf (gp, "set style fill transparent solid 0.12 noborder\n");
   fprintf (gp, "plot ");
   gp_quote (gp, curvepath);
@@ -491,19 +540,18 @@ write_accuracy (FILE *gp, FILE *dat, const char *datpath, const char *curvepath,
     {
       fprintf (gp, ",\\\n  ");
       gp_quote (gp, datpath);
-      fprintf (gp, " index %zu using (($1 > %.6g) ? %.6g : $1):2:3:4 with yerrorlines lw 2 "
-               "lc rgb '%s' pt %zu ps 1.3 title ", i, xmax, xmax, colours[i % 10],
-               5 + 2 * (i % 4));
+      fprintf (gp, " index %zu using (($1 > 0) ? $1 : %.6g):2:3:4 with yerrorlines lw 2 "
+               "lc rgb '%s' pt %zu ps 1.3 title ", i, lo, colours[i % 10], 5 + 2 * (i % 4));
       char label[600];
-      if (smax[i] > xmax)
-        snprintf (label, sizeof label, "%s (%.3g N: drawn at the edge)", names[i], smax[i]);
+      if (!(smin[i] > 0))
+        snprintf (label, sizeof label, "%s (0 bits: drawn at the left edge)", names[i]);
       else
         snprintf (label, sizeof label, "%s", names[i]);
-      gp_quote (gp, label);
+      gp_text (gp, label, 1);
     }
   fprintf (gp, "\n");
   free (names);
-  free (smax);
+  free (smin);
   return 0;
 }
 
@@ -515,7 +563,7 @@ write_scaling (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t *t,
                char *why, size_t wlen)
 {
   long cc = cli_csv_col (t, "compressor"), cn = cli_csv_col (t, "n"), cd = cli_csv_col (t, "d"),
-       cb = cli_csv_col (t, "min_budget_bits");
+       cb = cli_csv_col (t, "min_budget_bits"), ct = cli_csv_col (t, "target");
   if (cc < 0 || cn < 0 || cd < 0 || cb < 0)
     {
       snprintf (why, wlen, "needs columns compressor, n, d, min_budget_bits");
@@ -525,13 +573,21 @@ write_scaling (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t *t,
   size_t nc = distinct (t, cc, names), series = 0;
   double *x = malloc ((t->rows + 1) * sizeof *x), *y = malloc ((t->rows + 1) * sizeof *y);
   double c0[64], c1[64];
+  double target = NAN;
+  int targets_differ = 0;
   for (size_t i = 0; i < nc && series < 64; i++)
     {
       size_t k = 0;
+      if (plot_only && strcmp (names[i], plot_only) != 0)
+        continue;
       for (size_t r = 0; r < t->rows; r++)
         {
           if (strcmp (cli_csv_get (t, r, cc), names[i]) != 0)
             continue;
+          double tr = cli_csv_num (t, r, ct);
+          targets_differ |= isfinite (target) && isfinite (tr) && tr != target;
+          if (!isfinite (target))
+            target = tr;
           double n = cli_csv_num (t, r, cn), d = cli_csv_num (t, r, cd), b = cli_csv_num (t, r, cb);
           if (!(n > 0 && d > 0 && b > 0))
             continue; /* target never reached */
@@ -554,10 +610,25 @@ write_scaling (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t *t,
   if (series == 0)
     {
       free (names);
+      if (plot_only)
+        return no_selection (t, cc, why, wlen);
       snprintf (why, wlen, "no row with a positive min_budget_bits to plot");
       return -1;
     }
-  fprintf (gp, "set logscale xy\nset xlabel 'n^2 d'\nset ylabel 'smallest budget reaching the target (bits)'\n");
+  if (!plot_titled)
+    {
+      char title[160];
+      if (isfinite (target) && !targets_differ)
+        snprintf (title, sizeof title, "varlb: the smallest budget reaching %g%% accuracy "
+                  "(mean over seeds) against n\u00b2d", 100.0 * target);
+      else
+        snprintf (title, sizeof title, "varlb: the smallest budget reaching the target accuracy "
+                  "(%s) against n\u00b2d", targets_differ ? "targets differ" : "target not recorded");
+      fprintf (gp, "set title '%s'\n", title);
+    }
+  /* Both axes in powers of ten, whatever their range. */
+  fprintf (gp, "set logscale xy\nset format xy '10^{%%L}'\nset xlabel 'n^2 d'\n"
+           "set ylabel 'smallest budget reaching the target (bits)'\n");
   fprintf (gp, "set grid\nset key outside right top box\nplot ");
   for (size_t i = 0; i < series; i++)
     {
@@ -565,7 +636,7 @@ write_scaling (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t *t,
       gp_quote (gp, datpath);
       fprintf (gp, " index %zu using 1:2 with points pt %zu ps 1.5 lc rgb '%s' title ", i,
                5 + 2 * (i % 4), colours[i % 10]);
-      gp_quote (gp, names[i]);
+      gp_text (gp, names[i], 1);
       if (isfinite (c1[i]))
         fprintf (gp, ",\\\n  exp(%.9g) * x**%.9g with lines lc rgb '%s' dt 2 title '  fit: slope %.2f'",
                  c0[i], c1[i], colours[i % 10], c1[i]);
@@ -608,6 +679,11 @@ write_heatmap (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t *t,
       snprintf (why, wlen, "no per-token rows to plot");
       return -1;
     }
+  size_t matched = 0;
+  for (size_t r = 0; r < t->rows; r++)
+    matched += !only || cc < 0 || strcmp (cli_csv_get (t, r, cc), only) == 0;
+  if (matched == 0)
+    return no_selection (t, cc, why, wlen);
   double *bits = calloc (K * HEAT_BINS, sizeof *bits), *ok = calloc (K * HEAT_BINS, sizeof *ok);
   for (size_t r = 0; r < t->rows; r++)
     {
@@ -644,7 +720,7 @@ write_heatmap (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t *t,
       fprintf (gp, "set title ");
       char title[600];
       snprintf (title, sizeof title, "varlb: where %s lost the bits (accuracy by scale and position; budgets and seeds pooled)", only);
-      gp_quote (gp, title);
+      gp_text (gp, title, 0);
       fputc ('\n', gp);
     }
   fprintf (gp, "set xlabel 'position within the scale (raster order, %d bins)'\n", HEAT_BINS);
@@ -700,16 +776,16 @@ cli_plot_file (const char *cmd, const char *csv, const char *out,
   fprintf (gp, "# varlb %s: drawn from %s; run 'gnuplot %s' to redraw.\n",
            VARLB_VERSION_STRING, csv, gppath);
   if (svg)
-    fprintf (gp, "set terminal svg size 1100,700 dynamic enhanced font 'sans,13'\n");
+    fprintf (gp, "set terminal svg size 1280,720 dynamic enhanced font 'sans,13'\n");
   else
-    fprintf (gp, "set terminal pngcairo size 1100,700 enhanced font 'sans,11'\n");
+    fprintf (gp, "set terminal pngcairo size 1280,720 enhanced font 'sans,11'\n");
   fprintf (gp, "set output ");
   gp_quote (gp, tmpimg);
   fprintf (gp, "\nset title ");
-  gp_quote (gp, title ? title
-                : kind == PLOT_SCALING ? "varlb: budget needed for the target accuracy"
-                : kind == PLOT_HEATMAP ? "varlb: where the bits were lost (accuracy by scale and position)"
-                : "varlb: accuracy against the Fano frontier");
+  gp_text (gp, title ? title
+               : kind == PLOT_SCALING ? "varlb: budget needed for the target accuracy"
+               : kind == PLOT_HEATMAP ? "varlb: where the bits were lost (accuracy by scale and position)"
+               : "varlb: accuracy against the Fano frontier", 0);
   fprintf (gp, "\nset encoding utf8\n");
   int wr = kind == PLOT_SCALING ? write_scaling (gp, dat, datpath, &t, why, sizeof why)
            : kind == PLOT_HEATMAP ? write_heatmap (gp, dat, datpath, &t, plot_only, why, sizeof why)

@@ -87,9 +87,9 @@ min_d_table (const varlb_params_t *p, int custom, double target)
   printf ("varlb prove --min-d: smallest d at which each chain holds "
           "(eps = %g, eta = %g, %s keys, target failure %g)\n", p->eps, p->eta,
           varlb_jl_norm_name (p->norm), target);
-  printf ("  paper: d >= 12 ln n/(eps^2-eps^3) (Lemma 3, certified); sharpened: "
-          "n E[R_i]/r_max <= target at C default / at the best C\n\n");
-  printf ("  %-8s %6s %6s %6s %10s   %-13s %-13s %-13s\n", "schedule", "T", "n", "z",
+  printf ("  paper: d >= 12 ln N_A/(eps^2-eps^3) (Lemma 3, certified); sharpened: "
+          "N_A E[R_i]/r_max <= target at C default / at the best C\n\n");
+  printf ("  %-8s %6s %6s %6s %10s   %-13s %-13s %-13s\n", "schedule", "T", "N_A", "z",
           "paper d", "gaussian", "rademacher", "achlioptas");
   for (int k = 0; k < (custom ? 1 : 3); k++)
     {
@@ -166,7 +166,7 @@ prove (const varlb_params_t *p, double target, size_t seq)
     }
   varlb_tri mgf = s.covered ? varlb_sharp_mgf_series_check (p->jl, p->norm, d, MGF_TERMS)
                             : VARLB_TRI_UNKNOWN;
-  printf ("varlb prove: schedule %s, T = %zu tokens, n = %zu Alice keys, z = %zu zero keys, d = %zu\n",
+  printf ("varlb prove: schedule %s, T = %zu tokens, N_A = %zu Alice tokens (keys), z = %zu zero keys (Bob's), d = %zu\n",
           sched, T, n, z, d);
   printf ("  C = %.6g%s, M = %zu, eps = %g, eta = %g, %s %s keys, values %s, target failure %g\n",
           C, p->C > 0 ? " (set)" : " (default 2(ln M + ln((1+eta)/(1-eta)))/(1-2eps))", M,
@@ -176,14 +176,14 @@ prove (const varlb_params_t *p, double target, size_t seq)
           " [lo, hi] enclose each quantity\n\n");
 
   printf ("The paper's chain (Haris-Onak Lemma 3 + margin; proofs/reduction.md):\n");
-  printf ("  [%s] P1 Lemma 3 (JL, all pairs): needs d >= 12 ln n/(eps^2-eps^3) in [%.6f, %.6f], "
+  printf ("  [%s] P1 Lemma 3 (JL, all pairs): needs d >= 12 ln N_A/(eps^2-eps^3) in [%.6f, %.6f], "
           "i.e. d >= %.0f; here d = %zu\n", tri_word (pc.d_holds), pc.d_needed_lo,
           pc.d_needed_hi, ceil (pc.d_needed_hi), d);
-  printf ("  [holds] P2 its honest failure bound 4/n <= %.6g\n", pc.jl_fail_hi);
+  printf ("  [holds] P2 its honest failure bound 4/N_A <= %.6g\n", pc.jl_fail_hi);
   printf ("  [%s] P3 margin: C(1-2eps) - ln M - ln((1+eta)/(1-eta)) in [%.6g, %.6g] > 0 "
           "(so (1+eta) delta < (1-eta) Delta)\n", tri_word (pc.margin_holds),
           pc.margin_lo, pc.margin_hi);
-  printf ("  [%s] P4 success 9/10 - 4/n > 2/3\n", tri_word (pc.success_holds));
+  printf ("  [%s] P4 success 9/10 - 4/N_A > 2/3\n", tri_word (pc.success_holds));
   int paper_ok = pc.d_holds == VARLB_TRI_TRUE && pc.margin_holds == VARLB_TRI_TRUE
                  && pc.success_holds == VARLB_TRI_TRUE;
   printf ("  => the paper's chain %s at d = %zu%s\n\n", paper_ok ? "holds" : "does not hold", d,
@@ -236,7 +236,7 @@ prove (const varlb_params_t *p, double target, size_t seq)
       else
         {
           s4 = s.holds;
-          printf ("  [%s] S4 Markov + union bound: P[some row fails] <= n E R_i / r_max in [%.6g, %.6g] "
+          printf ("  [%s] S4 Markov + union bound: P[some row fails] <= N_A E R_i / r_max in [%.6g, %.6g] "
                   "%s target %g (MPFR precision %lu)\n", tri_word (s4), s.fail_lo, s.fail_hi,
                   s4 == VARLB_TRI_TRUE ? "<=" : s4 == VARLB_TRI_FALSE ? ">" : "vs", target, s.prec);
           printf ("        (a single Index query needs only its own row: <= %.6g)\n", one_hi);
@@ -283,68 +283,38 @@ prove (const varlb_params_t *p, double target, size_t seq)
 int
 cli_prove (int argc, char **argv)
 {
-  static const struct option longopts[] = {
-    CLI_REDUCTION_LONGOPTS,
+  static const struct option own[] = {
     { "fail-prob", required_argument, NULL, OPT_FAIL },
     { "min-d", no_argument, NULL, OPT_MIN_D },
     { "seq", required_argument, NULL, OPT_SEQ },
     { NULL, 0, NULL, 0 }
   };
   const char *cmd = "prove";
-  varlb_params_t p;
-  int c, rc, min_d = 0, custom = 0;
+  cli_options_t o;
+  int c, rc, min_d = 0;
   size_t seq = 0;
   /* 9/10 - p >= 2/3  <=>  p <= 7/30: the largest failure the reduction
      tolerates; the double just below 7/30, so the check is never generous. */
   double target = nextafter (7.0 / 30.0, 0.0);
-  varlb_params_init (&p);
-  opterr = 0;
-  while ((c = getopt_long (argc, argv, "d:", longopts, NULL)) != -1)
+  if (cli_options_init (&o, cmd, CLI_ACCEPT_INSTANCE, own) != 0)
+    return cli_options_stop (&o, CLI_OPTIONS_ERROR);
+  while ((c = cli_options_next (&o, argc, argv)) > 0)
     {
-      if (c == CLI_OPT_HELP)
-        {
-          cli_print_help (cmd, stdout);
-          varlb_params_clear (&p);
-          return 0;
-        }
-      if (c == OPT_FAIL)
-        {
-          if (cli_parse_double (cmd, "--fail-prob", optarg, 1e-300, 1.0, &target) != 0)
-            goto usage;
-          continue;
-        }
-      if (c == OPT_SEQ)
-        {
-          if (cli_parse_size (cmd, "--seq", optarg, 2, (size_t) 1 << 40, &seq) != 0)
-            goto usage;
-          continue;
-        }
-      if (c == OPT_MIN_D)
-        {
-          min_d = 1;
-          continue;
-        }
-      if (c == CLI_OPT_PRESET || c == CLI_OPT_SCHEDULE || c == CLI_OPT_N)
-        custom = c != CLI_OPT_PRESET;
-      rc = cli_reduction_option (cmd, c, optarg, &p);
-      if (rc == 1)
-        rc = (cli_bad_option (cmd, argc, argv), -1);
-      if (rc != 0)
-        goto usage;
+      if (c == OPT_FAIL && cli_parse_double (cmd, "--fail-prob", o.arg, 1e-300, 1.0, &target) != 0)
+        return cli_options_stop (&o, CLI_OPTIONS_ERROR);
+      if (c == OPT_SEQ && cli_parse_size (cmd, "--seq", o.arg, 2, (size_t) 1 << 40, &seq) != 0)
+        return cli_options_stop (&o, CLI_OPTIONS_ERROR);
+      min_d |= c == OPT_MIN_D;
     }
-  if (cli_no_arguments (cmd, argc, argv) != 0)
-    goto usage;
-  if (cli_reduction_finish (cmd, &p) != 0)
-    goto usage;
-  if (seq && min_d)
+  if (c == CLI_OPTIONS_DONE && seq && min_d)
     {
       cli_error (cmd, "--seq: not combined with --min-d");
-      goto usage;
+      c = CLI_OPTIONS_ERROR;
     }
-  rc = min_d ? min_d_table (&p, custom, target) : prove (&p, target, seq);
-  varlb_params_clear (&p);
+  if (c != CLI_OPTIONS_DONE)
+    return cli_options_stop (&o, c);
+  rc = min_d ? min_d_table (&o.p, (o.given & CLI_GIVEN_CUSTOM) != 0, target)
+             : prove (&o.p, target, seq);
+  cli_options_clear (&o);
   return rc;
-usage:
-  varlb_params_clear (&p);
-  return CLI_EXIT_USAGE;
 }

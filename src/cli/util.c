@@ -2,6 +2,7 @@
 /* util.c -- the CLI's shared pieces: error lines, number parsing, the
  * reduction options, JSON output. */
 #include <config.h>
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -370,14 +371,130 @@ cli_one_argument (const char *cmd, int argc, char **argv, const char *what)
   return argv[optind];
 }
 
+/* Optimal string alignment distance (edits: insert, delete, substitute,
+   swap two neighbours), for "did you mean"; words are short. */
+static size_t
+edit_distance (const char *a, const char *b)
+{
+  size_t n = strlen (a), m = strlen (b);
+  if (n > 62 || m > 62)
+    return (size_t) -1;
+  size_t d[64][64];
+  for (size_t i = 0; i <= n; i++)
+    d[i][0] = i;
+  for (size_t j = 0; j <= m; j++)
+    d[0][j] = j;
+  for (size_t i = 1; i <= n; i++)
+    for (size_t j = 1; j <= m; j++)
+      {
+        size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+        if (d[i - 1][j] + 1 < best)
+          best = d[i - 1][j] + 1;
+        if (d[i][j - 1] + 1 < best)
+          best = d[i][j - 1] + 1;
+        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]
+            && d[i - 2][j - 2] + 1 < best)
+          best = d[i - 2][j - 2] + 1;
+        d[i][j] = best;
+      }
+  return d[n][m];
+}
+
+const char *
+cli_nearest (const char *word, const char *const *cands, size_t n)
+{
+  const char *best = NULL;
+  size_t bd = (size_t) -1, len = strlen (word);
+  /* Close enough to be a typo: a third of the word, at least 1, at most 3. */
+  size_t limit = len / 3 < 1 ? 1 : len / 3 > 3 ? 3 : len / 3;
+  for (size_t i = 0; i < n; i++)
+    {
+      size_t e = edit_distance (word, cands[i]);
+      if (e < bd)
+        bd = e, best = cands[i];
+    }
+  return bd <= limit ? best : NULL;
+}
+
+/* The long options CMD's help text names ("--word"), into OUT (at most MAX,
+   pointers into BUF); their count. */
+static size_t
+help_options (const char *cmd, char *buf, size_t blen, const char **out, size_t max)
+{
+  const char *help = NULL;
+  for (const struct cli_command *c = cli_commands; c->name; c++)
+    if (strcmp (c->name, cmd) == 0)
+      help = c->help;
+  size_t n = 0, used = 0;
+  for (const char *s = help ? strstr (help, "--") : NULL; s && n < max; s = strstr (s, "--"))
+    {
+      size_t k = 2;
+      while (s[k] && (isalnum ((unsigned char) s[k]) || s[k] == '-'))
+        k++;
+      if (k > 2 && isalpha ((unsigned char) s[2]) && used + k + 1 <= blen)
+        {
+          memcpy (buf + used, s, k);
+          buf[used + k] = '\0';
+          size_t i;
+          for (i = 0; i < n && strcmp (out[i], buf + used) != 0; i++)
+            ;
+          if (i == n)
+            {
+              out[n++] = buf + used;
+              used += k + 1;
+            }
+        }
+      s += k;
+    }
+  return n;
+}
+
 int
 cli_bad_option (const char *cmd, int argc, char **argv)
 {
   /* getopt already printed its own message when opterr was set; we keep
-     opterr = 0 and say it in one line ourselves. */
+     opterr = 0 and say it in one line ourselves, naming the option it
+     looks like when there is one (from CMD's help text). */
   const char *what = optind - 1 < argc && optind >= 1 ? argv[optind - 1] : "?";
+  char buf[4096], word[128];
   if (optopt && optopt < 256)
-    cli_error (cmd, "unknown option or missing argument: -%c (see 'varlb help %s')", optopt, cmd);
+    {
+      /* A short option the help lists ("-d, --dim D") lacks its argument. */
+      snprintf (word, sizeof word, " -%c", optopt);
+      const char *help = NULL;
+      for (const struct cli_command *c = cli_commands; c->name; c++)
+        if (strcmp (c->name, cmd) == 0)
+          help = c->help;
+      const char *at = help ? strstr (help, word) : NULL;
+      if (at && (at[3] == ',' || at[3] == ' '))
+        cli_error (cmd, "-%c: missing argument (see 'varlb help %s')", optopt, cmd);
+      else
+        cli_error (cmd, "unknown option -%c (see 'varlb help %s')", optopt, cmd);
+      return CLI_EXIT_USAGE;
+    }
+  const char *opts[160];
+  size_t n = help_options (cmd, buf, sizeof buf, opts, 160);
+  snprintf (word, sizeof word, "%s", what);
+  word[strcspn (word, "=")] = '\0';
+  int known = 0;
+  const char *prefix_of[2] = { NULL, NULL };
+  size_t prefixes = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      known |= strcmp (opts[i], word) == 0;
+      if (strncmp (opts[i], word, strlen (word)) == 0 && strlen (word) > 2)
+        prefix_of[prefixes++ < 2 ? prefixes - 1 : 1] = opts[i];
+    }
+  const char *near = known || prefixes ? NULL : cli_nearest (word, opts, n);
+  if (known && strchr (what, '='))
+    cli_error (cmd, "%s: takes no argument (see 'varlb help %s')", word, cmd);
+  else if (known || (optopt && strncmp (word, "--", 2) == 0 && prefixes == 1))
+    cli_error (cmd, "%s: missing argument (see 'varlb help %s')", known ? word : prefix_of[0], cmd);
+  else if (prefixes > 1)
+    cli_error (cmd, "ambiguous option %s: %s, %s%s (see 'varlb help %s')", word, prefix_of[0],
+               prefix_of[1], prefixes > 2 ? ", ..." : "", cmd);
+  else if (near)
+    cli_error (cmd, "unknown option %s; did you mean %s? (see 'varlb help %s')", word, near, cmd);
   else
     cli_error (cmd, "unknown option or missing argument: %s (see 'varlb help %s')", what, cmd);
   return CLI_EXIT_USAGE;

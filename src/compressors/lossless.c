@@ -27,6 +27,18 @@ raw_cache (varlb_blob_t *raw, const double *K, const double *V, size_t T,
   return st ? VARLB_ENOMEM : VARLB_OK;
 }
 
+/* The raw cache's exact size for this instance: Alice's tokens are all of
+   the pyramid's scales but the last (Bob's), so a blob that decodes to more
+   is malformed.  Decoders allocate this much and no more. */
+static size_t
+raw_size (const varlb_pyramid_t *py, size_t d, size_t dv)
+{
+  size_t T = py && py->scales ? py->offset[py->scales - 1] : 0;
+  if (d + dv < d || (T && (d + dv) > (SIZE_MAX - 12) / 8 / T))
+    return 0;
+  return 12 + T * (d + dv) * 8;
+}
+
 static int
 answer_raw (double *O, const unsigned char *raw, size_t len, const double *Q,
             size_t m, size_t d, size_t dv)
@@ -89,8 +101,11 @@ zstd_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
              const double *Q, size_t m, size_t d, size_t dv,
              const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
 {
+  /* The frame declares its content size; one larger than the instance's
+     raw cache is a lie, refused before any allocation. */
   unsigned long long n = ZSTD_getFrameContentSize (blob, len);
-  if (n == ZSTD_CONTENTSIZE_ERROR || n == ZSTD_CONTENTSIZE_UNKNOWN || n > (1ull << 34))
+  if (n == ZSTD_CONTENTSIZE_ERROR || n == ZSTD_CONTENTSIZE_UNKNOWN
+      || n > raw_size (pyramid, d, dv))
     return VARLB_EFORMAT;
   unsigned char *raw = malloc (n ? n : 1);
   if (raw == NULL)
@@ -142,29 +157,23 @@ xz_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
            const double *Q, size_t m, size_t d, size_t dv,
            const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
 {
-  /* The raw size is 12 + T (d + dv) 8 bytes; T is not known here, so grow
-     the output buffer until the stream decodes. */
-  size_t cap = len * 4 + 4096;
-  for (int tries = 0; tries < 24; tries++, cap *= 2)
-    {
-      unsigned char *raw = malloc (cap);
-      if (raw == NULL)
-        return VARLB_ENOMEM;
-      uint64_t memlimit = UINT64_MAX;
-      size_t in_pos = 0, out_pos = 0;
-      lzma_ret ret = lzma_stream_buffer_decode (&memlimit, 0, NULL, blob, &in_pos, len,
-                                                raw, &out_pos, cap);
-      if (ret == LZMA_OK)
-        {
-          int st = in_pos == len ? answer_raw (O, raw, out_pos, Q, m, d, dv) : VARLB_EFORMAT;
-          free (raw);
-          return st;
-        }
-      free (raw);
-      if (ret != LZMA_BUF_ERROR)
-        return VARLB_EFORMAT;
-    }
-  return VARLB_EFORMAT;
+  /* One buffer of the instance's raw size plus a byte: a stream that
+     decodes to more (or fails) is malformed.  The decoder's own memory (its
+     dictionary, declared by the stream) is capped at what level 9 needs. */
+  size_t cap = raw_size (pyramid, d, dv);
+  if (cap == 0)
+    return VARLB_EFORMAT;
+  unsigned char *raw = malloc (cap + 1);
+  if (raw == NULL)
+    return VARLB_ENOMEM;
+  uint64_t memlimit = lzma_easy_decoder_memusage (9);
+  size_t in_pos = 0, out_pos = 0;
+  lzma_ret ret = lzma_stream_buffer_decode (&memlimit, 0, NULL, blob, &in_pos, len,
+                                            raw, &out_pos, cap + 1);
+  int st = ret == LZMA_OK && in_pos == len ? answer_raw (O, raw, out_pos, Q, m, d, dv)
+                                           : VARLB_EFORMAT;
+  free (raw);
+  return st;
 }
 
 static const varlb_knob_t xz_knobs[] = {

@@ -1,0 +1,354 @@
+/* options.c -- the one parser of the options commands share: instance
+ * options (CLI_REDUCTION_HELP), output options (--json, --out, --outdir)
+ * and the resource limit (--max-memory, CLI_RESOURCE_HELP); a command adds
+ * its own options as a getopt table and handles only those.  Also the
+ * resource check and the progress line of long runs (on a terminal only). */
+#include <config.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+
+static const struct option instance_opts[] = { CLI_REDUCTION_LONGOPTS };
+static const struct option json_opt[] = { { "json", no_argument, NULL, CLI_OPT_JSON } };
+static const struct option out_opt[] = { { "out", required_argument, NULL, CLI_OPT_OUT } };
+static const struct option outdir_opt[] = { { "outdir", required_argument, NULL, CLI_OPT_OUTDIR } };
+static const struct option memory_opt[] = {
+  { "max-memory", required_argument, NULL, CLI_OPT_MAX_MEMORY } };
+static const struct option help_opt[] = { { "help", no_argument, NULL, CLI_OPT_HELP } };
+
+#define COUNT(a) (sizeof a / sizeof *a)
+
+static int
+append (struct option *to, int at, const struct option *from, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (from[i].val != CLI_OPT_HELP) /* help is added once, last */
+      to[at++] = from[i];
+  return at;
+}
+
+int
+cli_options_init (cli_options_t *o, const char *cmd, unsigned accept,
+                  const struct option *own)
+{
+  memset (o, 0, sizeof *o);
+  o->cmd = cmd;
+  o->accept = accept;
+  o->max_memory = cli_default_max_memory ();
+  varlb_params_init (&o->p);
+  size_t nown = 0;
+  while (own && own[nown].name)
+    nown++;
+  o->longopts = malloc ((COUNT (instance_opts) + 6 + nown) * sizeof *o->longopts);
+  if (o->longopts == NULL)
+    {
+      cli_error (cmd, "out of memory");
+      return -1;
+    }
+  int k = 0;
+  /* Key-only commands still know the pyramid options, to refuse them by name. */
+  if (accept & (CLI_ACCEPT_INSTANCE | CLI_ACCEPT_KEYS))
+    k = append (o->longopts, k, instance_opts, COUNT (instance_opts));
+  if (accept & CLI_ACCEPT_JSON)
+    k = append (o->longopts, k, json_opt, 1);
+  if (accept & CLI_ACCEPT_OUT)
+    k = append (o->longopts, k, out_opt, 1);
+  if (accept & CLI_ACCEPT_OUTDIR)
+    k = append (o->longopts, k, outdir_opt, 1);
+  if (accept & CLI_ACCEPT_MEMORY)
+    k = append (o->longopts, k, memory_opt, 1);
+  k = append (o->longopts, k, own, nown);
+  o->longopts[k++] = help_opt[0];
+  o->longopts[k] = (struct option) { NULL, 0, NULL, 0 };
+  o->shortopts = accept & (CLI_ACCEPT_INSTANCE | CLI_ACCEPT_KEYS) ? "d:" : "";
+  opterr = 0;
+  return 0;
+}
+
+void
+cli_options_clear (cli_options_t *o)
+{
+  free (o->longopts);
+  o->longopts = NULL;
+  varlb_params_clear (&o->p);
+}
+
+int
+cli_options_stop (cli_options_t *o, int c)
+{
+  cli_options_clear (o);
+  return c == CLI_OPTIONS_HELP ? 0 : CLI_EXIT_USAGE;
+}
+
+static const char *
+option_name (int c)
+{
+  switch (c)
+    {
+    case 'd': return "-d";
+    case CLI_OPT_SEED: return "--seed";
+    case CLI_OPT_PRESET: return "--preset";
+    case CLI_OPT_SCHEDULE: return "--schedule";
+    default: return "--n";
+    }
+}
+
+/* A shared option C: 0 handled, 1 not shared, -1 error printed. */
+static int
+shared_option (cli_options_t *o, int c, const char *arg)
+{
+  switch (c)
+    {
+    case CLI_OPT_JSON:
+      o->json = 1;
+      return 0;
+    case CLI_OPT_OUT:
+      o->out = arg;
+      return 0;
+    case CLI_OPT_OUTDIR:
+      o->outdir = arg;
+      return 0;
+    case CLI_OPT_MAX_MEMORY:
+      return cli_parse_bytes (o->cmd, "--max-memory", arg, &o->max_memory);
+    case 'd':
+    case CLI_OPT_SEED:
+    case CLI_OPT_PRESET:
+    case CLI_OPT_SCHEDULE:
+    case CLI_OPT_N:
+      if (!(o->accept & CLI_ACCEPT_INSTANCE))
+        {
+          cli_error (o->cmd, "%s: not used here%s%s%s", option_name (c),
+                     o->not_here ? " (" : "", o->not_here ? o->not_here : "",
+                     o->not_here ? ")" : "");
+          return -1;
+        }
+      o->given |= c == 'd' ? CLI_GIVEN_D : c == CLI_OPT_SEED ? CLI_GIVEN_SEED : CLI_GIVEN_PYRAMID;
+      if (c == CLI_OPT_PRESET)
+        o->given &= ~CLI_GIVEN_CUSTOM;
+      else if (c == CLI_OPT_SCHEDULE || c == CLI_OPT_N)
+        o->given |= CLI_GIVEN_CUSTOM;
+      break;
+    default:
+      break;
+    }
+  if (!(o->accept & (CLI_ACCEPT_INSTANCE | CLI_ACCEPT_KEYS)))
+    return 1;
+  return cli_reduction_option (o->cmd, c, arg, &o->p);
+}
+
+int
+cli_options_next (cli_options_t *o, int argc, char **argv)
+{
+  int c;
+  o->arg = NULL;
+  while ((c = getopt_long (argc, argv, o->shortopts, o->longopts, NULL)) != -1)
+    {
+      if (c == CLI_OPT_HELP)
+        {
+          cli_print_help (o->cmd, stdout);
+          return CLI_OPTIONS_HELP;
+        }
+      if (c == '?' || c == ':')
+        {
+          cli_bad_option (o->cmd, argc, argv);
+          return CLI_OPTIONS_ERROR;
+        }
+      int r = shared_option (o, c, optarg);
+      if (r < 0)
+        return CLI_OPTIONS_ERROR;
+      if (r == 0)
+        continue;
+      o->arg = optarg;
+      return c;
+    }
+  if (!(o->accept & CLI_ACCEPT_OPERANDS) && cli_no_arguments (o->cmd, argc, argv) != 0)
+    return CLI_OPTIONS_ERROR;
+  if ((o->accept & (CLI_ACCEPT_INSTANCE | CLI_ACCEPT_KEYS))
+      && cli_reduction_finish (o->cmd, &o->p) != 0)
+    return CLI_OPTIONS_ERROR;
+  return CLI_OPTIONS_DONE;
+}
+
+/* ------------------------------------------------------------ memory */
+
+int
+cli_parse_bytes (const char *cmd, const char *opt, const char *arg, double *out)
+{
+  char *end;
+  errno = 0;
+  double v = arg && *arg ? strtod (arg, &end) : NAN;
+  double scale = 1.0;
+  if (!isnan (v) && errno == 0)
+    {
+      const char *units = "KMGTP";
+      const char *u = *end ? strchr (units, *end) : NULL;
+      if (u)
+        {
+          scale = ldexp (1.0, 10 * (int) (u - units + 1));
+          end++;
+          if (*end == 'i' && end[1] == 'B')
+            end += 2;
+          else if (*end == 'B')
+            end++;
+        }
+      else if (*end == 'B')
+        end++;
+    }
+  if (isnan (v) || errno != 0 || *end != '\0' || !(v > 0) || !isfinite (v * scale))
+    {
+      cli_error (cmd, "%s: expected a positive size in bytes with an optional K, M, G, T "
+                 "or P (powers of 1024), e.g. 8G, got '%s'", opt, arg ? arg : "");
+      return -1;
+    }
+  *out = v * scale;
+  return 0;
+}
+
+/* A number from the first line of FILE, or 0 (absent, "max", unreadable). */
+static double
+file_bytes (const char *path)
+{
+  FILE *f = fopen (path, "r");
+  char line[64];
+  double v = 0;
+  if (f && fgets (line, sizeof line, f))
+    {
+      char *end;
+      v = strtod (line, &end);
+      if (end == line || !(v > 0))
+        v = 0;
+    }
+  if (f)
+    fclose (f);
+  return v;
+}
+
+double
+cli_default_max_memory (void)
+{
+  long pages = sysconf (_SC_PHYS_PAGES), size = sysconf (_SC_PAGESIZE);
+  double mem = pages > 0 && size > 0 ? (double) pages * (double) size : 4.0 * 1073741824.0;
+  /* A container's limit (cgroup v2, then v1) when it is lower. */
+  const char *limits[] = { "/sys/fs/cgroup/memory.max",
+                           "/sys/fs/cgroup/memory/memory.limit_in_bytes" };
+  for (int i = 0; i < 2; i++)
+    {
+      double lim = file_bytes (limits[i]);
+      if (lim > 0 && lim < mem)
+        mem = lim;
+    }
+  return 0.75 * mem;
+}
+
+void
+cli_format_bytes (char *buf, size_t len, double bytes)
+{
+  const char *unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+  int k = 0;
+  while (bytes >= 1024.0 && k < 6)
+    bytes /= 1024.0, k++;
+  snprintf (buf, len, k ? "%.3g %s" : "%.0f %s", bytes, unit[k]);
+}
+
+int
+cli_check_resources (const cli_options_t *o, enum cli_job job, double *work)
+{
+  return cli_check_params_resources (o, &o->p, job, work);
+}
+
+int
+cli_check_params_resources (const cli_options_t *o, const varlb_params_t *p, enum cli_job job,
+                            double *work)
+{
+  static const char *const what[] = { "the instance", "decoding every bit",
+                                      "certifying every bit" };
+  varlb_resources_t r;
+  if (work)
+    *work = 0;
+  if (varlb_instance_resources (&r, p) != VARLB_OK)
+    return 0; /* no pyramid: varlb_params_check has said so */
+  double bytes = r.instance_bytes + (job == CLI_JOB_DECODE ? r.decode_bytes
+                                     : job == CLI_JOB_CERTIFY ? r.certify_bytes : 0.0);
+  if (work)
+    *work = job == CLI_JOB_DECODE ? r.decode_work : job == CLI_JOB_CERTIFY ? r.certify_work : 0;
+  if (bytes <= o->max_memory)
+    return 0;
+  char need[32], have[32];
+  cli_format_bytes (need, sizeof need, bytes);
+  cli_format_bytes (have, sizeof have, o->max_memory);
+  cli_error (o->cmd, "%s needs about %s (T = %zu tokens, d = %zu), more than --max-memory %s; "
+             "use a smaller instance or raise --max-memory", what[job], need,
+             varlb_pyramid_token_count (&p->pyramid), p->d, have);
+  return -1;
+}
+
+int
+cli_options_build (varlb_instance_t *in, cli_options_t *o, enum cli_job job)
+{
+  if (cli_check_resources (o, job, NULL) != 0)
+    return cli_options_stop (o, CLI_OPTIONS_ERROR);
+  int st = varlb_instance_init (in, &o->p);
+  cli_options_clear (o);
+  if (st == VARLB_OK)
+    return 0;
+  cli_error (o->cmd, "cannot build the instance: %s", varlb_strerror (st));
+  return CLI_EXIT_FAIL;
+}
+
+/* ------------------------------------------------------------ progress */
+
+/* One line on a terminal, redrawn in place: the loop's name, its
+   percentage, the time spent and the time left at the rate so far.  Only
+   after a second, so quick runs print nothing. */
+static struct {
+  const char *cmd, *what;
+  double t0, step0, last;
+  int shown;
+} progress;
+
+static void
+progress_line (void *arg, const char *what, double done, double total)
+{
+  double now = cli_now ();
+  if (what != progress.what)
+    progress.what = what, progress.step0 = now;
+  if (now - progress.t0 < 1.0 || now - progress.last < 0.25 || !(total > 0))
+    return;
+  progress.last = now;
+  double f = done / total, step = now - progress.step0;
+  fprintf (stderr, "\rvarlb: %s: %s %3.0f%%, %.0f s", progress.cmd, what, 100.0 * f,
+           now - progress.t0);
+  if (f > 0.01)
+    fprintf (stderr, ", about %.0f s left of this step", step * (1.0 - f) / f);
+  fputs ("\033[K", stderr); /* clear what a longer line left */
+  fflush (stderr);
+  progress.shown = 1;
+}
+
+void
+cli_progress_begin (const char *cmd, double work)
+{
+  if (!isatty (STDERR_FILENO))
+    return;
+  /* Up front, a word on what is coming when it is a lot (~1e10/s here). */
+  if (work > 1e12)
+    fprintf (stderr, "varlb: %s: about %.2g multiply-adds ahead: minutes to hours "
+             "(Ctrl-C stops it)\n", cmd, work);
+  progress.cmd = cmd;
+  progress.t0 = progress.step0 = progress.last = cli_now ();
+  progress.what = NULL;
+  progress.shown = 0;
+  varlb_progress_set (progress_line, NULL);
+}
+
+void
+cli_progress_end (void)
+{
+  varlb_progress_set (NULL, NULL);
+  if (progress.shown)
+    fputs ("\r\033[K", stderr);
+  progress.shown = 0;
+}
