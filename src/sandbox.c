@@ -769,7 +769,7 @@ parse_frames (varlb_half_result_t *r, const varlb_half_spec_t *h, const unsigned
       int state;
       if (line (d, n, &pos, buf, sizeof buf) == NULL
           || sscanf (buf, "file %255s %d %llu", name, &state, &size) != 3
-          || strcmp (name, h->out[i]) != 0 || state < 0 || state > VARLB_HALF_FILE_TOOBIG)
+          || strcmp (name, h->out[i]) != 0 || state < 0 || state > VARLB_HALF_FILE_NPZ)
         {
           if (r->status == VARLB_OK)
             {
@@ -1072,8 +1072,11 @@ collect_file (int fd, const char *name, unsigned long long limit)
   struct stat sb;
   if (f < 0)
     {
+      char npz[300];
+      snprintf (npz, sizeof npz, "%s.npz", name);
       snprintf (head, sizeof head, "file %s %d 0\n", name,
-                errno == ENOENT ? VARLB_HALF_FILE_MISSING : VARLB_HALF_FILE_NOTPLAIN);
+                errno != ENOENT ? VARLB_HALF_FILE_NOTPLAIN
+                : access (npz, F_OK) == 0 ? VARLB_HALF_FILE_NPZ : VARLB_HALF_FILE_MISSING);
       return write_all (fd, head, strlen (head));
     }
   if (fstat (f, &sb) != 0 || !S_ISREG (sb.st_mode))

@@ -58,7 +58,8 @@ typedef struct varlb_half_result {
 } varlb_half_result_t;
 
 enum { VARLB_HALF_FILE_OK = 0, VARLB_HALF_FILE_MISSING = 1, VARLB_HALF_FILE_NOTPLAIN = 2,
-       VARLB_HALF_FILE_TOOBIG = 3 };
+       VARLB_HALF_FILE_TOOBIG = 3,
+       VARLB_HALF_FILE_NPZ = 4 /* missing, but NAME.npz is there (np.savez) */ };
 
 /* Run H under the options O (isolation, limits, timeout, the varlb binary);
    R receives the outcome.  Returns VARLB_OK whenever the half ran (its own

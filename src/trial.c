@@ -267,6 +267,10 @@ collected (const varlb_half_result_t *r, size_t i, size_t *len, const char *labe
       snprintf (why, wlen, "%s: wrote no %s (%s missing)", label,
                 strcmp (name, "BLOB") == 0 ? "blob" : name, name);
       return NULL;
+    case VARLB_HALF_FILE_NPZ:
+      snprintf (why, wlen, "%s: wrote no %s but %s.npz (np.savez adds .npz to the name: "
+                "write exactly the path given, e.g. with np.save or open())", label, name, name);
+      return NULL;
     case VARLB_HALF_FILE_NOTPLAIN:
       snprintf (why, wlen, "%s: %s is not a plain file", label,
                 strcmp (name, "BLOB") == 0 ? "the blob" : name);
@@ -549,12 +553,15 @@ bob_answer (varlb_trial_t *t, double **O, const unsigned char *blob, size_t blen
   else
     {
       size_t n, rows = 0, cols = 0;
+      char nwhy[200];
       const unsigned char *d = collected (&r, 0, &n, "answer", "O.npy", why, sizeof why);
       if (d == NULL)
         trial_fail (t, VARLB_ECOMPRESSOR, why);
-      else if (varlb_npy_parse (d, n, O, &rows, &cols) != VARLB_OK)
-        trial_fail (t, VARLB_ECOMPRESSOR,
-                    "answer: O.npy is not a float64 little-endian C-order .npy");
+      else if (varlb_npy_parse_why (d, n, O, &rows, &cols, nwhy, sizeof nwhy) != VARLB_OK)
+        {
+          snprintf (why, sizeof why, "answer: O.npy: %s", nwhy);
+          trial_fail (t, VARLB_ECOMPRESSOR, why);
+        }
       else if (rows != m || cols != in->d)
         {
           snprintf (why, sizeof why, "answer: O.npy has shape (%zu, %zu), expected (%zu, %zu)",

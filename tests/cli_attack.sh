@@ -211,6 +211,14 @@ row "$TMPD/bad" 17 stderr_compress | grep -q 'File too large' \
 [ "$(grep -c '^varlb: attack: ' "$TMPD/err")" -eq 17 ] && pass "one stderr line per failed compressor" \
   || fail "stderr: $(cat "$TMPD/err")"
 
+# --- what is wrong with an output is named: BLOB.npz for BLOB, a float32 O.npy.
+"$VARLB" attack $SMALL --budget 64 --json --compressor "$MIS npz" --compressor "$MIS float32" \
+  >"$TMPD/npz" 2>"$TMPD/err"
+row "$TMPD/npz" 1 error | grep -q 'wrote no BLOB but BLOB.npz (np.savez adds .npz' \
+  && row "$TMPD/npz" 2 error | grep -q 'O.npy: .*float32' \
+  && pass "a BLOB.npz and a float32 O.npy are named: $(row "$TMPD/npz" 2 error)" \
+  || fail "npz/float32: $(cat "$TMPD/npz" "$TMPD/err")"
+
 # --- the C plug-in example: all bits with room for everything; at N/4 it
 # fits its budget and stays under the Fano ceiling.
 FIRSTK="$PLUG/firstk.so"

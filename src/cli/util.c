@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
+#include "varlb-revision.h"
 
 void
 cli_error (const char *cmd, const char *fmt, ...)
@@ -667,36 +668,7 @@ cli_channel_clear (varlb_channel_opts_t *o)
 const char *
 cli_git_revision (void)
 {
-#ifdef VARLB_GIT_REVISION
-  return VARLB_GIT_REVISION[0] ? VARLB_GIT_REVISION : NULL;
-#else
-  /* The source tree the binary was built in, if it is a git checkout. */
-  static char rev[64];
-  static int known;
-  if (!known)
-    {
-      known = 1;
-      char *exe = cli_self_exe (), *cmdline = NULL;
-      if (exe)
-        {
-          char *slash = strrchr (exe, '/');
-          if (slash)
-            *slash = '\0';
-          if (!strchr (exe, '\'') && asprintf (&cmdline, "git -C '%s' rev-parse HEAD 2>/dev/null", exe) >= 0)
-            {
-              FILE *p = popen (cmdline, "re");
-              if (p)
-                {
-                  if (!fgets (rev, sizeof rev, p))
-                    rev[0] = '\0';
-                  rev[strcspn (rev, "\n")] = '\0';
-                  pclose (p);
-                }
-            }
-          free (cmdline);
-          free (exe);
-        }
-    }
-  return rev[0] ? rev : NULL;
-#endif
+  /* From the source tree at build time (git describe), or the tarball's. */
+  return strcmp (VARLB_GIT_REVISION, "unknown") != 0 && VARLB_GIT_REVISION[0]
+         ? VARLB_GIT_REVISION : NULL;
 }
