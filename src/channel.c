@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <sodium.h>
 #include "sandbox.h"
@@ -430,7 +431,7 @@ varlb_spec_init (varlb_spec_t *s, const char *text, char *why, size_t len)
 void
 varlb_spec_clear (varlb_spec_t *s)
 {
-  varlb__serve_free (s->serve);
+  varlb__spec_private_free (s->priv);
   varlb_knobs_clear (&s->knobs);
   free (s->text);
   free (s->path);
@@ -441,4 +442,131 @@ varlb_spec_clear (varlb_spec_t *s)
   /* A plug-in loaded into a half stays loaded: its static data may still be
      referenced (names, notes) until the half exits. */
   memset (s, 0, sizeof *s);
+}
+
+/* ---------------------------------------------------------- calibration */
+
+int
+varlb_spec_calibrate (varlb_spec_t *s, uint64_t seed, const varlb_channel_opts_t *o,
+                      char *why, size_t len)
+{
+  if (s->kind == VARLB_SPEC_BUILTIN)
+    return VARLB_OK;
+  struct varlb_spec_private *v = varlb__spec_private (s);
+  if (v == NULL)
+    return VARLB_ENOMEM;
+  char seedtext[32], *script = NULL, *spec = NULL, *dirs[16] = { NULL };
+  snprintf (seedtext, sizeof seedtext, "%llu", (unsigned long long) seed);
+  const char *exe = o->half_exe ? o->half_exe : VARLB_BINDIR "/varlb";
+  char *argv[16];
+  size_t n = 0;
+  if (s->kind == VARLB_SPEC_PLUGIN)
+    {
+      if (asprintf (&spec, "plugin:%s%s%s", s->path, s->knob_text[0] ? ":" : "", s->knob_text) < 0)
+        return VARLB_ENOMEM;
+      argv[n++] = (char *) exe;
+      argv[n++] = "__calibrate";
+      argv[n++] = "--spec";
+      argv[n++] = spec;
+      char *slash = strdup (s->path), *cut = slash ? strrchr (slash, '/') : NULL;
+      if (cut && cut != slash)
+        *cut = '\0';
+      dirs[0] = slash;
+    }
+  else
+    {
+      if (asprintf (&script, "%s \"$@\"", s->path) < 0)
+        return VARLB_ENOMEM;
+      argv[n++] = "/bin/sh";
+      argv[n++] = "-c";
+      argv[n++] = script;
+      argv[n++] = "varlb-compressor";
+      argv[n++] = "calibrate";
+      for (const char *w = s->path; *w && n < 14;)
+        {
+          w += strspn (w, " \t'\"");
+          size_t k = strcspn (w, " \t'\"");
+          if (k > 1 && w[0] == '/')
+            {
+              char *d = strndup (w, k), *cut = d ? strrchr (d, '/') : NULL;
+              if (cut && cut != d)
+                *cut = '\0';
+              for (size_t i = 0; i < 15; i++)
+                if (dirs[i] == NULL)
+                  {
+                    dirs[i] = d;
+                    d = NULL;
+                    break;
+                  }
+              free (d);
+            }
+          w += k;
+        }
+    }
+  argv[n++] = "--seed";
+  argv[n++] = seedtext;
+  argv[n++] = "--out";
+  argv[n++] = "CALIB";
+  argv[n] = NULL;
+  varlb_half_spec_t h = { .label = "calibrate", .argv = argv, .n_out = 1, .out = { "CALIB/" },
+                          .expose = (const char *const *) dirs };
+  varlb_channel_opts_t co = *o;
+  co.timeout_s = o->calibrate_timeout_s > 0 ? o->calibrate_timeout_s : 600;
+  if (co.max_file_bytes == 0)
+    co.max_file_bytes = 256ULL << 20;
+  varlb_half_result_t r;
+  double t0 = 0;
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  t0 = (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
+  int st = varlb__half_run (&r, &h, &co);
+  free (script);
+  free (spec);
+  for (size_t i = 0; i < 16; i++)
+    free (dirs[i]);
+  if (st == VARLB_OK && r.status != VARLB_OK)
+    {
+      snprintf (why, len, "%s%s%s", r.why, r.stderr_tail[0] ? ": " : "", r.stderr_tail);
+      st = VARLB_ECOMPRESSOR;
+    }
+  else if (st != VARLB_OK)
+    snprintf (why, len, "calibrate: %s", r.why[0] ? r.why : varlb_strerror (st));
+  else if (r.out_state[0] == VARLB_HALF_FILE_MISSING)
+    ; /* nothing to keep */
+  else if (r.out_state[0] != VARLB_HALF_FILE_OK)
+    {
+      snprintf (why, len, "calibrate: CALIB is not a directory within the file limit");
+      st = VARLB_ECOMPRESSOR;
+    }
+  else
+    {
+      st = varlb__private_dir (v->calibration_dir, sizeof v->calibration_dir, "calibration",
+                               &v->calibration_lock);
+      if (st == VARLB_OK
+          && varlb__unpack_dir (v->calibration_dir, r.out[0], r.out_len[0]) != VARLB_OK)
+        {
+          snprintf (why, len, "calibrate: the calibration directory could not be kept");
+          st = VARLB_ECOMPRESSOR;
+        }
+      if (st == VARLB_OK)
+        {
+          unsigned char hsh[crypto_hash_sha256_BYTES];
+          char hex[2 * sizeof hsh + 1], *note = NULL;
+          crypto_hash_sha256 (hsh, r.out[0], r.out_len[0]);
+          sodium_bin2hex (hex, sizeof hex, hsh, sizeof hsh);
+          clock_gettime (CLOCK_MONOTONIC, &ts);
+          double secs = (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec - t0;
+          if (asprintf (&note, "calibrated before any instance (public seed %llu, %.3g s): "
+                        "directory sha256:%s%s%s", (unsigned long long) seed, secs, hex,
+                        s->calibration ? "; " : "", s->calibration ? s->calibration : "") < 0)
+            st = VARLB_ENOMEM;
+          else
+            {
+              free (s->calibration);
+              s->calibration = note;
+            }
+        }
+    }
+  varlb__half_result_clear (&r);
+  return st;
 }

@@ -297,6 +297,10 @@ build_env (strv_t *env, const varlb_half_spec_t *h, const char *home, const char
     return -1;
   if (sv_addf (env, "TMPDIR=%s", tmp) != 0 || sv_addf (env, "VARLB_HALF=%s", h->label) != 0)
     return -1;
+  if (h->calibration
+      && sv_addf (env, "VARLB_CALIBRATION=%s",
+                  strcmp (tmp, "/tmp") == 0 ? VARLB_CALIBRATION_DIR : h->calibration) != 0)
+    return -1;
   /* The libvarlb this judge runs, for helpers that rebuild the public keys
      through it (python/varlb_compressor.py). */
   Dl_info info;
@@ -436,6 +440,10 @@ bwrap_args (strv_t *a, const varlb_half_spec_t *h, const varlb_channel_opts_t *o
             && (sv_add (a, "--ro-bind") || sv_add (a, list[i]) || sv_add (a, list[i])))
           return -1;
     }
+  /* The compressor's calibration, fitted before any instance: read-only. */
+  if (h->calibration
+      && (sv_add (a, "--ro-bind") || sv_add (a, h->calibration) || sv_add (a, VARLB_CALIBRATION_DIR)))
+    return -1;
   /* Hidden even where exposed: the judge key, the results. */
   for (size_t i = 0; o->hide && o->hide[i]; i++)
     {
@@ -769,7 +777,9 @@ parse_frames (varlb_half_result_t *r, const varlb_half_spec_t *h, const unsigned
       int state;
       if (line (d, n, &pos, buf, sizeof buf) == NULL
           || sscanf (buf, "file %255s %d %llu", name, &state, &size) != 3
-          || strcmp (name, h->out[i]) != 0 || state < 0 || state > VARLB_HALF_FILE_NPZ)
+          || strncmp (name, h->out[i], strlen (name)) != 0
+          || (h->out[i][strlen (name)] != '\0' && strcmp (h->out[i] + strlen (name), "/") != 0)
+          || state < 0 || state > VARLB_HALF_FILE_NPZ)
         {
           if (r->status == VARLB_OK)
             {
@@ -849,7 +859,8 @@ remove_stale_dirs (void)
   time_t now = time (NULL);
   while ((e = readdir (d)) != NULL)
     {
-      if (strncmp (e->d_name, "varlb-half.", 11) != 0 && strncmp (e->d_name, "varlb-trial.", 12) != 0)
+      if (strncmp (e->d_name, "varlb-half.", 11) != 0 && strncmp (e->d_name, "varlb-trial.", 12) != 0
+          && strncmp (e->d_name, "varlb-calibration.", 18) != 0)
         continue;
       snprintf (p, sizeof p, "%s/%s", root, e->d_name);
       int fd = open (p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -1064,8 +1075,116 @@ varlb__half_run (varlb_half_result_t *r, const varlb_half_spec_t *h,
 
 /* -------------------------------------------------------- the wrapper */
 
+/* Append "REL\nSIZE\n<bytes>" for every regular file under DIR (sorted,
+   recursively) to M; -1 past LIMIT bytes in all or on an unreadable file. */
 static int
-collect_file (int fd, const char *name, unsigned long long limit)
+archive_dir (FILE *m, const char *dir, const char *rel, unsigned long long limit,
+             unsigned long long *total)
+{
+  struct dirent **e;
+  int n = scandir (dir, &e, NULL, alphasort), rc = 0;
+  if (n < 0)
+    return -1;
+  for (int i = 0; i < n; i++)
+    {
+      const char *nm = e[i]->d_name;
+      char path[4096], r[4096];
+      if (rc || strcmp (nm, ".") == 0 || strcmp (nm, "..") == 0)
+        {
+          free (e[i]);
+          continue;
+        }
+      snprintf (path, sizeof path, "%s/%s", dir, nm);
+      snprintf (r, sizeof r, "%s%s%s", rel, rel[0] ? "/" : "", nm);
+      struct stat sb;
+      if (lstat (path, &sb) != 0)
+        rc = -1;
+      else if (S_ISDIR (sb.st_mode))
+        rc = archive_dir (m, path, r, limit, total);
+      else if (S_ISREG (sb.st_mode))
+        {
+          size_t len = 0;
+          int f = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+          unsigned char *d = f >= 0 ? read_fd (f, &len, (size_t) limit) : NULL;
+          if (f >= 0)
+            close (f);
+          *total += len + strlen (r) + 32;
+          if (d == NULL || *total > limit)
+            rc = -1;
+          else
+            {
+              fprintf (m, "%s\n%zu\n", r, len);
+              fwrite (d, 1, len, m);
+            }
+          free (d);
+        }
+      free (e[i]);
+    }
+  free (e);
+  return rc;
+}
+
+/* A collected directory travels as one archive (varlb__unpack_dir). */
+static int
+collect_dir (int fd, const char *name, unsigned long long limit)
+{
+  char head[512], *a = NULL;
+  size_t n = 0;
+  unsigned long long total = 0;
+  FILE *m = open_memstream (&a, &n);
+  int rc = m ? archive_dir (m, name, "", limit, &total) : -1;
+  if (m)
+    fclose (m);
+  if (rc != 0)
+    snprintf (head, sizeof head, "file %s %d %llu\n", name, VARLB_HALF_FILE_TOOBIG, total);
+  else
+    snprintf (head, sizeof head, "file %s %d %zu\n", name, VARLB_HALF_FILE_OK, n);
+  int ok = rc == 0;
+  rc = write_all (fd, head, strlen (head));
+  if (rc == 0 && ok && n)
+    rc = write_all (fd, a, n);
+  free (a);
+  return rc;
+}
+
+int
+varlb__unpack_dir (const char *dest, const unsigned char *a, size_t n)
+{
+  size_t pos = 0;
+  while (pos < n)
+    {
+      char rel[4096], num[32];
+      if (line (a, n, &pos, rel, sizeof rel) == NULL || line (a, n, &pos, num, sizeof num) == NULL)
+        return VARLB_EFORMAT;
+      char *end;
+      unsigned long long size = strtoull (num, &end, 10);
+      if (*end || size > n - pos || rel[0] == '/' || strstr (rel, "..") || rel[0] == '\0')
+        return VARLB_EFORMAT;
+      char path[8192];
+      snprintf (path, sizeof path, "%s/%s", dest, rel);
+      /* Parent directories first. */
+      for (char *s = strchr (path + strlen (dest) + 1, '/'); s; s = strchr (s + 1, '/'))
+        {
+          *s = '\0';
+          mkdir (path, 0755);
+          *s = '/';
+        }
+      int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+      if (fd < 0 || write_all (fd, a + pos, (size_t) size) != 0)
+        {
+          if (fd >= 0)
+            close (fd);
+          return VARLB_EFORMAT;
+        }
+      close (fd);
+      pos += (size_t) size;
+    }
+  return VARLB_OK;
+}
+
+/* Collect NAME: a regular file, or with DIR a whole directory. */
+static int
+collect_file (int fd, const char *name, unsigned long long limit, int dir)
 {
   char head[512];
   int f = open (name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
@@ -1078,6 +1197,11 @@ collect_file (int fd, const char *name, unsigned long long limit)
                 errno != ENOENT ? VARLB_HALF_FILE_NOTPLAIN
                 : access (npz, F_OK) == 0 ? VARLB_HALF_FILE_NPZ : VARLB_HALF_FILE_MISSING);
       return write_all (fd, head, strlen (head));
+    }
+  if (dir && fstat (f, &sb) == 0 && S_ISDIR (sb.st_mode))
+    {
+      close (f);
+      return collect_dir (fd, name, limit);
     }
   if (fstat (f, &sb) != 0 || !S_ISREG (sb.st_mode))
     {
@@ -1180,8 +1304,15 @@ varlb__half_wrapper (int fd, unsigned long long limit, unsigned long long child_
   if (write_all (fd, head, strlen (head)) != 0)
     return 125;
   for (size_t i = 0; i < n_collect; i++)
-    if (collect_file (fd, collect[i], limit) != 0)
-      return 125;
+    {
+      /* "NAME/" asks for a directory, sent as one archive. */
+      char name[256];
+      size_t l = strlen (collect[i]);
+      int dir = l > 1 && collect[i][l - 1] == '/';
+      snprintf (name, sizeof name, "%.*s", (int) (dir ? l - 1 : l), collect[i]);
+      if (collect_file (fd, name, limit, dir) != 0)
+        return 125;
+    }
   if (write_all (fd, "end\n", 4) != 0)
     return 125;
   return 0;
@@ -1362,7 +1493,7 @@ varlb__half_agent (int sock, unsigned long long limit, unsigned long long child_
           write_all (mf, "\n", 1);
         }
       for (unsigned long long i = 0; i < nc; i++)
-        collect_file (mf, collect[i], limit);
+        collect_file (mf, collect[i], limit, 0);
       write_all (mf, "end\n", 4);
       empty_cwd ();
       size_t n;
@@ -1622,31 +1753,54 @@ varlb__worker_request (varlb_worker_t *w, varlb_half_result_t *r, const varlb_ha
   return VARLB_OK;
 }
 
-/* The two workers of a serve: spec. */
-struct varlb_serve {
-  varlb_worker_t half[2]; /* compress, answer */
-};
+struct varlb_spec_private *
+varlb__spec_private (varlb_spec_t *s)
+{
+  if (s->priv == NULL)
+    {
+      s->priv = calloc (1, sizeof *s->priv);
+      if (s->priv == NULL)
+        return NULL;
+      varlb__worker_init (&s->priv->half[0]);
+      varlb__worker_init (&s->priv->half[1]);
+      s->priv->calibration_lock = -1;
+    }
+  return s->priv;
+}
 
 varlb_worker_t *
 varlb__serve_worker (varlb_spec_t *s, int answer)
 {
-  if (s->serve == NULL)
-    {
-      s->serve = malloc (sizeof *s->serve);
-      if (s->serve == NULL)
-        return NULL;
-      varlb__worker_init (&s->serve->half[0]);
-      varlb__worker_init (&s->serve->half[1]);
-    }
-  return &s->serve->half[answer != 0];
+  struct varlb_spec_private *v = varlb__spec_private (s);
+  return v ? &v->half[answer != 0] : NULL;
 }
 
 void
-varlb__serve_free (struct varlb_serve *v)
+varlb__spec_private_free (struct varlb_spec_private *v)
 {
   if (v == NULL)
     return;
   varlb__worker_stop (&v->half[0]);
   varlb__worker_stop (&v->half[1]);
+  if (v->calibration_dir[0])
+    remove_tree (v->calibration_dir);
+  if (v->calibration_lock >= 0)
+    close (v->calibration_lock);
   free (v);
+}
+
+int
+varlb__private_dir (char *buf, size_t len, const char *what, int *lock)
+{
+  remove_stale_dirs ();
+  snprintf (buf, len, "%s/varlb-%s.XXXXXX", tmp_root (), what);
+  if (mkdtemp (buf) == NULL)
+    {
+      buf[0] = '\0';
+      return VARLB_EIO;
+    }
+  chmod (buf, 0755); /* a sandbox sees it read-only */
+  if ((*lock = open (buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
+    flock (*lock, LOCK_EX);
+  return VARLB_OK;
 }

@@ -36,12 +36,19 @@ typedef struct varlb_half_spec {
                                         name searched in PATH) */
   varlb_half_file_t in[VARLB_HALF_MAX_FILES];
   size_t n_in;
-  const char *out[VARLB_HALF_MAX_FILES]; /* names collected after the run */
+  const char *out[VARLB_HALF_MAX_FILES]; /* names collected after the run;
+                                            "NAME/" collects a directory */
   size_t n_out;
   char *const *env;                  /* extra NAME=VALUE entries, or NULL */
   const char *const *expose;         /* host paths to see again read-only at
                                         the same place, or NULL */
+  const char *calibration;           /* host directory of the compressor's free
+                                        calibration, seen read-only at
+                                        VARLB_CALIBRATION_DIR, or NULL */
 } varlb_half_spec_t;
+
+/* Where a half sees its compressor's calibration (read-only). */
+#define VARLB_CALIBRATION_DIR "/run/varlb-calibration"
 
 typedef struct varlb_half_result {
   int status;             /* VARLB_OK, VARLB_ECOMPRESSOR, VARLB_ETIMEOUT; or
@@ -96,14 +103,30 @@ void varlb__worker_stop (varlb_worker_t *w);
    reply line is stopped (R->status says why) and started afresh next time. */
 int varlb__worker_request (varlb_worker_t *w, varlb_half_result_t *r, const varlb_half_spec_t *h,
                            const char *json, const varlb_channel_opts_t *o);
-/* The worker of a serve: spec's half (created on first use; S is the
-   caller's spec, its workers outlive one trial), and freeing them. */
+/* What a spec keeps across trials: a serve: spec's workers and a
+   calibration directory. */
+struct varlb_spec_private {
+  varlb_worker_t half[2];      /* compress, answer */
+  char calibration_dir[4096];  /* host directory, or "" */
+  int calibration_lock;
+};
+struct varlb_spec_private *varlb__spec_private (varlb_spec_t *s);
+void varlb__spec_private_free (struct varlb_spec_private *v);
+/* The worker of a serve: spec's half (created on first use). */
 varlb_worker_t *varlb__serve_worker (varlb_spec_t *s, int answer);
-void varlb__serve_free (struct varlb_serve *v);
+/* A private host directory under TMPDIR named varlb-WHAT.XXXXXX, locked
+   (LOCK) while in use, removed by later runs when its owner is gone. */
+int varlb__private_dir (char *buf, size_t len, const char *what, int *lock);
 
 /* The agent inside a worker's sandbox (`varlb __half --serve`). */
 int varlb__half_agent (int sock, unsigned long long limit, unsigned long long child_fsize,
                        char *const *argv);
+
+/* Unpack an archive of collected directory DIR (what the wrapper sends for
+   a directory: "path\nsize\n<bytes>" per regular file) into the empty host
+   directory DEST.  VARLB_EFORMAT when it does not parse or names a path
+   outside DEST. */
+int varlb__unpack_dir (const char *dest, const unsigned char *a, size_t n);
 
 /* Replace invalid UTF-8 in S (in place, NUL-terminated) by '?', never
    leaving a split character at the end. */

@@ -299,6 +299,27 @@ declared_calibration (varlb_trial_t *t, const unsigned char *d, size_t n)
     snprintf (t->calibration, sizeof t->calibration, "declared by the program: %s", line);
 }
 
+/* The host directory of S's calibration, or NULL. */
+static const char *
+calibration_of (const varlb_spec_t *s)
+{
+  return s->priv && s->priv->calibration_dir[0] ? s->priv->calibration_dir : NULL;
+}
+
+/* S as a JSON string (paths have no control characters but may hold
+   quotes). */
+static void
+json_string (FILE *f, const char *s)
+{
+  fputc ('"', f);
+  for (; *s; s++)
+    if (*s == '"' || *s == '\\')
+      fprintf (f, "\\%c", *s);
+    else
+      fputc (*s, f);
+  fputc ('"', f);
+}
+
 /* The instance's public parameters as a JSON object (serve requests). */
 static void
 instance_json (FILE *f, const varlb_instance_t *in)
@@ -409,6 +430,12 @@ run_half (varlb_half_result_t *r, const varlb_spec_t *s, const varlb_half_spec_t
     return VARLB_ENOMEM;
   fprintf (f, "{%s, \"instance\": ", request_fields);
   instance_json (f, in);
+  if (h->calibration)
+    {
+      fputs (", \"calibration\": ", f);
+      json_string (f, o->isolation == VARLB_ISOLATION_SANDBOX ? VARLB_CALIBRATION_DIR
+                            : h->calibration);
+    }
   fputc ('}', f);
   if (fclose (f) != 0)
     return VARLB_ENOMEM;
@@ -466,7 +493,7 @@ alice_compress (varlb_trial_t *t, unsigned char **blob, size_t *blen,
         .label = "compress", .argv = c.argv, .n_in = 2,
         .in = { { "K.npy", k, kl }, { "V.npy", v, vl } },
         .n_out = 2, .out = { "BLOB", "CALIBRATION" }, .env = c.env,
-        .expose = (const char *const *) c.expose
+        .expose = (const char *const *) c.expose, .calibration = calibration_of (s)
       };
       char fields[256];
       snprintf (fields, sizeof fields, "\"keys\": \"K.npy\", \"values\": \"V.npy\", "
@@ -533,7 +560,7 @@ bob_answer (varlb_trial_t *t, double **O, const unsigned char *blob, size_t blen
         .label = "answer", .argv = c.argv, .n_in = 2,
         .in = { { "BLOB", blob, blen }, { "Q.npy", q, ql } },
         .n_out = 1, .out = { "O.npy" }, .env = c.env,
-        .expose = (const char *const *) c.expose
+        .expose = (const char *const *) c.expose, .calibration = calibration_of (s)
       };
       char fields[256];
       snprintf (fields, sizeof fields, "\"blob\": \"BLOB\", \"queries\": \"Q.npy\", "

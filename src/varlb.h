@@ -564,7 +564,7 @@ typedef struct varlb_spec {
                                   process (only inside a half); else NULL */
   void *dl;                    /* dlopen handle, inside a half */
   varlb_knobs_t knobs;
-  struct varlb_serve *serve;   /* serve: the two running workers (internal) */
+  struct varlb_spec_private *priv; /* internal: serve workers, calibration */
 } varlb_spec_t;
 
 /* How a trial isolates its halves. */
@@ -600,6 +600,7 @@ typedef struct varlb_channel_opts {
                              (the judge key file, result files), or NULL */
   unsigned *token_correct;   /* if set (alice_tokens entries): correct bits of
                              each queried Alice token, UINT_MAX if not queried */
+  double calibrate_timeout_s; /* varlb_spec_calibrate's limit; 0: 600 s */
 } varlb_channel_opts_t;
 
 void varlb_channel_opts_init (varlb_channel_opts_t *o);
@@ -619,6 +620,21 @@ int varlb_spec_init (varlb_spec_t *s, const char *text, char *why, size_t len);
    only (`varlb __compress`, `varlb __answer`, `varlb __probe`). */
 int varlb_spec_init_local (varlb_spec_t *s, const char *text, char *why, size_t len);
 void varlb_spec_clear (varlb_spec_t *s);
+/* Run the compressor's calibration once, before any instance is drawn
+   (exec and serve: COMMAND calibrate --seed SEED --out CALIB; a plug-in:
+   its optional varlb_compressor_calibrate (dir, seed, knobs)), in a sandbox
+   with only the public SEED, at most O->calibrate_timeout_s seconds.  What
+   it writes under CALIB is kept and shown read-only to both halves of
+   every later trial (VARLB_CALIBRATION) and recorded, with its SHA-256, in
+   S->calibration.  Nothing for built-ins (their calibration is their own).
+   VARLB_ECOMPRESSOR with a reason in WHY when it fails. */
+int varlb_spec_calibrate (varlb_spec_t *s, uint64_t seed, const varlb_channel_opts_t *o,
+                          char *why, size_t len);
+/* What a plug-in exports to calibrate (optional symbol
+   VARLB_CALIBRATE_SYMBOL): fill directory DIR, return 0 or VARLB_E*. */
+#define VARLB_CALIBRATE_SYMBOL "varlb_compressor_calibrate"
+typedef int (*varlb_calibrate_fn) (const char *dir, uint64_t seed, const varlb_knobs_t *knobs);
+
 /* A plug-in's self-description, from a sandboxed probe (`varlb __probe`):
    "key\tvalue" lines name, description, knob (name, type, default, min,
    max, help), calibration and check ("ok" or why its knobs are refused).

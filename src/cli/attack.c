@@ -229,6 +229,14 @@ cli_attack (int argc, char **argv)
         free (sp);
         goto done;
       }
+  if (cli_calibrate_specs (cmd, sp, nspecs, p.seed, &opts) != 0)
+    {
+      for (size_t j = 0; j < nspecs; j++)
+        varlb_spec_clear (&sp[j]);
+      free (sp);
+      rc = CLI_EXIT_FAIL;
+      goto done;
+    }
   if (keep && mkdir (keep, 0777) != 0 && access (keep, W_OK) != 0)
     {
       cli_error (cmd, "--keep-blobs %s: cannot create the directory", keep);

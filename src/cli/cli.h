@@ -89,7 +89,8 @@ enum {
    --half-cpu, --half-procs, --half-files, --expose.  Ids CLI_OPT_CH_*. */
 enum {
   CLI_OPT_CH_TIMEOUT = 1050, CLI_OPT_CH_SAMPLE, CLI_OPT_CH_MAXFILE, CLI_OPT_CH_NOSANDBOX,
-  CLI_OPT_CH_MEM, CLI_OPT_CH_CPU, CLI_OPT_CH_PROCS, CLI_OPT_CH_FILES, CLI_OPT_CH_EXPOSE
+  CLI_OPT_CH_MEM, CLI_OPT_CH_CPU, CLI_OPT_CH_PROCS, CLI_OPT_CH_FILES, CLI_OPT_CH_EXPOSE,
+  CLI_OPT_CH_CALIBRATE, CLI_OPT_CH_CALIBRATE_TIMEOUT
 };
 
 #define CLI_CHANNEL_LONGOPTS                                        \
@@ -101,7 +102,9 @@ enum {
   { "half-cpu", required_argument, NULL, CLI_OPT_CH_CPU },          \
   { "half-procs", required_argument, NULL, CLI_OPT_CH_PROCS },      \
   { "half-files", required_argument, NULL, CLI_OPT_CH_FILES },      \
-  { "expose", required_argument, NULL, CLI_OPT_CH_EXPOSE }
+  { "expose", required_argument, NULL, CLI_OPT_CH_EXPOSE },       \
+  { "calibrate", no_argument, NULL, CLI_OPT_CH_CALIBRATE },         \
+  { "calibrate-timeout", required_argument, NULL, CLI_OPT_CH_CALIBRATE_TIMEOUT }
 
 #define CLI_CHANNEL_HELP \
   "Channel options (each compressor half runs in its own sandbox):\n" \
@@ -120,11 +123,23 @@ enum {
   "  --expose PATH        let halves see PATH (read-only) although it lies in a\n" \
   "                       directory they do not see ($HOME, /tmp); repeatable\n" \
   "  --no-sandbox         run halves as plain processes: no isolation, every row\n" \
-  "                       says isolation none (README, \"Threat model\")\n"
+  "                       says isolation none (README, \"Threat model\")\n" \
+  "  --calibrate          before any instance, run each exec:/serve: compressor's\n" \
+  "                       COMMAND calibrate --seed S --out CALIB (a plug-in's\n" \
+  "                       varlb_compressor_calibrate) in a sandbox with the public\n" \
+  "                       calibration seed; CALIB is then read-only to both halves\n" \
+  "                       ($VARLB_CALIBRATION) and its SHA-256 is in every row\n" \
+  "  --calibrate-timeout S  seconds allowed to each calibration (default 600)\n"
 
 /* Handle one channel option: 0 handled, 1 not a channel option, -1 after
    printing an error. */
 int cli_channel_option (const char *cmd, int opt, const char *arg, varlb_channel_opts_t *o);
+/* Whether --calibrate was given, and running it for the specs (one line
+   and -1 when a calibration fails).  The calibration seed is public:
+   varlb_seed_public of SEED (the run's first seed) mixed with stream 7. */
+extern int cli_calibrate_asked;
+int cli_calibrate_specs (const char *cmd, varlb_spec_t *specs, size_t n, uint64_t seed,
+                         const varlb_channel_opts_t *o);
 /* After parsing: the varlb binary that runs inside halves, the files no
    half may see (the judge key, OUTPUTS), and a sandbox that can be made
    (else one line naming why, and -1).  Free with cli_channel_clear. */

@@ -4,8 +4,10 @@
  * (a fresh process: no secret of the judge's is in its memory); `varlb
  * __probe`, a plug-in's self-description.  Not for direct use. */
 #include <config.h>
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "cli.h"
 #include "sandbox.h"
 
@@ -220,4 +222,58 @@ cli_probe (int argc, char **argv)
   fprintf (f, "check\t%s\n", st == VARLB_OK ? "ok" : why);
   varlb_spec_clear (&s);
   return fclose (f) == 0 ? 0 : CLI_EXIT_FAIL;
+}
+
+int
+cli_calibrate (int argc, char **argv)
+{
+  static const struct option longopts[] = {
+    { "spec", required_argument, NULL, H_SPEC },
+    { "seed", required_argument, NULL, H_SEED },
+    { "out", required_argument, NULL, H_OUT },
+    { NULL, 0, NULL, 0 }
+  };
+  const char *cmd = "__calibrate", *spec = NULL, *out = NULL;
+  uint64_t seed = 0;
+  int c;
+  opterr = 0;
+  while ((c = getopt_long (argc, argv, "", longopts, NULL)) != -1)
+    switch (c)
+      {
+      case H_SPEC: spec = optarg; break;
+      case H_OUT: out = optarg; break;
+      case H_SEED:
+        if (cli_parse_u64 (cmd, "--seed", optarg, &seed) != 0)
+          return CLI_EXIT_USAGE;
+        break;
+      default:
+        return cli_bad_option (cmd, argc, argv);
+      }
+  if (!spec || !out || strncmp (spec, "plugin:", 7) != 0)
+    {
+      cli_error (cmd, "needs --spec plugin:PATH[:knobs], --seed and --out DIR");
+      return CLI_EXIT_USAGE;
+    }
+  char why[512];
+  varlb_spec_t s;
+  if (varlb_spec_init_local (&s, spec, why, sizeof why) != VARLB_OK)
+    {
+      cli_error (cmd, "%s", why);
+      varlb_spec_clear (&s);
+      return CLI_EXIT_USAGE;
+    }
+  /* A plug-in without the hook has nothing to calibrate: no CALIB. */
+  varlb_calibrate_fn fn = (varlb_calibrate_fn) dlsym (s.dl, VARLB_CALIBRATE_SYMBOL);
+  int st = VARLB_OK;
+  if (fn)
+    {
+      if (mkdir (out, 0755) != 0)
+        st = VARLB_EIO;
+      else
+        st = fn (out, seed, &s.knobs);
+      if (st != VARLB_OK)
+        cli_error (cmd, "%s: calibrate returned %d (%s)", s.name, st, varlb_strerror (st));
+    }
+  varlb_spec_clear (&s);
+  return st == VARLB_OK ? 0 : CLI_EXIT_FAIL;
 }

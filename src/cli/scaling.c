@@ -202,6 +202,12 @@ cli_scaling (int argc, char **argv)
       varlb_spec_t sp;
       char why[512];
       varlb_spec_init_opts (&sp, g.specs[s], &opts, why, sizeof why); /* checked by grid_finish */
+      if (cli_calibrate_specs (cmd, &sp, 1, g.seeds[0], &opts) != 0)
+        {
+          varlb_spec_clear (&sp);
+          failed = 1;
+          break;
+        }
       size_t m = 0;
       for (size_t pt = 0; pt < points && !failed; pt++)
         {

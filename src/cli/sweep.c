@@ -343,12 +343,16 @@ cli_sweep (int argc, char **argv)
   /* From here on a rank may fail alone, and the others would wait for it. */
   agreed = 0;
 
+  int io_error_early = 0;
   varlb_spec_t *sp = calloc (g.nspecs, sizeof *sp);
   for (size_t s = 0; s < g.nspecs; s++)
     {
       char why[512];
       varlb_spec_init_opts (&sp[s], g.specs[s], &opts, why, sizeof why); /* checked by grid_finish */
     }
+  /* Each rank calibrates for itself: the public seed makes it the same. */
+  if (cli_calibrate_specs (cmd, sp, g.nspecs, g.seeds[0], &opts) != 0)
+    io_error_early = 1;
   unsigned *tokc = NULL;
   if (show < 0)
     show = isatty (STDERR_FILENO);
@@ -357,8 +361,8 @@ cli_sweep (int argc, char **argv)
   size_t failed = 0, impossible = 0, above = 0, written = 0;
   varlb_instance_t in;
   size_t cur = (size_t) -1;
-  int io_error = 0;
-  for (size_t j = 0; j < npend; j++)
+  int io_error = io_error_early;
+  for (size_t j = 0; j < npend && !io_error; j++)
     {
       const trial_ref_t *tr = &list[pend[j]];
       int owner = (int) (j % (size_t) ranks);

@@ -550,6 +550,27 @@ cli_self_exe (void)
   return strdup (buf);
 }
 
+int cli_calibrate_asked;
+
+int
+cli_calibrate_specs (const char *cmd, varlb_spec_t *specs, size_t n, uint64_t seed,
+                     const varlb_channel_opts_t *o)
+{
+  if (!cli_calibrate_asked)
+    return 0;
+  uint64_t cseed = varlb_seed_mix (varlb_seed_public (seed), 7);
+  for (size_t i = 0; i < n; i++)
+    {
+      char why[600];
+      if (varlb_spec_calibrate (&specs[i], cseed, o, why, sizeof why) != VARLB_OK)
+        {
+          cli_error (cmd, "%s: %s", specs[i].text, why);
+          return -1;
+        }
+    }
+  return 0;
+}
+
 /* Owned copies of --expose paths (absolute). */
 static char **expose_list;
 static size_t expose_n;
@@ -589,6 +610,12 @@ cli_channel_option (const char *cmd, int opt, const char *arg, varlb_channel_opt
         return -1;
       o->files = (unsigned) v;
       return 0;
+    case CLI_OPT_CH_CALIBRATE:
+      cli_calibrate_asked = 1;
+      return 0;
+    case CLI_OPT_CH_CALIBRATE_TIMEOUT:
+      return cli_parse_double (cmd, "--calibrate-timeout", arg, 0.001, 86400,
+                               &o->calibrate_timeout_s);
     case CLI_OPT_CH_EXPOSE:
       {
         char *real = realpath (arg, NULL), **l;

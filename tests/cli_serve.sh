@@ -1,0 +1,88 @@
+#!/bin/sh
+# cli_serve.sh -- serve:COMMAND workers and --calibrate: a worker gives the
+# rows the same program gives through exec:; a worker that crashes, hangs,
+# chatters on stdout or refuses fails only its trial and is back for the
+# next; calibration runs once, before any instance, and is read-only to
+# both halves and recorded with its SHA-256.
+. "$top_srcdir/tests/cli_lib.sh"
+[ -n "$PYTHON3" ] || { echo "python3 not found: skipping"; exit 77; }
+if ! "$VARLB" attack --compressor identity --budget 8 --schedule 1,2 -d 2 >/dev/null 2>"$TMPD/err"; then
+  grep -q 'cannot create the sandbox' "$TMPD/err" && { echo "no sandbox here: skipping"; exit 77; }
+fi
+SMALL="--schedule 1,2,3,4 -d 8"
+W="$PYTHON3 $top_srcdir/tests/compressors/serveworker.py"
+cols () {  # the columns that must agree between exec: and serve:
+  "$PYTHON3" -c 'import csv,sys
+for r in csv.DictReader(open(sys.argv[1])):
+    print(",".join(r[k] for k in ("budget_bits", "bits_charged", "seed", "correct", "bits_tested",
+          "accuracy", "verdict", "status", "fano_ceiling", "efficiency")))' "$1"
+}
+
+# --- the same program through exec: and serve: gives the same rows.
+if "$PYTHON3" -c 'import numpy' 2>/dev/null; then
+  TOPK="$PYTHON3 $top_srcdir/examples/external/topk_fp16.py"
+  for k in exec serve; do
+    "$VARLB" sweep $SMALL --budgets 200,800,3000 --seeds 1,2 --compressor "$k:$TOPK" \
+      --out "$TMPD/$k.csv" 2>"$TMPD/err" || fail "$k sweep: $(cat "$TMPD/err")"
+  done
+  [ "$(cols "$TMPD/exec.csv")" = "$(cols "$TMPD/serve.csv")" ] && [ "$(cols "$TMPD/exec.csv" | wc -l)" -eq 6 ] \
+    && pass "serve: and exec: give the same 6 rows (topk_fp16.py)" \
+    || fail "exec vs serve: $(cols "$TMPD/exec.csv") / $(cols "$TMPD/serve.csv")"
+else
+  echo "NumPy missing: exec/serve comparison with topk_fp16.py skipped"
+fi
+"$VARLB" sweep $SMALL --budgets 8 --seeds 1,2,3 --compressor "exec:$W plain" --out "$TMPD/e2.csv" 2>/dev/null
+"$VARLB" sweep $SMALL --budgets 8 --seeds 1,2,3 --compressor "serve:$W plain" --out "$TMPD/s2.csv" 2>/dev/null
+[ "$(cols "$TMPD/e2.csv")" = "$(cols "$TMPD/s2.csv")" ] && [ "$(cols "$TMPD/s2.csv" | wc -l)" -eq 3 ] \
+  && pass "serve: and exec: give the same rows (a pure-Python worker)" \
+  || fail "exec vs serve (plain): $(cat "$TMPD/e2.csv" "$TMPD/s2.csv")"
+
+# --- a worker that fails on its second request fails that trial only, with
+# the reason, and a fresh one serves the third.
+for case in "crash2:exited with status 3" "hang2:timed out after 2 s" \
+            "chatter2:broke the protocol (replied 'hello from the worker'" \
+            "refuse2:the worker says: refused on purpose"; do
+  m=${case%%:*} want=${case#*:}
+  "$VARLB" sweep $SMALL --budgets 8 --seeds 1,2,3 --timeout 2 --compressor "serve:$W $m" \
+    --out "$TMPD/$m.csv" 2>"$TMPD/err"
+  "$PYTHON3" -c 'import csv,sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+st = [r["status"] for r in rows]
+assert len(rows) == 3 and st[0] == "ok" and st[1] != "ok" and st[2] == "ok", st
+assert sys.argv[2] in rows[1]["error"], rows[1]["error"]' "$TMPD/$m.csv" "$want" \
+    && pass "$m: trial 2 fails ($want), trial 3 runs on a fresh worker" \
+    || fail "$m: $(cat "$TMPD/$m.csv" "$TMPD/err")"
+done
+sleep 0.3
+pgrep -f 'serveworker.py hang2' >/dev/null && fail "a hung worker survived: $(pgrep -af serveworker.py)" \
+  || pass "no worker outlives its sweep"
+
+# --- calibration: once, before any instance; read-only to both halves;
+# recorded with its digest, the same in every row.
+for k in exec serve; do
+  "$VARLB" sweep $SMALL --budgets 8 --seeds 1,2 --calibrate --compressor "$k:$W calib" \
+    --out "$TMPD/cal-$k.csv" 2>"$TMPD/err"
+  "$PYTHON3" -c 'import csv,sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 2 and all(r["status"] == "ok" for r in rows), rows
+c = {r["calibration"] for r in rows}
+assert len(c) == 1 and "calibrated before any instance" in c.pop() and "sha256:" in rows[0]["calibration"]
+for r in rows:
+    for half in ("compress", "answer"):
+        e = r["stderr_" + half]
+        assert half + ": calibration table for seed" in e, e
+        assert "cannot write (Read-only file system)" in e, e' "$TMPD/cal-$k.csv" \
+    && pass "$k: the calibration is read by both halves, written by neither, recorded once" \
+    || fail "$k calibration: $(cat "$TMPD/cal-$k.csv" "$TMPD/err")"
+done
+"$VARLB" sweep $SMALL --budgets 8 --seeds 1 --compressor "exec:$W calib" --out "$TMPD/nocal.csv" 2>/dev/null
+grep -q 'calibrated before' "$TMPD/nocal.csv" && fail "calibration ran without --calibrate" \
+  || pass "without --calibrate nothing is calibrated"
+"$VARLB" attack $SMALL --budget 8 --calibrate --compressor "exec:/bin/sh -c 'exit 9'" >/dev/null 2>"$TMPD/err"
+[ $? -eq 1 ] && grep -q 'calibrate: exited with status 9' "$TMPD/err" \
+  && pass "a failing calibration stops the run: $(cat "$TMPD/err")" || fail "failing calibration: $(cat "$TMPD/err")"
+ls "$TMPDIR" 2>/dev/null | grep -q '^varlb-calibration' && fail "a calibration directory was left behind" \
+  || pass "no calibration directory left"
+
+expect_usage_error "serve: with a relative path" attack --budget 8 --compressor "serve:python3 ./w.py"
+finish
