@@ -75,6 +75,15 @@ for r in rows:
     && pass "$k: the calibration is read by both halves, written by neither, recorded once" \
     || fail "$k calibration: $(cat "$TMPD/cal-$k.csv" "$TMPD/err")"
 done
+"$VARLB" attack $SMALL --budget 8 --calibrate --json \
+  --compressor "plugin:$top_builddir/tests/plugins/.libs/badplug.so:mode=calib" >"$TMPD/pcal" 2>"$TMPD/err"
+"$PYTHON3" -c 'import json,sys
+r = json.loads(open(sys.argv[1]).readline())
+assert r["status"] == "ok" and "calibrated before any instance" in r["calibration"], r
+assert "badplug: calibration '"'"'fitted on seed" in r["stderr_answer"], r["stderr_answer"]
+assert "read-only" in r["stderr_answer"], r["stderr_answer"]' "$TMPD/pcal" \
+  && pass "a plug-in's calibration hook: read by its answer half, read-only, recorded" \
+  || fail "plug-in calibration: $(cat "$TMPD/pcal" "$TMPD/err")"
 "$VARLB" sweep $SMALL --budgets 8 --seeds 1 --compressor "exec:$W calib" --out "$TMPD/nocal.csv" 2>/dev/null
 grep -q 'calibrated before' "$TMPD/nocal.csv" && fail "calibration ran without --calibrate" \
   || pass "without --calibrate nothing is calibrated"

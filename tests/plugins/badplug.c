@@ -8,6 +8,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <varlb.h>
@@ -15,7 +16,7 @@
 static const varlb_knob_t knobs[] = {
   { "mode", VARLB_KNOB_STRING, "zeros", 0, 0,
     "zeros, segv-compress, abort-compress, segv-answer, hang-answer, nan-answer, error-answer, "
-    "inspect-answer" },
+    "inspect-answer, calib (a calibration hook; answer reports it)" },
 };
 
 /* Is this a fresh `varlb __answer` process in a directory with exactly
@@ -84,10 +85,42 @@ bad_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
     return VARLB_EFORMAT;
   if (is (k, "inspect-answer") && !fresh_and_private ())
     return VARLB_EINVAL;
+  if (is (k, "calib"))
+    {
+      /* Report what the calibration holds, and that it cannot be written. */
+      const char *dir = getenv ("VARLB_CALIBRATION");
+      char path[512], line[128] = "";
+      snprintf (path, sizeof path, "%s/table", dir ? dir : "");
+      FILE *f = fopen (path, "r");
+      if (f && fgets (line, sizeof line, f))
+        line[strcspn (line, "\n")] = '\0';
+      if (f)
+        fclose (f);
+      snprintf (path, sizeof path, "%s/mine", dir ? dir : "");
+      FILE *w = fopen (path, "w");
+      fprintf (stderr, "badplug: calibration '%s', %s\n", line, w ? "WRITABLE" : "read-only");
+      if (w)
+        fclose (w);
+    }
   memset (O, 0, m * dv * sizeof *O);
   if (is (k, "nan-answer") && m * dv > 0)
     O[0] = NAN;
   return 0;
+}
+
+/* The calibration hook (mode calib): one file, from the public seed. */
+int
+varlb_compressor_calibrate (const char *dir, uint64_t seed, const varlb_knobs_t *k)
+{
+  if (!is (k, "calib"))
+    return 0;
+  char path[512];
+  snprintf (path, sizeof path, "%s/table", dir);
+  FILE *f = fopen (path, "w");
+  if (f == NULL)
+    return VARLB_EIO;
+  fprintf (f, "fitted on seed %llu\n", (unsigned long long) seed);
+  return fclose (f) == 0 ? 0 : VARLB_EIO;
 }
 
 const varlb_compressor_t varlb_compressor_v1 = {
