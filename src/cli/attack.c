@@ -137,10 +137,7 @@ int
 cli_attack (int argc, char **argv)
 {
   enum { O_COMP = CLI_OPT_FIRST_FREE, O_BUDGET, O_RATIO, O_KEEP };
-  static const struct option longopts[] = {
-    CLI_REDUCTION_LONGOPTS,
-    CLI_CHANNEL_LONGOPTS,
-    { "json", no_argument, NULL, CLI_OPT_JSON },
+  static const struct option own[] = {
     { "compressor", required_argument, NULL, O_COMP },
     { "budget", required_argument, NULL, O_BUDGET },
     { "ratio", required_argument, NULL, O_RATIO },
@@ -148,60 +145,45 @@ cli_attack (int argc, char **argv)
     { NULL, 0, NULL, 0 }
   };
   const char *cmd = "attack";
-  varlb_params_t p;
-  varlb_channel_opts_t opts;
+  cli_options_t o;
   const char *specs[64];
   size_t nspecs = 0;
   double budget = NAN, ratio = NAN;
   const char *keep = NULL;
-  int json = 0, c, rc = CLI_EXIT_USAGE;
-  varlb_params_init (&p);
-  varlb_channel_opts_init (&opts);
-  opterr = 0;
-  while ((c = getopt_long (argc, argv, "d:", longopts, NULL)) != -1)
-    {
-      switch (c)
-        {
-        case CLI_OPT_HELP:
-          cli_print_help (cmd, stdout);
-          varlb_params_clear (&p);
-          return 0;
-        case CLI_OPT_JSON:
-          json = 1;
-          continue;
-        case O_COMP:
-          if (nspecs == 64)
-            {
-              cli_error (cmd, "--compressor: at most 64 per run");
-              goto done;
-            }
-          specs[nspecs++] = optarg;
-          continue;
-        case O_BUDGET:
-          if (cli_parse_double (cmd, "--budget", optarg, 0, 1e18, &budget) != 0)
-            goto done;
-          continue;
-        case O_RATIO:
-          if (cli_parse_double (cmd, "--ratio", optarg, 0, 1e6, &ratio) != 0)
-            goto done;
-          continue;
-        case O_KEEP:
-          keep = optarg;
-          continue;
-        }
-      int r = cli_channel_option (cmd, c, optarg, &opts);
-      if (r == 1)
-        r = cli_reduction_option (cmd, c, optarg, &p);
-      if (r == 1)
-        {
-          rc = cli_bad_option (cmd, argc, argv);
-          goto done;
-        }
-      if (r != 0)
-        goto done;
-    }
-  if (cli_no_arguments (cmd, argc, argv) != 0)
-    goto done;
+  int c;
+  if (cli_options_init (&o, cmd, CLI_ACCEPT_INSTANCE | CLI_ACCEPT_JSON | CLI_ACCEPT_MEMORY
+                        | CLI_ACCEPT_CHANNEL, own) != 0)
+    return CLI_EXIT_FAIL;
+  while ((c = cli_options_next (&o, argc, argv)) > 0)
+    switch (c)
+      {
+      case O_COMP:
+        if (nspecs == 64)
+          {
+            cli_error (cmd, "--compressor: at most 64 per run");
+            return cli_options_stop (&o, CLI_OPTIONS_ERROR);
+          }
+        specs[nspecs++] = o.arg;
+        break;
+      case O_BUDGET:
+        if (cli_parse_double (cmd, "--budget", o.arg, 0, 1e18, &budget) != 0)
+          return cli_options_stop (&o, CLI_OPTIONS_ERROR);
+        break;
+      case O_RATIO:
+        if (cli_parse_double (cmd, "--ratio", o.arg, 0, 1e6, &ratio) != 0)
+          return cli_options_stop (&o, CLI_OPTIONS_ERROR);
+        break;
+      case O_KEEP:
+        keep = o.arg;
+        break;
+      }
+  if (c != CLI_OPTIONS_DONE)
+    return cli_options_stop (&o, c);
+  /* From here on the parsed parameters and channel options are ours. */
+  varlb_params_t p = o.p;
+  varlb_channel_opts_t opts = o.channel;
+  int json = o.json, rc = CLI_EXIT_USAGE;
+  free (o.longopts);
   if (nspecs == 0)
     {
       cli_error (cmd, "--compressor NAME is required (see 'varlb list')");
@@ -212,7 +194,7 @@ cli_attack (int argc, char **argv)
       cli_error (cmd, "give exactly one of --budget BITS and --ratio R");
       goto done;
     }
-  if (cli_reduction_finish (cmd, &p) != 0)
+  if (cli_check_resources (&o, CLI_JOB_DECODE, NULL) != 0)
     goto done;
   const char *outputs[] = { keep, NULL };
   if (cli_channel_finish (cmd, &opts, outputs) != 0)

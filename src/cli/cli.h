@@ -165,7 +165,8 @@ enum {
   CLI_ACCEPT_OUT = 1 << 3,      /* --out FILE */
   CLI_ACCEPT_OUTDIR = 1 << 4,   /* --outdir DIR */
   CLI_ACCEPT_MEMORY = 1 << 5,   /* --max-memory SIZE (CLI_RESOURCE_HELP) */
-  CLI_ACCEPT_OPERANDS = 1 << 6  /* leave operands to the caller (argv[optind..]) */
+  CLI_ACCEPT_OPERANDS = 1 << 6, /* leave operands to the caller (argv[optind..]) */
+  CLI_ACCEPT_CHANNEL = 1 << 7   /* the channel options (CLI_CHANNEL_HELP) */
 };
 
 /* Instance options given on the command line (cli_options_t.given). */
@@ -181,6 +182,7 @@ enum { CLI_OPTIONS_DONE = 0, CLI_OPTIONS_ERROR = -1, CLI_OPTIONS_HELP = -2 };
 
 typedef struct cli_options {
   varlb_params_t p;     /* the instance options applied to the defaults */
+  varlb_channel_opts_t channel; /* the channel options (CLI_ACCEPT_CHANNEL) */
   unsigned given;       /* CLI_GIVEN_* */
   int json;             /* --json */
   const char *out;      /* --out FILE, or NULL */

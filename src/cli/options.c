@@ -18,6 +18,7 @@ static const struct option outdir_opt[] = { { "outdir", required_argument, NULL,
 static const struct option memory_opt[] = {
   { "max-memory", required_argument, NULL, CLI_OPT_MAX_MEMORY } };
 static const struct option help_opt[] = { { "help", no_argument, NULL, CLI_OPT_HELP } };
+static const struct option channel_opts[] = { CLI_CHANNEL_LONGOPTS };
 
 #define COUNT(a) (sizeof a / sizeof *a)
 
@@ -39,10 +40,12 @@ cli_options_init (cli_options_t *o, const char *cmd, unsigned accept,
   o->accept = accept;
   o->max_memory = cli_default_max_memory ();
   varlb_params_init (&o->p);
+  varlb_channel_opts_init (&o->channel);
   size_t nown = 0;
   while (own && own[nown].name)
     nown++;
-  o->longopts = malloc ((COUNT (instance_opts) + 6 + nown) * sizeof *o->longopts);
+  o->longopts = malloc ((COUNT (instance_opts) + COUNT (channel_opts) + 6 + nown)
+                        * sizeof *o->longopts);
   if (o->longopts == NULL)
     {
       cli_error (cmd, "out of memory");
@@ -60,6 +63,8 @@ cli_options_init (cli_options_t *o, const char *cmd, unsigned accept,
     k = append (o->longopts, k, outdir_opt, 1);
   if (accept & CLI_ACCEPT_MEMORY)
     k = append (o->longopts, k, memory_opt, 1);
+  if (accept & CLI_ACCEPT_CHANNEL)
+    k = append (o->longopts, k, channel_opts, COUNT (channel_opts));
   k = append (o->longopts, k, own, nown);
   o->longopts[k++] = help_opt[0];
   o->longopts[k] = (struct option) { NULL, 0, NULL, 0 };
@@ -132,6 +137,12 @@ shared_option (cli_options_t *o, int c, const char *arg)
         o->given |= CLI_GIVEN_CUSTOM;
       break;
     default:
+      if (o->accept & CLI_ACCEPT_CHANNEL)
+        {
+          int r = cli_channel_option (o->cmd, c, arg, &o->channel);
+          if (r != 1)
+            return r;
+        }
       break;
     }
   if (!(o->accept & (CLI_ACCEPT_INSTANCE | CLI_ACCEPT_KEYS)))

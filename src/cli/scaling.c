@@ -94,13 +94,10 @@ fit_points (fit_t *f, const double *ln, const double *ld, const double *lb, size
 int
 cli_scaling (int argc, char **argv)
 {
-  enum { O_TARGET = CLI_GRID_FIRST_FREE, O_OUT, O_STEPS, O_LO, O_HI };
-  static const struct option longopts[] = {
-    CLI_REDUCTION_LONGOPTS,
+  enum { O_TARGET = CLI_GRID_FIRST_FREE, O_STEPS, O_LO, O_HI };
+  static const struct option own[] = {
     CLI_GRID_LONGOPTS,
-    CLI_CHANNEL_LONGOPTS,
     { "target", required_argument, NULL, O_TARGET },
-    { "out", required_argument, NULL, O_OUT },
     { "steps", required_argument, NULL, O_STEPS },
     { "lo", required_argument, NULL, O_LO },
     { "hi", required_argument, NULL, O_HI },
@@ -112,56 +109,55 @@ cli_scaling (int argc, char **argv)
   double target = 0.9, lo_ratio = 1.0 / 64, hi_ratio = 64.0;
   size_t steps = 12;
   cli_grid_t g;
+  cli_options_t o;
   varlb_channel_opts_t opts;
   int c, rc = CLI_EXIT_USAGE;
   cli_grid_init (&g);
   varlb_channel_opts_init (&opts);
-  opterr = 0;
-  while ((c = getopt_long (argc, argv, "d:", longopts, NULL)) != -1)
+  if (cli_options_init (&o, cmd, CLI_ACCEPT_INSTANCE | CLI_ACCEPT_OUT | CLI_ACCEPT_MEMORY
+                        | CLI_ACCEPT_CHANNEL, own) != 0)
+    goto done;
+  while ((c = cli_options_next (&o, argc, argv)) > 0)
     {
       int r = 0;
       switch (c)
         {
-        case CLI_OPT_HELP:
-          cli_print_help (cmd, stdout);
-          cli_grid_clear (&g);
-          return 0;
         case O_TARGET:
-          r = cli_parse_double (cmd, "--target", optarg, 0.5, 1.0, &target);
+          r = cli_parse_double (cmd, "--target", o.arg, 0.5, 1.0, &target);
           if (r == 0 && !(target > 0.5))
             {
-              cli_error (cmd, "--target: must lie in (0.5, 1], got '%s'", optarg);
+              cli_error (cmd, "--target: must lie in (0.5, 1], got '%s'", o.arg);
               r = -1;
             }
           break;
-        case O_OUT:
-          out = optarg;
-          break;
         case O_STEPS:
-          r = cli_parse_size (cmd, "--steps", optarg, 1, 60, &steps);
+          r = cli_parse_size (cmd, "--steps", o.arg, 1, 60, &steps);
           break;
         case O_LO:
-          r = cli_parse_double (cmd, "--lo", optarg, 1e-9, 1e6, &lo_ratio);
+          r = cli_parse_double (cmd, "--lo", o.arg, 1e-9, 1e6, &lo_ratio);
           break;
         case O_HI:
-          r = cli_parse_double (cmd, "--hi", optarg, 1e-9, 1e6, &hi_ratio);
+          r = cli_parse_double (cmd, "--hi", o.arg, 1e-9, 1e6, &hi_ratio);
           break;
         default:
-          r = cli_channel_option (cmd, c, optarg, &opts);
-          if (r == 1)
-            r = cli_grid_option (cmd, &g, c, optarg);
-          if (r == 1)
-            {
-              rc = cli_bad_option (cmd, argc, argv);
-              cli_grid_clear (&g);
-              return rc;
-            }
+          r = cli_grid_option (cmd, &g, c, o.arg);
         }
       if (r != 0)
-        goto done;
+        {
+          cli_options_clear (&o);
+          goto done;
+        }
     }
-  if (cli_no_arguments (cmd, argc, argv) != 0)
-    goto done;
+  if (c != CLI_OPTIONS_DONE)
+    {
+      rc = cli_options_stop (&o, c);
+      goto done;
+    }
+  varlb_params_clear (&g.base);
+  g.base = o.p;
+  opts = o.channel;
+  out = o.out;
+  free (o.longopts);
   if (!out)
     {
       cli_error (cmd, "missing --out FILE.csv");
@@ -173,9 +169,17 @@ cli_scaling (int argc, char **argv)
       goto done;
     }
   const char *outputs[] = { out, NULL };
-  if (cli_reduction_finish (cmd, &g.base) != 0 || cli_channel_finish (cmd, &opts, outputs) != 0
-      || cli_grid_finish (cmd, &g, &opts) != 0)
+  if (cli_channel_finish (cmd, &opts, outputs) != 0 || cli_grid_finish (cmd, &g, &opts) != 0)
     goto done;
+  for (size_t i = 0; i < cli_grid_instances (&g); i += g.nseeds)
+    {
+      varlb_params_t p;
+      cli_grid_params (&p, &g, i);
+      int bad = cli_check_params_resources (&o, &p, CLI_JOB_DECODE, NULL) != 0;
+      varlb_params_clear (&p);
+      if (bad)
+        goto done;
+    }
   rc = CLI_EXIT_FAIL;
   char *tmp = NULL;
   if (asprintf (&tmp, "%s.tmp", out) < 0)

@@ -145,16 +145,13 @@ int
 cli_sweep (int argc, char **argv)
 {
   enum {
-    O_BUDGETS = CLI_GRID_FIRST_FREE, O_RATIOS, O_OUT, O_RESUME, O_FORCE, O_TOKENS,
+    O_BUDGETS = CLI_GRID_FIRST_FREE, O_RATIOS, O_RESUME, O_FORCE, O_TOKENS,
     O_PROGRESS, O_NO_TIMING
   };
-  static const struct option longopts[] = {
-    CLI_REDUCTION_LONGOPTS,
+  static const struct option own[] = {
     CLI_GRID_LONGOPTS,
-    CLI_CHANNEL_LONGOPTS,
     { "budgets", required_argument, NULL, O_BUDGETS },
     { "ratios", required_argument, NULL, O_RATIOS },
-    { "out", required_argument, NULL, O_OUT },
     { "resume", no_argument, NULL, O_RESUME },
     { "force", no_argument, NULL, O_FORCE },
     { "tokens", required_argument, NULL, O_TOKENS },
@@ -165,6 +162,7 @@ cli_sweep (int argc, char **argv)
   const char *cmd = "sweep", *out = NULL, *tokens = NULL;
   int no_timing = 0;
   cli_grid_t g;
+  cli_options_t o;
   double *budgets = NULL;
   size_t nbudgets = 0;
   int ratios = -1, resume = 0, force = 0, show = -1, c, rc = CLI_EXIT_USAGE;
@@ -183,33 +181,28 @@ cli_sweep (int argc, char **argv)
       MPI_Comm_size (MPI_COMM_WORLD, &ranks);
     }
 #endif
-  opterr = 0;
-  while ((c = getopt_long (argc, argv, "d:", longopts, NULL)) != -1)
+  if (cli_options_init (&o, cmd, CLI_ACCEPT_INSTANCE | CLI_ACCEPT_OUT | CLI_ACCEPT_MEMORY
+                        | CLI_ACCEPT_CHANNEL, own) != 0)
+    goto done;
+  while ((c = cli_options_next (&o, argc, argv)) > 0)
     {
       int r = 0;
       switch (c)
         {
-        case CLI_OPT_HELP:
-          if (rank == 0)
-            cli_print_help (cmd, stdout);
-          rc = 0;
-          goto done;
         case O_BUDGETS:
         case O_RATIOS:
           if (ratios >= 0)
             {
               cli_error (cmd, "give either --budgets or --ratios, once");
-              goto done;
+              r = -1;
+              break;
             }
           ratios = c == O_RATIOS;
-          r = cli_parse_double_list (cmd, ratios ? "--ratios" : "--budgets", optarg, 0,
+          r = cli_parse_double_list (cmd, ratios ? "--ratios" : "--budgets", o.arg, 0,
                                      ratios ? 1e6 : 1e18, &budgets, &nbudgets);
           break;
-        case O_OUT:
-          out = optarg;
-          break;
         case O_TOKENS:
-          tokens = optarg;
+          tokens = o.arg;
           break;
         case O_RESUME:
           resume = 1;
@@ -221,31 +214,36 @@ cli_sweep (int argc, char **argv)
           no_timing = 1;
           break;
         case O_PROGRESS:
-          if (strcmp (optarg, "auto") == 0)
+          if (strcmp (o.arg, "auto") == 0)
             show = -1;
-          else if (strcmp (optarg, "yes") == 0 || strcmp (optarg, "no") == 0)
-            show = optarg[0] == 'y';
+          else if (strcmp (o.arg, "yes") == 0 || strcmp (o.arg, "no") == 0)
+            show = o.arg[0] == 'y';
           else
             {
-              cli_error (cmd, "--progress: expected auto, yes or no, got '%s'", optarg);
+              cli_error (cmd, "--progress: expected auto, yes or no, got '%s'", o.arg);
               r = -1;
             }
           break;
         default:
-          r = cli_channel_option (cmd, c, optarg, &opts);
-          if (r == 1)
-            r = cli_grid_option (cmd, &g, c, optarg);
-          if (r == 1)
-            {
-              rc = cli_bad_option (cmd, argc, argv);
-              goto done;
-            }
+          r = cli_grid_option (cmd, &g, c, o.arg);
         }
       if (r != 0)
-        goto done;
+        {
+          cli_options_clear (&o);
+          goto done;
+        }
     }
-  if (cli_no_arguments (cmd, argc, argv) != 0)
-    goto done;
+  if (c != CLI_OPTIONS_DONE)
+    {
+      rc = cli_options_stop (&o, c);
+      goto done;
+    }
+  /* The instance options are the grid's base; the channel's are ours. */
+  varlb_params_clear (&g.base);
+  g.base = o.p;
+  opts = o.channel;
+  out = o.out;
+  free (o.longopts);
   if (!out)
     {
       cli_error (cmd, "missing --out FILE.csv");
@@ -269,11 +267,22 @@ cli_sweep (int argc, char **argv)
     }
   rc = CLI_EXIT_USAGE;
   const char *outputs[] = { files.csv, files.jsonl, files.manifest, files.tokens, NULL };
-  if (cli_reduction_finish (cmd, &g.base) != 0 || cli_channel_finish (cmd, &opts, outputs) != 0
-      || cli_grid_finish (cmd, &g, &opts) != 0)
+  if (cli_channel_finish (cmd, &opts, outputs) != 0 || cli_grid_finish (cmd, &g, &opts) != 0)
     {
       cli_sweep_files_clear (&files);
       goto done;
+    }
+  for (size_t i = 0; i < cli_grid_instances (&g); i += g.nseeds)
+    {
+      varlb_params_t p;
+      cli_grid_params (&p, &g, i);
+      int bad = cli_check_params_resources (&o, &p, CLI_JOB_DECODE, NULL) != 0;
+      varlb_params_clear (&p);
+      if (bad)
+        {
+          cli_sweep_files_clear (&files);
+          goto done;
+        }
     }
   rc = CLI_EXIT_FAIL;
 
