@@ -482,26 +482,7 @@ varlb_spec_calibrate (varlb_spec_t *s, uint64_t seed, const varlb_channel_opts_t
       argv[n++] = script;
       argv[n++] = "varlb-compressor";
       argv[n++] = "calibrate";
-      for (const char *w = s->path; *w && n < 14;)
-        {
-          w += strspn (w, " \t'\"");
-          size_t k = strcspn (w, " \t'\"");
-          if (k > 1 && w[0] == '/')
-            {
-              char *d = strndup (w, k), *cut = d ? strrchr (d, '/') : NULL;
-              if (cut && cut != d)
-                *cut = '\0';
-              for (size_t i = 0; i < 15; i++)
-                if (dirs[i] == NULL)
-                  {
-                    dirs[i] = d;
-                    d = NULL;
-                    break;
-                  }
-              free (d);
-            }
-          w += k;
-        }
+      varlb__named_paths (dirs, 15, s->path);
     }
   argv[n++] = "--seed";
   argv[n++] = seedtext;

@@ -351,6 +351,67 @@ dir_of (const char *path)
   return real;
 }
 
+/* The directories a sandbox hides whole (besides the judge's own files). */
+static int
+hidden_top (const char *path, char *top, size_t len)
+{
+  const char *home = getenv ("HOME"), *tmpd = getenv ("TMPDIR");
+  const char *hidden[] = { "/tmp", "/var/tmp", "/dev/shm", "/run", home, tmpd };
+  for (size_t i = 0; i < sizeof hidden / sizeof *hidden; i++)
+    {
+      const char *h = hidden[i];
+      size_t n = h ? strlen (h) : 0;
+      if (n > 1 && strncmp (path, h, n) == 0 && path[n] == '/')
+        {
+          /* The first directory below it on the path, if any. */
+          const char *next = strchr (path + n + 1, '/');
+          if (next == NULL)
+            return 0;
+          snprintf (top, len, "%.*s", (int) (next - path), path);
+          return 1;
+        }
+    }
+  return 0;
+}
+
+size_t
+varlb__named_paths (char **out, size_t cap, const char *command)
+{
+  size_t n = 0;
+  for (const char *p = command; *p && n < cap;)
+    {
+      p += strspn (p, " \t'\"");
+      size_t len = strcspn (p, " \t'\"");
+      if (len > 1 && p[0] == '/')
+        {
+          char *w = strndup (p, len), top[4096];
+          struct stat sb;
+          if (w && stat (w, &sb) == 0)
+            {
+              if (hidden_top (w, top, sizeof top))
+                {
+                  /* The project the file lives in, under a hidden
+                     directory: its modules and data come along. */
+                  free (w);
+                  w = strdup (top);
+                }
+              else if (!S_ISDIR (sb.st_mode))
+                {
+                  char *slash = strrchr (w, '/');
+                  if (slash && slash != w)
+                    *slash = '\0';
+                }
+              if (w)
+                out[n++] = w;
+              w = NULL;
+            }
+          free (w);
+        }
+      p += len;
+    }
+  return n;
+}
+
 /* Cumulative counters of the kernel that a half could drive (processes
    forked, CPU and idle time, interrupts, I/O, page faults, memory) and the
    next half read: hidden.  (Counts that fall back when a sandbox ends, such

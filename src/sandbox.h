@@ -128,6 +128,12 @@ int varlb__half_agent (int sock, unsigned long long limit, unsigned long long ch
    outside DEST. */
 int varlb__unpack_dir (const char *dest, const unsigned char *a, size_t n);
 
+/* The host paths an external COMMAND names (absolute words that exist), as
+   a sandbox should see them again: a file's directory, or, under a hidden
+   directory ($HOME, /tmp, ...), the whole directory just below it that
+   holds the file (its project).  At most CAP malloc'd paths in OUT. */
+size_t varlb__named_paths (char **out, size_t cap, const char *command);
+
 /* Replace invalid UTF-8 in S (in place, NUL-terminated) by '?', never
    leaving a split character at the end. */
 void varlb__utf8_sanitize (char *s);

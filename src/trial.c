@@ -136,37 +136,6 @@ public_env (char env[][1200], const varlb_instance_t *in)
 }
 #define N_PUBLIC_ENV 9
 
-/* Directories an exec command names by absolute path, to be seen inside
-   the sandbox even under a hidden directory ($HOME, /tmp). */
-static size_t
-named_dirs (char **dirs, size_t cap, const char *command)
-{
-  size_t n = 0;
-  for (const char *p = command; *p && n < cap;)
-    {
-      p += strspn (p, " \t'\"");
-      size_t len = strcspn (p, " \t'\"");
-      if (len > 1 && p[0] == '/')
-        {
-          char *w = strndup (p, len);
-          struct stat sb;
-          if (w && stat (w, &sb) == 0)
-            {
-              if (!S_ISDIR (sb.st_mode))
-                {
-                  char *slash = strrchr (w, '/');
-                  if (slash && slash != w)
-                    *slash = '\0';
-                }
-              dirs[n++] = w;
-              w = NULL;
-            }
-          free (w);
-        }
-      p += len;
-    }
-  return n;
-}
 
 /* The command of a half: an external program under /bin/sh, or varlb's own
    built-in/plug-in runner (`varlb __compress`, `varlb __answer`). */
@@ -210,7 +179,7 @@ half_cmd (half_cmd_t *c, const varlb_spec_t *s, const varlb_instance_t *in,
       c->argv[n++] = "serve";
       c->argv[n++] = "--half";
       c->argv[n++] = (char *) half;
-      named_dirs (c->expose, 15, s->path);
+      varlb__named_paths (c->expose, 15, s->path);
       c->argv[n] = NULL;
       return VARLB_OK;
     }
@@ -223,7 +192,7 @@ half_cmd (half_cmd_t *c, const varlb_spec_t *s, const varlb_instance_t *in,
       c->argv[n++] = c->owned[0];
       c->argv[n++] = "varlb-compressor";
       c->argv[n++] = (char *) half;
-      named_dirs (c->expose, 15, s->path);
+      varlb__named_paths (c->expose, 15, s->path);
     }
   else
     {
@@ -245,7 +214,7 @@ half_cmd (half_cmd_t *c, const varlb_spec_t *s, const varlb_instance_t *in,
       c->argv[n++] = "--dv";
       c->argv[n++] = c->owned[2];
       if (s->kind == VARLB_SPEC_PLUGIN)
-        named_dirs (c->expose, 15, s->path);
+        varlb__named_paths (c->expose, 15, s->path);
     }
   for (size_t i = 0; proto[i] && n < 31; i++)
     c->argv[n++] = proto[i];

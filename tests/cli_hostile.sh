@@ -61,9 +61,11 @@ HF="$top_builddir/tests/hostile-host-file"
 echo host >"$HF"
 "$VARLB" attack $SMALL --budget 8 --compressor "$HOS:mode=fixed,path=$HF" --json \
   >"$TMPD/o" 2>"$TMPD/err"
+# (Read-only where the host is seen; under a hidden directory such as /tmp,
+# what the half writes lands in its own private copy of that directory.)
 chance "$TMPD/o" 0.8 && [ "$(cat "$HF")" = host ] \
-  && field "$TMPD/o" stderr_compress | grep -q 'Read-only file system' \
-  && pass "a host file is read-only to a half" || fail "host file: $(cat "$TMPD/o" "$TMPD/err")"
+  && pass "a host file is out of a half's reach: $(field "$TMPD/o" stderr_compress)" \
+  || fail "host file: $(cat "$TMPD/o" "$TMPD/err")"
 rm -f "$HF"
 
 # --- the judge key: not in the environment, not readable.
