@@ -565,6 +565,59 @@ int varlb_clopper_pearson (double *lo, double *hi, size_t k, size_t n, double le
    when the 99% Clopper-Pearson lower bound exceeds the Fano ceiling. */
 const char *varlb_verdict (size_t correct, size_t tested, double bits_charged, double N);
 
+/* Tests at the unit that was sampled (README "How to read verdicts").
+   One row's "impossible" verdict is a one-sided test of "this compressor
+   is honest at the bits judged" whose false-alarm probability is at most
+   VARLB_VERDICT_ALPHA (at most half of it when every token was asked). */
+#define VARLB_VERDICT_ALPHA 0.01
+
+/* P[sample mean >= MEAN] bounded for M values in [0, 1] whose population
+   mean is at most MU0: drawn i.i.d. (POPULATION = 0) or uniformly without
+   replacement from POPULATION values.  Hoeffding's (1963) bound in its
+   Kullback-Leibler form exp(-M D(MEAN || MU0)), valid without replacement
+   too (his Theorem 4); without replacement also Serfling's (1974)
+   exp(-2 M t^2 / (1 - (M-1)/POPULATION)), t = MEAN - MU0; the smaller.
+   No assumption on the values' law.  1 when MEAN <= MU0, 0 when the sample
+   is the whole population.  Floating point. */
+double varlb_mean_tail (double mean, size_t m, size_t population, double mu0);
+/* The two-sided interval at LEVEL for the population mean (or the mean of
+   the law, POPULATION = 0) inverting varlb_mean_tail at (1 - LEVEL)/2 on
+   each side.  Floating point (bisection to 2^-52). */
+int varlb_mean_interval (double *lo, double *hi, double mean, size_t m,
+                         size_t population, double level);
+
+/* A trial judged at the unit Bob sampled. */
+typedef struct varlb_judgement {
+  double accuracy;        /* correct / (m d) */
+  double ci_low, ci_high; /* 95%: every token asked (m = n): Clopper-Pearson
+                             over the N bits; a sample (m < n): an interval
+                             for the accuracy over all n tokens, from the m
+                             token accuracies (varlb_mean_interval) */
+  double fano_ceiling;    /* at the bits charged (certified, rounded up) */
+  double fano_judged;     /* at the bits judged: what "impossible" beats */
+  double p_value;         /* of "honest at the bits judged"; sampled rows are
+                             impossible exactly when p_value <= ALPHA; full
+                             rows by the Clopper-Pearson rule of
+                             varlb_verdict, which agrees up to rounding */
+  const char *verdict;    /* one of the VARLB_VERDICT_* texts */
+  size_t tokens;          /* m: the sampling unit's count */
+  int sampled;            /* m < n */
+} varlb_judgement_t;
+
+/* Judge CORRECT bits right out of M d, Bob having asked M of the N Alice
+   tokens (d bits each; M = N: every token, the full-instance test of
+   varlb_verdict, unchanged; M < N: a uniform sample without replacement),
+   for a blob of BITS_CHARGED bits, the test run at BITS_JUDGED = bits
+   charged + the side-channel allowance.  The sampled test: impossible when
+   P <= VARLB_VERDICT_ALPHA, P = ALPHA/10 + varlb_mean_tail (accuracy, M, N,
+   p_c), p_c the Fano ceiling at BITS_JUDGED + log2(10/ALPHA) bits (a B-bit
+   blob has 2^B values, so P[accuracy over all N tokens >= p_c] <= ALPHA/10).
+   Everything it uses is in a result row, so summaries recompute it.
+   VARLB_EINVAL on inconsistent counts.  Floating point (the ceilings are
+   certified). */
+int varlb_judge (varlb_judgement_t *j, size_t correct, size_t m, size_t n, size_t d,
+                 double bits_charged, double bits_judged);
+
 /* @@PROOFS@@ -- certified checks (proofs/ *.c) */
 
 /* Certified answers, as Arb gives them: unknown is never reported as false. */
