@@ -5,6 +5,7 @@
 #include <config.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <gmp.h>
 #include <mpfr.h>
@@ -418,5 +419,39 @@ varlb_judge (varlb_judgement_t *j, size_t correct, size_t m, size_t n, size_t d,
     j->verdict = correct == tested ? VARLB_VERDICT_SUCCEEDS : VARLB_VERDICT_LOSSY;
   else
     j->verdict = VARLB_VERDICT_FAILS;
+  return VARLB_OK;
+}
+
+int
+varlb_holm (unsigned char *reject, const double *p, size_t n, double alpha)
+{
+  if (!(alpha > 0.0 && alpha < 1.0))
+    return VARLB_EINVAL;
+  size_t *ord = malloc ((n ? n : 1) * sizeof *ord);
+  if (ord == NULL)
+    return VARLB_ENOMEM;
+  for (size_t i = 0; i < n; i++)
+    {
+      reject[i] = 0;
+      ord[i] = i;
+    }
+  /* Insertion sort by p-value (NaN last): R is a sweep's row count. */
+  for (size_t i = 1; i < n; i++)
+    for (size_t k = i; k > 0 && (p[ord[k]] < p[ord[k - 1]]
+                                 || (isnan (p[ord[k - 1]]) && !isnan (p[ord[k]]))); k--)
+      {
+        size_t t = ord[k];
+        ord[k] = ord[k - 1];
+        ord[k - 1] = t;
+      }
+  /* Step down: reject the k-th smallest while p_(k) <= alpha / (n - k). */
+  for (size_t k = 0; k < n; k++)
+    {
+      double pk = p[ord[k]];
+      if (!(pk <= alpha / (double) (n - k)))
+        break;
+      reject[ord[k]] = 1;
+    }
+  free (ord);
   return VARLB_OK;
 }

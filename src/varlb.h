@@ -617,6 +617,11 @@ typedef struct varlb_judgement {
    certified). */
 int varlb_judge (varlb_judgement_t *j, size_t correct, size_t m, size_t n, size_t d,
                  double bits_charged, double bits_judged);
+/* Holm's step-down procedure over N p-values at family-wise level ALPHA:
+   REJECT[i] = 1 for the hypotheses it rejects (a sweep's rows: which
+   "impossible" verdicts survive the many tests at once).  NaN never
+   rejects. */
+int varlb_holm (unsigned char *reject, const double *p, size_t n, double alpha);
 
 /* @@PROOFS@@ -- certified checks (proofs/ *.c) */
 
