@@ -337,6 +337,20 @@ START_TEST (judge_rejects_inconsistent_counts)
 }
 END_TEST
 
+START_TEST (holm_steps_down_at_alpha_over_the_remaining_count)
+{
+  /* Sorted: 0.001 <= 0.05/4, 0.013 <= 0.05/3, then 0.04 > 0.05/2 stops. */
+  const double p[] = { 0.001, 0.04, 0.013, 0.3, NAN };
+  unsigned char rej[5];
+  ck_assert_int_eq (varlb_holm (rej, p, 4, 0.05), VARLB_OK);
+  ck_assert (rej[0] && !rej[1] && rej[2] && !rej[3]);
+  /* One more hypothesis: 0.013 > 0.05/4 now, so only the first survives. */
+  ck_assert_int_eq (varlb_holm (rej, p, 5, 0.05), VARLB_OK);
+  ck_assert (rej[0] && !rej[1] && !rej[2] && !rej[3] && !rej[4]);
+  ck_assert_int_eq (varlb_holm (rej, p, 5, 0.0), VARLB_EINVAL);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -355,6 +369,7 @@ main (void)
   ADD_TEST (tc, sampled_verdict_false_alarms_at_most_alpha_honest_hash_scheme);
   ADD_TEST (tc, sampled_verdict_at_most_alpha_at_the_least_favourable_population);
   ADD_TEST (tc, judge_rejects_inconsistent_counts);
+  ADD_TEST (tc, holm_steps_down_at_alpha_over_the_remaining_count);
   suite_add_tcase (s, tc);
   return run_suite (s);
 }
