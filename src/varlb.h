@@ -697,15 +697,23 @@ int varlb_paper_chain_eval (varlb_paper_chain_t *c, size_t n, size_t M,
 
 /* Certify a drawn instance (proofs/certify.c): for every requested row
    (Alice token) and coordinate, enclose the exact attention output of the
-   query C k_i over all T stored tokens in an MPFR interval and check it
-   lies on the right side of in->threshold.  Rows are first tried with one
-   shared denominator and the target weight; undecided rows are recomputed
-   coordinate by coordinate at rising precision (64 .. 2048 bits). */
+   query C k_i over all T stored tokens and check it lies on the right side
+   of in->threshold.  Rows are first bounded through their target weight by
+   a rigorous floating-point filter (the Gram product through BLAS with
+   Higham's a-priori error bound, each exponential bounded by a power of
+   two); rows it leaves open get the same bound with MPFR exponentials at
+   53 bits, then the coordinatewise MPFR interval pass at rising precision
+   (64 .. 2048 bits).  Non-finite intermediates decide nothing.  Certified
+   (a bit is reported certified only when proved). */
+#define VARLB_CERTIFY_NO_FILTER 1u /* flags: skip the floating-point filter
+                                      (the MPFR-only path, for audits) */
 typedef struct varlb_certify_report {
+  unsigned flags;       /* input: VARLB_CERTIFY_* (0 by report_init) */
   size_t bits;          /* bits examined */
   size_t certified;     /* proved to decode correctly */
   size_t wrong;         /* proved to decode wrongly */
   size_t undecided;     /* not decided at the highest precision */
+  size_t rows_filtered; /* rows the floating-point filter settled */
   size_t rows_refined;  /* rows that needed the coordinatewise pass */
   unsigned long max_prec;
   size_t *bad;          /* token * d + coordinate of each bit not certified */
