@@ -17,19 +17,6 @@
 #define UP(dir) ((dir) > 0 ? MPFR_RNDU : MPFR_RNDD)
 #define DN(dir) ((dir) > 0 ? MPFR_RNDD : MPFR_RNDU)
 
-/* The decode threshold the instance uses (index_var.c): midway between
-   (1+eta) delta and (1-eta) Delta for {0,1} values, 0 for +-1. */
-static double
-instance_threshold (size_t M, double C, double eps, double eta, varlb_values v)
-{
-  if (v == VARLB_VALUES_PM1)
-    return 0.0;
-  double a = C * (1.0 - 2.0 * eps) - log ((double) M);
-  double delta = 1.0 / (1.0 + exp (a)), Delta = 1.0 / (1.0 + exp (-a));
-  double lo = (1.0 + eta) * delta, hi = (1.0 - eta) * Delta;
-  return lo < hi ? 0.5 * (lo + hi) : 0.5;
-}
-
 /* r_max, rounded in direction DIR: row i decodes every bit when R_i < r_max.
    The target weight is w = 1/(1+R).  {0,1} values: a 1-bit's output is
    >= w, a 0-bit's <= 1 - w; under a (1 +- eta) answer both survive the
@@ -307,7 +294,7 @@ sharp_eval (varlb_sharp_t *s, size_t n, size_t z, size_t d, double C, double eps
   s->eps = eps;
   s->eta = eta;
   s->target = target;
-  s->threshold = instance_threshold (n - 1 + z, C, eps, eta, values);
+  s->threshold = varlb_decode_threshold (values, eta);
   /* Every family; unit Achlioptas through its exact sum, up to the d at
      which its O(d^3) terms stay affordable. */
   s->covered = !(f == VARLB_JL_ACHLIOPTAS && norm == VARLB_JL_UNIT && d > VARLB_SHARP_EXACT_D_MAX);

@@ -2,8 +2,8 @@
  * following Haris-Onak Theorem 6, sec. 2.4, on the VAR pyramid).
  * Alice's tokens are scales 1..K-1: keys are JL vectors, values her bits.
  * Bob fills the last scale's query block with rows C k_i; that scale's keys
- * and values are zero and stay visible (block-causal).  Bit = [output > tau]
- * with tau between delta and Delta. */
+ * and values are zero and stay visible (block-causal).  Bit = [output > tau],
+ * tau = (1 - eta^2)/2 (1/2 for exact answers). */
 #include <config.h>
 #include <math.h>
 #include <stdlib.h>
@@ -118,13 +118,7 @@ varlb_instance_init_layout (varlb_instance_t *in, const varlb_params_t *p,
   double a = in->C * (1.0 - 2.0 * p->eps) - log ((double) in->M);
   in->delta = 1.0 / (1.0 + exp (a));
   in->Delta = 1.0 / (1.0 + exp (-a));
-  if (p->values == VARLB_VALUES_PM1)
-    in->threshold = 0.0;
-  else
-    {
-      double lo = (1.0 + p->eta) * in->delta, hi = (1.0 - p->eta) * in->Delta;
-      in->threshold = lo < hi ? 0.5 * (lo + hi) : 0.5;
-    }
+  in->threshold = varlb_decode_threshold (p->values, p->eta);
   varlb_bits_init (&in->x, in->alice_tokens, in->d);
   in->K = calloc (in->T * in->d, sizeof *in->K);
   in->V = calloc (in->T * in->d, sizeof *in->V);
@@ -176,6 +170,21 @@ varlb_instance_queries (double *Q, const varlb_instance_t *in,
         Q[r * in->d + j] = in->C * k[j];
     }
   return VARLB_OK;
+}
+
+/* tau* = (1 - eta^2)/2 is the threshold every (1 +- eta) answer survives
+   whenever any threshold works: with R the off-target mass ratio of a row
+   (w = 1/(1+R)), a 1-bit's answer is >= (1-eta)/(1+R) and a 0-bit's <=
+   (1+eta) R/(1+R), which tau separates iff R < (1-eta-tau)/tau and
+   R <= tau/(1+eta-tau); both equal (1-eta)/(1+eta) at tau*, the largest R
+   any tau allows.  So the gap criterion C g > ln M + ln((1+eta)/(1-eta))
+   (varlb_instance_criteria) and the margin (1+eta) delta < (1-eta) Delta
+   (the same condition with R = M e^{-C(1-2eps)}) both guarantee decoding
+   at tau*, and at eta = 0 it is the paper's 1/2. */
+double
+varlb_decode_threshold (varlb_values values, double eta)
+{
+  return values == VARLB_VALUES_PM1 ? 0.0 : 0.5 * (1.0 - eta * eta);
 }
 
 int

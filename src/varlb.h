@@ -268,7 +268,7 @@ typedef struct varlb_instance {
   size_t M;            /* non-target keys per query row = T - 1 */
   double C;            /* query scale in use */
   double delta, Delta; /* the paper's output bounds for bit 0 / bit 1 */
-  double threshold;    /* decode threshold between delta and Delta */
+  double threshold;    /* decode threshold, varlb_decode_threshold */
   uint64_t public_seed;/* the only seed a compressor half receives: the JL
                           keys, observed queries and compressor coins derive
                           from it (varlb_public_keys) */
@@ -281,6 +281,11 @@ void varlb_instance_clear (varlb_instance_t *in);
 /* Q (m x d): row r = C k_{idx[r]}, Bob's query for Alice token idx[r]. */
 int varlb_instance_queries (double *Q, const varlb_instance_t *in,
                             const size_t *idx, size_t m);
+/* The decode threshold: (1 - ETA^2)/2 for {0,1} values (1/2 for exact
+   answers), 0 for +-1 values.  The threshold that tolerates the largest
+   off-target mass under (1 +- eta) answers, so the gap criterion and the
+   margin lemma hold for the decoder as it runs (reductions/index_var.c). */
+double varlb_decode_threshold (varlb_values values, double eta);
 /* The bit that output coordinate O decodes to under the instance's rule. */
 int varlb_instance_decode_value (const varlb_instance_t *in, double o);
 
