@@ -95,9 +95,24 @@ assert 1 <= caps[0] < caps[1] < caps[2] < 1024 and caps[3] == 1024, caps
 f = j["fit"]
 assert f["points"] == 3 and f["slope_lo"] <= f["slope"] <= f["slope_hi"] and f["slope"] > 0.3, f
 EOF
+# The rate depends on C: every run reports its C, --Cs runs one fit per C,
+# and a larger C never hides fewer keys (R_i falls with C for unit keys).
+"$VARLB" lowdim --stream 1024 --dims 2,4,6 --seeds 1 --Cs 10,100 --json >"$TMPD/ldc" 2>&1 \
+  && "$PYTHON3" - "$TMPD/ldc" <<'EOF' && pass "lowdim --Cs: one run per C, capacity grows with C" || fail "lowdim --Cs: $(cat "$TMPD/ldc")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+runs = j["runs"]
+assert [r["C"] for r in runs] == [10, 100] and all(r["C_set"] for r in runs), runs
+a, b = ([x["capacity"][0] for x in r["rows"]] for r in runs)
+assert all(x <= y for x, y in zip(a, b)) and a != b, (a, b)
+assert j["C"] == 10 and j["rows"] == runs[0]["rows"]
+EOF
 fi
 "$VARLB" lowdim --stream 256 --dims 2,3 --seeds 5 >"$TMPD/ld2" 2>&1 && grep -q '^  fit over\|^  no fit' "$TMPD/ld2" \
-  && pass "lowdim text report" || fail "lowdim text: $(cat "$TMPD/ld2")"
+  && grep -q '^  C = 13.86 (default' "$TMPD/ld2" \
+  && pass "lowdim text report states C" || fail "lowdim text: $(cat "$TMPD/ld2")"
+expect_usage_error "lowdim --C with --Cs" lowdim --C 5 --Cs 5,6
+expect_usage_error "lowdim --stream list" lowdim --stream 100,200
 expect_usage_error "lowdim -d" lowdim -d 8
 expect_usage_error "lowdim --dims 0" lowdim --dims 0,4
 expect_usage_error "lowdim --stream 1" lowdim --stream 1
