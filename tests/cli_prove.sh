@@ -111,6 +111,14 @@ fi
 "$VARLB" lowdim --stream 256 --dims 2,3 --seeds 5 >"$TMPD/ld2" 2>&1 && grep -q '^  fit over\|^  no fit' "$TMPD/ld2" \
   && grep -q '^  C = 13.86 (default' "$TMPD/ld2" \
   && pass "lowdim text report states C" || fail "lowdim text: $(cat "$TMPD/ld2")"
+# Schedules far from a geometric pyramid hide N << n^2 d bits: decode and
+# prove say so (1,2,64: 5 Alice tokens, N = 320 against n^2 d = 262144);
+# VAR's presets and the halving pyramid do not trigger it.
+"$VARLB" decode --schedule 1,2,64 >"$TMPD/n2d" 2>&1 && grep -q 'hides only N = 0.00122 n^2 d' "$TMPD/n2d" \
+  && "$VARLB" prove --schedule 1,2,64 -d 64 2>&1 | grep -q 'not Omega(n^2 d)' \
+  && ! "$VARLB" decode --preset 1024 -d 8 | grep -q 'hides only' \
+  && ! "$VARLB" decode --n 16 -d 8 | grep -q 'hides only' \
+  && pass "N << n^2 d noted for 1,2,64 only" || fail "n2d note: $(cat "$TMPD/n2d")"
 expect_usage_error "lowdim --C with --Cs" lowdim --C 5 --Cs 5,6
 expect_usage_error "lowdim --stream list" lowdim --stream 100,200
 expect_usage_error "lowdim -d" lowdim -d 8

@@ -117,7 +117,12 @@ print_text (FILE *o, const varlb_instance_t *in, const varlb_criteria_t *c,
            r->max_out_zero, r->min_out_one, r->outside_bounds);
   if (r->correct != r->bits)
     fprintf (o, "  first error   token %zu, coordinate %zu\n", r->first_wrong_token, r->first_wrong_col);
-  fprintf (o, "\n  bound         n^2 d = %.0f bits; N = %.3f n^2 d\n", n2d, (double) in->N / n2d);
+  fprintf (o, "\n  bound         n^2 d = %.0f bits; N = %.3g n^2 d\n", n2d, (double) in->N / n2d);
+  if ((double) in->N < VARLB_N2D_FRACTION_NOTE * n2d)
+    fprintf (o, "  note          this schedule hides only N = %.3g n^2 d bits: P_{K-1} = Theta(n^2)\n"
+             "                holds for geometric pyramids (and VAR's presets), not here, so the\n"
+             "                instance shows Omega(N) bits, not Omega(n^2 d) (proofs/reduction.md)\n",
+             (double) in->N / n2d);
   fprintf (o, "  raw cache     K+V of T tokens: %.0f bits at fp16, %.0f bits at fp32\n",
            (double) in->T * 2.0 * (double) in->d * 16.0,
            (double) in->T * 2.0 * (double) in->d * 32.0);

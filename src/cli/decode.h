@@ -2,6 +2,10 @@
 #ifndef VARLB_CLI_DECODE_H
 #define VARLB_CLI_DECODE_H
 #include "varlb.h"
+/* Below this fraction N / (n^2 d), decode and prove say that the schedule
+   is far from a geometric pyramid (the Omega(n^2 d) form needs P_{K-1} =
+   Theta(n^2)); a halving pyramid gives about 1/3, VAR's presets more. */
+#define VARLB_N2D_FRACTION_NOTE 0.1
 /* Build the instance, decode every bit, print the report (text or JSON),
    optionally dump K, V, Q and the decoded bits as .npy into DUMP_DIR.
    REPEAT > 1 decodes again and reports the fastest time (benchmarks).

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "decode.h"
 
 enum { OPT_FAIL = CLI_OPT_FIRST_FREE + 10, OPT_MIN_D, OPT_SEQ };
 
@@ -176,7 +177,15 @@ prove (const varlb_params_t *p, double target, size_t seq)
           p->eps, p->eta, varlb_jl_family_name (p->jl), varlb_jl_norm_name (p->norm),
           p->values == VARLB_VALUES_PM1 ? "+-1" : "{0,1}", target);
   printf ("  certified: MPFR with directed rounding (upper bounds rounded up, lower down);"
-          " [lo, hi] enclose each quantity\n\n");
+          " [lo, hi] enclose each quantity\n");
+  unsigned side = p->pyramid.pn[p->pyramid.scales - 1];
+  double n2 = (double) side * side;
+  if (!seq && (double) n < VARLB_N2D_FRACTION_NOTE * n2)
+    printf ("  note: this schedule has %zu Alice keys = %.3g n^2 (last side n = %u): the chain\n"
+            "  gives Omega(N) = Omega(%zu d) bits for it, not Omega(n^2 d), which needs\n"
+            "  P_{K-1} = Theta(n^2) (geometric pyramids; proofs/reduction.md)\n",
+            n, (double) n / n2, side, n);
+  printf ("\n");
 
   printf ("The paper's chain (Haris-Onak Lemma 3 + margin; proofs/reduction.md):\n");
   printf ("  [%s] P1 Lemma 3 (JL, all pairs): needs d >= 12 ln n/(eps^2-eps^3) in [%.6f, %.6f], "
