@@ -218,6 +218,23 @@ int varlb_attention_self (double *O, const double *K, const double *V, size_t n,
                           size_t zero_tokens, size_t d, size_t dv, double C,
                           double *target_weight);
 
+/* Per-row statistics of the scores C<k_s,k_t> of varlb_attention_self,
+   gathered from the tiles it computes anyway (each n entries, caller's
+   storage): ROW_MAX[s] = max_{t != s}, ROW_ABSMAX[s] = max_{t != s} |.|
+   attained at t = ROW_ABSARG[s], SELF[s] = C|k_s|^2 (-Inf / 0 / s / 0 when
+   n = 1).  Floating point: fl of C times each inner product, as BLAS
+   computes it. */
+typedef struct varlb_gram_stats {
+  double *row_max, *row_absmax, *self;
+  size_t *row_absarg;
+} varlb_gram_stats_t;
+
+/* varlb_attention_self, also filling GRAM (optional): the coherence and
+   gap of the keys come with the decode, without a second Gram product. */
+int varlb_attention_self_stats (double *O, const double *K, const double *V, size_t n,
+                                size_t zero_tokens, size_t d, size_t dv, double C,
+                                double *target_weight, varlb_gram_stats_t *gram);
+
 /* Rows per block in varlb_attention (default 128); 0 restores the default. */
 void varlb_attention_set_block (size_t rows);
 
@@ -328,6 +345,12 @@ typedef struct varlb_criteria {
 } varlb_criteria_t;
 
 int varlb_instance_criteria (varlb_criteria_t *c, const varlb_instance_t *in);
+/* varlb_instance_decode_all and varlb_instance_criteria in one pass: the
+   coherence and gap come from the Gram tiles the decode computes anyway
+   (each inner product rounded once more, within coh.gram_error), so the
+   keys' Gram matrix is formed once.  Floating point. */
+int varlb_instance_decode_criteria (varlb_decode_report_t *r, varlb_criteria_t *c,
+                                    const varlb_instance_t *in, varlb_bits_t *decoded);
 
 /* ------------------------------------------------------------- .npy files */
 
