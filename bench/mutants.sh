@@ -20,13 +20,18 @@
 #
 # Adding a mutant: append a block to bench/mutants.txt --
 #   mutant: a-short-name
-#   owner:  self            (or lead: its killing tests live in lead files)
-#   file:   path/from/the/top.c
-#   from:   the exact text of one line, or a part of it, occurring once
-#   to:     the replacement
-# followed by an empty line.  `from` must occur exactly once in the file
-# (the script refuses otherwise), so a mutant never drifts silently; when
-# the code it targets changes, update the block.
+#   owner: self
+#   file: path/from/the/top.c
+#   from: the exact text to replace, after "from: " (one space)
+#   to: the replacement
+# followed by an empty line; lines starting with # are comments.  The owner
+# is self, or lead for mutants whose killing tests live in files another
+# branch owns (-o picks them out; they count apart in the summary).  For text
+# over several lines repeat the key, one line each (from: ... / from: ...).
+# `from` must occur exactly once in the file (the script reports SKIPPED
+# otherwise), so a mutant never drifts silently: when the code it targets
+# changes, update the block.  Then run bench/mutants.sh NAME to see it
+# killed, and say in the block's comment which test kills it.
 set -u
 jobs=2 limit=900 owner=
 while getopts j:t:o: opt; do
@@ -57,8 +62,12 @@ perl -ne '
   my %m;
   for my $l (split /\n/) {
     next if $l =~ /^\s*#/;
-    $m{$1} = $2 if $l =~ /^(mutant|owner|file|from|to):[ \t]?(.*)$/;
+    next unless $l =~ /^(mutant|owner|file|from|to):[ \t]?(.*)$/;
+    # a repeated from: or to: line continues the text on a new line
+    $m{$1} = defined $m{$1} && ($1 eq "from" || $1 eq "to") ? "$m{$1}\n$2" : $2;
   }
+  # newlines travel as ASCII record separators (0x1e) inside a record
+  $m{$_} =~ s/\n/chr 30/ge for grep { defined $m{$_} } qw(from to);
   die "mutants.txt: a block lacks mutant/file/from/to\n"
     unless defined $m{mutant} && defined $m{file} && defined $m{from} && defined $m{to};
   print join ($s, $m{mutant}, $m{owner} // "self", $m{file}, $m{from}, $m{to}), "\n";
@@ -74,6 +83,7 @@ cp -a "$top" "$tree" || exit 2
 
 killed=0 survived=0 hung=0 total=0 skipped=0
 : >"$scratch/survivors"
+: >"$scratch/tally"
 while IFS=$(printf '\037') read -r name mowner file from to; do
   if [ $# -gt 0 ]; then
     sel=0
@@ -81,6 +91,8 @@ while IFS=$(printf '\037') read -r name mowner file from to; do
     [ $sel -eq 1 ] || continue
   fi
   [ -z "$owner" ] || [ "$owner" = "$mowner" ] || continue
+  from=$(printf '%s' "$from" | tr '\036' '\n'; echo x); from=${from%x}
+  to=$(printf '%s' "$to" | tr '\036' '\n'; echo x); to=${to%x}
   n=$(FROM=$from perl -0777 -ne 'my $f = $ENV{FROM}; my $c = () = /\Q$f\E/g; print $c' \
         "$tree/$file" 2>/dev/null)
   if [ "${n:-0}" != 1 ]; then
@@ -107,6 +119,7 @@ while IFS=$(printf '\037') read -r name mowner file from to; do
        verdict="killed by ${fails:-make check}" ;;
   esac
   printf '%-40s %-5s %4ss  %s\n' "$name" "$mowner" "$secs" "$verdict"
+  echo "$mowner ${verdict%% *}" >>"$scratch/tally"
 done <"$scratch/records"
 echo
 if [ $total -eq 0 ]; then
@@ -116,5 +129,8 @@ fi
 awk -v k=$killed -v s=$survived -v h=$hung -v t=$total -v sk=$skipped 'BEGIN {
   printf "%d mutants: %d killed, %d survived, %d hung (%d skipped); kill rate %.1f%%\n",
          t, k, s, h, sk, 100 * k / t }'
+awk '{ t[$1]++; if ($2 == "killed") k[$1]++ }
+     END { for (o in t) printf "  owner %s: %d of %d killed (%.1f%%)\n", o, k[o], t[o], 100 * k[o] / t[o] }' \
+  "$scratch/tally" | sort
 [ -s "$scratch/survivors" ] && echo "survivors: $(tr '\n' ' ' <"$scratch/survivors")"
 [ $killed -eq $total ]

@@ -53,6 +53,11 @@ want=$(awk 'BEGIN { printf "%.6f", 0.025 ^ (1 / 3) }')
   && close4 "$lo" "$want" && [ "$hi" = 1 ] \
   && pass "identity: full 3/3, interval [$lo, $hi] = [$want, 1]" \
   || fail "identity: full $(jget identity full), interval [$lo, $hi], want [$want, 1]"
+# The accuracy interval is over instances too: three instances at accuracy 1
+# give Hoeffding's [0.025^(1/3), 1] (the same as Clopper-Pearson's 3 of 3).
+lo=$(jget identity ci_low)
+close4 "$lo" "$want" && [ "$(jget identity ci_high)" = 1 ] \
+  && pass "identity: accuracy interval over 3 instances [$lo, 1]" || fail "identity acc ci: $lo, want $want"
 "$VARLB" summary --level 0.99 "$S" --json >"$TMPD/j" 2>"$TMPD/err" || fail "--level 0.99"
 lo=$(jget identity full_ci_low); want=$(awk 'BEGIN { printf "%.6f", 0.005 ^ (1 / 3) }')
 close4 "$lo" "$want" && pass "--level 0.99: lower end $lo = $want" || fail "--level 0.99: $lo, want $want"
@@ -124,6 +129,16 @@ sed -e 's/"odd",10,10,40,40,39/"odd",10,10,40,40,40/' "$TMPD/holm.csv" >"$TMPD/h
 "$VARLB" summary "$TMPD/holm2.csv" --json >"$TMPD/j" 2>"$TMPD/err" \
   && [ "$(jget odd flagged_holm)" = 1 ] && grep '"odd"' "$TMPD/j" | grep -q '"verdict":"impossible' \
   && pass "40 of 40 survives Holm" || fail "Holm 40/40: $(cat "$TMPD/j" "$TMPD/err")"
+
+# (9) side_channel_bits (when a file has the column) is added to the bits
+# the verdict is judged on: 40 of 40 at 10 bits charged is impossible, at
+# 10 + 20 judged it is not, and a row saying so agrees with its numbers.
+{ sed -n '1s/$/,"side_channel_bits"/p' "$TMPD/holm2.csv"
+  sed -n '2,$s/$/,20/p' "$TMPD/holm2.csv" | sed 's/"'"$IMP"'"/"fails as the bound predicts"/'
+} >"$TMPD/side.csv"
+"$VARLB" summary "$TMPD/side.csv" --json >"$TMPD/j" 2>"$TMPD/err" \
+  && [ "$(jget odd flagged)" = 0 ] && [ ! -s "$TMPD/err" ] \
+  && pass "side_channel_bits raises the bits judged" || fail "side channel: $(cat "$TMPD/err" "$TMPD/j")"
 
 # (8) The default table fits 100 columns, --wide shows the verdicts in full.
 "$VARLB" summary "$TMPD/holm2.csv" >"$TMPD/t" 2>"$TMPD/err" \

@@ -319,6 +319,31 @@ START_TEST (sampled_verdict_at_most_alpha_at_the_least_favourable_population)
 }
 END_TEST
 
+START_TEST (sampled_verdict_counting_ceiling_has_its_allowance)
+{
+  /* The sampled test compares the token mean with p_c, the Fano ceiling of
+     B + log2(1/(ALPHA/10)) bits (a B-bit blob's 2^B strings): an accuracy
+     above the ceiling of B bits but not above p_c is never evidence, p = 1
+     exactly, however many tokens were asked. */
+  const size_t n = 100, d = 10;
+  const double N = (double) (n * d), B = 500;
+  double p0 = varlb_fano_ceiling (B, N);
+  double pc = varlb_fano_ceiling (B + log2 (1.0 / (VARLB_VERDICT_ALPHA / 10)), N);
+  ck_assert_double_gt (pc - p0, 0.003);
+  size_t m = n - 1, correct = (size_t) ceil (0.5 * (p0 + pc) * (double) (m * d));
+  double acc = (double) correct / (double) (m * d);
+  ck_assert (acc > p0 && acc < pc);
+  varlb_judgement_t j;
+  ck_assert_int_eq (varlb_judge (&j, correct, m, n, d, B, B), VARLB_OK);
+  ck_assert_double_eq (j.p_value, 1.0);
+  ck_assert_str_eq (j.verdict, VARLB_VERDICT_FAILS);
+  /* Well above p_c with 99 of 100 tokens: flagged. */
+  ck_assert_int_eq (varlb_judge (&j, m * d, m, n, d, B, B), VARLB_OK);
+  ck_assert_str_eq (j.verdict, VARLB_VERDICT_IMPOSSIBLE);
+  ck_assert_double_le (j.p_value, VARLB_VERDICT_ALPHA);
+}
+END_TEST
+
 START_TEST (judge_rejects_inconsistent_counts)
 {
   varlb_judgement_t j;
@@ -369,6 +394,7 @@ main (void)
   ADD_TEST (tc, sampled_verdict_false_alarms_at_most_alpha_honest_hash_scheme);
   ADD_TEST (tc, sampled_verdict_at_most_alpha_at_the_least_favourable_population);
   ADD_TEST (tc, judge_rejects_inconsistent_counts);
+  ADD_TEST (tc, sampled_verdict_counting_ceiling_has_its_allowance);
   ADD_TEST (tc, holm_steps_down_at_alpha_over_the_remaining_count);
   suite_add_tcase (s, tc);
   return run_suite (s);

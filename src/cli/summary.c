@@ -516,8 +516,8 @@ cli_summary (int argc, char **argv)
           int w = snprintf (list + used, sizeof list - used, "%s%zu", k ? ", " : "", bad[k] + 1);
           used += w > 0 ? (size_t) w : 0;
         }
-      cli_error (cmd, "%zu row%s' stored verdict disagrees with %s numbers (row%s %s%s): "
-                 "recomputed verdicts used", nbad, nbad == 1 ? "" : "s",
+      cli_error (cmd, "%zu %s stored verdict disagrees with %s numbers (row%s %s%s): "
+                 "recomputed verdicts used", nbad, nbad == 1 ? "row's" : "rows'",
                  nbad == 1 ? "its" : "their", nbad == 1 ? "" : "s", list,
                  nbad > SUM_SHOW_ROWS ? ", ..." : "");
       rc = CLI_EXIT_FAIL;
