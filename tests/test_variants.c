@@ -131,6 +131,7 @@ START_TEST (gap_criterion_guarantees_decoding_of_every_eta_answer_at_its_edge)
   ck_assert_int_eq (varlb_approx_perturb (O, &in, idx, n, p.eta), VARLB_OK);
   ck_assert_uint_eq (count_correct (&in, idx, n, O), n * d);
   /* Just past the criterion's eta the 1-bits go. */
+  free (idx);
   double *P = all_outputs (&in, &idx);
   ck_assert_int_eq (varlb_approx_perturb (P, &in, idx, n, 0.12), VARLB_OK);
   ck_assert_uint_lt (count_correct (&in, idx, n, P), n * d);

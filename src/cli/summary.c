@@ -120,25 +120,21 @@ sum_interval (char *buf, size_t len, double lo, double hi)
   return buf;
 }
 
+/* V with 4 decimals (RATIO: 4 significant digits), or "-" when undefined. */
 static const char *
-sum_num (char *buf, size_t len, double v)
+sum_fmt (char *buf, size_t len, double v, int ratio)
 {
   if (isfinite (v))
-    snprintf (buf, len, "%.4f", v);
+    snprintf (buf, len, ratio ? "%.4g" : "%.4f", v);
   else
     snprintf (buf, len, "-");
   return buf;
 }
 
-/* A ratio in 6 characters. */
 static const char *
-sum_ratio (char *buf, size_t len, double v)
+sum_num (char *buf, size_t len, double v)
 {
-  if (isfinite (v))
-    snprintf (buf, len, "%.4g", v);
-  else
-    snprintf (buf, len, "-");
-  return buf;
+  return sum_fmt (buf, len, v, 0);
 }
 
 static double
@@ -245,7 +241,7 @@ sum_print_narrow (const cli_csv_t *t, const long *col, const sum_group_t *g, siz
       snprintf (bud, sizeof bud, "%.10g", cli_csv_num (t, r, col[C_BUDGET]));
       snprintf (fl, sizeof fl, "%zu/%zu", g[i].flagged, g[i].holm);
       printf ("  %-*s %10s %6s %4zu %4zu %6s %15s %4zu %6s %5s  %s\n", wc, comp, bud,
-              sum_ratio (w, sizeof w, sum_mean (g[i].ratio_sum, g[i].instances)),
+              sum_fmt (w, sizeof w, sum_mean (g[i].ratio_sum, g[i].instances), 1),
               g[i].instances, g[i].failed, sum_num (x, sizeof x, g[i].mean),
               sum_interval (a, sizeof a, g[i].lo, g[i].hi), g[i].full,
               sum_num (z, sizeof z, sum_mean (g[i].fano_sum, g[i].instances)), fl,
