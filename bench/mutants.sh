@@ -66,6 +66,7 @@ perl -ne '
     # a repeated from: or to: line continues the text on a new line
     $m{$1} = defined $m{$1} && ($1 eq "from" || $1 eq "to") ? "$m{$1}\n$2" : $2;
   }
+  next unless %m;  # a block of comments only
   # newlines travel as ASCII record separators (0x1e) inside a record
   $m{$_} =~ s/\n/chr 30/ge for grep { defined $m{$_} } qw(from to);
   die "mutants.txt: a block lacks mutant/file/from/to\n"
@@ -78,7 +79,7 @@ tree=$scratch/tree
 echo "mutants: preparing a pristine copy in $tree"
 cp -a "$top" "$tree" || exit 2
 ( cd "$tree" && eval "./configure $(./config.status --config)" >prep.out 2>&1 \
-    && make clean >>prep.out 2>&1 && make -j"$jobs" >>prep.out 2>&1 ) \
+    && make clean >>prep.out 2>&1 && make -j"$jobs" >>prep.out 2>&1 ) </dev/null \
   || { echo "mutants: the pristine copy does not build (see $tree/prep.out)" >&2; trap - EXIT; exit 2; }
 
 killed=0 survived=0 hung=0 total=0 skipped=0
@@ -105,7 +106,7 @@ while IFS=$(printf '\037') read -r name mowner file from to; do
   total=$((total + 1))
   start=$(date +%s)
   ( cd "$tree" && timeout -k 10 "$limit" sh -c \
-      "make -j$jobs >build.out 2>&1 || exit 3; make -j$jobs check >check.out 2>&1" )
+      "make -j$jobs >build.out 2>&1 || exit 3; make -j$jobs check >check.out 2>&1" ) </dev/null
   rc=$?
   secs=$(( $(date +%s) - start ))
   # Restore (a new mtime, so the next build recompiles the original).
