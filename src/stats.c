@@ -261,6 +261,14 @@ varlb_clopper_pearson (double *lo, double *hi, size_t k, size_t n, double level)
    charged plus any side-channel allowance); otherwise the budget (bits
    charged) against N says which kind of result it is. */
 static const char *
+budget_verdict (size_t correct, size_t tested, double bits_charged, double N)
+{
+  if (bits_charged >= N)
+    return correct == tested ? VARLB_VERDICT_SUCCEEDS : VARLB_VERDICT_LOSSY;
+  return VARLB_VERDICT_FAILS;
+}
+
+static const char *
 verdict_rule (size_t correct, size_t tested, double bits_charged, double bits_judged,
               double N)
 {
@@ -271,9 +279,7 @@ verdict_rule (size_t correct, size_t tested, double bits_charged, double bits_ju
     return VARLB_VERDICT_ERROR;
   if (lo > varlb_fano_ceiling (bits_judged, N))
     return VARLB_VERDICT_IMPOSSIBLE;
-  if (bits_charged >= N)
-    return correct == tested ? VARLB_VERDICT_SUCCEEDS : VARLB_VERDICT_LOSSY;
-  return VARLB_VERDICT_FAILS;
+  return budget_verdict (correct, tested, bits_charged, N);
 }
 
 const char *
@@ -379,6 +385,7 @@ varlb_judge (varlb_judgement_t *j, size_t correct, size_t m, size_t n, size_t d,
   j->accuracy = (double) correct / (double) tested;
   j->fano_ceiling = varlb_fano_ceiling (bits_charged, N);
   j->fano_judged = varlb_fano_ceiling (bits_judged, N);
+  j->verdict_by_budget = budget_verdict (correct, tested, bits_charged, N);
   if (!j->sampled)
     {
       /* Every Alice token was asked: the verdict as it always was, Clopper-
@@ -413,12 +420,8 @@ varlb_judge (varlb_judgement_t *j, size_t correct, size_t m, size_t n, size_t d,
   double p_c = varlb_fano_ceiling (bits_judged + log2 (1.0 / ALPHA_COUNT), N);
   double tail = varlb_mean_tail (j->accuracy, m, n, p_c);
   j->p_value = j->accuracy <= p_c ? 1.0 : fmin (1.0, ALPHA_COUNT + tail);
-  if (j->p_value <= VARLB_VERDICT_ALPHA)
-    j->verdict = VARLB_VERDICT_IMPOSSIBLE;
-  else if (bits_charged >= N)
-    j->verdict = correct == tested ? VARLB_VERDICT_SUCCEEDS : VARLB_VERDICT_LOSSY;
-  else
-    j->verdict = VARLB_VERDICT_FAILS;
+  j->verdict = j->p_value <= VARLB_VERDICT_ALPHA ? VARLB_VERDICT_IMPOSSIBLE
+               : j->verdict_by_budget;
   return VARLB_OK;
 }
 

@@ -628,6 +628,8 @@ typedef struct varlb_judgement {
                              rows by the Clopper-Pearson rule of
                              varlb_verdict, which agrees up to rounding */
   const char *verdict;    /* one of the VARLB_VERDICT_* texts */
+  const char *verdict_by_budget; /* the verdict were it not impossible: fails,
+                             succeeds or loses bits, from bits charged vs N */
   size_t tokens;          /* m: the sampling unit's count */
   int sampled;            /* m < n */
 } varlb_judgement_t;

@@ -454,9 +454,7 @@ cli_summary (int argc, char **argv)
           okrow[nok] = r;
           pv[nok++] = flag ? j.p_value : 1.0;
           if (flag) /* for the group: what its budget makes it (see sum_verdict) */
-            view = cli_csv_num (&t, r, col[C_CHARGED]) >= cli_csv_num (&t, r, col[C_N])
-                   ? (j.accuracy == 1.0 ? VARLB_VERDICT_SUCCEEDS : VARLB_VERDICT_LOSSY)
-                   : VARLB_VERDICT_FAILS;
+            view = j.verdict_by_budget;
         }
       if (strcmp (stored, verdict) != 0)
         {
