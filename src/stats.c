@@ -389,7 +389,12 @@ varlb_judge (varlb_judgement_t *j, size_t correct, size_t m, size_t n, size_t d,
   if (!j->sampled)
     {
       /* Every Alice token was asked: the verdict as it always was, Clopper-
-         Pearson over the N bits at 99% (lower end past the ceiling). */
+         Pearson over the N bits at 99% (lower end past the ceiling).  Valid
+         whatever the bits' correlation: P[correct >= k] <= 2^B P[Bin(N, 1/2)
+         >= k] (2^B blobs, one decoded string each), and with c the ceiling,
+         for k >= c N each term 2^{B-N} C(N,j) is at most C(N,j) c^j
+         (1-c)^{N-j} (their ratio is 2^{-N (j/N - c) log2(c/(1-c))}), so the
+         false-alarm probability is at most P[Bin(N, c) >= k] < 0.005. */
       int st = varlb_clopper_pearson (&j->ci_low, &j->ci_high, correct, tested, 0.95);
       if (st != VARLB_OK)
         return st;

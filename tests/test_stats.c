@@ -190,6 +190,50 @@ START_TEST (verdict_level_is_99_percent_at_the_boundary)
 }
 END_TEST
 
+START_TEST (full_instance_rule_never_flags_what_counting_allows)
+{
+  /* The full-instance verdict is valid for any compressor, correlated bits
+     or not: wherever it says impossible, the counting bound
+     2^B P[Bin(N, 1/2) >= k] (a B-bit blob decodes to at most 2^B strings)
+     is below 0.005.  Checked at the smallest flagged count k over a grid
+     of N and B, the binomial tail summed in log space (lgamma). */
+  const double Ns[] = { 40, 200, 1000, 27136 };
+  for (int a = 0; a < 4; a++)
+    for (double f = 0.05; f < 1.0; f += 0.15)
+      {
+        double N = Ns[a], B = floor (f * N);
+        /* the smallest flagged k, by bisection (flags are monotone in k) */
+        size_t lo = 0, k = (size_t) N;
+        if (strcmp (varlb_verdict (k, (size_t) N, B, N), VARLB_VERDICT_IMPOSSIBLE) != 0)
+          continue;
+        while (k - lo > 1)
+          {
+            size_t mid = lo + (k - lo) / 2;
+            if (strcmp (varlb_verdict (mid, (size_t) N, B, N), VARLB_VERDICT_IMPOSSIBLE) == 0)
+              k = mid;
+            else
+              lo = mid;
+          }
+        /* log2 of 2^{B-N} sum_{j>=k} C(N,j), largest term first. */
+        double mx = -INFINITY, sum = 0.0;
+        for (size_t j = k; j <= (size_t) N; j++)
+          {
+            double l = lgamma (N + 1) - lgamma ((double) j + 1) - lgamma (N - (double) j + 1);
+            if (l > mx)
+              {
+                sum = sum * exp (mx - l) + 1.0;
+                mx = l;
+              }
+            else
+              sum += exp (l - mx);
+          }
+        double log2_bound = (B - N) + (mx + log (sum)) / log (2.0);
+        ck_assert_msg (log2_bound <= log2 (0.005), "N = %g, B = %g, k = %zu: bound 2^%g",
+                       N, B, k, log2_bound);
+      }
+}
+END_TEST
+
 START_TEST (mean_interval_known_cases)
 {
   double lo, hi;
@@ -389,6 +433,7 @@ main (void)
   ADD_TEST (tc, verdicts_follow_the_bound);
   ADD_TEST (tc, binary_entropy_is_in_bits);
   ADD_TEST (tc, verdict_level_is_99_percent_at_the_boundary);
+  ADD_TEST (tc, full_instance_rule_never_flags_what_counting_allows);
   ADD_TEST (tc, mean_interval_known_cases);
   ADD_TEST (tc, sampled_verdict_false_alarms_at_most_alpha_honest_hash_scheme);
   ADD_TEST (tc, sampled_verdict_at_most_alpha_at_the_least_favourable_population);
