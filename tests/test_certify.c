@@ -343,6 +343,44 @@ START_TEST (rounding_sensitive_dot_products_never_certified_wrong)
 }
 END_TEST
 
+START_TEST (exact_tie_with_generic_keys_is_refused_at_every_precision)
+{
+  /* Rows 0 and 1 share a key; the 12 other tokens come in 6 twin pairs
+     with generic keys (inexact scores) and values 1 and 0 in coordinate 0,
+     so both rows' outputs are exactly 1/2 = the threshold (every pair
+     contributes e^s (1 - 1/2) + e^s (0 - 1/2) = 0).  Row 0's 1-bit and row
+     1's 0-bit can only be refused: an interval proves no equality, so a
+     decision either way means an enclosure rounded the wrong way. */
+  varlb_instance_t in;
+  tie_instance (&in, 0);
+  size_t d = in.d;
+  gsl_rng *r = varlb_rng_new (8, VARLB_STREAM_USER);
+  for (size_t t = 2; t + 1 < in.T; t += 2)
+    for (size_t j = 0; j < d; j++)
+      in.K[t * d + j] = in.K[(t + 1) * d + j] = 0.8 * (gsl_rng_uniform (r) - 0.5);
+  gsl_rng_free (r);
+  for (size_t t = 0; t < in.T; t++)
+    {
+      if (t >= 2)
+        in.V[t * d] = t % 2 == 0;
+      for (size_t j = 1; j < d; j++) /* the other coordinates: outputs exactly 0 */
+        in.V[t * d + j] = 0.0;
+      for (size_t j = 0; t < in.alice_tokens && j < d; j++)
+        varlb_bits_set (&in.x, t, j, in.V[t * d + j] != 0.0);
+    }
+  for (size_t row = 0; row < 2; row++)
+    {
+      varlb_certify_report_t rep;
+      certify_both (&rep, &in, row);
+      ck_assert_msg (bit_listed (&rep, row * d), "row %zu: the tie was certified", row);
+      ck_assert_msg (rep.undecided == 1 && rep.wrong == 0 && rep.certified == d - 1,
+                     "row %zu: %zu undecided, %zu wrong", row, rep.undecided, rep.wrong);
+      varlb_certify_report_clear (&rep);
+    }
+  varlb_instance_clear (&in);
+}
+END_TEST
+
 START_TEST (filter_and_mpfr_only_paths_agree_on_the_256px_preset)
 {
   /* Same certified / wrong / undecided counts with and without the
@@ -407,6 +445,7 @@ main (void)
   ADD_TEST (tc, default_demo_instance_every_bit_certified);
   ADD_TEST (tc, low_dimension_instance_lists_exactly_the_wrong_bits);
   ADD_TEST (tc, exact_tie_is_refused);
+  ADD_TEST (tc, exact_tie_with_generic_keys_is_refused_at_every_precision);
   ADD_TEST (tc, near_tie_on_the_right_side_is_certified_by_raising_precision);
   ADD_TEST (tc, near_tie_on_the_wrong_side_is_proved_wrong);
   ADD_TEST (tc, rows_outside_alice_are_refused);
