@@ -17,19 +17,6 @@
 #define UP(dir) ((dir) > 0 ? MPFR_RNDU : MPFR_RNDD)
 #define DN(dir) ((dir) > 0 ? MPFR_RNDD : MPFR_RNDU)
 
-/* The decode threshold the instance uses (index_var.c): midway between
-   (1+eta) delta and (1-eta) Delta for {0,1} values, 0 for +-1. */
-static double
-instance_threshold (size_t M, double C, double eps, double eta, varlb_values v)
-{
-  if (v == VARLB_VALUES_PM1)
-    return 0.0;
-  double a = C * (1.0 - 2.0 * eps) - log ((double) M);
-  double delta = 1.0 / (1.0 + exp (a)), Delta = 1.0 / (1.0 + exp (-a));
-  double lo = (1.0 + eta) * delta, hi = (1.0 - eta) * Delta;
-  return lo < hi ? 0.5 * (lo + hi) : 0.5;
-}
-
 /* r_max, rounded in direction DIR: row i decodes every bit when R_i < r_max.
    The target weight is w = 1/(1+R).  {0,1} values: a 1-bit's output is
    >= w, a 0-bit's <= 1 - w; under a (1 +- eta) answer both survive the
@@ -250,6 +237,91 @@ unit_achlioptas_other_double (double C, size_t d)
   return sum / (z * z) * exp (-C);
 }
 
+/* Unit Gaussian keys are uniform on the sphere: <k_i,k_t> has the law of
+   one coordinate u of a uniform unit vector, whatever k_i, and
+   E e^{C u} = 0F1(; d/2; C^2/4) = sum_m a_m, a_m = (C^2/4)^m / (m! (d/2)_m)
+   (E u^{2m} = (1/2)_m / (d/2)_m, (2m)! = 4^m m! (1/2)_m).  An exact
+   expectation (proofs/sharpened.md, S2''), enclosed here in MPFR: the terms
+   are positive, so the partial sum rounded down is a lower bound; after the
+   last term a_M, the ratio a_{m+1}/a_m = (C^2/4)/((m+1)(d/2+m)) is at most
+   rho = that ratio at m = M < 1 and falls with m, so the tail is at most
+   a_{M+1}/(1 - rho), added rounded up.  OUT gets e^{-C} times the sum.
+   Returns 0, or -1 when the series would need more than UNIT_GAUSS_TERMS
+   terms (huge C; the caller falls back to the sub-Gaussian bound). */
+#define UNIT_GAUSS_TERMS 200000
+static int
+unit_gaussian_other (mpfr_t out, double C, size_t d, int dir)
+{
+  mpfr_prec_t prec = mpfr_get_prec (out);
+  mpfr_t q, a, sum, r, den;
+  mpfr_inits2 (prec, q, a, sum, r, den, (mpfr_ptr) 0);
+  int ok = -1;
+  /* q = C^2/4 in direction DIR (every term increases with q). */
+  mpfr_set_d (q, C, MPFR_RNDN);
+  mpfr_sqr (q, q, UP (dir));
+  mpfr_div_2ui (q, q, 2, UP (dir));
+  mpfr_set_ui (a, 1, MPFR_RNDN);
+  mpfr_set_ui (sum, 1, MPFR_RNDN);
+  for (unsigned long m = 0; m < UNIT_GAUSS_TERMS; m++)
+    {
+      /* den = (m+1)(d/2 + m) = (m+1)(d + 2m)/2, exact at prec >= 64 for
+         these sizes; a_{m+1} = a_m q / den in direction DIR. */
+      mpfr_set_ui (den, m + 1, MPFR_RNDN);
+      mpfr_mul_ui (den, den, (unsigned long) d + 2 * m, DN (dir));
+      mpfr_div_2ui (den, den, 1, DN (dir));
+      mpfr_mul (a, a, q, UP (dir));
+      mpfr_div (a, a, den, UP (dir));
+      /* rho = q / den at m + 1 on: the next ratio, an upper bound on all
+         later ones (computed rounded up whatever DIR: it bounds the tail). */
+      mpfr_set_ui (r, m + 2, MPFR_RNDN);
+      mpfr_mul_ui (r, r, (unsigned long) d + 2 * m + 2, MPFR_RNDD);
+      mpfr_div_2ui (r, r, 1, MPFR_RNDD);
+      mpfr_div (r, q, r, MPFR_RNDU);
+      mpfr_add (sum, sum, a, UP (dir));
+      /* Stop once a_{m+1} is below 2^-(prec+8) of the sum and rho <= 1/2. */
+      if (mpfr_cmp_ui_2exp (r, 1, -1) <= 0
+          && mpfr_get_exp (a) < mpfr_get_exp (sum) - (mpfr_exp_t) prec - 8)
+        {
+          if (dir > 0)
+            {
+              /* tail <= a_{m+1} rho / (1 - rho) <= 2 a_{m+1} (rho <= 1/2) */
+              mpfr_mul_2ui (r, a, 1, MPFR_RNDU);
+              mpfr_add (sum, sum, r, MPFR_RNDU);
+            }
+          ok = 0;
+          break;
+        }
+    }
+  if (ok == 0)
+    {
+      mpfr_set_d (r, -C, MPFR_RNDN);
+      mpfr_exp (r, r, UP (dir));
+      mpfr_mul (out, sum, r, UP (dir));
+    }
+  mpfr_clears (q, a, sum, r, den, (mpfr_ptr) 0);
+  return ok;
+}
+
+/* The same in double precision (searches only): terms by their ratio
+   recurrence scaled by e^{-C} from the start; NaN when C is too large for
+   the series to be summed in double (the caller uses the bound). */
+static double
+unit_gaussian_other_double (double C, size_t d)
+{
+  if (!(C < 700.0))
+    return NAN;
+  double q = 0.25 * C * C, a = exp (-C), sum = a;
+  for (unsigned long m = 0; m < UNIT_GAUSS_TERMS; m++)
+    {
+      double den = (double) (m + 1) * (0.5 * (double) d + (double) m);
+      a *= q / den;
+      sum += a;
+      if (q / den < 0.5 && a < 1e-18 * sum)
+        return sum;
+    }
+  return NAN;
+}
+
 /* One evaluation of n E R_i / r_max at precision PREC in direction DIR;
    FAST: the unit-Achlioptas sum in double precision (not certified). */
 static void
@@ -260,14 +332,28 @@ fail_eval (mpfr_t fail, mpfr_t other, mpfr_t zero, mpfr_t rmax, size_t n,
   mpfr_prec_t prec = mpfr_get_prec (fail);
   mpfr_t s, t;
   mpfr_inits2 (prec, s, t, (mpfr_ptr) 0);
+  int exact = 0;
   if (f == VARLB_JL_ACHLIOPTAS && norm == VARLB_JL_UNIT)
     {
       if (fast)
         mpfr_set_d (other, unit_achlioptas_other_double (C, d), MPFR_RNDN);
       else
         unit_achlioptas_other (other, C, d, dir);
+      exact = 1;
     }
-  else
+  else if (f == VARLB_JL_GAUSSIAN && norm == VARLB_JL_UNIT)
+    {
+      if (fast)
+        {
+          double o = unit_gaussian_other_double (C, d);
+          exact = !isnan (o);
+          if (exact)
+            mpfr_set_d (other, o, MPFR_RNDN);
+        }
+      else
+        exact = unit_gaussian_other (other, C, d, dir) == 0;
+    }
+  if (!exact)
     {
       /* Conditionally on k_i, E e^{C<k_i,k_t>} <= e^{C^2 |k_i|^2/(2d)}, so
          E e^{C(<k_i,k_t> - |k_i|^2)} <= E e^{-s|k_i|^2}, s = C - C^2/(2d). */
@@ -279,9 +365,17 @@ fail_eval (mpfr_t fail, mpfr_t other, mpfr_t zero, mpfr_t rmax, size_t n,
     }
   mpfr_set_d (s, C, MPFR_RNDN);
   norm_mgf (zero, s, d, f, norm, dir);
-  mpfr_mul_ui (t, other, n - 1, UP (dir));
-  mpfr_mul_ui (s, zero, z, UP (dir));
-  mpfr_add (t, t, s, UP (dir));       /* E R_i */
+  /* (n - 1) other + z zero; a count of 0 contributes 0 even when the
+     bound is infinite (0 x Inf would be NaN). */
+  if (n > 1)
+    mpfr_mul_ui (t, other, n - 1, UP (dir));
+  else
+    mpfr_set_zero (t, 1);
+  if (z > 0)
+    {
+      mpfr_mul_ui (s, zero, z, UP (dir));
+      mpfr_add (t, t, s, UP (dir));   /* E R_i */
+    }
   mpfr_mul_ui (t, t, n, UP (dir));
   r_max_eval (rmax, tau, eta, v, -dir);
   if (mpfr_sgn (rmax) <= 0)
@@ -307,7 +401,7 @@ sharp_eval (varlb_sharp_t *s, size_t n, size_t z, size_t d, double C, double eps
   s->eps = eps;
   s->eta = eta;
   s->target = target;
-  s->threshold = instance_threshold (n - 1 + z, C, eps, eta, values);
+  s->threshold = varlb_decode_threshold (values, eta);
   /* Every family; unit Achlioptas through its exact sum, up to the d at
      which its O(d^3) terms stay affordable. */
   s->covered = !(f == VARLB_JL_ACHLIOPTAS && norm == VARLB_JL_UNIT && d > VARLB_SHARP_EXACT_D_MAX);
@@ -341,8 +435,9 @@ sharp_eval (varlb_sharp_t *s, size_t n, size_t z, size_t d, double C, double eps
       s->row_hi = mpfr_get_d (ou, MPFR_RNDU);
       s->r_max_lo = mpfr_get_d (rl, MPFR_RNDD);
       s->prec = (unsigned long) prec;
-      int up_ok = mpfr_cmp_d (fu, target) <= 0;
-      int lo_bad = mpfr_cmp_d (fl, target) > 0;
+      /* A NaN enclosure decides nothing (mpfr_cmp_d would call it equal). */
+      int up_ok = !mpfr_nan_p (fu) && mpfr_cmp_d (fu, target) <= 0;
+      int lo_bad = !mpfr_nan_p (fl) && mpfr_cmp_d (fl, target) > 0;
       mpfr_clears (fu, fl, ou, zu, rl, tmp1, tmp2, (mpfr_ptr) 0);
       if (up_ok)
         {

@@ -2,8 +2,8 @@
  * following Haris-Onak Theorem 6, sec. 2.4, on the VAR pyramid).
  * Alice's tokens are scales 1..K-1: keys are JL vectors, values her bits.
  * Bob fills the last scale's query block with rows C k_i; that scale's keys
- * and values are zero and stay visible (block-causal).  Bit = [output > tau]
- * with tau between delta and Delta. */
+ * and values are zero and stay visible (block-causal).  Bit = [output > tau],
+ * tau = (1 - eta^2)/2 (1/2 for exact answers). */
 #include <config.h>
 #include <math.h>
 #include <stdlib.h>
@@ -119,13 +119,7 @@ varlb_instance_init_layout (varlb_instance_t *in, const varlb_params_t *p,
   double a = in->C * (1.0 - 2.0 * p->eps) - log ((double) in->M);
   in->delta = 1.0 / (1.0 + exp (a));
   in->Delta = 1.0 / (1.0 + exp (-a));
-  if (p->values == VARLB_VALUES_PM1)
-    in->threshold = 0.0;
-  else
-    {
-      double lo = (1.0 + p->eta) * in->delta, hi = (1.0 - p->eta) * in->Delta;
-      in->threshold = lo < hi ? 0.5 * (lo + hi) : 0.5;
-    }
+  in->threshold = varlb_decode_threshold (p->values, p->eta);
   varlb_bits_init (&in->x, in->alice_tokens, in->d);
   in->K = calloc (in->T * in->d, sizeof *in->K);
   in->V = calloc (in->T * in->d, sizeof *in->V);
@@ -178,6 +172,21 @@ varlb_instance_queries (double *Q, const varlb_instance_t *in,
         Q[r * in->d + j] = in->C * k[j];
     }
   return VARLB_OK;
+}
+
+/* tau* = (1 - eta^2)/2 is the threshold every (1 +- eta) answer survives
+   whenever any threshold works: with R the off-target mass ratio of a row
+   (w = 1/(1+R)), a 1-bit's answer is >= (1-eta)/(1+R) and a 0-bit's <=
+   (1+eta) R/(1+R), which tau separates iff R < (1-eta-tau)/tau and
+   R <= tau/(1+eta-tau); both equal (1-eta)/(1+eta) at tau*, the largest R
+   any tau allows.  So the gap criterion C g > ln M + ln((1+eta)/(1-eta))
+   (varlb_instance_criteria) and the margin (1+eta) delta < (1-eta) Delta
+   (the same condition with R = M e^{-C(1-2eps)}) both guarantee decoding
+   at tau*, and at eta = 0 it is the paper's 1/2. */
+double
+varlb_decode_threshold (varlb_values values, double eta)
+{
+  return values == VARLB_VALUES_PM1 ? 0.0 : 0.5 * (1.0 - eta * eta);
 }
 
 int
@@ -242,16 +251,76 @@ varlb_instance_score (varlb_decode_report_t *r, const varlb_instance_t *in,
   return VARLB_OK;
 }
 
-int
-varlb_instance_decode_all (varlb_decode_report_t *r, const varlb_instance_t *in,
-                           varlb_bits_t *decoded)
+/* The criteria from the keys' coherence report C (filled in already). */
+static void
+criteria_finish (varlb_criteria_t *c, const varlb_instance_t *in)
+{
+  double e = in->par.eps;
+  c->formal_d_needed = 12.0 * log ((double) in->alice_tokens) / (e * e - e * e * e);
+  c->formal_holds = (double) in->d >= c->formal_d_needed;
+  c->eps_holds = c->coh.eps_emp <= e;
+  double eta = in->par.eta;
+  c->min_gap_margin = in->C * c->coh.min_gap - log ((double) in->M)
+                      - log ((1.0 + eta) / (1.0 - eta));
+  c->gap_holds = c->min_gap_margin > 0.0;
+  c->delta_below_Delta = (1.0 + eta) * in->delta < (1.0 - eta) * in->Delta;
+}
+
+/* The coherence report from the scores C<k_s,k_t> the decode's tiles held
+   (varlb_attention_self_stats): the same quantities as varlb_jl_coherence,
+   each inner product one rounding further (times C, then divided by C). */
+static void
+coherence_from_gram (varlb_coherence_t *c, const varlb_gram_stats_t *g,
+                     const varlb_instance_t *in)
+{
+  const size_t n = in->alice_tokens;
+  const double C = in->C;
+  memset (c, 0, sizeof *c);
+  c->min_gap = INFINITY;
+  double max_sq = 0.0;
+  for (size_t s = 0; s < n; s++)
+    {
+      double self = g->self[s] / C, best = g->row_max[s] / C;
+      if (in->bob_rows > 0 && best < 0.0)
+        best = 0.0;
+      max_sq = self > max_sq ? self : max_sq;
+      double dev = fabs (self - 1.0);
+      if (dev > c->max_norm_dev)
+        c->max_norm_dev = dev;
+      double ab = g->row_absmax[s] / C;
+      if (ab > c->max_offdiag)
+        {
+          c->max_offdiag = ab;
+          c->arg_s = s;
+          c->arg_t = g->row_absarg[s];
+        }
+      if (self - best < c->min_gap)
+        {
+          c->min_gap = self - best;
+          c->arg_gap = s;
+        }
+    }
+  c->eps_emp = c->max_offdiag > c->max_norm_dev ? c->max_offdiag : c->max_norm_dev;
+  double u = 0x1p-53, k = (double) (in->d + 2);
+  c->gram_error = k * u * max_sq / (1.0 - k * u);
+}
+
+/* Decode every bit; with C (optional) the criteria too, from the decode's
+   own Gram when the symmetric path runs. */
+static int
+decode_all (varlb_decode_report_t *r, varlb_criteria_t *crit, const varlb_instance_t *in,
+            varlb_bits_t *decoded)
 {
   varlb_decode_report_init (r);
   size_t n = in->alice_tokens, d = in->d, rows = in->bob_rows;
   double *O = malloc (n * d * sizeof *O);
   double *tw = malloc (n * sizeof *tw);
   size_t *idx = malloc (n * sizeof *idx);
-  int st = (O && tw && idx) ? VARLB_OK : VARLB_ENOMEM;
+  double *gbuf = crit ? malloc (3 * n * sizeof *gbuf) : NULL;
+  size_t *garg = crit ? malloc (n * sizeof *garg) : NULL;
+  varlb_gram_stats_t g = { gbuf, gbuf ? gbuf + n : NULL, gbuf ? gbuf + 2 * n : NULL, garg };
+  int st = (O && tw && idx && (!crit || (gbuf && garg))) ? VARLB_OK : VARLB_ENOMEM;
+  int have_gram = 0;
   for (size_t i = 0; st == VARLB_OK && i < n; i++)
     idx[i] = i;
   /* Bob queries every Alice token, in Multi-Index rounds of bob_rows rows;
@@ -262,7 +331,9 @@ varlb_instance_decode_all (varlb_decode_report_t *r, const varlb_instance_t *in,
      the per-row-max blocked attention. */
   if (st == VARLB_OK)
     {
-      st = varlb_attention_self (O, in->K, in->V, n, rows, d, d, in->C, tw);
+      st = varlb_attention_self_stats (O, in->K, in->V, n, rows, d, d, in->C, tw,
+                                       crit ? &g : NULL);
+      have_gram = st == VARLB_OK && crit != NULL;
       if (st == VARLB_ENUMERIC)
         {
           double *Q = malloc (rows * d * sizeof *Q);
@@ -285,27 +356,45 @@ varlb_instance_decode_all (varlb_decode_report_t *r, const varlb_instance_t *in,
       st = varlb_instance_score (r, in, idx + t0, m, O + t0 * d, tw + t0, decoded);
       r->blocks++;
     }
+  if (st == VARLB_OK && crit)
+    {
+      if (have_gram)
+        {
+          coherence_from_gram (&crit->coh, &g, in);
+          criteria_finish (crit, in);
+        }
+      else
+        st = varlb_instance_criteria (crit, in);
+    }
   free (O);
   free (tw);
   free (idx);
+  free (gbuf);
+  free (garg);
   return st;
+}
+
+int
+varlb_instance_decode_all (varlb_decode_report_t *r, const varlb_instance_t *in,
+                           varlb_bits_t *decoded)
+{
+  return decode_all (r, NULL, in, decoded);
+}
+
+int
+varlb_instance_decode_criteria (varlb_decode_report_t *r, varlb_criteria_t *c,
+                                const varlb_instance_t *in, varlb_bits_t *decoded)
+{
+  return decode_all (r, c, in, decoded);
 }
 
 int
 varlb_instance_criteria (varlb_criteria_t *c, const varlb_instance_t *in)
 {
-  double e = in->par.eps;
-  c->formal_d_needed = 12.0 * log ((double) in->alice_tokens) / (e * e - e * e * e);
-  c->formal_holds = (double) in->d >= c->formal_d_needed;
   int st = varlb_jl_coherence (&c->coh, NULL, in->K, in->alice_tokens, in->d,
                                in->bob_rows > 0);
   if (st != VARLB_OK)
     return st;
-  c->eps_holds = c->coh.eps_emp <= e;
-  double eta = in->par.eta;
-  c->min_gap_margin = in->C * c->coh.min_gap - log ((double) in->M)
-                      - log ((1.0 + eta) / (1.0 - eta));
-  c->gap_holds = c->min_gap_margin > 0.0;
-  c->delta_below_Delta = (1.0 + eta) * in->delta < (1.0 - eta) * in->Delta;
+  criteria_finish (c, in);
   return VARLB_OK;
 }

@@ -244,10 +244,68 @@ varlb_attention_zero (double *O, const double *Q, size_t m, const double *K,
    (128 KiB) stays in L2 while both of its value products run. */
 #define GRAM_TILE 128
 
+/* Gram statistics of one score tile ROW-major BI x BJ (scores C<k_s,k_t>)
+   for rows I0.. and, when the tile is off the diagonal, columns J0..:
+   the largest score and the largest |score| off the diagonal, with where
+   the latter is attained. */
+static void
+tile_stats (const double *E, size_t bi, size_t bj, size_t i0, size_t j0, int diag,
+            varlb_gram_stats_t *g)
+{
+  for (size_t r = 0; r < bi; r++)
+    {
+      const double *row = E + r * bj;
+      size_t s = i0 + r;
+      double mx = g->row_max[s], ab = g->row_absmax[s];
+      size_t arg = g->row_absarg[s];
+      for (size_t t = 0; t < bj; t++)
+        {
+          if (diag && t == r)
+            continue;
+          double x = row[t], a = fabs (x);
+          mx = x > mx ? x : mx;
+          if (a > ab)
+            ab = a, arg = j0 + t;
+          if (!diag)
+            {
+              size_t u = j0 + t;
+              g->row_max[u] = x > g->row_max[u] ? x : g->row_max[u];
+              if (a > g->row_absmax[u])
+                g->row_absmax[u] = a, g->row_absarg[u] = s;
+            }
+        }
+      g->row_max[s] = mx;
+      g->row_absmax[s] = ab;
+      g->row_absarg[s] = arg;
+      if (diag)
+        g->self[s] = row[r];
+    }
+}
+
+static void
+gram_stats_reset (varlb_gram_stats_t *g, size_t n)
+{
+  for (size_t s = 0; s < n; s++)
+    {
+      g->row_max[s] = -INFINITY;
+      g->row_absmax[s] = 0.0;
+      g->row_absarg[s] = s;
+      g->self[s] = 0.0;
+    }
+}
+
 int
 varlb_attention_self (double *O, const double *K, const double *V, size_t n,
                       size_t zero_tokens, size_t d, size_t dv, double C,
                       double *target_weight)
+{
+  return varlb_attention_self_stats (O, K, V, n, zero_tokens, d, dv, C, target_weight, NULL);
+}
+
+int
+varlb_attention_self_stats (double *O, const double *K, const double *V, size_t n,
+                            size_t zero_tokens, size_t d, size_t dv, double C,
+                            double *target_weight, varlb_gram_stats_t *gram)
 {
   if (n == 0 || d == 0 || dv == 0 || !(C > 0.0) || !isfinite (C))
     return VARLB_EINVAL;
@@ -277,6 +335,8 @@ varlb_attention_self (double *O, const double *K, const double *V, size_t n,
   int blas_threads = openblas_get_num_threads ();
   openblas_set_num_threads (1);
 #endif
+  if (gram)
+    gram_stats_reset (gram, n);
 #pragma omp parallel
   {
     /* Private accumulators, summed at the end: tile pair (I, J) adds to the
@@ -284,7 +344,18 @@ varlb_attention_self (double *O, const double *K, const double *V, size_t n,
     double *Ot = calloc (n * dv, sizeof *Ot);
     double *Zt = calloc (n, sizeof *Zt);
     double *E = malloc (GRAM_TILE * GRAM_TILE * sizeof *E);
-    if (Ot == NULL || Zt == NULL || E == NULL)
+    varlb_gram_stats_t gt = { NULL, NULL, NULL, NULL };
+    double *gbuf = gram ? malloc (3 * n * sizeof *gbuf) : NULL;
+    size_t *garg = gram ? malloc (n * sizeof *garg) : NULL;
+    if (gram && gbuf && garg)
+      {
+        gt.row_max = gbuf;
+        gt.row_absmax = gbuf + n;
+        gt.self = gbuf + 2 * n;
+        gt.row_absarg = garg;
+        gram_stats_reset (&gt, n);
+      }
+    if (Ot == NULL || Zt == NULL || E == NULL || (gram && (gbuf == NULL || garg == NULL)))
       {
 #pragma omp atomic write
         status = VARLB_ENOMEM;
@@ -292,7 +363,7 @@ varlb_attention_self (double *O, const double *K, const double *V, size_t n,
 #pragma omp for schedule(dynamic, 1)
     for (size_t p = 0; p < npairs; p++)
       {
-        if (E == NULL || Ot == NULL || Zt == NULL)
+        if (E == NULL || Ot == NULL || Zt == NULL || (gram && gt.row_max == NULL))
           continue;
         /* Pair index p -> (I, J) with I <= J, row by row. */
         size_t I = 0, rem = p;
@@ -308,6 +379,8 @@ varlb_attention_self (double *O, const double *K, const double *V, size_t n,
         cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) bi, (int) bj,
                      (int) d, C, K + i0 * d, (int) d, K + j0 * d, (int) d, 0.0,
                      E, (int) bj);
+        if (gram)
+          tile_stats (E, bi, bj, i0, j0, I == J, &gt);
         for (size_t r = 0; r < bi; r++)
           {
             double *row = E + r * bj;
@@ -336,16 +409,32 @@ varlb_attention_self (double *O, const double *K, const double *V, size_t n,
           varlb_progress_note ("decoding every bit", (double) done, (double) npairs);
       }
 #pragma omp critical
-    if (Ot != NULL && Zt != NULL)
-      {
-        for (size_t i = 0; i < n * dv; i++)
-          O[i] += Ot[i];
+    {
+      if (Ot != NULL && Zt != NULL)
+        {
+          for (size_t i = 0; i < n * dv; i++)
+            O[i] += Ot[i];
+          for (size_t i = 0; i < n; i++)
+            Z[i] += Zt[i];
+        }
+      if (gram && gt.row_max != NULL)
         for (size_t i = 0; i < n; i++)
-          Z[i] += Zt[i];
-      }
+          {
+            gram->row_max[i] = fmax (gram->row_max[i], gt.row_max[i]);
+            if (gt.row_absmax[i] > gram->row_absmax[i])
+              {
+                gram->row_absmax[i] = gt.row_absmax[i];
+                gram->row_absarg[i] = gt.row_absarg[i];
+              }
+            if (gt.self[i] != 0.0)
+              gram->self[i] = gt.self[i];
+          }
+    }
     free (Ot);
     free (Zt);
     free (E);
+    free (gbuf);
+    free (garg);
   }
 #ifdef HAVE_OPENBLAS_SET_NUM_THREADS
   openblas_set_num_threads (blas_threads);

@@ -6,6 +6,9 @@
  * Fano: paper.md sec. 4 "lower-bound curve"; DESIGN.md "the game". */
 #include <config.h>
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <gmp.h>
 #include <mpfr.h>
 #include <gsl/gsl_cdf.h>
@@ -70,20 +73,45 @@ varlb_fano_ceiling (double bits, double N)
   mpfr_set_d (t_hi, bits, MPFR_RNDN);
   mpfr_div_d (t_hi, t_hi, N, MPFR_RNDD);
   mpfr_ui_sub (t_hi, 1, t_hi, MPFR_RNDU);
+  /* -1: proved x < p*; +1: proved x >= p*; 0: undecidable at PREC. */
+#define FANO_SIDE(x)                                                     \
+  (mpfr_set_d (p, (x), MPFR_RNDN), mpfr_ui_sub (q, 1, p, MPFR_RNDN),     \
+   h2_enclose (h_lo, h_hi, q, prec),                                     \
+   mpfr_cmp (h_lo, t_hi) > 0 ? -1 : mpfr_cmp (h_hi, t_lo) <= 0 ? 1 : 0)
   double lo = 0.5, hi = 1.0;
+  /* Shortcut: a double-precision bisection finds p* roughly; the dyadic
+     bracket of width 2^-39 around it is where the certified bisection
+     from [1/2, 1] would be after 38 steps.  When MPFR proves both ends,
+     start there: the same steps follow, so the result is identical, in a
+     quarter of the MPFR evaluations. */
+  double r = 1.0 - bits / N, a = 0.5, b = 1.0;
+  for (int it = 0; it < 60; it++)
+    {
+      double mid = 0.5 * (a + b);
+      if (varlb_h2 (1.0 - mid) > r)
+        a = mid;
+      else
+        b = mid;
+    }
+  double k = floor ((a - 0.5) * 0x1p39);
+  if (k >= 0.0 && k < 0x1p38)
+    {
+      double l = 0.5 + k * 0x1p-39, h = 0.5 + (k + 1.0) * 0x1p-39;
+      if (FANO_SIDE (l) < 0 && FANO_SIDE (h) > 0)
+        lo = l, hi = h;
+    }
   for (int it = 0; it < 200 && hi - lo > 0x1p-52; it++)
     {
       double mid = 0.5 * (lo + hi);
-      mpfr_set_d (p, mid, MPFR_RNDN);
-      mpfr_ui_sub (q, 1, p, MPFR_RNDN); /* exact */
-      h2_enclose (h_lo, h_hi, q, prec);
-      if (mpfr_cmp (h_lo, t_hi) > 0)
+      int side = FANO_SIDE (mid);
+      if (side < 0)
         lo = mid;                        /* proved mid < p* */
-      else if (mpfr_cmp (h_hi, t_lo) <= 0)
+      else if (side > 0)
         hi = mid;                        /* proved mid >= p* */
       else
         break;                           /* undecidable here: keep hi */
     }
+#undef FANO_SIDE
   mpfr_clears (t_lo, t_hi, p, q, h_lo, h_hi, (mpfr_ptr) 0);
   return hi;
 }
@@ -270,17 +298,210 @@ varlb_clopper_pearson (double *lo, double *hi, size_t k, size_t n, double level)
   return VARLB_OK;
 }
 
-const char *
-varlb_verdict (size_t correct, size_t tested, double bits_charged, double N)
+/* The full-instance rule: impossible when the 99% Clopper-Pearson lower
+   end over the TESTED bits exceeds the Fano ceiling of BITS_JUDGED (bits
+   charged plus any side-channel allowance); otherwise the budget (bits
+   charged) against N says which kind of result it is. */
+static const char *
+budget_verdict (size_t correct, size_t tested, double bits_charged, double N)
+{
+  if (bits_charged >= N)
+    return correct == tested ? VARLB_VERDICT_SUCCEEDS : VARLB_VERDICT_LOSSY;
+  return VARLB_VERDICT_FAILS;
+}
+
+static const char *
+verdict_rule (size_t correct, size_t tested, double bits_charged, double bits_judged,
+              double N)
 {
   if (tested == 0)
     return VARLB_VERDICT_ERROR;
   double lo, hi;
   if (varlb_clopper_pearson (&lo, &hi, correct, tested, 0.99) != VARLB_OK)
     return VARLB_VERDICT_ERROR;
-  if (lo > varlb_fano_ceiling (bits_charged, N))
+  if (lo > varlb_fano_ceiling (bits_judged, N))
     return VARLB_VERDICT_IMPOSSIBLE;
-  if (bits_charged >= N)
-    return correct == tested ? VARLB_VERDICT_SUCCEEDS : VARLB_VERDICT_LOSSY;
-  return VARLB_VERDICT_FAILS;
+  return budget_verdict (correct, tested, bits_charged, N);
+}
+
+const char *
+varlb_verdict (size_t correct, size_t tested, double bits_charged, double N)
+{
+  return verdict_rule (correct, tested, bits_charged, bits_charged, N);
+}
+
+/* ------------------------------------------------- tests at the right unit */
+
+/* Kullback-Leibler divergence D(a || b) between Bernoulli laws, in nats
+   (floating point); a, b in [0, 1], +Inf where b leaves a's support. */
+static double
+kl_bernoulli (double a, double b)
+{
+  double s = 0.0;
+  if (a > 0.0)
+    s += b > 0.0 ? a * log (a / b) : INFINITY;
+  if (a < 1.0)
+    s += b < 1.0 ? (1.0 - a) * log ((1.0 - a) / (1.0 - b)) : INFINITY;
+  return s > 0.0 ? s : 0.0;
+}
+
+double
+varlb_mean_tail (double mean, size_t m, size_t population, double mu0)
+{
+  if (m == 0 || !(mean >= 0.0 && mean <= 1.0) || !(mu0 >= 0.0 && mu0 <= 1.0)
+      || (population && m > population))
+    return NAN;
+  if (mean <= mu0)
+    return 1.0;
+  if (population && m == population)
+    return 0.0; /* the whole population: its mean is known exactly */
+  /* Hoeffding (1963), Theorem 1: P[mean >= mu0 + t] <= exp(-m D(mu0+t || mu0)),
+     valid without replacement by his Theorem 4. */
+  double p = exp (-(double) m * kl_bernoulli (mean, mu0));
+  if (population)
+    {
+      /* Serfling (1974), Corollary 1.1: exp(-2 m t^2 / (1 - (m-1)/N)). */
+      double t = mean - mu0, rho = 1.0 - (double) (m - 1) / (double) population;
+      double s = exp (-2.0 * (double) m * t * t / rho);
+      p = s < p ? s : p;
+    }
+  return p;
+}
+
+int
+varlb_mean_interval (double *lo, double *hi, double mean, size_t m, size_t population,
+                     double level)
+{
+  if (m == 0 || !(mean >= 0.0 && mean <= 1.0) || !(level > 0.0 && level < 1.0)
+      || (population && m > population))
+    return VARLB_EINVAL;
+  if (population && m == population)
+    {
+      *lo = *hi = mean;
+      return VARLB_OK;
+    }
+  double a = 0.5 * (1.0 - level);
+  /* The lower end: the smallest mu0 whose one-sided test at a does not
+     reject MEAN (the tail bound grows with mu0 below MEAN); the upper end
+     by symmetry, on 1 - values. */
+  for (int side = 0; side < 2; side++)
+    {
+      double x = side ? 1.0 - mean : mean, l = 0.0, h = x;
+      if (varlb_mean_tail (x, m, population, 0.0) > a)
+        h = 0.0;
+      for (int it = 0; it < 200 && h - l > 0x1p-52; it++)
+        {
+          double mid = 0.5 * (l + h);
+          if (varlb_mean_tail (x, m, population, mid) <= a)
+            l = mid;
+          else
+            h = mid;
+        }
+      if (side)
+        *hi = 1.0 - h;
+      else
+        *lo = h;
+    }
+  return VARLB_OK;
+}
+
+/* The sampled verdict spends VARLB_VERDICT_ALPHA as 1/10 on the instance
+   (the counting bound below) and 9/10 on Bob's sample. */
+#define ALPHA_COUNT (VARLB_VERDICT_ALPHA / 10.0)
+
+int
+varlb_judge (varlb_judgement_t *j, size_t correct, size_t m, size_t n, size_t d,
+             double bits_charged, double bits_judged)
+{
+  memset (j, 0, sizeof *j);
+  j->verdict = VARLB_VERDICT_ERROR;
+  j->accuracy = j->ci_low = j->ci_high = j->p_value = NAN;
+  j->fano_ceiling = j->fano_judged = NAN;
+  if (d == 0 || n == 0 || m == 0 || m > n || n > SIZE_MAX / d || correct > m * d
+      || !(bits_charged >= 0.0) || !(bits_judged >= bits_charged) || !isfinite (bits_judged))
+    return VARLB_EINVAL;
+  const size_t tested = m * d;
+  const double N = (double) n * (double) d;
+  j->tokens = m;
+  j->sampled = m < n;
+  j->accuracy = (double) correct / (double) tested;
+  j->fano_ceiling = varlb_fano_ceiling (bits_charged, N);
+  j->fano_judged = varlb_fano_ceiling (bits_judged, N);
+  j->verdict_by_budget = budget_verdict (correct, tested, bits_charged, N);
+  if (!j->sampled)
+    {
+      /* Every Alice token was asked: the verdict as it always was, Clopper-
+         Pearson over the N bits at 99% (lower end past the ceiling).  Valid
+         whatever the bits' correlation: P[correct >= k] <= 2^B P[Bin(N, 1/2)
+         >= k] (2^B blobs, one decoded string each), and with c the ceiling,
+         for k >= c N each term 2^{B-N} C(N,j) is at most C(N,j) c^j
+         (1-c)^{N-j} (their ratio is 2^{-N (j/N - c) log2(c/(1-c))}), so the
+         false-alarm probability is at most P[Bin(N, c) >= k] < 0.005. */
+      int st = varlb_clopper_pearson (&j->ci_low, &j->ci_high, correct, tested, 0.95);
+      if (st != VARLB_OK)
+        return st;
+      j->verdict = verdict_rule (correct, tested, bits_charged, bits_judged, N);
+      /* Its p-value: the lower end at confidence 1 - p touches the ceiling,
+         i.e. p = 2 P[Bin(N, p*) >= correct] (gsl: P[Beta(k, N-k+1) <= p*]). */
+      double tail = correct == 0 ? 1.0
+                    : gsl_cdf_beta_P (j->fano_judged, (double) correct,
+                                      (double) (tested - correct + 1));
+      j->p_value = j->accuracy <= j->fano_judged ? 1.0 : fmin (1.0, 2.0 * tail);
+      return VARLB_OK;
+    }
+  /* Bob queried a uniform sample of M of the N tokens: the unit is the
+     token, y_i = correct bits of token i / d in [0, 1].  H0 (an honest
+     compressor): the answer to a query depends on the blob and that query
+     only, so the n values y_i are fixed once the blob is, and the sample
+     is independent of them.  Then
+       P[sample mean >= y] <= P[mu >= p_c] + P[sample mean - mu >= y - p_c]
+     with mu the accuracy over all n tokens.  First term: a B-bit blob takes
+     at most 2^B values, each decoding to one string, so
+     P[mu >= a] <= 2^B P[Bin(N, 1/2) >= aN] <= 2^(B - N (1 - H2(a))), which
+     is ALPHA_COUNT at a = p_c = Fano ceiling of B + log2(1/ALPHA_COUNT) bits.
+     Second term: varlb_mean_tail at mu0 = p_c (Hoeffding/Serfling, valid
+     for any values in [0, 1]: correlated bits inside a token cost nothing). */
+  int st = varlb_mean_interval (&j->ci_low, &j->ci_high, j->accuracy, m, n, 0.95);
+  if (st != VARLB_OK)
+    return st;
+  double p_c = varlb_fano_ceiling (bits_judged + log2 (1.0 / ALPHA_COUNT), N);
+  double tail = varlb_mean_tail (j->accuracy, m, n, p_c);
+  j->p_value = j->accuracy <= p_c ? 1.0 : fmin (1.0, ALPHA_COUNT + tail);
+  j->verdict = j->p_value <= VARLB_VERDICT_ALPHA ? VARLB_VERDICT_IMPOSSIBLE
+               : j->verdict_by_budget;
+  return VARLB_OK;
+}
+
+int
+varlb_holm (unsigned char *reject, const double *p, size_t n, double alpha)
+{
+  if (!(alpha > 0.0 && alpha < 1.0))
+    return VARLB_EINVAL;
+  size_t *ord = malloc ((n ? n : 1) * sizeof *ord);
+  if (ord == NULL)
+    return VARLB_ENOMEM;
+  for (size_t i = 0; i < n; i++)
+    {
+      reject[i] = 0;
+      ord[i] = i;
+    }
+  /* Insertion sort by p-value (NaN last): R is a sweep's row count. */
+  for (size_t i = 1; i < n; i++)
+    for (size_t k = i; k > 0 && (p[ord[k]] < p[ord[k - 1]]
+                                 || (isnan (p[ord[k - 1]]) && !isnan (p[ord[k]]))); k--)
+      {
+        size_t t = ord[k];
+        ord[k] = ord[k - 1];
+        ord[k - 1] = t;
+      }
+  /* Step down: reject the k-th smallest while p_(k) <= alpha / (n - k). */
+  for (size_t k = 0; k < n; k++)
+    {
+      double pk = p[ord[k]];
+      if (!(pk <= alpha / (double) (n - k)))
+        break;
+      reject[ord[k]] = 1;
+    }
+  free (ord);
+  return VARLB_OK;
 }

@@ -258,6 +258,23 @@ int varlb_attention_self (double *O, const double *K, const double *V, size_t n,
                           size_t zero_tokens, size_t d, size_t dv, double C,
                           double *target_weight);
 
+/* Per-row statistics of the scores C<k_s,k_t> of varlb_attention_self,
+   gathered from the tiles it computes anyway (each n entries, caller's
+   storage): ROW_MAX[s] = max_{t != s}, ROW_ABSMAX[s] = max_{t != s} |.|
+   attained at t = ROW_ABSARG[s], SELF[s] = C|k_s|^2 (-Inf / 0 / s / 0 when
+   n = 1).  Floating point: fl of C times each inner product, as BLAS
+   computes it. */
+typedef struct varlb_gram_stats {
+  double *row_max, *row_absmax, *self;
+  size_t *row_absarg;
+} varlb_gram_stats_t;
+
+/* varlb_attention_self, also filling GRAM (optional): the coherence and
+   gap of the keys come with the decode, without a second Gram product. */
+int varlb_attention_self_stats (double *O, const double *K, const double *V, size_t n,
+                                size_t zero_tokens, size_t d, size_t dv, double C,
+                                double *target_weight, varlb_gram_stats_t *gram);
+
 /* Rows per block in varlb_attention (default 128); 0 restores the default. */
 void varlb_attention_set_block (size_t rows);
 
@@ -311,7 +328,7 @@ typedef struct varlb_instance {
   size_t M;            /* non-target keys per query row = T - 1 */
   double C;            /* query scale in use */
   double delta, Delta; /* the paper's output bounds for bit 0 / bit 1 */
-  double threshold;    /* decode threshold between delta and Delta */
+  double threshold;    /* decode threshold, varlb_decode_threshold */
   uint64_t public_seed;/* the only seed a compressor half receives: the JL
                           keys, observed queries and compressor coins derive
                           from it (varlb_public_keys) */
@@ -324,6 +341,11 @@ void varlb_instance_clear (varlb_instance_t *in);
 /* Q (m x d): row r = C k_{idx[r]}, Bob's query for Alice token idx[r]. */
 int varlb_instance_queries (double *Q, const varlb_instance_t *in,
                             const size_t *idx, size_t m);
+/* The decode threshold: (1 - ETA^2)/2 for {0,1} values (1/2 for exact
+   answers), 0 for +-1 values.  The threshold that tolerates the largest
+   off-target mass under (1 +- eta) answers, so the gap criterion and the
+   margin lemma hold for the decoder as it runs (reductions/index_var.c). */
+double varlb_decode_threshold (varlb_values values, double eta);
 /* The bit that output coordinate O decodes to under the instance's rule. */
 int varlb_instance_decode_value (const varlb_instance_t *in, double o);
 
@@ -366,6 +388,12 @@ typedef struct varlb_criteria {
 } varlb_criteria_t;
 
 int varlb_instance_criteria (varlb_criteria_t *c, const varlb_instance_t *in);
+/* varlb_instance_decode_all and varlb_instance_criteria in one pass: the
+   coherence and gap come from the Gram tiles the decode computes anyway
+   (each inner product rounded once more, within coh.gram_error), so the
+   keys' Gram matrix is formed once.  Floating point. */
+int varlb_instance_decode_criteria (varlb_decode_report_t *r, varlb_criteria_t *c,
+                                    const varlb_instance_t *in, varlb_bits_t *decoded);
 
 /* ------------------------------------------------------------- .npy files */
 
@@ -759,6 +787,66 @@ int varlb_clopper_pearson (double *lo, double *hi, size_t k, size_t n, double le
    when the 99% Clopper-Pearson lower bound exceeds the Fano ceiling. */
 const char *varlb_verdict (size_t correct, size_t tested, double bits_charged, double N);
 
+/* Tests at the unit that was sampled (README "How to read verdicts").
+   One row's "impossible" verdict is a one-sided test of "this compressor
+   is honest at the bits judged" whose false-alarm probability is at most
+   VARLB_VERDICT_ALPHA (at most half of it when every token was asked). */
+#define VARLB_VERDICT_ALPHA 0.01
+
+/* P[sample mean >= MEAN] bounded for M values in [0, 1] whose population
+   mean is at most MU0: drawn i.i.d. (POPULATION = 0) or uniformly without
+   replacement from POPULATION values.  Hoeffding's (1963) bound in its
+   Kullback-Leibler form exp(-M D(MEAN || MU0)), valid without replacement
+   too (his Theorem 4); without replacement also Serfling's (1974)
+   exp(-2 M t^2 / (1 - (M-1)/POPULATION)), t = MEAN - MU0; the smaller.
+   No assumption on the values' law.  1 when MEAN <= MU0, 0 when the sample
+   is the whole population.  Floating point. */
+double varlb_mean_tail (double mean, size_t m, size_t population, double mu0);
+/* The two-sided interval at LEVEL for the population mean (or the mean of
+   the law, POPULATION = 0) inverting varlb_mean_tail at (1 - LEVEL)/2 on
+   each side.  Floating point (bisection to 2^-52). */
+int varlb_mean_interval (double *lo, double *hi, double mean, size_t m,
+                         size_t population, double level);
+
+/* A trial judged at the unit Bob sampled. */
+typedef struct varlb_judgement {
+  double accuracy;        /* correct / (m d) */
+  double ci_low, ci_high; /* 95%: every token asked (m = n): Clopper-Pearson
+                             over the N bits; a sample (m < n): an interval
+                             for the accuracy over all n tokens, from the m
+                             token accuracies (varlb_mean_interval) */
+  double fano_ceiling;    /* at the bits charged (certified, rounded up) */
+  double fano_judged;     /* at the bits judged: what "impossible" beats */
+  double p_value;         /* of "honest at the bits judged"; sampled rows are
+                             impossible exactly when p_value <= ALPHA; full
+                             rows by the Clopper-Pearson rule of
+                             varlb_verdict, which agrees up to rounding */
+  const char *verdict;    /* one of the VARLB_VERDICT_* texts */
+  const char *verdict_by_budget; /* the verdict were it not impossible: fails,
+                             succeeds or loses bits, from bits charged vs N */
+  size_t tokens;          /* m: the sampling unit's count */
+  int sampled;            /* m < n */
+} varlb_judgement_t;
+
+/* Judge CORRECT bits right out of M d, Bob having asked M of the N Alice
+   tokens (d bits each; M = N: every token, the full-instance test of
+   varlb_verdict, unchanged; M < N: a uniform sample without replacement),
+   for a blob of BITS_CHARGED bits, the test run at BITS_JUDGED = bits
+   charged + the side-channel allowance.  The sampled test: impossible when
+   P <= VARLB_VERDICT_ALPHA, P = ALPHA/10 + varlb_mean_tail (accuracy, M, N,
+   p_c), p_c the Fano ceiling at BITS_JUDGED + log2(10/ALPHA) bits (a B-bit
+   blob has 2^B values, so P[accuracy over all N tokens >= p_c] <= ALPHA/10).
+   Everything it uses is in a result row, so summaries recompute it.
+   VARLB_EINVAL on inconsistent counts.  Floating point (the ceilings are
+   certified). */
+int varlb_judge (varlb_judgement_t *j, size_t correct, size_t m, size_t n, size_t d,
+                 double bits_charged, double bits_judged);
+/* Holm's step-down procedure over N p-values at family-wise level ALPHA:
+   REJECT[i] = 1 for the hypotheses it rejects (a sweep's rows: which
+   "impossible" verdicts survive the many tests at once).  NaN never
+   rejects. */
+int varlb_holm (unsigned char *reject, const double *p, size_t n, double alpha);
+
 /* @@PROOFS@@ -- certified checks (proofs/ *.c) */
 
 /* Certified answers, as Arb gives them: unknown is never reported as false. */
@@ -833,15 +921,23 @@ int varlb_paper_chain_eval (varlb_paper_chain_t *c, size_t n, size_t M,
 
 /* Certify a drawn instance (proofs/certify.c): for every requested row
    (Alice token) and coordinate, enclose the exact attention output of the
-   query C k_i over all T stored tokens in an MPFR interval and check it
-   lies on the right side of in->threshold.  Rows are first tried with one
-   shared denominator and the target weight; undecided rows are recomputed
-   coordinate by coordinate at rising precision (64 .. 2048 bits). */
+   query C k_i over all T stored tokens and check it lies on the right side
+   of in->threshold.  Rows are first bounded through their target weight by
+   a rigorous floating-point filter (the Gram product through BLAS with
+   Higham's a-priori error bound, each exponential bounded by a power of
+   two); rows it leaves open get the same bound with MPFR exponentials at
+   53 bits, then the coordinatewise MPFR interval pass at rising precision
+   (64 .. 2048 bits).  Non-finite intermediates decide nothing.  Certified
+   (a bit is reported certified only when proved). */
+#define VARLB_CERTIFY_NO_FILTER 1u /* flags: skip the floating-point filter
+                                      (the MPFR-only path, for audits) */
 typedef struct varlb_certify_report {
+  unsigned flags;       /* input: VARLB_CERTIFY_* (0 by report_init) */
   size_t bits;          /* bits examined */
   size_t certified;     /* proved to decode correctly */
   size_t wrong;         /* proved to decode wrongly */
   size_t undecided;     /* not decided at the highest precision */
+  size_t rows_filtered; /* rows the floating-point filter settled */
   size_t rows_refined;  /* rows that needed the coordinatewise pass */
   unsigned long max_prec;
   size_t *bad;          /* token * d + coordinate of each bit not certified */

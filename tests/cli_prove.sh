@@ -45,7 +45,7 @@ done
   && pass "unit Achlioptas d = 4 fails naming S4" || fail "achlioptas unit d=4: rc=$rc $(cat "$TMPD/ach4")"
 
 "$VARLB" prove --fail-prob 0.1 --preset 256 >/dev/null 2>&1; rc=$?
-[ $rc -eq 1 ] && pass "target 0.1 below the 0.128 bound at 256px fails" || fail "fail-prob 0.1: rc=$rc"
+[ $rc -eq 1 ] && pass "target 0.1 below the 0.121 bound at 256px fails" || fail "fail-prob 0.1: rc=$rc"
 
 "$VARLB" prove --C 64 --fail-prob 1e-6 >"$TMPD/c64" 2>&1 && pass "C = 64: bound below 1e-6" \
   || fail "C = 64: $(cat "$TMPD/c64")"
@@ -56,10 +56,23 @@ done
 [ $rc -eq 1 ] && grep -q 'S4' "$TMPD/seqe" && pass "sequence case d = 8 < the bound's reach fails at S4" \
   || fail "seq d=8: rc=$rc $(cat "$TMPD/seqe")"
 expect_usage_error "prove --seq with --min-d" prove --seq 100 --min-d
+# The sequence case's best-C line is Bob's one row, as its chain (S4) is:
+# the bound it prints equals S4's upper end when the chain runs at that C.
+best=$(sed -n 's/.*best C .*: C = \([0-9.e+-]*\) gives P\[row i fails\] <= \([0-9.e+-]*\) .*/\1 \2/p' "$TMPD/seq")
+set -- $best
+"$VARLB" prove --seq 4096 -d 64 --C "${1:-0}" >"$TMPD/seqc" 2>&1
+s4=$(sed -n "s/.*S4 Markov (Bob's one row).* in \[[^,]*, \([0-9.e+-]*\)\].*/\1/p" "$TMPD/seqc")
+[ -n "${2:-}" ] && [ "$2" = "$s4" ] && pass "seq best-C line is the single-row bound: C = $1, $2 = S4's $s4" \
+  || fail "seq best C: '${best}' vs S4 '${s4}': $(grep -E 'best C|S4' "$TMPD/seq" "$TMPD/seqc")"
 
 "$VARLB" prove --min-d >"$TMPD/mind" 2>&1; rc=$?
 [ $rc -eq 0 ] && grep -q '^  256px ' "$TMPD/mind" && grep -q '^  1024px ' "$TMPD/mind" \
   && pass "min-d table" || fail "min-d: $(cat "$TMPD/mind")"
+# Unit Gaussian through the exact 0F1 (checked independently with mpmath):
+# d = 47 / 49 / 58 at the default C, 9 / 10 / 13 at the best C <= 100.
+grep -q '^  256px .* 8067   47 / 9 ' "$TMPD/mind" && grep -q '^  512px .* 9472   49 / 10 ' "$TMPD/mind" \
+  && grep -q '^  1024px .* 11448   58 / 13 ' "$TMPD/mind" \
+  && pass "min-d, unit Gaussian: 47/9, 49/10, 58/13" || fail "min-d gaussian: $(cat "$TMPD/mind")"
 d256=$(awk '$1 == "256px" { print $6 }' "$TMPD/mind")
 [ -n "$d256" ] && [ "$d256" -le 64 ] && [ "$d256" -gt 4 ] \
   && pass "256px gaussian sharpened min d = $d256 (default C) in (4, 64]" || fail "256px min d '$d256'"
@@ -82,9 +95,32 @@ assert 1 <= caps[0] < caps[1] < caps[2] < 1024 and caps[3] == 1024, caps
 f = j["fit"]
 assert f["points"] == 3 and f["slope_lo"] <= f["slope"] <= f["slope_hi"] and f["slope"] > 0.3, f
 EOF
+# The rate depends on C: every run reports its C, --Cs runs one fit per C,
+# and a larger C never hides fewer keys (R_i falls with C for unit keys).
+"$VARLB" lowdim --stream 1024 --dims 2,4,6 --seeds 1 --Cs 10,100 --json >"$TMPD/ldc" 2>&1 \
+  && "$PYTHON3" - "$TMPD/ldc" <<'EOF' && pass "lowdim --Cs: one run per C, capacity grows with C" || fail "lowdim --Cs: $(cat "$TMPD/ldc")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+runs = j["runs"]
+assert [r["C"] for r in runs] == [10, 100] and all(r["C_set"] for r in runs), runs
+a, b = ([x["capacity"][0] for x in r["rows"]] for r in runs)
+assert all(x <= y for x, y in zip(a, b)) and a != b, (a, b)
+assert j["C"] == 10 and j["rows"] == runs[0]["rows"]
+EOF
 fi
 "$VARLB" lowdim --stream 256 --dims 2,3 --seeds 5 >"$TMPD/ld2" 2>&1 && grep -q '^  fit over\|^  no fit' "$TMPD/ld2" \
-  && pass "lowdim text report" || fail "lowdim text: $(cat "$TMPD/ld2")"
+  && grep -q '^  C = 13.86 (default' "$TMPD/ld2" \
+  && pass "lowdim text report states C" || fail "lowdim text: $(cat "$TMPD/ld2")"
+# Schedules far from a geometric pyramid hide N << n^2 d bits: decode and
+# prove say so (1,2,64: 5 Alice tokens, N = 320 against n^2 d = 262144);
+# VAR's presets and the halving pyramid do not trigger it.
+"$VARLB" decode --schedule 1,2,64 >"$TMPD/n2d" 2>&1 && grep -q 'hides only N = 0.00122 n^2 d' "$TMPD/n2d" \
+  && "$VARLB" prove --schedule 1,2,64 -d 64 2>&1 | grep -q 'not Omega(n^2 d)' \
+  && ! "$VARLB" decode --preset 1024 -d 8 | grep -q 'hides only' \
+  && ! "$VARLB" decode --n 16 -d 8 | grep -q 'hides only' \
+  && pass "N << n^2 d noted for 1,2,64 only" || fail "n2d note: $(cat "$TMPD/n2d")"
+expect_usage_error "lowdim --C with --Cs" lowdim --C 5 --Cs 5,6
+expect_usage_error "lowdim --stream list" lowdim --stream 100,200
 expect_usage_error "lowdim -d" lowdim -d 8
 expect_usage_error "lowdim --dims 0" lowdim --dims 0,4
 expect_usage_error "lowdim --stream 1" lowdim --stream 1

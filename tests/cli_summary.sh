@@ -53,13 +53,19 @@ want=$(awk 'BEGIN { printf "%.6f", 0.025 ^ (1 / 3) }')
   && close4 "$lo" "$want" && [ "$hi" = 1 ] \
   && pass "identity: full 3/3, interval [$lo, $hi] = [$want, 1]" \
   || fail "identity: full $(jget identity full), interval [$lo, $hi], want [$want, 1]"
+# The accuracy interval is over instances too: three instances at accuracy 1
+# give Hoeffding's [0.025^(1/3), 1] (the same as Clopper-Pearson's 3 of 3).
+lo=$(jget identity ci_low)
+close4 "$lo" "$want" && [ "$(jget identity ci_high)" = 1 ] \
+  && pass "identity: accuracy interval over 3 instances [$lo, 1]" || fail "identity acc ci: $lo, want $want"
 "$VARLB" summary --level 0.99 "$S" --json >"$TMPD/j" 2>"$TMPD/err" || fail "--level 0.99"
 lo=$(jget identity full_ci_low); want=$(awk 'BEGIN { printf "%.6f", 0.005 ^ (1 / 3) }')
 close4 "$lo" "$want" && pass "--level 0.99: lower end $lo = $want" || fail "--level 0.99: $lo, want $want"
 
 # The text table: a header, one row per group, the legend.
 "$VARLB" summary "$S" >"$TMPD/t" 2>"$TMPD/err" \
-  && head -1 "$TMPD/t" | grep -q '^schedule' && grep -q '^1,2,4 .* identity .* 3 .* 0 ' "$TMPD/t" \
+  && head -1 "$TMPD/t" | grep -q '^schedule 1,2,4, d = 8, jl gaussian' \
+  && grep -q '^  identity  *10  *[0-9.]*  *3  *0 ' "$TMPD/t" \
   && grep -q 'independent' "$TMPD/t" \
   && pass "text table with header, rows and legend" || fail "text table: $(cat "$TMPD/t" "$TMPD/err")"
 
@@ -72,7 +78,7 @@ $H
 "h2o",10,10,40,,,,,,0.8,0.6,,"compressor failed",false,"crash","boom",2,"1,2,4",8,"gaussian","unit","01",7.5,"",,,,,0,0.5,3,7,"k","sandbox",0,"",0.01,"",""
 "h2o",10,10,40,40,34,0.85,0.7,0.95,0.8,0.6,,"fails as the bound predicts",false,"ok","",3,"1,2,4",8,"gaussian","unit","01",7.5,"",,,,,0,0.5,3,7,"k","sandbox",0,"",0.01,"",""
 "kivi",10,10,40,40,20,0.5,0.3,0.7,0.8,0.6,,"fails as the bound predicts",false,"ok","",1,"1,2,4",8,"gaussian","unit","01",7.5,"",,,,,0,0.5,3,7,"k","sandbox",0,"",0.01,"",""
-"kivi",10,10,40,40,40,1,0.9,1,0.8,0.6,,"impossible at this budget: side channel",false,"ok","",2,"1,2,4",8,"gaussian","unit","01",7.5,"",,,,,0,0.5,3,7,"k","sandbox",0,"",0.01,"",""
+"kivi",10,10,40,40,40,1,0.9,1,0.8,0.6,,"impossible at this budget: side channel or miscounted bits (above the Fano ceiling with 99% confidence)",false,"ok","",2,"1,2,4",8,"gaussian","unit","01",7.5,"",,,,,0,0.5,3,7,"k","sandbox",0,"",0.01,"",""
 EOF
 "$VARLB" summary "$TMPD/h.csv" --json >"$TMPD/j" 2>"$TMPD/err" || fail "hand CSV: $(cat "$TMPD/err")"
 [ "$(jget h2o failed)" = 1 ] && [ "$(jget h2o instances)" = 2 ] && [ "$(jget h2o bits)" = 80 ] \
@@ -83,13 +89,73 @@ EOF
 grep '"kivi"' "$TMPD/j" | grep -q '"verdict":"impossible' && [ "$(jget kivi full)" = 1 ] \
   && pass "one impossible row makes the group impossible" || fail "impossible group: $(cat "$TMPD/j")"
 
+# (6) Verdicts are recomputed, never read: the hand CSV's h2o row 1 claims
+# impossible (30 of 40 bits at 10 charged is not), and a --sample row of the
+# issue's honest hash scheme (4 tokens of 424, all 256 bits right, 17840
+# bits charged) carries the old bit-level verdict.  Both disagree: one line
+# naming rows 1 and 6, exit 1, the summary still printed with the
+# recomputed verdicts, and verdict_disagreements in the JSON.
+IMP='impossible at this budget: side channel or miscounted bits (above the Fano ceiling with 99% confidence)'
+sed -e "2s/\"fails as the bound predicts\"/\"$IMP\"/" "$TMPD/h.csv" >"$TMPD/t.csv"
+echo "\"hash\",17840,17840,27136,256,256,1,0.98,1,0.936,0.83,\"$IMP\",false,\"ok\",\"\",5,\"1,2,3,4,5,6,8,10,13,16\",64,\"gaussian\",\"unit\",\"01\",16.3,\"\",,,,,0,0,0,0.01,\"\"" >>"$TMPD/t.csv"
+"$VARLB" summary "$TMPD/t.csv" --json >"$TMPD/j" 2>"$TMPD/err"
+rc=$?
+[ $rc -eq 1 ] && [ "$(wc -l <"$TMPD/err")" -eq 1 ] \
+  && grep -q "^varlb: summary: 2 rows' stored verdict disagrees with their numbers (rows 1, 6): recomputed verdicts used" "$TMPD/err" \
+  && [ "$(jget h2o verdict_disagreements)" = 1 ] && [ "$(jget hash verdict_disagreements)" = 1 ] \
+  && grep '"hash"' "$TMPD/j" | grep -q '"verdict":"fails as the bound predicts"' \
+  && [ "$(jget hash sampled)" = 1 ] && [ "$(jget hash flagged)" = 0 ] \
+  && grep '"h2o"' "$TMPD/j" | grep -q '"verdict":"fails as the bound predicts"' \
+  && pass "stored verdicts recomputed: $(cat "$TMPD/err")" \
+  || fail "tampered verdicts: rc=$rc $(cat "$TMPD/err" "$TMPD/j")"
+"$VARLB" summary "$TMPD/h.csv" >/dev/null 2>"$TMPD/err" && [ ! -s "$TMPD/err" ] \
+  && pass "consistent verdicts: exit 0, no complaint" || fail "consistent file: $(cat "$TMPD/err")"
+
+# (7) Holm across the file: 39 of 40 bits at 10 charged is flagged alone
+# (p = 2 P[Bin(40, 0.7855) >= 39] = 0.0015 <= 0.01) but not among 8 rows
+# (0.01/8 = 0.00125); 40 of 40 (p = 0.00013) survives.
+row () { # COMPRESSOR CORRECT VERDICT SEED
+  echo "\"$1\",10,10,40,40,$2,0.5,0.3,0.7,0.8,0.6,\"$3\",false,\"ok\",\"\",$4,\"1,2,4\",8,\"gaussian\",\"unit\",\"01\",7.5,\"\",,,,,0,0.5,3,0.01,\"\""
+}
+{ head -1 "$TMPD/h.csv"
+  for i in 1 2 3 4 5 6 7; do row lz 20 "fails as the bound predicts" $i; done
+  row odd 39 "$IMP" 1
+} >"$TMPD/holm.csv"
+"$VARLB" summary "$TMPD/holm.csv" --json >"$TMPD/j" 2>"$TMPD/err" \
+  && [ "$(jget odd flagged)" = 1 ] && [ "$(jget odd flagged_holm)" = 0 ] \
+  && ! grep '"odd"' "$TMPD/j" | grep -q '"verdict":"impossible' \
+  && pass "flagged alone, not after Holm over 8 rows" || fail "Holm: $(cat "$TMPD/j" "$TMPD/err")"
+sed -e 's/"odd",10,10,40,40,39/"odd",10,10,40,40,40/' "$TMPD/holm.csv" >"$TMPD/holm2.csv"
+"$VARLB" summary "$TMPD/holm2.csv" --json >"$TMPD/j" 2>"$TMPD/err" \
+  && [ "$(jget odd flagged_holm)" = 1 ] && grep '"odd"' "$TMPD/j" | grep -q '"verdict":"impossible' \
+  && pass "40 of 40 survives Holm" || fail "Holm 40/40: $(cat "$TMPD/j" "$TMPD/err")"
+
+# (9) side_channel_bits (when a file has the column) is added to the bits
+# the verdict is judged on: 40 of 40 at 10 bits charged is impossible, at
+# 10 + 20 judged it is not, and a row saying so agrees with its numbers.
+{ sed -n '1s/$/,"side_channel_bits"/p' "$TMPD/holm2.csv"
+  sed -n '2,$s/$/,20/p' "$TMPD/holm2.csv" | sed 's/"'"$IMP"'"/"fails as the bound predicts"/'
+} >"$TMPD/side.csv"
+"$VARLB" summary "$TMPD/side.csv" --json >"$TMPD/j" 2>"$TMPD/err" \
+  && [ "$(jget odd flagged)" = 0 ] && [ ! -s "$TMPD/err" ] \
+  && pass "side_channel_bits raises the bits judged" || fail "side channel: $(cat "$TMPD/err" "$TMPD/j")"
+
+# (8) The default table fits 100 columns, --wide shows the verdicts in full.
+"$VARLB" summary "$TMPD/holm2.csv" >"$TMPD/t" 2>"$TMPD/err" \
+  && [ -z "$(awk 'length > 100' "$TMPD/t")" ] && grep -q 'IMPOSSIBLE' "$TMPD/t" \
+  && pass "default table within 100 columns" || fail "narrow table: $(cat "$TMPD/t")"
+"$VARLB" summary --wide "$TMPD/holm2.csv" >"$TMPD/t" 2>"$TMPD/err" \
+  && grep -q 'impossible at this budget: side channel' "$TMPD/t" \
+  && pass "--wide shows full verdicts" || fail "--wide: $(cat "$TMPD/t" "$TMPD/err")"
+
 # (5) Every --json line is JSON.
 if [ -n "$PYTHON3" ]; then
   "$VARLB" summary "$S" --json | "$PYTHON3" -c '
 import json, sys
 rows = [json.loads(l) for l in sys.stdin]
-assert len(rows) == 2 and all(0 <= r["ci_low"] <= r["accuracy"] <= r["ci_high"] <= 1 for r in rows)
-' && pass "--json lines parse; ci_low <= accuracy <= ci_high" || fail "--json lines do not parse"
+assert len(rows) == 2 and all(0 <= r["ci_low"] <= r["mean_instance_accuracy"] <= r["ci_high"] <= 1 for r in rows)
+assert all(r["ci_unit"] == "instances" for r in rows)
+' && pass "--json lines parse; ci_low <= mean accuracy <= ci_high, over instances" || fail "--json lines do not parse"
   # over_budget counts the group's rows flagged over_budget in the CSV.
   "$VARLB" summary "$S" --json | "$PYTHON3" -c '
 import csv, json, sys

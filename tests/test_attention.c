@@ -162,17 +162,100 @@ START_TEST (softmax_exp_is_accurate)
 }
 END_TEST
 
+START_TEST (softmax_is_shift_invariant_beyond_exp_range)
+{
+  /* softmax(s + c) = softmax(s): with d = 2, keys (1, x_t) and the query
+     (c, 1) give scores c + x_t.  At c = 750 and 1e5 every e^{score}
+     overflows a double, so only the max shift keeps the outputs equal to
+     those at c = 0; with and without zero tokens (whose score 0 is then far
+     below the others). */
+  const size_t T = 40;
+  double K[80], V[40], O0[1], O1[1];
+  gsl_rng *r = varlb_rng_new (17, VARLB_STREAM_USER);
+  for (size_t t = 0; t < T; t++)
+    {
+      K[2 * t] = 1.0;
+      K[2 * t + 1] = 4.0 * gsl_rng_uniform (r) - 2.0;
+      V[t] = gsl_rng_uniform (r);
+    }
+  gsl_rng_free (r);
+  const double cs[] = { 750.0, 1e5 };
+  for (size_t z = 0; z <= 3; z += 3)
+    for (int k = 0; k < 2; k++)
+      {
+        double q0[2] = { 0.0, 1.0 }, q1[2] = { cs[k], 1.0 };
+        ck_assert_int_eq (varlb_attention_zero (O0, q0, 1, K, V, T, 0, 2, 1, NULL, NULL, NULL),
+                          VARLB_OK);
+        ck_assert_int_eq (varlb_attention_zero (O1, q1, 1, K, V, T, z, 2, 1, NULL, NULL, NULL),
+                          VARLB_OK);
+        ck_assert_msg (fabs (O1[0] - O0[0]) <= 1e-9 * fabs (O0[0]), "c = %g, z = %zu: %.17g vs %.17g",
+                       cs[k], z, O1[0], O0[0]);
+      }
+}
+END_TEST
+
+START_TEST (self_attention_gram_stats_equal_a_direct_scan)
+{
+  /* The per-row score statistics gathered from the symmetric tiles (rows
+     and, off the diagonal, columns) equal a direct scan of C<k_s,k_t>, over
+     three tiles of keys. */
+  const size_t n = 300, d = 8;
+  const double C = 3.0;
+  double *K = malloc (n * d * sizeof *K), *V = malloc (n * d * sizeof *V);
+  double *O = malloc (n * d * sizeof *O), *buf = malloc (3 * n * sizeof *buf);
+  size_t *arg = malloc (n * sizeof *arg);
+  varlb_gram_stats_t g = { buf, buf + n, buf + 2 * n, arg };
+  gsl_rng *r = varlb_rng_new (5, VARLB_STREAM_JL);
+  varlb_jl_keys (K, n, d, VARLB_JL_GAUSSIAN, VARLB_JL_UNIT, r);
+  for (size_t i = 0; i < n * d; i++)
+    V[i] = gsl_rng_uniform (r) < 0.5;
+  gsl_rng_free (r);
+  ck_assert_int_eq (varlb_attention_self_stats (O, K, V, n, 10, d, d, C, NULL, &g), VARLB_OK);
+  for (size_t s = 0; s < n; s++)
+    {
+      double mx = -INFINITY, ab = 0.0, self = 0.0;
+      for (size_t t = 0; t < n; t++)
+        {
+          double x = 0.0;
+          for (size_t j = 0; j < d; j++)
+            x += K[s * d + j] * K[t * d + j];
+          x *= C;
+          if (t == s)
+            self = x;
+          else
+            {
+              mx = fmax (mx, x);
+              ab = fmax (ab, fabs (x));
+            }
+        }
+      ck_assert_msg (fabs (g.row_max[s] - mx) <= 1e-13, "row %zu: max %.17g vs %.17g", s,
+                     g.row_max[s], mx);
+      ck_assert (fabs (g.row_absmax[s] - ab) <= 1e-13);
+      ck_assert (fabs (g.self[s] - self) <= 1e-13);
+      ck_assert (g.row_absarg[s] != s && g.row_absarg[s] < n);
+      double x = 0.0;
+      for (size_t j = 0; j < d; j++)
+        x += K[s * d + j] * K[g.row_absarg[s] * d + j];
+      ck_assert (fabs (fabs (C * x) - ab) <= 1e-13);
+    }
+  free (K); free (V); free (O); free (buf); free (arg);
+}
+END_TEST
+
 int
 main (void)
 {
   Suite *s = suite_create ("attention");
   TCase *tc = tcase_create ("core");
+  tcase_set_timeout (tc, 120);
   ADD_TEST (tc, blocked_attention_matches_naive);
   ADD_TEST (tc, huge_scores_stay_finite);
   ADD_TEST (tc, nan_input_is_an_error);
   ADD_TEST (tc, symmetric_self_attention_matches_blocked);
   ADD_TEST (tc, zero_tokens_equal_stored_zero_rows);
   ADD_TEST (tc, softmax_exp_is_accurate);
+  ADD_TEST (tc, softmax_is_shift_invariant_beyond_exp_range);
+  ADD_TEST (tc, self_attention_gram_stats_equal_a_direct_scan);
   suite_add_tcase (s, tc);
   return run_suite (s);
 }

@@ -73,6 +73,7 @@ main (void)
 {
   Suite *s = suite_create ("bits");
   TCase *tc = tcase_create ("core");
+  tcase_set_timeout (tc, 60);
   ADD_TEST (tc, bits_are_reproducible_and_balanced);
   ADD_TEST (tc, streams_are_independent);
   ADD_TEST (tc, multi_index_draws_distinct_uniform_indices);

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 #include <gsl/gsl_rng.h>
+#include "compressors/common.h"
 
 /* zoo.def names each compressor by its symbol varlb_compressor_NAME. */
 #define VARLB_BUILTIN(sym) #sym,
@@ -188,6 +189,43 @@ START_TEST (blob_fits_every_budget_from_n_over_16_to_n)
     }
   varlb_knobs_clear (&k);
   varlb_instance_clear (&in);
+}
+END_TEST
+
+START_TEST (blob_reader_never_reads_past_the_end)
+{
+  /* Every field read needs all its bytes: with fewer left the reader
+     returns 0, reads nothing and stays bad, for every field width and
+     every shortfall (1 .. width bytes), at the blob's end. */
+  unsigned char blob[16];
+  for (int i = 0; i < 16; i++)
+    blob[i] = (unsigned char) (0xA0 + i);
+  const unsigned widths[] = { 2, 4, 8 };
+  for (int w = 0; w < 3; w++)
+    for (unsigned left = 0; left < widths[w]; left++)
+      {
+        cc_reader_t r;
+        cc_reader_init (&r, blob + 16 - left, left);
+        double v = widths[w] == 2 ? cc_get_f16 (&r) : widths[w] == 4 ? (double) cc_get_u32 (&r)
+                                                                     : cc_get_f64 (&r);
+        ck_assert_msg (r.bad && v == 0.0, "width %u with %u bytes left: read", widths[w], left);
+        ck_assert_uint_eq (r.left, left);
+        ck_assert (r.p == blob + 16 - left);
+      }
+  /* Exactly enough is fine, and then nothing is left. */
+  cc_reader_t r;
+  cc_reader_init (&r, blob + 12, 4);
+  ck_assert_uint_eq (cc_get_u32 (&r), 0xAFAEADACu);
+  ck_assert (!r.bad && r.left == 0);
+  cc_get_u32 (&r);
+  ck_assert (r.bad);
+  cc_reader_init (&r, blob, 3);
+  cc_reader_skip (&r, 4);
+  ck_assert (r.bad);
+  size_t pos = 0;
+  cc_reader_init (&r, blob, 1);
+  cc_get_bits (&r, &pos, 9);
+  ck_assert (r.bad);
 }
 END_TEST
 
@@ -700,8 +738,6 @@ main (void)
   tcase_add_loop_test (tc, budget_above_lossless_size_decodes_every_bit, 0, (int) ZOO_N);
   tcase_add_loop_test (tc, quarter_budget_fits_and_stays_under_fano_ceiling, 0, (int) ZOO_N);
   tcase_add_loop_test (tc, blob_fits_every_budget_from_n_over_16_to_n, 0, (int) ZOO_N);
-  tcase_add_loop_test (tc, truncated_or_padded_blob_is_rejected, 0, (int) ZOO_N);
-  tcase_add_loop_test (tc, corrupted_blob_never_crashes_answer, 0, (int) ZOO_N);
   tcase_add_loop_test (tc, compress_and_answer_are_deterministic_given_the_seed, 0,
                        (int) ZOO_N);
   tcase_add_loop_test (tc, knob_variants_fit_the_budget_and_stay_under_fano_ceiling, 0,
@@ -717,5 +753,13 @@ main (void)
   tcase_add_test (tc, pq_public_codebooks_keep_improving_past_n);
   tcase_add_loop_test (tc, narrower_values_decode_at_lossless_budget, 0, (int) ZOO_N);
   suite_add_tcase (s, tc);
+  /* The blob tests apart, so tests/valgrind_blobs.sh can run them alone
+     under memcheck (CK_RUN_CASE=blobs): every read must stay in the blob. */
+  TCase *tb = tcase_create ("blobs");
+  tcase_set_timeout (tb, 600);
+  tcase_add_test (tb, blob_reader_never_reads_past_the_end);
+  tcase_add_loop_test (tb, truncated_or_padded_blob_is_rejected, 0, (int) ZOO_N);
+  tcase_add_loop_test (tb, corrupted_blob_never_crashes_answer, 0, (int) ZOO_N);
+  suite_add_tcase (s, tb);
   return run_suite (s);
 }

@@ -121,6 +121,67 @@ START_TEST (instance_is_a_pure_function_of_the_seed)
 }
 END_TEST
 
+START_TEST (criteria_from_the_decode_gram_match_a_separate_gram)
+{
+  /* The coherence and gap the decode gathers from its own score tiles
+     equal varlb_jl_coherence's (a separate Gram product) within the stated
+     rounding allowance, and the decisions (eps, gap) agree; over families,
+     scaled and unit keys, {0,1} and +-1 values, with and without Bob's zero
+     keys visible (schedule 1,2,3,4,6 has them), and the decode itself is
+     unchanged. */
+  const varlb_jl_family fam[] = { VARLB_JL_GAUSSIAN, VARLB_JL_RADEMACHER, VARLB_JL_ACHLIOPTAS };
+  for (int k = 0; k < 6; k++)
+    {
+      varlb_params_t p;
+      varlb_instance_t in;
+      varlb_params_init (&p);
+      if (k >= 3)
+        {
+          varlb_pyramid_clear (&p.pyramid);
+          ck_assert_int_eq (varlb_pyramid_init_parse (&p.pyramid, "1,2,3,4,6"), VARLB_OK);
+          p.d = 5;
+          p.norm = VARLB_JL_SCALED;
+          p.values = VARLB_VALUES_PM1;
+        }
+      p.jl = fam[k % 3];
+      p.seed = 3 + k;
+      ck_assert_int_eq (varlb_instance_init (&in, &p), VARLB_OK);
+      varlb_criteria_t a, b;
+      varlb_decode_report_t ra, rb;
+      ck_assert_int_eq (varlb_instance_decode_criteria (&ra, &a, &in, NULL), VARLB_OK);
+      ck_assert_int_eq (varlb_instance_decode_all (&rb, &in, NULL), VARLB_OK);
+      ck_assert_int_eq (varlb_instance_criteria (&b, &in), VARLB_OK);
+      ck_assert_uint_eq (ra.correct, rb.correct);
+      double tol = 2.0 * fmax (a.coh.gram_error, b.coh.gram_error);
+      ck_assert_msg (fabs (a.coh.max_offdiag - b.coh.max_offdiag) <= tol,
+                     "k=%d: %.17g vs %.17g", k, a.coh.max_offdiag, b.coh.max_offdiag);
+      ck_assert (fabs (a.coh.max_norm_dev - b.coh.max_norm_dev) <= tol);
+      ck_assert (fabs (a.coh.min_gap - b.coh.min_gap) <= 2.0 * tol);
+      ck_assert (fabs (a.coh.eps_emp - b.coh.eps_emp) <= tol);
+      ck_assert_uint_eq (a.coh.arg_gap, b.coh.arg_gap);
+      ck_assert (a.coh.arg_s == b.coh.arg_s || a.coh.arg_s == b.coh.arg_t);
+      ck_assert_int_eq (a.gap_holds, b.gap_holds);
+      ck_assert_int_eq (a.eps_holds, b.eps_holds);
+      ck_assert (a.coh.gram_error > 0.0);
+      varlb_instance_clear (&in);
+      varlb_params_clear (&p);
+    }
+  /* One Alice key: no other key, so its gap is to Bob's zero keys, |k|^2 - 0. */
+  varlb_params_t p;
+  varlb_instance_t in;
+  varlb_criteria_t a;
+  varlb_decode_report_t ra;
+  varlb_params_init (&p);
+  varlb_pyramid_clear (&p.pyramid);
+  ck_assert_int_eq (varlb_pyramid_init_parse (&p.pyramid, "1,2"), VARLB_OK);
+  ck_assert_int_eq (varlb_instance_init (&in, &p), VARLB_OK);
+  ck_assert_int_eq (varlb_instance_decode_criteria (&ra, &a, &in, NULL), VARLB_OK);
+  ck_assert_double_eq_tol (a.coh.min_gap, 1.0, 1e-12);
+  varlb_instance_clear (&in);
+  varlb_params_clear (&p);
+}
+END_TEST
+
 START_TEST (bad_parameters_are_refused)
 {
   varlb_params_t p;
@@ -155,6 +216,7 @@ main (void)
   TCase *tc = tcase_create ("core");
   tcase_set_timeout (tc, 600);
   ADD_TEST (tc, full_cache_decodes_every_bit_default);
+  ADD_TEST (tc, criteria_from_the_decode_gram_match_a_separate_gram);
   tcase_add_loop_test (tc, full_cache_decodes_every_bit_each_preset, 0, 3);
   ADD_TEST (tc, full_cache_decodes_every_bit_over_seeds_and_families);
   ADD_TEST (tc, decoding_fails_far_below_log_condition);

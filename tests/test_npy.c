@@ -173,6 +173,7 @@ main (void)
 {
   Suite *s = suite_create ("npy");
   TCase *tc = tcase_create ("core");
+  tcase_set_timeout (tc, 60);
   ADD_TEST (tc, write_then_read_round_trips);
   ADD_TEST (tc, numpy_header_forms_parse);
   ADD_TEST (tc, malformed_files_are_rejected);

@@ -99,8 +99,8 @@ check_family_against_instances (varlb_jl_family f, varlb_jl_norm norm, size_t d,
   varlb_params_clear (&p);
 }
 
-START_TEST (sharpened_bound_covers_measured_R_gaussian_unit)
-{ check_family_against_instances (VARLB_JL_GAUSSIAN, VARLB_JL_UNIT, 16, 0); }
+START_TEST (sharpened_sum_matches_measured_R_gaussian_unit)
+{ check_family_against_instances (VARLB_JL_GAUSSIAN, VARLB_JL_UNIT, 16, 1); }
 END_TEST
 
 START_TEST (sharpened_bound_covers_measured_R_gaussian_scaled)
@@ -127,14 +127,13 @@ START_TEST (sharpened_bound_encloses_closed_forms)
       {
         double s = C - C * C / (2.0 * d);
         struct { varlb_jl_family f; varlb_jl_norm m; double other, zero; } c[] = {
-          { VARLB_JL_GAUSSIAN, VARLB_JL_UNIT, exp (-s), exp (-C) },
           { VARLB_JL_RADEMACHER, VARLB_JL_SCALED, exp (-s), exp (-C) },
           { VARLB_JL_GAUSSIAN, VARLB_JL_SCALED,
             1 + 2 * s / d > 0 ? pow (1 + 2 * s / d, -(double) d / 2) : INFINITY,
             pow (1 + 2 * C / d, -(double) d / 2) },
           { VARLB_JL_ACHLIOPTAS, VARLB_JL_SCALED, pow (2.0 / 3 + exp (-3 * s / d) / 3, (double) d),
             pow (2.0 / 3 + exp (-3 * C / d) / 3, (double) d) } };
-        for (int k = 0; k < 4; k++)
+        for (int k = 0; k < 3; k++)
           {
             varlb_sharp_t b;
             ck_assert_int_eq (varlb_sharp_eval (&b, n, z, d, C, 0.1, 0.0, c[k].f, c[k].m,
@@ -246,6 +245,100 @@ START_TEST (unit_achlioptas_sum_matches_an_independent_derivation)
 }
 END_TEST
 
+/* E e^{C(<k_i,k_t> - 1)} for unit Gaussian keys (uniform on the sphere),
+   derived independently of lemmas.c's 0F1 series: <k_i,k_t> = cos theta
+   with density proportional to sin^{d-2} theta on [0, pi], both integrals
+   by Simpson's rule on 20000 intervals (smooth integrands). */
+static double
+unit_gaussian_by_quadrature (double C, size_t d)
+{
+  const int N = 20000;
+  double num = 0.0, den = 0.0, h = M_PI / N;
+  for (int k = 0; k <= N; k++)
+    {
+      double th = k * h, w = (k == 0 || k == N) ? 1.0 : (k % 2 ? 4.0 : 2.0);
+      double sn = pow (sin (th), (double) d - 2.0);
+      num += w * exp (C * (cos (th) - 1.0)) * sn;
+      den += w * sn;
+    }
+  return num / den;
+}
+
+START_TEST (unit_gaussian_sum_matches_an_independent_derivation)
+{
+  /* The certified 0F1 enclosure (other_hi, with n = 2, z = 0) against the
+     quadrature, d = 4 .. 256, C = 2 .. 64; the sub-Gaussian bound
+     e^{-C + C^2/(2d)} lies above both (and is what a wrong series would
+     be caught below). */
+  for (size_t d = 4; d <= 256; d *= 2)
+    for (double C = 2.0; C <= 64.0; C *= 2.0)
+      {
+        varlb_sharp_t b;
+        ck_assert_int_eq (varlb_sharp_eval (&b, 2, 0, d, C, 0.1, 0.0, VARLB_JL_GAUSSIAN,
+                                            VARLB_JL_UNIT, VARLB_VALUES_01, 1e300), VARLB_OK);
+        double want = unit_gaussian_by_quadrature (C, d);
+        ck_assert_msg (fabs (b.other_hi - want) <= 1e-9 * want, "d=%zu C=%g: %.17g vs %.17g",
+                       d, C, b.other_hi, want);
+        ck_assert (b.other_hi <= exp (-C + C * C / (2.0 * d)) * (1 + 1e-12));
+        /* fail = n E R_i / r_max = 2 other: enclosed, from both sides. */
+        ck_assert (b.fail_lo <= b.fail_hi && b.fail_hi <= 2 * b.other_hi * (1 + 1e-15));
+        ck_assert (b.fail_lo >= 2 * want * (1 - 1e-9));
+      }
+}
+END_TEST
+
+START_TEST (unit_gaussian_presets_enclose_independent_values)
+{
+  /* n E R_i / r_max at d = 64 and the default C of the three presets,
+     unit Gaussian keys, eta = 0: mpmath at 40 digits,
+     n ((n-1) e^{-C} hyp0f1(32, C^2/4) + z e^{-C}) with C the same double. */
+  const struct { int px; double ref; } c[] = {
+    { 256, 0.12107901124115059257 }, { 512, 0.10666724325178817225 },
+    { 1024, 0.16106599212776434555 } };
+  for (int k = 0; k < 3; k++)
+    {
+      varlb_params_t p;
+      varlb_params_init (&p);
+      varlb_pyramid_clear (&p.pyramid);
+      ck_assert_int_eq (varlb_pyramid_init_preset (&p.pyramid, c[k].px), VARLB_OK);
+      size_t T = varlb_pyramid_token_count (&p.pyramid);
+      size_t n = varlb_pyramid_prefix (&p.pyramid, p.pyramid.scales - 1);
+      varlb_sharp_t b;
+      ck_assert_int_eq (varlb_sharp_eval (&b, n, T - n, 64, varlb_params_default_C (&p), 0.1, 0.0,
+                                          VARLB_JL_GAUSSIAN, VARLB_JL_UNIT, VARLB_VALUES_01,
+                                          nextafter (7.0 / 30.0, 0.0)), VARLB_OK);
+      ck_assert_msg (b.fail_lo <= c[k].ref && c[k].ref <= b.fail_hi, "%dpx: [%.17g, %.17g] vs %.17g",
+                     c[k].px, b.fail_lo, b.fail_hi, c[k].ref);
+      ck_assert (b.fail_hi - b.fail_lo < 1e-15);
+      ck_assert (b.holds == VARLB_TRI_TRUE);
+      varlb_params_clear (&p);
+    }
+}
+END_TEST
+
+START_TEST (upper_bounds_stay_positive_below_mpfr_range)
+{
+  /* At C = 8e8 the zero keys' E e^{-C|k|^2} = e^{-8e8} is below MPFR's
+     smallest number (about e^{-7.4e8}): rounded up it is that smallest
+     number, rounded down 0.  An upper bound of a positive expectation must
+     stay positive; the failure bound, infinite here, must not hold. */
+  const varlb_jl_family f[] = { VARLB_JL_GAUSSIAN, VARLB_JL_RADEMACHER };
+  for (int k = 0; k < 2; k++)
+    {
+      varlb_sharp_t b;
+      ck_assert_int_eq (varlb_sharp_eval (&b, 4, 2, 64, 8e8, 0.1, 0.0, f[k], VARLB_JL_UNIT,
+                                          VARLB_VALUES_01, 0.2), VARLB_OK);
+      ck_assert_msg (b.zero_hi > 0.0, "family %d: zero_hi %g", k, b.zero_hi);
+      ck_assert (b.other_hi > 0.0);
+      ck_assert (b.holds != VARLB_TRI_TRUE);
+      /* One key (n = 1) has no other key: its term is 0, never NaN. */
+      ck_assert_int_eq (varlb_sharp_eval (&b, 1, 2, 64, 8e8, 0.1, 0.0, f[k], VARLB_JL_UNIT,
+                                          VARLB_VALUES_01, 0.2), VARLB_OK);
+      ck_assert (b.fail_hi > 0.0 && !isnan (b.fail_lo));
+    }
+}
+END_TEST
+
 START_TEST (mgf_series_termwise_inequalities_hold_exactly)
 {
   ck_assert (varlb_sharp_mgf_series_check (VARLB_JL_RADEMACHER, VARLB_JL_UNIT, 64, 200) == VARLB_TRI_TRUE);
@@ -319,7 +412,7 @@ main (void)
   Suite *s = suite_create ("proofs");
   TCase *tc = tcase_create ("lemmas");
   tcase_set_timeout (tc, 600);
-  ADD_TEST (tc, sharpened_bound_covers_measured_R_gaussian_unit);
+  ADD_TEST (tc, sharpened_sum_matches_measured_R_gaussian_unit);
   ADD_TEST (tc, sharpened_bound_covers_measured_R_gaussian_scaled);
   ADD_TEST (tc, sharpened_bound_covers_measured_R_rademacher);
   ADD_TEST (tc, sharpened_bound_covers_measured_R_achlioptas_scaled);
@@ -328,6 +421,9 @@ main (void)
   ADD_TEST (tc, unit_achlioptas_sum_matches_an_independent_derivation);
   ADD_TEST (tc, sharpened_sum_matches_measured_R_achlioptas_unit);
   ADD_TEST (tc, mgf_series_termwise_inequalities_hold_exactly);
+  ADD_TEST (tc, unit_gaussian_sum_matches_an_independent_derivation);
+  ADD_TEST (tc, unit_gaussian_presets_enclose_independent_values);
+  ADD_TEST (tc, upper_bounds_stay_positive_below_mpfr_range);
   ADD_TEST (tc, best_C_is_no_worse_than_default_and_bound_falls_with_d);
   ADD_TEST (tc, paper_chain_encloses_lemma3_and_flips_at_the_margin);
   ADD_TEST (tc, bad_arguments_are_refused);

@@ -101,6 +101,7 @@ main (void)
 {
   Suite *s = suite_create ("pyramid");
   TCase *tc = tcase_create ("core");
+  tcase_set_timeout (tc, 60);
   ADD_TEST (tc, presets_have_var_token_counts);
   ADD_TEST (tc, token_index_round_trips);
   ADD_TEST (tc, visibility_is_block_causal);

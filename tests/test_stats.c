@@ -5,6 +5,7 @@
  * the frontier needs (its inverse) and efficiency, in their safe direction. */
 #include "testutil.h"
 #include <math.h>
+#include <string.h>
 #include <gsl/gsl_cdf.h>
 #include <mpfr.h>
 
@@ -251,6 +252,283 @@ START_TEST (efficiency_is_bits_needed_over_bits_charged_rounded_down)
 }
 END_TEST
 
+START_TEST (binary_entropy_is_in_bits)
+{
+  /* H2(1/2) = 1 bit exactly; H2(1/4) = 2 - (3/4) log2 3; symmetric. */
+  ck_assert_double_eq (varlb_h2 (0.5), 1.0);
+  ck_assert_double_eq_tol (varlb_h2 (0.25), 2.0 - 0.75 * log2 (3.0), 1e-15);
+  ck_assert_double_eq_tol (varlb_h2 (0.9), varlb_h2 (0.1), 1e-15);
+  ck_assert_double_eq (varlb_h2 (0.0), 0.0);
+  ck_assert (isnan (varlb_h2 (1.5)));
+}
+END_TEST
+
+START_TEST (verdict_level_is_99_percent_at_the_boundary)
+{
+  /* N = 10000 bits, a quarter charged: p* = 0.78550.  "Impossible" means the
+     99% Clopper-Pearson lower end lies above p*, i.e. a one-sided binomial
+     tail P[Bin(N, p*) >= k] below 0.005.  The boundary count computed here
+     from GSL's binomial tail must be exactly where the verdict flips; at
+     level 0.9 it would sit near 7936, so 7950 (below the 99% boundary)
+     would be flagged. */
+  const size_t N = 10000;
+  double p = varlb_fano_ceiling (2500, (double) N);
+  size_t kstar = 0;
+  for (size_t k = (size_t) (p * N); k <= N && !kstar; k++)
+    if (gsl_cdf_binomial_Q ((unsigned) k - 1, p, (unsigned) N) < 0.005)
+      kstar = k;
+  ck_assert_uint_gt (kstar, 7950);
+  ck_assert_uint_lt (kstar, 8000);
+  ck_assert_str_eq (varlb_verdict (kstar - 1, N, 2500, (double) N), VARLB_VERDICT_FAILS);
+  ck_assert_str_eq (varlb_verdict (kstar, N, 2500, (double) N), VARLB_VERDICT_IMPOSSIBLE);
+  ck_assert_str_eq (varlb_verdict (7950, N, 2500, (double) N), VARLB_VERDICT_FAILS);
+  /* varlb_judge with every token asked is the same rule, and its p-value
+     crosses VARLB_VERDICT_ALPHA at the same count. */
+  varlb_judgement_t j;
+  ck_assert_int_eq (varlb_judge (&j, kstar - 1, 100, 100, 100, 2500, 2500), VARLB_OK);
+  ck_assert_str_eq (j.verdict, VARLB_VERDICT_FAILS);
+  ck_assert_double_gt (j.p_value, VARLB_VERDICT_ALPHA);
+  ck_assert_int_eq (varlb_judge (&j, kstar, 100, 100, 100, 2500, 2500), VARLB_OK);
+  ck_assert_str_eq (j.verdict, VARLB_VERDICT_IMPOSSIBLE);
+  ck_assert_double_le (j.p_value, VARLB_VERDICT_ALPHA);
+  ck_assert (!j.sampled);
+  /* A side-channel allowance raises the ceiling the verdict is judged on. */
+  ck_assert_int_eq (varlb_judge (&j, kstar, 100, 100, 100, 2500, 2600), VARLB_OK);
+  ck_assert_str_eq (j.verdict, VARLB_VERDICT_FAILS);
+  ck_assert_double_eq (j.fano_ceiling, p);
+  ck_assert_double_gt (j.fano_judged, p);
+}
+END_TEST
+
+START_TEST (full_instance_rule_never_flags_what_counting_allows)
+{
+  /* The full-instance verdict is valid for any compressor, correlated bits
+     or not: wherever it says impossible, the counting bound
+     2^B P[Bin(N, 1/2) >= k] (a B-bit blob decodes to at most 2^B strings)
+     is below 0.005.  Checked at the smallest flagged count k over a grid
+     of N and B, the binomial tail summed in log space (lgamma). */
+  const double Ns[] = { 40, 200, 1000, 27136 };
+  for (int a = 0; a < 4; a++)
+    for (double f = 0.05; f < 1.0; f += 0.15)
+      {
+        double N = Ns[a], B = floor (f * N);
+        /* the smallest flagged k, by bisection (flags are monotone in k) */
+        size_t lo = 0, k = (size_t) N;
+        if (strcmp (varlb_verdict (k, (size_t) N, B, N), VARLB_VERDICT_IMPOSSIBLE) != 0)
+          continue;
+        while (k - lo > 1)
+          {
+            size_t mid = lo + (k - lo) / 2;
+            if (strcmp (varlb_verdict (mid, (size_t) N, B, N), VARLB_VERDICT_IMPOSSIBLE) == 0)
+              k = mid;
+            else
+              lo = mid;
+          }
+        /* log2 of 2^{B-N} sum_{j>=k} C(N,j), largest term first. */
+        double mx = -INFINITY, sum = 0.0;
+        for (size_t j = k; j <= (size_t) N; j++)
+          {
+            double l = lgamma (N + 1) - lgamma ((double) j + 1) - lgamma (N - (double) j + 1);
+            if (l > mx)
+              {
+                sum = sum * exp (mx - l) + 1.0;
+                mx = l;
+              }
+            else
+              sum += exp (l - mx);
+          }
+        double log2_bound = (B - N) + (mx + log (sum)) / log (2.0);
+        ck_assert_msg (log2_bound <= log2 (0.005), "N = %g, B = %g, k = %zu: bound 2^%g",
+                       N, B, k, log2_bound);
+      }
+}
+END_TEST
+
+START_TEST (mean_interval_known_cases)
+{
+  double lo, hi;
+  /* i.i.d., all S values 1: Hoeffding's KL bound gives (1 - level)/2 =
+     mu^S, the same lower end as Clopper-Pearson for S of S. */
+  for (size_t S = 1; S <= 5; S++)
+    {
+      ck_assert_int_eq (varlb_mean_interval (&lo, &hi, 1.0, S, 0, 0.95), VARLB_OK);
+      ck_assert_double_eq_tol (lo, pow (0.025, 1.0 / S), 1e-12);
+      ck_assert_double_eq (hi, 1.0);
+    }
+  /* Symmetric around 1/2; Serfling's finite-population factor narrows it:
+     at m = N/2 the half-width is sqrt((1 - (m-1)/N) ln(40) / (2m)). */
+  ck_assert_int_eq (varlb_mean_interval (&lo, &hi, 0.5, 200, 400, 0.95), VARLB_OK);
+  ck_assert_double_eq_tol (0.5 - lo, hi - 0.5, 1e-12);
+  ck_assert_double_eq_tol (hi - 0.5, sqrt ((1.0 - 199.0 / 400.0) * log (40.0) / 400.0), 1e-9);
+  double lo2, hi2;
+  ck_assert_int_eq (varlb_mean_interval (&lo2, &hi2, 0.5, 200, 0, 0.95), VARLB_OK);
+  ck_assert_double_lt (hi - lo, hi2 - lo2);
+  /* The whole population: the mean is known. */
+  ck_assert_int_eq (varlb_mean_interval (&lo, &hi, 0.3, 7, 7, 0.95), VARLB_OK);
+  ck_assert_double_eq (lo, 0.3);
+  ck_assert_double_eq (hi, 0.3);
+  ck_assert_int_eq (varlb_mean_interval (&lo, &hi, 0.3, 8, 7, 0.95), VARLB_EINVAL);
+  ck_assert_int_eq (varlb_mean_interval (&lo, &hi, 1.3, 8, 0, 0.95), VARLB_EINVAL);
+  ck_assert_double_eq (varlb_mean_tail (0.4, 10, 0, 0.5), 1.0);
+  ck_assert_double_eq_tol (varlb_mean_tail (1.0, 10, 0, 0.5), pow (0.5, 10), 1e-15);
+}
+END_TEST
+
+/* Population of N token accuracies: a fraction FRAC of tokens (a uniform
+   subset) decoded perfectly, the rest with d coin-flip bits each. */
+static void
+honest_population (double *y, size_t N, size_t d, double frac, gsl_rng *r)
+{
+  for (size_t i = 0; i < N; i++)
+    {
+      size_t c = 0;
+      if (gsl_rng_uniform (r) < frac)
+        c = d;
+      else
+        for (size_t j = 0; j < d; j++)
+          c += gsl_rng_uniform (r) < 0.5;
+      y[i] = (double) c;
+    }
+}
+
+START_TEST (sampled_verdict_false_alarms_at_most_alpha_honest_hash_scheme)
+{
+  /* The issue's honest exec compressor: a 20-bit key hash plus the value
+     bits of half the 424 tokens (256px, d = 64): 17840 bits charged against
+     N = 27136 (ceiling 0.936; accuracy about 0.75).  Bob samples 4 tokens.
+     Over 2000 instances the bit-level Clopper-Pearson verdict (varlb_verdict
+     over 256 bits) calls the honest scheme impossible whenever the 4 tokens
+     are all kept (1/16 of the time); the token-level test must stay at or
+     below its level 0.01. */
+  const size_t n = 424, d = 64, m = 4, runs = 2000;
+  const double B = 17840, N = (double) (n * d);
+  double y[424];
+  size_t idx[4], old_flags = 0, new_flags = 0;
+  gsl_rng *r = varlb_rng_new (2024, VARLB_STREAM_USER);
+  for (size_t it = 0; it < runs; it++)
+    {
+      honest_population (y, n, d, 0.5, r);
+      ck_assert_int_eq (varlb_multi_index_draw (idx, m, n, r), VARLB_OK);
+      size_t correct = 0;
+      for (size_t k = 0; k < m; k++)
+        correct += (size_t) y[idx[k]];
+      old_flags += strcmp (varlb_verdict (correct, m * d, B, N), VARLB_VERDICT_IMPOSSIBLE) == 0;
+      varlb_judgement_t j;
+      ck_assert_int_eq (varlb_judge (&j, correct, m, n, d, B, B), VARLB_OK);
+      ck_assert (j.sampled);
+      ck_assert (j.ci_low <= j.accuracy && j.accuracy <= j.ci_high);
+      new_flags += strcmp (j.verdict, VARLB_VERDICT_IMPOSSIBLE) == 0;
+    }
+  gsl_rng_free (r);
+  /* 1/16 = 0.0625 expected for the old rule (standard error 0.0054). */
+  ck_assert_msg (old_flags > 0.04 * runs, "bit-level rule flagged %zu of %zu", old_flags, runs);
+  ck_assert_msg (new_flags <= VARLB_VERDICT_ALPHA * runs, "token-level test flagged %zu of %zu",
+                 new_flags, runs);
+}
+END_TEST
+
+/* Bob samples M of the N tokens of POP (correct bits per token, d each):
+   is the trial judged impossible at B bits? */
+static int
+sample_flagged (const size_t *pop, size_t *idx, size_t m, size_t n, size_t d, double B,
+                gsl_rng *r)
+{
+  ck_assert_int_eq (varlb_multi_index_draw (idx, m, n, r), VARLB_OK);
+  size_t correct = 0;
+  for (size_t k = 0; k < m; k++)
+    correct += pop[idx[k]];
+  varlb_judgement_t j;
+  ck_assert_int_eq (varlb_judge (&j, correct, m, n, d, B, B), VARLB_OK);
+  return strcmp (j.verdict, VARLB_VERDICT_IMPOSSIBLE) == 0;
+}
+
+START_TEST (sampled_verdict_at_most_alpha_at_the_least_favourable_population)
+{
+  /* The hardest honest case for the token-level test: a two-point
+     population (tokens all right or at chance) whose accuracy sits exactly
+     at the critical level p_c, sampled half at a time, where the test has
+     real power (below).  False alarms over 1500 samples: at most 1%
+     (+ 3 standard errors). */
+  const size_t n = 2000, d = 16, m = 1000, runs = 1500;
+  const double N = (double) (n * d), B = 0.3 * N;
+  double p_c = varlb_fano_ceiling (B + log2 (1.0 / (VARLB_VERDICT_ALPHA / 10)), N);
+  size_t ones = (size_t) floor ((p_c - 0.5) / 0.5 * n); /* (ones + (n-ones)/2) / n <= p_c */
+  size_t *pop = malloc (n * sizeof *pop), *idx = malloc (m * sizeof *idx), flags = 0;
+  for (size_t i = 0; i < n; i++)
+    pop[i] = i < ones ? d : d / 2;
+  gsl_rng *r = varlb_rng_new (77, VARLB_STREAM_USER);
+  for (size_t it = 0; it < runs; it++)
+    flags += sample_flagged (pop, idx, m, n, d, B, r);
+  ck_assert_msg (flags <= runs * (VARLB_VERDICT_ALPHA + 3 * sqrt (0.01 * 0.99 / runs)),
+                 "flagged %zu of %zu", flags, runs);
+  /* Power: a side channel worth 0.06 more accuracy is flagged every time. */
+  for (size_t i = 0; i < n; i++)
+    pop[i] = i < ones + (size_t) (0.12 * n) ? d : d / 2;
+  for (size_t it = 0; it < 50; it++)
+    ck_assert (sample_flagged (pop, idx, m, n, d, B, r));
+  gsl_rng_free (r);
+  free (pop);
+  free (idx);
+}
+END_TEST
+
+START_TEST (sampled_verdict_counting_ceiling_has_its_allowance)
+{
+  /* The sampled test compares the token mean with p_c, the Fano ceiling of
+     B + log2(1/(ALPHA/10)) bits (a B-bit blob's 2^B strings): an accuracy
+     above the ceiling of B bits but not above p_c is never evidence, p = 1
+     exactly, however many tokens were asked. */
+  const size_t n = 100, d = 10;
+  const double N = (double) (n * d), B = 500;
+  double p0 = varlb_fano_ceiling (B, N);
+  double pc = varlb_fano_ceiling (B + log2 (1.0 / (VARLB_VERDICT_ALPHA / 10)), N);
+  ck_assert_double_gt (pc - p0, 0.003);
+  size_t m = n - 1, correct = (size_t) ceil (0.5 * (p0 + pc) * (double) (m * d));
+  double acc = (double) correct / (double) (m * d);
+  ck_assert (acc > p0 && acc < pc);
+  varlb_judgement_t j;
+  ck_assert_int_eq (varlb_judge (&j, correct, m, n, d, B, B), VARLB_OK);
+  ck_assert_double_eq (j.p_value, 1.0);
+  ck_assert_str_eq (j.verdict, VARLB_VERDICT_FAILS);
+  /* Well above p_c with 99 of 100 tokens: flagged. */
+  ck_assert_int_eq (varlb_judge (&j, m * d, m, n, d, B, B), VARLB_OK);
+  ck_assert_str_eq (j.verdict, VARLB_VERDICT_IMPOSSIBLE);
+  ck_assert_double_le (j.p_value, VARLB_VERDICT_ALPHA);
+}
+END_TEST
+
+START_TEST (judge_rejects_inconsistent_counts)
+{
+  varlb_judgement_t j;
+  ck_assert_int_eq (varlb_judge (&j, 65, 1, 10, 64, 10, 10), VARLB_EINVAL); /* > m d */
+  ck_assert_int_eq (varlb_judge (&j, 1, 11, 10, 64, 10, 10), VARLB_EINVAL); /* m > n */
+  ck_assert_int_eq (varlb_judge (&j, 1, 0, 10, 64, 10, 10), VARLB_EINVAL);
+  ck_assert_int_eq (varlb_judge (&j, 1, 1, 10, 0, 10, 10), VARLB_EINVAL);
+  ck_assert_int_eq (varlb_judge (&j, 1, 1, 10, 64, 10, 9), VARLB_EINVAL); /* judged < charged */
+  ck_assert_int_eq (varlb_judge (&j, 1, 1, 10, 64, NAN, 10), VARLB_EINVAL);
+  ck_assert_str_eq (j.verdict, VARLB_VERDICT_ERROR);
+  /* Budget at or above N: succeeds / loses bits, sampled or not. */
+  ck_assert_int_eq (varlb_judge (&j, 128, 2, 10, 64, 640, 640), VARLB_OK);
+  ck_assert_str_eq (j.verdict, VARLB_VERDICT_SUCCEEDS);
+  ck_assert_int_eq (varlb_judge (&j, 127, 2, 10, 64, 640, 640), VARLB_OK);
+  ck_assert_str_eq (j.verdict, VARLB_VERDICT_LOSSY);
+}
+END_TEST
+
+START_TEST (holm_steps_down_at_alpha_over_the_remaining_count)
+{
+  /* Sorted: 0.001 <= 0.05/4, 0.013 <= 0.05/3, then 0.04 > 0.05/2 stops. */
+  const double p[] = { 0.001, 0.04, 0.013, 0.3, NAN };
+  unsigned char rej[5];
+  ck_assert_int_eq (varlb_holm (rej, p, 4, 0.05), VARLB_OK);
+  ck_assert (rej[0] && !rej[1] && rej[2] && !rej[3]);
+  /* One more hypothesis: 0.013 > 0.05/4 now, so only the first survives. */
+  ck_assert_int_eq (varlb_holm (rej, p, 5, 0.05), VARLB_OK);
+  ck_assert (rej[0] && !rej[1] && !rej[2] && !rej[3] && !rej[4]);
+  ck_assert_int_eq (varlb_holm (rej, p, 5, 0.0), VARLB_EINVAL);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -266,6 +544,15 @@ main (void)
   ADD_TEST (tc, fano_bits_needed_matches_independent_values);
   ADD_TEST (tc, fano_bits_needed_never_exceeds_the_exact_value);
   ADD_TEST (tc, efficiency_is_bits_needed_over_bits_charged_rounded_down);
+  ADD_TEST (tc, binary_entropy_is_in_bits);
+  ADD_TEST (tc, verdict_level_is_99_percent_at_the_boundary);
+  ADD_TEST (tc, full_instance_rule_never_flags_what_counting_allows);
+  ADD_TEST (tc, mean_interval_known_cases);
+  ADD_TEST (tc, sampled_verdict_false_alarms_at_most_alpha_honest_hash_scheme);
+  ADD_TEST (tc, sampled_verdict_at_most_alpha_at_the_least_favourable_population);
+  ADD_TEST (tc, judge_rejects_inconsistent_counts);
+  ADD_TEST (tc, sampled_verdict_counting_ceiling_has_its_allowance);
+  ADD_TEST (tc, holm_steps_down_at_alpha_over_the_remaining_count);
   suite_add_tcase (s, tc);
   return run_suite (s);
 }

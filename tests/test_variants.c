@@ -107,6 +107,69 @@ START_TEST (approx_eta_max_matches_the_margin_condition)
 }
 END_TEST
 
+START_TEST (gap_criterion_guarantees_decoding_of_every_eta_answer_at_its_edge)
+{
+  /* The issue's edge: schedule 1,64 (one Alice key, 4096 zero keys, M =
+     4096), eta = 0.1, C = 8.5285: C g - ln M - ln((1+eta)/(1-eta)) = 0.010 >
+     0, so the gap criterion promises that every (1 +- eta) answer decodes.
+     The worst admissible answer (1-bits moved down by eta, 0-bits up) must
+     then decode all 64 bits: with the threshold (1 - eta^2)/2 it does (a
+     midpoint or 1/2 would lose every 1-bit: (1 - eta) w = 0.497 < 1/2). */
+  varlb_params_t p;
+  varlb_instance_t in;
+  varlb_criteria_t c;
+  params_schedule (&p, "1,64", 64);
+  p.eta = 0.1;
+  p.C = 8.5285;
+  ck_assert_int_eq (varlb_instance_init (&in, &p), VARLB_OK);
+  ck_assert_int_eq (varlb_instance_criteria (&c, &in), VARLB_OK);
+  ck_assert (c.gap_holds);
+  ck_assert (c.min_gap_margin < 0.011);
+  size_t n = in.alice_tokens, d = in.d, *idx;
+  double *O = all_outputs (&in, &idx);
+  ck_assert_uint_eq (count_correct (&in, idx, n, O), n * d);
+  ck_assert_int_eq (varlb_approx_perturb (O, &in, idx, n, p.eta), VARLB_OK);
+  ck_assert_uint_eq (count_correct (&in, idx, n, O), n * d);
+  /* Just past the criterion's eta the 1-bits go. */
+  free (idx);
+  double *P = all_outputs (&in, &idx);
+  ck_assert_int_eq (varlb_approx_perturb (P, &in, idx, n, 0.12), VARLB_OK);
+  ck_assert_uint_lt (count_correct (&in, idx, n, P), n * d);
+  free (O);
+  free (P);
+  free (idx);
+  varlb_instance_clear (&in);
+  varlb_params_clear (&p);
+}
+END_TEST
+
+START_TEST (decode_threshold_is_one_minus_eta_squared_over_two)
+{
+  /* The rule stated in the README and proofs/sharpened.md S1: bit =
+     [o > (1 - eta^2)/2] for {0,1} values (1/2 for exact answers), [o > 0]
+     for +-1 values; the instance carries it whatever C and eps are. */
+  const double etas[] = { 0.0, 0.1, 0.3, 0.9 };
+  for (int k = 0; k < 4; k++)
+    {
+      ck_assert_double_eq (varlb_decode_threshold (VARLB_VALUES_01, etas[k]),
+                           0.5 * (1.0 - etas[k] * etas[k]));
+      ck_assert_double_eq (varlb_decode_threshold (VARLB_VALUES_PM1, etas[k]), 0.0);
+      varlb_params_t p;
+      varlb_instance_t in;
+      params_schedule (&p, "1,2,3", 4);
+      p.eta = etas[k];
+      p.C = 3.0 + k;
+      ck_assert_int_eq (varlb_instance_init (&in, &p), VARLB_OK);
+      ck_assert_double_eq (in.threshold, 0.5 * (1.0 - etas[k] * etas[k]));
+      ck_assert_int_eq (varlb_instance_decode_value (&in, in.threshold), 0);
+      ck_assert_int_eq (varlb_instance_decode_value (&in, nextafter (in.threshold, 1.0)), 1);
+      varlb_instance_clear (&in);
+      varlb_params_clear (&p);
+    }
+  ck_assert_double_eq (varlb_decode_threshold (VARLB_VALUES_01, 0.0), 0.5);
+}
+END_TEST
+
 static double
 seq_accuracy (size_t n, size_t d, uint64_t seed)
 {
@@ -348,6 +411,8 @@ main (void)
   tcase_set_timeout (tc, 600);
   ADD_TEST (tc, approx_adversary_decodes_inside_the_edge_and_fails_beyond);
   ADD_TEST (tc, approx_eta_max_matches_the_margin_condition);
+  ADD_TEST (tc, gap_criterion_guarantees_decoding_of_every_eta_answer_at_its_edge);
+  ADD_TEST (tc, decode_threshold_is_one_minus_eta_squared_over_two);
   ADD_TEST (tc, sequence_case_fails_below_log_n_and_decodes_at_64);
   ADD_TEST (tc, lowdim_instance_pads_the_stream_with_zero_tokens);
   ADD_TEST (tc, lowdim_capacity_grows_exponentially_then_saturates);

@@ -2,7 +2,9 @@
  * log n, dimension d keeps only e^{Theta(d)} keys nearly orthogonal; for each
  * d the largest number of keys whose bits the full cache still decodes
  * (reductions/index_seq.c: varlb_lowdim_capacity), per seed, and a least-
- * squares fit of ln n' on d.  Floating point, like decode. */
+ * squares fit of ln n' on d at a fixed query scale C.  The rate grows with
+ * ln C, and the default C with the stream, so --Cs and --streams run the
+ * fit over several of each.  Floating point, like decode. */
 #include <config.h>
 #include <math.h>
 #include <stdlib.h>
@@ -11,7 +13,7 @@
 #include <gsl/gsl_fit.h>
 #include "cli.h"
 
-enum { OPT_STREAM = CLI_OPT_FIRST_FREE + 40, OPT_DIMS, OPT_SEEDS };
+enum { OPT_STREAM = CLI_OPT_FIRST_FREE + 40, OPT_DIMS, OPT_SEEDS, OPT_CS, OPT_STREAMS };
 
 #define LOWDIM_D_MAX 256
 #define LOWDIM_STREAM_MAX 65536
@@ -61,20 +63,22 @@ fit (lowdim_fit_t *f, const uint64_t *dims, size_t ndims, const size_t *cap, siz
   free (y);
 }
 
+/* The C a run uses: as set, else the default for M = STREAM. */
+static double
+run_C (const varlb_params_t *p, size_t stream)
+{
+  return p->C > 0 ? p->C : varlb_params_default_C_M (p, stream);
+}
+
 static void
 report_text (const varlb_params_t *p, size_t stream, const uint64_t *dims, size_t ndims,
-             const uint64_t *seeds, size_t nseeds, const size_t *cap, const lowdim_fit_t *f)
+             size_t nseeds, const size_t *cap, const lowdim_fit_t *f, int set_C)
 {
-  printf ("varlb lowdim: Haris-Onak Corollary 9 -- how many keys dimension d can hide (seeds");
-  for (size_t s = 0; s < nseeds; s++)
-    printf ("%s%llu", s ? "," : " ", (unsigned long long) seeds[s]);
-  printf (")\n");
   printf ("  a stream of %zu tokens (ln n = %.3g): the first n' carry %s %s JL keys and bit\n"
-          "  values, the rest zero keys and values, then Bob's query token; C = %s\n",
+          "  values, the rest zero keys and values, then Bob's query token\n  C = %.4g %s\n",
           stream, log ((double) stream), varlb_jl_family_name (p->jl),
-          varlb_jl_norm_name (p->norm), p->C > 0 ? "as set" : "2 ln M/(1-2eps), M = n");
-  printf ("  n'(d): the largest n' on the grid floor(2^{j/4}) at which the full cache\n"
-          "  decodes all n' d hidden bits (and at every smaller grid point)\n\n");
+          varlb_jl_norm_name (p->norm), run_C (p, stream),
+          set_C ? "(set)" : "(default 2 ln n/(1-2eps), which grows with the stream)");
   printf ("  %4s  %-28s %9s %8s %12s\n", "d", "n' for each seed", "median", "ln n'", "bits n'd");
   size_t *sorted = malloc (nseeds * sizeof *sorted);
   for (size_t i = 0; sorted && i < ndims; i++)
@@ -101,23 +105,20 @@ report_text (const varlb_params_t *p, size_t stream, const uint64_t *dims, size_
     }
   free (sorted);
   if (f->points >= 3 && isfinite (f->b))
-    printf ("\n  fit over the %zu unsaturated points: ln n' = %.3f + %.3f d, slope in [%.3f, %.3f] "
-            "(95%%)\n  => n'(d) = e^{Theta(d)} until it reaches the stream: a cache must keep "
-            "Omega(d min(n, e^{Theta(d)})) bits\n", f->points, f->a, f->b, f->b_lo, f->b_hi);
+    printf ("  fit over the %zu unsaturated points at C = %.4g: ln n' = %.3f + %.3f d, slope in "
+            "[%.3f, %.3f] (95%%)\n\n", f->points, run_C (p, stream), f->a, f->b, f->b_lo, f->b_hi);
   else
-    printf ("\n  no fit: fewer than 3 unsaturated points over two or more d (use smaller d or a "
-            "longer --stream)\n");
+    printf ("  no fit: fewer than 3 unsaturated points over two or more d (use smaller d or a "
+            "longer --stream)\n\n");
 }
 
 static void
-report_json (const varlb_params_t *p, size_t stream, const uint64_t *dims, size_t ndims,
-             const uint64_t *seeds, size_t nseeds, const size_t *cap, const lowdim_fit_t *f)
+report_json_run (const varlb_params_t *p, size_t stream, const uint64_t *dims, size_t ndims,
+                 size_t nseeds, const size_t *cap, const lowdim_fit_t *f, int set_C)
 {
-  printf ("{\"stream\": %zu, \"jl\": \"%s\", \"keys_mode\": \"%s\", \"seeds\": [", stream,
-          varlb_jl_family_name (p->jl), varlb_jl_norm_name (p->norm));
-  for (size_t s = 0; s < nseeds; s++)
-    printf ("%s%llu", s ? ", " : "", (unsigned long long) seeds[s]);
-  printf ("], \"rows\": [");
+  printf ("\"stream\": %zu, \"C\": ", stream);
+  cli_json_double (stdout, run_C (p, stream));
+  printf (", \"C_set\": %s, \"rows\": [", set_C ? "true" : "false");
   for (size_t i = 0; i < ndims; i++)
     {
       printf ("%s{\"d\": %llu, \"capacity\": [", i ? ", " : "", (unsigned long long) dims[i]);
@@ -133,37 +134,65 @@ report_json (const varlb_params_t *p, size_t stream, const uint64_t *dims, size_
   cli_json_double (stdout, f->b_lo);
   printf (", \"slope_hi\": ");
   cli_json_double (stdout, f->b_hi);
-  printf ("}}\n");
+  printf ("}");
 }
 
 int
 cli_lowdim (int argc, char **argv)
 {
-  static const struct option own[] = {
+  static const struct option longopts[] = {
+    CLI_REDUCTION_LONGOPTS,
+    { "json", no_argument, NULL, CLI_OPT_JSON },
     { "stream", required_argument, NULL, OPT_STREAM },
+    { "streams", required_argument, NULL, OPT_STREAMS },
     { "dims", required_argument, NULL, OPT_DIMS },
     { "seeds", required_argument, NULL, OPT_SEEDS },
+    { "Cs", required_argument, NULL, OPT_CS },
     { NULL, 0, NULL, 0 }
   };
   const char *cmd = "lowdim";
-  cli_options_t o;
-  int c, rc = CLI_EXIT_USAGE;
-  size_t stream = 4096, ndims = 0, nseeds = 0, *cap = NULL;
-  uint64_t *dims = NULL, *seeds = NULL;
-  if (cli_options_init (&o, cmd, CLI_ACCEPT_KEYS | CLI_ACCEPT_JSON, own) != 0)
-    return cli_options_stop (&o, CLI_OPTIONS_ERROR);
-  o.not_here = "the stream is --stream N, the dimensions --dims LIST, the seeds --seeds LIST";
-  while ((c = cli_options_next (&o, argc, argv)) > 0)
+  varlb_params_t p;
+  int c, rc = CLI_EXIT_USAGE, json = 0;
+  size_t ndims = 0, nseeds = 0, nstreams = 0, nCs = 0, *cap = NULL;
+  uint64_t *dims = NULL, *seeds = NULL, *streams = NULL;
+  double *Cs = NULL;
+  lowdim_fit_t *fits = NULL;
+  varlb_params_init (&p);
+  opterr = 0;
+  while ((c = getopt_long (argc, argv, "d:", longopts, NULL)) != -1)
     {
       int r = 0;
       switch (c)
         {
+        case CLI_OPT_HELP:
+          cli_print_help (cmd, stdout);
+          rc = 0;
+          goto out;
+        case CLI_OPT_JSON:
+          json = 1;
+          break;
         case OPT_STREAM:
-          r = cli_parse_size (cmd, "--stream", o.arg, 2, LOWDIM_STREAM_MAX, &stream);
+        case OPT_STREAMS:
+          free (streams);
+          r = cli_parse_u64_list (cmd, c == OPT_STREAM ? "--stream" : "--streams", optarg,
+                                  &streams, &nstreams);
+          for (size_t i = 0; r == 0 && i < nstreams; i++)
+            if (streams[i] < 2 || streams[i] > LOWDIM_STREAM_MAX
+                || (c == OPT_STREAM && nstreams > 1))
+              {
+                cli_error (cmd, "%s: %s", c == OPT_STREAM ? "--stream" : "--streams",
+                           nstreams > 1 && c == OPT_STREAM ? "one stream length (--streams takes a list)"
+                           : "each stream must lie in 2..65536");
+                r = -1;
+              }
+          break;
+        case OPT_CS:
+          free (Cs);
+          r = cli_parse_double_list (cmd, "--Cs", optarg, 1e-300, 1e300, &Cs, &nCs);
           break;
         case OPT_DIMS:
           free (dims);
-          r = cli_parse_u64_list (cmd, "--dims", o.arg, &dims, &ndims);
+          r = cli_parse_u64_list (cmd, "--dims", optarg, &dims, &ndims);
           for (size_t i = 0; r == 0 && i < ndims; i++)
             if (dims[i] < 1 || dims[i] > LOWDIM_D_MAX)
               {
@@ -172,51 +201,153 @@ cli_lowdim (int argc, char **argv)
                 r = -1;
               }
           break;
-        default: /* OPT_SEEDS */
+        case OPT_SEEDS:
           free (seeds);
-          r = cli_parse_u64_list (cmd, "--seeds", o.arg, &seeds, &nseeds);
+          r = cli_parse_u64_list (cmd, "--seeds", optarg, &seeds, &nseeds);
           break;
+        case 'd':
+        case CLI_OPT_SEED:
+        case CLI_OPT_PRESET:
+        case CLI_OPT_SCHEDULE:
+        case CLI_OPT_N:
+          cli_error (cmd, "%s: not used here (the stream is --stream N, the dimensions "
+                     "--dims LIST, the seeds --seeds LIST)",
+                     c == 'd' ? "-d" : c == CLI_OPT_SEED ? "--seed" : c == CLI_OPT_PRESET
+                     ? "--preset" : c == CLI_OPT_SCHEDULE ? "--schedule" : "--n");
+          r = -1;
+          break;
+        default:
+          r = cli_reduction_option (cmd, c, optarg, &p);
+          if (r == 1)
+            {
+              rc = cli_bad_option (cmd, argc, argv);
+              goto out;
+            }
         }
       if (r != 0)
         goto out;
     }
-  if (c != CLI_OPTIONS_DONE)
+  if (Cs && p.C > 0)
     {
-      rc = c == CLI_OPTIONS_HELP ? 0 : CLI_EXIT_USAGE;
+      cli_error (cmd, "--C and --Cs: give one of them");
       goto out;
     }
+  for (size_t k = 0; k < nCs; k++)
+    {
+      p.C = Cs[k];
+      if (cli_reduction_finish (cmd, &p) != 0)
+        goto out;
+    }
+  p.C = Cs ? Cs[0] : p.C;
+  if (cli_no_arguments (cmd, argc, argv) != 0 || cli_reduction_finish (cmd, &p) != 0)
+    goto out;
+  int set_C = p.C > 0;
   if (!dims && cli_parse_u64_list (cmd, "--dims", "2,4,6,8,10,12,14,16", &dims, &ndims) != 0)
     goto out;
   if (!seeds && cli_parse_u64_list (cmd, "--seeds", "1,2,3", &seeds, &nseeds) != 0)
     goto out;
+  if (!streams && cli_parse_u64_list (cmd, "--stream", "4096", &streams, &nstreams) != 0)
+    goto out;
+  size_t nC = nCs ? nCs : 1, nruns = nstreams * nC;
   rc = CLI_EXIT_FAIL;
-  cap = malloc (ndims * nseeds * sizeof *cap);
-  if (!cap)
+  cap = malloc (nruns * ndims * nseeds * sizeof *cap);
+  fits = malloc (nruns * sizeof *fits);
+  if (!cap || !fits)
     {
       cli_error (cmd, "out of memory");
       goto out;
     }
-  for (size_t i = 0; i < ndims; i++)
-    for (size_t s = 0; s < nseeds; s++)
-      {
-        o.p.d = (size_t) dims[i];
-        o.p.seed = seeds[s];
-        int st = varlb_lowdim_capacity (&cap[i * nseeds + s], &o.p, stream);
-        if (st != VARLB_OK)
+  /* Runs: streams outer, C inner; each a grid of d x seeds at one fixed C. */
+  for (size_t r = 0; r < nruns; r++)
+    {
+      size_t stream = (size_t) streams[r / nC], *cr = cap + r * ndims * nseeds;
+      if (nCs)
+        p.C = Cs[r % nC];
+      for (size_t i = 0; i < ndims; i++)
+        for (size_t s = 0; s < nseeds; s++)
           {
-            cli_error (cmd, "d = %zu, seed %llu: %s", o.p.d, (unsigned long long) o.p.seed,
-                       varlb_strerror (st));
-            goto out;
+            p.d = (size_t) dims[i];
+            p.seed = seeds[s];
+            int st = varlb_lowdim_capacity (&cr[i * nseeds + s], &p, stream);
+            if (st != VARLB_OK)
+              {
+                cli_error (cmd, "stream %zu, d = %zu, seed %llu: %s", stream, p.d,
+                           (unsigned long long) p.seed, varlb_strerror (st));
+                goto out;
+              }
           }
-      }
-  lowdim_fit_t f;
-  fit (&f, dims, ndims, cap, nseeds, stream);
-  (o.json ? report_json : report_text) (&o.p, stream, dims, ndims, seeds, nseeds, cap, &f);
+      fit (&fits[r], dims, ndims, cr, nseeds, stream);
+    }
+  if (json)
+    {
+      /* The first run at the top level (one run: everything), all runs
+         under "runs". */
+      printf ("{\"jl\": \"%s\", \"keys_mode\": \"%s\", \"seeds\": [",
+              varlb_jl_family_name (p.jl), varlb_jl_norm_name (p.norm));
+      for (size_t s = 0; s < nseeds; s++)
+        printf ("%s%llu", s ? ", " : "", (unsigned long long) seeds[s]);
+      printf ("], ");
+      for (size_t r = 0; r <= nruns; r++)
+        {
+          size_t k = r ? r - 1 : 0;
+          if (nCs)
+            p.C = Cs[k % nC];
+          if (r == 1)
+            printf (", \"runs\": [");
+          if (r > 0)
+            printf ("%s{", r > 1 ? ", " : "");
+          report_json_run (&p, (size_t) streams[k / nC], dims, ndims, nseeds,
+                           cap + k * ndims * nseeds, &fits[k], set_C);
+          if (r > 0)
+            printf ("}");
+        }
+      printf ("]}\n");
+    }
+  else
+    {
+      printf ("varlb lowdim: Haris-Onak Corollary 9 -- how many keys dimension d can hide (seeds");
+      for (size_t s = 0; s < nseeds; s++)
+        printf ("%s%llu", s ? "," : " ", (unsigned long long) seeds[s]);
+      printf (")\n  n'(d): the largest n' on the grid floor(2^{j/4}) at which the full cache\n"
+              "  decodes all n' d hidden bits (and at every smaller grid point)\n\n");
+      for (size_t r = 0; r < nruns; r++)
+        {
+          if (nCs)
+            p.C = Cs[r % nC];
+          report_text (&p, (size_t) streams[r / nC], dims, ndims, nseeds,
+                       cap + r * ndims * nseeds, &fits[r], set_C);
+        }
+      if (nruns > 1)
+        {
+          printf ("  the rate at each (stream, C): ln n' = a + b d\n  %8s %10s %8s %19s %7s\n",
+                  "stream", "C", "b", "b, 95%", "points");
+          for (size_t r = 0; r < nruns; r++)
+            {
+              if (nCs)
+                p.C = Cs[r % nC];
+              size_t stream = (size_t) streams[r / nC];
+              if (fits[r].points >= 3 && isfinite (fits[r].b))
+                printf ("  %8zu %10.4g %8.3f   [%6.3f, %6.3f] %7zu\n", stream, run_C (&p, stream),
+                        fits[r].b, fits[r].b_lo, fits[r].b_hi, fits[r].points);
+              else
+                printf ("  %8zu %10.4g %8s %19s %7zu\n", stream, run_C (&p, stream), "-", "-",
+                        fits[r].points);
+            }
+          printf ("\n");
+        }
+      printf ("  => at a fixed C, n'(d) = e^{Theta(d)} until it reaches the stream: a cache must\n"
+              "  keep Omega(d min(n, e^{Theta(d)})) bits.  The rate grows with C, roughly\n"
+              "  linearly in ln C (a larger C lets keys with a smaller gap decode), and the\n"
+              "  default C grows with ln(stream): compare streams at a fixed --C (--Cs, --streams).\n");
+    }
   rc = 0;
 out:
   free (cap);
+  free (fits);
   free (dims);
   free (seeds);
-  cli_options_clear (&o);
+  free (streams);
+  free (Cs);
+  varlb_params_clear (&p);
   return rc;
 }

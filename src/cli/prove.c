@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "decode.h"
 
 enum { OPT_FAIL = CLI_OPT_FIRST_FREE + 10, OPT_MIN_D, OPT_SEQ };
 
@@ -26,7 +27,10 @@ mgf_reason (varlb_jl_family f, varlb_jl_norm norm)
            "sum of x signs over sqrt(b s), so E e^{C<k_i,k_t>} is a finite sum of "
            "cosh(C/sqrt(b s))^x over binomial support sizes, evaluated in S3 (no inequality)";
   if (f == VARLB_JL_GAUSSIAN && norm == VARLB_JL_UNIT)
-    return "unit sphere: E e^{lambda u_1} = 0F1(;d/2;lambda^2/4) <= e^{lambda^2/(2d)}, termwise";
+    return "unit Gaussian keys are uniform on the sphere: <k_i,k_t> has the law of one "
+           "coordinate u, and E e^{C u} = 0F1(;d/2;C^2/4) exactly, summed in S3 with a "
+           "certified tail (no inequality; the sub-Gaussian bound 0F1 <= e^{C^2/(2d)} only "
+           "for C beyond the series)";
   if (f == VARLB_JL_GAUSSIAN)
     return "Gaussian: <k_i,k_t> | k_i ~ N(0, |k_i|^2/d), equality";
   if (f == VARLB_JL_RADEMACHER)
@@ -173,7 +177,15 @@ prove (const varlb_params_t *p, double target, size_t seq)
           p->eps, p->eta, varlb_jl_family_name (p->jl), varlb_jl_norm_name (p->norm),
           p->values == VARLB_VALUES_PM1 ? "+-1" : "{0,1}", target);
   printf ("  certified: MPFR with directed rounding (upper bounds rounded up, lower down);"
-          " [lo, hi] enclose each quantity\n\n");
+          " [lo, hi] enclose each quantity\n");
+  unsigned side = p->pyramid.pn[p->pyramid.scales - 1];
+  double n2 = (double) side * side;
+  if (!seq && (double) n < VARLB_N2D_FRACTION_NOTE * n2)
+    printf ("  note: this schedule has %zu Alice keys = %.3g n^2 (last side n = %u): the chain\n"
+            "  gives Omega(N) = Omega(%zu d) bits for it, not Omega(n^2 d), which needs\n"
+            "  P_{K-1} = Theta(n^2) (geometric pyramids; proofs/reduction.md)\n",
+            n, (double) n / n2, side, n);
+  printf ("\n");
 
   printf ("The paper's chain (Haris-Onak Lemma 3 + margin; proofs/reduction.md):\n");
   printf ("  [%s] P1 Lemma 3 (JL, all pairs): needs d >= 12 ln N_A/(eps^2-eps^3) in [%.6f, %.6f], "
@@ -190,7 +202,8 @@ prove (const varlb_params_t *p, double target, size_t seq)
           pc.d_holds == VARLB_TRI_TRUE ? "" : " (it needs the larger d of P1)");
 
   printf ("The sharpened chain (proofs/sharpened.md):\n");
-  int exact_sum = p->jl == VARLB_JL_ACHLIOPTAS && p->norm == VARLB_JL_UNIT;
+  int achlioptas_sum = p->jl == VARLB_JL_ACHLIOPTAS && p->norm == VARLB_JL_UNIT;
+  int exact_sum = achlioptas_sum || (p->jl == VARLB_JL_GAUSSIAN && p->norm == VARLB_JL_UNIT);
   char reach[96];
   snprintf (reach, sizeof reach, "not evaluated above d = %u (the exact sum has O(d^3) terms)",
             VARLB_SHARP_EXACT_D_MAX);
@@ -200,13 +213,14 @@ prove (const varlb_params_t *p, double target, size_t seq)
           tri_word (s1), s.threshold, s.r_max_lo);
   varlb_tri s2 = s.covered ? mgf : VARLB_TRI_UNKNOWN;
   if (exact_sum)
-    printf ("  [%s] S2' exact MGF: %s", tri_word (s2), mgf_reason (p->jl, p->norm));
+    printf ("  [%s] S2%s exact MGF: %s", tri_word (s2), achlioptas_sum ? "'" : "''",
+            mgf_reason (p->jl, p->norm));
   else
     printf ("  [%s] S2 sub-Gaussian MGF: E[e^{lambda<k_i,k_t>} | k_i] <= e^{lambda^2 |k_i|^2/(2d)}: %s",
             tri_word (s2), mgf_reason (p->jl, p->norm));
   if (!s.covered)
     printf ("; %s", reach);
-  else if (exact_sum)
+  else if (achlioptas_sum)
     printf ("; its weights checked exactly (GMP) to sum to (3^d-2^d)^2");
   else if (!(p->jl == VARLB_JL_GAUSSIAN && p->norm == VARLB_JL_SCALED))
     printf ("; series coefficients checked exactly (GMP) for m <= %d", MGF_TERMS);
@@ -241,19 +255,33 @@ prove (const varlb_params_t *p, double target, size_t seq)
                   s4 == VARLB_TRI_TRUE ? "<=" : s4 == VARLB_TRI_FALSE ? ">" : "vs", target, s.prec);
           printf ("        (a single Index query needs only its own row: <= %.6g)\n", one_hi);
         }
+      /* The C minimising n E R_i / r_max minimises E R_i / r_max too; the
+         sequence case reports Bob's one row, as its S4 does. */
       double bc = varlb_sharp_best_C (n, z, d, p->eps, p->eta, p->jl, p->norm,
                                       p->values, c_cap (p, d));
       varlb_sharp_t b;
       if (varlb_sharp_eval (&b, n, z, d, bc, p->eps, p->eta, p->jl, p->norm,
                             p->values, target) == VARLB_OK)
-        printf ("  best C (minimising the bound, C <= %g): C = %.4g gives P[some row fails] <= %.6g (%s)\n",
-                c_cap (p, d), bc, b.fail_hi, tri_word (b.holds));
+        {
+          if (seq)
+            {
+              double hi = nextafter (b.fail_hi / (double) n, INFINITY);
+              double lo = nextafter (b.fail_lo / (double) n, 0.0);
+              varlb_tri t = hi <= target ? VARLB_TRI_TRUE
+                            : lo > target ? VARLB_TRI_FALSE : VARLB_TRI_UNKNOWN;
+              printf ("  best C (minimising the bound, C <= %g): C = %.4g gives P[row i fails] "
+                      "<= %.6g (%s)\n", c_cap (p, d), bc, hi, tri_word (t));
+            }
+          else
+            printf ("  best C (minimising the bound, C <= %g): C = %.4g gives P[some row fails] "
+                    "<= %.6g (%s)\n", c_cap (p, d), bc, b.fail_hi, tri_word (b.holds));
+        }
     }
   struct { const char *name; varlb_tri t; const char *why; } chain[] = {
     { "S1 (margin through R_i)", s1, "the threshold leaves no room for any R_i" },
-    { exact_sum ? "S2' (exact MGF)" : "S2 (sub-Gaussian MGF)", s2,
+    { achlioptas_sum ? "S2' (exact MGF)" : exact_sum ? "S2'' (exact MGF)" : "S2 (sub-Gaussian MGF)", s2,
       !s.covered ? reach
-      : exact_sum ? "the exact sum's weights are not a probability law" : "series check failed" },
+      : achlioptas_sum ? "the exact sum's weights are not a probability law" : "series check failed" },
     { "S3 (expectation of R_i)", s3, "the expectation is infinite" },
     { "S4 (Markov + union bound)", s4, "the failure bound exceeds the target" },
   };
@@ -266,7 +294,7 @@ prove (const varlb_params_t *p, double target, size_t seq)
           cli_error (cmd, "sharpened lemma %s undecided at the highest precision", chain[k].name);
         else if (k == 3)
           cli_error (cmd, "sharpened lemma %s fails: bound %.6g > target %g at d = %zu, C = %.6g",
-                     chain[k].name, s.fail_lo, target, d, C);
+                     seq ? "S4 (Markov, Bob's one row)" : chain[k].name, s.fail_lo, target, d, C);
         else
           cli_error (cmd, "sharpened lemma %s fails: %s", chain[k].name, chain[k].why);
         return CLI_EXIT_FAIL;
