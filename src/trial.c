@@ -610,15 +610,23 @@ judge (varlb_trial_t *t, const varlb_instance_t *in, const size_t *idx, const do
         }
     }
   varlb_bits_clear (&dec);
-  double judged = t->bits_charged + t->side_channel_bits;
+  /* Judged at the unit Bob sampled: the bits when he asked every token,
+     the tokens when he asked a sample (varlb_judge); at the bits charged
+     plus the side channels' allowance. */
+  varlb_judgement_t jg;
+  st = varlb_judge (&jg, rep.correct, m, in->alice_tokens, d, t->bits_charged,
+                    t->bits_charged + t->side_channel_bits);
+  if (st != VARLB_OK)
+    return st;
   t->bits_tested = rep.bits;
   t->correct = rep.correct;
-  t->accuracy = (double) rep.correct / (double) rep.bits;
-  varlb_clopper_pearson (&t->ci_low, &t->ci_high, rep.correct, rep.bits, 0.95);
-  t->fano_ceiling = varlb_fano_ceiling (judged, (double) in->N);
+  t->accuracy = jg.accuracy;
+  t->ci_low = jg.ci_low;
+  t->ci_high = jg.ci_high;
+  t->fano_ceiling = jg.fano_judged;
+  t->verdict = jg.verdict;
   t->trivial = varlb_trivial_accuracy (t->bits_charged, (double) in->N);
   t->efficiency = varlb_efficiency (t->accuracy, t->bits_charged, (double) in->N);
-  t->verdict = varlb_verdict (rep.correct, rep.bits, judged, (double) in->N);
   /* The (1 +- eta) rule compares with what answer is asked to estimate:
      exact softmax(Q K^T) V over the cache it was given (Alice's tokens). */
   double *exact = malloc (m * d * sizeof *exact);

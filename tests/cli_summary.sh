@@ -97,7 +97,7 @@ grep '"kivi"' "$TMPD/j" | grep -q '"verdict":"impossible' && [ "$(jget kivi full
 # recomputed verdicts, and verdict_disagreements in the JSON.
 IMP='impossible at this budget: side channel or miscounted bits (above the Fano ceiling with 99% confidence)'
 sed -e "2s/\"fails as the bound predicts\"/\"$IMP\"/" "$TMPD/h.csv" >"$TMPD/t.csv"
-echo "\"hash\",17840,17840,27136,256,256,1,0.98,1,0.936,0.83,\"$IMP\",false,\"ok\",\"\",5,\"1,2,3,4,5,6,8,10,13,16\",64,\"gaussian\",\"unit\",\"01\",16.3,\"\",,,,,0,0,0,0.01,\"\"" >>"$TMPD/t.csv"
+echo "\"hash\",17840,17840,27136,256,256,1,0.98,1,0.936,0.83,,\"$IMP\",false,\"ok\",\"\",5,\"1,2,3,4,5,6,8,10,13,16\",64,\"gaussian\",\"unit\",\"01\",16.3,\"\",,,,,0,0,0,7,\"k\",\"sandbox\",0,\"\",0.01,\"\",\"\"" >>"$TMPD/t.csv"
 "$VARLB" summary "$TMPD/t.csv" --json >"$TMPD/j" 2>"$TMPD/err"
 rc=$?
 [ $rc -eq 1 ] && [ "$(wc -l <"$TMPD/err")" -eq 1 ] \
@@ -114,8 +114,8 @@ rc=$?
 # (7) Holm across the file: 39 of 40 bits at 10 charged is flagged alone
 # (p = 2 P[Bin(40, 0.7855) >= 39] = 0.0015 <= 0.01) but not among 8 rows
 # (0.01/8 = 0.00125); 40 of 40 (p = 0.00013) survives.
-row () { # COMPRESSOR CORRECT VERDICT SEED
-  echo "\"$1\",10,10,40,40,$2,0.5,0.3,0.7,0.8,0.6,\"$3\",false,\"ok\",\"\",$4,\"1,2,4\",8,\"gaussian\",\"unit\",\"01\",7.5,\"\",,,,,0,0.5,3,0.01,\"\""
+row () { # COMPRESSOR CORRECT VERDICT SEED [SIDE_CHANNEL_BITS]
+  echo "\"$1\",10,10,40,40,$2,0.5,0.3,0.7,0.8,0.6,,\"$3\",false,\"ok\",\"\",$4,\"1,2,4\",8,\"gaussian\",\"unit\",\"01\",7.5,\"\",,,,,0,0.5,3,7,\"k\",\"sandbox\",${5:-0},\"\",0.01,\"\",\"\""
 }
 { head -1 "$TMPD/h.csv"
   for i in 1 2 3 4 5 6 7; do row lz 20 "fails as the bound predicts" $i; done
@@ -133,8 +133,9 @@ sed -e 's/"odd",10,10,40,40,39/"odd",10,10,40,40,40/' "$TMPD/holm.csv" >"$TMPD/h
 # (9) side_channel_bits (when a file has the column) is added to the bits
 # the verdict is judged on: 40 of 40 at 10 bits charged is impossible, at
 # 10 + 20 judged it is not, and a row saying so agrees with its numbers.
-{ sed -n '1s/$/,"side_channel_bits"/p' "$TMPD/holm2.csv"
-  sed -n '2,$s/$/,20/p' "$TMPD/holm2.csv" | sed 's/"'"$IMP"'"/"fails as the bound predicts"/'
+{ head -1 "$TMPD/h.csv"
+  for i in 1 2 3 4 5 6 7; do row lz 20 "fails as the bound predicts" $i 20; done
+  row odd 40 "fails as the bound predicts" 1 20
 } >"$TMPD/side.csv"
 "$VARLB" summary "$TMPD/side.csv" --json >"$TMPD/j" 2>"$TMPD/err" \
   && [ "$(jget odd flagged)" = 0 ] && [ ! -s "$TMPD/err" ] \

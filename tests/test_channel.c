@@ -255,6 +255,69 @@ START_TEST (over_budget_blob_is_charged_in_full_and_flagged)
 }
 END_TEST
 
+/* The ceiling a row reports is the one at the bits judged (charged plus
+   the side channels), never at the budget: an over-budget identity trial
+   keeps everything and its ceiling is 1. */
+START_TEST (ceiling_is_taken_at_the_bits_judged_not_the_budget)
+{
+  varlb_instance_t in;
+  instance (&in, "1,2,3,4", 16, 5);
+  varlb_channel_opts_t o;
+  opts (&o);
+  varlb_trial_t t;
+  trial (&t, &in, "identity:precision=fp64", 64, &o);
+  ck_assert_msg (t.status == VARLB_OK, "%s", t.error);
+  ck_assert_double_gt (t.side_channel_bits, 0);
+  ck_assert_double_eq (t.side_channel_bits, varlb_trial_timing_bits (o.timeout_s));
+  ck_assert_double_eq (t.fano_ceiling, varlb_fano_ceiling (t.bits_charged + t.side_channel_bits,
+                                                           (double) in.N));
+  ck_assert_double_eq (t.fano_ceiling, 1.0);
+  ck_assert_double_lt (varlb_fano_ceiling (64, (double) in.N), 1.0);
+  varlb_instance_clear (&in);
+}
+END_TEST
+
+/* A half that hangs is killed at the timeout and fails its trial (a
+   mutant that ignores the timeout would hang this test until its limit). */
+START_TEST (a_hanging_half_is_killed_at_the_timeout)
+{
+  varlb_instance_t in;
+  instance (&in, "1,2,3", 8, 3);
+  varlb_channel_opts_t o;
+  opts (&o);
+  o.timeout_s = 1;
+  varlb_trial_t t;
+  trial (&t, &in, "exec:/bin/sh -c 'sleep 30'", 64, &o);
+  ck_assert_int_eq (t.status, VARLB_ETIMEOUT);
+  ck_assert_msg (strstr (t.error, "compress: timed out after 1 s") != NULL, "%s", t.error);
+  ck_assert_double_lt (t.wall_s, 10.0);
+  varlb_instance_clear (&in);
+}
+END_TEST
+
+/* Under --sample the verdict and interval are the token-level ones of
+   varlb_judge, at the bits judged. */
+START_TEST (a_sampled_trial_is_judged_per_token)
+{
+  varlb_instance_t in;
+  instance (&in, "1,2,3,4,5", 16, 9);
+  varlb_channel_opts_t o;
+  opts (&o);
+  o.sample = 6;
+  varlb_trial_t t;
+  trial (&t, &in, "kivi", 200, &o);
+  ck_assert_msg (t.status == VARLB_OK, "%s", t.error);
+  varlb_judgement_t j;
+  ck_assert_int_eq (varlb_judge (&j, t.correct, 6, in.alice_tokens, in.d, t.bits_charged,
+                                 t.bits_charged + t.side_channel_bits), VARLB_OK);
+  ck_assert (j.sampled);
+  ck_assert_str_eq (t.verdict, j.verdict);
+  ck_assert_double_eq (t.ci_low, j.ci_low);
+  ck_assert_double_eq (t.ci_high, j.ci_high);
+  varlb_instance_clear (&in);
+}
+END_TEST
+
 START_TEST (sample_queries_m_tokens_and_is_a_function_of_the_seed)
 {
   varlb_instance_t in;
@@ -425,6 +488,9 @@ main (void)
   tcase_add_loop_test (tc, identity_decodes_every_bit_at_each_precision_default_instance, 0, 3);
   ADD_TEST (tc, over_budget_blob_is_charged_in_full_and_flagged);
   ADD_TEST (tc, sample_queries_m_tokens_and_is_a_function_of_the_seed);
+  ADD_TEST (tc, ceiling_is_taken_at_the_bits_judged_not_the_budget);
+  ADD_TEST (tc, a_hanging_half_is_killed_at_the_timeout);
+  ADD_TEST (tc, a_sampled_trial_is_judged_per_token);
   ADD_TEST (tc, csv_header_names_equal_json_keys_and_rows_have_as_many_cells);
   tcase_add_loop_test (tc, answers_within_one_plus_minus_eta_decode_every_bit, 0,
                        (int) varlb_compressor_count ());

@@ -44,5 +44,9 @@ double cli_csv_num (const cli_csv_t *t, size_t row, long col);
    (correct, bits_tested, bits_charged + side_channel_bits, N, status) give:
    how many, and the first NFIRST row indices in FIRST. */
 size_t cli_rows_disagreeing (const cli_csv_t *t, size_t *first, size_t nfirst);
+/* The verdict row R's numbers give (varlb_judge at the sampling unit, with
+   side_channel_bits added when the file has it); -1 when they do not hold
+   together. */
+int cli_row_judge (varlb_judgement_t *j, const cli_csv_t *t, size_t r);
 
 #endif

@@ -45,17 +45,6 @@ typedef struct {
   const char *verdict;
 } sum_group_t;
 
-/* A count cell: a non-negative integer below 2^53 (the CSV writes counts
-   as plain decimal integers). */
-static int
-sum_count (const cli_csv_t *t, size_t r, long col, size_t *out)
-{
-  double v = cli_csv_num (t, r, col);
-  if (!(v >= 0.0 && v < 9007199254740992.0) || v != floor (v))
-    return -1;
-  *out = (size_t) v;
-  return 0;
-}
 
 static int
 sum_same_key (const cli_csv_t *t, const long *col, size_t a, size_t b)
@@ -302,28 +291,6 @@ sum_print_wide (const cli_csv_t *t, const long *col, const sum_group_t *g, size_
           "charged, so their verdicts can say succeeds.\n");
 }
 
-/* One ok row's numbers, checked: the counts, and N and bits_tested whole
-   multiples of d (the sampling unit is the token).  -1: malformed. */
-static int
-sum_row_judge (varlb_judgement_t *j, const cli_csv_t *t, const long *col, long side_col,
-               size_t r)
-{
-  size_t n, k, d;
-  double charged = cli_csv_num (t, r, col[C_CHARGED]);
-  double Nb = cli_csv_num (t, r, col[C_N]);
-  double side = side_col >= 0 ? cli_csv_num (t, r, side_col) : 0.0;
-  if (side_col >= 0 && cli_csv_get (t, r, side_col)[0] == '\0')
-    side = 0.0;
-  if (sum_count (t, r, col[C_TESTED], &n) != 0 || sum_count (t, r, col[C_CORRECT], &k) != 0
-      || sum_count (t, r, col[C_D], &d) != 0 || d == 0 || n == 0 || k > n
-      || !(charged >= 0.0) || !isfinite (charged) || !(side >= 0.0) || !isfinite (side)
-      || !(Nb >= 1.0) || Nb != floor (Nb) || Nb >= 9007199254740992.0)
-    return -1;
-  size_t N = (size_t) Nb;
-  if (N % d != 0 || n % d != 0 || n > N)
-    return -1;
-  return varlb_judge (j, k, n / d, N / d, d, charged, charged + side) == VARLB_OK ? 0 : -1;
-}
 
 int
 cli_summary (int argc, char **argv)
@@ -418,7 +385,6 @@ cli_summary (int argc, char **argv)
      on the bits charged, so the table says how many there were; the
      side-channel allowance is added to the bits the verdict is judged on. */
   long over_col = cli_csv_col (&t, "over_budget");
-  long side_col = cli_csv_col (&t, "side_channel_bits");
   for (size_t r = 0; r < t.rows; r++)
     {
       sum_group_t *q = &g[gof[r]];
@@ -429,7 +395,7 @@ cli_summary (int argc, char **argv)
       else
         {
           varlb_judgement_t j;
-          if (sum_row_judge (&j, &t, col, side_col, r) != 0)
+          if (cli_row_judge (&j, &t, r) != 0)
             {
               /* +2: the header is line 1. */
               cli_error (cmd, "%s: line %zu: an ok row needs counts bits_tested > 0, "
