@@ -1,5 +1,6 @@
 /* npy.c -- a small, strict reader and writer for NumPy .npy files: float64,
- * little-endian, C order, 1-D or 2-D.  This is the file protocol of external
+ * little-endian, C order, 1-D or 2-D (the _nd functions: up to 8-D, the
+ * whole-model cache (L, H, T, d)).  This is the file protocol of external
  * compressors, so the parser trusts nothing: every field is checked, sizes
  * are overflow-checked, and trailing or missing bytes are errors. */
 #include <config.h>
@@ -20,7 +21,8 @@ skip_space (const char *s, const char *end)
   return s;
 }
 
-/* Parse a Python tuple of 1 or 2 non-negative integers: "(3, 4)", "(5,)". */
+/* Parse a Python tuple of 1 to VARLB_NPY_MAX_DIMS non-negative integers:
+   "(3, 4)", "(5,)", "(2, 2, 680, 64)". */
 static int
 parse_shape (const char **ps, const char *end, size_t *dims, int *ndim)
 {
@@ -34,7 +36,7 @@ parse_shape (const char **ps, const char *end, size_t *dims, int *ndim)
       s = skip_space (s, end);
       if (s < end && *s == ')')
         break;
-      if (s >= end || !isdigit ((unsigned char) *s) || *ndim == 2)
+      if (s >= end || !isdigit ((unsigned char) *s) || *ndim == VARLB_NPY_MAX_DIMS)
         return VARLB_EFORMAT;
       size_t v = 0;
       while (s < end && isdigit ((unsigned char) *s))
@@ -59,11 +61,10 @@ parse_shape (const char **ps, const char *end, size_t *dims, int *ndim)
 }
 
 static int
-parse_header (const char *h, size_t len, size_t *rows, size_t *cols)
+parse_header (const char *h, size_t len, size_t *dims, int *ndimp)
 {
   const char *s = h, *end = h + len;
   int seen_descr = 0, seen_order = 0, seen_shape = 0;
-  size_t dims[2] = { 0, 0 };
   int ndim = 0;
   s = skip_space (s, end);
   if (s >= end || *s != '{')
@@ -129,22 +130,34 @@ parse_header (const char *h, size_t len, size_t *rows, size_t *cols)
     return VARLB_EFORMAT;
   if (!seen_descr || !seen_order || !seen_shape)
     return VARLB_EFORMAT;
-  if (ndim == 1)
-    {
-      *rows = 1;
-      *cols = dims[0];
-    }
-  else
-    {
-      *rows = dims[0];
-      *cols = dims[1];
-    }
+  *ndimp = ndim;
   return VARLB_OK;
 }
 
 int
 varlb_npy_parse (const unsigned char *buf, size_t len, double **a,
                  size_t *rows, size_t *cols)
+{
+  size_t dims[VARLB_NPY_MAX_DIMS];
+  int ndim;
+  int st = varlb_npy_parse_nd (buf, len, a, dims, &ndim);
+  if (st == VARLB_OK && ndim > 2)
+    {
+      free (*a);
+      *a = NULL;
+      return VARLB_EFORMAT;
+    }
+  if (st == VARLB_OK)
+    {
+      *rows = ndim == 1 ? 1 : dims[0];
+      *cols = ndim == 1 ? dims[0] : dims[1];
+    }
+  return st;
+}
+
+int
+varlb_npy_parse_nd (const unsigned char *buf, size_t len, double **a, size_t *dims,
+                    int *ndim)
 {
   *a = NULL;
   if (len < 10 || memcmp (buf, "\x93NUMPY", 6) != 0)
@@ -168,14 +181,16 @@ varlb_npy_parse (const unsigned char *buf, size_t len, double **a,
     return VARLB_EFORMAT;
   if (hlen == 0 || hlen > NPY_MAX_HEADER || hlen > len - pre)
     return VARLB_EFORMAT;
-  size_t r, c;
-  int st = parse_header ((const char *) buf + pre, hlen, &r, &c);
+  int st = parse_header ((const char *) buf + pre, hlen, dims, ndim);
   if (st != VARLB_OK)
     return st;
-  size_t off = pre + hlen;
-  if (c != 0 && r > SIZE_MAX / c / sizeof (double))
-    return VARLB_EFORMAT;
-  size_t n = r * c;
+  size_t off = pre + hlen, n = 1;
+  for (int i = 0; i < *ndim; i++)
+    {
+      if (dims[i] != 0 && n > SIZE_MAX / dims[i] / sizeof (double))
+        return VARLB_EFORMAT;
+      n *= dims[i];
+    }
   if (len - off != n * sizeof (double))
     return VARLB_EFORMAT;
   double *out = malloc (n ? n * sizeof *out : 1);
@@ -190,15 +205,13 @@ varlb_npy_parse (const unsigned char *buf, size_t len, double **a,
       memcpy (&out[i], &u, sizeof u);
     }
   *a = out;
-  *rows = r;
-  *cols = c;
   return VARLB_OK;
 }
 
-int
-varlb_npy_read (const char *path, double **a, size_t *rows, size_t *cols)
+/* The whole file at PATH in *BUF (malloc'd). */
+static int
+slurp (const char *path, unsigned char **bufp, size_t *lenp)
 {
-  *a = NULL;
   FILE *f = fopen (path, "rb");
   if (f == NULL)
     return VARLB_EIO;
@@ -231,55 +244,128 @@ varlb_npy_read (const char *path, double **a, size_t *rows, size_t *cols)
       free (buf);
       return VARLB_EIO;
     }
-  int st = varlb_npy_parse (buf, len, a, rows, cols);
+  *bufp = buf;
+  *lenp = len;
+  return VARLB_OK;
+}
+
+int
+varlb_npy_read (const char *path, double **a, size_t *rows, size_t *cols)
+{
+  *a = NULL;
+  unsigned char *buf;
+  size_t len;
+  int st = slurp (path, &buf, &len);
+  if (st != VARLB_OK)
+    return st;
+  st = varlb_npy_parse (buf, len, a, rows, cols);
   free (buf);
   return st;
+}
+
+int
+varlb_npy_read_nd (const char *path, double **a, size_t *dims, int *ndim)
+{
+  *a = NULL;
+  unsigned char *buf;
+  size_t len;
+  int st = slurp (path, &buf, &len);
+  if (st != VARLB_OK)
+    return st;
+  st = varlb_npy_parse_nd (buf, len, a, dims, ndim);
+  free (buf);
+  return st;
+}
+
+int
+varlb_npy_header (unsigned char *hdr, size_t cap, size_t *hlen, const size_t *dims, int ndim)
+{
+  char header[VARLB_NPY_HEADER_MAX];
+  size_t n = 1;
+  int hl = snprintf (header, sizeof header, "{'descr': '<f8', 'fortran_order': False, 'shape': (");
+  if (ndim < 1 || ndim > (int) VARLB_NPY_MAX_DIMS)
+    return VARLB_EINVAL;
+  for (int i = 0; i < ndim; i++)
+    {
+      if (dims[i] && n > SIZE_MAX / 8 / dims[i])
+        return VARLB_EINVAL;
+      n *= dims[i];
+      hl += snprintf (header + hl, sizeof header - (size_t) hl, "%s%zu%s", i ? ", " : "",
+                      dims[i], ndim == 1 ? "," : "");
+    }
+  hl += snprintf (header + hl, sizeof header - (size_t) hl, "), }");
+  /* Pad so magic + length + header is a multiple of 64, ending in '\n'. */
+  size_t total = 10 + (size_t) hl + 1;
+  size_t pad = (64 - total % 64) % 64;
+  size_t h = (size_t) hl + pad + 1;
+  if (10 + h > cap)
+    return VARLB_EINVAL;
+  unsigned char pre[10] = { 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
+                            (unsigned char) (h & 0xff), (unsigned char) (h >> 8) };
+  memcpy (hdr, pre, 10);
+  memcpy (hdr + 10, header, (size_t) hl);
+  memset (hdr + 10 + hl, ' ', pad);
+  hdr[10 + h - 1] = '\n';
+  *hlen = 10 + h;
+  return VARLB_OK;
+}
+
+void
+varlb_npy_put (unsigned char *dst, const double *a, size_t n)
+{
+  for (size_t i = 0; i < n; i++, dst += 8)
+    {
+      uint64_t u;
+      memcpy (&u, &a[i], sizeof u);
+      for (int k = 0; k < 8; k++)
+        dst[k] = (unsigned char) (u >> (8 * k));
+    }
+}
+
+int
+varlb_npy_encode_nd (unsigned char **buf, size_t *len, const double *a, const size_t *dims,
+                     int ndim)
+{
+  unsigned char hdr[VARLB_NPY_HEADER_MAX];
+  size_t hl, n = 1;
+  *buf = NULL;
+  *len = 0;
+  int st = varlb_npy_header (hdr, sizeof hdr, &hl, dims, ndim);
+  if (st != VARLB_OK)
+    return st;
+  for (int i = 0; i < ndim; i++)
+    n *= dims[i];
+  unsigned char *b = malloc (hl + 8 * n);
+  if (b == NULL)
+    return VARLB_ENOMEM;
+  memcpy (b, hdr, hl);
+  varlb_npy_put (b + hl, a, n);
+  *buf = b;
+  *len = hl + 8 * n;
+  return VARLB_OK;
 }
 
 int
 varlb_npy_encode (unsigned char **buf, size_t *len, const double *a, size_t rows,
                   size_t cols)
 {
-  char header[128];
-  *buf = NULL;
-  *len = 0;
-  int hl = snprintf (header, sizeof header,
-                     "{'descr': '<f8', 'fortran_order': False, 'shape': (%zu, %zu), }",
-                     rows, cols);
-  if (hl < 0 || (size_t) hl >= sizeof header - 64 || (cols && rows > SIZE_MAX / 8 / cols))
-    return VARLB_EINVAL;
-  /* Pad so magic + length + header is a multiple of 64, ending in '\n'. */
-  size_t total = 10 + (size_t) hl + 1;
-  size_t pad = (64 - total % 64) % 64;
-  size_t hlen = (size_t) hl + pad + 1, n = 10 + hlen + 8 * rows * cols;
-  unsigned char *b = malloc (n);
-  if (b == NULL)
-    return VARLB_ENOMEM;
-  unsigned char pre[10] = { 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
-                            (unsigned char) (hlen & 0xff), (unsigned char) (hlen >> 8) };
-  memcpy (b, pre, 10);
-  memcpy (b + 10, header, (size_t) hl);
-  memset (b + 10 + hl, ' ', pad);
-  b[10 + hlen - 1] = '\n';
-  unsigned char *p = b + 10 + hlen;
-  for (size_t i = 0; i < rows * cols; i++, p += 8)
-    {
-      uint64_t u;
-      memcpy (&u, &a[i], sizeof u);
-      for (int k = 0; k < 8; k++)
-        p[k] = (unsigned char) (u >> (8 * k));
-    }
-  *buf = b;
-  *len = n;
-  return VARLB_OK;
+  size_t dims[2] = { rows, cols };
+  return varlb_npy_encode_nd (buf, len, a, dims, 2);
 }
 
 int
 varlb_npy_write (const char *path, const double *a, size_t rows, size_t cols)
 {
+  size_t dims[2] = { rows, cols };
+  return varlb_npy_write_nd (path, a, dims, 2);
+}
+
+int
+varlb_npy_write_nd (const char *path, const double *a, const size_t *dims, int ndim)
+{
   unsigned char *b;
   size_t n;
-  int st = varlb_npy_encode (&b, &n, a, rows, cols);
+  int st = varlb_npy_encode_nd (&b, &n, a, dims, ndim);
   if (st != VARLB_OK)
     return st;
   FILE *f = fopen (path, "wbe");

@@ -4,12 +4,15 @@
 #include <config.h>
 #include <stdlib.h>
 #include "cli.h"
+#include "model.h"
 
 enum { OPT_SHOW = CLI_OPT_FIRST_FREE + 20 };
 
 int
 cli_certify (int argc, char **argv)
 {
+  if (cli_model_requested (argc, argv))
+    return cli_certify_model (argc, argv); /* whole models: src/cli/model.c */
   static const struct option longopts[] = {
     CLI_REDUCTION_LONGOPTS,
     { "json", no_argument, NULL, CLI_OPT_JSON },

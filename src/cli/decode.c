@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "cli.h"
+#include "model.h"
 #include "decode.h"
 
 static const char *
@@ -235,6 +236,8 @@ cli_decode_run (const char *cmd, const varlb_params_t *p, int json,
 int
 cli_decode (int argc, char **argv)
 {
+  if (cli_model_requested (argc, argv))
+    return cli_decode_model (argc, argv); /* whole models: src/cli/model.c */
   static const struct option longopts[] = {
     CLI_REDUCTION_LONGOPTS,
     { "json", no_argument, NULL, CLI_OPT_JSON },

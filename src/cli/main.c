@@ -14,6 +14,7 @@ int cli_decode (int argc, char **argv);
 #include "commands-channel.def"
 #include "commands-stats.def"
 #include "commands-proofs.def"
+#include "commands-model.def"
 #undef CLI_COMMAND
 
 const struct cli_command cli_commands[] = {
@@ -40,6 +41,7 @@ const struct cli_command cli_commands[] = {
 #include "commands-channel.def"
 #include "commands-stats.def"
 #include "commands-proofs.def"
+#include "commands-model.def"
 #undef CLI_COMMAND
   { NULL, NULL, NULL, NULL }
 };
