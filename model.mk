@@ -6,6 +6,14 @@ varlb_SOURCES += src/cli/model.h src/cli/model.c src/cli/commands-model.def \
 libvarlb_la_SOURCES += src/model_channel.c src/compressors/model.def \
 	src/compressors/alloc.h src/compressors/alloc.c \
 	src/compressors/pyramidkv.c src/compressors/adakv.c src/compressors/hack.c \
-	src/compressors/duoattention.c src/compressors/simlayerkv.c
+	src/compressors/duoattention.c src/compressors/simlayerkv.c \
+	src/compressors/minicache.c src/compressors/headshare.c
 libvarlb_la_SOURCES += src/trial.h src/model_trial.c
 varlb_SOURCES += src/cli/model_attack.c
+if HAVE_CHECK
+check_PROGRAMS += tests/test_model
+endif
+tests_test_model_SOURCES = tests/test_model.c tests/testutil.h
+tests_test_model_LDADD = $(TEST_LDADD)
+tests_test_model_CFLAGS = $(TEST_CFLAGS)
+tests_test_model_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src

@@ -184,7 +184,27 @@ alloc_keep_ends (size_t *keep, size_t k, size_t sink, size_t T)
     keep[n++] = t;
 }
 
+int
+alloc_plan_even (size_t *count, size_t *keep, size_t total, const alloc_ctx_t *c)
+{
+  alloc_split (count, c->n, total, NULL, c->T);
+  int st = VARLB_OK;
+  for (size_t i = 0; st == VARLB_OK && i < c->n; i++)
+    st = alloc_keep_top (keep + i * c->T, count[i], c, i);
+  return st;
+}
+
 /* -------------------------------------------------------- the blob */
+
+int
+alloc_check_knobs (unsigned *prec, const varlb_compressor_t *self, const varlb_knobs_t *kn)
+{
+  *prec = (unsigned) cc_knob_double (self, kn, "bits");
+  if ((*prec != 16 && *prec != 32 && *prec != 64)
+      || (cc_knob (self, kn, "press") && evict_press_check (self, kn) != VARLB_OK))
+    return VARLB_EINVAL;
+  return VARLB_OK;
+}
 
 int
 alloc_evict_compress (varlb_blob_t *blob, const double *K, const double *V, size_t L, size_t H,
@@ -193,10 +213,7 @@ alloc_evict_compress (varlb_blob_t *blob, const double *K, const double *V, size
                       const varlb_compressor_t *self, alloc_plan_fn plan)
 {
   alloc_ctx_t c = { K, V, L, H, T, d, dv, L * H, seed, kn, py, self, 0 };
-  c.prec = (unsigned) cc_knob_double (self, kn, "bits");
-  /* An allocator with a press knob must name a scorer press. */
-  if ((c.prec != 16 && c.prec != 32 && c.prec != 64)
-      || (cc_knob (self, kn, "press") && evict_press_check (self, kn) != VARLB_OK))
+  if (alloc_check_knobs (&c.prec, self, kn) != VARLB_OK)
     return VARLB_EINVAL;
   size_t total = alloc_capacity (budget_bits, c.n, d, dv, c.prec);
   if (total > c.n * T)

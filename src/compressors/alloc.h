@@ -56,6 +56,13 @@ void alloc_keep_ends (size_t *keep, size_t k, size_t sink, size_t T);
    its kept tokens (KEEP + i T, sorted). */
 typedef int (*alloc_plan_fn) (size_t *count, size_t *keep, size_t total, const alloc_ctx_t *c);
 
+/* The plain plan: TOTAL split evenly, each head's press top tokens. */
+int alloc_plan_even (size_t *count, size_t *keep, size_t total, const alloc_ctx_t *c);
+
+/* The precision knob, checked (16, 32 or 64), and the press knob, when the
+   compressor has one, naming a scorer press; VARLB_EINVAL otherwise. */
+int alloc_check_knobs (unsigned *prec, const varlb_compressor_t *self, const varlb_knobs_t *kn);
+
 /* Compress: the capacity at the knob's precision, the plan, the blob. */
 int alloc_evict_compress (varlb_blob_t *blob, const double *K, const double *V, size_t L,
                           size_t H, size_t T, size_t d, size_t dv, double budget_bits,
