@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 #include <gsl/gsl_rng.h>
+#include "compressors/alloc.h"
 
 static const unsigned char KEY[VARLB_JUDGE_KEY_BYTES] = { 7, 1, 8, 2, 8, 1, 8, 2, 8, 4, 5, 9 };
 
@@ -623,6 +624,93 @@ START_TEST (minicache_merges_only_what_the_budget_needs)
 }
 END_TEST
 
+START_TEST (split_follows_weights_caps_and_largest_remainders)
+{
+  size_t c[4];
+  double w[4] = { 1, 2, 3, 4 };
+  /* Shares 0.7, 1.4, 2.1, 2.8: floors 0, 1, 2, 2, the two largest
+     remainders (0.8, 0.7) one more each. */
+  alloc_split (c, 4, 7, w, 100);
+  ck_assert (c[0] == 1 && c[1] == 1 && c[2] == 2 && c[3] == 3);
+  /* A unit whose share passes the cap keeps the cap; the rest is shared. */
+  double v[3] = { 10, 1, 1 };
+  alloc_split (c, 3, 10, v, 4);
+  ck_assert (c[0] == 4 && c[1] == 3 && c[2] == 3);
+  /* No weights: even, the first ones one more; more than fits: all capped. */
+  alloc_split (c, 3, 8, NULL, 100);
+  ck_assert (c[0] == 3 && c[1] == 3 && c[2] == 2);
+  alloc_split (c, 3, 1000, NULL, 5);
+  ck_assert (c[0] == 5 && c[1] == 5 && c[2] == 5);
+}
+END_TEST
+
+START_TEST (minicache_stores_the_slerp_midpoint_and_both_norms)
+{
+  /* 2 layers x 1 head at exactly one merged pair's cost: every token
+     merged, none retained.  Scaled keys, so the two layers' key norms
+     differ too. */
+  varlb_model_t m;
+  model (&m, 2, 1, 20);
+  m.par.norm = VARLB_JL_SCALED;
+  cache_t c;
+  cache_init (&c, &m);
+  size_t T = c.T, d = c.d;
+  double budget = 64 + 64 + (double) T * (2 * d + 4) * 16;
+  varlb_knobs_t k;
+  varlb_knobs_init (&k);
+  varlb_pyramid_t py;
+  varlb_pyramid_init_preset (&py, 256);
+  varlb_blob_t b;
+  varlb_blob_init (&b);
+  const varlb_model_compressor_t *mc = allocator ("minicache");
+  ck_assert_int_eq (mc->compress (&b, c.K, c.V, 2, 1, T, d, d, budget, c.P, &k, &py), VARLB_OK);
+  ck_assert_uint_eq (b.len, 16 + T * (2 * d + 4) * 2);
+  ck_assert_uint_eq (b.data[4], 1);                       /* one pair */
+  ck_assert_uint_eq (b.data[12], 0);                      /* nothing retained */
+  double *Kb = malloc (T * d * sizeof *Kb), *Vb = malloc (T * d * sizeof *Vb);
+  const unsigned char *p = b.data + 16;
+  for (size_t t = 0; t < T; t++)
+    {
+      const double *ka = c.K + t * d, *kb = c.K + (T + t) * d;
+      const double *va = c.V + t * d, *vb = c.V + (T + t) * d;
+      double e[64], na = 0, nb = 0, wa = 0, wb = 0, se = 0;
+      for (size_t j = 0; j < d; j++)
+        na += ka[j] * ka[j], nb += kb[j] * kb[j], wa += va[j] * va[j], wb += vb[j] * vb[j];
+      na = sqrt (na), nb = sqrt (nb), wa = sqrt (wa), wb = sqrt (wb);
+      for (size_t j = 0; j < d; j++)
+        e[j] = ka[j] / na + kb[j] / nb, se += e[j] * e[j];
+      uint16_t u[2 * 64 + 4];
+      for (size_t j = 0; j < 2 * d + 4; j++)
+        u[j] = (uint16_t) (p[2 * j] | p[2 * j + 1] << 8);
+      p += 2 * (2 * d + 4);
+      for (size_t j = 0; j < d; j++)
+        ck_assert (fabs (cc_half_to_double (u[j]) - e[j] / sqrt (se)) < 1e-3);
+      ck_assert (fabs (cc_half_to_double (u[d]) - na) < 1e-3 * na);
+      ck_assert (fabs (cc_half_to_double (u[d + 1]) - nb) < 1e-3 * nb);
+      ck_assert (fabs (cc_half_to_double (u[2 * d + 2]) - wa) < 1e-3 * wa + 1e-3);
+      ck_assert (fabs (cc_half_to_double (u[2 * d + 3]) - wb) < 1e-3 * wb + 1e-3);
+      /* Layer b (the pair's second) is rebuilt with its own norms. */
+      for (size_t j = 0; j < d; j++)
+        {
+          Kb[t * d + j] = cc_half_to_double (u[j]) * cc_half_to_double (u[d + 1]);
+          Vb[t * d + j] = cc_half_to_double (u[d + 2 + j]) * cc_half_to_double (u[2 * d + 3]);
+        }
+    }
+  double *O = malloc (2 * T * d * sizeof *O), *ref = malloc (T * d * sizeof *ref);
+  ck_assert_int_eq (mc->answer (O, b.data, b.len, c.P, c.Q, 2, 1, T, d, d, &k, &py), VARLB_OK);
+  ck_assert_int_eq (varlb_attention (ref, c.Q + T * d, T, Kb, Vb, T, d, d, NULL, NULL, NULL),
+                    VARLB_OK);
+  for (size_t i = 0; i < T * d; i++)
+    ck_assert (fabs (O[T * d + i] - ref[i]) < 1e-9);
+  free (Kb), free (Vb), free (O), free (ref);
+  varlb_blob_clear (&b);
+  varlb_knobs_clear (&k);
+  varlb_pyramid_clear (&py);
+  cache_clear (&c);
+  varlb_model_clear (&m);
+}
+END_TEST
+
 /* ------------------------------------------ version 1, head by head */
 
 START_TEST (split_budget_is_even_in_whole_bits_after_the_table)
@@ -709,6 +797,8 @@ model_suite (void)
   ADD_TEST (ta, duoattention_keeps_whole_retrieval_heads_and_windows);
   ADD_TEST (ta, headshare_answers_each_head_over_its_groups_mean);
   ADD_TEST (ta, minicache_merges_only_what_the_budget_needs);
+  ADD_TEST (ta, minicache_stores_the_slerp_midpoint_and_both_norms);
+  ADD_TEST (ta, split_follows_weights_caps_and_largest_remainders);
   suite_add_tcase (s, ta);
   return s;
 }
