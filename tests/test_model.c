@@ -548,6 +548,120 @@ START_TEST (pyramidkv_gives_shallow_layers_more)
 }
 END_TEST
 
+/* The kept counts of an eviction-blob allocator run on C with KNOBS at
+   TOTAL tokens (fp16; COUNT receives the table). */
+static void
+counts_of (size_t *count, const char *name, const char *knobs, const cache_t *c, size_t L,
+           size_t H, size_t total)
+{
+  varlb_knobs_t k;
+  varlb_knobs_init (&k);
+  ck_assert_int_eq (varlb_knobs_parse (&k, knobs), VARLB_OK);
+  varlb_pyramid_t py;
+  varlb_pyramid_init_preset (&py, 256);
+  varlb_blob_t b;
+  varlb_blob_init (&b);
+  ck_assert_int_eq (allocator (name)->compress (&b, c->K, c->V, L, H, c->T, c->d, c->d,
+                                                32.0 * (1 + L * H) + (double) total * 2048,
+                                                c->P, &k, &py), VARLB_OK);
+  size_t sum = 0;
+  for (size_t i = 0; i < L * H; i++)
+    {
+      const unsigned char *p = b.data + 4 + 4 * i;
+      count[i] = p[0] | p[1] << 8 | p[2] << 16 | (size_t) p[3] << 24;
+      sum += count[i];
+    }
+  ck_assert_uint_eq (sum, total);
+  varlb_blob_clear (&b);
+  varlb_knobs_clear (&k);
+  varlb_pyramid_clear (&py);
+}
+
+START_TEST (adakv_safeguard_keeps_a_share_per_head)
+{
+  varlb_model_t m;
+  model (&m, 1, 4, 21);
+  cache_t c;
+  cache_init (&c, &m);
+  size_t n[4];
+  /* alpha = 1: every head its even share (100 of 400). */
+  counts_of (n, "adakv", "alpha=1", &c, 1, 4, 400);
+  for (size_t i = 0; i < 4; i++)
+    ck_assert_uint_eq (n[i], 100);
+  /* alpha = 0: the top scores across heads decide, unevenly. */
+  counts_of (n, "adakv", "alpha=0", &c, 1, 4, 400);
+  ck_assert (!(n[0] == n[1] && n[1] == n[2] && n[2] == n[3]));
+  counts_of (n, "adakv", "alpha=0.5", &c, 1, 4, 400);
+  for (size_t i = 0; i < 4; i++)
+    ck_assert_uint_ge (n[i], 50);
+  cache_clear (&c);
+  varlb_model_clear (&m);
+}
+END_TEST
+
+START_TEST (hack_gives_contextual_heads_ratio_times_more)
+{
+  varlb_model_t m;
+  model (&m, 1, 4, 22);
+  cache_t c;
+  cache_init (&c, &m);
+  size_t n[4], big = 0, small = 0;
+  counts_of (n, "hack", "ratio=3,contextual=0.5", &c, 1, 4, 400);
+  for (size_t i = 0; i < 4; i++)
+    big += n[i] == 150, small += n[i] == 50;
+  ck_assert (big == 2 && small == 2);
+  counts_of (n, "hack", "ratio=3,contextual=0", &c, 1, 4, 400);
+  for (size_t i = 0; i < 4; i++)
+    ck_assert_uint_eq (n[i], 100);
+  /* At fp64: a structural head keeps its newest tokens, a contextual one
+     its press's top (not the newest). */
+  varlb_knobs_t k;
+  varlb_knobs_init (&k);
+  ck_assert_int_eq (varlb_knobs_parse (&k, "ratio=3,contextual=0.5,bits=64"), VARLB_OK);
+  varlb_pyramid_t py;
+  varlb_pyramid_init_preset (&py, 256);
+  varlb_blob_t b;
+  varlb_blob_init (&b);
+  ck_assert_int_eq (allocator ("hack")->compress (&b, c.K, c.V, 1, 4, c.T, c.d, c.d,
+                                                  160 + 400.0 * 128 * 64, c.P, &k, &py),
+                    VARLB_OK);
+  const unsigned char *row = b.data + 20;
+  for (size_t i = 0; i < 4; i++)
+    {
+      const unsigned char *p = b.data + 4 + 4 * i;
+      size_t cnt = p[0] | p[1] << 8 | p[2] << 16 | (size_t) p[3] << 24, newest = 1;
+      for (size_t r = 0; r < cnt; r++, row += 128 * 8)
+        newest &= memcmp (row, c.K + (i * c.T + c.T - cnt + r) * 64, 64 * 8) == 0;
+      ck_assert_msg (newest == (cnt == 50), "head %zu keeps %zu tokens, newest: %zu", i, cnt,
+                     newest);
+    }
+  varlb_blob_clear (&b);
+  varlb_knobs_clear (&k);
+  varlb_pyramid_clear (&py);
+  cache_clear (&c);
+  varlb_model_clear (&m);
+}
+END_TEST
+
+START_TEST (simlayerkv_lazy_layers_by_threshold_then_by_budget)
+{
+  varlb_model_t m;
+  model (&m, 2, 1, 23);
+  cache_t c;
+  cache_init (&c, &m);
+  size_t n[2];
+  /* Threshold 1: no layer is lazy by attention; the budget makes the
+     laziest one lazy, the other stays whole. */
+  counts_of (n, "simlayerkv", "threshold=1,initial=4,recent=20", &c, 2, 1, c.T + 40);
+  ck_assert ((n[0] == c.T && n[1] == 40) || (n[1] == c.T && n[0] == 40));
+  /* Threshold 0: every layer is lazy, and they share the budget. */
+  counts_of (n, "simlayerkv", "threshold=0,initial=4,recent=20", &c, 2, 1, c.T + 40);
+  ck_assert (n[0] == (c.T + 40) / 2 && n[1] == (c.T + 40) / 2);
+  cache_clear (&c);
+  varlb_model_clear (&m);
+}
+END_TEST
+
 START_TEST (duoattention_keeps_whole_retrieval_heads_and_windows)
 {
   varlb_model_t m;
@@ -833,6 +947,9 @@ model_suite (void)
   ADD_TEST (ta, headshare_answers_each_head_over_its_groups_mean);
   ADD_TEST (ta, minicache_merges_only_what_the_budget_needs);
   ADD_TEST (ta, minicache_stores_the_slerp_midpoint_and_both_norms);
+  ADD_TEST (ta, adakv_safeguard_keeps_a_share_per_head);
+  ADD_TEST (ta, hack_gives_contextual_heads_ratio_times_more);
+  ADD_TEST (ta, simlayerkv_lazy_layers_by_threshold_then_by_budget);
   ADD_TEST (ta, split_follows_weights_caps_and_largest_remainders);
   suite_add_tcase (s, ta);
   return s;
