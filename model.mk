@@ -2,7 +2,7 @@
 # (issue 13; appends with +=).
 libvarlb_la_SOURCES += src/model.c
 varlb_SOURCES += src/cli/model.h src/cli/model.c src/cli/commands-model.def \
-	src/cli/model_half.c
+	src/cli/model_half.c src/cli/plot_heads.c
 libvarlb_la_SOURCES += src/model_channel.c src/compressors/model.def \
 	src/compressors/alloc.h src/compressors/alloc.c \
 	src/compressors/pyramidkv.c src/compressors/adakv.c src/compressors/hack.c \
@@ -17,3 +17,5 @@ tests_test_model_SOURCES = tests/test_model.c tests/testutil.h
 tests_test_model_LDADD = $(TEST_LDADD)
 tests_test_model_CFLAGS = $(TEST_CFLAGS)
 tests_test_model_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src
+TESTS += tests/cli_model.sh
+EXTRA_DIST += tests/cli_model.sh tests/compressors/model_identity.py

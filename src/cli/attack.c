@@ -379,6 +379,7 @@ cli_list (int argc, char **argv)
                     kn->def, kn->min, kn->max, kn->help);
         }
     }
+  cli_list_models (); /* whole-model compressors: src/cli/model_attack.c */
   printf ("plugin:PATH.so[:k=v,...]\n    a C shared object exporting %s (see varlb.h)\n"
           "exec:COMMAND\n    an external program speaking the file protocol (see README)\n",
           VARLB_COMPRESSOR_SYMBOL);

@@ -38,6 +38,9 @@ int cli_model_finish (const char *cmd, const cli_model_opts_t *mo, const varlb_p
 /* "VAR-d30" / "2 x 2 custom" for reports. */
 void cli_model_label (char *buf, size_t len, const varlb_model_t *m);
 
+/* `varlb list`'s whole-model compressors (after the single-head ones). */
+void cli_list_models (void);
+
 int cli_decode_model (int argc, char **argv);
 int cli_certify_model (int argc, char **argv);
 int cli_attack_model (int argc, char **argv);

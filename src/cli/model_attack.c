@@ -151,6 +151,26 @@ print_model_trial (FILE *o, const varlb_model_trial_t *mt, const varlb_model_t *
   fprintf (o, "  time        %.3f s\n", t->wall_s);
 }
 
+void
+cli_list_models (void)
+{
+  static const char *const type[] = { "int", "number", "text" };
+  for (size_t i = 0; i < varlb_model_compressor_count (); i++)
+    {
+      const varlb_compressor_t *c = &varlb_model_compressor_at (i)->base;
+      printf ("%s (whole models only: --model or --layers/--heads)\n    %s\n", c->name,
+              c->description);
+      for (size_t k = 0; k < c->n_knobs; k++)
+        {
+          const varlb_knob_t *kn = &c->knobs[k];
+          printf ("    %-12s %-6s default %-8s ", kn->name, type[kn->type], kn->def);
+          if (kn->type != VARLB_KNOB_STRING)
+            printf ("[%g, %g] ", kn->min, kn->max);
+          printf ("%s\n", kn->help);
+        }
+    }
+}
+
 /* Resolve SPECS (N); -1 after one line. */
 static int
 resolve (const char *cmd, varlb_model_spec_t *sp, char *const *specs, size_t n,
