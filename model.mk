@@ -18,4 +18,4 @@ tests_test_model_LDADD = $(TEST_LDADD)
 tests_test_model_CFLAGS = $(TEST_CFLAGS)
 tests_test_model_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src
 TESTS += tests/cli_model.sh
-EXTRA_DIST += tests/cli_model.sh tests/compressors/model_identity.py
+EXTRA_DIST += tests/cli_model.sh tests/compressors/model_identity.py bench/model.sh
