@@ -4,6 +4,7 @@
  * that memory stays that of one head per thread (OpenMP over heads). */
 #include <config.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -154,6 +155,90 @@ blas_restore (int saved)
 #endif
 }
 
+/* Run RUN on every head (drawn, then freed) over THREADS threads; MERGE
+   folds each head's result OUT (OUT_SIZE bytes) into ACC under a lock,
+   while the head is still drawn.  The first failure stops the rest. */
+typedef int (*head_run_fn) (void *out, const varlb_instance_t *in);
+typedef void (*head_merge_fn) (void *acc, size_t i, void *out, const varlb_instance_t *in);
+
+static int
+each_head (const varlb_model_t *m, unsigned threads, unsigned *used, size_t out_size,
+           head_run_fn run, head_merge_fn merge, void *acc)
+{
+  size_t total = m->layers * m->heads;
+  int saved, st = VARLB_OK;
+  *used = head_threads (threads, total, &saved);
+  long n = (long) total;
+#pragma omp parallel for schedule(dynamic) num_threads(*used)
+  for (long i = 0; i < n; i++)
+    {
+      int failed;
+#pragma omp atomic read
+      failed = st;
+      if (failed != VARLB_OK)
+        continue;
+      varlb_instance_t in;
+      _Alignas (max_align_t) unsigned char out[256];
+      int hst = out_size <= sizeof out
+                ? varlb_model_head_init (&in, m, (size_t) i / m->heads, (size_t) i % m->heads)
+                : VARLB_EINVAL;
+      if (hst == VARLB_OK)
+        {
+          if ((hst = run (out, &in)) == VARLB_OK)
+#pragma omp critical (varlb_model_each_head)
+            merge (acc, (size_t) i, out, &in);
+          varlb_instance_clear (&in);
+        }
+      if (hst != VARLB_OK)
+#pragma omp atomic write
+        st = hst;
+    }
+  blas_restore (saved);
+  return st;
+}
+
+typedef struct decode_acc {
+  varlb_model_decode_report_t *r;
+  size_t *head_correct, heads, first_wrong;
+} decode_acc_t;
+
+static int
+decode_run (void *out, const varlb_instance_t *in)
+{
+  return varlb_instance_decode_all (out, in, NULL);
+}
+
+static void
+decode_merge (void *accp, size_t h, void *out, const varlb_instance_t *in)
+{
+  decode_acc_t *a = accp;
+  varlb_model_decode_report_t *r = a->r;
+  const varlb_decode_report_t *rep = out;
+  (void) in;
+  r->bits += rep->bits;
+  r->correct += rep->correct;
+  r->heads_perfect += rep->correct == rep->bits;
+  if (rep->min_target_weight < r->min_target_weight)
+    r->min_target_weight = rep->min_target_weight;
+  if (rep->correct < r->worst_correct
+      || (rep->correct == r->worst_correct && h < r->worst_layer * a->heads + r->worst_head))
+    {
+      r->worst_correct = rep->correct;
+      r->worst_layer = h / a->heads;
+      r->worst_head = h % a->heads;
+    }
+  if (rep->first_wrong_token != (size_t) -1 && h < a->first_wrong)
+    {
+      a->first_wrong = h;
+      r->first_wrong_layer = h / a->heads;
+      r->first_wrong_head = h % a->heads;
+      r->first_wrong_token = rep->first_wrong_token;
+      r->first_wrong_col = rep->first_wrong_col;
+    }
+  if (a->head_correct)
+    a->head_correct[h] = rep->correct;
+}
+
 int
 varlb_model_decode_all (varlb_model_decode_report_t *r, const varlb_model_t *m,
                         size_t *head_correct, unsigned threads)
@@ -163,64 +248,50 @@ varlb_model_decode_all (varlb_model_decode_report_t *r, const varlb_model_t *m,
   r->worst_correct = (size_t) -1;
   r->first_wrong_layer = r->first_wrong_head = (size_t) -1;
   r->first_wrong_token = r->first_wrong_col = (size_t) -1;
-  size_t total = m->layers * m->heads, first_wrong = (size_t) -1;
-  int saved, st = VARLB_OK;
-  r->threads = head_threads (threads, total, &saved);
-  r->heads = total;
-  long n = (long) total;
-#pragma omp parallel for schedule(dynamic) num_threads(r->threads)
-  for (long i = 0; i < n; i++)
-    {
-      int failed;
-#pragma omp atomic read
-      failed = st;
-      if (failed != VARLB_OK)
-        continue;
-      varlb_instance_t in;
-      varlb_decode_report_t rep;
-      int hst = varlb_model_head_init (&in, m, (size_t) i / m->heads, (size_t) i % m->heads);
-      if (hst == VARLB_OK)
-        {
-          hst = varlb_instance_decode_all (&rep, &in, NULL);
-          varlb_instance_clear (&in);
-        }
-#pragma omp critical (varlb_model_decode)
-      {
-        if (hst != VARLB_OK)
-          {
-#pragma omp atomic write
-            st = hst;
-          }
-        else
-          {
-            size_t h = (size_t) i;
-            r->bits += rep.bits;
-            r->correct += rep.correct;
-            r->heads_perfect += rep.correct == rep.bits;
-            if (rep.min_target_weight < r->min_target_weight)
-              r->min_target_weight = rep.min_target_weight;
-            if (rep.correct < r->worst_correct
-                || (rep.correct == r->worst_correct && h < r->worst_layer * m->heads + r->worst_head))
-              {
-                r->worst_correct = rep.correct;
-                r->worst_layer = h / m->heads;
-                r->worst_head = h % m->heads;
-              }
-            if (rep.first_wrong_token != (size_t) -1 && h < first_wrong)
-              {
-                first_wrong = h;
-                r->first_wrong_layer = h / m->heads;
-                r->first_wrong_head = h % m->heads;
-                r->first_wrong_token = rep.first_wrong_token;
-                r->first_wrong_col = rep.first_wrong_col;
-              }
-            if (head_correct)
-              head_correct[h] = rep.correct;
-          }
-      }
-    }
-  blas_restore (saved);
+  r->heads = m->layers * m->heads;
+  decode_acc_t a = { r, head_correct, m->heads, (size_t) -1 };
+  return each_head (m, threads, &r->threads, sizeof (varlb_decode_report_t), decode_run,
+                    decode_merge, &a);
+}
+
+typedef struct certify_acc {
+  varlb_model_certify_report_t *r;
+  size_t *head_uncertified, (*first)[2], *nbad;
+} certify_acc_t;
+
+static int
+certify_run (void *out, const varlb_instance_t *in)
+{
+  varlb_certify_report_init (out);
+  int st = varlb_certify_instance (out, in, NULL, 0);
+  if (st != VARLB_OK)
+    varlb_certify_report_clear (out);
   return st;
+}
+
+static void
+certify_merge (void *accp, size_t i, void *out, const varlb_instance_t *in)
+{
+  certify_acc_t *a = accp;
+  varlb_model_certify_report_t *r = a->r;
+  varlb_certify_report_t *rep = out;
+  r->bits += rep->bits;
+  r->certified += rep->certified;
+  r->wrong += rep->wrong;
+  r->undecided += rep->undecided;
+  r->rows_refined += rep->rows_refined;
+  if (rep->max_prec > r->max_prec)
+    r->max_prec = rep->max_prec;
+  r->n_bad += rep->n_bad;
+  a->nbad[i] = rep->n_bad;
+  if (rep->n_bad)
+    {
+      a->first[i][0] = rep->bad[0] / in->d;
+      a->first[i][1] = rep->bad[0] % in->d;
+    }
+  if (a->head_uncertified)
+    a->head_uncertified[i] = rep->n_bad;
+  varlb_certify_report_clear (rep);
 }
 
 int
@@ -229,74 +300,27 @@ varlb_model_certify (varlb_model_certify_report_t *r, const varlb_model_t *m,
 {
   memset (r, 0, sizeof *r);
   size_t total = m->layers * m->heads;
-  int saved, st = VARLB_OK;
-  r->threads = head_threads (threads, total, &saved);
   r->heads = total;
   /* The first bad bits in head order, whatever order the threads finish. */
-  size_t (*first)[4] = calloc (total, sizeof *first), *nbad = calloc (total, sizeof *nbad);
-  if (first == NULL || nbad == NULL)
-    st = VARLB_ENOMEM;
-  long n = st == VARLB_OK ? (long) total : 0;
-#pragma omp parallel for schedule(dynamic) num_threads(r->threads)
-  for (long i = 0; i < n; i++)
-    {
-      int failed;
-#pragma omp atomic read
-      failed = st;
-      if (failed != VARLB_OK)
-        continue;
-      varlb_instance_t in;
-      varlb_certify_report_t rep;
-      varlb_certify_report_init (&rep);
-      int hst = varlb_model_head_init (&in, m, (size_t) i / m->heads, (size_t) i % m->heads);
-      if (hst == VARLB_OK)
-        {
-          hst = varlb_certify_instance (&rep, &in, NULL, 0);
-          if (hst == VARLB_OK && rep.n_bad)
-            {
-              first[i][0] = rep.bad[0] / in.d;
-              first[i][1] = rep.bad[0] % in.d;
-            }
-          varlb_instance_clear (&in);
-        }
-#pragma omp critical (varlb_model_certify)
-      {
-        if (hst != VARLB_OK)
-          {
-#pragma omp atomic write
-            st = hst;
-          }
-        else
-          {
-            r->bits += rep.bits;
-            r->certified += rep.certified;
-            r->wrong += rep.wrong;
-            r->undecided += rep.undecided;
-            r->rows_refined += rep.rows_refined;
-            if (rep.max_prec > r->max_prec)
-              r->max_prec = rep.max_prec;
-            r->n_bad += rep.n_bad;
-            nbad[i] = rep.n_bad;
-            if (head_uncertified)
-              head_uncertified[i] = rep.n_bad;
-          }
-      }
-      varlb_certify_report_clear (&rep);
-    }
-  blas_restore (saved);
+  certify_acc_t a = { r, head_uncertified, calloc (total, sizeof *a.first),
+                      calloc (total, sizeof *a.nbad) };
+  int st = a.first && a.nbad ? each_head (m, threads, &r->threads,
+                                          sizeof (varlb_certify_report_t), certify_run,
+                                          certify_merge, &a)
+                             : VARLB_ENOMEM;
   /* One example per head with bad bits (its first), in head order. */
   size_t k = 0;
   for (size_t i = 0; st == VARLB_OK && i < total && k < VARLB_MODEL_BAD_MAX; i++)
-    if (nbad[i])
+    if (a.nbad[i])
       {
         r->bad[k][0] = i / m->heads;
         r->bad[k][1] = i % m->heads;
-        r->bad[k][2] = first[i][0];
-        r->bad[k][3] = first[i][1];
+        r->bad[k][2] = a.first[i][0];
+        r->bad[k][3] = a.first[i][1];
         k++;
       }
   r->n_examples = k;
-  free (first);
-  free (nbad);
+  free (a.first);
+  free (a.nbad);
   return st;
 }

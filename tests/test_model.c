@@ -12,6 +12,13 @@
 #include <gsl/gsl_rng.h>
 #include "compressors/alloc.h"
 
+/* The little-endian 32-bit word at P (blob tables). */
+static size_t
+le32 (const unsigned char *p)
+{
+  return (size_t) p[0] | (size_t) p[1] << 8 | (size_t) p[2] << 16 | (size_t) p[3] << 24;
+}
+
 static const unsigned char KEY[VARLB_JUDGE_KEY_BYTES] = { 7, 1, 8, 2, 8, 1, 8, 2, 8, 4, 5, 9 };
 
 /* A LAYERS x HEADS model of the 256px preset (d = 64) under KEY. */
@@ -533,7 +540,7 @@ START_TEST (pyramidkv_gives_shallow_layers_more)
   for (size_t i = 0; i < 4; i++)
     {
       const unsigned char *p = b.data + 4 + 4 * i;
-      cnt[i] = p[0] | p[1] << 8 | p[2] << 16 | (size_t) p[3] << 24;
+      cnt[i] = le32 (p);
       sum += cnt[i];
     }
   ck_assert_uint_eq (sum, 240);
@@ -568,7 +575,7 @@ counts_of (size_t *count, const char *name, const char *knobs, const cache_t *c,
   for (size_t i = 0; i < L * H; i++)
     {
       const unsigned char *p = b.data + 4 + 4 * i;
-      count[i] = p[0] | p[1] << 8 | p[2] << 16 | (size_t) p[3] << 24;
+      count[i] = le32 (p);
       sum += count[i];
     }
   ck_assert_uint_eq (sum, total);
@@ -629,7 +636,7 @@ START_TEST (hack_gives_contextual_heads_ratio_times_more)
   for (size_t i = 0; i < 4; i++)
     {
       const unsigned char *p = b.data + 4 + 4 * i;
-      size_t cnt = p[0] | p[1] << 8 | p[2] << 16 | (size_t) p[3] << 24, newest = 1;
+      size_t cnt = le32 (p), newest = 1;
       for (size_t r = 0; r < cnt; r++, row += 128 * 8)
         newest &= memcmp (row, c.K + (i * c.T + c.T - cnt + r) * 64, 64 * 8) == 0;
       ck_assert_msg (newest == (cnt == 50), "head %zu keeps %zu tokens, newest: %zu", i, cnt,
@@ -684,7 +691,7 @@ START_TEST (duoattention_keeps_whole_retrieval_heads_and_windows)
   for (size_t i = 0; i < 4; i++)
     {
       const unsigned char *p = b.data + 4 + 4 * i;
-      size_t n = p[0] | p[1] << 8 | p[2] << 16 | (size_t) p[3] << 24;
+      size_t n = le32 (p);
       whole += n == c.T;
       window += n == 42;
     }
@@ -896,8 +903,7 @@ START_TEST (v1_builtin_runs_per_head_with_a_charged_table)
   /* The table: four lengths adding up to the rest of the blob. */
   size_t sum = 0;
   for (size_t i = 0; i < 4; i++)
-    sum += b.data[4 * i] | b.data[4 * i + 1] << 8 | b.data[4 * i + 2] << 16
-           | (size_t) b.data[4 * i + 3] << 24;
+    sum += le32 (b.data + 4 * i);
   ck_assert_uint_eq (sum + 16, b.len);
   double *O = malloc (4 * c.T * c.d * sizeof *O);
   ck_assert_int_eq (varlb_model_split_answer (O, v1, b.data, b.len, c.P, c.Q, 2, 2, c.T, c.d,
