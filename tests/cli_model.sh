@@ -80,6 +80,12 @@ if "$PYTHON3" -c 'import numpy' 2>/dev/null; then
   [ "$(row "$TMPD/e" 1 correct)" = "$(row "$TMPD/e" 1 N)" ] \
     && pass "exec on the 4-D protocol: (L, H, T, d) in, (L, H, m, dv) out, every bit" \
     || fail "exec 4-D: $(cat "$TMPD/e" "$TMPD/err")"
+  # The half's only seed is the model's public seed (decode --json's public
+  # seed of the same run seed), in --seed and the environment alike.
+  P=$("$VARLB" decode --schedule 1,2,3,4,6 -d 16 --json | "$PYTHON3" -c 'import json,sys; print(json.load(sys.stdin)["public_seed"])')
+  row "$TMPD/e" 1 stderr_compress | grep -q "seed $P public $P" \
+    && pass "a whole-model half gets the model's public seed only ($P)" \
+    || fail "whole-model seed: $(row "$TMPD/e" 1 stderr_compress), want $P"
   "$VARLB" attack --layers 2 --heads 2 --schedule 1,2,3,4,6 -d 16 \
     --compressor "$EXE --bad-shape" --ratio 1 --json >"$TMPD/e" 2>"$TMPD/err"
   [ $? -eq 1 ] && grep -q 'not of shape (2, 2, 30, 16)' "$TMPD/err" \

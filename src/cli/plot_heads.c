@@ -74,8 +74,10 @@ cli_plot_write_heads (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t 
   fprintf (gp, "set xlabel 'head'\nset ylabel 'layer'\nset cblabel 'accuracy'\n"
            "set cbrange [0.4:1]\n"
            "set palette defined (0.4 '#b2182b', 0.5 '#f4a582', 0.75 '#f7f7f7', 1 '#2166ac')\n"
-           "set xrange [-0.5:%g]\nset yrange [-0.5:%g]\nunset key\n"
-           "set datafile missing 'nan'\nplot \"", H - 0.5, L - 0.5);
+           "set xrange [-0.5:%g]\nset yrange [-0.5:%g]\nset xtics %zu\nset ytics %zu\n"
+           "unset key\n"
+           "set datafile missing 'nan'\nplot \"", H - 0.5, L - 0.5, H > 32 ? H / 16 : 1,
+           L > 32 ? L / 16 : 1);
   for (const char *p = datpath; *p; p++)
     fprintf (gp, *p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
   fputs ("\" using 2:1:3 with image\n", gp);

@@ -18,6 +18,8 @@ if half == "compress":
     K, V = np.load(opt["--keys"]), np.load(opt["--values"])
     if K.ndim != 4 or K.shape[:2] != (L, H) or V.shape[:3] != K.shape[:3]:
         sys.exit("K %s, V %s: not (L, H, T, d)" % (K.shape, V.shape))
+    # What the half was given as seeds, for tests/cli_model.sh to check.
+    sys.stderr.write("seed %s public %s\n" % (opt["--seed"], os.environ["VARLB_PUBLIC_SEED"]))
     with open(opt["--out"], "wb") as f:
         f.write(np.array(K.shape + V.shape[3:], "<u4").tobytes())
         f.write(K.astype("<f8").tobytes() + V.astype("<f8").tobytes())
