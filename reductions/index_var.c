@@ -86,17 +86,36 @@ varlb_params_default_C_M (const varlb_params_t *p, size_t Mtok)
 int
 varlb_instance_init (varlb_instance_t *in, const varlb_params_t *p)
 {
-  size_t T = varlb_pyramid_token_count (&p->pyramid);
-  size_t alice = p->pyramid.scales ? varlb_pyramid_prefix (&p->pyramid, p->pyramid.scales - 1) : 0;
-  return varlb_instance_init_layout (in, p, alice, T - alice);
+  return varlb_instance_init_public (in, p, varlb_seed_public (p->seed));
 }
 
 /* Any token layout: ALICE tokens with JL keys and bit values followed by
    ZERO tokens with zero keys and values (the sequence case of index_seq.c
    uses alice = n, zero = 1; the pyramid ignores the layout then). */
+static int init_layout (varlb_instance_t *in, const varlb_params_t *p, size_t alice,
+                        size_t zero, uint64_t public_seed);
+
 int
 varlb_instance_init_layout (varlb_instance_t *in, const varlb_params_t *p,
                             size_t alice, size_t zero)
+{
+  return init_layout (in, p, alice, zero, varlb_seed_public (p->seed));
+}
+
+/* A head of a whole model (src/model.c): its public coins come from its own
+   public seed, derived from the model's, not from varlb_seed_public. */
+int
+varlb_instance_init_public (varlb_instance_t *in, const varlb_params_t *p,
+                            uint64_t public_seed)
+{
+  size_t T = varlb_pyramid_token_count (&p->pyramid);
+  size_t alice = p->pyramid.scales ? varlb_pyramid_prefix (&p->pyramid, p->pyramid.scales - 1) : 0;
+  return init_layout (in, p, alice, T - alice, public_seed);
+}
+
+static int
+init_layout (varlb_instance_t *in, const varlb_params_t *p, size_t alice, size_t zero,
+             uint64_t public_seed)
 {
   memset (in, 0, sizeof *in);
   int st = varlb_params_check (p, NULL, 0);
@@ -128,7 +147,7 @@ varlb_instance_init_layout (varlb_instance_t *in, const varlb_params_t *p,
       varlb_instance_clear (in);
       return VARLB_ENOMEM;
     }
-  in->public_seed = varlb_seed_public (p->seed);
+  in->public_seed = public_seed;
   st = varlb_public_keys (in->K, in->alice_tokens, in->d, p->jl, p->norm, in->public_seed);
   if (st == VARLB_OK)
     st = varlb_bits_random (&in->x, varlb_seed_secret (p->judge_key, p->seed,

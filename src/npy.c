@@ -124,11 +124,10 @@ parse_descr (const char **ps, const char *end, char *why, size_t wl)
 }
 
 static int
-parse_header (const char *h, size_t len, size_t *rows, size_t *cols, char *why, size_t wl)
+parse_header (const char *h, size_t len, size_t *dims, int *ndimp, char *why, size_t wl)
 {
   const char *s = h, *end = h + len;
   int seen_descr = 0, seen_order = 0, seen_shape = 0, st;
-  size_t dims[8] = { 0 };
   int ndim = 0;
   s = skip_space (s, end);
   if (s >= end || *s != '{')
@@ -201,32 +200,16 @@ parse_header (const char *h, size_t len, size_t *rows, size_t *cols, char *why, 
   if (!seen_descr || !seen_order || !seen_shape)
     return bad (why, wl, "malformed header: no '%s' key",
                 !seen_descr ? "descr" : !seen_order ? "fortran_order" : "shape");
-  if (ndim == 0 || ndim > 2)
-    {
-      char shape[128] = "";
-      size_t used = 0;
-      for (int i = 0; i < ndim && i < 8 && used < sizeof shape - 24; i++)
-        used += (size_t) snprintf (shape + used, sizeof shape - used, "%s%zu", i ? ", " : "",
-                                   dims[i]);
-      return bad (why, wl, "a %d-D array of shape (%s%s%s), expected 1-D or 2-D", ndim, shape,
-                  ndim == 1 ? "," : "", ndim > 8 ? ", ..." : "");
-    }
-  if (ndim == 1)
-    {
-      *rows = 1;
-      *cols = dims[0];
-    }
-  else
-    {
-      *rows = dims[0];
-      *cols = dims[1];
-    }
+  if (ndim == 0 || ndim > (int) VARLB_NPY_MAX_DIMS)
+    return bad (why, wl, "a %d-D array, expected 1 to %u dimensions", ndim, VARLB_NPY_MAX_DIMS);
+  *ndimp = ndim;
   return VARLB_OK;
 }
 
-int
-varlb_npy_parse_why (const unsigned char *buf, size_t len, double **a, size_t *rows,
-                     size_t *cols, char *why, size_t wl)
+/* The array of an in-memory .npy image, any shape (1 to 8 dimensions). */
+static int
+parse_image (const unsigned char *buf, size_t len, double **a, size_t *dims, int *ndim,
+             char *why, size_t wl)
 {
   *a = NULL;
   if (why && wl)
@@ -258,20 +241,28 @@ varlb_npy_parse_why (const unsigned char *buf, size_t len, double **a, size_t *r
     return bad (why, wl, "header length %zu outside 1..%u", hlen, NPY_MAX_HEADER);
   if (hlen > len - pre)
     return bad (why, wl, "truncated header (%zu of %zu bytes)", len - pre, hlen);
-  size_t r = 0, c = 0;
-  int st = parse_header ((const char *) buf + pre, hlen, &r, &c, why, wl);
+  int st = parse_header ((const char *) buf + pre, hlen, dims, ndim, why, wl);
   if (st != VARLB_OK)
     return st;
-  size_t off = pre + hlen;
-  if (c != 0 && r > SIZE_MAX / c / sizeof (double))
-    return bad (why, wl, "shape too large (%zu x %zu)", r, c);
-  size_t n = r * c;
+  char shape[160] = "";
+  size_t used = 0, off = pre + hlen, n = 1;
+  for (int i = 0; i < *ndim; i++)
+    {
+      if (used < sizeof shape - 24)
+        used += (size_t) snprintf (shape + used, sizeof shape - used, "%s%zu", i ? ", " : "",
+                                   dims[i]);
+      if (dims[i] != 0 && n > SIZE_MAX / dims[i] / sizeof (double))
+        return bad (why, wl, "shape too large (%s)", shape);
+      n *= dims[i];
+    }
+  if (*ndim == 1)
+    snprintf (shape + used, sizeof shape - used, ",");
   if (len - off < n * sizeof (double))
-    return bad (why, wl, "truncated data: %zu of the %zu bytes a (%zu, %zu) float64 array needs",
-                len - off, n * sizeof (double), r, c);
+    return bad (why, wl, "truncated data: %zu of the %zu bytes a (%s) float64 array needs",
+                len - off, n * sizeof (double), shape);
   if (len - off > n * sizeof (double))
-    return bad (why, wl, "%zu bytes after the data of a (%zu, %zu) float64 array",
-                len - off - n * sizeof (double), r, c);
+    return bad (why, wl, "%zu bytes after the data of a (%s) float64 array",
+                len - off - n * sizeof (double), shape);
   double *out = malloc (n ? n * sizeof *out : 1);
   if (out == NULL)
     return VARLB_ENOMEM;
@@ -284,9 +275,40 @@ varlb_npy_parse_why (const unsigned char *buf, size_t len, double **a, size_t *r
       memcpy (&out[i], &u, sizeof u);
     }
   *a = out;
-  *rows = r;
-  *cols = c;
   return VARLB_OK;
+}
+
+int
+varlb_npy_parse_why (const unsigned char *buf, size_t len, double **a, size_t *rows,
+                     size_t *cols, char *why, size_t wl)
+{
+  size_t dims[VARLB_NPY_MAX_DIMS];
+  int ndim = 0;
+  int st = parse_image (buf, len, a, dims, &ndim, why, wl);
+  if (st == VARLB_OK && ndim > 2)
+    {
+      free (*a);
+      *a = NULL;
+      char shape[160] = "";
+      size_t used = 0;
+      for (int i = 0; i < ndim && used < sizeof shape - 24; i++)
+        used += (size_t) snprintf (shape + used, sizeof shape - used, "%s%zu", i ? ", " : "",
+                                   dims[i]);
+      return bad (why, wl, "a %d-D array of shape (%s), expected 1-D or 2-D", ndim, shape);
+    }
+  if (st == VARLB_OK)
+    {
+      *rows = ndim == 1 ? 1 : dims[0];
+      *cols = ndim == 1 ? dims[0] : dims[1];
+    }
+  return st;
+}
+
+int
+varlb_npy_parse_nd (const unsigned char *buf, size_t len, double **a, size_t *dims,
+                    int *ndim)
+{
+  return parse_image (buf, len, a, dims, ndim, NULL, 0);
 }
 
 int
@@ -396,6 +418,131 @@ varlb_npy_write (const char *path, const double *a, size_t rows, size_t cols)
   unsigned char *b;
   size_t n;
   int st = varlb_npy_encode (&b, &n, a, rows, cols);
+  if (st != VARLB_OK)
+    return st;
+  FILE *f = fopen (path, "wbe");
+  if (f == NULL)
+    {
+      free (b);
+      return VARLB_EIO;
+    }
+  int ok = fwrite (b, 1, n, f) == n;
+  if (fclose (f) != 0)
+    ok = 0;
+  free (b);
+  return ok ? VARLB_OK : VARLB_EIO;
+}
+
+int
+varlb_npy_read_nd (const char *path, double **a, size_t *dims, int *ndim)
+{
+  *a = NULL;
+  FILE *f = fopen (path, "rbe");
+  if (f == NULL)
+    return VARLB_EIO;
+  unsigned char *buf = NULL;
+  size_t len = 0, cap = 0;
+  for (;;)
+    {
+      if (len == cap)
+        {
+          size_t ncap = cap ? cap * 2 : 65536;
+          unsigned char *nb = realloc (buf, ncap);
+          if (nb == NULL)
+            {
+              free (buf);
+              fclose (f);
+              return VARLB_ENOMEM;
+            }
+          buf = nb;
+          cap = ncap;
+        }
+      size_t got = fread (buf + len, 1, cap - len, f);
+      len += got;
+      if (got == 0)
+        break;
+    }
+  int bad_read = ferror (f);
+  fclose (f);
+  int st = bad_read ? VARLB_EIO : varlb_npy_parse_nd (buf, len, a, dims, ndim);
+  free (buf);
+  return st;
+}
+
+int
+varlb_npy_header (unsigned char *hdr, size_t cap, size_t *hlen, const size_t *dims, int ndim)
+{
+  char header[VARLB_NPY_HEADER_MAX];
+  size_t n = 1;
+  int hl = snprintf (header, sizeof header, "{'descr': '<f8', 'fortran_order': False, 'shape': (");
+  if (ndim < 1 || ndim > (int) VARLB_NPY_MAX_DIMS)
+    return VARLB_EINVAL;
+  for (int i = 0; i < ndim; i++)
+    {
+      if (dims[i] && n > SIZE_MAX / 8 / dims[i])
+        return VARLB_EINVAL;
+      n *= dims[i];
+      hl += snprintf (header + hl, sizeof header - (size_t) hl, "%s%zu%s", i ? ", " : "",
+                      dims[i], ndim == 1 ? "," : "");
+    }
+  hl += snprintf (header + hl, sizeof header - (size_t) hl, "), }");
+  /* Pad so magic + length + header is a multiple of 64, ending in '\n'. */
+  size_t total = 10 + (size_t) hl + 1;
+  size_t pad = (64 - total % 64) % 64;
+  size_t h = (size_t) hl + pad + 1;
+  if (10 + h > cap)
+    return VARLB_EINVAL;
+  unsigned char pre[10] = { 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
+                            (unsigned char) (h & 0xff), (unsigned char) (h >> 8) };
+  memcpy (hdr, pre, 10);
+  memcpy (hdr + 10, header, (size_t) hl);
+  memset (hdr + 10 + hl, ' ', pad);
+  hdr[10 + h - 1] = '\n';
+  *hlen = 10 + h;
+  return VARLB_OK;
+}
+
+void
+varlb_npy_put (unsigned char *dst, const double *a, size_t n)
+{
+  for (size_t i = 0; i < n; i++, dst += 8)
+    {
+      uint64_t u;
+      memcpy (&u, &a[i], sizeof u);
+      for (int k = 0; k < 8; k++)
+        dst[k] = (unsigned char) (u >> (8 * k));
+    }
+}
+
+int
+varlb_npy_encode_nd (unsigned char **buf, size_t *len, const double *a, const size_t *dims,
+                     int ndim)
+{
+  unsigned char hdr[VARLB_NPY_HEADER_MAX];
+  size_t hl, n = 1;
+  *buf = NULL;
+  *len = 0;
+  int st = varlb_npy_header (hdr, sizeof hdr, &hl, dims, ndim);
+  if (st != VARLB_OK)
+    return st;
+  for (int i = 0; i < ndim; i++)
+    n *= dims[i];
+  unsigned char *b = malloc (hl + 8 * n);
+  if (b == NULL)
+    return VARLB_ENOMEM;
+  memcpy (b, hdr, hl);
+  varlb_npy_put (b + hl, a, n);
+  *buf = b;
+  *len = hl + 8 * n;
+  return VARLB_OK;
+}
+
+int
+varlb_npy_write_nd (const char *path, const double *a, const size_t *dims, int ndim)
+{
+  unsigned char *b;
+  size_t n;
+  int st = varlb_npy_encode_nd (&b, &n, a, dims, ndim);
   if (st != VARLB_OK)
     return st;
   FILE *f = fopen (path, "wbe");

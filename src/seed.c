@@ -13,23 +13,32 @@
 #include <sodium.h>
 #include "varlb.h"
 
-/* Domain-separated BLAKE2b of (LABEL, seed, stream), truncated to 64 bits.
-   KEY may be NULL (the public derivation). */
+/* Domain-separated BLAKE2b of (LABEL, seed, the NW 32-bit WORDS), truncated
+   to 64 bits.  KEY may be NULL (the public derivation). */
 static uint64_t
-hash64 (const unsigned char *key, const char *label, uint64_t seed, unsigned stream)
+hash64w (const unsigned char *key, const char *label, uint64_t seed, const uint32_t *words,
+         size_t nw)
 {
-  unsigned char msg[64], out[crypto_generichash_BYTES];
+  unsigned char msg[80], out[crypto_generichash_BYTES];
   size_t n = strlen (label);
   memcpy (msg, label, n);
   for (int i = 0; i < 8; i++)
     msg[n++] = (unsigned char) (seed >> (8 * i));
-  for (int i = 0; i < 4; i++)
-    msg[n++] = (unsigned char) (stream >> (8 * i));
+  for (size_t w = 0; w < nw; w++)
+    for (int i = 0; i < 4; i++)
+      msg[n++] = (unsigned char) (words[w] >> (8 * i));
   crypto_generichash (out, sizeof out, msg, n, key, key ? VARLB_JUDGE_KEY_BYTES : 0);
   uint64_t v = 0;
   for (int i = 0; i < 8; i++)
     v |= (uint64_t) out[i] << (8 * i);
   return v;
+}
+
+static uint64_t
+hash64 (const unsigned char *key, const char *label, uint64_t seed, unsigned stream)
+{
+  uint32_t w = stream;
+  return hash64w (key, label, seed, &w, 1);
 }
 
 uint64_t
@@ -44,6 +53,24 @@ varlb_seed_secret (const unsigned char *judge_key, uint64_t seed, unsigned strea
   /* BLAKE2b needs a non-empty key to run keyed; the open key is all zeros,
      keyed like any other, so its streams are merely guessable. */
   return hash64 (judge_key, "varlb/v1/secret-stream", seed, stream);
+}
+
+/* A head of a whole model: the head's own run seed (its secret streams are
+   keyed by it and the judge key) and its public seed, from the model's
+   public seed, so a half holding only the latter rebuilds every head's
+   public coins.  LAYER and HEAD are below 2^32 (VARLB_MODEL_MAX_*). */
+uint64_t
+varlb_seed_head (uint64_t seed, size_t layer, size_t head)
+{
+  uint32_t w[2] = { (uint32_t) layer, (uint32_t) head };
+  return hash64w (NULL, "varlb/v1/head-seed", seed, w, 2);
+}
+
+uint64_t
+varlb_seed_head_public (uint64_t public_seed, size_t layer, size_t head)
+{
+  uint32_t w[2] = { (uint32_t) layer, (uint32_t) head };
+  return hash64w (NULL, "varlb/v1/head-public", public_seed, w, 2);
 }
 
 gsl_rng *

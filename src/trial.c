@@ -735,3 +735,57 @@ varlb_trial_run (varlb_trial_t *t, const varlb_instance_t *in, const varlb_spec_
   free (blob);
   return st == VARLB_EUNSUPPORTED ? st : st;
 }
+
+/* ------------------------------------------------------------------------
+   Hooks for the whole-model trial (src/model_trial.c, src/trial.h): the
+   steps above, exported unchanged so both trials share them. */
+
+void
+varlb__trial_begin (varlb_trial_t *t, const varlb_instance_t *in, const varlb_spec_t *s,
+                    double budget_bits, const varlb_channel_opts_t *o)
+{
+  trial_begin (t, in, s, budget_bits, o);
+}
+
+void
+varlb__trial_fail (varlb_trial_t *t, int status, const char *why)
+{
+  trial_fail (t, status, why);
+}
+
+int
+varlb__trial_bob_queries (size_t *idx, double *Q, size_t m, const varlb_instance_t *in)
+{
+  return bob_queries (idx, Q, m, in);
+}
+
+void
+varlb__trial_public_env (char env[][1200], const varlb_instance_t *in)
+{
+  public_env (env, in);
+}
+
+const unsigned char *
+varlb__trial_collected (const varlb_half_result_t *r, size_t i, size_t *len, const char *label,
+                        const char *name, char *why, size_t wlen)
+{
+  return collected (r, i, len, label, name, why, wlen);
+}
+
+void
+varlb__trial_declared_calibration (varlb_trial_t *t, const unsigned char *d, size_t n)
+{
+  declared_calibration (t, d, n);
+}
+
+void
+varlb__trial_pad_to_grid (double start, double timeout)
+{
+  pad_to_grid (start, timeout);
+}
+
+int
+varlb__trial_keep_blob (const char *path, const unsigned char *data, size_t len)
+{
+  return keep_blob (path, data, len);
+}

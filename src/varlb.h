@@ -446,6 +446,26 @@ typedef void (*varlb_progress_fn) (void *arg, const char *what, double done,
                                    double total);
 void varlb_progress_set (varlb_progress_fn fn, void *arg);
 
+/* N-D files (1 to VARLB_NPY_MAX_DIMS dimensions), e.g. a whole model's cache
+   (L, H, T, d): DIMS receives the shape, *NDIM its length.  The 2-D
+   functions above are these with rows x cols (and refuse more than 2-D). */
+#define VARLB_NPY_MAX_DIMS 8u
+int varlb_npy_parse_nd (const unsigned char *buf, size_t len, double **a,
+                        size_t *dims, int *ndim);
+int varlb_npy_read_nd (const char *path, double **a, size_t *dims, int *ndim);
+int varlb_npy_encode_nd (unsigned char **buf, size_t *len, const double *a,
+                         const size_t *dims, int ndim);
+int varlb_npy_write_nd (const char *path, const double *a, const size_t *dims,
+                        int ndim);
+/* For writers that fill a large file piece by piece: the header of a file of
+   shape DIMS into HDR (at most VARLB_NPY_HEADER_MAX bytes; its length in
+   *HLEN; the data follows it), and N doubles of A stored little-endian at
+   DST (8 N bytes). */
+#define VARLB_NPY_HEADER_MAX 384u
+int varlb_npy_header (unsigned char *hdr, size_t cap, size_t *hlen,
+                      const size_t *dims, int ndim);
+void varlb_npy_put (unsigned char *dst, const double *a, size_t n);
+
 /* ======================================================================
  * Sections below are filled by the modules that own them.
  * ====================================================================== */
@@ -1019,6 +1039,226 @@ double varlb_sparse_secret_lower_bound (size_t n, size_t s, size_t d);
    (Corollary 16: >= 1 - 1/(M+1) at the default C).  Floating point. */
 int varlb_sparse_attention_fraction (double *frac, const varlb_instance_t *in,
                                      double tol);
+
+/* @@MODEL@@ -- whole VAR models: every layer and head under one global
+   budget (model.c, model_channel.c, model_trial.c; README "Whole models") */
+
+/* A whole model's cache: LAYERS x HEADS independent hard instances, one per
+   (layer, head), each the instance of PAR (schedule, head dimension d, JL
+   family, ...) with its own secret bits: N_total = layers x heads x N.
+   Head (l, h) is drawn from two seeds (varlb_model_head_init):
+   - its run seed varlb_seed_head (seed, l, h), one-way from the run's seed:
+     its secret streams (Alice's bits, Bob's sample) are keyed by it and the
+     judge key, so every head holds different bits and no half learns any;
+   - its public seed varlb_seed_head_public (P, l, h), one-way from the
+     model's public seed P = varlb_seed_public (seed): its JL keys, observed
+     queries and coins.  A whole-model half receives P alone and rebuilds
+     every head's public seed from it (free public coins). */
+typedef struct varlb_model {
+  char name[32];       /* "var-d30", or "custom" (--layers, --heads) */
+  size_t layers, heads;
+  varlb_params_t par;  /* owned: every head's parameters; par.seed is the
+                          run's seed, par.judge_key the run's key */
+} varlb_model_t;
+
+#define VARLB_MODEL_MAX_LAYERS 4096u
+#define VARLB_MODEL_MAX_HEADS 4096u
+
+uint64_t varlb_seed_head (uint64_t seed, size_t layer, size_t head);
+uint64_t varlb_seed_head_public (uint64_t public_seed, size_t layer, size_t head);
+/* The instance of P whose public coins (JL keys, the public_seed field) come
+   from PUBLIC_SEED instead of varlb_seed_public (p->seed). */
+int varlb_instance_init_public (varlb_instance_t *in, const varlb_params_t *p,
+                                uint64_t public_seed);
+
+/* LAYERS x HEADS heads of P's instance (1 .. VARLB_MODEL_MAX_*). */
+int varlb_model_init (varlb_model_t *m, const varlb_params_t *p, size_t layers,
+                      size_t heads);
+/* VAR's released models (FoundationVision/VAR build_vae_var: heads = depth,
+   width = 64 depth, so head dimension 64): var-d16, var-d20, var-d24 and
+   var-d30, with L = 16, 20, 24, 30 layers of L heads.  VARLB_EINVAL for
+   another name, or when P's d is not 64. */
+int varlb_model_init_named (varlb_model_t *m, const varlb_params_t *p, const char *name);
+void varlb_model_clear (varlb_model_t *m);
+/* The I-th named model ("var-d16", ...), NULL past the last. */
+const char *varlb_model_name_at (size_t i);
+/* N_total = layers x heads x N hidden bits (exact); 0 on overflow. */
+size_t varlb_model_hidden_bits (const varlb_model_t *m);
+/* Head (LAYER, HEAD) of M, drawn as described above. */
+int varlb_model_head_init (varlb_instance_t *in, const varlb_model_t *m, size_t layer,
+                           size_t head);
+
+/* The lower bound for a whole model.  Every head is an Index instance with
+   its own uniform bits, so a cache of B bits from which Bob recovers the
+   N_total bits with mean per-bit accuracy A has B >= N_total (1 - H2(1 - A))
+   (Fano; = N_total at A = 1). */
+typedef struct varlb_model_bound {
+  size_t N_total;          /* hidden bits (exact) */
+  size_t T;                /* cached tokens per head */
+  double accuracy;         /* A */
+  double bits;             /* N_total (1 - H2(1 - A)): certified lower bound
+                              (MPFR, rounded down; varlb_fano_bits_needed) */
+  double bytes;            /* ceil (bits / 8) */
+  double cache_fp16_bytes; /* 2 bytes x (K, V) x layers x heads x d x T: the
+                              fp16 cache of one image stream, every cached
+                              token (exact; classifier-free guidance runs
+                              two streams and doubles it) */
+  double ratio;            /* fp16 cache bits over the bound's bits (floating
+                              point, rounded up: the cache is never less
+                              than ratio x the bound) */
+} varlb_model_bound_t;
+
+/* VARLB_EINVAL unless 1/2 <= ACCURACY <= 1. */
+int varlb_model_bound (varlb_model_bound_t *b, const varlb_model_t *m, double accuracy);
+
+/* Decoding every hidden bit of a whole model from its full cache, head by
+   head: heads are drawn, decoded and freed one at a time per thread, so
+   memory is THREADS x one head's.  THREADS 0: OpenMP's default (one head
+   per core, BLAS kept to one thread inside).  Floating point (as
+   varlb_instance_decode_all); counts exact. */
+typedef struct varlb_model_decode_report {
+  size_t heads, bits, correct;   /* exact counts */
+  size_t heads_perfect;          /* heads that decoded every bit */
+  double min_target_weight;      /* over every head */
+  size_t worst_layer, worst_head, worst_correct; /* the head with fewest
+                                    correct bits (first in order on ties) */
+  size_t first_wrong_layer, first_wrong_head, first_wrong_token,
+         first_wrong_col;        /* (size_t)-1 when none */
+  unsigned threads;              /* threads used */
+} varlb_model_decode_report_t;
+
+/* HEAD_CORRECT (optional, layers x heads): correct bits of each head. */
+int varlb_model_decode_all (varlb_model_decode_report_t *r, const varlb_model_t *m,
+                            size_t *head_correct, unsigned threads);
+
+/* Certifying every decoded bit of a whole model (varlb_certify_instance per
+   head, head by head as above).  Certified (MPFR). */
+#define VARLB_MODEL_BAD_MAX 64u
+typedef struct varlb_model_certify_report {
+  size_t heads, bits, certified, wrong, undecided, rows_refined;
+  unsigned long max_prec;
+  size_t n_bad;  /* bits not certified */
+  size_t n_examples;  /* rows of BAD filled */
+  size_t bad[VARLB_MODEL_BAD_MAX][4]; /* layer, head, token, coordinate:
+                                         the first such bit of each of the
+                                         first heads that have any */
+  unsigned threads;
+} varlb_model_certify_report_t;
+
+/* HEAD_UNCERTIFIED (optional, layers x heads): bits not certified per head. */
+int varlb_model_certify (varlb_model_certify_report_t *r, const varlb_model_t *m,
+                         size_t *head_uncertified, unsigned threads);
+
+/* Compressors of whole models: the plug-in interface version 2.  K and V
+   are (layers, heads, T, d) and (layers, heads, T, dv), C order (head
+   (l, h)'s cache is the T x d block at ((l H + h) T d)); Q is (layers,
+   heads, m, d) and O (layers, heads, m, dv): row r of head (l, h) asks for
+   that head's attention.  One blob for the whole model, one global budget
+   (bits charged = 8 x its bytes).  SEED is the model's public seed; head
+   (l, h)'s own is varlb_seed_head_public (seed, l, h) (its JL keys:
+   varlb_public_keys with it).  A C plug-in exports
+     const varlb_model_compressor_t varlb_compressor_v2 = {
+       { VARLB_COMPRESSOR_ABI_MODEL, name, description, knobs, n_knobs,
+         free_calibration, NULL, NULL, calibration }, compress, answer };
+   (the base's single-head halves stay NULL) and runs as
+   `--model M --compressor plugin:PATH.so`.  A version-1 plug-in or
+   built-in runs on a whole model too: per head, with the budget split
+   evenly (varlb_model_split_*). */
+#define VARLB_COMPRESSOR_ABI_MODEL 2
+#define VARLB_MODEL_COMPRESSOR_SYMBOL "varlb_compressor_v2"
+
+typedef struct varlb_model_compressor {
+  varlb_compressor_t base;  /* abi = VARLB_COMPRESSOR_ABI_MODEL; name,
+                               description, knobs, calibration as in v1 */
+  int (*compress) (varlb_blob_t *blob, const double *K, const double *V,
+                   size_t layers, size_t heads, size_t T, size_t d, size_t dv,
+                   double budget_bits, uint64_t seed, const varlb_knobs_t *knobs,
+                   const varlb_pyramid_t *pyramid);
+  int (*answer) (double *O, const unsigned char *blob, size_t len, uint64_t seed,
+                 const double *Q, size_t layers, size_t heads, size_t m, size_t d,
+                 size_t dv, const varlb_knobs_t *knobs, const varlb_pyramid_t *pyramid);
+} varlb_model_compressor_t;
+
+/* The built-in whole-model compressors (budget allocators), fixed order. */
+size_t varlb_model_compressor_count (void);
+const varlb_model_compressor_t *varlb_model_compressor_at (size_t i);
+const varlb_model_compressor_t *varlb_model_compressor_find (const char *name);
+
+/* A version-1 compressor C on a whole model.  The blob is a length table
+   (layers x heads little-endian 32-bit byte counts, charged like any byte)
+   and the heads' blobs in (layer, head) order.  Head i (= l H + h) gets
+   varlb_model_split_budget (B, layers x heads, i) bits: what B leaves after
+   the table, split evenly in whole bits, the first (rest mod heads) heads
+   one bit more; its halves get its public seed varlb_seed_head_public
+   (seed, l, h).  The answer refuses (VARLB_EFORMAT) a table that does not
+   add up to the blob's length. */
+#define VARLB_MODEL_SPLIT_TABLE_BITS 32u
+double varlb_model_split_budget (double budget_bits, size_t heads_total, size_t i);
+int varlb_model_split_compress (varlb_blob_t *blob, const varlb_compressor_t *c,
+                                const double *K, const double *V, size_t layers,
+                                size_t heads, size_t T, size_t d, size_t dv,
+                                double budget_bits, uint64_t seed,
+                                const varlb_knobs_t *knobs,
+                                const varlb_pyramid_t *pyramid);
+int varlb_model_split_answer (double *O, const varlb_compressor_t *c,
+                              const unsigned char *blob, size_t len, uint64_t seed,
+                              const double *Q, size_t layers, size_t heads, size_t m,
+                              size_t d, size_t dv, const varlb_knobs_t *knobs,
+                              const varlb_pyramid_t *pyramid);
+
+/* A compressor named for a whole model: a whole-model built-in or v2
+   plug-in (abi 2), a v1 built-in or plug-in (abi 1: per head, budget split
+   evenly), or exec:COMMAND (abi 0: the file protocol with 4-D arrays). */
+typedef struct varlb_model_spec {
+  varlb_spec_t s;  /* text, kind, path, knobs, name, calibration, provenance;
+                      s.c: the v1 compressor, or a v2 one's base */
+  const varlb_model_compressor_t *mc; /* the v2 compressor, when known here */
+  int abi;
+} varlb_model_spec_t;
+
+/* As varlb_spec_init_opts (a plug-in is probed in a sandboxed half). */
+int varlb_model_spec_init_opts (varlb_model_spec_t *s, const char *text,
+                                const varlb_channel_opts_t *o, char *why, size_t len);
+/* Inside a half only: a plug-in is loaded here (its v2 symbol first). */
+int varlb_model_spec_init_local (varlb_model_spec_t *s, const char *text, char *why,
+                                 size_t len);
+void varlb_model_spec_clear (varlb_model_spec_t *s);
+
+/* Whole-model trials: one compress half sees the whole cache (L, H, T, d)
+   under one global budget, one answer half answers every head's queries;
+   the judge decodes head by head.  The whole cache is held in memory by
+   the judge and each half: MAX_CACHE_BYTES bounds K + V at fp64 (0: the
+   default, VARLB_MODEL_MAX_CACHE_DEFAULT, which every named model's 256px
+   cache fits). */
+#define VARLB_MODEL_MAX_CACHE_DEFAULT (512ULL << 20)
+
+typedef struct varlb_model_trial {
+  varlb_trial_t t;        /* the row: N = N_total, accuracy over every head's
+                             tested bits, the verdict at the whole model's
+                             Fano ceiling; the witness's token is head
+                             witness_layer, witness_head's */
+  char model[32];
+  size_t layers, heads;
+  size_t witness_layer, witness_head;
+  size_t *head_tested, *head_correct; /* layers x heads (owned) */
+} varlb_model_trial_t;
+
+void varlb_model_trial_clear (varlb_model_trial_t *mt);
+/* Run S on M with BUDGET_BITS (whole bits).  As varlb_trial_run: a failing
+   compressor fails the trial (MT->t.status), not the call.  VARLB_EINVAL
+   (MT->t.error says why) when K + V exceed MAX_CACHE_BYTES. */
+int varlb_model_trial_run (varlb_model_trial_t *mt, const varlb_model_t *m,
+                           const varlb_model_spec_t *s, double budget_bits,
+                           const varlb_channel_opts_t *o,
+                           unsigned long long max_cache_bytes);
+/* Rows of whole-model trials: the trial columns (varlb_trial_column_name)
+   then model, layers, heads, witness_layer, witness_head and
+   layer_accuracy (each layer's accuracy, ';'-separated). */
+void varlb_model_trial_write_json (FILE *f, const varlb_model_trial_t *mt,
+                                   const varlb_model_t *m);
+void varlb_model_trial_write_csv_header (FILE *f);
+void varlb_model_trial_write_csv (FILE *f, const varlb_model_trial_t *mt,
+                                  const varlb_model_t *m);
 
 #ifdef __cplusplus
 }

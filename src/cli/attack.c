@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
+#include "model.h"
 
 /* S single-quoted for /bin/sh. */
 static void
@@ -136,6 +137,8 @@ print_trial (FILE *o, const varlb_trial_t *t, const varlb_instance_t *in)
 int
 cli_attack (int argc, char **argv)
 {
+  if (cli_model_requested (argc, argv))
+    return cli_attack_model (argc, argv); /* whole models: src/cli/model_attack.c */
   enum { O_COMP = CLI_OPT_FIRST_FREE, O_BUDGET, O_RATIO, O_KEEP };
   static const struct option own[] = {
     { "compressor", required_argument, NULL, O_COMP },
@@ -366,6 +369,7 @@ cli_list (int argc, char **argv)
                     kn->def, kn->min, kn->max, kn->help);
         }
     }
+  cli_list_models (); /* whole-model compressors: src/cli/model_attack.c */
   printf ("plugin:PATH.so[:k=v,...]\n    a C shared object exporting %s (see varlb.h)\n"
           "exec:COMMAND\n    an external program speaking the file protocol (see README)\n",
           VARLB_COMPRESSOR_SYMBOL);

@@ -5,12 +5,15 @@
 #include <config.h>
 #include <stdlib.h>
 #include "cli.h"
+#include "model.h"
 
 enum { OPT_SHOW = CLI_OPT_FIRST_FREE + 20 };
 
 int
 cli_certify (int argc, char **argv)
 {
+  if (cli_model_requested (argc, argv))
+    return cli_certify_model (argc, argv); /* whole models: src/cli/model.c */
   static const struct option own[] = {
     { "show", required_argument, NULL, OPT_SHOW },
     { NULL, 0, NULL, 0 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "cli.h"
+#include "model.h"
 #include "decode.h"
 
 static const char *
@@ -248,6 +249,8 @@ cli_decode_run (const cli_options_t *o, const char *dump_dir, size_t repeat, int
 int
 cli_decode (int argc, char **argv)
 {
+  if (cli_model_requested (argc, argv))
+    return cli_decode_model (argc, argv); /* whole models: src/cli/model.c */
   enum { OPT_DUMP = CLI_OPT_FIRST_FREE, OPT_REPEAT };
   static const struct option own[] = {
     { "dump", required_argument, NULL, OPT_DUMP },

@@ -14,6 +14,8 @@
 int cli_compress (int argc, char **argv);
 int cli_probe (int argc, char **argv);
 int cli_answer (int argc, char **argv);
+int cli_compress_model (int argc, char **argv);
+int cli_answer_model (int argc, char **argv);
 
 int
 cli_half (int argc, char **argv)
@@ -56,7 +58,9 @@ cli_half (int argc, char **argv)
   if (self && target && strcmp (self, target) == 0 && cmdv[1])
     inproc = strcmp (cmdv[1], "__compress") == 0 ? cli_compress
              : strcmp (cmdv[1], "__answer") == 0 ? cli_answer
-             : strcmp (cmdv[1], "__probe") == 0 ? cli_probe : NULL;
+             : strcmp (cmdv[1], "__probe") == 0 ? cli_probe
+             : strcmp (cmdv[1], "__compress_model") == 0 ? cli_compress_model
+             : strcmp (cmdv[1], "__answer_model") == 0 ? cli_answer_model : NULL;
   free (self);
   free (target);
   return varlb__half_wrapper (fd, limit, limit, collect, n, cmdv, inproc);
@@ -163,16 +167,18 @@ cli_probe (int argc, char **argv)
   static const struct option longopts[] = {
     { "spec", required_argument, NULL, H_SPEC },
     { "out", required_argument, NULL, H_OUT },
+    { "model", no_argument, NULL, H_DV },
     { NULL, 0, NULL, 0 }
   };
   const char *cmd = "__probe", *spec = NULL, *out = NULL;
-  int c;
+  int c, model = 0;
   opterr = 0;
   while ((c = getopt_long (argc, argv, "", longopts, NULL)) != -1)
     switch (c)
       {
       case H_SPEC: spec = optarg; break;
       case H_OUT: out = optarg; break;
+      case H_DV: model = 1; break; /* whole models: a v2 plug-in too */
       default:
         return cli_bad_option (cmd, argc, argv);
       }
@@ -185,8 +191,12 @@ cli_probe (int argc, char **argv)
   if (f == NULL)
     return CLI_EXIT_FAIL;
   char why[512] = "";
+  varlb_model_spec_t ms;
   varlb_spec_t s;
-  int st = varlb_spec_init_local (&s, spec, why, sizeof why);
+  int st = model ? varlb_model_spec_init_local (&ms, spec, why, sizeof why)
+                 : varlb_spec_init_local (&s, spec, why, sizeof why);
+  if (model)
+    s = ms.s;
   /* Tabs and newlines would split the report's fields. */
 #define CLEAN(x) for (char *p = (x); p && *p; p++) if (*p == '\t' || *p == '\n' || *p == '\r') *p = ' '
   if (s.c)
@@ -219,6 +229,8 @@ cli_probe (int argc, char **argv)
     }
   CLEAN (why);
 #undef CLEAN
+  if (model && st == VARLB_OK)
+    fprintf (f, "abi\t%d\n", ms.abi);
   fprintf (f, "check\t%s\n", st == VARLB_OK ? "ok" : why);
   varlb_spec_clear (&s);
   return fclose (f) == 0 ? 0 : CLI_EXIT_FAIL;

@@ -15,6 +15,7 @@ int cli_decode (int argc, char **argv);
 #include "commands-channel.def"
 #include "commands-stats.def"
 #include "commands-proofs.def"
+#include "commands-model.def"
 #undef CLI_COMMAND
 
 const struct cli_command cli_commands[] = {
@@ -46,6 +47,7 @@ const struct cli_command cli_commands[] = {
 #include "commands-channel.def"
 #include "commands-stats.def"
 #include "commands-proofs.def"
+#include "commands-model.def"
 #undef CLI_COMMAND
   { NULL, NULL, NULL, NULL }
 };

@@ -758,6 +758,7 @@ cli_plot_file (const char *cmd, const char *csv, const char *out,
     }
   if (kind == PLOT_AUTO)
     kind = cli_csv_col (&t, "min_budget_bits") >= 0 ? PLOT_SCALING
+           : cli_csv_col (&t, "layer") >= 0 && cli_csv_col (&t, "head") >= 0 ? PLOT_HEADS
            : cli_csv_col (&t, "scale") >= 0 && cli_csv_col (&t, "correct") >= 0 ? PLOT_HEATMAP
            : PLOT_ACCURACY;
   char *stem = strndup (out, (size_t) (ext - out));
@@ -789,6 +790,8 @@ cli_plot_file (const char *cmd, const char *csv, const char *out,
   fprintf (gp, "\nset encoding utf8\n");
   int wr = kind == PLOT_SCALING ? write_scaling (gp, dat, datpath, &t, why, sizeof why)
            : kind == PLOT_HEATMAP ? write_heatmap (gp, dat, datpath, &t, plot_only, why, sizeof why)
+           : kind == PLOT_HEADS ? cli_plot_write_heads (gp, dat, datpath, &t, plot_only, why,
+                                                        sizeof why)
            : write_accuracy (gp, dat, datpath, curvepath, &t, why, sizeof why);
   int werr = ferror (gp) | ferror (dat);
   werr |= fclose (gp) | fclose (dat);
@@ -868,9 +871,11 @@ cli_plot (int argc, char **argv)
           kind = PLOT_SCALING;
         else if (strcmp (optarg, "heatmap") == 0)
           kind = PLOT_HEATMAP;
+        else if (strcmp (optarg, "heads") == 0)
+          kind = PLOT_HEADS;
         else
           {
-            cli_error (cmd, "--kind: expected accuracy, scaling or heatmap, got '%s'", optarg);
+            cli_error (cmd, "--kind: expected accuracy, scaling, heatmap or heads, got '%s'", optarg);
             return CLI_EXIT_USAGE;
           }
         break;

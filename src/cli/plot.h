@@ -9,7 +9,8 @@ enum cli_plot_kind {
   PLOT_AUTO = 0,
   PLOT_ACCURACY = 1, /* (a) accuracy vs bits/N, Fano ceiling, trivial line */
   PLOT_SCALING = 2,  /* (b) minimal budget vs n^2 d, log-log */
-  PLOT_HEATMAP = 3   /* (c) per-token accuracy by VAR scale and position */
+  PLOT_HEATMAP = 3,  /* (c) per-token accuracy by VAR scale and position */
+  PLOT_HEADS = 4     /* (d) per-head accuracy of a whole model, layer x head */
 };
 
 /* Write OUT.gp and OUT's data files from the results in CSV, then run
@@ -48,5 +49,11 @@ size_t cli_rows_disagreeing (const cli_csv_t *t, size_t *first, size_t nfirst);
    side_channel_bits added when the file has it); -1 when they do not hold
    together. */
 int cli_row_judge (varlb_judgement_t *j, const cli_csv_t *t, size_t r);
+
+/* Chart (d) from --head-rows (plot_heads.c): the gnuplot lines to GP, the
+   data to DAT (at DATPATH), for compressor ONLY (NULL: the first). */
+#include <stdio.h>
+int cli_plot_write_heads (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t *t,
+                          const char *only, char *why, size_t wlen);
 
 #endif

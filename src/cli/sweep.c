@@ -15,6 +15,7 @@
 #include <mpi.h>
 #endif
 #include "cli.h"
+#include "model.h"
 #include "plot.h"
 #include "sweep.h"
 
@@ -144,6 +145,8 @@ mem_text (size_t *len, void (*fn) (FILE *, const varlb_trial_t *, const varlb_in
 int
 cli_sweep (int argc, char **argv)
 {
+  if (cli_model_requested (argc, argv))
+    return cli_sweep_model (argc, argv); /* whole models: src/cli/model_attack.c */
   enum {
     O_BUDGETS = CLI_GRID_FIRST_FREE, O_RATIOS, O_RESUME, O_FORCE, O_TOKENS,
     O_PROGRESS, O_NO_TIMING

@@ -1,0 +1,21 @@
+# model.mk -- whole VAR models: every layer and head under one global budget
+# (issue 13; appends with +=).
+libvarlb_la_SOURCES += src/model.c
+varlb_SOURCES += src/cli/model.h src/cli/model.c src/cli/commands-model.def \
+	src/cli/model_half.c src/cli/plot_heads.c
+libvarlb_la_SOURCES += src/model_channel.c src/compressors/model.def \
+	src/compressors/alloc.h src/compressors/alloc.c \
+	src/compressors/pyramidkv.c src/compressors/adakv.c src/compressors/hack.c \
+	src/compressors/duoattention.c src/compressors/simlayerkv.c \
+	src/compressors/minicache.c src/compressors/headshare.c
+libvarlb_la_SOURCES += src/trial.h src/model_trial.c
+varlb_SOURCES += src/cli/model_attack.c
+if HAVE_CHECK
+check_PROGRAMS += tests/test_model
+endif
+tests_test_model_SOURCES = tests/test_model.c tests/testutil.h
+tests_test_model_LDADD = $(TEST_LDADD)
+tests_test_model_CFLAGS = $(TEST_CFLAGS)
+tests_test_model_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src
+TESTS += tests/cli_model.sh
+EXTRA_DIST += tests/cli_model.sh tests/compressors/model_identity.py bench/model.sh

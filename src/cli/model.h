@@ -1,0 +1,49 @@
+/* model.h -- the whole-model options shared by bound, decode, certify,
+ * attack and sweep (--model, --layers, --heads, --threads), and the entry
+ * points decode, certify, attack and sweep dispatch to when one is given.
+ * Not installed. */
+#ifndef VARLB_CLI_MODEL_H
+#define VARLB_CLI_MODEL_H
+#include "cli.h"
+
+typedef struct cli_model_opts {
+  const char *name;       /* --model NAME, or NULL */
+  size_t layers, heads;   /* --layers, --heads (0: not given) */
+  unsigned threads;       /* --threads (0: one per core) */
+} cli_model_opts_t;
+
+enum {
+  CLI_OPT_MODEL = CLI_OPT_FIRST_FREE + 200, CLI_OPT_LAYERS, CLI_OPT_HEADS, CLI_OPT_THREADS,
+  CLI_OPT_MODEL_FIRST_FREE
+};
+
+#define CLI_MODEL_LONGOPTS                                      \
+  { "model", required_argument, NULL, CLI_OPT_MODEL },          \
+  { "layers", required_argument, NULL, CLI_OPT_LAYERS },        \
+  { "heads", required_argument, NULL, CLI_OPT_HEADS }
+
+#define CLI_MODEL_HELP \
+  "Model options (a whole model: one independent instance per layer and head):\n" \
+  "  --model NAME         var-d16, var-d20, var-d24 or var-d30 (L layers of L\n" \
+  "                       heads, head dimension 64, as VAR's released models)\n" \
+  "  --layers L, --heads H  a model of L layers of H heads (the other default 1)\n"
+
+/* 1 when ARGV asks for a whole model (--model, --layers or --heads). */
+int cli_model_requested (int argc, char **argv);
+/* 0 handled, 1 not a model option, -1 after one line. */
+int cli_model_option (const char *cmd, int opt, const char *arg, cli_model_opts_t *mo);
+/* After parsing (P checked): the model, or -1 after one line. */
+int cli_model_finish (const char *cmd, const cli_model_opts_t *mo, const varlb_params_t *p,
+                      varlb_model_t *m);
+/* "VAR-d30" / "2 x 2 custom" for reports. */
+void cli_model_label (char *buf, size_t len, const varlb_model_t *m);
+
+/* `varlb list`'s whole-model compressors (after the single-head ones). */
+void cli_list_models (void);
+
+int cli_decode_model (int argc, char **argv);
+int cli_certify_model (int argc, char **argv);
+int cli_attack_model (int argc, char **argv);
+int cli_sweep_model (int argc, char **argv);
+
+#endif

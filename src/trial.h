@@ -1,0 +1,27 @@
+/* trial.h -- the steps of a trial (src/trial.c) that the whole-model trial
+ * (src/model_trial.c) shares.  Internal to libvarlb; not installed. */
+#ifndef VARLB_TRIAL_H
+#define VARLB_TRIAL_H
+#include "sandbox.h"
+
+/* The row's fields from the instance, spec, budget and options. */
+void varlb__trial_begin (varlb_trial_t *t, const varlb_instance_t *in, const varlb_spec_t *s,
+                         double budget_bits, const varlb_channel_opts_t *o);
+void varlb__trial_fail (varlb_trial_t *t, int status, const char *why);
+/* Bob's M query tokens IDX (all, or a sample from his secret stream) and
+   his queries Q (M x d). */
+int varlb__trial_bob_queries (size_t *idx, double *Q, size_t m, const varlb_instance_t *in);
+/* The instance's public parameters as VARLB_* environment entries. */
+#define VARLB__TRIAL_PUBLIC_ENV 9
+void varlb__trial_public_env (char env[][1200], const varlb_instance_t *in);
+/* Collected output file I of a half, or NULL with a one-line reason. */
+const unsigned char *varlb__trial_collected (const varlb_half_result_t *r, size_t i, size_t *len,
+                                             const char *label, const char *name, char *why,
+                                             size_t wlen);
+/* An exec program's CALIBRATION line, recorded as its declaration. */
+void varlb__trial_declared_calibration (varlb_trial_t *t, const unsigned char *d, size_t n);
+/* Start Bob only at the next instant of the timing grid after START. */
+void varlb__trial_pad_to_grid (double start, double timeout);
+int varlb__trial_keep_blob (const char *path, const unsigned char *data, size_t len);
+
+#endif

@@ -1,0 +1,141 @@
+#!/bin/sh
+# cli_model.sh -- whole models end to end: `varlb bound` (a row against an
+# independent count, the table, refusals), decode and certify --model,
+# attack --model with a v1 plug-in (per head, the split charged), a
+# whole-model allocator, an external program on the 4-D file protocol, the
+# --max-cache-bytes refusal, sweep --model with its per-head rows, and a
+# hostile v1 plug-in that gains nothing on a whole model in the sandbox.
+. "$top_srcdir/tests/cli_lib.sh"
+[ -n "$PYTHON3" ] || { echo "no python3: skipped"; exit 77; }
+
+row () {
+  "$PYTHON3" -c 'import json,sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+print(json.dumps(rows[int(sys.argv[2]) - 1][sys.argv[3]]))' "$1" "$2" "$3"
+}
+
+# --- bound: VAR-d30 at 1024px against a count made here.
+"$VARLB" bound --model var-d30 --preset 1024 --json >"$TMPD/b" 2>"$TMPD/err"
+want=$("$PYTHON3" -c '
+pn = [1, 2, 3, 4, 5, 7, 9, 12, 16, 21, 27, 36, 48, 64]
+T, alice = sum(p * p for p in pn), sum(p * p for p in pn[:-1])
+n = 30 * 30 * alice * 64
+print(n, n // 8, 2 * 2 * 30 * 30 * 64 * T)')
+got="$(json_get "$TMPD/b" N_total) $(json_get "$TMPD/b" bytes) $(json_get "$TMPD/b" cache_fp16_bytes)"
+[ "$got" = "$want" ] && pass "bound var-d30 1024px: N_total, bytes, fp16 cache = $got" \
+  || fail "bound var-d30: got '$got', want '$want' $(cat "$TMPD/err")"
+"$VARLB" bound --model var-d30 --preset 1024 | grep -q '38.6 MB' \
+  && pass "bound prints 38.6 MB for VAR-d30 at 1024px" || fail "bound text lacks 38.6 MB"
+n=$("$VARLB" bound --table | grep -c '^| var-d')
+[ "$n" = 12 ] && pass "bound --table: 4 models x 3 presets" || fail "bound --table: $n rows"
+"$VARLB" bound --layers 2 --heads 2 --accuracy 0.9 --json >"$TMPD/b4"
+"$VARLB" bound --layers 1 --heads 1 --accuracy 1 --json >"$TMPD/b1"
+[ "$(json_get "$TMPD/b4" N_total)" = "$((4 * $(json_get "$TMPD/b1" N_total)))" ] \
+  && pass "bound of 2 x 2 heads is 4 x one head's N" || fail "bound 2 x 2"
+expect_usage_error "bound: an unknown model" bound --model var-d31
+expect_usage_error "bound: accuracy below 1/2" bound --model var-d16 --accuracy 0.4
+expect_usage_error "bound: a named model has d = 64" bound --model var-d16 -d 32
+expect_usage_error "bound: --model and --layers together" bound --model var-d16 --layers 2
+expect_usage_error "bound: nothing to bound" bound
+
+# --- decode and certify, head by head.
+"$VARLB" decode --layers 2 --heads 2 --threads 2 --json >"$TMPD/d" 2>"$TMPD/err"
+[ $? -eq 0 ] && [ "$(json_get "$TMPD/d" correct)" = "$(json_get "$TMPD/d" N_total)" ] \
+  && [ "$(json_get "$TMPD/d" N_total)" = 108544 ] \
+  && pass "decode --layers 2 --heads 2: 108544 of 108544 bits" \
+  || fail "decode --model: $(cat "$TMPD/d" "$TMPD/err")"
+"$VARLB" certify --layers 1 --heads 2 --schedule 1,2,3,4,6 -d 32 --json >"$TMPD/c" 2>"$TMPD/err"
+[ $? -eq 0 ] && [ "$(json_get "$TMPD/c" certified)" = "$(json_get "$TMPD/c" bits)" ] \
+  && pass "certify --layers 1 --heads 2: every bit certified" \
+  || fail "certify --model: $(cat "$TMPD/c" "$TMPD/err")"
+expect_usage_error "decode: bad --threads" decode --layers 2 --threads 0
+
+# --- attacks on a whole 2 x 2 cache: a v1 plug-in per head, an allocator.
+PLUG="plugin:$top_builddir/tests/plugins/.libs/firstk.so"
+"$VARLB" attack --layers 2 --heads 2 --compressor "$PLUG" --compressor pyramidkv \
+  --ratio 0.25 --json >"$TMPD/a" 2>"$TMPD/err"
+[ $? -eq 0 ] && [ "$(row "$TMPD/a" 1 N)" = 108544 ] && [ "$(row "$TMPD/a" 1 status)" = '"ok"' ] \
+  && [ "$(row "$TMPD/a" 1 layers)" = 2 ] \
+  && [ "$(row "$TMPD/a" 1 verdict)" = '"fails as the bound predicts"' ] \
+  && pass "a v1 plug-in runs per head on a whole model and fails as predicted at N_total/4" \
+  || fail "v1 plug-in on a model: $(cat "$TMPD/a" "$TMPD/err")"
+[ "$(row "$TMPD/a" 2 status)" = '"ok"' ] && [ "$(row "$TMPD/a" 2 over_budget)" = false ] \
+  && [ "$(row "$TMPD/a" 2 verdict)" = '"fails as the bound predicts"' ] \
+  && pass "pyramidkv on a whole model: within the global budget, fails as predicted" \
+  || fail "pyramidkv on a model: $(sed -n 2p "$TMPD/a")"
+"$PYTHON3" -c 'import json,sys
+r = json.loads(open(sys.argv[1]).readline())
+assert len(r["layer_accuracy"].split(";")) == 2 and r["bits_charged"] <= r["budget_bits"]' "$TMPD/a" \
+  && pass "whole-model rows carry each layer's accuracy" || fail "layer_accuracy missing"
+"$VARLB" attack --layers 2 --heads 2 --compressor pyramidkv --ratio 0.25 >"$TMPD/t" 2>&1
+grep -q 'whole model (one global budget)' "$TMPD/t" && grep -q '^  heads       best' "$TMPD/t" \
+  && pass "attack --model text: the compressor's kind and its best and worst heads" \
+  || fail "attack --model text: $(cat "$TMPD/t")"
+
+# --- the 4-D file protocol: an external whole-model identity.
+if "$PYTHON3" -c 'import numpy' 2>/dev/null; then
+  EXE="exec:$PYTHON3 $top_srcdir/tests/compressors/model_identity.py"
+  "$VARLB" attack --layers 2 --heads 2 --schedule 1,2,3,4,6 -d 16 --compressor "$EXE" \
+    --ratio 1 --json >"$TMPD/e" 2>"$TMPD/err"
+  [ "$(row "$TMPD/e" 1 correct)" = "$(row "$TMPD/e" 1 N)" ] \
+    && pass "exec on the 4-D protocol: (L, H, T, d) in, (L, H, m, dv) out, every bit" \
+    || fail "exec 4-D: $(cat "$TMPD/e" "$TMPD/err")"
+  # The half's only seed is the model's public seed (decode --json's public
+  # seed of the same run seed), in --seed and the environment alike.
+  P=$("$VARLB" decode --schedule 1,2,3,4,6 -d 16 --json | "$PYTHON3" -c 'import json,sys; print(json.load(sys.stdin)["public_seed"])')
+  row "$TMPD/e" 1 stderr_compress | grep -q "seed $P public $P" \
+    && pass "a whole-model half gets the model's public seed only ($P)" \
+    || fail "whole-model seed: $(row "$TMPD/e" 1 stderr_compress), want $P"
+  "$VARLB" attack --layers 2 --heads 2 --schedule 1,2,3,4,6 -d 16 \
+    --compressor "$EXE --bad-shape" --ratio 1 --json >"$TMPD/e" 2>"$TMPD/err"
+  [ $? -eq 1 ] && grep -q 'not of shape (2, 2, 30, 16)' "$TMPD/err" \
+    && pass "exec with a 3-D O.npy fails its trial with the expected shape" \
+    || fail "exec bad shape: $(cat "$TMPD/e" "$TMPD/err")"
+fi
+
+# --- the whole cache's size limit: one line before anything runs.
+expect_usage_error "attack: var-d30 at 512px exceeds the default --max-cache-bytes" \
+  attack --model var-d30 --preset 512 --compressor snapkv --ratio 0.1
+expect_usage_error "attack: --max-cache-bytes below a 2 x 2 cache" \
+  attack --layers 2 --heads 2 --compressor snapkv --ratio 0.1 --max-cache-bytes 1000
+expect_usage_error "attack: an unknown compressor on a model" \
+  attack --layers 2 --compressor nosuch --ratio 0.1
+expect_usage_error "attack: bad allocator knob" \
+  attack --layers 2 --compressor adakv:alpha=2 --ratio 0.1
+
+# --- sweep --model: rows per model, every head's accuracy beside them.
+"$VARLB" sweep --layers 2 --heads 1 --compressors pyramidkv,snapkv --ratios 0.25 --seeds 1,2 \
+  --out "$TMPD/s.csv" --head-rows "$TMPD/h.csv" 2>"$TMPD/err"
+[ $? -eq 0 ] && [ "$(wc -l <"$TMPD/s.csv")" = 5 ] && [ "$(wc -l <"$TMPD/h.csv")" = 9 ] \
+  && head -1 "$TMPD/s.csv" | grep -q ',model,layers,heads,witness_layer,witness_head,layer_accuracy$' \
+  && [ "$(grep -c '^{' "$TMPD/s.jsonl")" = 4 ] \
+  && pass "sweep --layers 2: 4 rows (CSV and JSON Lines), 8 head rows" \
+  || fail "sweep --model: $(cat "$TMPD/err" "$TMPD/s.csv")"
+"$VARLB" sweep --layers 2 --heads 1 --compressors snapkv --ratios 0.25 --out "$TMPD/s.csv" \
+  >/dev/null 2>"$TMPD/err"
+[ $? -ne 0 ] && grep -q 'force' "$TMPD/err" && pass "sweep --model does not replace a file without --force" \
+  || fail "sweep --model replaced a file: $(cat "$TMPD/err")"
+"$VARLB" plot "$TMPD/h.csv" --out "$TMPD/heads.svg" >"$TMPD/p" 2>&1
+[ -s "$TMPD/heads.dat" ] && grep -q 'layer' "$TMPD/heads.gp" \
+  && pass "plot draws the head rows as a layer x head heat map" \
+  || fail "plot of head rows: $(cat "$TMPD/p")"
+
+# --- a hostile v1 plug-in on a whole model: its /tmp stash leaks the last
+# head's cache without the sandbox (the control), nothing with it.
+if "$VARLB" attack --compressor identity --budget 8 --schedule 1,2 -d 2 >/dev/null 2>&1; then
+  HOS="plugin:$top_builddir/tests/plugins/.libs/hostile.so"
+  SMALL="--layers 1 --heads 2 --schedule 1,2,3,4 -d 64"
+  "$VARLB" attack $SMALL --budget 8 --no-sandbox --compressor "$HOS:mode=tmp" --json \
+    >"$TMPD/h1" 2>"$TMPD/err"
+  rm -f /tmp/varlb-hostile-stash
+  row "$TMPD/h1" 1 verdict | grep -q '"impossible' \
+    && pass "control: without the sandbox a stash leaks a head of the model (impossible)" \
+    || fail "hostile control: $(cat "$TMPD/h1" "$TMPD/err")"
+  "$VARLB" attack $SMALL --budget 8 --compressor "$HOS:mode=tmp" --json >"$TMPD/h2" 2>"$TMPD/err"
+  "$PYTHON3" -c 'import json,sys
+r = json.loads(open(sys.argv[1]).readline())
+assert r["status"] == "ok" and r["accuracy"] < 0.6 and not r["verdict"].startswith("impossible"), r' \
+    "$TMPD/h2" && pass "in the sandbox the whole-model stash gains nothing" \
+    || fail "hostile in the sandbox: $(cat "$TMPD/h2" "$TMPD/err")"
+fi
+finish

@@ -1,0 +1,968 @@
+/* test_model.c -- whole models (src/model.c, model_channel.c, the
+ * allocators in src/compressors/): per-head seeds, head-by-head decoding,
+ * the bound (4 heads are 4 x one head; a row against an independent count),
+ * N-D .npy, v1 compressors per head with the even split, and every
+ * whole-model allocator: lossless at a budget that holds the cache, within
+ * the budget and spending it down to one stored unit at N_total/4, where it
+ * fails as the bound predicts, and never crashing on a corrupted blob. */
+#define _GNU_SOURCE 1 /* memmem */
+#include "testutil.h"
+#include <math.h>
+#include <string.h>
+#include <gsl/gsl_rng.h>
+#include "compressors/alloc.h"
+
+/* The little-endian 32-bit word at P (blob tables). */
+static size_t
+le32 (const unsigned char *p)
+{
+  return (size_t) p[0] | (size_t) p[1] << 8 | (size_t) p[2] << 16 | (size_t) p[3] << 24;
+}
+
+static const unsigned char KEY[VARLB_JUDGE_KEY_BYTES] = { 7, 1, 8, 2, 8, 1, 8, 2, 8, 4, 5, 9 };
+
+/* A LAYERS x HEADS model of the 256px preset (d = 64) under KEY. */
+static void
+model (varlb_model_t *m, size_t layers, size_t heads, uint64_t seed)
+{
+  varlb_params_t p;
+  ck_assert_int_eq (varlb_params_init (&p), VARLB_OK);
+  p.seed = seed;
+  memcpy (p.judge_key, KEY, sizeof KEY);
+  ck_assert_int_eq (varlb_model_init (m, &p, layers, heads), VARLB_OK);
+  varlb_params_clear (&p);
+}
+
+static double
+agreement (const varlb_instance_t *a, const varlb_instance_t *b)
+{
+  mpz_t x;
+  mpz_init (x);
+  mpz_xor (x, a->x.x, b->x.x);
+  double diff = (double) mpz_popcount (x);
+  mpz_clear (x);
+  return 1.0 - diff / (double) a->N;
+}
+
+/* ------------------------------------------------------------- seeds */
+
+START_TEST (heads_hold_independent_bits_and_public_keys_from_the_model_seed)
+{
+  varlb_model_t m;
+  model (&m, 2, 2, 5);
+  varlb_instance_t in[4];
+  uint64_t P = varlb_seed_public (5);
+  double *K = malloc (424 * 64 * sizeof *K);
+  for (size_t i = 0; i < 4; i++)
+    {
+      ck_assert_int_eq (varlb_model_head_init (&in[i], &m, i / 2, i % 2), VARLB_OK);
+      /* The half's rule: a head's keys from the model's public seed alone. */
+      ck_assert_uint_eq (in[i].public_seed, varlb_seed_head_public (P, i / 2, i % 2));
+      ck_assert_int_eq (varlb_public_keys (K, in[i].alice_tokens, 64, VARLB_JL_GAUSSIAN,
+                                           VARLB_JL_UNIT, in[i].public_seed), VARLB_OK);
+      ck_assert (memcmp (K, in[i].K, 424 * 64 * sizeof *K) == 0);
+      /* Neither the run seed nor the public seed themselves. */
+      ck_assert_uint_ne (in[i].public_seed, P);
+      ck_assert_uint_ne (in[i].par.seed, 5);
+      ck_assert_uint_eq (in[i].par.seed, varlb_seed_head (5, i / 2, i % 2));
+      for (size_t j = 0; j < i; j++)
+        {
+          double a = agreement (&in[i], &in[j]);
+          ck_assert_msg (a > 0.48 && a < 0.52, "heads %zu and %zu agree on %.3f of their bits",
+                         j, i, a);
+          ck_assert_uint_ne (in[i].public_seed, in[j].public_seed);
+        }
+    }
+  /* The bits are secret: another judge key changes every head's bits, not
+     its public keys. */
+  varlb_model_t m2;
+  varlb_params_t p;
+  varlb_params_init (&p);
+  p.seed = 5;
+  memcpy (p.judge_key, KEY, sizeof KEY);
+  p.judge_key[31] ^= 1;
+  ck_assert_int_eq (varlb_model_init (&m2, &p, 2, 2), VARLB_OK);
+  for (size_t i = 0; i < 4; i++)
+    {
+      varlb_instance_t o;
+      ck_assert_int_eq (varlb_model_head_init (&o, &m2, i / 2, i % 2), VARLB_OK);
+      ck_assert (memcmp (o.K, in[i].K, 424 * 64 * sizeof *K) == 0);
+      double a = agreement (&o, &in[i]);
+      ck_assert_msg (a > 0.48 && a < 0.52, "head %zu: %.3f of the bits survive a new key", i, a);
+      varlb_instance_clear (&o);
+    }
+  for (size_t i = 0; i < 4; i++)
+    varlb_instance_clear (&in[i]);
+  free (K);
+  varlb_params_clear (&p);
+  varlb_model_clear (&m2);
+  varlb_model_clear (&m);
+}
+END_TEST
+
+START_TEST (head_seeds_depend_on_every_coordinate)
+{
+  /* (seed, layer, head) all enter the hash: no two of these collide. */
+  uint64_t s[3][3][3];
+  for (int a = 0; a < 3; a++)
+    for (int l = 0; l < 3; l++)
+      for (int h = 0; h < 3; h++)
+        {
+          s[a][l][h] = varlb_seed_head ((uint64_t) a << 32, (size_t) l, (size_t) h);
+          for (int k = 0; k < a * 9 + l * 3 + h; k++)
+            ck_assert_uint_ne (s[a][l][h], (&s[0][0][0])[k]);
+        }
+}
+END_TEST
+
+/* ------------------------------------------------------------ decoding */
+
+START_TEST (two_by_two_model_decodes_every_bit_on_any_thread_count)
+{
+  varlb_model_t m;
+  model (&m, 2, 2, 3);
+  size_t N = varlb_model_hidden_bits (&m), hc[4];
+  for (unsigned threads = 1; threads <= 2; threads++)
+    {
+      varlb_model_decode_report_t r;
+      ck_assert_int_eq (varlb_model_decode_all (&r, &m, hc, threads), VARLB_OK);
+      ck_assert_uint_eq (r.heads, 4);
+      ck_assert_uint_eq (r.bits, N);
+      ck_assert_uint_eq (r.correct, N);
+      ck_assert_uint_eq (r.heads_perfect, 4);
+      ck_assert_uint_eq (r.first_wrong_layer, (size_t) -1);
+      for (size_t i = 0; i < 4; i++)
+        ck_assert_uint_eq (hc[i], N / 4);
+    }
+  varlb_model_clear (&m);
+}
+END_TEST
+
+START_TEST (model_decode_finds_the_head_that_fails)
+{
+  /* d = 4 at 256px cannot decode every bit: some head fails, and the
+     report's counts are the heads' own. */
+  varlb_params_t p;
+  varlb_params_init (&p);
+  p.d = 4;
+  memcpy (p.judge_key, KEY, sizeof KEY);
+  varlb_model_t m;
+  ck_assert_int_eq (varlb_model_init (&m, &p, 1, 3), VARLB_OK);
+  varlb_model_decode_report_t r;
+  size_t hc[3], sum = 0;
+  ck_assert_int_eq (varlb_model_decode_all (&r, &m, hc, 2), VARLB_OK);
+  for (size_t i = 0; i < 3; i++)
+    sum += hc[i];
+  ck_assert_uint_eq (sum, r.correct);
+  ck_assert_uint_lt (r.correct, r.bits);
+  ck_assert_uint_eq (r.first_wrong_layer, 0);
+  ck_assert_uint_eq (r.worst_correct, hc[r.worst_head]);
+  for (size_t i = 0; i < 3; i++)
+    ck_assert_uint_ge (hc[i], r.worst_correct);
+  varlb_params_clear (&p);
+  varlb_model_clear (&m);
+}
+END_TEST
+
+/* --------------------------------------------------------------- bound */
+
+START_TEST (bound_of_two_by_two_is_four_times_one_head)
+{
+  varlb_model_t one, four;
+  model (&one, 1, 1, 1);
+  model (&four, 2, 2, 1);
+  varlb_instance_t in;
+  ck_assert_int_eq (varlb_model_head_init (&in, &one, 0, 0), VARLB_OK);
+  varlb_model_bound_t b1, b4;
+  ck_assert_int_eq (varlb_model_bound (&b1, &one, 1.0), VARLB_OK);
+  ck_assert_int_eq (varlb_model_bound (&b4, &four, 1.0), VARLB_OK);
+  ck_assert_uint_eq (b1.N_total, in.N);
+  ck_assert_uint_eq (b4.N_total, 4 * b1.N_total);
+  ck_assert (b4.bits == 4 * b1.bits);
+  ck_assert (b4.cache_fp16_bytes == 4 * b1.cache_fp16_bytes);
+  /* Below accuracy 1 each is rounded down to whole bits once. */
+  ck_assert_int_eq (varlb_model_bound (&b1, &one, 0.9), VARLB_OK);
+  ck_assert_int_eq (varlb_model_bound (&b4, &four, 0.9), VARLB_OK);
+  ck_assert (b4.bits >= 4 * b1.bits && b4.bits <= 4 * b1.bits + 4);
+  ck_assert (b1.bits == floor (varlb_fano_bits_needed (0.9, (double) in.N)));
+  varlb_instance_clear (&in);
+  varlb_model_clear (&one);
+  varlb_model_clear (&four);
+}
+END_TEST
+
+START_TEST (bound_of_var_d30_at_1024px_matches_an_independent_count)
+{
+  /* VAR's 1024px patch_nums (compressors.md sec. 3.1), counted here. */
+  static const unsigned pn[] = { 1, 2, 3, 4, 5, 7, 9, 12, 16, 21, 27, 36, 48, 64 };
+  double T = 0, alice = 0;
+  for (size_t k = 0; k < 14; k++)
+    {
+      T += (double) pn[k] * pn[k];
+      alice += k < 13 ? (double) pn[k] * pn[k] : 0;
+    }
+  ck_assert (T == 9451 && alice == 5355);
+  varlb_params_t p;
+  varlb_params_init (&p);
+  varlb_pyramid_clear (&p.pyramid);
+  ck_assert_int_eq (varlb_pyramid_init_preset (&p.pyramid, 1024), VARLB_OK);
+  varlb_model_t m;
+  ck_assert_int_eq (varlb_model_init_named (&m, &p, "var-d30"), VARLB_OK);
+  varlb_model_bound_t b;
+  ck_assert_int_eq (varlb_model_bound (&b, &m, 1.0), VARLB_OK);
+  ck_assert (b.N_total == 30 * 30 * alice * 64);                 /* 308,448,000 */
+  ck_assert (b.bytes == 30 * 30 * alice * 64 / 8);               /* 38.6 MB */
+  ck_assert (b.cache_fp16_bytes == 2.0 * 2 * 30 * 30 * 64 * T);  /* 2.18 GB */
+  ck_assert (b.ratio >= 8 * b.cache_fp16_bytes / b.bits);
+  ck_assert (fabs (b.ratio - 56.47) < 0.01);
+  /* The named model fixes d = 64 and refuses another. */
+  varlb_model_clear (&m);
+  p.d = 32;
+  ck_assert_int_eq (varlb_model_init_named (&m, &p, "var-d30"), VARLB_EINVAL);
+  p.d = 64;
+  ck_assert_int_eq (varlb_model_init_named (&m, &p, "var-d31"), VARLB_EINVAL);
+  ck_assert_int_eq (varlb_model_init (&m, &p, 0, 4), VARLB_EINVAL);
+  ck_assert_int_eq (varlb_model_init (&m, &p, 2, 2), VARLB_OK);
+  ck_assert_int_eq (varlb_model_bound (&b, &m, 0.49), VARLB_EINVAL);
+  ck_assert_int_eq (varlb_model_bound (&b, &m, 1.01), VARLB_EINVAL);
+  varlb_model_clear (&m);
+  varlb_params_clear (&p);
+}
+END_TEST
+
+/* ------------------------------------------------------------ N-D .npy */
+
+START_TEST (npy_nd_round_trips_and_the_2d_api_refuses_more)
+{
+  size_t dims[4] = { 2, 3, 5, 7 }, got[VARLB_NPY_MAX_DIMS];
+  double a[210], *b = NULL;
+  for (size_t i = 0; i < 210; i++)
+    a[i] = (double) i * 0.25 - 3.0;
+  unsigned char *buf;
+  size_t len, rows, cols;
+  int nd;
+  ck_assert_int_eq (varlb_npy_encode_nd (&buf, &len, a, dims, 4), VARLB_OK);
+  ck_assert_uint_eq (len % 8, 0);
+  ck_assert (memmem (buf, len, "'shape': (2, 3, 5, 7)", 21) != NULL);
+  ck_assert_int_eq (varlb_npy_parse_nd (buf, len, &b, got, &nd), VARLB_OK);
+  ck_assert_int_eq (nd, 4);
+  ck_assert (memcmp (got, dims, sizeof dims) == 0 && memcmp (a, b, sizeof a) == 0);
+  free (b);
+  ck_assert_int_eq (varlb_npy_parse (buf, len, &b, &rows, &cols), VARLB_EFORMAT);
+  ck_assert_ptr_null (b);
+  /* A byte short, a byte long: refused. */
+  ck_assert_int_eq (varlb_npy_parse_nd (buf, len - 1, &b, got, &nd), VARLB_EFORMAT);
+  free (buf);
+  /* The 2-D writer's bytes are the N-D writer's at two dimensions. */
+  unsigned char *b2, *bn;
+  size_t l2, ln, d2[2] = { 3, 70 };
+  ck_assert_int_eq (varlb_npy_encode (&b2, &l2, a, 3, 70), VARLB_OK);
+  ck_assert_int_eq (varlb_npy_encode_nd (&bn, &ln, a, d2, 2), VARLB_OK);
+  ck_assert (l2 == ln && memcmp (b2, bn, l2) == 0);
+  ck_assert_int_eq (varlb_npy_parse (b2, l2, &b, &rows, &cols), VARLB_OK);
+  ck_assert (rows == 3 && cols == 70);
+  free (b), free (b2), free (bn);
+  /* Nine dimensions are refused. */
+  size_t nine[9] = { 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+  ck_assert_int_eq (varlb_npy_encode_nd (&buf, &len, a, nine, 9), VARLB_EINVAL);
+  static const char h[] = "\x93NUMPY\x01\x00\x76\x00{'descr': '<f8', 'fortran_order': False, "
+                         "'shape': (1, 1, 1, 1, 1, 1, 1, 1, 1), }";
+  unsigned char img[10 + 0x76 + 8];
+  memset (img, ' ', sizeof img);
+  memcpy (img, h, sizeof h - 1);
+  img[10 + 0x75] = '\n';
+  ck_assert_int_eq (varlb_npy_parse_nd (img, sizeof img, &b, got, &nd), VARLB_EFORMAT);
+}
+END_TEST
+
+/* ------------------------------------------------- whole-model caches */
+
+/* M's whole cache (L, H, T, d), every head's queries for every Alice token
+   (L, H, T, d), its heads' instances. */
+typedef struct cache {
+  varlb_instance_t in[8];
+  size_t n, T, d;
+  double *K, *V, *Q;
+  uint64_t P;
+} cache_t;
+
+static void
+cache_init (cache_t *c, const varlb_model_t *m)
+{
+  c->n = m->layers * m->heads;
+  ck_assert_uint_le (c->n, 8);
+  c->d = m->par.d;
+  c->P = varlb_seed_public (m->par.seed);
+  for (size_t i = 0; i < c->n; i++)
+    ck_assert_int_eq (varlb_model_head_init (&c->in[i], m, i / m->heads, i % m->heads), VARLB_OK);
+  c->T = c->in[0].alice_tokens;
+  size_t per = c->T * c->d, *idx = malloc (c->T * sizeof *idx);
+  c->K = malloc (c->n * per * sizeof *c->K);
+  c->V = malloc (c->n * per * sizeof *c->V);
+  c->Q = malloc (c->n * per * sizeof *c->Q);
+  for (size_t t = 0; t < c->T; t++)
+    idx[t] = t;
+  for (size_t i = 0; i < c->n; i++)
+    {
+      memcpy (c->K + i * per, c->in[i].K, per * sizeof *c->K);
+      memcpy (c->V + i * per, c->in[i].V, per * sizeof *c->V);
+      ck_assert_int_eq (varlb_instance_queries (c->Q + i * per, &c->in[i], idx, c->T), VARLB_OK);
+    }
+  free (idx);
+}
+
+static void
+cache_clear (cache_t *c)
+{
+  for (size_t i = 0; i < c->n; i++)
+    varlb_instance_clear (&c->in[i]);
+  free (c->K), free (c->V), free (c->Q);
+}
+
+/* Correct bits of O (every head's answers) against the heads' bits. */
+static size_t
+score (const cache_t *c, const double *O)
+{
+  size_t *idx = malloc (c->T * sizeof *idx);
+  for (size_t t = 0; t < c->T; t++)
+    idx[t] = t;
+  size_t correct = 0;
+  for (size_t i = 0; i < c->n; i++)
+    {
+      varlb_decode_report_t r;
+      varlb_decode_report_init (&r);
+      ck_assert_int_eq (varlb_instance_score (&r, &c->in[i], idx, c->T, O + i * c->T * c->d,
+                                              NULL, NULL), VARLB_OK);
+      correct += r.correct;
+    }
+  free (idx);
+  return correct;
+}
+
+static const varlb_model_compressor_t *
+allocator (const char *name)
+{
+  const varlb_model_compressor_t *mc = varlb_model_compressor_find (name);
+  ck_assert_msg (mc != NULL, "no whole-model compressor %s", name);
+  ck_assert_int_eq (mc->base.abi, VARLB_COMPRESSOR_ABI_MODEL);
+  return mc;
+}
+
+/* Compress the L x H cache with MC at BUDGET; answer; correct bits. */
+static size_t
+run (varlb_blob_t *b, const varlb_model_compressor_t *mc, const cache_t *c, size_t L, size_t H,
+     double budget)
+{
+  varlb_knobs_t k;
+  varlb_knobs_init (&k);
+  varlb_pyramid_t py;
+  ck_assert_int_eq (varlb_pyramid_init_preset (&py, 256), VARLB_OK);
+  varlb_blob_init (b);
+  ck_assert_int_eq (mc->compress (b, c->K, c->V, L, H, c->T, c->d, c->d, budget, c->P, &k, &py),
+                    VARLB_OK);
+  double *O = malloc (c->n * c->T * c->d * sizeof *O);
+  ck_assert_int_eq (mc->answer (O, b->data, b->len, c->P, c->Q, L, H, c->T, c->d, c->d, &k, &py),
+                    VARLB_OK);
+  size_t correct = score (c, O);
+  free (O);
+  varlb_pyramid_clear (&py);
+  varlb_knobs_clear (&k);
+  return correct;
+}
+
+static const char *const ALLOCATORS[] = { "pyramidkv", "adakv", "hack", "duoattention",
+                                          "simlayerkv", "minicache", "headshare" };
+#define N_ALLOCATORS (sizeof ALLOCATORS / sizeof *ALLOCATORS)
+
+START_TEST (every_allocator_is_registered_once)
+{
+  ck_assert_uint_eq (varlb_model_compressor_count (), N_ALLOCATORS);
+  for (size_t i = 0; i < N_ALLOCATORS; i++)
+    {
+      ck_assert_ptr_eq (varlb_model_compressor_at (i), allocator (ALLOCATORS[i]));
+      ck_assert_ptr_null (varlb_compressor_find (ALLOCATORS[i])); /* not a single-head one */
+    }
+  ck_assert_ptr_null (varlb_model_compressor_at (N_ALLOCATORS));
+}
+END_TEST
+
+/* Each allocator on a 2 x 2 model (layers 2 so MiniCache has a pair). */
+START_TEST (allocator_decodes_every_bit_at_a_lossless_budget)
+{
+  varlb_model_t m;
+  model (&m, 2, 2, 11);
+  cache_t c;
+  cache_init (&c, &m);
+  const varlb_model_compressor_t *mc = allocator (ALLOCATORS[_i]);
+  /* Every token at fp16 and every table: 2048 bits a token is enough. */
+  double budget = 4.0 * (double) c.T * 2048 + 4096;
+  varlb_blob_t b;
+  size_t correct = run (&b, mc, &c, 2, 2, budget);
+  ck_assert_msg (correct == varlb_model_hidden_bits (&m), "%s: %zu of %zu bits", ALLOCATORS[_i],
+                 correct, varlb_model_hidden_bits (&m));
+  ck_assert (8.0 * (double) b.len <= budget);
+  varlb_blob_clear (&b);
+  cache_clear (&c);
+  varlb_model_clear (&m);
+}
+END_TEST
+
+START_TEST (allocator_spends_the_budget_and_fails_as_predicted_at_a_quarter)
+{
+  varlb_model_t m;
+  model (&m, 2, 2, 12);
+  cache_t c;
+  cache_init (&c, &m);
+  const varlb_model_compressor_t *mc = allocator (ALLOCATORS[_i]);
+  double N = (double) varlb_model_hidden_bits (&m), budget = floor (N / 4);
+  varlb_blob_t b;
+  size_t correct = run (&b, mc, &c, 2, 2, budget);
+  double charged = 8.0 * (double) b.len;
+  /* Within the budget, and short of it by less than one fp16 token (the
+     unit every allocator stores at N_total/4) and the byte rounding. */
+  ck_assert_msg (charged <= budget && budget - charged < 2048 + 8,
+                 "%s: %.0f bits charged of %.0f", ALLOCATORS[_i], charged, budget);
+  double acc = (double) correct / N, ceiling = varlb_fano_ceiling (charged, N);
+  ck_assert_msg (acc <= ceiling, "%s: accuracy %.4f above the ceiling %.4f", ALLOCATORS[_i],
+                 acc, ceiling);
+  ck_assert_str_eq (varlb_verdict (correct, (size_t) N, charged, N), VARLB_VERDICT_FAILS);
+  varlb_blob_clear (&b);
+  cache_clear (&c);
+  varlb_model_clear (&m);
+}
+END_TEST
+
+START_TEST (allocator_never_crashes_on_a_corrupted_blob)
+{
+  varlb_model_t m;
+  model (&m, 2, 2, 13);
+  cache_t c;
+  cache_init (&c, &m);
+  const varlb_model_compressor_t *mc = allocator (ALLOCATORS[_i]);
+  varlb_knobs_t k;
+  varlb_knobs_init (&k);
+  varlb_pyramid_t py;
+  varlb_pyramid_init_preset (&py, 256);
+  varlb_blob_t b;
+  varlb_blob_init (&b);
+  ck_assert_int_eq (mc->compress (&b, c.K, c.V, 2, 2, c.T, c.d, c.d, 40000, c.P, &k, &py),
+                    VARLB_OK);
+  size_t m8 = 8; /* a few queries per head are enough to exercise the parser */
+  double *Q = malloc (4 * m8 * c.d * sizeof *Q), *O = malloc (4 * m8 * c.d * sizeof *O);
+  for (size_t i = 0; i < 4; i++)
+    memcpy (Q + i * m8 * c.d, c.Q + i * c.T * c.d, m8 * c.d * sizeof *Q);
+  gsl_rng *r = gsl_rng_alloc (gsl_rng_mt19937);
+  gsl_rng_set (r, 99);
+  unsigned char *bad = malloc (b.len + 64);
+  size_t refused = 0;
+  for (int trial = 0; trial < 300; trial++)
+    {
+      size_t len = b.len;
+      memcpy (bad, b.data, b.len);
+      if (trial % 3 == 0)
+        len = gsl_rng_uniform_int (r, b.len + 1);            /* truncated */
+      else if (trial % 3 == 1)
+        for (int f = 0; f < 4; f++)                           /* bytes rewritten */
+          bad[gsl_rng_uniform_int (r, b.len < 64 ? b.len : 64)] = (unsigned char) gsl_rng_get (r);
+      else
+        len += gsl_rng_uniform_int (r, 64) + 1;               /* trailing bytes */
+      int st = mc->answer (O, bad, len, c.P, Q, 2, 2, m8, c.d, c.d, &k, &py);
+      /* A blob shorter or longer than compress wrote never passes (the
+         empty blob is the one that answers 0 everywhere). */
+      if (trial % 3 != 1 && len != b.len && len != 0)
+        ck_assert_msg (st == VARLB_EFORMAT, "%s: a blob of %zu bytes of %zu was accepted",
+                       ALLOCATORS[_i], len, b.len);
+      if (st != VARLB_OK)
+        {
+          ck_assert_int_eq (st, VARLB_EFORMAT);
+          refused++;
+        }
+      else
+        for (size_t i = 0; i < 4 * m8 * c.d; i++)
+          ck_assert (isfinite (O[i]));
+    }
+  ck_assert_uint_gt (refused, 100); /* truncations and trailing bytes at least */
+  gsl_rng_free (r);
+  free (bad), free (Q), free (O);
+  varlb_blob_clear (&b);
+  varlb_pyramid_clear (&py);
+  varlb_knobs_clear (&k);
+  cache_clear (&c);
+  varlb_model_clear (&m);
+}
+END_TEST
+
+START_TEST (allocator_refuses_bad_knobs)
+{
+  varlb_model_t m;
+  model (&m, 1, 2, 14);
+  cache_t c;
+  cache_init (&c, &m);
+  varlb_knobs_t k;
+  varlb_knobs_init (&k);
+  varlb_pyramid_t py;
+  varlb_pyramid_init_preset (&py, 256);
+  const varlb_model_compressor_t *mc = allocator (ALLOCATORS[_i]);
+  ck_assert_int_eq (varlb_knobs_parse (&k, "bits=24"), VARLB_OK);
+  varlb_blob_t b;
+  varlb_blob_init (&b);
+  ck_assert_int_eq (mc->compress (&b, c.K, c.V, 1, 2, c.T, c.d, c.d, 1e5, c.P, &k, &py),
+                    VARLB_EINVAL);
+  varlb_blob_clear (&b);
+  varlb_knobs_clear (&k);
+  varlb_pyramid_clear (&py);
+  cache_clear (&c);
+  varlb_model_clear (&m);
+}
+END_TEST
+
+/* ----------------------------------------- allocators' own properties */
+
+START_TEST (pyramidkv_gives_shallow_layers_more)
+{
+  varlb_model_t m;
+  model (&m, 4, 1, 15);
+  cache_t c;
+  cache_init (&c, &m);
+  varlb_blob_t b;
+  /* 60 tokens a head on average: the pyramid (window 0, beta 20) goes from
+     about 114 down to about 6. */
+  varlb_knobs_t k;
+  varlb_knobs_init (&k);
+  ck_assert_int_eq (varlb_knobs_parse (&k, "window=0"), VARLB_OK);
+  varlb_pyramid_t py;
+  varlb_pyramid_init_preset (&py, 256);
+  varlb_blob_init (&b);
+  const varlb_model_compressor_t *mc = allocator ("pyramidkv");
+  ck_assert_int_eq (mc->compress (&b, c.K, c.V, 4, 1, c.T, c.d, c.d, 32 * 5 + 240.0 * 2048,
+                                  c.P, &k, &py), VARLB_OK);
+  size_t cnt[4], sum = 0;
+  for (size_t i = 0; i < 4; i++)
+    {
+      const unsigned char *p = b.data + 4 + 4 * i;
+      cnt[i] = le32 (p);
+      sum += cnt[i];
+    }
+  ck_assert_uint_eq (sum, 240);
+  ck_assert (cnt[0] > cnt[1] && cnt[1] > cnt[2] && cnt[2] > cnt[3]);
+  ck_assert_uint_ge (cnt[0], 110);
+  ck_assert_uint_le (cnt[3], 8);
+  varlb_blob_clear (&b);
+  varlb_knobs_clear (&k);
+  varlb_pyramid_clear (&py);
+  cache_clear (&c);
+  varlb_model_clear (&m);
+}
+END_TEST
+
+/* The kept counts of an eviction-blob allocator run on C with KNOBS at
+   TOTAL tokens (fp16; COUNT receives the table). */
+static void
+counts_of (size_t *count, const char *name, const char *knobs, const cache_t *c, size_t L,
+           size_t H, size_t total)
+{
+  varlb_knobs_t k;
+  varlb_knobs_init (&k);
+  ck_assert_int_eq (varlb_knobs_parse (&k, knobs), VARLB_OK);
+  varlb_pyramid_t py;
+  varlb_pyramid_init_preset (&py, 256);
+  varlb_blob_t b;
+  varlb_blob_init (&b);
+  ck_assert_int_eq (allocator (name)->compress (&b, c->K, c->V, L, H, c->T, c->d, c->d,
+                                                32.0 * (1 + L * H) + (double) total * 2048,
+                                                c->P, &k, &py), VARLB_OK);
+  size_t sum = 0;
+  for (size_t i = 0; i < L * H; i++)
+    {
+      const unsigned char *p = b.data + 4 + 4 * i;
+      count[i] = le32 (p);
+      sum += count[i];
+    }
+  ck_assert_uint_eq (sum, total);
+  varlb_blob_clear (&b);
+  varlb_knobs_clear (&k);
+  varlb_pyramid_clear (&py);
+}
+
+START_TEST (adakv_safeguard_keeps_a_share_per_head)
+{
+  varlb_model_t m;
+  model (&m, 1, 4, 21);
+  cache_t c;
+  cache_init (&c, &m);
+  size_t n[4];
+  /* alpha = 1: every head its even share (100 of 400). */
+  counts_of (n, "adakv", "alpha=1", &c, 1, 4, 400);
+  for (size_t i = 0; i < 4; i++)
+    ck_assert_uint_eq (n[i], 100);
+  /* alpha = 0: the top scores across heads decide, unevenly. */
+  counts_of (n, "adakv", "alpha=0", &c, 1, 4, 400);
+  ck_assert (!(n[0] == n[1] && n[1] == n[2] && n[2] == n[3]));
+  counts_of (n, "adakv", "alpha=0.5", &c, 1, 4, 400);
+  for (size_t i = 0; i < 4; i++)
+    ck_assert_uint_ge (n[i], 50);
+  cache_clear (&c);
+  varlb_model_clear (&m);
+}
+END_TEST
+
+START_TEST (hack_gives_contextual_heads_ratio_times_more)
+{
+  varlb_model_t m;
+  model (&m, 1, 4, 22);
+  cache_t c;
+  cache_init (&c, &m);
+  size_t n[4], big = 0, small = 0;
+  counts_of (n, "hack", "ratio=3,contextual=0.5", &c, 1, 4, 400);
+  for (size_t i = 0; i < 4; i++)
+    big += n[i] == 150, small += n[i] == 50;
+  ck_assert (big == 2 && small == 2);
+  counts_of (n, "hack", "ratio=3,contextual=0", &c, 1, 4, 400);
+  for (size_t i = 0; i < 4; i++)
+    ck_assert_uint_eq (n[i], 100);
+  /* At fp64: a structural head keeps its newest tokens, a contextual one
+     its press's top (not the newest). */
+  varlb_knobs_t k;
+  varlb_knobs_init (&k);
+  ck_assert_int_eq (varlb_knobs_parse (&k, "ratio=3,contextual=0.5,bits=64"), VARLB_OK);
+  varlb_pyramid_t py;
+  varlb_pyramid_init_preset (&py, 256);
+  varlb_blob_t b;
+  varlb_blob_init (&b);
+  ck_assert_int_eq (allocator ("hack")->compress (&b, c.K, c.V, 1, 4, c.T, c.d, c.d,
+                                                  160 + 400.0 * 128 * 64, c.P, &k, &py),
+                    VARLB_OK);
+  const unsigned char *row = b.data + 20;
+  for (size_t i = 0; i < 4; i++)
+    {
+      const unsigned char *p = b.data + 4 + 4 * i;
+      size_t cnt = le32 (p), newest = 1;
+      for (size_t r = 0; r < cnt; r++, row += 128 * 8)
+        newest &= memcmp (row, c.K + (i * c.T + c.T - cnt + r) * 64, 64 * 8) == 0;
+      ck_assert_msg (newest == (cnt == 50), "head %zu keeps %zu tokens, newest: %zu", i, cnt,
+                     newest);
+    }
+  varlb_blob_clear (&b);
+  varlb_knobs_clear (&k);
+  varlb_pyramid_clear (&py);
+  cache_clear (&c);
+  varlb_model_clear (&m);
+}
+END_TEST
+
+START_TEST (simlayerkv_lazy_layers_by_threshold_then_by_budget)
+{
+  varlb_model_t m;
+  model (&m, 2, 1, 23);
+  cache_t c;
+  cache_init (&c, &m);
+  size_t n[2];
+  /* Threshold 1: no layer is lazy by attention; the budget makes the
+     laziest one lazy, the other stays whole. */
+  counts_of (n, "simlayerkv", "threshold=1,initial=4,recent=20", &c, 2, 1, c.T + 40);
+  ck_assert ((n[0] == c.T && n[1] == 40) || (n[1] == c.T && n[0] == 40));
+  /* Threshold 0: every layer is lazy, and they share the budget. */
+  counts_of (n, "simlayerkv", "threshold=0,initial=4,recent=20", &c, 2, 1, c.T + 40);
+  ck_assert (n[0] == (c.T + 40) / 2 && n[1] == (c.T + 40) / 2);
+  cache_clear (&c);
+  varlb_model_clear (&m);
+}
+END_TEST
+
+START_TEST (duoattention_keeps_whole_retrieval_heads_and_windows)
+{
+  varlb_model_t m;
+  model (&m, 2, 2, 16);
+  cache_t c;
+  cache_init (&c, &m);
+  varlb_knobs_t k;
+  varlb_knobs_init (&k);
+  ck_assert_int_eq (varlb_knobs_parse (&k, "sink=4,recent=28"), VARLB_OK);
+  varlb_pyramid_t py;
+  varlb_pyramid_init_preset (&py, 256);
+  varlb_blob_t b;
+  varlb_blob_init (&b);
+  /* Room for one whole head and three of 32 + 10 tokens. */
+  size_t total = c.T + 3 * 42;
+  ck_assert_int_eq (allocator ("duoattention")->compress (&b, c.K, c.V, 2, 2, c.T, c.d, c.d,
+                                                          32 * 5 + (double) total * 2048, c.P,
+                                                          &k, &py), VARLB_OK);
+  size_t whole = 0, window = 0;
+  for (size_t i = 0; i < 4; i++)
+    {
+      const unsigned char *p = b.data + 4 + 4 * i;
+      size_t n = le32 (p);
+      whole += n == c.T;
+      window += n == 42;
+    }
+  ck_assert_uint_eq (whole, 1);
+  ck_assert_uint_eq (window, 3);
+  varlb_blob_clear (&b);
+  varlb_knobs_clear (&k);
+  varlb_pyramid_clear (&py);
+  cache_clear (&c);
+  varlb_model_clear (&m);
+}
+END_TEST
+
+START_TEST (headshare_answers_each_head_over_its_groups_mean)
+{
+  /* Two heads with the same cache: their mean is that cache, so sharing it
+     (MQA, group 2) loses nothing at a budget holding one cache. */
+  varlb_model_t m;
+  model (&m, 1, 2, 17);
+  cache_t c;
+  cache_init (&c, &m);
+  size_t per = c.T * c.d;
+  memcpy (c.K + per, c.K, per * sizeof *c.K);
+  memcpy (c.V + per, c.V, per * sizeof *c.V);
+  memcpy (c.Q + per, c.Q, per * sizeof *c.Q);
+  varlb_instance_clear (&c.in[1]);
+  ck_assert_int_eq (varlb_model_head_init (&c.in[1], &m, 0, 0), VARLB_OK);
+  varlb_blob_t b;
+  size_t correct = run (&b, allocator ("headshare"), &c, 1, 2, 32 + 64 + (double) c.T * 2048);
+  ck_assert_uint_eq (b.data[0], 2); /* the group: both heads */
+  ck_assert_uint_eq (correct, 2 * c.T * c.d);
+  varlb_blob_clear (&b);
+  /* Two different heads (fp64, every token kept): the stored rows are
+     their means. */
+  varlb_model_t m2;
+  model (&m2, 1, 2, 18);
+  cache_t c2;
+  cache_init (&c2, &m2);
+  varlb_knobs_t k;
+  varlb_knobs_init (&k);
+  ck_assert_int_eq (varlb_knobs_parse (&k, "bits=64,group=2"), VARLB_OK);
+  varlb_pyramid_t py;
+  varlb_pyramid_init_preset (&py, 256);
+  varlb_blob_init (&b);
+  ck_assert_int_eq (allocator ("headshare")->compress (&b, c2.K, c2.V, 1, 2, c2.T, c2.d, c2.d,
+                                                       96 + (double) c2.T * 128 * 64, c2.P, &k,
+                                                       &py), VARLB_OK);
+  ck_assert_uint_eq (b.len, 12 + c2.T * 128 * 8);
+  for (size_t t = 0; t < c2.T; t += 37)
+    for (size_t j = 0; j < c2.d; j++)
+      {
+        double kv[2];
+        memcpy (&kv[0], b.data + 12 + (t * 128 + j) * 8, 8);
+        memcpy (&kv[1], b.data + 12 + (t * 128 + 64 + j) * 8, 8);
+        ck_assert (kv[0] == c2.K[t * 64 + j] / 2 + c2.K[(c2.T + t) * 64 + j] / 2);
+        ck_assert (kv[1] == c2.V[t * 64 + j] / 2 + c2.V[(c2.T + t) * 64 + j] / 2);
+      }
+  varlb_blob_clear (&b);
+  varlb_knobs_clear (&k);
+  varlb_pyramid_clear (&py);
+  cache_clear (&c2);
+  varlb_model_clear (&m2);
+  cache_clear (&c);
+  varlb_model_clear (&m);
+}
+END_TEST
+
+START_TEST (minicache_merges_only_what_the_budget_needs)
+{
+  varlb_model_t m;
+  model (&m, 2, 1, 18);
+  cache_t c;
+  cache_init (&c, &m);
+  varlb_blob_t b;
+  /* Two whole caches do not fit; one merged pair does (with retention). */
+  size_t correct = run (&b, allocator ("minicache"), &c, 2, 1,
+                        1.5 * (double) c.T * 2048);
+  ck_assert_uint_eq (b.data[4], 1); /* one pair merged */
+  /* Independent layers merge badly: retained tokens decode, merged ones
+     mostly do not. */
+  ck_assert_uint_lt (correct, 2 * c.T * c.d);
+  ck_assert_uint_gt (correct, c.T * c.d);
+  varlb_blob_clear (&b);
+  cache_clear (&c);
+  varlb_model_clear (&m);
+}
+END_TEST
+
+START_TEST (split_follows_weights_caps_and_largest_remainders)
+{
+  size_t c[4];
+  double w[4] = { 1, 2, 3, 4 };
+  /* Shares 0.7, 1.4, 2.1, 2.8: floors 0, 1, 2, 2, the two largest
+     remainders (0.8, 0.7) one more each. */
+  alloc_split (c, 4, 7, w, 100);
+  ck_assert (c[0] == 1 && c[1] == 1 && c[2] == 2 && c[3] == 3);
+  /* A unit whose share passes the cap keeps the cap; the rest is shared. */
+  double v[3] = { 10, 1, 1 };
+  alloc_split (c, 3, 10, v, 4);
+  ck_assert (c[0] == 4 && c[1] == 3 && c[2] == 3);
+  /* No weights: even, the first ones one more; more than fits: all capped. */
+  alloc_split (c, 3, 8, NULL, 100);
+  ck_assert (c[0] == 3 && c[1] == 3 && c[2] == 2);
+  alloc_split (c, 3, 1000, NULL, 5);
+  ck_assert (c[0] == 5 && c[1] == 5 && c[2] == 5);
+}
+END_TEST
+
+START_TEST (minicache_stores_the_slerp_midpoint_and_both_norms)
+{
+  /* 2 layers x 1 head at exactly one merged pair's cost: every token
+     merged, none retained.  Scaled keys, so the two layers' key norms
+     differ too. */
+  varlb_model_t m;
+  model (&m, 2, 1, 20);
+  m.par.norm = VARLB_JL_SCALED;
+  cache_t c;
+  cache_init (&c, &m);
+  size_t T = c.T, d = c.d;
+  double budget = 64 + 64 + (double) T * (2 * d + 4) * 16;
+  varlb_knobs_t k;
+  varlb_knobs_init (&k);
+  varlb_pyramid_t py;
+  varlb_pyramid_init_preset (&py, 256);
+  varlb_blob_t b;
+  varlb_blob_init (&b);
+  const varlb_model_compressor_t *mc = allocator ("minicache");
+  ck_assert_int_eq (mc->compress (&b, c.K, c.V, 2, 1, T, d, d, budget, c.P, &k, &py), VARLB_OK);
+  ck_assert_uint_eq (b.len, 16 + T * (2 * d + 4) * 2);
+  ck_assert_uint_eq (b.data[4], 1);                       /* one pair */
+  ck_assert_uint_eq (b.data[12], 0);                      /* nothing retained */
+  double *Kb = malloc (T * d * sizeof *Kb), *Vb = malloc (T * d * sizeof *Vb);
+  const unsigned char *p = b.data + 16;
+  for (size_t t = 0; t < T; t++)
+    {
+      const double *ka = c.K + t * d, *kb = c.K + (T + t) * d;
+      const double *va = c.V + t * d, *vb = c.V + (T + t) * d;
+      double e[64], na = 0, nb = 0, wa = 0, wb = 0, se = 0;
+      for (size_t j = 0; j < d; j++)
+        na += ka[j] * ka[j], nb += kb[j] * kb[j], wa += va[j] * va[j], wb += vb[j] * vb[j];
+      na = sqrt (na), nb = sqrt (nb), wa = sqrt (wa), wb = sqrt (wb);
+      for (size_t j = 0; j < d; j++)
+        e[j] = ka[j] / na + kb[j] / nb, se += e[j] * e[j];
+      uint16_t u[2 * 64 + 4];
+      for (size_t j = 0; j < 2 * d + 4; j++)
+        u[j] = (uint16_t) (p[2 * j] | p[2 * j + 1] << 8);
+      p += 2 * (2 * d + 4);
+      for (size_t j = 0; j < d; j++)
+        ck_assert (fabs (cc_half_to_double (u[j]) - e[j] / sqrt (se)) < 1e-3);
+      ck_assert (fabs (cc_half_to_double (u[d]) - na) < 1e-3 * na);
+      ck_assert (fabs (cc_half_to_double (u[d + 1]) - nb) < 1e-3 * nb);
+      ck_assert (fabs (cc_half_to_double (u[2 * d + 2]) - wa) < 1e-3 * wa + 1e-3);
+      ck_assert (fabs (cc_half_to_double (u[2 * d + 3]) - wb) < 1e-3 * wb + 1e-3);
+      /* Layer b (the pair's second) is rebuilt with its own norms. */
+      for (size_t j = 0; j < d; j++)
+        {
+          Kb[t * d + j] = cc_half_to_double (u[j]) * cc_half_to_double (u[d + 1]);
+          Vb[t * d + j] = cc_half_to_double (u[d + 2 + j]) * cc_half_to_double (u[2 * d + 3]);
+        }
+    }
+  double *O = malloc (2 * T * d * sizeof *O), *ref = malloc (T * d * sizeof *ref);
+  ck_assert_int_eq (mc->answer (O, b.data, b.len, c.P, c.Q, 2, 1, T, d, d, &k, &py), VARLB_OK);
+  ck_assert_int_eq (varlb_attention (ref, c.Q + T * d, T, Kb, Vb, T, d, d, NULL, NULL, NULL),
+                    VARLB_OK);
+  for (size_t i = 0; i < T * d; i++)
+    ck_assert (fabs (O[T * d + i] - ref[i]) < 1e-9);
+  free (Kb), free (Vb), free (O), free (ref);
+  varlb_blob_clear (&b);
+  varlb_knobs_clear (&k);
+  varlb_pyramid_clear (&py);
+  cache_clear (&c);
+  varlb_model_clear (&m);
+}
+END_TEST
+
+/* ------------------------------------------ version 1, head by head */
+
+START_TEST (split_budget_is_even_in_whole_bits_after_the_table)
+{
+  double sum = 0;
+  for (size_t i = 0; i < 7; i++)
+    {
+      double b = varlb_model_split_budget (1000, 7, i);
+      ck_assert (b == floor (b));
+      /* 1000 - 7 x 32 = 776 = 7 x 110 + 6: the first six get 111. */
+      ck_assert (b == (i < 6 ? 111 : 110));
+      sum += b;
+    }
+  ck_assert (sum == 1000 - 7 * VARLB_MODEL_SPLIT_TABLE_BITS);
+  ck_assert (varlb_model_split_budget (100, 7, 0) == 0);
+}
+END_TEST
+
+START_TEST (v1_builtin_runs_per_head_with_a_charged_table)
+{
+  varlb_model_t m;
+  model (&m, 2, 2, 19);
+  cache_t c;
+  cache_init (&c, &m);
+  const varlb_compressor_t *v1 = varlb_compressor_find ("identity");
+  varlb_knobs_t k;
+  varlb_knobs_init (&k);
+  varlb_pyramid_t py;
+  varlb_pyramid_init_preset (&py, 256);
+  varlb_blob_t b;
+  varlb_blob_init (&b);
+  ck_assert_int_eq (varlb_model_split_compress (&b, v1, c.K, c.V, 2, 2, c.T, c.d, c.d, 1e9, c.P,
+                                                &k, &py), VARLB_OK);
+  /* The table: four lengths adding up to the rest of the blob. */
+  size_t sum = 0;
+  for (size_t i = 0; i < 4; i++)
+    sum += le32 (b.data + 4 * i);
+  ck_assert_uint_eq (sum + 16, b.len);
+  double *O = malloc (4 * c.T * c.d * sizeof *O);
+  ck_assert_int_eq (varlb_model_split_answer (O, v1, b.data, b.len, c.P, c.Q, 2, 2, c.T, c.d,
+                                              c.d, &k, &py), VARLB_OK);
+  ck_assert_uint_eq (score (&c, O), varlb_model_hidden_bits (&m));
+  /* A table that does not add up is refused. */
+  b.data[0] ^= 1;
+  ck_assert_int_eq (varlb_model_split_answer (O, v1, b.data, b.len, c.P, c.Q, 2, 2, c.T, c.d,
+                                              c.d, &k, &py), VARLB_EFORMAT);
+  ck_assert_int_eq (varlb_model_split_answer (O, v1, b.data, 15, c.P, c.Q, 2, 2, c.T, c.d, c.d,
+                                              &k, &py), VARLB_EFORMAT);
+  free (O);
+  varlb_blob_clear (&b);
+  varlb_knobs_clear (&k);
+  varlb_pyramid_clear (&py);
+  cache_clear (&c);
+  varlb_model_clear (&m);
+}
+END_TEST
+
+static Suite *
+model_suite (void)
+{
+  Suite *s = suite_create ("model");
+  TCase *tc = tcase_create ("core");
+  tcase_set_timeout (tc, 60);
+  ADD_TEST (tc, heads_hold_independent_bits_and_public_keys_from_the_model_seed);
+  ADD_TEST (tc, head_seeds_depend_on_every_coordinate);
+  ADD_TEST (tc, two_by_two_model_decodes_every_bit_on_any_thread_count);
+  ADD_TEST (tc, model_decode_finds_the_head_that_fails);
+  ADD_TEST (tc, bound_of_two_by_two_is_four_times_one_head);
+  ADD_TEST (tc, bound_of_var_d30_at_1024px_matches_an_independent_count);
+  ADD_TEST (tc, npy_nd_round_trips_and_the_2d_api_refuses_more);
+  ADD_TEST (tc, split_budget_is_even_in_whole_bits_after_the_table);
+  ADD_TEST (tc, v1_builtin_runs_per_head_with_a_charged_table);
+  suite_add_tcase (s, tc);
+  TCase *ta = tcase_create ("allocators");
+  tcase_set_timeout (ta, 120);
+  ADD_TEST (ta, every_allocator_is_registered_once);
+  tcase_add_loop_test (ta, allocator_decodes_every_bit_at_a_lossless_budget, 0, N_ALLOCATORS);
+  tcase_add_loop_test (ta, allocator_spends_the_budget_and_fails_as_predicted_at_a_quarter, 0,
+                       N_ALLOCATORS);
+  tcase_add_loop_test (ta, allocator_never_crashes_on_a_corrupted_blob, 0, N_ALLOCATORS);
+  tcase_add_loop_test (ta, allocator_refuses_bad_knobs, 0, N_ALLOCATORS);
+  ADD_TEST (ta, pyramidkv_gives_shallow_layers_more);
+  ADD_TEST (ta, duoattention_keeps_whole_retrieval_heads_and_windows);
+  ADD_TEST (ta, headshare_answers_each_head_over_its_groups_mean);
+  ADD_TEST (ta, minicache_merges_only_what_the_budget_needs);
+  ADD_TEST (ta, minicache_stores_the_slerp_midpoint_and_both_norms);
+  ADD_TEST (ta, adakv_safeguard_keeps_a_share_per_head);
+  ADD_TEST (ta, hack_gives_contextual_heads_ratio_times_more);
+  ADD_TEST (ta, simlayerkv_lazy_layers_by_threshold_then_by_budget);
+  ADD_TEST (ta, split_follows_weights_caps_and_largest_remainders);
+  suite_add_tcase (s, ta);
+  return s;
+}
+
+int
+main (void)
+{
+  return run_suite (model_suite ());
+}
