@@ -149,6 +149,18 @@ sed -e 's/"odd",10,10,40,40,39/"odd",10,10,40,40,40/' "$TMPD/holm.csv" >"$TMPD/h
   && grep -q 'impossible at this budget: side channel' "$TMPD/t" \
   && pass "--wide shows full verdicts" || fail "--wide: $(cat "$TMPD/t" "$TMPD/err")"
 
+# (10) Efficiency: the frontier's bits for the pooled accuracy over the mean
+# bits charged; identity keeps 32 N for what N bits buy: 1/32.
+if [ -n "$PYTHON3" ]; then
+  "$VARLB" summary "$S" --json | "$PYTHON3" -c '
+import json, sys
+g = {r["compressor"]: r for r in map(json.loads, sys.stdin)}
+i = g["identity"]
+assert i["accuracy"] == 1 and abs(i["efficiency"] - 1 / i["ratio"]) < 1e-12, i
+assert 0 <= g["streamingllm"]["efficiency"] < 1, g["streamingllm"]
+' && pass "efficiency per group (identity: 1 / its ratio)" || fail "efficiency: $("$VARLB" summary "$S" --json)"
+fi
+
 # (5) Every --json line is JSON.
 if [ -n "$PYTHON3" ]; then
   "$VARLB" summary "$S" --json | "$PYTHON3" -c '

@@ -167,6 +167,12 @@ sum_print_json (const cli_csv_t *t, const long *col, const sum_group_t *g)
   cli_json_double (stdout, sum_mean (g->fano_sum, g->instances));
   printf (",\"ratio\":");
   cli_json_double (stdout, sum_mean (g->ratio_sum, g->instances));
+  /* How far from the optimum: the bits the Fano frontier needs for the
+     pooled accuracy, over the mean bits charged (varlb_efficiency). */
+  double N = cli_csv_num (t, g->first, col[C_N]), ratio = sum_mean (g->ratio_sum, g->instances);
+  printf (",\"efficiency\":");
+  cli_json_double (stdout, g->bits && ratio > 0
+                   ? varlb_efficiency ((double) g->correct / (double) g->bits, ratio * N, N) : NAN);
   printf (",\"over_budget\":%zu,\"flagged\":%zu,\"flagged_holm\":%zu,"
           "\"verdict_disagreements\":%zu,\"verdict\":", g->over, g->flagged, g->holm,
           g->disagree);
