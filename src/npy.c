@@ -318,14 +318,12 @@ varlb_npy_parse (const unsigned char *buf, size_t len, double **a,
   return varlb_npy_parse_why (buf, len, a, rows, cols, NULL, 0);
 }
 
-int
-varlb_npy_read_why (const char *path, double **a, size_t *rows, size_t *cols, char *why,
-                    size_t wl)
+/* The whole file at PATH in *BUFP (malloc'd); VARLB_EIO with the reason in
+   WHY (optional). */
+static int
+slurp (const char *path, unsigned char **bufp, size_t *lenp, char *why, size_t wl)
 {
-  *a = NULL;
-  if (why && wl)
-    why[0] = '\0';
-  FILE *f = fopen (path, "rb");
+  FILE *f = fopen (path, "rbe");
   if (f == NULL)
     {
       if (why && wl)
@@ -363,7 +361,24 @@ varlb_npy_read_why (const char *path, double **a, size_t *rows, size_t *cols, ch
         snprintf (why, wl, "%s", strerror (err));
       return VARLB_EIO;
     }
-  int st = varlb_npy_parse_why (buf, len, a, rows, cols, why, wl);
+  *bufp = buf;
+  *lenp = len;
+  return VARLB_OK;
+}
+
+int
+varlb_npy_read_why (const char *path, double **a, size_t *rows, size_t *cols, char *why,
+                    size_t wl)
+{
+  *a = NULL;
+  if (why && wl)
+    why[0] = '\0';
+  unsigned char *buf;
+  size_t len;
+  int st = slurp (path, &buf, &len, why, wl);
+  if (st != VARLB_OK)
+    return st;
+  st = varlb_npy_parse_why (buf, len, a, rows, cols, why, wl);
   free (buf);
   return st;
 }
@@ -437,34 +452,12 @@ int
 varlb_npy_read_nd (const char *path, double **a, size_t *dims, int *ndim)
 {
   *a = NULL;
-  FILE *f = fopen (path, "rbe");
-  if (f == NULL)
-    return VARLB_EIO;
-  unsigned char *buf = NULL;
-  size_t len = 0, cap = 0;
-  for (;;)
-    {
-      if (len == cap)
-        {
-          size_t ncap = cap ? cap * 2 : 65536;
-          unsigned char *nb = realloc (buf, ncap);
-          if (nb == NULL)
-            {
-              free (buf);
-              fclose (f);
-              return VARLB_ENOMEM;
-            }
-          buf = nb;
-          cap = ncap;
-        }
-      size_t got = fread (buf + len, 1, cap - len, f);
-      len += got;
-      if (got == 0)
-        break;
-    }
-  int bad_read = ferror (f);
-  fclose (f);
-  int st = bad_read ? VARLB_EIO : varlb_npy_parse_nd (buf, len, a, dims, ndim);
+  unsigned char *buf;
+  size_t len;
+  int st = slurp (path, &buf, &len, NULL, 0);
+  if (st != VARLB_OK)
+    return st;
+  st = varlb_npy_parse_nd (buf, len, a, dims, ndim);
   free (buf);
   return st;
 }
