@@ -282,8 +282,12 @@ static const char *const env_pass[] = {
   "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", NULL
 };
 
+static const char *tmp_root (void);
+
+/* The half's environment; SANDBOX says whether it sees its own /tmp and the
+   calibration at VARLB_CALIBRATION_DIR, or the host's paths. */
 static int
-build_env (strv_t *env, const varlb_half_spec_t *h, const char *home, const char *tmp)
+build_env (strv_t *env, const varlb_half_spec_t *h, const char *home, int sandbox)
 {
   for (size_t i = 0; env_pass[i]; i++)
     {
@@ -295,11 +299,11 @@ build_env (strv_t *env, const varlb_half_spec_t *h, const char *home, const char
     return -1;
   if (home && sv_addf (env, "HOME=%s", home) != 0)
     return -1;
-  if (sv_addf (env, "TMPDIR=%s", tmp) != 0 || sv_addf (env, "VARLB_HALF=%s", h->label) != 0)
+  if (sv_addf (env, "TMPDIR=%s", sandbox ? "/tmp" : tmp_root ()) != 0 || sv_addf (env, "VARLB_HALF=%s", h->label) != 0)
     return -1;
   if (h->calibration
       && sv_addf (env, "VARLB_CALIBRATION=%s",
-                  strcmp (tmp, "/tmp") == 0 ? VARLB_CALIBRATION_DIR : h->calibration) != 0)
+                  sandbox ? VARLB_CALIBRATION_DIR : h->calibration) != 0)
     return -1;
   /* The libvarlb this judge runs, for helpers that rebuild the public keys
      through it (python/varlb_compressor.py). */
@@ -980,10 +984,19 @@ varlb_sandbox_available (char *why, size_t len)
             {
               size_t n;
               unsigned char *d = err >= 0 ? read_fd (err, &n, 4096) : NULL;
-              char tail[200];
-              varlb__tail_line (tail, sizeof tail, d ? d : (const unsigned char *) "", d ? n : 0);
+              /* bwrap's first line, without its name and its pointer to the
+                 docs: "No permissions to create new namespace, ..." */
+              char line[200] = "";
+              size_t k = 0, i = d && n > 7 && memcmp (d, "bwrap: ", 7) == 0 ? 7 : 0;
+              while (d && i < n && d[i] != '\n' && k + 1 < sizeof line)
+                line[k++] = (char) d[i++];
+              line[k] = '\0';
+              char *see = strstr (line, " See <");
+              if (see)
+                *see = '\0';
+              varlb__utf8_sanitize (line);
               snprintf (reason, sizeof reason, "namespaces are not available here (%s)",
-                        tail[0] ? tail : "bwrap failed");
+                        line[0] ? line : "bwrap failed");
               free (d);
             }
           if (err >= 0)
@@ -1032,7 +1045,7 @@ varlb__half_run (varlb_half_result_t *r, const varlb_half_spec_t *h,
   if (errfd < 0 || framefd < 0)
     st = VARLB_EIO;
   if (st == VARLB_OK && (wrapper_args (&inner, h, o) != 0
-                         || build_env (&env, h, home, sandbox ? "/tmp" : tmp_root ()) != 0))
+                         || build_env (&env, h, home, sandbox) != 0))
     st = VARLB_ENOMEM;
   if (st == VARLB_OK && sandbox)
     {
@@ -1624,7 +1637,7 @@ worker_start (varlb_worker_t *w, const varlb_half_spec_t *h, const varlb_channel
   for (size_t i = 0; st == VARLB_OK && h->argv[i]; i++)
     if (sv_add (&inner, h->argv[i]))
       st = VARLB_ENOMEM;
-  if (st == VARLB_OK && build_env (&env, h, home, sandbox ? "/tmp" : tmp_root ()) != 0)
+  if (st == VARLB_OK && build_env (&env, h, home, sandbox) != 0)
     st = VARLB_ENOMEM;
   if (st == VARLB_OK && sandbox)
     {

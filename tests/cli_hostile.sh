@@ -8,12 +8,7 @@
 # that stays UTF-8, and output files that are never clobbered.
 . "$top_srcdir/tests/cli_lib.sh"
 [ -n "$PYTHON3" ] || { echo "python3 not found: skipping"; exit 77; }
-if ! "$VARLB" attack --compressor identity --budget 8 --schedule 1,2 -d 2 >/dev/null 2>"$TMPD/err"; then
-  if grep -q 'cannot create the sandbox' "$TMPD/err"; then
-    echo "no sandbox here ($(cat "$TMPD/err")): skipping"
-    exit 77
-  fi
-fi
+need_sandbox
 
 SMALL="--schedule 1,2,3,4 -d 8"   # 14 Alice tokens, N = 112 bits
 HOS="plugin:$top_builddir/tests/plugins/.libs/hostile.so"

@@ -5,6 +5,7 @@ fails=0
 checks=0
 TMPD=$(mktemp -d "${TMPDIR:-/tmp}/varlb-test.XXXXXX")
 trap 'rm -rf "$TMPD"' EXIT
+. "$top_srcdir/tests/sandbox_lib.sh"
 
 pass () { checks=$((checks + 1)); echo "ok   $*"; }
 fail () { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL $*"; }

@@ -13,6 +13,7 @@ esac
 "$PY" -c "import numpy, $need" 2>/dev/null || { echo "skip: ${PY} has no $need"; exit 77; }
 TMPD=$(mktemp -d) || exit 1
 trap 'rm -rf "$TMPD"' EXIT INT TERM
+. "$top_srcdir/tests/sandbox_lib.sh"
 failed=0
 pass () { echo "ok: $*"; }
 fail () { echo "FAIL: $*"; failed=1; }
