@@ -171,6 +171,9 @@ assert r["status"] == "ok", r' "$TMPD/o" "$want" \
     && pass "timeout $t s: the compress time is charged $want bits" \
     || fail "timing at $t: $(cat "$TMPD/o" "$TMPD/err")"
 done
+# --- the pad itself (on_grid in cli_lib.sh): a compress that ends just past
+# a level of the grid keeps Bob waiting for the next.
+on_grid "Bob starts on the timing grid" $SMALL --budget 8 --compressor "$EXE grid"
 "$VARLB" attack --budget 1 --compressor identity:precision=fp16 --json >"$TMPD/o" 2>"$TMPD/err"
 "$VARLB" attack --budget 6784 --compressor kivi --json >"$TMPD/k" 2>"$TMPD/err"
 "$PYTHON3" -c 'import json,sys

@@ -29,6 +29,32 @@ json_get () {
   "$PYTHON3" -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print(json.dumps(v))' "$1" "$2"
 }
 
+# on_grid DESCRIPTION ARGS...: two trials (`attack ARGS --seed 1`, 2) of a
+# compressor in grid mode (tests/compressors/*.py): its compress ends just
+# past the timing grid's level 1.28 s and says "ended T", its answer says
+# "started T".  The pad holds Bob to the next level, 1.81 s from Alice's
+# start: about 0.5 s after she ended; without it he starts 0.05-0.2 s after
+# her (the judge's work and his start-up, on a loaded machine).  Passes when
+# the larger gap of the two is 0.35 s or more (a trial falls short only when
+# Alice's start-up is 175 ms slower than Bob's).
+on_grid () {
+  desc=$1; shift
+  gaps=
+  for s in 1 2; do
+    "$VARLB" attack "$@" --seed $s --json >"$TMPD/grid" 2>"$TMPD/grid.err"
+    gaps="$gaps $("$PYTHON3" -c 'import json,sys
+r = json.loads(open(sys.argv[1]).readline())
+end = float(r["stderr_compress"].split("ended ")[1].split()[0])
+start = float(r["stderr_answer"].split("started ")[1].split()[0])
+print("%.3f" % (start - end))' "$TMPD/grid" 2>>"$TMPD/grid.err" || echo none)"
+  done
+  if "$PYTHON3" -c 'import sys; assert max(float(g) for g in sys.argv[1:]) >= 0.35' $gaps 2>/dev/null; then
+    pass "$desc: gaps of$gaps s between Alice's end and Bob's start"
+  else
+    fail "$desc, no pad: gaps of$gaps s ($(cat "$TMPD/grid" "$TMPD/grid.err"))"
+  fi
+}
+
 finish () {
   echo "$checks checks, $fails failed"
   [ "$fails" -eq 0 ]

@@ -86,6 +86,9 @@ if "$PYTHON3" -c 'import numpy' 2>/dev/null; then
   row "$TMPD/e" 1 stderr_compress | grep -q "seed $P public $P" \
     && pass "a whole-model half gets the model's public seed only ($P)" \
     || fail "whole-model seed: $(row "$TMPD/e" 1 stderr_compress), want $P"
+  # The timing pad holds for whole models too (on_grid in cli_lib.sh).
+  on_grid "a whole model's Bob starts on the timing grid" --layers 2 --heads 1 \
+    --schedule 1,2,3,4 -d 8 --compressor "$EXE --grid" --ratio 1
   "$VARLB" attack --layers 2 --heads 2 --schedule 1,2,3,4,6 -d 16 \
     --compressor "$EXE --bad-shape" --ratio 1 --json >"$TMPD/e" 2>"$TMPD/err"
   [ $? -eq 1 ] && grep -q 'not of shape (2, 2, 30, 16)' "$TMPD/err" \

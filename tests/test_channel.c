@@ -1,14 +1,17 @@
 /* test_channel.c -- the one-way channel (channel.c, blob.c): knob parsing
  * and validation, compressor specs, the built-in registry, bits charged =
  * 8 x the blob file's bytes for every built-in, identity decodes every bit,
- * over-budget blobs are charged in full, sampling, and the result-row
- * writers (CSV header names equal the JSON keys).  Runs the real channel,
- * so Bob's half re-executes the varlb binary of this build (VARLB_BINARY). */
+ * over-budget blobs are charged in full, sampling, the timing grid Bob
+ * starts on, and the result-row writers (CSV header names equal the JSON
+ * keys).  Runs the real channel, so Bob's half re-executes the varlb binary
+ * of this build (VARLB_BINARY). */
 #include "testutil.h"
 #include <math.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+#include "trial.h"
 
 #ifndef VARLB_BINARY
 #error "VARLB_BINARY must name the varlb binary of this build"
@@ -473,6 +476,44 @@ START_TEST (answers_within_one_plus_minus_eta_decode_every_bit)
 }
 END_TEST
 
+/* The timing grid (README, "Threat model"): Bob starts only at the first
+   instant 0.01 * 2^(k/2) s after Alice's start that is not before the
+   compress ended, so the compress time he can observe takes one of
+   log2(levels) values.  Property: after the pad, the time since START is at
+   least that level (nanosleep never wakes early) and below the next one
+   (the cells chosen are 130 ms and more wide, room for a loaded machine's
+   late wake-up); a compress past the timeout is not padded.  A removed pad,
+   or a coarser grid (x2) fails. */
+static double
+monotonic_s (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
+}
+
+START_TEST (bob_starts_on_the_timing_grid)
+{
+  static const double ran[] = { 0.23, 0.33 }; /* compress times, seconds */
+  for (size_t i = 0; i < sizeof ran / sizeof ran[0]; i++)
+    {
+      double level = 0.01;
+      while (level < ran[i])
+        level *= M_SQRT2;
+      double start = monotonic_s () - ran[i];
+      varlb__trial_pad_to_grid (start, 60);
+      double waited = monotonic_s () - start;
+      ck_assert_msg (waited >= level && waited < level * M_SQRT2,
+                     "compress of %.2f s: Bob started at %.4f s, not on the level %.4f s",
+                     ran[i], waited, level);
+    }
+  /* Past the timeout: the pad adds nothing (the half was already over). */
+  double start = monotonic_s () - 0.3;
+  varlb__trial_pad_to_grid (start, 0.1);
+  ck_assert_double_lt (monotonic_s () - start, 0.3 + 0.1);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -490,6 +531,7 @@ main (void)
   ADD_TEST (tc, sample_queries_m_tokens_and_is_a_function_of_the_seed);
   ADD_TEST (tc, ceiling_is_taken_at_the_bits_judged_not_the_budget);
   ADD_TEST (tc, a_hanging_half_is_killed_at_the_timeout);
+  ADD_TEST (tc, bob_starts_on_the_timing_grid);
   ADD_TEST (tc, a_sampled_trial_is_judged_per_token);
   ADD_TEST (tc, csv_header_names_equal_json_keys_and_rows_have_as_many_cells);
   tcase_add_loop_test (tc, answers_within_one_plus_minus_eta_decode_every_bit, 0,

@@ -11,7 +11,10 @@
 # looks at BLOB and ../blob), selfmod (compress rewrites this very file, ARG,
 # to carry the cache), fds (both halves report every descriptor above 2 and
 # write a forged row into each), timing (compress sleeps 20 ms x the first 3
-# bits of token 0's value; answer reads the time since ARG's mtime), linger
+# bits of token 0's value; answer reads the time since ARG's mtime), grid
+# (compress runs 1.285 s, just past the grid's level 1.28 s, and reports when it
+# ended; answer reports when it started: the judge's pad holds Bob back to the
+# level after, 1.81 s from Alice's start), linger
 # (compress leaves a detached `sleep 300` named varlb-hostile-daemon; lingerhang
 # then hangs),
 # env (answer reports any variable holding the judge key's name or a secret).
@@ -21,6 +24,7 @@ import struct
 import sys
 import time
 
+T0 = time.time()  # grid: when this half started, before any work
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from misbehave import npy_read, npy_write, args  # noqa: E402
 
@@ -87,6 +91,9 @@ def main():
                 report("cannot rewrite myself: %s" % e)
         elif mode == "fds":
             forge_fds()
+        elif mode == "grid":
+            time.sleep(max(0.0, 1.285 - (time.time() - T0)))
+            report("ended %.6f" % time.time())
         elif mode == "timing":
             code = sum(int(v > 0.5) << i for i, v in enumerate(V[0][:3]))
             time.sleep(0.02 * code)
@@ -119,6 +126,8 @@ def main():
         report("the cache %s in my own file" % ("FOUND" if cache else "not"))
     elif mode == "fds":
         forge_fds()
+    elif mode == "grid":
+        report("started %.6f" % T0)
     elif mode == "timing":
         try:
             elapsed = time.time() - os.stat(arg).st_mtime
