@@ -21,6 +21,12 @@ Python"):
     {"keys": "K.npy", "values": "V.npy", "budget_bits": B, "seed": S, "out": "BLOB",
      "instance": {...}}  ->  {"ok": true}  or  {"ok": false, "error": "..."}
     {"blob": "BLOB", "queries": "Q.npy", "seed": S, "out": "O.npy", "instance": {...}}
+  calibrate (once, before any instance, under `varlb ... --calibrate`)
+    PROG calibrate --seed S --out CALIB
+    run(..., calibrate=fn) calls fn(directory, public_calibration_seed) on a
+    fresh directory CALIB; what it leaves there is read-only to every half
+    later, at instance.calibration.  Without fn the program calibrates
+    nothing (and says so on stderr).
 
 plus what most compressors need: the instance's public keys regenerated
 through libvarlb (public_keys, Instance.public_keys), each query's target
@@ -230,7 +236,9 @@ class Instance:
     """The instance's public parameters as the judge passes them (all None
     when it passes none): schedule (list of scale sides), d, dv, jl, keys
     (unit|scaled), values (01|pm1), C (query scale), alice_tokens (tokens of
-    every scale but the last, the rows of K and V)."""
+    every scale but the last, the rows of K and V); calibration, the
+    directory `calibrate` filled before any instance (None without
+    --calibrate)."""
 
     FIELDS = ("schedule", "d", "dv", "jl", "keys", "values", "C", "alice_tokens")
     ENV = {"schedule": "VARLB_SCHEDULE", "d": "VARLB_D", "dv": "VARLB_DV", "jl": "VARLB_JL",
@@ -238,7 +246,8 @@ class Instance:
            "alice_tokens": "VARLB_ALICE_TOKENS"}
 
     def __init__(self, schedule=None, d=None, dv=None, jl=None, keys=None, values=None,
-                 C=None, alice_tokens=None):
+                 C=None, alice_tokens=None, calibration=None):
+        self.calibration = calibration or None
         try:
             self.schedule = [int(s) for s in schedule] if schedule is not None else None
             self.d = int(d) if d is not None else None
@@ -257,15 +266,15 @@ class Instance:
         kw = {f: env.get(v) or None for f, v in cls.ENV.items()}
         if kw["schedule"] is not None:
             kw["schedule"] = kw["schedule"].split(",")
-        return cls(**kw)
+        return cls(calibration=env.get("VARLB_CALIBRATION"), **kw)
 
     @classmethod
-    def from_json(cls, obj):
+    def from_json(cls, obj, calibration=None):
         if obj is None:
-            return cls()
+            return cls(calibration=calibration)
         if not isinstance(obj, dict):
             raise CompressorError("\"instance\" is not an object")
-        return cls(**{f: obj.get(f) for f in cls.FIELDS})
+        return cls(calibration=calibration, **{f: obj.get(f) for f in cls.FIELDS})
 
     def public_keys(self, public_seed):
         """Alice's keys (alice_tokens x d) from the public seed."""
@@ -277,7 +286,8 @@ class Instance:
         return public_keys(self.alice_tokens, self.d, self.jl, self.keys, public_seed)
 
     def __repr__(self):
-        return "Instance(%s)" % ", ".join("%s=%r" % (f, getattr(self, f)) for f in self.FIELDS)
+        return "Instance(%s)" % ", ".join("%s=%r" % (f, getattr(self, f))
+                                          for f in self.FIELDS + ("calibration",))
 
 
 # --------------------------------------------------------------- protocols
@@ -360,7 +370,8 @@ def _usage(prog, why):
     sys.stderr.write("%s: %s\nusage: %s compress --keys K.npy --values V.npy --budget-bits B "
                      "--seed S --out BLOB\n       %s answer --blob BLOB --queries Q.npy --seed S "
                      "--out O.npy\n       %s serve --half compress|answer\n"
-                     % (prog, why, prog, prog, prog))
+                     "       %s calibrate --seed S --out CALIB\n"
+                     % (prog, why, prog, prog, prog, prog))
     sys.exit(2)
 
 
@@ -389,7 +400,10 @@ def _serve(half, compress, answer, prog):
             missing = [f for f in fields if f not in req]
             if missing:
                 raise CompressorError("request lacks %s" % ", ".join(missing))
-            instance = Instance.from_json(req.get("instance"))
+            cal = req.get("calibration")
+            if cal is not None and not isinstance(cal, str):
+                raise CompressorError("\"calibration\" is not a path")
+            instance = Instance.from_json(req.get("instance"), cal)
             if half == "compress":
                 _do_compress(compress, req["keys"], req["values"], req["budget_bits"],
                              req["seed"], req["out"], instance)
@@ -407,9 +421,19 @@ def _serve(half, compress, answer, prog):
         reply.flush()
 
 
-def run(compress, answer, argv=None, prog=None, version=None):
+def _do_calibrate(calibrate, seed, out, prog):
+    seed = _seed(seed)
+    if calibrate is None:
+        sys.stderr.write("%s: no calibrate function: nothing calibrated\n" % prog)
+        return
+    os.makedirs(out, exist_ok=True)
+    calibrate(out, seed)
+
+
+def run(compress, answer, argv=None, prog=None, version=None, calibrate=None):
     """The program's main: dispatch ARGV (default sys.argv[1:]) to
-    COMPRESS or ANSWER under the exec or serve protocol, then exit (0 on
+    COMPRESS or ANSWER under the exec or serve protocol, or to CALIBRATE
+    (DIRECTORY, PUBLIC_CALIBRATION_SEED) under --calibrate, then exit (0 on
     success, 1 when a half fails, 2 on a usage error).  `PROG --version`
     prints VERSION (default: the helper's)."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -433,6 +457,9 @@ def run(compress, answer, argv=None, prog=None, version=None):
             if o["half"] not in ("compress", "answer"):
                 _usage(prog, "serve: --half must be compress or answer")
             sys.exit(_serve(o["half"], compress, answer, prog))
+        elif half == "calibrate":
+            o = _options(rest, ("seed", "out"), prog, half)
+            _do_calibrate(calibrate, o["seed"], o["out"], prog)
         else:
             _usage(prog, "unknown half %r" % half)
     except Exception as e:

@@ -1,5 +1,5 @@
 """test_varlb_compressor.py -- the Python helper (python/varlb_compressor.py):
-its exec and serve protocol loops driven by a fake judge, key regeneration
+its exec, serve and calibrate protocol loops driven by a fake judge, key regeneration
 against the keys `varlb decode --dump` writes, bit packing, budgets, .npy
 files and attention.  Run by tests/python_helper.sh (PYTHONPATH, VARLB and
 VARLB_LIBRARY set there)."""
@@ -45,6 +45,39 @@ PROGRAM = textwrap.dedent('''\
         return vc.attention(Q, K, V)
 
     vc.run(compress, answer)
+    ''')
+
+# A program with a calibrate function: it leaves a table naming the public
+# calibration seed, and each half says on stderr which table it found at
+# instance.calibration; it refuses calibration seed 13.
+CALIBRATING = textwrap.dedent('''\
+    import os
+    import sys
+    import numpy as np
+    import varlb_compressor as vc
+
+    def calibrate(directory, seed):
+        if seed == 13:
+            raise vc.CompressorError("unlucky calibration seed")
+        with open(os.path.join(directory, "table.txt"), "w") as f:
+            f.write("table for seed %d" % seed)
+
+    def seen(half, instance):
+        if instance.calibration is None:
+            sys.stderr.write("%s: no calibration\\n" % half)
+        else:
+            with open(os.path.join(instance.calibration, "table.txt")) as f:
+                sys.stderr.write("%s: %s\\n" % (half, f.read()))
+
+    def compress(K, V, budget_bits, public_seed, instance):
+        seen("compress", instance)
+        return b""
+
+    def answer(blob, Q, public_seed, instance):
+        seen("answer", instance)
+        return np.full((Q.shape[0], instance.dv or 16), 0.5)
+
+    vc.run(compress, answer, calibrate=calibrate)
     ''')
 
 INSTANCE_ENV = {"VARLB_SCHEDULE": "1,2,4", "VARLB_D": "16", "VARLB_DV": "16",
@@ -161,6 +194,86 @@ class Judge(unittest.TestCase):
         for name in ("O1.npy", "O3.npy"):
             np.testing.assert_allclose(vc.read_npy(self.path(name)), want, rtol=0, atol=1e-15)
         self.assertFalse(os.path.exists(self.path("O2.npy")))
+
+
+class Calibration(unittest.TestCase):
+    """`PROG calibrate --seed S --out CALIB` (varlb --calibrate): the
+    program's calibrate function fills a fresh directory once, and both
+    halves find it at instance.calibration, under exec and serve alike."""
+
+    setUp_files = Judge.setUp
+    path = Judge.path
+    exec_half = Judge.exec_half
+    serve = Judge.serve
+
+    def setUp(self):
+        self.setUp_files()
+        self.plain = self.prog
+        self.prog = self.path("calibrating.py")
+        with open(self.prog, "w") as f:
+            f.write(CALIBRATING)
+
+    def test_calibrate_fills_a_directory_both_halves_read(self):
+        r = self.exec_half("calibrate", "--seed", "18446744073709551615", "--out", "CALIB")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(read_bytes(self.path("CALIB/table.txt")),
+                         b"table for seed 18446744073709551615")
+        env = dict(self.env, VARLB_CALIBRATION=self.path("CALIB"))
+        r = self.exec_half("compress", "--keys", "K.npy", "--values", "V.npy",
+                           "--budget-bits", "8", "--seed", "1", "--out", "BLOB", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("compress: table for seed 18446744073709551615", r.stderr)
+        r = self.exec_half("answer", "--blob", "BLOB", "--queries", "Q.npy", "--seed", "1",
+                           "--out", "O.npy", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("answer: table for seed 18446744073709551615", r.stderr)
+        r = self.exec_half("answer", "--blob", "BLOB", "--queries", "Q.npy", "--seed", "1",
+                           "--out", "O.npy")
+        self.assertIn("answer: no calibration", r.stderr)
+        replies, err = self.serve("answer", [
+            {"blob": "BLOB", "queries": "Q.npy", "seed": 1, "out": "O1.npy",
+             "calibration": self.path("CALIB")},
+            {"blob": "BLOB", "queries": "Q.npy", "seed": 1, "out": "O2.npy"},
+            {"blob": "BLOB", "queries": "Q.npy", "seed": 1, "out": "O3.npy", "calibration": 5},
+        ])
+        self.assertEqual([r["ok"] for r in replies], [True, True, False])
+        self.assertIn("answer: table for seed 18446744073709551615\nanswer: no calibration", err)
+        self.assertIn("not a path", replies[2]["error"])
+
+    def test_varlb_calibrate_runs_it_once_for_every_half(self):
+        # The real judge (through the --no-sandbox wrapper where no sandbox
+        # can be made): the row records the calibration, both halves read it.
+        cmd = [VARLB, "attack", "--schedule", "1,2,4", "-d", "16", "--budget", "8", "--json",
+               "--compressor", "exec:%s %s" % (sys.executable, self.prog)]
+        for calibrate in (True, False):
+            r = subprocess.run(cmd + ["--calibrate"] * calibrate, capture_output=True,
+                               text=True, timeout=300)
+            self.assertTrue(r.stdout, r.stderr)
+            row = json.loads(r.stdout.splitlines()[0])
+            self.assertEqual(row["status"], "ok", row)
+            if calibrate:
+                self.assertIn("calibrated before any instance", row["calibration"])
+                self.assertRegex(row["stderr_compress"], r"compress: table for seed \d+$")
+                self.assertRegex(row["stderr_answer"], r"answer: table for seed \d+$")
+            else:
+                self.assertNotIn("calibrated", row["calibration"])
+                self.assertIn("compress: no calibration", row["stderr_compress"])
+
+    def test_calibrate_failures_and_programs_without_one(self):
+        r = self.exec_half("calibrate", "--seed", "13", "--out", "CALIB")
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stderr.strip().splitlines()[-1],
+                         "calibrating.py: calibrate: unlucky calibration seed")
+        r = self.exec_half("calibrate", "--seed", "-1", "--out", "CALIB")
+        self.assertEqual(r.returncode, 1)
+        r = self.exec_half("calibrate", "--out", "CALIB")
+        self.assertEqual(r.returncode, 2)
+        # A program without calibrate runs under --calibrate and leaves nothing.
+        self.prog = self.plain
+        r = self.exec_half("calibrate", "--seed", "1", "--out", "CALIB2")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertFalse(os.path.exists(self.path("CALIB2")))
+        self.assertIn("nothing calibrated", r.stderr)
 
 
 class PublicKeys(unittest.TestCase):
