@@ -208,7 +208,7 @@ varlb_model_spec_init_local (varlb_model_spec_t *s, const char *text, char *why,
     return st;
   varlb_knobs_clear (&s->s.knobs);
   st = varlb_spec_init_local (&s->s, text, why, len);
-  s->abi = s->s.kind == VARLB_SPEC_EXEC ? 0 : 1;
+  s->abi = s->s.kind == VARLB_SPEC_EXEC || s->s.kind == VARLB_SPEC_SERVE ? 0 : 1;
   return st;
 }
 
@@ -349,7 +349,7 @@ varlb_model_spec_init_opts (varlb_model_spec_t *s, const char *text,
     {
       /* exec: and v1 built-ins: channel.c's spec, provenance included. */
       st = varlb_spec_init_opts (&s->s, text, o, why, len);
-      s->abi = s->s.kind == VARLB_SPEC_EXEC ? 0 : 1;
+      s->abi = s->s.kind == VARLB_SPEC_EXEC || s->s.kind == VARLB_SPEC_SERVE ? 0 : 1;
       return st;
     }
   st = varlb_model_spec_init_local (s, text, why, len);

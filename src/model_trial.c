@@ -87,8 +87,10 @@ model_cmd_clear (model_cmd_t *c)
 }
 
 /* The command of a half: an exec program under /bin/sh (the file protocol
-   with 4-D arrays), or varlb's own whole-model half; the environment of a
-   single head's plus the model's shape and its public seed. */
+   with 4-D arrays), a serve: worker (started once for the whole run, so
+   the model's shape travels in each request, not in its environment), or
+   varlb's own whole-model half; the environment of a single head's plus the
+   model's shape and its public seed. */
 static int
 model_cmd (model_cmd_t *c, const varlb_model_spec_t *s, const varlb_model_t *m,
            const varlb_instance_t *h0, const varlb_channel_opts_t *o, const char *half,
@@ -104,7 +106,7 @@ model_cmd (model_cmd_t *c, const varlb_model_spec_t *s, const varlb_model_t *m,
     c->env[i] = c->env_buf[i];
   size_t n = 0;
   const varlb_spec_t *v = &s->s;
-  if (v->kind == VARLB_SPEC_EXEC)
+  if (v->kind == VARLB_SPEC_EXEC || v->kind == VARLB_SPEC_SERVE)
     {
       if (asprintf (&c->owned[0], "%s \"$@\"", v->path) < 0)
         return VARLB_ENOMEM;
@@ -112,6 +114,16 @@ model_cmd (model_cmd_t *c, const varlb_model_spec_t *s, const varlb_model_t *m,
       c->argv[n++] = "-c";
       c->argv[n++] = c->owned[0];
       c->argv[n++] = "varlb-compressor";
+      if (v->kind == VARLB_SPEC_SERVE)
+        {
+          c->env[0] = NULL;
+          c->argv[n++] = "serve";
+          c->argv[n++] = "--half";
+          c->argv[n++] = (char *) half;
+          varlb__named_paths (c->expose, 15, v->path);
+          c->argv[n] = NULL;
+          return VARLB_OK;
+        }
       c->argv[n++] = (char *) half;
     }
   else
@@ -143,12 +155,13 @@ model_cmd (model_cmd_t *c, const varlb_model_spec_t *s, const varlb_model_t *m,
   return VARLB_OK;
 }
 
-/* Run one half with input files IN; R receives the outcome, T any failure. */
+/* Run one half with input files IN (a serve: worker gets FIELDS as its
+   request); R receives the outcome, T any failure. */
 static int
 run_half (varlb_half_result_t *r, varlb_trial_t *t, const varlb_model_spec_t *s,
           const varlb_model_t *m, const varlb_instance_t *h0, const varlb_channel_opts_t *o,
-          const char *half, char *const *proto, const varlb_half_file_t *in, size_t n_in,
-          const char *const *out, size_t n_out)
+          const char *half, char *const *proto, const char *fields,
+          const varlb_half_file_t *in, size_t n_in, const char *const *out, size_t n_out)
 {
   model_cmd_t c;
   memset (r, 0, sizeof *r);
@@ -156,12 +169,17 @@ run_half (varlb_half_result_t *r, varlb_trial_t *t, const varlb_model_spec_t *s,
   if (st == VARLB_OK)
     {
       varlb_half_spec_t h = { .label = half, .argv = c.argv, .n_in = n_in, .n_out = n_out,
-                              .env = c.env, .expose = (const char *const *) c.expose };
+                              .env = c.env, .expose = (const char *const *) c.expose,
+                              .calibration = varlb__trial_calibration (&s->s) };
       for (size_t i = 0; i < n_in; i++)
         h.in[i] = in[i];
       for (size_t i = 0; i < n_out; i++)
         h.out[i] = out[i];
-      st = varlb__half_run (r, &h, o);
+      char shape[96];
+      snprintf (shape, sizeof shape, ", \"layers\": %zu, \"heads\": %zu", m->layers, m->heads);
+      st = s->s.kind == VARLB_SPEC_SERVE
+           ? varlb__trial_serve (r, &s->s, &h, h0, shape, fields, o)
+           : varlb__half_run (r, &h, o);
     }
   model_cmd_clear (&c);
   char *tail = strcmp (half, "compress") == 0 ? t->stderr_compress : t->stderr_answer;
@@ -345,7 +363,10 @@ varlb_model_trial_run (varlb_model_trial_t *mt, const varlb_model_t *m,
                         "--seed", seed, "--out", "BLOB", NULL };
       varlb_half_file_t in[2] = { { "K.npy", Kf.buf, Kf.len }, { "V.npy", Vf.buf, Vf.len } };
       const char *out[2] = { "BLOB", "CALIBRATION" };
-      st = run_half (&r, t, s, m, &h0, &o, "compress", proto, in, 2, out, 2);
+      char fields[256];
+      snprintf (fields, sizeof fields, "\"keys\": \"K.npy\", \"values\": \"V.npy\", "
+                "\"budget_bits\": %s, \"seed\": %s, \"out\": \"BLOB\"", budget, seed);
+      st = run_half (&r, t, s, m, &h0, &o, "compress", proto, fields, in, 2, out, 2);
     }
   npy4_clear (&Kf);
   npy4_clear (&Vf);
@@ -364,7 +385,7 @@ varlb_model_trial_run (varlb_model_trial_t *mt, const varlb_model_t *m,
           blen = len;
           const unsigned char *cal = varlb__trial_collected (&r, 1, &len, "compress",
                                                              "CALIBRATION", why, sizeof why);
-          if (cal && s->s.kind == VARLB_SPEC_EXEC)
+          if (cal && (s->s.kind == VARLB_SPEC_EXEC || s->s.kind == VARLB_SPEC_SERVE))
             varlb__trial_declared_calibration (t, cal, len);
         }
     }
@@ -384,7 +405,10 @@ varlb_model_trial_run (varlb_model_trial_t *mt, const varlb_model_t *m,
                         "O.npy", NULL };
       varlb_half_file_t in[2] = { { "BLOB", blob, blen }, { "Q.npy", Qf.buf, Qf.len } };
       const char *out[1] = { "O.npy" };
-      st = run_half (&r, t, s, m, &h0, &o, "answer", proto, in, 2, out, 1);
+      char fields[256];
+      snprintf (fields, sizeof fields, "\"blob\": \"BLOB\", \"queries\": \"Q.npy\", "
+                "\"seed\": %s, \"out\": \"O.npy\"", seed);
+      st = run_half (&r, t, s, m, &h0, &o, "answer", proto, fields, in, 2, out, 1);
     }
   npy4_clear (&Qf);
   if (st == VARLB_OK && t->status == VARLB_OK)

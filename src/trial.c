@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "sandbox.h"
+#include "trial.h"
 
 static double
 now_s (void)
@@ -269,8 +269,8 @@ declared_calibration (varlb_trial_t *t, const unsigned char *d, size_t n)
 }
 
 /* The host directory of S's calibration, or NULL. */
-static const char *
-calibration_of (const varlb_spec_t *s)
+const char *
+varlb__trial_calibration (const varlb_spec_t *s)
 {
   return s->priv && s->priv->calibration_dir[0] ? s->priv->calibration_dir : NULL;
 }
@@ -289,18 +289,20 @@ json_string (FILE *f, const char *s)
   fputc ('"', f);
 }
 
-/* The instance's public parameters as a JSON object (serve requests). */
+/* The instance's public parameters as a JSON object (serve requests),
+   with EXTRA (", \"key\": value" pairs, or "") before its end. */
 static void
-instance_json (FILE *f, const varlb_instance_t *in)
+instance_json (FILE *f, const varlb_instance_t *in, const char *extra)
 {
   const varlb_params_t *p = &in->par;
   fputs ("{\"schedule\": [", f);
   for (size_t k = 0; k < p->pyramid.scales; k++)
     fprintf (f, "%s%u", k ? ", " : "", p->pyramid.pn[k]);
   fprintf (f, "], \"d\": %zu, \"dv\": %zu, \"jl\": \"%s\", \"keys\": \"%s\", "
-           "\"values\": \"%s\", \"C\": %.17g, \"alice_tokens\": %zu}", in->d, in->d,
+           "\"values\": \"%s\", \"C\": %.17g, \"alice_tokens\": %zu", in->d, in->d,
            varlb_jl_family_name (p->jl), varlb_jl_norm_name (p->norm),
            p->values == VARLB_VALUES_PM1 ? "pm1" : "01", in->C, in->alice_tokens);
+  fprintf (f, "%s}", extra);
 }
 
 /* A serve worker's reply: {"ok": true} or {"ok": false, "error": "..."},
@@ -391,6 +393,14 @@ run_half (varlb_half_result_t *r, const varlb_spec_t *s, const varlb_half_spec_t
 {
   if (s->kind != VARLB_SPEC_SERVE)
     return varlb__half_run (r, h, o);
+  return varlb__trial_serve (r, s, h, in, "", request_fields, o);
+}
+
+int
+varlb__trial_serve (varlb_half_result_t *r, const varlb_spec_t *s, const varlb_half_spec_t *h,
+                    const varlb_instance_t *in, const char *instance_extra,
+                    const char *request_fields, const varlb_channel_opts_t *o)
+{
   varlb_worker_t *w = varlb__serve_worker ((varlb_spec_t *) s, strcmp (h->label, "answer") == 0);
   char *json = NULL;
   size_t jl = 0;
@@ -398,7 +408,7 @@ run_half (varlb_half_result_t *r, const varlb_spec_t *s, const varlb_half_spec_t
   if (w == NULL || f == NULL)
     return VARLB_ENOMEM;
   fprintf (f, "{%s, \"instance\": ", request_fields);
-  instance_json (f, in);
+  instance_json (f, in, instance_extra);
   if (h->calibration)
     {
       fputs (", \"calibration\": ", f);
@@ -462,7 +472,8 @@ alice_compress (varlb_trial_t *t, unsigned char **blob, size_t *blen,
         .label = "compress", .argv = c.argv, .n_in = 2,
         .in = { { "K.npy", k, kl }, { "V.npy", v, vl } },
         .n_out = 2, .out = { "BLOB", "CALIBRATION" }, .env = c.env,
-        .expose = (const char *const *) c.expose, .calibration = calibration_of (s)
+        .expose = (const char *const *) c.expose,
+        .calibration = varlb__trial_calibration (s)
       };
       char fields[256];
       snprintf (fields, sizeof fields, "\"keys\": \"K.npy\", \"values\": \"V.npy\", "
@@ -529,7 +540,8 @@ bob_answer (varlb_trial_t *t, double **O, const unsigned char *blob, size_t blen
         .label = "answer", .argv = c.argv, .n_in = 2,
         .in = { { "BLOB", blob, blen }, { "Q.npy", q, ql } },
         .n_out = 1, .out = { "O.npy" }, .env = c.env,
-        .expose = (const char *const *) c.expose, .calibration = calibration_of (s)
+        .expose = (const char *const *) c.expose,
+        .calibration = varlb__trial_calibration (s)
       };
       char fields[256];
       snprintf (fields, sizeof fields, "\"blob\": \"BLOB\", \"queries\": \"Q.npy\", "

@@ -20,6 +20,15 @@ const unsigned char *varlb__trial_collected (const varlb_half_result_t *r, size_
                                              size_t wlen);
 /* An exec program's CALIBRATION line, recorded as its declaration. */
 void varlb__trial_declared_calibration (varlb_trial_t *t, const unsigned char *d, size_t n);
+/* The host directory of S's calibration, or NULL. */
+const char *varlb__trial_calibration (const varlb_spec_t *s);
+/* Half H as a request to serve: spec S's worker: REQUEST_FIELDS, then the
+   instance IN's public parameters with INSTANCE_EXTRA (", \"k\": v"
+   pairs) added, and the calibration directory when there is one.  R's
+   status says whether the worker refused or broke the protocol. */
+int varlb__trial_serve (varlb_half_result_t *r, const varlb_spec_t *s, const varlb_half_spec_t *h,
+                        const varlb_instance_t *in, const char *instance_extra,
+                        const char *request_fields, const varlb_channel_opts_t *o);
 /* Start Bob only at the next instant of the timing grid after START. */
 void varlb__trial_pad_to_grid (double start, double timeout);
 int varlb__trial_keep_blob (const char *path, const unsigned char *data, size_t len);

@@ -86,6 +86,29 @@ if "$PYTHON3" -c 'import numpy' 2>/dev/null; then
   row "$TMPD/e" 1 stderr_compress | grep -q "seed $P public $P" \
     && pass "a whole-model half gets the model's public seed only ($P)" \
     || fail "whole-model seed: $(row "$TMPD/e" 1 stderr_compress), want $P"
+  # serve: on the same 4-D protocol: one worker per half for a whole sweep,
+  # the model's shape in each request; every bit of every trial.
+  "$VARLB" sweep --layers 2 --heads 2 --schedule 1,2,3,4,6 -d 16 --compressors "serve:${EXE#exec:}" \
+    --ratios 1 --seeds 1,2,3 --out "$TMPD/sv.csv" >/dev/null 2>"$TMPD/err"
+  "$PYTHON3" -c 'import json,sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert len(rows) == 3 and all(r["status"] == "ok" and r["correct"] == r["N"] == 1920 for r in rows), rows' \
+    "$TMPD/sv.jsonl" \
+    && pass "serve: on whole models: 3 trials of one sweep, every bit" \
+    || fail "serve: on a model: $(cat "$TMPD/err" "$TMPD/sv.jsonl")"
+  # --calibrate on whole models: once, before any instance; both halves read
+  # the table (in VARLB_CALIBRATION, or the request's "calibration").
+  for k in exec serve; do
+    "$VARLB" attack --layers 2 --heads 1 --schedule 1,2,3,4 -d 8 --compressor "$k:${EXE#exec:}" \
+      --ratio 1 --calibrate --json >"$TMPD/c" 2>"$TMPD/err"
+    "$PYTHON3" -c 'import json,sys
+r = json.loads(open(sys.argv[1]).readline())
+assert r["status"] == "ok" and "calibrated before any instance" in r["calibration"], r
+for half in ("compress", "answer"):
+    assert "calibration: table for seed" in r["stderr_" + half], r["stderr_" + half]' "$TMPD/c" \
+      && pass "$k: --calibrate on a whole model, read by both halves, recorded" \
+      || fail "$k: --calibrate on a model: $(cat "$TMPD/c" "$TMPD/err")"
+  done
   # The timing pad holds for whole models too (on_grid in cli_lib.sh).
   on_grid "a whole model's Bob starts on the timing grid" --layers 2 --heads 1 \
     --schedule 1,2,3,4 -d 8 --compressor "$EXE --grid" --ratio 1
@@ -103,6 +126,9 @@ expect_usage_error "attack: --max-cache-bytes below a 2 x 2 cache" \
   attack --layers 2 --heads 2 --compressor snapkv --ratio 0.1 --max-cache-bytes 1000
 expect_usage_error "attack: an unknown compressor on a model" \
   attack --layers 2 --compressor nosuch --ratio 0.1
+expect_usage_error "attack: --calibrate with a plug-in on a whole model" \
+  attack --layers 2 --compressor "plugin:$top_builddir/tests/plugins/.libs/firstk.so" --ratio 0.5 \
+  --calibrate
 expect_usage_error "attack: bad allocator knob" \
   attack --layers 2 --compressor adakv:alpha=2 --ratio 0.1
 

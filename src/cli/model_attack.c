@@ -75,6 +75,8 @@ abi_text (const varlb_model_spec_t *s)
 {
   return s->abi == VARLB_COMPRESSOR_ABI_MODEL ? "whole model (one global budget)"
          : s->abi == 1 ? "per head, the budget split evenly (a 32-bit length per head charged)"
+                       : s->s.kind == VARLB_SPEC_SERVE
+                       ? "whole model through a serve: worker (4-D .npy)"
                        : "whole model through the file protocol (4-D .npy)";
 }
 
@@ -174,15 +176,28 @@ cli_list_models (void)
 /* Resolve SPECS (N); -1 after one line. */
 static int
 resolve (const char *cmd, varlb_model_spec_t *sp, char *const *specs, size_t n,
-         const varlb_channel_opts_t *o)
+         const varlb_channel_opts_t *o, uint64_t seed)
 {
   char why[512];
   for (size_t i = 0; i < n; i++)
     {
       why[0] = '\0';
-      if (varlb_model_spec_init_opts (&sp[i], specs[i], o, why, sizeof why) != VARLB_OK)
+      int bad = varlb_model_spec_init_opts (&sp[i], specs[i], o, why, sizeof why) != VARLB_OK;
+      if (bad)
+        cli_error (cmd, "--compressor: %s", why[0] ? why : specs[i]);
+      /* --calibrate: exec: and serve: programs calibrate as on one head
+         (their halves find the directory at VARLB_CALIBRATION or in the
+         request); a plug-in's hook is a single-head one. */
+      else if (cli_calibrate_asked && sp[i].s.kind == VARLB_SPEC_PLUGIN)
         {
-          cli_error (cmd, "--compressor: %s", why[0] ? why : specs[i]);
+          cli_error (cmd, "--calibrate: %s: plug-ins are not calibrated on whole models",
+                     specs[i]);
+          bad = 1;
+        }
+      else if (sp[i].s.kind == VARLB_SPEC_EXEC || sp[i].s.kind == VARLB_SPEC_SERVE)
+        bad = cli_calibrate_specs (cmd, &sp[i].s, 1, seed, o) != 0;
+      if (bad)
+        {
           for (size_t j = 0; j <= i; j++)
             varlb_model_spec_clear (&sp[j]);
           return -1;
@@ -306,7 +321,7 @@ cli_attack_model (int argc, char **argv)
   const char *outputs[] = { keep, hrows, NULL };
   varlb_model_spec_t *sp = calloc (nspecs, sizeof *sp);
   if (cli_channel_finish (cmd, &opts, outputs) != 0 || sp == NULL
-      || resolve (cmd, sp, specs, nspecs, &opts) != 0)
+      || resolve (cmd, sp, specs, nspecs, &opts, p.seed) != 0)
     {
       free (sp);
       if (fd >= 0)
@@ -541,7 +556,7 @@ cli_sweep_model (int argc, char **argv)
           }
       }
   varlb_model_spec_t *sp = calloc (g.nspecs, sizeof *sp);
-  if (sp == NULL || resolve (cmd, sp, g.specs, g.nspecs, &opts) != 0)
+  if (sp == NULL || resolve (cmd, sp, g.specs, g.nspecs, &opts, g.seeds[0]) != 0)
     {
       free (sp);
       free (jsonl);

@@ -82,10 +82,12 @@ static int
 half_load (varlb_model_spec_t *s, varlb_pyramid_t *py, const char *cmd, const half_args_t *a)
 {
   char why[512];
-  if (strncmp (a->spec, "exec:", 5) == 0)
-    snprintf (why, sizeof why, "an exec: compressor runs itself, not through varlb's halves");
-  if (strncmp (a->spec, "exec:", 5) == 0
-      || varlb_model_spec_init_local (s, a->spec, why, sizeof why) != VARLB_OK)
+  int own = strncmp (a->spec, "exec:", 5) == 0 || strncmp (a->spec, "serve:", 6) == 0;
+  if (own)
+    snprintf (why, sizeof why, "an exec: or serve: compressor runs itself, not through "
+              "varlb's halves");
+  memset (s, 0, sizeof *s);
+  if (own || varlb_model_spec_init_local (s, a->spec, why, sizeof why) != VARLB_OK)
     {
       cli_error (cmd, "%s", why);
       varlb_model_spec_clear (s);
