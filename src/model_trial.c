@@ -108,23 +108,14 @@ model_cmd (model_cmd_t *c, const varlb_model_spec_t *s, const varlb_model_t *m,
   const varlb_spec_t *v = &s->s;
   if (v->kind == VARLB_SPEC_EXEC || v->kind == VARLB_SPEC_SERVE)
     {
-      if (asprintf (&c->owned[0], "%s \"$@\"", v->path) < 0)
+      if ((n = varlb__trial_program_argv (c->argv, &c->owned[0], c->expose, v, half)) == 0)
         return VARLB_ENOMEM;
-      c->argv[n++] = "/bin/sh";
-      c->argv[n++] = "-c";
-      c->argv[n++] = c->owned[0];
-      c->argv[n++] = "varlb-compressor";
       if (v->kind == VARLB_SPEC_SERVE)
         {
           c->env[0] = NULL;
-          c->argv[n++] = "serve";
-          c->argv[n++] = "--half";
-          c->argv[n++] = (char *) half;
-          varlb__named_paths (c->expose, 15, v->path);
           c->argv[n] = NULL;
           return VARLB_OK;
         }
-      c->argv[n++] = (char *) half;
     }
   else
     {
@@ -147,7 +138,7 @@ model_cmd (model_cmd_t *c, const varlb_model_spec_t *s, const varlb_model_t *m,
       c->argv[n++] = "--dv";
       c->argv[n++] = c->owned[2];
     }
-  if (v->kind != VARLB_SPEC_BUILTIN)
+  if (v->kind == VARLB_SPEC_PLUGIN)
     varlb__named_paths (c->expose, 15, v->path);
   for (size_t i = 0; proto[i] && n < 31; i++)
     c->argv[n++] = proto[i];

@@ -156,6 +156,27 @@ half_cmd_clear (half_cmd_t *c)
     free (c->expose[i]);
 }
 
+size_t
+varlb__trial_program_argv (char **argv, char **script, char **expose, const varlb_spec_t *s,
+                           const char *half)
+{
+  size_t n = 0;
+  if (asprintf (script, "%s \"$@\"", s->path) < 0)
+    return 0;
+  argv[n++] = "/bin/sh";
+  argv[n++] = "-c";
+  argv[n++] = *script;
+  argv[n++] = "varlb-compressor";
+  if (s->kind == VARLB_SPEC_SERVE)
+    {
+      argv[n++] = "serve";
+      argv[n++] = "--half";
+    }
+  argv[n++] = (char *) half;
+  varlb__named_paths (expose, 15, s->path);
+  return n;
+}
+
 static int
 half_cmd (half_cmd_t *c, const varlb_spec_t *s, const varlb_instance_t *in,
           const varlb_channel_opts_t *o, const char *half, char *const *proto)
@@ -165,34 +186,18 @@ half_cmd (half_cmd_t *c, const varlb_spec_t *s, const varlb_instance_t *in,
   for (size_t i = 0; i < N_PUBLIC_ENV; i++)
     c->env[i] = c->env_buf[i];
   size_t n = 0;
-  if (s->kind == VARLB_SPEC_SERVE)
+  if (s->kind == VARLB_SPEC_SERVE || s->kind == VARLB_SPEC_EXEC)
     {
-      /* One worker per half for the whole run: the instance's parameters
-         travel in each request, not in its environment. */
-      c->env[0] = NULL;
-      if (asprintf (&c->owned[0], "%s \"$@\"", s->path) < 0)
+      if ((n = varlb__trial_program_argv (c->argv, &c->owned[0], c->expose, s, half)) == 0)
         return VARLB_ENOMEM;
-      c->argv[n++] = "/bin/sh";
-      c->argv[n++] = "-c";
-      c->argv[n++] = c->owned[0];
-      c->argv[n++] = "varlb-compressor";
-      c->argv[n++] = "serve";
-      c->argv[n++] = "--half";
-      c->argv[n++] = (char *) half;
-      varlb__named_paths (c->expose, 15, s->path);
-      c->argv[n] = NULL;
-      return VARLB_OK;
-    }
-  if (s->kind == VARLB_SPEC_EXEC)
-    {
-      if (asprintf (&c->owned[0], "%s \"$@\"", s->path) < 0)
-        return VARLB_ENOMEM;
-      c->argv[n++] = "/bin/sh";
-      c->argv[n++] = "-c";
-      c->argv[n++] = c->owned[0];
-      c->argv[n++] = "varlb-compressor";
-      c->argv[n++] = (char *) half;
-      varlb__named_paths (c->expose, 15, s->path);
+      if (s->kind == VARLB_SPEC_SERVE)
+        {
+          /* One worker per half for the whole run: the instance's
+             parameters travel in each request, not in its environment. */
+          c->env[0] = NULL;
+          c->argv[n] = NULL;
+          return VARLB_OK;
+        }
     }
   else
     {

@@ -20,6 +20,12 @@ const unsigned char *varlb__trial_collected (const varlb_half_result_t *r, size_
                                              size_t wlen);
 /* An exec program's CALIBRATION line, recorded as its declaration. */
 void varlb__trial_declared_calibration (varlb_trial_t *t, const unsigned char *d, size_t n);
+/* An exec: or serve: program's command for HALF into ARGV: /bin/sh -c
+   'PATH "$@"' (the script, owned, in *SCRIPT), then HALF (serve --half HALF
+   for a worker); the paths it names go to EXPOSE (15 at most).  The number
+   of entries written, 0 when out of memory. */
+size_t varlb__trial_program_argv (char **argv, char **script, char **expose,
+                                  const varlb_spec_t *s, const char *half);
 /* The host directory of S's calibration, or NULL. */
 const char *varlb__trial_calibration (const varlb_spec_t *s);
 /* Half H as a request to serve: spec S's worker: REQUEST_FIELDS, then the
