@@ -117,29 +117,10 @@ model_cmd (model_cmd_t *c, const varlb_model_spec_t *s, const varlb_model_t *m,
           return VARLB_OK;
         }
     }
-  else
-    {
-      char sched[1024];
-      varlb_pyramid_format (&m->par.pyramid, sched, sizeof sched);
-      if ((v->kind == VARLB_SPEC_PLUGIN
-           ? asprintf (&c->owned[0], "plugin:%s%s%s", v->path, v->knob_text[0] ? ":" : "",
-                       v->knob_text)
-           : asprintf (&c->owned[0], "%s", v->text)) < 0
-          || asprintf (&c->owned[1], "%s", sched) < 0
-          || asprintf (&c->owned[2], "%zu", m->par.d) < 0
-          || asprintf (&c->owned[3], "%s", o->half_exe ? o->half_exe : VARLB_BINDIR "/varlb") < 0)
-        return VARLB_ENOMEM;
-      c->argv[n++] = c->owned[3];
-      c->argv[n++] = strcmp (half, "compress") == 0 ? "__compress_model" : "__answer_model";
-      c->argv[n++] = "--spec";
-      c->argv[n++] = c->owned[0];
-      c->argv[n++] = "--schedule";
-      c->argv[n++] = c->owned[1];
-      c->argv[n++] = "--dv";
-      c->argv[n++] = c->owned[2];
-    }
-  if (v->kind == VARLB_SPEC_PLUGIN)
-    varlb__named_paths (c->expose, 15, v->path);
+  else if ((n = varlb__trial_own_argv (c->argv, c->owned, c->expose, v, &m->par.pyramid,
+                                       m->par.d, o, strcmp (half, "compress") == 0
+                                       ? "__compress_model" : "__answer_model")) == 0)
+    return VARLB_ENOMEM;
   for (size_t i = 0; proto[i] && n < 31; i++)
     c->argv[n++] = proto[i];
   c->argv[n] = NULL;

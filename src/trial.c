@@ -177,6 +177,33 @@ varlb__trial_program_argv (char **argv, char **script, char **expose, const varl
   return n;
 }
 
+size_t
+varlb__trial_own_argv (char **argv, char **owned, char **expose, const varlb_spec_t *s,
+                       const varlb_pyramid_t *py, size_t dv, const varlb_channel_opts_t *o,
+                       const char *command)
+{
+  char sched[1024];
+  varlb_pyramid_format (py, sched, sizeof sched);
+  if ((s->kind == VARLB_SPEC_PLUGIN
+       ? asprintf (&owned[0], "plugin:%s%s%s", s->path, s->knob_text[0] ? ":" : "", s->knob_text)
+       : asprintf (&owned[0], "%s", s->text)) < 0
+      || asprintf (&owned[1], "%s", sched) < 0 || asprintf (&owned[2], "%zu", dv) < 0
+      || asprintf (&owned[3], "%s", o->half_exe ? o->half_exe : VARLB_BINDIR "/varlb") < 0)
+    return 0;
+  size_t n = 0;
+  argv[n++] = owned[3];
+  argv[n++] = (char *) command;
+  argv[n++] = "--spec";
+  argv[n++] = owned[0];
+  argv[n++] = "--schedule";
+  argv[n++] = owned[1];
+  argv[n++] = "--dv";
+  argv[n++] = owned[2];
+  if (s->kind == VARLB_SPEC_PLUGIN)
+    varlb__named_paths (expose, 15, s->path);
+  return n;
+}
+
 static int
 half_cmd (half_cmd_t *c, const varlb_spec_t *s, const varlb_instance_t *in,
           const varlb_channel_opts_t *o, const char *half, char *const *proto)
@@ -199,28 +226,10 @@ half_cmd (half_cmd_t *c, const varlb_spec_t *s, const varlb_instance_t *in,
           return VARLB_OK;
         }
     }
-  else
-    {
-      char sched[1024];
-      varlb_pyramid_format (&in->par.pyramid, sched, sizeof sched);
-      if ((s->kind == VARLB_SPEC_PLUGIN
-           ? asprintf (&c->owned[0], "plugin:%s%s%s", s->path, s->knob_text[0] ? ":" : "",
-                       s->knob_text)
-           : asprintf (&c->owned[0], "%s", s->text)) < 0
-          || asprintf (&c->owned[1], "%s", sched) < 0 || asprintf (&c->owned[2], "%zu", in->d) < 0
-          || asprintf (&c->owned[3], "%s", o->half_exe ? o->half_exe : VARLB_BINDIR "/varlb") < 0)
-        return VARLB_ENOMEM;
-      c->argv[n++] = c->owned[3];
-      c->argv[n++] = strcmp (half, "compress") == 0 ? "__compress" : "__answer";
-      c->argv[n++] = "--spec";
-      c->argv[n++] = c->owned[0];
-      c->argv[n++] = "--schedule";
-      c->argv[n++] = c->owned[1];
-      c->argv[n++] = "--dv";
-      c->argv[n++] = c->owned[2];
-      if (s->kind == VARLB_SPEC_PLUGIN)
-        varlb__named_paths (c->expose, 15, s->path);
-    }
+  else if ((n = varlb__trial_own_argv (c->argv, c->owned, c->expose, s, &in->par.pyramid, in->d,
+                                       o, strcmp (half, "compress") == 0 ? "__compress"
+                                                                         : "__answer")) == 0)
+    return VARLB_ENOMEM;
   for (size_t i = 0; proto[i] && n < 31; i++)
     c->argv[n++] = proto[i];
   c->argv[n] = NULL;

@@ -26,6 +26,12 @@ void varlb__trial_declared_calibration (varlb_trial_t *t, const unsigned char *d
    of entries written, 0 when out of memory. */
 size_t varlb__trial_program_argv (char **argv, char **script, char **expose,
                                   const varlb_spec_t *s, const char *half);
+/* varlb's own half COMMAND (__compress, __answer_model, ...) for a
+   built-in or plug-in S into ARGV: --spec, --schedule of PY, --dv DV; the
+   strings in OWNED (4), a plug-in's path in EXPOSE.  As above. */
+size_t varlb__trial_own_argv (char **argv, char **owned, char **expose, const varlb_spec_t *s,
+                              const varlb_pyramid_t *py, size_t dv,
+                              const varlb_channel_opts_t *o, const char *command);
 /* The host directory of S's calibration, or NULL. */
 const char *varlb__trial_calibration (const varlb_spec_t *s);
 /* Half H as a request to serve: spec S's worker: REQUEST_FIELDS, then the
