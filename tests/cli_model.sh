@@ -3,8 +3,10 @@
 # independent count, the table, refusals), decode and certify --model,
 # attack --model with a v1 plug-in (per head, the split charged), a
 # whole-model allocator, an external program on the 4-D file protocol, the
-# --max-cache-bytes refusal, sweep --model with its per-head rows, and a
-# hostile v1 plug-in that gains nothing on a whole model in the sandbox.
+# --max-cache-bytes refusal, sweep --model with its per-head rows and
+# --resume (byte for byte after a crash; edited verdicts, another grid and
+# lagging JSON Lines refused with every file unchanged), and a hostile v1
+# plug-in that gains nothing on a whole model in the sandbox.
 . "$top_srcdir/tests/cli_lib.sh"
 [ -n "$PYTHON3" ] || { echo "no python3: skipped"; exit 77; }
 
@@ -144,6 +146,97 @@ expect_usage_error "attack: bad allocator knob" \
   >/dev/null 2>"$TMPD/err"
 [ $? -ne 0 ] && grep -q 'force' "$TMPD/err" && pass "sweep --model does not replace a file without --force" \
   || fail "sweep --model replaced a file: $(cat "$TMPD/err")"
+
+# --- sweep --model --resume: a crash leaves 3 whole rows and a torn 4th in
+# the CSV, the 4th trial's JSON line (written before its CSV row) and its
+# first head row with a torn second; the resumed files equal a whole run's.
+MGRID="--layers 2 --heads 1 --compressors pyramidkv,snapkv --ratios 0.25,0.5 --seeds 1,2 --no-timing"
+M=$TMPD/m
+# shellcheck disable=SC2086
+"$VARLB" sweep $MGRID --out "$M.csv" --head-rows "$M.h.csv" 2>"$TMPD/err" \
+  || fail "sweep --model for resume: $(cat "$TMPD/err")"
+head -n 4 "$M.csv" >"$TMPD/r.csv"
+sed -n 5p "$M.csv" | head -c 40 >>"$TMPD/r.csv"
+head -n 4 "$M.jsonl" >"$TMPD/r.jsonl"
+head -n $((1 + 3 * 2 + 1)) "$M.h.csv" >"$TMPD/r.h.csv"
+sed -n 9p "$M.h.csv" | head -c 12 >>"$TMPD/r.h.csv"
+# shellcheck disable=SC2086
+"$VARLB" sweep $MGRID --out "$TMPD/r.csv" --head-rows "$TMPD/r.h.csv" --resume 2>"$TMPD/err"
+[ $? -eq 0 ] && grep -q '5 whole-model trials run (3 already in' "$TMPD/err" \
+  && pass "sweep --model --resume runs only the 5 missing trials of 8" \
+  || fail "sweep --model --resume: $(cat "$TMPD/err")"
+cmp -s "$M.csv" "$TMPD/r.csv" && cmp -s "$M.jsonl" "$TMPD/r.jsonl" \
+  && cmp -s "$M.h.csv" "$TMPD/r.h.csv" \
+  && pass "resumed CSV, JSON Lines and head rows equal the whole run's byte for byte" \
+  || fail "resumed model files differ: $(wc -l "$TMPD"/r.csv "$TMPD"/r.jsonl "$TMPD"/r.h.csv)"
+# shellcheck disable=SC2086
+"$VARLB" sweep $MGRID --out "$TMPD/r.csv" --head-rows "$TMPD/r.h.csv" --resume 2>"$TMPD/err" \
+  && grep -q '0 whole-model trials run (8 already' "$TMPD/err" && cmp -s "$M.csv" "$TMPD/r.csv" \
+  && pass "resuming a finished model sweep runs nothing" || fail "second model resume: $(cat "$TMPD/err")"
+
+# partial: the first 3 trials' files, for the caller to spoil.
+partial () {
+  head -n 4 "$M.csv" >"$TMPD/r.csv"
+  head -n 3 "$M.jsonl" >"$TMPD/r.jsonl"
+  head -n 7 "$M.h.csv" >"$TMPD/r.h.csv"
+}
+# refused_resume DESCRIPTION WORDS ARGS...: `sweep ARGS --resume` on those
+# files exits 1 with one line holding WORDS (a grep pattern), and leaves
+# all three byte for byte as they were.
+refused_resume () {
+  desc=$1 words=$2; shift 2
+  before=$(cat "$TMPD/r.csv" "$TMPD/r.jsonl" "$TMPD/r.h.csv" | cksum)
+  "$VARLB" sweep "$@" --out "$TMPD/r.csv" --head-rows "$TMPD/r.h.csv" --resume >/dev/null \
+    2>"$TMPD/err"
+  rc=$?
+  if [ $rc -eq 1 ] && [ "$(wc -l <"$TMPD/err")" -eq 1 ] && grep -q "$words" "$TMPD/err" \
+     && [ "$(cat "$TMPD/r.csv" "$TMPD/r.jsonl" "$TMPD/r.h.csv" | cksum)" = "$before" ]; then
+    pass "$desc: $(cat "$TMPD/err")"
+  else
+    fail "$desc: rc=$rc, files $( [ "$(cat "$TMPD/r.csv" "$TMPD/r.jsonl" "$TMPD/r.h.csv" \
+      | cksum)" = "$before" ] && echo unchanged || echo CHANGED): $(cat "$TMPD/err")"
+  fi
+}
+partial
+grep -q '^"snapkv",13568,.*"fails as the bound predicts"' "$TMPD/r.csv" \
+  || fail "model resume tamper: no row 3 to edit"
+sed -i '4s/"fails as the bound predicts"/"succeeds (budget at or above the bound)"/' "$TMPD/r.csv"
+printf '"pyramidkv",' >>"$TMPD/r.csv" # a torn line too: not cut by a refusal
+# shellcheck disable=SC2086
+refused_resume "sweep --model --resume refuses an edited verdict" \
+  'row(s) of .* state a verdict their numbers do not give (first: row 3)' $MGRID
+partial
+# shellcheck disable=SC2086
+refused_resume "sweep --model --resume refuses a file from another grid" \
+  "row 2 of .* has budget_bits '27136' where this grid has '21708'" \
+  $(echo $MGRID | sed 's/0.25,0.5/0.25,0.4/')
+partial
+head -n 2 "$M.jsonl" >"$TMPD/r.jsonl"
+# shellcheck disable=SC2086
+refused_resume "sweep --model --resume refuses JSON Lines behind the CSV" \
+  'r.jsonl holds 2 lines where the trials kept of .* need 3' $MGRID
+# A whole model's row is judged as its trial was (varlb_verdict over every
+# bit at bits charged + side channels): 2 bits below N_total plus 5 of side
+# channel is a budget at the bound, so the row is lossy, where the per-head
+# judge (bits charged alone) would call it a failure.
+partial
+sed -i '2s/^"pyramidkv",13568,12384,54272,\(.*\)"fails as the bound predicts"/"pyramidkv",13568,54270,54272,\1"loses bits it could keep (budget at or above the bound)"/' \
+  "$TMPD/r.csv"
+grep -q '^"pyramidkv",13568,54270,.*"loses bits' "$TMPD/r.csv" && grep -q ',5,' "$TMPD/r.csv" \
+  || fail "model resume rule: the row to edit has changed: $(sed -n 2p "$TMPD/r.csv")"
+# shellcheck disable=SC2086
+"$VARLB" sweep $MGRID --out "$TMPD/r.csv" --head-rows "$TMPD/r.h.csv" --resume 2>"$TMPD/err" \
+  && grep -q '5 whole-model trials run (3 already' "$TMPD/err" \
+  && pass "--resume judges a whole model's row by the model's rule (side channels count toward N_total)" \
+  || fail "model resume rule: $(cat "$TMPD/err")"
+expect_usage_error "sweep --model: --resume with --force" \
+  sweep --layers 2 --compressors snapkv --ratios 0.25 --out "$TMPD/r.csv" --resume --force
+# With no CSV to continue --resume starts afresh.
+# shellcheck disable=SC2086
+"$VARLB" sweep $MGRID --out "$TMPD/new.csv" --resume 2>"$TMPD/err" && cmp -s "$M.csv" "$TMPD/new.csv" \
+  && pass "sweep --model --resume without a CSV runs the whole grid" \
+  || fail "model resume without a CSV: $(cat "$TMPD/err")"
+
 "$VARLB" plot "$TMPD/h.csv" --out "$TMPD/heads.svg" >"$TMPD/p" 2>&1
 [ -s "$TMPD/heads.dat" ] && grep -q 'layer' "$TMPD/heads.gp" \
   && pass "plot draws the head rows as a layer x head heat map" \

@@ -5,8 +5,6 @@
  * (--head-rows, the layer x head heat map of `varlb plot`). */
 #define _GNU_SOURCE 1 /* open_memstream */
 #include <config.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +13,6 @@
 #include "cli.h"
 #include "model.h"
 #include "sweep.h"
-
-#define HEAD_ROWS_HEADER "compressor,budget_bits,seed,model,layers,heads,layer,head,bits,correct,accuracy\n"
 
 enum {
   O_COMP = CLI_OPT_MODEL_FIRST_FREE + 10, O_BUDGET, O_RATIO, O_KEEP, O_HEADROWS, O_MAXCACHE,
@@ -206,27 +202,6 @@ resolve (const char *cmd, varlb_model_spec_t *sp, char *const *specs, size_t n,
   return 0;
 }
 
-/* A new file PATH with HEADER (refusing to replace one without FORCE);
-   its descriptor, or -1 after one line. */
-static int
-open_new (const char *cmd, const char *path, const char *header, int force)
-{
-  int fd = open (path, O_WRONLY | O_CREAT | O_CLOEXEC | O_APPEND | (force ? O_TRUNC : O_EXCL),
-                 0644);
-  if (fd < 0)
-    {
-      cli_error (cmd, "%s: %s%s", path, strerror (errno),
-                 errno == EEXIST ? " (--force replaces it)" : "");
-      return -1;
-    }
-  if (cli_append_row (cmd, fd, path, header, strlen (header)) != 0)
-    {
-      close (fd);
-      return -1;
-    }
-  return fd;
-}
-
 int
 cli_attack_model (int argc, char **argv)
 {
@@ -315,9 +290,14 @@ cli_attack_model (int argc, char **argv)
   have_model = 1;
   if (cache_fits (cmd, &m, (unsigned long long) maxc) != 0)
     goto done;
-  int fd = -1;
-  if (hrows && (fd = open_new (cmd, hrows, HEAD_ROWS_HEADER, 1)) < 0)
-    goto done;
+  int fd = -1, *fdp = &fd;
+  const char *head = CLI_HEAD_ROWS_HEADER;
+  if (hrows && cli_open_outputs (cmd, 1, &hrows, &fdp, &head, 0) != 0)
+    {
+      if (fd >= 0)
+        close (fd);
+      goto done;
+    }
   const char *outputs[] = { keep, hrows, NULL };
   varlb_model_spec_t *sp = calloc (nspecs, sizeof *sp);
   if (cli_channel_finish (cmd, &opts, outputs) != 0 || sp == NULL
@@ -432,7 +412,7 @@ cli_sweep_model (int argc, char **argv)
   const char *names[16];
   size_t nnames = 0, nbudgets = 0;
   double *budgets = NULL, maxc = 0;
-  int ratios = -1, force = 0, no_timing = 0, c, rc = CLI_EXIT_USAGE;
+  int ratios = -1, force = 0, resume = 0, no_timing = 0, c, rc = CLI_EXIT_USAGE;
   cli_grid_t g;
   cli_model_opts_t mo = { 0 };
   varlb_channel_opts_t opts;
@@ -452,10 +432,7 @@ cli_sweep_model (int argc, char **argv)
         case O_HEADROWS: hrows = optarg; continue;
         case O_FORCE: force = 1; continue;
         case O_NO_TIMING: no_timing = 1; continue;
-        case O_RESUME:
-          cli_error (cmd, "--resume is not available with --model yet: run the sweep again "
-                     "with --force");
-          goto done;
+        case O_RESUME: resume = 1; continue;
         case O_MAXCACHE:
           r = cli_parse_double (cmd, "--max-cache-bytes", optarg, 1, 1e18, &maxc);
           break;
@@ -518,24 +495,31 @@ cli_sweep_model (int argc, char **argv)
     }
   if (nnames == 0)
     names[nnames++] = NULL; /* the --layers x --heads model */
-  size_t ol = strlen (out);
-  char *jsonl = malloc (ol + 8);
-  if (jsonl == NULL)
-    goto done;
-  snprintf (jsonl, ol + 8, "%.*s.jsonl", (int) (ol > 4 && strcmp (out + ol - 4, ".csv") == 0
-                                               ? ol - 4 : ol), out);
-  const char *outputs[] = { out, jsonl, hrows, NULL };
-  if (cli_reduction_finish (cmd, &g.base) != 0 || cli_channel_finish (cmd, &opts, outputs) != 0
-      || grid_finish_axes (cmd, &g, &opts) != 0)
+  if (resume && force)
     {
-      free (jsonl);
+      cli_error (cmd, "--resume and --force contradict each other");
       goto done;
     }
-  /* Every model of every instance is described, and its cache checked,
-     before the first trial runs. */
-  size_t ninst = cli_grid_instances (&g);
-  for (size_t k = 0; k < nnames; k++)
-    for (size_t i = 0; i < ninst; i += g.nseeds)
+  cli_model_files_t files;
+  cli_model_files_init (&files, out, hrows);
+  const char *outputs[] = { out, files.jsonl, hrows, NULL };
+  char **keys = NULL;
+  double *bits = NULL;
+  varlb_model_spec_t *sp = NULL;
+  char *header = NULL;
+  size_t ninst = 0, total = 0, done = 0;
+  if (cli_reduction_finish (cmd, &g.base) != 0 || cli_channel_finish (cmd, &opts, outputs) != 0
+      || grid_finish_axes (cmd, &g, &opts) != 0)
+    goto close;
+  ninst = cli_grid_instances (&g);
+  total = nnames * ninst * g.nspecs * nbudgets;
+  /* Every trial in grid order (models x instances x compressors x
+     budgets): its budget and its key.  Every model is described, and its
+     cache checked, before the first trial runs. */
+  keys = calloc (total + 1, sizeof *keys);
+  bits = calloc (total + 1, sizeof *bits);
+  for (size_t k = 0, j = 0; keys && bits && k < nnames; k++)
+    for (size_t i = 0; i < ninst; i++)
       {
         varlb_params_t p;
         varlb_model_t m;
@@ -543,112 +527,110 @@ cli_sweep_model (int argc, char **argv)
         one.name = names[k];
         int bad = cli_grid_params (&p, &g, i) != VARLB_OK
                   || cli_model_finish (cmd, &one, &p, &m) != 0;
-        if (!bad)
-          {
-            bad = cache_fits (cmd, &m, (unsigned long long) maxc) != 0;
-            varlb_model_clear (&m);
-          }
         varlb_params_clear (&p);
         if (bad)
-          {
-            free (jsonl);
-            goto done;
-          }
+          goto close;
+        double N = (double) varlb_model_hidden_bits (&m);
+        bad = cache_fits (cmd, &m, (unsigned long long) maxc) != 0;
+        for (size_t s = 0; !bad && s < g.nspecs; s++)
+          for (size_t b = 0; !bad && b < nbudgets; b++, j++)
+            {
+              bits[j] = floor (ratios ? budgets[b] * N : budgets[b]);
+              bad = !(keys[j] = cli_model_trial_key (g.specs[s], bits[j], &m));
+            }
+        varlb_model_clear (&m);
+        if (bad)
+          goto close;
       }
-  varlb_model_spec_t *sp = calloc (g.nspecs, sizeof *sp);
+  if (!keys || !bits || !files.jsonl
+      || !(header = cli_csv_header_text (varlb_model_trial_write_csv_header)))
+    {
+      cli_error (cmd, "out of memory");
+      rc = CLI_EXIT_FAIL;
+      goto close;
+    }
+  sp = calloc (g.nspecs, sizeof *sp);
   if (sp == NULL || resolve (cmd, sp, g.specs, g.nspecs, &opts, g.seeds[0]) != 0)
     {
       free (sp);
-      free (jsonl);
-      goto done;
+      sp = NULL;
+      goto close;
     }
-  char *header = NULL;
-  size_t hl = 0;
-  FILE *mh = open_memstream (&header, &hl);
-  if (mh)
-    {
-      varlb_model_trial_write_csv_header (mh);
-      fclose (mh);
-    }
-  int fcsv = header ? open_new (cmd, out, header, force) : -1;
-  int fjson = fcsv >= 0 ? open_new (cmd, jsonl, "", force) : -1;
-  int fhead = fjson >= 0 && hrows ? open_new (cmd, hrows, HEAD_ROWS_HEADER, force) : -2;
-  free (header);
+  if ((rc = cli_model_files_open (cmd, &files, header, keys, total, resume, force, &done)) != 0)
+    goto close;
   rc = CLI_EXIT_FAIL;
   size_t trials = 0, failed = 0, above = 0;
   double t0 = cli_now ();
-  for (size_t k = 0; fcsv >= 0 && fjson >= 0 && fhead != -1 && k < nnames; k++)
-    for (size_t i = 0; i < ninst; i++)
-      {
-        varlb_params_t p;
-        varlb_model_t m;
-        cli_model_opts_t one = mo;
-        one.name = names[k];
-        cli_grid_params (&p, &g, i);
-        int st = cli_model_finish (cmd, &one, &p, &m);
-        varlb_params_clear (&p);
-        if (st != 0)
-          goto close;
-        double N = (double) varlb_model_hidden_bits (&m);
-        for (size_t s = 0; s < g.nspecs; s++)
-          for (size_t b = 0; b < nbudgets; b++)
-            {
-              varlb_model_trial_t mt;
-              double bits = floor (ratios ? budgets[b] * N : budgets[b]);
-              st = varlb_model_trial_run (&mt, &m, &sp[s], bits, &opts, (unsigned long long) maxc);
-              if (st != VARLB_OK)
-                {
-                  cli_error (cmd, "%s: cannot run the trial: %s", g.specs[s],
-                             mt.t.error[0] ? mt.t.error : varlb_strerror (st));
-                  varlb_model_trial_clear (&mt);
-                  varlb_model_clear (&m);
-                  goto close;
-                }
-              if (no_timing)
-                mt.t.wall_s = NAN;
-              char *js = NULL, *cs = NULL, *hs = NULL;
-              size_t jl = 0, cl = 0, hl2 = 0;
-              FILE *fj = open_memstream (&js, &jl), *fc = open_memstream (&cs, &cl);
-              if (fj)
-                varlb_model_trial_write_json (fj, &mt, &m), fclose (fj);
-              if (fc)
-                varlb_model_trial_write_csv (fc, &mt, &m), fclose (fc);
-              if (fhead >= 0 && mt.t.status == VARLB_OK)
-                hs = head_rows (&hl2, &mt, bits);
-              int werr = !js || !cs
-                         || (hs && cli_append_row (cmd, fhead, hrows, hs, hl2) != 0)
-                         || cli_append_row (cmd, fjson, jsonl, js, jl) != 0
-                         || cli_append_row (cmd, fcsv, out, cs, cl) != 0;
-              free (js), free (cs), free (hs);
-              trials++;
-              failed += mt.t.status != VARLB_OK;
-              above += isfinite (mt.t.accuracy) && mt.t.accuracy > mt.t.fano_ceiling;
-              varlb_model_trial_clear (&mt);
-              if (werr)
-                {
-                  varlb_model_clear (&m);
-                  goto close;
-                }
-            }
-        varlb_model_clear (&m);
-      }
-  if (fcsv >= 0 && fjson >= 0 && fhead != -1)
+  /* The trials after the DONE already in the files, each model built once. */
+  for (size_t j = done; j < total;)
     {
-      fprintf (stderr, "varlb: sweep: %zu whole-model trials run, %zu compressor failures, "
-               "%zu above the Fano ceiling, %.1f s\n", trials, failed, above, cli_now () - t0);
-      rc = 0;
+      size_t per_model = g.nspecs * nbudgets, i = j / per_model % ninst;
+      varlb_params_t p;
+      varlb_model_t m;
+      cli_model_opts_t one = mo;
+      one.name = names[j / per_model / ninst];
+      cli_grid_params (&p, &g, i);
+      int st = cli_model_finish (cmd, &one, &p, &m);
+      varlb_params_clear (&p);
+      if (st != 0)
+        goto close;
+      for (size_t end = (j / per_model + 1) * per_model; j < end; j++)
+        {
+          varlb_model_trial_t mt;
+          size_t s = j % per_model / nbudgets;
+          st = varlb_model_trial_run (&mt, &m, &sp[s], bits[j], &opts, (unsigned long long) maxc);
+          if (st != VARLB_OK)
+            {
+              cli_error (cmd, "%s: cannot run the trial: %s", g.specs[s],
+                         mt.t.error[0] ? mt.t.error : varlb_strerror (st));
+              varlb_model_trial_clear (&mt);
+              varlb_model_clear (&m);
+              goto close;
+            }
+          if (no_timing)
+            mt.t.wall_s = NAN;
+          char *js = NULL, *cs = NULL, *hs = NULL;
+          size_t jl = 0, cl = 0, hl = 0;
+          FILE *fj = open_memstream (&js, &jl), *fc = open_memstream (&cs, &cl);
+          if (fj)
+            varlb_model_trial_write_json (fj, &mt, &m), fclose (fj);
+          if (fc)
+            varlb_model_trial_write_csv (fc, &mt, &m), fclose (fc);
+          if (files.fhead >= 0 && mt.t.status == VARLB_OK)
+            hs = head_rows (&hl, &mt, bits[j]);
+          /* Head rows, JSON line, CSV line: the CSV, written last, says
+             which trials are whole (--resume). */
+          int werr = !js || !cs
+                     || (hs && cli_append_row (cmd, files.fhead, hrows, hs, hl) != 0)
+                     || cli_append_row (cmd, files.fjson, files.jsonl, js, jl) != 0
+                     || cli_append_row (cmd, files.fcsv, out, cs, cl) != 0;
+          free (js), free (cs), free (hs);
+          trials++;
+          failed += mt.t.status != VARLB_OK;
+          above += isfinite (mt.t.accuracy) && mt.t.accuracy > mt.t.fano_ceiling;
+          varlb_model_trial_clear (&mt);
+          if (werr)
+            {
+              varlb_model_clear (&m);
+              goto close;
+            }
+        }
+      varlb_model_clear (&m);
     }
+  fprintf (stderr, "varlb: sweep: %zu whole-model trials run (%zu already in %s), %zu compressor "
+           "failures, %zu above the Fano ceiling, %.1f s\n", trials, done, out, failed, above,
+           cli_now () - t0);
+  rc = 0;
 close:
-  if (fcsv >= 0)
-    close (fcsv);
-  if (fjson >= 0)
-    close (fjson);
-  if (fhead >= 0)
-    close (fhead);
-  for (size_t s = 0; s < g.nspecs; s++)
+  cli_model_files_clear (&files);
+  for (size_t s = 0; sp && s < g.nspecs; s++)
     varlb_model_spec_clear (&sp[s]);
   free (sp);
-  free (jsonl);
+  for (size_t j = 0; keys && j < total; j++)
+    free (keys[j]);
+  free (keys);
+  free (bits);
+  free (header);
 done:
   free (budgets);
   cli_channel_clear (&opts);

@@ -43,7 +43,9 @@ const char *cli_csv_get (const cli_csv_t *t, size_t row, long col);
 double cli_csv_num (const cli_csv_t *t, size_t row, long col);
 /* Rows of a results CSV whose stored verdict is not the one their numbers
    (correct, bits_tested, bits_charged + side_channel_bits, N, status) give:
-   how many, and the first NFIRST row indices in FIRST. */
+   how many, and the first NFIRST row indices in FIRST.  Rows of whole
+   models (a layers column) are judged as their trials were: varlb_verdict
+   over every tested bit. */
 size_t cli_rows_disagreeing (const cli_csv_t *t, size_t *first, size_t nfirst);
 /* The verdict row R's numbers give (varlb_judge at the sampling unit, with
    side_channel_bits added when the file has it); -1 when they do not hold

@@ -3,6 +3,7 @@
  * knobs contain commas, and the shared instance options.  Not installed. */
 #ifndef VARLB_CLI_SWEEP_H
 #define VARLB_CLI_SWEEP_H
+#include <sys/types.h>
 #include "cli.h"
 
 /* The instance axes of a grid; empty axes take the base parameters'. */
@@ -110,6 +111,37 @@ typedef struct cli_manifest {
 int cli_sweep_prepare (const char *cmd, cli_sweep_files_t *f, int resume, int force,
                        char *const *keys, size_t total, size_t *pend, size_t *npend,
                        const cli_manifest_t *m);
+/* The complete lines of PATH (*LINES) and the bytes they fill (*WHOLE:
+   the file less a torn last line).  Reads only; -1 with errno set. */
+int cli_file_lines (const char *path, size_t *lines, off_t *whole);
+/* Keep the first LINES complete lines of PATH (-1 with errno set). */
+int cli_file_keep_lines (const char *path, size_t lines);
+/* 1 when PATH begins with HEADER (one line, its newline included) or is
+   empty or a torn piece of it, 0 when it begins otherwise (another
+   version's columns), -1 with errno when it cannot be read. */
+int cli_header_matches (const char *path, const char *header);
+/* The CSV header WRITE writes (varlb_trial_write_csv_header, or the model
+   trial's), or NULL. */
+char *cli_csv_header_text (void (*write) (FILE *));
+/* 0 when PATH begins with HEADER (cli_header_matches), else the exit
+   status after one line: --resume would misalign its columns. */
+int cli_resume_header (const char *cmd, const char *path, const char *header);
+/* The results CSV PATH that --resume would continue, read into T (clear
+   it after use).  Reads only.  Refused in one line, returning the exit
+   status, when its header is not HEADER or a row states a verdict its
+   numbers do not give (cli_rows_disagreeing). */
+struct cli_csv;
+int cli_resume_read (const char *cmd, struct cli_csv *t, const char *path, const char *header);
+
+/* Without --force no output is replaced: the first of the N names that
+   exists (NAME[0] the CSV, --resume continuing it) is refused in one
+   line, returning the usage exit status; 0 when none does. */
+int cli_refuse_existing (const char *cmd, const char *const *name, size_t n, int resume);
+/* Open the N outputs NAME (NULL: not asked for, *FD[i] = -2) close-on-exec
+   for appending, emptied first unless APPEND; each empty one gets its
+   HEADER[i] (NULL: none).  0, or -1 after one line. */
+int cli_open_outputs (const char *cmd, size_t n, const char *const *name, int *const *fd,
+                      const char *const *header, int append);
 /* Append one row with one write() and fsync; on failure one line naming the
    file and the real reason, and -1. */
 int cli_append_row (const char *cmd, int fd, const char *path, const char *text, size_t len);

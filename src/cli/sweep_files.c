@@ -52,42 +52,38 @@ cli_key_done (char *const *keys, size_t n, const char *key)
   return n > 0 && key && bsearch (&key, keys, n, sizeof *keys, cmp_str) != NULL;
 }
 
+int
+cli_file_lines (const char *path, size_t *lines, off_t *whole)
+{
+  FILE *f = fopen (path, "re");
+  if (!f)
+    return -1;
+  off_t pos = 0;
+  int c;
+  *lines = 0;
+  *whole = 0;
+  while ((c = getc (f)) != EOF)
+    if (pos++, c == '\n')
+      ++*lines, *whole = pos;
+  int bad = ferror (f);
+  fclose (f);
+  return bad ? -1 : 0;
+}
+
 /* Cut a torn last line (an interrupted write) so appends start on a fresh
    line; *LINES receives the complete lines kept. */
 static int
 cut_torn_line (const char *path, size_t *lines)
 {
-  int fd = open (path, O_RDWR | O_CLOEXEC);
-  if (fd < 0)
-    return -1;
+  off_t whole;
   struct stat st;
-  if (fstat (fd, &st) != 0)
-    {
-      close (fd);
-      return -1;
-    }
-  char *buf = malloc ((size_t) st.st_size + 1);
-  ssize_t got = buf ? read (fd, buf, (size_t) st.st_size) : -1;
-  if (got != st.st_size)
-    {
-      free (buf);
-      close (fd);
-      return -1;
-    }
-  off_t keep = 0;
-  *lines = 0;
-  for (off_t i = 0; i < st.st_size; i++)
-    if (buf[i] == '\n')
-      keep = i + 1, ++*lines;
-  free (buf);
-  int rc = keep < st.st_size ? ftruncate (fd, keep) : 0;
-  close (fd);
-  return rc;
+  if (cli_file_lines (path, lines, &whole) != 0 || stat (path, &st) != 0)
+    return -1;
+  return whole < st.st_size ? truncate (path, whole) : 0;
 }
 
-/* Keep only the first LINES complete lines of PATH. */
-static int
-keep_lines (const char *path, size_t lines)
+int
+cli_file_keep_lines (const char *path, size_t lines)
 {
   FILE *f = fopen (path, "re");
   if (!f)
@@ -331,29 +327,48 @@ fail:
   return rc;
 }
 
-/* 1 when the first line of PATH is this varlb's CSV header, 0 when it is
-   another (a file from another version: appending would misalign the
-   columns), -1 when PATH cannot be read. */
-static int
-header_matches (const char *path)
+int
+cli_header_matches (const char *path, const char *header)
 {
-  char *h = NULL, *line = NULL;
-  size_t hl = 0, cap = 0;
-  FILE *m = open_memstream (&h, &hl);
-  if (m == NULL)
-    return -1;
-  varlb_trial_write_csv_header (m);
-  fclose (m);
+  char *line = NULL;
+  size_t cap = 0;
   FILE *f = fopen (path, "re");
-  int r = -1;
-  if (f && getline (&line, &cap, f) >= 0)
-    r = strcmp (line, h) == 0;
-  if (f)
-    fclose (f);
+  if (!f)
+    return -1;
+  errno = 0;
+  ssize_t got = getline (&line, &cap, f);
+  /* HEADER has one newline, at its end: a shorter match is a torn header. */
+  int r = got < 0 ? (errno ? -1 : 1)
+          : (size_t) got <= strlen (header) && memcmp (line, header, (size_t) got) == 0;
+  fclose (f);
   free (line);
-  free (h);
   return r;
 }
+
+/* The CSV header this varlb writes (WRITE: the trial's or the model
+   trial's), or NULL. */
+char *
+cli_csv_header_text (void (*write) (FILE *))
+{
+  char *h = NULL;
+  size_t hl = 0;
+  FILE *m = open_memstream (&h, &hl);
+  if (m == NULL)
+    return NULL;
+  write (m);
+  if (fclose (m) != 0)
+    {
+      free (h);
+      return NULL;
+    }
+  return h;
+}
+
+/* The counts a row's verdict is taken from. */
+typedef struct row_counts {
+  size_t correct, tested, d, N;
+  double charged, judged; /* judged: charged + side_channel_bits */
+} row_counts_t;
 
 /* A whole, non-negative count in column COL of row R, or -1. */
 static int
@@ -366,41 +381,65 @@ row_count (const cli_csv_t *t, size_t r, long col, size_t *out)
   return 0;
 }
 
+/* Row R's counts, or -1 when they do not hold together. */
+static int
+row_counts (row_counts_t *c, const cli_csv_t *t, size_t r)
+{
+  long cb = cli_csv_col (t, "bits_charged"), cs = cli_csv_col (t, "side_channel_bits");
+  double side = cs >= 0 && cli_csv_get (t, r, cs)[0] ? cli_csv_num (t, r, cs) : 0.0;
+  c->charged = cli_csv_num (t, r, cb);
+  c->judged = c->charged + side;
+  if (row_count (t, r, cli_csv_col (t, "bits_tested"), &c->tested) != 0
+      || row_count (t, r, cli_csv_col (t, "correct"), &c->correct) != 0
+      || row_count (t, r, cli_csv_col (t, "d"), &c->d) != 0
+      || row_count (t, r, cli_csv_col (t, "N"), &c->N) != 0 || c->d == 0 || c->tested == 0
+      || c->correct > c->tested || cb < 0 || !(c->charged >= 0.0) || !isfinite (c->charged)
+      || !(side >= 0.0) || !isfinite (side) || c->N % c->d != 0 || c->tested % c->d != 0
+      || c->tested > c->N)
+    return -1;
+  return 0;
+}
+
 int
 cli_row_judge (varlb_judgement_t *j, const cli_csv_t *t, size_t r)
 {
-  size_t n, k, d, N;
-  long cb = cli_csv_col (t, "bits_charged"), cs = cli_csv_col (t, "side_channel_bits");
-  double charged = cli_csv_num (t, r, cb);
-  double side = cs >= 0 && cli_csv_get (t, r, cs)[0] ? cli_csv_num (t, r, cs) : 0.0;
-  if (row_count (t, r, cli_csv_col (t, "bits_tested"), &n) != 0
-      || row_count (t, r, cli_csv_col (t, "correct"), &k) != 0
-      || row_count (t, r, cli_csv_col (t, "d"), &d) != 0
-      || row_count (t, r, cli_csv_col (t, "N"), &N) != 0 || d == 0 || n == 0 || k > n
-      || cb < 0 || !(charged >= 0.0) || !isfinite (charged) || !(side >= 0.0) || !isfinite (side)
-      || N % d != 0 || n % d != 0 || n > N)
+  row_counts_t c;
+  if (row_counts (&c, t, r) != 0)
     return -1;
   /* The sampling unit is the token: m = bits_tested / d of n = N / d. */
-  return varlb_judge (j, k, n / d, N / d, d, charged, charged + side) == VARLB_OK ? 0 : -1;
+  return varlb_judge (j, c.correct, c.tested / c.d, c.N / c.d, c.d, c.charged, c.judged)
+         == VARLB_OK ? 0 : -1;
+}
+
+/* The verdict an ok row R's numbers give, or NULL.  A whole model's row
+   (the file has a layers column) is judged as its trial was (model_trial.c):
+   over every tested bit, at bits charged + side channels. */
+static const char *
+row_verdict (const cli_csv_t *t, size_t r, int whole_model)
+{
+  varlb_judgement_t j;
+  row_counts_t c;
+  if (!whole_model)
+    return cli_row_judge (&j, t, r) == 0 ? j.verdict : NULL;
+  return row_counts (&c, t, r) == 0 ? varlb_verdict (c.correct, c.tested, c.judged, (double) c.N)
+                                    : NULL;
 }
 
 size_t
 cli_rows_disagreeing (const cli_csv_t *t, size_t *first, size_t nfirst)
 {
   long cv = cli_csv_col (t, "verdict"), cst = cli_csv_col (t, "status");
+  int whole_model = cli_csv_col (t, "layers") >= 0;
   size_t bad = 0;
   if (cv < 0 || cst < 0)
     return 0;
   for (size_t r = 0; r < t->rows; r++)
     {
       const char *stored = cli_csv_get (t, r, cv), *want;
-      varlb_judgement_t j;
       if (strcmp (cli_csv_get (t, r, cst), "ok") != 0)
         want = VARLB_VERDICT_ERROR;
-      else if (cli_row_judge (&j, t, r) != 0)
+      else if (!(want = row_verdict (t, r, whole_model)))
         want = "(no verdict: the row's counts do not hold together)";
-      else
-        want = j.verdict;
       if (strcmp (stored, want) != 0)
         {
           if (bad < nfirst)
@@ -411,15 +450,81 @@ cli_rows_disagreeing (const cli_csv_t *t, size_t *first, size_t nfirst)
   return bad;
 }
 
-/* Every file the sweep would write that exists already. */
-static const char *
-first_existing (const cli_sweep_files_t *f, int skip_csv)
+int
+cli_resume_header (const char *cmd, const char *path, const char *header)
 {
-  const char *name[4] = { skip_csv ? NULL : f->csv, f->jsonl, f->manifest, f->tokens };
-  for (int i = 0; i < 4; i++)
+  int same = cli_header_matches (path, header);
+  if (same == 0)
+    cli_error (cmd, "--resume: %s has other columns than this varlb writes (another "
+               "version?): appending would misalign them; use --force or a new --out", path);
+  else if (same < 0)
+    cli_error (cmd, "--resume: %s: %s", path, strerror (errno));
+  return same == 1 ? 0 : CLI_EXIT_FAIL;
+}
+
+int
+cli_resume_read (const char *cmd, cli_csv_t *t, const char *path, const char *header)
+{
+  char why[256];
+  if (cli_resume_header (cmd, path, header) != 0)
+    return CLI_EXIT_FAIL;
+  if (cli_csv_read (t, path, why, sizeof why) != 0)
+    {
+      cli_error (cmd, "--resume: %s: %s", path, why);
+      return CLI_EXIT_FAIL;
+    }
+  /* A stored verdict its own numbers do not give: the file was edited or
+     written by a faulty varlb; continuing it would mix them in. */
+  size_t first[1];
+  size_t bad = cli_rows_disagreeing (t, first, 1);
+  if (bad)
+    {
+      cli_error (cmd, "--resume: %zu row(s) of %s state a verdict their numbers do not "
+                 "give (first: row %zu): not continued; check it with varlb summary, or "
+                 "--force to start again", bad, path, first[0] + 1);
+      cli_csv_clear (t);
+      return CLI_EXIT_FAIL;
+    }
+  return 0;
+}
+
+int
+cli_refuse_existing (const char *cmd, const char *const *name, size_t n, int resume)
+{
+  for (size_t i = 0; i < n; i++)
     if (name[i] && access (name[i], F_OK) == 0)
-      return name[i];
-  return NULL;
+      {
+        cli_error (cmd, "%s exists: %s--force replaces it", name[i],
+                   i == 0 ? "--resume continues the sweep, "
+                   : resume ? "--resume has no CSV to continue; " : "");
+        return CLI_EXIT_USAGE;
+      }
+  return 0;
+}
+
+int
+cli_open_outputs (const char *cmd, size_t n, const char *const *name, int *const *fd,
+                  const char *const *header, int append)
+{
+  int flags = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | (append ? 0 : O_TRUNC);
+  for (size_t i = 0; i < n; i++)
+    {
+      struct stat st;
+      if (!name[i])
+        {
+          *fd[i] = -2;
+          continue;
+        }
+      if ((*fd[i] = open (name[i], flags, 0644)) < 0)
+        {
+          cli_error (cmd, "%s: %s", name[i], strerror (errno));
+          return -1;
+        }
+      if (header[i] && fstat (*fd[i], &st) == 0 && st.st_size == 0
+          && cli_append_row (cmd, *fd[i], name[i], header[i], strlen (header[i])) != 0)
+        return -1;
+    }
+  return 0;
 }
 
 int
@@ -447,20 +552,13 @@ cli_sweep_prepare (const char *cmd, cli_sweep_files_t *f, int resume, int force,
   if (existing)
     {
       size_t jlines = 0;
-      char why[256];
       cli_csv_t t;
-      if (header_matches (f->csv) == 0)
-        {
-          cli_error (cmd, "--resume: %s has other columns than this varlb writes (another "
-                     "version?): appending would misalign them; use --force or a new --out",
-                     f->csv);
-          return rc;
-        }
-      if (cli_csv_read (&t, f->csv, why, sizeof why) != 0)
-        {
-          cli_error (cmd, "--resume: %s: %s", f->csv, why);
-          return rc;
-        }
+      char *header = cli_csv_header_text (varlb_trial_write_csv_header);
+      rc = header ? cli_resume_read (cmd, &t, f->csv, header) : CLI_EXIT_FAIL;
+      free (header);
+      if (rc != 0)
+        return rc;
+      rc = CLI_EXIT_FAIL;
       long kc[6];
       for (int j = 0; j < 6; j++)
         if ((kc[j] = cli_csv_col (&t, key_cols[j])) < 0)
@@ -470,18 +568,6 @@ cli_sweep_prepare (const char *cmd, cli_sweep_files_t *f, int resume, int force,
             cli_csv_clear (&t);
             return rc;
           }
-      /* A stored verdict its own numbers do not give: the file was edited
-         or written by a faulty varlb; continuing it would mix them in. */
-      size_t first[3];
-      size_t bad = cli_rows_disagreeing (&t, first, 3);
-      if (bad)
-        {
-          cli_error (cmd, "--resume: %zu row(s) of %s state a verdict their numbers do not "
-                     "give (first: row %zu): not continued; check it with varlb summary, or "
-                     "--force to start again", bad, f->csv, first[0] + 1);
-          cli_csv_clear (&t);
-          return rc;
-        }
       done_keys = malloc ((t.rows + 1) * sizeof *done_keys);
       for (size_t r = 0; done_keys && r < t.rows; r++)
         {
@@ -496,7 +582,7 @@ cli_sweep_prepare (const char *cmd, cli_sweep_files_t *f, int resume, int force,
       const char *fail = !done_keys ? "out of memory" : NULL;
       if (!fail && access (f->jsonl, F_OK) == 0
           && (cut_torn_line (f->jsonl, &jlines) != 0
-              || (jlines > t.rows && keep_lines (f->jsonl, t.rows) != 0)))
+              || (jlines > t.rows && cli_file_keep_lines (f->jsonl, t.rows) != 0)))
         fail = strerror (errno);
       cli_csv_clear (&t);
       if (fail)
@@ -515,15 +601,10 @@ cli_sweep_prepare (const char *cmd, cli_sweep_files_t *f, int resume, int force,
     {
       /* Nothing is replaced without --force: not the CSV, nor the JSON
          Lines, manifest or token rows beside it. */
-      const char *there = first_existing (f, 0);
-      if (there)
-        {
-          cli_error (cmd, "%s exists: %s--force replaces it", there,
-                     there == f->csv ? "--resume continues the sweep, "
-                     : resume ? "--resume has no CSV to continue; " : "");
-          rc = CLI_EXIT_USAGE;
-          goto out;
-        }
+      const char *name[4] = { f->csv, f->jsonl, f->manifest, f->tokens };
+      if ((rc = cli_refuse_existing (cmd, name, 4, resume)) != 0)
+        goto out;
+      rc = CLI_EXIT_FAIL;
     }
   /* The pending trials, in grid order. */
   *npend = 0;
@@ -531,34 +612,13 @@ cli_sweep_prepare (const char *cmd, cli_sweep_files_t *f, int resume, int force,
     if (!cli_key_done (done_keys, ndone, keys[k]))
       pend[(*npend)++] = k;
 
-  int flags = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | (existing ? 0 : O_TRUNC);
-  f->fcsv = open (f->csv, flags, 0644);
-  f->fjson = f->fcsv >= 0 ? open (f->jsonl, flags, 0644) : -1;
-  f->ftok = f->tokens && f->fjson >= 0 ? open (f->tokens, flags, 0644) : f->tokens ? -1 : -2;
-  if (f->fcsv < 0 || f->fjson < 0 || f->ftok == -1)
-    {
-      cli_error (cmd, "%s: %s", f->fcsv < 0 ? f->csv : f->fjson < 0 ? f->jsonl : f->tokens,
-                 strerror (errno));
-      goto out;
-    }
-  if (!existing)
-    {
-      char *h = NULL;
-      size_t hl = 0;
-      FILE *mm = open_memstream (&h, &hl);
-      if (mm)
-        {
-          varlb_trial_write_csv_header (mm);
-          fclose (mm);
-        }
-      int bad = !mm || cli_append_row (cmd, f->fcsv, f->csv, h, hl) != 0;
-      free (h);
-      if (bad)
-        goto out;
-    }
-  struct stat st;
-  if (f->ftok >= 0 && fstat (f->ftok, &st) == 0 && st.st_size == 0
-      && cli_append_row (cmd, f->ftok, f->tokens, CLI_TOKEN_HEADER, strlen (CLI_TOKEN_HEADER)) != 0)
+  char *header = cli_csv_header_text (varlb_trial_write_csv_header);
+  const char *name[3] = { f->csv, f->jsonl, f->tokens };
+  const char *head[3] = { header, NULL, CLI_TOKEN_HEADER };
+  int *fd[3] = { &f->fcsv, &f->fjson, &f->ftok };
+  int bad = !header || cli_open_outputs (cmd, 3, name, fd, head, existing) != 0;
+  free (header);
+  if (bad)
     goto out;
   if (write_manifest (f->manifest, m) != 0)
     {
