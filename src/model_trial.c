@@ -238,11 +238,18 @@ judge (varlb_model_trial_t *mt, const varlb_model_t *m, const size_t *idx, size_
   t->bits_tested = tested;
   t->correct = correct;
   t->accuracy = (double) correct / (double) tested;
-  varlb_clopper_pearson (&t->ci_low, &t->ci_high, correct, tested, 0.95);
-  t->fano_ceiling = varlb_fano_ceiling (judged, N);
+  /* Judged as one head's trial is, at the token: each head is a stratum
+     of its Alice tokens, ROWS of them asked (varlb_judge_strata). */
+  varlb_judgement_t j;
+  st = varlb_judge_strata (&j, correct, n, rows, t->N / n / d, d, t->bits_charged, judged);
+  if (st != VARLB_OK)
+    return st;
+  t->ci_low = j.ci_low;
+  t->ci_high = j.ci_high;
+  t->fano_ceiling = j.fano_judged;
   t->trivial = varlb_trivial_accuracy (t->bits_charged, N);
   t->efficiency = varlb_efficiency (t->accuracy, t->bits_charged, N);
-  t->verdict = varlb_verdict (correct, tested, judged, N);
+  t->verdict = j.verdict;
   return VARLB_OK;
 }
 

@@ -345,6 +345,22 @@ kl_bernoulli (double a, double b)
   return s > 0.0 ? s : 0.0;
 }
 
+/* Hoeffding's tail at M draws, and Serfling's at the finite-population
+   factor RHO = 1 - (r-1)/A of draws without replacement (0: none). */
+static double
+mean_tail_rho (double mean, size_t m, double rho, double mu0)
+{
+  if (mean <= mu0)
+    return 1.0;
+  double p = exp (-(double) m * kl_bernoulli (mean, mu0));
+  if (rho > 0.0)
+    {
+      double t = mean - mu0, s = exp (-2.0 * (double) m * t * t / rho);
+      p = s < p ? s : p;
+    }
+  return p;
+}
+
 double
 varlb_mean_tail (double mean, size_t m, size_t population, double mu0)
 {
@@ -356,16 +372,38 @@ varlb_mean_tail (double mean, size_t m, size_t population, double mu0)
   if (population && m == population)
     return 0.0; /* the whole population: its mean is known exactly */
   /* Hoeffding (1963), Theorem 1: P[mean >= mu0 + t] <= exp(-m D(mu0+t || mu0)),
-     valid without replacement by his Theorem 4. */
-  double p = exp (-(double) m * kl_bernoulli (mean, mu0));
-  if (population)
+     valid without replacement by his Theorem 4; Serfling (1974), Corollary
+     1.1: exp(-2 m t^2 / (1 - (m-1)/N)). */
+  return mean_tail_rho (mean, m, population ? 1.0 - (double) (m - 1) / (double) population : 0.0,
+                        mu0);
+}
+
+/* The interval inverting mean_tail_rho at (1 - LEVEL)/2 on each side. */
+static void
+mean_interval_rho (double *lo, double *hi, double mean, size_t m, double rho, double level)
+{
+  double a = 0.5 * (1.0 - level);
+  /* The lower end: the smallest mu0 whose one-sided test at a does not
+     reject MEAN (the tail bound grows with mu0 below MEAN); the upper end
+     by symmetry, on 1 - values. */
+  for (int side = 0; side < 2; side++)
     {
-      /* Serfling (1974), Corollary 1.1: exp(-2 m t^2 / (1 - (m-1)/N)). */
-      double t = mean - mu0, rho = 1.0 - (double) (m - 1) / (double) population;
-      double s = exp (-2.0 * (double) m * t * t / rho);
-      p = s < p ? s : p;
+      double x = side ? 1.0 - mean : mean, l = 0.0, h = x;
+      if (mean_tail_rho (x, m, rho, 0.0) > a)
+        h = 0.0;
+      for (int it = 0; it < 200 && h - l > 0x1p-52; it++)
+        {
+          double mid = 0.5 * (l + h);
+          if (mean_tail_rho (x, m, rho, mid) <= a)
+            l = mid;
+          else
+            h = mid;
+        }
+      if (side)
+        *hi = 1.0 - h;
+      else
+        *lo = h;
     }
-  return p;
 }
 
 int
@@ -376,32 +414,10 @@ varlb_mean_interval (double *lo, double *hi, double mean, size_t m, size_t popul
       || (population && m > population))
     return VARLB_EINVAL;
   if (population && m == population)
-    {
-      *lo = *hi = mean;
-      return VARLB_OK;
-    }
-  double a = 0.5 * (1.0 - level);
-  /* The lower end: the smallest mu0 whose one-sided test at a does not
-     reject MEAN (the tail bound grows with mu0 below MEAN); the upper end
-     by symmetry, on 1 - values. */
-  for (int side = 0; side < 2; side++)
-    {
-      double x = side ? 1.0 - mean : mean, l = 0.0, h = x;
-      if (varlb_mean_tail (x, m, population, 0.0) > a)
-        h = 0.0;
-      for (int it = 0; it < 200 && h - l > 0x1p-52; it++)
-        {
-          double mid = 0.5 * (l + h);
-          if (varlb_mean_tail (x, m, population, mid) <= a)
-            l = mid;
-          else
-            h = mid;
-        }
-      if (side)
-        *hi = 1.0 - h;
-      else
-        *lo = h;
-    }
+    *lo = *hi = mean;
+  else
+    mean_interval_rho (lo, hi, mean, m,
+                       population ? 1.0 - (double) (m - 1) / (double) population : 0.0, level);
   return VARLB_OK;
 }
 
@@ -413,14 +429,22 @@ int
 varlb_judge (varlb_judgement_t *j, size_t correct, size_t m, size_t n, size_t d,
              double bits_charged, double bits_judged)
 {
+  return varlb_judge_strata (j, correct, 1, m, n, d, bits_charged, bits_judged);
+}
+
+int
+varlb_judge_strata (varlb_judgement_t *j, size_t correct, size_t strata, size_t r, size_t a,
+                    size_t d, double bits_charged, double bits_judged)
+{
   memset (j, 0, sizeof *j);
   j->verdict = VARLB_VERDICT_ERROR;
   j->accuracy = j->ci_low = j->ci_high = j->p_value = NAN;
   j->fano_ceiling = j->fano_judged = NAN;
-  if (d == 0 || n == 0 || m == 0 || m > n || n > SIZE_MAX / d || correct > m * d
-      || !(bits_charged >= 0.0) || !(bits_judged >= bits_charged) || !isfinite (bits_judged))
+  if (d == 0 || strata == 0 || a == 0 || r == 0 || r > a || a > SIZE_MAX / d / strata
+      || correct > r * d * strata || !(bits_charged >= 0.0) || !(bits_judged >= bits_charged)
+      || !isfinite (bits_judged))
     return VARLB_EINVAL;
-  const size_t tested = m * d;
+  const size_t m = r * strata, n = a * strata, tested = m * d;
   const double N = (double) n * (double) d;
   j->tokens = m;
   j->sampled = m < n;
@@ -460,12 +484,18 @@ varlb_judge (varlb_judgement_t *j, size_t correct, size_t m, size_t n, size_t d,
      P[mu >= a] <= 2^B P[Bin(N, 1/2) >= aN] <= 2^(B - N (1 - H2(a))), which
      is ALPHA_COUNT at a = p_c = Fano ceiling of B + log2(1/ALPHA_COUNT) bits.
      Second term: varlb_mean_tail at mu0 = p_c (Hoeffding/Serfling, valid
-     for any values in [0, 1]: correlated bits inside a token cost nothing). */
-  int st = varlb_mean_interval (&j->ci_low, &j->ci_high, j->accuracy, m, n, 0.95);
-  if (st != VARLB_OK)
-    return st;
+     for any values in [0, 1]: correlated bits inside a token cost nothing).
+     With STRATA (a whole model's heads, R of each head's A tokens drawn,
+     the heads' draws independent): Hoeffding's bound holds for the pooled
+     M = R STRATA draws as for independent ones (his Theorem 4 in each
+     stratum, Theorem 1 across), and Serfling's moment bound
+     exp(l^2 R rho / 8) per stratum, rho = 1 - (R-1)/A, multiplies across
+     strata to exp(-2 M t^2 / rho): the population factor is a stratum's,
+     never the pooled 1 - (M-1)/N, which would be smaller. */
+  double rho = 1.0 - (double) (r - 1) / (double) a;
+  mean_interval_rho (&j->ci_low, &j->ci_high, j->accuracy, m, rho, 0.95);
   double p_c = varlb_fano_ceiling (bits_judged + log2 (1.0 / ALPHA_COUNT), N);
-  double tail = varlb_mean_tail (j->accuracy, m, n, p_c);
+  double tail = mean_tail_rho (j->accuracy, m, rho, p_c);
   j->p_value = j->accuracy <= p_c ? 1.0 : fmin (1.0, ALPHA_COUNT + tail);
   j->verdict = j->p_value <= VARLB_VERDICT_ALPHA ? VARLB_VERDICT_IMPOSSIBLE
                : j->verdict_by_budget;

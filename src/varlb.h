@@ -861,6 +861,13 @@ typedef struct varlb_judgement {
    certified). */
 int varlb_judge (varlb_judgement_t *j, size_t correct, size_t m, size_t n, size_t d,
                  double bits_charged, double bits_judged);
+/* varlb_judge for a whole model: STRATA heads of A Alice tokens each, R of
+   each head's tokens asked (R = A: every token, the full-instance test),
+   the heads' samples drawn independently.  The sampled test's finite-
+   population factor is a head's, 1 - (R-1)/A.  STRATA = 1 is varlb_judge
+   with M = R, N = A. */
+int varlb_judge_strata (varlb_judgement_t *j, size_t correct, size_t strata, size_t r,
+                        size_t a, size_t d, double bits_charged, double bits_judged);
 /* Holm's step-down procedure over N p-values at family-wise level ALPHA:
    REJECT[i] = 1 for the hypotheses it rejects (a sweep's rows: which
    "impossible" verdicts survive the many tests at once).  NaN never

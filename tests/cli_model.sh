@@ -111,6 +111,25 @@ for half in ("compress", "answer"):
       && pass "$k: --calibrate on a whole model, read by both halves, recorded" \
       || fail "$k: --calibrate on a model: $(cat "$TMPD/c" "$TMPD/err")"
   done
+  # Verdicts at the token, one stratum per head: a model that cheats through
+  # $TMPDIR (--no-sandbox) decodes every bit from a 1-byte blob.  On the whole
+  # instance that is "impossible"; on 2 tokens of each head's 14 (4 tokens,
+  # 32 bits) no 1% test can say so: the bit-level rule would (32 of 32 right
+  # puts the lower end at 0.87, above the ceiling 0.64), the token-level one
+  # does not.  summary recomputes the same verdicts.
+  TMPDIR=$TMPD "$VARLB" attack --layers 2 --heads 1 --schedule 1,2,3,4 -d 8 --no-sandbox \
+    --budget 8 --compressor "$EXE --stash" --json >"$TMPD/st" 2>"$TMPD/err"
+  TMPDIR=$TMPD "$VARLB" sweep --layers 2 --heads 1 --schedule 1,2,3,4 -d 8 --no-sandbox --budgets 8 \
+    --seeds 1,2 --sample 2 --compressors "$EXE --stash" --out "$TMPD/st.csv" >/dev/null 2>>"$TMPD/err"
+  "$PYTHON3" -c 'import json,sys
+r = json.loads(open(sys.argv[1]).readline())
+assert r["accuracy"] == 1 and r["bits_charged"] == 8 and r["verdict"].startswith("impossible"), r
+for r in map(json.loads, open(sys.argv[2])):
+    assert r["accuracy"] == 1 and r["bits_tested"] == 32, r
+    assert r["verdict"] == "fails as the bound predicts", r["verdict"]' "$TMPD/st" "$TMPD/st.jsonl" \
+    && "$VARLB" summary "$TMPD/st.csv" >"$TMPD/sum" 2>>"$TMPD/err" \
+    && pass "whole-model verdicts at the token: a full cheat is impossible, 4 sampled tokens prove nothing, summary agrees" \
+    || fail "model token verdicts: $(cat "$TMPD/st" "$TMPD/st.jsonl" "$TMPD/err" "$TMPD/sum")"
   # The timing pad holds for whole models too (on_grid in cli_lib.sh).
   on_grid "a whole model's Bob starts on the timing grid" --layers 2 --heads 1 \
     --schedule 1,2,3,4 -d 8 --compressor "$EXE --grid" --ratio 1
@@ -215,19 +234,20 @@ head -n 2 "$M.jsonl" >"$TMPD/r.jsonl"
 # shellcheck disable=SC2086
 refused_resume "sweep --model --resume refuses JSON Lines behind the CSV" \
   'r.jsonl holds 2 lines where the trials kept of .* need 3' $MGRID
-# A whole model's row is judged as its trial was (varlb_verdict over every
-# bit at bits charged + side channels): 2 bits below N_total plus 5 of side
-# channel is a budget at the bound, so the row is lossy, where the per-head
-# judge (bits charged alone) would call it a failure.
+# A whole model's row is judged as a head's trial is (varlb_judge_strata):
+# the budget's verdict from bits charged alone, the side channels only in
+# the test for "impossible".  A row 2 bits below N_total (5 bits of side
+# channel) still fails as the bound predicts; a rule that counted the side
+# channels toward the budget would want "loses bits" and refuse it.
 partial
-sed -i '2s/^"pyramidkv",13568,12384,54272,\(.*\)"fails as the bound predicts"/"pyramidkv",13568,54270,54272,\1"loses bits it could keep (budget at or above the bound)"/' \
-  "$TMPD/r.csv"
-grep -q '^"pyramidkv",13568,54270,.*"loses bits' "$TMPD/r.csv" && grep -q ',5,' "$TMPD/r.csv" \
+sed -i '2s/^"pyramidkv",13568,12384,54272,/"pyramidkv",13568,54270,54272,/' "$TMPD/r.csv"
+grep -q '^"pyramidkv",13568,54270,.*"fails as the bound predicts"' "$TMPD/r.csv" \
+  && grep -q ',5,' "$TMPD/r.csv" \
   || fail "model resume rule: the row to edit has changed: $(sed -n 2p "$TMPD/r.csv")"
 # shellcheck disable=SC2086
 "$VARLB" sweep $MGRID --out "$TMPD/r.csv" --head-rows "$TMPD/r.h.csv" --resume 2>"$TMPD/err" \
   && grep -q '5 whole-model trials run (3 already' "$TMPD/err" \
-  && pass "--resume judges a whole model's row by the model's rule (side channels count toward N_total)" \
+  && pass "--resume judges a whole model's row as a head's (budget verdict from bits charged)" \
   || fail "model resume rule: $(cat "$TMPD/err")"
 expect_usage_error "sweep --model: --resume with --force" \
   sweep --layers 2 --compressors snapkv --ratios 0.25 --out "$TMPD/r.csv" --resume --force

@@ -406,30 +406,33 @@ cli_row_judge (varlb_judgement_t *j, const cli_csv_t *t, size_t r)
   row_counts_t c;
   if (row_counts (&c, t, r) != 0)
     return -1;
-  /* The sampling unit is the token: m = bits_tested / d of n = N / d. */
-  return varlb_judge (j, c.correct, c.tested / c.d, c.N / c.d, c.d, c.charged, c.judged)
+  /* The sampling unit is the token: m = bits_tested / d of n = N / d; a
+     whole model's row (layers and heads columns) has one stratum per head,
+     as its trial was judged (model_trial.c). */
+  size_t layers = 1, heads = 1;
+  long cl = cli_csv_col (t, "layers"), ch = cli_csv_col (t, "heads");
+  if ((cl >= 0 && row_count (t, r, cl, &layers) != 0)
+      || (ch >= 0 && row_count (t, r, ch, &heads) != 0))
+    return -1;
+  size_t s = layers * heads, m = c.tested / c.d, n = c.N / c.d;
+  if (s == 0 || layers > SIZE_MAX / heads || m % s != 0 || n % s != 0)
+    return -1;
+  return varlb_judge_strata (j, c.correct, s, m / s, n / s, c.d, c.charged, c.judged)
          == VARLB_OK ? 0 : -1;
 }
 
-/* The verdict an ok row R's numbers give, or NULL.  A whole model's row
-   (the file has a layers column) is judged as its trial was (model_trial.c):
-   over every tested bit, at bits charged + side channels. */
+/* The verdict an ok row R's numbers give, or NULL. */
 static const char *
-row_verdict (const cli_csv_t *t, size_t r, int whole_model)
+row_verdict (const cli_csv_t *t, size_t r)
 {
   varlb_judgement_t j;
-  row_counts_t c;
-  if (!whole_model)
-    return cli_row_judge (&j, t, r) == 0 ? j.verdict : NULL;
-  return row_counts (&c, t, r) == 0 ? varlb_verdict (c.correct, c.tested, c.judged, (double) c.N)
-                                    : NULL;
+  return cli_row_judge (&j, t, r) == 0 ? j.verdict : NULL;
 }
 
 size_t
 cli_rows_disagreeing (const cli_csv_t *t, size_t *first, size_t nfirst)
 {
   long cv = cli_csv_col (t, "verdict"), cst = cli_csv_col (t, "status");
-  int whole_model = cli_csv_col (t, "layers") >= 0;
   size_t bad = 0;
   if (cv < 0 || cst < 0)
     return 0;
@@ -438,7 +441,7 @@ cli_rows_disagreeing (const cli_csv_t *t, size_t *first, size_t nfirst)
       const char *stored = cli_csv_get (t, r, cv), *want;
       if (strcmp (cli_csv_get (t, r, cst), "ok") != 0)
         want = VARLB_VERDICT_ERROR;
-      else if (!(want = row_verdict (t, r, whole_model)))
+      else if (!(want = row_verdict (t, r)))
         want = "(no verdict: the row's counts do not hold together)";
       if (strcmp (stored, want) != 0)
         {
