@@ -251,6 +251,7 @@ expect_usage_error "--tokens equal to --out" sweep $SMALL --budgets 8 --compress
 "$VARLB" sweep --budgets 2000,4000 --compressor kivi --out "$TMPD/r.csv" 2>/dev/null
 grep -q 'fails as the bound predicts' "$TMPD/r.csv" || fail "resume tamper: no row to tamper with"
 sed -i '2s/fails as the bound predicts/succeeds (budget at or above the bound)/' "$TMPD/r.csv"
+printf '"kivi",4' >>"$TMPD/r.csv"   # and a torn line, which a refusal keeps too
 cp "$TMPD/r.csv" "$TMPD/r.before"
 "$VARLB" sweep --budgets 2000,4000,8000 --compressor kivi --out "$TMPD/r.csv" --resume 2>"$TMPD/err"
 [ $? -eq 1 ] && cmp -s "$TMPD/r.csv" "$TMPD/r.before" && grep -q 'verdict their numbers do not give' "$TMPD/err" \

@@ -183,7 +183,8 @@ expect_usage_error "sweep both budgets and ratios" sweep --compressors h2o --rat
 expect_usage_error "sweep refuses to overwrite" sweep --compressors h2o --ratios 0.1 --schedule 1,2,4 --out "$S"
 expect_usage_error "sweep unknown option" sweep --frobnicate
 # --resume on a file whose header is not this varlb's (another version's
-# columns): refused in one line, exit 1, the CSV and JSON Lines untouched.
+# columns): refused in one line, exit 1, the CSV and JSON Lines untouched,
+# a torn last line included (checks come before any cut).
 "$PYTHON3" - "$S" "$TMPD/old.csv" <<'EOF'
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1])))
@@ -193,6 +194,7 @@ for r in rows[:3]:
     w.writerow([x for i, x in enumerate(r) if i not in drop])
 EOF
 head -2 "$TMPD/s.jsonl" >"$TMPD/old.jsonl"
+printf '"torn' >>"$TMPD/old.csv"
 cp "$TMPD/old.csv" "$TMPD/old.csv.bak"; cp "$TMPD/old.jsonl" "$TMPD/old.jsonl.bak"
 # shellcheck disable=SC2086
 "$VARLB" sweep $GRID --out "$TMPD/old.csv" --resume >/dev/null 2>"$TMPD/err"

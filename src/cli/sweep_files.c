@@ -538,25 +538,38 @@ cli_sweep_prepare (const char *cmd, cli_sweep_files_t *f, int resume, int force,
   char **done_keys = NULL;
   size_t ndone = 0;
   int rc = CLI_EXIT_FAIL;
-  /* Which trials are done: the rows of the CSV (the file written last). */
+  /* Which trials are done: the rows of the CSV (the file written last).
+     Everything is checked before anything is cut, so a refused --resume
+     leaves the files as they were. */
   int existing = resume && access (f->csv, F_OK) == 0;
-  if (existing)
+  size_t lines = 0;
+  off_t whole = 0;
+  if (existing && cli_file_lines (f->csv, &lines, &whole) != 0)
     {
-      size_t lines = 0;
-      struct stat st;
-      if (cut_torn_line (f->csv, &lines) != 0)
-        {
-          cli_error (cmd, "%s: %s", f->csv, strerror (errno));
-          return rc;
-        }
-      /* Killed before even the header was whole: start afresh. */
-      existing = !(stat (f->csv, &st) == 0 && st.st_size == 0);
+      cli_error (cmd, "%s: %s", f->csv, strerror (errno));
+      return rc;
     }
-  if (existing)
+  if (existing && lines == 0)
+    {
+      /* Killed before even the header was whole: start afresh, if what is
+         there is the start of this varlb's header. */
+      char *header = cli_csv_header_text (varlb_trial_write_csv_header);
+      rc = header ? cli_resume_header (cmd, f->csv, header) : CLI_EXIT_FAIL;
+      free (header);
+      if (rc != 0 || truncate (f->csv, 0) != 0)
+        {
+          if (rc == 0)
+            cli_error (cmd, "%s: %s", f->csv, strerror (errno));
+          return CLI_EXIT_FAIL;
+        }
+      rc = CLI_EXIT_FAIL;
+    }
+  else if (existing)
     {
       size_t jlines = 0;
       cli_csv_t t;
       char *header = cli_csv_header_text (varlb_trial_write_csv_header);
+      /* A torn last line is not read (cli_csv_read) and is cut below. */
       rc = header ? cli_resume_read (cmd, &t, f->csv, header) : CLI_EXIT_FAIL;
       free (header);
       if (rc != 0)
@@ -583,6 +596,12 @@ cli_sweep_prepare (const char *cmd, cli_sweep_files_t *f, int resume, int force,
       /* JSON Lines are written before the CSV row, so they can only be
          ahead: keep as many as the CSV has rows. */
       const char *fail = !done_keys ? "out of memory" : NULL;
+      if (!fail && truncate (f->csv, whole) != 0)
+        {
+          cli_error (cmd, "%s: %s", f->csv, strerror (errno));
+          cli_csv_clear (&t);
+          goto out;
+        }
       if (!fail && access (f->jsonl, F_OK) == 0
           && (cut_torn_line (f->jsonl, &jlines) != 0
               || (jlines > t.rows && cli_file_keep_lines (f->jsonl, t.rows) != 0)))
