@@ -2,7 +2,7 @@
 # cli_mpi.sh -- a distributed sweep: `mpirun -np 2 varlb sweep ...` deals
 # the trials out to two ranks and rank 0 merges them, so its CSV and JSON
 # Lines equal the single-process run's (wall_s aside), row for row, in
-# order.  Skipped (77) only when varlb was built without --with-mpi.
+# order; the same for whole models (sweep --layers, with --head-rows).  Skipped (77) only when varlb was built without --with-mpi.
 . "$top_srcdir/tests/cli_lib.sh"
 if ! grep -q '^#define HAVE_MPI 1' "$top_builddir/config.h"; then
   echo "MPI not built (configure --with-mpi): skipping"
@@ -104,4 +104,87 @@ n=$(grep -c "two.csv exists: --resume continues the sweep" "$TMPD/err2")
   && cmp -s "$TMPD/two.before" "$TMPD/two.csv" \
   && pass "existing --out under two ranks: exit 2, one error line, no MPI_Abort, file untouched" \
   || fail "existing --out under two ranks: status $st, $n error lines: $(cat "$TMPD/err2")"
+
+# --- Whole models: `mpirun -np 2 varlb sweep --layers 2 ...` deals the
+# whole-model trials out the same way; with --no-timing the CSV, the JSON
+# Lines and the --head-rows file equal the single-process run's byte for
+# byte.  Besides two built-ins the grid holds a compressor (exec:, no
+# sandbox, so that it can write a log) that records which rank ran each of
+# its compress halves and then refuses: equal rows alone do not show that
+# the trials were dealt out rather than run by every rank.
+cat >"$TMPD/counted.sh" <<EOF
+#!/bin/sh
+# The first ancestor with Open MPI's rank in its environment (a half's own
+# environment holds the instance's variables only).
+p=\$PPID r=
+while [ -z "\$r" ] && [ "\${p:-1}" -gt 1 ]; do
+  r=\$(tr '\\0' '\\n' </proc/\$p/environ 2>/dev/null | sed -n 's/^OMPI_COMM_WORLD_RANK=//p')
+  p=\$(sed 's/.*) //' /proc/\$p/stat | cut -d' ' -f2)
+done
+[ "\$1" = compress ] && echo "rank \${r:-none}" >>"$TMPD/halves.log"
+exit 1
+EOF
+chmod +x "$TMPD/counted.sh"
+MGRID="--layers 2 --heads 1 --compressors pyramidkv,snapkv --ratios 0.25,0.5 --seeds 1,2 --no-timing --no-sandbox"
+M=$TMPD/m
+# mpi_model NAME ARGS...: `mpirun -np 2 varlb sweep $MGRID ARGS` with the
+# counted compressor into $TMPD/NAME.csv (.jsonl, .h.csv); stdout and
+# stderr to $TMPD/out2 and err2; the halves' log emptied first.
+mpi_model () {
+  name=$1; shift
+  : >"$TMPD/halves.log"
+  # shellcheck disable=SC2086
+  "$MPIRUN" --allow-run-as-root --oversubscribe -np 2 "$VARLB" sweep $MGRID \
+    --compressor "exec:$TMPD/counted.sh" --out "$TMPD/$name.csv" --head-rows "$TMPD/$name.h.csv" \
+    "$@" >"$TMPD/out2" 2>"$TMPD/err2"
+}
+# same_model_files STEM: STEM's three files equal the single-process ones.
+same_model_files () {
+  cmp "$M.csv" "$1.csv" && cmp "$M.jsonl" "$1.jsonl" && cmp "$M.h.csv" "$1.h.csv"
+}
+: >"$TMPD/halves.log"
+# shellcheck disable=SC2086
+"$VARLB" sweep $MGRID --compressor "exec:$TMPD/counted.sh" --out "$M.csv" --head-rows "$M.h.csv" \
+  2>"$TMPD/err1" && [ "$(wc -l <"$M.csv")" -eq 13 ] && [ "$(wc -l <"$M.h.csv")" -eq 17 ] \
+  && [ "$(grep -c '^rank none$' "$TMPD/halves.log")" -eq 4 ] \
+  && pass "single-process sweep --layers 2: 12 trials, 16 head rows, 4 counted compress halves" \
+  || fail "single-process model sweep: $(cat "$TMPD/err1" "$TMPD/halves.log")"
+mpi_model two-m \
+  && [ "$(grep -c 'whole-model trials run' "$TMPD/err2")" -eq 1 ] \
+  && grep -q '12 whole-model trials run (0 already in' "$TMPD/err2" \
+  && same_model_files "$TMPD/two-m" \
+  && pass "sweep --model under 2 ranks: CSV, JSON Lines and head rows equal the single-process files byte for byte; one count line" \
+  || fail "2-rank model sweep: $(cat "$TMPD/err2" "$TMPD/out2"; diff "$M.csv" "$TMPD/two-m.csv" | head -4)"
+[ "$(sort "$TMPD/halves.log" | uniq -c | tr -s ' ' | tr '\n' ';')" = " 2 rank 0; 2 rank 1;" ] \
+  && pass "sweep --model under 2 ranks: the 4 counted trials ran once each, 2 on each rank" \
+  || fail "2-rank model sweep ran the counted trials as: $(sort "$TMPD/halves.log" | uniq -c)"
+
+# --resume under two ranks: a crash left 3 whole rows and a torn 4th in the
+# CSV, the 4th trial's JSON line (written before its CSV row) and its first
+# head row with a torn second; rank 0 trims them and the 9 missing trials
+# are dealt out.
+R=$TMPD/r-m
+head -n 4 "$M.csv" >"$R.csv"
+sed -n 5p "$M.csv" | head -c 40 >>"$R.csv"
+head -n 4 "$M.jsonl" >"$R.jsonl"
+head -n $((1 + 3 * 2 + 1)) "$M.h.csv" >"$R.h.csv"
+sed -n 9p "$M.h.csv" | head -c 12 >>"$R.h.csv"
+mpi_model r-m --resume \
+  && [ "$(grep -c '9 whole-model trials run (3 already in' "$TMPD/err2")" -eq 1 ] \
+  && [ "$(wc -l <"$TMPD/halves.log")" -eq 4 ] && same_model_files "$R" \
+  && pass "sweep --model --resume under 2 ranks runs the 9 missing trials of 12 and ends with the single-process files" \
+  || fail "2-rank model --resume: $(cat "$TMPD/err2" "$TMPD/halves.log"; wc -l "$R".*)"
+
+# An existing --out is refused by rank 0 for all ranks: one error line, the
+# usage status, no MPI_Abort, no trial run, every file as it was.
+cp "$TMPD/two-m.csv" "$TMPD/two-m.before"
+cp "$TMPD/two-m.h.csv" "$TMPD/two-m.h.before"
+mpi_model two-m
+st=$?
+n=$(grep -c '^varlb: ' "$TMPD/err2")
+[ $st -eq 2 ] && [ "$n" -eq 1 ] && grep -q "two-m.csv exists: --resume continues" "$TMPD/err2" \
+  && ! grep -q MPI_ABORT "$TMPD/err2" "$TMPD/out2" && [ ! -s "$TMPD/halves.log" ] \
+  && cmp -s "$TMPD/two-m.before" "$TMPD/two-m.csv" && cmp -s "$TMPD/two-m.h.before" "$TMPD/two-m.h.csv" \
+  && pass "sweep --model, existing --out under two ranks: exit 2, one error line, no MPI_Abort, files untouched" \
+  || fail "sweep --model, existing --out under two ranks: status $st, $n error lines: $(cat "$TMPD/err2")"
 finish

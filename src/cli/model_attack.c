@@ -390,6 +390,58 @@ grid_finish_axes (const char *cmd, cli_grid_t *g, const varlb_channel_opts_t *o)
   return r;
 }
 
+/* The model at place I of the grid's instances, named NAME (NULL: the
+   --layers x --heads model); -1 after one line. */
+static int
+build_model (const char *cmd, varlb_model_t *m, const cli_grid_t *g,
+             const cli_model_opts_t *mo, const char *name, size_t i)
+{
+  varlb_params_t p;
+  cli_model_opts_t one = *mo;
+  one.name = name;
+  int bad = cli_grid_params (&p, g, i) != VARLB_OK || cli_model_finish (cmd, &one, &p, m) != 0;
+  varlb_params_clear (&p);
+  return bad ? -1 : 0;
+}
+
+/* Run the trial of SP at BITS on M into O: its JSON line, CSV line (no
+   wall time with NO_TIMING) and with HEADS its head rows.  0, or -1 after
+   one line. */
+static int
+sweep_trial (const char *cmd, cli_trial_out_t *o, const varlb_model_t *m,
+             const varlb_model_spec_t *sp, double bits, const varlb_channel_opts_t *opts,
+             unsigned long long maxc, int no_timing, int heads)
+{
+  varlb_model_trial_t mt;
+  int st = varlb_model_trial_run (&mt, m, sp, bits, opts, maxc);
+  if (st != VARLB_OK)
+    {
+      cli_error (cmd, "%s: cannot run the trial: %s", sp->s.text,
+                 mt.t.error[0] ? mt.t.error : varlb_strerror (st));
+      varlb_model_trial_clear (&mt);
+      return -1;
+    }
+  if (no_timing)
+    mt.t.wall_s = NAN;
+  FILE *fj = open_memstream (&o->json, &o->njson), *fc = open_memstream (&o->csv, &o->ncsv);
+  if (fj)
+    varlb_model_trial_write_json (fj, &mt, m), fclose (fj);
+  if (fc)
+    varlb_model_trial_write_csv (fc, &mt, m), fclose (fc);
+  if (heads && mt.t.status == VARLB_OK)
+    o->side = head_rows (&o->nside, &mt, bits);
+  o->failed = mt.t.status != VARLB_OK;
+  o->above = isfinite (mt.t.accuracy) && mt.t.accuracy > mt.t.fano_ceiling;
+  varlb_model_trial_clear (&mt);
+  if (!o->json || !o->csv || (heads && o->failed == 0 && !o->side))
+    {
+      cli_error (cmd, "out of memory");
+      cli_trial_out_clear (o);
+      return -1;
+    }
+  return 0;
+}
+
 int
 cli_sweep_model (int argc, char **argv)
 {
@@ -413,9 +465,12 @@ cli_sweep_model (int argc, char **argv)
   size_t nnames = 0, nbudgets = 0;
   double *budgets = NULL, maxc = 0;
   int ratios = -1, force = 0, resume = 0, no_timing = 0, c, rc = CLI_EXIT_USAGE;
+  int agreed = 1; /* a failure every rank reaches alike: no MPI_Abort */
   cli_grid_t g;
   cli_model_opts_t mo = { 0 };
   varlb_channel_opts_t opts;
+  cli_ranks_t ranks;
+  cli_ranks_init (&ranks, &argc, &argv);
   cli_grid_init (&g);
   varlb_channel_opts_init (&opts);
   opterr = 0;
@@ -521,17 +576,11 @@ cli_sweep_model (int argc, char **argv)
   for (size_t k = 0, j = 0; keys && bits && k < nnames; k++)
     for (size_t i = 0; i < ninst; i++)
       {
-        varlb_params_t p;
         varlb_model_t m;
-        cli_model_opts_t one = mo;
-        one.name = names[k];
-        int bad = cli_grid_params (&p, &g, i) != VARLB_OK
-                  || cli_model_finish (cmd, &one, &p, &m) != 0;
-        varlb_params_clear (&p);
-        if (bad)
+        if (build_model (cmd, &m, &g, &mo, names[k], i) != 0)
           goto close;
         double N = (double) varlb_model_hidden_bits (&m);
-        bad = cache_fits (cmd, &m, (unsigned long long) maxc) != 0;
+        int bad = cache_fits (cmd, &m, (unsigned long long) maxc) != 0;
         for (size_t s = 0; !bad && s < g.nspecs; s++)
           for (size_t b = 0; !bad && b < nbudgets; b++, j++)
             {
@@ -549,77 +598,70 @@ cli_sweep_model (int argc, char **argv)
       rc = CLI_EXIT_FAIL;
       goto close;
     }
+  /* Each rank resolves its specs and calibrates for itself (the public
+     seed makes it the same); one that fails stops every rank before rank
+     0 touches a file. */
   sp = calloc (g.nspecs, sizeof *sp);
-  if (sp == NULL || resolve (cmd, sp, g.specs, g.nspecs, &opts, g.seeds[0]) != 0)
-    {
-      free (sp);
-      sp = NULL;
-      goto close;
-    }
-  if ((rc = cli_model_files_open (cmd, &files, header, keys, total, resume, force, &done)) != 0)
+  int setup = sp && resolve (cmd, sp, g.specs, g.nspecs, &opts, g.seeds[0]) == 0 ? 0
+              : CLI_EXIT_USAGE;
+  if (setup != 0)
+    free (sp), sp = NULL;
+  if ((rc = cli_ranks_share (&ranks, setup, NULL, NULL)) != 0)
     goto close;
+  /* Rank 0 alone opens the files (--resume: trims them) and tells every
+     rank its verdict and the trials already there. */
+  if (ranks.rank == 0)
+    setup = cli_model_files_open (cmd, &files, header, keys, total, resume, force, &done);
+  if ((rc = cli_ranks_share (&ranks, setup, &done, NULL)) != 0)
+    goto close;
+  /* From here on a rank may fail alone, and the others would wait for it. */
+  agreed = 0;
   rc = CLI_EXIT_FAIL;
-  size_t trials = 0, failed = 0, above = 0;
+  size_t trials = 0, failed = 0, above = 0, per_model = g.nspecs * nbudgets;
+  size_t built = (size_t) -1; /* the model M holds: its place in the grid */
+  varlb_model_t m;
+  const int fd[3] = { files.fhead, files.fjson, files.fcsv };
+  const char *const path[3] = { hrows, files.jsonl, out };
   double t0 = cli_now ();
-  /* The trials after the DONE already in the files, each model built once. */
-  for (size_t j = done; j < total;)
+  int err = 0;
+  /* The trials after the DONE already in the files, dealt out to the
+     ranks, each rank building a model once for its trials on it; rank 0
+     writes every trial's rows in grid order. */
+  for (size_t j = done; j < total && !err; j++)
     {
-      size_t per_model = g.nspecs * nbudgets, i = j / per_model % ninst;
-      varlb_params_t p;
-      varlb_model_t m;
-      cli_model_opts_t one = mo;
-      one.name = names[j / per_model / ninst];
-      cli_grid_params (&p, &g, i);
-      int st = cli_model_finish (cmd, &one, &p, &m);
-      varlb_params_clear (&p);
-      if (st != 0)
-        goto close;
-      for (size_t end = (j / per_model + 1) * per_model; j < end; j++)
+      int owner = cli_ranks_owner (&ranks, j - done);
+      cli_trial_out_t o = { 0 };
+      if (owner == ranks.rank)
         {
-          varlb_model_trial_t mt;
-          size_t s = j % per_model / nbudgets;
-          st = varlb_model_trial_run (&mt, &m, &sp[s], bits[j], &opts, (unsigned long long) maxc);
-          if (st != VARLB_OK)
+          if (j / per_model != built)
             {
-              cli_error (cmd, "%s: cannot run the trial: %s", g.specs[s],
-                         mt.t.error[0] ? mt.t.error : varlb_strerror (st));
-              varlb_model_trial_clear (&mt);
-              varlb_model_clear (&m);
-              goto close;
+              if (built != (size_t) -1)
+                varlb_model_clear (&m);
+              built = j / per_model;
+              if ((err = build_model (cmd, &m, &g, &mo, names[built / ninst], built % ninst)))
+                {
+                  built = (size_t) -1;
+                  break;
+                }
             }
-          if (no_timing)
-            mt.t.wall_s = NAN;
-          char *js = NULL, *cs = NULL, *hs = NULL;
-          size_t jl = 0, cl = 0, hl = 0;
-          FILE *fj = open_memstream (&js, &jl), *fc = open_memstream (&cs, &cl);
-          if (fj)
-            varlb_model_trial_write_json (fj, &mt, &m), fclose (fj);
-          if (fc)
-            varlb_model_trial_write_csv (fc, &mt, &m), fclose (fc);
-          if (files.fhead >= 0 && mt.t.status == VARLB_OK)
-            hs = head_rows (&hl, &mt, bits[j]);
-          /* Head rows, JSON line, CSV line: the CSV, written last, says
-             which trials are whole (--resume). */
-          int werr = !js || !cs
-                     || (hs && cli_append_row (cmd, files.fhead, hrows, hs, hl) != 0)
-                     || cli_append_row (cmd, files.fjson, files.jsonl, js, jl) != 0
-                     || cli_append_row (cmd, files.fcsv, out, cs, cl) != 0;
-          free (js), free (cs), free (hs);
-          trials++;
-          failed += mt.t.status != VARLB_OK;
-          above += isfinite (mt.t.accuracy) && mt.t.accuracy > mt.t.fano_ceiling;
-          varlb_model_trial_clear (&mt);
-          if (werr)
-            {
-              varlb_model_clear (&m);
-              goto close;
-            }
+          if ((err = sweep_trial (cmd, &o, &m, &sp[j % per_model / nbudgets], bits[j], &opts,
+                                  (unsigned long long) maxc, no_timing, hrows != NULL)))
+            break;
         }
-      varlb_model_clear (&m);
+      if (!cli_ranks_collect (&ranks, &o, owner))
+        continue;
+      err = cli_trial_out_append (cmd, &o, fd, path) != 0;
+      trials++, failed += o.failed, above += o.above;
+      cli_trial_out_clear (&o);
     }
-  fprintf (stderr, "varlb: sweep: %zu whole-model trials run (%zu already in %s), %zu compressor "
-           "failures, %zu above the Fano ceiling, %.1f s\n", trials, done, out, failed, above,
-           cli_now () - t0);
+  if (built != (size_t) -1)
+    varlb_model_clear (&m);
+  if (err)
+    goto close;
+  if (ranks.rank == 0)
+    fprintf (stderr, "varlb: sweep: %zu whole-model trials run (%zu already in %s), %zu "
+             "compressor failures, %zu above the Fano ceiling, %.1f s\n", trials, done, out,
+             failed, above, cli_now () - t0);
   rc = 0;
 close:
   cli_model_files_clear (&files);
@@ -635,5 +677,6 @@ done:
   free (budgets);
   cli_channel_clear (&opts);
   cli_grid_clear (&g);
+  cli_ranks_clear (&ranks, rc, agreed);
   return rc;
 }

@@ -11,9 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#ifdef HAVE_MPI
-#include <mpi.h>
-#endif
 #include "cli.h"
 #include "model.h"
 #include "plot.h"
@@ -75,60 +72,6 @@ progress (size_t done, size_t total, double t0, int final)
 
 /* ------------------------------------------------------------- the sweep */
 
-/* One trial's output: token rows, JSON line, CSV line (each may be empty). */
-typedef struct trial_out {
-  char *tokens, *json, *csv;
-  size_t ntokens, njson, ncsv;
-  int failed, impossible, above;
-} trial_out_t;
-
-static void
-trial_out_clear (trial_out_t *o)
-{
-  free (o->tokens), free (o->json), free (o->csv);
-  memset (o, 0, sizeof *o);
-}
-
-#ifdef HAVE_MPI
-/* The three texts and the flags travel as one message. */
-static void
-send_out (const trial_out_t *o)
-{
-  size_t len = 3 * sizeof (int) + 3 * sizeof (size_t) + o->ntokens + o->njson + o->ncsv;
-  char *buf = malloc (len), *p = buf;
-  int flags[3] = { o->failed, o->impossible, o->above };
-  size_t lens[3] = { o->ntokens, o->njson, o->ncsv };
-  memcpy (p, flags, sizeof flags), p += sizeof flags;
-  memcpy (p, lens, sizeof lens), p += sizeof lens;
-  memcpy (p, o->tokens, o->ntokens), p += o->ntokens;
-  memcpy (p, o->json, o->njson), p += o->njson;
-  memcpy (p, o->csv, o->ncsv);
-  MPI_Send (buf, (int) len, MPI_BYTE, 0, 7, MPI_COMM_WORLD);
-  free (buf);
-}
-
-static void
-recv_out (trial_out_t *o, int from)
-{
-  MPI_Status st;
-  int len;
-  MPI_Probe (from, 7, MPI_COMM_WORLD, &st);
-  MPI_Get_count (&st, MPI_BYTE, &len);
-  char *buf = malloc ((size_t) len), *p = buf;
-  MPI_Recv (buf, len, MPI_BYTE, from, 7, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-  int flags[3];
-  size_t lens[3];
-  memcpy (flags, p, sizeof flags), p += sizeof flags;
-  memcpy (lens, p, sizeof lens), p += sizeof lens;
-  o->failed = flags[0], o->impossible = flags[1], o->above = flags[2];
-  o->ntokens = lens[0], o->njson = lens[1], o->ncsv = lens[2];
-  o->tokens = strndup (p, lens[0]), p += lens[0];
-  o->json = strndup (p, lens[1]), p += lens[1];
-  o->csv = strndup (p, lens[2]);
-  free (buf);
-}
-#endif
-
 static char *
 mem_text (size_t *len, void (*fn) (FILE *, const varlb_trial_t *, const varlb_instance_t *),
           const varlb_trial_t *t, const varlb_instance_t *in)
@@ -173,17 +116,9 @@ cli_sweep (int argc, char **argv)
   varlb_channel_opts_t opts;
   varlb_channel_opts_init (&opts);
   cli_grid_init (&g);
-  int rank = 0, ranks = 1;
-#ifdef HAVE_MPI
-  /* Only under a launcher: a plain run never touches MPI. */
-  int mpi = getenv ("OMPI_COMM_WORLD_SIZE") || getenv ("PMI_SIZE") || getenv ("PMIX_RANK");
-  if (mpi)
-    {
-      MPI_Init (&argc, &argv);
-      MPI_Comm_rank (MPI_COMM_WORLD, &rank);
-      MPI_Comm_size (MPI_COMM_WORLD, &ranks);
-    }
-#endif
+  cli_ranks_t ranks;
+  cli_ranks_init (&ranks, &argc, &argv);
+  int rank = ranks.rank;
   if (cli_options_init (&o, cmd, CLI_ACCEPT_INSTANCE | CLI_ACCEPT_OUT | CLI_ACCEPT_MEMORY
                         | CLI_ACCEPT_CHANNEL, own) != 0)
     goto done;
@@ -324,7 +259,7 @@ cli_sweep (int argc, char **argv)
 
   char fp[17];
   varlb_judge_key_fingerprint (fp, g.base.judge_key);
-  cli_manifest_t man = { argc, argv, total, ranks, fp, &opts };
+  cli_manifest_t man = { argc, argv, total, ranks.size, fp, &opts };
   size_t npend = 0;
   size_t *pend = malloc ((total + 1) * sizeof *pend);
   int setup = pend ? 0 : CLI_EXIT_FAIL;
@@ -332,21 +267,8 @@ cli_sweep (int argc, char **argv)
     cli_error (cmd, "out of memory");
   else if (rank == 0)
     setup = cli_sweep_prepare (cmd, &files, resume, force, keys, total, pend, &npend, &man);
-#ifdef HAVE_MPI
-  if (ranks > 1)
-    {
-      /* Rank 0's verdict and pending list; the loop below deals them out. */
-      int worst = setup;
-      unsigned long long n = npend;
-      MPI_Allreduce (&worst, &setup, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-      MPI_Bcast (&n, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
-      npend = (size_t) n;
-      if (setup == 0)
-        for (size_t at = 0; at < npend; at += 1u << 20)
-          MPI_Bcast (pend + at, (int) ((npend - at < 1u << 20 ? npend - at : 1u << 20)
-                                       * sizeof *pend), MPI_BYTE, 0, MPI_COMM_WORLD);
-    }
-#endif
+  /* Rank 0's verdict and pending list; the loop below deals them out. */
+  setup = cli_ranks_share (&ranks, setup, &npend, pend);
   if (setup != 0)
     {
       rc = setup;
@@ -374,11 +296,13 @@ cli_sweep (int argc, char **argv)
   varlb_instance_t in;
   size_t cur = (size_t) -1;
   int io_error = io_error_early;
+  const int fd[3] = { files.ftok, files.fjson, files.fcsv };
+  const char *const path[3] = { files.tokens, files.jsonl, files.csv };
   for (size_t j = 0; j < npend && !io_error; j++)
     {
       const trial_ref_t *tr = &list[pend[j]];
-      int owner = (int) (j % (size_t) ranks);
-      trial_out_t o;
+      int owner = cli_ranks_owner (&ranks, j);
+      cli_trial_out_t o;
       memset (&o, 0, sizeof o);
       if (owner == rank)
         {
@@ -419,40 +343,26 @@ cli_sweep (int argc, char **argv)
           o.json = mem_text (&o.njson, varlb_trial_write_json, &t, &in);
           o.csv = mem_text (&o.ncsv, varlb_trial_write_csv, &t, &in);
           if (tokc && t.status == VARLB_OK)
-            token_rows (&o.tokens, &o.ntokens, &in, g.specs[tr->spec], tr->budget_bits, tokc);
+            token_rows (&o.side, &o.nside, &in, g.specs[tr->spec], tr->budget_bits, tokc);
           if (!o.json || !o.csv)
             {
               cli_error (cmd, "out of memory");
+              cli_trial_out_clear (&o);
               io_error = 1;
               break;
             }
-#ifdef HAVE_MPI
-          if (rank != 0)
-            {
-              send_out (&o);
-              trial_out_clear (&o);
-              continue;
-            }
-#endif
         }
-#ifdef HAVE_MPI
-      else if (rank == 0)
-        recv_out (&o, owner);
-      else
-        continue;
-#endif
       /* Rank 0 writes, in grid order: token rows, JSON line, CSV line. */
-      if ((o.tokens && files.ftok >= 0
-           && cli_append_row (cmd, files.ftok, files.tokens, o.tokens, o.ntokens) != 0)
-          || cli_append_row (cmd, files.fjson, files.jsonl, o.json, o.njson) != 0
-          || cli_append_row (cmd, files.fcsv, files.csv, o.csv, o.ncsv) != 0)
+      if (!cli_ranks_collect (&ranks, &o, owner))
+        continue;
+      if (cli_trial_out_append (cmd, &o, fd, path) != 0)
         {
-          trial_out_clear (&o);
+          cli_trial_out_clear (&o);
           io_error = 1;
           break;
         }
       failed += o.failed, impossible += o.impossible, above += o.above, written++;
-      trial_out_clear (&o);
+      cli_trial_out_clear (&o);
       if (show)
         progress (written, npend, t0, 0);
     }
@@ -485,16 +395,6 @@ done:
   cli_channel_clear (&opts);
   free (budgets);
   cli_grid_clear (&g);
-#ifdef HAVE_MPI
-  if (mpi)
-    {
-      /* A rank that failed alone leaves the others waiting on it. */
-      if (rc != 0 && ranks > 1 && !agreed)
-        MPI_Abort (MPI_COMM_WORLD, rc);
-      MPI_Finalize ();
-    }
-#else
-  (void) agreed;
-#endif
+  cli_ranks_clear (&ranks, rc, agreed);
   return rc;
 }

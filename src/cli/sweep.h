@@ -1,6 +1,7 @@
-/* sweep.h -- pieces shared by `varlb sweep` and `varlb scaling`: the grid
- * of instances (schedules x d x JL families x seeds), compressor lists whose
- * knobs contain commas, and the shared instance options.  Not installed. */
+/* sweep.h -- pieces shared by `varlb sweep` (single heads and whole
+ * models) and `varlb scaling`: the grid of instances (schedules x d x JL
+ * families x seeds), compressor lists whose knobs contain commas, the
+ * shared instance options, the files and the MPI ranks.  Not installed. */
 #ifndef VARLB_CLI_SWEEP_H
 #define VARLB_CLI_SWEEP_H
 #include <sys/types.h>
@@ -145,5 +146,52 @@ int cli_open_outputs (const char *cmd, size_t n, const char *const *name, int *c
 /* Append one row with one write() and fsync; on failure one line naming the
    file and the real reason, and -1. */
 int cli_append_row (const char *cmd, int fd, const char *path, const char *text, size_t len);
+
+/* --------------------------------------- MPI ranks (sweep_mpi.c) */
+
+/* One trial's output: its side rows (--tokens or --head-rows; NULL:
+   none), JSON line and CSV line, and what the count line tallies. */
+typedef struct cli_trial_out {
+  char *side, *json, *csv;
+  size_t nside, njson, ncsv;
+  int failed, impossible, above;
+} cli_trial_out_t;
+
+void cli_trial_out_clear (cli_trial_out_t *o);
+/* Append O to the files FD (side rows, JSON Lines, CSV; PATH names them;
+   fd[0] < 0: no side file) in that order: the CSV, written last, says
+   which trials are whole (--resume).  0, or -1 after one line. */
+int cli_trial_out_append (const char *cmd, const cli_trial_out_t *o, const int fd[3],
+                          const char *const path[3]);
+
+/* The ranks of a sweep: MPI_COMM_WORLD when started by a launcher
+   (mpirun: OMPI_COMM_WORLD_SIZE, PMI_SIZE or PMIX_RANK set), else one
+   rank, and a plain run never touches MPI (nor does a build without it). */
+typedef struct cli_ranks {
+  int rank, size;
+  int mpi; /* MPI_Init was called */
+} cli_ranks_t;
+
+void cli_ranks_init (cli_ranks_t *r, int *argc, char ***argv);
+/* Finalize MPI.  RC != 0 on a rank that failed alone (not AGREED: the
+   others may be waiting on it) aborts every rank; a failure all reached
+   alike (AGREED) ends each with its one line. */
+void cli_ranks_clear (cli_ranks_t *r, int rc, int agreed);
+/* The worst STATUS over all ranks (rank 0's verdict on the files, or a
+   failure of any rank), and with N rank 0's *N and, when that verdict is 0
+   and LIST is given, its first *N entries of LIST: every rank then deals
+   out the same pending trials. */
+int cli_ranks_share (const cli_ranks_t *r, int status, size_t *n, size_t *list);
+/* The rank that runs the J-th pending trial. */
+static inline int
+cli_ranks_owner (const cli_ranks_t *r, size_t j)
+{
+  return (int) (j % (size_t) r->size);
+}
+/* After the turn of a trial OWNER ran into O (every rank calls it for
+   every trial, in order): a rank other than 0 sends its own O to rank 0
+   and clears it; rank 0 receives O from OWNER.  1 on rank 0 (write O
+   now), else 0. */
+int cli_ranks_collect (const cli_ranks_t *r, cli_trial_out_t *o, int owner);
 
 #endif
