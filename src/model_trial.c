@@ -169,7 +169,7 @@ run_half (varlb_half_result_t *r, varlb_trial_t *t, const varlb_model_spec_t *s,
    row's statistics at the whole model's Fano ceiling. */
 static int
 judge (varlb_model_trial_t *mt, const varlb_model_t *m, const size_t *idx, size_t rows,
-       const double *O)
+       const double *O, unsigned long long max_blob_bytes)
 {
   varlb_trial_t *t = &mt->t;
   size_t n = m->layers * m->heads, d = m->par.d, correct = 0, tested = 0;
@@ -234,23 +234,10 @@ judge (varlb_model_trial_t *mt, const varlb_model_t *m, const size_t *idx, size_
   free (Q);
   if (st != VARLB_OK)
     return st;
-  double N = (double) t->N, judged = t->bits_charged + t->side_channel_bits;
-  t->bits_tested = tested;
-  t->correct = correct;
-  t->accuracy = (double) correct / (double) tested;
   /* Judged as one head's trial is, at the token: each head is a stratum
-     of its Alice tokens, ROWS of them asked (varlb_judge_strata). */
-  varlb_judgement_t j;
-  st = varlb_judge_strata (&j, correct, n, rows, t->N / n / d, d, t->bits_charged, judged);
-  if (st != VARLB_OK)
-    return st;
-  t->ci_low = j.ci_low;
-  t->ci_high = j.ci_high;
-  t->fano_ceiling = j.fano_judged;
-  t->trivial = varlb_trivial_accuracy (t->bits_charged, N);
-  t->efficiency = varlb_efficiency (t->accuracy, t->bits_charged, N);
-  t->verdict = j.verdict;
-  return VARLB_OK;
+     of its Alice tokens, ROWS of them asked (varlb_trial_judge). */
+  (void) tested;
+  return varlb_trial_judge (t, correct, n, rows, t->N / n / d, d, max_blob_bytes);
 }
 
 /* -------------------------------------------------------------- the trial */
@@ -422,7 +409,7 @@ varlb_model_trial_run (varlb_model_trial_t *mt, const varlb_model_t *m,
     }
   varlb__half_result_clear (&r);
   if (st == VARLB_OK && t->status == VARLB_OK)
-    st = judge (mt, m, idx, rows, O);
+    st = judge (mt, m, idx, rows, O, o.max_file_bytes);
   t->wall_s = now_s () - t0;
   varlb_instance_clear (&h0);
   free (idx);
@@ -459,22 +446,26 @@ layer_accuracy (FILE *f, const varlb_model_trial_t *mt)
     }
 }
 
-/* The trial's own row, then the model's columns in place of its end. */
+/* The header without the mac column or the newline: the trial's columns,
+   then the model's. */
 static void
-model_row (FILE *f, const varlb_model_trial_t *mt, const varlb_model_t *m, int json)
+model_header (FILE *f, const void *arg, int json)
 {
-  varlb_instance_t in;
-  row_instance (&in, m);
-  char *text = NULL;
-  size_t len = 0;
-  FILE *mem = open_memstream (&text, &len);
-  if (mem == NULL)
-    return;
-  (json ? varlb_trial_write_json : varlb_trial_write_csv) (mem, &mt->t, &in);
-  fclose (mem);
-  size_t cut = len >= 2 && json ? len - 2 : len >= 1 ? len - 1 : 0; /* "}\n" or "\n" */
-  fwrite (text, 1, cut, f);
-  free (text);
+  (void) arg, (void) json;
+  for (size_t i = 0; i < varlb_trial_column_count (); i++)
+    fprintf (f, "%s%s", i ? "," : "", varlb_trial_column_name (i));
+  fputs (",model,layers,heads,witness_layer,witness_head,layer_accuracy", f);
+}
+
+typedef struct { const varlb_model_trial_t *mt; const varlb_instance_t *in; } model_row_t;
+
+/* The trial's own row, then the model's columns, unsigned. */
+static void
+model_row_unsigned (FILE *f, const void *arg, int json)
+{
+  const varlb_model_trial_t *mt = ((const model_row_t *) arg)->mt;
+  const varlb_instance_t *in = ((const model_row_t *) arg)->in;
+  (json ? varlb_trial_write_json_unsigned : varlb_trial_write_csv_unsigned) (f, &mt->t, in);
   int ok = mt->t.status == VARLB_OK && mt->t.has_witness;
   if (json)
     {
@@ -485,7 +476,7 @@ model_row (FILE *f, const varlb_model_trial_t *mt, const varlb_model_t *m, int j
       ok ? fprintf (f, "%zu", mt->witness_head) : fputs ("null", f);
       fputs (",\"layer_accuracy\":\"", f);
       layer_accuracy (f, mt);
-      fputs ("\"}\n", f);
+      fputc ('"', f);
     }
   else
     {
@@ -497,8 +488,18 @@ model_row (FILE *f, const varlb_model_trial_t *mt, const varlb_model_t *m, int j
         fprintf (f, "%zu", mt->witness_head);
       fputs (",\"", f);
       layer_accuracy (f, mt);
-      fputs ("\"\n", f);
+      fputc ('"', f);
     }
+}
+
+/* The row signed, as rows.c signs a head's. */
+static void
+model_row (FILE *f, const varlb_model_trial_t *mt, const varlb_model_t *m, int json)
+{
+  varlb_instance_t in;
+  row_instance (&in, m);
+  model_row_t r = { mt, &in };
+  varlb__row_write (f, m->par.judge_key, model_header, model_row_unsigned, &r, json);
 }
 
 void
@@ -516,7 +517,6 @@ varlb_model_trial_write_csv (FILE *f, const varlb_model_trial_t *mt, const varlb
 void
 varlb_model_trial_write_csv_header (FILE *f)
 {
-  for (size_t i = 0; i < varlb_trial_column_count (); i++)
-    fprintf (f, "%s%s", i ? "," : "", varlb_trial_column_name (i));
-  fputs (",model,layers,heads,witness_layer,witness_head,layer_accuracy\n", f);
+  model_header (f, NULL, 0);
+  fputs (",mac\n", f);
 }

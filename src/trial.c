@@ -88,6 +88,7 @@ trial_begin (varlb_trial_t *t, const varlb_instance_t *in, const varlb_spec_t *s
   t->side_channel_bits = varlb_trial_timing_bits (o->timeout_s);
   t->accuracy = t->ci_low = t->ci_high = NAN;
   t->fano_ceiling = t->trivial = t->bits_charged = NAN;
+  t->length_bits = t->bits_judged = t->p_value = NAN;
   t->witness_true = t->witness_returned = NAN;
   t->verdict = VARLB_VERDICT_ERROR;
   snprintf (t->calibration, sizeof t->calibration, "%s", s->calibration ? s->calibration : "");
@@ -637,22 +638,11 @@ judge (varlb_trial_t *t, const varlb_instance_t *in, const size_t *idx, const do
     }
   varlb_bits_clear (&dec);
   /* Judged at the unit Bob sampled: the bits when he asked every token,
-     the tokens when he asked a sample (varlb_judge); at the bits charged
-     plus the side channels' allowance. */
-  varlb_judgement_t jg;
-  st = varlb_judge (&jg, rep.correct, m, in->alice_tokens, d, t->bits_charged,
-                    t->bits_charged + t->side_channel_bits);
+     the tokens when he asked a sample; at the bits charged plus the side
+     channels and the blob's length (varlb_trial_judge). */
+  st = varlb_trial_judge (t, rep.correct, 1, m, in->alice_tokens, d, o->max_file_bytes);
   if (st != VARLB_OK)
     return st;
-  t->bits_tested = rep.bits;
-  t->correct = rep.correct;
-  t->accuracy = jg.accuracy;
-  t->ci_low = jg.ci_low;
-  t->ci_high = jg.ci_high;
-  t->fano_ceiling = jg.fano_judged;
-  t->verdict = jg.verdict;
-  t->trivial = varlb_trivial_accuracy (t->bits_charged, (double) in->N);
-  t->efficiency = varlb_efficiency (t->accuracy, t->bits_charged, (double) in->N);
   /* The (1 +- eta) rule compares with what answer is asked to estimate:
      exact softmax(Q K^T) V over the cache it was given (Alice's tokens). */
   double *exact = malloc (m * d * sizeof *exact);

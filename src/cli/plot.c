@@ -32,8 +32,12 @@ cli_csv_clear (cli_csv_t *t)
     free (t->head[i]);
   for (size_t i = 0; i < t->rows * t->cols; i++)
     free (t->cell[i]);
+  for (size_t i = 0; t->line && i < t->rows; i++)
+    free (t->line[i]);
   free (t->head);
   free (t->cell);
+  free (t->line);
+  free (t->header_line);
   memset (t, 0, sizeof *t);
 }
 
@@ -140,6 +144,11 @@ cli_csv_read (cli_csv_t *t, const char *path, char *why, size_t wlen)
         {
           t->head = fields;
           t->cols = (size_t) n;
+          if (!(t->header_line = strdup (line)))
+            {
+              snprintf (why, wlen, "out of memory");
+              goto fail;
+            }
           continue;
         }
       if ((size_t) n != t->cols)
@@ -155,16 +164,29 @@ cli_csv_read (cli_csv_t *t, const char *path, char *why, size_t wlen)
         {
           cap = cap ? 2 * cap : 64;
           char **g = realloc (t->cell, cap * t->cols * sizeof *g);
-          if (!g)
+          char **l = g ? realloc (t->line, cap * sizeof *l) : NULL;
+          if (g)
+            t->cell = g;
+          if (l)
+            t->line = l;
+          if (!g || !l)
             {
+              for (long i = 0; i < n; i++)
+                free (fields[i]);
+              free (fields);
               snprintf (why, wlen, "out of memory");
               goto fail;
             }
-          t->cell = g;
         }
       memcpy (t->cell + t->rows * t->cols, fields, t->cols * sizeof *fields);
       free (fields);
+      t->line[t->rows] = strdup (line);
       t->rows++;
+      if (!t->line[t->rows - 1])
+        {
+          snprintf (why, wlen, "out of memory");
+          goto fail;
+        }
     }
   free (line);
   fclose (f);

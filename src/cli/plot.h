@@ -32,6 +32,8 @@ typedef struct cli_csv {
   size_t cols, rows;
   char **head;  /* cols names */
   char **cell;  /* rows x cols, row-major */
+  char *header_line; /* the header and each row as written, without the */
+  char **line;       /* newline: what a row's MAC signs (cli_row_verify) */
 } cli_csv_t;
 
 int cli_csv_read (cli_csv_t *t, const char *path, char *why, size_t wlen);
@@ -41,16 +43,7 @@ long cli_csv_col (const cli_csv_t *t, const char *name);
 const char *cli_csv_get (const cli_csv_t *t, size_t row, long col);
 /* A numeric cell; NaN when empty, not a number or COL < 0. */
 double cli_csv_num (const cli_csv_t *t, size_t row, long col);
-/* Rows of a results CSV whose stored verdict is not the one their numbers
-   (correct, bits_tested, bits_charged + side_channel_bits, N, status) give:
-   how many, and the first NFIRST row indices in FIRST.  Rows of whole
-   models (a layers column) are judged as their trials were: varlb_verdict
-   over every tested bit. */
-size_t cli_rows_disagreeing (const cli_csv_t *t, size_t *first, size_t nfirst);
-/* The verdict row R's numbers give (varlb_judge at the sampling unit, with
-   side_channel_bits added when the file has it); -1 when they do not hold
-   together. */
-int cli_row_judge (varlb_judgement_t *j, const cli_csv_t *t, size_t r);
+/* Reading rows back and checking them: verify.h. */
 
 /* Chart (d) from --head-rows (plot_heads.c): the gnuplot lines to GP, the
    data to DAT (at DATPATH), for compressor ONLY (NULL: the first). */

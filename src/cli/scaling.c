@@ -14,6 +14,12 @@
 #include <gsl/gsl_multifit.h>
 #include "cli.h"
 #include "sweep.h"
+#include "verify.h"
+
+/* The columns of scaling's CSV; every row is signed (cli_sign_rows). */
+#define SCALING_HEADER                                                        \
+  "compressor,schedule,n,d,jl,seeds,alice_tokens,N,target,min_budget_bits,"    \
+  "min_budget_ratio,accuracy_at_min,trials,error,mac\n"
 
 /* Mean accuracy over the seeds of one (schedule, d, JL) point at BUDGET;
    NaN when a compressor fails on any seed, with the reason in ERR.
@@ -191,8 +197,7 @@ cli_scaling (int argc, char **argv)
       free (tmp);
       goto done;
     }
-  fprintf (f, "compressor,schedule,n,d,jl,seeds,alice_tokens,N,target,min_budget_bits,"
-           "min_budget_ratio,accuracy_at_min,trials,error\n");
+  fputs (SCALING_HEADER, f);
   size_t points = g.npyr * g.ndims * g.njls;
   double *ln = malloc (points * sizeof *ln), *ld = malloc (points * sizeof *ld),
          *lb = malloc (points * sizeof *lb);
@@ -263,20 +268,34 @@ cli_scaling (int argc, char **argv)
           char sched[512];
           varlb_pyramid_format (&in->par.pyramid, sched, sizeof sched);
           unsigned n = in->par.pyramid.pn[in->par.pyramid.scales - 1];
-          fputc ('"', f);
-          for (const char *q = g.specs[s]; *q; q++)
-            fprintf (f, *q == '"' ? "\"\"" : "%c", *q);
-          fprintf (f, "\",\"%s\",%u,%zu,%s,%zu,%zu,%zu,%.17g,", sched, n, in->d,
-                   varlb_jl_family_name (in->par.jl), g.nseeds, in->alice_tokens, in->N, target);
-          if (ok)
-            fprintf (f, "%.17g,%.17g,%.17g,%zu,", hi, hi / N, best, trials);
+          /* The point's row, signed like every result row. */
+          char *row = NULL;
+          size_t rlen = 0;
+          FILE *rf = open_memstream (&row, &rlen);
+          if (rf)
+            {
+              fputc ('"', rf);
+              for (const char *q = g.specs[s]; *q; q++)
+                fprintf (rf, *q == '"' ? "\"\"" : "%c", *q);
+              fprintf (rf, "\",\"%s\",%u,%zu,%s,%zu,%zu,%zu,%.17g,", sched, n, in->d,
+                       varlb_jl_family_name (in->par.jl), g.nseeds, in->alice_tokens, in->N,
+                       target);
+              if (ok)
+                fprintf (rf, "%.17g,%.17g,%.17g,%zu,", hi, hi / N, best, trials);
+              else
+                fprintf (rf, ",,,%zu,", trials);
+              /* A failure during the bisection is recorded, not hidden. */
+              fputc ('"', rf);
+              for (const char *q = err; *q; q++)
+                fprintf (rf, *q == '"' ? "\"\"" : "%c", *q == '\n' ? ' ' : *q);
+              fputs ("\"\n", rf);
+            }
+          if (!rf || fclose (rf) != 0 || !row
+              || cli_sign_rows (&row, &rlen, SCALING_HEADER, g.base.judge_key) != 0)
+            failed = 1; /* out of memory: stop after this point */
           else
-            fprintf (f, ",,,%zu,", trials);
-          /* A failure during the bisection is recorded, not hidden. */
-          fputc ('"', f);
-          for (const char *q = err; *q; q++)
-            fprintf (f, *q == '"' ? "\"\"" : "%c", *q == '\n' ? ' ' : *q);
-          fputs ("\"\n", f);
+            fwrite (row, 1, rlen, f);
+          free (row);
           if (ok)
             fprintf (stderr, "varlb: scaling: %s: n = %u, d = %zu: %.0f bits = %.3g N (%zu trials)\n",
                      g.specs[s], n, in->d, hi, hi / N, trials);
