@@ -38,3 +38,4 @@ check_DATA = tests/compressors/stealth$(EXEEXT)
 CLEANFILES += tests/compressors/stealth$(EXEEXT)
 TESTS += tests/cli_verdicts.sh
 EXTRA_DIST += tests/cli_verdicts.sh
+EXTRA_DIST += proofs/verdicts.md tests/compressors/stealth.c

@@ -370,6 +370,18 @@ static const double ratedist_reference[][2] = {
   { 0.949882, 0.992667 }, { 0.979953, 0.997162 }, { 0.989976, 0.998563 },
 };
 
+/* A row's x on the accuracy chart: the bits judged over N, where the
+   ceiling the row was judged against lies (varlb_bits_judged: the budget's
+   whole bytes and the side channels), or the bits charged in a file from
+   before that column. */
+static double
+row_x (const cli_csv_t *t, size_t r)
+{
+  long cj = cli_csv_col (t, "bits_judged"), cb = cli_csv_col (t, "bits_charged");
+  long c = cj >= 0 && cli_csv_get (t, r, cj)[0] ? cj : cb;
+  return cli_csv_num (t, r, c) / cli_csv_num (t, r, cli_csv_col (t, "N"));
+}
+
 static int
 cmp_x (const void *a, const void *b)
 {
@@ -384,8 +396,7 @@ cmp_x (const void *a, const void *b)
 static size_t
 ratedist_gaps (double (**pts)[2], const cli_csv_t *t, int *from_data)
 {
-  long cc = cli_csv_col (t, "compressor"), cb = cli_csv_col (t, "bits_charged"),
-       cn = cli_csv_col (t, "N"), ca = cli_csv_col (t, "accuracy");
+  long cc = cli_csv_col (t, "compressor"), ca = cli_csv_col (t, "accuracy");
   size_t n = 0, nref = sizeof ratedist_reference / sizeof *ratedist_reference;
   double (*p)[2] = malloc ((t->rows + nref + 2) * sizeof *p);
   if (p == NULL)
@@ -393,7 +404,7 @@ ratedist_gaps (double (**pts)[2], const cli_csv_t *t, int *from_data)
   for (size_t r = 0; cc >= 0 && r < t->rows; r++)
     {
       const char *name = cli_csv_get (t, r, cc);
-      double x = cli_csv_num (t, r, cb) / cli_csv_num (t, r, cn), y = cli_csv_num (t, r, ca);
+      double x = row_x (t, r), y = cli_csv_num (t, r, ca);
       if (strncmp (name, "ratedist", 8) == 0 && (name[8] == '\0' || name[8] == ':')
           && x > 0 && x < 1 && isfinite (y))
         p[n][0] = x, p[n][1] = varlb_fano_ceiling (x * 1e6, 1e6) - y, n++;
@@ -478,7 +489,7 @@ write_accuracy (FILE *gp, FILE *dat, const char *datpath, const char *curvepath,
               const char *b = cg >= 0 ? cli_csv_get (t, r, cg) : cli_csv_get (t, r, cb);
               if (strcmp (cli_csv_get (t, r, cc), names[i]) != 0 || strcmp (b, budgets[j]) != 0)
                 continue;
-              double x = cli_csv_num (t, r, cb) / cli_csv_num (t, r, cn), y = cli_csv_num (t, r, ca);
+              double x = row_x (t, r), y = cli_csv_num (t, r, ca);
               if (!isfinite (x) || !isfinite (y))
                 continue; /* a failed trial has no accuracy */
               double l = cl >= 0 ? cli_csv_num (t, r, cl) : y, h = ch >= 0 ? cli_csv_num (t, r, ch) : y;
@@ -541,7 +552,10 @@ write_accuracy (FILE *gp, FILE *dat, const char *datpath, const char *curvepath,
     }
   free (gaps);
   fclose (cv);
-  fprintf (gp, "set xlabel 'bits charged / N (log scale)'\nset ylabel 'accuracy (fraction of hidden bits decoded)'\n");
+  /* One ceiling everywhere: each point sits at the bits it was judged at. */
+  fprintf (gp, "set xlabel '%s / N (log scale)'\nset ylabel 'accuracy (fraction of hidden bits decoded)'\n",
+           cli_csv_col (t, "bits_judged") >= 0
+           ? "bits judged (whole bytes of the budget + side channels)" : "bits charged");
   fprintf (gp, "set logscale x\nset format x '%%g'\nset mxtics 10\n");
   fprintf (gp, "set xrange [%.6g:%.6g]\nset yrange [0.4:1.03]\nset grid xtics ytics mxtics\n", lo, hi);
   fprintf (gp, "set key outside right top box samplen 2\n");

@@ -13,7 +13,7 @@
  * CORRECT coordinates and flipped (1 - bit) for the rest.  Values must be
  * the default {0, 1} at eta = 0 (threshold 1/2).
  *
- * With STASH "-" it is instead an honest compressor whose blob's length
+ * With STASH "-" (and any CORRECT) it is instead an honest compressor whose blob's length
  * depends on the data: 1 + (the ones among the first 16 values of V) bytes
  * of zeros, Bob answering 0 everywhere (tests/cli_verdicts.sh: such a row
  * is judged at its budget, or over it at its length's bits). */
