@@ -58,15 +58,36 @@ assert r["verdict"] == "above the Fano ceiling, not significant", r["verdict"]' 
 grep -q '8 above the Fano ceiling (0 impossible alone at 1%.*pooled over seeds: 1 of 1 group impossible after Holm' "$TMPD/err" \
   && pass "8 seeds at + 0.001: the sweep's closing line says the pooled group is impossible" \
   || fail "sweep closing line: $(cat "$TMPD/err")"
+# One ceiling everywhere: summary's is the rows' own, at the bits judged
+# (13.03), not at the 8 bits charged.
 "$VARLB" summary "$TMPD/st.csv" --json >"$TMPD/sj" 2>"$TMPD/err" \
-  && "$PYTHON3" -c 'import json,sys
+  && "$PYTHON3" -c 'import csv,json,sys
 g = json.loads(open(sys.argv[1]).readline())
+rows = list(csv.DictReader(open(sys.argv[2])))
 assert g["instances"] == 8 and g["flagged"] == 0 and g["unverified"] == 0, g
-assert g["pooled_impossible"] and g["pooled_p_value"] < 1e-6, g
-assert g["verdict"].startswith("impossible") and g["efficiency_above_1"], g' "$TMPD/sj" \
+assert g["pooled_instances"] == 8 and g["pooled_impossible"] and g["pooled_p_value"] < 1e-6, g
+assert g["verdict"].startswith("impossible") and g["efficiency_above_1"], g
+assert abs(g["fano_ceiling"] - float(rows[0]["fano_ceiling"])) < 1e-12, g
+assert abs(g["bits_judged"] - float(rows[0]["bits_judged"])) < 1e-9, g' "$TMPD/sj" "$TMPD/st.csv" \
   && "$VARLB" summary "$TMPD/st.csv" | grep -q ' 0/0  IMPOSSIBLE$' \
   && pass "summary: 8 rows none flagged alone, pooled p = $(jv "$TMPD/sj" pooled_p_value): IMPOSSIBLE" \
   || fail "summary of the stealth sweep: $(cat "$TMPD/sj" "$TMPD/err")"
+# The same rows twice (a file concatenated with itself): one instance per
+# (judge key, seed), so the pool is the same 8 instances, not 16.
+{ cat "$TMPD/st.csv"; tail -n +2 "$TMPD/st.csv"; } >"$TMPD/dup.csv"
+"$VARLB" summary "$TMPD/dup.csv" --json 2>"$TMPD/err" | "$PYTHON3" -c 'import json,sys
+g = json.loads(sys.stdin.readline())
+want = float(sys.argv[1])
+assert g["instances"] == 16 and g["pooled_instances"] == 8 and g["pooled_p_value"] == want, (g, want)' \
+  "$(jv "$TMPD/sj" pooled_p_value)" \
+  && pass "rows sharing a judge key and seed pooled once" || fail "duplicates pooled: $(cat "$TMPD/err")"
+# The accuracy chart puts each point at its bits judged, where its ceiling is.
+VARLB_GNUPLOT= "$VARLB" plot "$TMPD/st.csv" --out "$TMPD/st.svg" >/dev/null 2>&1
+"$PYTHON3" -c 'import sys
+x = float(open(sys.argv[1]).read().split("\n")[1].split()[0])
+assert abs(x - 13.0284 / 27136) < 1e-9, x' "$TMPD/st.dat" && grep -q "xlabel 'bits judged" "$TMPD/st.gp" \
+  && pass "the accuracy chart's x is the bits judged over N, and says so" \
+  || fail "chart x: $(head -3 "$TMPD/st.dat"; grep xlabel "$TMPD/st.gp")"
 
 # --- an honest compressor near its ceiling -------------------------------
 "$VARLB" sweep --compressors ratedist --ratios 0.02 --seeds "$(seq -s, 1 40)" --out "$TMPD/rd.csv" \
