@@ -27,7 +27,7 @@ CLEANFILES = tests/judge.key
 varlb_SOURCES += src/cli/summary.c
 TESTS += tests/cli_summary.sh
 EXTRA_DIST += tests/cli_summary.sh
-varlb_SOURCES += src/cli/verify.h src/cli/verify.c src/cli/verdicts.c
+varlb_SOURCES += src/cli/csv.c src/cli/verify.h src/cli/verify.c src/cli/verdicts.c
 # Verdicts (tests/cli_verdicts.sh): a careful cheat and a blob whose length
 # depends on the data, external programs built for the tests but not run as
 # tests themselves.
