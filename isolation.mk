@@ -18,3 +18,9 @@ endif
 tests_test_isolation_SOURCES = tests/test_isolation.c tests/testutil.h
 tests_test_isolation_LDADD = $(TEST_LDADD)
 tests_test_isolation_CFLAGS = $(TEST_CFLAGS)
+
+TESTS += tests/cli_sidedoor.sh tests/cli_sidedoor_serve.sh tests/cli_coldcache.sh \
+	tests/cli_honest.sh
+EXTRA_DIST += tests/sidedoor_lib.sh tests/cli_sidedoor.sh tests/cli_sidedoor_serve.sh \
+	tests/cli_coldcache.sh tests/cli_honest.sh tests/compressors/sidedoor.py \
+	tests/compressors/honest_sqlite.py
