@@ -649,6 +649,10 @@ typedef struct varlb_channel_opts {
   unsigned *token_correct;   /* if set (alice_tokens entries): correct bits of
                              each queried Alice token, UINT_MAX if not queried */
   double calibrate_timeout_s; /* varlb_spec_calibrate's limit; 0: 600 s */
+  int cold_cache;         /* drop the host's clean page, dentry and inode
+                             caches between Alice and Bob, holding every
+                             other half on the host off meanwhile (needs the
+                             host's root: README, "Threat model") */
 } varlb_channel_opts_t;
 
 void varlb_channel_opts_init (varlb_channel_opts_t *o);

@@ -86,11 +86,12 @@ enum {
 
 /* The channel options every trial-running command accepts (attack, sweep,
    scaling): --timeout, --sample, --max-file, --no-sandbox, --half-memory,
-   --half-cpu, --half-procs, --half-files, --expose.  Ids CLI_OPT_CH_*. */
+   --half-cpu, --half-procs, --half-files, --expose, --calibrate,
+   --calibrate-timeout, --cold-cache.  Ids CLI_OPT_CH_*. */
 enum {
   CLI_OPT_CH_TIMEOUT = 1050, CLI_OPT_CH_SAMPLE, CLI_OPT_CH_MAXFILE, CLI_OPT_CH_NOSANDBOX,
   CLI_OPT_CH_MEM, CLI_OPT_CH_CPU, CLI_OPT_CH_PROCS, CLI_OPT_CH_FILES, CLI_OPT_CH_EXPOSE,
-  CLI_OPT_CH_CALIBRATE, CLI_OPT_CH_CALIBRATE_TIMEOUT
+  CLI_OPT_CH_CALIBRATE, CLI_OPT_CH_CALIBRATE_TIMEOUT, CLI_OPT_CH_COLD_CACHE
 };
 
 #define CLI_CHANNEL_LONGOPTS                                        \
@@ -104,7 +105,8 @@ enum {
   { "half-files", required_argument, NULL, CLI_OPT_CH_FILES },      \
   { "expose", required_argument, NULL, CLI_OPT_CH_EXPOSE },       \
   { "calibrate", no_argument, NULL, CLI_OPT_CH_CALIBRATE },         \
-  { "calibrate-timeout", required_argument, NULL, CLI_OPT_CH_CALIBRATE_TIMEOUT }
+  { "calibrate-timeout", required_argument, NULL, CLI_OPT_CH_CALIBRATE_TIMEOUT }, \
+  { "cold-cache", no_argument, NULL, CLI_OPT_CH_COLD_CACHE }
 
 #define CLI_CHANNEL_HELP \
   "Channel options (each compressor half runs in its own sandbox):\n" \
@@ -129,7 +131,12 @@ enum {
   "                       varlb_compressor_calibrate) in a sandbox with the public\n" \
   "                       calibration seed; CALIB is then read-only to both halves\n" \
   "                       ($VARLB_CALIBRATION) and its SHA-256 is in every row\n" \
-  "  --calibrate-timeout S  seconds allowed to each calibration (default 600)\n"
+  "  --calibrate-timeout S  seconds allowed to each calibration (default 600)\n" \
+  "  --cold-cache         between Alice and Bob drop the host's page, dentry and\n" \
+  "                       inode caches, with no other half on the machine running\n" \
+  "                       meanwhile: closes the page cache's timing residue, at a\n" \
+  "                       cost to every job on the machine (needs the host's root;\n" \
+  "                       README, \"Threat model\")\n"
 
 /* Handle one channel option: 0 handled, 1 not a channel option, -1 after
    printing an error. */

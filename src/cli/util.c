@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
+#include "sandbox/coldcache.h"
 #include "varlb-revision.h"
 
 void
@@ -613,6 +614,9 @@ cli_channel_option (const char *cmd, int opt, const char *arg, varlb_channel_opt
     case CLI_OPT_CH_CALIBRATE:
       cli_calibrate_asked = 1;
       return 0;
+    case CLI_OPT_CH_COLD_CACHE:
+      o->cold_cache = 1;
+      return 0;
     case CLI_OPT_CH_CALIBRATE_TIMEOUT:
       return cli_parse_double (cmd, "--calibrate-timeout", arg, 0.001, 86400,
                                &o->calibrate_timeout_s);
@@ -666,6 +670,11 @@ cli_channel_finish (const char *cmd, varlb_channel_opts_t *o, const char *const 
   hide[n] = NULL;
   o->hide = (const char *const *) hide;
   char why[300];
+  if (o->cold_cache && !varlb__cold_cache_possible (why, sizeof why))
+    {
+      cli_error (cmd, "%s", why);
+      return -1;
+    }
   if (o->isolation == VARLB_ISOLATION_SANDBOX && !varlb_sandbox_available (why, sizeof why))
     {
       cli_error (cmd, "cannot create the sandbox: %s; --no-sandbox runs without isolation", why);

@@ -82,6 +82,9 @@ static const varlb_filter_rule_t rules[] = {
   { "userfaultfd", ANY, EVERY, "instruments", "stalls page faults at will: a race amplifier" },
   { "syslog", ANY, EVERY, "instruments", "the host's kernel log" },
   { "quotactl", ANY, EVERY, "instruments", "the host's disk usage per user" },
+  { "sysinfo", ANY, EVERY, "instruments",
+    "the host's load, free memory (the page cache) and thread count, which /proc's masked files show; "
+    "glibc's sysconf(_SC_PHYS_PAGES) then reads 0" },
   { "quotactl_fd", ANY, EVERY, "instruments", "the same" },
   /* File notifications queue events even while their owner is frozen, and
      a lease breaks when another process opens the file. */

@@ -31,6 +31,8 @@
 #                      cold.bin is cached: Alice evicts the regions of her
 #                      0-bits (posix_fadvise DONTNEED, madvise MADV_PAGEOUT);
 #                      Bob times reads
+#   procs              (serve:) six bits as the host's thread count modulo 64
+#                      (sysinfo), threads Alice's worker keeps; Bob reads it
 #   read [HEX]         Bob reads the file whose path is HEX (hex-encoded), or
 #                      dump/V.npy beside this program: the
 #                      V.npy of `varlb decode --dump` (same key, same seed),
@@ -191,6 +193,34 @@ def send_cpu(bits):
     say("spinning in the slots of %d bits" % int(sum(bits)))
 
 
+def sysinfo_procs():
+    """The host's thread count, from sysinfo(2) (its /proc files are masked)."""
+    buf = ctypes.create_string_buffer(128)
+    if libc.sysinfo(buf) != 0:
+        raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+    return struct.unpack_from("l3L6LH", buf.raw)[10]
+
+
+def send_procs(bits):
+    """Six bits as the host's thread count modulo 64: threads the worker keeps
+    (frozen or not, they count)."""
+    want = int("".join(str(int(b)) for b in bits[:6]), 2)
+    for ev in held:
+        ev.set()
+    held.clear()
+    try:
+        m = (want - sysinfo_procs()) % 64
+    except OSError as e:
+        say("sysinfo refused (%s)" % e.strerror)
+        return
+    import threading
+    for _ in range(m):
+        ev = threading.Event()
+        threading.Thread(target=ev.wait, daemon=True).start()
+        held.append(ev)
+    say("sent %d with %d threads" % (want, m))
+
+
 def compress(K, V, budget_bits, public_seed, instance=None):
     bits = (np.asarray(V) > 0.5).astype(np.uint8).ravel()
     if ROUTE in ("mincore", "nowait", "cachestat", "iouring", "aio", "timing"):
@@ -205,6 +235,8 @@ def compress(K, V, budget_bits, public_seed, instance=None):
         send_inotify(bits)
     elif ROUTE == "cpu":
         send_cpu(bits)
+    elif ROUTE == "procs":
+        send_procs(bits)
     return b"\0"
 
 
@@ -416,6 +448,12 @@ def recv_cpu(n, cycles=3):
     return [int(c < cut) for c in counts]
 
 
+def recv_procs(n):
+    v = sysinfo_procs() % 64
+    say("read %d" % v)
+    return [int(c) for c in "{:06b}".format(v)] + [0] * (n - 6)
+
+
 def recv_read(n):
     """PATH (in hex: varlb would take a path in the command for a file the
     command names, and show it to the half), or the dump beside this
@@ -434,7 +472,8 @@ PROBES = {"mincore": probe_mincore, "nowait": probe_nowait, "cachestat": probe_c
           "aio": probe_aio, "iouring": probe_iouring, "timing": probe_timing,
           "fadvise": probe_timing, "pageout": probe_timing, "keyring": recv_keyring,
           "flock": recv_locks, "posix": recv_locks, "ofd": recv_locks,
-          "inotify": recv_inotify, "cpu": recv_cpu, "read": recv_read}
+          "inotify": recv_inotify, "cpu": recv_cpu, "read": recv_read,
+          "procs": recv_procs}
 
 
 def answer(blob, Q, public_seed, instance=None):
