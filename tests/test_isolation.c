@@ -152,6 +152,47 @@ START_TEST (a_frozen_worker_runs_nothing)
 }
 END_TEST
 
+START_TEST (a_stopped_tree_runs_nothing)
+{
+  /* Where no cgroup can be made: every process of the tree, grandchildren
+     in sessions of their own included, stopped and continued. */
+  varlb_freezer_t f;
+  char why[512];
+  varlb__freezer_init (&f);
+  volatile unsigned long *counter = mmap (NULL, 4096, PROT_READ | PROT_WRITE,
+                                          MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  pid_t p = fork ();
+  if (p == 0)
+    {
+      setpgid (0, 0);
+      for (int k = 0; k < 3; k++)
+        if (fork () == 0)
+          {
+            setsid ();
+            if (fork () == 0)
+              break;
+          }
+      for (;;)
+        __atomic_add_fetch (counter, 1, __ATOMIC_RELAXED);
+    }
+  struct timespec ts = { 0, 50000000 };
+  nanosleep (&ts, NULL);
+  varlb__freezer_tree (&f, p);
+  ck_assert_msg (varlb__freezer_set (&f, 1, 5.0, why, sizeof why) == 0, "%s", why);
+  ck_assert_int_ge (f.n_stopped, 7);
+  unsigned long before = *counter;
+  nanosleep (&ts, NULL);
+  ck_assert_msg (*counter == before, "a stopped tree counted %lu", *counter - before);
+  ck_assert_int_eq (varlb__freezer_set (&f, 0, 5.0, why, sizeof why), 0);
+  nanosleep (&ts, NULL);
+  ck_assert_msg (*counter > before, "a continued tree did not run");
+  for (size_t i = 0; i < f.n_stopped; i++)
+    kill (f.stopped[i], SIGKILL);
+  waitpid (p, NULL, 0);
+  varlb__freezer_remove (&f);
+}
+END_TEST
+
 START_TEST (cold_cache_is_the_hosts_roots_alone)
 {
   char why[256];
@@ -186,6 +227,7 @@ main (void)
   tcase_add_test (tc, each_varlb_holds_a_pair_of_its_own);
   tcase_add_test (tc, a_dropped_half_cannot_come_back);
   tcase_add_test (tc, a_frozen_worker_runs_nothing);
+  tcase_add_test (tc, a_stopped_tree_runs_nothing);
   tcase_add_test (tc, cold_cache_is_the_hosts_roots_alone);
   suite_add_tcase (s, tc);
   return run_suite (s);

@@ -1,11 +1,13 @@
-/* freezer.c -- control groups that freeze a serve: worker (freezer.h):
- * cgroup v2's cgroup.freeze where this process's v2 group can have children,
- * else cgroup v1's freezer (freezer.state).  A stopped process group would
- * not do: a half leaves it with setsid. */
+/* freezer.c -- freezing a serve: worker (freezer.h): cgroup v2's
+ * cgroup.freeze where this process's v2 group can have children, else
+ * cgroup v1's freezer (freezer.state), else SIGSTOP to every process of the
+ * worker's tree, walked after each is stopped.  A stopped process group
+ * would not do: a half leaves it with setsid. */
 #define _GNU_SOURCE 1
 #include <config.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,98 @@ void
 varlb__freezer_init (varlb_freezer_t *f)
 {
   memset (f, 0, sizeof *f);
+}
+
+void
+varlb__freezer_tree (varlb_freezer_t *f, pid_t root)
+{
+  f->root = root;
+}
+
+/* PID's state letter from /proc/PID/stat ('T' stopped), or 0 when gone. */
+static char
+proc_state (pid_t pid)
+{
+  char p[64], buf[512];
+  snprintf (p, sizeof p, "/proc/%ld/stat", (long) pid);
+  FILE *f = fopen (p, "re");
+  size_t n = f ? fread (buf, 1, sizeof buf - 1, f) : 0;
+  if (f)
+    fclose (f);
+  buf[n] = '\0';
+  const char *close = strrchr (buf, ')');
+  return close && close[1] == ' ' ? close[2] : 0;
+}
+
+static int
+remember (varlb_freezer_t *f, pid_t pid)
+{
+  for (size_t i = 0; i < f->n_stopped; i++)
+    if (f->stopped[i] == pid)
+      return 0;
+  if (f->n_stopped == f->cap_stopped)
+    {
+      size_t cap = f->cap_stopped ? 2 * f->cap_stopped : 64;
+      pid_t *s = realloc (f->stopped, cap * sizeof *s);
+      if (s == NULL)
+        return -1;
+      f->stopped = s;
+      f->cap_stopped = cap;
+    }
+  f->stopped[f->n_stopped++] = pid;
+  return 1;
+}
+
+/* Stop PID and, once it can fork no more, the children of each of its
+   threads, recursively (breadth first through f->stopped). */
+static int
+stop_tree (varlb_freezer_t *f, double timeout)
+{
+  f->n_stopped = 0;
+  if (remember (f, f->root) < 0)
+    return -1;
+  for (size_t i = 0; i < f->n_stopped; i++)
+    {
+      pid_t pid = f->stopped[i];
+      if (kill (pid, SIGSTOP) != 0)
+        continue; /* gone */
+      struct timespec t0, t;
+      clock_gettime (CLOCK_MONOTONIC, &t0);
+      char st;
+      while ((st = proc_state (pid)) != 0 && st != 'T' && st != 't' && st != 'Z' && st != 'X')
+        {
+          clock_gettime (CLOCK_MONOTONIC, &t);
+          if ((double) (t.tv_sec - t0.tv_sec) + 1e-9 * (double) (t.tv_nsec - t0.tv_nsec) > timeout)
+            return -1;
+          struct timespec ts = { 0, 100000 };
+          nanosleep (&ts, NULL);
+        }
+      char dir[64];
+      snprintf (dir, sizeof dir, "/proc/%ld/task", (long) pid);
+      DIR *d = opendir (dir);
+      struct dirent *e;
+      while (d && (e = readdir (d)) != NULL)
+        {
+          if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+          char p[320];
+          snprintf (p, sizeof p, "/proc/%ld/task/%s/children", (long) pid, e->d_name);
+          FILE *c = fopen (p, "re");
+          long child;
+          while (c && fscanf (c, "%ld", &child) == 1)
+            if (remember (f, (pid_t) child) < 0)
+              {
+                fclose (c);
+                closedir (d);
+                return -1;
+              }
+          if (c)
+            fclose (c);
+        }
+      if (d)
+        closedir (d);
+    }
+  return 0;
 }
 
 /* Where hierarchy V2 (or v1's freezer) is mounted, into MNT. */
@@ -151,6 +245,19 @@ varlb__freezer_join_fd (const varlb_freezer_t *f, char *why, size_t len)
 int
 varlb__freezer_set (varlb_freezer_t *f, int on, double timeout, char *why, size_t len)
 {
+  if (f->dir[0] == '\0' && f->root > 0)
+    {
+      if (on && stop_tree (f, timeout) != 0)
+        {
+          snprintf (why, len, "cannot stop the processes under %ld", (long) f->root);
+          return -1;
+        }
+      if (!on)
+        for (size_t i = 0; i < f->n_stopped; i++)
+          kill (f->stopped[i], SIGCONT);
+      f->frozen = on;
+      return 0;
+    }
   if (f->dir[0] == '\0')
     return 0;
   const char *file = f->v2 ? "cgroup.freeze" : "freezer.state";
@@ -197,7 +304,14 @@ void
 varlb__freezer_remove (varlb_freezer_t *f)
 {
   if (f->dir[0] == '\0')
-    return;
+    {
+      /* The tree is the caller's to kill; let what it stopped go on. */
+      for (size_t i = 0; f->frozen && i < f->n_stopped; i++)
+        kill (f->stopped[i], SIGCONT);
+      free (f->stopped);
+      varlb__freezer_init (f);
+      return;
+    }
   char why[256];
   /* Whatever is left: killed thawed, so that it can die. */
   char buf[8192];
@@ -221,5 +335,6 @@ varlb__freezer_remove (varlb_freezer_t *f)
   if (f->frozen)
     varlb__freezer_set (f, 0, 1.0, why, sizeof why);
   rmdir (f->dir);
+  free (f->stopped);
   varlb__freezer_init (f);
 }
