@@ -57,6 +57,31 @@ print("%.3f" % acc)' "$TMPD/c1" "$TMPD/c2" "$TMPD/c3" >"$TMPD/acc" 2>"$TMPD/perr
   && pass "timing residue under --cold-cache: mean accuracy $(cat "$TMPD/acc") over 3 trials ($(bits "$TMPD/c1"), $(bits "$TMPD/c2"), $(bits "$TMPD/c3") bits)" \
   || fail "timing residue under --cold-cache: $(cat "$TMPD/perr") $(said "$TMPD/c1")"
 
+# --- one half on the host at a time: a --cold-cache sweep and a plain one,
+# run together; each half of either says when it ran (0.4 s each).  No half
+# of the plain sweep may run between a --cold-cache trial's Alice and Bob.
+"$VARLB" sweep $SMALL --seeds 1,2,3 --cold-cache --compressor "exec:$SD clock" \
+  --out "$TMPD/cc.csv" 2>"$TMPD/err" &
+pid=$!
+"$VARLB" sweep $SMALL --seeds 1,2,3,4,5,6 --compressor "exec:$SD clock" \
+  --out "$TMPD/pl.csv" 2>>"$TMPD/err"
+wait $pid
+"$PYTHON3" -c 'import csv,re,sys
+def spans(f, both):
+    out = []
+    for r in csv.DictReader(open(f)):
+        assert r["status"] == "ok", r["error"]
+        a = [float(x) for x in re.findall(r"ran ([0-9.]+) ([0-9.]+)", r["stderr_compress"])[0]]
+        b = [float(x) for x in re.findall(r"ran ([0-9.]+) ([0-9.]+)", r["stderr_answer"])[0]]
+        out += [(a[0], b[1])] if both else [tuple(a), tuple(b)]
+    return out
+cold, plain = spans(sys.argv[1], True), spans(sys.argv[2], False)
+hits = [(c, p) for c in cold for p in plain if p[0] < c[1] and c[0] < p[1]]
+assert not hits, hits
+print(len(cold), len(plain))' "$TMPD/cc.csv" "$TMPD/pl.csv" >"$TMPD/n" 2>"$TMPD/perr" \
+  && pass "one half at a time on the host: no half of a plain sweep ran inside a --cold-cache trial ($(cat "$TMPD/n") spans)" \
+  || fail "halves inside a --cold-cache trial: $(cat "$TMPD/perr" "$TMPD/err")"
+
 # --- an honest NumPy compressor: the same answers, and what it costs.
 EX="exec:$PYTHON3 $top_srcdir/examples/external/topk_fp16.py"
 for s in 1 2; do

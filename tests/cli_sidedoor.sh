@@ -31,6 +31,25 @@ route () {
   fi
 }
 
+# --- uids: as root, each half under a reserved uid of its own.
+if [ "$(id -u)" -eq 0 ]; then
+  "$VARLB" attack $SMALL --compressor "exec:$SD uid" --json >"$TMPD/o" 2>"$TMPD/err"
+  if "$PYTHON3" -c 'import json,re,sys
+r = json.loads(open(sys.argv[1]).readline())
+a = re.search(r"uid (\d+) gid (\d+) map (\d+) (\d+)", r["stderr_compress"])
+b = re.search(r"uid (\d+) gid (\d+) map (\d+) (\d+)", r["stderr_answer"])
+ua, ub = int(a.group(1)), int(b.group(1))
+assert ua >= 2000000000 and ub >= 2000000000 and ua != ub, (ua, ub)
+assert a.group(2) == a.group(1) and a.group(4) == a.group(1), a.group(0)   # kernel uid = own
+assert b.group(2) == b.group(1) and b.group(4) == b.group(1), b.group(0)' "$TMPD/o" 2>"$TMPD/perr"; then
+    pass "uids: Alice and Bob under reserved uids of their own ($(said "$TMPD/o"))"
+  else
+    fail "uids: $(cat "$TMPD/perr") $(said "$TMPD/o") $(cat "$TMPD/err")"
+  fi
+else
+  echo "note: not root: halves keep varlb's uid (the filter and the view carry it)"
+fi
+
 # Keys: root's quota holds Alice's 20000 keys; a user's 200 would take Bob
 # minutes to find by guessing, so the control needs root.
 if [ "$(id -u)" -eq 0 ]; then
