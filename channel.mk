@@ -21,9 +21,10 @@ tests_plugins_hostile_la_LIBADD = libvarlb.la
 tests_plugins_badabi_la_SOURCES = tests/plugins/badabi.c
 tests_plugins_badabi_la_LDFLAGS = $(CHANNEL_PLUGIN_LDFLAGS)
 AM_TESTS_ENVIRONMENT += CC='$(CC)'; export CC;
-TESTS += tests/cli_attack.sh tests/cli_hostile.sh tests/cli_serve.sh
+TESTS += tests/cli_attack.sh tests/cli_hostile.sh tests/cli_serve.sh tests/cli_proc.sh
 EXTRA_DIST += tests/cli_attack.sh tests/compressors/misbehave.py tests/cli_hostile.sh \
-	tests/compressors/hostile.py tests/cli_serve.sh tests/compressors/serveworker.py
+	tests/compressors/hostile.py tests/cli_serve.sh tests/compressors/serveworker.py \
+	tests/cli_proc.sh tests/compressors/procprobe.py
 if HAVE_CHECK
 check_PROGRAMS += tests/test_channel
 endif

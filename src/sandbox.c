@@ -416,16 +416,63 @@ varlb__named_paths (char **out, size_t cap, const char *command)
   return n;
 }
 
-/* Cumulative counters of the kernel that a half could drive (processes
-   forked, CPU and idle time, interrupts, I/O, page faults, memory) and the
-   next half read: hidden.  (Counts that fall back when a sandbox ends, such
-   as dentries and open files, and root-only files are left alone: each
-   mask is a mount, and mounts are what a sandbox's start costs.) */
+/* The /proc a half sees (README, "Threat model").  bwrap mounts a fresh
+   /proc for the half's PID namespace, but the kernel's settings under it
+   are the host's: /proc/sys (core_pattern runs a program as real root
+   outside every sandbox) and /proc/sysrq-trigger would be writable by a
+   half that is uid 0 of the host, even without capabilities.  These are
+   bound read-only, as Docker and runc do (bwrap covers /proc/irq and
+   /proc/bus itself, but only where the kernel says they are writable).
+   Each sysctl shows the reader's own namespaces, so the half still sees
+   its own hostname and network settings. */
+static const char *const proc_readonly[] = {
+  "/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs", NULL
+};
+
+/* Counters of the kernel a half could drive and the next half read
+   (processes forked, CPU and idle time, interrupts, I/O, page faults,
+   memory, dentries and inodes, open files, AIO contexts, ptys, slabs, keys
+   and locks of every process), and what Docker's default masks besides:
+   hidden behind /dev/null (a read fails).  Only entries the running kernel
+   has: bwrap fails on a missing one. */
 static const char *const proc_hidden[] = {
   "/proc/stat", "/proc/vmstat", "/proc/interrupts", "/proc/softirqs", "/proc/diskstats",
   "/proc/schedstat", "/proc/uptime", "/proc/loadavg", "/proc/meminfo", "/proc/zoneinfo",
-  "/proc/buddyinfo", NULL
+  "/proc/buddyinfo", "/proc/pagetypeinfo", "/proc/slabinfo", "/proc/vmallocinfo",
+  "/proc/locks", "/proc/keys", "/proc/key-users", "/proc/timer_list", "/proc/timer_stats",
+  "/proc/sched_debug", "/proc/latency_stats", "/proc/kcore",
+  "/proc/sys/fs/dentry-state", "/proc/sys/fs/inode-state", "/proc/sys/fs/inode-nr",
+  "/proc/sys/fs/file-nr", "/proc/sys/fs/aio-nr", "/proc/sys/kernel/pty/nr", NULL
 };
+
+/* Folders hidden under an empty read-only tmpfs: pressure stall counters,
+   and Docker's masked folders (ACPI, sound and SCSI state, firmware
+   tables, RAPL energy counters: a power side channel). */
+static const char *const dirs_hidden[] = {
+  "/proc/pressure", "/proc/acpi", "/proc/asound", "/proc/scsi", "/sys/firmware",
+  "/sys/devices/virtual/powercap", NULL
+};
+
+/* The /proc and /sys masks above, for what exists on this kernel. */
+static int
+proc_view_args (strv_t *a)
+{
+  struct stat sb;
+  for (size_t i = 0; proc_readonly[i]; i++)
+    if (lstat (proc_readonly[i], &sb) == 0
+        && (sv_add (a, "--ro-bind") || sv_add (a, proc_readonly[i]) || sv_add (a, proc_readonly[i])))
+      return -1;
+  for (size_t i = 0; proc_hidden[i]; i++)
+    if (lstat (proc_hidden[i], &sb) == 0 && !S_ISDIR (sb.st_mode)
+        && (sv_add (a, "--ro-bind") || sv_add (a, "/dev/null") || sv_add (a, proc_hidden[i])))
+      return -1;
+  for (size_t i = 0; dirs_hidden[i]; i++)
+    if (stat (dirs_hidden[i], &sb) == 0 && S_ISDIR (sb.st_mode)
+        && (sv_add (a, "--tmpfs") || sv_add (a, dirs_hidden[i])
+            || sv_add (a, "--remount-ro") || sv_add (a, dirs_hidden[i])))
+      return -1;
+  return 0;
+}
 
 /* bwrap's command line for H. */
 static int
@@ -458,11 +505,7 @@ bwrap_args (strv_t *a, const varlb_half_spec_t *h, const varlb_channel_opts_t *o
   if (stat ("/sys/fs/cgroup", &sb) == 0 && S_ISDIR (sb.st_mode)
       && (sv_add (a, "--tmpfs") || sv_add (a, "/sys/fs/cgroup")))
     return -1;
-  for (size_t i = 0; proc_hidden[i]; i++)
-    if (access (proc_hidden[i], F_OK) == 0
-        && (sv_add (a, "--ro-bind") || sv_add (a, "/dev/null") || sv_add (a, proc_hidden[i])))
-      return -1;
-  if (stat ("/proc/pressure", &sb) == 0 && (sv_add (a, "--tmpfs") || sv_add (a, "/proc/pressure")))
+  if (proc_view_args (a) != 0)
     return -1;
   /* Seen again read-only: the varlb binary and library, and what the
      compressor names (under a hidden directory they would vanish). */
