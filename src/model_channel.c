@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sodium.h>
 #include "sandbox.h"
+#include "text.h"
 #include "compressors/common.h"
 
 /* ------------------------------------------------------------ registry */

@@ -26,6 +26,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include "sandbox.h"
+#include "text.h"
 
 #ifndef BWRAP_PATH
 #define BWRAP_PATH "/usr/bin/bwrap"
@@ -35,55 +36,6 @@
 #endif
 
 extern char **environ;
-
-/* ------------------------------------------------------------- text */
-
-void
-varlb__utf8_sanitize (char *s)
-{
-  unsigned char *p = (unsigned char *) s;
-  while (*p)
-    {
-      int n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3
-              : (*p & 0xf8) == 0xf0 ? 4 : 0;
-      int ok = n > 0;
-      for (int i = 1; ok && i < n; i++)
-        ok = (p[i] & 0xc0) == 0x80; /* also stops at the NUL */
-      if (ok && n == 2 && *p < 0xc2)
-        ok = 0; /* overlong */
-      if (ok && n == 3 && ((*p == 0xe0 && p[1] < 0xa0) || (*p == 0xed && p[1] >= 0xa0)))
-        ok = 0; /* overlong or a UTF-16 surrogate */
-      if (ok && n == 4 && ((*p == 0xf0 && p[1] < 0x90) || *p > 0xf4 || (*p == 0xf4 && p[1] >= 0x90)))
-        ok = 0;
-      if (!ok)
-        {
-          *p++ = '?';
-          continue;
-        }
-      p += n;
-    }
-}
-
-void
-varlb__tail_line (char *out, size_t len, const unsigned char *data, size_t n)
-{
-  out[0] = '\0';
-  if (len < 2)
-    return;
-  size_t start = n > len - 1 ? n - (len - 1) : 0, k = 0;
-  /* Do not start in the middle of a UTF-8 character. */
-  while (start < n && start > 0 && (data[start] & 0xc0) == 0x80)
-    start++;
-  for (size_t i = start; i < n && k + 1 < len; i++)
-    {
-      unsigned char c = data[i];
-      out[k++] = c == '\n' || c == '\r' || c == '\t' ? ' ' : c < 32 || c == 127 ? '?' : (char) c;
-    }
-  while (k > 0 && out[k - 1] == ' ')
-    k--;
-  out[k] = '\0';
-  varlb__utf8_sanitize (out);
-}
 
 /* ---------------------------------------------------------- helpers */
 
@@ -155,6 +107,17 @@ memfd_with (const char *name, const unsigned char *data, size_t len)
 }
 
 /* ------------------------------------------------------------- limits */
+
+/* The defaults of the options every half runs under (varlb.h): here, in
+   the lowest module that reads them, so the sandbox never calls up into
+   the channel. */
+void
+varlb_channel_opts_init (varlb_channel_opts_t *o)
+{
+  memset (o, 0, sizeof *o);
+  o->timeout_s = 60.0;
+  o->isolation = VARLB_ISOLATION_SANDBOX;
+}
 
 static unsigned long long
 file_limit (const varlb_channel_opts_t *o)
@@ -1870,42 +1833,6 @@ varlb__worker_request (varlb_worker_t *w, varlb_half_result_t *r, const varlb_ha
   return VARLB_OK;
 }
 
-struct varlb_spec_private *
-varlb__spec_private (varlb_spec_t *s)
-{
-  if (s->priv == NULL)
-    {
-      s->priv = calloc (1, sizeof *s->priv);
-      if (s->priv == NULL)
-        return NULL;
-      varlb__worker_init (&s->priv->half[0]);
-      varlb__worker_init (&s->priv->half[1]);
-      s->priv->calibration_lock = -1;
-    }
-  return s->priv;
-}
-
-varlb_worker_t *
-varlb__serve_worker (varlb_spec_t *s, int answer)
-{
-  struct varlb_spec_private *v = varlb__spec_private (s);
-  return v ? &v->half[answer != 0] : NULL;
-}
-
-void
-varlb__spec_private_free (struct varlb_spec_private *v)
-{
-  if (v == NULL)
-    return;
-  varlb__worker_stop (&v->half[0]);
-  varlb__worker_stop (&v->half[1]);
-  if (v->calibration_dir[0])
-    remove_tree (v->calibration_dir);
-  if (v->calibration_lock >= 0)
-    close (v->calibration_lock);
-  free (v);
-}
-
 int
 varlb__private_dir (char *buf, size_t len, const char *what, int *lock)
 {
@@ -1920,4 +1847,13 @@ varlb__private_dir (char *buf, size_t len, const char *what, int *lock)
   if ((*lock = open (buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
     flock (*lock, LOCK_EX);
   return VARLB_OK;
+}
+
+void
+varlb__private_dir_remove (const char *dir, int lock)
+{
+  if (dir[0])
+    remove_tree (dir);
+  if (lock >= 0)
+    close (lock);
 }

@@ -103,20 +103,11 @@ void varlb__worker_stop (varlb_worker_t *w);
    reply line is stopped (R->status says why) and started afresh next time. */
 int varlb__worker_request (varlb_worker_t *w, varlb_half_result_t *r, const varlb_half_spec_t *h,
                            const char *json, const varlb_channel_opts_t *o);
-/* What a spec keeps across trials: a serve: spec's workers and a
-   calibration directory. */
-struct varlb_spec_private {
-  varlb_worker_t half[2];      /* compress, answer */
-  char calibration_dir[4096];  /* host directory, or "" */
-  int calibration_lock;
-};
-struct varlb_spec_private *varlb__spec_private (varlb_spec_t *s);
-void varlb__spec_private_free (struct varlb_spec_private *v);
-/* The worker of a serve: spec's half (created on first use). */
-varlb_worker_t *varlb__serve_worker (varlb_spec_t *s, int answer);
 /* A private host directory under TMPDIR named varlb-WHAT.XXXXXX, locked
    (LOCK) while in use, removed by later runs when its owner is gone. */
 int varlb__private_dir (char *buf, size_t len, const char *what, int *lock);
+/* Remove such a directory (DIR "" for none) and release its LOCK (-1 for none). */
+void varlb__private_dir_remove (const char *dir, int lock);
 
 /* The agent inside a worker's sandbox (`varlb __half --serve`). */
 int varlb__half_agent (int sock, unsigned long long limit, unsigned long long child_fsize,
@@ -133,13 +124,5 @@ int varlb__unpack_dir (const char *dest, const unsigned char *a, size_t n);
    directory ($HOME, /tmp, ...), the whole directory just below it that
    holds the file (its project).  At most CAP malloc'd paths in OUT. */
 size_t varlb__named_paths (char **out, size_t cap, const char *command);
-
-/* Replace invalid UTF-8 in S (in place, NUL-terminated) by '?', never
-   leaving a split character at the end. */
-void varlb__utf8_sanitize (char *s);
-
-/* The last line(s) of DATA squeezed onto one line of at most LEN-1 bytes,
-   control characters replaced, valid UTF-8. */
-void varlb__tail_line (char *out, size_t len, const unsigned char *data, size_t n);
 
 #endif

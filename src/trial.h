@@ -4,7 +4,7 @@
  * second copy of a step: one step, one function, used by both trials. */
 #ifndef VARLB_TRIAL_H
 #define VARLB_TRIAL_H
-#include "sandbox.h"
+#include "channel.h"
 
 /* The row's fields from the instance, spec, budget and options. */
 void varlb__trial_begin (varlb_trial_t *t, const varlb_instance_t *in, const varlb_spec_t *s,
