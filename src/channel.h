@@ -6,7 +6,7 @@
 #ifndef VARLB_CHANNEL_H
 #define VARLB_CHANNEL_H
 
-#include "sandbox.h"
+#include "sandbox/sandbox.h"
 
 struct varlb_spec_private {
   varlb_worker_t half[2];      /* compress, answer */

@@ -25,7 +25,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include "sandbox.h"
+#include "sandbox/sandbox.h"
+#include "sandbox/io.h"
 #include "text.h"
 
 #ifndef BWRAP_PATH
@@ -38,73 +39,6 @@
 extern char **environ;
 
 /* ---------------------------------------------------------- helpers */
-
-static double
-now_s (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
-}
-
-static int
-write_all (int fd, const void *p, size_t n)
-{
-  const unsigned char *c = p;
-  while (n > 0)
-    {
-      ssize_t w = write (fd, c, n);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w <= 0)
-        return -1;
-      c += w;
-      n -= (size_t) w;
-    }
-  return 0;
-}
-
-/* The whole content of descriptor FD from offset 0, at most MAX bytes. */
-static unsigned char *
-read_fd (int fd, size_t *n, size_t max)
-{
-  struct stat sb;
-  *n = 0;
-  if (fstat (fd, &sb) != 0 || sb.st_size < 0)
-    return NULL;
-  size_t size = (size_t) sb.st_size > max ? max : (size_t) sb.st_size;
-  unsigned char *d = malloc (size + 1);
-  if (d == NULL)
-    return NULL;
-  size_t got = 0;
-  while (got < size)
-    {
-      ssize_t r = pread (fd, d + got, size - got, (off_t) got);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r <= 0)
-        break;
-      got += (size_t) r;
-    }
-  d[got] = '\0';
-  *n = got;
-  return d;
-}
-
-static int
-memfd_with (const char *name, const unsigned char *data, size_t len)
-{
-  int fd = memfd_create (name, MFD_CLOEXEC);
-  if (fd < 0)
-    return -1;
-  if (len && write_all (fd, data, len) != 0)
-    {
-      close (fd);
-      return -1;
-    }
-  lseek (fd, 0, SEEK_SET);
-  return fd;
-}
 
 /* ------------------------------------------------------------- limits */
 
@@ -185,59 +119,6 @@ limits_for (limits_t *l, const varlb_channel_opts_t *o, size_t n_out)
     l->nproc.rlim_cur = l->nproc.rlim_max = (rlim_t) (user_processes () + procs);
 }
 
-/* ----------------------------------------------------- argument lists */
-
-typedef struct strv {
-  char **v;
-  size_t n, cap;
-} strv_t;
-
-static int
-sv_add (strv_t *s, const char *a)
-{
-  if (s->n + 2 > s->cap)
-    {
-      size_t cap = s->cap ? 2 * s->cap : 64;
-      char **v = realloc (s->v, cap * sizeof *v);
-      if (v == NULL)
-        return -1;
-      s->v = v;
-      s->cap = cap;
-    }
-  if ((s->v[s->n] = strdup (a)) == NULL)
-    return -1;
-  s->n++;
-  s->v[s->n] = NULL;
-  return 0;
-}
-
-static int
-sv_addf (strv_t *s, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
-
-static int
-sv_addf (strv_t *s, const char *fmt, ...)
-{
-  char *t;
-  va_list ap;
-  va_start (ap, fmt);
-  int n = vasprintf (&t, fmt, ap);
-  va_end (ap);
-  if (n < 0)
-    return -1;
-  int r = sv_add (s, t);
-  free (t);
-  return r;
-}
-
-static void
-sv_free (strv_t *s)
-{
-  for (size_t i = 0; i < s->n; i++)
-    free (s->v[i]);
-  free (s->v);
-  memset (s, 0, sizeof *s);
-}
-
 /* The judge's environment variables a half may see; everything else
    (including VARLB_JUDGE_KEY) is dropped. */
 static const char *const env_pass[] = {
@@ -245,27 +126,25 @@ static const char *const env_pass[] = {
   "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", NULL
 };
 
-static const char *tmp_root (void);
-
 /* The half's environment; SANDBOX says whether it sees its own /tmp and the
    calibration at VARLB_CALIBRATION_DIR, or the host's paths. */
 static int
-build_env (strv_t *env, const varlb_half_spec_t *h, const char *home, int sandbox)
+build_env (varlb__strv_t *env, const varlb_half_spec_t *h, const char *home, int sandbox)
 {
   for (size_t i = 0; env_pass[i]; i++)
     {
       const char *v = getenv (env_pass[i]);
-      if (v && sv_addf (env, "%s=%s", env_pass[i], v) != 0)
+      if (v && varlb__strv_addf (env, "%s=%s", env_pass[i], v) != 0)
         return -1;
     }
-  if (getenv ("PATH") == NULL && sv_add (env, "PATH=/usr/local/bin:/usr/bin:/bin") != 0)
+  if (getenv ("PATH") == NULL && varlb__strv_add (env, "PATH=/usr/local/bin:/usr/bin:/bin") != 0)
     return -1;
-  if (home && sv_addf (env, "HOME=%s", home) != 0)
+  if (home && varlb__strv_addf (env, "HOME=%s", home) != 0)
     return -1;
-  if (sv_addf (env, "TMPDIR=%s", sandbox ? "/tmp" : tmp_root ()) != 0 || sv_addf (env, "VARLB_HALF=%s", h->label) != 0)
+  if (varlb__strv_addf (env, "TMPDIR=%s", sandbox ? "/tmp" : varlb__tmp_root ()) != 0 || varlb__strv_addf (env, "VARLB_HALF=%s", h->label) != 0)
     return -1;
   if (h->calibration
-      && sv_addf (env, "VARLB_CALIBRATION=%s",
+      && varlb__strv_addf (env, "VARLB_CALIBRATION=%s",
                   sandbox ? VARLB_CALIBRATION_DIR : h->calibration) != 0)
     return -1;
   /* The libvarlb this judge runs, for helpers that rebuild the public keys
@@ -273,12 +152,12 @@ build_env (strv_t *env, const varlb_half_spec_t *h, const char *home, int sandbo
   Dl_info info;
   char *lib = dladdr ((void *) &varlb_strerror, &info) && info.dli_fname
               ? realpath (info.dli_fname, NULL) : NULL;
-  int bad = lib && sv_addf (env, "VARLB_LIBRARY=%s", lib) != 0;
+  int bad = lib && varlb__strv_addf (env, "VARLB_LIBRARY=%s", lib) != 0;
   free (lib);
   if (bad)
     return -1;
   for (size_t i = 0; h->env && h->env[i]; i++)
-    if (sv_add (env, h->env[i]) != 0)
+    if (varlb__strv_add (env, h->env[i]) != 0)
       return -1;
   return 0;
 }
@@ -418,29 +297,29 @@ static const char *const dirs_hidden[] = {
 
 /* The /proc and /sys masks above, for what exists on this kernel. */
 static int
-proc_view_args (strv_t *a)
+proc_view_args (varlb__strv_t *a)
 {
   struct stat sb;
   for (size_t i = 0; proc_readonly[i]; i++)
     if (lstat (proc_readonly[i], &sb) == 0
-        && (sv_add (a, "--ro-bind") || sv_add (a, proc_readonly[i]) || sv_add (a, proc_readonly[i])))
+        && (varlb__strv_add (a, "--ro-bind") || varlb__strv_add (a, proc_readonly[i]) || varlb__strv_add (a, proc_readonly[i])))
       return -1;
   for (size_t i = 0; proc_hidden[i]; i++)
     if (lstat (proc_hidden[i], &sb) == 0 && !S_ISDIR (sb.st_mode)
-        && (sv_add (a, "--ro-bind") || sv_add (a, "/dev/null") || sv_add (a, proc_hidden[i])))
+        && (varlb__strv_add (a, "--ro-bind") || varlb__strv_add (a, "/dev/null") || varlb__strv_add (a, proc_hidden[i])))
       return -1;
   for (size_t i = 0; dirs_hidden[i]; i++)
     if (stat (dirs_hidden[i], &sb) == 0 && S_ISDIR (sb.st_mode)
-        && (sv_add (a, "--tmpfs") || sv_add (a, dirs_hidden[i])
-            || sv_add (a, "--remount-ro") || sv_add (a, dirs_hidden[i])))
+        && (varlb__strv_add (a, "--tmpfs") || varlb__strv_add (a, dirs_hidden[i])
+            || varlb__strv_add (a, "--remount-ro") || varlb__strv_add (a, dirs_hidden[i])))
       return -1;
   return 0;
 }
 
-/* bwrap's command line for H. */
+/* bwrap's command varlb__next_line for H. */
 static int
-bwrap_args (strv_t *a, const varlb_half_spec_t *h, const varlb_channel_opts_t *o,
-            const char *home, int fd_first_in, strv_t *env, strv_t *inner)
+bwrap_args (varlb__strv_t *a, const varlb_half_spec_t *h, const varlb_channel_opts_t *o,
+            const char *home, int fd_first_in, varlb__strv_t *env, varlb__strv_t *inner)
 {
   char size[32];
   snprintf (size, sizeof size, "%llu", file_limit (o) * (h->n_out + 2) + (16ULL << 20)
@@ -451,7 +330,7 @@ bwrap_args (strv_t *a, const varlb_half_spec_t *h, const varlb_channel_opts_t *o
     "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", NULL
   };
   for (size_t i = 0; fixed[i]; i++)
-    if (sv_add (a, fixed[i]) != 0)
+    if (varlb__strv_add (a, fixed[i]) != 0)
       return -1;
   /* Private, empty, bounded: every writable place a half has. */
   const char *tmpfs[] = { "/tmp", "/var/tmp", "/dev/shm", "/run", home, NULL };
@@ -461,12 +340,12 @@ bwrap_args (strv_t *a, const varlb_half_spec_t *h, const varlb_channel_opts_t *o
       if (tmpfs[i] == NULL || strcmp (tmpfs[i], "/") == 0 || stat (tmpfs[i], &sb) != 0
           || !S_ISDIR (sb.st_mode))
         continue;
-      if (sv_add (a, "--size") || sv_add (a, size) || sv_add (a, "--tmpfs") || sv_add (a, tmpfs[i]))
+      if (varlb__strv_add (a, "--size") || varlb__strv_add (a, size) || varlb__strv_add (a, "--tmpfs") || varlb__strv_add (a, tmpfs[i]))
         return -1;
     }
   struct stat sb;
   if (stat ("/sys/fs/cgroup", &sb) == 0 && S_ISDIR (sb.st_mode)
-      && (sv_add (a, "--tmpfs") || sv_add (a, "/sys/fs/cgroup")))
+      && (varlb__strv_add (a, "--tmpfs") || varlb__strv_add (a, "/sys/fs/cgroup")))
     return -1;
   if (proc_view_args (a) != 0)
     return -1;
@@ -475,7 +354,7 @@ bwrap_args (strv_t *a, const varlb_half_spec_t *h, const varlb_channel_opts_t *o
   char *dirs[3] = { dir_of (half_exe (o)), library_dir (), NULL };
   int st = 0;
   for (size_t i = 0; i < 2 && st == 0; i++)
-    if (dirs[i] && (sv_add (a, "--ro-bind") || sv_add (a, dirs[i]) || sv_add (a, dirs[i])))
+    if (dirs[i] && (varlb__strv_add (a, "--ro-bind") || varlb__strv_add (a, dirs[i]) || varlb__strv_add (a, dirs[i])))
       st = -1;
   free (dirs[0]);
   free (dirs[1]);
@@ -497,7 +376,7 @@ bwrap_args (strv_t *a, const varlb_half_spec_t *h, const varlb_channel_opts_t *o
               memcpy (dir, p, n);
               dir[n] = '\0';
               if (stat (dir, &ds) == 0 && S_ISDIR (ds.st_mode)
-                  && (sv_add (a, "--ro-bind") || sv_add (a, dir) || sv_add (a, dir)))
+                  && (varlb__strv_add (a, "--ro-bind") || varlb__strv_add (a, dir) || varlb__strv_add (a, dir)))
                 return -1;
             }
           p += n + (p[n] == ':');
@@ -508,30 +387,30 @@ bwrap_args (strv_t *a, const varlb_half_spec_t *h, const varlb_channel_opts_t *o
       const char *const *list = k ? h->expose : o->expose;
       for (size_t i = 0; list && list[i]; i++)
         if (access (list[i], F_OK) == 0
-            && (sv_add (a, "--ro-bind") || sv_add (a, list[i]) || sv_add (a, list[i])))
+            && (varlb__strv_add (a, "--ro-bind") || varlb__strv_add (a, list[i]) || varlb__strv_add (a, list[i])))
           return -1;
     }
   /* The compressor's calibration, fitted before any instance: read-only. */
   if (h->calibration
-      && (sv_add (a, "--ro-bind") || sv_add (a, h->calibration) || sv_add (a, VARLB_CALIBRATION_DIR)))
+      && (varlb__strv_add (a, "--ro-bind") || varlb__strv_add (a, h->calibration) || varlb__strv_add (a, VARLB_CALIBRATION_DIR)))
     return -1;
   /* Hidden even where exposed: the judge key, the results. */
   for (size_t i = 0; o->hide && o->hide[i]; i++)
     {
       if (stat (o->hide[i], &sb) != 0)
         continue;
-      if (S_ISDIR (sb.st_mode) ? (sv_add (a, "--tmpfs") || sv_add (a, o->hide[i]))
-          : (sv_add (a, "--ro-bind") || sv_add (a, "/dev/null") || sv_add (a, o->hide[i])))
+      if (S_ISDIR (sb.st_mode) ? (varlb__strv_add (a, "--tmpfs") || varlb__strv_add (a, o->hide[i]))
+          : (varlb__strv_add (a, "--ro-bind") || varlb__strv_add (a, "/dev/null") || varlb__strv_add (a, o->hide[i])))
         return -1;
     }
-  if (sv_add (a, "--dir") || sv_add (a, VARLB_HALF_DIR))
+  if (varlb__strv_add (a, "--dir") || varlb__strv_add (a, VARLB_HALF_DIR))
     return -1;
   for (size_t i = 0; i < h->n_in; i++)
-    if (sv_add (a, "--perms") || sv_add (a, "0644") || sv_add (a, "--file")
-        || sv_addf (a, "%d", fd_first_in + (int) i)
-        || sv_addf (a, "%s/%s", VARLB_HALF_DIR, h->in[i].name))
+    if (varlb__strv_add (a, "--perms") || varlb__strv_add (a, "0644") || varlb__strv_add (a, "--file")
+        || varlb__strv_addf (a, "%d", fd_first_in + (int) i)
+        || varlb__strv_addf (a, "%s/%s", VARLB_HALF_DIR, h->in[i].name))
       return -1;
-  if (sv_add (a, "--chdir") || sv_add (a, VARLB_HALF_DIR) || sv_add (a, "--clearenv"))
+  if (varlb__strv_add (a, "--chdir") || varlb__strv_add (a, VARLB_HALF_DIR) || varlb__strv_add (a, "--clearenv"))
     return -1;
   for (size_t i = 0; i < env->n; i++)
     {
@@ -539,33 +418,33 @@ bwrap_args (strv_t *a, const varlb_half_spec_t *h, const varlb_channel_opts_t *o
       if (eq == NULL)
         continue;
       *eq = '\0';
-      int r = sv_add (a, "--setenv") || sv_add (a, env->v[i]) || sv_add (a, eq + 1);
+      int r = varlb__strv_add (a, "--setenv") || varlb__strv_add (a, env->v[i]) || varlb__strv_add (a, eq + 1);
       *eq = '=';
       if (r)
         return -1;
     }
-  if (sv_add (a, "--"))
+  if (varlb__strv_add (a, "--"))
     return -1;
   for (size_t i = 0; i < inner->n; i++)
-    if (sv_add (a, inner->v[i]))
+    if (varlb__strv_add (a, inner->v[i]))
       return -1;
   return 0;
 }
 
-/* The wrapper's command line: varlb __half ... -- COMMAND. */
+/* The wrapper's command varlb__next_line: varlb __half ... -- COMMAND. */
 static int
-wrapper_args (strv_t *w, const varlb_half_spec_t *h, const varlb_channel_opts_t *o)
+wrapper_args (varlb__strv_t *w, const varlb_half_spec_t *h, const varlb_channel_opts_t *o)
 {
-  if (sv_add (w, half_exe (o)) || sv_add (w, "__half") || sv_add (w, "--frames")
-      || sv_add (w, "3") || sv_add (w, "--limit") || sv_addf (w, "%llu", file_limit (o)))
+  if (varlb__strv_add (w, half_exe (o)) || varlb__strv_add (w, "__half") || varlb__strv_add (w, "--frames")
+      || varlb__strv_add (w, "3") || varlb__strv_add (w, "--limit") || varlb__strv_addf (w, "%llu", file_limit (o)))
     return -1;
   for (size_t i = 0; i < h->n_out; i++)
-    if (sv_add (w, "--collect") || sv_add (w, h->out[i]))
+    if (varlb__strv_add (w, "--collect") || varlb__strv_add (w, h->out[i]))
       return -1;
-  if (sv_add (w, "--"))
+  if (varlb__strv_add (w, "--"))
     return -1;
   for (size_t i = 0; h->argv[i]; i++)
-    if (sv_add (w, h->argv[i]))
+    if (varlb__strv_add (w, h->argv[i]))
       return -1;
   return 0;
 }
@@ -585,8 +464,6 @@ static char half_dir[4096];
 static struct sigaction half_saved[N_HALF_SIGNALS];
 static int half_caught[N_HALF_SIGNALS];
 
-static void remove_tree (const char *dir);
-
 static void
 half_signal (int sig)
 {
@@ -597,7 +474,7 @@ half_signal (int sig)
       kill (pid, SIGKILL);
     }
   if (half_dir[0])
-    remove_tree (half_dir); /* not async-signal-safe in theory; we die next */
+    varlb__remove_tree (half_dir); /* not async-signal-safe in theory; we die next */
   signal (sig, SIG_DFL);
   raise (sig);
 }
@@ -689,7 +566,7 @@ spawn (char *const *argv, char *const *envp, const char *dir, int errfd, int fra
 static int
 wait_half (pid_t pid, double timeout, int *status, char *why, size_t len, const char *label)
 {
-  double end = now_s () + timeout;
+  double end = varlb__now_s () + timeout;
   long nap = 100000; /* ns: short first, the common half is quick */
   half_pid = pid;
   for (;;)
@@ -703,7 +580,7 @@ wait_half (pid_t pid, double timeout, int *status, char *why, size_t len, const 
           half_pid = 0;
           return VARLB_ECOMPRESSOR;
         }
-      if (now_s () > end)
+      if (varlb__now_s () > end)
         {
           kill (-pid, SIGKILL);
           kill (pid, SIGKILL);
@@ -734,23 +611,6 @@ wait_half (pid_t pid, double timeout, int *status, char *why, size_t len, const 
    cannot reach the descriptor (closed in the command, and the wrapper is
    not dumpable, so /proc/PID/fd is closed to them). */
 
-static const char *
-line (const unsigned char *d, size_t n, size_t *pos, char *buf, size_t len)
-{
-  size_t k = 0;
-  while (*pos < n && d[*pos] != '\n')
-    {
-      if (k + 1 < len)
-        buf[k++] = (char) d[*pos];
-      (*pos)++;
-    }
-  if (*pos >= n)
-    return NULL;
-  (*pos)++;
-  buf[k] = '\0';
-  return buf;
-}
-
 static void
 signal_text (char *why, size_t len, const char *label, int sig)
 {
@@ -780,7 +640,7 @@ parse_frames (varlb_half_result_t *r, const varlb_half_spec_t *h, const unsigned
   char buf[512], name[256];
   size_t pos = 0;
   int shell = h->argv[0] && strcmp (h->argv[0], "/bin/sh") == 0;
-  if (line (d, n, &pos, buf, sizeof buf) == NULL || strcmp (buf, "VARLBH1") != 0)
+  if (varlb__next_line (d, n, &pos, buf, sizeof buf) == NULL || strcmp (buf, "VARLBH1") != 0)
     {
       r->status = VARLB_ECOMPRESSOR;
       snprintf (r->why, sizeof r->why, "%s: the half ended without a report (killed from "
@@ -788,7 +648,7 @@ parse_frames (varlb_half_result_t *r, const varlb_half_spec_t *h, const unsigned
       return;
     }
   int code;
-  if (line (d, n, &pos, buf, sizeof buf) == NULL)
+  if (varlb__next_line (d, n, &pos, buf, sizeof buf) == NULL)
     code = -1, buf[0] = '\0';
   if (sscanf (buf, "status exit %d", &code) == 1)
     {
@@ -822,10 +682,10 @@ parse_frames (varlb_half_result_t *r, const varlb_half_spec_t *h, const unsigned
       snprintf (r->why, sizeof r->why, "%s: malformed report from the half", h->label);
       return;
     }
-  /* A persistent worker's reply line, when it gave one. */
+  /* A persistent worker's reply varlb__next_line, when it gave one. */
   size_t save = pos;
   unsigned long long rl;
-  if (line (d, n, &pos, buf, sizeof buf) && sscanf (buf, "reply %llu", &rl) == 1 && rl <= n - pos)
+  if (varlb__next_line (d, n, &pos, buf, sizeof buf) && sscanf (buf, "reply %llu", &rl) == 1 && rl <= n - pos)
     {
       r->reply = malloc (rl + 1);
       if (r->reply == NULL)
@@ -846,7 +706,7 @@ parse_frames (varlb_half_result_t *r, const varlb_half_spec_t *h, const unsigned
     {
       unsigned long long size;
       int state;
-      if (line (d, n, &pos, buf, sizeof buf) == NULL
+      if (varlb__next_line (d, n, &pos, buf, sizeof buf) == NULL
           || sscanf (buf, "file %255s %d %llu", name, &state, &size) != 3
           || strncmp (name, h->out[i], strlen (name)) != 0
           || (h->out[i][strlen (name)] != '\0' && strcmp (h->out[i] + strlen (name), "/") != 0)
@@ -881,47 +741,13 @@ parse_frames (varlb_half_result_t *r, const varlb_half_spec_t *h, const unsigned
 
 /* ------------------------------------------------------ host directory */
 
-static void
-remove_tree (const char *dir)
-{
-  DIR *d = opendir (dir);
-  if (d)
-    {
-      struct dirent *e;
-      char p[4096];
-      while ((e = readdir (d)) != NULL)
-        {
-          if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
-            continue;
-          snprintf (p, sizeof p, "%s/%s", dir, e->d_name);
-          struct stat sb;
-          if (lstat (p, &sb) == 0 && S_ISDIR (sb.st_mode))
-            {
-              chmod (p, 0700);
-              remove_tree (p);
-            }
-          else
-            unlink (p);
-        }
-      closedir (d);
-    }
-  rmdir (dir);
-}
-
-static const char *
-tmp_root (void)
-{
-  const char *t = getenv ("TMPDIR");
-  return t && t[0] == '/' ? t : "/tmp";
-}
-
 /* Directories of --no-sandbox halves (and of varlb 0.1's trials) whose
    owner is gone: each live one is held locked by its judge (flock on the
    directory), so one we can lock, older than a minute, is stale. */
 static void
 remove_stale_dirs (void)
 {
-  const char *root = tmp_root ();
+  const char *root = varlb__tmp_root ();
   DIR *d = opendir (root);
   if (d == NULL)
     return;
@@ -940,7 +766,7 @@ remove_stale_dirs (void)
         continue;
       if (fstat (fd, &sb) == 0 && sb.st_uid == getuid () && now - sb.st_mtime > 60
           && flock (fd, LOCK_EX | LOCK_NB) == 0)
-        remove_tree (p);
+        varlb__remove_tree (p);
       close (fd);
     }
   closedir (d);
@@ -954,7 +780,7 @@ write_file_at (const char *dir, const char *name, const unsigned char *data, siz
   int fd = open (p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0)
     return VARLB_EIO;
-  int st = write_all (fd, data, len) == 0 ? VARLB_OK : VARLB_EIO;
+  int st = varlb__write_all (fd, data, len) == 0 ? VARLB_OK : VARLB_EIO;
   return close (fd) == 0 ? st : VARLB_EIO;
 }
 
@@ -989,20 +815,20 @@ varlb_sandbox_available (char *why, size_t len)
           else
             {
               size_t n;
-              unsigned char *d = err >= 0 ? read_fd (err, &n, 4096) : NULL;
-              /* bwrap's first line, without its name and its pointer to the
+              unsigned char *d = err >= 0 ? varlb__read_fd (err, &n, 4096) : NULL;
+              /* bwrap's first varlb__next_line, without its name and its pointer to the
                  docs: "No permissions to create new namespace, ..." */
-              char line[200] = "";
+              char varlb__next_line[200] = "";
               size_t k = 0, i = d && n > 7 && memcmp (d, "bwrap: ", 7) == 0 ? 7 : 0;
-              while (d && i < n && d[i] != '\n' && k + 1 < sizeof line)
-                line[k++] = (char) d[i++];
-              line[k] = '\0';
-              char *see = strstr (line, " See <");
+              while (d && i < n && d[i] != '\n' && k + 1 < sizeof varlb__next_line)
+                varlb__next_line[k++] = (char) d[i++];
+              varlb__next_line[k] = '\0';
+              char *see = strstr (varlb__next_line, " See <");
               if (see)
                 *see = '\0';
-              varlb__utf8_sanitize (line);
+              varlb__utf8_sanitize (varlb__next_line);
               snprintf (reason, sizeof reason, "namespaces are not available here (%s)",
-                        line[0] ? line : "bwrap failed");
+                        varlb__next_line[0] ? varlb__next_line : "bwrap failed");
               free (d);
             }
           if (err >= 0)
@@ -1030,7 +856,7 @@ varlb__half_run (varlb_half_result_t *r, const varlb_half_spec_t *h,
                  const varlb_channel_opts_t *o)
 {
   memset (r, 0, sizeof *r);
-  double t0 = now_s ();
+  double t0 = varlb__now_s ();
   int sandbox = o->isolation == VARLB_ISOLATION_SANDBOX;
   if (h->n_in > VARLB_HALF_MAX_FILES || h->n_out > VARLB_HALF_MAX_FILES)
     return VARLB_EINVAL;
@@ -1040,7 +866,7 @@ varlb__half_run (varlb_half_result_t *r, const varlb_half_spec_t *h,
       return VARLB_EUNSUPPORTED;
     }
   const int fd_first_in = 10;
-  strv_t inner = { 0 }, argv = { 0 }, env = { 0 };
+  varlb__strv_t inner = { 0 }, argv = { 0 }, env = { 0 };
   int errfd = memfd_create ("varlb-stderr", MFD_CLOEXEC),
       framefd = memfd_create ("varlb-frames", MFD_CLOEXEC);
   int infd[VARLB_HALF_MAX_FILES];
@@ -1056,7 +882,7 @@ varlb__half_run (varlb_half_result_t *r, const varlb_half_spec_t *h,
   if (st == VARLB_OK && sandbox)
     {
       for (; opened < h->n_in; opened++)
-        if ((infd[opened] = memfd_with (h->in[opened].name, h->in[opened].data,
+        if ((infd[opened] = varlb__memfd_with (h->in[opened].name, h->in[opened].data,
                                         h->in[opened].len)) < 0)
           {
             st = VARLB_EIO;
@@ -1069,7 +895,7 @@ varlb__half_run (varlb_half_result_t *r, const varlb_half_spec_t *h,
     {
       /* No isolation: a private host directory, locked while in use. */
       remove_stale_dirs ();
-      snprintf (dirbuf, sizeof dirbuf, "%s/varlb-half.XXXXXX", tmp_root ());
+      snprintf (dirbuf, sizeof dirbuf, "%s/varlb-half.XXXXXX", varlb__tmp_root ());
       if (mkdtemp (dirbuf) == NULL)
         st = VARLB_EIO;
       else
@@ -1082,7 +908,7 @@ varlb__half_run (varlb_half_result_t *r, const varlb_half_spec_t *h,
             st = write_file_at (dirbuf, h->in[i].name, h->in[i].data, h->in[i].len);
         }
       for (size_t i = 0; st == VARLB_OK && i < inner.n; i++)
-        if (sv_add (&argv, inner.v[i]) != 0)
+        if (varlb__strv_add (&argv, inner.v[i]) != 0)
           st = VARLB_ENOMEM;
     }
   if (st == VARLB_OK)
@@ -1105,7 +931,7 @@ varlb__half_run (varlb_half_result_t *r, const varlb_half_spec_t *h,
             {
               size_t n;
               unsigned long long cap = (unsigned long long) l.fsize.rlim_max;
-              unsigned char *d = read_fd (framefd, &n, (size_t) cap);
+              unsigned char *d = varlb__read_fd (framefd, &n, (size_t) cap);
               if (d == NULL)
                 st = VARLB_ENOMEM;
               else if (WIFEXITED (ws) && WEXITSTATUS (ws) >= 125 && n == 0)
@@ -1122,7 +948,7 @@ varlb__half_run (varlb_half_result_t *r, const varlb_half_spec_t *h,
       signals_release ();
     }
   size_t en;
-  unsigned char *ed = errfd >= 0 ? read_fd (errfd, &en, 1 << 20) : NULL;
+  unsigned char *ed = errfd >= 0 ? varlb__read_fd (errfd, &en, 1 << 20) : NULL;
   if (ed)
     {
       /* bwrap's own complaints come first; a half's last words last. */
@@ -1140,14 +966,14 @@ varlb__half_run (varlb_half_result_t *r, const varlb_half_spec_t *h,
     close (framefd);
   if (dirbuf[0] && dirfd >= 0)
     {
-      remove_tree (dirbuf);
+      varlb__remove_tree (dirbuf);
       close (dirfd);
     }
   half_dir[0] = '\0';
-  sv_free (&inner);
-  sv_free (&argv);
-  sv_free (&env);
-  r->seconds = now_s () - t0;
+  varlb__strv_free (&inner);
+  varlb__strv_free (&argv);
+  varlb__strv_free (&env);
+  r->seconds = varlb__now_s () - t0;
   if (st != VARLB_OK && r->status == VARLB_OK)
     r->status = st;
   return st;
@@ -1185,7 +1011,7 @@ archive_dir (FILE *m, const char *dir, const char *rel, unsigned long long limit
         {
           size_t len = 0;
           int f = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-          unsigned char *d = f >= 0 ? read_fd (f, &len, (size_t) limit) : NULL;
+          unsigned char *d = f >= 0 ? varlb__read_fd (f, &len, (size_t) limit) : NULL;
           if (f >= 0)
             close (f);
           *total += len + strlen (r) + 32;
@@ -1220,9 +1046,9 @@ collect_dir (int fd, const char *name, unsigned long long limit)
   else
     snprintf (head, sizeof head, "file %s %d %zu\n", name, VARLB_HALF_FILE_OK, n);
   int ok = rc == 0;
-  rc = write_all (fd, head, strlen (head));
+  rc = varlb__write_all (fd, head, strlen (head));
   if (rc == 0 && ok && n)
-    rc = write_all (fd, a, n);
+    rc = varlb__write_all (fd, a, n);
   free (a);
   return rc;
 }
@@ -1234,7 +1060,7 @@ varlb__unpack_dir (const char *dest, const unsigned char *a, size_t n)
   while (pos < n)
     {
       char rel[4096], num[32];
-      if (line (a, n, &pos, rel, sizeof rel) == NULL || line (a, n, &pos, num, sizeof num) == NULL)
+      if (varlb__next_line (a, n, &pos, rel, sizeof rel) == NULL || varlb__next_line (a, n, &pos, num, sizeof num) == NULL)
         return VARLB_EFORMAT;
       char *end;
       unsigned long long size = strtoull (num, &end, 10);
@@ -1250,7 +1076,7 @@ varlb__unpack_dir (const char *dest, const unsigned char *a, size_t n)
           *s = '/';
         }
       int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-      if (fd < 0 || write_all (fd, a + pos, (size_t) size) != 0)
+      if (fd < 0 || varlb__write_all (fd, a + pos, (size_t) size) != 0)
         {
           if (fd >= 0)
             close (fd);
@@ -1276,7 +1102,7 @@ collect_file (int fd, const char *name, unsigned long long limit, int dir)
       snprintf (head, sizeof head, "file %s %d 0\n", name,
                 errno != ENOENT ? VARLB_HALF_FILE_NOTPLAIN
                 : access (npz, F_OK) == 0 ? VARLB_HALF_FILE_NPZ : VARLB_HALF_FILE_MISSING);
-      return write_all (fd, head, strlen (head));
+      return varlb__write_all (fd, head, strlen (head));
     }
   if (dir && fstat (f, &sb) == 0 && S_ISDIR (sb.st_mode))
     {
@@ -1287,14 +1113,14 @@ collect_file (int fd, const char *name, unsigned long long limit, int dir)
     {
       close (f);
       snprintf (head, sizeof head, "file %s %d 0\n", name, VARLB_HALF_FILE_NOTPLAIN);
-      return write_all (fd, head, strlen (head));
+      return varlb__write_all (fd, head, strlen (head));
     }
   if ((unsigned long long) sb.st_size > limit)
     {
       close (f);
       snprintf (head, sizeof head, "file %s %d %llu\n", name, VARLB_HALF_FILE_TOOBIG,
                 (unsigned long long) sb.st_size);
-      return write_all (fd, head, strlen (head));
+      return varlb__write_all (fd, head, strlen (head));
     }
   /* Read it whole first: a process of the half could still be changing it,
      and the header must state what follows. */
@@ -1319,9 +1145,9 @@ collect_file (int fd, const char *name, unsigned long long limit, int dir)
   close (f);
   int state = n > limit ? VARLB_HALF_FILE_TOOBIG : VARLB_HALF_FILE_OK;
   snprintf (head, sizeof head, "file %s %d %zu\n", name, state, state == VARLB_HALF_FILE_OK ? n : 0);
-  int rc = write_all (fd, head, strlen (head));
+  int rc = varlb__write_all (fd, head, strlen (head));
   if (rc == 0 && state == VARLB_HALF_FILE_OK)
-    rc = write_all (fd, d, n);
+    rc = varlb__write_all (fd, d, n);
   free (d);
   return rc;
 }
@@ -1381,7 +1207,7 @@ varlb__half_wrapper (int fd, unsigned long long limit, unsigned long long child_
     snprintf (head, sizeof head, "VARLBH1\nstatus signal %d\n", WTERMSIG (ws));
   else
     snprintf (head, sizeof head, "VARLBH1\nstatus exit %d\n", WEXITSTATUS (ws));
-  if (write_all (fd, head, strlen (head)) != 0)
+  if (varlb__write_all (fd, head, strlen (head)) != 0)
     return 125;
   for (size_t i = 0; i < n_collect; i++)
     {
@@ -1393,7 +1219,7 @@ varlb__half_wrapper (int fd, unsigned long long limit, unsigned long long child_
       if (collect_file (fd, name, limit, dir) != 0)
         return 125;
     }
-  if (write_all (fd, "end\n", 4) != 0)
+  if (varlb__write_all (fd, "end\n", 4) != 0)
     return 125;
   return 0;
 }
@@ -1409,10 +1235,10 @@ varlb__half_wrapper (int fd, unsigned long long limit, unsigned long long child_
      COLLECT <name>\n                   (per name)
      <json>
    and the agent empties its directory, writes the files, passes the JSON
-   line to the worker's stdin, reads one line of its stdout, collects the
+   varlb__next_line to the worker's stdin, reads one varlb__next_line of its stdout, collects the
    files, empties the directory again and answers
      VARLBS <size>\n<frames>
-   with the frames of a one-shot half plus "reply <n>\n<line>\n" after the
+   with the frames of a one-shot half plus "reply <n>\n<varlb__next_line>\n" after the
    status.  A worker that dies gets its status and no reply. */
 
 static int
@@ -1432,7 +1258,7 @@ read_exact (int fd, void *p, size_t n)
   return 0;
 }
 
-/* One line from FD into BUF (without the newline); -1 on EOF or overflow. */
+/* One varlb__next_line from FD into BUF (without the newline); -1 on EOF or overflow. */
 static int
 read_line_fd (int fd, char *buf, size_t len)
 {
@@ -1467,7 +1293,7 @@ empty_cwd (void)
         continue;
       struct stat sb;
       if (lstat (e->d_name, &sb) == 0 && S_ISDIR (sb.st_mode))
-        remove_tree (e->d_name);
+        varlb__remove_tree (e->d_name);
       else
         unlink (e->d_name);
     }
@@ -1530,7 +1356,7 @@ varlb__half_agent (int sock, unsigned long long limit, unsigned long long child_
           if (b == NULL || read_exact (sock, b, size) != 0)
             return 125;
           int fd = open (name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-          if (fd < 0 || write_all (fd, b, size) != 0)
+          if (fd < 0 || varlb__write_all (fd, b, size) != 0)
             return 125;
           close (fd);
           free (b);
@@ -1550,38 +1376,38 @@ varlb__half_agent (int sock, unsigned long long limit, unsigned long long child_
         return 125;
       char reply[65536];
       int got = -1;
-      if (write_all (in[1], json, nj + 1) == 0)
+      if (varlb__write_all (in[1], json, nj + 1) == 0)
         got = read_line_fd (out[0], reply, sizeof reply);
       free (json);
       int died = got < 0, ws = 0;
       if (died)
         {
-          /* Dead, or a line past 64 KiB: either way the worker is done. */
+          /* Dead, or a varlb__next_line past 64 KiB: either way the worker is done. */
           kill (pid, SIGKILL);
           while (waitpid (pid, &ws, 0) < 0 && errno == EINTR)
             ;
           snprintf (head, sizeof head, "VARLBH1\nstatus %s %d\n",
                     WIFSIGNALED (ws) ? "signal" : "exit",
                     WIFSIGNALED (ws) ? WTERMSIG (ws) : WEXITSTATUS (ws) ? WEXITSTATUS (ws) : 1);
-          write_all (mf, head, strlen (head));
+          varlb__write_all (mf, head, strlen (head));
         }
       else
         {
           snprintf (head, sizeof head, "VARLBH1\nstatus exit 0\nreply %d\n", got);
-          write_all (mf, head, strlen (head));
-          write_all (mf, reply, (size_t) got);
-          write_all (mf, "\n", 1);
+          varlb__write_all (mf, head, strlen (head));
+          varlb__write_all (mf, reply, (size_t) got);
+          varlb__write_all (mf, "\n", 1);
         }
       for (unsigned long long i = 0; i < nc; i++)
         collect_file (mf, collect[i], limit, 0);
-      write_all (mf, "end\n", 4);
+      varlb__write_all (mf, "end\n", 4);
       empty_cwd ();
       size_t n;
-      unsigned char *frames = read_fd (mf, &n, (size_t) -1);
+      unsigned char *frames = varlb__read_fd (mf, &n, (size_t) -1);
       close (mf);
       snprintf (head, sizeof head, "VARLBS %zu\n", n);
-      if (frames == NULL || write_all (sock, head, strlen (head)) != 0
-          || write_all (sock, frames, n) != 0)
+      if (frames == NULL || varlb__write_all (sock, head, strlen (head)) != 0
+          || varlb__write_all (sock, frames, n) != 0)
         return 125;
       free (frames);
       if (died)
@@ -1613,7 +1439,7 @@ varlb__worker_stop (varlb_worker_t *w)
   if (w->err >= 0)
     close (w->err);
   if (w->dir[0])
-    remove_tree (w->dir);
+    varlb__remove_tree (w->dir);
   if (w->dirfd >= 0)
     close (w->dirfd);
   int restarts = w->starts;
@@ -1629,19 +1455,19 @@ worker_start (varlb_worker_t *w, const varlb_half_spec_t *h, const varlb_channel
   int sandbox = o->isolation == VARLB_ISOLATION_SANDBOX;
   if (sandbox && !varlb_sandbox_available (why, len))
     return VARLB_EUNSUPPORTED;
-  strv_t inner = { 0 }, argv = { 0 }, env = { 0 };
+  varlb__strv_t inner = { 0 }, argv = { 0 }, env = { 0 };
   int sv[2] = { -1, -1 }, st = VARLB_OK;
   const char *home = getenv ("HOME");
   w->err = memfd_create ("varlb-worker-stderr", MFD_CLOEXEC);
   if (w->err < 0 || socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
     st = VARLB_EIO;
   if (st == VARLB_OK
-      && (sv_add (&inner, half_exe (o)) || sv_add (&inner, "__half") || sv_add (&inner, "--serve")
-          || sv_add (&inner, "--frames") || sv_add (&inner, "3") || sv_add (&inner, "--limit")
-          || sv_addf (&inner, "%llu", file_limit (o)) || sv_add (&inner, "--")))
+      && (varlb__strv_add (&inner, half_exe (o)) || varlb__strv_add (&inner, "__half") || varlb__strv_add (&inner, "--serve")
+          || varlb__strv_add (&inner, "--frames") || varlb__strv_add (&inner, "3") || varlb__strv_add (&inner, "--limit")
+          || varlb__strv_addf (&inner, "%llu", file_limit (o)) || varlb__strv_add (&inner, "--")))
     st = VARLB_ENOMEM;
   for (size_t i = 0; st == VARLB_OK && h->argv[i]; i++)
-    if (sv_add (&inner, h->argv[i]))
+    if (varlb__strv_add (&inner, h->argv[i]))
       st = VARLB_ENOMEM;
   if (st == VARLB_OK && build_env (&env, h, home, sandbox) != 0)
     st = VARLB_ENOMEM;
@@ -1655,7 +1481,7 @@ worker_start (varlb_worker_t *w, const varlb_half_spec_t *h, const varlb_channel
   else if (st == VARLB_OK)
     {
       remove_stale_dirs ();
-      snprintf (w->dir, sizeof w->dir, "%s/varlb-half.XXXXXX", tmp_root ());
+      snprintf (w->dir, sizeof w->dir, "%s/varlb-half.XXXXXX", varlb__tmp_root ());
       if (mkdtemp (w->dir) == NULL)
         {
           w->dir[0] = '\0';
@@ -1664,7 +1490,7 @@ worker_start (varlb_worker_t *w, const varlb_half_spec_t *h, const varlb_channel
       else if ((w->dirfd = open (w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
         flock (w->dirfd, LOCK_EX);
       for (size_t i = 0; st == VARLB_OK && i < inner.n; i++)
-        if (sv_add (&argv, inner.v[i]) != 0)
+        if (varlb__strv_add (&argv, inner.v[i]) != 0)
           st = VARLB_ENOMEM;
     }
   if (st == VARLB_OK)
@@ -1691,9 +1517,9 @@ worker_start (varlb_worker_t *w, const varlb_half_spec_t *h, const varlb_channel
     close (sv[0]);
   if (sv[1] >= 0)
     close (sv[1]);
-  sv_free (&inner);
-  sv_free (&argv);
-  sv_free (&env);
+  varlb__strv_free (&inner);
+  varlb__strv_free (&argv);
+  varlb__strv_free (&env);
   return st;
 }
 
@@ -1703,7 +1529,7 @@ readable_by (int fd, double end)
 {
   for (;;)
     {
-      double left = end - now_s ();
+      double left = end - varlb__now_s ();
       if (left <= 0)
         return 0;
       struct pollfd p = { fd, POLLIN, 0 };
@@ -1740,7 +1566,7 @@ varlb__worker_request (varlb_worker_t *w, varlb_half_result_t *r, const varlb_ha
                        const char *json, const varlb_channel_opts_t *o)
 {
   memset (r, 0, sizeof *r);
-  double t0 = now_s ();
+  double t0 = varlb__now_s ();
   int st = VARLB_OK;
   if (w->pid <= 0 && (st = worker_start (w, h, o, r->why, sizeof r->why)) != VARLB_OK)
     {
@@ -1819,7 +1645,7 @@ varlb__worker_request (varlb_worker_t *w, varlb_half_result_t *r, const varlb_ha
     parse_frames (r, h, frames, n, file_limit (o));
   free (frames);
   size_t en;
-  unsigned char *ed = read_fd (w->err, &en, (size_t) -1);
+  unsigned char *ed = varlb__read_fd (w->err, &en, (size_t) -1);
   if (ed)
     {
       size_t from = w->err_seen < en ? w->err_seen : en;
@@ -1829,7 +1655,7 @@ varlb__worker_request (varlb_worker_t *w, varlb_half_result_t *r, const varlb_ha
   /* A worker that died, hung or was cut off starts afresh next time. */
   if (rc != 0 || r->reply == NULL)
     varlb__worker_stop (w);
-  r->seconds = now_s () - t0;
+  r->seconds = varlb__now_s () - t0;
   return VARLB_OK;
 }
 
@@ -1837,7 +1663,7 @@ int
 varlb__private_dir (char *buf, size_t len, const char *what, int *lock)
 {
   remove_stale_dirs ();
-  snprintf (buf, len, "%s/varlb-%s.XXXXXX", tmp_root (), what);
+  snprintf (buf, len, "%s/varlb-%s.XXXXXX", varlb__tmp_root (), what);
   if (mkdtemp (buf) == NULL)
     {
       buf[0] = '\0';
@@ -1853,7 +1679,7 @@ void
 varlb__private_dir_remove (const char *dir, int lock)
 {
   if (dir[0])
-    remove_tree (dir);
+    varlb__remove_tree (dir);
   if (lock >= 0)
     close (lock);
 }
