@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include "sandbox/sandbox.h"
 #include "sandbox/io.h"
+#include "sandbox/limit.h"
 #include "text.h"
 
 #ifndef BWRAP_PATH
@@ -39,85 +40,6 @@
 extern char **environ;
 
 /* ---------------------------------------------------------- helpers */
-
-/* ------------------------------------------------------------- limits */
-
-/* The defaults of the options every half runs under (varlb.h): here, in
-   the lowest module that reads them, so the sandbox never calls up into
-   the channel. */
-void
-varlb_channel_opts_init (varlb_channel_opts_t *o)
-{
-  memset (o, 0, sizeof *o);
-  o->timeout_s = 60.0;
-  o->isolation = VARLB_ISOLATION_SANDBOX;
-}
-
-static unsigned long long
-file_limit (const varlb_channel_opts_t *o)
-{
-  return o->max_file_bytes ? o->max_file_bytes : 64ULL << 20;
-}
-
-static unsigned long long
-mem_limit (const varlb_channel_opts_t *o)
-{
-  if (o->mem_bytes)
-    return o->mem_bytes;
-  /* Half the machine's memory, at most 16 GiB: a half cannot starve the
-     judge or its neighbours. */
-  long pages = sysconf (_SC_PHYS_PAGES), page = sysconf (_SC_PAGESIZE);
-  unsigned long long half = pages > 0 && page > 0 ? (unsigned long long) pages * (unsigned long long) page / 2 : 4ULL << 30;
-  return half < (16ULL << 30) ? half : 16ULL << 30;
-}
-
-/* Processes of this real user now (for RLIMIT_NPROC, which counts them all). */
-static unsigned long
-user_processes (void)
-{
-  unsigned long n = 0;
-  DIR *d = opendir ("/proc");
-  if (d == NULL)
-    return 0;
-  struct dirent *e;
-  char p[300];
-  struct stat sb;
-  while ((e = readdir (d)) != NULL)
-    if (e->d_name[0] >= '0' && e->d_name[0] <= '9')
-      {
-        snprintf (p, sizeof p, "/proc/%s", e->d_name);
-        if (stat (p, &sb) == 0 && sb.st_uid == getuid ())
-          n++;
-      }
-  closedir (d);
-  return n;
-}
-
-typedef struct limits {
-  struct rlimit as, cpu, fsize, nofile, nproc, core;
-  int set_nproc;
-} limits_t;
-
-static void
-limits_for (limits_t *l, const varlb_channel_opts_t *o, size_t n_out)
-{
-  unsigned long long mem = mem_limit (o), fl = file_limit (o);
-  double cpu = o->cpu_s > 0 ? o->cpu_s : 2.0 * o->timeout_s + 1.0;
-  l->as.rlim_cur = l->as.rlim_max = (rlim_t) mem;
-  l->cpu.rlim_cur = (rlim_t) cpu;
-  l->cpu.rlim_max = (rlim_t) cpu + 1;
-  /* The wrapper writes every collected file into its frames; the command
-     itself is held to FL by the wrapper. */
-  l->fsize.rlim_cur = l->fsize.rlim_max = (rlim_t) (fl * (n_out + 2) + (1 << 20));
-  l->nofile.rlim_cur = l->nofile.rlim_max = (rlim_t) (o->files ? o->files : 1024);
-  l->core.rlim_cur = l->core.rlim_max = 0;
-  /* RLIMIT_NPROC counts every process of the real user and is not enforced
-     for root: only a non-root judge can cap a half's processes this way. */
-  l->set_nproc = getuid () != 0;
-  unsigned long procs = o->procs ? o->procs : 256;
-  if (l->set_nproc)
-    l->nproc.rlim_cur = l->nproc.rlim_max = (rlim_t) (user_processes () + procs);
-}
 
 /* The judge's environment variables a half may see; everything else
    (including VARLB_JUDGE_KEY) is dropped. */
@@ -322,7 +244,7 @@ bwrap_args (varlb__strv_t *a, const varlb_half_spec_t *h, const varlb_channel_op
             const char *home, int fd_first_in, varlb__strv_t *env, varlb__strv_t *inner)
 {
   char size[32];
-  snprintf (size, sizeof size, "%llu", file_limit (o) * (h->n_out + 2) + (16ULL << 20)
+  snprintf (size, sizeof size, "%llu", varlb__file_limit (o) * (h->n_out + 2) + (16ULL << 20)
             + 2ULL * (h->n_in ? h->in[0].len : 0) + (h->n_in > 1 ? 2ULL * h->in[1].len : 0));
   const char *fixed[] = {
     BWRAP_PATH, "--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL",
@@ -436,7 +358,7 @@ static int
 wrapper_args (varlb__strv_t *w, const varlb_half_spec_t *h, const varlb_channel_opts_t *o)
 {
   if (varlb__strv_add (w, half_exe (o)) || varlb__strv_add (w, "__half") || varlb__strv_add (w, "--frames")
-      || varlb__strv_add (w, "3") || varlb__strv_add (w, "--limit") || varlb__strv_addf (w, "%llu", file_limit (o)))
+      || varlb__strv_add (w, "3") || varlb__strv_add (w, "--limit") || varlb__strv_addf (w, "%llu", varlb__file_limit (o)))
     return -1;
   for (size_t i = 0; i < h->n_out; i++)
     if (varlb__strv_add (w, "--collect") || varlb__strv_add (w, h->out[i]))
@@ -511,7 +433,7 @@ signals_release (void)
    other descriptor; own process group; working directory DIR (or none). */
 static pid_t
 spawn (char *const *argv, char *const *envp, const char *dir, int errfd, int framefd,
-       const int *infd, size_t n_in, int fd_first_in, const limits_t *l)
+       const int *infd, size_t n_in, int fd_first_in, const varlb__limits_t *l)
 {
   int nul = open ("/dev/null", O_RDONLY | O_CLOEXEC);
   if (nul < 0)
@@ -804,10 +726,10 @@ varlb_sandbox_available (char *why, size_t len)
                            "--proc", "/proc", "--dev", "/dev", "/bin/true", NULL };
           char *envp[] = { "PATH=/usr/bin:/bin", NULL };
           int err = memfd_create ("varlb-probe", MFD_CLOEXEC), fr = memfd_create ("f", MFD_CLOEXEC);
-          limits_t l;
+          varlb__limits_t l;
           varlb_channel_opts_t o;
           varlb_channel_opts_init (&o);
-          limits_for (&l, &o, 0);
+          varlb__limits_for (&l, &o, 0);
           pid_t pid = err >= 0 && fr >= 0 ? spawn (argv, envp, NULL, err, fr, NULL, 0, 4, &l) : -1;
           int ws = 0;
           if (pid > 0 && waitpid (pid, &ws, 0) == pid && WIFEXITED (ws) && WEXITSTATUS (ws) == 0)
@@ -913,8 +835,8 @@ varlb__half_run (varlb_half_result_t *r, const varlb_half_spec_t *h,
     }
   if (st == VARLB_OK)
     {
-      limits_t l;
-      limits_for (&l, o, h->n_out);
+      varlb__limits_t l;
+      varlb__limits_for (&l, o, h->n_out);
       signals_catch ();
       pid_t pid = spawn (argv.v, env.v, sandbox ? NULL : dirbuf, errfd, framefd, infd,
                          sandbox ? opened : 0, fd_first_in, &l);
@@ -941,7 +863,7 @@ varlb__half_run (varlb_half_result_t *r, const varlb_half_spec_t *h,
                             h->label, sandbox ? "sandbox" : "half", WEXITSTATUS (ws));
                 }
               else
-                parse_frames (r, h, d, n, file_limit (o));
+                parse_frames (r, h, d, n, varlb__file_limit (o));
               free (d);
             }
         }
@@ -1464,7 +1386,7 @@ worker_start (varlb_worker_t *w, const varlb_half_spec_t *h, const varlb_channel
   if (st == VARLB_OK
       && (varlb__strv_add (&inner, half_exe (o)) || varlb__strv_add (&inner, "__half") || varlb__strv_add (&inner, "--serve")
           || varlb__strv_add (&inner, "--frames") || varlb__strv_add (&inner, "3") || varlb__strv_add (&inner, "--limit")
-          || varlb__strv_addf (&inner, "%llu", file_limit (o)) || varlb__strv_add (&inner, "--")))
+          || varlb__strv_addf (&inner, "%llu", varlb__file_limit (o)) || varlb__strv_add (&inner, "--")))
     st = VARLB_ENOMEM;
   for (size_t i = 0; st == VARLB_OK && h->argv[i]; i++)
     if (varlb__strv_add (&inner, h->argv[i]))
@@ -1495,8 +1417,8 @@ worker_start (varlb_worker_t *w, const varlb_half_spec_t *h, const varlb_channel
     }
   if (st == VARLB_OK)
     {
-      limits_t l;
-      limits_for (&l, o, h->n_out);
+      varlb__limits_t l;
+      varlb__limits_for (&l, o, h->n_out);
       /* A worker serves a whole sweep: its CPU limit is not one trial's. */
       l.cpu.rlim_cur = l.cpu.rlim_max = RLIM_INFINITY;
       pid_t pid = spawn (argv.v, env.v, sandbox ? NULL : w->dir, w->err, sv[1], NULL, 0, 10, &l);
@@ -1642,7 +1564,7 @@ varlb__worker_request (varlb_worker_t *w, varlb_half_result_t *r, const varlb_ha
                 "the next trial)", h->label);
     }
   else
-    parse_frames (r, h, frames, n, file_limit (o));
+    parse_frames (r, h, frames, n, varlb__file_limit (o));
   free (frames);
   size_t en;
   unsigned char *ed = varlb__read_fd (w->err, &en, (size_t) -1);
