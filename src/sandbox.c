@@ -6,7 +6,6 @@
 #define _GNU_SOURCE 1
 #include <config.h>
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -28,336 +27,19 @@
 #include "sandbox/sandbox.h"
 #include "sandbox/io.h"
 #include "sandbox/limit.h"
+#include "sandbox/view.h"
 #include "text.h"
 
-#ifndef BWRAP_PATH
-#define BWRAP_PATH "/usr/bin/bwrap"
-#endif
-#ifndef VARLB_BINDIR
-#define VARLB_BINDIR "/usr/local/bin"
-#endif
 
 extern char **environ;
 
 /* ---------------------------------------------------------- helpers */
 
-/* The judge's environment variables a half may see; everything else
-   (including VARLB_JUDGE_KEY) is dropped. */
-static const char *const env_pass[] = {
-  "PATH", "LD_LIBRARY_PATH", "PYTHONPATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ",
-  "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", NULL
-};
-
-/* The half's environment; SANDBOX says whether it sees its own /tmp and the
-   calibration at VARLB_CALIBRATION_DIR, or the host's paths. */
-static int
-build_env (varlb__strv_t *env, const varlb_half_spec_t *h, const char *home, int sandbox)
-{
-  for (size_t i = 0; env_pass[i]; i++)
-    {
-      const char *v = getenv (env_pass[i]);
-      if (v && varlb__strv_addf (env, "%s=%s", env_pass[i], v) != 0)
-        return -1;
-    }
-  if (getenv ("PATH") == NULL && varlb__strv_add (env, "PATH=/usr/local/bin:/usr/bin:/bin") != 0)
-    return -1;
-  if (home && varlb__strv_addf (env, "HOME=%s", home) != 0)
-    return -1;
-  if (varlb__strv_addf (env, "TMPDIR=%s", sandbox ? "/tmp" : varlb__tmp_root ()) != 0 || varlb__strv_addf (env, "VARLB_HALF=%s", h->label) != 0)
-    return -1;
-  if (h->calibration
-      && varlb__strv_addf (env, "VARLB_CALIBRATION=%s",
-                  sandbox ? VARLB_CALIBRATION_DIR : h->calibration) != 0)
-    return -1;
-  /* The libvarlb this judge runs, for helpers that rebuild the public keys
-     through it (python/varlb_compressor.py). */
-  Dl_info info;
-  char *lib = dladdr ((void *) &varlb_strerror, &info) && info.dli_fname
-              ? realpath (info.dli_fname, NULL) : NULL;
-  int bad = lib && varlb__strv_addf (env, "VARLB_LIBRARY=%s", lib) != 0;
-  free (lib);
-  if (bad)
-    return -1;
-  for (size_t i = 0; h->env && h->env[i]; i++)
-    if (varlb__strv_add (env, h->env[i]) != 0)
-      return -1;
-  return 0;
-}
-
-/* The directory of the shared object holding this code (libvarlb), so a
-   half can load it even from a build tree under a hidden directory. */
-static char *
-library_dir (void)
-{
-  Dl_info info;
-  if (dladdr ((void *) &varlb_strerror, &info) == 0 || info.dli_fname == NULL)
-    return NULL;
-  char *real = realpath (info.dli_fname, NULL);
-  if (real == NULL)
-    return NULL;
-  char *slash = strrchr (real, '/');
-  if (slash && slash != real)
-    *slash = '\0';
-  return real;
-}
-
-static const char *
-half_exe (const varlb_channel_opts_t *o)
-{
-  return o->half_exe ? o->half_exe : VARLB_BINDIR "/varlb";
-}
-
-static char *
-dir_of (const char *path)
-{
-  char *real = realpath (path, NULL);
-  if (real == NULL)
-    return NULL;
-  char *slash = strrchr (real, '/');
-  if (slash && slash != real)
-    *slash = '\0';
-  return real;
-}
-
-/* The directories a sandbox hides whole (besides the judge's own files). */
-static int
-hidden_top (const char *path, char *top, size_t len)
-{
-  const char *home = getenv ("HOME"), *tmpd = getenv ("TMPDIR");
-  const char *hidden[] = { "/tmp", "/var/tmp", "/dev/shm", "/run", home, tmpd };
-  for (size_t i = 0; i < sizeof hidden / sizeof *hidden; i++)
-    {
-      const char *h = hidden[i];
-      size_t n = h ? strlen (h) : 0;
-      if (n > 1 && strncmp (path, h, n) == 0 && path[n] == '/')
-        {
-          /* The first directory below it on the path, if any. */
-          const char *next = strchr (path + n + 1, '/');
-          if (next == NULL)
-            return 0;
-          snprintf (top, len, "%.*s", (int) (next - path), path);
-          return 1;
-        }
-    }
-  return 0;
-}
-
-size_t
-varlb__named_paths (char **out, size_t cap, const char *command)
-{
-  size_t n = 0;
-  for (const char *p = command; *p && n < cap;)
-    {
-      p += strspn (p, " \t'\"");
-      size_t len = strcspn (p, " \t'\"");
-      if (len > 1 && p[0] == '/')
-        {
-          char *w = strndup (p, len), top[4096];
-          struct stat sb;
-          if (w && stat (w, &sb) == 0)
-            {
-              if (hidden_top (w, top, sizeof top))
-                {
-                  /* The project the file lives in, under a hidden
-                     directory: its modules and data come along. */
-                  free (w);
-                  w = strdup (top);
-                }
-              else if (!S_ISDIR (sb.st_mode))
-                {
-                  char *slash = strrchr (w, '/');
-                  if (slash && slash != w)
-                    *slash = '\0';
-                }
-              if (w)
-                out[n++] = w;
-              w = NULL;
-            }
-          free (w);
-        }
-      p += len;
-    }
-  return n;
-}
-
-/* The /proc a half sees (README, "Threat model").  bwrap mounts a fresh
-   /proc for the half's PID namespace, but the kernel's settings under it
-   are the host's: /proc/sys (core_pattern runs a program as real root
-   outside every sandbox) and /proc/sysrq-trigger would be writable by a
-   half that is uid 0 of the host, even without capabilities.  These are
-   bound read-only, as Docker and runc do (bwrap covers /proc/irq and
-   /proc/bus itself, but only where the kernel says they are writable).
-   Each sysctl shows the reader's own namespaces, so the half still sees
-   its own hostname and network settings. */
-static const char *const proc_readonly[] = {
-  "/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs", NULL
-};
-
-/* Counters of the kernel a half could drive and the next half read
-   (processes forked, CPU and idle time, interrupts, I/O, page faults,
-   memory, dentries and inodes, open files, AIO contexts, ptys, slabs, keys
-   and locks of every process), and what Docker's default masks besides:
-   hidden behind /dev/null (a read fails).  Only entries the running kernel
-   has: bwrap fails on a missing one. */
-static const char *const proc_hidden[] = {
-  "/proc/stat", "/proc/vmstat", "/proc/interrupts", "/proc/softirqs", "/proc/diskstats",
-  "/proc/schedstat", "/proc/uptime", "/proc/loadavg", "/proc/meminfo", "/proc/zoneinfo",
-  "/proc/buddyinfo", "/proc/pagetypeinfo", "/proc/slabinfo", "/proc/vmallocinfo",
-  "/proc/locks", "/proc/keys", "/proc/key-users", "/proc/timer_list", "/proc/timer_stats",
-  "/proc/sched_debug", "/proc/latency_stats", "/proc/kcore",
-  "/proc/sys/fs/dentry-state", "/proc/sys/fs/inode-state", "/proc/sys/fs/inode-nr",
-  "/proc/sys/fs/file-nr", "/proc/sys/fs/aio-nr", "/proc/sys/kernel/pty/nr", NULL
-};
-
-/* Folders hidden under an empty read-only tmpfs: pressure stall counters,
-   and Docker's masked folders (ACPI, sound and SCSI state, firmware
-   tables, RAPL energy counters: a power side channel). */
-static const char *const dirs_hidden[] = {
-  "/proc/pressure", "/proc/acpi", "/proc/asound", "/proc/scsi", "/sys/firmware",
-  "/sys/devices/virtual/powercap", NULL
-};
-
-/* The /proc and /sys masks above, for what exists on this kernel. */
-static int
-proc_view_args (varlb__strv_t *a)
-{
-  struct stat sb;
-  for (size_t i = 0; proc_readonly[i]; i++)
-    if (lstat (proc_readonly[i], &sb) == 0
-        && (varlb__strv_add (a, "--ro-bind") || varlb__strv_add (a, proc_readonly[i]) || varlb__strv_add (a, proc_readonly[i])))
-      return -1;
-  for (size_t i = 0; proc_hidden[i]; i++)
-    if (lstat (proc_hidden[i], &sb) == 0 && !S_ISDIR (sb.st_mode)
-        && (varlb__strv_add (a, "--ro-bind") || varlb__strv_add (a, "/dev/null") || varlb__strv_add (a, proc_hidden[i])))
-      return -1;
-  for (size_t i = 0; dirs_hidden[i]; i++)
-    if (stat (dirs_hidden[i], &sb) == 0 && S_ISDIR (sb.st_mode)
-        && (varlb__strv_add (a, "--tmpfs") || varlb__strv_add (a, dirs_hidden[i])
-            || varlb__strv_add (a, "--remount-ro") || varlb__strv_add (a, dirs_hidden[i])))
-      return -1;
-  return 0;
-}
-
-/* bwrap's command varlb__next_line for H. */
-static int
-bwrap_args (varlb__strv_t *a, const varlb_half_spec_t *h, const varlb_channel_opts_t *o,
-            const char *home, int fd_first_in, varlb__strv_t *env, varlb__strv_t *inner)
-{
-  char size[32];
-  snprintf (size, sizeof size, "%llu", varlb__file_limit (o) * (h->n_out + 2) + (16ULL << 20)
-            + 2ULL * (h->n_in ? h->in[0].len : 0) + (h->n_in > 1 ? 2ULL * h->in[1].len : 0));
-  const char *fixed[] = {
-    BWRAP_PATH, "--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL",
-    "--die-with-parent", "--new-session", "--hostname", "varlb-half",
-    "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", NULL
-  };
-  for (size_t i = 0; fixed[i]; i++)
-    if (varlb__strv_add (a, fixed[i]) != 0)
-      return -1;
-  /* Private, empty, bounded: every writable place a half has. */
-  const char *tmpfs[] = { "/tmp", "/var/tmp", "/dev/shm", "/run", home, NULL };
-  for (size_t i = 0; i < sizeof tmpfs / sizeof *tmpfs - 1; i++)
-    {
-      struct stat sb;
-      if (tmpfs[i] == NULL || strcmp (tmpfs[i], "/") == 0 || stat (tmpfs[i], &sb) != 0
-          || !S_ISDIR (sb.st_mode))
-        continue;
-      if (varlb__strv_add (a, "--size") || varlb__strv_add (a, size) || varlb__strv_add (a, "--tmpfs") || varlb__strv_add (a, tmpfs[i]))
-        return -1;
-    }
-  struct stat sb;
-  if (stat ("/sys/fs/cgroup", &sb) == 0 && S_ISDIR (sb.st_mode)
-      && (varlb__strv_add (a, "--tmpfs") || varlb__strv_add (a, "/sys/fs/cgroup")))
-    return -1;
-  if (proc_view_args (a) != 0)
-    return -1;
-  /* Seen again read-only: the varlb binary and library, and what the
-     compressor names (under a hidden directory they would vanish). */
-  char *dirs[3] = { dir_of (half_exe (o)), library_dir (), NULL };
-  int st = 0;
-  for (size_t i = 0; i < 2 && st == 0; i++)
-    if (dirs[i] && (varlb__strv_add (a, "--ro-bind") || varlb__strv_add (a, dirs[i]) || varlb__strv_add (a, dirs[i])))
-      st = -1;
-  free (dirs[0]);
-  free (dirs[1]);
-  if (st)
-    return -1;
-  /* Module and library search paths the half inherits (PYTHONPATH,
-     LD_LIBRARY_PATH) would lead nowhere under a hidden directory. */
-  static const char *const path_vars[] = { "PYTHONPATH", "LD_LIBRARY_PATH" };
-  for (size_t k = 0; k < 2; k++)
-    {
-      const char *v = getenv (path_vars[k]);
-      for (const char *p = v; p && *p;)
-        {
-          size_t n = strcspn (p, ":");
-          char dir[4096];
-          struct stat ds;
-          if (n > 1 && n < sizeof dir && p[0] == '/')
-            {
-              memcpy (dir, p, n);
-              dir[n] = '\0';
-              if (stat (dir, &ds) == 0 && S_ISDIR (ds.st_mode)
-                  && (varlb__strv_add (a, "--ro-bind") || varlb__strv_add (a, dir) || varlb__strv_add (a, dir)))
-                return -1;
-            }
-          p += n + (p[n] == ':');
-        }
-    }
-  for (size_t k = 0; k < 2; k++)
-    {
-      const char *const *list = k ? h->expose : o->expose;
-      for (size_t i = 0; list && list[i]; i++)
-        if (access (list[i], F_OK) == 0
-            && (varlb__strv_add (a, "--ro-bind") || varlb__strv_add (a, list[i]) || varlb__strv_add (a, list[i])))
-          return -1;
-    }
-  /* The compressor's calibration, fitted before any instance: read-only. */
-  if (h->calibration
-      && (varlb__strv_add (a, "--ro-bind") || varlb__strv_add (a, h->calibration) || varlb__strv_add (a, VARLB_CALIBRATION_DIR)))
-    return -1;
-  /* Hidden even where exposed: the judge key, the results. */
-  for (size_t i = 0; o->hide && o->hide[i]; i++)
-    {
-      if (stat (o->hide[i], &sb) != 0)
-        continue;
-      if (S_ISDIR (sb.st_mode) ? (varlb__strv_add (a, "--tmpfs") || varlb__strv_add (a, o->hide[i]))
-          : (varlb__strv_add (a, "--ro-bind") || varlb__strv_add (a, "/dev/null") || varlb__strv_add (a, o->hide[i])))
-        return -1;
-    }
-  if (varlb__strv_add (a, "--dir") || varlb__strv_add (a, VARLB_HALF_DIR))
-    return -1;
-  for (size_t i = 0; i < h->n_in; i++)
-    if (varlb__strv_add (a, "--perms") || varlb__strv_add (a, "0644") || varlb__strv_add (a, "--file")
-        || varlb__strv_addf (a, "%d", fd_first_in + (int) i)
-        || varlb__strv_addf (a, "%s/%s", VARLB_HALF_DIR, h->in[i].name))
-      return -1;
-  if (varlb__strv_add (a, "--chdir") || varlb__strv_add (a, VARLB_HALF_DIR) || varlb__strv_add (a, "--clearenv"))
-    return -1;
-  for (size_t i = 0; i < env->n; i++)
-    {
-      char *eq = strchr (env->v[i], '=');
-      if (eq == NULL)
-        continue;
-      *eq = '\0';
-      int r = varlb__strv_add (a, "--setenv") || varlb__strv_add (a, env->v[i]) || varlb__strv_add (a, eq + 1);
-      *eq = '=';
-      if (r)
-        return -1;
-    }
-  if (varlb__strv_add (a, "--"))
-    return -1;
-  for (size_t i = 0; i < inner->n; i++)
-    if (varlb__strv_add (a, inner->v[i]))
-      return -1;
-  return 0;
-}
-
-/* The wrapper's command varlb__next_line: varlb __half ... -- COMMAND. */
+/* The wrapper's command line: varlb __half ... -- COMMAND. */
 static int
 wrapper_args (varlb__strv_t *w, const varlb_half_spec_t *h, const varlb_channel_opts_t *o)
 {
-  if (varlb__strv_add (w, half_exe (o)) || varlb__strv_add (w, "__half") || varlb__strv_add (w, "--frames")
+  if (varlb__strv_add (w, varlb__half_exe (o)) || varlb__strv_add (w, "__half") || varlb__strv_add (w, "--frames")
       || varlb__strv_add (w, "3") || varlb__strv_add (w, "--limit") || varlb__strv_addf (w, "%llu", varlb__file_limit (o)))
     return -1;
   for (size_t i = 0; i < h->n_out; i++)
@@ -604,7 +286,7 @@ parse_frames (varlb_half_result_t *r, const varlb_half_spec_t *h, const unsigned
       snprintf (r->why, sizeof r->why, "%s: malformed report from the half", h->label);
       return;
     }
-  /* A persistent worker's reply varlb__next_line, when it gave one. */
+  /* A persistent worker's reply line, when it gave one. */
   size_t save = pos;
   unsigned long long rl;
   if (varlb__next_line (d, n, &pos, buf, sizeof buf) && sscanf (buf, "reply %llu", &rl) == 1 && rl <= n - pos)
@@ -738,19 +420,19 @@ varlb_sandbox_available (char *why, size_t len)
             {
               size_t n;
               unsigned char *d = err >= 0 ? varlb__read_fd (err, &n, 4096) : NULL;
-              /* bwrap's first varlb__next_line, without its name and its pointer to the
+              /* bwrap's first line, without its name and its pointer to the
                  docs: "No permissions to create new namespace, ..." */
-              char varlb__next_line[200] = "";
+              char line[200] = "";
               size_t k = 0, i = d && n > 7 && memcmp (d, "bwrap: ", 7) == 0 ? 7 : 0;
-              while (d && i < n && d[i] != '\n' && k + 1 < sizeof varlb__next_line)
-                varlb__next_line[k++] = (char) d[i++];
-              varlb__next_line[k] = '\0';
-              char *see = strstr (varlb__next_line, " See <");
+              while (d && i < n && d[i] != '\n' && k + 1 < sizeof line)
+                line[k++] = (char) d[i++];
+              line[k] = '\0';
+              char *see = strstr (line, " See <");
               if (see)
                 *see = '\0';
-              varlb__utf8_sanitize (varlb__next_line);
+              varlb__utf8_sanitize (line);
               snprintf (reason, sizeof reason, "namespaces are not available here (%s)",
-                        varlb__next_line[0] ? varlb__next_line : "bwrap failed");
+                        line[0] ? line : "bwrap failed");
               free (d);
             }
           if (err >= 0)
@@ -799,7 +481,7 @@ varlb__half_run (varlb_half_result_t *r, const varlb_half_spec_t *h,
   if (errfd < 0 || framefd < 0)
     st = VARLB_EIO;
   if (st == VARLB_OK && (wrapper_args (&inner, h, o) != 0
-                         || build_env (&env, h, home, sandbox) != 0))
+                         || varlb__view_env (&env, h, home, sandbox) != 0))
     st = VARLB_ENOMEM;
   if (st == VARLB_OK && sandbox)
     {
@@ -810,7 +492,7 @@ varlb__half_run (varlb_half_result_t *r, const varlb_half_spec_t *h,
             st = VARLB_EIO;
             break;
           }
-      if (st == VARLB_OK && bwrap_args (&argv, h, o, home, fd_first_in, &env, &inner) != 0)
+      if (st == VARLB_OK && varlb__view_args (&argv, h, o, home, fd_first_in, &env, &inner) != 0)
         st = VARLB_ENOMEM;
     }
   else if (st == VARLB_OK)
@@ -1157,10 +839,10 @@ varlb__half_wrapper (int fd, unsigned long long limit, unsigned long long child_
      COLLECT <name>\n                   (per name)
      <json>
    and the agent empties its directory, writes the files, passes the JSON
-   varlb__next_line to the worker's stdin, reads one varlb__next_line of its stdout, collects the
+   line to the worker's stdin, reads one line of its stdout, collects the
    files, empties the directory again and answers
      VARLBS <size>\n<frames>
-   with the frames of a one-shot half plus "reply <n>\n<varlb__next_line>\n" after the
+   with the frames of a one-shot half plus "reply <n>\n<line>\n" after the
    status.  A worker that dies gets its status and no reply. */
 
 static int
@@ -1180,7 +862,7 @@ read_exact (int fd, void *p, size_t n)
   return 0;
 }
 
-/* One varlb__next_line from FD into BUF (without the newline); -1 on EOF or overflow. */
+/* One line from FD into BUF (without the newline); -1 on EOF or overflow. */
 static int
 read_line_fd (int fd, char *buf, size_t len)
 {
@@ -1304,7 +986,7 @@ varlb__half_agent (int sock, unsigned long long limit, unsigned long long child_
       int died = got < 0, ws = 0;
       if (died)
         {
-          /* Dead, or a varlb__next_line past 64 KiB: either way the worker is done. */
+          /* Dead, or a line past 64 KiB: either way the worker is done. */
           kill (pid, SIGKILL);
           while (waitpid (pid, &ws, 0) < 0 && errno == EINTR)
             ;
@@ -1384,20 +1066,20 @@ worker_start (varlb_worker_t *w, const varlb_half_spec_t *h, const varlb_channel
   if (w->err < 0 || socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
     st = VARLB_EIO;
   if (st == VARLB_OK
-      && (varlb__strv_add (&inner, half_exe (o)) || varlb__strv_add (&inner, "__half") || varlb__strv_add (&inner, "--serve")
+      && (varlb__strv_add (&inner, varlb__half_exe (o)) || varlb__strv_add (&inner, "__half") || varlb__strv_add (&inner, "--serve")
           || varlb__strv_add (&inner, "--frames") || varlb__strv_add (&inner, "3") || varlb__strv_add (&inner, "--limit")
           || varlb__strv_addf (&inner, "%llu", varlb__file_limit (o)) || varlb__strv_add (&inner, "--")))
     st = VARLB_ENOMEM;
   for (size_t i = 0; st == VARLB_OK && h->argv[i]; i++)
     if (varlb__strv_add (&inner, h->argv[i]))
       st = VARLB_ENOMEM;
-  if (st == VARLB_OK && build_env (&env, h, home, sandbox) != 0)
+  if (st == VARLB_OK && varlb__view_env (&env, h, home, sandbox) != 0)
     st = VARLB_ENOMEM;
   if (st == VARLB_OK && sandbox)
     {
       varlb_half_spec_t bare = *h;
       bare.n_in = 0;
-      if (bwrap_args (&argv, &bare, o, home, 10, &env, &inner) != 0)
+      if (varlb__view_args (&argv, &bare, o, home, 10, &env, &inner) != 0)
         st = VARLB_ENOMEM;
     }
   else if (st == VARLB_OK)
