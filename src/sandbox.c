@@ -29,6 +29,7 @@
 #include "sandbox/limit.h"
 #include "sandbox/view.h"
 #include "sandbox/frames.h"
+#include "sandbox/host.h"
 #include "text.h"
 
 
@@ -36,15 +37,18 @@ extern char **environ;
 
 /* ---------------------------------------------------------- helpers */
 
-/* The wrapper's command line: varlb __half ... -- COMMAND. */
-static int
-wrapper_args (varlb__strv_t *w, const varlb_half_spec_t *h, const varlb_channel_opts_t *o)
+int
+varlb__wrapper_args (varlb__strv_t *w, const varlb_half_spec_t *h, const varlb_channel_opts_t *o,
+                     int serve)
 {
-  if (varlb__strv_add (w, varlb__half_exe (o)) || varlb__strv_add (w, "__half") || varlb__strv_add (w, "--frames")
-      || varlb__strv_add (w, "3") || varlb__strv_add (w, "--limit") || varlb__strv_addf (w, "%llu", varlb__file_limit (o)))
+  if (varlb__strv_push (w, varlb__half_exe (o), "__half", NULL)
+      || (serve && varlb__strv_add (w, "--serve"))
+      || varlb__strv_push (w, "--frames", "3", "--limit", NULL)
+      || varlb__strv_addf (w, "%llu", varlb__file_limit (o)))
     return -1;
-  for (size_t i = 0; i < h->n_out; i++)
-    if (varlb__strv_add (w, "--collect") || varlb__strv_add (w, h->out[i]))
+  /* A worker's agent is told what to collect with each request. */
+  for (size_t i = 0; !serve && i < h->n_out; i++)
+    if (varlb__strv_push (w, "--collect", h->out[i], NULL))
       return -1;
   if (varlb__strv_add (w, "--"))
     return -1;
@@ -111,11 +115,14 @@ signals_release (void)
   half_dir[0] = '\0';
 }
 
-/* Fork and exec ARGV with the descriptors and limits of a half: 0 from
-   /dev/null, 1 and 2 to ERRFD, 3 the frames, FD_FIRST_IN.. the inputs; no
-   other descriptor; own process group; working directory DIR (or none). */
-static pid_t
-spawn (char *const *argv, char *const *envp, const char *dir, int errfd, int framefd,
+void
+varlb__half_watch (pid_t pid)
+{
+  half_pid = pid;
+}
+
+pid_t
+varlb__spawn (char *const *argv, char *const *envp, const char *dir, int errfd, int framefd,
        const int *infd, size_t n_in, int fd_first_in, const varlb__limits_t *l)
 {
   int nul = open ("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -137,7 +144,8 @@ spawn (char *const *argv, char *const *envp, const char *dir, int errfd, int fra
     signal (half_signals[i], SIG_DFL);
   /* Move every descriptor we keep above the target numbers first. */
   int hi = fd_first_in + (int) n_in + 16;
-  int e = fcntl (errfd, F_DUPFD, hi), f = fcntl (framefd, F_DUPFD, hi), n0 = fcntl (nul, F_DUPFD, hi);
+  int e = fcntl (errfd, F_DUPFD, hi), f = fcntl (framefd, F_DUPFD, hi),
+      n0 = fcntl (nul, F_DUPFD, hi);
   int moved[VARLB_HALF_MAX_FILES];
   for (size_t i = 0; i < n_in; i++)
     moved[i] = fcntl (infd[i], F_DUPFD, hi);
@@ -222,7 +230,8 @@ remove_stale_dirs (void)
   time_t now = time (NULL);
   while ((e = readdir (d)) != NULL)
     {
-      if (strncmp (e->d_name, "varlb-half.", 11) != 0 && strncmp (e->d_name, "varlb-trial.", 12) != 0
+      if (strncmp (e->d_name, "varlb-half.", 11) != 0
+          && strncmp (e->d_name, "varlb-trial.", 12) != 0
           && strncmp (e->d_name, "varlb-calibration.", 18) != 0)
         continue;
       snprintf (p, sizeof p, "%s/%s", root, e->d_name);
@@ -274,7 +283,8 @@ varlb_sandbox_available (char *why, size_t len)
           varlb_channel_opts_t o;
           varlb_channel_opts_init (&o);
           varlb__limits_for (&l, &o, 0);
-          pid_t pid = err >= 0 && fr >= 0 ? spawn (argv, envp, NULL, err, fr, NULL, 0, 4, &l) : -1;
+          pid_t pid = err >= 0 && fr >= 0
+                      ? varlb__spawn (argv, envp, NULL, err, fr, NULL, 0, 4, &l) : -1;
           int ws = 0;
           if (pid > 0 && waitpid (pid, &ws, 0) == pid && WIFEXITED (ws) && WEXITSTATUS (ws) == 0)
             known = 1;
@@ -342,7 +352,7 @@ varlb__half_run (varlb_half_result_t *r, const varlb_half_spec_t *h,
   const char *home = getenv ("HOME");
   if (errfd < 0 || framefd < 0)
     st = VARLB_EIO;
-  if (st == VARLB_OK && (wrapper_args (&inner, h, o) != 0
+  if (st == VARLB_OK && (varlb__wrapper_args (&inner, h, o, 0) != 0
                          || varlb__view_env (&env, h, home, sandbox) != 0))
     st = VARLB_ENOMEM;
   if (st == VARLB_OK && sandbox)
@@ -360,29 +370,22 @@ varlb__half_run (varlb_half_result_t *r, const varlb_half_spec_t *h,
   else if (st == VARLB_OK)
     {
       /* No isolation: a private host directory, locked while in use. */
-      remove_stale_dirs ();
-      snprintf (dirbuf, sizeof dirbuf, "%s/varlb-half.XXXXXX", varlb__tmp_root ());
-      if (mkdtemp (dirbuf) == NULL)
-        st = VARLB_EIO;
-      else
+      st = varlb__host_dir (dirbuf, sizeof dirbuf, "half", &dirfd);
+      if (st == VARLB_OK)
         {
-          dirfd = open (dirbuf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-          if (dirfd >= 0)
-            flock (dirfd, LOCK_EX);
           snprintf (half_dir, sizeof half_dir, "%s", dirbuf);
           for (size_t i = 0; st == VARLB_OK && i < h->n_in; i++)
             st = write_file_at (dirbuf, h->in[i].name, h->in[i].data, h->in[i].len);
         }
-      for (size_t i = 0; st == VARLB_OK && i < inner.n; i++)
-        if (varlb__strv_add (&argv, inner.v[i]) != 0)
-          st = VARLB_ENOMEM;
+      if (st == VARLB_OK && varlb__strv_extend (&argv, &inner) != 0)
+        st = VARLB_ENOMEM;
     }
   if (st == VARLB_OK)
     {
       varlb__limits_t l;
       varlb__limits_for (&l, o, h->n_out);
       signals_catch ();
-      pid_t pid = spawn (argv.v, env.v, sandbox ? NULL : dirbuf, errfd, framefd, infd,
+      pid_t pid = varlb__spawn (argv.v, env.v, sandbox ? NULL : dirbuf, errfd, framefd, infd,
                          sandbox ? opened : 0, fd_first_in, &l);
       if (pid < 0)
         {
@@ -445,251 +448,8 @@ varlb__half_run (varlb_half_result_t *r, const varlb_half_spec_t *h,
   return st;
 }
 
-/* ---------------------------------------------- persistent workers (serve) */
-
-void
-varlb__worker_init (varlb_worker_t *w)
-{
-  memset (w, 0, sizeof *w);
-  w->sock = w->err = w->dirfd = -1;
-}
-
-void
-varlb__worker_stop (varlb_worker_t *w)
-{
-  if (w->pid > 0)
-    {
-      kill (-w->pid, SIGKILL);
-      kill (w->pid, SIGKILL);
-      waitpid (w->pid, NULL, 0);
-    }
-  if (w->sock >= 0)
-    close (w->sock);
-  if (w->err >= 0)
-    close (w->err);
-  if (w->dir[0])
-    varlb__remove_tree (w->dir);
-  if (w->dirfd >= 0)
-    close (w->dirfd);
-  int restarts = w->starts;
-  varlb__worker_init (w);
-  w->starts = restarts;
-}
-
-/* Start W's sandbox with the agent around H's command. */
-static int
-worker_start (varlb_worker_t *w, const varlb_half_spec_t *h, const varlb_channel_opts_t *o,
-              char *why, size_t len)
-{
-  int sandbox = o->isolation == VARLB_ISOLATION_SANDBOX;
-  if (sandbox && !varlb_sandbox_available (why, len))
-    return VARLB_EUNSUPPORTED;
-  varlb__strv_t inner = { 0 }, argv = { 0 }, env = { 0 };
-  int sv[2] = { -1, -1 }, st = VARLB_OK;
-  const char *home = getenv ("HOME");
-  w->err = memfd_create ("varlb-worker-stderr", MFD_CLOEXEC);
-  if (w->err < 0 || socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-    st = VARLB_EIO;
-  if (st == VARLB_OK
-      && (varlb__strv_add (&inner, varlb__half_exe (o)) || varlb__strv_add (&inner, "__half") || varlb__strv_add (&inner, "--serve")
-          || varlb__strv_add (&inner, "--frames") || varlb__strv_add (&inner, "3") || varlb__strv_add (&inner, "--limit")
-          || varlb__strv_addf (&inner, "%llu", varlb__file_limit (o)) || varlb__strv_add (&inner, "--")))
-    st = VARLB_ENOMEM;
-  for (size_t i = 0; st == VARLB_OK && h->argv[i]; i++)
-    if (varlb__strv_add (&inner, h->argv[i]))
-      st = VARLB_ENOMEM;
-  if (st == VARLB_OK && varlb__view_env (&env, h, home, sandbox) != 0)
-    st = VARLB_ENOMEM;
-  if (st == VARLB_OK && sandbox)
-    {
-      varlb_half_spec_t bare = *h;
-      bare.n_in = 0;
-      if (varlb__view_args (&argv, &bare, o, home, 10, &env, &inner) != 0)
-        st = VARLB_ENOMEM;
-    }
-  else if (st == VARLB_OK)
-    {
-      remove_stale_dirs ();
-      snprintf (w->dir, sizeof w->dir, "%s/varlb-half.XXXXXX", varlb__tmp_root ());
-      if (mkdtemp (w->dir) == NULL)
-        {
-          w->dir[0] = '\0';
-          st = VARLB_EIO;
-        }
-      else if ((w->dirfd = open (w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
-        flock (w->dirfd, LOCK_EX);
-      for (size_t i = 0; st == VARLB_OK && i < inner.n; i++)
-        if (varlb__strv_add (&argv, inner.v[i]) != 0)
-          st = VARLB_ENOMEM;
-    }
-  if (st == VARLB_OK)
-    {
-      varlb__limits_t l;
-      varlb__limits_for (&l, o, h->n_out);
-      /* A worker serves a whole sweep: its CPU limit is not one trial's. */
-      l.cpu.rlim_cur = l.cpu.rlim_max = RLIM_INFINITY;
-      pid_t pid = spawn (argv.v, env.v, sandbox ? NULL : w->dir, w->err, sv[1], NULL, 0, 10, &l);
-      if (pid < 0)
-        {
-          st = VARLB_EIO;
-          snprintf (why, len, "%s: cannot start the worker: %s", h->label, strerror (errno));
-        }
-      else
-        {
-          w->pid = pid;
-          w->sock = sv[0];
-          sv[0] = -1;
-          w->starts++;
-        }
-    }
-  if (sv[0] >= 0)
-    close (sv[0]);
-  if (sv[1] >= 0)
-    close (sv[1]);
-  varlb__strv_free (&inner);
-  varlb__strv_free (&argv);
-  varlb__strv_free (&env);
-  return st;
-}
-
-/* Wait until FD is readable, at most until END (monotonic seconds). */
-static int
-readable_by (int fd, double end)
-{
-  for (;;)
-    {
-      double left = end - varlb__now_s ();
-      if (left <= 0)
-        return 0;
-      struct pollfd p = { fd, POLLIN, 0 };
-      int r = poll (&p, 1, (int) (left * 1000) + 1);
-      if (r > 0)
-        return 1;
-      if (r < 0 && errno != EINTR)
-        return -1;
-    }
-}
-
-static int
-read_by (int fd, void *buf, size_t n, double end)
-{
-  unsigned char *c = buf;
-  while (n > 0)
-    {
-      int ok = readable_by (fd, end);
-      if (ok <= 0)
-        return ok == 0 ? 1 : -1;
-      ssize_t r = read (fd, c, n);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r <= 0)
-        return -1;
-      c += r;
-      n -= (size_t) r;
-    }
-  return 0;
-}
-
 int
-varlb__worker_request (varlb_worker_t *w, varlb_half_result_t *r, const varlb_half_spec_t *h,
-                       const char *json, const varlb_channel_opts_t *o)
-{
-  memset (r, 0, sizeof *r);
-  double t0 = varlb__now_s ();
-  int st = VARLB_OK;
-  if (w->pid <= 0 && (st = worker_start (w, h, o, r->why, sizeof r->why)) != VARLB_OK)
-    {
-      r->status = st;
-      return st;
-    }
-  struct stat es;
-  w->err_seen = fstat (w->err, &es) == 0 ? (size_t) es.st_size : 0;
-  /* The request, in one buffer. */
-  char *req = NULL;
-  size_t rl = 0;
-  FILE *m = open_memstream (&req, &rl);
-  if (m == NULL)
-    return VARLB_ENOMEM;
-  fprintf (m, "REQ %zu %zu %zu\n", strlen (json), h->n_in, h->n_out);
-  for (size_t i = 0; i < h->n_in; i++)
-    {
-      fprintf (m, "FILE %s %zu\n", h->in[i].name, h->in[i].len);
-      fwrite (h->in[i].data, 1, h->in[i].len, m);
-    }
-  for (size_t i = 0; i < h->n_out; i++)
-    fprintf (m, "COLLECT %s\n", h->out[i]);
-  fputs (json, m);
-  if (fclose (m) != 0)
-    {
-      free (req);
-      return VARLB_ENOMEM;
-    }
-  double end = t0 + o->timeout_s;
-  int bad = 0;
-  half_pid = w->pid;
-  for (size_t done = 0; !bad && done < rl;)
-    {
-      ssize_t k = send (w->sock, req + done, rl - done, MSG_NOSIGNAL);
-      if (k < 0 && errno == EINTR)
-        continue;
-      if (k <= 0)
-        bad = 1;
-      else
-        done += (size_t) k;
-    }
-  free (req);
-  char head[64];
-  size_t hk = 0;
-  int rc = bad ? -1 : 0;
-  /* "VARLBS <n>\n", then n bytes of frames. */
-  while (rc == 0 && hk + 1 < sizeof head)
-    {
-      rc = read_by (w->sock, head + hk, 1, end);
-      if (rc == 0 && head[hk++] == '\n')
-        break;
-    }
-  head[hk] = '\0';
-  unsigned long long n = 0;
-  unsigned char *frames = NULL;
-  if (rc == 0 && (sscanf (head, "VARLBS %llu", &n) != 1 || n > (1ULL << 40)))
-    rc = -1;
-  if (rc == 0 && (frames = malloc (n + 1)) == NULL)
-    rc = -1;
-  if (rc == 0)
-    rc = read_by (w->sock, frames, n, end);
-  half_pid = 0;
-  if (rc == 1)
-    {
-      r->status = VARLB_ETIMEOUT;
-      snprintf (r->why, sizeof r->why, "%s: timed out after %g s (the worker is killed and "
-                "restarted for the next trial)", h->label, o->timeout_s);
-    }
-  else if (rc != 0)
-    {
-      r->status = VARLB_ECOMPRESSOR;
-      snprintf (r->why, sizeof r->why, "%s: the worker's sandbox ended (it is restarted for "
-                "the next trial)", h->label);
-    }
-  else
-    varlb__frames_parse (r, h, frames, n, varlb__file_limit (o));
-  free (frames);
-  size_t en;
-  unsigned char *ed = varlb__read_fd (w->err, &en, (size_t) -1);
-  if (ed)
-    {
-      size_t from = w->err_seen < en ? w->err_seen : en;
-      varlb__tail_line (r->stderr_tail, sizeof r->stderr_tail, ed + from, en - from);
-      free (ed);
-    }
-  /* A worker that died, hung or was cut off starts afresh next time. */
-  if (rc != 0 || r->reply == NULL)
-    varlb__worker_stop (w);
-  r->seconds = varlb__now_s () - t0;
-  return VARLB_OK;
-}
-
-int
-varlb__private_dir (char *buf, size_t len, const char *what, int *lock)
+varlb__host_dir (char *buf, size_t len, const char *what, int *lock)
 {
   remove_stale_dirs ();
   snprintf (buf, len, "%s/varlb-%s.XXXXXX", varlb__tmp_root (), what);
@@ -698,10 +458,18 @@ varlb__private_dir (char *buf, size_t len, const char *what, int *lock)
       buf[0] = '\0';
       return VARLB_EIO;
     }
-  chmod (buf, 0755); /* a sandbox sees it read-only */
   if ((*lock = open (buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
     flock (*lock, LOCK_EX);
   return VARLB_OK;
+}
+
+int
+varlb__private_dir (char *buf, size_t len, const char *what, int *lock)
+{
+  int st = varlb__host_dir (buf, len, what, lock);
+  if (st == VARLB_OK)
+    chmod (buf, 0755); /* a sandbox sees it read-only */
+  return st;
 }
 
 void

@@ -203,23 +203,6 @@ varlb__half_wrapper (int fd, unsigned long long limit, unsigned long long child_
    with the frames of a one-shot half plus "reply <n>\n<line>\n" after the
    status.  A worker that dies gets its status and no reply. */
 
-static int
-read_exact (int fd, void *p, size_t n)
-{
-  unsigned char *c = p;
-  while (n > 0)
-    {
-      ssize_t r = read (fd, c, n);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r <= 0)
-        return -1;
-      c += r;
-      n -= (size_t) r;
-    }
-  return 0;
-}
-
 /* One line from FD into BUF (without the newline); -1 on EOF or overflow. */
 static int
 read_line_fd (int fd, char *buf, size_t len)
@@ -315,7 +298,7 @@ varlb__half_agent (int sock, unsigned long long limit, unsigned long long child_
               || sscanf (head, "FILE %255s %llu", name, &size) != 2 || !plain_name (name))
             return 125;
           unsigned char *b = malloc (size ? size : 1);
-          if (b == NULL || read_exact (sock, b, size) != 0)
+          if (b == NULL || varlb__read_exact (sock, b, size, -1) != 0)
             return 125;
           int fd = open (name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
           if (fd < 0 || varlb__write_all (fd, b, size) != 0)
@@ -329,7 +312,7 @@ varlb__half_agent (int sock, unsigned long long limit, unsigned long long child_
             || sscanf (head, "COLLECT %255s", collect[i]) != 1 || !plain_name (collect[i]))
           return 125;
       char *json = malloc (nj + 2);
-      if (json == NULL || read_exact (sock, json, nj) != 0)
+      if (json == NULL || varlb__read_exact (sock, json, nj, -1) != 0)
         return 125;
       json[nj] = '\n';
       /* The frames go to a memory file first: their size leads them. */

@@ -6,6 +6,7 @@
 #include <config.h>
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,47 @@ varlb__write_all (int fd, const void *p, size_t n)
         return -1;
       c += w;
       n -= (size_t) w;
+    }
+  return 0;
+}
+
+/* Wait until FD is readable, at most until END (monotonic seconds). */
+static int
+readable_by (int fd, double end)
+{
+  for (;;)
+    {
+      double left = end - varlb__now_s ();
+      if (left <= 0)
+        return 0;
+      struct pollfd p = { fd, POLLIN, 0 };
+      int r = poll (&p, 1, (int) (left * 1000) + 1);
+      if (r > 0)
+        return 1;
+      if (r < 0 && errno != EINTR)
+        return -1;
+    }
+}
+
+int
+varlb__read_exact (int fd, void *p, size_t n, double end)
+{
+  unsigned char *c = p;
+  while (n > 0)
+    {
+      if (end >= 0)
+        {
+          int ok = readable_by (fd, end);
+          if (ok <= 0)
+            return ok == 0 ? 1 : -1;
+        }
+      ssize_t r = read (fd, c, n);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        return -1;
+      c += r;
+      n -= (size_t) r;
     }
   return 0;
 }
@@ -175,6 +217,15 @@ varlb__strv_free (varlb__strv_t *s)
     free (s->v[i]);
   free (s->v);
   memset (s, 0, sizeof *s);
+}
+
+int
+varlb__strv_extend (varlb__strv_t *s, const varlb__strv_t *more)
+{
+  for (size_t i = 0; i < more->n; i++)
+    if (varlb__strv_add (s, more->v[i]) != 0)
+      return -1;
+  return 0;
 }
 
 int

@@ -12,6 +12,9 @@
 double varlb__now_s (void);
 /* All N bytes of P to FD (EINTR retried); 0, or -1 on error. */
 int varlb__write_all (int fd, const void *p, size_t n);
+/* N bytes from FD into P, waiting at most until END (monotonic seconds;
+   END < 0: no limit).  0; 1 when END came first; -1 at EOF or on error. */
+int varlb__read_exact (int fd, void *p, size_t n, double end);
 /* The whole content of descriptor FD from offset 0, at most MAX bytes,
    NUL-terminated (malloc'd; *N its length), or NULL. */
 unsigned char *varlb__read_fd (int fd, size_t *n, size_t max);
@@ -35,6 +38,8 @@ typedef struct varlb__strv {
 
 /* Append a copy of A; 0, or -1 when out of memory. */
 int varlb__strv_add (varlb__strv_t *s, const char *a);
+/* Append copies of MORE's strings. */
+int varlb__strv_extend (varlb__strv_t *s, const varlb__strv_t *more);
 /* Append the strings given, up to a NULL; 0, or -1 at the first failure. */
 int varlb__strv_push (varlb__strv_t *s, ...) __attribute__ ((sentinel));
 /* Append a formatted string. */

@@ -336,11 +336,8 @@ varlb__view_args (varlb__strv_t *a, const varlb_half_spec_t *h, const varlb_chan
       if (r)
         return -1;
     }
-  if (varlb__strv_add (a, "--"))
+  if (varlb__strv_add (a, "--") || varlb__strv_extend (a, inner))
     return -1;
-  for (size_t i = 0; i < inner->n; i++)
-    if (varlb__strv_add (a, inner->v[i]))
-      return -1;
   return 0;
 }
 
