@@ -1,4 +1,4 @@
-/* host.h -- the host side of a half (src/sandbox.c, to be host.c): what
+/* host.h -- the host side of a half (src/sandbox/host.c): what
  * the serve: workers (worker.c) share with one-shot halves.  Private to
  * src/sandbox/; it imports io and limit, and no room above it (worker.c)
  * may be imported by the host. */

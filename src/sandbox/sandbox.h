@@ -1,5 +1,8 @@
-/* sandbox.h -- running one compressor half in isolation (internal to
- * libvarlb and the varlb binary; not installed).
+/* sandbox.h -- the front door of src/sandbox/: running one compressor half
+ * in isolation (internal to libvarlb and the varlb binary; not installed).
+ * The rest of varlb includes only this header; the rooms behind it include
+ * it for their own entry points and the private headers of rooms below
+ * them, never of a room above.
  *
  * A half is a command run inside a fresh sandbox (bubblewrap: new user,
  * PID, network, IPC, UTS and mount namespaces; host filesystem read-only;
@@ -10,7 +13,21 @@
  * command exits, by varlb's own wrapper (`varlb __half`) running inside the
  * sandbox, and come back to the judge through a descriptor.  Nothing of the
  * half touches the host's filesystem.  Without isolation, the same wrapper
- * runs in a private host directory instead. */
+ * runs in a private host directory instead.
+ *
+ * The rooms, lowest first (doc/ARCHITECTURE.md):
+ *   io.c       bytes, descriptors, directories, argument lists
+ *   limit.c    what a half may use: option defaults, resource limits
+ *   view.c     what a half sees: bubblewrap's arguments, its environment
+ *   archive.c  a directory as one byte string (a collected CALIB/)
+ *   frames.c   the report a half sends back, read on the host side
+ *   host.c     starting, limiting, waiting on a one-shot half
+ *   worker.c   serve: workers on the host side
+ *   inside.c   the wrapper and the agent: runs inside a sandbox, only there
+ * Still to come with the kernel-isolation issue (18): filter.c (the
+ * system-call filter, joined in view.c as --seccomp FD), uid.c (a half's
+ * own uid, dropped to in host.c's varlb__spawn), and freezing the idle
+ * serve: worker (worker.c). */
 #ifndef VARLB_SANDBOX_H
 #define VARLB_SANDBOX_H
 
@@ -19,7 +36,7 @@
 #include "varlb.h"
 
 /* Where a half's working directory is inside its sandbox: in its private
-   /run, whose only other content could be an exposed path (see bwrap_args),
+   /run, whose only other content could be an exposed path (see view.c),
    so that ".." shows nothing but the half's own directory. */
 #define VARLB_HALF_DIR "/run/varlb-half"
 #define VARLB_HALF_MAX_FILES 8

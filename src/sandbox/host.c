@@ -1,41 +1,41 @@
-/* sandbox.c -- one compressor half in isolation (sandbox.h): bubblewrap
- * namespaces around varlb's own wrapper (`varlb __half`), inputs copied in
- * from memory, outputs collected into a descriptor, resource limits, and a
- * host-directory fallback for --no-sandbox (with the removal of directories
- * left by killed runs).  DESIGN.md, "contracts that must not drift". */
+/* host.c -- the host side of a one-shot half (sandbox.h): start varlb's
+ * wrapper (`varlb __half`) in bubblewrap (the arguments: view.c) or, with
+ * --no-sandbox, in a locked private host directory; inputs from memory
+ * files, the resource limits (limit.c) set in the child, its own process
+ * group killed on timeout or when the judge is signalled, the frames it
+ * sends back read (frames.c); and whether a sandbox can be made here.
+ * DESIGN.md, "contracts that must not drift".  It starts and waits; what a
+ * half sees is view.c's, what runs inside is inside.c's.
+ *
+ * Seam for the kernel-isolation issue (18): a half's own reserved uid
+ * (uid.c: setgroups, setgid, setuid before exec'ing bwrap) is to be
+ * dropped to in varlb__spawn's child, and the filter's descriptor
+ * (filter.c) created here and kept open for bwrap's --seccomp. */
 #define _GNU_SOURCE 1
 #include <config.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <poll.h>
 #include <sys/file.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include "sandbox/sandbox.h"
-#include "sandbox/io.h"
-#include "sandbox/limit.h"
-#include "sandbox/view.h"
-#include "sandbox/frames.h"
-#include "sandbox/host.h"
+#include "frames.h"
+#include "host.h"
+#include "io.h"
+#include "limit.h"
+#include "view.h"
 #include "text.h"
 
-
-extern char **environ;
-
-/* ---------------------------------------------------------- helpers */
+/* ------------------------------------------------------ the command */
 
 int
 varlb__wrapper_args (varlb__strv_t *w, const varlb_half_spec_t *h, const varlb_channel_opts_t *o,
@@ -168,6 +168,7 @@ varlb__spawn (char *const *argv, char *const *envp, const char *dir, int errfd, 
   setrlimit (RLIMIT_CORE, &l->core);
   if (l->set_nproc)
     setrlimit (RLIMIT_NPROC, &l->nproc);
+  /* (Seam, issue 18: the drop to the half's own uid goes here.) */
   if (dir && chdir (dir) != 0)
     _exit (126);
   execve (argv[0], argv, envp);
