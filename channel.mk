@@ -1,5 +1,9 @@
 # channel.mk -- the one-way channel, plug-ins, attack/list (appends with +=).
-libvarlb_la_SOURCES += src/blob.c src/channel.c src/sandbox.h src/sandbox.c \
+libvarlb_la_SOURCES += src/blob.c src/channel.h src/channel.c src/text.h src/text.c \
+	src/sandbox/sandbox.h src/sandbox/io.h src/sandbox/io.c \
+	src/sandbox/limit.h src/sandbox/limit.c src/sandbox/view.h src/sandbox/view.c \
+	src/sandbox/archive.h src/sandbox/archive.c src/sandbox/frames.h src/sandbox/frames.c \
+	src/sandbox/host.h src/sandbox/host.c src/sandbox/inside.c src/sandbox/worker.c \
 	src/trial.c src/rows.c \
 	src/compressors/common.h src/compressors/common.c \
 	src/compressors/identity.c src/compressors/lossless.c \
