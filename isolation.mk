@@ -24,3 +24,4 @@ TESTS += tests/cli_sidedoor.sh tests/cli_sidedoor_serve.sh tests/cli_coldcache.s
 EXTRA_DIST += tests/sidedoor_lib.sh tests/cli_sidedoor.sh tests/cli_sidedoor_serve.sh \
 	tests/cli_coldcache.sh tests/cli_honest.sh tests/compressors/sidedoor.py \
 	tests/compressors/honest_sqlite.py
+libvarlb_la_SOURCES += src/sandbox/runtime.h src/sandbox/runtime.c

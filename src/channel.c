@@ -244,10 +244,7 @@ varlb_spec_probe (char **report, const char *plugin_spec, const varlb_channel_op
   char *path = colon ? strndup (p, (size_t) (colon - p)) : strdup (p);
   if (path == NULL)
     return VARLB_ENOMEM;
-  char *slash = strrchr (path, '/');
-  if (slash && slash != path)
-    *slash = '\0';
-  expose[0] = path;
+  expose[0] = path; /* the plug-in itself, not its folder */
   varlb_channel_opts_t po = *o;
   if (po.timeout_s <= 0 || po.timeout_s > 30)
     po.timeout_s = 30; /* loading and describing itself takes no longer */
@@ -372,6 +369,14 @@ spec_provenance (varlb_spec_t *s, const varlb_channel_opts_t *o)
   return VARLB_OK;
 }
 
+/* A sandboxed half is shown the paths its command names: none may lie
+   beside varlb's outputs (README, "Threat model": the view). */
+static int
+near_outputs (const char *command, const varlb_channel_opts_t *o, char *why, size_t len)
+{
+  return o->isolation == VARLB_ISOLATION_SANDBOX && varlb__named_near_outputs (command, why, len);
+}
+
 int
 varlb_spec_init_opts (varlb_spec_t *s, const char *text, const varlb_channel_opts_t *o,
                       char *why, size_t len)
@@ -379,6 +384,8 @@ varlb_spec_init_opts (varlb_spec_t *s, const char *text, const varlb_channel_opt
   if (strncmp (text, "plugin:", 7) != 0)
     {
       int st = varlb_spec_init_local (s, text, why, len);
+      if (st == VARLB_OK && s->kind != VARLB_SPEC_BUILTIN && near_outputs (s->path, o, why, len))
+        return VARLB_EINVAL;
       return st == VARLB_OK ? spec_provenance (s, o) : st;
     }
   memset (s, 0, sizeof *s);
@@ -389,6 +396,8 @@ varlb_spec_init_opts (varlb_spec_t *s, const char *text, const varlb_channel_opt
   int st = spec_parts (s, text, &knobs, why, len);
   if (st != VARLB_OK)
     return st;
+  if (near_outputs (s->path, o, why, len))
+    return VARLB_EINVAL;
   /* Resolved path, same knobs: what the halves will load. */
   char *canon, *report, buf[512];
   if (asprintf (&canon, "plugin:%s%s%s", s->path, knobs[0] ? ":" : "", knobs) < 0)

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "sandbox/coldcache.h"
 #include "text.h"
 #include "trial.h"
 
@@ -65,6 +66,39 @@ varlb__trial_pad_to_grid (double start, double timeout)
 }
 
 /* --------------------------------------------------------------- steps */
+
+int
+varlb__trial_cold_begin (varlb_trial_t *t, const varlb_channel_opts_t *o)
+{
+  char why[300];
+  if (!o->cold_cache || varlb__cold_trial_begin (why, sizeof why) == 0)
+    return 0;
+  varlb__trial_fail (t, VARLB_EIO, why);
+  return -1;
+}
+
+void
+varlb__trial_cold_between (varlb_trial_t *t, varlb_spec_t *s, const varlb_channel_opts_t *o)
+{
+  if (!o->cold_cache)
+    return;
+  /* Dropping frees only pages nothing maps: a serve: compress worker
+     ends first (started afresh for the next trial). */
+  varlb_worker_t *w = s->kind == VARLB_SPEC_SERVE ? varlb__serve_worker (s, 0) : NULL;
+  if (w)
+    varlb__worker_stop (w);
+  double secs;
+  char why[300];
+  if (varlb__cold_cache_drop (&secs, why, sizeof why) != 0)
+    varlb__trial_fail (t, VARLB_EIO, why);
+}
+
+void
+varlb__trial_cold_end (const varlb_channel_opts_t *o)
+{
+  if (o->cold_cache)
+    varlb__cold_trial_end ();
+}
 
 void
 varlb__trial_fail (varlb_trial_t *t, int status, const char *why)
@@ -499,7 +533,7 @@ alice_compress (varlb_trial_t *t, unsigned char **blob, size_t *blen,
   half_cmd_clear (&c);
   snprintf (t->stderr_compress, sizeof t->stderr_compress, "%s", r.stderr_tail);
   char why[512];
-  if (st == VARLB_EUNSUPPORTED)
+  if (st == VARLB_EUNSUPPORTED || (st != VARLB_OK && r.why[0]))
     varlb__trial_fail (t, st, r.why);
   else if (st != VARLB_OK)
     ;
@@ -567,7 +601,7 @@ bob_answer (varlb_trial_t *t, double **O, const unsigned char *blob, size_t blen
   half_cmd_clear (&c);
   snprintf (t->stderr_answer, sizeof t->stderr_answer, "%s", r.stderr_tail);
   char why[512];
-  if (st == VARLB_EUNSUPPORTED)
+  if (st == VARLB_EUNSUPPORTED || (st != VARLB_OK && r.why[0]))
     varlb__trial_fail (t, st, r.why);
   else if (st != VARLB_OK)
     ;
@@ -739,8 +773,10 @@ varlb_trial_run (varlb_trial_t *t, const varlb_instance_t *in, const varlb_spec_
   unsigned char *blob = NULL;
   size_t blen = 0;
   int st = idx && Q ? varlb__trial_bob_queries (idx, Q, m, in) : VARLB_ENOMEM;
+  /* --cold-cache: no other half on the host from here to Bob's end. */
+  int cold = st == VARLB_OK && varlb__trial_cold_begin (t, &o) == 0 && o.cold_cache;
   double alice_start = now_s ();
-  if (st == VARLB_OK)
+  if (st == VARLB_OK && t->status == VARLB_OK)
     st = alice_compress (t, &blob, &blen, in, s, budget_bits, &o);
   if (st == VARLB_OK && t->status == VARLB_OK)
     {
@@ -750,10 +786,13 @@ varlb_trial_run (varlb_trial_t *t, const varlb_instance_t *in, const varlb_spec_
       t->over_budget = t->bits_charged > budget_bits;
       if (o.keep_blob)
         st = varlb__trial_keep_blob (o.keep_blob, blob, blen);
+      varlb__trial_cold_between (t, (varlb_spec_t *) s, &o);
       varlb__trial_pad_to_grid (alice_start, o.timeout_s);
     }
   if (st == VARLB_OK && t->status == VARLB_OK)
     st = bob_answer (t, &O, blob, blen, Q, m, in, s, &o);
+  if (cold)
+    varlb__trial_cold_end (&o);
   if (st == VARLB_OK && t->status == VARLB_OK)
     st = judge (t, in, idx, Q, m, O, &o);
   t->wall_s = now_s () - t0;

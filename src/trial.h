@@ -44,6 +44,14 @@ const char *varlb__trial_calibration (const varlb_spec_t *s);
 int varlb__trial_serve (varlb_half_result_t *r, const varlb_spec_t *s, const varlb_half_spec_t *h,
                         const varlb_instance_t *in, const char *instance_extra,
                         const char *request_fields, const varlb_channel_opts_t *o);
+/* --cold-cache (README, "Threat model"): the host's lock of halves held
+   alone from before Alice to after Bob (begin: -1 and T failed when it
+   cannot be had), and between them a serve: compress worker ended and the
+   host's caches dropped (T failed when they cannot be).  Nothing without
+   O->cold_cache. */
+int varlb__trial_cold_begin (varlb_trial_t *t, const varlb_channel_opts_t *o);
+void varlb__trial_cold_between (varlb_trial_t *t, varlb_spec_t *s, const varlb_channel_opts_t *o);
+void varlb__trial_cold_end (const varlb_channel_opts_t *o);
 /* Start Bob only at the next instant of the timing grid after START. */
 void varlb__trial_pad_to_grid (double start, double timeout);
 /* --keep-blobs: the blob's bytes, as charged, into PATH. */

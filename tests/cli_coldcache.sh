@@ -27,8 +27,11 @@ echo "note: the timing residue through the sandbox without --cold-cache: $total 
 
 # --- --cold-cache where it cannot be had: one line, exit 2.
 if command -v setpriv >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+  cp "$VARLB_JUDGE_KEY" "$TMPD/nobody.key"
+  chown 65534:65534 "$TMPD/nobody.key"
   setpriv --reuid 65534 --regid 65534 --clear-groups \
-    "$VARLB" attack $SMALL --no-sandbox --cold-cache --compressor identity >"$TMPD/out" 2>"$TMPD/err"
+    "$VARLB" attack $SMALL --no-sandbox --cold-cache --judge-key "$TMPD/nobody.key" \
+    --compressor identity >"$TMPD/out" 2>"$TMPD/err"
   rc=$?
   [ $rc -eq 2 ] && [ "$(wc -l <"$TMPD/err")" -eq 1 ] && grep -q '^varlb: attack: --cold-cache' "$TMPD/err" \
     && pass "--cold-cache refused to a user: $(cat "$TMPD/err")" \

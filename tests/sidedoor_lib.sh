@@ -5,6 +5,9 @@
 [ -n "$PYTHON3" ] && "$PYTHON3" -c 'import numpy' 2>/dev/null \
   || { echo "python3 with NumPy not found: skipping"; exit 77; }
 need_sandbox
+# The halves run under uids of their own (as root): they must reach what
+# they are shown, and mktemp -d made TMPD 0700.
+chmod 755 "$TMPD"
 SD="$PYTHON3 $top_srcdir/tests/compressors/sidedoor.py"
 SMALL="--schedule 1,2,3,4 -d 8 --budget 8"   # 14 Alice tokens, N = 112 bits
 PYTHONPATH="$top_srcdir/python${PYTHONPATH:+:$PYTHONPATH}"

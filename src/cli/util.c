@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "sandbox/coldcache.h"
+#include "sandbox/runtime.h"
 #include "varlb-revision.h"
 
 void
@@ -669,7 +670,13 @@ cli_channel_finish (const char *cmd, varlb_channel_opts_t *o, const char *const 
       n++;
   hide[n] = NULL;
   o->hide = (const char *const *) hide;
-  char why[300];
+  char why[600];
+  for (size_t i = 0; o->isolation == VARLB_ISOLATION_SANDBOX && o->expose && o->expose[i]; i++)
+    if (!varlb__halves_reach (o->expose[i], why, sizeof why))
+      {
+        cli_error (cmd, "--expose %s", why);
+        return -1;
+      }
   if (o->cold_cache && !varlb__cold_cache_possible (why, sizeof why))
     {
       cli_error (cmd, "%s", why);

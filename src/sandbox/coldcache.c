@@ -67,28 +67,61 @@ varlb__cold_cache_drop (double *seconds, char *why, size_t len)
   return ok ? 0 : -1;
 }
 
-int
-varlb__halves_lock (int how, char *why, size_t len)
+static int lock_fd = -2;   /* -2: not opened yet; -1: none on this host */
+static int held_alone;
+
+static int
+lock (int how, char *why, size_t len)
 {
-  static int fd = -2;
-  if (fd == -2)
+  if (lock_fd == -2)
     {
       char ignored[256];
-      fd = varlb__lock_file ("halves", geteuid () == 0 ? why : ignored,
-                             geteuid () == 0 ? len : sizeof ignored);
-      if (fd < 0 && geteuid () == 0)
+      int root = geteuid () == 0;
+      lock_fd = varlb__lock_file ("halves", root ? why : ignored, root ? len : sizeof ignored);
+      if (lock_fd < 0 && root)
         {
-          fd = -2;
+          lock_fd = -2;
           return -1;
         }
     }
-  if (fd < 0)
+  if (lock_fd < 0)
     return 0; /* not root, and root never made it: no one to keep off */
-  while (flock (fd, how) != 0)
+  while (flock (lock_fd, how) != 0)
     if (errno != EINTR)
       {
         snprintf (why, len, "cannot lock %s/halves: %s", VARLB_LOCK_DIR, strerror (errno));
         return -1;
       }
   return 0;
+}
+
+int
+varlb__halves_enter (char *why, size_t len)
+{
+  return held_alone ? 0 : lock (LOCK_SH, why, len);
+}
+
+void
+varlb__halves_leave (void)
+{
+  char why[256];
+  if (!held_alone)
+    lock (LOCK_UN, why, sizeof why);
+}
+
+int
+varlb__cold_trial_begin (char *why, size_t len)
+{
+  if (lock (LOCK_EX, why, len) != 0)
+    return -1;
+  held_alone = 1;
+  return 0;
+}
+
+void
+varlb__cold_trial_end (void)
+{
+  char why[256];
+  held_alone = 0;
+  lock (LOCK_UN, why, sizeof why);
 }

@@ -15,11 +15,14 @@ int varlb__cold_cache_possible (char *why, size_t len);
    0, or -1 with WHY; SECONDS receives how long it took. */
 int varlb__cold_cache_drop (double *seconds, char *why, size_t len);
 
-/* The host-wide lock of halves: every sandboxed half of every varlb holds
-   it shared while it runs; a --cold-cache trial holds it exclusively from
-   Alice's start to Bob's end.  HOW is LOCK_SH, LOCK_EX or LOCK_UN; a
-   varlb that is not root uses the lock only where root made it.  0, or -1
-   with WHY. */
-int varlb__halves_lock (int how, char *why, size_t len);
+/* The host-wide lock of halves (VARLB_LOCK_DIR/halves): every sandboxed
+   half of every varlb holds it shared while it runs; a --cold-cache trial
+   holds it alone from Alice's start to Bob's end, and its own halves then
+   take nothing more.  A varlb that is not root uses the lock only where
+   root made it.  0, or -1 with WHY. */
+int varlb__halves_enter (char *why, size_t len);
+void varlb__halves_leave (void);
+int varlb__cold_trial_begin (char *why, size_t len);
+void varlb__cold_trial_end (void);
 
 #endif

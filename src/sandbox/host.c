@@ -5,12 +5,11 @@
  * group killed on timeout or when the judge is signalled, the frames it
  * sends back read (frames.c); and whether a sandbox can be made here.
  * DESIGN.md, "contracts that must not drift".  It starts and waits; what a
- * half sees is view.c's, what runs inside is inside.c's.
- *
- * Seam for the kernel-isolation issue (18): a half's own reserved uid
- * (uid.c: setgroups, setgid, setuid before exec'ing bwrap) is to be
- * dropped to in varlb__spawn's child, and the filter's descriptor
- * (filter.c) created here and kept open for bwrap's --seccomp. */
+ * half sees is view.c's, what runs inside is inside.c's.  The child it
+ * spawns joins its worker's freezer group, takes a session keyring of its
+ * own and drops to the half's reserved uid (uid.c) before it execs
+ * bubblewrap; every sandboxed half holds the host-wide lock of halves
+ * (coldcache.c) while it runs. */
 #define _GNU_SOURCE 1
 #include <config.h>
 #include <dirent.h>
@@ -28,10 +27,12 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include "coldcache.h"
 #include "frames.h"
 #include "host.h"
 #include "io.h"
 #include "limit.h"
+#include "uid.h"
 #include "view.h"
 #include "text.h"
 
@@ -121,9 +122,16 @@ varlb__half_watch (pid_t pid)
   half_pid = pid;
 }
 
+long
+varlb__half_uid_of (const char *label, int sandbox, char *why, size_t len)
+{
+  return sandbox ? varlb__half_uid (strcmp (label, "answer") == 0, why, len) : 0;
+}
+
 pid_t
 varlb__spawn (char *const *argv, char *const *envp, const char *dir, int errfd, int framefd,
-       const int *infd, size_t n_in, int fd_first_in, const varlb__limits_t *l)
+              const int *infd, size_t n_in, int fd_first_in, const varlb__limits_t *l,
+              const varlb__as_t *as)
 {
   int nul = open ("/dev/null", O_RDONLY | O_CLOEXEC);
   if (nul < 0)
@@ -137,6 +145,10 @@ varlb__spawn (char *const *argv, char *const *envp, const char *dir, int errfd, 
     }
   /* The child: only system calls from here on. */
   setpgid (0, 0);
+  /* Into the worker's freezer group first (the group is root's, and its
+     descriptor closes with the others below). */
+  if (as && as->join_fd >= 0 && write (as->join_fd, "0", 1) != 1)
+    _exit (125);
   sigset_t none;
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
@@ -146,7 +158,7 @@ varlb__spawn (char *const *argv, char *const *envp, const char *dir, int errfd, 
   int hi = fd_first_in + (int) n_in + 16;
   int e = fcntl (errfd, F_DUPFD, hi), f = fcntl (framefd, F_DUPFD, hi),
       n0 = fcntl (nul, F_DUPFD, hi);
-  int moved[VARLB_HALF_MAX_FILES];
+  int moved[n_in ? n_in : 1];
   for (size_t i = 0; i < n_in; i++)
     moved[i] = fcntl (infd[i], F_DUPFD, hi);
   if (e < 0 || f < 0 || n0 < 0 || dup2 (n0, 0) < 0 || dup2 (e, 1) < 0 || dup2 (e, 2) < 0
@@ -168,7 +180,12 @@ varlb__spawn (char *const *argv, char *const *envp, const char *dir, int errfd, 
   setrlimit (RLIMIT_CORE, &l->core);
   if (l->set_nproc)
     setrlimit (RLIMIT_NPROC, &l->nproc);
-  /* (Seam, issue 18: the drop to the half's own uid goes here.) */
+  /* A session keyring of its own (not the judge's, which a half would
+     inherit), then the half's own uid for good. */
+  if (as && as->keyring)
+    syscall (SYS_keyctl, 1L /* KEYCTL_JOIN_SESSION_KEYRING */, 0L);
+  if (as && as->uid > 0 && varlb__uid_become ((uid_t) as->uid) != 0)
+    _exit (125);
   if (dir && chdir (dir) != 0)
     _exit (126);
   execve (argv[0], argv, envp);
@@ -284,8 +301,14 @@ varlb_sandbox_available (char *why, size_t len)
           varlb_channel_opts_t o;
           varlb_channel_opts_init (&o);
           varlb__limits_for (&l, &o, 0);
-          pid_t pid = err >= 0 && fr >= 0
-                      ? varlb__spawn (argv, envp, NULL, err, fr, NULL, 0, 4, &l) : -1;
+          /* As a half will run: under its own uid when varlb is root,
+             which needs unprivileged user namespaces. */
+          varlb__as_t as = VARLB__AS_VARLB;
+          char uwhy[256] = "";
+          as.uid = varlb__half_uid (0, uwhy, sizeof uwhy);
+          varlb__limits_as (&l, &o, as.uid);
+          pid_t pid = err >= 0 && fr >= 0 && as.uid >= 0
+                      ? varlb__spawn (argv, envp, NULL, err, fr, NULL, 0, 4, &l, &as) : -1;
           int ws = 0;
           if (pid > 0 && waitpid (pid, &ws, 0) == pid && WIFEXITED (ws) && WEXITSTATUS (ws) == 0)
             known = 1;
@@ -304,8 +327,15 @@ varlb_sandbox_available (char *why, size_t len)
               if (see)
                 *see = '\0';
               varlb__utf8_sanitize (line);
-              snprintf (reason, sizeof reason, "namespaces are not available here (%s)",
-                        line[0] ? line : "bwrap failed");
+              if (as.uid < 0)
+                snprintf (reason, sizeof reason, "%s", uwhy);
+              else if (as.uid > 0)
+                snprintf (reason, sizeof reason, "namespaces are not available to the halves' "
+                          "own uid %ld (%s): are unprivileged user namespaces off?", as.uid,
+                          line[0] ? line : "bwrap failed");
+              else
+                snprintf (reason, sizeof reason, "namespaces are not available here (%s)",
+                          line[0] ? line : "bwrap failed");
               free (d);
             }
           if (err >= 0)
@@ -346,8 +376,11 @@ varlb__half_run (varlb_half_result_t *r, const varlb_half_spec_t *h,
   varlb__strv_t inner = { 0 }, argv = { 0 }, env = { 0 };
   int errfd = memfd_create ("varlb-stderr", MFD_CLOEXEC),
       framefd = memfd_create ("varlb-frames", MFD_CLOEXEC);
-  int infd[VARLB_HALF_MAX_FILES];
+  int infd[VARLB_HALF_MAX_FILES + VARLB__FDS_MAX];
   size_t opened = 0;
+  varlb__fds_t fds;
+  varlb__fds_init (&fds, fd_first_in);
+  varlb__as_t as = VARLB__AS_VARLB;
   char dirbuf[4096] = "";
   int dirfd = -1, st = VARLB_OK;
   const char *home = getenv ("HOME");
@@ -365,8 +398,16 @@ varlb__half_run (varlb_half_result_t *r, const varlb_half_spec_t *h,
             st = VARLB_EIO;
             break;
           }
-      if (st == VARLB_OK && varlb__view_args (&argv, h, o, home, fd_first_in, &env, &inner) != 0)
-        st = VARLB_ENOMEM;
+      as.keyring = 1;
+      if (st == VARLB_OK
+          && (as.uid = varlb__half_uid_of (h->label, sandbox, r->why, sizeof r->why)) < 0)
+        st = VARLB_EIO;
+      if (st == VARLB_OK
+          && varlb__view_args (&argv, h, o, home, fd_first_in, &env, &inner, 0, as.uid, &fds,
+                               r->why, sizeof r->why) != 0)
+        st = r->why[0] ? VARLB_EIO : VARLB_ENOMEM;
+      for (size_t i = 0; st == VARLB_OK && i < fds.n; i++)
+        infd[opened + i] = fds.fd[i];
     }
   else if (st == VARLB_OK)
     {
@@ -385,18 +426,27 @@ varlb__half_run (varlb_half_result_t *r, const varlb_half_spec_t *h,
     {
       varlb__limits_t l;
       varlb__limits_for (&l, o, h->n_out);
+      varlb__limits_as (&l, o, as.uid);
       signals_catch ();
-      pid_t pid = varlb__spawn (argv.v, env.v, sandbox ? NULL : dirbuf, errfd, framefd, infd,
-                         sandbox ? opened : 0, fd_first_in, &l);
-      if (pid < 0)
+      /* Every sandboxed half holds the host's lock of halves while it runs
+         (shared; a --cold-cache trial holds it alone). */
+      if (sandbox && varlb__halves_enter (r->why, sizeof r->why) != 0)
+        st = VARLB_EIO;
+      pid_t pid = st != VARLB_OK ? -1
+                  : varlb__spawn (argv.v, env.v, sandbox ? NULL : dirbuf, errfd, framefd, infd,
+                                  sandbox ? opened + fds.n : 0, fd_first_in, &l, &as);
+      varlb__fds_close (&fds);
+      if (pid < 0 && st == VARLB_OK)
         {
           st = VARLB_EIO;
           snprintf (r->why, sizeof r->why, "%s: cannot start: %s", h->label, strerror (errno));
         }
-      else
+      else if (pid > 0)
         {
           int ws = 0;
           r->status = wait_half (pid, o->timeout_s, &ws, r->why, sizeof r->why, h->label);
+          if (sandbox)
+            varlb__halves_leave ();
           if (r->status == VARLB_OK)
             {
               size_t n;
@@ -417,6 +467,7 @@ varlb__half_run (varlb_half_result_t *r, const varlb_half_spec_t *h,
         }
       signals_release ();
     }
+  varlb__fds_close (&fds);
   size_t en;
   unsigned char *ed = errfd >= 0 ? varlb__read_fd (errfd, &en, 1 << 20) : NULL;
   if (ed)

@@ -42,9 +42,9 @@ mem_limit (const varlb_channel_opts_t *o)
   return half < (16ULL << 30) ? half : 16ULL << 30;
 }
 
-/* Processes of this real user now (for RLIMIT_NPROC, which counts them all). */
+/* Processes of user UID now (for RLIMIT_NPROC, which counts them all). */
 static unsigned long
-user_processes (void)
+user_processes (uid_t uid)
 {
   unsigned long n = 0;
   DIR *d = opendir ("/proc");
@@ -57,7 +57,7 @@ user_processes (void)
     if (e->d_name[0] >= '0' && e->d_name[0] <= '9')
       {
         snprintf (p, sizeof p, "/proc/%s", e->d_name);
-        if (stat (p, &sb) == 0 && sb.st_uid == getuid ())
+        if (stat (p, &sb) == 0 && sb.st_uid == uid)
           n++;
       }
   closedir (d);
@@ -82,5 +82,17 @@ varlb__limits_for (varlb__limits_t *l, const varlb_channel_opts_t *o, size_t n_o
   l->set_nproc = getuid () != 0;
   unsigned long procs = o->procs ? o->procs : 256;
   if (l->set_nproc)
-    l->nproc.rlim_cur = l->nproc.rlim_max = (rlim_t) (user_processes () + procs);
+    l->nproc.rlim_cur = l->nproc.rlim_max = (rlim_t) (user_processes (getuid ()) + procs);
+}
+
+void
+varlb__limits_as (varlb__limits_t *l, const varlb_channel_opts_t *o, long uid)
+{
+  if (uid <= 0)
+    return;
+  /* A half under a reserved uid of its own (uid.c): the kernel enforces
+     RLIMIT_NPROC for it, root or not. */
+  unsigned long procs = o->procs ? o->procs : 256;
+  l->set_nproc = 1;
+  l->nproc.rlim_cur = l->nproc.rlim_max = (rlim_t) (user_processes ((uid_t) uid) + procs);
 }

@@ -110,6 +110,8 @@ typedef struct varlb_worker {
   char dir[4096];     /* --no-sandbox: its host directory */
   int dirfd;
   int starts;         /* times started (restarts after failures) */
+  struct varlb_freezer *freezer; /* in a sandbox: frozen whenever it is not
+                        handling a request (freezer.c), else NULL */
 } varlb_worker_t;
 
 void varlb__worker_init (varlb_worker_t *w);
@@ -136,10 +138,14 @@ int varlb__half_agent (int sock, unsigned long long limit, unsigned long long ch
    outside DEST. */
 int varlb__unpack_dir (const char *dest, const unsigned char *a, size_t n);
 
-/* The host paths an external COMMAND names (absolute words that exist), as
-   a sandbox should see them again: a file's directory, or, under a hidden
-   directory ($HOME, /tmp, ...), the whole directory just below it that
-   holds the file (its project).  At most CAP malloc'd paths in OUT. */
+/* The host paths an external COMMAND names (absolute words that exist): a
+   sandbox shows these paths, not their folders.  At most CAP malloc'd
+   paths in OUT. */
 size_t varlb__named_paths (char **out, size_t cap, const char *command);
+/* 1 with a one-line reason in WHY when a path COMMAND names lies in a
+   folder (or is one) holding varlb outputs, or is a folder the halves' own
+   uids cannot reach: a usage error (README, "Threat model": the view); 0
+   when none does. */
+int varlb__named_near_outputs (const char *command, char *why, size_t len);
 
 #endif

@@ -7,11 +7,10 @@
  * "Threat model".  It builds argument lists and starts nothing: spawning,
  * limits and the uid a half runs under are the host's (host.c).
  *
- * Seams for the kernel-isolation issue (18): the system-call filter goes
- * into filter.c (libseccomp, exported as BPF into a descriptor) and joins
- * the arguments here as --seccomp FD; the view of a half under its own uid
- * (its own parent folders, every named file readable) grows here, the uid
- * drop itself in uid.c, called by the host before it execs bwrap. */
+ * What of the host is shown is runtime.c's: the system's runtime and the
+ * paths named, nothing else.  Every half runs under the system-call filter
+ * (filter.c), handed to bwrap as --seccomp FD: a serve: worker's refuses
+ * locks as well. */
 #define _GNU_SOURCE 1 /* dladdr, strndup */
 #include <config.h>
 #include <dlfcn.h>
@@ -20,8 +19,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "filter.h"
 #include "io.h"
 #include "limit.h"
+#include "runtime.h"
 #include "view.h"
 
 #ifndef VARLB_BINDIR
@@ -73,21 +74,13 @@ varlb__view_env (varlb__strv_t *env, const varlb_half_spec_t *h, const char *hom
   return 0;
 }
 
-/* The directory of the shared object holding this code (libvarlb), so a
-   half can load it even from a build tree under a hidden directory. */
-static char *
-library_dir (void)
+/* The shared object holding this code (libvarlb) as the loader named it,
+   or NULL. */
+static const char *
+library_path (void)
 {
   Dl_info info;
-  if (dladdr ((void *) &varlb_strerror, &info) == 0 || info.dli_fname == NULL)
-    return NULL;
-  char *real = realpath (info.dli_fname, NULL);
-  if (real == NULL)
-    return NULL;
-  char *slash = strrchr (real, '/');
-  if (slash && slash != real)
-    *slash = '\0';
-  return real;
+  return dladdr ((void *) &varlb_strerror, &info) ? info.dli_fname : NULL;
 }
 
 /* ----------------------------------------------- what a half is shown */
@@ -98,44 +91,11 @@ varlb__half_exe (const varlb_channel_opts_t *o)
   return o->half_exe ? o->half_exe : VARLB_BINDIR "/varlb";
 }
 
-static char *
-dir_of (const char *path)
-{
-  char *real = realpath (path, NULL);
-  if (real == NULL)
-    return NULL;
-  char *slash = strrchr (real, '/');
-  if (slash && slash != real)
-    *slash = '\0';
-  return real;
-}
-
-/* The directories a sandbox hides whole (besides the judge's own files). */
-static int
-hidden_top (const char *path, char *top, size_t len)
-{
-  const char *home = getenv ("HOME"), *tmpd = getenv ("TMPDIR");
-  const char *hidden[] = { "/tmp", "/var/tmp", "/dev/shm", "/run", home, tmpd };
-  for (size_t i = 0; i < sizeof hidden / sizeof *hidden; i++)
-    {
-      const char *h = hidden[i];
-      size_t n = h ? strlen (h) : 0;
-      if (n > 1 && strncmp (path, h, n) == 0 && path[n] == '/')
-        {
-          /* The first directory below it on the path, if any. */
-          const char *next = strchr (path + n + 1, '/');
-          if (next == NULL)
-            return 0;
-          snprintf (top, len, "%.*s", (int) (next - path), path);
-          return 1;
-        }
-    }
-  return 0;
-}
-
 size_t
 varlb__named_paths (char **out, size_t cap, const char *command)
 {
+  /* The paths themselves, not their folders: a folder may hold what a half
+     must not see (a varlb decode --dump beside the compressor). */
   size_t n = 0;
   for (const char *p = command; *p && n < cap;)
     {
@@ -143,32 +103,46 @@ varlb__named_paths (char **out, size_t cap, const char *command)
       size_t len = strcspn (p, " \t'\"");
       if (len > 1 && p[0] == '/')
         {
-          char *w = strndup (p, len), top[4096];
+          char *w = strndup (p, len);
           struct stat sb;
           if (w && stat (w, &sb) == 0)
-            {
-              if (hidden_top (w, top, sizeof top))
-                {
-                  /* The project the file lives in, under a hidden
-                     directory: its modules and data come along. */
-                  free (w);
-                  w = strdup (top);
-                }
-              else if (!S_ISDIR (sb.st_mode))
-                {
-                  char *slash = strrchr (w, '/');
-                  if (slash && slash != w)
-                    *slash = '\0';
-                }
-              if (w)
-                out[n++] = w;
-              w = NULL;
-            }
-          free (w);
+            out[n++] = w;
+          else
+            free (w);
         }
       p += len;
     }
   return n;
+}
+
+int
+varlb__named_near_outputs (const char *command, char *why, size_t len)
+{
+  char *named[16], what[4096];
+  size_t n = varlb__named_paths (named, 16, command);
+  int found = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      struct stat sb;
+      char *dir = strdup (named[i]);
+      if (!found && dir && stat (named[i], &sb) == 0 && !S_ISDIR (sb.st_mode))
+        {
+          char *slash = strrchr (dir, '/');
+          if (slash)
+            slash[slash == dir] = '\0';
+        }
+      if (!found && !varlb__halves_reach (named[i], why, len))
+        found = 1;
+      if (!found && dir && varlb__holds_outputs (dir, what, sizeof what))
+        {
+          snprintf (why, len, "%s lies in %s, which holds varlb outputs (%s): a half must "
+                    "not see them; move the program, or the outputs", named[i], dir, what);
+          found = 1;
+        }
+      free (dir);
+      free (named[i]);
+    }
+  return found;
 }
 
 /* The /proc a half sees (README, "Threat model").  bwrap mounts a fresh
@@ -228,21 +202,91 @@ proc_view_args (varlb__strv_t *a)
   return 0;
 }
 
+/* Whether PATH lies in (or is) one of the host paths shown. */
+static int
+under (const char *path, const char *const *shown, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      size_t l = strlen (shown[i]);
+      if (strncmp (path, shown[i], l) == 0 && (path[l] == '/' || path[l] == '\0'))
+        return 1;
+    }
+  return 0;
+}
+
+/* The host paths a half is shown beyond the runtime, into A (through
+   descriptors in FDS): varlb's binary and library as files, the folders of
+   PYTHONPATH and LD_LIBRARY_PATH, --expose and the paths the command
+   names, the calibration; SHOWN receives them (at most CAP) for the masks.
+   0, or -1 with WHY. */
+static int
+shown_args (varlb__strv_t *a, varlb__fds_t *fds, const varlb_half_spec_t *h,
+            const varlb_channel_opts_t *o, long uid, char **shown, size_t cap, size_t *n_shown,
+            char *why, size_t len)
+{
+  const char *given[2] = { varlb__half_exe (o), library_path () };
+  for (size_t i = 0; i < 2; i++)
+    {
+      /* At the path the loader asks for, and at its target (a library's
+         soname is a symbolic link). */
+      char *real = given[i] ? realpath (given[i], NULL) : NULL;
+      int st = real ? varlb__show_path (a, fds, real, given[i], uid, why, len) : 0;
+      if (st >= 0 && real && strcmp (real, given[i]) != 0)
+        st = varlb__show_path (a, fds, real, NULL, uid, why, len);
+      free (real);
+      if (st < 0)
+        return -1;
+    }
+  *n_shown = 0;
+  static const char *const path_vars[] = { "PYTHONPATH", "LD_LIBRARY_PATH" };
+  for (size_t k = 0; k < 4; k++)
+    {
+      const char *v = k < 2 ? getenv (path_vars[k]) : NULL;
+      const char *const *list = k == 2 ? o->expose : k == 3 ? h->expose : NULL;
+      for (size_t i = 0; (v && *v) || (list && list[i]); i++)
+        {
+          char path[4096];
+          if (v)
+            {
+              size_t l = strcspn (v, ":");
+              snprintf (path, sizeof path, "%.*s", (int) (l < sizeof path ? l : 0), v);
+              v += l + (v[l] == ':');
+              if (path[0] != '/')
+                continue;
+            }
+          else
+            snprintf (path, sizeof path, "%s", list[i]);
+          int st = varlb__show_path (a, fds, path, NULL, uid, why, len);
+          if (st < 0)
+            return -1;
+          if (st == 0 && *n_shown < cap && (shown[*n_shown] = strdup (path)) != NULL)
+            (*n_shown)++;
+        }
+    }
+  /* The compressor's calibration, fitted before any instance: read-only. */
+  if (h->calibration
+      && varlb__show_path (a, fds, h->calibration, VARLB_CALIBRATION_DIR, uid, why, len) < 0)
+    return -1;
+  return 0;
+}
+
 int
 varlb__view_args (varlb__strv_t *a, const varlb_half_spec_t *h, const varlb_channel_opts_t *o,
-                  const char *home, int fd_first_in, varlb__strv_t *env, varlb__strv_t *inner)
+                  const char *home, int fd_first_in, varlb__strv_t *env, varlb__strv_t *inner,
+                  int worker, long uid, varlb__fds_t *fds, char *why, size_t len)
 {
   char size[32];
   snprintf (size, sizeof size, "%llu", varlb__file_limit (o) * (h->n_out + 2) + (16ULL << 20)
             + 2ULL * (h->n_in ? h->in[0].len : 0) + (h->n_in > 1 ? 2ULL * h->in[1].len : 0));
-  const char *fixed[] = {
-    BWRAP_PATH, "--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL",
-    "--die-with-parent", "--new-session", "--hostname", "varlb-half",
-    "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", NULL
-  };
-  for (size_t i = 0; fixed[i]; i++)
-    if (varlb__strv_add (a, fixed[i]) != 0)
-      return -1;
+  varlb__fds_init (fds, fd_first_in + (int) h->n_in);
+  why[0] = '\0';
+  if (varlb__strv_push (a, BWRAP_PATH, "--unshare-all", "--unshare-user", "--disable-userns",
+                        "--cap-drop", "ALL", "--die-with-parent", "--new-session", "--hostname",
+                        "varlb-half", NULL)
+      || varlb__runtime_args (a) != 0
+      || varlb__strv_push (a, "--dev", "/dev", "--proc", "/proc", NULL))
+    return -1;
   /* Private, empty, bounded: every writable place a half has. */
   const char *tmpfs[] = { "/tmp", "/var/tmp", "/dev/shm", "/run", home, NULL };
   for (size_t i = 0; i < sizeof tmpfs / sizeof *tmpfs - 1; i++)
@@ -254,76 +298,42 @@ varlb__view_args (varlb__strv_t *a, const varlb_half_spec_t *h, const varlb_chan
       if (varlb__strv_push (a, "--size", size, "--tmpfs", tmpfs[i], NULL))
         return -1;
     }
-  struct stat sb;
-  if (stat ("/sys/fs/cgroup", &sb) == 0 && S_ISDIR (sb.st_mode)
-      && varlb__strv_push (a, "--tmpfs", "/sys/fs/cgroup", NULL))
-    return -1;
   if (proc_view_args (a) != 0)
     return -1;
-  /* Seen again read-only: the varlb binary and library, and what the
-     compressor names (under a hidden directory they would vanish). */
-  char *dirs[3] = { dir_of (varlb__half_exe (o)), library_dir (), NULL };
-  int st = 0;
-  for (size_t i = 0; i < 2 && st == 0; i++)
-    if (dirs[i] && varlb__strv_push (a, "--ro-bind", dirs[i], dirs[i], NULL))
-      st = -1;
-  free (dirs[0]);
-  free (dirs[1]);
-  if (st)
-    return -1;
-  /* Module and library search paths the half inherits (PYTHONPATH,
-     LD_LIBRARY_PATH) would lead nowhere under a hidden directory. */
-  static const char *const path_vars[] = { "PYTHONPATH", "LD_LIBRARY_PATH" };
-  for (size_t k = 0; k < 2; k++)
+  char *shown[64];
+  size_t n_shown = 0;
+  int st = shown_args (a, fds, h, o, uid, shown, 64, &n_shown, why, len);
+  /* Hidden even where a shown folder holds them: the judge key, the
+     results. */
+  for (size_t i = 0; st == 0 && o->hide && o->hide[i]; i++)
     {
-      const char *v = getenv (path_vars[k]);
-      for (const char *p = v; p && *p;)
-        {
-          size_t n = strcspn (p, ":");
-          char dir[4096];
-          struct stat ds;
-          if (n > 1 && n < sizeof dir && p[0] == '/')
-            {
-              memcpy (dir, p, n);
-              dir[n] = '\0';
-              if (stat (dir, &ds) == 0 && S_ISDIR (ds.st_mode)
-                  && varlb__strv_push (a, "--ro-bind", dir, dir, NULL))
-                return -1;
-            }
-          p += n + (p[n] == ':');
-        }
-    }
-  for (size_t k = 0; k < 2; k++)
-    {
-      const char *const *list = k ? h->expose : o->expose;
-      for (size_t i = 0; list && list[i]; i++)
-        if (access (list[i], F_OK) == 0
-            && varlb__strv_push (a, "--ro-bind", list[i], list[i], NULL))
-          return -1;
-    }
-  /* The compressor's calibration, fitted before any instance: read-only. */
-  if (h->calibration
-      && varlb__strv_push (a, "--ro-bind", h->calibration, VARLB_CALIBRATION_DIR, NULL))
-    return -1;
-  /* Hidden even where exposed: the judge key, the results. */
-  for (size_t i = 0; o->hide && o->hide[i]; i++)
-    {
-      if (stat (o->hide[i], &sb) != 0)
+      struct stat sb;
+      if (stat (o->hide[i], &sb) != 0 || !under (o->hide[i], (const char *const *) shown, n_shown))
         continue;
       if (S_ISDIR (sb.st_mode) ? varlb__strv_push (a, "--tmpfs", o->hide[i], NULL)
           : varlb__strv_push (a, "--ro-bind", "/dev/null", o->hide[i], NULL))
-        return -1;
+        st = -1;
     }
-  if (varlb__strv_push (a, "--dir", VARLB_HALF_DIR, NULL))
+  for (size_t i = 0; i < n_shown; i++)
+    free (shown[i]);
+  if (st != 0 || varlb__strv_push (a, "--dir", VARLB_HALF_DIR, NULL))
     return -1;
   for (size_t i = 0; i < h->n_in; i++)
     if (varlb__strv_push (a, "--perms", "0644", "--file", NULL)
         || varlb__strv_addf (a, "%d", fd_first_in + (int) i)
         || varlb__strv_addf (a, "%s/%s", VARLB_HALF_DIR, h->in[i].name))
       return -1;
-  /* (Seam, issue 18: the system-call filter, built by filter.c into a
-     descriptor the host passes down, joins here as --seccomp FD.) */
-  if (varlb__strv_push (a, "--chdir", VARLB_HALF_DIR, "--clearenv", NULL))
+  /* The system-call filter, last of the sandbox's own steps. */
+  int filter = varlb__filter_fd (worker ? VARLB_FILTER_WORKER : VARLB_FILTER_ONESHOT, why, len);
+  int num = filter >= 0 ? varlb__fds_take (fds, filter) : -1;
+  if (num < 0)
+    {
+      if (!why[0])
+        snprintf (why, len, "too many paths shown to a half");
+      return -1;
+    }
+  if (varlb__strv_push (a, "--seccomp", NULL) || varlb__strv_addf (a, "%d", num)
+      || varlb__strv_push (a, "--chdir", VARLB_HALF_DIR, "--clearenv", NULL))
     return -1;
   for (size_t i = 0; i < env->n; i++)
     {
@@ -340,4 +350,3 @@ varlb__view_args (varlb__strv_t *a, const varlb_half_spec_t *h, const varlb_chan
     return -1;
   return 0;
 }
-

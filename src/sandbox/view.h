@@ -5,6 +5,7 @@
 #define VARLB_SANDBOX_VIEW_H
 
 #include "io.h"
+#include "runtime.h"
 #include "sandbox.h"
 
 #ifndef BWRAP_PATH
@@ -22,10 +23,15 @@ const char *varlb__half_exe (const varlb_channel_opts_t *o);
 int varlb__view_env (varlb__strv_t *env, const varlb_half_spec_t *h, const char *home,
                      int sandbox);
 /* bwrap's command line for H under O into A: the view, H's N_IN inputs
-   from descriptors FD_FIRST_IN.., the environment ENV, then the command
-   INNER (the wrapper around H's command).  0, or -1 when out of memory. */
+   from descriptors FD_FIRST_IN.., the system-call filter (a serve:
+   WORKER's, or a one-shot half's), the environment ENV, then the command
+   INNER (the wrapper around H's command).  UID is the half's own (> 0), or
+   0.  FDS receives the descriptors bwrap must get, numbered from
+   FD_FIRST_IN + N_IN (the caller passes them down and closes them).  0, or
+   -1 (WHY says why when it is not memory). */
 int varlb__view_args (varlb__strv_t *a, const varlb_half_spec_t *h,
                       const varlb_channel_opts_t *o, const char *home, int fd_first_in,
-                      varlb__strv_t *env, varlb__strv_t *inner);
+                      varlb__strv_t *env, varlb__strv_t *inner, int worker, long uid,
+                      varlb__fds_t *fds, char *why, size_t len);
 
 #endif

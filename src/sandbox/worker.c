@@ -4,10 +4,10 @@
  * started afresh when it dies, hangs or breaks the protocol.  It runs
  * workers and knows no spec or trial: what a spec keeps is channel.c's.
  *
- * Seam for the kernel-isolation issue (18): while one worker handles a
- * request the other is to be frozen (cgroup freezer), and under
- * --cold-cache the compress worker ended before Bob runs; both belong
- * here, around varlb__worker_request. */
+ * One half at a time (README, "Threat model"): a sandboxed worker runs only
+ * while it handles a request; before and after, it is frozen (freezer.c),
+ * so while one worker answers, the other runs nothing.  It runs under the
+ * half's own uid and a worker's system-call filter (no locks). */
 #define _GNU_SOURCE 1
 #include <config.h>
 #include <errno.h>
@@ -22,7 +22,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include "coldcache.h"
 #include "frames.h"
+#include "freezer.h"
 #include "host.h"
 #include "io.h"
 #include "limit.h"
@@ -39,11 +41,20 @@ varlb__worker_init (varlb_worker_t *w)
 void
 varlb__worker_stop (varlb_worker_t *w)
 {
+  char why[256];
   if (w->pid > 0)
     {
       kill (-w->pid, SIGKILL);
       kill (w->pid, SIGKILL);
+      /* A frozen task of cgroup v1 dies only once thawed. */
+      if (w->freezer && w->freezer->dir[0])
+        varlb__freezer_set (w->freezer, 0, 5.0, why, sizeof why);
       waitpid (w->pid, NULL, 0);
+    }
+  if (w->freezer)
+    {
+      varlb__freezer_remove (w->freezer);
+      free (w->freezer);
     }
   if (w->sock >= 0)
     close (w->sock);
@@ -69,6 +80,9 @@ worker_start (varlb_worker_t *w, const varlb_half_spec_t *h, const varlb_channel
   varlb__strv_t inner = { 0 }, argv = { 0 }, env = { 0 };
   int sv[2] = { -1, -1 }, st = VARLB_OK;
   const char *home = getenv ("HOME");
+  varlb__fds_t fds;
+  varlb__fds_init (&fds, 10);
+  varlb__as_t as = VARLB__AS_VARLB;
   w->err = memfd_create ("varlb-worker-stderr", MFD_CLOEXEC);
   if (w->err < 0 || socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
     st = VARLB_EIO;
@@ -80,8 +94,20 @@ worker_start (varlb_worker_t *w, const varlb_half_spec_t *h, const varlb_channel
     {
       varlb_half_spec_t bare = *h;
       bare.n_in = 0;
-      if (varlb__view_args (&argv, &bare, o, home, 10, &env, &inner) != 0)
+      as.keyring = 1;
+      if ((as.uid = varlb__half_uid_of (h->label, sandbox, why, len)) < 0)
+        st = VARLB_EIO;
+      else if (varlb__view_args (&argv, &bare, o, home, 10, &env, &inner, 1, as.uid, &fds,
+                                 why, len) != 0)
+        st = why[0] ? VARLB_EIO : VARLB_ENOMEM;
+      /* Its own freezer group where one can be made; else its processes
+         are stopped one by one (varlb__freezer_tree, after the start). */
+      char no[512];
+      if (st == VARLB_OK && (w->freezer = calloc (1, sizeof *w->freezer)) == NULL)
         st = VARLB_ENOMEM;
+      else if (st == VARLB_OK && varlb__freezer_make (w->freezer, h->label, no, sizeof no) == 0
+               && (as.join_fd = varlb__freezer_join_fd (w->freezer, why, len)) < 0)
+        st = VARLB_EIO;
     }
   else if (st == VARLB_OK)
     {
@@ -93,10 +119,13 @@ worker_start (varlb_worker_t *w, const varlb_half_spec_t *h, const varlb_channel
     {
       varlb__limits_t l;
       varlb__limits_for (&l, o, h->n_out);
+      varlb__limits_as (&l, o, as.uid);
       /* A worker serves a whole sweep: its CPU limit is not one trial's. */
       l.cpu.rlim_cur = l.cpu.rlim_max = RLIM_INFINITY;
-      pid_t pid = varlb__spawn (argv.v, env.v, sandbox ? NULL : w->dir, w->err, sv[1], NULL, 0,
-                                10, &l);
+      pid_t pid = varlb__spawn (argv.v, env.v, sandbox ? NULL : w->dir, w->err, sv[1], fds.fd,
+                                fds.n, 10, &l, &as);
+      if (pid > 0 && w->freezer && w->freezer->dir[0] == '\0')
+        varlb__freezer_tree (w->freezer, pid);
       if (pid < 0)
         {
           st = VARLB_EIO;
@@ -114,6 +143,15 @@ worker_start (varlb_worker_t *w, const varlb_half_spec_t *h, const varlb_channel
     close (sv[0]);
   if (sv[1] >= 0)
     close (sv[1]);
+  if (as.join_fd >= 0)
+    close (as.join_fd);
+  if (st != VARLB_OK && w->freezer)
+    {
+      varlb__freezer_remove (w->freezer);
+      free (w->freezer);
+      w->freezer = NULL;
+    }
+  varlb__fds_close (&fds);
   varlb__strv_free (&inner);
   varlb__strv_free (&argv);
   varlb__strv_free (&env);
@@ -127,8 +165,18 @@ varlb__worker_request (varlb_worker_t *w, varlb_half_result_t *r, const varlb_ha
   memset (r, 0, sizeof *r);
   double t0 = varlb__now_s ();
   int st = VARLB_OK;
+  /* A sandboxed worker runs, its start included, only while it holds the
+     host's lock of halves. */
+  int locked = o->isolation == VARLB_ISOLATION_SANDBOX;
+  if (locked && varlb__halves_enter (r->why, sizeof r->why) != 0)
+    {
+      r->status = VARLB_EIO;
+      return VARLB_EIO;
+    }
   if (w->pid <= 0 && (st = worker_start (w, h, o, r->why, sizeof r->why)) != VARLB_OK)
     {
+      if (locked)
+        varlb__halves_leave ();
       r->status = st;
       return st;
     }
@@ -139,7 +187,11 @@ varlb__worker_request (varlb_worker_t *w, varlb_half_result_t *r, const varlb_ha
   size_t rl = 0;
   FILE *m = open_memstream (&req, &rl);
   if (m == NULL)
-    return VARLB_ENOMEM;
+    {
+      if (locked)
+        varlb__halves_leave ();
+      return VARLB_ENOMEM;
+    }
   fprintf (m, "REQ %zu %zu %zu\n", strlen (json), h->n_in, h->n_out);
   for (size_t i = 0; i < h->n_in; i++)
     {
@@ -152,10 +204,21 @@ varlb__worker_request (varlb_worker_t *w, varlb_half_result_t *r, const varlb_ha
   if (fclose (m) != 0)
     {
       free (req);
+      if (locked)
+        varlb__halves_leave ();
       return VARLB_ENOMEM;
     }
   double end = t0 + o->timeout_s;
   int bad = 0;
+  /* Its turn: thawed. */
+  if (w->freezer && varlb__freezer_set (w->freezer, 0, 5.0, r->why, sizeof r->why) != 0)
+    {
+      free (req);
+      varlb__worker_stop (w);
+      varlb__halves_leave ();
+      r->status = VARLB_ECOMPRESSOR;
+      return VARLB_OK;
+    }
   varlb__half_watch (w->pid);
   for (size_t done = 0; !bad && done < rl;)
     {
@@ -211,9 +274,14 @@ varlb__worker_request (varlb_worker_t *w, varlb_half_result_t *r, const varlb_ha
       varlb__tail_line (r->stderr_tail, sizeof r->stderr_tail, ed + from, en - from);
       free (ed);
     }
-  /* A worker that died, hung or was cut off starts afresh next time. */
-  if (rc != 0 || r->reply == NULL)
+  /* A worker that died, hung or was cut off starts afresh next time; one
+     that answered sleeps frozen until its next request. */
+  char no[512];
+  if (rc != 0 || r->reply == NULL
+      || (w->freezer && varlb__freezer_set (w->freezer, 1, 5.0, no, sizeof no) != 0))
     varlb__worker_stop (w);
+  if (locked)
+    varlb__halves_leave ();
   r->seconds = varlb__now_s () - t0;
   return VARLB_OK;
 }

@@ -1,0 +1,287 @@
+/* runtime.c -- what of the host a half is shown (runtime.h): the system's
+ * runtime and nothing else of the host but the paths the command names
+ * (README, "Threat model": the view).  Before, a half saw the whole host
+ * read-only, and a named file its whole top-level folder: an instance that
+ * `varlb decode --dump` wrote beside the compressor was in reach. */
+#define _GNU_SOURCE 1
+#include <config.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include "runtime.h"
+
+void
+varlb__fds_init (varlb__fds_t *f, int base)
+{
+  f->n = 0;
+  f->base = base;
+}
+
+int
+varlb__fds_take (varlb__fds_t *f, int fd)
+{
+  if (f->n == VARLB__FDS_MAX)
+    {
+      close (fd);
+      return -1;
+    }
+  f->fd[f->n] = fd;
+  return f->base + (int) f->n++;
+}
+
+void
+varlb__fds_close (varlb__fds_t *f)
+{
+  for (size_t i = 0; i < f->n; i++)
+    close (f->fd[i]);
+  f->n = 0;
+}
+
+/* The system's runtime: programs and their libraries. */
+static const char *const runtime[] = {
+  "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", NULL
+};
+
+/* What of /etc ordinary programs read: the dynamic loader's files,
+   alternatives (NumPy's OpenBLAS resolves libblas through it), users and
+   groups, time zone, name service switch, TLS roots, MIME types, Python's
+   site files.  Patterns for fnmatch. */
+static const char *const etc_allowed[] = {
+  "alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "ld.so.preload",
+  "localtime", "timezone", "nsswitch.conf", "passwd", "group", "host.conf", "hosts",
+  "gai.conf", "os-release", "debian_version", "lsb-release", "mime.types", "protocols",
+  "services", "locale.alias", "locale.conf", "ssl", "ca-certificates",
+  "ca-certificates.conf", "pki", "python3", "python3.*", "matplotlibrc", "fonts", "magic",
+  "magic.mime", NULL
+};
+
+/* Under /sys/devices/system/cpu (the topology glibc, OpenBLAS and OpenMP
+   read), what counts a half's load for the next to read: idle-state
+   entries and frequencies. */
+static const char *const cpu_hidden[] = { "cpuidle", "cpufreq", NULL };
+
+/* PATH as it is on the host: a symbolic link again, or a read-only bind. */
+static int
+mirror (varlb__strv_t *a, const char *path)
+{
+  struct stat sb;
+  if (lstat (path, &sb) != 0)
+    return 0;
+  if (S_ISLNK (sb.st_mode))
+    {
+      char target[4096];
+      ssize_t n = readlink (path, target, sizeof target - 1);
+      if (n <= 0)
+        return 0;
+      target[n] = '\0';
+      return varlb__strv_push (a, "--symlink", target, path, NULL);
+    }
+  return varlb__strv_push (a, "--ro-bind", path, path, NULL);
+}
+
+static int
+etc_args (varlb__strv_t *a)
+{
+  DIR *d = opendir ("/etc");
+  struct dirent *e;
+  int st = 0;
+  while (st == 0 && d && (e = readdir (d)) != NULL)
+    for (size_t i = 0; etc_allowed[i]; i++)
+      if (fnmatch (etc_allowed[i], e->d_name, 0) == 0)
+        {
+          char p[300];
+          snprintf (p, sizeof p, "/etc/%s", e->d_name);
+          st = mirror (a, p);
+          break;
+        }
+  if (d)
+    closedir (d);
+  return st;
+}
+
+static int
+cpu_args (varlb__strv_t *a)
+{
+  const char *cpu = "/sys/devices/system/cpu";
+  struct stat sb;
+  if (stat (cpu, &sb) != 0 || varlb__strv_push (a, "--ro-bind", cpu, cpu, NULL))
+    return stat (cpu, &sb) != 0 ? 0 : -1;
+  DIR *d = opendir (cpu);
+  struct dirent *e;
+  int st = 0;
+  while (st == 0 && d && (e = readdir (d)) != NULL)
+    {
+      int is_cpu = strncmp (e->d_name, "cpu", 3) == 0 && e->d_name[3] >= '0'
+                   && e->d_name[3] <= '9';
+      for (size_t i = 0; st == 0 && cpu_hidden[i]; i++)
+        {
+          char p[600];
+          if (is_cpu)
+            snprintf (p, sizeof p, "%s/%s/%s", cpu, e->d_name, cpu_hidden[i]);
+          else if (strcmp (e->d_name, cpu_hidden[i]) == 0)
+            snprintf (p, sizeof p, "%s/%s", cpu, e->d_name);
+          else
+            continue;
+          if (stat (p, &sb) == 0 && S_ISDIR (sb.st_mode))
+            st = varlb__strv_push (a, "--tmpfs", p, "--remount-ro", p, NULL);
+        }
+    }
+  if (d)
+    closedir (d);
+  return st;
+}
+
+int
+varlb__runtime_args (varlb__strv_t *a)
+{
+  for (size_t i = 0; runtime[i]; i++)
+    if (mirror (a, runtime[i]) != 0)
+      return -1;
+  return etc_args (a) != 0 || cpu_args (a) != 0 ? -1 : 0;
+}
+
+/* May a uid that owns nothing and is in no group (a half's own) reach
+   PATH and use it: every folder above it searchable, the file readable
+   (and runnable, if it is a program), a folder readable and searchable?
+   Into WHERE, the first place that stops it. */
+static int
+others_reach (const char *path, const struct stat *sb, char *where, size_t len)
+{
+  char p[4096];
+  snprintf (p, sizeof p, "%s", path);
+  for (char *s = strchr (p + 1, '/'); s; s = strchr (s + 1, '/'))
+    {
+      struct stat ds;
+      *s = '\0';
+      int ok = stat (p, &ds) == 0 && (ds.st_mode & S_IXOTH);
+      if (!ok)
+        snprintf (where, len, "%s is mode %04o", p, (unsigned) (ds.st_mode & 07777));
+      *s = '/';
+      if (!ok)
+        return 0;
+    }
+  int ok = S_ISDIR (sb->st_mode) ? (sb->st_mode & S_IROTH) && (sb->st_mode & S_IXOTH)
+           : (sb->st_mode & S_IROTH) && (!(sb->st_mode & S_IXUSR) || (sb->st_mode & S_IXOTH));
+  if (!ok)
+    snprintf (where, len, "%s is mode %04o", path, (unsigned) (sb->st_mode & 07777));
+  return ok;
+}
+
+int
+varlb__halves_reach (const char *path, char *why, size_t len)
+{
+  struct stat sb;
+  char where[4200];
+  if (geteuid () != 0 || stat (path, &sb) != 0 || others_reach (path, &sb, where, sizeof where)
+      || S_ISREG (sb.st_mode))
+    return 1;
+  snprintf (why, len, "%s is out of reach of the halves' own uids (%s): make it and the "
+            "folders above it readable to others, or put it elsewhere", path, where);
+  return 0;
+}
+
+int
+varlb__show_path (varlb__strv_t *a, varlb__fds_t *fds, const char *path, const char *dest,
+                  long uid, char *why, size_t len)
+{
+  struct stat sb;
+  char where[4200];
+  if (dest == NULL)
+    dest = path;
+  if (stat (path, &sb) != 0)
+    return 1;
+  if (uid <= 0 || others_reach (path, &sb, where, sizeof where))
+    return varlb__strv_push (a, "--ro-bind", path, dest, NULL);
+  /* The half's own uid could not reach it (bubblewrap, which runs as that
+     uid, neither): a file is copied in, readable; a folder cannot be. */
+  if (!S_ISREG (sb.st_mode) || sb.st_size > (256LL << 20))
+    {
+      snprintf (why, len, "%s is out of reach of the halves' own uid (%s): make it and the "
+                "folders above it readable to others, or put it elsewhere", path, where);
+      return -1;
+    }
+  int src = open (path, O_RDONLY | O_CLOEXEC);
+  size_t n = 0;
+  unsigned char *d = src >= 0 ? varlb__read_fd (src, &n, (size_t) sb.st_size) : NULL;
+  if (src >= 0)
+    close (src);
+  int mf = d ? varlb__memfd_with ("varlb-named", d, n) : -1;
+  free (d);
+  int num = mf >= 0 ? varlb__fds_take (fds, mf) : -1;
+  if (num < 0)
+    {
+      snprintf (why, len, "cannot copy %s into the sandbox", path);
+      return -1;
+    }
+  return varlb__strv_push (a, "--perms", sb.st_mode & S_IXUSR ? "0555" : "0444",
+                           "--ro-bind-data", NULL)
+         || varlb__strv_addf (a, "%d", num) || varlb__strv_add (a, dest) ? -1 : 0;
+}
+
+/* The first bytes of a file of DIR, NUL-terminated. */
+static void
+head_of (const char *dir, const char *name, char *buf, size_t len)
+{
+  char p[4096];
+  snprintf (p, sizeof p, "%s/%s", dir, name);
+  buf[0] = '\0';
+  int fd = open (p, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  ssize_t n = read (fd, buf, len - 1);
+  close (fd);
+  buf[n > 0 ? n : 0] = '\0';
+}
+
+/* One folder: 1 with WHAT when it holds an output. */
+static int
+outputs_here (const char *dir, char *what, size_t len, int depth)
+{
+  DIR *d = opendir (dir);
+  if (d == NULL)
+    return 0;
+  struct dirent *e;
+  int found = 0, dump = 0;
+  size_t seen = 0;
+  while (!found && (e = readdir (d)) != NULL && seen++ < 4096)
+    {
+      const char *n = e->d_name;
+      size_t l = strlen (n);
+      char head[64], p[4096];
+      if (strcmp (n, "decoded.npy") == 0 || strcmp (n, "threshold.txt") == 0)
+        dump++;
+      if (strcmp (n, "judge.key") == 0 || strcmp (n, "varlb-demo") == 0)
+        found = snprintf (what, len, "%s/%s", dir, n) > 0;
+      else if ((l > 4 && strcmp (n + l - 4, ".csv") == 0)
+               || (l > 6 && strcmp (n + l - 6, ".jsonl") == 0))
+        {
+          head_of (dir, n, head, sizeof head);
+          if (strncmp (head, "compressor,", 11) == 0 || strncmp (head, "{\"compressor\":", 14) == 0)
+            found = snprintf (what, len, "%s/%s (result rows)", dir, n) > 0;
+        }
+      else if (depth == 0 && n[0] != '.' && l < 256)
+        {
+          struct stat sb;
+          snprintf (p, sizeof p, "%s/%s", dir, n);
+          if (lstat (p, &sb) == 0 && S_ISDIR (sb.st_mode))
+            found = outputs_here (p, what, len, 1);
+        }
+    }
+  closedir (d);
+  if (!found && dump == 2)
+    found = snprintf (what, len, "%s (a varlb decode --dump)", dir) > 0;
+  return found;
+}
+
+int
+varlb__holds_outputs (const char *dir, char *what, size_t len)
+{
+  return outputs_here (dir, what, len, 0);
+}
