@@ -25,3 +25,9 @@ EXTRA_DIST += tests/sidedoor_lib.sh tests/cli_sidedoor.sh tests/cli_sidedoor_ser
 	tests/cli_coldcache.sh tests/cli_honest.sh tests/compressors/sidedoor.py \
 	tests/compressors/honest_sqlite.py
 libvarlb_la_SOURCES += src/sandbox/runtime.h src/sandbox/runtime.c
+
+# A half sees the files its command names, not their folders: the test
+# programs find their helpers (python/varlb_compressor.py, the modules
+# beside tests/compressors/*.py) through PYTHONPATH, whose folders it sees.
+AM_TESTS_ENVIRONMENT += PYTHONPATH='$(abs_top_srcdir)/python:$(abs_top_srcdir)/tests/compressors'; \
+	export PYTHONPATH;

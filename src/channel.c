@@ -336,9 +336,10 @@ spec_provenance (varlb_spec_t *s, const varlb_channel_opts_t *o)
       char *script = NULL;
       if (asprintf (&script, "%s --version >VERSION 2>/dev/null </dev/null", s->path) >= 0)
         {
-          char *argv[] = { "/bin/sh", "-c", script, NULL };
+          char *argv[] = { "/bin/sh", "-c", script, NULL }, *named[16] = { NULL };
+          varlb__named_paths (named, 15, s->path);
           varlb_half_spec_t h = { .label = "version", .argv = argv, .n_out = 1,
-                                  .out = { "VERSION" } };
+                                  .out = { "VERSION" }, .expose = (const char *const *) named };
           varlb_channel_opts_t vo = *o;
           vo.timeout_s = vo.timeout_s < 10 ? vo.timeout_s : 10;
           varlb_half_result_t r;
@@ -362,6 +363,8 @@ spec_provenance (varlb_spec_t *s, const varlb_channel_opts_t *o)
                 }
             }
           varlb__half_result_clear (&r);
+          for (size_t i = 0; named[i]; i++)
+            free (named[i]);
           free (script);
         }
     }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "model.h"
+#include "sandbox/sandbox.h"
 
 /* S single-quoted for /bin/sh. */
 static void
@@ -74,6 +75,18 @@ print_stderr (FILE *o, const varlb_trial_t *t)
     fprintf (o, "  stderr      compress: %s\n", t->stderr_compress);
   if (t->stderr_answer[0])
     fprintf (o, "  stderr      answer: %s\n", t->stderr_answer);
+}
+
+/* What the sandbox showed S's halves beyond the system's runtime. */
+static void
+print_shown (FILE *o, const varlb_spec_t *s, const varlb_channel_opts_t *opts)
+{
+  if (opts->isolation != VARLB_ISOLATION_SANDBOX)
+    return;
+  char line[2048];
+  varlb__view_describe (line, sizeof line,
+                        s->kind == VARLB_SPEC_BUILTIN ? NULL : s->path, opts);
+  fprintf (o, "  shown       %s\n", line);
 }
 
 static void
@@ -269,6 +282,7 @@ cli_attack (int argc, char **argv)
           if (i)
             putchar ('\n');
           print_trial (stdout, &t, &in);
+          print_shown (stdout, &sp[i], &opts);
         }
       fflush (stdout);
     }

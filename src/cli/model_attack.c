@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
+#include "sandbox/sandbox.h"
 #include "model.h"
 #include "sweep.h"
 
@@ -344,6 +345,13 @@ cli_attack_model (int argc, char **argv)
               if (i)
                 putchar ('\n');
               print_model_trial (stdout, &mt, &m, &sp[i]);
+              if (opts.isolation == VARLB_ISOLATION_SANDBOX)
+                {
+                  char shown[2048];
+                  varlb__view_describe (shown, sizeof shown, sp[i].s.kind == VARLB_SPEC_BUILTIN
+                                        ? NULL : sp[i].s.path, &opts);
+                  printf ("  shown       %s\n", shown);
+                }
             }
           fflush (stdout);
           size_t len;

@@ -672,11 +672,20 @@ cli_channel_finish (const char *cmd, varlb_channel_opts_t *o, const char *const 
   o->hide = (const char *const *) hide;
   char why[600];
   for (size_t i = 0; o->isolation == VARLB_ISOLATION_SANDBOX && o->expose && o->expose[i]; i++)
-    if (!varlb__halves_reach (o->expose[i], why, sizeof why))
-      {
-        cli_error (cmd, "--expose %s", why);
-        return -1;
-      }
+    {
+      char what[4096];
+      if (!varlb__halves_reach (o->expose[i], why, sizeof why))
+        {
+          cli_error (cmd, "--expose %s", why);
+          return -1;
+        }
+      if (varlb__holds_outputs (o->expose[i], what, sizeof what))
+        {
+          cli_error (cmd, "--expose %s: it holds varlb outputs (%s), which a half must not see",
+                     o->expose[i], what);
+          return -1;
+        }
+    }
   if (o->cold_cache && !varlb__cold_cache_possible (why, sizeof why))
     {
       cli_error (cmd, "%s", why);

@@ -220,6 +220,14 @@ varlb__show_path (varlb__strv_t *a, varlb__fds_t *fds, const char *path, const c
       snprintf (why, len, "cannot copy %s into the sandbox", path);
       return -1;
     }
+  /* (bwrap makes no parent folders for a copy: --dir does.) */
+  char parent[4096];
+  snprintf (parent, sizeof parent, "%s", dest);
+  char *slash = strrchr (parent, '/');
+  if (slash && slash != parent)
+    *slash = '\0';
+  if (slash && slash != parent && varlb__strv_push (a, "--dir", parent, NULL))
+    return -1;
   return varlb__strv_push (a, "--perms", sb.st_mode & S_IXUSR ? "0555" : "0444",
                            "--ro-bind-data", NULL)
          || varlb__strv_addf (a, "%d", num) || varlb__strv_add (a, dest) ? -1 : 0;

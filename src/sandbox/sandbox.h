@@ -142,6 +142,10 @@ int varlb__unpack_dir (const char *dest, const unsigned char *a, size_t n);
    sandbox shows these paths, not their folders.  At most CAP malloc'd
    paths in OUT. */
 size_t varlb__named_paths (char **out, size_t cap, const char *command);
+/* One line for attack's report: what a sandbox shows the halves of
+   COMMAND (NULL for a built-in) under O beyond the system's runtime. */
+void varlb__view_describe (char *out, size_t len, const char *command,
+                           const varlb_channel_opts_t *o);
 /* 1 with a one-line reason in WHY when a path COMMAND names lies in a
    folder (or is one) holding varlb outputs, or is a folder the halves' own
    uids cannot reach: a usage error (README, "Threat model": the view); 0

@@ -105,7 +105,10 @@ varlb__named_paths (char **out, size_t cap, const char *command)
         {
           char *w = strndup (p, len);
           struct stat sb;
-          if (w && stat (w, &sb) == 0)
+          int seen = 0;
+          for (size_t i = 0; w && i < n; i++)
+            seen |= strcmp (out[i], w) == 0;
+          if (w && !seen && stat (w, &sb) == 0)
             out[n++] = w;
           else
             free (w);
@@ -113,6 +116,38 @@ varlb__named_paths (char **out, size_t cap, const char *command)
       p += len;
     }
   return n;
+}
+
+void
+varlb__view_describe (char *out, size_t len, const char *command,
+                      const varlb_channel_opts_t *o)
+{
+  size_t k = (size_t) snprintf (out, len, "the system's runtime");
+  char *named[16];
+  size_t n = command ? varlb__named_paths (named, 16, command) : 0;
+  static const char *const vars[] = { "PYTHONPATH", "LD_LIBRARY_PATH" };
+  for (size_t part = 0; part < 4; part++)
+    {
+      const char *label = part == 0 ? "named" : part == 1 ? "--expose" : vars[part - 2];
+      const char *v = part >= 2 ? getenv (vars[part - 2]) : NULL;
+      size_t count = part == 0 ? n : 0;
+      for (size_t i = 0; part == 1 && o->expose && o->expose[i]; i++)
+        count++;
+      if (part >= 2 && (v == NULL || v[0] != '/'))
+        continue;
+      if ((part < 2 && count == 0) || k >= len)
+        continue;
+      k += (size_t) snprintf (out + k, len - k, "; %s ", label);
+      for (size_t i = 0; part < 2 && i < count && k < len; i++)
+        k += (size_t) snprintf (out + k, len - k, "%s%s", i ? ", " : "",
+                                part == 0 ? named[i] : o->expose[i]);
+      if (part >= 2 && k < len)
+        k += (size_t) snprintf (out + k, len - k, "%s", v);
+    }
+  for (size_t i = 0; i < n; i++)
+    free (named[i]);
+  if (k < len)
+    snprintf (out + k, len - k, "; nothing else of the host");
 }
 
 int
