@@ -15,6 +15,7 @@
 #include <sys/uio.h>
 #include <seccomp.h>
 #include "sandbox/filter.h"
+#include "sandbox/io.h"
 
 #ifndef MADV_COLD
 #define MADV_COLD 20
@@ -191,23 +192,49 @@ build (int halves, char *why, size_t len)
   return c;
 }
 
+/* The program for HALVES exported once (libseccomp takes a few
+   milliseconds to build it) and kept for every later half. */
+static unsigned char *
+program (int halves, size_t *n, char *why, size_t len)
+{
+  static unsigned char *cache[VARLB_FILTER_EVERY + 1];
+  static size_t cache_len[VARLB_FILTER_EVERY + 1];
+  if (halves < 1 || halves > VARLB_FILTER_EVERY)
+    return NULL;
+  if (cache[halves] == NULL)
+    {
+      scmp_filter_ctx c = build (halves, why, len);
+      if (c == NULL)
+        return NULL;
+      int fd = memfd_create ("varlb-filter", MFD_CLOEXEC);
+      int rc = fd < 0 ? -errno : seccomp_export_bpf (c, fd);
+      seccomp_release (c);
+      size_t got = 0;
+      unsigned char *d = rc == 0 ? varlb__read_fd (fd, &got, 1 << 20) : NULL;
+      if (fd >= 0)
+        close (fd);
+      if (d == NULL || got == 0)
+        {
+          snprintf (why, len, "cannot export the system-call filter: %s",
+                    strerror (rc ? -rc : ENOMEM));
+          free (d);
+          return NULL;
+        }
+      cache[halves] = d;
+      cache_len[halves] = got;
+    }
+  *n = cache_len[halves];
+  return cache[halves];
+}
+
 int
 varlb__filter_fd (int halves, char *why, size_t len)
 {
-  scmp_filter_ctx c = build (halves, why, len);
-  if (c == NULL)
-    return -1;
-  int fd = memfd_create ("varlb-filter", MFD_CLOEXEC);
-  int rc = fd < 0 ? -errno : seccomp_export_bpf (c, fd);
-  seccomp_release (c);
-  if (rc != 0 || lseek (fd, 0, SEEK_SET) != 0)
-    {
-      snprintf (why, len, "cannot export the system-call filter: %s",
-                strerror (rc ? -rc : errno));
-      if (fd >= 0)
-        close (fd);
-      return -1;
-    }
+  size_t n;
+  const unsigned char *bpf = program (halves, &n, why, len);
+  int fd = bpf ? varlb__memfd_with ("varlb-filter", bpf, n) : -1;
+  if (bpf && fd < 0)
+    snprintf (why, len, "cannot hand the system-call filter over: %s", strerror (errno));
   return fd;
 }
 

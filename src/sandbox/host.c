@@ -250,7 +250,8 @@ remove_stale_dirs (void)
     {
       if (strncmp (e->d_name, "varlb-half.", 11) != 0
           && strncmp (e->d_name, "varlb-trial.", 12) != 0
-          && strncmp (e->d_name, "varlb-calibration.", 18) != 0)
+          && strncmp (e->d_name, "varlb-calibration.", 18) != 0
+          && strncmp (e->d_name, "varlb-etc.", 10) != 0)
         continue;
       snprintf (p, sizeof p, "%s/%s", root, e->d_name);
       int fd = open (p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include "runtime.h"
@@ -62,11 +63,6 @@ static const char *const etc_allowed[] = {
   "magic.mime", NULL
 };
 
-/* Under /sys/devices/system/cpu (the topology glibc, OpenBLAS and OpenMP
-   read), what counts a half's load for the next to read: idle-state
-   entries and frequencies. */
-static const char *const cpu_hidden[] = { "cpuidle", "cpufreq", NULL };
-
 /* PATH as it is on the host: a symbolic link again, or a read-only bind. */
 static int
 mirror (varlb__strv_t *a, const char *path)
@@ -86,9 +82,125 @@ mirror (varlb__strv_t *a, const char *path)
   return varlb__strv_push (a, "--ro-bind", path, path, NULL);
 }
 
+/* SRC (a file, a symbolic link or a folder, what others may read of it)
+   copied to DST; at most *BUDGET more entries.  0, or -1. */
+static int
+copy_entry (const char *src, const char *dst, int *budget)
+{
+  struct stat sb;
+  char target[4096];
+  if (--*budget < 0 || lstat (src, &sb) != 0)
+    return -1;
+  if (S_ISLNK (sb.st_mode))
+    {
+      ssize_t n = readlink (src, target, sizeof target - 1);
+      return n > 0 && (target[n] = '\0', symlink (target, dst) == 0) ? 0 : -1;
+    }
+  if (S_ISREG (sb.st_mode))
+    {
+      if (!(sb.st_mode & S_IROTH))
+        return 0; /* a secret of the host's (a TLS key): not for a half */
+      int in = open (src, O_RDONLY | O_CLOEXEC);
+      size_t n = 0;
+      unsigned char *data = in >= 0 ? varlb__read_fd (in, &n, 16 << 20) : NULL;
+      int out = data ? open (dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644) : -1;
+      int bad = out < 0 || varlb__write_all (out, data, n) != 0;
+      if (in >= 0)
+        close (in);
+      if (out >= 0 && close (out) != 0)
+        bad = 1;
+      free (data);
+      return bad ? -1 : 0;
+    }
+  if (!S_ISDIR (sb.st_mode) || !(sb.st_mode & S_IROTH) || !(sb.st_mode & S_IXOTH))
+    return 0;
+  if (mkdir (dst, 0755) != 0)
+    return -1;
+  DIR *d = opendir (src);
+  struct dirent *e;
+  int st = d ? 0 : -1;
+  while (st == 0 && d && (e = readdir (d)) != NULL)
+    {
+      if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
+        continue;
+      char s2[4096], d2[4096];
+      if (snprintf (s2, sizeof s2, "%s/%s", src, e->d_name) >= (int) sizeof s2
+          || snprintf (d2, sizeof d2, "%s/%s", dst, e->d_name) >= (int) sizeof d2)
+        st = -1;
+      else
+        st = copy_entry (s2, d2, budget);
+    }
+  if (d)
+    closedir (d);
+  return st;
+}
+
+/* The allow-list of /etc, copied once per varlb into a folder of its own
+   that every half is shown at /etc with one mount, not one per entry (what
+   others may not read is left out); "" when it cannot be made (each entry
+   is then bound by itself). */
+static char etc_dir[4096];
+static pid_t etc_owner;
+
+/* At exit, by the process that made it (not a forked child). */
+static void
+etc_remove (void)
+{
+  if (etc_dir[0] && getpid () == etc_owner)
+    varlb__remove_tree (etc_dir);
+}
+
+static const char *
+etc_copy (void)
+{
+  char *dir = etc_dir;
+  static int made, lock = -1;
+  if (made)
+    return dir;
+  made = 1;
+  etc_owner = getpid ();
+  atexit (etc_remove);
+  /* Locked while this varlb lives: later runs remove it once it is not
+     (host.c's stale folders). */
+  snprintf (dir, sizeof etc_dir, "%s/varlb-etc.XXXXXX", varlb__tmp_root ());
+  if (mkdtemp (dir) == NULL || chmod (dir, 0755) != 0
+      || (lock = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || flock (lock, LOCK_EX) != 0)
+    {
+      if (lock < 0)
+        rmdir (dir);
+      dir[0] = '\0';
+      return dir;
+    }
+  DIR *d = opendir ("/etc");
+  struct dirent *e;
+  int bad = d == NULL, budget = 20000;
+  while (!bad && (e = readdir (d)) != NULL)
+    for (size_t i = 0; etc_allowed[i]; i++)
+      if (fnmatch (etc_allowed[i], e->d_name, 0) == 0)
+        {
+          char src[300], dst[4400];
+          snprintf (src, sizeof src, "/etc/%s", e->d_name);
+          snprintf (dst, sizeof dst, "%s/%s", dir, e->d_name);
+          bad = copy_entry (src, dst, &budget) != 0;
+          break;
+        }
+  if (d)
+    closedir (d);
+  if (bad)
+    {
+      varlb__remove_tree (dir);
+      close (lock);
+      dir[0] = '\0';
+    }
+  return dir;
+}
+
 static int
 etc_args (varlb__strv_t *a)
 {
+  const char *copy = etc_copy ();
+  if (copy[0])
+    return varlb__strv_push (a, "--ro-bind", copy, "/etc", NULL);
   DIR *d = opendir ("/etc");
   struct dirent *e;
   int st = 0;
@@ -106,36 +218,23 @@ etc_args (varlb__strv_t *a)
   return st;
 }
 
+/* /sys/devices/system/cpu's lists of CPUs, which glibc reads for the
+   number of processors (the rest of the folder holds counters a half's
+   load drives: idle states, frequencies). */
+static const char *const cpu_shown[] = {
+  "/sys/devices/system/cpu/online", "/sys/devices/system/cpu/possible",
+  "/sys/devices/system/cpu/present", NULL
+};
+
 static int
 cpu_args (varlb__strv_t *a)
 {
-  const char *cpu = "/sys/devices/system/cpu";
   struct stat sb;
-  if (stat (cpu, &sb) != 0 || varlb__strv_push (a, "--ro-bind", cpu, cpu, NULL))
-    return stat (cpu, &sb) != 0 ? 0 : -1;
-  DIR *d = opendir (cpu);
-  struct dirent *e;
-  int st = 0;
-  while (st == 0 && d && (e = readdir (d)) != NULL)
-    {
-      int is_cpu = strncmp (e->d_name, "cpu", 3) == 0 && e->d_name[3] >= '0'
-                   && e->d_name[3] <= '9';
-      for (size_t i = 0; st == 0 && cpu_hidden[i]; i++)
-        {
-          char p[600];
-          if (is_cpu)
-            snprintf (p, sizeof p, "%s/%s/%s", cpu, e->d_name, cpu_hidden[i]);
-          else if (strcmp (e->d_name, cpu_hidden[i]) == 0)
-            snprintf (p, sizeof p, "%s/%s", cpu, e->d_name);
-          else
-            continue;
-          if (stat (p, &sb) == 0 && S_ISDIR (sb.st_mode))
-            st = varlb__strv_push (a, "--tmpfs", p, "--remount-ro", p, NULL);
-        }
-    }
-  if (d)
-    closedir (d);
-  return st;
+  for (size_t i = 0; cpu_shown[i]; i++)
+    if (stat (cpu_shown[i], &sb) == 0
+        && varlb__strv_push (a, "--ro-bind", cpu_shown[i], cpu_shown[i], NULL))
+      return -1;
+  return 0;
 }
 
 int

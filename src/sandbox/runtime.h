@@ -27,8 +27,9 @@ void varlb__fds_close (varlb__fds_t *f);
 
 /* bwrap's arguments showing the runtime read-only into A: /usr, /bin,
    /sbin and /lib* (symbolic links where the host has them: merged /usr),
-   the /etc allow-list, and /sys/devices/system/cpu without its idle and
-   frequency counters.  0, or -1 when out of memory. */
+   the /etc allow-list (its files copied once per varlb into a folder
+   bound at /etc), and /sys's lists of CPUs.  0, or -1 when out of
+   memory. */
 int varlb__runtime_args (varlb__strv_t *a);
 
 /* Show the host path PATH read-only at DEST (PATH when NULL), in parent
