@@ -6,15 +6,15 @@
 # process start and the padding of the compress time included) are compared
 # within one run: the median difference is the sandbox's cost per trial.
 # Target: at most 50 ms.  With BEFORE (another varlb binary, e.g. an older
-# build), its sandbox runs interleaved with VARLB's, so the two costs and
-# their ratio come from one run.  Where --cold-cache can be had (the host's
+# build; or $VARLB_BENCH_BEFORE), its sandbox runs interleaved with VARLB's,
+# so the two costs and their ratio come from one run.  Where --cold-cache can be had (the host's
 # root), a third block interleaves sweeps with and without it: its full cost
 # a trial (dropping the caches, and every half's programs read from disk
 # again).  A benchmark, not a test: a shared machine moves the figures.
 set -eu
 VARLB=$1
 PY=${2:-python3}
-BEFORE=${3:-}
+BEFORE=${3:-${VARLB_BENCH_BEFORE:-}}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/varlb-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 grid="--schedule 1,2,3,4,6,8 -d 16 --compressors identity,kivi --ratios 0.25,1 --seeds 1,2,3"

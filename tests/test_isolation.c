@@ -6,6 +6,7 @@
  * (probed without writing: the caches are never dropped here).  Needs root
  * (the uids and the cgroups are root's): a skip otherwise. */
 #define _GNU_SOURCE 1
+#include <config.h> /* the reserved uids, as configured */
 #include "testutil.h"
 #include <errno.h>
 #include <grp.h>
