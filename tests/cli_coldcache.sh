@@ -60,6 +60,23 @@ print("%.3f" % acc)' "$TMPD/c1" "$TMPD/c2" "$TMPD/c3" >"$TMPD/acc" 2>"$TMPD/perr
   && pass "timing residue under --cold-cache: mean accuracy $(cat "$TMPD/acc") over 3 trials ($(bits "$TMPD/c1"), $(bits "$TMPD/c2"), $(bits "$TMPD/c3") bits)" \
   || fail "timing residue under --cold-cache: $(cat "$TMPD/perr") $(said "$TMPD/c1")"
 
+# --- a serve: compress worker keeps a mapping of the pages it touched:
+# dropping the caches spares mapped pages, so it is ended first.
+for s in 1 2; do
+  cold
+  "$VARLB" attack $SMALL --seed $s $SEE --cold-cache --compressor "serve:$SD maptiming $DIR" --json \
+    >"$TMPD/m$s" 2>"$TMPD/err"
+done
+"$PYTHON3" -c 'import json,sys
+rs = [json.loads(open(f).readline()) for f in sys.argv[1:]]
+assert all(r["status"] == "ok" for r in rs), [r.get("error") for r in rs]
+assert all("mapped the pages" in r["stderr_compress"] for r in rs), rs[0]["stderr_compress"]
+acc = sum(r["accuracy"] for r in rs) / 2
+assert acc < 0.65, acc   # 224 bits: 4 sigma above chance
+print("%.3f" % acc)' "$TMPD/m1" "$TMPD/m2" >"$TMPD/acc" 2>"$TMPD/perr" \
+  && pass "a serve: worker's mapped pages under --cold-cache: mean accuracy $(cat "$TMPD/acc") (the worker is ended before the drop)" \
+  || fail "mapped pages under --cold-cache: $(cat "$TMPD/perr") $(said "$TMPD/m1")"
+
 # --- one half on the host at a time: a --cold-cache sweep and a plain one,
 # run together; each half of either says when it ran (0.4 s each).  No half
 # of the plain sweep may run between a --cold-cache trial's Alice and Bob.

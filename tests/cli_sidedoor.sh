@@ -80,12 +80,33 @@ cp "$top_srcdir/tests/compressors/sidedoor.py" "$TMPD/proj/"
 rc=$?
 if ! leaked "$TMPD/ctl"; then
   fail "dump beside the compressor: the control read nothing: $(said "$TMPD/ctl") $(cat "$TMPD/err")"
-elif [ $rc -eq 2 ] && grep -q 'varlb output' "$TMPD/err"; then
-  pass "dump beside the compressor: refused as a usage error: $(tail -1 "$TMPD/err")"
-elif [ $rc -eq 0 ] && held "$TMPD/o"; then
-  pass "dump beside the compressor: out of sight ($(said "$TMPD/o"))"
+elif [ $rc -eq 2 ] && [ "$(wc -l <"$TMPD/err")" -eq 1 ] && grep -q 'holds varlb outputs' "$TMPD/err"; then
+  pass "dump beside the compressor: a usage error: $(cat "$TMPD/err")"
 else
   fail "dump beside the compressor: rc=$rc $(said "$TMPD/o") $(cat "$TMPD/err")"
+fi
+"$VARLB" attack $SMALL --seed 1 --expose "$TMPD/proj" --compressor "exec:$SD read" \
+  >"$TMPD/o" 2>"$TMPD/err"
+rc=$?
+[ $rc -eq 2 ] && [ "$(wc -l <"$TMPD/err")" -eq 1 ] && grep -q 'holds varlb outputs' "$TMPD/err" \
+  && pass "--expose of a folder holding a dump: a usage error: $(cat "$TMPD/err")" \
+  || fail "--expose of a folder holding a dump: rc=$rc $(cat "$TMPD/err")"
+# A file beside the named program that is not varlb's: not shown either
+# (the program is, not its folder).
+mkdir "$TMPD/proj2"
+cp "$top_srcdir/tests/compressors/sidedoor.py" "$TMPD/proj2/"
+cp "$TMPD/proj/dump/V.npy" "$TMPD/proj2/neighbour.npy"
+HEX=$(printf '%s' "$TMPD/proj2/neighbour.npy" | od -An -tx1 | tr -d ' \n')
+"$VARLB" attack $SMALL --seed 1 --no-sandbox --compressor "exec:$PYTHON3 $TMPD/proj2/sidedoor.py read $HEX" \
+  --json >"$TMPD/ctl" 2>"$TMPD/err"
+"$VARLB" attack $SMALL --seed 1 --compressor "exec:$PYTHON3 $TMPD/proj2/sidedoor.py read $HEX" \
+  --json >"$TMPD/o" 2>>"$TMPD/err"
+if ! leaked "$TMPD/ctl"; then
+  fail "a file beside the program: the control read nothing: $(said "$TMPD/ctl") $(cat "$TMPD/err")"
+elif held "$TMPD/o"; then
+  pass "a file beside the named program: out of sight ($(said "$TMPD/o"))"
+else
+  fail "a file beside the named program: $(said "$TMPD/o") $(cat "$TMPD/err")"
 fi
 OUT=$top_builddir/tests/sidedoor-dump.$$
 rm -rf "$OUT"

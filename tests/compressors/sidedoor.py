@@ -27,10 +27,12 @@
 #                      reads with RWF_NOWAIT
 #   timing DIR         the same, Bob timing one read per region: the residue
 #                      no filter stops (--cold-cache does)
+#   maptiming DIR      (serve:) the same, Alice's worker keeping a mapping of
+#                      the pages it touched (dropping the caches spares them)
 #   fadvise DIR, pageout DIR
 #                      cold.bin is cached: Alice evicts the regions of her
 #                      0-bits (posix_fadvise DONTNEED, madvise MADV_PAGEOUT);
-#                      Bob times reads
+#                      Bob asks mincore, or times reads where it is refused
 #   procs              (serve:) six bits as the host's thread count modulo 64
 #                      (sysinfo), threads Alice's worker keeps; Bob reads it
 #   uid                each half says its uid, uid map and session keyring
@@ -98,6 +100,22 @@ def touch_regions(bits):
             os.pread(fd, 1, i * REGION)
     os.close(fd)
     say("read the pages of %d regions" % int(sum(bits)))
+
+
+def map_regions(bits):
+    """serve: the worker keeps a mapping of the regions of its 1-bits, which
+    dropping the caches cannot evict while it lives."""
+    for m in held:
+        m.close()
+    held.clear()
+    fd = region_fd()
+    m = mmap.mmap(fd, len(bits) * REGION, mmap.MAP_SHARED, mmap.PROT_READ)
+    os.close(fd)
+    for i, b in enumerate(bits):
+        if b:
+            m[i * REGION]
+    held.append(m)
+    say("mapped the pages of %d regions" % int(sum(bits)))
 
 
 def evict_regions(bits):
@@ -246,6 +264,8 @@ def compress(K, V, budget_bits, public_seed, instance=None):
         touch_regions(bits)
     elif ROUTE in ("fadvise", "pageout"):
         evict_regions(bits)
+    elif ROUTE == "maptiming":
+        map_regions(bits)
     elif ROUTE == "keyring":
         send_keyring(bits)
     elif ROUTE in ("flock", "posix", "ofd"):
@@ -487,9 +507,19 @@ def recv_read(n):
     return list((V[:n // V.shape[1]] > 0.5).astype(np.uint8).ravel())
 
 
+def probe_evicted(n):
+    """mincore where it is allowed (exact, so the control does not depend
+    on the machine's load), else timing."""
+    try:
+        return probe_mincore(n)
+    except OSError as e:
+        say("mincore refused (%s): timing reads" % e.strerror)
+        return probe_timing(n)
+
+
 PROBES = {"mincore": probe_mincore, "nowait": probe_nowait, "cachestat": probe_cachestat,
           "aio": probe_aio, "iouring": probe_iouring, "timing": probe_timing,
-          "fadvise": probe_timing, "pageout": probe_timing, "keyring": recv_keyring,
+          "fadvise": probe_evicted, "pageout": probe_evicted, "maptiming": probe_timing, "keyring": recv_keyring,
           "flock": recv_locks, "posix": recv_locks, "ofd": recv_locks,
           "inotify": recv_inotify, "cpu": recv_cpu, "read": recv_read,
           "procs": recv_procs}
