@@ -207,9 +207,13 @@ past_horizon (void *unused)
 
 START_TEST (numbers_past_the_horizon_fail_with_enosys)
 {
-  if (varlb__filter_horizon () <= 0)
-    return; /* an architecture with its own numbering: no horizon */
+#if defined(__NR_io_uring_setup) && __NR_io_uring_setup == 425
+  /* The common numbering: the table knows where it ends. */
+  ck_assert_int_gt (varlb__filter_horizon (), 450);
   ck_assert_int_eq (in_child (VARLB_FILTER_ONESHOT, past_horizon, NULL), 7);
+#else
+  ck_assert_int_eq (varlb__filter_horizon (), 0); /* its own numbering: no horizon */
+#endif
 }
 END_TEST
 
