@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -150,6 +151,45 @@ etc_remove (void)
     varlb__remove_tree (etc_dir);
 }
 
+/* Where the copy goes: a memory file system (a symbolic link there costs
+   microseconds, on a disk's journal close to a millisecond: /etc's
+   alternatives are hundreds of them), reachable by the halves' own uids. */
+static const char *
+etc_base (void)
+{
+  struct stat sb;
+  if (stat ("/dev/shm", &sb) == 0 && S_ISDIR (sb.st_mode) && (sb.st_mode & S_IWOTH)
+      && (sb.st_mode & S_ISVTX))
+    return "/dev/shm";
+  return varlb__tmp_root ();
+}
+
+/* Copies left by varlb processes that died without their atexit (locked
+   while their owner lives), older than a minute. */
+static void
+etc_remove_stale (const char *base)
+{
+  DIR *d = opendir (base);
+  struct dirent *e;
+  time_t now = time (NULL);
+  while (d && (e = readdir (d)) != NULL)
+    {
+      if (strncmp (e->d_name, "varlb-etc.", 10) != 0)
+        continue;
+      char p[4096];
+      struct stat sb;
+      snprintf (p, sizeof p, "%s/%s", base, e->d_name);
+      int fd = open (p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd >= 0 && fstat (fd, &sb) == 0 && sb.st_uid == geteuid () && now - sb.st_mtime > 60
+          && flock (fd, LOCK_EX | LOCK_NB) == 0)
+        varlb__remove_tree (p);
+      if (fd >= 0)
+        close (fd);
+    }
+  if (d)
+    closedir (d);
+}
+
 static const char *
 etc_copy (void)
 {
@@ -160,9 +200,11 @@ etc_copy (void)
   made = 1;
   etc_owner = getpid ();
   atexit (etc_remove);
-  /* Locked while this varlb lives: later runs remove it once it is not
-     (host.c's stale folders). */
-  snprintf (dir, sizeof etc_dir, "%s/varlb-etc.XXXXXX", varlb__tmp_root ());
+  /* Locked while this varlb lives, so that a later one knows it is not
+     stale. */
+  const char *base = etc_base ();
+  etc_remove_stale (base);
+  snprintf (dir, sizeof etc_dir, "%s/varlb-etc.XXXXXX", base);
   if (mkdtemp (dir) == NULL || chmod (dir, 0755) != 0
       || (lock = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || flock (lock, LOCK_EX) != 0)
     {
@@ -195,11 +237,18 @@ etc_copy (void)
   return dir;
 }
 
+static int others_reach (const char *path, const struct stat *sb, char *where, size_t len);
+
 static int
 etc_args (varlb__strv_t *a)
 {
   const char *copy = etc_copy ();
-  if (copy[0])
+  struct stat sb;
+  char where[4200];
+  /* (Under a half's own uid, bubblewrap must reach it: a TMPDIR of 0700
+     would not do.) */
+  if (copy[0] && stat (copy, &sb) == 0
+      && (geteuid () != 0 || others_reach (copy, &sb, where, sizeof where)))
     return varlb__strv_push (a, "--ro-bind", copy, "/etc", NULL);
   DIR *d = opendir ("/etc");
   struct dirent *e;
