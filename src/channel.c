@@ -339,9 +339,11 @@ spec_provenance (varlb_spec_t *s, const varlb_channel_opts_t *o)
       char *script = NULL;
       if (asprintf (&script, "%s --version >VERSION 2>/dev/null </dev/null", s->path) >= 0)
         {
-          char *argv[] = { "/bin/sh", "-c", script, NULL };
+          char *argv[] = { "/bin/sh", "-c", script, NULL }, *dirs[16] = { NULL };
+          /* The paths the command names, as its halves see them. */
+          varlb__named_paths (dirs, 15, s->path);
           varlb_half_spec_t h = { .label = "version", .argv = argv, .n_out = 1,
-                                  .out = { "VERSION" } };
+                                  .out = { "VERSION" }, .expose = (const char *const *) dirs };
           varlb_channel_opts_t vo = *o;
           vo.timeout_s = vo.timeout_s < 10 ? vo.timeout_s : 10;
           varlb_half_result_t r;
@@ -365,6 +367,8 @@ spec_provenance (varlb_spec_t *s, const varlb_channel_opts_t *o)
                 }
             }
           varlb__half_result_clear (&r);
+          for (size_t i = 0; i < 16; i++)
+            free (dirs[i]);
           free (script);
         }
     }

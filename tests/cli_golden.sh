@@ -62,8 +62,8 @@ normalise () {
       -e "s/\"version\": \"$(quote "$VER")\"/\"version\": \"@VERSION@\"/" \
       -e 's/"git_revision": "[^"]*"/"git_revision": "@REV@"/' \
       -e 's/(git [^;)]*/(git @REV@/' \
-      -e 's/\("[a-z_]*seconds"\):[-+.e0-9]*/\1:@T@/g' \
-      -e 's/"wall_s":[-+.e0-9]*/"wall_s":@T@/g' \
+      -e 's/\("[a-z_]*seconds"\):[-+.e0-9][-+.e0-9]*/\1:@T@/g' \
+      -e 's/"wall_s":[-+.e0-9][-+.e0-9]*/"wall_s":@T@/g' \
       -e 's/, [0-9][0-9.]* s\(;\|$\)/, @T@ s\1/' \
       -e 's/^\(  time  *\)[0-9][0-9.]* s$/\1@T@ s/' \
       -e '/"libraries": {/,/}/{/^    "mpi": /d;s/^\(    "[^"]*": \)".*"\(,\?\)$/\1"@V@"\2/;}'
@@ -178,6 +178,13 @@ one attack-text attack $SMALL --compressor snapkv --compressor "plugin:$PLUG1" \
   --compressor "exec:$MIS crash" --ratio 0.5
 # shellcheck disable=SC2086
 one attack-json attack $SMALL --compressor kivi:bits=2 --budget 300 --seed 2 --json
+# A program under a directory the sandbox hides ($TMPDIR): its halves and
+# its --version probe (the provenance) see it all the same.
+mkdir "$TMPD/prog" && cp "$top_srcdir/examples/external/topk_fp16.py" \
+  "$top_srcdir/python/varlb_compressor.py" "$TMPD/prog/" || fail "cannot copy topk_fp16.py"
+# shellcheck disable=SC2086
+one attack-exec-hidden attack $SMALL --compressor "exec:$PYTHON3 $TMPD/prog/topk_fp16.py" \
+  --budget 200 --json
 
 # --- whole models.
 MSMALL="--layers 2 --heads 2 --schedule 1,2,3,4,6 -d 16"
