@@ -24,7 +24,7 @@ first_disagreeing (char *buf, size_t len, const report_t *r)
   for (size_t i = 0; i < r->nrows; i++)
     if (r->row[i].disagrees || (r->row[i].status_ok && !r->row[i].judged))
       {
-        snprintf (buf, len, "%s line %zu", r->file[r->row[i].file].path, r->row[i].row + 2);
+        snprintf (buf, len, "%s line %zu", r->file[r->row[i].file].path, report_line (r, &r->row[i]));
         return;
       }
 }

@@ -53,11 +53,15 @@ typedef struct report_file {
   enum report_place place;
   char *href;             /* the data's link (a data: URL or a relative path) */
   char *download;         /* the name it downloads as */
+  struct {                /* column indices by name pointer (report_cell) */
+    const char *name;
+    long col;
+  } cols[64];
 } report_file_t;
 
 /* One trial row, re-judged (cli_row_judge: never the stored verdict). */
 typedef struct report_row {
-  size_t file, row;       /* row ROW of file FILE (line ROW + 2) */
+  size_t file, row;       /* row ROW of file FILE (report_line) */
   size_t series, inst;
   int status_ok;          /* status "ok" */
   int judged;             /* its counts hold together: J is its judgement */
@@ -133,6 +137,8 @@ int report_judge (report_t *r, const char *cmd);
 /* A cell of row W ("" when the file lacks the column). */
 const char *report_cell (const report_t *r, const report_row_t *w, const char *col);
 double report_num (const report_t *r, const report_row_t *w, const char *col);
+/* The line of its file row W stands on (a CSV's header is line 1). */
+size_t report_line (const report_t *r, const report_row_t *w);
 /* The label of instance I ("1,2,4,8 d=16 gaussian", a model's name first). */
 void report_inst_label (char *buf, size_t len, const report_inst_t *in);
 /* A compressor's family, from its spec and the library's description. */
@@ -176,8 +182,6 @@ void report_marker_path (FILE *o, size_t shape, double x, double y, double s);
 extern const char *const report_colours[];
 #define REPORT_NCOLOURS 10
 #define REPORT_NSHAPES 6
-/* The colour of accuracy A on the heat maps' scale (0.4 red .. 1 blue). */
-void report_heat_colour (char out[8], double a);
 
 /* report_scaling.c: varlb scaling's chart and fitted exponents. */
 void report_chart_scaling (FILE *o, const report_t *r);

@@ -147,17 +147,22 @@ report_board (FILE *o, const report_t *r)
   size_t m = col ? budget_columns (r, cols, col) : 0, ns = r->nseries;
   double *sum = calloc (ns * BOARD_BUDGETS + 1, sizeof *sum);
   size_t *cnt = calloc (ns * BOARD_BUDGETS + 1, sizeof *cnt), *ord = board_order (r);
-  if (!col || !sum || !cnt || !ord)
+  size_t *over = calloc (ns * BOARD_BUDGETS + 1, sizeof *over);
+  if (!col || !sum || !cnt || !ord || !over)
     goto out;
   for (size_t i = 0; i < r->nrows; i++)
     if (col[i] >= 0)
-      sum[r->row[i].series * BOARD_BUDGETS + (size_t) col[i]] += r->row[i].j.accuracy,
-      cnt[r->row[i].series * BOARD_BUDGETS + (size_t) col[i]]++;
+      {
+        size_t at = r->row[i].series * BOARD_BUDGETS + (size_t) col[i];
+        sum[at] += r->row[i].j.accuracy, cnt[at]++;
+        over[at] += strcmp (report_cell (r, &r->row[i], "over_budget"), "true") == 0;
+      }
   fputs ("<section id=\"leaderboard\"><h2>3. Leaderboard</h2>\n<p>One line per compressor"
          " (and instance). <b>Efficiency</b> is the bits the Fano frontier needs for the accuracy "
          "a row reached over the bits it was charged: 1 would be optimal, 0.01 means a hundred "
          "times the bits the bound asks for. Accuracy is the mean over the rows at a budget "
-         "(budget / N to 3 digits). Click a column to sort; type to filter.</p>\n"
+         "(budget / N to 3 digits); * marks rows charged more than that budget (a compressor "
+         "that ignores it, such as the identity). Click a column to sort; type to filter.</p>\n"
          "<input class=\"filter\" type=\"search\" data-table=\"board\" placeholder=\"filter "
          "compressors\" aria-label=\"filter the leaderboard\">\n<div class=\"scroll\">\n", o);
   board_head (o, r, cols, m);
@@ -179,10 +184,11 @@ report_board (FILE *o, const report_t *r)
                report_fmt (a, sizeof a, s->best_eff, 3));
       for (size_t c = 0; c < m; c++)
         {
-          size_t n = cnt[ord[k] * BOARD_BUDGETS + c];
-          double v = n ? sum[ord[k] * BOARD_BUDGETS + c] / (double) n : NAN;
-          fprintf (o, "<td class=\"n\" data-v=\"%.17g\" title=\"%zu row%s\">%s</td>", v, n,
-                   n == 1 ? "" : "s", report_fmt (a, sizeof a, v, -4));
+          size_t at = ord[k] * BOARD_BUDGETS + c, n = cnt[at];
+          double v = n ? sum[at] / (double) n : NAN;
+          fprintf (o, "<td class=\"n\" data-v=\"%.17g\" title=\"%zu row%s%s\">%s%s</td>", v, n,
+                   n == 1 ? "" : "s", over[at] ? ", charged more than this budget" : "",
+                   report_fmt (a, sizeof a, v, -4), over[at] ? "*" : "");
         }
       fprintf (o, "<td title=\"%s\">%s</td><td class=\"n\" data-v=\"%zu\">%zu</td><td>",
                s->verdict, cli_verdict_short (s->verdict), s->rows, s->rows);
@@ -191,8 +197,31 @@ report_board (FILE *o, const report_t *r)
     }
   fputs ("</tbody></table>\n</div>\n</section>\n", o);
 out:
-  free (col), free (sum), free (cnt), free (ord);
+  free (col), free (sum), free (cnt), free (ord), free (over);
 }
+
+/* The colour of accuracy A on the heat maps' scale (gnuplot's palette of
+   varlb plot: 0.4 red, 0.5 salmon, 0.75 white, 1 blue; grey: no data). */
+static void
+heat_colour (char out[8], double a)
+{
+  static const double stop[4] = { 0.4, 0.5, 0.75, 1.0 };
+  static const int rgb[4][3] = { { 0xb2, 0x18, 0x2b }, { 0xf4, 0xa5, 0x82 },
+                                 { 0xf7, 0xf7, 0xf7 }, { 0x21, 0x66, 0xac } };
+  if (!isfinite (a))
+    {
+      snprintf (out, 8, "#dddddd");
+      return;
+    }
+  a = fmin (1.0, fmax (0.4, a));
+  size_t i = a >= 0.75 ? 2 : a >= 0.5 ? 1 : 0;
+  double w = (a - stop[i]) / (stop[i + 1] - stop[i]);
+  int c[3];
+  for (int k = 0; k < 3; k++)
+    c[k] = (int) lround (rgb[i][k] + w * (rgb[i + 1][k] - rgb[i][k]));
+  snprintf (out, 8, "#%02x%02x%02x", c[0], c[1], c[2]);
+}
+
 
 /* A heat map of NR x NC cells (accuracy OK / BITS), rows labelled by
    ROWNAME (from 1 when FROM1), with each cell's numbers as its tip. */
@@ -214,7 +243,7 @@ heat_svg (FILE *o, size_t nr, size_t nc, const double *bits, const double *ok,
       for (size_t j = 0; j < nc; j++)
         {
           double b = bits[i * nc + j], acc = b > 0 ? ok[i * nc + j] / b : NAN;
-          report_heat_colour (col, acc);
+          heat_colour (col, acc);
           fprintf (o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
                    "data-tip=\"%s %zu, %s %zu: ", 60 + cw * (double) j, 16 + ch * (double) (nr - 1 - i),
                    cw, ch, col, rowname, i + (from1 ? 1 : 0), colname, j);
@@ -234,7 +263,7 @@ heat_svg (FILE *o, size_t nr, size_t nc, const double *bits, const double *ok,
   static const double stops[] = { 0.4, 0.5, 0.6, 0.75, 0.9, 1.0 };
   for (size_t k = 0; k < 6; k++)
     {
-      report_heat_colour (col, stops[k]);
+      heat_colour (col, stops[k]);
       fprintf (o, "<rect x=\"%.0f\" y=\"%.1f\" width=\"34\" height=\"12\" fill=\"%s\" stroke=\"#999\"/>"
                "<text x=\"%.0f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">%g</text>", 60 + 36.0 * k,
                base + 30, col, 77 + 36.0 * k, base + 54, stops[k]);
@@ -319,7 +348,7 @@ witness (FILE *o, const report_t *r, const report_row_t *w)
   fprintf (o, ": the full cache's attention output is %s, the compressor's Bob answered %s, so "
            "the bit decodes wrong (%s line %zu, budget %s bits).", report_fmt (a, 32,
            report_num (r, w, "witness_true"), 6), report_fmt (b, 32, report_num (r, w, "witness_returned"), 6),
-           r->file[w->file].name, w->row + 2, report_cell (r, w, "budget_bits"));
+           r->file[w->file].name, report_line (r, w), report_cell (r, w, "budget_bits"));
   static const struct { const char *opt, *col; } replay[] = {
     { "--compressor", "compressor" }, { "--budget", "budget_bits" }, { "--schedule", "schedule" },
     { "-d", "d" }, { "--jl", "jl" }, { "--keys", "keys" }, { "--values", "values" },
@@ -411,7 +440,7 @@ card (FILE *o, const report_t *r, size_t i)
       fprintf (o, "<dt>best efficiency</dt><dd>%s, at accuracy %s with %s N charged (%s line %zu)"
                "</dd>\n", report_fmt (a, sizeof a, s->best_eff, 3),
                report_fmt (lab, 32, w->j.accuracy, -4), report_fmt (lab + 32, 32, w->x, 4),
-               r->file[w->file].name, w->row + 2);
+               r->file[w->file].name, report_line (r, w));
     }
   fputs ("<dt>what made the rows</dt><dd>", o);
   series_cells (o, r, i, "provenance");
@@ -423,7 +452,7 @@ card (FILE *o, const report_t *r, size_t i)
   if (s->fail_row != (size_t) -1)
     {
       const report_row_t *w = &r->row[s->fail_row];
-      fprintf (o, "<dt>a failure</dt><dd>%s line %zu: ", r->file[w->file].name, w->row + 2);
+      fprintf (o, "<dt>a failure</dt><dd>%s line %zu: ", r->file[w->file].name, report_line (r, w));
       report_esc (o, report_cell (r, w, "error"));
       fputs ("<br><span class=\"muted\">compress wrote: ", o);
       report_esc (o, report_cell (r, w, "stderr_compress"));
@@ -460,7 +489,7 @@ rows_line (FILE *o, const report_t *r, const report_row_t *w)
                     : w->disagrees || w->holm || impossible || !w->judged ? " class=\"flag\""
                     : w->j.accuracy > w->j.fano_ceiling ? " class=\"note\"" : "";
   fprintf (o, "<tr%s data-row=\"%zu:%zu\"><td data-v=\"%zu\">%s:%zu</td><td class=\"spec\">", cls,
-           w->file, w->row + 2, w->file * 100000000 + w->row, r->file[w->file].name, w->row + 2);
+           w->file, report_line (r, w), w->file * 100000000 + w->row, r->file[w->file].name, report_line (r, w));
   report_esc (o, r->series[w->series].compressor);
   fputs ("</td>", o);
   inst_cell (o, r, w->inst);

@@ -53,27 +53,6 @@ report_marker_path (FILE *o, size_t shape, double x, double y, double s)
     }
 }
 
-void
-report_heat_colour (char out[8], double a)
-{
-  static const double stop[4] = { 0.4, 0.5, 0.75, 1.0 };
-  static const int rgb[4][3] = { { 0xb2, 0x18, 0x2b }, { 0xf4, 0xa5, 0x82 },
-                                 { 0xf7, 0xf7, 0xf7 }, { 0x21, 0x66, 0xac } };
-  if (!isfinite (a))
-    {
-      snprintf (out, 8, "#dddddd");
-      return;
-    }
-  a = fmin (1.0, fmax (0.4, a));
-  size_t i = a >= 0.75 ? 2 : a >= 0.5 ? 1 : 0;
-  double w = (a - stop[i]) / (stop[i + 1] - stop[i]);
-  int c[3];
-  for (int k = 0; k < 3; k++)
-    c[k] = (int) lround (rgb[i][k] + w * (rgb[i + 1][k] - rgb[i][k]));
-  snprintf (out, 8, "#%02x%02x%02x", c[0], c[1], c[2]);
-}
-
-
 double
 report_px (const report_axes_t *a, double x)
 {
@@ -204,7 +183,7 @@ row_line (FILE *o, const report_t *r, const report_row_t *w)
 {
   char a[32], b[32];
   fprintf (o, "%s line %zu, seed %s, budget %s bits (%s N): accuracy %s, %s",
-           r->file[w->file].name, w->row + 2, report_cell (r, w, "seed"),
+           r->file[w->file].name, report_line (r, w), report_cell (r, w, "seed"),
            report_cell (r, w, "budget_bits"), report_fmt (a, 32, w->budget_ratio, 3),
            report_fmt (b, 32, w->j.accuracy, -4), w->j.verdict);
 }
@@ -226,7 +205,7 @@ point_tip (FILE *o, const report_t *r, const pt_t *q, const size_t *ord, const c
     {
       double N = report_num (r, w, "N");
       fprintf (o, "%s line %zu, seed %s\nbudget %s bits = %s N; charged %s bits = %s N%s\n",
-               r->file[w->file].name, w->row + 2, report_cell (r, w, "seed"),
+               r->file[w->file].name, report_line (r, w), report_cell (r, w, "seed"),
                report_cell (r, w, "budget_bits"), report_fmt (a, 32, w->budget_ratio, 4),
                report_fmt (b, 32, w->x * N, 10), report_fmt (c, 32, w->x, 4),
                strcmp (report_cell (r, w, "over_budget"), "true") == 0 ? " (over budget)" : "");
@@ -268,7 +247,7 @@ point_draw (FILE *o, const report_t *r, const report_axes_t *a, const pt_t *q, c
            q->x, q->y, q->lo, q->hi, q->n, report_cell (r, &r->row[ord[q->first]], "budget_bits"));
   for (size_t i = 0; i < q->n && i < 64; i++)
     fprintf (o, "%s%zu:%zu", i ? " " : "", r->row[ord[q->first + i]].file,
-             r->row[ord[q->first + i]].row + 2);
+             report_line (r, &r->row[ord[q->first + i]]));
   fputs ("\" data-tip=\"", o);
   char *tip = NULL;
   size_t len = 0;
@@ -316,39 +295,53 @@ report_polyline (FILE *o, const report_axes_t *a, const double *x, const double 
 
 #define CURVE_SAMPLES 241
 
-/* The curves behind the points: what no compressor can reach, the gap
-   ratedist (its NM per-budget MEAN points, else the reference) leaves
-   below the ceiling, the ceiling, the trivial line. */
+/* The curves sampled over the x axis: the Fano ceiling, ratedist's
+   achieved accuracy (its NM per-budget MEAN points, else the reference)
+   and the trivial line. */
+typedef struct curve {
+  size_t k;
+  double x[CURVE_SAMPLES + 1], fano[CURVE_SAMPLES + 1], rd[CURVE_SAMPLES + 1],
+         triv[CURVE_SAMPLES + 1];
+  int measured;  /* ratedist from the data */
+} curve_t;
+
 static void
-curves (FILE *o, const report_axes_t *a, const report_t *r, const pt_t *mean, size_t nm,
-        int *measured)
+sample_curves (curve_t *c, const report_axes_t *a, const report_t *r, const pt_t *mean, size_t nm)
 {
   double *rx = malloc ((nm + 1) * sizeof *rx), *ry = malloc ((nm + 1) * sizeof *ry);
-  double (*gaps)[2] = NULL, x[CURVE_SAMPLES + 1], fano[CURVE_SAMPLES + 1],
-         rd[CURVE_SAMPLES + 1], triv[CURVE_SAMPLES + 1];
+  double (*gaps)[2] = NULL;
   size_t n = 0, ng = 0, k = 0;
-  /* ratedist's points, one per budget (the mean of its seeds). */
   for (size_t i = 0; rx && ry && i < nm; i++)
     if (cli_is_ratedist (r->series[mean[i].series].compressor))
       rx[n] = mean[i].x, ry[n++] = mean[i].y;
-  *measured = 0;
+  c->measured = 0;
   if (rx && ry)
-    ng = cli_frontier_gaps (&gaps, rx, ry, n, measured);
+    ng = cli_frontier_gaps (&gaps, rx, ry, n, &c->measured);
   free (rx), free (ry);
   for (int i = 0; i < CURVE_SAMPLES; i++)
     {
       double v = pow (10, a->x0 + (a->x1 - a->x0) * i / (CURVE_SAMPLES - 1));
-      if (k > 0 && x[k - 1] < 1 && v > 1) /* the kink at B = N */
-        x[k++] = 1;
-      x[k++] = v;
+      if (k > 0 && c->x[k - 1] < 1 && v > 1) /* the kink at B = N */
+        c->x[k++] = 1;
+      c->x[k++] = v;
     }
   for (size_t i = 0; i < k; i++)
     {
-      fano[i] = varlb_fano_ceiling (x[i] * 1e6, 1e6);
-      triv[i] = varlb_trivial_accuracy (x[i] * 1e6, 1e6);
-      rd[i] = ng ? cli_frontier_at (x[i], gaps, ng) : fano[i];
+      c->fano[i] = varlb_fano_ceiling (c->x[i] * 1e6, 1e6);
+      c->triv[i] = varlb_trivial_accuracy (c->x[i] * 1e6, 1e6);
+      c->rd[i] = ng ? cli_frontier_at (c->x[i], gaps, ng) : c->fano[i];
     }
+  c->k = k;
   free (gaps);
+}
+
+/* The curves behind the points: what no compressor can reach, the gap
+   ratedist leaves below the ceiling, the ceiling, the trivial line. */
+static void
+curves (FILE *o, const report_axes_t *a, const curve_t *cv)
+{
+  size_t k = cv->k;
+  const double *x = cv->x, *fano = cv->fano, *rd = cv->rd, *triv = cv->triv;
   fprintf (o, "<g data-s=\"impossible\"><path fill=\"#b2182b\" fill-opacity=\"0.09\" d=\"M%.1f %.1f",
            report_px (a, x[0]), report_py (a, a->y1));
   for (size_t i = 0; i < k; i++)
@@ -469,6 +462,85 @@ caption (FILE *o, const report_t *r, const pt_t *p, size_t np)
                           "files beside it (section 5)." : "");
 }
 
+/* Every series' markers on axes A, and a thin line through its per-budget
+   MEAN points in order of x. */
+static void
+series_draw (FILE *o, const report_t *r, const report_axes_t *a, const pt_t *p, size_t np,
+             const size_t *ord, const pt_t *mean, size_t nm)
+{
+  double *lx = malloc ((nm + 1) * sizeof *lx), *ly = malloc ((nm + 1) * sizeof *ly);
+  for (size_t s = 0; s < r->nseries; s++)
+    {
+      fprintf (o, "<g class=\"series\" data-s=\"%zu\" fill=\"%s\" stroke=\"%s\">\n", s,
+               report_colours[r->series[s].colour], report_colours[r->series[s].colour]);
+      size_t k = 0;
+      for (size_t i = 0; lx && ly && i < nm; i++)
+        if (mean[i].series == s)
+          {
+            size_t j = k++;
+            for (; j > 0 && lx[j - 1] > mean[i].x; j--)
+              lx[j] = lx[j - 1], ly[j] = ly[j - 1];
+            lx[j] = mean[i].x, ly[j] = mean[i].y;
+          }
+      if (k > 1)
+        report_polyline (o, a, lx, ly, k, "stroke-width=\"1.6\" stroke-opacity=\"0.55\"");
+      fputs ("<g stroke-width=\"1.4\">", o);
+      for (size_t i = 0; i < np; i++)
+        if (p[i].series == s)
+          {
+            const char *moved;
+            double dx = dodge (r, a, p, i, &moved);
+            point_draw (o, r, a, &p[i], ord, dx, moved);
+          }
+      fputs ("</g></g>\n", o);
+    }
+  free (lx), free (ly);
+}
+
+/* P's points as their distance below the ceiling, p*(x) - accuracy (a
+   copy; the interval turned over with it). */
+static pt_t *
+as_gaps (const pt_t *p, size_t n)
+{
+  pt_t *g = malloc ((n + 1) * sizeof *g);
+  for (size_t i = 0; g && i < n; i++)
+    {
+      double c = varlb_fano_ceiling (p[i].x * 1e6, 1e6);
+      g[i] = p[i];
+      g[i].y = c - p[i].y, g[i].lo = c - p[i].hi, g[i].hi = c - p[i].lo;
+    }
+  return g;
+}
+
+/* The second panel: how far below the ceiling each point is, on a log
+   axis, where ratedist's small gap shows instead of hiding under the
+   ceiling's line. */
+static void
+gap_chart (FILE *o, const report_t *r, const report_axes_t *main, const curve_t *cv,
+           const pt_t *p, size_t np, const size_t *ord, const pt_t *mean, size_t nm)
+{
+  report_axes_t g = *main;
+  double gr[CURVE_SAMPLES + 1], gt[CURVE_SAMPLES + 1], gc[CURVE_SAMPLES + 1];
+  g.y0 = -3, g.y1 = 0, g.logy = 1, g.T = 14, g.B = 300;
+  pt_t *pg = as_gaps (p, np), *mg = as_gaps (mean, nm);
+  fputs ("<svg class=\"chart\" id=\"chart-gap\" viewBox=\"0 0 960 356\" role=\"img\" "
+         "aria-label=\"distance below the Fano ceiling, log scale\">\n", o);
+  report_axes_draw (o, &g, 1, "bits charged / N (log scale)", "p* \u2212 accuracy (log)");
+  for (size_t i = 0; i < cv->k; i++)
+    gr[i] = cv->fano[i] - cv->rd[i], gt[i] = cv->fano[i] - cv->triv[i], gc[i] = cv->fano[i] - 0.5;
+  fputs ("<g data-s=\"trivial\">", o);
+  report_polyline (o, &g, cv->x, gt, cv->k, "stroke=\"#666\" stroke-width=\"2\" stroke-dasharray=\"3 5\"");
+  fputs ("</g>\n<g data-s=\"chance\">", o);
+  report_polyline (o, &g, cv->x, gc, cv->k, "stroke=\"#999\" stroke-width=\"2\" stroke-dasharray=\"1 4\"");
+  fputs ("</g>\n<g data-s=\"ratedist\">", o);
+  report_polyline (o, &g, cv->x, gr, cv->k, "stroke=\"#006d5b\" stroke-width=\"3\" stroke-dasharray=\"9 5\"");
+  fputs ("</g>\n", o);
+  if (pg && mg)
+    series_draw (o, r, &g, pg, np, ord, mg, nm);
+  fputs ("</svg>\n", o);
+  free (pg), free (mg);
+}
+
 void
 report_chart_frontier (FILE *o, const report_t *r)
 {
@@ -479,48 +551,32 @@ report_chart_frontier (FILE *o, const report_t *r)
   if (r->aggregate)
     mean = p;
   report_axes_t a;
-  int measured;
+  curve_t *cv = malloc (sizeof *cv);
+  if (!p || !ord || !mean || !cv)
+    goto out;
   frontier_axes (&a, r, p, np);
-  fputs ("<figure id=\"fig-frontier\">\n<svg class=\"chart\" viewBox=\"0 0 960 540\" role=\"img\" "
-         "aria-label=\"accuracy against bits charged over N, with the Fano ceiling\">\n", o);
+  sample_curves (cv, &a, r, mean, nm);
+  fputs ("<figure id=\"fig-frontier\">\n<svg class=\"chart\" id=\"chart-frontier\" "
+         "viewBox=\"0 0 960 540\" role=\"img\" aria-label=\"accuracy against bits charged over "
+         "N, with the Fano ceiling\">\n", o);
   report_axes_draw (o, &a, 0.1, "bits charged / N (log scale): N is the hidden bits of the instance",
-             "accuracy: fraction of the hidden bits Bob decodes");
-  curves (o, &a, r, mean, nm, &measured);
+                    "accuracy: fraction of the hidden bits Bob decodes");
+  curves (o, &a, cv);
   fprintf (o, "<g font-size=\"14\" fill=\"#333\"><line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
            "y2=\"%.1f\" stroke=\"#333\" stroke-dasharray=\"2 3\"/><text x=\"%.1f\" y=\"%.1f\">"
-           "B = N</text></g>\n", report_px (&a, 1), report_px (&a, 1), a.T, a.B, report_px (&a, 1) + 4, a.B - 8);
-  for (size_t s = 0; s < r->nseries; s++)
-    {
-      fprintf (o, "<g class=\"series\" data-s=\"%zu\" fill=\"%s\" stroke=\"%s\">\n", s,
-               report_colours[r->series[s].colour], report_colours[r->series[s].colour]);
-      double *lx = malloc ((nm + 1) * sizeof *lx), *ly = malloc ((nm + 1) * sizeof *ly);
-      size_t k = 0;
-      for (size_t i = 0; lx && ly && i < nm; i++)
-        if (mean[i].series == s) /* in order of x, for the line */
-          {
-            size_t j = k++;
-            for (; j > 0 && lx[j - 1] > mean[i].x; j--)
-              lx[j] = lx[j - 1], ly[j] = ly[j - 1];
-            lx[j] = mean[i].x, ly[j] = mean[i].y;
-          }
-      if (k > 1)
-        report_polyline (o, &a, lx, ly, k, "stroke-width=\"1.6\" stroke-opacity=\"0.55\"");
-      free (lx), free (ly);
-      fputs ("<g stroke-width=\"1.4\">", o);
-      for (size_t i = 0; i < np; i++)
-        if (p[i].series == s)
-          {
-            const char *moved;
-            double dx = dodge (r, &a, p, i, &moved);
-            point_draw (o, r, &a, &p[i], ord, dx, moved);
-          }
-      fputs ("</g></g>\n", o);
-    }
-  fputs ("</svg>\n", o);
-  legend (o, r, measured);
+           "B = N</text></g>\n", report_px (&a, 1), report_px (&a, 1), a.T, a.B,
+           report_px (&a, 1) + 4, a.B - 8);
+  series_draw (o, r, &a, p, np, ord, mean, nm);
+  fputs ("</svg>\n<p class=\"muted\">The same points as their distance below the ceiling, "
+         "p* &minus; accuracy, on a log scale: how much accuracy a compressor leaves on the "
+         "table at its budget. Points on the bottom edge are within 0.001 of the ceiling (or "
+         "above it).</p>\n", o);
+  gap_chart (o, r, &a, cv, p, np, ord, mean, nm);
+  legend (o, r, cv->measured);
   caption (o, r, p, np);
+out:
+  free (cv);
   free (p), free (ord);
   if (!r->aggregate)
     free (mean), free (ord2);
 }
-

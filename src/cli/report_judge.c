@@ -3,25 +3,44 @@
  * verdict or accuracy its counts do not give is flagged, never shown as a
  * result), Holm's correction over every row of the page, and the rows
  * grouped into instances and series (a compressor on an instance). */
+#define _GNU_SOURCE 1 /* qsort_r */
 #include <config.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "report.h"
 
+/* The column NAME of F, remembered by the name's address: the page asks
+   for the same few columns of every row, 100,000 rows over.  Not for
+   threads (the cache is written). */
+static long
+col_of (const report_file_t *f, const char *name)
+{
+  report_file_t *m = (report_file_t *) f; /* only the cache changes */
+  size_t h = ((uintptr_t) name >> 3) % (sizeof m->cols / sizeof *m->cols);
+  if (m->cols[h].name != name)
+    m->cols[h].name = name, m->cols[h].col = cli_csv_col (&f->t, name);
+  return m->cols[h].col;
+}
+
 const char *
 report_cell (const report_t *r, const report_row_t *w, const char *col)
 {
-  const cli_csv_t *t = &r->file[w->file].t;
-  long c = cli_csv_col (t, col);
-  return c < 0 ? "" : cli_csv_get (t, w->row, c);
+  long c = col_of (&r->file[w->file], col);
+  return c < 0 ? "" : cli_csv_get (&r->file[w->file].t, w->row, c);
 }
 
 double
 report_num (const report_t *r, const report_row_t *w, const char *col)
 {
-  const cli_csv_t *t = &r->file[w->file].t;
-  return cli_csv_num (t, w->row, cli_csv_col (t, col));
+  return cli_csv_num (&r->file[w->file].t, w->row, col_of (&r->file[w->file], col));
+}
+
+size_t
+report_line (const report_t *r, const report_row_t *w)
+{
+  return w->row + (r->file[w->file].jsonl ? 1 : 2);
 }
 
 /* The cells that name an instance. */
@@ -83,17 +102,89 @@ report_inst_label (char *buf, size_t len, const report_inst_t *in)
             strcmp (in->values, "01") != 0 ? in->values : "");
 }
 
-/* Row W's judgement, flags and place. */
+/* The counts a judgement is taken from (cli_row_judge): rows equal in
+   all of them are judged once. */
+static const char *const key_cols[] = { "status", "correct", "bits_tested", "d", "N",
+                                        "bits_charged", "side_channel_bits", "layers", "heads" };
+#define N_KEY_COLS (sizeof key_cols / sizeof *key_cols)
+
+typedef struct kctx {
+  const report_t *r;
+  const long (*col)[N_KEY_COLS]; /* per file */
+} kctx_t;
+
+static int
+cmp_counts (const void *a, const void *b, void *arg)
+{
+  const kctx_t *c = arg;
+  const report_row_t *u = &c->r->row[*(const size_t *) a], *v = &c->r->row[*(const size_t *) b];
+  for (size_t k = 0; k < N_KEY_COLS; k++)
+    {
+      long cu = c->col[u->file][k], cv = c->col[v->file][k];
+      int d = strcmp (cu < 0 ? "" : cli_csv_get (&c->r->file[u->file].t, u->row, cu),
+                      cv < 0 ? "" : cli_csv_get (&c->r->file[v->file].t, v->row, cv));
+      if (d)
+        return d;
+    }
+  return 0;
+}
+
+/* Every row's judgement and efficiency: rows of equal counts share one (a
+   grid repeats them: the identity decodes every bit at every seed), the
+   others are judged in parallel (each costs MPFR a fraction of a
+   millisecond).  -1 when out of memory. */
+static int
+judge_all (report_t *r)
+{
+  size_t *ord = malloc ((r->nrows + 1) * sizeof *ord), *rep = malloc ((r->nrows + 1) * sizeof *rep);
+  long (*col)[N_KEY_COLS] = malloc ((r->nfiles + 1) * sizeof *col);
+  size_t nrep = 0;
+  if (!ord || !rep || !col)
+    {
+      free (ord), free (rep), free (col);
+      return -1;
+    }
+  for (size_t f = 0; f < r->nfiles; f++)
+    for (size_t k = 0; k < N_KEY_COLS; k++)
+      col[f][k] = col_of (&r->file[f], key_cols[k]);
+  for (size_t i = 0; i < r->nrows; i++)
+    {
+      report_row_t *w = &r->row[i];
+      w->status_ok = strcmp (report_cell (r, w, "status"), "ok") == 0;
+      w->x = report_num (r, w, "bits_charged") / report_num (r, w, "N");
+      ord[i] = i;
+    }
+  kctx_t c = { r, (const long (*)[N_KEY_COLS]) col };
+  qsort_r (ord, r->nrows, sizeof *ord, cmp_counts, &c);
+  for (size_t i = 0; i < r->nrows; i++)
+    if (i == 0 || cmp_counts (&ord[i - 1], &ord[i], &c) != 0)
+      rep[nrep++] = i;
+#pragma omp parallel for schedule(dynamic, 8)
+  for (size_t u = 0; u < nrep; u++)
+    {
+      report_row_t *w = &r->row[ord[rep[u]]];
+      const report_file_t *f = &r->file[w->file];
+      double N = cli_csv_num (&f->t, w->row, col[w->file][4]),
+             charged = cli_csv_num (&f->t, w->row, col[w->file][5]);
+      w->judged = w->status_ok && cli_row_judge (&w->j, &f->t, w->row) == 0;
+      w->efficiency = w->judged ? varlb_efficiency (w->j.accuracy, charged, N) : NAN;
+    }
+  for (size_t u = 0; u < nrep; u++)
+    for (size_t i = rep[u] + 1; i < (u + 1 < nrep ? rep[u + 1] : r->nrows); i++)
+      {
+        const report_row_t *from = &r->row[ord[rep[u]]];
+        report_row_t *w = &r->row[ord[i]];
+        w->judged = from->judged, w->j = from->j, w->efficiency = from->efficiency;
+      }
+  free (ord), free (rep), free (col);
+  return 0;
+}
+
+/* Row W's flags and place, once judged. */
 static void
 judge_row (report_t *r, report_row_t *w)
 {
-  const cli_csv_t *t = &r->file[w->file].t;
-  double N = report_num (r, w, "N"), charged = report_num (r, w, "bits_charged");
-  w->status_ok = strcmp (report_cell (r, w, "status"), "ok") == 0;
-  w->judged = w->status_ok && cli_row_judge (&w->j, t, w->row) == 0;
-  w->x = charged / N;
-  w->budget_ratio = report_num (r, w, "budget_bits") / N;
-  w->efficiency = w->judged ? varlb_efficiency (w->j.accuracy, charged, N) : NAN;
+  w->budget_ratio = report_num (r, w, "budget_bits") / report_num (r, w, "N");
   w->sig = report_row_signature (&r->file[w->file], w->row);
   /* What the counts give, against what the row states. */
   const char *want = !w->status_ok ? VARLB_VERDICT_ERROR : w->judged ? w->j.verdict : NULL;
@@ -237,13 +328,20 @@ report_judge (report_t *r, const char *cmd)
     }
   for (size_t f = 0; f < r->nfiles; f++)
     for (size_t k = 0; r->file[f].kind == REPORT_TRIALS && k < r->file[f].t.rows; k++)
-      {
-        report_row_t *w = &r->row[r->nrows++];
-        w->file = f, w->row = k;
-        judge_row (r, w);
-        w->inst = inst_of (r, first, w);
-        w->series = series_of (r, w);
-      }
+      r->row[r->nrows].file = f, r->row[r->nrows++].row = k;
+  if (judge_all (r) != 0)
+    {
+      free (first);
+      cli_error (cmd, "out of memory");
+      return -1;
+    }
+  for (size_t i = 0; i < r->nrows; i++)
+    {
+      report_row_t *w = &r->row[i];
+      judge_row (r, w);
+      w->inst = inst_of (r, first, w);
+      w->series = series_of (r, w);
+    }
   free (first);
   r->aggregate = r->nrows > REPORT_ROW_LIMIT;
   if (apply_holm (r) != 0)

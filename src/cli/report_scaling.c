@@ -212,7 +212,7 @@ report_chart_scaling (FILE *o, const report_t *r)
     xmin = xmax = ymin = ymax = 1;
   report_axes_t a = { floor (log10 (xmin / 1.5)), ceil (log10 (xmax * 1.5)), floor (log10 (ymin / 1.5)),
                ceil (log10 (ymax * 1.5)), 80, 925, 14, 486, 1 };
-  fputs ("<figure id=\"fig-scaling\">\n<svg class=\"chart\" viewBox=\"0 0 960 540\" role=\"img\" "
+  fputs ("<figure id=\"fig-scaling\">\n<svg class=\"chart\" id=\"chart-scaling\" viewBox=\"0 0 960 540\" role=\"img\" "
          "aria-label=\"smallest budget against n squared d, log-log\">\n", o);
   report_axes_draw (o, &a, 1, "n\u00b2d (log scale): n the last scale's side, d the head dimension",
              "smallest budget reaching the target (bits, log scale)");
