@@ -16,5 +16,9 @@ report-assets.h: $(top_srcdir)/src/cli/report.css $(top_srcdir)/src/cli/report.j
 	      $(top_srcdir)/src/cli/report.$$f; \
 	    echo ';'; \
 	  done) >$@.tmp && mv -f $@.tmp $@
-TESTS += tests/cli_report.sh
-EXTRA_DIST += src/cli/report.css src/cli/report.js tests/cli_report.sh tests/report_browser.py
+# tests/report_browser.sh loads the pages in headless Chromium (skips where
+# none is installed: ./install-deps --with-browser) and keeps a screenshot.
+TESTS += tests/cli_report.sh tests/report_browser.sh
+EXTRA_DIST += src/cli/report.css src/cli/report.js tests/cli_report.sh tests/report_check.py \
+	tests/report_browser.sh tests/report_browser.py
+CLEANFILES += tests/report_browser.png

@@ -13,6 +13,9 @@
    budget (mean over the rows), the page lists no single row, and every
    data file is copied beside the page instead of inlined. */
 #define REPORT_ROW_LIMIT 2000
+/* The page lists every row up to this many, else the rows that stand out
+   (at most this many). */
+#define REPORT_TABLE_ROWS 500
 /* A data file is inlined as it is up to this many bytes, gzip'ed (built
    with zlib) while that stays under REPORT_INLINE_GZ; else it is copied
    beside the page. */

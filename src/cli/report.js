@@ -6,7 +6,8 @@
   "use strict";
   var tip = document.getElementById("tip");
 
-  /* Hover: any element with data-tip shows it beside the pointer. */
+  /* Hover: any element with data-tip shows it beside the pointer; one
+     with data-twin shows the tip of the element it names. */
   function place(e) {
     var x = e.clientX + 16, y = e.clientY + 16;
     var w = tip.offsetWidth, h = tip.offsetHeight;
@@ -16,7 +17,8 @@
     tip.style.top = y + "px";
   }
   document.addEventListener("mouseover", function (e) {
-    var t = e.target.closest ? e.target.closest("[data-tip]") : null;
+    var t = e.target.closest ? e.target.closest("[data-tip],[data-twin]") : null;
+    if (t && t.hasAttribute("data-twin")) { t = document.getElementById(t.getAttribute("data-twin")); }
     if (!t) { tip.hidden = true; return; }
     tip.textContent = t.getAttribute("data-tip");
     tip.hidden = false;

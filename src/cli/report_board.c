@@ -527,21 +527,46 @@ rows_line (FILE *o, const report_t *r, const report_row_t *w)
   fputs ("</td></tr>\n", o);
 }
 
+/* 1 when row W stands out: failed, not judged, impossible, above its
+   ceiling, or stating what its counts do not give. */
+static int
+stands_out (const report_row_t *w)
+{
+  return !w->judged || w->disagrees || w->holm || w->j.accuracy > w->j.fano_ceiling
+         || strcmp (w->j.verdict, VARLB_VERDICT_IMPOSSIBLE) == 0;
+}
+
 void
 report_rows_table (FILE *o, const report_t *r)
 {
-  fprintf (o, "<section id=\"rows\"><h2>Every row</h2>\n<details%s><summary>%zu rows, each "
-           "re-judged from its counts (click to %s)</summary>\n<input class=\"filter\" "
-           "type=\"search\" data-table=\"rowtable\" placeholder=\"filter rows\" aria-label=\"filter "
-           "the rows\">\n<div class=\"scroll\"><table class=\"sortable wide\" id=\"rowtable\">"
-           "<thead><tr><th class=\"sort\">file:line</th><th class=\"sort\">compressor</th>%s"
-           "<th class=\"sort\">seed</th><th class=\"sort\">budget / N</th>"
-           "<th class=\"sort\">charged / N</th><th class=\"sort\" data-first=\"descending\">"
-           "accuracy</th><th class=\"sort\">95%% CI</th><th class=\"sort\">Fano ceiling</th>"
-           "<th class=\"sort\" data-first=\"descending\">efficiency</th><th class=\"sort\">"
-           "verdict (recomputed)</th></tr></thead><tbody>\n", r->disagree ? " open" : "",
-           r->nrows, "open", r->ninst > 1 ? "<th class=\"sort\">instance</th>" : "");
+  /* Every row while they are few; past REPORT_TABLE_ROWS the table would
+     cost the page its load time (a DOM of tens of thousands of cells), so
+     it lists the rows that stand out, and the data download holds all. */
+  int all = r->nrows <= REPORT_TABLE_ROWS;
+  size_t out = 0, shown = 0;
   for (size_t i = 0; i < r->nrows; i++)
-    rows_line (o, r, &r->row[i]);
+    out += stands_out (&r->row[i]);
+  if (!all && out == 0)
+    return;
+  fprintf (o, "<section id=\"rows\"><h2>%s</h2>\n<details%s><summary>", all ? "Every row"
+           : "The rows that stand out", r->disagree ? " open" : "");
+  if (all)
+    fprintf (o, "%zu rows, each re-judged from its counts (click to open)", r->nrows);
+  else
+    fprintf (o, "%zu of the %zu rows stand out (failed, above the ceiling, impossible, or "
+             "stating what their counts do not give)%s; every row is in the data download",
+             out, r->nrows, out > REPORT_TABLE_ROWS ? ": the first ones" : "");
+  fprintf (o, "</summary>\n<input class=\"filter\" type=\"search\" data-table=\"rowtable\" "
+           "placeholder=\"filter rows\" aria-label=\"filter the rows\">\n<div class=\"scroll\">"
+           "<table class=\"sortable wide\" id=\"rowtable\"><thead><tr><th class=\"sort\">"
+           "file:line</th><th class=\"sort\">compressor</th>%s<th class=\"sort\">seed</th>"
+           "<th class=\"sort\">budget / N</th><th class=\"sort\">charged / N</th>"
+           "<th class=\"sort\" data-first=\"descending\">accuracy</th><th class=\"sort\">"
+           "95%% CI</th><th class=\"sort\">Fano ceiling</th><th class=\"sort\" "
+           "data-first=\"descending\">efficiency</th><th class=\"sort\">verdict (recomputed)</th>"
+           "</tr></thead><tbody>\n", r->ninst > 1 ? "<th class=\"sort\">instance</th>" : "");
+  for (size_t i = 0; i < r->nrows && shown < REPORT_TABLE_ROWS; i++)
+    if (all || stands_out (&r->row[i]))
+      rows_line (o, r, &r->row[i]), shown++;
   fputs ("</tbody></table></div></details>\n</section>\n", o);
 }

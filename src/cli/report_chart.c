@@ -230,36 +230,44 @@ point_tip (FILE *o, const report_t *r, const pt_t *q, const size_t *ord, const c
     fprintf (o, "\n  and %zu more", q->n - 6);
 }
 
-/* Marker Q with its data: position, interval, rows ("file:line", at most
-   64 named) and tip; DX moves it right of a marker of another series at
-   the same place (MOVED names that series). */
+/* Marker I (Q) with its data: position, interval, rows ("file:line", at
+   most 64 named) and tip; DX moves it right of a marker of another series
+   at the same place (MOVED names that series).  A TWIN (the second panel's
+   marker) names the first panel's marker for its tip and carries nothing
+   else, so the page does not hold every tip twice. */
 static void
-point_draw (FILE *o, const report_t *r, const report_axes_t *a, const pt_t *q, const size_t *ord,
-            double dx, const char *moved)
+point_draw (FILE *o, const report_t *r, const report_axes_t *a, const pt_t *q, size_t i,
+            const size_t *ord, double dx, const char *moved, int twin)
 {
   double x = report_px (a, q->x) + dx, y = report_py (a, q->y);
   if (q->hi > q->lo)
     fprintf (o, "<path class=\"ci\" d=\"M%.1f %.1fV%.1fM%.1f %.1fh6M%.1f %.1fh6\"/>", x,
              report_py (a, q->lo), report_py (a, q->hi), x - 3, report_py (a, q->lo), x - 3,
              report_py (a, q->hi));
-  fprintf (o, "<path class=\"pt%s\" data-x=\"%.17g\" data-y=\"%.17g\" data-lo=\"%.17g\" "
-           "data-hi=\"%.17g\" data-n=\"%zu\" data-budget=\"%s\" data-rows=\"", q->x > 0 ? "" : " zero",
-           q->x, q->y, q->lo, q->hi, q->n, report_cell (r, &r->row[ord[q->first]], "budget_bits"));
-  for (size_t i = 0; i < q->n && i < 64; i++)
-    fprintf (o, "%s%zu:%zu", i ? " " : "", r->row[ord[q->first + i]].file,
-             report_line (r, &r->row[ord[q->first + i]]));
-  fputs ("\" data-tip=\"", o);
-  char *tip = NULL;
-  size_t len = 0;
-  FILE *m = open_memstream (&tip, &len);
-  if (m)
+  if (twin)
+    fprintf (o, "<path class=\"pt%s\" data-twin=\"pt%zu\" d=\"", q->x > 0 ? "" : " zero", i);
+  else
     {
-      point_tip (m, r, q, ord, moved);
-      fclose (m);
-      report_esc (o, tip);
+      fprintf (o, "<path class=\"pt%s\" id=\"pt%zu\" data-x=\"%.17g\" data-y=\"%.17g\" "
+               "data-lo=\"%.17g\" data-hi=\"%.17g\" data-n=\"%zu\" data-budget=\"%s\" data-rows=\"",
+               q->x > 0 ? "" : " zero", i, q->x, q->y, q->lo, q->hi, q->n,
+               report_cell (r, &r->row[ord[q->first]], "budget_bits"));
+      for (size_t k = 0; k < q->n && k < 64; k++)
+        fprintf (o, "%s%zu:%zu", k ? " " : "", r->row[ord[q->first + k]].file,
+                 report_line (r, &r->row[ord[q->first + k]]));
+      fputs ("\" data-tip=\"", o);
+      char *tip = NULL;
+      size_t len = 0;
+      FILE *m = open_memstream (&tip, &len);
+      if (m)
+        {
+          point_tip (m, r, q, ord, moved);
+          fclose (m);
+          report_esc (o, tip);
+        }
+      free (tip);
+      fputs ("\" d=\"", o);
     }
-  free (tip);
-  fputs ("\" d=\"", o);
   report_marker_path (o, r->series[q->series].shape, x, y, 6.5);
   fputs ("\"/>\n", o);
 }
@@ -462,11 +470,11 @@ caption (FILE *o, const report_t *r, const pt_t *p, size_t np)
                           "files beside it (section 5)." : "");
 }
 
-/* Every series' markers on axes A, and a thin line through its per-budget
-   MEAN points in order of x. */
+/* Every series' markers on axes A (TWIN: the second panel's), and a thin
+   line through its per-budget MEAN points in order of x. */
 static void
 series_draw (FILE *o, const report_t *r, const report_axes_t *a, const pt_t *p, size_t np,
-             const size_t *ord, const pt_t *mean, size_t nm)
+             const size_t *ord, const pt_t *mean, size_t nm, int twin)
 {
   double *lx = malloc ((nm + 1) * sizeof *lx), *ly = malloc ((nm + 1) * sizeof *ly);
   for (size_t s = 0; s < r->nseries; s++)
@@ -490,7 +498,7 @@ series_draw (FILE *o, const report_t *r, const report_axes_t *a, const pt_t *p, 
           {
             const char *moved;
             double dx = dodge (r, a, p, i, &moved);
-            point_draw (o, r, a, &p[i], ord, dx, moved);
+            point_draw (o, r, a, &p[i], i, ord, dx, moved, twin);
           }
       fputs ("</g></g>\n", o);
     }
@@ -536,7 +544,7 @@ gap_chart (FILE *o, const report_t *r, const report_axes_t *main, const curve_t 
   report_polyline (o, &g, cv->x, gr, cv->k, "stroke=\"#006d5b\" stroke-width=\"3\" stroke-dasharray=\"9 5\"");
   fputs ("</g>\n", o);
   if (pg && mg)
-    series_draw (o, r, &g, pg, np, ord, mg, nm);
+    series_draw (o, r, &g, pg, np, ord, mg, nm, 1);
   fputs ("</svg>\n", o);
   free (pg), free (mg);
 }
@@ -566,7 +574,7 @@ report_chart_frontier (FILE *o, const report_t *r)
            "y2=\"%.1f\" stroke=\"#333\" stroke-dasharray=\"2 3\"/><text x=\"%.1f\" y=\"%.1f\">"
            "B = N</text></g>\n", report_px (&a, 1), report_px (&a, 1), a.T, a.B,
            report_px (&a, 1) + 4, a.B - 8);
-  series_draw (o, r, &a, p, np, ord, mean, nm);
+  series_draw (o, r, &a, p, np, ord, mean, nm, 0);
   fputs ("</svg>\n<p class=\"muted\">The same points as their distance below the ceiling, "
          "p* &minus; accuracy, on a log scale: how much accuracy a compressor leaves on the "
          "table at its budget. Points on the bottom edge are within 0.001 of the ceiling (or "

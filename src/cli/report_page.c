@@ -471,7 +471,7 @@ report_write_page (FILE *o, report_t *r)
       report_chart_scaling (o, r);
       fputs ("</section>\n", o);
     }
-  if (r->nrows && !r->aggregate)
+  if (r->nrows)
     report_rows_table (o, r);
   reproduce (o, r);
   const char *rev = cli_git_revision ();
