@@ -79,6 +79,7 @@ class Page(html.parser.HTMLParser):
         self._svg = None
         self._series = None
         self._th = None
+        self._body = False
         self.feed(text)
 
     def handle_starttag(self, tag, a):
@@ -92,7 +93,9 @@ class Page(html.parser.HTMLParser):
             self.scripts += 1
         if tag == "table":
             self._table = a.get("id")
-        if tag == "tr" and self._table in ("rowtable", "board"):
+        if tag == "tbody":
+            self._body = True
+        if tag == "tr" and self._table in ("rowtable", "board") and self._body:
             self._row = {"attrs": a, "cells": []}
         if tag == "th" and self._table == "board":
             self._th = []
@@ -119,6 +122,8 @@ class Page(html.parser.HTMLParser):
             self._row = None
         if tag == "table":
             self._table = None
+        if tag == "tbody":
+            self._body = False
         if tag == "svg":
             self._svg = None
 

@@ -115,8 +115,15 @@ board_head (FILE *o, const report_t *r, const double *cols, size_t m)
   for (size_t c = 0; c < m; c++)
     fprintf (o, "<th class=\"sort\" data-first=\"descending\" title=\"mean accuracy at a budget of "
              "%g N\">acc. at %g N</th>", cols[c], cols[c]);
-  fputs ("<th class=\"sort\">verdict</th><th class=\"sort\">rows</th><th>flags</th></tr></thead>"
-         "<tbody>\n", o);
+  fputs ("<th class=\"sort\">verdict</th><th class=\"sort\">rows</th><th>flags</th></tr>\n", o);
+  /* The bound at each budget, for comparison (not sorted with the lines). */
+  fprintf (o, "<tr class=\"ceiling\"><td></td><td colspan=\"%d\">the bound: no compressor "
+           "beats the Fano ceiling p*</td><td></td>", r->ninst > 1 ? 3 : 2);
+  char a[32];
+  for (size_t c = 0; c < m; c++)
+    fprintf (o, "<td class=\"n\" data-v=\"%.17g\">%s</td>", varlb_fano_ceiling (cols[c] * 1e6, 1e6),
+             report_fmt (a, sizeof a, varlb_fano_ceiling (cols[c] * 1e6, 1e6), -4));
+  fputs ("<td colspan=\"3\"></td></tr>\n</thead><tbody>\n", o);
 }
 
 /* The rank of each series: best efficiency first, series without one last. */

@@ -365,11 +365,20 @@ curves (FILE *o, const report_axes_t *a, const curve_t *cv)
   fputs ("Z\"/></g>\n<g data-s=\"trivial\">", o);
   report_polyline (o, a, x, triv, k, "stroke=\"#666\" stroke-width=\"2\" stroke-dasharray=\"3 5\"");
   fprintf (o, "</g>\n<g data-s=\"chance\"><line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
-           "stroke=\"#999\" stroke-dasharray=\"1 4\" stroke-width=\"2\"/></g>\n<g data-s=\"ratedist\">",
-           a->L, a->R, report_py (a, 0.5), report_py (a, 0.5));
+           "stroke=\"#999\" stroke-dasharray=\"1 4\" stroke-width=\"2\"/><text x=\"%.1f\" "
+           "y=\"%.1f\" font-size=\"14\" fill=\"#555\" text-anchor=\"end\">chance: a coin per bit"
+           "</text></g>\n<g data-s=\"ratedist\">", a->L, a->R, report_py (a, 0.5), report_py (a, 0.5),
+           a->R - 8, report_py (a, 0.5) - 6);
   report_polyline (o, a, x, rd, k, "stroke=\"#006d5b\" stroke-width=\"3\" stroke-dasharray=\"9 5\"");
   fputs ("</g>\n<g data-s=\"fano\">", o);
   report_polyline (o, a, x, fano, k, "stroke=\"#111\" stroke-width=\"2.2\"");
+  /* Named where they are, for a room reading the chart from afar. */
+  size_t at = k / 5;
+  fprintf (o, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"15\" font-weight=\"600\" "
+           "transform=\"rotate(%.1f %.1f %.1f)\">Fano ceiling p*</text>", report_px (a, x[at]),
+           report_py (a, fano[at]) - 9, atan2 (report_py (a, fano[at + 8]) - report_py (a, fano[at]),
+                                               report_px (a, x[at + 8]) - report_px (a, x[at])) * 180 / M_PI,
+           report_px (a, x[at]), report_py (a, fano[at]) - 9);
   fputs ("</g>\n", o);
 }
 
