@@ -112,6 +112,16 @@ assert any("IMPOSSIBLE" in tr["cells"][-3]["text"] for tr in page.board if tr["c
     "the leaderboard keeps the stored verdict of " + who
 PY
 
+# ---------------------------------------------- past 256 KiB of data
+# 1500 rows (about 700 KiB): inlined gzip'ed when built with zlib, else
+# copied beside the page; either way the download holds the bytes.
+$CHECK synth s.csv mid.csv 1500 >/dev/null || fail "synthesis"
+"$VARLB" report mid.csv --out mid.html >/dev/null 2>err || fail "mid: $(cat err)"
+if grep -q '^#define HAVE_ZLIB 1' "$top_builddir/config.h" 2>/dev/null; then want="inlined gzip'ed"
+else want="beside the page"; fi
+$CHECK data mid.html mid.csv >out && grep -q "data $want" out \
+  && pass "$(wc -c <mid.csv) bytes of data: $want, byte for byte" || fail "mid: $(cat out)"
+
 # ------------------------------------------------- a 100,000-row sweep
 $CHECK synth s.csv big.csv 100000 >/dev/null || fail "synthesis"
 t0=$(date +%s.%N)

@@ -4,6 +4,7 @@ it against the files it was made from, recomputing every number here in
 Python from the rows' counts (never from the page or the row's own verdict):
 
   report_check.py page PAGE.html FILE...   the numbers, the links, the data
+  report_check.py data PAGE.html FILE...   the links and the data only
   report_check.py big PAGE.html FILE.csv   an aggregated page (one point per
                                            compressor and budget)
   report_check.py scaling PAGE.html SCALING.csv STDOUT   the fitted exponents
@@ -364,6 +365,10 @@ if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "page":
         cmd_page(args[0], args[1:])
+    elif cmd == "data":
+        page = Page(open(args[0], encoding="utf-8").read())
+        check_links(page, args[1:])
+        check_data(page, args[1:], args[0])
     elif cmd == "big":
         cmd_big(args[0], args[1])
     elif cmd == "scaling":
