@@ -171,10 +171,12 @@ banners (FILE *o, const report_t *r)
                "by a faulty or older varlb).", r->disagree, r->disagree == 1 ? "" : "s",
                r->disagree == 1 ? "s" : "", r->disagree == 1 ? "its" : "their");
       if (r->rejected)
-        fprintf (o, " %zu of them cannot be judged at all (their counts do not hold together) "
-                 "and are left out of every chart and table.", r->rejected);
+        fprintf (o, " %zu of them cannot be judged at all (counts that do not hold together): "
+                 "%s out of the charts and the leaderboard.", r->rejected,
+                 r->rejected == 1 ? "it is" : "they are");
       fputs (" This page shows every verdict and accuracy recomputed from the counts, never the "
-             "text the row states; the rows are marked in the tables below.</p></div>\n", o);
+             "text a row states; the rows are marked in <a href=\"#rows\">the rows table</a>."
+             "</p></div>\n", o);
     }
   if (r->holm)
     fprintf (o, "<div class=\"banner bad\"><p><strong>%zu row%s beat%s the Fano ceiling beyond "
@@ -235,8 +237,8 @@ distinct (FILE *o, const report_file_t *f, const char *name, size_t max, int cou
 
 /* Append the distinct values of column NAME to the command as OPT LIST
    (joined by SEP), or one OPT VALUE per value when EACH; nothing when the
-   column is absent. */
-static void
+   column is absent.  Their count (CMD NULL: only counted). */
+static size_t
 grid_option (char **cmd, size_t *len, const report_file_t *f, const char *name, const char *opt,
              char sep, int each)
 {
@@ -253,8 +255,13 @@ grid_option (char **cmd, size_t *len, const report_file_t *f, const char *name, 
       if (q == n && v[0])
         seen[n++] = v, ll += strlen (v) + 1;
     }
-  char *list = n && !each ? malloc (ll + 1) : NULL;
+  char *list = n && !each && cmd ? malloc (ll + 1) : NULL;
   size_t at = 0;
+  if (!cmd)
+    {
+      free (seen);
+      return n;
+    }
   for (size_t i = 0; i < n; i++)
     if (each)
       report_shell_quote (cmd, len, opt), report_shell_quote (cmd, len, seen[i]);
@@ -264,6 +271,7 @@ grid_option (char **cmd, size_t *len, const report_file_t *f, const char *name, 
     report_shell_quote (cmd, len, opt), report_shell_quote (cmd, len, list);
   free (list);
   free (seen);
+  return n;
 }
 
 /* A command that reruns F's rows as a grid of their distinct values. */
@@ -273,9 +281,13 @@ rebuilt_command (const report_file_t *f)
   char *cmd = NULL;
   size_t len = 0;
   const cli_csv_t *t = &f->t;
-  int scaling = f->kind == REPORT_SCALING;
+  int scaling = f->kind == REPORT_SCALING, attack = f->jsonl && !scaling;
+  /* attack --json rows of one budget, seed and instance: that attack. */
+  static const char *const one[] = { "budget_bits", "seed", "schedule", "d", "jl" };
+  for (size_t k = 0; k < sizeof one / sizeof *one; k++)
+    attack &= grid_option (NULL, NULL, f, one[k], NULL, ',', 0) <= 1;
   report_shell_quote (&cmd, &len, "varlb");
-  report_shell_quote (&cmd, &len, scaling ? "scaling" : "sweep");
+  report_shell_quote (&cmd, &len, attack ? "attack" : scaling ? "scaling" : "sweep");
   long cm = cli_csv_col (t, "model");
   if (cm >= 0 && strcmp (cli_csv_get (t, 0, cm), "custom") != 0)
     grid_option (&cmd, &len, f, "model", "--model", ',', 0);
@@ -285,7 +297,13 @@ rebuilt_command (const report_file_t *f)
       grid_option (&cmd, &len, f, "heads", "--heads", ',', 0);
     }
   grid_option (&cmd, &len, f, "compressor", "--compressor", ',', 1);
-  if (scaling)
+  if (attack)
+    {
+      static const char *const opt[] = { "--budget", "--seed", "--schedule", "-d", "--jl" };
+      for (size_t k = 0; k < sizeof one / sizeof *one; k++)
+        grid_option (&cmd, &len, f, one[k], opt[k], ',', 0);
+    }
+  else if (scaling)
     {
       grid_option (&cmd, &len, f, "n", "--ns", ',', 0);
       grid_option (&cmd, &len, f, "target", "--target", ',', 0);
@@ -296,8 +314,11 @@ rebuilt_command (const report_file_t *f)
       grid_option (&cmd, &len, f, "seed", "--seeds", ',', 0);
       grid_option (&cmd, &len, f, "schedule", "--schedules", ';', 0);
     }
-  grid_option (&cmd, &len, f, "d", "--dims", ',', 0);
-  grid_option (&cmd, &len, f, "jl", "--jls", ',', 0);
+  if (!attack)
+    {
+      grid_option (&cmd, &len, f, "d", "--dims", ',', 0);
+      grid_option (&cmd, &len, f, "jl", "--jls", ',', 0);
+    }
   long ck = cli_csv_col (t, "keys"), cv = cli_csv_col (t, "values"), ci = cli_csv_col (t, "isolation");
   if (ck >= 0 && strcmp (cli_csv_get (t, 0, ck), "unit") != 0)
     grid_option (&cmd, &len, f, "keys", "--keys", ',', 0);
@@ -305,8 +326,18 @@ rebuilt_command (const report_file_t *f)
     grid_option (&cmd, &len, f, "values", "--values", ',', 0);
   if (ci >= 0 && strcmp (cli_csv_get (t, 0, ci), "none") == 0)
     report_shell_quote (&cmd, &len, "--no-sandbox");
-  report_shell_quote (&cmd, &len, "--out");
-  report_shell_quote (&cmd, &len, f->name);
+  if (attack)
+    report_shell_quote (&cmd, &len, "--json");
+  else
+    {
+      /* sweep writes FILE.csv and FILE.jsonl beside it. */
+      const char *dot = strrchr (f->name, '.');
+      char out[1024];
+      snprintf (out, sizeof out, "%.*s.csv", (int) (f->jsonl && dot ? dot - f->name
+                                                     : (long) strlen (f->name)), f->name);
+      report_shell_quote (&cmd, &len, "--out");
+      report_shell_quote (&cmd, &len, f->jsonl ? out : f->name);
+    }
   return cmd;
 }
 
