@@ -13,7 +13,7 @@
 #include <time.h>
 #include <sys/stat.h>
 #include <sodium.h>
-#include "sandbox.h"
+#include "trial.h"
 
 /* ------------------------------------------------------------ registry */
 
@@ -113,18 +113,6 @@ spec_parts (varlb_spec_t *s, const char *text, const char **knobs, char *why, si
   return VARLB_OK;
 }
 
-/* A word of an exec: command that names a file relative to the current
-   directory ("./prog", "dir/prog.py"); options, assignments and quoted
-   words are left alone. */
-static int
-relative_path (const char *w, size_t n)
-{
-  if (n == 0 || w[0] == '/' || w[0] == '-' || w[0] == '\'' || w[0] == '"' || w[0] == '~'
-      || memchr (w, '=', n) || memchr (w, '$', n))
-    return 0;
-  return memchr (w, '/', n) != NULL;
-}
-
 static int
 spec_exec (varlb_spec_t *s, const char *text, char *why, size_t len)
 {
@@ -141,22 +129,17 @@ spec_exec (varlb_spec_t *s, const char *text, char *why, size_t len)
                 serve ? "serve" : "exec", serve ? "serve" : "exec");
       return VARLB_EINVAL;
     }
-  /* The command runs in a private directory: a relative path to a program
-     or a file would name nothing there. */
-  for (const char *p = s->path; *p;)
+  /* The command runs in a private directory: a file named relative to
+     the current directory is named absolutely (and so shown read-only to
+     the halves, trial.c), any other relative path refused. */
+  char *resolved;
+  int st = varlb__command_resolve (&resolved, s->path, serve ? "serve" : "exec", why, len);
+  if (st == VARLB_OK)
     {
-      p += strspn (p, " \t");
-      size_t n = strcspn (p, " \t");
-      if (relative_path (p, n))
-        {
-          snprintf (why, len, "%s: '%.*s' is a relative path, but the command runs in a "
-                    "private directory: use an absolute path", serve ? "serve" : "exec",
-                    (int) n, p);
-          return VARLB_EINVAL;
-        }
-      p += n;
+      free (s->path);
+      s->path = resolved;
     }
-  return VARLB_OK;
+  return st;
 }
 
 static int

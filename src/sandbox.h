@@ -141,5 +141,9 @@ void varlb__utf8_sanitize (char *s);
 /* The last line(s) of DATA squeezed onto one line of at most LEN-1 bytes,
    control characters replaced, valid UTF-8. */
 void varlb__tail_line (char *out, size_t len, const unsigned char *data, size_t n);
+/* A half's output DATA as its row keeps it (command.c): the last non-blank
+   line (the exception, the error) first, then " -- before it: " and as
+   much of the rest's end as fits, on one line as varlb__tail_line. */
+void varlb__error_tail (char *out, size_t len, const unsigned char *data, size_t n);
 
 #endif

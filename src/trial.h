@@ -8,6 +8,19 @@
 void varlb__trial_begin (varlb_trial_t *t, const varlb_instance_t *in, const varlb_spec_t *s,
                          double budget_bits, const varlb_channel_opts_t *o);
 void varlb__trial_fail (varlb_trial_t *t, int status, const char *why);
+/* A half that failed (command.c): its reason, then the last line it
+   wrote (the exception) unless the reason holds it already. */
+void varlb__trial_fail_half (varlb_trial_t *t, const varlb_half_result_t *r);
+/* An exec:/serve: COMMAND as a half runs it (command.c): each word naming
+   an existing file relative to the current directory made absolute (the
+   program's first word and the module after -m only when they hold a
+   slash: the shell looks those up on PATH); any other relative path
+   (holding a slash) refused with a one-line WHY prefixed LABEL.  *OUT is
+   malloc'd. */
+int varlb__command_resolve (char **out, const char *command, const char *label, char *why,
+                            size_t len);
+/* The first part of a varlb__error_tail line: the last line the half wrote. */
+size_t varlb__error_last_line (char *out, size_t len, const char *tail);
 /* Bob's M query tokens IDX (all, or a sample from his secret stream) and
    his queries Q (M x d). */
 int varlb__trial_bob_queries (size_t *idx, double *Q, size_t m, const varlb_instance_t *in);

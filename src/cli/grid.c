@@ -257,10 +257,13 @@ cli_grid_finish (const char *cmd, cli_grid_t *g, const varlb_channel_opts_t *o)
       varlb_spec_t s;
       char why[512] = "";
       int st = varlb_spec_init_opts (&s, g->specs[i], o, why, sizeof why);
+      if (st == VARLB_OK)
+        cli_spec_note (cmd, &s);
       varlb_spec_clear (&s);
       if (st != VARLB_OK)
         {
-          cli_error (cmd, "--compressors: %s: %s", g->specs[i], why[0] ? why : varlb_strerror (st));
+          cli_spec_error (cmd, "--compressors", g->specs[i], why[0] ? why : varlb_strerror (st),
+                          0);
           return -1;
         }
     }
