@@ -117,4 +117,35 @@ rc=$?
   && pass "pyramidkv, 16 x 16 heads, ratio 0.5, seed 1: judged ($(json_get "$TMPD/pk" verdict))" \
   || fail "pyramidkv 16 x 16 seed 1: rc=$rc $(cat "$TMPD/err") $(json_get "$TMPD/pk" correct 2>&1)"
 
+# --- VAR's released models: d16-d30 at 256px, d36 at 512px (shared AdaLN);
+# each runs on its own schedule by default; another gets a note naming
+# whose shape on what (1024px: VAR-derived, HART's).
+"$VARLB" bound --model var-d36 --json >"$TMPD/d36" 2>"$TMPD/err"
+[ "$(json_get "$TMPD/d36" layers) $(json_get "$TMPD/d36" heads) $(json_get "$TMPD/d36" schedule)" \
+  = '36 36 "1,2,3,4,6,9,13,18,24,32"' ] && [ ! -s "$TMPD/err" ] \
+  && json_get "$TMPD/d36" released | grep -q 'shared AdaLN' \
+  && pass "var-d36: 36 x 36 heads at 512px, released, shared AdaLN" \
+  || fail "var-d36: $(cat "$TMPD/d36" "$TMPD/err")"
+"$VARLB" bound --model var-d20 --json >"$TMPD/d20" 2>"$TMPD/err"
+[ "$(json_get "$TMPD/d20" schedule)" = '"1,2,3,4,5,6,8,10,13,16"' ] && [ ! -s "$TMPD/err" ] \
+  && pass "var-d20 runs at 256px by default, no note" || fail "var-d20: $(cat "$TMPD/d20" "$TMPD/err")"
+"$VARLB" bound --model var-d16 --preset 1024 >"$TMPD/d16" 2>"$TMPD/err"
+[ $? -eq 0 ] && grep -q "note: no VAR model was released at 1024px" "$TMPD/err" \
+  && grep -q "VAR-derived" "$TMPD/err" && grep -q "HART" "$TMPD/err" \
+  && grep -q "var-d16's shape (16 layers x 16 heads" "$TMPD/err" \
+  && grep -q "not released: VAR-derived" "$TMPD/d16" \
+  && pass "var-d16 --preset 1024 accepted with its note: $(cat "$TMPD/err")" \
+  || fail "var-d16 at 1024px: $(cat "$TMPD/d16" "$TMPD/err")"
+"$VARLB" bound --table >"$TMPD/table"
+"$PYTHON3" -c 'import sys
+rows = [l.split("|")[1:-1] for l in open(sys.argv[1]) if l.startswith("| var-d")]
+head = [c.strip() for c in open(sys.argv[1]).readline().split("|")[1:-1]]
+assert head[2] == "released", head
+yes = sorted((r[0].strip(), r[1].strip()) for r in rows if r[2].strip() == "yes")
+assert yes == [("var-d16", "256px"), ("var-d20", "256px"), ("var-d24", "256px"),
+               ("var-d30", "256px"), ("var-d36", "512px")], yes
+assert all("HART" in r[2] for r in rows if r[1].strip() == "1024px"), rows' "$TMPD/table" \
+  && pass "bound --table: a released column, yes for the five of VAR's zoo" \
+  || fail "bound --table: $(cat "$TMPD/table")"
+
 finish

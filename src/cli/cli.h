@@ -268,6 +268,10 @@ int cli_reduction_option (const char *cmd, int opt, const char *arg, varlb_param
 /* Check the parameters and load the judge key into P; print the one-line
    reason and return -1 if bad. */
 int cli_reduction_finish (const char *cmd, varlb_params_t *p);
+/* Whether a schedule option (--preset, --schedule, --n, or a sweep's
+   --presets, --ns, --schedules) was given: a named model otherwise runs at
+   the image size it was released at. */
+extern int cli_schedule_given;
 /* The --judge-key file given (NULL: the default one), and loading it. */
 extern const char *cli_judge_key_path;
 int cli_judge_key (const char *cmd, varlb_params_t *p);

@@ -90,6 +90,8 @@ grid_add_specs (const char *cmd, cli_grid_t *g, const char *arg)
 int
 cli_grid_option (const char *cmd, cli_grid_t *g, int opt, const char *arg)
 {
+  if (opt == CLI_GRID_PRESETS || opt == CLI_GRID_NS || opt == CLI_GRID_SCHEDULES)
+    cli_schedule_given = 1;
   switch (opt)
     {
     case CLI_GRID_PRESETS:

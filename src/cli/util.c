@@ -198,9 +198,13 @@ fail:
   return -1;
 }
 
+int cli_schedule_given;
+
 int
 cli_reduction_option (const char *cmd, int opt, const char *arg, varlb_params_t *p)
 {
+  if (opt == CLI_OPT_PRESET || opt == CLI_OPT_SCHEDULE || opt == CLI_OPT_N)
+    cli_schedule_given = 1;
   switch (opt)
     {
     case CLI_OPT_PRESET:
