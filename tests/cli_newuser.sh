@@ -117,6 +117,26 @@ rc=$?
   && pass "pyramidkv, 16 x 16 heads, ratio 0.5, seed 1: judged ($(json_get "$TMPD/pk" verdict))" \
   || fail "pyramidkv 16 x 16 seed 1: rc=$rc $(cat "$TMPD/err") $(json_get "$TMPD/pk" correct 2>&1)"
 
+# --- configure's summary (in config.log): paths expanded, and the sandbox
+# line says whether a namespace could be made, as varlb finds at run time.
+if [ -f "$top_builddir/config.log" ]; then
+  py=$(sed -n 's/^  Python helper: //p' "$top_builddir/config.log" | tail -1)
+  sb=$(sed -n 's/^  sandbox: *//p' "$top_builddir/config.log" | tail -1)
+  case $py in
+    ''|*'$'*) fail "configure's summary shows Python helper: '$py'" ;;
+    *) pass "configure's summary expands the Python helper's path: $py" ;;
+  esac
+  case $SANDBOX:$sb in
+    yes:"yes ("*"namespaces made)") pass "configure made a namespace, as varlb does: $sb" ;;
+    yes:*) fail "varlb makes sandboxes, configure says: $sb" ;;
+    *:"no ("*"no namespace can be made here"*|*:"no (bwrap not found"*)
+      pass "configure found no namespace, as varlb: $sb" ;;
+    *) fail "varlb makes no sandbox here, configure says: $sb" ;;
+  esac
+else
+  echo "skip configure's summary: no config.log in $top_builddir"
+fi
+
 # --- VAR's released models: d16-d30 at 256px, d36 at 512px (shared AdaLN);
 # each runs on its own schedule by default; another gets a note naming
 # whose shape on what (1024px: VAR-derived, HART's).
