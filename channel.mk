@@ -25,7 +25,8 @@ TESTS += tests/cli_attack.sh tests/cli_hostile.sh tests/cli_serve.sh tests/cli_p
 	tests/cli_newuser.sh
 EXTRA_DIST += tests/cli_attack.sh tests/compressors/misbehave.py tests/cli_hostile.sh \
 	tests/compressors/hostile.py tests/cli_serve.sh tests/compressors/serveworker.py \
-	tests/cli_proc.sh tests/compressors/procprobe.py tests/cli_newuser.sh
+	tests/cli_proc.sh tests/compressors/procprobe.py tests/cli_newuser.sh \
+	tests/list_settings.py
 if HAVE_CHECK
 check_PROGRAMS += tests/test_channel
 endif

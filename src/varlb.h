@@ -581,6 +581,12 @@ const varlb_compressor_t *varlb_compressor_find (const char *name);
    static string; NULL for varlb's own built-ins (their provenance is
    varlb's version) and for plug-ins. */
 const char *varlb_compressor_provenance (const varlb_compressor_t *c);
+/* For a built-in that runs a third-party library (zstd, xz, zfp, fpzip,
+   faiss_pq, faiss_sq): the exact library calls and parameters, the blob's
+   layout and how the budget picks the rate or precision, in lines
+   "topic: ...", so another program can reproduce them; a static string.
+   NULL for the others. */
+const char *varlb_compressor_settings (const varlb_compressor_t *c);
 
 /* A compressor as named on the command line:
      NAME[:k=v,...]            a built-in (see varlb_compressor_find)

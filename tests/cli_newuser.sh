@@ -117,6 +117,34 @@ rc=$?
   && pass "pyramidkv, 16 x 16 heads, ratio 0.5, seed 1: judged ($(json_get "$TMPD/pk" verdict))" \
   || fail "pyramidkv 16 x 16 seed 1: rc=$rc $(cat "$TMPD/err") $(json_get "$TMPD/pk" correct 2>&1)"
 
+# --- varlb list states each library built-in's exact settings, and they
+# hold: the blobs are taken apart and their choices recomputed from the
+# settings alone (tests/list_settings.py).
+libs=$("$VARLB" list | grep -E '^(zstd|xz|zfp|fpzip|faiss_pq|faiss_sq)$' | tr '\n' ' ')
+n=$("$VARLB" list | grep -c '^    settings (')
+[ -n "$libs" ] && [ "$n" -eq "$(echo $libs | wc -w)" ] \
+  && pass "list: settings for each library built-in here ($libs)" \
+  || fail "list: $n settings for the built-ins $libs"
+if [ -n "$libs" ]; then
+  "$VARLB" decode $SMALL --seed 3 --dump "$TMPD/dump" >/dev/null 2>&1
+  tight=$(for c in zfp fpzip; do case " $libs " in *" $c "*) echo $c ;; esac; done)
+  loose=$(for c in faiss_pq faiss_sq xz; do case " $libs " in *" $c "*) echo $c ;; esac; done)
+  for group in "2000 $tight" "64000 $loose"; do
+    set -- $group
+    b=$1; shift
+    [ $# -gt 0 ] || continue
+    rm -rf "$TMPD/blobs"
+    cs=; for c in "$@"; do cs="$cs --compressor $c"; done
+    "$VARLB" attack $SMALL --seed 3 --budget "$b" $cs --keep-blobs "$TMPD/blobs" >/dev/null 2>"$TMPD/err"
+    if "$PYTHON3" "$top_srcdir/tests/list_settings.py" "$TMPD/blobs" "$b" 14 16 "$@" \
+         -- "$TMPD/dump/K.npy" >"$TMPD/ls" 2>&1; then
+      pass "the stated settings rebuild the blobs at $b bits: $(tr '\n' ';' <"$TMPD/ls")"
+    else
+      fail "settings at $b bits: $(cat "$TMPD/ls" "$TMPD/err")"
+    fi
+  done
+fi
+
 # --- configure's summary (in config.log): paths expanded, and the sandbox
 # line says whether a namespace could be made, as varlb finds at run time.
 if [ -f "$top_builddir/config.log" ]; then

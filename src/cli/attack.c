@@ -375,6 +375,16 @@ cli_list (int argc, char **argv)
             printf ("    %-*s %-6s default %-8s [%g, %g] %s\n", w, kn->name, type[kn->type],
                     kn->def, kn->min, kn->max, kn->help);
         }
+      /* A library built-in's exact calls, so they can be reproduced. */
+      const char *set = varlb_compressor_settings (c), *ver = varlb_compressor_provenance (c);
+      if (set)
+        printf ("    settings (%s):\n", ver ? ver : "library");
+      for (const char *p = set; p && *p;)
+        {
+          size_t n = strcspn (p, "\n");
+          printf ("      %.*s\n", (int) n, p);
+          p += n + (p[n] == '\n');
+        }
     }
   cli_list_models (); /* whole-model compressors: src/cli/model_attack.c */
   printf ("plugin:PATH.so[:k=v,...]\n    a C shared object exporting %s (see varlb.h)\n"
