@@ -145,6 +145,15 @@ if [ -n "$libs" ]; then
   done
 fi
 
+# --- demo --outdir makes a missing directory (and its parents); a file in
+# the way is refused in one line.
+"$VARLB" demo --outdir "$TMPD/new/deep/dir" >"$TMPD/demo" 2>"$TMPD/err"
+rc=$?
+[ $rc -eq 0 ] && [ -s "$TMPD/new/deep/dir/accuracy.csv" ] && [ -s "$TMPD/new/deep/dir/accuracy.gp" ] \
+  && pass "demo --outdir into a missing folder makes it" || fail "demo --outdir: rc=$rc $(cat "$TMPD/err")"
+: >"$TMPD/afile"
+expect_usage_error "demo --outdir below a file" demo --outdir "$TMPD/afile/sub"
+
 # --- configure's summary (in config.log): paths expanded, and the sandbox
 # line says whether a namespace could be made, as varlb finds at run time.
 if [ -f "$top_builddir/config.log" ]; then

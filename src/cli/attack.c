@@ -227,9 +227,8 @@ cli_attack (int argc, char **argv)
       rc = CLI_EXIT_FAIL;
       goto done;
     }
-  if (keep && mkdir (keep, 0777) != 0 && access (keep, W_OK) != 0)
+  if (keep && cli_make_dir (cmd, "--keep-blobs", keep) != 0)
     {
-      cli_error (cmd, "--keep-blobs %s: cannot create the directory", keep);
       for (size_t j = 0; j < nspecs; j++)
         varlb_spec_clear (&sp[j]);
       free (sp);

@@ -49,6 +49,9 @@ int cli_parse_list (const char *cmd, const char *opt, const char *arg, cli_numbe
    LO and HI bound the bits. */
 int cli_parse_budget (const char *cmd, const char *opt, const char *arg,
                       double lo, double hi, double *bits);
+/* DIR and every missing parent made (mkdir -p), or one line naming OPT
+   and -1 (options.c). */
+int cli_make_dir (const char *cmd, const char *opt, const char *dir);
 /* "--budget ARG" or "--ratio ARG", as the report echoes it. */
 void cli_budget_typed (char *buf, size_t len, int ratio, const char *arg);
 #define CLI_BUDGET_FORMS "whole bits (20000), or a whole number with k, M, G (10^3, 10^6, " \

@@ -313,8 +313,8 @@ cli_attack_model (int argc, char **argv)
         close (fd);
       goto done;
     }
-  if (keep && mkdir (keep, 0777) != 0 && access (keep, W_OK) != 0)
-    cli_error (cmd, "--keep-blobs %s: cannot create the directory", keep);
+  if (keep && cli_make_dir (cmd, "--keep-blobs", keep) != 0)
+    ;
   else
     {
       rc = 0;

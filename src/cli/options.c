@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "cli.h"
 
 static const struct option instance_opts[] = { CLI_REDUCTION_LONGOPTS };
@@ -222,6 +223,42 @@ void
 cli_budget_typed (char *buf, size_t len, int ratio, const char *arg)
 {
   snprintf (buf, len, "%s %.100s", ratio ? "--ratio" : "--budget", arg ? arg : "");
+}
+
+/* ------------------------------------------------------- directories */
+
+int
+cli_make_dir (const char *cmd, const char *opt, const char *dir)
+{
+  char path[4096];
+  size_t n = strlen (dir);
+  if (n == 0 || n >= sizeof path)
+    {
+      cli_error (cmd, "%s '%s': not a directory name", opt, dir);
+      return -1;
+    }
+  memcpy (path, dir, n + 1);
+  /* Each parent in turn, as mkdir -p: a missing one is made. */
+  for (char *p = path + 1; ; p++)
+    if (*p == '/' || *p == '\0')
+      {
+        char c = *p;
+        *p = '\0';
+        struct stat sb;
+        if (mkdir (path, 0777) != 0 && errno != EEXIST)
+          {
+            cli_error (cmd, "%s %s: cannot create %s: %s", opt, dir, path, strerror (errno));
+            return -1;
+          }
+        if (stat (path, &sb) != 0 || !S_ISDIR (sb.st_mode))
+          {
+            cli_error (cmd, "%s %s: %s is not a directory", opt, dir, path);
+            return -1;
+          }
+        if (c == '\0')
+          return 0;
+        *p = c;
+      }
 }
 
 /* ------------------------------------------------------------ memory */

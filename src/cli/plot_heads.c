@@ -10,8 +10,9 @@
 
 int
 cli_plot_write_heads (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t *t,
-                      const char *only, char *why, size_t wlen)
+                      char *why, size_t wlen)
 {
+  const char *only = cli_plot_only;
   long cl = cli_csv_col (t, "layer"), ch = cli_csv_col (t, "head"), cb = cli_csv_col (t, "bits"),
        ck = cli_csv_col (t, "correct"), cc = cli_csv_col (t, "compressor");
   if (cl < 0 || ch < 0 || cb < 0 || ck < 0)
@@ -54,32 +55,13 @@ cli_plot_write_heads (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t 
       bits[(size_t) l * H + (size_t) h] += b;
       ok[(size_t) l * H + (size_t) h] += c;
     }
-  fprintf (dat, "# layer head accuracy (NaN: no data)\n");
-  for (size_t l = 0; l < L; l++)
-    {
-      for (size_t h = 0; h < H; h++)
-        fprintf (dat, "%zu %zu %.6g\n", l, h, bits[l * H + h] > 0 ? ok[l * H + h] / bits[l * H + h]
-                                                                   : NAN);
-      fputc ('\n', dat);
-    }
-  free (bits);
-  free (ok);
-  if (only)
-    {
-      fputs ("set title \"varlb: ", gp);
-      for (const char *p = only; *p; p++)
-        fprintf (gp, *p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
-      fputs (" on a whole model: accuracy by layer and head (budgets and seeds pooled)\"\n", gp);
-    }
-  fprintf (gp, "set xlabel 'head'\nset ylabel 'layer'\nset cblabel 'accuracy'\n"
-           "set cbrange [0.4:1]\n"
-           "set palette defined (0.4 '#b2182b', 0.5 '#f4a582', 0.75 '#f7f7f7', 1 '#2166ac')\n"
-           "set xrange [-0.5:%g]\nset yrange [-0.5:%g]\nset xtics %zu\nset ytics %zu\n"
-           "unset key\n"
-           "set datafile missing 'nan'\nplot \"", H - 0.5, L - 0.5, H > 32 ? H / 16 : 1,
-           L > 32 ? L / 16 : 1);
-  for (const char *p = datpath; *p; p++)
-    fprintf (gp, *p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
-  fputs ("\" using 2:1:3 with image\n", gp);
+  cli_plot_heat_cells (dat, "layer head", bits, ok, L, H, 0);
+  char title[600];
+  snprintf (title, sizeof title, "varlb: %s on a whole model: accuracy by layer and head "
+            "(budgets and seeds pooled)", only ? only : "the compressors");
+  fprintf (gp, "set xlabel 'head'\nset ylabel 'layer'\nset xrange [-0.5:%g]\n"
+           "set yrange [-0.5:%g]\nset xtics %zu\nset ytics %zu\n", H - 0.5, L - 0.5,
+           H > 32 ? H / 16 : 1, L > 32 ? L / 16 : 1);
+  cli_plot_heat_map (gp, datpath, title, t, only);
   return 0;
 }
