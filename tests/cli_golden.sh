@@ -180,8 +180,10 @@ one attack-text attack $SMALL --compressor snapkv --compressor "plugin:$PLUG1" \
 one attack-json attack $SMALL --compressor kivi:bits=2 --budget 300 --seed 2 --json
 # A program under a directory the sandbox hides ($TMPDIR): its halves and
 # its --version probe (the provenance) see it all the same.
-mkdir "$TMPD/prog" && cp "$top_srcdir/examples/external/topk_fp16.py" \
-  "$top_srcdir/python/varlb_compressor.py" "$TMPD/prog/" || fail "cannot copy topk_fp16.py"
+mkdir -p "$TMPD/prog/varlb_compressor" \
+  && cp "$top_srcdir/examples/external/topk_fp16.py" "$TMPD/prog/" \
+  && cp "$top_srcdir"/python/varlb_compressor/*.py "$TMPD/prog/varlb_compressor/" \
+  || fail "cannot copy topk_fp16.py and the Python helper"
 # shellcheck disable=SC2086
 one attack-exec-hidden attack $SMALL --compressor "exec:$PYTHON3 $TMPD/prog/topk_fp16.py" \
   --budget 200 --json

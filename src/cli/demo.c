@@ -3,9 +3,7 @@
  * full cache, and draw the accuracy chart of a few compressors on it into
  * one directory (varlb-demo/, or --outdir DIR). */
 #include <config.h>
-#include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "cli.h"
 #include "decode.h"
 #include "plot.h"
@@ -31,11 +29,8 @@ cli_demo (int argc, char **argv)
   if (c != CLI_OPTIONS_DONE)
     return cli_options_stop (&o, c);
   const char *dir = o.outdir ? o.outdir : DEMO_OUTDIR;
-  if (!o.json && mkdir (dir, 0777) != 0 && errno != EEXIST)
-    {
-      cli_error (o.cmd, "--outdir %s: %s", dir, strerror (errno));
-      return cli_options_stop (&o, CLI_OPTIONS_ERROR);
-    }
+  if (!o.json && cli_make_dir (o.cmd, "--outdir", dir) != 0)
+    return cli_options_stop (&o, CLI_OPTIONS_ERROR);
   int all = 0;
   int rc = cli_decode_run (&o, NULL, 1, &all);
   /* End with chart (a): a few quick compressors on this very instance. */

@@ -1,7 +1,7 @@
 /* report_scaling.c -- varlb report's chart of varlb scaling's rows: the
  * smallest budget reaching a target accuracy against n^2 d on log-log axes,
  * with the Fano bound at the target, a slope-1 line (the Omega(n^2 d) law)
- * and each compressor's fitted exponents of n and d (cli_fit_exponents,
+ * and each compressor's fitted exponents of n and d (cli_scaling_fit,
  * as varlb scaling prints them). */
 #include <config.h>
 #include <math.h>
@@ -14,7 +14,7 @@ typedef struct sc_series {
   const report_file_t *f;
   const char *compressor;
   size_t *rows, n, missed;
-  cli_fit_t fit;
+  cli_scaling_fit_t fit;
   double slope, icept; /* log10 B on log10 n^2 d (NaN: fewer than 2 points) */
 } sc_series_t;
 
@@ -74,7 +74,7 @@ scaling_fit (sc_series_t *s)
   double m = (double) s->n, den = m * sxx - sx * sx;
   if (s->n >= 2 && den > 1e-12)
     s->slope = (m * sxy - sx * sy) / den, s->icept = (sy - s->slope * sx) / m;
-  cli_fit_exponents (&s->fit, ln, ld, lb, s->n, vary_n, vary_d);
+  cli_scaling_fit (&s->fit, ln, ld, lb, s->n, vary_n, vary_d);
   free (ln);
 }
 
@@ -92,7 +92,7 @@ scaling_table (FILE *o, const sc_series_t *s, size_t n)
          "<th class=\"sort\">slope on n&sup2;d</th></tr></thead><tbody>\n", o);
   for (size_t i = 0; i < n; i++)
     {
-      const cli_fit_t *f = &s[i].fit;
+      const cli_scaling_fit_t *f = &s[i].fit;
       char a[32], b[32], c[32];
       fputs ("<tr><td class=\"spec\">", o);
       report_esc (o, s[i].compressor);

@@ -71,20 +71,6 @@ int cli_grid_params (varlb_params_t *p, const cli_grid_t *g, size_t i);
 /* Hidden bits N of instance I, without building it. */
 size_t cli_grid_bits (const cli_grid_t *g, size_t i);
 
-/* One fitted exponent set of varlb scaling (scaling.c): COLS regressors
-   (1, log n?, log d?). */
-typedef struct cli_fit {
-  size_t points, cols;
-  double c[3], ci[3]; /* estimate and 95% half-width */
-  int has_n, has_d;
-  double r2;
-} cli_fit_t;
-/* Least squares of LB = log B on (1, LN = log n if HAS_N, LD = log d if
-   HAS_D) over M points (GSL), 95% Student-t half-widths; -1 when M is too
-   small or the fit fails.  Floating point. */
-int cli_fit_exponents (cli_fit_t *f, const double *ln, const double *ld, const double *lb,
-                       size_t m, int has_n, int has_d);
-
 /* ------------------------------------------- the files (sweep_files.c) */
 
 /* The key of a trial in a result row: schedule|d|jl|seed|spec|budget. */
@@ -207,5 +193,20 @@ cli_ranks_owner (const cli_ranks_t *r, size_t j)
    and clears it; rank 0 receives O from OWNER.  1 on rank 0 (write O
    now), else 0. */
 int cli_ranks_collect (const cli_ranks_t *r, cli_trial_out_t *o, int owner);
+
+/* varlb scaling's fit (scaling.c), shared with varlb plot's scaling chart
+   and varlb report's scaling section so that their slopes are the
+   exponents the terminal prints: least squares of log B on (1, log n if
+   HAS_N, log d if HAS_D) over M points with GSL; c[] the estimates in that
+   order, ci[] their 95% half-widths (Student's t, points - cols degrees of
+   freedom).  -1 when M <= cols or GSL fails.  Floating point. */
+typedef struct cli_scaling_fit {
+  size_t points, cols;
+  double c[3], ci[3];
+  int has_n, has_d;
+  double r2;
+} cli_scaling_fit_t;
+int cli_scaling_fit (cli_scaling_fit_t *f, const double *ln, const double *ld, const double *lb,
+                     size_t m, int has_n, int has_d);
 
 #endif
