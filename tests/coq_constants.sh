@@ -85,6 +85,8 @@ EOF
   fi
 done
 
+expect_usage_error "prove --json with --min-d" prove --json --min-d
+
 # Off the presets, prove claims no Coq coverage.
 "$VARLB" prove --preset 256 -d 65 --json >"$TMPD/d65.json" 2>/dev/null
 [ "$(json_get "$TMPD/d65.json" coq_preset)" = null ] \
