@@ -100,6 +100,8 @@ Record conclusions (NA z M : Z) (C : R) (D : Z) : Prop := {
   (* S4: N_A E R_i / r_max at most the target, and the failure budget *)
   S4_holds : S4 (IZR NA) (IZR z) C <= target;
   budget : 2 / 3 <= 9 / 10 - S4 (IZR NA) (IZR z) C;
+  (* P4: the paper's success 9/10 - 4/N_A > 2/3 *)
+  P4_holds : 2 / 3 < 9 / 10 - 4 / IZR NA;
   (* P1: Lemma 3 needs d >= D, far above d *)
   P1_fails_at_d : IZR D - 1 < P1 (IZR NA) <= IZR D /\ IZR d < P1 (IZR NA);
   (* P3: the margin, so every bit decodes *)
@@ -108,11 +110,15 @@ Record conclusions (NA z M : Z) (C : R) (D : Z) : Prop := {
 Theorem conclusions_of NA z M C D s4_hi p1_lo p1_hi p3_lo :
   S4 (IZR NA) (IZR z) C <= s4_hi -> s4_hi <= target ->
   p1_lo <= P1 (IZR NA) <= p1_hi -> IZR D - 1 < p1_lo -> p1_hi <= IZR D -> IZR d < p1_lo ->
-  (1 <= M)%Z -> 0 <= C -> 0 < p3_lo -> p3_lo <= P3 M C ->
+  (1 <= M)%Z -> 0 <= C -> 0 < p3_lo -> p3_lo <= P3 M C -> (18 <= NA)%Z ->
   conclusions NA z M C D.
 Proof.
-  intros Hs Ht Hp HD1 HD2 Hd HM HC H3 Hm. pose proof target_below_7_30.
+  intros Hs Ht Hp HD1 HD2 Hd HM HC H3 Hm HNA. pose proof target_below_7_30.
+  apply IZR_le in HNA.
   split; try lra.
+  - (* 4/N_A < 7/30 once N_A >= 18 > 120/7 *)
+    apply Rplus_lt_reg_r with (4 / IZR NA - 2 / 3).
+    apply Rmult_lt_reg_r with (IZR NA); [lra|]. field_simplify; lra.
   - eapply decodes_of_margin; eassumption.
 Qed.
 
@@ -173,7 +179,7 @@ Theorem chain_256 : conclusions NA_256 z_256 M_256 C_256 P1_d_256.
 Proof.
   apply (conclusions_of _ _ _ _ _ S4_hi_256 P1_lo_256 P1_hi_256 P3_lo_256);
     try apply S4_enclosure_256; try apply P1_enclosure_256; try apply P3_enclosure_256;
-    unfold S4_hi_256, target, P1_lo_256, P1_hi_256, P1_d_256, d, M_256, C_256, P3_lo_256;
+    unfold S4_hi_256, target, P1_lo_256, P1_hi_256, P1_d_256, d, M_256, C_256, P3_lo_256, NA_256;
     (lra || lia).
 Qed.
 
@@ -228,7 +234,7 @@ Theorem chain_512 : conclusions NA_512 z_512 M_512 C_512 P1_d_512.
 Proof.
   apply (conclusions_of _ _ _ _ _ S4_hi_512 P1_lo_512 P1_hi_512 P3_lo_512);
     try apply S4_enclosure_512; try apply P1_enclosure_512; try apply P3_enclosure_512;
-    unfold S4_hi_512, target, P1_lo_512, P1_hi_512, P1_d_512, d, M_512, C_512, P3_lo_512;
+    unfold S4_hi_512, target, P1_lo_512, P1_hi_512, P1_d_512, d, M_512, C_512, P3_lo_512, NA_512;
     (lra || lia).
 Qed.
 
@@ -283,6 +289,6 @@ Theorem chain_1024 : conclusions NA_1024 z_1024 M_1024 C_1024 P1_d_1024.
 Proof.
   apply (conclusions_of _ _ _ _ _ S4_hi_1024 P1_lo_1024 P1_hi_1024 P3_lo_1024);
     try apply S4_enclosure_1024; try apply P1_enclosure_1024; try apply P3_enclosure_1024;
-    unfold S4_hi_1024, target, P1_lo_1024, P1_hi_1024, P1_d_1024, d, M_1024, C_1024, P3_lo_1024;
+    unfold S4_hi_1024, target, P1_lo_1024, P1_hi_1024, P1_d_1024, d, M_1024, C_1024, P3_lo_1024, NA_1024;
     (lra || lia).
 Qed.
