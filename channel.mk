@@ -1,5 +1,9 @@
 # channel.mk -- the one-way channel, plug-ins, attack/list (appends with +=).
-libvarlb_la_SOURCES += src/blob.c src/channel.c src/sandbox.h src/sandbox.c \
+libvarlb_la_SOURCES += src/blob.c src/channel.h src/channel.c src/text.h src/text.c \
+	src/sandbox/sandbox.h src/sandbox/io.h src/sandbox/io.c \
+	src/sandbox/limit.h src/sandbox/limit.c src/sandbox/view.h src/sandbox/view.c \
+	src/sandbox/archive.h src/sandbox/archive.c src/sandbox/frames.h src/sandbox/frames.c \
+	src/sandbox/host.h src/sandbox/host.c src/sandbox/inside.c src/sandbox/worker.c \
 	src/trial.c src/rows.c \
 	src/compressors/common.h src/compressors/common.c \
 	src/compressors/identity.c src/compressors/lossless.c \
@@ -21,9 +25,10 @@ tests_plugins_hostile_la_LIBADD = libvarlb.la
 tests_plugins_badabi_la_SOURCES = tests/plugins/badabi.c
 tests_plugins_badabi_la_LDFLAGS = $(CHANNEL_PLUGIN_LDFLAGS)
 AM_TESTS_ENVIRONMENT += CC='$(CC)'; export CC;
-TESTS += tests/cli_attack.sh tests/cli_hostile.sh tests/cli_serve.sh
+TESTS += tests/cli_attack.sh tests/cli_hostile.sh tests/cli_serve.sh tests/cli_proc.sh
 EXTRA_DIST += tests/cli_attack.sh tests/compressors/misbehave.py tests/cli_hostile.sh \
-	tests/compressors/hostile.py tests/cli_serve.sh tests/compressors/serveworker.py
+	tests/compressors/hostile.py tests/cli_serve.sh tests/compressors/serveworker.py \
+	tests/cli_proc.sh tests/compressors/procprobe.py
 if HAVE_CHECK
 check_PROGRAMS += tests/test_channel
 endif

@@ -13,7 +13,8 @@
 #include <time.h>
 #include <sys/stat.h>
 #include <sodium.h>
-#include "sandbox.h"
+#include "channel.h"
+#include "text.h"
 
 /* ------------------------------------------------------------ registry */
 
@@ -48,14 +49,6 @@ varlb_compressor_find (const char *name)
     if (strcmp (builtins[i]->name, name) == 0)
       return builtins[i];
   return NULL;
-}
-
-void
-varlb_channel_opts_init (varlb_channel_opts_t *o)
-{
-  memset (o, 0, sizeof *o);
-  o->timeout_s = 60.0;
-  o->isolation = VARLB_ISOLATION_SANDBOX;
 }
 
 /* --------------------------------------------------------------- specs */
@@ -346,9 +339,11 @@ spec_provenance (varlb_spec_t *s, const varlb_channel_opts_t *o)
       char *script = NULL;
       if (asprintf (&script, "%s --version >VERSION 2>/dev/null </dev/null", s->path) >= 0)
         {
-          char *argv[] = { "/bin/sh", "-c", script, NULL };
+          char *argv[] = { "/bin/sh", "-c", script, NULL }, *dirs[16] = { NULL };
+          /* The paths the command names, as its halves see them. */
+          varlb__named_paths (dirs, 15, s->path);
           varlb_half_spec_t h = { .label = "version", .argv = argv, .n_out = 1,
-                                  .out = { "VERSION" } };
+                                  .out = { "VERSION" }, .expose = (const char *const *) dirs };
           varlb_channel_opts_t vo = *o;
           vo.timeout_s = vo.timeout_s < 10 ? vo.timeout_s : 10;
           varlb_half_result_t r;
@@ -372,6 +367,8 @@ spec_provenance (varlb_spec_t *s, const varlb_channel_opts_t *o)
                 }
             }
           varlb__half_result_clear (&r);
+          for (size_t i = 0; i < 16; i++)
+            free (dirs[i]);
           free (script);
         }
     }
@@ -442,6 +439,41 @@ varlb_spec_clear (varlb_spec_t *s)
   /* A plug-in loaded into a half stays loaded: its static data may still be
      referenced (names, notes) until the half exits. */
   memset (s, 0, sizeof *s);
+}
+
+/* ------------------------------------------------ what a spec keeps */
+
+struct varlb_spec_private *
+varlb__spec_private (varlb_spec_t *s)
+{
+  if (s->priv == NULL)
+    {
+      s->priv = calloc (1, sizeof *s->priv);
+      if (s->priv == NULL)
+        return NULL;
+      varlb__worker_init (&s->priv->half[0]);
+      varlb__worker_init (&s->priv->half[1]);
+      s->priv->calibration_lock = -1;
+    }
+  return s->priv;
+}
+
+varlb_worker_t *
+varlb__serve_worker (varlb_spec_t *s, int answer)
+{
+  struct varlb_spec_private *v = varlb__spec_private (s);
+  return v ? &v->half[answer != 0] : NULL;
+}
+
+void
+varlb__spec_private_free (struct varlb_spec_private *v)
+{
+  if (v == NULL)
+    return;
+  varlb__worker_stop (&v->half[0]);
+  varlb__worker_stop (&v->half[1]);
+  varlb__private_dir_remove (v->calibration_dir, v->calibration_lock);
+  free (v);
 }
 
 /* ---------------------------------------------------------- calibration */

@@ -1,12 +1,15 @@
 /* trial.h -- the steps of a trial (src/trial.c) that the whole-model trial
- * (src/model_trial.c) shares.  Internal to libvarlb; not installed. */
+ * (src/model_trial.c) shares: real functions of trial.c, not wrappers of
+ * its statics.  Internal to libvarlb; not installed.  It must not grow a
+ * second copy of a step: one step, one function, used by both trials. */
 #ifndef VARLB_TRIAL_H
 #define VARLB_TRIAL_H
-#include "sandbox.h"
+#include "channel.h"
 
 /* The row's fields from the instance, spec, budget and options. */
 void varlb__trial_begin (varlb_trial_t *t, const varlb_instance_t *in, const varlb_spec_t *s,
                          double budget_bits, const varlb_channel_opts_t *o);
+/* The trial failed: STATUS and the one-line reason WHY in T. */
 void varlb__trial_fail (varlb_trial_t *t, int status, const char *why);
 /* Bob's M query tokens IDX (all, or a sample from his secret stream) and
    his queries Q (M x d). */
@@ -43,6 +46,7 @@ int varlb__trial_serve (varlb_half_result_t *r, const varlb_spec_t *s, const var
                         const char *request_fields, const varlb_channel_opts_t *o);
 /* Start Bob only at the next instant of the timing grid after START. */
 void varlb__trial_pad_to_grid (double start, double timeout);
+/* --keep-blobs: the blob's bytes, as charged, into PATH. */
 int varlb__trial_keep_blob (const char *path, const unsigned char *data, size_t len);
 
 #endif

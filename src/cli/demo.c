@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "decode.h"
 #include "plot.h"
+#include "report.h"
 
 int cli_explain (int argc, char **argv); /* explain.c */
 
@@ -40,11 +41,17 @@ cli_demo (int argc, char **argv)
   /* End with chart (a): a few quick compressors on this very instance. */
   if (rc == 0 && all && !o.json)
     {
-      char png[4096];
+      char png[4096], csv[4096], html[4096];
       snprintf (png, sizeof png, "%s/accuracy.png", dir);
+      snprintf (csv, sizeof csv, "%s/accuracy.csv", dir);
+      snprintf (html, sizeof html, "%s/report.html", dir);
+      char *rows[] = { csv };
       if (cli_plot_demo (o.cmd, &o.p, png) != CLI_EXIT_FAIL)
         printf ("  files         in %s/: accuracy.png (the chart), accuracy.csv (its rows),\n"
-                "                accuracy.gp, .dat, .fano.dat (gnuplot script and data)\n", dir);
+                "                accuracy.gp, .dat, .fano.dat (gnuplot script and data)%s\n", dir,
+                cli_report_files (o.cmd, rows, 1, html, "varlb demo: where compressors sit against "
+                                  "the bound", NULL) == 0
+                ? ",\n                report.html (the page to open in a browser: no network)" : "");
     }
   cli_options_clear (&o);
   if (rc == 0 && !all)

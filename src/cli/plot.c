@@ -102,11 +102,26 @@ fail:
   return -1;
 }
 
-/* Read a CSV file whose first line is a header.  A torn last line (no
-   newline, from an interrupted sweep) is ignored, like varlb sweep --resume
-   does.  Returns 0 or -1 with a reason in WHY. */
 int
-cli_csv_read (cli_csv_t *t, const char *path, char *why, size_t wlen)
+cli_csv_add_row (cli_csv_t *t, char **fields)
+{
+  /* Room for 64 rows, then doubled at each power of two. */
+  if (t->rows == 0 || (t->rows >= 64 && (t->rows & (t->rows - 1)) == 0))
+    {
+      size_t cap = t->rows < 64 ? 64 : 2 * t->rows;
+      char **g = realloc (t->cell, cap * (t->cols ? t->cols : 1) * sizeof *g);
+      if (!g)
+        return -1;
+      t->cell = g;
+    }
+  memcpy (t->cell + t->rows * t->cols, fields, t->cols * sizeof *fields);
+  t->rows++;
+  return 0;
+}
+
+int
+cli_table_read (cli_csv_t *t, const char *path, cli_table_line_fn fn, const char *empty,
+                char *why, size_t wlen)
 {
   memset (t, 0, sizeof *t);
   FILE *f = fopen (path, "r");
@@ -116,10 +131,11 @@ cli_csv_read (cli_csv_t *t, const char *path, char *why, size_t wlen)
       return -1;
     }
   char *line = NULL;
-  size_t lcap = 0, cap = 0;
+  size_t lcap = 0;
   ssize_t got;
   long lineno = 0;
-  while ((got = getline (&line, &lcap, f)) > 0)
+  int rc = 0;
+  while (rc == 0 && (got = getline (&line, &lcap, f)) > 0)
     {
       lineno++;
       if (line[got - 1] != '\n')
@@ -127,58 +143,56 @@ cli_csv_read (cli_csv_t *t, const char *path, char *why, size_t wlen)
       line[--got] = '\0';
       if (got > 0 && line[got - 1] == '\r')
         line[--got] = '\0';
-      if (got == 0)
-        continue;
-      char **fields;
-      long n = csv_split (line, &fields);
-      if (n < 0)
-        {
-          snprintf (why, wlen, "line %ld: malformed CSV", lineno);
-          goto fail;
-        }
-      if (t->head == NULL)
-        {
-          t->head = fields;
-          t->cols = (size_t) n;
-          continue;
-        }
-      if ((size_t) n != t->cols)
-        {
-          for (long i = 0; i < n; i++)
-            free (fields[i]);
-          free (fields);
-          snprintf (why, wlen, "line %ld: %ld fields where the header has %zu",
-                    lineno, n, t->cols);
-          goto fail;
-        }
-      if (t->rows == cap)
-        {
-          cap = cap ? 2 * cap : 64;
-          char **g = realloc (t->cell, cap * t->cols * sizeof *g);
-          if (!g)
-            {
-              snprintf (why, wlen, "out of memory");
-              goto fail;
-            }
-          t->cell = g;
-        }
-      memcpy (t->cell + t->rows * t->cols, fields, t->cols * sizeof *fields);
-      free (fields);
-      t->rows++;
+      if (got > 0)
+        rc = fn (t, line, lineno, why, wlen);
     }
   free (line);
   fclose (f);
-  if (t->head == NULL)
+  if (rc == 0 && t->head == NULL)
     {
-      snprintf (why, wlen, "empty file (no header line)");
+      snprintf (why, wlen, "%s", empty);
+      rc = -1;
+    }
+  if (rc != 0)
+    cli_csv_clear (t);
+  return rc;
+}
+
+/* One line of a CSV file: the header, then rows of as many fields. */
+static int
+csv_line (cli_csv_t *t, const char *line, long lineno, char *why, size_t wlen)
+{
+  char **fields;
+  long n = csv_split (line, &fields);
+  if (n < 0)
+    {
+      snprintf (why, wlen, "line %ld: malformed CSV", lineno);
       return -1;
     }
-  return 0;
-fail:
-  free (line);
-  fclose (f);
-  cli_csv_clear (t);
-  return -1;
+  if (t->head == NULL)
+    {
+      t->head = fields;
+      t->cols = (size_t) n;
+      return 0;
+    }
+  int bad = (size_t) n != t->cols;
+  if (bad)
+    snprintf (why, wlen, "line %ld: %ld fields where the header has %zu", lineno, n, t->cols);
+  else if ((bad = cli_csv_add_row (t, fields) != 0))
+    snprintf (why, wlen, "out of memory");
+  for (long i = 0; bad && i < n; i++)
+    free (fields[i]);
+  free (fields);
+  return bad ? -1 : 0;
+}
+
+/* Read a CSV file whose first line is a header.  A torn last line (no
+   newline, from an interrupted sweep) is ignored, like varlb sweep --resume
+   does.  Returns 0 or -1 with a reason in WHY. */
+int
+cli_csv_read (cli_csv_t *t, const char *path, char *why, size_t wlen)
+{
+  return cli_table_read (t, path, csv_line, "empty file (no header line)", why, wlen);
 }
 
 long
@@ -336,74 +350,22 @@ with_suffix (const char *stem, const char *suffix)
 
 /* ------------------------------------------------ the achieved frontier */
 
-/* ratedist (bench/ratedist.sh) measured on the default instance (256px,
-   d = 64, seed 1, default knobs): bits charged / N and accuracy.  Drawn when
-   the data hold no ratedist row below N. */
-static const double ratedist_reference[][2] = {
-  { 0.009729, 0.552587 }, { 0.019752, 0.578383 }, { 0.049823, 0.626585 },
-  { 0.099941, 0.679282 }, { 0.149764, 0.719634 }, { 0.199882, 0.752948 },
-  { 0.250000, 0.780771 }, { 0.299823, 0.806051 }, { 0.399764, 0.849462 },
-  { 0.500000, 0.885540 }, { 0.599941, 0.916863 }, { 0.699882, 0.943580 },
-  { 0.750000, 0.955299 }, { 0.799823, 0.966244 }, { 0.899764, 0.985149 },
-  { 0.949882, 0.992667 }, { 0.979953, 0.997162 }, { 0.989976, 0.998563 },
-};
-
-static int
-cmp_x (const void *a, const void *b)
-{
-  const double *p = a, *q = b;
-  return p[0] < q[0] ? -1 : p[0] > q[0];
-}
-
-/* The achieved frontier as (bits/N, gap below the ceiling) points, sorted,
-   anchored at (0, 0) and (1, 0): from T's rows of ratedist (any knobs) when
-   some lie below N, else the reference table.  *FROM_DATA says which.  The
-   caller frees the points. */
+/* The achieved frontier (frontier.c) from T's rows of ratedist (any knobs),
+   as their stored numbers say. */
 static size_t
 ratedist_gaps (double (**pts)[2], const cli_csv_t *t, int *from_data)
 {
   long cc = cli_csv_col (t, "compressor"), cb = cli_csv_col (t, "bits_charged"),
        cn = cli_csv_col (t, "N"), ca = cli_csv_col (t, "accuracy");
-  size_t n = 0, nref = sizeof ratedist_reference / sizeof *ratedist_reference;
-  double (*p)[2] = malloc ((t->rows + nref + 2) * sizeof *p);
-  if (p == NULL)
-    return 0;
-  for (size_t r = 0; cc >= 0 && r < t->rows; r++)
-    {
-      const char *name = cli_csv_get (t, r, cc);
-      double x = cli_csv_num (t, r, cb) / cli_csv_num (t, r, cn), y = cli_csv_num (t, r, ca);
-      if (strncmp (name, "ratedist", 8) == 0 && (name[8] == '\0' || name[8] == ':')
-          && x > 0 && x < 1 && isfinite (y))
-        p[n][0] = x, p[n][1] = varlb_fano_ceiling (x * 1e6, 1e6) - y, n++;
-    }
-  *from_data = n > 0;
-  if (n == 0)
-    for (; n < nref; n++)
-      {
-        p[n][0] = ratedist_reference[n][0];
-        p[n][1] = varlb_fano_ceiling (p[n][0] * 1e6, 1e6) - ratedist_reference[n][1];
-      }
-  p[n][0] = 0, p[n][1] = 0, n++;
-  p[n][0] = 1, p[n][1] = 0, n++;
-  qsort (p, n, sizeof *p, cmp_x);
-  *pts = p;
-  return n;
-}
-
-/* ratedist's accuracy at bits/N = X: the ceiling less the gap linearly
-   interpolated between the points, so the curve keeps the ceiling's shape
-   between sparse budgets. */
-static double
-ratedist_at (double x, double (*p)[2], size_t n)
-{
-  double ceil = varlb_fano_ceiling (x * 1e6, 1e6);
-  if (x >= 1 || n < 2)
-    return ceil;
-  size_t i = 1;
-  while (i < n - 1 && p[i][0] < x)
-    i++;
-  double w = p[i][0] > p[i - 1][0] ? (x - p[i - 1][0]) / (p[i][0] - p[i - 1][0]) : 1;
-  return ceil - (p[i - 1][1] + w * (p[i][1] - p[i - 1][1]));
+  double *x = malloc ((t->rows + 1) * sizeof *x), *y = malloc ((t->rows + 1) * sizeof *y);
+  size_t n = 0, k = 0;
+  for (size_t r = 0; x && y && cc >= 0 && r < t->rows; r++)
+    if (cli_is_ratedist (cli_csv_get (t, r, cc)))
+      x[n] = cli_csv_num (t, r, cb) / cli_csv_num (t, r, cn), y[n++] = cli_csv_num (t, r, ca);
+  if (x && y)
+    k = cli_frontier_gaps (pts, x, y, n, from_data);
+  free (x), free (y);
+  return k;
 }
 
 /* ---------------------------------------------------------- the charts */
@@ -513,9 +475,9 @@ write_accuracy (FILE *gp, FILE *dat, const char *datpath, const char *curvepath,
       double r = lo * pow (hi / lo, i / 400.0);
       if (i > 0 && r > 1.0 && r / pow (hi / lo, 1 / 400.0) < 1.0)
         fprintf (cv, "1 %.17g %.17g %.17g\n", varlb_fano_ceiling (1e6, 1e6),
-                 varlb_trivial_accuracy (1e6, 1e6), ratedist_at (1.0, gaps, ngaps)); /* the kink at B = N */
+                 varlb_trivial_accuracy (1e6, 1e6), cli_frontier_at (1.0, gaps, ngaps)); /* the kink at B = N */
       fprintf (cv, "%.9g %.17g %.17g %.17g\n", r, varlb_fano_ceiling (r * 1e6, 1e6),
-               varlb_trivial_accuracy (r * 1e6, 1e6), ratedist_at (r, gaps, ngaps));
+               varlb_trivial_accuracy (r * 1e6, 1e6), cli_frontier_at (r, gaps, ngaps));
     }
   free (gaps);
   fclose (cv);
@@ -646,15 +608,10 @@ write_scaling (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t *t,
   return 0;
 }
 
-#define HEAT_BINS 32
-
-/* (c) Per-token rows (scale, row, col, side, bits, correct): the accuracy
-   of each scale (y) over 32 bins of the scale's raster order (x).  Rows of
-   every compressor and budget in the file are pooled unless the file holds
-   one (filter it with --compressor). */
-static int
-write_heatmap (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t *t,
-               const char *only, char *why, size_t wlen)
+/* Per-token rows binned (plot.h): shared by the heat map and varlb report. */
+int
+cli_token_heat (size_t *K_out, double **bits_out, double **ok_out, const cli_csv_t *t,
+                const char *only, char *why, size_t wlen)
 {
   long cs = cli_csv_col (t, "scale"), cr = cli_csv_col (t, "row"), cl = cli_csv_col (t, "col"),
        cz = cli_csv_col (t, "side"), cb = cli_csv_col (t, "bits"), ck = cli_csv_col (t, "correct"),
@@ -672,8 +629,6 @@ write_heatmap (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t *t,
       if (s >= 1 && s <= VARLB_PYRAMID_MAX_SCALES && (size_t) s > K)
         K = (size_t) s;
     }
-  if (!only && cc >= 0 && t->rows > 0)
-    only = cli_csv_get (t, 0, cc);
   if (K == 0)
     {
       snprintf (why, wlen, "no per-token rows to plot");
@@ -684,7 +639,13 @@ write_heatmap (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t *t,
     matched += !only || cc < 0 || strcmp (cli_csv_get (t, r, cc), only) == 0;
   if (matched == 0)
     return no_selection (t, cc, why, wlen);
-  double *bits = calloc (K * HEAT_BINS, sizeof *bits), *ok = calloc (K * HEAT_BINS, sizeof *ok);
+  double *bits = calloc (K * CLI_HEAT_BINS, sizeof *bits), *ok = calloc (K * CLI_HEAT_BINS, sizeof *ok);
+  if (!bits || !ok)
+    {
+      free (bits), free (ok);
+      snprintf (why, wlen, "out of memory");
+      return -1;
+    }
   for (size_t r = 0; r < t->rows; r++)
     {
       if (only && cc >= 0 && strcmp (cli_csv_get (t, r, cc), only) != 0)
@@ -695,21 +656,39 @@ write_heatmap (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t *t,
         continue;
       double tokens = side * side, pos = row * side + col;
       /* Every bin whose centre falls in this token's share of the raster. */
-      for (int j = 0; j < HEAT_BINS; j++)
+      for (int j = 0; j < CLI_HEAT_BINS; j++)
         {
-          double centre = (j + 0.5) / HEAT_BINS * tokens;
+          double centre = (j + 0.5) / CLI_HEAT_BINS * tokens;
           if (centre >= pos && centre < pos + 1)
-            bits[(size_t) s * HEAT_BINS + j] += b, ok[(size_t) s * HEAT_BINS + j] += c;
+            bits[(size_t) s * CLI_HEAT_BINS + j] += b, ok[(size_t) s * CLI_HEAT_BINS + j] += c;
         }
     }
+  *K_out = K, *bits_out = bits, *ok_out = ok;
+  return 0;
+}
+
+/* (c) The heat map of cli_token_heat: the accuracy of each scale (y) over
+   its bins (x).  Rows of every compressor and budget in the file are pooled
+   unless the file holds one (filter it with --compressor). */
+static int
+write_heatmap (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t *t,
+               const char *only, char *why, size_t wlen)
+{
+  long cc = cli_csv_col (t, "compressor");
+  if (!only && cc >= 0 && t->rows > 0)
+    only = cli_csv_get (t, 0, cc);
+  size_t K;
+  double *bits, *ok;
+  if (cli_token_heat (&K, &bits, &ok, t, only, why, wlen) != 0)
+    return -1;
   fprintf (dat, "# scale bin accuracy (NaN: no data)\n");
   for (size_t s = 0; s < K; s++)
     {
-      for (int j = 0; j < HEAT_BINS; j++)
+      for (int j = 0; j < CLI_HEAT_BINS; j++)
         {
-          double b = bits[s * HEAT_BINS + j];
+          double b = bits[s * CLI_HEAT_BINS + j];
           fprintf (dat, "%zu %d %.6g\n", s + 1, j,
-                   b > 0 ? ok[s * HEAT_BINS + j] / b : NAN);
+                   b > 0 ? ok[s * CLI_HEAT_BINS + j] / b : NAN);
         }
       fprintf (dat, "\n");
     }
@@ -723,11 +702,11 @@ write_heatmap (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t *t,
       gp_text (gp, title, 0);
       fputc ('\n', gp);
     }
-  fprintf (gp, "set xlabel 'position within the scale (raster order, %d bins)'\n", HEAT_BINS);
+  fprintf (gp, "set xlabel 'position within the scale (raster order, %d bins)'\n", CLI_HEAT_BINS);
   fprintf (gp, "set ylabel 'VAR scale k'\nset cblabel 'accuracy'\nset cbrange [0.4:1]\n");
   fprintf (gp, "set palette defined (0.4 '#b2182b', 0.5 '#f4a582', 0.75 '#f7f7f7', 1 '#2166ac')\n");
   fprintf (gp, "set xrange [-0.5:%g]\nset yrange [0.5:%g]\nset ytics 1\nunset key\n",
-           HEAT_BINS - 0.5, K + 0.5);
+           CLI_HEAT_BINS - 0.5, K + 0.5);
   fprintf (gp, "set datafile missing 'nan'\nplot ");
   gp_quote (gp, datpath);
   fprintf (gp, " using 2:1:3 with image\n");

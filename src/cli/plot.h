@@ -35,6 +35,17 @@ typedef struct cli_csv {
 } cli_csv_t;
 
 int cli_csv_read (cli_csv_t *t, const char *path, char *why, size_t wlen);
+/* Read PATH into T line by line: FN gets each complete line (its newline
+   and CR removed, empty lines skipped) and adds the header or a row; a
+   torn last line is ignored, as cli_csv_read does.  EMPTY says why a file
+   without a header fails.  0, or -1 with a reason in WHY (T cleared). */
+typedef int (*cli_table_line_fn) (cli_csv_t *t, const char *line, long lineno, char *why,
+                                  size_t wlen);
+int cli_table_read (cli_csv_t *t, const char *path, cli_table_line_fn fn, const char *empty,
+                    char *why, size_t wlen);
+/* Append a row: the T->cols strings of FIELDS are taken over (the array
+   itself is not).  -1 when out of memory. */
+int cli_csv_add_row (cli_csv_t *t, char **fields);
 void cli_csv_clear (cli_csv_t *t);
 /* Column index of NAME, or -1. */
 long cli_csv_col (const cli_csv_t *t, const char *name);
@@ -47,6 +58,9 @@ double cli_csv_num (const cli_csv_t *t, size_t row, long col);
    models (a layers column) are judged as their trials were: varlb_verdict
    over every tested bit. */
 size_t cli_rows_disagreeing (const cli_csv_t *t, size_t *first, size_t nfirst);
+/* A verdict in a word (fails, succeeds, lossy, IMPOSSIBLE, failed), as
+   varlb summary's narrow table says it (summary.c). */
+const char *cli_verdict_short (const char *verdict);
 /* The verdict row R's numbers give (varlb_judge at the sampling unit, with
    side_channel_bits added when the file has it); -1 when they do not hold
    together. */
@@ -57,5 +71,32 @@ int cli_row_judge (varlb_judgement_t *j, const cli_csv_t *t, size_t r);
 #include <stdio.h>
 int cli_plot_write_heads (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t *t,
                           const char *only, char *why, size_t wlen);
+
+/* The same rows binned, for compressor ONLY (NULL: every row): the bits
+   and correct bits of each layer x head, *L x *H arrays the caller frees
+   (-1 with a reason in WHY). */
+int cli_head_heat (size_t *L, size_t *H, double **bits, double **ok, const cli_csv_t *t,
+                   const char *only, char *why, size_t wlen);
+
+/* Per-token rows (--tokens) binned (plot.c): each scale's raster order in
+   CLI_HEAT_BINS bins, the bits and correct bits of the tokens whose share
+   of the raster holds a bin's centre, for compressor ONLY (NULL: every
+   row); *K scales, K x CLI_HEAT_BINS arrays the caller frees (-1 with a
+   reason in WHY). */
+#define CLI_HEAT_BINS 32
+int cli_token_heat (size_t *K, double **bits, double **ok, const cli_csv_t *t,
+                    const char *only, char *why, size_t wlen);
+
+/* The achieved frontier (frontier.c): ratedist's gap below the Fano
+   ceiling as sorted (bits/N, gap) points anchored at (0, 0) and (1, 0),
+   from the measured points (X, Y) below N when there are any (*FROM_DATA
+   1), else from the reference measured on the default instance.  *PTS is
+   malloc'd; the count of points (0: out of memory). */
+size_t cli_frontier_gaps (double (**pts)[2], const double *x, const double *y, size_t n,
+                          int *from_data);
+/* ratedist's accuracy at bits/N = X on those points. */
+double cli_frontier_at (double x, double (*pts)[2], size_t n);
+/* 1 when SPEC is ratedist, with or without knobs. */
+int cli_is_ratedist (const char *spec);
 
 #endif

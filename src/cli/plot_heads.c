@@ -9,8 +9,8 @@
 #include "plot.h"
 
 int
-cli_plot_write_heads (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t *t,
-                      const char *only, char *why, size_t wlen)
+cli_head_heat (size_t *L_out, size_t *H_out, double **bits_out, double **ok_out,
+               const cli_csv_t *t, const char *only, char *why, size_t wlen)
 {
   long cl = cli_csv_col (t, "layer"), ch = cli_csv_col (t, "head"), cb = cli_csv_col (t, "bits"),
        ck = cli_csv_col (t, "correct"), cc = cli_csv_col (t, "compressor");
@@ -19,8 +19,6 @@ cli_plot_write_heads (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t 
       snprintf (why, wlen, "needs columns layer, head, bits, correct");
       return -1;
     }
-  if (!only && cc >= 0 && t->rows > 0)
-    only = cli_csv_get (t, 0, cc);
   size_t L = 0, H = 0;
   for (size_t r = 0; r < t->rows; r++)
     {
@@ -54,6 +52,21 @@ cli_plot_write_heads (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t 
       bits[(size_t) l * H + (size_t) h] += b;
       ok[(size_t) l * H + (size_t) h] += c;
     }
+  *L_out = L, *H_out = H, *bits_out = bits, *ok_out = ok;
+  return 0;
+}
+
+int
+cli_plot_write_heads (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t *t,
+                      const char *only, char *why, size_t wlen)
+{
+  long cc = cli_csv_col (t, "compressor");
+  if (!only && cc >= 0 && t->rows > 0)
+    only = cli_csv_get (t, 0, cc);
+  size_t L, H;
+  double *bits, *ok;
+  if (cli_head_heat (&L, &H, &bits, &ok, t, only, why, wlen) != 0)
+    return -1;
   fprintf (dat, "# layer head accuracy (NaN: no data)\n");
   for (size_t l = 0; l < L; l++)
     {

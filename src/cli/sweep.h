@@ -71,6 +71,20 @@ int cli_grid_params (varlb_params_t *p, const cli_grid_t *g, size_t i);
 /* Hidden bits N of instance I, without building it. */
 size_t cli_grid_bits (const cli_grid_t *g, size_t i);
 
+/* One fitted exponent set of varlb scaling (scaling.c): COLS regressors
+   (1, log n?, log d?). */
+typedef struct cli_fit {
+  size_t points, cols;
+  double c[3], ci[3]; /* estimate and 95% half-width */
+  int has_n, has_d;
+  double r2;
+} cli_fit_t;
+/* Least squares of LB = log B on (1, LN = log n if HAS_N, LD = log d if
+   HAS_D) over M points (GSL), 95% Student-t half-widths; -1 when M is too
+   small or the fit fails.  Floating point. */
+int cli_fit_exponents (cli_fit_t *f, const double *ln, const double *ld, const double *lb,
+                       size_t m, int has_n, int has_d);
+
 /* ------------------------------------------- the files (sweep_files.c) */
 
 /* The key of a trial in a result row: schedule|d|jl|seed|spec|budget. */
