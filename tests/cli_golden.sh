@@ -5,8 +5,9 @@
 # decode/certify/bound JSON, prove, summary, list, every help text) whose
 # outputs -- exit status, stdout, stderr and every file written -- must equal
 # tests/golden/ byte for byte once normalised: the paths of this run, the
-# version and git revision, SHA-256 digests (plug-in provenance), times, and
-# the library versions of a sweep's manifest.  The judge key is fixed
+# version and git revision, SHA-256 digests (plug-in provenance), times,
+# the library versions of a sweep's manifest, and prove's line on the Coq
+# record (whether this build has Coq and checked it).  The judge key is fixed
 # (tests/golden/judge.key's bytes, written here with mode 0600).
 #
 # A deliberate change of output is recorded with `make golden-update`
@@ -66,7 +67,8 @@ normalise () {
       -e 's/"wall_s":[-+.e0-9][-+.e0-9]*/"wall_s":@T@/g' \
       -e 's/, [0-9][0-9.]* s\(;\|$\)/, @T@ s\1/' \
       -e 's/^\(  time  *\)[0-9][0-9.]* s$/\1@T@ s/' \
-      -e '/"libraries": {/,/}/{/^    "mpi": /d;s/^\(    "[^"]*": \)".*"\(,\?\)$/\1"@V@"\2/;}'
+      -e '/"libraries": {/,/}/{/^    "mpi": /d;s/^\(    "[^"]*": \)".*"\(,\?\)$/\1"@V@"\2/;}' \
+      -e 's/^  \(NOT \)\{0,1\}checked for this build: .*/  @COQ-RECORD@/'
 }
 
 # begin NAME: a fresh working directory and record for case NAME.
