@@ -2,7 +2,7 @@
  * built-in registry, specs naming a built-in, a C plug-in or an external
  * program, and the channel's options.  A plug-in is never loaded into the
  * judge: its name, knobs and calibration come from a probe run as a
- * sandboxed half (sandbox.c); it is loaded only inside a half's process.
+ * sandboxed half (src/sandbox/); it is loaded only inside a half's process.
  * The trial itself is trial.c; result rows, rows.c. */
 #define _GNU_SOURCE 1 /* asprintf */
 #include <config.h>
@@ -15,6 +15,7 @@
 #include <sodium.h>
 #include "channel.h"
 #include "text.h"
+#include "trial.h"
 
 /* ------------------------------------------------------------ registry */
 
@@ -106,18 +107,6 @@ spec_parts (varlb_spec_t *s, const char *text, const char **knobs, char *why, si
   return VARLB_OK;
 }
 
-/* A word of an exec: command that names a file relative to the current
-   directory ("./prog", "dir/prog.py"); options, assignments and quoted
-   words are left alone. */
-static int
-relative_path (const char *w, size_t n)
-{
-  if (n == 0 || w[0] == '/' || w[0] == '-' || w[0] == '\'' || w[0] == '"' || w[0] == '~'
-      || memchr (w, '=', n) || memchr (w, '$', n))
-    return 0;
-  return memchr (w, '/', n) != NULL;
-}
-
 static int
 spec_exec (varlb_spec_t *s, const char *text, char *why, size_t len)
 {
@@ -134,22 +123,17 @@ spec_exec (varlb_spec_t *s, const char *text, char *why, size_t len)
                 serve ? "serve" : "exec", serve ? "serve" : "exec");
       return VARLB_EINVAL;
     }
-  /* The command runs in a private directory: a relative path to a program
-     or a file would name nothing there. */
-  for (const char *p = s->path; *p;)
+  /* The command runs in a private directory: a file named relative to
+     the current directory is named absolutely (and so shown read-only to
+     the halves, trial.c), any other relative path refused. */
+  char *resolved;
+  int st = varlb__command_resolve (&resolved, s->path, serve ? "serve" : "exec", why, len);
+  if (st == VARLB_OK)
     {
-      p += strspn (p, " \t");
-      size_t n = strcspn (p, " \t");
-      if (relative_path (p, n))
-        {
-          snprintf (why, len, "%s: '%.*s' is a relative path, but the command runs in a "
-                    "private directory: use an absolute path", serve ? "serve" : "exec",
-                    (int) n, p);
-          return VARLB_EINVAL;
-        }
-      p += n;
+      free (s->path);
+      s->path = resolved;
     }
-  return VARLB_OK;
+  return st;
 }
 
 static int
@@ -336,10 +320,11 @@ spec_provenance (varlb_spec_t *s, const varlb_channel_opts_t *o)
       char *script = NULL;
       if (asprintf (&script, "%s --version >VERSION 2>/dev/null </dev/null", s->path) >= 0)
         {
-          char *argv[] = { "/bin/sh", "-c", script, NULL }, *named[16] = { NULL };
-          varlb__named_paths (named, 15, s->path);
+          char *argv[] = { "/bin/sh", "-c", script, NULL }, *dirs[16] = { NULL };
+          /* The paths the command names, as its halves see them. */
+          varlb__named_paths (dirs, 15, s->path);
           varlb_half_spec_t h = { .label = "version", .argv = argv, .n_out = 1,
-                                  .out = { "VERSION" }, .expose = (const char *const *) named };
+                                  .out = { "VERSION" }, .expose = (const char *const *) dirs };
           varlb_channel_opts_t vo = *o;
           vo.timeout_s = vo.timeout_s < 10 ? vo.timeout_s : 10;
           varlb_half_result_t r;
@@ -363,8 +348,8 @@ spec_provenance (varlb_spec_t *s, const varlb_channel_opts_t *o)
                 }
             }
           varlb__half_result_clear (&r);
-          for (size_t i = 0; named[i]; i++)
-            free (named[i]);
+          for (size_t i = 0; i < 16; i++)
+            free (dirs[i]);
           free (script);
         }
     }

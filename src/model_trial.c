@@ -159,7 +159,7 @@ run_half (varlb_half_result_t *r, varlb_trial_t *t, const varlb_model_spec_t *s,
   if (st == VARLB_EUNSUPPORTED || (st != VARLB_OK && r->why[0]))
     varlb__trial_fail (t, st, r->why);
   else if (st == VARLB_OK && r->status != VARLB_OK)
-    varlb__trial_fail (t, r->status, r->why);
+    varlb__trial_fail_half (t, r);
   return st;
 }
 

@@ -14,4 +14,13 @@ void varlb__utf8_sanitize (char *s);
    control characters replaced, valid UTF-8. */
 void varlb__tail_line (char *out, size_t len, const unsigned char *data, size_t n);
 
+/* A half's output DATA as its row keeps it: the last non-blank line (the
+   exception, the error) first, then " -- before it: " and as much of the
+   rest's end as fits, on one line as varlb__tail_line. */
+void varlb__error_tail (char *out, size_t len, const unsigned char *data, size_t n);
+
+/* The first part of a varlb__error_tail line TAIL: the last line the half
+   wrote.  Its length. */
+size_t varlb__error_last_line (char *out, size_t len, const char *tail);
+
 #endif

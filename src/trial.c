@@ -538,7 +538,7 @@ alice_compress (varlb_trial_t *t, unsigned char **blob, size_t *blen,
   else if (st != VARLB_OK)
     ;
   else if (r.status != VARLB_OK)
-    varlb__trial_fail (t, r.status, r.why);
+    varlb__trial_fail_half (t, &r);
   else
     {
       size_t n;
@@ -606,7 +606,7 @@ bob_answer (varlb_trial_t *t, double **O, const unsigned char *blob, size_t blen
   else if (st != VARLB_OK)
     ;
   else if (r.status != VARLB_OK)
-    varlb__trial_fail (t, r.status, r.why);
+    varlb__trial_fail_half (t, &r);
   else
     {
       size_t n, rows = 0, cols = 0;

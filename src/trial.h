@@ -11,6 +11,17 @@ void varlb__trial_begin (varlb_trial_t *t, const varlb_instance_t *in, const var
                          double budget_bits, const varlb_channel_opts_t *o);
 /* The trial failed: STATUS and the one-line reason WHY in T. */
 void varlb__trial_fail (varlb_trial_t *t, int status, const char *why);
+/* A half that failed (command.c): its reason, then the last line it
+   wrote (the exception) unless the reason holds it already. */
+void varlb__trial_fail_half (varlb_trial_t *t, const varlb_half_result_t *r);
+/* An exec:/serve: COMMAND as a half runs it (command.c): each word naming
+   an existing file relative to the current directory made absolute (the
+   program's first word and the module after -m only when they hold a
+   slash: the shell looks those up on PATH); any other relative path
+   (holding a slash) refused with a one-line WHY prefixed LABEL.  *OUT is
+   malloc'd. */
+int varlb__command_resolve (char **out, const char *command, const char *label, char *why,
+                            size_t len);
 /* Bob's M query tokens IDX (all, or a sample from his secret stream) and
    his queries Q (M x d). */
 int varlb__trial_bob_queries (size_t *idx, double *Q, size_t m, const varlb_instance_t *in);

@@ -5,8 +5,9 @@
 # decode/certify/bound JSON, prove, summary, list, every help text) whose
 # outputs -- exit status, stdout, stderr and every file written -- must equal
 # tests/golden/ byte for byte once normalised: the paths of this run, the
-# version and git revision, SHA-256 digests (plug-in provenance), times, and
-# the library versions of a sweep's manifest.  The judge key is fixed
+# version and git revision, SHA-256 digests (plug-in provenance), times,
+# the library versions of a sweep's manifest, and prove's line on the Coq
+# record (whether this build has Coq and checked it).  The judge key is fixed
 # (tests/golden/judge.key's bytes, written here with mode 0600).
 #
 # A deliberate change of output is recorded with `make golden-update`
@@ -62,11 +63,12 @@ normalise () {
       -e "s/\"version\": \"$(quote "$VER")\"/\"version\": \"@VERSION@\"/" \
       -e 's/"git_revision": "[^"]*"/"git_revision": "@REV@"/' \
       -e 's/(git [^;)]*/(git @REV@/' \
-      -e 's/\("[a-z_]*seconds"\):[-+.e0-9]*/\1:@T@/g' \
-      -e 's/"wall_s":[-+.e0-9]*/"wall_s":@T@/g' \
+      -e 's/\("[a-z_]*seconds"\):[-+.e0-9][-+.e0-9]*/\1:@T@/g' \
+      -e 's/"wall_s":[-+.e0-9][-+.e0-9]*/"wall_s":@T@/g' \
       -e 's/, [0-9][0-9.]* s\(;\|$\)/, @T@ s\1/' \
       -e 's/^\(  time  *\)[0-9][0-9.]* s$/\1@T@ s/' \
-      -e '/"libraries": {/,/}/{/^    "mpi": /d;s/^\(    "[^"]*": \)".*"\(,\?\)$/\1"@V@"\2/;}'
+      -e '/"libraries": {/,/}/{/^    "mpi": /d;s/^\(    "[^"]*": \)".*"\(,\?\)$/\1"@V@"\2/;}' \
+      -e 's/^  \(NOT \)\{0,1\}checked for this build: .*/  @COQ-RECORD@/'
 }
 
 # begin NAME: a fresh working directory and record for case NAME.
@@ -178,6 +180,15 @@ one attack-text attack $SMALL --compressor snapkv --compressor "plugin:$PLUG1" \
   --compressor "exec:$MIS crash" --ratio 0.5
 # shellcheck disable=SC2086
 one attack-json attack $SMALL --compressor kivi:bits=2 --budget 300 --seed 2 --json
+# A program under a directory the sandbox hides ($TMPDIR): its halves and
+# its --version probe (the provenance) see it all the same.
+mkdir -p "$TMPD/prog/varlb_compressor" \
+  && cp "$top_srcdir/examples/external/topk_fp16.py" "$TMPD/prog/" \
+  && cp "$top_srcdir"/python/varlb_compressor/*.py "$TMPD/prog/varlb_compressor/" \
+  || fail "cannot copy topk_fp16.py and the Python helper"
+# shellcheck disable=SC2086
+one attack-exec-hidden attack $SMALL --compressor "exec:$PYTHON3 $TMPD/prog/topk_fp16.py" \
+  --budget 200 --json
 
 # --- whole models.
 MSMALL="--layers 2 --heads 2 --schedule 1,2,3,4,6 -d 16"

@@ -100,6 +100,13 @@ int
 cli_parse_double_list (const char *cmd, const char *opt, const char *arg,
                        double lo, double hi, double **out, size_t *n)
 {
+  return cli_parse_list (cmd, opt, arg, cli_parse_double, lo, hi, out, n);
+}
+
+int
+cli_parse_list (const char *cmd, const char *opt, const char *arg, cli_number_parser one,
+                double lo, double hi, double **out, size_t *n)
+{
   if (list_has_empty (cmd, opt, arg))
     return -1;
   char *copy = strdup (arg ? arg : "");
@@ -123,7 +130,7 @@ cli_parse_double_list (const char *cmd, const char *opt, const char *arg,
             goto fail;
           v = nv;
         }
-      if (cli_parse_double (cmd, opt, tok, lo, hi, &v[k]) != 0)
+      if (one (cmd, opt, tok, lo, hi, &v[k]) != 0)
         goto fail_quiet;
       k++;
     }
@@ -193,9 +200,13 @@ fail:
   return -1;
 }
 
+int cli_schedule_given;
+
 int
 cli_reduction_option (const char *cmd, int opt, const char *arg, varlb_params_t *p)
 {
+  if (opt == CLI_OPT_PRESET || opt == CLI_OPT_SCHEDULE || opt == CLI_OPT_N)
+    cli_schedule_given = 1;
   switch (opt)
     {
     case CLI_OPT_PRESET:

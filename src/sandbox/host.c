@@ -473,8 +473,8 @@ varlb__half_run (varlb_half_result_t *r, const varlb_half_spec_t *h,
   unsigned char *ed = errfd >= 0 ? varlb__read_fd (errfd, &en, 1 << 20) : NULL;
   if (ed)
     {
-      /* bwrap's own complaints come first; a half's last words last. */
-      varlb__tail_line (r->stderr_tail, sizeof r->stderr_tail, ed, en);
+      /* The last line (bwrap's complaint or the half's error) first. */
+      varlb__error_tail (r->stderr_tail, sizeof r->stderr_tail, ed, en);
       free (ed);
     }
   if (r->status == VARLB_ECOMPRESSOR && sandbox && strstr (r->stderr_tail, "bwrap:"))

@@ -60,7 +60,7 @@ varlb__view_env (varlb__strv_t *env, const varlb_half_spec_t *h, const char *hom
                            sandbox ? VARLB_CALIBRATION_DIR : h->calibration) != 0)
     return -1;
   /* The libvarlb this judge runs, for helpers that rebuild the public keys
-     through it (python/varlb_compressor.py). */
+     through it (python/varlb_compressor/library.py). */
   Dl_info info;
   char *lib = dladdr ((void *) &varlb_strerror, &info) && info.dli_fname
               ? realpath (info.dli_fname, NULL) : NULL;

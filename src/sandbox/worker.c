@@ -271,7 +271,7 @@ varlb__worker_request (varlb_worker_t *w, varlb_half_result_t *r, const varlb_ha
   if (ed)
     {
       size_t from = w->err_seen < en ? w->err_seen : en;
-      varlb__tail_line (r->stderr_tail, sizeof r->stderr_tail, ed + from, en - from);
+      varlb__error_tail (r->stderr_tail, sizeof r->stderr_tail, ed + from, en - from);
       free (ed);
     }
   /* A worker that died, hung or was cut off starts afresh next time; one
