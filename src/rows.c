@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "trial.h"
+#include "text.h"
 
 /* Columns shared by JSON and CSV, in order. */
 static const char *const columns[] = {

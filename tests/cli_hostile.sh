@@ -160,9 +160,13 @@ grep -q 'cannot write .*forge.csv' "$S" && pass "the results file is not writabl
 
 # --- the compress time: charged as log2 of the grid's levels at the
 # timeout, and the verdict judged at charged + that allowance.
+# (The time reference is a file of its own: a named file's folder must
+# hold no varlb outputs, and the source tree may hold varlb-demo/.)
+mkdir "$TMPD/clock"
+echo stamp >"$TMPD/clock/stamp"
 for to in 60:5 2:5 0.5:4; do
   t=${to%:*} want=${to#*:}
-  "$VARLB" attack $SMALL --budget 8 --timeout "$t" --compressor "$EXE timing $top_srcdir/NEWS" \
+  "$VARLB" attack $SMALL --budget 8 --timeout "$t" --compressor "$EXE timing $TMPD/clock/stamp" \
     --json >"$TMPD/o" 2>"$TMPD/err"
   "$PYTHON3" -c 'import json,sys
 r = json.loads(open(sys.argv[1]).readline())
@@ -212,13 +216,14 @@ fi
 
 # --- a compressor's stderr with bytes that are not UTF-8: the JSON Lines
 # stay valid UTF-8 JSON.
-cat >"$TMPD/bytes.sh" <<'EOF'
+mkdir "$TMPD/bytes"
+cat >"$TMPD/bytes/bytes.sh" <<'EOF'
 #!/bin/sh
 printf 'bad \377\376 split \342\202' >&2
 exit 3
 EOF
-chmod +x "$TMPD/bytes.sh"
-"$VARLB" sweep $SMALL --budgets 8 --compressor "exec:$TMPD/bytes.sh" --out "$TMPD/u.csv" 2>"$TMPD/err"
+chmod +x "$TMPD/bytes/bytes.sh"
+"$VARLB" sweep $SMALL --budgets 8 --compressor "exec:$TMPD/bytes/bytes.sh" --out "$TMPD/u.csv" 2>"$TMPD/err"
 "$PYTHON3" -c 'import json,sys
 for l in open(sys.argv[1], encoding="utf-8", errors="strict"):
     r = json.loads(l)

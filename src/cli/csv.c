@@ -1,13 +1,15 @@
-/* csv.c -- result files read back: a CSV read whole (RFC 4180 quoting,
- * one line per row) with every row's own text kept, for the MAC that signs
- * it (verify.c), and its cells by column name. */
-#define _GNU_SOURCE 1
+/* csv.c -- the result files varlb reads back (plot, summary, report,
+ * --resume): read whole, line by line (cli_table_read: CSV here, JSON Lines
+ * in report_json.c), RFC 4180 quoting, header line first, each row's own
+ * CSV text kept for the MAC that signs it (verify.c); a torn last line,
+ * from an interrupted sweep, is ignored. */
 #include <config.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli.h"
 #include "plot.h"
 
 void
@@ -91,11 +93,33 @@ fail:
   return -1;
 }
 
-/* Read a CSV file whose first line is a header.  A torn last line (no
-   newline, from an interrupted sweep) is ignored, like varlb sweep --resume
-   does.  Returns 0 or -1 with a reason in WHY. */
 int
-cli_csv_read (cli_csv_t *t, const char *path, char *why, size_t wlen)
+cli_csv_add_row (cli_csv_t *t, char **fields, const char *text)
+{
+  /* Room for 64 rows, then doubled at each power of two. */
+  if (t->rows == 0 || (t->rows >= 64 && (t->rows & (t->rows - 1)) == 0))
+    {
+      size_t cap = t->rows < 64 ? 64 : 2 * t->rows;
+      char **g = realloc (t->cell, cap * (t->cols ? t->cols : 1) * sizeof *g);
+      if (g)
+        t->cell = g;
+      char **l = g ? realloc (t->line, cap * sizeof *l) : NULL;
+      if (l)
+        t->line = l;
+      if (!l)
+        return -1;
+    }
+  char *copy = text ? strdup (text) : NULL;
+  if (text && !copy)
+    return -1;
+  memcpy (t->cell + t->rows * t->cols, fields, t->cols * sizeof *fields);
+  t->line[t->rows++] = copy;
+  return 0;
+}
+
+int
+cli_table_read (cli_csv_t *t, const char *path, cli_table_line_fn fn, const char *empty,
+                char *why, size_t wlen)
 {
   memset (t, 0, sizeof *t);
   FILE *f = fopen (path, "r");
@@ -105,10 +129,11 @@ cli_csv_read (cli_csv_t *t, const char *path, char *why, size_t wlen)
       return -1;
     }
   char *line = NULL;
-  size_t lcap = 0, cap = 0;
+  size_t lcap = 0;
   ssize_t got;
   long lineno = 0;
-  while ((got = getline (&line, &lcap, f)) > 0)
+  int rc = 0;
+  while (rc == 0 && (got = getline (&line, &lcap, f)) > 0)
     {
       lineno++;
       if (line[got - 1] != '\n')
@@ -116,76 +141,59 @@ cli_csv_read (cli_csv_t *t, const char *path, char *why, size_t wlen)
       line[--got] = '\0';
       if (got > 0 && line[got - 1] == '\r')
         line[--got] = '\0';
-      if (got == 0)
-        continue;
-      char **fields;
-      long n = csv_split (line, &fields);
-      if (n < 0)
-        {
-          snprintf (why, wlen, "line %ld: malformed CSV", lineno);
-          goto fail;
-        }
-      if (t->head == NULL)
-        {
-          t->head = fields;
-          t->cols = (size_t) n;
-          if (!(t->header_line = strdup (line)))
-            {
-              snprintf (why, wlen, "out of memory");
-              goto fail;
-            }
-          continue;
-        }
-      if ((size_t) n != t->cols)
-        {
-          for (long i = 0; i < n; i++)
-            free (fields[i]);
-          free (fields);
-          snprintf (why, wlen, "line %ld: %ld fields where the header has %zu",
-                    lineno, n, t->cols);
-          goto fail;
-        }
-      if (t->rows == cap)
-        {
-          cap = cap ? 2 * cap : 64;
-          char **g = realloc (t->cell, cap * t->cols * sizeof *g);
-          char **l = g ? realloc (t->line, cap * sizeof *l) : NULL;
-          if (g)
-            t->cell = g;
-          if (l)
-            t->line = l;
-          if (!g || !l)
-            {
-              for (long i = 0; i < n; i++)
-                free (fields[i]);
-              free (fields);
-              snprintf (why, wlen, "out of memory");
-              goto fail;
-            }
-        }
-      memcpy (t->cell + t->rows * t->cols, fields, t->cols * sizeof *fields);
-      free (fields);
-      t->line[t->rows] = strdup (line);
-      t->rows++;
-      if (!t->line[t->rows - 1])
-        {
-          snprintf (why, wlen, "out of memory");
-          goto fail;
-        }
+      if (got > 0)
+        rc = fn (t, line, lineno, why, wlen);
     }
   free (line);
   fclose (f);
-  if (t->head == NULL)
+  if (rc == 0 && t->head == NULL)
     {
-      snprintf (why, wlen, "empty file (no header line)");
+      snprintf (why, wlen, "%s", empty);
+      rc = -1;
+    }
+  if (rc != 0)
+    cli_csv_clear (t);
+  return rc;
+}
+
+/* One line of a CSV file: the header, then rows of as many fields. */
+static int
+csv_line (cli_csv_t *t, const char *line, long lineno, char *why, size_t wlen)
+{
+  char **fields;
+  long n = csv_split (line, &fields);
+  if (n < 0)
+    {
+      snprintf (why, wlen, "line %ld: malformed CSV", lineno);
       return -1;
     }
-  return 0;
-fail:
-  free (line);
-  fclose (f);
-  cli_csv_clear (t);
-  return -1;
+  if (t->head == NULL)
+    {
+      t->head = fields;
+      t->cols = (size_t) n;
+      if ((t->header_line = strdup (line)) != NULL)
+        return 0;
+      snprintf (why, wlen, "out of memory");
+      return -1;
+    }
+  int bad = (size_t) n != t->cols;
+  if (bad)
+    snprintf (why, wlen, "line %ld: %ld fields where the header has %zu", lineno, n, t->cols);
+  else if ((bad = cli_csv_add_row (t, fields, line) != 0))
+    snprintf (why, wlen, "out of memory");
+  for (long i = 0; bad && i < n; i++)
+    free (fields[i]);
+  free (fields);
+  return bad ? -1 : 0;
+}
+
+/* Read a CSV file whose first line is a header.  A torn last line (no
+   newline, from an interrupted sweep) is ignored, like varlb sweep --resume
+   does.  Returns 0 or -1 with a reason in WHY. */
+int
+cli_csv_read (cli_csv_t *t, const char *path, char *why, size_t wlen)
+{
+  return cli_table_read (t, path, csv_line, "empty file (no header line)", why, wlen);
 }
 
 long

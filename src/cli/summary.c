@@ -42,9 +42,8 @@ typedef struct {
   const char *verdict;
 } sum_group_t;
 
-/* The verdicts in the narrow table. */
-static const char *
-sum_short (const char *v)
+const char *
+cli_verdict_short (const char *v)
 {
   static const struct { const char *full, *brief; } names[] = {
     { VARLB_VERDICT_FAILS, "fails" }, { VARLB_VERDICT_SUCCEEDS, "succeeds" },
@@ -247,7 +246,7 @@ sum_print_narrow (const cli_csv_t *t, const long *col, const sum_group_t *g, siz
               sum_interval (a, sizeof a, g[i].bits_lo, g[i].bits_hi, 0),
               sum_interval (s, sizeof s, g[i].acc_min, g[i].acc_max, 1),
               sum_fmt (z, sizeof z, sum_mean (g[i].fano_sum, g[i].instances), 0), fl,
-              sum_short (g[i].verdict));
+              cli_verdict_short (g[i].verdict));
     }
   sum_print_legend (level, v, unverified);
   printf ("Verdicts: fails (as the bound predicts), succeeds / lossy (budget at or above\n"

@@ -1,7 +1,8 @@
 /* verify.h -- result rows read back and checked (verify.c): re-judged
  * from their counts, their MACs and stored figures checked under the judge
- * key that signed them, JSON lines against CSV rows; and the verdicts of a
- * file's groups pooled over seeds (verdicts.c).  Not installed. */
+ * key that signed them, JSON lines against CSV rows (jsonl.c); and the
+ * verdicts of a file's groups pooled over seeds (verdicts.c).  Not
+ * installed. */
 #ifndef VARLB_CLI_VERIFY_H
 #define VARLB_CLI_VERIFY_H
 #include "plot.h"
@@ -37,6 +38,12 @@ const char *cli_row_status_name (int status);
 int cli_row_verify (const cli_csv_t *t, size_t r, const cli_verify_key_t *k, char *why,
                     size_t wlen);
 
+/* jsonl.c: the JSON line LINE (one flat object) as the CSV rows.c writes
+   beside it: the keys joined by ',' into *HEAD, the values into *ROW
+   (strings quoted, quotes doubled and line breaks as spaces; null empty;
+   numbers and booleans as written), both malloc'd.  -1 (both NULL) when
+   LINE is not such an object. */
+int cli_json_csv_twin (char **head, char **row, const char *line);
 /* Compare the JSON Lines file JSONL with T row by row (the first T->rows
    lines; more lines are a trial cut short before its CSV row): BAD[r] = 1
    for each row whose line disagrees, 2 where it is missing; the number

@@ -11,6 +11,8 @@
 #   openwr: ...    open(O_WRONLY) and close, nothing written
 #   masked: ...    a read of each masked entry; leaked = it returned bytes
 #   maskeddir: ... each masked folder; leaked = it lists entries
+#   rdonly: ...    /proc/sys, sysrq-trigger, /proc/bus, /proc/irq and /proc/fs
+#                  each a read-only mount; leaked = not
 import errno
 import os
 
@@ -99,4 +101,13 @@ def probe(dry):
     lines.append(tally("masked", tried, leaked))
     tried = [p for p in MASKED_DIRS if os.path.isdir(p)]
     lines.append(tally("maskeddir", tried, [p for p in tried if os.listdir(p)]))
+    # The settings read-only by their mount, whoever the half is (a half
+    # under a uid of its own is refused the writes anyway): each of them a
+    # mount of its own whose options say ro.
+    mounts = {}
+    for line in open("/proc/self/mountinfo"):
+        f = line.split()
+        mounts[f[4]] = f[5].split(",")
+    tried = [p for p in OPEN_ONLY + ("/proc/sys",) if os.path.exists(p)]
+    lines.append(tally("rdonly", tried, [p for p in tried if "ro" not in mounts.get(p, [])]))
     return lines + ["note: " + n for n in notes]
