@@ -6,8 +6,9 @@
 #    the ceiling + a margin: at + 0.004 one row is impossible; at + 0.001 one
 #    row is "above the Fano ceiling, not significant", and 8 seeds pooled are
 #    impossible, in sweep's closing line and in summary.
+#    varlb report pools the group alike.
 #  - An honest compressor near its ceiling (ratedist, 0.003-0.006 below it)
-#    is never flagged over 40 seeds, alone or pooled.
+#    is never flagged over 40 seeds, alone or pooled (summary and report).
 #  - Edited rows (accuracy, a CI, a MAC, a JSON line) are refused by summary
 #    and --resume with the files byte for byte untouched; a row the key's
 #    holder edits and signs again passes the MAC but not the figures (or,
@@ -89,6 +90,15 @@ assert abs(x - 13.0284 / 27136) < 1e-9, x' "$TMPD/st.dat" && grep -q "xlabel 'bi
   && pass "the accuracy chart's x is the bits judged over N, and says so" \
   || fail "chart x: $(head -3 "$TMPD/st.dat"; grep xlabel "$TMPD/st.gp")"
 
+# varlb report pools the same group over its seeds: the leaderboard's
+# verdict and a banner say impossible, where every row alone is within chance.
+"$VARLB" report "$TMPD/st.csv" --out "$TMPD/st.html" >/dev/null 2>"$TMPD/err"; rc=$?
+[ $rc -eq 0 ] && grep -q 'id="pooled"' "$TMPD/st.html" \
+  && grep -q '1 group of rows pooled over seeds beats the Fano ceiling' "$TMPD/st.html" \
+  && ! grep -q 'survives Holm over the page' "$TMPD/st.html" \
+  && pass "report: the 8 seeds pooled are impossible there too (no row alone)" \
+  || fail "report of the stealth sweep: rc=$rc $(cat "$TMPD/err")"
+
 # --- an honest compressor near its ceiling -------------------------------
 "$VARLB" sweep --compressors ratedist --ratios 0.02 --seeds "$(seq -s, 1 40)" --out "$TMPD/rd.csv" \
   --no-timing 2>"$TMPD/err"
@@ -105,6 +115,11 @@ assert g["flagged"] == 0 and not g["pooled_impossible"] and g["pooled_p_value"] 
 assert g["verdict"] == "fails as the bound predicts", g' \
   && pass "ratedist 0.002-0.007 below its ceiling: 0 of 40 rows flagged, pooled p = 1" \
   || fail "honest ratedist: $(cat "$TMPD/err")"
+"$VARLB" report "$TMPD/rd.csv" --out "$TMPD/rd.html" >/dev/null 2>"$TMPD/err" \
+  && grep -q 'fails as the bound predicts' "$TMPD/rd.html" \
+  && ! grep -q 'beyond chance</strong>' "$TMPD/rd.html" \
+  && pass "report: the honest ratedist sweep is never called impossible" \
+  || fail "report of ratedist: $(cat "$TMPD/err")"
 
 # --- rows no one without the key can edit --------------------------------
 S="$TMPD/s.csv"

@@ -44,33 +44,50 @@ cli_verdicts_clear (cli_verdicts_t *v)
   memset (v, 0, sizeof *v);
 }
 
-/* Pool group G's ok rows, one per (judge key, seed). */
+/* Rows ordered by (judge key, seed, row), so a group's repeats of one
+   instance sit side by side and the first in file order comes first. */
+typedef struct {
+  const cli_csv_t *t;
+  long ck, cs;
+} inst_ctx_t;
+
 static int
-pool_group (cli_verdicts_t *v, const cli_csv_t *t, size_t g, varlb_counts_t *c, size_t *used)
+cmp_instance (const void *a, const void *b, void *arg)
 {
-  long ck = cli_csv_col (t, "judge_key"), cs = cli_csv_col (t, "seed");
-  size_t k = 0;
-  for (size_t r = 0; r < t->rows; r++)
-    {
-      if (v->group_of[r] != g || strcmp (v->row[r].verdict, VARLB_VERDICT_ERROR) == 0)
-        continue;
-      int seen = 0;
-      for (size_t i = 0; i < k && !seen; i++)
-        seen = same_instance (t, ck, cs, used[i], r);
-      if (seen)
-        continue;
-      if (cli_row_counts (&c[k], t, r) != 0)
-        return -1;
-      used[k++] = r;
-    }
+  const inst_ctx_t *c = arg;
+  size_t u = *(const size_t *) a, w = *(const size_t *) b;
+  int d = c->ck < 0 ? 0 : strcmp (cli_csv_get (c->t, u, c->ck), cli_csv_get (c->t, w, c->ck));
+  if (d == 0)
+    d = strcmp (cli_csv_get (c->t, u, c->cs), cli_csv_get (c->t, w, c->cs));
+  return d ? d : u < w ? -1 : u > w;
+}
+
+/* Pool group G (its ok rows ORD[0..M)), one row per (judge key, seed):
+   the first in file order whose counts hold together. */
+static void
+pool_group (cli_verdicts_t *v, const cli_csv_t *t, size_t g, size_t *ord, size_t m,
+            varlb_counts_t *c)
+{
+  inst_ctx_t ctx = { t, cli_csv_col (t, "judge_key"), cli_csv_col (t, "seed") };
+  size_t k = 0, last = 0;
+  qsort_r (ord, m, sizeof *ord, cmp_instance, &ctx);
+  for (size_t i = 0; i < m; i++)
+    if ((k == 0 || !same_instance (t, ctx.ck, ctx.cs, last, ord[i]))
+        && cli_row_counts (&c[k], t, ord[i]) == 0)
+      last = ord[i], k++;
   v->instances[g] = k;
   if (k == 0 || varlb_judge_pooled (&v->pool[g], c, k) != VARLB_OK)
     v->pool[g].verdict = VARLB_VERDICT_ERROR; /* nothing to pool, or mixed designs */
-  return 0;
+}
+
+static int
+row_is_ok (const cli_csv_t *t, long cst, size_t r)
+{
+  return cst >= 0 && strcmp (cli_csv_get (t, r, cst), "ok") == 0;
 }
 
 int
-cli_verdicts_init (cli_verdicts_t *v, const cli_csv_t *t, char *why, size_t wlen)
+cli_verdicts_groups (cli_verdicts_t *v, const cli_csv_t *t, char *why, size_t wlen)
 {
   memset (v, 0, sizeof *v);
   size_t n = t->rows ? t->rows : 1;
@@ -81,24 +98,18 @@ cli_verdicts_init (cli_verdicts_t *v, const cli_csv_t *t, char *why, size_t wlen
   v->group_of = calloc (n, sizeof *v->group_of);
   v->first = calloc (n, sizeof *v->first);
   v->instances = calloc (n, sizeof *v->instances);
-  v->row = calloc (n, sizeof *v->row);
   v->pool = calloc (n, sizeof *v->pool);
-  v->row_holm = calloc (n, 1);
-  v->pool_holm = calloc (n, 1);
   varlb_counts_t *c = calloc (n, sizeof *c);
-  size_t *used = calloc (n, sizeof *used);
-  double *p = calloc (2 * n, sizeof *p);
-  unsigned char *rej = calloc (2 * n, 1);
-  size_t *who = calloc (2 * n, sizeof *who);
+  size_t *ord = calloc (n, sizeof *ord), *start = calloc (n + 1, sizeof *start);
+  size_t *fill = calloc (n + 1, sizeof *fill);
   int rc = -1;
-  if (!v->group_of || !v->first || !v->instances || !v->row || !v->pool || !v->row_holm
-      || !v->pool_holm || !c || !used || !p || !rej || !who)
+  if (!v->group_of || !v->first || !v->instances || !v->pool || !c || !ord || !start || !fill)
     {
       snprintf (why, wlen, "out of memory");
       goto out;
     }
   /* Groups in order of first appearance (quadratic in the groups, which a
-     sweep keeps few). */
+     sweep keeps few); a failed row is in its group, but not pooled. */
   for (size_t r = 0; r < t->rows; r++)
     {
       size_t g = 0;
@@ -107,10 +118,49 @@ cli_verdicts_init (cli_verdicts_t *v, const cli_csv_t *t, char *why, size_t wlen
       if (g == v->groups)
         v->first[v->groups++] = r;
       v->group_of[r] = g;
+      start[g + 1] += row_is_ok (t, cst, r);
+    }
+  /* The rows of each group, contiguous in ORD (a counting sort). */
+  for (size_t g = 0; g < v->groups; g++)
+    start[g + 1] += start[g];
+  memcpy (fill, start, v->groups * sizeof *fill);
+  for (size_t r = 0; r < t->rows; r++)
+    if (row_is_ok (t, cst, r))
+      ord[fill[v->group_of[r]]++] = r;
+  for (size_t g = 0; g < v->groups; g++)
+    pool_group (v, t, g, ord + start[g], start[g + 1] - start[g], c);
+  rc = 0;
+out:
+  free (c), free (ord), free (start), free (fill);
+  if (rc != 0)
+    cli_verdicts_clear (v);
+  return rc;
+}
+
+int
+cli_verdicts_init (cli_verdicts_t *v, const cli_csv_t *t, char *why, size_t wlen)
+{
+  if (cli_verdicts_groups (v, t, why, wlen) != 0)
+    return -1;
+  size_t n = t->rows ? t->rows : 1;
+  long cst = cli_csv_col (t, "status");
+  v->row = calloc (n, sizeof *v->row);
+  v->row_holm = calloc (n, 1);
+  v->pool_holm = calloc (n, 1);
+  double *p = calloc (2 * n, sizeof *p);
+  unsigned char *rej = calloc (2 * n, 1);
+  size_t *who = calloc (2 * n, sizeof *who);
+  int rc = -1;
+  if (!v->row || !v->row_holm || !v->pool_holm || !p || !rej || !who)
+    {
+      snprintf (why, wlen, "out of memory");
+      goto out;
+    }
+  for (size_t r = 0; r < t->rows; r++)
+    {
       v->row[r].verdict = VARLB_VERDICT_ERROR;
       v->row[r].p_value = NAN;
-      if (cst >= 0 && strcmp (cli_csv_get (t, r, cst), "ok") == 0
-          && cli_row_judge (&v->row[r], t, r) != 0)
+      if (row_is_ok (t, cst, r) && cli_row_judge (&v->row[r], t, r) != 0)
         {
           /* +1: rows count from 1 (the header is line 1). */
           snprintf (why, wlen, "row %zu: an ok row needs counts bits_tested > 0, correct <= "
@@ -119,12 +169,6 @@ cli_verdicts_init (cli_verdicts_t *v, const cli_csv_t *t, char *why, size_t wlen
           goto out;
         }
     }
-  for (size_t g = 0; g < v->groups; g++)
-    if (pool_group (v, t, g, c, used) != 0)
-      {
-        snprintf (why, wlen, "group of row %zu: counts do not hold together", v->first[g] + 1);
-        goto out;
-      }
   /* Holm's family: every ok row, and every group pooling 2 or more
      instances (a group of one is its row). */
   size_t m = 0;
@@ -151,7 +195,7 @@ cli_verdicts_init (cli_verdicts_t *v, const cli_csv_t *t, char *why, size_t wlen
       v->pool_holm[who[i]] = 1, v->pool_holm_count++;
   rc = 0;
 out:
-  free (c), free (used), free (p), free (rej), free (who);
+  free (p), free (rej), free (who);
   if (rc != 0)
     cli_verdicts_clear (v);
   return rc;

@@ -88,7 +88,7 @@ int cli_row_counts (varlb_counts_t *c, const cli_csv_t *t, size_t r);
    with Holm's correction over all of these tests. */
 typedef struct cli_verdicts {
   size_t rows, groups;
-  size_t *group_of;        /* rows: the row's group, (size_t) -1 when not ok */
+  size_t *group_of;        /* rows: the row's group (a failed row's too) */
   size_t *first;           /* groups: the group's first row */
   size_t *instances;       /* groups: distinct (judge key, seed) pooled */
   varlb_judgement_t *row;  /* rows: alone (verdict ERROR when not ok) */
@@ -102,6 +102,11 @@ typedef struct cli_verdicts {
 /* Judge the rows of T (-1 with WHY when a row's counts do not hold
    together, naming it; V then needs no clear). */
 int cli_verdicts_init (cli_verdicts_t *v, const cli_csv_t *t, char *why, size_t wlen);
+/* Only the groups of T and their pooled tests (ok rows whose counts hold
+   together; no row judged alone, no Holm: V's row, row_holm and pool_holm
+   stay NULL), for a reader that judges rows itself (varlb report).  -1
+   with WHY when out of memory. */
+int cli_verdicts_groups (cli_verdicts_t *v, const cli_csv_t *t, char *why, size_t wlen);
 void cli_verdicts_clear (cli_verdicts_t *v);
 /* One line for a sweep's closing message: how many rows are impossible
    alone and after Holm, and how many groups pooled over seeds are
