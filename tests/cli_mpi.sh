@@ -17,12 +17,18 @@ OMPI_MCA_rmaps_base_oversubscribe=1
 export OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM OMPI_MCA_mpi_warn_on_fork \
   OMPI_MCA_rmaps_base_oversubscribe
 
+# mpi2 ARGS...: `mpirun -np 2 varlb ARGS`, its standard input /dev/null
+# (mpirun reads and forwards its own: it would swallow what follows this
+# test on the caller's input, a queue of commands included).
+mpi2 () {
+  "$MPIRUN" --allow-run-as-root --oversubscribe -np 2 "$VARLB" "$@" </dev/null
+}
 GRID="--compressors streamingllm,kivi:bits=2,h2o --ratios 0.1,0.3,0.6 --seeds 1,2 --schedule 1,2,4,8 -d 16"
 # shellcheck disable=SC2086
 "$VARLB" sweep $GRID --out "$TMPD/one.csv" 2>"$TMPD/err1" \
   && pass "single-process sweep" || fail "single: $(cat "$TMPD/err1")"
 # shellcheck disable=SC2086
-"$MPIRUN" --allow-run-as-root --oversubscribe -np 2 "$VARLB" sweep $GRID \
+mpi2 sweep $GRID \
   --out "$TMPD/two.csv" >"$TMPD/out2" 2>"$TMPD/err2" \
   && pass "mpirun -np 2 sweep" || fail "mpirun: $(cat "$TMPD/err2" "$TMPD/out2")"
 grep -q '"mpi_ranks": 2' "$TMPD/two.manifest.json" && pass "manifest records 2 ranks" \
@@ -59,7 +65,7 @@ EOF
 # files themselves must be identical, byte for byte.
 # shellcheck disable=SC2086
 "$VARLB" sweep $GRID --no-timing --out "$TMPD/one-nt.csv" 2>"$TMPD/err1" \
-  && "$MPIRUN" --allow-run-as-root --oversubscribe -np 2 "$VARLB" sweep $GRID --no-timing \
+  && mpi2 sweep $GRID --no-timing \
        --out "$TMPD/two-nt.csv" >"$TMPD/out2" 2>"$TMPD/err2" \
   && [ "$(wc -l <"$TMPD/one-nt.csv")" -eq 19 ] \
   && cmp "$TMPD/one-nt.csv" "$TMPD/two-nt.csv" && cmp "$TMPD/one-nt.jsonl" "$TMPD/two-nt.jsonl" \
@@ -73,19 +79,46 @@ EOF
 ok=1
 for r in 1 2 3; do
   # shellcheck disable=SC2086
-  "$MPIRUN" --allow-run-as-root --oversubscribe -np 2 "$VARLB" sweep $GRID --no-timing \
+  mpi2 sweep $GRID --no-timing \
     --out "$TMPD/rep$r.csv" >"$TMPD/out2" 2>"$TMPD/err2" \
     && cmp -s "$TMPD/one-nt.csv" "$TMPD/rep$r.csv" || { ok=0; break; }
 done
 [ $ok -eq 1 ] && pass "three fresh 2-rank runs each equal the single-process file" \
   || fail "fresh 2-rank run $r: $(cat "$TMPD/err2")"
 
+# The flags of a rank's rows travel with them: the count line of two ranks
+# equals the single process's.  A cheat through $TMPDIR (--no-sandbox)
+# decodes every bit; at 64 bits charged it is above the ceiling on both
+# schedules, impossible at 99% only on the larger one (80 bits: the 95%
+# interval's lower end stays below the ceiling 0.98).  Trials are dealt
+# round robin, so rank 1 runs seed 2 of each schedule: one row merely above
+# the ceiling and one impossible.
+MIS="exec:$PYTHON3 $top_srcdir/tests/compressors/misbehave.py cheat"
+CGRID="--schedules 1,2,3;1,2,3,4 -d 16 --budgets 64 --seeds 1,2 --no-sandbox --no-timing"
+mkdir "$TMPD/cheat"
+counts () { sed -n 's/.*, \([0-9]* compressor failures, [0-9]* above the Fano ceiling ([0-9]* impossible at 99%)\),.*/\1/p' "$1"; }
+# shellcheck disable=SC2086
+TMPDIR=$TMPD/cheat "$VARLB" sweep $CGRID --compressor "$MIS" --out "$TMPD/c1.csv" 2>"$TMPD/err1"
+# shellcheck disable=SC2086
+(TMPDIR=$TMPD/cheat; export TMPDIR
+ mpi2 sweep $CGRID --compressor "$MIS" --out "$TMPD/c2.csv" >"$TMPD/out2" 2>"$TMPD/err2")
+c1=$(counts "$TMPD/err1") c2=$(counts "$TMPD/err2")
+"$PYTHON3" -c 'import csv,sys
+v = [(r["seed"], r["accuracy"], r["verdict"][:10]) for r in csv.DictReader(open(sys.argv[1]))]
+assert v == [("1", "1", "fails as t"), ("2", "1", "fails as t"),
+             ("1", "1", "impossible"), ("2", "1", "impossible")], v' "$TMPD/c1.csv" 2>"$TMPD/py.err"
+py=$?
+[ $py -eq 0 ] && [ "$c1" = "0 compressor failures, 4 above the Fano ceiling (2 impossible at 99%)" ] \
+  && [ "$c2" = "$c1" ] && cmp -s "$TMPD/c1.csv" "$TMPD/c2.csv" \
+  && pass "rank 1's impossible and merely-above rows counted as such: $c2" \
+  || fail "flags under two ranks: one rank '$c1', two '$c2': $(cat "$TMPD/py.err" "$TMPD/err1" "$TMPD/err2")"
+
 # --resume under two ranks: rank 0 trims the partial files (a JSON line
 # ahead of the CSV) and deals out the pending trials only.
 head -n 8 "$TMPD/one-nt.csv" >"$TMPD/part.csv"
 head -n 9 "$TMPD/one-nt.jsonl" >"$TMPD/part.jsonl"
 # shellcheck disable=SC2086
-"$MPIRUN" --allow-run-as-root --oversubscribe -np 2 "$VARLB" sweep $GRID --no-timing --resume \
+mpi2 sweep $GRID --no-timing --resume \
   --out "$TMPD/part.csv" >"$TMPD/out2" 2>"$TMPD/err2" \
   && grep -q "11 trials run (7 already in" "$TMPD/err2" \
   && cmp "$TMPD/one-nt.csv" "$TMPD/part.csv" && cmp "$TMPD/one-nt.jsonl" "$TMPD/part.jsonl" \
@@ -96,7 +129,7 @@ head -n 9 "$TMPD/one-nt.jsonl" >"$TMPD/part.jsonl"
 # the usage status, no MPI_Abort.
 cp "$TMPD/two.csv" "$TMPD/two.before"
 # shellcheck disable=SC2086
-"$MPIRUN" --allow-run-as-root --oversubscribe -np 2 "$VARLB" sweep $GRID --out "$TMPD/two.csv" \
+mpi2 sweep $GRID --out "$TMPD/two.csv" \
   >"$TMPD/out2" 2>"$TMPD/err2"
 st=$?
 n=$(grep -c "two.csv exists: --resume continues the sweep" "$TMPD/err2")
@@ -134,7 +167,7 @@ mpi_model () {
   name=$1; shift
   : >"$TMPD/halves.log"
   # shellcheck disable=SC2086
-  "$MPIRUN" --allow-run-as-root --oversubscribe -np 2 "$VARLB" sweep $MGRID \
+  mpi2 sweep $MGRID \
     --compressor "exec:$TMPD/counted.sh" --out "$TMPD/$name.csv" --head-rows "$TMPD/$name.h.csv" \
     "$@" >"$TMPD/out2" 2>"$TMPD/err2"
 }

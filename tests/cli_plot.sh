@@ -72,5 +72,7 @@ expect_exit1 "scaling chart, no such compressor" plot sc.csv --out x.png --compr
 if [ -n "${GNUPLOT:-}" ] || command -v gnuplot >/dev/null 2>&1; then
   "$VARLB" plot acc.csv --out acc.png 2>err && [ -s acc.png ] \
     && pass "gnuplot draws the accuracy chart" || fail "gnuplot: $(cat err)"
+else
+  skip "gnuplot draws the accuracy chart: gnuplot not found (gnuplot-nox, see install-deps)"
 fi
 finish

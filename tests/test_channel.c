@@ -270,8 +270,10 @@ START_TEST (ceiling_is_taken_at_the_bits_judged_not_the_budget)
   varlb_trial_t t;
   trial (&t, &in, "identity:precision=fp64", 64, &o);
   ck_assert_msg (t.status == VARLB_OK, "%s", t.error);
-  ck_assert_double_gt (t.side_channel_bits, 0);
-  ck_assert_double_eq (t.side_channel_bits, varlb_trial_timing_bits (o.timeout_s));
+  /* The grid's levels below the 120 s timeout, counted here: 0.01 2^(k/2)
+     < 120 for k = 0..27, plus the level at or past it: 29 levels, 5 bits. */
+  ck_assert_double_eq (o.timeout_s, 120);
+  ck_assert_double_eq (t.side_channel_bits, 5);
   ck_assert_double_eq (t.fano_ceiling, varlb_fano_ceiling (t.bits_charged + t.side_channel_bits,
                                                            (double) in.N));
   ck_assert_double_eq (t.fano_ceiling, 1.0);
@@ -492,6 +494,31 @@ monotonic_s (void)
   return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
 }
 
+/* The bits the timing grid can carry: ceil log2 of its levels, the levels
+   0.01 2^(k/2) s below the timeout and one more at or past it, counted
+   by hand at each edge (a level equal to the timeout is past it). */
+START_TEST (timing_bits_are_log2_of_the_grid_levels_rounded_up)
+{
+  static const struct { double timeout, bits; } t[] = {
+    { 0.01, 0 },      /* no level below: 1 level */
+    { 0.0100001, 1 }, /* 0.01 below: 2 levels */
+    { 0.0142, 2 },    /* 0.01, 0.01414 below: 3 levels */
+    { 0.02, 2 },      /* 0.01, 0.0141 below (0.02 is not): 3 levels */
+    { 0.0201, 2 },    /* 0.01, 0.0141, 0.02 below: 4 levels */
+    { 0.0283, 3 },    /* 4 below (0.02828): 5 levels */
+    { 0.5, 4 },       /* k = 0..11 below (0.453): 13 levels */
+    { 2, 5 },         /* k = 0..15 below (1.81): 17 levels */
+    { 60, 5 },        /* k = 0..25 below (57.9): 27 levels */
+    { 120, 5 },       /* k = 0..27 below (116): 29 levels */
+    { 1000, 6 },      /* k = 0..33 below (0.01 2^16.5 = 927): 35 levels */
+  };
+  for (size_t i = 0; i < sizeof t / sizeof *t; i++)
+    ck_assert_msg (varlb_trial_timing_bits (t[i].timeout) == t[i].bits,
+                   "timeout %g s: %g bits, counted %g", t[i].timeout,
+                   varlb_trial_timing_bits (t[i].timeout), t[i].bits);
+}
+END_TEST
+
 START_TEST (bob_starts_on_the_timing_grid)
 {
   static const double ran[] = { 0.23, 0.33 }; /* compress times, seconds */
@@ -531,6 +558,7 @@ main (void)
   ADD_TEST (tc, sample_queries_m_tokens_and_is_a_function_of_the_seed);
   ADD_TEST (tc, ceiling_is_taken_at_the_bits_judged_not_the_budget);
   ADD_TEST (tc, a_hanging_half_is_killed_at_the_timeout);
+  ADD_TEST (tc, timing_bits_are_log2_of_the_grid_levels_rounded_up);
   ADD_TEST (tc, bob_starts_on_the_timing_grid);
   ADD_TEST (tc, a_sampled_trial_is_judged_per_token);
   ADD_TEST (tc, csv_header_names_equal_json_keys_and_rows_have_as_many_cells);

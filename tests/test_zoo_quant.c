@@ -228,6 +228,50 @@ START_TEST (turboquant_distortion_matches_the_papers_table)
 }
 END_TEST
 
+START_TEST (turboquant_qjl_scores_are_unbiased)
+{
+  /* TurboQuant_prod's QJL stage is unbiased for inner products (the
+     paper's Theorem 2): at bits=1 the keys' mse stage has no bits, so a key
+     is rebuilt as sqrt(pi/2)/d |k| S^T sign(S k) alone, and over the draws
+     of S (one per public seed) E <q, k^> = <q, k>.  Probe: two tokens,
+     k_0 a unit key and k_1 = 0 (rebuilt as 0), v_0 = e_0 and v_1 = 0
+     (rebuilt as 0): Bob's output is sigma(<q, k^_0>) v^_0 at query q and
+     v^_0 / 2 at q = 0, so the score <q, k^_0> is read back as the logit
+     of their ratio.  Property: the mean score over 400 seeds is within 5%
+     of <q, k_0> = 2 (a draw's spread is about 0.19, the mean's 0.01); the
+     correction inverted, sqrt(2/pi) for sqrt(pi/2), gives 2 x 2/pi = 1.27. */
+  enum { d = 64, SEEDS = 400 };
+  double K[2 * d] = { 0 }, V[2 * d] = { 0 }, Q[2 * d] = { 0 }, O[2 * d];
+  gsl_rng *r = varlb_rng_new (SEED, VARLB_STREAM_USER);
+  ck_assert (r != NULL);
+  ck_assert_int_eq (varlb_jl_keys (K, 1, d, VARLB_JL_GAUSSIAN, VARLB_JL_UNIT, r), VARLB_OK);
+  gsl_rng_free (r);
+  V[0] = 1.0;
+  for (size_t j = 0; j < d; j++)
+    Q[d + j] = 2.0 * K[j]; /* query 1: q = 2 k_0; query 0 stays 0 */
+  varlb_pyramid_t py;
+  ck_assert_int_eq (varlb_pyramid_init_preset (&py, 256), VARLB_OK);
+  double sum = 0.0;
+  for (uint64_t seed = 1; seed <= SEEDS; seed++)
+    {
+      varlb_blob_t b;
+      run (&b, O, "turboquant", "bits=1,residual=qjl", K, V, 2, d, d, 1e9, Q, 2, &py, seed);
+      double half = 0.0, dot = 0.0;
+      for (size_t j = 0; j < d; j++)
+        half += O[j] * O[j], dot += O[d + j] * O[j];
+      ck_assert_msg (half > 0.0, "seed %llu: v_0 rebuilt as 0", (unsigned long long) seed);
+      double sig = dot / (2.0 * half);
+      ck_assert_msg (sig > 0.0 && sig < 1.0, "seed %llu: weight %g", (unsigned long long) seed, sig);
+      sum += log (sig / (1.0 - sig));
+      varlb_blob_clear (&b);
+    }
+  double mean = sum / SEEDS;
+  ck_assert_msg (fabs (mean - 2.0) < 0.1, "mean QJL score %.4f over %d draws of S, <q, k> = 2",
+                 mean, SEEDS);
+  varlb_pyramid_clear (&py);
+}
+END_TEST
+
 START_TEST (turboquant_outlier_split_marks_the_highest_energy_channels)
 {
   varlb_instance_t in;
@@ -776,6 +820,7 @@ main (void)
   tcase_add_test (tc, polar_angle_codebooks_match_their_laws);
   tcase_add_test (tc, quantizers_on_public_codebooks_declare_free_calibration);
   tcase_add_test (tc, turboquant_distortion_matches_the_papers_table);
+  tcase_add_test (tc, turboquant_qjl_scores_are_unbiased);
   tcase_add_test (tc, turboquant_outlier_split_marks_the_highest_energy_channels);
   tcase_add_test (tc, polarquant_at_fine_angles_reproduces_attention);
   tcase_add_test (tc, polarquant_one_level_error_is_the_uniform_angle_error);
