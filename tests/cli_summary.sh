@@ -202,7 +202,9 @@ assert all(r["ci_unit"] == "instances" for r in rows)
   "$VARLB" summary "$S" --json | "$PYTHON3" -c '
 import csv, json, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
-for g in (json.loads(l) for l in sys.stdin):
+groups = [json.loads(l) for l in sys.stdin]
+assert len(groups) == 2 and len(rows) == 6, (groups, len(rows))
+for g in groups:
     want = sum(r["compressor"] == g["compressor"] and r["over_budget"] == "true" for r in rows)
     assert g["over_budget"] == want, (g["compressor"], g["over_budget"], want)
 ' "$S" && pass "over_budget counts the flagged rows" || fail "over_budget count"
