@@ -12,7 +12,7 @@
 # the kill rate (killed over all mutants selected, not-applied and hung
 # ones included) and every mutant not applied or not killed.
 #
-#   bench/mutants.sh [-j JOBS] [-t SECONDS] [-T SECONDS] [-o OWNER] [-d DIR] [-r] [NAME ...]
+#   bench/mutants.sh [-j JOBS] [-t SECONDS] [-T SECONDS] [-o OWNER] [-d DIR] [-r] [-l LIST] [-n] [NAME ...]
 #
 # Run from a configured tree.  It is copied into DIR (default mutants.d in
 # the build tree; not under /tmp, where the sandbox tests' host files would
@@ -25,7 +25,10 @@
 # (default 2).  -r reuses DIR/tree from an earlier -r run (kept, updated
 # with the sources that changed: git ls-files), for writing mutants one at a
 # time; it skips the pristine suite, so a `make mutants` figure never comes
-# from it.  Exit 0 when every selected mutant was applied and killed.
+# from it.  -l reads the mutants from LIST instead of bench/mutants.txt.
+# -n runs each mutant's own tests only, never the whole suite: its
+# survivors are "survived its own tests", a cheaper, weaker figure.
+# Exit 0 when every selected mutant was applied and killed.
 #
 # Adding a mutant: append a block to bench/mutants.txt --
 #   mutant: a-short-name
@@ -41,23 +44,25 @@
 # Then run bench/mutants.sh NAME to see it killed by its own tests, and say
 # in the block's comment which check kills it.
 set -u
-jobs=2 limit=900 full_limit=1200 owner= dir= reuse=
-while getopts j:t:T:o:d:r opt; do
+jobs=2 limit=900 full_limit=1200 owner= dir= reuse= list= own_only=
+while getopts j:t:T:o:d:rl:n opt; do
   case $opt in
     r) reuse=1 ;;
+    n) own_only=1 ;;
+    l) list=$(cd "$(dirname "$OPTARG")" && pwd)/$(basename "$OPTARG") ;;
     j) jobs=$OPTARG ;;
     t) limit=$OPTARG ;;
     T) full_limit=$OPTARG ;;
     o) owner=$OPTARG ;;
     d) dir=$OPTARG ;;
-    *) echo "usage: $0 [-j JOBS] [-t SECONDS] [-T SECONDS] [-o OWNER] [-d DIR] [-r] [NAME ...]" >&2
+    *) echo "usage: $0 [-j JOBS] [-t SECONDS] [-T SECONDS] [-o OWNER] [-d DIR] [-r] [-l LIST] [-n] [NAME ...]" >&2
        exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
 top=$(pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-list=$here/mutants.txt
+: "${list:=$here/mutants.txt}"
 [ -f "$top/Makefile" ] && [ -f "$top/config.status" ] \
   || { echo "mutants: run from a configured, built tree (no Makefile here)" >&2; exit 2; }
 [ -f "$list" ] || { echo "mutants: $list is missing" >&2; exit 2; }
@@ -132,6 +137,14 @@ run_check () {
       fi ) </dev/null
 }
 failed_tests () { grep -h '^FAIL:\|^ERROR:' "$1" 2>/dev/null | sed 's/^[A-Z]*: //' | tr '\n' ' '; }
+# first_failure: the first failing check of the first failing test (its
+# log: "FAIL ..." of a script, ":F:"/":E:" of a check program), so a kill
+# can be told from noise.
+first_failure () {
+  t=$(grep -h -m1 '^FAIL:\|^ERROR:' "$tree/check.out" 2>/dev/null | sed 's/^[A-Z]*: //')
+  [ -n "$t" ] || return 0
+  grep -h -m1 '^FAIL\|:[FE]:\|limit.sh:' "$tree/$t.log" 2>/dev/null | cut -c1-160 | sed "s|^|      $t: |"
+}
 
 killed=0 survived=0 hung=0 total=0 unapplied=0
 : >"$scratch/tally"
@@ -170,7 +183,7 @@ while IFS=$(printf '\037') read -r name mowner file tests from to; do
     rc=$?
     stage=own
   fi
-  if [ $rc -eq 0 ]; then
+  if [ $rc -eq 0 ] && [ -z "$own_only" ]; then
     run_check "$full_limit" "$tree/check.out"
     rc=$?
     stage=full
@@ -179,6 +192,8 @@ while IFS=$(printf '\037') read -r name mowner file tests from to; do
   # Restore (a new mtime, so the next build recompiles the original).
   cat "$scratch/original" >"$tree/$file"
   case $stage:$rc in
+    own:0) verdict="survived its own tests (-n)"; survived=$((survived + 1))
+         echo "  survived its own tests: $name ($file; its tests: $tests)" >>"$scratch/bad" ;;
     *:0) verdict=survived; survived=$((survived + 1))
          echo "  survived: $name ($file; its tests: ${tests:-none named})" >>"$scratch/bad" ;;
     *:124|*:137) verdict="HUNG ($stage)"; hung=$((hung + 1))
@@ -189,6 +204,7 @@ while IFS=$(printf '\037') read -r name mowner file tests from to; do
             killed=$((killed + 1)) ;;
   esac
   printf '%-44s %-5s %5ss %s\n' "$name" "$mowner" "$secs" "$verdict"
+  case $stage:$rc in own:[1-9]*|full:[1-9]*) [ $rc -eq 124 ] || [ $rc -eq 137 ] || first_failure ;; esac
   echo "$mowner ${verdict%% *}" >>"$scratch/tally"
 done <"$scratch/records"
 echo

@@ -140,6 +140,15 @@ chance "$TMPD/o1" 0.8 && field "$TMPD/o1" stderr_answer | grep -q 'not found' \
   && pass "the judge key is neither readable nor in a half's environment" \
   || fail "judge key: $(cat "$TMPD/o" "$TMPD/err")"
 
+# --- no capability in a half, not even in its bounding set (a half is
+# root in its user namespace: with capabilities it could mount, trace or
+# bind what the namespaces only hide).
+"$VARLB" attack $SMALL --budget 8 --compressor "$EXE caps" --json >"$TMPD/o" 2>"$TMPD/err"
+caps=$(field "$TMPD/o" stderr_answer 2>/dev/null | sed -n 's/^hostile: capabilities //p')
+echo "$caps" | grep -q 'CapBnd=0000000000000000' && echo "$caps" | grep -q 'CapEff=0000000000000000' \
+  && echo "$caps" | grep -q 'CapPrm=0000000000000000' \
+  && pass "a half holds no capability: $caps" || fail "capabilities in a half: '$caps' $(cat "$TMPD/err")"
+
 # --- the seed: halves get only the public seed; rebuilding the instance
 # from it, or from the run seed found by trying small ones, gives chance.
 "$VARLB" attack $SMALL --budget 8 --compressor "$HOS:mode=seed" --json >"$TMPD/o" 2>"$TMPD/err"

@@ -6,6 +6,7 @@
  * keys).  Runs the real channel, so Bob's half re-executes the varlb binary
  * of this build (VARLB_BINARY). */
 #include "testutil.h"
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -342,6 +343,65 @@ START_TEST (sample_queries_m_tokens_and_is_a_function_of_the_seed)
 }
 END_TEST
 
+/* Bob's sample is spread over the whole instance and drawn from the judge
+   key's secret stream: 7 of the 30 Alice tokens per trial (seen through
+   token_correct, UINT_MAX where not asked), over 40 seeds.  Property:
+   each trial asks 7 distinct tokens; every token is asked in some trial
+   and none in more than 22 (expected 9.3 of 40, binomial: a correct
+   draw misses a token with probability 7e-4, and 22 is 4.7 standard
+   deviations up), so a sample stuck on the first 7 tokens, or on any
+   subset, fails; and another judge key draws another sample on every
+   seed (the same 7 of 30 by chance: 5e-7), where a sample from a public
+   stream would not change: Alice could predict it. */
+START_TEST (sample_is_uniform_over_the_tokens_and_secret)
+{
+  static const unsigned char key_a[VARLB_JUDGE_KEY_BYTES] = { 1, 2, 3 },
+                             key_b[VARLB_JUDGE_KEY_BYTES] = { 3, 2, 1 };
+  varlb_channel_opts_t o;
+  opts (&o);
+  o.sample = 7;
+  unsigned asked[30] = { 0 }, tok[31];
+  size_t differ = 0;
+  for (uint64_t seed = 1; seed <= 40; seed++)
+    {
+      unsigned char set[2][30];
+      for (int k = 0; k < 2; k++)
+        {
+          varlb_params_t p;
+          ck_assert_int_eq (varlb_params_init (&p), VARLB_OK);
+          varlb_pyramid_clear (&p.pyramid);
+          ck_assert_int_eq (varlb_pyramid_init_parse (&p.pyramid, "1,2,3,4,5"), VARLB_OK);
+          p.d = 8;
+          p.seed = seed;
+          memcpy (p.judge_key, k ? key_b : key_a, VARLB_JUDGE_KEY_BYTES);
+          varlb_instance_t in;
+          ck_assert_int_eq (varlb_instance_init (&in, &p), VARLB_OK);
+          varlb_params_clear (&p);
+          ck_assert_uint_eq (in.alice_tokens, 30);
+          o.token_correct = tok;
+          varlb_trial_t t;
+          trial (&t, &in, "identity:precision=fp16", 1, &o);
+          ck_assert_msg (t.status == VARLB_OK, "%s", t.error);
+          size_t n = 0;
+          for (size_t i = 0; i < 30; i++)
+            {
+              set[k][i] = tok[i] != UINT_MAX;
+              n += set[k][i];
+              asked[i] += k == 0 && set[k][i];
+            }
+          ck_assert_msg (n == 7, "seed %llu: %zu tokens asked", (unsigned long long) seed, n);
+          varlb_instance_clear (&in);
+        }
+      differ += memcmp (set[0], set[1], sizeof set[0]) != 0;
+    }
+  for (size_t i = 0; i < 30; i++)
+    ck_assert_msg (asked[i] >= 1 && asked[i] <= 22, "token %zu asked in %u of 40 trials", i,
+                   asked[i]);
+  ck_assert_msg (differ == 40, "another judge key drew the same sample on %zu of 40 seeds",
+                 40 - differ);
+}
+END_TEST
+
 /* Keys of a one-line JSON object, in order, joined with commas. */
 static void
 json_keys (const char *j, char *out, size_t len)
@@ -556,6 +616,7 @@ main (void)
   tcase_add_loop_test (tc, identity_decodes_every_bit_at_each_precision_default_instance, 0, 3);
   ADD_TEST (tc, over_budget_blob_is_charged_in_full_and_flagged);
   ADD_TEST (tc, sample_queries_m_tokens_and_is_a_function_of_the_seed);
+  ADD_TEST (tc, sample_is_uniform_over_the_tokens_and_secret);
   ADD_TEST (tc, ceiling_is_taken_at_the_bits_judged_not_the_budget);
   ADD_TEST (tc, a_hanging_half_is_killed_at_the_timeout);
   ADD_TEST (tc, timing_bits_are_log2_of_the_grid_levels_rounded_up);

@@ -19,7 +19,8 @@
 # then hangs), bgchild (compress leaves a child sleeping in the background,
 # its pid in $TMPDIR/varlb-hostile-bg.pid; answer says whether that process
 # is still alive in Bob's phase), net (both halves connect to the host's
-# 127.0.0.1:ARG and say whether it answered),
+# 127.0.0.1:ARG and say whether it answered), caps (answer reports its
+# capability sets from /proc/self/status),
 # env (answer reports any variable holding the judge key's name or a secret).
 import json
 import os
@@ -179,6 +180,10 @@ def main():
             alive = state not in ("gone", "Z", "X")
             report("Alice's background child %d %s in Bob's phase (state %s)"
                    % (pid, "ALIVE" if alive else "gone", state))
+    elif mode == "caps":
+        caps = dict(l.split(":\t", 1) for l in open("/proc/self/status").read().splitlines()
+                    if l.startswith("Cap"))
+        report("capabilities " + " ".join("%s=%s" % (k, v) for k, v in sorted(caps.items())))
     elif mode == "env":
         for k, v in os.environ.items():
             if "JUDGE" in k or "judge.key" in v:
