@@ -19,9 +19,11 @@
 #endif
 
 /* A small instance (T = 1+4+9+16 = 30 Alice tokens, d = 16) keeps the
-   per-compressor loop fast; the default 256px one is used for identity. */
+   per-compressor loop fast; the default 256px one is used for identity.
+   KEY: the judge key (NULL: the open key). */
 static void
-instance (varlb_instance_t *in, const char *schedule, size_t d, uint64_t seed)
+instance_keyed (varlb_instance_t *in, const char *schedule, size_t d, uint64_t seed,
+                const unsigned char *key)
 {
   varlb_params_t p;
   ck_assert_int_eq (varlb_params_init (&p), VARLB_OK);
@@ -32,8 +34,16 @@ instance (varlb_instance_t *in, const char *schedule, size_t d, uint64_t seed)
       p.d = d;
     }
   p.seed = seed;
+  if (key)
+    memcpy (p.judge_key, key, VARLB_JUDGE_KEY_BYTES);
   ck_assert_int_eq (varlb_instance_init (in, &p), VARLB_OK);
   varlb_params_clear (&p);
+}
+
+static void
+instance (varlb_instance_t *in, const char *schedule, size_t d, uint64_t seed)
+{
+  instance_keyed (in, schedule, d, seed, NULL);
 }
 
 static void
@@ -367,16 +377,8 @@ START_TEST (sample_is_uniform_over_the_tokens_and_secret)
       unsigned char set[2][30];
       for (int k = 0; k < 2; k++)
         {
-          varlb_params_t p;
-          ck_assert_int_eq (varlb_params_init (&p), VARLB_OK);
-          varlb_pyramid_clear (&p.pyramid);
-          ck_assert_int_eq (varlb_pyramid_init_parse (&p.pyramid, "1,2,3,4,5"), VARLB_OK);
-          p.d = 8;
-          p.seed = seed;
-          memcpy (p.judge_key, k ? key_b : key_a, VARLB_JUDGE_KEY_BYTES);
           varlb_instance_t in;
-          ck_assert_int_eq (varlb_instance_init (&in, &p), VARLB_OK);
-          varlb_params_clear (&p);
+          instance_keyed (&in, "1,2,3,4,5", 8, seed, k ? key_b : key_a);
           ck_assert_uint_eq (in.alice_tokens, 30);
           o.token_correct = tok;
           varlb_trial_t t;
