@@ -51,11 +51,15 @@ tests_test_thirdparty_CFLAGS = $(TEST_CFLAGS)
 
 # The Python helper for external compressors, its tests and the examples
 # written with it (tests skip with 77 without NumPy, faiss or torch).
+VARLB_PY = python/varlb_compressor/__init__.py python/varlb_compressor/__main__.py \
+	python/varlb_compressor/arrays.py python/varlb_compressor/library.py \
+	python/varlb_compressor/instance.py python/varlb_compressor/protocol.py
 if HAVE_PYTHON
-python_PYTHON = python/varlb_compressor.py
+varlb_compressordir = $(pythondir)/varlb_compressor
+varlb_compressor_PYTHON = $(VARLB_PY)
 endif
 TESTS += tests/python_helper.sh tests/python_examples.sh tests/python_faiss.sh tests/python_torch.sh
-EXTRA_DIST += python/varlb_compressor.py tests/python_helper.sh tests/python_examples.sh \
+EXTRA_DIST += $(VARLB_PY) tests/python_helper.sh tests/python_examples.sh \
 	tests/python_faiss.sh tests/python_torch.sh \
 	tests/test_varlb_compressor.py examples/external/values_only.py \
 	examples/external/faiss_pq.py examples/external/torch_int.py

@@ -1,6 +1,7 @@
 # stats.mk -- statistics, sweeps, scaling, plots (appends with +=).
 libvarlb_la_SOURCES += src/stats.c
-varlb_SOURCES += src/cli/plot.h src/cli/plot.c src/cli/sweep.h src/cli/sweep.c \
+varlb_SOURCES += src/cli/plot.h src/cli/plot.c src/cli/csv.c src/cli/plot_accuracy.c \
+	src/cli/plot_scaling.c src/cli/plot_tokens.c src/cli/sweep.h src/cli/sweep.c \
 	src/cli/grid.c src/cli/sweep_files.c src/cli/sweep_mpi.c \
 	src/cli/scaling.c
 if HAVE_MPI

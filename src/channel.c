@@ -2,7 +2,7 @@
  * built-in registry, specs naming a built-in, a C plug-in or an external
  * program, and the channel's options.  A plug-in is never loaded into the
  * judge: its name, knobs and calibration come from a probe run as a
- * sandboxed half (sandbox.c); it is loaded only inside a half's process.
+ * sandboxed half (src/sandbox/); it is loaded only inside a half's process.
  * The trial itself is trial.c; result rows, rows.c. */
 #define _GNU_SOURCE 1 /* asprintf */
 #include <config.h>
@@ -13,7 +13,9 @@
 #include <time.h>
 #include <sys/stat.h>
 #include <sodium.h>
-#include "sandbox.h"
+#include "channel.h"
+#include "text.h"
+#include "trial.h"
 
 /* ------------------------------------------------------------ registry */
 
@@ -48,14 +50,6 @@ varlb_compressor_find (const char *name)
     if (strcmp (builtins[i]->name, name) == 0)
       return builtins[i];
   return NULL;
-}
-
-void
-varlb_channel_opts_init (varlb_channel_opts_t *o)
-{
-  memset (o, 0, sizeof *o);
-  o->timeout_s = 60.0;
-  o->isolation = VARLB_ISOLATION_SANDBOX;
 }
 
 /* --------------------------------------------------------------- specs */
@@ -113,18 +107,6 @@ spec_parts (varlb_spec_t *s, const char *text, const char **knobs, char *why, si
   return VARLB_OK;
 }
 
-/* A word of an exec: command that names a file relative to the current
-   directory ("./prog", "dir/prog.py"); options, assignments and quoted
-   words are left alone. */
-static int
-relative_path (const char *w, size_t n)
-{
-  if (n == 0 || w[0] == '/' || w[0] == '-' || w[0] == '\'' || w[0] == '"' || w[0] == '~'
-      || memchr (w, '=', n) || memchr (w, '$', n))
-    return 0;
-  return memchr (w, '/', n) != NULL;
-}
-
 static int
 spec_exec (varlb_spec_t *s, const char *text, char *why, size_t len)
 {
@@ -141,22 +123,17 @@ spec_exec (varlb_spec_t *s, const char *text, char *why, size_t len)
                 serve ? "serve" : "exec", serve ? "serve" : "exec");
       return VARLB_EINVAL;
     }
-  /* The command runs in a private directory: a relative path to a program
-     or a file would name nothing there. */
-  for (const char *p = s->path; *p;)
+  /* The command runs in a private directory: a file named relative to
+     the current directory is named absolutely (and so shown read-only to
+     the halves, trial.c), any other relative path refused. */
+  char *resolved;
+  int st = varlb__command_resolve (&resolved, s->path, serve ? "serve" : "exec", why, len);
+  if (st == VARLB_OK)
     {
-      p += strspn (p, " \t");
-      size_t n = strcspn (p, " \t");
-      if (relative_path (p, n))
-        {
-          snprintf (why, len, "%s: '%.*s' is a relative path, but the command runs in a "
-                    "private directory: use an absolute path", serve ? "serve" : "exec",
-                    (int) n, p);
-          return VARLB_EINVAL;
-        }
-      p += n;
+      free (s->path);
+      s->path = resolved;
     }
-  return VARLB_OK;
+  return st;
 }
 
 static int
@@ -251,10 +228,7 @@ varlb_spec_probe (char **report, const char *plugin_spec, const varlb_channel_op
   char *path = colon ? strndup (p, (size_t) (colon - p)) : strdup (p);
   if (path == NULL)
     return VARLB_ENOMEM;
-  char *slash = strrchr (path, '/');
-  if (slash && slash != path)
-    *slash = '\0';
-  expose[0] = path;
+  expose[0] = path; /* the plug-in itself, not its folder */
   varlb_channel_opts_t po = *o;
   if (po.timeout_s <= 0 || po.timeout_s > 30)
     po.timeout_s = 30; /* loading and describing itself takes no longer */
@@ -346,9 +320,11 @@ spec_provenance (varlb_spec_t *s, const varlb_channel_opts_t *o)
       char *script = NULL;
       if (asprintf (&script, "%s --version >VERSION 2>/dev/null </dev/null", s->path) >= 0)
         {
-          char *argv[] = { "/bin/sh", "-c", script, NULL };
+          char *argv[] = { "/bin/sh", "-c", script, NULL }, *dirs[16] = { NULL };
+          /* The paths the command names, as its halves see them. */
+          varlb__named_paths (dirs, 15, s->path);
           varlb_half_spec_t h = { .label = "version", .argv = argv, .n_out = 1,
-                                  .out = { "VERSION" } };
+                                  .out = { "VERSION" }, .expose = (const char *const *) dirs };
           varlb_channel_opts_t vo = *o;
           vo.timeout_s = vo.timeout_s < 10 ? vo.timeout_s : 10;
           varlb_half_result_t r;
@@ -372,11 +348,21 @@ spec_provenance (varlb_spec_t *s, const varlb_channel_opts_t *o)
                 }
             }
           varlb__half_result_clear (&r);
+          for (size_t i = 0; i < 16; i++)
+            free (dirs[i]);
           free (script);
         }
     }
   s->provenance = p;
   return VARLB_OK;
+}
+
+/* A sandboxed half is shown the paths its command names: none may lie
+   beside varlb's outputs (README, "Threat model": the view). */
+static int
+near_outputs (const char *command, const varlb_channel_opts_t *o, char *why, size_t len)
+{
+  return o->isolation == VARLB_ISOLATION_SANDBOX && varlb__named_near_outputs (command, why, len);
 }
 
 int
@@ -386,6 +372,8 @@ varlb_spec_init_opts (varlb_spec_t *s, const char *text, const varlb_channel_opt
   if (strncmp (text, "plugin:", 7) != 0)
     {
       int st = varlb_spec_init_local (s, text, why, len);
+      if (st == VARLB_OK && s->kind != VARLB_SPEC_BUILTIN && near_outputs (s->path, o, why, len))
+        return VARLB_EINVAL;
       return st == VARLB_OK ? spec_provenance (s, o) : st;
     }
   memset (s, 0, sizeof *s);
@@ -396,6 +384,8 @@ varlb_spec_init_opts (varlb_spec_t *s, const char *text, const varlb_channel_opt
   int st = spec_parts (s, text, &knobs, why, len);
   if (st != VARLB_OK)
     return st;
+  if (near_outputs (s->path, o, why, len))
+    return VARLB_EINVAL;
   /* Resolved path, same knobs: what the halves will load. */
   char *canon, *report, buf[512];
   if (asprintf (&canon, "plugin:%s%s%s", s->path, knobs[0] ? ":" : "", knobs) < 0)
@@ -442,6 +432,41 @@ varlb_spec_clear (varlb_spec_t *s)
   /* A plug-in loaded into a half stays loaded: its static data may still be
      referenced (names, notes) until the half exits. */
   memset (s, 0, sizeof *s);
+}
+
+/* ------------------------------------------------ what a spec keeps */
+
+struct varlb_spec_private *
+varlb__spec_private (varlb_spec_t *s)
+{
+  if (s->priv == NULL)
+    {
+      s->priv = calloc (1, sizeof *s->priv);
+      if (s->priv == NULL)
+        return NULL;
+      varlb__worker_init (&s->priv->half[0]);
+      varlb__worker_init (&s->priv->half[1]);
+      s->priv->calibration_lock = -1;
+    }
+  return s->priv;
+}
+
+varlb_worker_t *
+varlb__serve_worker (varlb_spec_t *s, int answer)
+{
+  struct varlb_spec_private *v = varlb__spec_private (s);
+  return v ? &v->half[answer != 0] : NULL;
+}
+
+void
+varlb__spec_private_free (struct varlb_spec_private *v)
+{
+  if (v == NULL)
+    return;
+  varlb__worker_stop (&v->half[0]);
+  varlb__worker_stop (&v->half[1]);
+  varlb__private_dir_remove (v->calibration_dir, v->calibration_lock);
+  free (v);
 }
 
 /* ---------------------------------------------------------- calibration */

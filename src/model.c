@@ -12,10 +12,13 @@
 #endif
 #include "varlb.h"
 
-/* VAR's zoo (compressors.md sec. 3.4, from FoundationVision/VAR
-   build_vae_var): depth L blocks, L heads, width 64 L, so head dim 64. */
-static const struct { const char *name; size_t depth; } named[] = {
-  { "var-d16", 16 }, { "var-d20", 20 }, { "var-d24", 24 }, { "var-d30", 30 }
+/* VAR's released models (FoundationVision/VAR: the README's zoo, and
+   models/__init__.py build_vae_var): depth L blocks, L heads, width 64 L, so
+   head dim 64; d16-d30 released at 256px, d36 at 512px with shared AdaLN
+   (README: "--depth=36 --saln=1 --pn=512"). */
+static const struct { const char *name; size_t depth; int px, shared_adaln; } named[] = {
+  { "var-d16", 16, 256, 0 }, { "var-d20", 20, 256, 0 }, { "var-d24", 24, 256, 0 },
+  { "var-d30", 30, 256, 0 }, { "var-d36", 36, 512, 1 }
 };
 #define N_NAMED (sizeof named / sizeof *named)
 
@@ -23,6 +26,23 @@ const char *
 varlb_model_name_at (size_t i)
 {
   return i < N_NAMED ? named[i].name : NULL;
+}
+
+int
+varlb_model_named_info (size_t *depth, int *released_px, int *shared_adaln, const char *name)
+{
+  for (size_t i = 0; name && i < N_NAMED; i++)
+    if (strcmp (name, named[i].name) == 0)
+      {
+        if (depth)
+          *depth = named[i].depth;
+        if (released_px)
+          *released_px = named[i].px;
+        if (shared_adaln)
+          *shared_adaln = named[i].shared_adaln;
+        return VARLB_OK;
+      }
+  return VARLB_EINVAL;
 }
 
 int

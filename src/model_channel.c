@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
-#include "sandbox.h"
+#include "sandbox/sandbox.h"
+#include "text.h"
 #include "compressors/common.h"
 
 /* ------------------------------------------------------------ registry */

@@ -156,10 +156,10 @@ run_half (varlb_half_result_t *r, varlb_trial_t *t, const varlb_model_spec_t *s,
   model_cmd_clear (&c);
   char *tail = strcmp (half, "compress") == 0 ? t->stderr_compress : t->stderr_answer;
   snprintf (tail, 512, "%s", r->stderr_tail);
-  if (st == VARLB_EUNSUPPORTED)
+  if (st == VARLB_EUNSUPPORTED || (st != VARLB_OK && r->why[0]))
     varlb__trial_fail (t, st, r->why);
   else if (st == VARLB_OK && r->status != VARLB_OK)
-    varlb__trial_fail (t, r->status, r->why);
+    varlb__trial_fail_half (t, r);
   return st;
 }
 
@@ -333,10 +333,11 @@ varlb_model_trial_run (varlb_model_trial_t *mt, const varlb_model_t *m,
   char budget[64], seed[32], why[512];
   snprintf (budget, sizeof budget, "%.0f", budget_bits);
   snprintf (seed, sizeof seed, "%llu", (unsigned long long) t->public_seed);
+  int cold = st == VARLB_OK && varlb__trial_cold_begin (t, &o) == 0 && o.cold_cache;
   double alice_start = now_s ();
   varlb_half_result_t r;
   memset (&r, 0, sizeof r);
-  if (st == VARLB_OK)
+  if (st == VARLB_OK && t->status == VARLB_OK)
     {
       char *proto[] = { "--keys", "K.npy", "--values", "V.npy", "--budget-bits", budget,
                         "--seed", seed, "--out", "BLOB", NULL };
@@ -376,6 +377,7 @@ varlb_model_trial_run (varlb_model_trial_t *mt, const varlb_model_t *m,
       t->over_budget = t->bits_charged > budget_bits;
       if (o.keep_blob)
         st = varlb__trial_keep_blob (o.keep_blob, blob, blen);
+      varlb__trial_cold_between (t, (varlb_spec_t *) &s->s, &o);
       varlb__trial_pad_to_grid (alice_start, o.timeout_s);
     }
   if (st == VARLB_OK && t->status == VARLB_OK)
@@ -421,6 +423,8 @@ varlb_model_trial_run (varlb_model_trial_t *mt, const varlb_model_t *m,
             }
     }
   varlb__half_result_clear (&r);
+  if (cold)
+    varlb__trial_cold_end (&o);
   if (st == VARLB_OK && t->status == VARLB_OK)
     st = judge (mt, m, idx, rows, O);
   t->wall_s = now_s () - t0;

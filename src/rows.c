@@ -4,7 +4,8 @@
 #include <config.h>
 #include <math.h>
 #include <string.h>
-#include "sandbox.h"
+#include "varlb.h"
+#include "text.h"
 
 /* Columns shared by JSON and CSV, in order. */
 static const char *const columns[] = {

@@ -249,10 +249,39 @@ cp_exact_bound (size_t k, size_t n, double target, int upper)
   return upper ? hi : lo;
 }
 
+/* P[Bin(n, x) >= k] (UPPER) or P[Bin(n, x) < k], summed term by term from
+   k outwards along the smaller tail (the larger is its complement), the
+   terms by the ratio of neighbours; floating point.  Terms fall at least
+   geometrically once past the mode, so the sum stops where they no longer
+   change it: some 40 standard deviations of terms at most. */
+static double
+binomial_tail (double k, double n, double x, int upper)
+{
+  if (!(x > 0.0))
+    return upper ? (k <= 0 ? 1.0 : 0.0) : (k <= 0 ? 0.0 : 1.0);
+  if (!(x < 1.0))
+    return upper ? 1.0 : 0.0;
+  int above = k > n * x; /* k past the mean: P[Bin >= k] is the small tail */
+  double j = above ? k : k - 1, odds = x / (1.0 - x);
+  double term = exp (lgamma (n + 1) - lgamma (j + 1) - lgamma (n - j + 1) + j * log (x)
+                     + (n - j) * log1p (-x)), sum = 0.0;
+  while (term > 0.0 && j >= 0 && j <= n && term > 1e-18 * sum)
+    {
+      sum += term;
+      term *= above ? (n - j) / (j + 1) * odds : j / (n - j + 1) / odds;
+      j += above ? 1 : -1;
+    }
+  sum = fmin (sum, 1.0);
+  return above == upper ? sum : 1.0 - sum;
+}
+
 /* The x with P[Beta(a,b) <= x] = P (UPPER = 0) or P[Beta(a,b) > x] = P
    (UPPER = 1), by bisection on GSL's regularised incomplete beta: GSL's own
    Pinv/Qinv use Newton steps that fail for shape parameters in the
-   thousands, which every full-instance trial has. */
+   thousands, which every full-instance trial has.  Where GSL's continued
+   fraction does not converge (shapes in the millions, near the mean:
+   a whole model's trial) the same probability comes from the binomial
+   tail it equals for whole a, b: P[Beta(a,b) <= x] = P[Bin(a+b-1, x) >= a]. */
 static double
 beta_quantile (double P, double a, double b, int upper)
 {
@@ -261,6 +290,8 @@ beta_quantile (double P, double a, double b, int upper)
     {
       double mid = 0.5 * (lo + hi);
       double v = upper ? gsl_cdf_beta_Q (mid, a, b) : gsl_cdf_beta_P (mid, a, b);
+      if (!isfinite (v) && a == floor (a) && b == floor (b))
+        v = binomial_tail (a, a + b - 1, mid, !upper);
       if (!isfinite (v))
         return NAN;
       /* P increases with x, Q decreases. */

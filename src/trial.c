@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "sandbox/coldcache.h"
+#include "text.h"
 #include "trial.h"
 
 static double
@@ -48,8 +50,8 @@ varlb_trial_timing_bits (double timeout_s)
   return ceil (log2 ((double) pad_levels (timeout_s)));
 }
 
-static void
-pad_to_grid (double start, double timeout)
+void
+varlb__trial_pad_to_grid (double start, double timeout)
 {
   double elapsed = now_s () - start, level = PAD_FIRST;
   while (level < elapsed && level < timeout)
@@ -65,16 +67,49 @@ pad_to_grid (double start, double timeout)
 
 /* --------------------------------------------------------------- steps */
 
-static void
-trial_fail (varlb_trial_t *t, int status, const char *why)
+int
+varlb__trial_cold_begin (varlb_trial_t *t, const varlb_channel_opts_t *o)
+{
+  char why[300];
+  if (!o->cold_cache || varlb__cold_trial_begin (why, sizeof why) == 0)
+    return 0;
+  varlb__trial_fail (t, VARLB_EIO, why);
+  return -1;
+}
+
+void
+varlb__trial_cold_between (varlb_trial_t *t, varlb_spec_t *s, const varlb_channel_opts_t *o)
+{
+  if (!o->cold_cache)
+    return;
+  /* Dropping frees only pages nothing maps: a serve: compress worker
+     ends first (started afresh for the next trial). */
+  varlb_worker_t *w = s->kind == VARLB_SPEC_SERVE ? varlb__serve_worker (s, 0) : NULL;
+  if (w)
+    varlb__worker_stop (w);
+  double secs;
+  char why[300];
+  if (varlb__cold_cache_drop (&secs, why, sizeof why) != 0)
+    varlb__trial_fail (t, VARLB_EIO, why);
+}
+
+void
+varlb__trial_cold_end (const varlb_channel_opts_t *o)
+{
+  if (o->cold_cache)
+    varlb__cold_trial_end ();
+}
+
+void
+varlb__trial_fail (varlb_trial_t *t, int status, const char *why)
 {
   t->status = status;
   snprintf (t->error, sizeof t->error, "%s", why);
   t->verdict = VARLB_VERDICT_ERROR;
 }
 
-static void
-trial_begin (varlb_trial_t *t, const varlb_instance_t *in, const varlb_spec_t *s,
+void
+varlb__trial_begin (varlb_trial_t *t, const varlb_instance_t *in, const varlb_spec_t *s,
              double budget_bits, const varlb_channel_opts_t *o)
 {
   memset (t, 0, sizeof *t);
@@ -97,8 +132,8 @@ trial_begin (varlb_trial_t *t, const varlb_instance_t *in, const varlb_spec_t *s
 
 /* Bob's query tokens: every Alice token, or a uniform sample drawn from his
    secret stream (Alice cannot predict which), and his queries C k_i. */
-static int
-bob_queries (size_t *idx, double *Q, size_t m, const varlb_instance_t *in)
+int
+varlb__trial_bob_queries (size_t *idx, double *Q, size_t m, const varlb_instance_t *in)
 {
   if (m == in->alice_tokens)
     for (size_t i = 0; i < m; i++)
@@ -118,8 +153,8 @@ bob_queries (size_t *idx, double *Q, size_t m, const varlb_instance_t *in)
 
 /* The public parameters of the instance, for any half that rebuilds the
    public keys (README, "External programs"). */
-static void
-public_env (char env[][1200], const varlb_instance_t *in)
+void
+varlb__trial_public_env (char env[][1200], const varlb_instance_t *in)
 {
   const varlb_params_t *p = &in->par;
   char sched[1024];
@@ -134,7 +169,6 @@ public_env (char env[][1200], const varlb_instance_t *in)
   snprintf (env[7], 1200, "VARLB_ALICE_TOKENS=%zu", in->alice_tokens);
   snprintf (env[8], 1200, "VARLB_PUBLIC_SEED=%llu", (unsigned long long) in->public_seed);
 }
-#define N_PUBLIC_ENV 9
 
 
 /* The command of a half: an external program under /bin/sh, or varlb's own
@@ -143,8 +177,8 @@ typedef struct half_cmd {
   char *argv[32];
   char *owned[4];
   char *expose[16];
-  char env_buf[N_PUBLIC_ENV][1200];
-  char *env[N_PUBLIC_ENV + 1];
+  char env_buf[VARLB__TRIAL_PUBLIC_ENV][1200];
+  char *env[VARLB__TRIAL_PUBLIC_ENV + 1];
 } half_cmd_t;
 
 static void
@@ -209,8 +243,8 @@ half_cmd (half_cmd_t *c, const varlb_spec_t *s, const varlb_instance_t *in,
           const varlb_channel_opts_t *o, const char *half, char *const *proto)
 {
   memset (c, 0, sizeof *c);
-  public_env (c->env_buf, in);
-  for (size_t i = 0; i < N_PUBLIC_ENV; i++)
+  varlb__trial_public_env (c->env_buf, in);
+  for (size_t i = 0; i < VARLB__TRIAL_PUBLIC_ENV; i++)
     c->env[i] = c->env_buf[i];
   size_t n = 0;
   if (s->kind == VARLB_SPEC_SERVE || s->kind == VARLB_SPEC_EXEC)
@@ -237,8 +271,8 @@ half_cmd (half_cmd_t *c, const varlb_spec_t *s, const varlb_instance_t *in,
 }
 
 /* The content of collected file I, or a one-line reason it is unusable. */
-static const unsigned char *
-collected (const varlb_half_result_t *r, size_t i, size_t *len, const char *label,
+const unsigned char *
+varlb__trial_collected (const varlb_half_result_t *r, size_t i, size_t *len, const char *label,
            const char *name, char *why, size_t wlen)
 {
   *len = r->out_len[i];
@@ -266,8 +300,8 @@ collected (const varlb_half_result_t *r, size_t i, size_t *len, const char *labe
 
 /* An external program's declared free calibration: one line of the file
    CALIBRATION beside its BLOB, recorded as the program's own claim. */
-static void
-declared_calibration (varlb_trial_t *t, const unsigned char *d, size_t n)
+void
+varlb__trial_declared_calibration (varlb_trial_t *t, const unsigned char *d, size_t n)
 {
   char line[400];
   size_t k = 0;
@@ -499,28 +533,29 @@ alice_compress (varlb_trial_t *t, unsigned char **blob, size_t *blen,
   half_cmd_clear (&c);
   snprintf (t->stderr_compress, sizeof t->stderr_compress, "%s", r.stderr_tail);
   char why[512];
-  if (st == VARLB_EUNSUPPORTED)
-    trial_fail (t, st, r.why);
+  if (st == VARLB_EUNSUPPORTED || (st != VARLB_OK && r.why[0]))
+    varlb__trial_fail (t, st, r.why);
   else if (st != VARLB_OK)
     ;
   else if (r.status != VARLB_OK)
-    trial_fail (t, r.status, r.why);
+    varlb__trial_fail_half (t, &r);
   else
     {
       size_t n;
-      const unsigned char *d = collected (&r, 0, &n, "compress", "BLOB", why, sizeof why);
+      const unsigned char *d = varlb__trial_collected (&r, 0, &n, "compress", "BLOB", why,
+                                                       sizeof why);
       if (d == NULL)
-        trial_fail (t, VARLB_ECOMPRESSOR, why);
+        varlb__trial_fail (t, VARLB_ECOMPRESSOR, why);
       else if ((*blob = malloc (n ? n : 1)) == NULL)
         st = VARLB_ENOMEM;
       else
         {
           memcpy (*blob, d, n);
           *blen = n;
-          const unsigned char *cal = collected (&r, 1, &n, "compress", "CALIBRATION", why,
-                                                sizeof why);
+          const unsigned char *cal = varlb__trial_collected (&r, 1, &n, "compress",
+                                                             "CALIBRATION", why, sizeof why);
           if (cal && (s->kind == VARLB_SPEC_EXEC || s->kind == VARLB_SPEC_SERVE))
-            declared_calibration (t, cal, n);
+            varlb__trial_declared_calibration (t, cal, n);
         }
     }
   varlb__half_result_clear (&r);
@@ -566,29 +601,30 @@ bob_answer (varlb_trial_t *t, double **O, const unsigned char *blob, size_t blen
   half_cmd_clear (&c);
   snprintf (t->stderr_answer, sizeof t->stderr_answer, "%s", r.stderr_tail);
   char why[512];
-  if (st == VARLB_EUNSUPPORTED)
-    trial_fail (t, st, r.why);
+  if (st == VARLB_EUNSUPPORTED || (st != VARLB_OK && r.why[0]))
+    varlb__trial_fail (t, st, r.why);
   else if (st != VARLB_OK)
     ;
   else if (r.status != VARLB_OK)
-    trial_fail (t, r.status, r.why);
+    varlb__trial_fail_half (t, &r);
   else
     {
       size_t n, rows = 0, cols = 0;
       char nwhy[200];
-      const unsigned char *d = collected (&r, 0, &n, "answer", "O.npy", why, sizeof why);
+      const unsigned char *d = varlb__trial_collected (&r, 0, &n, "answer", "O.npy", why,
+                                                       sizeof why);
       if (d == NULL)
-        trial_fail (t, VARLB_ECOMPRESSOR, why);
+        varlb__trial_fail (t, VARLB_ECOMPRESSOR, why);
       else if (varlb_npy_parse_why (d, n, O, &rows, &cols, nwhy, sizeof nwhy) != VARLB_OK)
         {
           snprintf (why, sizeof why, "answer: O.npy: %s", nwhy);
-          trial_fail (t, VARLB_ECOMPRESSOR, why);
+          varlb__trial_fail (t, VARLB_ECOMPRESSOR, why);
         }
       else if (rows != m || cols != in->d)
         {
           snprintf (why, sizeof why, "answer: O.npy has shape (%zu, %zu), expected (%zu, %zu)",
                     rows, cols, m, in->d);
-          trial_fail (t, VARLB_ECOMPRESSOR, why);
+          varlb__trial_fail (t, VARLB_ECOMPRESSOR, why);
         }
       else
         for (size_t i = 0; i < m * in->d; i++)
@@ -596,7 +632,7 @@ bob_answer (varlb_trial_t *t, double **O, const unsigned char *blob, size_t blen
             {
               snprintf (why, sizeof why, "answer: O.npy holds %s at row %zu, column %zu",
                         isnan ((*O)[i]) ? "NaN" : "Inf", i / in->d, i % in->d);
-              trial_fail (t, VARLB_ENUMERIC, why);
+              varlb__trial_fail (t, VARLB_ENUMERIC, why);
               break;
             }
     }
@@ -697,8 +733,8 @@ judge (varlb_trial_t *t, const varlb_instance_t *in, const size_t *idx, const do
   return VARLB_OK;
 }
 
-static int
-keep_blob (const char *path, const unsigned char *data, size_t len)
+int
+varlb__trial_keep_blob (const char *path, const unsigned char *data, size_t len)
 {
   int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0)
@@ -721,7 +757,7 @@ int
 varlb_trial_run (varlb_trial_t *t, const varlb_instance_t *in, const varlb_spec_t *s,
                  double budget_bits, const varlb_channel_opts_t *opts)
 {
-  trial_begin (t, in, s, budget_bits, opts);
+  varlb__trial_begin (t, in, s, budget_bits, opts);
   if (!(budget_bits >= 0 && budget_bits == floor (budget_bits) && budget_bits < 0x1p53))
     return VARLB_EINVAL; /* budgets are whole bits */
   double t0 = now_s ();
@@ -736,9 +772,11 @@ varlb_trial_run (varlb_trial_t *t, const varlb_instance_t *in, const varlb_spec_
   double *Q = malloc (m * in->d * sizeof *Q), *O = NULL;
   unsigned char *blob = NULL;
   size_t blen = 0;
-  int st = idx && Q ? bob_queries (idx, Q, m, in) : VARLB_ENOMEM;
+  int st = idx && Q ? varlb__trial_bob_queries (idx, Q, m, in) : VARLB_ENOMEM;
+  /* --cold-cache: no other half on the host from here to Bob's end. */
+  int cold = st == VARLB_OK && varlb__trial_cold_begin (t, &o) == 0 && o.cold_cache;
   double alice_start = now_s ();
-  if (st == VARLB_OK)
+  if (st == VARLB_OK && t->status == VARLB_OK)
     st = alice_compress (t, &blob, &blen, in, s, budget_bits, &o);
   if (st == VARLB_OK && t->status == VARLB_OK)
     {
@@ -747,11 +785,14 @@ varlb_trial_run (varlb_trial_t *t, const varlb_instance_t *in, const varlb_spec_
       t->bits_charged = 8.0 * (double) blen;
       t->over_budget = t->bits_charged > budget_bits;
       if (o.keep_blob)
-        st = keep_blob (o.keep_blob, blob, blen);
-      pad_to_grid (alice_start, o.timeout_s);
+        st = varlb__trial_keep_blob (o.keep_blob, blob, blen);
+      varlb__trial_cold_between (t, (varlb_spec_t *) s, &o);
+      varlb__trial_pad_to_grid (alice_start, o.timeout_s);
     }
   if (st == VARLB_OK && t->status == VARLB_OK)
     st = bob_answer (t, &O, blob, blen, Q, m, in, s, &o);
+  if (cold)
+    varlb__trial_cold_end (&o);
   if (st == VARLB_OK && t->status == VARLB_OK)
     st = judge (t, in, idx, Q, m, O, &o);
   t->wall_s = now_s () - t0;
@@ -760,58 +801,4 @@ varlb_trial_run (varlb_trial_t *t, const varlb_instance_t *in, const varlb_spec_
   free (O);
   free (blob);
   return st == VARLB_EUNSUPPORTED ? st : st;
-}
-
-/* ------------------------------------------------------------------------
-   Hooks for the whole-model trial (src/model_trial.c, src/trial.h): the
-   steps above, exported unchanged so both trials share them. */
-
-void
-varlb__trial_begin (varlb_trial_t *t, const varlb_instance_t *in, const varlb_spec_t *s,
-                    double budget_bits, const varlb_channel_opts_t *o)
-{
-  trial_begin (t, in, s, budget_bits, o);
-}
-
-void
-varlb__trial_fail (varlb_trial_t *t, int status, const char *why)
-{
-  trial_fail (t, status, why);
-}
-
-int
-varlb__trial_bob_queries (size_t *idx, double *Q, size_t m, const varlb_instance_t *in)
-{
-  return bob_queries (idx, Q, m, in);
-}
-
-void
-varlb__trial_public_env (char env[][1200], const varlb_instance_t *in)
-{
-  public_env (env, in);
-}
-
-const unsigned char *
-varlb__trial_collected (const varlb_half_result_t *r, size_t i, size_t *len, const char *label,
-                        const char *name, char *why, size_t wlen)
-{
-  return collected (r, i, len, label, name, why, wlen);
-}
-
-void
-varlb__trial_declared_calibration (varlb_trial_t *t, const unsigned char *d, size_t n)
-{
-  declared_calibration (t, d, n);
-}
-
-void
-varlb__trial_pad_to_grid (double start, double timeout)
-{
-  pad_to_grid (start, timeout);
-}
-
-int
-varlb__trial_keep_blob (const char *path, const unsigned char *data, size_t len)
-{
-  return keep_blob (path, data, len);
 }

@@ -581,6 +581,12 @@ const varlb_compressor_t *varlb_compressor_find (const char *name);
    static string; NULL for varlb's own built-ins (their provenance is
    varlb's version) and for plug-ins. */
 const char *varlb_compressor_provenance (const varlb_compressor_t *c);
+/* For a built-in that runs a third-party library (zstd, xz, zfp, fpzip,
+   faiss_pq, faiss_sq): the exact library calls and parameters, the blob's
+   layout and how the budget picks the rate or precision, in lines
+   "topic: ...", so another program can reproduce them; a static string.
+   NULL for the others. */
+const char *varlb_compressor_settings (const varlb_compressor_t *c);
 
 /* A compressor as named on the command line:
      NAME[:k=v,...]            a built-in (see varlb_compressor_find)
@@ -649,6 +655,10 @@ typedef struct varlb_channel_opts {
   unsigned *token_correct;   /* if set (alice_tokens entries): correct bits of
                              each queried Alice token, UINT_MAX if not queried */
   double calibrate_timeout_s; /* varlb_spec_calibrate's limit; 0: 600 s */
+  int cold_cache;         /* drop the host's clean page, dentry and inode
+                             caches between Alice and Bob, holding every
+                             other half on the host off meanwhile (needs the
+                             host's root: README, "Threat model") */
 } varlb_channel_opts_t;
 
 void varlb_channel_opts_init (varlb_channel_opts_t *o);
@@ -1081,14 +1091,24 @@ int varlb_instance_init_public (varlb_instance_t *in, const varlb_params_t *p,
 /* LAYERS x HEADS heads of P's instance (1 .. VARLB_MODEL_MAX_*). */
 int varlb_model_init (varlb_model_t *m, const varlb_params_t *p, size_t layers,
                       size_t heads);
-/* VAR's released models (FoundationVision/VAR build_vae_var: heads = depth,
-   width = 64 depth, so head dimension 64): var-d16, var-d20, var-d24 and
-   var-d30, with L = 16, 20, 24, 30 layers of L heads.  VARLB_EINVAL for
-   another name, or when P's d is not 64. */
+/* VAR's released models (FoundationVision/VAR: the README's model zoo and
+   build_vae_var, heads = depth, width = 64 depth, so head dimension 64):
+   var-d16, var-d20, var-d24 and var-d30, released at 256px, and var-d36
+   (shared AdaLN), released at 512px, with L = 16, 20, 24, 30, 36 layers of
+   L heads, on P's schedule (whatever it is: varlb_model_named_info says
+   which one the model was released at).  VARLB_EINVAL for another name, or
+   when P's d is not 64. */
 int varlb_model_init_named (varlb_model_t *m, const varlb_params_t *p, const char *name);
 void varlb_model_clear (varlb_model_t *m);
 /* The I-th named model ("var-d16", ...), NULL past the last. */
 const char *varlb_model_name_at (size_t i);
+/* Named model NAME as released: its depth (layers = heads), the image size
+   it was released at (256 or 512: its schedule is varlb_pyramid_init_preset
+   of it, VAR's utils/arg_util.py --pn) and whether its blocks share one
+   AdaLN (1 for var-d36: the cache's shape is the same either way).  Any
+   output may be NULL.  VARLB_EINVAL for another name. */
+int varlb_model_named_info (size_t *depth, int *released_px, int *shared_adaln,
+                            const char *name);
 /* N_total = layers x heads x N hidden bits (exact); 0 on overflow. */
 size_t varlb_model_hidden_bits (const varlb_model_t *m);
 /* Head (LAYER, HEAD) of M, drawn as described above. */

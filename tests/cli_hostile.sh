@@ -51,11 +51,12 @@ for f in /tmp/varlb-hostile-stash /var/tmp/varlb-hostile-stash /dev/shm/varlb-ho
          "$HOME/.varlb-hostile-stash"; do
   [ ! -e "$f" ] || { fail "a stash survived on the host: $f"; rm -f "$f"; }
 done
-# A host file where a half sees the host itself: not under /tmp, /var/tmp,
-# /dev/shm, /run or $HOME, which a half sees as private empty directories
+# A host folder shown to the halves (--expose), outside /tmp, /var/tmp,
+# /dev/shm, /run and $HOME, which a half sees as private empty directories
 # (a write there lands in its own copy, so the file would stay as it was
-# even with the host's root bound read-write; a build tree under /tmp is
-# one such place).
+# even if the folder were bound read-write; a build tree under /tmp is one
+# such place).  The file is writable by everyone, so that only the
+# read-only mount stops the half (its own uid would stop it otherwise).
 HOSTDIR=
 for c in "$top_builddir/tests" "$top_srcdir/tests" /var/lib /var/cache /opt /srv /mnt; do
   real=$(cd "$c" 2>/dev/null && pwd -P) || continue
@@ -68,17 +69,18 @@ if [ -n "$HOSTDIR" ]; then
   trap 'rm -rf "$TMPD" "$HOSTDIR"' EXIT
   HF=$HOSTDIR/host-file
   echo host >"$HF"
+  chmod 0755 "$HOSTDIR"; chmod 0666 "$HF"
   echo host >"$TMPD/host-file.was"
   "$VARLB" attack $SMALL --budget 8 --no-sandbox --compressor "$HOS:mode=fixed,path=$HF" --json \
     >"$TMPD/o" 2>"$TMPD/err"
   # The control: without the sandbox the half overwrites the file.
   if ! cmp -s "$HF" "$TMPD/host-file.was" && field "$TMPD/o" stderr_compress | grep -q "stash $HF: written"; then
     echo host >"$HF"
-    "$VARLB" attack $SMALL --budget 8 --compressor "$HOS:mode=fixed,path=$HF" --json \
+    "$VARLB" attack $SMALL --budget 8 --expose "$HOSTDIR" --compressor "$HOS:mode=fixed,path=$HF" --json \
       >"$TMPD/o" 2>"$TMPD/err"
     chance "$TMPD/o" 0.8 && cmp -s "$HF" "$TMPD/host-file.was" \
       && field "$TMPD/o" stderr_compress | grep -q "stash $HF: Read-only file system" \
-      && pass "a host file ($HOSTDIR) is read-only to a half: $(field "$TMPD/o" stderr_compress)" \
+      && pass "a host file shown to a half ($HOSTDIR, --expose) is read-only to it: $(field "$TMPD/o" stderr_compress)" \
       || fail "host file: $(cmp "$HF" "$TMPD/host-file.was"; cat "$TMPD/o" "$TMPD/err")"
   else
     fail "host file control: without the sandbox the half did not write $HF: $(cat "$TMPD/o" "$TMPD/err")"
@@ -256,9 +258,13 @@ grep -q 'cannot write .*forge.csv' "$S" && pass "the results file is not writabl
 
 # --- the compress time: charged as log2 of the grid's levels at the
 # timeout, and the verdict judged at charged + that allowance.
+# (The time reference is a file of its own: a named file's folder must
+# hold no varlb outputs, and the source tree may hold varlb-demo/.)
+mkdir "$TMPD/clock"
+echo stamp >"$TMPD/clock/stamp"
 for to in 60:5 2:5 0.5:4; do
   t=${to%:*} want=${to#*:}
-  "$VARLB" attack $SMALL --budget 8 --timeout "$t" --compressor "$EXE timing $top_srcdir/NEWS" \
+  "$VARLB" attack $SMALL --budget 8 --timeout "$t" --compressor "$EXE timing $TMPD/clock/stamp" \
     --json >"$TMPD/o" 2>"$TMPD/err"
   "$PYTHON3" -c 'import json,sys
 r = json.loads(open(sys.argv[1]).readline())
@@ -308,13 +314,14 @@ fi
 
 # --- a compressor's stderr with bytes that are not UTF-8: the JSON Lines
 # stay valid UTF-8 JSON.
-cat >"$TMPD/bytes.sh" <<'EOF'
+mkdir "$TMPD/bytes"
+cat >"$TMPD/bytes/bytes.sh" <<'EOF'
 #!/bin/sh
 printf 'bad \377\376 split \342\202' >&2
 exit 3
 EOF
-chmod +x "$TMPD/bytes.sh"
-"$VARLB" sweep $SMALL --budgets 8 --compressor "exec:$TMPD/bytes.sh" --out "$TMPD/u.csv" 2>"$TMPD/err"
+chmod +x "$TMPD/bytes/bytes.sh"
+"$VARLB" sweep $SMALL --budgets 8 --compressor "exec:$TMPD/bytes/bytes.sh" --out "$TMPD/u.csv" 2>"$TMPD/err"
 "$PYTHON3" -c 'import json,sys
 rows = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8", errors="strict")]
 assert len(rows) == 1, rows

@@ -29,7 +29,7 @@ got="$(json_get "$TMPD/b" N_total) $(json_get "$TMPD/b" bytes) $(json_get "$TMPD
 "$VARLB" bound --model var-d30 --preset 1024 | grep -q '38.6 MB' \
   && pass "bound prints 38.6 MB for VAR-d30 at 1024px" || fail "bound text lacks 38.6 MB"
 n=$("$VARLB" bound --table | grep -c '^| var-d')
-[ "$n" = 12 ] && pass "bound --table: 4 models x 3 presets" || fail "bound --table: $n rows"
+[ "$n" = 15 ] && pass "bound --table: 5 models x 3 presets" || fail "bound --table: $n rows"
 "$VARLB" bound --layers 2 --heads 2 --accuracy 0.9 --json >"$TMPD/b4"
 "$VARLB" bound --layers 1 --heads 1 --accuracy 1 --json >"$TMPD/b1"
 n1=$(json_get "$TMPD/b1" N_total)
@@ -177,8 +177,8 @@ else
 fi
 
 # --- the whole cache's size limit: one line before anything runs.
-expect_usage_error "attack: var-d30 at 512px exceeds the default --max-cache-bytes" \
-  attack --model var-d30 --preset 512 --compressor snapkv --ratio 0.1
+expect_usage_error "attack: var-d36 (released at 512px) exceeds the default --max-cache-bytes" \
+  attack --model var-d36 --compressor snapkv --ratio 0.1
 expect_usage_error "attack: --max-cache-bytes below a 2 x 2 cache" \
   attack --layers 2 --heads 2 --compressor snapkv --ratio 0.1 --max-cache-bytes 1000
 expect_usage_error "attack: an unknown compressor on a model" \

@@ -30,7 +30,8 @@ printf '%s\nkivi,6784,6784,27136,0.53\n' "$H" >"$TMPD/k.csv"
 v=$(col4 "$TMPD/k.fano.dat" 0.5)
 is_number "$v" && awk -v v="$v" 'BEGIN { exit !(v > 0.883 && v < 0.888) }' \
   && pass "no ratedist rows: the embedded curve, $v at N/2" || fail "embedded curve at N/2: '$v'"
-grep -q "the gap left to the optimum" "$TMPD/k.gp" && grep -q "embedded" "$TMPD/k.gp" \
+grep -q "gap left to the optimum" "$TMPD/k.gp" && grep -q "with filledcurves" "$TMPD/k.gp" \
+  && grep -q "embedded" "$TMPD/k.gp" \
   && pass "shaded gap, embedded curve named in the legend" || fail "legend: $(grep title "$TMPD/k.gp")"
 printf '%s\nkivi,6784,6784,27136,0.53\nratedist:list=1,13568,13568,27136,0.8\n' "$H" >"$TMPD/r.csv"
 "$VARLB" plot "$TMPD/r.csv" --out "$TMPD/r.png" >/dev/null 2>"$TMPD/err" || fail "plot: $(cat "$TMPD/err")"

@@ -221,6 +221,25 @@ START_TEST (bound_of_var_d30_at_1024px_matches_an_independent_count)
   ck_assert_int_eq (varlb_model_init_named (&m, &p, "var-d30"), VARLB_EINVAL);
   p.d = 64;
   ck_assert_int_eq (varlb_model_init_named (&m, &p, "var-d31"), VARLB_EINVAL);
+  /* The released models (FoundationVision/VAR README): d16-d30 at 256px,
+     d36 at 512px with shared AdaLN; depth = layers = heads. */
+  static const struct { const char *name; size_t depth; int px, saln; } zoo[] = {
+    { "var-d16", 16, 256, 0 }, { "var-d20", 20, 256, 0 }, { "var-d24", 24, 256, 0 },
+    { "var-d30", 30, 256, 0 }, { "var-d36", 36, 512, 1 }
+  };
+  for (size_t i = 0; i < 5; i++)
+    {
+      size_t depth = 0;
+      int px = 0, saln = -1;
+      ck_assert_str_eq (varlb_model_name_at (i), zoo[i].name);
+      ck_assert_int_eq (varlb_model_named_info (&depth, &px, &saln, zoo[i].name), VARLB_OK);
+      ck_assert (depth == zoo[i].depth && px == zoo[i].px && saln == zoo[i].saln);
+      ck_assert_int_eq (varlb_model_init_named (&m, &p, zoo[i].name), VARLB_OK);
+      ck_assert (m.layers == zoo[i].depth && m.heads == zoo[i].depth);
+      varlb_model_clear (&m);
+    }
+  ck_assert (varlb_model_name_at (5) == NULL);
+  ck_assert_int_eq (varlb_model_named_info (NULL, NULL, NULL, "var-d31"), VARLB_EINVAL);
   ck_assert_int_eq (varlb_model_init (&m, &p, 0, 4), VARLB_EINVAL);
   ck_assert_int_eq (varlb_model_init (&m, &p, 2, 2), VARLB_OK);
   ck_assert_int_eq (varlb_model_bound (&b, &m, 0.49), VARLB_EINVAL);

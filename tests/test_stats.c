@@ -105,6 +105,31 @@ START_TEST (clopper_pearson_exact_path_agrees_with_beta_quantiles)
 }
 END_TEST
 
+START_TEST (clopper_pearson_holds_at_whole_model_counts)
+{
+  /* A whole VAR-d16 at 256px tests N_total = 6946816 bits; GSL's
+     incomplete beta fails to converge at shapes in the millions for about
+     a third of the counts near the middle (3527907 among them: the
+     pyramidkv trial of 16 x 16 heads at half the bits, seed 1, that ended
+     in "numeric failure", tests/cli_newuser.sh).  Every count must give an interval, around k/n,
+     of the width the normal approximation gives at this n, and the
+     intervals must move up with k by about 1/n. */
+  const size_t n = 6946816;
+  double plo = 0, phi = 0;
+  for (size_t k = 3527880; k <= 3527930; k++)
+    {
+      double lo, hi, p = (double) k / n, half = 2.5758293 * sqrt (p * (1 - p) / n);
+      ck_assert_msg (varlb_clopper_pearson (&lo, &hi, k, n, 0.99) == VARLB_OK, "k=%zu", k);
+      ck_assert_msg (lo < p && p < hi && fabs ((hi - lo) / (2 * half) - 1) < 1e-3,
+                     "k=%zu: [%.12g, %.12g] around %.12g", k, lo, hi, p);
+      if (k > 3527880)
+        ck_assert_msg (fabs (lo - plo - 1.0 / n) < 0.1 / n && fabs (hi - phi - 1.0 / n) < 0.1 / n,
+                       "k=%zu: steps %.3g %.3g", k, lo - plo, hi - phi);
+      plo = lo, phi = hi;
+    }
+}
+END_TEST
+
 START_TEST (clopper_pearson_covers_at_least_its_level)
 {
   /* Coverage at p = 0.3 over 600 binomial draws with n = 200 (exact path,
@@ -607,6 +632,7 @@ main (void)
   ADD_TEST (tc, clopper_pearson_known_cases);
   ADD_TEST (tc, clopper_pearson_exact_path_agrees_with_beta_quantiles);
   ADD_TEST (tc, clopper_pearson_covers_at_least_its_level);
+  ADD_TEST (tc, clopper_pearson_holds_at_whole_model_counts);
   ADD_TEST (tc, verdicts_follow_the_bound);
   ADD_TEST (tc, fano_bits_needed_matches_independent_values);
   ADD_TEST (tc, fano_bits_needed_never_exceeds_the_exact_value);

@@ -316,6 +316,127 @@ class PublicKeys(unittest.TestCase):
         np.testing.assert_array_equal(vc.target_tokens(16.3 * K[idx], K), idx)
 
 
+# One head's compressor with no protocol code: the keys are public coins,
+# the value bits of the first tokens that fit are kept (values_only.py).
+TWO_FUNCTIONS = textwrap.dedent('''\
+    import numpy as np
+    import varlb_compressor as vc
+
+    def compress(K, V, budget_bits, public_seed, instance):
+        assert K.ndim == 2, K.shape
+        n = min(V.shape[0], 8 * vc.budget_bytes(budget_bits) // V.shape[1])
+        return vc.pack_bits(V[:n] > 0.5)
+
+    def answer(blob, Q, public_seed, instance):
+        K = instance.public_keys(public_seed)
+        V = np.full((K.shape[0], instance.dv), 0.5)
+        n = min(K.shape[0], 8 * len(blob) // instance.dv)
+        V[:n] = vc.unpack_bits(blob, n * instance.dv).reshape(n, instance.dv)
+        return vc.attention(Q, K, V)
+    ''')
+
+# Whole-model halves: they see (L, H, T, d) arrays and the model's shape.
+WHOLE = textwrap.dedent('''\
+    import sys
+    import numpy as np
+    import varlb_compressor as vc
+
+    def compress(K, V, budget_bits, public_seed, instance):
+        sys.stderr.write("compress %s %s %d x %d\\n" % (K.shape, V.shape, instance.layers,
+                                                      instance.heads))
+        return vc.pack_bits(V > 0.5)
+
+    def answer(blob, Q, public_seed, instance):
+        L, H, m, d = Q.shape
+        return np.zeros((L, H, m, instance.dv))
+
+    vc.run(compress, answer, whole_model=True)
+    ''')
+
+
+class WholeModels(unittest.TestCase):
+    """A model's (L, H, T, d) arrays: per-head functions run head by head as
+    varlb splits a one-head built-in, whole-model ones see the arrays."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.addCleanup(self.dir.cleanup)
+
+    def write(self, name, text):
+        path = os.path.join(self.dir.name, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def attack(self, spec, *opts):
+        r = subprocess.run([VARLB, "attack", "--compressor", spec, "--schedule", "1,2,3,4",
+                            "-d", "16", "--json"] + list(opts), capture_output=True, text=True,
+                           timeout=300)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+
+    def test_nd_arrays_read_and_write(self):
+        p = os.path.join(self.dir.name, "a.npy")
+        a = np.arange(2 * 3 * 4 * 5, dtype=np.float64).reshape(2, 3, 4, 5)
+        vc.write_npy(p, a)
+        np.testing.assert_array_equal(vc.read_npy(p), a)
+        with self.assertRaisesRegex(vc.CompressorError, "1 to 8 dimensions"):
+            np.save(p, np.zeros((1,) * 9))
+            vc.read_npy(p)
+
+    def test_per_head_blob_is_varlbs_split_layout(self):
+        L, H, T, d = 2, 3, 5, 4
+        rng = np.random.default_rng(1)
+        K, V = rng.standard_normal((L, H, T, d)), rng.integers(0, 2, (L, H, T, d)) * 1.0
+        seen = []
+
+        def compress(K1, V1, budget_bits, public_seed, instance):
+            seen.append((instance.layer, instance.head, budget_bits, public_seed, K1.shape))
+            return bytes([instance.layer, instance.head]) * (instance.layer + 1)
+
+        def answer(blob, Q1, public_seed, instance):
+            self.assertEqual(blob, bytes([instance.layer, instance.head]) * (instance.layer + 1))
+            return np.full((Q1.shape[0], d), 10.0 * instance.layer + instance.head)
+
+        cm, am = vc.per_head(compress, answer)
+        inst = vc.Instance(schedule=[1, 2], d=d, dv=d, layers=L, heads=H)
+        blob = cm(K, V, 1000, 77, inst)
+        lens = list(np.frombuffer(blob[:4 * L * H], "<u4"))
+        self.assertEqual(lens, [2, 2, 2, 4, 4, 4])
+        self.assertEqual([s[:2] for s in seen], [(l, h) for l in range(L) for h in range(H)])
+        self.assertEqual([s[2] for s in seen], [vc.split_budget(1000, 6, i) for i in range(6)])
+        self.assertEqual(sum(s[2] for s in seen), 1000 - 6 * 32)
+        self.assertEqual(len({s[3] for s in seen}), 6)
+        self.assertEqual(seen[4][3], vc.head_seed(77, 1, 1))
+        self.assertTrue(all(s[4] == (T, d) for s in seen))
+        O = am(blob, K, 77, inst)
+        self.assertEqual(O.shape, (L, H, T, d))
+        self.assertEqual(O[1, 2, 0, 0], 12.0)
+        with self.assertRaisesRegex(vc.CompressorError, "add up"):
+            am(blob + b"x", K, 77, inst)
+
+    def test_per_head_program_decodes_a_whole_model_through_varlb(self):
+        # exec and serve, the file run by python3 -m varlb_compressor: no
+        # protocol code in it, 2 x 2 heads, each head's value bits kept
+        # (its share of 1.2 N_total covers them after the length table).
+        prog = self.write("two.py", TWO_FUNCTIONS)
+        for kind in ("exec", "serve"):
+            spec = "%s:%s -m varlb_compressor %s" % (kind, sys.executable, prog)
+            r = self.attack(spec, "--layers", "2", "--heads", "2", "--ratio", "1.2")[0]
+            self.assertEqual((r["status"], r["correct"], r["N"]), ("ok", 896, 896),
+                             r.get("error"))
+            r = self.attack(spec, "--ratio", "1")[0]
+            self.assertEqual((r["correct"], r["N"]), (224, 224), r.get("error"))
+
+    def test_whole_model_functions_see_the_arrays(self):
+        prog = self.write("whole.py", WHOLE)
+        r = self.attack("exec:%s %s" % (sys.executable, prog), "--layers", "2", "--heads", "3",
+                        "--budget", "2kB")[0]
+        self.assertEqual(r["status"], "ok", r.get("error"))
+        self.assertIn("compress (2, 3, 14, 16) (2, 3, 14, 16) 2 x 3", r["stderr_compress"])
+        self.assertEqual(r["bits_charged"], 2 * 3 * 14 * 16)
+
+
 class Helpers(unittest.TestCase):
     def test_bits_are_packed_least_significant_first(self):
         self.assertEqual(vc.pack_bits([1, 0, 0, 0, 0, 0, 0, 0, 1]), b"\x01\x01")

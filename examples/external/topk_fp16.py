@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # topk_fp16.py -- an external compressor written with the varlb_compressor
-# helper (python/varlb_compressor.py): keep the tokens with the largest key
+# helper (python/varlb_compressor/): keep the tokens with the largest key
 # norms at fp16, answer with exact softmax attention over them.
 #   varlb attack --compressor exec:'python3 /abs/path/topk_fp16.py' --ratio 0.5
 import os, sys

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "model.h"
+#include "sandbox/sandbox.h"
 
 /* S single-quoted for /bin/sh. */
 static void
@@ -76,8 +77,21 @@ print_stderr (FILE *o, const varlb_trial_t *t)
     fprintf (o, "  stderr      answer: %s\n", t->stderr_answer);
 }
 
+/* What the sandbox showed S's halves beyond the system's runtime. */
 static void
-print_trial (FILE *o, const varlb_trial_t *t, const varlb_instance_t *in)
+print_shown (FILE *o, const varlb_spec_t *s, const varlb_channel_opts_t *opts)
+{
+  if (opts->isolation != VARLB_ISOLATION_SANDBOX)
+    return;
+  char line[2048];
+  varlb__view_describe (line, sizeof line,
+                        s->kind == VARLB_SPEC_BUILTIN ? NULL : s->path, opts);
+  fprintf (o, "  shown       %s\n", line);
+}
+
+/* TYPED: the budget option as the user wrote it ("--budget 20kB"). */
+static void
+print_trial (FILE *o, const varlb_trial_t *t, const varlb_instance_t *in, const char *typed)
 {
   fprintf (o, "compressor    %s\n", t->compressor);
   if (t->status != VARLB_OK)
@@ -87,8 +101,8 @@ print_trial (FILE *o, const varlb_trial_t *t, const varlb_instance_t *in)
       return;
     }
   double judged = t->bits_charged + t->side_channel_bits;
-  fprintf (o, "  budget      %.0f bits (%.4g N); charged %.0f bits = 8 x %.0f bytes%s\n",
-           t->budget_bits, t->budget_bits / (double) t->N, t->bits_charged,
+  fprintf (o, "  budget      %.0f bits (%s; %.4g N); charged %.0f bits = 8 x %.0f bytes%s\n",
+           t->budget_bits, typed, t->budget_bits / (double) t->N, t->bits_charged,
            t->bits_charged / 8, t->over_budget ? ", over budget: charged in full" : "");
   fprintf (o, "  isolation   %s; side channels %.0f bits (the padded compress time)%s\n",
            t->isolation, t->side_channel_bits,
@@ -152,7 +166,7 @@ cli_attack (int argc, char **argv)
   const char *specs[64];
   size_t nspecs = 0;
   double budget = NAN, ratio = NAN;
-  const char *keep = NULL;
+  const char *keep = NULL, *typed_arg = NULL;
   int c;
   if (cli_options_init (&o, cmd, CLI_ACCEPT_INSTANCE | CLI_ACCEPT_JSON | CLI_ACCEPT_MEMORY
                         | CLI_ACCEPT_CHANNEL, own) != 0)
@@ -169,12 +183,14 @@ cli_attack (int argc, char **argv)
         specs[nspecs++] = o.arg;
         break;
       case O_BUDGET:
-        if (cli_parse_double (cmd, "--budget", o.arg, 0, 1e18, &budget) != 0)
+        if (cli_parse_budget (cmd, "--budget", o.arg, 0, 1e18, &budget) != 0)
           return cli_options_stop (&o, CLI_OPTIONS_ERROR);
+        typed_arg = o.arg;
         break;
       case O_RATIO:
         if (cli_parse_double (cmd, "--ratio", o.arg, 0, 1e6, &ratio) != 0)
           return cli_options_stop (&o, CLI_OPTIONS_ERROR);
+        typed_arg = o.arg;
         break;
       case O_KEEP:
         keep = o.arg;
@@ -208,12 +224,14 @@ cli_attack (int argc, char **argv)
   for (size_t i = 0; i < nspecs; i++)
     if (varlb_spec_init_opts (&sp[i], specs[i], &opts, why, sizeof why) != VARLB_OK)
       {
-        cli_error (cmd, "--compressor: %s", why);
+        cli_spec_error (cmd, "--compressor", specs[i], why, 0);
         for (size_t j = 0; j <= i; j++)
           varlb_spec_clear (&sp[j]);
         free (sp);
         goto done;
       }
+  for (size_t i = 0; i < nspecs; i++)
+    cli_spec_note (cmd, &sp[i]);
   if (cli_calibrate_specs (cmd, sp, nspecs, p.seed, &opts) != 0)
     {
       for (size_t j = 0; j < nspecs; j++)
@@ -222,9 +240,8 @@ cli_attack (int argc, char **argv)
       rc = CLI_EXIT_FAIL;
       goto done;
     }
-  if (keep && mkdir (keep, 0777) != 0 && access (keep, W_OK) != 0)
+  if (keep && cli_make_dir (cmd, "--keep-blobs", keep) != 0)
     {
-      cli_error (cmd, "--keep-blobs %s: cannot create the directory", keep);
       for (size_t j = 0; j < nspecs; j++)
         varlb_spec_clear (&sp[j]);
       free (sp);
@@ -238,7 +255,9 @@ cli_attack (int argc, char **argv)
       cli_error (cmd, "cannot build the instance: %s", varlb_strerror (st));
       rc = CLI_EXIT_FAIL;
     }
-  /* Budgets are whole bits. */
+  /* Budgets are whole bits; the report echoes the option as typed. */
+  char typed[128];
+  cli_budget_typed (typed, sizeof typed, isnan (budget), typed_arg);
   double bits = floor (isnan (budget) ? ratio * (double) (st == VARLB_OK ? in.N : 0) : budget);
   for (size_t i = 0; st == VARLB_OK && i < nspecs; i++)
     {
@@ -268,7 +287,8 @@ cli_attack (int argc, char **argv)
         {
           if (i)
             putchar ('\n');
-          print_trial (stdout, &t, &in);
+          print_trial (stdout, &t, &in, typed);
+          print_shown (stdout, &sp[i], &opts);
         }
       fflush (stdout);
     }
@@ -367,6 +387,16 @@ cli_list (int argc, char **argv)
           else
             printf ("    %-*s %-6s default %-8s [%g, %g] %s\n", w, kn->name, type[kn->type],
                     kn->def, kn->min, kn->max, kn->help);
+        }
+      /* A library built-in's exact calls, so they can be reproduced. */
+      const char *set = varlb_compressor_settings (c), *ver = varlb_compressor_provenance (c);
+      if (set)
+        printf ("    settings (%s):\n", ver ? ver : "library");
+      for (const char *p = set; p && *p;)
+        {
+          size_t n = strcspn (p, "\n");
+          printf ("      %.*s\n", (int) n, p);
+          p += n + (p[n] == '\n');
         }
     }
   cli_list_models (); /* whole-model compressors: src/cli/model_attack.c */

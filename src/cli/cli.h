@@ -34,9 +34,28 @@ int cli_parse_size (const char *cmd, const char *opt, const char *arg,
 int cli_parse_u64 (const char *cmd, const char *opt, const char *arg, uint64_t *out);
 int cli_parse_double (const char *cmd, const char *opt, const char *arg,
                       double lo, double hi, double *out);
-/* Comma-separated lists; *OUT is malloc'd. */
+/* Comma-separated lists; *OUT is malloc'd.  cli_parse_list reads each
+   element with ONE (cli_parse_double, cli_parse_budget). */
 int cli_parse_double_list (const char *cmd, const char *opt, const char *arg,
                            double lo, double hi, double **out, size_t *n);
+typedef int (*cli_number_parser) (const char *cmd, const char *opt, const char *arg,
+                                  double lo, double hi, double *out);
+int cli_parse_list (const char *cmd, const char *opt, const char *arg, cli_number_parser one,
+                    double lo, double hi, double **out, size_t *n);
+/* A budget in bits (options.c): a whole number of bits, or a whole number
+   with a decimal unit: k, M, G (10^3, 10^6, 10^9 bits) or B, kB, MB, GB
+   (8, 8 10^3, 8 10^6, 8 10^9 bits), case as written.  Fractions,
+   exponents and binary units are refused in one line naming these forms.
+   LO and HI bound the bits. */
+int cli_parse_budget (const char *cmd, const char *opt, const char *arg,
+                      double lo, double hi, double *bits);
+/* DIR and every missing parent made (mkdir -p), or one line naming OPT
+   and -1 (options.c). */
+int cli_make_dir (const char *cmd, const char *opt, const char *dir);
+/* "--budget ARG" or "--ratio ARG", as the report echoes it. */
+void cli_budget_typed (char *buf, size_t len, int ratio, const char *arg);
+#define CLI_BUDGET_FORMS "whole bits (20000), or a whole number with k, M, G (10^3, 10^6, " \
+  "10^9 bits) or B, kB, MB, GB (bytes: 8, 8e3, 8e6, 8e9 bits), e.g. 20kB"
 int cli_parse_u64_list (const char *cmd, const char *opt, const char *arg,
                         uint64_t **out, size_t *n);
 
@@ -86,11 +105,12 @@ enum {
 
 /* The channel options every trial-running command accepts (attack, sweep,
    scaling): --timeout, --sample, --max-file, --no-sandbox, --half-memory,
-   --half-cpu, --half-procs, --half-files, --expose.  Ids CLI_OPT_CH_*. */
+   --half-cpu, --half-procs, --half-files, --expose, --calibrate,
+   --calibrate-timeout, --cold-cache.  Ids CLI_OPT_CH_*. */
 enum {
   CLI_OPT_CH_TIMEOUT = 1050, CLI_OPT_CH_SAMPLE, CLI_OPT_CH_MAXFILE, CLI_OPT_CH_NOSANDBOX,
   CLI_OPT_CH_MEM, CLI_OPT_CH_CPU, CLI_OPT_CH_PROCS, CLI_OPT_CH_FILES, CLI_OPT_CH_EXPOSE,
-  CLI_OPT_CH_CALIBRATE, CLI_OPT_CH_CALIBRATE_TIMEOUT
+  CLI_OPT_CH_CALIBRATE, CLI_OPT_CH_CALIBRATE_TIMEOUT, CLI_OPT_CH_COLD_CACHE
 };
 
 #define CLI_CHANNEL_LONGOPTS                                        \
@@ -104,7 +124,8 @@ enum {
   { "half-files", required_argument, NULL, CLI_OPT_CH_FILES },      \
   { "expose", required_argument, NULL, CLI_OPT_CH_EXPOSE },       \
   { "calibrate", no_argument, NULL, CLI_OPT_CH_CALIBRATE },         \
-  { "calibrate-timeout", required_argument, NULL, CLI_OPT_CH_CALIBRATE_TIMEOUT }
+  { "calibrate-timeout", required_argument, NULL, CLI_OPT_CH_CALIBRATE_TIMEOUT }, \
+  { "cold-cache", no_argument, NULL, CLI_OPT_CH_COLD_CACHE }
 
 #define CLI_CHANNEL_HELP \
   "Channel options (each compressor half runs in its own sandbox):\n" \
@@ -129,7 +150,12 @@ enum {
   "                       varlb_compressor_calibrate) in a sandbox with the public\n" \
   "                       calibration seed; CALIB is then read-only to both halves\n" \
   "                       ($VARLB_CALIBRATION) and its SHA-256 is in every row\n" \
-  "  --calibrate-timeout S  seconds allowed to each calibration (default 600)\n"
+  "  --calibrate-timeout S  seconds allowed to each calibration (default 600)\n" \
+  "  --cold-cache         between Alice and Bob drop the host's page, dentry and\n" \
+  "                       inode caches, with no other half on the machine running\n" \
+  "                       meanwhile: closes the page cache's timing residue, at a\n" \
+  "                       cost to every job on the machine (needs the host's root;\n" \
+  "                       README, \"Threat model\")\n"
 
 /* Handle one channel option: 0 handled, 1 not a channel option, -1 after
    printing an error. */
@@ -140,6 +166,14 @@ int cli_channel_option (const char *cmd, int opt, const char *arg, varlb_channel
 extern int cli_calibrate_asked;
 int cli_calibrate_specs (const char *cmd, varlb_spec_t *specs, size_t n, uint64_t seed,
                          const varlb_channel_opts_t *o);
+/* A spec refused with WHY: one line for OPT (--compressor, --compressors),
+   naming the nearest compressor for a typo, or --model for a whole-model
+   compressor given without it (MODEL 0) (spec.c). */
+void cli_spec_error (const char *cmd, const char *opt, const char *spec, const char *why,
+                     int model);
+/* One note on stderr when an exec:/serve: spec's command named files
+   relative to the current directory, saying the command it runs. */
+void cli_spec_note (const char *cmd, const varlb_spec_t *s);
 /* After parsing: the varlb binary that runs inside halves, the files no
    half may see (the judge key, OUTPUTS), and a sandbox that can be made
    (else one line naming why, and -1).  Free with cli_channel_clear. */
@@ -244,6 +278,10 @@ int cli_reduction_option (const char *cmd, int opt, const char *arg, varlb_param
 /* Check the parameters and load the judge key into P; print the one-line
    reason and return -1 if bad. */
 int cli_reduction_finish (const char *cmd, varlb_params_t *p);
+/* Whether a schedule option (--preset, --schedule, --n, or a sweep's
+   --presets, --ns, --schedules) was given: a named model otherwise runs at
+   the image size it was released at. */
+extern int cli_schedule_given;
 /* The --judge-key file given (NULL: the default one), and loading it. */
 extern const char *cli_judge_key_path;
 int cli_judge_key (const char *cmd, varlb_params_t *p);

@@ -3,12 +3,11 @@
  * full cache, and draw the accuracy chart of a few compressors on it into
  * one directory (varlb-demo/, or --outdir DIR). */
 #include <config.h>
-#include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "cli.h"
 #include "decode.h"
 #include "plot.h"
+#include "report.h"
 
 int cli_explain (int argc, char **argv); /* explain.c */
 
@@ -30,21 +29,24 @@ cli_demo (int argc, char **argv)
   if (c != CLI_OPTIONS_DONE)
     return cli_options_stop (&o, c);
   const char *dir = o.outdir ? o.outdir : DEMO_OUTDIR;
-  if (!o.json && mkdir (dir, 0777) != 0 && errno != EEXIST)
-    {
-      cli_error (o.cmd, "--outdir %s: %s", dir, strerror (errno));
-      return cli_options_stop (&o, CLI_OPTIONS_ERROR);
-    }
+  if (!o.json && cli_make_dir (o.cmd, "--outdir", dir) != 0)
+    return cli_options_stop (&o, CLI_OPTIONS_ERROR);
   int all = 0;
   int rc = cli_decode_run (&o, NULL, 1, &all);
   /* End with chart (a): a few quick compressors on this very instance. */
   if (rc == 0 && all && !o.json)
     {
-      char png[4096];
+      char png[4096], csv[4096], html[4096];
       snprintf (png, sizeof png, "%s/accuracy.png", dir);
+      snprintf (csv, sizeof csv, "%s/accuracy.csv", dir);
+      snprintf (html, sizeof html, "%s/report.html", dir);
+      char *rows[] = { csv };
       if (cli_plot_demo (o.cmd, &o.p, png) != CLI_EXIT_FAIL)
         printf ("  files         in %s/: accuracy.png (the chart), accuracy.csv (its rows),\n"
-                "                accuracy.gp, .dat, .fano.dat (gnuplot script and data)\n", dir);
+                "                accuracy.gp, .dat, .fano.dat (gnuplot script and data)%s\n", dir,
+                cli_report_files (o.cmd, rows, 1, html, "varlb demo: where compressors sit against "
+                                  "the bound", NULL) == 0
+                ? ",\n                report.html (the page to open in a browser: no network)" : "");
     }
   cli_options_clear (&o);
   if (rc == 0 && !all)

@@ -90,6 +90,8 @@ grid_add_specs (const char *cmd, cli_grid_t *g, const char *arg)
 int
 cli_grid_option (const char *cmd, cli_grid_t *g, int opt, const char *arg)
 {
+  if (opt == CLI_GRID_PRESETS || opt == CLI_GRID_NS || opt == CLI_GRID_SCHEDULES)
+    cli_schedule_given = 1;
   switch (opt)
     {
     case CLI_GRID_PRESETS:
@@ -257,10 +259,13 @@ cli_grid_finish (const char *cmd, cli_grid_t *g, const varlb_channel_opts_t *o)
       varlb_spec_t s;
       char why[512] = "";
       int st = varlb_spec_init_opts (&s, g->specs[i], o, why, sizeof why);
+      if (st == VARLB_OK)
+        cli_spec_note (cmd, &s);
       varlb_spec_clear (&s);
       if (st != VARLB_OK)
         {
-          cli_error (cmd, "--compressors: %s: %s", g->specs[i], why[0] ? why : varlb_strerror (st));
+          cli_spec_error (cmd, "--compressors", g->specs[i], why[0] ? why : varlb_strerror (st),
+                          0);
           return -1;
         }
     }

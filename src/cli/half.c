@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "cli.h"
-#include "sandbox.h"
+#include "sandbox/sandbox.h"
 
 int cli_compress (int argc, char **argv);
 int cli_probe (int argc, char **argv);

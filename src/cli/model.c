@@ -36,9 +36,17 @@ cli_model_option (const char *cmd, int opt, const char *arg, cli_model_opts_t *m
             mo->name = varlb_model_name_at (i);
             return 0;
           }
-      cli_error (cmd, "--model: unknown model '%s' (expected var-d16, var-d20, var-d24 or "
-                 "var-d30; --layers and --heads give any other)", arg);
-      return -1;
+      {
+        const char *names[16];
+        size_t n = 0;
+        while (n < 16 && (names[n] = varlb_model_name_at (n)))
+          n++;
+        const char *near = cli_nearest (arg, names, n);
+        cli_error (cmd, "--model: unknown model '%s'%s%s%s (VAR's released models: var-d16, "
+                   "var-d20, var-d24, var-d30, var-d36; --layers and --heads give any other)",
+                   arg, near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+        return -1;
+      }
     case CLI_OPT_LAYERS:
       if (cli_parse_size (cmd, "--layers", arg, 1, VARLB_MODEL_MAX_LAYERS, &v) != 0)
         return -1;
@@ -75,9 +83,16 @@ cli_model_finish (const char *cmd, const cli_model_opts_t *mo, const varlb_param
                  "give a model of any dimension)", mo->name, p->d);
       return -1;
     }
-  int st = mo->name ? varlb_model_init_named (m, p, mo->name)
-                    : varlb_model_init (m, p, mo->layers ? mo->layers : 1,
-                                        mo->heads ? mo->heads : 1);
+  varlb_params_t named;
+  int st = mo->name ? varlb_params_copy (&named, p) : VARLB_OK;
+  if (mo->name && st == VARLB_OK)
+    {
+      st = cli_model_named_params (cmd, &named, mo->name) == 0
+           ? varlb_model_init_named (m, &named, mo->name) : VARLB_ENOMEM;
+      varlb_params_clear (&named);
+    }
+  else if (st == VARLB_OK)
+    st = varlb_model_init (m, p, mo->layers ? mo->layers : 1, mo->heads ? mo->heads : 1);
   if (st == VARLB_OK && varlb_model_hidden_bits (m) == 0)
     {
       varlb_model_clear (m);
@@ -136,6 +151,9 @@ bound_text (FILE *o, const varlb_model_t *m, const varlb_model_bound_t *b)
   varlb_pyramid_format (&m->par.pyramid, sched, sizeof sched);
   size_t N = b->N_total / (m->layers * m->heads);
   fprintf (o, "varlb bound: %s, schedule %s, head dimension d = %zu\n", label, sched, m->par.d);
+  char rel[160];
+  if (cli_model_release (rel, sizeof rel, m->name, &m->par.pyramid))
+    fprintf (o, "  model         %s\n", rel);
   fprintf (o, "  hidden bits   N_total = %zu heads x N = %zu x %zu = %zu bits "
            "(each head an independent Index instance)\n", m->layers * m->heads,
            m->layers * m->heads, N, b->N_total);
@@ -169,6 +187,12 @@ bound_json (FILE *o, const varlb_model_t *m, const varlb_model_bound_t *b)
   fprintf (o, ",\"bits\":%.0f,\"bytes\":%.0f,\"cache_fp16_bytes\":%.0f,\"ratio\":", b->bits,
            b->bytes, b->cache_fp16_bytes);
   cli_json_double (o, b->ratio);
+  char rel[160];
+  if (cli_model_release (rel, sizeof rel, m->name, &m->par.pyramid))
+    {
+      fputs (",\"released\":", o);
+      cli_json_string (o, rel);
+    }
   fputs ("}\n", o);
 }
 
@@ -177,8 +201,8 @@ static int
 bound_table (const char *cmd, const varlb_params_t *base, double accuracy)
 {
   static const int px[] = { 256, 512, 1024 };
-  printf ("| model | preset | T | N_total (bits) | bound (bytes) | fp16 cache (bytes) | ratio |\n"
-          "|---|---|---|---|---|---|---|\n");
+  printf ("| model | preset | released | T | N_total (bits) | bound (bytes) | fp16 cache (bytes) "
+          "| ratio |\n|---|---|---|---|---|---|---|---|\n");
   for (size_t i = 0; varlb_model_name_at (i); i++)
     for (int k = 0; k < 3; k++)
       {
@@ -194,6 +218,9 @@ bound_table (const char *cmd, const varlb_params_t *base, double accuracy)
           }
         if (st == VARLB_OK)
           st = varlb_model_init_named (&m, &p, varlb_model_name_at (i));
+        char rel[160];
+        if (st == VARLB_OK)
+          cli_model_release (rel, sizeof rel, varlb_model_name_at (i), &p.pyramid);
         varlb_params_clear (&p);
         if (st == VARLB_OK)
           {
@@ -205,8 +232,11 @@ bound_table (const char *cmd, const varlb_params_t *base, double accuracy)
             cli_error (cmd, "%s at %dpx: %s", varlb_model_name_at (i), px[k], varlb_strerror (st));
             return CLI_EXIT_FAIL;
           }
-        printf ("| %s | %dpx | %zu | %zu | %.0f (%s) | %.0f (%s) | %.1f |\n",
-                varlb_model_name_at (i), px[k], b.T, b.N_total, b.bytes,
+        /* The column says yes or no first; the rest is the why. */
+        printf ("| %s | %dpx | %s | %zu | %zu | %.0f (%s) | %.0f (%s) | %.1f |\n",
+                varlb_model_name_at (i), px[k], strncmp (rel, "released", 8) == 0 ? "yes"
+                : strstr (rel, "VAR-derived") ? "no (VAR-derived schedule, HART's)" : "no",
+                b.T, b.N_total, b.bytes,
                 si_bytes (u1, sizeof u1, b.bytes), b.cache_fp16_bytes,
                 si_bytes (u2, sizeof u2, b.cache_fp16_bytes), b.ratio);
       }

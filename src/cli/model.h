@@ -24,8 +24,12 @@ enum {
 
 #define CLI_MODEL_HELP \
   "Model options (a whole model: one independent instance per layer and head):\n" \
-  "  --model NAME         var-d16, var-d20, var-d24 or var-d30 (L layers of L\n" \
-  "                       heads, head dimension 64, as VAR's released models)\n" \
+  "  --model NAME         VAR's released models: var-d16, var-d20, var-d24, var-d30\n" \
+  "                       (256px) and var-d36 (512px, shared AdaLN): L layers of L\n" \
+  "                       heads, head dimension 64, on the schedule each was\n" \
+  "                       released at unless --preset/--schedule/--n says\n" \
+  "                       otherwise (then a note says whose shape on what it is;\n" \
+  "                       1024px is a VAR-derived schedule, HART's)\n" \
   "  --layers L, --heads H  a model of L layers of H heads (the other default 1)\n"
 
 /* 1 when ARGV asks for a whole model (--model, --layers or --heads). */
@@ -35,6 +39,15 @@ int cli_model_option (const char *cmd, int opt, const char *arg, cli_model_opts_
 /* After parsing (P checked): the model, or -1 after one line. */
 int cli_model_finish (const char *cmd, const cli_model_opts_t *mo, const varlb_params_t *p,
                       varlb_model_t *m);
+/* Named model NAME's parameters in P (model_released.c): without a
+   schedule option (cli_schedule_given), the schedule it was released at;
+   with another than that, one note on stderr (once per model and run)
+   saying whose shape on what it is.  0, or -1 out of memory. */
+int cli_model_named_params (const char *cmd, varlb_params_t *p, const char *name);
+/* Whether NAME on SCHED is a released VAR model, in words for reports and
+   bound's table; NULL for a name not in the table. */
+const char *cli_model_release (char *buf, size_t len, const char *name,
+                               const varlb_pyramid_t *sched);
 /* "VAR-d30" / "2 x 2 custom" for reports. */
 void cli_model_label (char *buf, size_t len, const varlb_model_t *m);
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
+#include "sandbox/sandbox.h"
 #include "model.h"
 #include "sweep.h"
 
@@ -78,7 +79,7 @@ abi_text (const varlb_model_spec_t *s)
 
 static void
 print_model_trial (FILE *o, const varlb_model_trial_t *mt, const varlb_model_t *m,
-                   const varlb_model_spec_t *s)
+                   const varlb_model_spec_t *s, const char *typed)
 {
   const varlb_trial_t *t = &mt->t;
   char label[96];
@@ -95,8 +96,8 @@ print_model_trial (FILE *o, const varlb_model_trial_t *mt, const varlb_model_t *
       return;
     }
   double judged = t->bits_charged + t->side_channel_bits;
-  fprintf (o, "  budget      %.0f bits (%.4g N_total); charged %.0f bits = 8 x %.0f bytes%s\n",
-           t->budget_bits, t->budget_bits / (double) t->N, t->bits_charged, t->bits_charged / 8,
+  fprintf (o, "  budget      %.0f bits (%s; %.4g N_total); charged %.0f bits = 8 x %.0f "
+           "bytes%s\n", t->budget_bits, typed, t->budget_bits / (double) t->N, t->bits_charged, t->bits_charged / 8,
            t->over_budget ? ", over budget: charged in full" : "");
   fprintf (o, "  isolation   %s; side channels %.0f bits (the padded compress time)%s\n",
            t->isolation, t->side_channel_bits,
@@ -179,8 +180,10 @@ resolve (const char *cmd, varlb_model_spec_t *sp, char *const *specs, size_t n,
     {
       why[0] = '\0';
       int bad = varlb_model_spec_init_opts (&sp[i], specs[i], o, why, sizeof why) != VARLB_OK;
+      if (!bad)
+        cli_spec_note (cmd, &sp[i].s);
       if (bad)
-        cli_error (cmd, "--compressor: %s", why[0] ? why : specs[i]);
+        cli_spec_error (cmd, "--compressor", specs[i], why[0] ? why : specs[i], 1);
       /* --calibrate: exec: and serve: programs calibrate as on one head
          (their halves find the directory at VARLB_CALIBRATION or in the
          request); a plug-in's hook is a single-head one. */
@@ -221,6 +224,7 @@ cli_attack_model (int argc, char **argv)
   char *specs[64];
   size_t nspecs = 0;
   double budget = NAN, ratio = NAN, maxc = 0;
+  const char *typed_arg = NULL;
   int json = 0, c, rc = CLI_EXIT_USAGE, have_model = 0;
   varlb_params_t p;
   varlb_channel_opts_t opts;
@@ -250,10 +254,12 @@ cli_attack_model (int argc, char **argv)
           specs[nspecs++] = optarg;
           continue;
         case O_BUDGET:
-          r = cli_parse_double (cmd, "--budget", optarg, 0, 1e18, &budget);
+          r = cli_parse_budget (cmd, "--budget", optarg, 0, 1e18, &budget);
+          typed_arg = optarg;
           break;
         case O_RATIO:
           r = cli_parse_double (cmd, "--ratio", optarg, 0, 1e6, &ratio);
+          typed_arg = optarg;
           break;
         case O_MAXCACHE:
           r = cli_parse_double (cmd, "--max-cache-bytes", optarg, 1, 1e18, &maxc);
@@ -308,12 +314,14 @@ cli_attack_model (int argc, char **argv)
         close (fd);
       goto done;
     }
-  if (keep && mkdir (keep, 0777) != 0 && access (keep, W_OK) != 0)
-    cli_error (cmd, "--keep-blobs %s: cannot create the directory", keep);
+  if (keep && cli_make_dir (cmd, "--keep-blobs", keep) != 0)
+    ;
   else
     {
       rc = 0;
       double bits = floor (isnan (budget) ? ratio * (double) varlb_model_hidden_bits (&m) : budget);
+      char typed[128];
+      cli_budget_typed (typed, sizeof typed, isnan (budget), typed_arg);
       for (size_t i = 0; i < nspecs; i++)
         {
           varlb_model_trial_t mt;
@@ -343,7 +351,14 @@ cli_attack_model (int argc, char **argv)
             {
               if (i)
                 putchar ('\n');
-              print_model_trial (stdout, &mt, &m, &sp[i]);
+              print_model_trial (stdout, &mt, &m, &sp[i], typed);
+              if (opts.isolation == VARLB_ISOLATION_SANDBOX)
+                {
+                  char shown[2048];
+                  varlb__view_describe (shown, sizeof shown, sp[i].s.kind == VARLB_SPEC_BUILTIN
+                                        ? NULL : sp[i].s.path, &opts);
+                  printf ("  shown       %s\n", shown);
+                }
             }
           fflush (stdout);
           size_t len;
@@ -499,8 +514,9 @@ cli_sweep_model (int argc, char **argv)
               goto done;
             }
           ratios = c == O_RATIOS;
-          r = cli_parse_double_list (cmd, ratios ? "--ratios" : "--budgets", optarg, 0,
-                                     ratios ? 1e6 : 1e18, &budgets, &nbudgets);
+          r = cli_parse_list (cmd, ratios ? "--ratios" : "--budgets", optarg,
+                              ratios ? cli_parse_double : cli_parse_budget, 0,
+                              ratios ? 1e6 : 1e18, &budgets, &nbudgets);
           break;
         case CLI_OPT_MODEL:
         case O_MODELS:

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "cli.h"
 
 static const struct option instance_opts[] = { CLI_REDUCTION_LONGOPTS };
@@ -181,6 +182,83 @@ cli_options_next (cli_options_t *o, int argc, char **argv)
       && cli_reduction_finish (o->cmd, &o->p) != 0)
     return CLI_OPTIONS_ERROR;
   return CLI_OPTIONS_DONE;
+}
+
+/* ----------------------------------------------------------- budgets */
+
+/* Budgets are counted in bits and written as people write file sizes and
+   link rates: decimal units only, so 20kB is 160000 bits exactly.  Binary
+   units (KiB) and lower-case byte units (kb: bits or bytes?) would be
+   guesses, so they are refused rather than read one way silently. */
+int
+cli_parse_budget (const char *cmd, const char *opt, const char *arg, double lo, double hi,
+                  double *bits)
+{
+  static const struct { const char *unit; double bits; } units[] = {
+    { "", 1 }, { "k", 1e3 }, { "M", 1e6 }, { "G", 1e9 },
+    { "B", 8 }, { "kB", 8e3 }, { "MB", 8e6 }, { "GB", 8e9 }
+  };
+  const char *p = arg ? arg : "";
+  size_t digits = strspn (p, "0123456789");
+  double v = NAN;
+  if (digits > 0 && digits <= 18)
+    for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+      if (strcmp (p + digits, units[i].unit) == 0)
+        v = strtod (p, NULL) * units[i].bits;
+  if (isnan (v))
+    {
+      cli_error (cmd, "%s: '%s' is not a budget: give %s", opt, p, CLI_BUDGET_FORMS);
+      return -1;
+    }
+  if (v < lo || v > hi)
+    {
+      cli_error (cmd, "%s: '%s' is %.0f bits, outside [%.0f, %.0f]", opt, p, v, lo, hi);
+      return -1;
+    }
+  *bits = v;
+  return 0;
+}
+
+void
+cli_budget_typed (char *buf, size_t len, int ratio, const char *arg)
+{
+  snprintf (buf, len, "%s %.100s", ratio ? "--ratio" : "--budget", arg ? arg : "");
+}
+
+/* ------------------------------------------------------- directories */
+
+int
+cli_make_dir (const char *cmd, const char *opt, const char *dir)
+{
+  char path[4096];
+  size_t n = strlen (dir);
+  if (n == 0 || n >= sizeof path)
+    {
+      cli_error (cmd, "%s '%s': not a directory name", opt, dir);
+      return -1;
+    }
+  memcpy (path, dir, n + 1);
+  /* Each parent in turn, as mkdir -p: a missing one is made. */
+  for (char *p = path + 1; ; p++)
+    if (*p == '/' || *p == '\0')
+      {
+        char c = *p;
+        *p = '\0';
+        struct stat sb;
+        if (mkdir (path, 0777) != 0 && errno != EEXIST)
+          {
+            cli_error (cmd, "%s %s: cannot create %s: %s", opt, dir, path, strerror (errno));
+            return -1;
+          }
+        if (stat (path, &sb) != 0 || !S_ISDIR (sb.st_mode))
+          {
+            cli_error (cmd, "%s %s: %s is not a directory", opt, dir, path);
+            return -1;
+          }
+        if (c == '\0')
+          return 0;
+        *p = c;
+      }
 }
 
 /* ------------------------------------------------------------ memory */

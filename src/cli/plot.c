@@ -1,8 +1,10 @@
 /* plot.c -- `varlb plot RESULTS.csv --out FILE.png|.svg`: the pictures of
  * the evidence, drawn by gnuplot from a script and data files written beside
- * the image: (a) accuracy against bits/N with the Fano ceiling (paper.md
- * sec. 4), (b) the scaling fit, budget against n^2 d, (c) a heat map of
- * per-token accuracy by VAR scale and position. */
+ * the image, and what the charts share (colours, markers, titles naming
+ * the instance, the heat maps' palette).  The charts: accuracy against the
+ * Fano frontier (plot_accuracy.c), the scaling fit with the lower bound
+ * (plot_scaling.c), per-token and per-head heat maps (plot_tokens.c,
+ * plot_heads.c); `varlb demo`'s chart (cli_plot_demo). */
 #define _GNU_SOURCE 1 /* asprintf */
 #include <config.h>
 #include <errno.h>
@@ -11,211 +13,39 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <gsl/gsl_fit.h>
 #include "cli.h"
 #include "plot.h"
 
+const char *cli_plot_only;
+const char *cli_plot_title;
+
+/* ------------------------------------------------------------- shared */
+
 /* Distinct, readable series colours (gnuplot's default cycle has a pale
-   yellow). */
+   yellow; orange is kept for ratedist's achieved frontier, plot_accuracy.c),
+   and markers that differ in shape and fill: filled ones first. */
 static const char *const colours[] = { "#1f77b4", "#d62728", "#2ca02c", "#9467bd",
-                                       "#ff7f0e", "#8c564b", "#e377c2", "#17becf",
+                                       "#00695c", "#8c564b", "#e377c2", "#17becf",
                                        "#7f7f7f", "#bcbd22" };
-static const char *plot_only;  /* --compressor of the heat map */
-static int plot_titled;        /* --title given: keep it */
-
-/* ------------------------------------------------------------ CSV reading */
-
-void
-cli_csv_clear (cli_csv_t *t)
-{
-  for (size_t i = 0; i < t->cols; i++)
-    free (t->head[i]);
-  for (size_t i = 0; i < t->rows * t->cols; i++)
-    free (t->cell[i]);
-  free (t->head);
-  free (t->cell);
-  memset (t, 0, sizeof *t);
-}
-
-/* Split one CSV line (RFC 4180 quoting; no embedded newlines) into fields.
-   Returns the field count, or -1 when out of memory or quoting is broken. */
-static long
-csv_split (const char *line, char ***out)
-{
-  size_t n = 0, cap = 8;
-  char **f = malloc (cap * sizeof *f);
-  size_t len = strlen (line);
-  char *buf = malloc (len + 1);
-  const char *p = line;
-  if (!f || !buf)
-    goto fail;
-  for (;;)
-    {
-      size_t k = 0;
-      if (*p == '"')
-        {
-          for (p++;; p++)
-            {
-              if (*p == '\0')
-                goto fail;
-              if (*p == '"')
-                {
-                  if (p[1] == '"')
-                    p++;
-                  else
-                    {
-                      p++;
-                      break;
-                    }
-                }
-              buf[k++] = *p;
-            }
-          if (*p != ',' && *p != '\0')
-            goto fail;
-        }
-      else
-        while (*p != ',' && *p != '\0')
-          buf[k++] = *p++;
-      buf[k] = '\0';
-      if (n == cap)
-        {
-          char **g = realloc (f, 2 * cap * sizeof *f);
-          if (!g)
-            goto fail;
-          f = g;
-          cap *= 2;
-        }
-      if (!(f[n++] = strdup (buf)))
-        goto fail;
-      if (*p == '\0')
-        break;
-      p++;
-    }
-  free (buf);
-  *out = f;
-  return (long) n;
-fail:
-  for (size_t i = 0; f && i < n; i++)
-    free (f[i]);
-  free (f);
-  free (buf);
-  return -1;
-}
-
-/* Read a CSV file whose first line is a header.  A torn last line (no
-   newline, from an interrupted sweep) is ignored, like varlb sweep --resume
-   does.  Returns 0 or -1 with a reason in WHY. */
-int
-cli_csv_read (cli_csv_t *t, const char *path, char *why, size_t wlen)
-{
-  memset (t, 0, sizeof *t);
-  FILE *f = fopen (path, "r");
-  if (!f)
-    {
-      snprintf (why, wlen, "%s", strerror (errno));
-      return -1;
-    }
-  char *line = NULL;
-  size_t lcap = 0, cap = 0;
-  ssize_t got;
-  long lineno = 0;
-  while ((got = getline (&line, &lcap, f)) > 0)
-    {
-      lineno++;
-      if (line[got - 1] != '\n')
-        break; /* torn last line */
-      line[--got] = '\0';
-      if (got > 0 && line[got - 1] == '\r')
-        line[--got] = '\0';
-      if (got == 0)
-        continue;
-      char **fields;
-      long n = csv_split (line, &fields);
-      if (n < 0)
-        {
-          snprintf (why, wlen, "line %ld: malformed CSV", lineno);
-          goto fail;
-        }
-      if (t->head == NULL)
-        {
-          t->head = fields;
-          t->cols = (size_t) n;
-          continue;
-        }
-      if ((size_t) n != t->cols)
-        {
-          for (long i = 0; i < n; i++)
-            free (fields[i]);
-          free (fields);
-          snprintf (why, wlen, "line %ld: %ld fields where the header has %zu",
-                    lineno, n, t->cols);
-          goto fail;
-        }
-      if (t->rows == cap)
-        {
-          cap = cap ? 2 * cap : 64;
-          char **g = realloc (t->cell, cap * t->cols * sizeof *g);
-          if (!g)
-            {
-              snprintf (why, wlen, "out of memory");
-              goto fail;
-            }
-          t->cell = g;
-        }
-      memcpy (t->cell + t->rows * t->cols, fields, t->cols * sizeof *fields);
-      free (fields);
-      t->rows++;
-    }
-  free (line);
-  fclose (f);
-  if (t->head == NULL)
-    {
-      snprintf (why, wlen, "empty file (no header line)");
-      return -1;
-    }
-  return 0;
-fail:
-  free (line);
-  fclose (f);
-  cli_csv_clear (t);
-  return -1;
-}
-
-long
-cli_csv_col (const cli_csv_t *t, const char *name)
-{
-  for (size_t i = 0; i < t->cols; i++)
-    if (strcmp (t->head[i], name) == 0)
-      return (long) i;
-  return -1;
-}
+static const int markers[] = { 7, 5, 9, 11, 13, 15, 6, 4, 8, 10, 12, 14, 1, 2, 3 };
 
 const char *
-cli_csv_get (const cli_csv_t *t, size_t row, long col)
+cli_plot_colour (size_t i)
 {
-  return t->cell[row * t->cols + (size_t) col];
+  return colours[i % (sizeof colours / sizeof *colours)];
 }
 
-/* A numeric cell; NaN when empty or not a number. */
-double
-cli_csv_num (const cli_csv_t *t, size_t row, long col)
+int
+cli_plot_marker (size_t i)
 {
-  if (col < 0)
-    return NAN;
-  const char *s = cli_csv_get (t, row, col);
-  char *end;
-  double v = strtod (s, &end);
-  return end == s || *end != '\0' ? NAN : v;
+  return markers[i % (sizeof markers / sizeof *markers)];
 }
 
-/* -------------------------------------------------------------- helpers */
-
-/* Distinct values of column COL in order of first appearance. */
-static size_t
-distinct (const cli_csv_t *t, long col, const char **out)
+size_t
+cli_plot_distinct (const cli_csv_t *t, long col, const char **out)
 {
   size_t n = 0;
-  for (size_t r = 0; r < t->rows; r++)
+  for (size_t r = 0; col >= 0 && r < t->rows; r++)
     {
       const char *s = cli_csv_get (t, r, col);
       size_t i;
@@ -227,9 +57,8 @@ distinct (const cli_csv_t *t, long col, const char **out)
   return n;
 }
 
-/* A string quoted for a gnuplot script ('...' doubles single quotes). */
-static void
-gp_quote (FILE *f, const char *s)
+void
+cli_gp_quote (FILE *f, const char *s)
 {
   fputc ('\'', f);
   for (; *s; s++)
@@ -241,13 +70,8 @@ gp_quote (FILE *f, const char *s)
   fputc ('\'', f);
 }
 
-/* A key title or label from the data (a compressor's name, a user's
-   title): quoted and marked noenhanced, so '_' and '^' stay characters
-   instead of becoming sub- and superscripts.  With SHORT, names longer
-   than 40 characters are shortened in the middle (the .dat files keep
-   them whole). */
-static void
-gp_text (FILE *f, const char *s, int shorten)
+void
+cli_gp_text (FILE *f, const char *s, int shorten)
 {
   size_t n = strlen (s);
   char buf[64];
@@ -256,18 +80,33 @@ gp_text (FILE *f, const char *s, int shorten)
       snprintf (buf, sizeof buf, "%.18s...%s", s, s + n - 19);
       s = buf;
     }
-  gp_quote (f, s);
+  cli_gp_quote (f, s);
   fputs (" noenhanced", f);
 }
 
-/* One line for a --compressor that matches no row, naming what the file has. */
-static int
-no_selection (const cli_csv_t *t, long cc, char *why, size_t wlen)
+void
+cli_gp_title (FILE *f, const char *title, const char *subtitle)
+{
+  /* Double quotes, so "\n" breaks the line; the texts are escaped. */
+  fputs ("set title \"", f);
+  for (const char *p = cli_plot_title ? cli_plot_title : title; *p; p++)
+    fprintf (f, *p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
+  if (subtitle && *subtitle)
+    {
+      fputs ("\\n", f);
+      for (const char *p = subtitle; *p; p++)
+        fprintf (f, *p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
+    }
+  fputs ("\" noenhanced\n", f);
+}
+
+int
+cli_plot_no_selection (const cli_csv_t *t, long cc, char *why, size_t wlen)
 {
   const char **names = malloc ((t->rows + 1) * sizeof *names);
-  size_t n = names && cc >= 0 ? distinct (t, cc, names) : 0, used;
+  size_t n = names && cc >= 0 ? cli_plot_distinct (t, cc, names) : 0, used;
   used = (size_t) snprintf (why, wlen, "--compressor %s: no row of this compressor (the file has: ",
-                            plot_only);
+                            cli_plot_only);
   for (size_t i = 0; i < n && used < wlen; i++)
     used += (size_t) snprintf (why + used, wlen - used, "%s%s", i ? ", " : "", names[i]);
   if (used < wlen)
@@ -275,6 +114,129 @@ no_selection (const cli_csv_t *t, long cc, char *why, size_t wlen)
   free (names);
   return -1;
 }
+
+/* The distinct values of column NAME over the rows of ONLY, as "a, b, c"
+   (at most 6 shown); 0 when the column is absent or empty. */
+static size_t
+values_of (char *buf, size_t len, const cli_csv_t *t, const char *name, const char *only)
+{
+  long col = cli_csv_col (t, name), cc = cli_csv_col (t, "compressor");
+  buf[0] = '\0';
+  if (col < 0 || t->rows == 0)
+    return 0;
+  const char **v = malloc (t->rows * sizeof *v);
+  size_t n = 0, used = 0;
+  for (size_t r = 0; v && r < t->rows; r++)
+    {
+      const char *s = cli_csv_get (t, r, col);
+      if (!*s || !cli_plot_row_of (t, r, cc, only))
+        continue;
+      size_t i;
+      for (i = 0; i < n && strcmp (v[i], s) != 0; i++)
+        ;
+      if (i == n)
+        v[n++] = s;
+    }
+  for (size_t i = 0; i < n && i < 6 && used < len; i++)
+    used += (size_t) snprintf (buf + used, len - used, "%s%s", i ? (strchr (v[i], ',') ? " | "
+                                                                    : ", ") : "", v[i]);
+  if (n > 6 && used < len)
+    snprintf (buf + used, len - used, ", ... (%zu in all)", n);
+  free (v);
+  return n;
+}
+
+const char *
+cli_plot_instance (char *buf, size_t len, const cli_csv_t *t, const char *only)
+{
+  /* Column, singular label, plural label ("%s" is the value). */
+  static const char *const cols[][3] = {
+    { "model", "model %s", "models %s" },
+    { "layers", "%s layers", "layers %s" },
+    { "heads", "%s heads", "heads %s" },
+    { "schedule", "schedule %s", "schedules %s" },
+    { "n", "n = %s", "n = %s" },
+    { "d", "d = %s", "d = %s" },
+    { "jl", "JL %s", "JL %s" },
+    { "keys", "%s keys", "keys %s" },
+    { "values", "%s values", "values %s" },
+    { "seed", "seed %s", "seeds %s" },
+    { "seeds", "seeds per point: %s", "seeds per point: %s" },
+  };
+  size_t used = (size_t) snprintf (buf, len, "instance:");
+  int first = 1;
+  for (size_t k = 0; k < sizeof cols / sizeof *cols && used < len; k++)
+    {
+      char v[400];
+      size_t n = values_of (v, sizeof v, t, cols[k][0], only);
+      if (n == 0)
+        continue;
+      char item[480];
+      snprintf (item, sizeof item, cols[k][n > 1 ? 2 : 1], v);
+      used += (size_t) snprintf (buf + used, len - used, "%s %s", first ? "" : ",", item);
+      first = 0;
+    }
+  if (first)
+    snprintf (buf, len, "instance: not recorded in the file");
+  return buf;
+}
+
+int
+cli_plot_row_of (const cli_csv_t *t, size_t r, long cc, const char *only)
+{
+  return !only || cc < 0 || strcmp (cli_csv_get (t, r, cc), only) == 0;
+}
+
+const char *
+cli_plot_heat_only (const cli_csv_t *t)
+{
+  long cc = cli_csv_col (t, "compressor");
+  return cli_plot_only ? cli_plot_only : cc >= 0 && t->rows > 0 ? cli_csv_get (t, 0, cc) : NULL;
+}
+
+int
+cli_plot_heat_alloc (double **bits, double **ok, size_t cells, char *why, size_t wlen)
+{
+  *bits = calloc (cells, sizeof **bits), *ok = calloc (cells, sizeof **ok);
+  if (*bits && *ok)
+    return 0;
+  free (*bits), free (*ok);
+  snprintf (why, wlen, "out of memory");
+  return -1;
+}
+
+void
+cli_plot_heat_cells (FILE *dat, const char *what, double *bits, double *ok, size_t rows,
+                     size_t cols, size_t first)
+{
+  fprintf (dat, "# %s accuracy (NaN: no data)\n", what);
+  for (size_t r = 0; r < rows; r++)
+    {
+      for (size_t c = 0; c < cols; c++)
+        fprintf (dat, "%zu %zu %.6g\n", r + first, c,
+                 bits[r * cols + c] > 0 ? ok[r * cols + c] / bits[r * cols + c] : NAN);
+      fputc ('\n', dat);
+    }
+  free (bits);
+  free (ok);
+}
+
+void
+cli_plot_heat_map (FILE *gp, const char *datpath, const char *title, const cli_csv_t *t,
+                   const char *only)
+{
+  char inst[1024];
+  cli_gp_title (gp, title, cli_plot_instance (inst, sizeof inst, t, only));
+  /* Chance is the neutral colour: red below it (worse than guessing),
+     blue towards every bit. */
+  fputs ("set cblabel 'accuracy (white: chance, 1/2)'\nset cbrange [0.4:1]\n"
+         "set palette defined (0.4 '#b2182b', 0.5 '#f7f7f7', 0.75 '#92c5de', 1 '#2166ac')\n"
+         "unset key\nset datafile missing 'nan'\nplot ", gp);
+  cli_gp_quote (gp, datpath);
+  fputs (" using 2:1:3 with image\n", gp);
+}
+
+/* ------------------------------------------------------------ gnuplot */
 
 /* gnuplot's path: the one configure found, else the first on PATH. */
 static char *
@@ -334,410 +296,13 @@ with_suffix (const char *stem, const char *suffix)
   return s;
 }
 
-/* ------------------------------------------------ the achieved frontier */
-
-/* ratedist (bench/ratedist.sh) measured on the default instance (256px,
-   d = 64, seed 1, default knobs): bits charged / N and accuracy.  Drawn when
-   the data hold no ratedist row below N. */
-static const double ratedist_reference[][2] = {
-  { 0.009729, 0.552587 }, { 0.019752, 0.578383 }, { 0.049823, 0.626585 },
-  { 0.099941, 0.679282 }, { 0.149764, 0.719634 }, { 0.199882, 0.752948 },
-  { 0.250000, 0.780771 }, { 0.299823, 0.806051 }, { 0.399764, 0.849462 },
-  { 0.500000, 0.885540 }, { 0.599941, 0.916863 }, { 0.699882, 0.943580 },
-  { 0.750000, 0.955299 }, { 0.799823, 0.966244 }, { 0.899764, 0.985149 },
-  { 0.949882, 0.992667 }, { 0.979953, 0.997162 }, { 0.989976, 0.998563 },
-};
-
-static int
-cmp_x (const void *a, const void *b)
-{
-  const double *p = a, *q = b;
-  return p[0] < q[0] ? -1 : p[0] > q[0];
-}
-
-/* The achieved frontier as (bits/N, gap below the ceiling) points, sorted,
-   anchored at (0, 0) and (1, 0): from T's rows of ratedist (any knobs) when
-   some lie below N, else the reference table.  *FROM_DATA says which.  The
-   caller frees the points. */
-static size_t
-ratedist_gaps (double (**pts)[2], const cli_csv_t *t, int *from_data)
-{
-  long cc = cli_csv_col (t, "compressor"), cb = cli_csv_col (t, "bits_charged"),
-       cn = cli_csv_col (t, "N"), ca = cli_csv_col (t, "accuracy");
-  size_t n = 0, nref = sizeof ratedist_reference / sizeof *ratedist_reference;
-  double (*p)[2] = malloc ((t->rows + nref + 2) * sizeof *p);
-  if (p == NULL)
-    return 0;
-  for (size_t r = 0; cc >= 0 && r < t->rows; r++)
-    {
-      const char *name = cli_csv_get (t, r, cc);
-      double x = cli_csv_num (t, r, cb) / cli_csv_num (t, r, cn), y = cli_csv_num (t, r, ca);
-      if (strncmp (name, "ratedist", 8) == 0 && (name[8] == '\0' || name[8] == ':')
-          && x > 0 && x < 1 && isfinite (y))
-        p[n][0] = x, p[n][1] = varlb_fano_ceiling (x * 1e6, 1e6) - y, n++;
-    }
-  *from_data = n > 0;
-  if (n == 0)
-    for (; n < nref; n++)
-      {
-        p[n][0] = ratedist_reference[n][0];
-        p[n][1] = varlb_fano_ceiling (p[n][0] * 1e6, 1e6) - ratedist_reference[n][1];
-      }
-  p[n][0] = 0, p[n][1] = 0, n++;
-  p[n][0] = 1, p[n][1] = 0, n++;
-  qsort (p, n, sizeof *p, cmp_x);
-  *pts = p;
-  return n;
-}
-
-/* ratedist's accuracy at bits/N = X: the ceiling less the gap linearly
-   interpolated between the points, so the curve keeps the ceiling's shape
-   between sparse budgets. */
-static double
-ratedist_at (double x, double (*p)[2], size_t n)
-{
-  double ceil = varlb_fano_ceiling (x * 1e6, 1e6);
-  if (x >= 1 || n < 2)
-    return ceil;
-  size_t i = 1;
-  while (i < n - 1 && p[i][0] < x)
-    i++;
-  double w = p[i][0] > p[i - 1][0] ? (x - p[i - 1][0]) / (p[i][0] - p[i - 1][0]) : 1;
-  return ceil - (p[i - 1][1] + w * (p[i][1] - p[i - 1][1]));
-}
-
-/* ---------------------------------------------------------- the charts */
-
-/* (a) Rows grouped by (compressor, budget): mean bits/N and accuracy over
-   seeds, error bars from the lowest ci_low to the highest ci_high.  The
-   Fano curve is sampled at 201 ratios with varlb_fano_ceiling. */
-static int
-write_accuracy (FILE *gp, FILE *dat, const char *datpath, const char *curvepath,
-                const cli_csv_t *t, char *why, size_t wlen)
-{
-  long cc = cli_csv_col (t, "compressor"), cb = cli_csv_col (t, "bits_charged"),
-       cn = cli_csv_col (t, "N"), ca = cli_csv_col (t, "accuracy"),
-       cl = cli_csv_col (t, "ci_low"), ch = cli_csv_col (t, "ci_high"),
-       cg = cli_csv_col (t, "budget_bits");
-  if (cc < 0 || cb < 0 || cn < 0 || ca < 0)
-    {
-      snprintf (why, wlen, "needs columns compressor, bits_charged, N, accuracy");
-      return -1;
-    }
-  const char **names = malloc ((t->rows + 1) * sizeof *names);
-  const char **budgets = malloc ((t->rows + 1) * sizeof *budgets);
-  size_t nc = distinct (t, cc, names);
-  double *smin = calloc (nc + 1, sizeof *smin); /* each series' smallest bits/N */
-  double xmin = INFINITY, xmax = 0.0;           /* positive bits/N over all series */
-  size_t series = 0;
-  for (size_t i = 0; i < nc; i++)
-    {
-      size_t nb = 0, points = 0;
-      if (plot_only && strcmp (names[i], plot_only) != 0)
-        continue;
-      /* Budgets of this compressor in order of first appearance. */
-      for (size_t r = 0; r < t->rows; r++)
-        {
-          if (strcmp (cli_csv_get (t, r, cc), names[i]) != 0)
-            continue;
-          const char *b = cg >= 0 ? cli_csv_get (t, r, cg) : cli_csv_get (t, r, cb);
-          size_t j;
-          for (j = 0; j < nb && strcmp (budgets[j], b) != 0; j++)
-            ;
-          if (j == nb)
-            budgets[nb++] = b;
-        }
-      for (size_t j = 0; j < nb; j++)
-        {
-          double sx = 0, sy = 0, lo = 1, hi = 0;
-          size_t k = 0;
-          for (size_t r = 0; r < t->rows; r++)
-            {
-              const char *b = cg >= 0 ? cli_csv_get (t, r, cg) : cli_csv_get (t, r, cb);
-              if (strcmp (cli_csv_get (t, r, cc), names[i]) != 0 || strcmp (b, budgets[j]) != 0)
-                continue;
-              double x = cli_csv_num (t, r, cb) / cli_csv_num (t, r, cn), y = cli_csv_num (t, r, ca);
-              if (!isfinite (x) || !isfinite (y))
-                continue; /* a failed trial has no accuracy */
-              double l = cl >= 0 ? cli_csv_num (t, r, cl) : y, h = ch >= 0 ? cli_csv_num (t, r, ch) : y;
-              sx += x, sy += y, k++;
-              lo = fmin (lo, isfinite (l) ? l : y);
-              hi = fmax (hi, isfinite (h) ? h : y);
-            }
-          if (k == 0)
-            continue;
-          if (points++ == 0)
-            fprintf (dat, "# %s\n", names[i]), smin[series] = INFINITY;
-          fprintf (dat, "%.9g %.9g %.9g %.9g\n", sx / k, sy / k, lo, hi);
-          if (sx > 0)
-            xmin = fmin (xmin, sx / k), xmax = fmax (xmax, sx / k);
-          smin[series] = fmin (smin[series], sx / k);
-        }
-      if (points == 0)
-        continue;
-      fprintf (dat, "\n\n");
-      names[series++] = names[i];
-    }
-  free (budgets);
-  if (series == 0)
-    {
-      free (names);
-      free (smin);
-      if (plot_only)
-        return no_selection (t, cc, why, wlen);
-      snprintf (why, wlen, "no row with a finite accuracy to plot");
-      return -1;
-    }
-  FILE *cv = fopen (curvepath, "w");
-  if (!cv)
-    {
-      free (names);
-      free (smin);
-      snprintf (why, wlen, "%s: %s", curvepath, strerror (errno));
-      return -1;
-    }
-  /* A log axis over whole decades around the data and N itself: budgets
-     from a few percent of N to the 32 N of an fp16 cache (and lossless
-     compressors beyond) all show, with the frontier drawn over all of it.
-     A point at 0 bits (no positive x) sits on the left edge. */
-  if (!(xmax > 0))
-    xmin = xmax = 1.0;
-  double lo = pow (10.0, floor (log10 (fmin (xmin, 1.0) / 1.05)));
-  double hi = pow (10.0, ceil (log10 (fmax (xmax, 2.0) * 1.05)));
-  double (*gaps)[2] = NULL;
-  int rd_measured = 0;
-  size_t ngaps = ratedist_gaps (&gaps, t, &rd_measured);
-  fprintf (cv, "# bits/N  fano_ceiling  trivial_line  ratedist_achieved\n");
-  for (int i = 0; i <= 400; i++)
-    {
-      double r = lo * pow (hi / lo, i / 400.0);
-      if (i > 0 && r > 1.0 && r / pow (hi / lo, 1 / 400.0) < 1.0)
-        fprintf (cv, "1 %.17g %.17g %.17g\n", varlb_fano_ceiling (1e6, 1e6),
-                 varlb_trivial_accuracy (1e6, 1e6), ratedist_at (1.0, gaps, ngaps)); /* the kink at B = N */
-      fprintf (cv, "%.9g %.17g %.17g %.17g\n", r, varlb_fano_ceiling (r * 1e6, 1e6),
-               varlb_trivial_accuracy (r * 1e6, 1e6), ratedist_at (r, gaps, ngaps));
-    }
-  free (gaps);
-  fclose (cv);
-  fprintf (gp, "set xlabel 'bits charged / N (log scale)'\nset ylabel 'accuracy (fraction of hidden bits decoded)'\n");
-  fprintf (gp, "set logscale x\nset format x '%%g'\nset mxtics 10\n");
-  fprintf (gp, "set xrange [%.6g:%.6g]\nset yrange [0.4:1.03]\nset grid xtics ytics mxtics\n", lo, hi);
-  fprintf (gp, "set key outside right top box samplen 2\n");
-  fprintf (gp, "set style fill transparent solid 0.12 noborder\n");
-  fprintf (gp, "plot ");
-  gp_quote (gp, curvepath);
-  fprintf (gp, " using 1:4:2 with filledcurves lc rgb '#006d5b' title 'the gap left to the optimum',\\\n  ");
-  gp_quote (gp, curvepath);
-  fprintf (gp, " using 1:2 with lines lw 3 lc rgb 'black' title 'Fano ceiling p*',\\\n  ");
-  gp_quote (gp, curvepath);
-  fprintf (gp, " using 1:4 with lines lw 2 lc rgb '#006d5b' title '%s',\\\n  ",
-           rd_measured ? "achieved: ratedist, measured here"
-                       : "achieved: ratedist (256px, seed 1, embedded)");
-  gp_quote (gp, curvepath);
-  fprintf (gp, " using 1:3 with lines lw 2 dt 2 lc rgb '#555555' title 'trivial 1/2 + B/2N',\\\n");
-  fprintf (gp, "  0.5 with lines lw 1 dt 3 lc rgb '#999999' title 'chance 50%%'");
-  for (size_t i = 0; i < series; i++)
-    {
-      fprintf (gp, ",\\\n  ");
-      gp_quote (gp, datpath);
-      fprintf (gp, " index %zu using (($1 > 0) ? $1 : %.6g):2:3:4 with yerrorlines lw 2 "
-               "lc rgb '%s' pt %zu ps 1.3 title ", i, lo, colours[i % 10], 5 + 2 * (i % 4));
-      char label[600];
-      if (!(smin[i] > 0))
-        snprintf (label, sizeof label, "%s (0 bits: drawn at the left edge)", names[i]);
-      else
-        snprintf (label, sizeof label, "%s", names[i]);
-      gp_text (gp, label, 1);
-    }
-  fprintf (gp, "\n");
-  free (names);
-  free (smin);
-  return 0;
-}
-
-/* (b) One series per compressor: the smallest budget reaching the target
-   against n^2 d on log-log axes, with its own least-squares line
-   log B = a + s log(n^2 d) (the full two-exponent fit is varlb scaling's). */
-static int
-write_scaling (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t *t,
-               char *why, size_t wlen)
-{
-  long cc = cli_csv_col (t, "compressor"), cn = cli_csv_col (t, "n"), cd = cli_csv_col (t, "d"),
-       cb = cli_csv_col (t, "min_budget_bits"), ct = cli_csv_col (t, "target");
-  if (cc < 0 || cn < 0 || cd < 0 || cb < 0)
-    {
-      snprintf (why, wlen, "needs columns compressor, n, d, min_budget_bits");
-      return -1;
-    }
-  const char **names = malloc ((t->rows + 1) * sizeof *names);
-  size_t nc = distinct (t, cc, names), series = 0;
-  double *x = malloc ((t->rows + 1) * sizeof *x), *y = malloc ((t->rows + 1) * sizeof *y);
-  double c0[64], c1[64];
-  double target = NAN;
-  int targets_differ = 0;
-  for (size_t i = 0; i < nc && series < 64; i++)
-    {
-      size_t k = 0;
-      if (plot_only && strcmp (names[i], plot_only) != 0)
-        continue;
-      for (size_t r = 0; r < t->rows; r++)
-        {
-          if (strcmp (cli_csv_get (t, r, cc), names[i]) != 0)
-            continue;
-          double tr = cli_csv_num (t, r, ct);
-          targets_differ |= isfinite (target) && isfinite (tr) && tr != target;
-          if (!isfinite (target))
-            target = tr;
-          double n = cli_csv_num (t, r, cn), d = cli_csv_num (t, r, cd), b = cli_csv_num (t, r, cb);
-          if (!(n > 0 && d > 0 && b > 0))
-            continue; /* target never reached */
-          if (k == 0)
-            fprintf (dat, "# %s: n^2 d, min_budget_bits\n", names[i]);
-          fprintf (dat, "%.9g %.9g\n", n * n * d, b);
-          x[k] = log (n * n * d), y[k] = log (b), k++;
-        }
-      if (k == 0)
-        continue;
-      fprintf (dat, "\n\n");
-      double cov00, cov01, cov11, ss;
-      c0[series] = NAN, c1[series] = NAN;
-      if (k >= 2)
-        gsl_fit_linear (x, 1, y, 1, k, &c0[series], &c1[series], &cov00, &cov01, &cov11, &ss);
-      names[series++] = names[i];
-    }
-  free (x);
-  free (y);
-  if (series == 0)
-    {
-      free (names);
-      if (plot_only)
-        return no_selection (t, cc, why, wlen);
-      snprintf (why, wlen, "no row with a positive min_budget_bits to plot");
-      return -1;
-    }
-  if (!plot_titled)
-    {
-      char title[160];
-      if (isfinite (target) && !targets_differ)
-        snprintf (title, sizeof title, "varlb: the smallest budget reaching %g%% accuracy "
-                  "(mean over seeds) against n\u00b2d", 100.0 * target);
-      else
-        snprintf (title, sizeof title, "varlb: the smallest budget reaching the target accuracy "
-                  "(%s) against n\u00b2d", targets_differ ? "targets differ" : "target not recorded");
-      fprintf (gp, "set title '%s'\n", title);
-    }
-  /* Both axes in powers of ten, whatever their range. */
-  fprintf (gp, "set logscale xy\nset format xy '10^{%%L}'\nset xlabel 'n^2 d'\n"
-           "set ylabel 'smallest budget reaching the target (bits)'\n");
-  fprintf (gp, "set grid\nset key outside right top box\nplot ");
-  for (size_t i = 0; i < series; i++)
-    {
-      fprintf (gp, "%s", i ? ",\\\n  " : "");
-      gp_quote (gp, datpath);
-      fprintf (gp, " index %zu using 1:2 with points pt %zu ps 1.5 lc rgb '%s' title ", i,
-               5 + 2 * (i % 4), colours[i % 10]);
-      gp_text (gp, names[i], 1);
-      if (isfinite (c1[i]))
-        fprintf (gp, ",\\\n  exp(%.9g) * x**%.9g with lines lc rgb '%s' dt 2 title '  fit: slope %.2f'",
-                 c0[i], c1[i], colours[i % 10], c1[i]);
-    }
-  fprintf (gp, "\n");
-  free (names);
-  return 0;
-}
-
-#define HEAT_BINS 32
-
-/* (c) Per-token rows (scale, row, col, side, bits, correct): the accuracy
-   of each scale (y) over 32 bins of the scale's raster order (x).  Rows of
-   every compressor and budget in the file are pooled unless the file holds
-   one (filter it with --compressor). */
-static int
-write_heatmap (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t *t,
-               const char *only, char *why, size_t wlen)
-{
-  long cs = cli_csv_col (t, "scale"), cr = cli_csv_col (t, "row"), cl = cli_csv_col (t, "col"),
-       cz = cli_csv_col (t, "side"), cb = cli_csv_col (t, "bits"), ck = cli_csv_col (t, "correct"),
-       cc = cli_csv_col (t, "compressor");
-  if (cs < 0 || cr < 0 || cl < 0 || cz < 0 || cb < 0 || ck < 0)
-    {
-      snprintf (why, wlen, "needs columns scale, row, col, side, bits, correct");
-      return -1;
-    }
-  /* Scales are 1-based, as in the paper. */
-  size_t K = 0;
-  for (size_t r = 0; r < t->rows; r++)
-    {
-      double s = cli_csv_num (t, r, cs);
-      if (s >= 1 && s <= VARLB_PYRAMID_MAX_SCALES && (size_t) s > K)
-        K = (size_t) s;
-    }
-  if (!only && cc >= 0 && t->rows > 0)
-    only = cli_csv_get (t, 0, cc);
-  if (K == 0)
-    {
-      snprintf (why, wlen, "no per-token rows to plot");
-      return -1;
-    }
-  size_t matched = 0;
-  for (size_t r = 0; r < t->rows; r++)
-    matched += !only || cc < 0 || strcmp (cli_csv_get (t, r, cc), only) == 0;
-  if (matched == 0)
-    return no_selection (t, cc, why, wlen);
-  double *bits = calloc (K * HEAT_BINS, sizeof *bits), *ok = calloc (K * HEAT_BINS, sizeof *ok);
-  for (size_t r = 0; r < t->rows; r++)
-    {
-      if (only && cc >= 0 && strcmp (cli_csv_get (t, r, cc), only) != 0)
-        continue;
-      double s = cli_csv_num (t, r, cs) - 1, row = cli_csv_num (t, r, cr), col = cli_csv_num (t, r, cl),
-             side = cli_csv_num (t, r, cz), b = cli_csv_num (t, r, cb), c = cli_csv_num (t, r, ck);
-      if (!(s >= 0 && s < K && side >= 1 && row >= 0 && col >= 0 && b > 0 && c >= 0))
-        continue;
-      double tokens = side * side, pos = row * side + col;
-      /* Every bin whose centre falls in this token's share of the raster. */
-      for (int j = 0; j < HEAT_BINS; j++)
-        {
-          double centre = (j + 0.5) / HEAT_BINS * tokens;
-          if (centre >= pos && centre < pos + 1)
-            bits[(size_t) s * HEAT_BINS + j] += b, ok[(size_t) s * HEAT_BINS + j] += c;
-        }
-    }
-  fprintf (dat, "# scale bin accuracy (NaN: no data)\n");
-  for (size_t s = 0; s < K; s++)
-    {
-      for (int j = 0; j < HEAT_BINS; j++)
-        {
-          double b = bits[s * HEAT_BINS + j];
-          fprintf (dat, "%zu %d %.6g\n", s + 1, j,
-                   b > 0 ? ok[s * HEAT_BINS + j] / b : NAN);
-        }
-      fprintf (dat, "\n");
-    }
-  free (bits);
-  free (ok);
-  if (only && !plot_titled)
-    {
-      fprintf (gp, "set title ");
-      char title[600];
-      snprintf (title, sizeof title, "varlb: where %s lost the bits (accuracy by scale and position; budgets and seeds pooled)", only);
-      gp_text (gp, title, 0);
-      fputc ('\n', gp);
-    }
-  fprintf (gp, "set xlabel 'position within the scale (raster order, %d bins)'\n", HEAT_BINS);
-  fprintf (gp, "set ylabel 'VAR scale k'\nset cblabel 'accuracy'\nset cbrange [0.4:1]\n");
-  fprintf (gp, "set palette defined (0.4 '#b2182b', 0.5 '#f4a582', 0.75 '#f7f7f7', 1 '#2166ac')\n");
-  fprintf (gp, "set xrange [-0.5:%g]\nset yrange [0.5:%g]\nset ytics 1\nunset key\n",
-           HEAT_BINS - 0.5, K + 0.5);
-  fprintf (gp, "set datafile missing 'nan'\nplot ");
-  gp_quote (gp, datpath);
-  fprintf (gp, " using 2:1:3 with image\n");
-  return 0;
-}
-
 int
 cli_plot_file (const char *cmd, const char *csv, const char *out,
-               enum cli_plot_kind kind, const char *title)
+               enum cli_plot_kind kind, const char *title, char *wrote, size_t wlen)
 {
+  if (wrote && wlen)
+    wrote[0] = '\0';
+  cli_plot_title = title;
   char why[256];
   const char *ext = strrchr (out, '.');
   int svg;
@@ -781,18 +346,12 @@ cli_plot_file (const char *cmd, const char *csv, const char *out,
   else
     fprintf (gp, "set terminal pngcairo size 1280,720 enhanced font 'sans,11'\n");
   fprintf (gp, "set output ");
-  gp_quote (gp, tmpimg);
-  fprintf (gp, "\nset title ");
-  gp_text (gp, title ? title
-               : kind == PLOT_SCALING ? "varlb: budget needed for the target accuracy"
-               : kind == PLOT_HEATMAP ? "varlb: where the bits were lost (accuracy by scale and position)"
-               : "varlb: accuracy against the Fano frontier", 0);
+  cli_gp_quote (gp, tmpimg);
   fprintf (gp, "\nset encoding utf8\n");
-  int wr = kind == PLOT_SCALING ? write_scaling (gp, dat, datpath, &t, why, sizeof why)
-           : kind == PLOT_HEATMAP ? write_heatmap (gp, dat, datpath, &t, plot_only, why, sizeof why)
-           : kind == PLOT_HEADS ? cli_plot_write_heads (gp, dat, datpath, &t, plot_only, why,
-                                                        sizeof why)
-           : write_accuracy (gp, dat, datpath, curvepath, &t, why, sizeof why);
+  int wr = kind == PLOT_SCALING ? cli_plot_write_scaling (gp, dat, datpath, &t, why, sizeof why)
+           : kind == PLOT_HEATMAP ? cli_plot_write_tokens (gp, dat, datpath, &t, why, sizeof why)
+           : kind == PLOT_HEADS ? cli_plot_write_heads (gp, dat, datpath, &t, why, sizeof why)
+           : cli_plot_write_accuracy (gp, dat, datpath, curvepath, &t, why, sizeof why);
   int werr = ferror (gp) | ferror (dat);
   werr |= fclose (gp) | fclose (dat);
   if (wr != 0 || werr)
@@ -823,6 +382,17 @@ cli_plot_file (const char *cmd, const char *csv, const char *out,
     cli_error (cmd, "%s: %s", out, strerror (errno));
   else
     rc = 0;
+  if (rc == 0 && wrote && wlen)
+    {
+      static const char *const what[] = { "", "accuracy against the Fano frontier",
+                                          "the smallest budget against n and d, with the fit "
+                                          "and the lower bound",
+                                          "accuracy by scale and position", "accuracy by layer "
+                                          "and head" };
+      snprintf (wrote, wlen, "wrote %s (%s), its gnuplot script %s and data %s%s%s", out,
+                what[kind], gppath, datpath, kind == PLOT_ACCURACY ? ", " : "",
+                kind == PLOT_ACCURACY ? curvepath : "");
+    }
   free (gnuplot);
 done:
   cli_csv_clear (&t);
@@ -859,10 +429,9 @@ cli_plot (int argc, char **argv)
         break;
       case OPT_TITLE:
         title = optarg;
-        plot_titled = 1;
         break;
       case OPT_ONLY:
-        plot_only = optarg;
+        cli_plot_only = optarg;
         break;
       case OPT_KIND:
         if (strcmp (optarg, "accuracy") == 0)
@@ -890,7 +459,10 @@ cli_plot (int argc, char **argv)
       cli_error (cmd, "missing --out FILE.png|FILE.svg");
       return CLI_EXIT_USAGE;
     }
-  int rc = cli_plot_file (cmd, results, out, kind, title);
+  char wrote[4096];
+  int rc = cli_plot_file (cmd, results, out, kind, title, wrote, sizeof wrote);
+  if (rc == 0)
+    printf ("varlb plot: %s\n", wrote);
   return rc == 3 ? 0 : rc;
 }
 
@@ -959,7 +531,8 @@ cli_plot_demo (const char *cmd, const varlb_params_t *p, const char *out)
       unlink (tmp);
       goto out_in;
     }
-  rc = cli_plot_file (cmd, csv, out, PLOT_ACCURACY, "varlb demo: accuracy against the Fano frontier");
+  rc = cli_plot_file (cmd, csv, out, PLOT_ACCURACY, "varlb demo: accuracy against the Fano frontier",
+                      NULL, 0);
   if (rc == 0)
     printf ("\n  plot          %s: accuracy vs bits/N (identity, kivi, h2o, lowrank, ratedist; rows in %s)\n",
             out, csv);

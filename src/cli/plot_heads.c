@@ -9,8 +9,8 @@
 #include "plot.h"
 
 int
-cli_plot_write_heads (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t *t,
-                      const char *only, char *why, size_t wlen)
+cli_head_heat (size_t *L_out, size_t *H_out, double **bits_out, double **ok_out,
+               const cli_csv_t *t, const char *only, char *why, size_t wlen)
 {
   long cl = cli_csv_col (t, "layer"), ch = cli_csv_col (t, "head"), cb = cli_csv_col (t, "bits"),
        ck = cli_csv_col (t, "correct"), cc = cli_csv_col (t, "compressor");
@@ -19,8 +19,6 @@ cli_plot_write_heads (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t 
       snprintf (why, wlen, "needs columns layer, head, bits, correct");
       return -1;
     }
-  if (!only && cc >= 0 && t->rows > 0)
-    only = cli_csv_get (t, 0, cc);
   size_t L = 0, H = 0;
   for (size_t r = 0; r < t->rows; r++)
     {
@@ -36,16 +34,12 @@ cli_plot_write_heads (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t 
       snprintf (why, wlen, "no per-head rows to plot");
       return -1;
     }
-  double *bits = calloc (L * H, sizeof *bits), *ok = calloc (L * H, sizeof *ok);
-  if (!bits || !ok)
-    {
-      free (bits), free (ok);
-      snprintf (why, wlen, "out of memory");
-      return -1;
-    }
+  double *bits, *ok;
+  if (cli_plot_heat_alloc (&bits, &ok, L * H, why, wlen) != 0)
+    return -1;
   for (size_t r = 0; r < t->rows; r++)
     {
-      if (only && cc >= 0 && strcmp (cli_csv_get (t, r, cc), only) != 0)
+      if (!cli_plot_row_of (t, r, cc, only))
         continue;
       double l = cli_csv_num (t, r, cl), h = cli_csv_num (t, r, ch), b = cli_csv_num (t, r, cb),
              c = cli_csv_num (t, r, ck);
@@ -54,32 +48,28 @@ cli_plot_write_heads (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t 
       bits[(size_t) l * H + (size_t) h] += b;
       ok[(size_t) l * H + (size_t) h] += c;
     }
-  fprintf (dat, "# layer head accuracy (NaN: no data)\n");
-  for (size_t l = 0; l < L; l++)
-    {
-      for (size_t h = 0; h < H; h++)
-        fprintf (dat, "%zu %zu %.6g\n", l, h, bits[l * H + h] > 0 ? ok[l * H + h] / bits[l * H + h]
-                                                                   : NAN);
-      fputc ('\n', dat);
-    }
-  free (bits);
-  free (ok);
-  if (only)
-    {
-      fputs ("set title \"varlb: ", gp);
-      for (const char *p = only; *p; p++)
-        fprintf (gp, *p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
-      fputs (" on a whole model: accuracy by layer and head (budgets and seeds pooled)\"\n", gp);
-    }
-  fprintf (gp, "set xlabel 'head'\nset ylabel 'layer'\nset cblabel 'accuracy'\n"
-           "set cbrange [0.4:1]\n"
-           "set palette defined (0.4 '#b2182b', 0.5 '#f4a582', 0.75 '#f7f7f7', 1 '#2166ac')\n"
-           "set xrange [-0.5:%g]\nset yrange [-0.5:%g]\nset xtics %zu\nset ytics %zu\n"
-           "unset key\n"
-           "set datafile missing 'nan'\nplot \"", H - 0.5, L - 0.5, H > 32 ? H / 16 : 1,
-           L > 32 ? L / 16 : 1);
-  for (const char *p = datpath; *p; p++)
-    fprintf (gp, *p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
-  fputs ("\" using 2:1:3 with image\n", gp);
+  *L_out = L, *H_out = H, *bits_out = bits, *ok_out = ok;
+  return 0;
+}
+
+/* (d) The heat map of cli_head_heat for --compressor, else the file's
+   first compressor. */
+int
+cli_plot_write_heads (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t *t,
+                      char *why, size_t wlen)
+{
+  const char *only = cli_plot_heat_only (t);
+  size_t L, H;
+  double *bits, *ok;
+  if (cli_head_heat (&L, &H, &bits, &ok, t, only, why, wlen) != 0)
+    return -1;
+  cli_plot_heat_cells (dat, "layer head", bits, ok, L, H, 0);
+  char title[600];
+  snprintf (title, sizeof title, "varlb: %s on a whole model: accuracy by layer and head "
+            "(budgets and seeds pooled)", only ? only : "the compressors");
+  fprintf (gp, "set xlabel 'head'\nset ylabel 'layer'\nset xrange [-0.5:%g]\n"
+           "set yrange [-0.5:%g]\nset xtics %zu\nset ytics %zu\n", H - 0.5, L - 0.5,
+           H > 32 ? H / 16 : 1, L > 32 ? L / 16 : 1);
+  cli_plot_heat_map (gp, datpath, title, t, only);
   return 0;
 }

@@ -39,19 +39,11 @@ mean_accuracy (varlb_instance_t *ins, size_t nseeds, const varlb_spec_t *s, doub
   return sum / nseeds;
 }
 
-/* One fitted exponent set: COLS regressors (1, log n?, log d?). */
-typedef struct fit {
-  size_t points, cols;
-  double c[3], ci[3]; /* estimate and 95% half-width */
-  int has_n, has_d;
-  double r2;
-} fit_t;
-
-/* Least squares of log B on (1, log n, log d) with GSL; the half-widths use
-   Student's t with points - cols degrees of freedom.  Floating point. */
-static int
-fit_points (fit_t *f, const double *ln, const double *ld, const double *lb, size_t m,
-            int has_n, int has_d)
+/* The fit of sweep.h; also drawn by varlb plot (plot_scaling.c) and varlb
+   report (report_scaling.c). */
+int
+cli_scaling_fit (cli_scaling_fit_t *f, const double *ln, const double *ld, const double *lb,
+                 size_t m, int has_n, int has_d)
 {
   memset (f, 0, sizeof *f);
   f->has_n = has_n, f->has_d = has_d;
@@ -196,7 +188,7 @@ cli_scaling (int argc, char **argv)
   size_t points = g.npyr * g.ndims * g.njls;
   double *ln = malloc (points * sizeof *ln), *ld = malloc (points * sizeof *ld),
          *lb = malloc (points * sizeof *lb);
-  fit_t *fits = calloc (g.nspecs, sizeof *fits);
+  cli_scaling_fit_t *fits = calloc (g.nspecs, sizeof *fits);
   size_t *reached = calloc (g.nspecs, sizeof *reached);
   varlb_instance_t *ins = calloc (g.nseeds, sizeof *ins);
   double t0 = cli_now ();
@@ -295,7 +287,7 @@ cli_scaling (int argc, char **argv)
             varlb_instance_clear (&ins[k]);
         }
       reached[s] = m;
-      fit_points (&fits[s], ln, ld, lb, m, g.npyr > 1, g.ndims > 1);
+      cli_scaling_fit (&fits[s], ln, ld, lb, m, g.npyr > 1, g.ndims > 1);
       varlb_spec_clear (&sp);
     }
   int bad = ferror (f) | (fclose (f) != 0);
@@ -312,7 +304,7 @@ cli_scaling (int argc, char **argv)
       printf ("%-28s %7s %18s %18s %7s\n", "compressor", "points", "alpha (95% CI)", "beta (95% CI)", "R^2");
       for (size_t s = 0; s < g.nspecs; s++)
         {
-          const fit_t *fi = &fits[s];
+          const cli_scaling_fit_t *fi = &fits[s];
           char a[64] = "-", b[64] = "-";
           if (fi->points > fi->cols)
             {

@@ -76,9 +76,8 @@ sum_verdict (const sum_group_t *g)
   return best;
 }
 
-/* The verdicts in the narrow table. */
-static const char *
-sum_short (const char *v)
+const char *
+cli_verdict_short (const char *v)
 {
   static const struct { const char *full, *brief; } names[] = {
     { VARLB_VERDICT_FAILS, "fails" }, { VARLB_VERDICT_SUCCEEDS, "succeeds" },
@@ -240,7 +239,7 @@ sum_print_narrow (const cli_csv_t *t, const long *col, const sum_group_t *g, siz
               g[i].instances, g[i].failed, sum_num (x, sizeof x, g[i].mean),
               sum_interval (a, sizeof a, g[i].lo, g[i].hi), g[i].full,
               sum_num (z, sizeof z, sum_mean (g[i].fano_sum, g[i].instances)), fl,
-              sum_short (g[i].verdict));
+              cli_verdict_short (g[i].verdict));
     }
   sum_print_legend (level, rows);
   printf ("Verdicts: fails (as the bound predicts), succeeds / lossy (budget at or above\n"

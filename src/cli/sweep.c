@@ -136,8 +136,9 @@ cli_sweep (int argc, char **argv)
               break;
             }
           ratios = c == O_RATIOS;
-          r = cli_parse_double_list (cmd, ratios ? "--ratios" : "--budgets", o.arg, 0,
-                                     ratios ? 1e6 : 1e18, &budgets, &nbudgets);
+          r = cli_parse_list (cmd, ratios ? "--ratios" : "--budgets", o.arg,
+                              ratios ? cli_parse_double : cli_parse_budget, 0,
+                              ratios ? 1e6 : 1e18, &budgets, &nbudgets);
           break;
         case O_TOKENS:
           tokens = o.arg;

@@ -194,4 +194,19 @@ cli_ranks_owner (const cli_ranks_t *r, size_t j)
    now), else 0. */
 int cli_ranks_collect (const cli_ranks_t *r, cli_trial_out_t *o, int owner);
 
+/* varlb scaling's fit (scaling.c), shared with varlb plot's scaling chart
+   and varlb report's scaling section so that their slopes are the
+   exponents the terminal prints: least squares of log B on (1, log n if
+   HAS_N, log d if HAS_D) over M points with GSL; c[] the estimates in that
+   order, ci[] their 95% half-widths (Student's t, points - cols degrees of
+   freedom).  -1 when M <= cols or GSL fails.  Floating point. */
+typedef struct cli_scaling_fit {
+  size_t points, cols;
+  double c[3], ci[3];
+  int has_n, has_d;
+  double r2;
+} cli_scaling_fit_t;
+int cli_scaling_fit (cli_scaling_fit_t *f, const double *ln, const double *ld, const double *lb,
+                     size_t m, int has_n, int has_d);
+
 #endif

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
+#include "sandbox/coldcache.h"
+#include "sandbox/runtime.h"
 #include "varlb-revision.h"
 
 void
@@ -98,6 +100,13 @@ int
 cli_parse_double_list (const char *cmd, const char *opt, const char *arg,
                        double lo, double hi, double **out, size_t *n)
 {
+  return cli_parse_list (cmd, opt, arg, cli_parse_double, lo, hi, out, n);
+}
+
+int
+cli_parse_list (const char *cmd, const char *opt, const char *arg, cli_number_parser one,
+                double lo, double hi, double **out, size_t *n)
+{
   if (list_has_empty (cmd, opt, arg))
     return -1;
   char *copy = strdup (arg ? arg : "");
@@ -121,7 +130,7 @@ cli_parse_double_list (const char *cmd, const char *opt, const char *arg,
             goto fail;
           v = nv;
         }
-      if (cli_parse_double (cmd, opt, tok, lo, hi, &v[k]) != 0)
+      if (one (cmd, opt, tok, lo, hi, &v[k]) != 0)
         goto fail_quiet;
       k++;
     }
@@ -191,9 +200,13 @@ fail:
   return -1;
 }
 
+int cli_schedule_given;
+
 int
 cli_reduction_option (const char *cmd, int opt, const char *arg, varlb_params_t *p)
 {
+  if (opt == CLI_OPT_PRESET || opt == CLI_OPT_SCHEDULE || opt == CLI_OPT_N)
+    cli_schedule_given = 1;
   switch (opt)
     {
     case CLI_OPT_PRESET:
@@ -613,6 +626,9 @@ cli_channel_option (const char *cmd, int opt, const char *arg, varlb_channel_opt
     case CLI_OPT_CH_CALIBRATE:
       cli_calibrate_asked = 1;
       return 0;
+    case CLI_OPT_CH_COLD_CACHE:
+      o->cold_cache = 1;
+      return 0;
     case CLI_OPT_CH_CALIBRATE_TIMEOUT:
       return cli_parse_double (cmd, "--calibrate-timeout", arg, 0.001, 86400,
                                &o->calibrate_timeout_s);
@@ -665,7 +681,27 @@ cli_channel_finish (const char *cmd, varlb_channel_opts_t *o, const char *const 
       n++;
   hide[n] = NULL;
   o->hide = (const char *const *) hide;
-  char why[300];
+  char why[600];
+  for (size_t i = 0; o->isolation == VARLB_ISOLATION_SANDBOX && o->expose && o->expose[i]; i++)
+    {
+      char what[4096];
+      if (!varlb__halves_reach (o->expose[i], why, sizeof why))
+        {
+          cli_error (cmd, "--expose %s", why);
+          return -1;
+        }
+      if (varlb__holds_outputs (o->expose[i], what, sizeof what))
+        {
+          cli_error (cmd, "--expose %s: it holds varlb outputs (%s), which a half must not see",
+                     o->expose[i], what);
+          return -1;
+        }
+    }
+  if (o->cold_cache && !varlb__cold_cache_possible (why, sizeof why))
+    {
+      cli_error (cmd, "%s", why);
+      return -1;
+    }
   if (o->isolation == VARLB_ISOLATION_SANDBOX && !varlb_sandbox_available (why, sizeof why))
     {
       cli_error (cmd, "cannot create the sandbox: %s; --no-sandbox runs without isolation", why);

@@ -122,4 +122,10 @@ int cc_evict_answer (double *O, const unsigned char *blob, size_t len,
 /* Tokens that fit BUDGET_BITS at PREC bits per number (header included). */
 size_t cc_evict_capacity (double budget_bits, size_t d, size_t dv, unsigned prec);
 
+/* The exact library calls, layouts and rate choices of the library
+   built-ins, as varlb_compressor_settings returns them (one text each,
+   beside its code). */
+extern const char varlb__settings_zstd[], varlb__settings_xz[], varlb__settings_zfp[],
+  varlb__settings_fpzip[], varlb__settings_faiss_pq[], varlb__settings_faiss_sq[];
+
 #endif

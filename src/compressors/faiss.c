@@ -87,6 +87,20 @@ static const varlb_knob_t pq_knobs[] = {
 
 #define PQ_HEADER_BYTES 12 /* tokens kept, M, nbits */
 
+const char varlb__settings_faiss_pq[] =
+  "blob: 12-byte header (uint32 little-endian: tokens kept n, M, nbits); with "
+  "codebooks=instance the fp32 centroids of K (2^nbits x d) then V's (2^nbits x dv); then "
+  "K's n codes, then V's (faiss's packing, (M nbits + 7) / 8 bytes per token each)\n"
+  "training: faiss::ProductQuantizer (d, M, nbits) on K and (dv, M, nbits) on V, "
+  "cp.niter = niter, cp.seed = the public seed & 0x7fffffff (V: xor 1), "
+  "cp.min_points_per_centroid = 1, cp.max_points_per_centroid = 2^30, train on the fp32 "
+  "cache's every token (codebooks=public: on max(T, 2^nbits) calibration tokens from seed "
+  "0x6661697373636174, cp.seed its low 31 bits); compute_codes, decode\n"
+  "choice: among M dividing gcd(d, dv) (the M knob: the largest such divisor not above it) "
+  "and nbits from 1 to 8 (2^nbits <= T; the nbits knob fixes it), the most code bits per "
+  "token M nbits whose blob holds every token, the smaller blob on a tie; when none does, "
+  "M = 1 and nbits = 1 (or the knobs') on the longest prefix of tokens that fits";
+
 /* The largest divisor of G not above M (M = 0: G itself). */
 static size_t
 divisor_at_most (size_t g, size_t M)
@@ -283,6 +297,19 @@ static const char *const sq_types[] = {
 };
 #define SQ_TYPES (sizeof sq_types / sizeof *sq_types)
 #define SQ_HEADER_BYTES 8 /* tokens kept, type */
+
+const char varlb__settings_faiss_sq[] =
+  "blob: 8-byte header (uint32 little-endian: tokens kept n, the type's index in fp16, 8bit, "
+  "6bit, 4bit, 8bit_uniform, 4bit_uniform); with ranges=instance the fp32 trained ranges of "
+  "K then V (ScalarQuantizer::trained: vmin, vdiff per column, one pair for the uniform "
+  "types, none for fp16); then K's n codes, then V's (ScalarQuantizer::code_size bytes per "
+  "token each)\n"
+  "training: faiss::ScalarQuantizer (d, type) on K and (dv, type) on V, rangestat and "
+  "rangestat_arg as the knobs say, train on the fp32 cache's every token (ranges=public: on "
+  "T calibration tokens from seed 0x6661697373636174); compute_codes, decode\n"
+  "choice: qtype, or with auto the first type in the order above whose blob holds every "
+  "token; when none does, 4bit_uniform (or the qtype given) on the longest prefix of tokens "
+  "that fits";
 
 extern const varlb_compressor_t varlb_compressor_faiss_sq;
 

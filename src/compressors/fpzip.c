@@ -27,6 +27,17 @@ static const varlb_knob_t knobs[] = {
 };
 
 #define FPZ_HEADER_BYTES 24 /* tokens, type, prec, K stream bytes, checksum */
+
+const char varlb__settings_fpzip[] =
+  "blob: 24-byte header (uint32 little-endian: tokens kept n, FPZ.type, prec, K stream "
+  "bytes, then the 64-bit FNV-1a hash of the two streams, low word first), then K's first n "
+  "rows, then V's, one fpzip stream each (with fpzip's own header)\n"
+  "stream: fpzip_write_to_buffer, FPZ.type = FPZIP_TYPE_DOUBLE (type=float: "
+  "FPZIP_TYPE_FLOAT, values rounded to float first), FPZ.prec = prec, nx = columns, ny = n, "
+  "nz = 1, nf = 1, fpzip_write\n"
+  "precision: the largest of 4, 6, ..., prec (double; float: 2, 3, ..., prec) whose "
+  "measured blob of every token fits the budget (bisection); when none does, prec 4 (float "
+  "2) on the longest prefix of tokens that fits";
 /* Most bytes the decoder consumes per value: at most 5 range-coder calls
    (a symbol and 4 x 16 raw bits), each normalising with at most 5 bytes. */
 #define FPZ_READ_PER_VALUE 32

@@ -71,6 +71,11 @@ static const varlb_knob_t knobs[] = {
 };
 
 #ifdef HAVE_ZSTD
+const char varlb__settings_zstd[] =
+  "input: the raw cache, uint32 little-endian T, d, dv, then K and V (T x d, T x dv, C "
+  "order) as little-endian fp64\n"
+  "blob: ZSTD_compress (out, ZSTD_compressBound, input, level): one zstd frame";
+
 extern const varlb_compressor_t varlb_compressor_zstd;
 
 static int
@@ -124,6 +129,11 @@ const varlb_compressor_t varlb_compressor_zstd = {
 #endif
 
 #ifdef HAVE_XZ
+const char varlb__settings_xz[] =
+  "input: the raw cache, uint32 little-endian T, d, dv, then K and V (T x d, T x dv, C "
+  "order) as little-endian fp64\n"
+  "blob: lzma_easy_buffer_encode (level, LZMA_CHECK_CRC32, ...): one .xz stream";
+
 extern const varlb_compressor_t varlb_compressor_xz;
 
 static int

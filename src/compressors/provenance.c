@@ -1,6 +1,7 @@
 /* provenance.c -- which third-party library (and version) a built-in
  * compressor runs, for result rows and manifests: the version macros of
- * the library varlb was built against.  The compressor struct itself stays
+ * the library varlb was built against; and the exact calls, layout and
+ * rate choice it makes (varlb list), so they can be reproduced.  The compressor struct itself stays
  * as plug-ins export it (ABI 1), so this is a lookup by address. */
 #include <config.h>
 #include <stddef.h>
@@ -19,36 +20,55 @@
 #ifdef HAVE_FAISS
 #include "faiss_shim.h"
 #endif
-#include "varlb.h"
+#include "common.h"
 
 #define VARLB_BUILTIN(sym) extern const varlb_compressor_t sym;
 #include "core.def"
 #include "zoo.def"
 #undef VARLB_BUILTIN
 
+/* The library built-ins: version (NULL: asked of the library) and settings. */
+static const struct {
+  const varlb_compressor_t *c;
+  const char *version, *settings;
+} libs[] = {
+#ifdef HAVE_ZSTD
+  { &varlb_compressor_zstd, "zstd " ZSTD_VERSION_STRING, varlb__settings_zstd },
+#endif
+#ifdef HAVE_XZ
+  { &varlb_compressor_xz, "xz " LZMA_VERSION_STRING, varlb__settings_xz },
+#endif
+#ifdef HAVE_ZFP
+  { &varlb_compressor_zfp, "zfp " ZFP_VERSION_STRING, varlb__settings_zfp },
+#endif
+#ifdef HAVE_FPZIP
+  { &varlb_compressor_fpzip, "fpzip " FPZIP_VERSION_STRING, varlb__settings_fpzip },
+#endif
+#ifdef HAVE_FAISS
+  { &varlb_compressor_faiss_pq, NULL, varlb__settings_faiss_pq },
+  { &varlb_compressor_faiss_sq, NULL, varlb__settings_faiss_sq },
+#endif
+  { NULL, NULL, NULL }
+};
+
 const char *
 varlb_compressor_provenance (const varlb_compressor_t *c)
 {
-#ifdef HAVE_ZSTD
-  if (c == &varlb_compressor_zstd)
-    return "zstd " ZSTD_VERSION_STRING;
-#endif
-#ifdef HAVE_XZ
-  if (c == &varlb_compressor_xz)
-    return "xz " LZMA_VERSION_STRING;
-#endif
-#ifdef HAVE_ZFP
-  if (c == &varlb_compressor_zfp)
-    return "zfp " ZFP_VERSION_STRING;
-#endif
-#ifdef HAVE_FPZIP
-  if (c == &varlb_compressor_fpzip)
-    return "fpzip " FPZIP_VERSION_STRING;
-#endif
+  for (size_t i = 0; c && libs[i].c; i++)
+    if (libs[i].c == c)
 #ifdef HAVE_FAISS
-  if (c == &varlb_compressor_faiss_pq || c == &varlb_compressor_faiss_sq)
-    return varlb_faiss_version ();
+      return libs[i].version ? libs[i].version : varlb_faiss_version ();
+#else
+      return libs[i].version;
 #endif
-  (void) c;
+  return NULL;
+}
+
+const char *
+varlb_compressor_settings (const varlb_compressor_t *c)
+{
+  for (size_t i = 0; c && libs[i].c; i++)
+    if (libs[i].c == c)
+      return libs[i].settings;
   return NULL;
 }

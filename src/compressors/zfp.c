@@ -34,6 +34,18 @@ static const varlb_knob_t knobs[] = {
 
 #define ZFP_HEADER_BYTES 16 /* tokens kept, rate, type, dims */
 
+const char varlb__settings_zfp[] =
+  "blob: 16-byte header (uint32 little-endian: tokens kept n, rate, 1 for type=float else 0, "
+  "dims), then K's first n rows, then V's, one zfp stream each (no zfp header)\n"
+  "stream: zfp_stream_set_rate (z, rate, type, dims, zfp_false) on zfp_field_2d (A, type, "
+  "nx = columns, ny = n) (dims=2; C order) or zfp_field_1d (A, type, n x columns) (dims=1), "
+  "zfp_stream_rewind, zfp_compress; padded to whole 64-bit words; type=float rounds values "
+  "to float first\n"
+  "rate: the rate knob (at most 32 for float), lowered by 1 while the blob exceeds the "
+  "budget, never below the guard: the smallest whole rate zfp takes as given whose blocks "
+  "hold their exponent (1 + 11 bits double, 1 + 8 float) and a bit per value, 2 in 2-D and 4 "
+  "in 1-D; then n lowered from every token while the blob exceeds the budget";
+
 /* Bytes of a fixed-rate stream of the ROWS x COLS array at RATE: every
    block (partial ones padded) takes RATE x 4^DIMS bits, and zfp_compress
    flushes to a whole 64-bit word. */

@@ -12,7 +12,9 @@
 # request: exits 3, sleeps
 # forever, prints a stray line before its reply, or replies {"ok": false});
 # calib (calibrate writes table.txt; both halves report what they read of
-# it, whether they could write there and where it was, on stderr).
+# it, whether they could write there and where it was, on stderr); proc,
+# procdry (compress and calibrate report what they could do through /proc:
+# procprobe.py).
 import json
 import os
 import sys
@@ -35,7 +37,22 @@ def calib_report(half, where):
     sys.stderr.write("%s: calibration %s; %s; at %s\n" % (half, seen, wrote, where))
 
 
-def compress(keys, values, out, calibration):
+def proc_report(mode, strict=False):
+    """On stderr; STRICT (calibrate, whose stderr is shown only when it
+    fails): exit 7 when any entry leaked or a category found nothing to try."""
+    if mode in ("proc", "procdry"):
+        from procprobe import probe
+        lines = probe(mode == "procdry")
+        for line in lines:
+            sys.stderr.write("proc: %s\n" % line)
+        sys.stderr.flush()
+        if strict and any(" leaked 0" not in l or " tried 0," in l
+                          for l in lines if not l.startswith("note:")):
+            sys.exit(7)
+
+
+def compress(keys, values, out, calibration, mode="plain"):
+    proc_report(mode)
     if calibration:
         calib_report("compress", calibration)
     with open(out, "wb") as f:
@@ -71,7 +88,7 @@ def serve(mode, half):
             continue
         cal = req.get("calibration")
         if half == "compress":
-            compress(req["keys"], req["values"], req["out"], cal)
+            compress(req["keys"], req["values"], req["out"], cal, mode)
         else:
             answer(req["blob"], req["queries"], req["out"], cal)
         out.write('{"ok": true}\n')
@@ -84,13 +101,14 @@ def main():
     if half == "serve":
         serve(mode, a["half"])
     elif half == "calibrate":
+        proc_report(mode, strict=True)
         os.makedirs(a["out"], exist_ok=True)
         with open(os.path.join(a["out"], "table.txt"), "w") as f:
             f.write("table for seed %s" % a["seed"])
     elif half == "compress":
         if mode == "slowstart":
             time.sleep(1)
-        compress(a["keys"], a["values"], a["out"], os.environ.get("VARLB_CALIBRATION"))
+        compress(a["keys"], a["values"], a["out"], os.environ.get("VARLB_CALIBRATION"), mode)
     else:
         if mode == "slowstart":
             time.sleep(1)

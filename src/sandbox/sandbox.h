@@ -1,5 +1,8 @@
-/* sandbox.h -- running one compressor half in isolation (internal to
- * libvarlb and the varlb binary; not installed).
+/* sandbox.h -- the front door of src/sandbox/: running one compressor half
+ * in isolation (internal to libvarlb and the varlb binary; not installed).
+ * The rest of varlb includes only this header; the rooms behind it include
+ * it for their own entry points and the private headers of rooms below
+ * them, never of a room above.
  *
  * A half is a command run inside a fresh sandbox (bubblewrap: new user,
  * PID, network, IPC, UTS and mount namespaces; host filesystem read-only;
@@ -10,7 +13,21 @@
  * command exits, by varlb's own wrapper (`varlb __half`) running inside the
  * sandbox, and come back to the judge through a descriptor.  Nothing of the
  * half touches the host's filesystem.  Without isolation, the same wrapper
- * runs in a private host directory instead. */
+ * runs in a private host directory instead.
+ *
+ * The rooms, lowest first (doc/ARCHITECTURE.md):
+ *   io.c       bytes, descriptors, directories, argument lists
+ *   limit.c    what a half may use: option defaults, resource limits
+ *   view.c     what a half sees: bubblewrap's arguments, its environment
+ *   archive.c  a directory as one byte string (a collected CALIB/)
+ *   frames.c   the report a half sends back, read on the host side
+ *   host.c     starting, limiting, waiting on a one-shot half
+ *   worker.c   serve: workers on the host side
+ *   inside.c   the wrapper and the agent: runs inside a sandbox, only there
+ * Still to come with the kernel-isolation issue (18): filter.c (the
+ * system-call filter, joined in view.c as --seccomp FD), uid.c (a half's
+ * own uid, dropped to in host.c's varlb__spawn), and freezing the idle
+ * serve: worker (worker.c). */
 #ifndef VARLB_SANDBOX_H
 #define VARLB_SANDBOX_H
 
@@ -19,7 +36,7 @@
 #include "varlb.h"
 
 /* Where a half's working directory is inside its sandbox: in its private
-   /run, whose only other content could be an exposed path (see bwrap_args),
+   /run, whose only other content could be an exposed path (see view.c),
    so that ".." shows nothing but the half's own directory. */
 #define VARLB_HALF_DIR "/run/varlb-half"
 #define VARLB_HALF_MAX_FILES 8
@@ -93,6 +110,8 @@ typedef struct varlb_worker {
   char dir[4096];     /* --no-sandbox: its host directory */
   int dirfd;
   int starts;         /* times started (restarts after failures) */
+  struct varlb_freezer *freezer; /* in a sandbox: frozen whenever it is not
+                        handling a request (freezer.c), else NULL */
 } varlb_worker_t;
 
 void varlb__worker_init (varlb_worker_t *w);
@@ -103,20 +122,11 @@ void varlb__worker_stop (varlb_worker_t *w);
    reply line is stopped (R->status says why) and started afresh next time. */
 int varlb__worker_request (varlb_worker_t *w, varlb_half_result_t *r, const varlb_half_spec_t *h,
                            const char *json, const varlb_channel_opts_t *o);
-/* What a spec keeps across trials: a serve: spec's workers and a
-   calibration directory. */
-struct varlb_spec_private {
-  varlb_worker_t half[2];      /* compress, answer */
-  char calibration_dir[4096];  /* host directory, or "" */
-  int calibration_lock;
-};
-struct varlb_spec_private *varlb__spec_private (varlb_spec_t *s);
-void varlb__spec_private_free (struct varlb_spec_private *v);
-/* The worker of a serve: spec's half (created on first use). */
-varlb_worker_t *varlb__serve_worker (varlb_spec_t *s, int answer);
 /* A private host directory under TMPDIR named varlb-WHAT.XXXXXX, locked
    (LOCK) while in use, removed by later runs when its owner is gone. */
 int varlb__private_dir (char *buf, size_t len, const char *what, int *lock);
+/* Remove such a directory (DIR "" for none) and release its LOCK (-1 for none). */
+void varlb__private_dir_remove (const char *dir, int lock);
 
 /* The agent inside a worker's sandbox (`varlb __half --serve`). */
 int varlb__half_agent (int sock, unsigned long long limit, unsigned long long child_fsize,
@@ -128,18 +138,18 @@ int varlb__half_agent (int sock, unsigned long long limit, unsigned long long ch
    outside DEST. */
 int varlb__unpack_dir (const char *dest, const unsigned char *a, size_t n);
 
-/* The host paths an external COMMAND names (absolute words that exist), as
-   a sandbox should see them again: a file's directory, or, under a hidden
-   directory ($HOME, /tmp, ...), the whole directory just below it that
-   holds the file (its project).  At most CAP malloc'd paths in OUT. */
+/* The host paths an external COMMAND names (absolute words that exist): a
+   sandbox shows these paths, not their folders.  At most CAP malloc'd
+   paths in OUT. */
 size_t varlb__named_paths (char **out, size_t cap, const char *command);
-
-/* Replace invalid UTF-8 in S (in place, NUL-terminated) by '?', never
-   leaving a split character at the end. */
-void varlb__utf8_sanitize (char *s);
-
-/* The last line(s) of DATA squeezed onto one line of at most LEN-1 bytes,
-   control characters replaced, valid UTF-8. */
-void varlb__tail_line (char *out, size_t len, const unsigned char *data, size_t n);
+/* One line for attack's report: what a sandbox shows the halves of
+   COMMAND (NULL for a built-in) under O beyond the system's runtime. */
+void varlb__view_describe (char *out, size_t len, const char *command,
+                           const varlb_channel_opts_t *o);
+/* 1 with a one-line reason in WHY when a path COMMAND names lies in a
+   folder (or is one) holding varlb outputs, or is a folder the halves' own
+   uids cannot reach: a usage error (README, "Threat model": the view); 0
+   when none does. */
+int varlb__named_near_outputs (const char *command, char *why, size_t len);
 
 #endif

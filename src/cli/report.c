@@ -1,0 +1,170 @@
+/* report.c -- `varlb report FILE... [--out report.html]`: the results of
+ * sweep, sweep --model, attack --json and scaling (with --tokens and
+ * --head-rows files) as one self-contained HTML page: the instance and its
+ * bound, the chart against the Fano frontier, the leaderboard, a card per
+ * compressor and how to reproduce it.  Every row is re-judged from its
+ * counts; nothing on the page is fetched from anywhere. */
+#define _GNU_SOURCE 1 /* asprintf */
+#include <config.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "report.h"
+
+#define REPORT_DEFAULT_OUT "report.html"
+
+/* The first row that states what its counts do not give, for the error
+   line: "FILE line L". */
+static void
+first_disagreeing (char *buf, size_t len, const report_t *r)
+{
+  buf[0] = '\0';
+  for (size_t i = 0; i < r->nrows; i++)
+    if (r->row[i].disagrees || (r->row[i].status_ok && !r->row[i].judged))
+      {
+        snprintf (buf, len, "%s line %zu", r->file[r->row[i].file].path, report_line (r, &r->row[i]));
+        return;
+      }
+}
+
+/* 1 when OUT names one of the inputs (it would be overwritten). */
+static int
+out_is_input (const char *out, char *const *paths, size_t n)
+{
+  struct stat so, si;
+  if (stat (out, &so) != 0)
+    return 0;
+  for (size_t i = 0; i < n; i++)
+    if (stat (paths[i], &si) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino)
+      return 1;
+  return 0;
+}
+
+static void
+report_clear (report_t *r)
+{
+  for (size_t f = 0; f < r->nfiles; f++)
+    report_file_clear (&r->file[f]);
+  free (r->file), free (r->row), free (r->inst), free (r->series), free (r->data_dir);
+  memset (r, 0, sizeof *r);
+}
+
+/* The page to OUT by way of a temporary file, so a failure never leaves
+   half a page where a whole one was. */
+static int
+write_out (report_t *r, const char *cmd)
+{
+  char *tmp = NULL;
+  if (asprintf (&tmp, "%s.tmp", r->out) < 0)
+    return -1;
+  FILE *o = fopen (tmp, "we");
+  int rc = -1;
+  if (!o)
+    cli_error (cmd, "%s: %s", tmp, strerror (errno));
+  else
+    {
+      int bad = report_write_page (o, r) != 0;
+      bad |= fclose (o) != 0;
+      if (bad || rename (tmp, r->out) != 0)
+        {
+          cli_error (cmd, "%s: %s", r->out, strerror (errno ? errno : EIO));
+          unlink (tmp);
+        }
+      else
+        rc = 0;
+    }
+  free (tmp);
+  return rc;
+}
+
+int
+cli_report_files (const char *cmd, char *const *paths, size_t n, const char *out,
+                  const char *title, FILE *say)
+{
+  report_t r;
+  char deftitle[512], where[4096];
+  int rc = CLI_EXIT_FAIL;
+  memset (&r, 0, sizeof r);
+  r.out = out;
+  if (out_is_input (out, paths, n))
+    {
+      cli_error (cmd, "--out %s: is one of the inputs; name another page", out);
+      return CLI_EXIT_USAGE;
+    }
+  if (!(r.file = calloc (n, sizeof *r.file)))
+    return CLI_EXIT_FAIL;
+  size_t charted = 0;
+  for (; r.nfiles < n; r.nfiles++)
+    {
+      if (report_file_load (&r.file[r.nfiles], cmd, paths[r.nfiles]) != 0)
+        goto out;
+      charted += r.file[r.nfiles].kind == REPORT_TRIALS || r.file[r.nfiles].kind == REPORT_SCALING;
+    }
+  if (charted == 0)
+    {
+      cli_error (cmd, "%s: per-token or per-head rows alone: give the sweep's results too "
+                 "(its CSV or JSON Lines) or a varlb scaling CSV", paths[0]);
+      goto out;
+    }
+  size_t used = (size_t) snprintf (deftitle, sizeof deftitle, "varlb report: ");
+  for (size_t f = 0; f < n && used < sizeof deftitle; f++)
+    used += (size_t) snprintf (deftitle + used, sizeof deftitle - used, "%s%s",
+                               f == 0 ? "" : f + 1 == n ? " and " : ", ", r.file[f].name);
+  r.title = title ? title : deftitle;
+  if (report_judge (&r, cmd) != 0 || report_place_data (&r, cmd) != 0 || write_out (&r, cmd) != 0)
+    goto out;
+  struct stat st;
+  if (say)
+    fprintf (say, "varlb: %s: wrote %s (%zu trial rows, %zu compressor%s, %.0f KiB)%s%s\n", cmd, out,
+          r.nrows, r.nseries, r.nseries == 1 ? "" : "s",
+          stat (out, &st) == 0 ? (double) st.st_size / 1024 : 0.0,
+          r.data_dir ? "; data beside it in " : "", r.data_dir ? r.data_dir : "");
+  rc = 0;
+  if (r.disagree || r.rejected)
+    {
+      first_disagreeing (where, sizeof where, &r);
+      cli_error (cmd, "%zu row%s state%s a verdict or accuracy %s counts do not give (first: "
+                 "%s): the page shows the recomputed ones and marks %s", r.disagree,
+                 r.disagree == 1 ? "" : "s", r.disagree == 1 ? "s" : "",
+                 r.disagree == 1 ? "its" : "their", where, r.disagree == 1 ? "it" : "them");
+      rc = CLI_EXIT_FAIL;
+    }
+out:
+  report_clear (&r);
+  return rc;
+}
+
+int
+cli_report (int argc, char **argv)
+{
+  enum { OPT_TITLE = CLI_OPT_FIRST_FREE };
+  static const struct option own[] = {
+    { "title", required_argument, NULL, OPT_TITLE },
+    { NULL, 0, NULL, 0 }
+  };
+  cli_options_t o;
+  const char *title = NULL;
+  int c;
+  if (cli_options_init (&o, "report", CLI_ACCEPT_OUT | CLI_ACCEPT_OPERANDS, own) != 0)
+    return cli_options_stop (&o, CLI_OPTIONS_ERROR);
+  while ((c = cli_options_next (&o, argc, argv)) > 0)
+    title = o.arg; /* --title, the one option of its own */
+  const char *out = o.out ? o.out : REPORT_DEFAULT_OUT;
+  if (c == CLI_OPTIONS_DONE && optind >= argc)
+    {
+      cli_error (o.cmd, "missing FILE (the CSV or JSON Lines of varlb sweep, attack --json or "
+                 "scaling)");
+      c = CLI_OPTIONS_ERROR;
+    }
+  else if (c == CLI_OPTIONS_DONE && !*out)
+    {
+      cli_error (o.cmd, "--out: an empty file name");
+      c = CLI_OPTIONS_ERROR;
+    }
+  if (c != CLI_OPTIONS_DONE)
+    return cli_options_stop (&o, c);
+  cli_options_clear (&o);
+  return cli_report_files ("report", argv + optind, (size_t) (argc - optind), out, title, stdout);
+}

@@ -1,0 +1,197 @@
+/* report.h -- `varlb report`: result files (sweep, sweep --model, attack
+ * --json, scaling, --tokens, --head-rows) read, every trial row re-judged
+ * from its own counts, and written as one self-contained HTML page.  Not
+ * installed. */
+#ifndef VARLB_CLI_REPORT_H
+#define VARLB_CLI_REPORT_H
+#include <stdio.h>
+#include "cli.h"
+#include "plot.h"
+#include "sweep.h"
+
+/* Above this many trial rows the chart shows one point per series and
+   budget (mean over the rows), the page lists no single row, and every
+   data file is copied beside the page instead of inlined. */
+#define REPORT_ROW_LIMIT 2000
+/* The page lists every row up to this many, else the rows that stand out
+   (at most this many). */
+#define REPORT_TABLE_ROWS 500
+/* A data file is inlined as it is up to this many bytes, gzip'ed (built
+   with zlib) while that stays under REPORT_INLINE_GZ; else it is copied
+   beside the page. */
+#define REPORT_INLINE_RAW (256 * 1024)
+#define REPORT_INLINE_GZ (768 * 1024)
+
+enum report_kind {
+  REPORT_TRIALS,  /* sweep, sweep --model, attack --json rows */
+  REPORT_SCALING, /* varlb scaling */
+  REPORT_TOKENS,  /* sweep --tokens */
+  REPORT_HEADS    /* attack/sweep --model --head-rows */
+};
+
+/* What the page says of a row's signature.  Rows carry none yet (a mac
+   column is planned: report_row_signature is the one place to check it). */
+enum report_sig {
+  REPORT_SIG_NONE,       /* no signature column */
+  REPORT_SIG_UNCHECKED,  /* a signature this varlb cannot check */
+  REPORT_SIG_VERIFIED,
+  REPORT_SIG_UNVERIFIED
+};
+
+/* Where the page puts a data file's bytes. */
+enum report_place { REPORT_INLINE, REPORT_INLINE_GZIP, REPORT_BESIDE };
+
+typedef struct report_file {
+  const char *path;       /* as given */
+  const char *name;       /* its last component */
+  enum report_kind kind;
+  int jsonl;              /* read from JSON Lines */
+  cli_csv_t t;
+  char sha256[65];
+  long long bytes;
+  /* FILE.manifest.json beside a sweep's CSV (NULL: none): the command
+     line (shell-quoted), version, revision, libraries. */
+  char *m_command, *m_version, *m_revision, *m_libraries, *m_isolation;
+  size_t sig[4];          /* rows by enum report_sig */
+  enum report_place place;
+  char *href;             /* the data's link (a data: URL or a relative path) */
+  char *download;         /* the name it downloads as */
+  struct {                /* column indices by name pointer (report_cell) */
+    const char *name;
+    long col;
+  } cols[64];
+} report_file_t;
+
+/* One trial row, re-judged (cli_row_judge: never the stored verdict). */
+typedef struct report_row {
+  size_t file, row;       /* row ROW of file FILE (report_line) */
+  size_t series, inst;
+  int status_ok;          /* status "ok" */
+  int judged;             /* its counts hold together: J is its judgement */
+  varlb_judgement_t j;
+  double x;               /* bits charged / N */
+  double budget_ratio;    /* budget_bits / N */
+  double efficiency;      /* varlb_efficiency of J's accuracy */
+  int holm;               /* impossible after Holm over every judged row */
+  int disagrees;          /* stored verdict or accuracy not what the counts give */
+  enum report_sig sig;
+} report_row_t;
+
+/* One instance: the cells that fix it, and what the schedule gives. */
+typedef struct report_inst {
+  const char *schedule, *jl, *keys, *values, *model; /* cells ("" when absent) */
+  size_t d, layers, heads, N;
+  double C;
+  size_t K, n, NA, T;     /* from the schedule (0 when it does not parse) */
+  int consistent;         /* N = layers heads NA d */
+} report_inst_t;
+
+/* A compressor on an instance: a series of the chart, a line of the board. */
+typedef struct report_series {
+  const char *compressor;
+  size_t inst;
+  size_t rows, judged, failed, impossible, holm, above, disagree, full;
+  double best_eff;
+  size_t best_row, witness_row, fail_row; /* (size_t) -1: none */
+  const char *verdict;    /* pooled (report_judge.c) */
+  size_t colour, shape;
+} report_series_t;
+
+typedef struct report {
+  report_file_t *file;
+  size_t nfiles;
+  report_row_t *row;
+  size_t nrows;
+  report_series_t *series;
+  size_t nseries;
+  report_inst_t *inst;
+  size_t ninst;
+  size_t judged, rejected, disagree, holm, failed;
+  int aggregate;          /* nrows > REPORT_ROW_LIMIT */
+  const char *title, *out;
+  char *data_dir;         /* beside the page (NULL until needed) */
+} report_t;
+
+/* The page of the N files PATHS written to OUT (TITLE NULL: from their
+   names); one line naming it to SAY (NULL: none).  0; 1 when a file
+   cannot be read or reported (no page) or when rows state what their
+   counts do not give (the page is written, marking them); 2 on usage. */
+int cli_report_files (const char *cmd, char *const *paths, size_t n, const char *out,
+                      const char *title, FILE *say);
+
+/* report_json.c: one flat JSON object per line into a table whose header
+   is the first object's keys (strings unescaped, numbers and true/false as
+   written, null empty), as a CSV of the same rows reads. */
+int report_jsonl_read (cli_csv_t *t, const char *path, char *why, size_t wlen);
+/* The manifest beside a sweep's CSV, into F's m_* fields (absent: none). */
+void report_manifest_read (report_file_t *f);
+/* Append S to the command line *BUF (length *LEN) as one more word,
+   shell-quoted (single quotes when it needs any). */
+void report_shell_quote (char **buf, size_t *len, const char *s);
+
+/* report_load.c: read and classify PATH (-1 after one line naming it). */
+int report_file_load (report_file_t *f, const char *cmd, const char *path);
+void report_file_clear (report_file_t *f);
+enum report_sig report_row_signature (const report_file_t *f, size_t r);
+
+/* report_judge.c: rows judged, instances and series built, Holm applied
+   (-1 after one line when out of memory or no row can be drawn). */
+int report_judge (report_t *r, const char *cmd);
+/* A cell of row W ("" when the file lacks the column). */
+const char *report_cell (const report_t *r, const report_row_t *w, const char *col);
+double report_num (const report_t *r, const report_row_t *w, const char *col);
+/* The line of its file row W stands on (a CSV's header is line 1). */
+size_t report_line (const report_t *r, const report_row_t *w);
+/* The label of instance I ("1,2,4,8 d=16 gaussian", a model's name first). */
+void report_inst_label (char *buf, size_t len, const report_inst_t *in);
+/* A compressor's family, from its spec and the library's description. */
+const char *report_family (const char *spec, const char **description);
+
+/* report_data.c: SHA-256 of PATH into HEX; -1 with errno. */
+int report_sha256 (char hex[65], long long *bytes, const char *path);
+/* Decide where each file's data goes and make its link (copying it beside
+   OUT when needed); -1 after one line. */
+int report_place_data (report_t *r, const char *cmd);
+
+/* report_page.c: HTML text. */
+void report_esc (FILE *o, const char *s);
+void report_escn (FILE *o, const char *s, size_t n);
+/* V with DIGITS significant digits, or an en dash when not finite. */
+const char *report_fmt (char *buf, size_t len, double v, int digits);
+/* The whole page to O. */
+int report_write_page (FILE *o, report_t *r);
+
+/* report_chart.c: the inline SVG charts and their pieces. */
+/* A plot area and its ranges (x on a log10 scale; y log10 too when LOGY). */
+typedef struct report_axes {
+  double x0, x1, y0, y1; /* log10 x range; y range (log10 when logy) */
+  double L, R, T, B;
+  int logy;
+} report_axes_t;
+double report_px (const report_axes_t *a, double x);
+double report_py (const report_axes_t *a, double y);
+/* Gridlines, ticks and labels: x decades (minor lines at 2..9), y every
+   STEP (or decades when logy). */
+void report_axes_draw (FILE *o, const report_axes_t *a, double step, const char *xlabel,
+                       const char *ylabel);
+/* A polyline through N (x, y) points, STYLE its attributes. */
+void report_polyline (FILE *o, const report_axes_t *a, const double *x, const double *y,
+                      size_t n, const char *style);
+/* A legend button: data-s = KEY names what it hides, SWATCH draws its key. */
+void report_legend_button (FILE *o, const char *key, const char *label, const char *swatch);
+void report_chart_frontier (FILE *o, const report_t *r);
+/* A marker of SHAPE centred at (X, Y), radius S, as an SVG path's d. */
+void report_marker_path (FILE *o, size_t shape, double x, double y, double s);
+extern const char *const report_colours[];
+#define REPORT_NCOLOURS 10
+#define REPORT_NSHAPES 6
+
+/* report_scaling.c: varlb scaling's chart and fitted exponents. */
+void report_chart_scaling (FILE *o, const report_t *r);
+
+/* report_board.c: the leaderboard, the per-compressor cards, the rows. */
+void report_board (FILE *o, const report_t *r);
+void report_cards (FILE *o, const report_t *r);
+void report_rows_table (FILE *o, const report_t *r);
+
+#endif
