@@ -85,6 +85,16 @@ if [ -n "$HOSTDIR" ]; then
   else
     fail "host file control: without the sandbox the half did not write $HF: $(cat "$TMPD/o" "$TMPD/err")"
   fi
+  # The last line behind the usage check: an output deeper in an --expose
+  # folder than that check looks (the folder and the folders right below
+  # it) is hidden all the same.  Readable by all, so only the mask stops it.
+  OLD=$HOSTDIR/shown/a/b/blobs/old.blob
+  mkdir -p "${OLD%/*}" && chmod -R 0755 "$HOSTDIR/shown" && echo rows >"$OLD" && chmod 0644 "$OLD"
+  "$VARLB" attack $SMALL --budget 8 --expose "$HOSTDIR/shown" --keep-blobs "${OLD%/*}" \
+    --compressor "$HOS:mode=fixed,path=$OLD" --json >"$TMPD/o" 2>"$TMPD/err"
+  [ -s "$OLD" ] && chance "$TMPD/o" 0.8 && field "$TMPD/o" stderr_answer | grep -q "stash $OLD not found" \
+    && pass "an output deep in an --expose folder is hidden from a half: $(field "$TMPD/o" stderr_answer)" \
+    || fail "output in an --expose folder: $(ls -l "$OLD"; cat "$TMPD/o" "$TMPD/err")"
 else
   skip "the host read-only to a half: no writable directory outside /tmp, /var/tmp, /dev/shm, /run and \$HOME"
 fi
