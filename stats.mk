@@ -38,5 +38,5 @@ tests_compressors_stealth_LDADD = libvarlb.la
 check_DATA = tests/compressors/stealth$(EXEEXT)
 CLEANFILES += tests/compressors/stealth$(EXEEXT)
 TESTS += tests/cli_verdicts.sh
-EXTRA_DIST += tests/cli_verdicts.sh
+EXTRA_DIST += tests/cli_verdicts.sh tests/rows_edit.py
 EXTRA_DIST += proofs/verdicts.md tests/compressors/stealth.c

@@ -80,7 +80,7 @@ done
 PUB=$("$VARLB" decode $SMALL --seed 424242 --json | tr ',' '\n' | sed -n 's/^"public_seed"://p')
 hanging () {  # the hanging answer of this test, found by its unique seed
   for f in /proc/[0-9]*/cmdline; do
-    tr '\0' ' ' <"$f" 2>/dev/null | grep -q "misbehave.py hang answer.*--seed $PUB" && return 0
+    tr '\0' ' ' 2>/dev/null <"$f" | grep -q "misbehave.py hang answer.*--seed $PUB" && return 0
   done
   return 1
 }
@@ -101,7 +101,7 @@ while hanging && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
   || fail "SIGTERM mid-trial: started=$up rc=$rc left=$(ls -A "$TMPD/sig") $(hanging && echo still hanging)"
 # (On failure, do not leave the orphan behind.)
 for f in /proc/[0-9]*/cmdline; do
-  if tr '\0' ' ' <"$f" 2>/dev/null | grep -q "misbehave.py hang answer.*--seed $PUB"; then
+  if tr '\0' ' ' 2>/dev/null <"$f" | grep -q "misbehave.py hang answer.*--seed $PUB"; then
     p=${f#/proc/}; kill -9 "${p%/cmdline}" 2>/dev/null
   fi
 done
@@ -155,6 +155,8 @@ if [ "$SANDBOX" = yes ]; then
     && [ "$(row "$TMPD/peek" 1 status)" = '"ok"' ] \
     && pass "answer finds nothing of Alice's next to its directory" \
     || fail "Alice's files reachable from answer: $(cat "$TMPD/peek" "$TMPD/err")"
+else
+  skip "answer finds nothing of Alice's: $SANDBOX"
 fi
 
 # --- misbehaving compressors: each fails with its reason; the run goes on
@@ -204,8 +206,17 @@ for want in 'answer: (crashed \(signal 11|exited with status 139 \(crashed: sign
 done
 grep -q 'refusing to compress on purpose' "$TMPD/bad" && pass "the compressor's stderr is kept" \
   || fail "stderr of the failing compressor was lost"
-row "$TMPD/bad" 17 stderr_compress | grep -q 'File too large' \
-  && pass "--max-file stopped the flooding compressor (its stderr: File too large)" \
+# flooded FILE LINE: row LINE's compress says it was stopped at no more than
+# --max-file's 1000000 bytes, by the file-size limit (EFBIG).
+flooded () {
+  "$PYTHON3" -c 'import json,re,sys
+r = [json.loads(l) for l in open(sys.argv[1]) if l.strip()][int(sys.argv[2]) - 1]
+m = re.search(r"flood stopped at (\d+) bytes: File too large", r["stderr_compress"])
+assert m and int(m.group(1)) <= 1000000 and r["status"] != "ok", r["stderr_compress"]
+print(m.group(1))' "$1" "$2"
+}
+n=$(flooded "$TMPD/bad" 17) \
+  && pass "--max-file stopped the flooding compressor at $n bytes (File too large)" \
   || fail "flood: $(row "$TMPD/bad" 17 stderr_compress)"
 [ "$(row "$TMPD/bad" 18 status)" = '"ok"' ] && [ "$(row "$TMPD/bad" 18 correct)" = 224 ] \
   && pass "the run went on: identity after the failures decodes 224/224" || fail "last row: $(tail -n 1 "$TMPD/bad")"
@@ -213,6 +224,34 @@ row "$TMPD/bad" 17 stderr_compress | grep -q 'File too large' \
   || fail "left in \$TMPDIR: $(ls -A "$TMPD/trials")"
 [ "$(grep -c '^varlb: attack: ' "$TMPD/err")" -eq 17 ] && pass "one stderr line per failed compressor" \
   || fail "stderr: $(cat "$TMPD/err")"
+
+# --- without the sandbox the same limits hold: the file-size limit, and
+# nothing a half leaves in its process group survives it (Alice's
+# background child is gone before Bob starts; with the sandbox its PID
+# namespace ends it).
+mkdir "$TMPD/bg"
+TMPDIR="$TMPD/bg" "$VARLB" attack $SMALL --no-sandbox --timeout 5 --budget 64 --max-file 1000000 \
+  --json --compressor "$MIS flood" --compressor "exec:$PYTHON3 $top_srcdir/tests/compressors/hostile.py bgchild" \
+  --compressor "$MIS crash" --compressor "$MIS hang" >"$TMPD/ns" 2>"$TMPD/err"
+n=$(flooded "$TMPD/ns" 1) && [ "$(row "$TMPD/ns" 1 isolation)" = '"none"' ] \
+  && pass "--no-sandbox: --max-file stopped the flooding compressor at $n bytes" \
+  || fail "--no-sandbox flood: $(sed -n 1p "$TMPD/ns") $(cat "$TMPD/err")"
+bg=$(row "$TMPD/ns" 2 stderr_answer)
+if echo "$bg" | grep -q "Alice's background child [0-9]* gone in Bob's phase" \
+   && row "$TMPD/ns" 2 stderr_compress | grep -q 'left background child [0-9]'; then
+  pass "--no-sandbox: Alice's background child is gone before Bob starts"
+else
+  fail "--no-sandbox background child: $bg $(row "$TMPD/ns" 2 stderr_compress)"
+  p=$(sed -n 1p "$TMPD/bg/varlb-hostile-bg.pid" 2>/dev/null)
+  case $p in [0-9]*) kill -9 "$p" 2>/dev/null ;; esac
+fi
+# The halves' host directories (in TMPDIR: the pid file above shows the
+# halves were given it) are gone after a crash and a timeout too.
+rm -f "$TMPD/bg/varlb-hostile-bg.pid"
+[ "$(row "$TMPD/ns" 3 error)" != '""' ] && row "$TMPD/ns" 4 error | grep -q 'timed out after 5 s' \
+  && [ -z "$(ls -A "$TMPD/bg")" ] \
+  && pass "--no-sandbox: no half's directory left in TMPDIR after a crash and a timeout" \
+  || fail "--no-sandbox, left in TMPDIR: $(ls -A "$TMPD/bg"); $(sed -n '3,4p' "$TMPD/ns")"
 
 # --- what is wrong with an output is named: BLOB.npz for BLOB, a float32 O.npy.
 "$VARLB" attack $SMALL --budget 64 --json --compressor "$MIS npz" --compressor "$MIS float32" \
@@ -244,6 +283,8 @@ if command -v make >/dev/null 2>&1 && [ -n "$CC" ]; then
   else
     fail "examples/plugin/Makefile: $(cat "$TMPD/mk")"
   fi
+else
+  skip "examples/plugin/Makefile: make or the build's compiler (CC) not found"
 fi
 
 # --- the Python external example (NumPy).
@@ -258,7 +299,7 @@ assert not r["over_budget"] and r["accuracy"] <= r["fano_ceiling"], r' "$TMPD/py
     && pass "topk_fp16.py at N/4: accuracy $(row "$TMPD/py" 1 accuracy) <= Fano $(row "$TMPD/py" 1 fano_ceiling)" \
     || fail "topk_fp16.py at N/4: $(cat "$TMPD/py" "$TMPD/err")"
 else
-  echo "skip topk_fp16.py: $PYTHON3 has no NumPy"
+  skip "topk_fp16.py: $PYTHON3 has no NumPy"
 fi
 
 # A text knob's allowed values are not in the knob table, so a value

@@ -51,27 +51,120 @@ for f in /tmp/varlb-hostile-stash /var/tmp/varlb-hostile-stash /dev/shm/varlb-ho
          "$HOME/.varlb-hostile-stash"; do
   [ ! -e "$f" ] || { fail "a stash survived on the host: $f"; rm -f "$f"; }
 done
-# (outside /tmp, which a half does not see at all)
-HF="$top_builddir/tests/hostile-host-file"
-echo host >"$HF"
-"$VARLB" attack $SMALL --budget 8 --compressor "$HOS:mode=fixed,path=$HF" --json \
-  >"$TMPD/o" 2>"$TMPD/err"
-# (Read-only where the host is seen; under a hidden directory such as /tmp,
-# what the half writes lands in its own private copy of that directory.)
-chance "$TMPD/o" 0.8 && [ "$(cat "$HF")" = host ] \
-  && pass "a host file is out of a half's reach: $(field "$TMPD/o" stderr_compress)" \
-  || fail "host file: $(cat "$TMPD/o" "$TMPD/err")"
-rm -f "$HF"
+# A host folder shown to the halves (--expose), outside /tmp, /var/tmp,
+# /dev/shm, /run and $HOME, which a half sees as private empty directories
+# (a write there lands in its own copy, so the file would stay as it was
+# even if the folder were bound read-write; a build tree under /tmp is one
+# such place).  The file is writable by everyone, so that only the
+# read-only mount stops the half (its own uid would stop it otherwise).
+HOSTDIR=
+for c in "$top_builddir/tests" "$top_srcdir/tests" /var/lib /var/cache /opt /srv /mnt; do
+  real=$(cd "$c" 2>/dev/null && pwd -P) || continue
+  case "$real/" in
+    /tmp/*|/var/tmp/*|/dev/shm/*|/run/*|"$(cd "${HOME:-/nonexistent}" 2>/dev/null && pwd -P)"/*) continue ;;
+  esac
+  HOSTDIR=$(mktemp -d "$real/varlb-hostile.XXXXXX" 2>/dev/null) && break
+done
+if [ -n "$HOSTDIR" ]; then
+  trap 'rm -rf "$TMPD" "$HOSTDIR"' EXIT
+  HF=$HOSTDIR/host-file
+  echo host >"$HF"
+  chmod 0755 "$HOSTDIR"; chmod 0666 "$HF"
+  echo host >"$TMPD/host-file.was"
+  "$VARLB" attack $SMALL --budget 8 --no-sandbox --compressor "$HOS:mode=fixed,path=$HF" --json \
+    >"$TMPD/o" 2>"$TMPD/err"
+  # The control: without the sandbox the half overwrites the file.
+  if ! cmp -s "$HF" "$TMPD/host-file.was" && field "$TMPD/o" stderr_compress | grep -q "stash $HF: written"; then
+    echo host >"$HF"
+    "$VARLB" attack $SMALL --budget 8 --expose "$HOSTDIR" --compressor "$HOS:mode=fixed,path=$HF" --json \
+      >"$TMPD/o" 2>"$TMPD/err"
+    chance "$TMPD/o" 0.8 && cmp -s "$HF" "$TMPD/host-file.was" \
+      && field "$TMPD/o" stderr_compress | grep -q "stash $HF: Read-only file system" \
+      && pass "a host file shown to a half ($HOSTDIR, --expose) is read-only to it: $(field "$TMPD/o" stderr_compress)" \
+      || fail "host file: $(cmp "$HF" "$TMPD/host-file.was"; cat "$TMPD/o" "$TMPD/err")"
+  else
+    fail "host file control: without the sandbox the half did not write $HF: $(cat "$TMPD/o" "$TMPD/err")"
+  fi
+  # The last line behind the usage check: an output deeper in an --expose
+  # folder than that check looks (the folder and the folders right below
+  # it) is hidden all the same.  Readable by all, so only the mask stops it.
+  OLD=$HOSTDIR/shown/a/b/blobs/old.blob
+  mkdir -p "${OLD%/*}" && chmod -R 0755 "$HOSTDIR/shown" && echo rows >"$OLD" && chmod 0644 "$OLD"
+  "$VARLB" attack $SMALL --budget 8 --expose "$HOSTDIR/shown" --keep-blobs "${OLD%/*}" \
+    --compressor "$HOS:mode=fixed,path=$OLD" --json >"$TMPD/o" 2>"$TMPD/err"
+  [ -s "$OLD" ] && chance "$TMPD/o" 0.8 && field "$TMPD/o" stderr_answer | grep -q "stash $OLD not found" \
+    && pass "an output deep in an --expose folder is hidden from a half: $(field "$TMPD/o" stderr_answer)" \
+    || fail "output in an --expose folder: $(ls -l "$OLD"; cat "$TMPD/o" "$TMPD/err")"
+else
+  skip "the host read-only to a half: no writable directory outside /tmp, /var/tmp, /dev/shm, /run and \$HOME"
+fi
+
+# --- the network: a listener on the host's loopback is reached from a half
+# without the sandbox (the control) and from neither half in it.
+"$PYTHON3" -c 'import socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(8)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(s.getsockname()[1]))
+import os
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+n = 0
+while True:
+    c, _ = s.accept()
+    n += 1
+    with open(sys.argv[2], "w") as f:
+        f.write(str(n))
+    c.close()' "$TMPD/port" "$TMPD/hits" &
+lpid=$!
+i=0
+while [ ! -s "$TMPD/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+port=$(cat "$TMPD/port" 2>/dev/null)
+if is_number "$port"; then
+  "$VARLB" attack $SMALL --budget 8 --no-sandbox --compressor "$EXE net $port" --json \
+    >"$TMPD/o" 2>"$TMPD/err"
+  # (the listener counts a connection when it gets to accept it: on a
+  # loaded machine that may be a moment after the half ended)
+  i=0
+  while [ "$(cat "$TMPD/hits" 2>/dev/null)" != 2 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+  ctl=$(cat "$TMPD/hits" 2>/dev/null)
+  "$VARLB" attack $SMALL --budget 8 --compressor "$EXE net $port" --json >"$TMPD/o2" 2>"$TMPD/err2"
+  sleep 1
+  after=$(cat "$TMPD/hits" 2>/dev/null)
+  if [ "$ctl" = 2 ] && field "$TMPD/o" stderr_answer | grep -q 'host network REACHED'; then
+    chance "$TMPD/o2" 0.8 && [ "$after" = 2 ] \
+      && field "$TMPD/o2" stderr_compress | grep -q 'host network unreachable' \
+      && field "$TMPD/o2" stderr_answer | grep -q 'host network unreachable' \
+      && pass "the host's network is out of both halves' reach: $(field "$TMPD/o2" stderr_compress)" \
+      || fail "network: $after connections; $(cat "$TMPD/o2" "$TMPD/err2")"
+  else
+    fail "network control: without the sandbox $ctl connections: $(cat "$TMPD/o" "$TMPD/err")"
+  fi
+else
+  fail "network: the host listener did not start"
+fi
+kill "$lpid" 2>/dev/null
+wait "$lpid" 2>/dev/null
 
 # --- the judge key: not in the environment, not readable.
 "$VARLB" attack $SMALL --budget 8 --compressor "$HOS:mode=fixed,path=$VARLB_JUDGE_KEY" \
   --compressor "$EXE env" --json >"$TMPD/o" 2>"$TMPD/err"
 sed -n 1p "$TMPD/o" >"$TMPD/o1"; sed -n 2p "$TMPD/o" >"$TMPD/o2"
 chance "$TMPD/o1" 0.8 && field "$TMPD/o1" stderr_answer | grep -q 'not found' \
+  && field "$TMPD/o2" stderr_answer | grep -q '^hostile: environment: ' \
   && ! field "$TMPD/o2" stderr_answer | grep -q SECRET \
   && ! field "$TMPD/o2" stderr_answer | grep -q VARLB_JUDGE_KEY \
   && pass "the judge key is neither readable nor in a half's environment" \
   || fail "judge key: $(cat "$TMPD/o" "$TMPD/err")"
+
+# --- no capability in a half, not even in its bounding set (a half is
+# root in its user namespace: with capabilities it could mount, trace or
+# bind what the namespaces only hide).
+"$VARLB" attack $SMALL --budget 8 --compressor "$EXE caps" --json >"$TMPD/o" 2>"$TMPD/err"
+caps=$(field "$TMPD/o" stderr_answer 2>/dev/null | sed -n 's/^hostile: capabilities //p')
+echo "$caps" | grep -q 'CapBnd=0000000000000000' && echo "$caps" | grep -q 'CapEff=0000000000000000' \
+  && echo "$caps" | grep -q 'CapPrm=0000000000000000' \
+  && pass "a half holds no capability: $caps" || fail "capabilities in a half: '$caps' $(cat "$TMPD/err")"
 
 # --- the seed: halves get only the public seed; rebuilding the instance
 # from it, or from the run seed found by trying small ones, gives chance.
@@ -108,11 +201,15 @@ for m in unix tcp; do
 done
 "$VARLB" attack $SMALL --budget 8 --compressor "$EXE linger" --json >"$TMPD/o" 2>"$TMPD/err"
 sleep 0.5
-if pgrep -f 'hostiled|varlb-hostile-daemon' >/dev/null; then
-  fail "a daemon outlived its half: $(pgrep -af 'hostiled|varlb-hostile-daemon')"
-  pkill -9 -f 'hostiled|varlb-hostile-daemon'
-else
-  pass "no daemon outlives its half (unix, tcp, a detached sleep)"
+if ! field "$TMPD/o" stderr_compress >/dev/null; then
+  fail "linger: no row: $(cat "$TMPD/o" "$TMPD/err")"
+elif need_pgrep "no daemon outlives its half"; then
+  if pgrep -f 'hostiled|varlb-hostile-daemon' >/dev/null; then
+    fail "a daemon outlived its half: $(pgrep -af 'hostiled|varlb-hostile-daemon')"
+    pkill -9 -f 'hostiled|varlb-hostile-daemon'
+  else
+    pass "no daemon outlives its half (unix, tcp, a detached sleep)"
+  fi
 fi
 
 # --- the judge's processes and memory are out of sight.
@@ -140,19 +237,30 @@ chance "$TMPD/o" 0.8 && cmp -s "$TMPD/self/hostile.py" "$TMPD/self/before.py" \
 
 # --- result files: no descriptor of varlb's reaches a half, the CSV is
 # not writable from one, and a daemon that waits cannot forge rows later.
+# varlb itself starts with descriptors 4-9 open and inheritable (as a shell
+# or a job runner may leave them): a half must not get those either.
 S="$TMPD/forge.csv"
+echo inherited >"$TMPD/inherited"
+I=$TMPD/inherited
 "$VARLB" sweep $SMALL --budgets 8 --seeds 1,2 --compressor "$EXE fds" \
-  --compressor "$HOS:mode=forge,path=$S" --out "$S" --tokens "$TMPD/forge-tok.csv" 2>"$TMPD/err"
+  --compressor "$HOS:mode=forge,path=$S" --out "$S" --tokens "$TMPD/forge-tok.csv" 2>"$TMPD/err" \
+  4<"$I" 5<"$I" 6<"$I" 7<"$I" 8<"$I" 9<"$I"
 sleep 2.5
 if grep -q forged "$S" "$TMPD/forge.jsonl" "$TMPD/forge-tok.csv"; then
   fail "a forged row reached the results: $(grep forged "$S" "$TMPD/forge.jsonl")"
 elif grep -q 'descriptor [0-9]* is open' "$S"; then
   fail "a half holds a descriptor above 2: $(grep -o 'descriptor [0-9]* is open ([^)]*)' "$S" | head -3)"
 else
+  # Positive evidence: both halves of both fds trials looked and found none.
   "$PYTHON3" -c 'import csv,sys
 rows = list(csv.DictReader(open(sys.argv[1])))
-assert len(rows) == 4 and all(r["status"] == "ok" for r in rows), rows' "$S" \
-    && pass "no forged row, during or after the run; no descriptor above 2 in a half" \
+assert len(rows) == 4 and all(r["status"] == "ok" for r in rows), rows
+fds = [r for r in rows if r["compressor"].endswith("hostile.py fds")]
+assert len(fds) == 2, rows
+for r in fds:
+    for half in ("compress", "answer"):
+        assert "descriptors 3-255 checked: 0 open" in r["stderr_" + half], r["stderr_" + half]' "$S" \
+    && pass "no forged row, during or after the run; no descriptor above 2 in a half (4-9 open in varlb)" \
     || fail "forge: $(cat "$S" "$TMPD/err")"
 fi
 grep -q 'cannot write .*forge.csv' "$S" && pass "the results file is not writable from a half" \
@@ -195,6 +303,7 @@ assert abs(h(1 - p) - (1 - B / N)) < 1e-9, (h(1 - p), 1 - B / N)' "$TMPD/k" \
 
 # --- kill -9 of varlb mid-trial: no process of the half survives, nothing
 # is left in TMPDIR.
+if need_pgrep "kill -9 of varlb mid-trial"; then
 "$VARLB" attack $SMALL --budget 8 --timeout 60 --compressor "$EXE lingerhang" >/dev/null 2>&1 &
 vpid=$!
 i=0
@@ -213,6 +322,7 @@ else
   fail "kill -9: started=$up left=$(ls -A "$TMPDIR") $(pgrep -af 'varlb-hostile-daemon|hostile.py lingerhang')"
   pkill -9 -f 'varlb-hostile-daemon|hostile.py lingerhang'
 fi
+fi
 
 # --- a compressor's stderr with bytes that are not UTF-8: the JSON Lines
 # stay valid UTF-8 JSON.
@@ -225,8 +335,9 @@ EOF
 chmod +x "$TMPD/bytes/bytes.sh"
 "$VARLB" sweep $SMALL --budgets 8 --compressor "exec:$TMPD/bytes/bytes.sh" --out "$TMPD/u.csv" 2>"$TMPD/err"
 "$PYTHON3" -c 'import json,sys
-for l in open(sys.argv[1], encoding="utf-8", errors="strict"):
-    r = json.loads(l)
+rows = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8", errors="strict")]
+assert len(rows) == 1, rows
+for r in rows:
     assert r["stderr_compress"].startswith("bad "), r["stderr_compress"]' "$TMPD/u.jsonl" \
   && pass "non-UTF-8 stderr: the JSON Lines parse as strict UTF-8" \
   || fail "utf-8: $(cat "$TMPD/u.jsonl" "$TMPD/err")"

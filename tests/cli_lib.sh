@@ -1,14 +1,40 @@
 # cli_lib.sh -- helpers for the CLI tests (sourced).  Each check prints one
-# line; the script exits 1 if any failed, 77 (skip) if asked to.
+# line.  A check passes only on positive evidence (the command ran, the file
+# is there, the half reported, the value is a number); a check that cannot
+# run here is a skip with its reason, never a pass.  finish exits 1 if any
+# check failed or none ran, 77 (SKIP) if any was skipped, else 0.
 : "${VARLB:?VARLB must point at the varlb binary}"
 fails=0
 checks=0
+skips=0
 TMPD=$(mktemp -d "${TMPDIR:-/tmp}/varlb-test.XXXXXX")
 trap 'rm -rf "$TMPD"' EXIT
 . "$top_srcdir/tests/sandbox_lib.sh"
 
 pass () { checks=$((checks + 1)); echo "ok   $*"; }
 fail () { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL $*"; }
+skip () { skips=$((skips + 1)); echo "SKIP $*"; }
+
+# is_number VALUE: VALUE is a decimal number (not empty, not null, not NaN).
+is_number () {
+  printf '%s\n' "$1" | grep -Eq '^-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$'
+}
+
+# same_nonempty A B: A equals B and is not empty (two empty values, from two
+# commands that both failed, are not the same result).
+same_nonempty () { [ -n "$1" ] && [ "$1" = "$2" ]; }
+
+# need_pgrep WHAT: pgrep (procps) is here and sees processes (at least this
+# script); otherwise WHAT is skipped with the reason and this returns 1, so
+# "no process left" is never concluded from a missing tool.
+need_pgrep () {
+  command -v pgrep >/dev/null 2>&1 && pgrep -f . >/dev/null 2>&1 && return 0
+  skip "$1: pgrep (procps, see install-deps) is missing or sees no process"
+  return 1
+}
+
+# have_numpy: python3 imports NumPy.
+have_numpy () { [ -n "$PYTHON3" ] && "$PYTHON3" -c 'import numpy' 2>/dev/null; }
 
 # expect_usage_error DESCRIPTION ARGS...: exit 2, exactly one stderr line
 # starting with "varlb: ", nothing on stdout.
@@ -56,7 +82,9 @@ print("%.3f" % (start - end))' "$TMPD/grid" 2>>"$TMPD/grid.err" || echo none)"
 }
 
 finish () {
-  echo "$checks checks, $fails failed"
-  [ "$fails" -eq 0 ]
-  exit $?
+  echo "$checks checks, $fails failed, $skips skipped"
+  [ "$fails" -eq 0 ] || exit 1
+  [ "$checks" -gt 0 ] || { echo "FAIL no check ran"; exit 1; }
+  [ "$skips" -eq 0 ] || { echo "SKIP: $skips part(s) of this test did not run (above)"; exit 77; }
+  exit 0
 }

@@ -17,12 +17,18 @@ OMPI_MCA_rmaps_base_oversubscribe=1
 export OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM OMPI_MCA_mpi_warn_on_fork \
   OMPI_MCA_rmaps_base_oversubscribe
 
+# mpi2 ARGS...: `mpirun -np 2 varlb ARGS`, its standard input /dev/null
+# (mpirun reads and forwards its own: it would swallow what follows this
+# test on the caller's input, a queue of commands included).
+mpi2 () {
+  "$MPIRUN" --allow-run-as-root --oversubscribe -np 2 "$VARLB" "$@" </dev/null
+}
 GRID="--compressors streamingllm,kivi:bits=2,h2o --ratios 0.1,0.3,0.6 --seeds 1,2 --schedule 1,2,4,8 -d 16"
 # shellcheck disable=SC2086
 "$VARLB" sweep $GRID --out "$TMPD/one.csv" 2>"$TMPD/err1" \
   && pass "single-process sweep" || fail "single: $(cat "$TMPD/err1")"
 # shellcheck disable=SC2086
-"$MPIRUN" --allow-run-as-root --oversubscribe -np 2 "$VARLB" sweep $GRID \
+mpi2 sweep $GRID \
   --out "$TMPD/two.csv" >"$TMPD/out2" 2>"$TMPD/err2" \
   && pass "mpirun -np 2 sweep" || fail "mpirun: $(cat "$TMPD/err2" "$TMPD/out2")"
 grep -q '"mpi_ranks": 2' "$TMPD/two.manifest.json" && pass "manifest records 2 ranks" \
@@ -60,7 +66,7 @@ EOF
 # files themselves must be identical, byte for byte.
 # shellcheck disable=SC2086
 "$VARLB" sweep $GRID --no-timing --out "$TMPD/one-nt.csv" 2>"$TMPD/err1" \
-  && "$MPIRUN" --allow-run-as-root --oversubscribe -np 2 "$VARLB" sweep $GRID --no-timing \
+  && mpi2 sweep $GRID --no-timing \
        --out "$TMPD/two-nt.csv" >"$TMPD/out2" 2>"$TMPD/err2" \
   && [ "$(wc -l <"$TMPD/one-nt.csv")" -eq 19 ] \
   && cmp "$TMPD/one-nt.csv" "$TMPD/two-nt.csv" && cmp "$TMPD/one-nt.jsonl" "$TMPD/two-nt.jsonl" \
@@ -74,19 +80,46 @@ EOF
 ok=1
 for r in 1 2 3; do
   # shellcheck disable=SC2086
-  "$MPIRUN" --allow-run-as-root --oversubscribe -np 2 "$VARLB" sweep $GRID --no-timing \
+  mpi2 sweep $GRID --no-timing \
     --out "$TMPD/rep$r.csv" >"$TMPD/out2" 2>"$TMPD/err2" \
     && cmp -s "$TMPD/one-nt.csv" "$TMPD/rep$r.csv" || { ok=0; break; }
 done
 [ $ok -eq 1 ] && pass "three fresh 2-rank runs each equal the single-process file" \
   || fail "fresh 2-rank run $r: $(cat "$TMPD/err2")"
 
+# The flags of a rank's rows travel with them: the count line of two ranks
+# equals the single process's.  A cheat through $TMPDIR (--no-sandbox)
+# decodes every bit; at 64 bits charged it is above the ceiling on both
+# schedules, impossible at 99% only on the larger one (80 bits: the 95%
+# interval's lower end stays below the ceiling 0.98).  Trials are dealt
+# round robin, so rank 1 runs seed 2 of each schedule: one row merely above
+# the ceiling and one impossible.
+MIS="exec:$PYTHON3 $top_srcdir/tests/compressors/misbehave.py cheat"
+CGRID="--schedules 1,2,3;1,2,3,4 -d 16 --budgets 64 --seeds 1,2 --no-sandbox --no-timing"
+mkdir "$TMPD/cheat"
+counts () { sed -n 's/.*, \([0-9]* compressor failures, [0-9]* above the Fano ceiling ([0-9]* impossible at 99%)\),.*/\1/p' "$1"; }
+# shellcheck disable=SC2086
+TMPDIR=$TMPD/cheat "$VARLB" sweep $CGRID --compressor "$MIS" --out "$TMPD/c1.csv" 2>"$TMPD/err1"
+# shellcheck disable=SC2086
+(TMPDIR=$TMPD/cheat; export TMPDIR
+ mpi2 sweep $CGRID --compressor "$MIS" --out "$TMPD/c2.csv" >"$TMPD/out2" 2>"$TMPD/err2")
+c1=$(counts "$TMPD/err1") c2=$(counts "$TMPD/err2")
+"$PYTHON3" -c 'import csv,sys
+v = [(r["seed"], r["accuracy"], r["verdict"][:10]) for r in csv.DictReader(open(sys.argv[1]))]
+assert v == [("1", "1", "fails as t"), ("2", "1", "fails as t"),
+             ("1", "1", "impossible"), ("2", "1", "impossible")], v' "$TMPD/c1.csv" 2>"$TMPD/py.err"
+py=$?
+[ $py -eq 0 ] && [ "$c1" = "0 compressor failures, 4 above the Fano ceiling (2 impossible at 99%)" ] \
+  && [ "$c2" = "$c1" ] && cmp -s "$TMPD/c1.csv" "$TMPD/c2.csv" \
+  && pass "rank 1's impossible and merely-above rows counted as such: $c2" \
+  || fail "flags under two ranks: one rank '$c1', two '$c2': $(cat "$TMPD/py.err" "$TMPD/err1" "$TMPD/err2")"
+
 # --resume under two ranks: rank 0 trims the partial files (a JSON line
 # ahead of the CSV) and deals out the pending trials only.
 head -n 8 "$TMPD/one-nt.csv" >"$TMPD/part.csv"
 head -n 9 "$TMPD/one-nt.jsonl" >"$TMPD/part.jsonl"
 # shellcheck disable=SC2086
-"$MPIRUN" --allow-run-as-root --oversubscribe -np 2 "$VARLB" sweep $GRID --no-timing --resume \
+mpi2 sweep $GRID --no-timing --resume \
   --out "$TMPD/part.csv" >"$TMPD/out2" 2>"$TMPD/err2" \
   && grep -q "11 trials run (7 already in" "$TMPD/err2" \
   && cmp "$TMPD/one-nt.csv" "$TMPD/part.csv" && cmp "$TMPD/one-nt.jsonl" "$TMPD/part.jsonl" \
@@ -97,7 +130,7 @@ head -n 9 "$TMPD/one-nt.jsonl" >"$TMPD/part.jsonl"
 # the usage status, no MPI_Abort.
 cp "$TMPD/two.csv" "$TMPD/two.before"
 # shellcheck disable=SC2086
-"$MPIRUN" --allow-run-as-root --oversubscribe -np 2 "$VARLB" sweep $GRID --out "$TMPD/two.csv" \
+mpi2 sweep $GRID --out "$TMPD/two.csv" \
   >"$TMPD/out2" 2>"$TMPD/err2"
 st=$?
 n=$(grep -c "two.csv exists: --resume continues the sweep" "$TMPD/err2")
@@ -135,7 +168,7 @@ mpi_model () {
   name=$1; shift
   : >"$TMPD/halves.log"
   # shellcheck disable=SC2086
-  "$MPIRUN" --allow-run-as-root --oversubscribe -np 2 "$VARLB" sweep $MGRID \
+  mpi2 sweep $MGRID \
     --compressor "exec:$TMPD/counted.sh" --out "$TMPD/$name.csv" --head-rows "$TMPD/$name.h.csv" \
     "$@" >"$TMPD/out2" 2>"$TMPD/err2"
 }
@@ -150,12 +183,18 @@ same_model_files () {
   && [ "$(grep -c '^rank none$' "$TMPD/halves.log")" -eq 4 ] \
   && pass "single-process sweep --layers 2: 12 trials, 16 head rows, 4 counted compress halves" \
   || fail "single-process model sweep: $(cat "$TMPD/err1" "$TMPD/halves.log")"
+# The count line's failures and rows above the ceiling, from every rank's
+# trials (the counted compressor fails its 4, 2 of them on rank 1).
+mcounts () { sed -n 's/.*whole-model trials run (.*), \([0-9]* compressor failures, [0-9]* above the Fano ceiling\),.*/\1/p' "$1"; }
+m1=$(mcounts "$TMPD/err1")
 mpi_model two-m \
   && [ "$(grep -c 'whole-model trials run' "$TMPD/err2")" -eq 1 ] \
   && grep -q '12 whole-model trials run (0 already in' "$TMPD/err2" \
   && same_model_files "$TMPD/two-m" \
-  && pass "sweep --model under 2 ranks: CSV, JSON Lines and head rows equal the single-process files byte for byte; one count line" \
-  || fail "2-rank model sweep: $(cat "$TMPD/err2" "$TMPD/out2"; diff "$M.csv" "$TMPD/two-m.csv" | head -4)"
+  && case $m1 in "4 compressor failures, "*) true ;; *) false ;; esac \
+  && [ "$(mcounts "$TMPD/err2")" = "$m1" ] \
+  && pass "sweep --model under 2 ranks: CSV, JSON Lines and head rows equal the single-process files byte for byte; one count line, the same counts ($m1)" \
+  || fail "2-rank model sweep: counts '$m1' / '$(mcounts "$TMPD/err2")': $(cat "$TMPD/err2" "$TMPD/out2"; diff "$M.csv" "$TMPD/two-m.csv" | head -4)"
 [ "$(sort "$TMPD/halves.log" | uniq -c | tr -s ' ' | tr '\n' ';')" = " 2 rank 0; 2 rank 1;" ] \
   && pass "sweep --model under 2 ranks: the 4 counted trials ran once each, 2 on each rank" \
   || fail "2-rank model sweep ran the counted trials as: $(sort "$TMPD/halves.log" | uniq -c)"

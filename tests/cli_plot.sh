@@ -244,5 +244,7 @@ if [ -n "${GNUPLOT:-}" ] || command -v gnuplot >/dev/null 2>&1; then
   grep -q "kivi: alpha = $a'" run.gp && grep -q "kivi: beta = $b'" run.gp && [ -s run.png ] \
     && pass "varlb scaling printed alpha $a, beta $b; the chart's key and slopes say the same" \
     || fail "scaling vs chart: $(cat run.txt err; grep alpha run.gp)"
+else
+  skip "gnuplot draws the accuracy chart: gnuplot not found (gnuplot-nox, see install-deps)"
 fi
 finish

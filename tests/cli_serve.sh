@@ -29,7 +29,7 @@ if "$PYTHON3" -c 'import numpy' 2>/dev/null; then
     && pass "serve: and exec: give the same 6 rows (topk_fp16.py)" \
     || fail "exec vs serve: $(cols "$TMPD/exec.csv") / $(cols "$TMPD/serve.csv")"
 else
-  echo "NumPy missing: exec/serve comparison with topk_fp16.py skipped"
+  skip "exec/serve comparison with topk_fp16.py: $PYTHON3 has no NumPy"
 fi
 "$VARLB" sweep $SMALL --budgets 8 --seeds 1,2,3 --compressor "exec:$W plain" --out "$TMPD/e2.csv" 2>/dev/null
 "$VARLB" sweep $SMALL --budgets 8 --seeds 1,2,3 --compressor "serve:$W plain" --out "$TMPD/s2.csv" 2>/dev/null
@@ -54,13 +54,23 @@ assert sys.argv[2] in rows[1]["error"], rows[1]["error"]' "$TMPD/$m.csv" "$want"
     || fail "$m: $(cat "$TMPD/$m.csv" "$TMPD/err")"
 done
 sleep 0.3
-pgrep -f 'serveworker.py hang2' >/dev/null && fail "a hung worker survived: $(pgrep -af serveworker.py)" \
-  || pass "no worker outlives its sweep"
+if need_pgrep "no worker outlives its sweep"; then
+  if pgrep -f "$top_srcdir/tests/compressors/serveworker.py hang2" >/dev/null; then
+    fail "a hung worker survived: $(pgrep -af serveworker.py)"
+  else
+    pass "no worker outlives its sweep"
+  fi
+fi
 
 # --- calibration: once, before any instance; read-only to both halves;
-# recorded with its digest, the same in every row.
+# recorded with its digest, the same in every row.  The calibration
+# directories go to a TMPDIR of this test's own, checked empty at the end.
+# The halves run under uids of their own, which must reach it: the test's
+# folder (0700 from mktemp) opened to others for search only.
+CALTMP=$TMPD/caltmp
+mkdir "$CALTMP" && chmod 0711 "$TMPD" && chmod 0755 "$CALTMP"
 for k in exec serve; do
-  "$VARLB" sweep $SMALL --budgets 8 --seeds 1,2 --calibrate --compressor "$k:$W calib" \
+  TMPDIR=$CALTMP "$VARLB" sweep $SMALL --budgets 8 --seeds 1,2 --calibrate --compressor "$k:$W calib" \
     --out "$TMPD/cal-$k.csv" 2>"$TMPD/err"
   "$PYTHON3" -c 'import csv,sys
 rows, sandboxed = list(csv.DictReader(open(sys.argv[1]))), sys.argv[2] == "yes"
@@ -87,7 +97,20 @@ for half in ("compress", "answer"):
     assert half + ": calibration table for seed" in r["stderr_" + half], r["stderr_" + half]' \
   "$TMPD/ncal" && pass "--no-sandbox: both halves read the calibration at its host path" \
   || fail "--no-sandbox calibration: $(cat "$TMPD/ncal" "$TMPD/err")"
-"$VARLB" attack $SMALL --budget 8 --calibrate --json \
+# With TMPDIR set, the calibration directory is made under it (the halves
+# say where they found it): the evidence that the emptiness checked at the
+# end is about the place varlb used.
+TMPDIR=$CALTMP "$VARLB" attack $SMALL --budget 8 --no-sandbox --calibrate --json \
+  --compressor "exec:$W calib" >"$TMPD/ncal2" 2>"$TMPD/err"
+"$PYTHON3" -c 'import json,sys
+r = json.loads(open(sys.argv[1]).readline())
+assert r["status"] == "ok", r
+for half in ("compress", "answer"):
+    e = r["stderr_" + half]
+    assert "calibration table for seed" in e and "; at " + sys.argv[2] + "/varlb-calibration." in e, e' \
+  "$TMPD/ncal2" "$CALTMP" && pass "--no-sandbox with TMPDIR: the calibration directory is made under TMPDIR" \
+  || fail "--no-sandbox calibration under TMPDIR: $(cat "$TMPD/ncal2" "$TMPD/err")"
+TMPDIR=$CALTMP "$VARLB" attack $SMALL --budget 8 --calibrate --json \
   --compressor "plugin:$top_builddir/tests/plugins/.libs/badplug.so:mode=calib" >"$TMPD/pcal" 2>"$TMPD/err"
 "$PYTHON3" -c 'import json,sys
 r = json.loads(open(sys.argv[1]).readline())
@@ -97,14 +120,24 @@ assert sys.argv[2] != "yes" or "read-only" in r["stderr_answer"], r["stderr_answ
   "$TMPD/pcal" "$SANDBOX" \
   && pass "a plug-in's calibration hook: read by its answer half, read-only, recorded" \
   || fail "plug-in calibration: $(cat "$TMPD/pcal" "$TMPD/err")"
-"$VARLB" sweep $SMALL --budgets 8 --seeds 1 --compressor "exec:$W calib" --out "$TMPD/nocal.csv" 2>/dev/null
-grep -q 'calibrated before' "$TMPD/nocal.csv" && fail "calibration ran without --calibrate" \
-  || pass "without --calibrate nothing is calibrated"
-"$VARLB" attack $SMALL --budget 8 --calibrate --compressor "exec:/bin/sh -c 'exit 9'" >/dev/null 2>"$TMPD/err"
+# Without --calibrate: the sweep ran (one ok row), its calibration column is
+# empty and neither half saw a calibration.
+TMPDIR=$CALTMP "$VARLB" sweep $SMALL --budgets 8 --seeds 1 --compressor "exec:$W calib" \
+  --out "$TMPD/nocal.csv" 2>"$TMPD/err"
+"$PYTHON3" -c 'import csv,sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 1 and rows[0]["status"] == "ok", rows
+r = rows[0]
+assert r["calibration"] == "", r["calibration"]
+assert "calibration" not in r["stderr_compress"] + r["stderr_answer"], r' "$TMPD/nocal.csv" \
+  && pass "without --calibrate nothing is calibrated" \
+  || fail "without --calibrate: $(cat "$TMPD/nocal.csv" "$TMPD/err")"
+TMPDIR=$CALTMP "$VARLB" attack $SMALL --budget 8 --calibrate --compressor "exec:/bin/sh -c 'exit 9'" \
+  >/dev/null 2>"$TMPD/err"
 [ $? -eq 1 ] && grep -q 'calibrate: exited with status 9' "$TMPD/err" \
   && pass "a failing calibration stops the run: $(cat "$TMPD/err")" || fail "failing calibration: $(cat "$TMPD/err")"
-ls "$TMPDIR" 2>/dev/null | grep -q '^varlb-calibration' && fail "a calibration directory was left behind" \
-  || pass "no calibration directory left"
+[ -d "$CALTMP" ] && [ -z "$(ls -A "$CALTMP")" ] && pass "no calibration directory left in TMPDIR" \
+  || fail "left in TMPDIR after the calibrated runs: $(ls -A "$CALTMP" 2>&1)"
 
 expect_usage_error "serve: with a relative path" attack --budget 8 --compressor "serve:python3 ./w.py"
 finish

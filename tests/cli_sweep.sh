@@ -37,6 +37,7 @@ rows = list(csv.reader(open(sys.argv[1])))
 keys = list(json.loads(open(sys.argv[3]).readline()).keys())
 assert rows[0] == keys, (rows[0], keys)
 js = [json.loads(l) for l in open(sys.argv[2])]
+assert len(rows) == 9 and len(js) == 8, (len(rows), len(js))
 for r, j in zip(rows[1:], js):
     for k, v in zip(rows[0], r):
         if k in ("wall_s",):
@@ -92,7 +93,7 @@ def rows(p):  # wall_s aside, and the MAC that signs it
     i = r[0].index("wall_s")
     return [tuple(x[:i] + x[i + 1:-1]) for x in r]
 a, b = rows(sys.argv[1]), rows(sys.argv[2])
-assert a == b, (len(a), len(b))
+assert len(a) == 9 and a == b, (len(a), len(b))
 def js(p):
     out = []
     for l in open(p):
@@ -100,7 +101,7 @@ def js(p):
         j.pop("wall_s"), j.pop("mac")
         out.append(j)
     return out
-assert js(sys.argv[3]) == js(sys.argv[4])
+assert len(js(sys.argv[3])) == 8 and js(sys.argv[3]) == js(sys.argv[4])
 EOF
 # Resuming a finished sweep runs nothing and changes nothing.
 cp "$TMPD/r.csv" "$TMPD/r0.csv"
@@ -145,7 +146,9 @@ EOF2
 "$PYTHON3" - "$TMPD/tok.csv" "$S" <<'EOF' && pass "per-token correct counts sum to each trial's correct bits" || fail "per-token sums"
 import csv, sys
 tok = list(csv.DictReader(open(sys.argv[1])))
-for r in csv.DictReader(open(sys.argv[2])):
+rows = list(csv.DictReader(open(sys.argv[2])))
+assert len(rows) == 8 and tok, (len(rows), len(tok))
+for r in rows:
     k = (r["compressor"], r["budget_bits"], r["seed"])
     s = sum(int(t["correct"]) for t in tok if (t["compressor"], t["budget_bits"], t["seed"]) == k)
     assert s == int(r["correct"]), (k, s, r["correct"])

@@ -6,6 +6,7 @@
  * keys).  Runs the real channel, so Bob's half re-executes the varlb binary
  * of this build (VARLB_BINARY). */
 #include "testutil.h"
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,9 +19,11 @@
 #endif
 
 /* A small instance (T = 1+4+9+16 = 30 Alice tokens, d = 16) keeps the
-   per-compressor loop fast; the default 256px one is used for identity. */
+   per-compressor loop fast; the default 256px one is used for identity.
+   KEY: the judge key (NULL: the open key). */
 static void
-instance (varlb_instance_t *in, const char *schedule, size_t d, uint64_t seed)
+instance_keyed (varlb_instance_t *in, const char *schedule, size_t d, uint64_t seed,
+                const unsigned char *key)
 {
   varlb_params_t p;
   ck_assert_int_eq (varlb_params_init (&p), VARLB_OK);
@@ -31,8 +34,16 @@ instance (varlb_instance_t *in, const char *schedule, size_t d, uint64_t seed)
       p.d = d;
     }
   p.seed = seed;
+  if (key)
+    memcpy (p.judge_key, key, VARLB_JUDGE_KEY_BYTES);
   ck_assert_int_eq (varlb_instance_init (in, &p), VARLB_OK);
   varlb_params_clear (&p);
+}
+
+static void
+instance (varlb_instance_t *in, const char *schedule, size_t d, uint64_t seed)
+{
+  instance_keyed (in, schedule, d, seed, NULL);
 }
 
 static void
@@ -258,9 +269,10 @@ START_TEST (over_budget_blob_is_charged_in_full_and_flagged)
 }
 END_TEST
 
-/* The ceiling a row reports is the one at the bits judged (charged plus
-   the side channels), never at the budget: an over-budget identity trial
-   keeps everything and its ceiling is 1. */
+/* The ceiling a row reports is the one at the bits judged (over its
+   budget: charged, the length's bits and 6, plus the side channels), never
+   at the budget: an over-budget identity trial keeps everything and its
+   ceiling is 1. */
 START_TEST (ceiling_is_taken_at_the_bits_judged_not_the_budget)
 {
   varlb_instance_t in;
@@ -270,7 +282,10 @@ START_TEST (ceiling_is_taken_at_the_bits_judged_not_the_budget)
   varlb_trial_t t;
   trial (&t, &in, "identity:precision=fp64", 64, &o);
   ck_assert_msg (t.status == VARLB_OK, "%s", t.error);
-  ck_assert_double_gt (t.side_channel_bits, 0);
+  /* The grid's levels below the 120 s timeout, counted here: 0.01 2^(k/2)
+     < 120 for k = 0..27, plus the level at or past it: 29 levels, 5 bits. */
+  ck_assert_double_eq (o.timeout_s, 120);
+  ck_assert_double_eq (t.side_channel_bits, 5);
   ck_assert_double_eq (t.side_channel_bits, varlb_trial_timing_bits (o.timeout_s));
   /* Over its budget the blob is judged at its bits, its length's and 6,
      plus the side channels (varlb_bits_judged). */
@@ -341,6 +356,57 @@ START_TEST (sample_queries_m_tokens_and_is_a_function_of_the_seed)
   ck_assert_uint_eq (b.bits_tested, a.bits_tested);
   ck_assert_uint_eq (b.correct, a.correct);
   varlb_instance_clear (&in);
+}
+END_TEST
+
+/* Bob's sample is spread over the whole instance and drawn from the judge
+   key's secret stream: 7 of the 30 Alice tokens per trial (seen through
+   token_correct, UINT_MAX where not asked), over 40 seeds.  Property:
+   each trial asks 7 distinct tokens; every token is asked in some trial
+   and none in more than 22 (expected 9.3 of 40, binomial: a correct
+   draw misses a token with probability 7e-4, and 22 is 4.7 standard
+   deviations up), so a sample stuck on the first 7 tokens, or on any
+   subset, fails; and another judge key draws another sample on every
+   seed (the same 7 of 30 by chance: 5e-7), where a sample from a public
+   stream would not change: Alice could predict it. */
+START_TEST (sample_is_uniform_over_the_tokens_and_secret)
+{
+  static const unsigned char key_a[VARLB_JUDGE_KEY_BYTES] = { 1, 2, 3 },
+                             key_b[VARLB_JUDGE_KEY_BYTES] = { 3, 2, 1 };
+  varlb_channel_opts_t o;
+  opts (&o);
+  o.sample = 7;
+  unsigned asked[30] = { 0 }, tok[31];
+  size_t differ = 0;
+  for (uint64_t seed = 1; seed <= 40; seed++)
+    {
+      unsigned char set[2][30];
+      for (int k = 0; k < 2; k++)
+        {
+          varlb_instance_t in;
+          instance_keyed (&in, "1,2,3,4,5", 8, seed, k ? key_b : key_a);
+          ck_assert_uint_eq (in.alice_tokens, 30);
+          o.token_correct = tok;
+          varlb_trial_t t;
+          trial (&t, &in, "identity:precision=fp16", 1, &o);
+          ck_assert_msg (t.status == VARLB_OK, "%s", t.error);
+          size_t n = 0;
+          for (size_t i = 0; i < 30; i++)
+            {
+              set[k][i] = tok[i] != UINT_MAX;
+              n += set[k][i];
+              asked[i] += k == 0 && set[k][i];
+            }
+          ck_assert_msg (n == 7, "seed %llu: %zu tokens asked", (unsigned long long) seed, n);
+          varlb_instance_clear (&in);
+        }
+      differ += memcmp (set[0], set[1], sizeof set[0]) != 0;
+    }
+  for (size_t i = 0; i < 30; i++)
+    ck_assert_msg (asked[i] >= 1 && asked[i] <= 22, "token %zu asked in %u of 40 trials", i,
+                   asked[i]);
+  ck_assert_msg (differ == 40, "another judge key drew the same sample on %zu of 40 seeds",
+                 40 - differ);
 }
 END_TEST
 
@@ -496,6 +562,31 @@ monotonic_s (void)
   return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
 }
 
+/* The bits the timing grid can carry: ceil log2 of its levels, the levels
+   0.01 2^(k/2) s below the timeout and one more at or past it, counted
+   by hand at each edge (a level equal to the timeout is past it). */
+START_TEST (timing_bits_are_log2_of_the_grid_levels_rounded_up)
+{
+  static const struct { double timeout, bits; } t[] = {
+    { 0.01, 0 },      /* no level below: 1 level */
+    { 0.0100001, 1 }, /* 0.01 below: 2 levels */
+    { 0.0142, 2 },    /* 0.01, 0.01414 below: 3 levels */
+    { 0.02, 2 },      /* 0.01, 0.0141 below (0.02 is not): 3 levels */
+    { 0.0201, 2 },    /* 0.01, 0.0141, 0.02 below: 4 levels */
+    { 0.0283, 3 },    /* 4 below (0.02828): 5 levels */
+    { 0.5, 4 },       /* k = 0..11 below (0.453): 13 levels */
+    { 2, 5 },         /* k = 0..15 below (1.81): 17 levels */
+    { 60, 5 },        /* k = 0..25 below (57.9): 27 levels */
+    { 120, 5 },       /* k = 0..27 below (116): 29 levels */
+    { 1000, 6 },      /* k = 0..33 below (0.01 2^16.5 = 927): 35 levels */
+  };
+  for (size_t i = 0; i < sizeof t / sizeof *t; i++)
+    ck_assert_msg (varlb_trial_timing_bits (t[i].timeout) == t[i].bits,
+                   "timeout %g s: %g bits, counted %g", t[i].timeout,
+                   varlb_trial_timing_bits (t[i].timeout), t[i].bits);
+}
+END_TEST
+
 START_TEST (bob_starts_on_the_timing_grid)
 {
   static const double ran[] = { 0.23, 0.33 }; /* compress times, seconds */
@@ -533,8 +624,10 @@ main (void)
   tcase_add_loop_test (tc, identity_decodes_every_bit_at_each_precision_default_instance, 0, 3);
   ADD_TEST (tc, over_budget_blob_is_charged_in_full_and_flagged);
   ADD_TEST (tc, sample_queries_m_tokens_and_is_a_function_of_the_seed);
+  ADD_TEST (tc, sample_is_uniform_over_the_tokens_and_secret);
   ADD_TEST (tc, ceiling_is_taken_at_the_bits_judged_not_the_budget);
   ADD_TEST (tc, a_hanging_half_is_killed_at_the_timeout);
+  ADD_TEST (tc, timing_bits_are_log2_of_the_grid_levels_rounded_up);
   ADD_TEST (tc, bob_starts_on_the_timing_grid);
   ADD_TEST (tc, a_sampled_trial_is_judged_per_token);
   ADD_TEST (tc, csv_header_names_equal_json_keys_and_rows_have_as_many_cells);

@@ -694,33 +694,51 @@ START_TEST (duoattention_keeps_whole_retrieval_heads_and_windows)
   model (&m, 2, 2, 16);
   cache_t c;
   cache_init (&c, &m);
-  varlb_knobs_t k;
-  varlb_knobs_init (&k);
-  ck_assert_int_eq (varlb_knobs_parse (&k, "sink=4,recent=28"), VARLB_OK);
-  varlb_pyramid_t py;
-  varlb_pyramid_init_preset (&py, 256);
-  varlb_blob_t b;
-  varlb_blob_init (&b);
   /* Room for one whole head and three of 32 + 10 tokens. */
-  size_t total = c.T + 3 * 42;
-  ck_assert_int_eq (allocator ("duoattention")->compress (&b, c.K, c.V, 2, 2, c.T, c.d, c.d,
-                                                          32 * 5 + (double) total * 2048, c.P,
-                                                          &k, &py), VARLB_OK);
-  size_t whole = 0, window = 0;
+  size_t n[4], whole = 0, window = 0;
+  counts_of (n, "duoattention", "sink=4,recent=28", &c, 2, 2, c.T + 3 * 42);
   for (size_t i = 0; i < 4; i++)
     {
-      const unsigned char *p = b.data + 4 + 4 * i;
-      size_t n = le32 (p);
-      whole += n == c.T;
-      window += n == 42;
+      whole += n[i] == c.T;
+      window += n[i] == 42;
     }
   ck_assert_uint_eq (whole, 1);
   ck_assert_uint_eq (window, 3);
-  varlb_blob_clear (&b);
-  varlb_knobs_clear (&k);
-  varlb_pyramid_clear (&py);
   cache_clear (&c);
   varlb_model_clear (&m);
+}
+END_TEST
+
+START_TEST (duoattention_keeps_the_retrieval_head_whole)
+{
+  /* Which head stays whole, not only how many: in a 1 x 4 model, head R's
+     keys are large on its first 8 tokens and zero elsewhere (the observed
+     attention sits at the start: area near 1, a retrieval head), the
+     other heads' on their last 8 (area near 0, streaming).  With room for
+     one whole head and three windows, head R is the whole one, wherever
+     it sits. */
+  static const size_t retrieval[] = { 0, 2, 3 };
+  for (size_t x = 0; x < sizeof retrieval / sizeof *retrieval; x++)
+    {
+      size_t R = retrieval[x], n[4];
+      varlb_model_t m;
+      model (&m, 1, 4, 24);
+      cache_t c;
+      cache_init (&c, &m);
+      for (size_t h = 0; h < 4; h++)
+        for (size_t t = 0; t < c.T; t++)
+          {
+            int big = h == R ? t < 8 : t + 8 >= c.T;
+            for (size_t j = 0; j < c.d; j++)
+              c.K[(h * c.T + t) * c.d + j] *= big ? 30.0 : 0.0;
+          }
+      counts_of (n, "duoattention", "sink=4,recent=28", &c, 1, 4, c.T + 3 * 42);
+      for (size_t h = 0; h < 4; h++)
+        ck_assert_msg (n[h] == (h == R ? c.T : 42), "retrieval head %zu: head %zu keeps %zu of %zu",
+                       R, h, n[h], c.T);
+      cache_clear (&c);
+      varlb_model_clear (&m);
+    }
 }
 END_TEST
 
@@ -969,6 +987,7 @@ model_suite (void)
   tcase_add_loop_test (ta, allocator_refuses_bad_knobs, 0, N_ALLOCATORS);
   ADD_TEST (ta, pyramidkv_gives_shallow_layers_more);
   ADD_TEST (ta, duoattention_keeps_whole_retrieval_heads_and_windows);
+  ADD_TEST (ta, duoattention_keeps_the_retrieval_head_whole);
   ADD_TEST (ta, headshare_answers_each_head_over_its_groups_mean);
   ADD_TEST (ta, minicache_merges_only_what_the_budget_needs);
   ADD_TEST (ta, minicache_stores_the_slerp_midpoint_and_both_norms);

@@ -209,8 +209,22 @@ START_TEST (key_file_is_made_private_once_and_checked)
   write_text (bad, good, 0600);
   ck_assert_int_eq (varlb_judge_key_load (k1, bad, 0), VARLB_OK);
   ck_assert_int_eq (k1[1], 0x11);
-  write_text (bad, good, 0644);
+  /* Any permission for the group or others, read, write or execute, one
+     at a time (a group-readable 0640 key is as open as a world-readable
+     one), refused; the owner's own bits are no business of the check. */
+  for (mode_t bit = 1; bit <= 040; bit <<= 1)
+    {
+      write_text (bad, good, 0600 | bit);
+      struct stat mb;
+      ck_assert (stat (bad, &mb) == 0 && (mb.st_mode & 0777) == (0600 | bit));
+      ck_assert_msg (varlb_judge_key_load (k1, bad, 0) == VARLB_EFORMAT,
+                     "a key of mode %04o was accepted", (unsigned) (0600 | bit));
+    }
+  write_text (bad, good, 0640);
   ck_assert_int_eq (varlb_judge_key_load (k1, bad, 0), VARLB_EFORMAT);
+  write_text (bad, good, 0400);
+  ck_assert_int_eq (varlb_judge_key_load (k1, bad, 0), VARLB_OK);
+  ck_assert (chmod (bad, 0600) == 0); /* writable again for what follows */
   write_text (bad, "00112233\n", 0600);
   ck_assert_int_eq (varlb_judge_key_load (k1, bad, 0), VARLB_EFORMAT);
   write_text (bad, "zz112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n", 0600);

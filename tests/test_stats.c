@@ -578,6 +578,12 @@ START_TEST (holm_steps_down_at_alpha_over_the_remaining_count)
   ck_assert_int_eq (varlb_holm (rej, p, 5, 0.05), VARLB_OK);
   ck_assert (rej[0] && !rej[1] && !rej[2] && !rej[3] && !rej[4]);
   ck_assert_int_eq (varlb_holm (rej, p, 5, 0.0), VARLB_EINVAL);
+  /* Step-down stops at the first non-rejection: the largest, 0.045, is
+     within its own threshold 0.05/1, but 0.04 > 0.05/2 before it stopped
+     the procedure, so it stands (a `continue` for the stop rejects it). */
+  const double q[] = { 0.045, 0.001, 0.04, 0.013 };
+  ck_assert_int_eq (varlb_holm (rej, q, 4, 0.05), VARLB_OK);
+  ck_assert (!rej[0] && rej[1] && !rej[2] && rej[3]);
 }
 END_TEST
 

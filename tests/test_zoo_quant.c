@@ -1,5 +1,5 @@
 /* test_zoo_quant.c -- properties of the quantizers, sketches and VAR-specific
- * compressors of the zoo (TurboQuant, PolarQuant, KVQuant, GEAR, SubGen,
+ * compressors of the zoo (TurboQuant, QJL, PolarQuant, KVQuant, GEAR, SubGen,
  * PQCache, AMS-KV, FastVAR, LiteVAR) that the generic zoo tests
  * (test_compressors.c) cannot see: their codebooks against the known
  * Lloyd-Max optima, their rotations, what they keep, and how their error
@@ -225,6 +225,68 @@ START_TEST (turboquant_distortion_matches_the_papers_table)
   varlb_pyramid_clear (&py);
   gsl_rng_free (r);
   free (K), free (Q), free (V), free (O);
+}
+END_TEST
+
+/* The mean over 400 public seeds (400 draws of a sketch S) of the score
+   <q, k^_0> that NAME:KNOBS lets Bob compute, read back from his output:
+   two tokens, k_0 a unit key and k_1 = 0 (rebuilt as 0), v_0 = e_0 and
+   v_1 = 0 (rebuilt as 0); Bob's output is sigma(<q, k^_0>) v^_0 at query
+   q = 2 k_0 and v^_0 / 2 at q = 0, so the score is the logit of their
+   ratio.  An unbiased estimator gives <q, k_0> = 2 up to the mean's spread
+   (a draw's is about 0.19 at d = 64, the mean's 0.01). */
+static double
+mean_sketched_score (const char *name, const char *knobs)
+{
+  enum { d = 64, SEEDS = 400 };
+  double K[2 * d] = { 0 }, V[2 * d] = { 0 }, Q[2 * d] = { 0 }, O[2 * d];
+  gsl_rng *r = varlb_rng_new (SEED, VARLB_STREAM_USER);
+  ck_assert (r != NULL);
+  ck_assert_int_eq (varlb_jl_keys (K, 1, d, VARLB_JL_GAUSSIAN, VARLB_JL_UNIT, r), VARLB_OK);
+  gsl_rng_free (r);
+  V[0] = 1.0;
+  for (size_t j = 0; j < d; j++)
+    Q[d + j] = 2.0 * K[j]; /* query 1: q = 2 k_0; query 0 stays 0 */
+  varlb_pyramid_t py;
+  ck_assert_int_eq (varlb_pyramid_init_preset (&py, 256), VARLB_OK);
+  double sum = 0.0;
+  for (uint64_t seed = 1; seed <= SEEDS; seed++)
+    {
+      varlb_blob_t b;
+      run (&b, O, name, knobs, K, V, 2, d, d, 1e9, Q, 2, &py, seed);
+      double half = 0.0, dot = 0.0;
+      for (size_t j = 0; j < d; j++)
+        half += O[j] * O[j], dot += O[d + j] * O[j];
+      ck_assert_msg (half > 0.0, "%s seed %llu: v_0 rebuilt as 0", name, (unsigned long long) seed);
+      double sig = dot / (2.0 * half);
+      ck_assert_msg (sig > 0.0 && sig < 1.0, "%s seed %llu: weight %g", name,
+                     (unsigned long long) seed, sig);
+      sum += log (sig / (1.0 - sig));
+      varlb_blob_clear (&b);
+    }
+  varlb_pyramid_clear (&py);
+  return sum / SEEDS;
+}
+
+START_TEST (turboquant_qjl_scores_are_unbiased)
+{
+  /* TurboQuant_prod's QJL stage is unbiased for inner products (the
+     paper's Theorem 2): at bits=1 the keys' mse stage has no bits, so a key
+     is rebuilt as sqrt(pi/2)/d |k| S^T sign(S k) alone, and over the draws
+     of S E <q, k^> = <q, k>: the mean score within 5% of 2.  The correction
+     inverted, sqrt(2/pi) for sqrt(pi/2), gives 2 x 2/pi = 1.27. */
+  double mean = mean_sketched_score ("turboquant", "bits=1,residual=qjl");
+  ck_assert_msg (fabs (mean - 2.0) < 0.1, "mean TurboQuant_prod score %.4f, <q, k> = 2", mean);
+}
+END_TEST
+
+START_TEST (qjl_scores_are_unbiased)
+{
+  /* QJL's estimator sqrt(pi/2)/m |k| <S q, sign(S k)> is unbiased (the
+     paper's Lemma 3.2), m = d = 64 sketch rows here: the mean score within
+     5% of 2; sqrt(2/pi) for sqrt(pi/2) gives 1.27. */
+  double mean = mean_sketched_score ("qjl", "sketch=64,vbits=4");
+  ck_assert_msg (fabs (mean - 2.0) < 0.1, "mean QJL score %.4f, <q, k> = 2", mean);
 }
 END_TEST
 
@@ -776,6 +838,8 @@ main (void)
   tcase_add_test (tc, polar_angle_codebooks_match_their_laws);
   tcase_add_test (tc, quantizers_on_public_codebooks_declare_free_calibration);
   tcase_add_test (tc, turboquant_distortion_matches_the_papers_table);
+  tcase_add_test (tc, turboquant_qjl_scores_are_unbiased);
+  tcase_add_test (tc, qjl_scores_are_unbiased);
   tcase_add_test (tc, turboquant_outlier_split_marks_the_highest_energy_channels);
   tcase_add_test (tc, polarquant_at_fine_angles_reproduces_attention);
   tcase_add_test (tc, polarquant_one_level_error_is_the_uniform_angle_error);

@@ -16,7 +16,11 @@
 # ended; answer reports when it started: the judge's pad holds Bob back to the
 # level after, 1.81 s from Alice's start), linger
 # (compress leaves a detached `sleep 300` named varlb-hostile-daemon; lingerhang
-# then hangs),
+# then hangs), bgchild (compress leaves a child sleeping in the background,
+# its pid in $TMPDIR/varlb-hostile-bg.pid; answer says whether that process
+# is still alive in Bob's phase), net (both halves connect to the host's
+# 127.0.0.1:ARG and say whether it answered), caps (answer reports its
+# capability sets from /proc/self/status),
 # env (answer reports any variable holding the judge key's name or a secret).
 import json
 import os
@@ -45,17 +49,35 @@ def report(msg):
 
 
 def forge_fds():
+    n = 0
     for fd in range(3, 256):
         try:
             os.fstat(fd)
         except OSError:
             continue
+        n += 1
         report("descriptor %d is open (%s)" % (fd, os.readlink("/proc/self/fd/%d" % fd)))
         try:
             os.write(fd, b'"forged",1,1,1,1,1,1,1,1,1,1,"succeeds (budget at or above the bound)"\n')
             report("FORGED a row into descriptor %d" % fd)
         except OSError:
             pass
+    # the evidence that the descriptors were looked at, open ones or none
+    report("descriptors 3-255 checked: %d open" % n)
+
+
+def net_probe(port):
+    import socket
+    try:
+        with socket.create_connection(("127.0.0.1", int(port)), timeout=3) as c:
+            c.sendall(b"cache\n")
+        return "host network REACHED at 127.0.0.1:%s" % port
+    except OSError as e:
+        return "host network unreachable at 127.0.0.1:%s (%s)" % (port, e)
+
+
+def bg_pidfile():
+    return os.path.join(os.environ.get("TMPDIR", "/tmp"), "varlb-hostile-bg.pid")
 
 
 def main():
@@ -97,6 +119,15 @@ def main():
         elif mode == "timing":
             code = sum(int(v > 0.5) << i for i, v in enumerate(V[0][:3]))
             time.sleep(0.02 * code)
+        elif mode == "net":
+            report(net_probe(arg))
+        elif mode == "bgchild":
+            pid = os.fork()
+            if pid == 0:  # in the half's process group, not detached
+                os.execvp("sleep", ["sleep", "60"])
+            with open(bg_pidfile(), "w") as f:
+                f.write("%d\n" % pid)
+            report("left background child %d" % pid)
         elif mode in ("linger", "lingerhang"):
             if os.fork() == 0:
                 os.setsid()
@@ -134,6 +165,25 @@ def main():
             report("%.3f s since %s changed" % (elapsed, arg))
         except OSError as e:
             report("no time reference: %s" % e)
+    elif mode == "net":
+        report(net_probe(arg))
+    elif mode == "bgchild":
+        try:
+            pid = int(open(bg_pidfile()).read())
+        except (OSError, ValueError) as e:
+            report("no pid of Alice's background child: %s" % e)
+        else:
+            try:
+                state = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                state = "gone"
+            alive = state not in ("gone", "Z", "X")
+            report("Alice's background child %d %s in Bob's phase (state %s)"
+                   % (pid, "ALIVE" if alive else "gone", state))
+    elif mode == "caps":
+        caps = dict(l.split(":\t", 1) for l in open("/proc/self/status").read().splitlines()
+                    if l.startswith("Cap"))
+        report("capabilities " + " ".join("%s=%s" % (k, v) for k, v in sorted(caps.items())))
     elif mode == "env":
         for k, v in os.environ.items():
             if "JUDGE" in k or "judge.key" in v:

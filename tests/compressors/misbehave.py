@@ -12,13 +12,14 @@
 # none (answer writes nothing), fifo (O.npy is a named pipe), blobdir
 # (BLOB is a directory), fail (exit 3 with a message on stderr),
 # zeros (an honest, useless answer: all zeros), cheat (stashes K and V in
-# /tmp during compress, keeps an 8-byte blob, reads the stash in answer: a
-# side channel the channel must expose), inspect (compress keeps the absolute
+# $TMPDIR, else /tmp, during compress, keeps an 8-byte blob, reads the stash
+# in answer: a side channel the channel must expose), inspect (compress keeps the absolute
 # path of K.npy in the blob; answer exits 5 unless its directory holds
 # exactly BLOB and Q.npy and that K.npy no longer exists), peek (compress
 # copies K.npy to its stderr; answer exits 6 if it can find any file of
 # Alice's -- her stderr, her directory -- next to its own directory), flood
-# (compress writes to BLOB without end: the channel's file-size limit stops it),
+# (compress writes to BLOB without end: the channel's file-size limit stops it;
+# it says how many bytes it got written),
 # calib (compress declares its free calibration in CALIBRATION; answers zeros),
 # npz (compress writes BLOB.npz instead of BLOB), float32 (O.npy in float32).
 import math
@@ -80,7 +81,8 @@ def attention(Q, K, V):
 
 def main():
     mode, half, a = sys.argv[1], sys.argv[2], args(sys.argv[3:])
-    stash = "/tmp/varlb-cheat-stash-%s-%d" % (a.get("seed", "0"), os.getuid())
+    stash = os.path.join(os.environ.get("TMPDIR", "/tmp"),
+                         "varlb-cheat-stash-%s-%d" % (a.get("seed", "0"), os.getuid()))
     if half == "compress":
         if mode == "abort":
             os.kill(os.getpid(), signal.SIGABRT)
@@ -99,10 +101,15 @@ def main():
         if mode == "calib":  # declares free calibration, then answers zeros
             with open("CALIBRATION", "w") as f:
                 f.write("thresholds fitted on seed 99 before the instance\nignored second line\n")
-        if mode == "flood":  # a blob that never ends
-            with open(a["out"], "wb") as f:
+        if mode == "flood":  # a blob that never ends: the file-size limit stops it
+            fd = os.open(a["out"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            n = 0
+            try:
                 while True:
-                    f.write(b"\0" * (1 << 20))
+                    n += os.write(fd, b"\0" * (1 << 16))
+            except OSError as e:
+                sys.stderr.write("misbehave: flood stopped at %d bytes: %s\n" % (n, e.strerror))
+                raise
         if mode == "blobdir":  # BLOB is a directory, not a file
             os.mkdir(a["out"])
             return

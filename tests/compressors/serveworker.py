@@ -12,8 +12,9 @@
 # request: exits 3, sleeps
 # forever, prints a stray line before its reply, or replies {"ok": false});
 # calib (calibrate writes table.txt; both halves report what they read of
-# it and whether they could write there, on stderr); proc, procdry (compress
-# and calibrate report what they could do through /proc: procprobe.py).
+# it, whether they could write there and where it was, on stderr); proc,
+# procdry (compress and calibrate report what they could do through /proc:
+# procprobe.py).
 import json
 import os
 import sys
@@ -33,7 +34,7 @@ def calib_report(half, where):
         wrote = "WROTE"
     except OSError as e:
         wrote = "cannot write (%s)" % e.strerror
-    sys.stderr.write("%s: calibration %s; %s\n" % (half, seen, wrote))
+    sys.stderr.write("%s: calibration %s; %s; at %s\n" % (half, seen, wrote, where))
 
 
 def proc_report(mode, strict=False):
