@@ -192,6 +192,8 @@ while IFS=$(printf '\037') read -r name mowner file tests from to; do
   # Restore (a new mtime, so the next build recompiles the original).
   cat "$scratch/original" >"$tree/$file"
   case $stage:$rc in
+    build:0) verdict="survived: no tests named (-n runs only those)"; survived=$((survived + 1))
+         echo "  no tests named: $name ($file): add a tests: line" >>"$scratch/bad" ;;
     own:0) verdict="survived its own tests (-n)"; survived=$((survived + 1))
          echo "  survived its own tests: $name ($file; its tests: $tests)" >>"$scratch/bad" ;;
     *:0) verdict=survived; survived=$((survived + 1))
