@@ -8,7 +8,7 @@ libvarlb_la_SOURCES += src/model_channel.c src/compressors/model.def \
 	src/compressors/pyramidkv.c src/compressors/adakv.c src/compressors/hack.c \
 	src/compressors/duoattention.c src/compressors/simlayerkv.c \
 	src/compressors/minicache.c src/compressors/headshare.c
-libvarlb_la_SOURCES += src/trial.h src/model_trial.c
+libvarlb_la_SOURCES += src/trial.h
 varlb_SOURCES += src/cli/model_attack.c src/cli/model_sweep_files.c
 if HAVE_CHECK
 check_PROGRAMS += tests/test_model

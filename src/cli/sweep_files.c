@@ -408,7 +408,7 @@ cli_row_judge (varlb_judgement_t *j, const cli_csv_t *t, size_t r)
     return -1;
   /* The sampling unit is the token: m = bits_tested / d of n = N / d; a
      whole model's row (layers and heads columns) has one stratum per head,
-     as its trial was judged (model_trial.c). */
+     as its trial was judged (trial.c). */
   size_t layers = 1, heads = 1;
   long cl = cli_csv_col (t, "layers"), ch = cli_csv_col (t, "heads");
   if ((cl >= 0 && row_count (t, r, cl, &layers) != 0)
