@@ -65,8 +65,10 @@ fi
 # --- calibration: once, before any instance; read-only to both halves;
 # recorded with its digest, the same in every row.  The calibration
 # directories go to a TMPDIR of this test's own, checked empty at the end.
+# The halves run under uids of their own, which must reach it: the test's
+# folder (0700 from mktemp) opened to others for search only.
 CALTMP=$TMPD/caltmp
-mkdir "$CALTMP"
+mkdir "$CALTMP" && chmod 0711 "$TMPD" && chmod 0755 "$CALTMP"
 for k in exec serve; do
   TMPDIR=$CALTMP "$VARLB" sweep $SMALL --budgets 8 --seeds 1,2 --calibrate --compressor "$k:$W calib" \
     --out "$TMPD/cal-$k.csv" 2>"$TMPD/err"
