@@ -101,15 +101,21 @@ cli_parse_double_list (const char *cmd, const char *opt, const char *arg,
   return cli_parse_list (cmd, opt, arg, cli_parse_double, lo, hi, out, n);
 }
 
-int
-cli_parse_list (const char *cmd, const char *opt, const char *arg, cli_number_parser one,
-                double lo, double hi, double **out, size_t *n)
+/* Reads one item TOK of a list into SLOT. */
+typedef int (*item_reader) (const char *cmd, const char *opt, const char *tok, void *slot,
+                            const void *ctx);
+
+/* The comma-separated items of ARG, each read by ONE (with CTX) into a slot
+   of SIZE bytes: 0 with *OUT (malloc'd) and *N, or -1 after its error. */
+static int
+parse_items (const char *cmd, const char *opt, const char *arg, size_t size, item_reader one,
+             const void *ctx, void **out, size_t *n)
 {
   if (list_has_empty (cmd, opt, arg))
     return -1;
   char *copy = strdup (arg ? arg : "");
   size_t cap = 8, k = 0;
-  double *v = malloc (cap * sizeof *v);
+  char *v = malloc (cap * size);
   if (copy == NULL || v == NULL)
     {
       free (copy);
@@ -123,12 +129,12 @@ cli_parse_list (const char *cmd, const char *opt, const char *arg, cli_number_pa
       if (k == cap)
         {
           cap *= 2;
-          double *nv = realloc (v, cap * sizeof *v);
+          char *nv = realloc (v, cap * size);
           if (nv == NULL)
             goto fail;
           v = nv;
         }
-      if (one (cmd, opt, tok, lo, hi, &v[k]) != 0)
+      if (one (cmd, opt, tok, v + k * size, ctx) != 0)
         goto fail_quiet;
       k++;
     }
@@ -149,53 +155,46 @@ fail_quiet:
   return -1;
 }
 
+typedef struct number_item {
+  cli_number_parser one;
+  double lo, hi;
+} number_item_t;
+
+static int
+read_number (const char *cmd, const char *opt, const char *tok, void *slot, const void *ctx)
+{
+  const number_item_t *c = ctx;
+  return c->one (cmd, opt, tok, c->lo, c->hi, slot);
+}
+
+static int
+read_u64 (const char *cmd, const char *opt, const char *tok, void *slot, const void *ctx)
+{
+  (void) ctx;
+  return cli_parse_u64 (cmd, opt, tok, slot);
+}
+
+int
+cli_parse_list (const char *cmd, const char *opt, const char *arg, cli_number_parser one,
+                double lo, double hi, double **out, size_t *n)
+{
+  const number_item_t c = { one, lo, hi };
+  void *v = NULL;
+  int r = parse_items (cmd, opt, arg, sizeof **out, read_number, &c, &v, n);
+  if (r == 0)
+    *out = v;
+  return r;
+}
+
 int
 cli_parse_u64_list (const char *cmd, const char *opt, const char *arg,
                     uint64_t **out, size_t *n)
 {
-  if (list_has_empty (cmd, opt, arg))
-    return -1;
-  char *copy = strdup (arg ? arg : "");
-  size_t cap = 8, k = 0;
-  uint64_t *v = malloc (cap * sizeof *v);
-  if (copy == NULL || v == NULL)
-    {
-      free (copy);
-      free (v);
-      cli_error (cmd, "out of memory");
-      return -1;
-    }
-  char *save = NULL;
-  for (char *tok = strtok_r (copy, ",", &save); tok; tok = strtok_r (NULL, ",", &save))
-    {
-      if (k == cap)
-        {
-          cap *= 2;
-          uint64_t *nv = realloc (v, cap * sizeof *v);
-          if (nv == NULL)
-            {
-              cli_error (cmd, "out of memory");
-              goto fail;
-            }
-          v = nv;
-        }
-      if (cli_parse_u64 (cmd, opt, tok, &v[k]) != 0)
-        goto fail;
-      k++;
-    }
-  if (k == 0)
-    {
-      cli_error (cmd, "%s: expected a comma-separated list, got '%s'", opt, arg ? arg : "");
-      goto fail;
-    }
-  free (copy);
-  *out = v;
-  *n = k;
-  return 0;
-fail:
-  free (copy);
-  free (v);
-  return -1;
+  void *v = NULL;
+  int r = parse_items (cmd, opt, arg, sizeof **out, read_u64, NULL, &v, n);
+  if (r == 0)
+    *out = v;
+  return r;
 }
 
 int cli_schedule_given;
