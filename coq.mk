@@ -37,7 +37,7 @@ COQ_COMPILE = $(AM_V_GEN)$(MKDIR_P) proofs/coq && $(COQC) $(COQFLAGS) -o $@
 if HAVE_COQ
 COQ_CONFIGURED = 1
 COQ_TESTED = $(COQC)
-check_DATA = $(COQ_RECORD)
+check_DATA += $(COQ_RECORD)
 proofs: $(COQ_RECORD)
 	@cat $(COQ_RECORD)
 else

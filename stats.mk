@@ -1,5 +1,5 @@
 # stats.mk -- statistics, sweeps, scaling, plots (appends with +=).
-libvarlb_la_SOURCES += src/stats.c
+libvarlb_la_SOURCES += src/stats.c src/verdict.c src/mac.c
 varlb_SOURCES += src/cli/plot.h src/cli/plot.c src/cli/csv.c src/cli/plot_accuracy.c \
 	src/cli/plot_scaling.c src/cli/plot_tokens.c src/cli/sweep.h src/cli/sweep.c \
 	src/cli/grid.c src/cli/sweep_files.c src/cli/sweep_mpi.c \
@@ -9,11 +9,14 @@ varlb_CFLAGS += $(MPI_CFLAGS)
 varlb_LDADD += $(MPI_LIBS)
 endif
 if HAVE_CHECK
-check_PROGRAMS += tests/test_stats
+check_PROGRAMS += tests/test_stats tests/test_verdict
 endif
 tests_test_stats_SOURCES = tests/test_stats.c tests/testutil.h
 tests_test_stats_LDADD = $(TEST_LDADD)
 tests_test_stats_CFLAGS = $(TEST_CFLAGS)
+tests_test_verdict_SOURCES = tests/test_verdict.c tests/testutil.h
+tests_test_verdict_LDADD = $(TEST_LDADD) -lmpfr -lgmp
+tests_test_verdict_CFLAGS = $(TEST_CFLAGS)
 TESTS += tests/cli_sweep.sh
 EXTRA_DIST += tests/cli_sweep.sh
 TESTS += tests/cli_plot.sh
@@ -25,3 +28,15 @@ CLEANFILES = tests/judge.key
 varlb_SOURCES += src/cli/summary.c
 TESTS += tests/cli_summary.sh
 EXTRA_DIST += tests/cli_summary.sh
+varlb_SOURCES += src/cli/verify.h src/cli/verify.c src/cli/jsonl.c src/cli/verdicts.c
+# Verdicts (tests/cli_verdicts.sh): a careful cheat and a blob whose length
+# depends on the data, external programs built for the tests but not run as
+# tests themselves.
+EXTRA_PROGRAMS = tests/compressors/stealth
+tests_compressors_stealth_SOURCES = tests/compressors/stealth.c
+tests_compressors_stealth_LDADD = libvarlb.la
+check_DATA = tests/compressors/stealth$(EXEEXT)
+CLEANFILES += tests/compressors/stealth$(EXEEXT)
+TESTS += tests/cli_verdicts.sh
+EXTRA_DIST += tests/cli_verdicts.sh tests/rows_edit.py
+EXTRA_DIST += proofs/verdicts.md tests/compressors/stealth.c

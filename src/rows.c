@@ -1,14 +1,14 @@
 /* rows.c -- result rows of trials, one head's or a whole model's (the
  * trial's columns, then the model's): one JSON object per line, or CSV whose
- * header names equal the JSON keys.  Text a compressor influences (its
- * stderr, an exec spec) is written as valid UTF-8 whatever it held. */
-#define _GNU_SOURCE 1 /* open_memstream */
+ * header names equal the JSON keys, each signed with its MAC (src/mac.c).
+ * Text a compressor influences (its stderr, an exec spec) is written as
+ * valid UTF-8 whatever it held. */
 #include <config.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "varlb.h"
+#include "trial.h"
 #include "text.h"
 
 /* Columns shared by JSON and CSV, in order. */
@@ -18,7 +18,8 @@ static const char *const columns[] = {
   "over_budget", "status", "error", "seed", "schedule", "d", "jl", "keys", "values",
   "C", "calibration", "witness_token", "witness_coord", "witness_true",
   "witness_returned", "eta", "approx_eta", "eta_violations", "public_seed", "judge_key",
-  "isolation", "side_channel_bits", "provenance", "wall_s", "stderr_compress", "stderr_answer"
+  "isolation", "side_channel_bits", "provenance", "wall_s", "stderr_compress", "stderr_answer",
+  "length_bits", "bits_judged", "p_value"
 };
 #define NCOLUMNS (sizeof columns / sizeof *columns)
 
@@ -84,7 +85,15 @@ cell (const varlb_trial_t *t, const varlb_instance_t *in, size_t i, char *buf, s
     case 35: snprintf (buf, len, "%s", t->provenance); return CELL_STR;
     case 36: snprintf (buf, len, "%.6f", t->wall_s); return isfinite (t->wall_s) ? CELL_NUM : CELL_NULL;
     case 37: snprintf (buf, len, "%s", t->stderr_compress); return CELL_STR;
-    default: snprintf (buf, len, "%s", t->stderr_answer); return CELL_STR;
+    case 38: snprintf (buf, len, "%s", t->stderr_answer); return CELL_STR;
+    /* What the verdict was judged at, and its p-value (empty when the
+       trial failed). */
+    case 39: snprintf (buf, len, "%.17g", t->length_bits);
+      return t->status == VARLB_OK && isfinite (t->length_bits) ? CELL_NUM : CELL_NULL;
+    case 40: snprintf (buf, len, "%.17g", t->bits_judged);
+      return t->status == VARLB_OK && isfinite (t->bits_judged) ? CELL_NUM : CELL_NULL;
+    default: snprintf (buf, len, "%.17g", t->p_value);
+      return t->status == VARLB_OK && isfinite (t->p_value) ? CELL_NUM : CELL_NULL;
     }
 }
 
@@ -107,7 +116,7 @@ json_str (FILE *f, char *s)
 }
 
 void
-varlb_trial_write_json (FILE *f, const varlb_trial_t *t, const varlb_instance_t *in)
+varlb_trial_write_json_unsigned (FILE *f, const varlb_trial_t *t, const varlb_instance_t *in)
 {
   char buf[1024];
   fputc ('{', f);
@@ -122,19 +131,25 @@ varlb_trial_write_json (FILE *f, const varlb_trial_t *t, const varlb_instance_t 
       else
         fputs (buf, f);
     }
-  fputs ("}\n", f);
+}
+
+/* The header without the mac column or the newline. */
+static void
+header_unsigned (FILE *f)
+{
+  for (size_t i = 0; i < NCOLUMNS; i++)
+    fprintf (f, "%s%s", i ? "," : "", columns[i]);
 }
 
 void
 varlb_trial_write_csv_header (FILE *f)
 {
-  for (size_t i = 0; i < NCOLUMNS; i++)
-    fprintf (f, "%s%s", i ? "," : "", columns[i]);
-  fputc ('\n', f);
+  header_unsigned (f);
+  fputs (",mac\n", f);
 }
 
 void
-varlb_trial_write_csv (FILE *f, const varlb_trial_t *t, const varlb_instance_t *in)
+varlb_trial_write_csv_unsigned (FILE *f, const varlb_trial_t *t, const varlb_instance_t *in)
 {
   char buf[1024];
   for (size_t i = 0; i < NCOLUMNS; i++)
@@ -159,7 +174,72 @@ varlb_trial_write_csv (FILE *f, const varlb_trial_t *t, const varlb_instance_t *
       else
         fputs (buf, f);
     }
-  fputc ('\n', f);
+}
+
+/* The text WRITE (F, ARG, JSON) writes, in a string (NULL when out of memory). */
+static char *
+text_of (size_t *len, void (*write) (FILE *, const void *, int), const void *arg, int json)
+{
+  char *s = NULL;
+  FILE *m = open_memstream (&s, len);
+  if (m == NULL)
+    return NULL;
+  write (m, arg, json);
+  if (fclose (m) != 0)
+    {
+      free (s);
+      return NULL;
+    }
+  return s;
+}
+
+void
+varlb__row_write (FILE *f, const unsigned char *judge_key, void (*header) (FILE *, const void *, int),
+                  void (*row) (FILE *, const void *, int), const void *arg, int json)
+{
+  /* The one place result rows get their MAC: the CSV text signs both the
+     CSV row and its JSON twin. */
+  size_t hl = 0, cl = 0, jl = 0;
+  char *h = text_of (&hl, header, arg, 0), *c = text_of (&cl, row, arg, 0);
+  char *j = json ? text_of (&jl, row, arg, 1) : NULL;
+  if (h && c && (j || !json))
+    varlb_row_write_signed (f, judge_key, h, hl, c, cl, j, jl);
+  free (h), free (c), free (j);
+}
+
+typedef struct { const varlb_trial_t *t; const varlb_instance_t *in; } trial_row_t;
+
+static void
+trial_header (FILE *f, const void *arg, int json)
+{
+  (void) arg, (void) json;
+  header_unsigned (f);
+}
+
+static void
+trial_row (FILE *f, const void *arg, int json)
+{
+  const trial_row_t *r = arg;
+  (json ? varlb_trial_write_json_unsigned : varlb_trial_write_csv_unsigned) (f, r->t, r->in);
+}
+
+static void
+write_signed (FILE *f, const varlb_trial_t *t, const varlb_instance_t *in, int json)
+{
+  trial_row_t r = { t, in };
+  varlb__row_write (f, in->par.judge_key, trial_header, trial_row, &r, json);
+}
+
+void
+varlb_trial_write_json (FILE *f, const varlb_trial_t *t, const varlb_instance_t *in)
+{
+  write_signed (f, t, in, 1);
+}
+
+void
+varlb_trial_write_csv (FILE *f, const varlb_trial_t *t, const varlb_instance_t *in)
+{
+  write_signed (f, t, in, 0);
 }
 
 /* ------------------------------------------------- a whole model's rows */
@@ -189,22 +269,26 @@ layer_accuracy (FILE *f, const varlb_model_trial_t *mt)
     }
 }
 
-/* The trial's own row, then the model's columns in place of its end. */
+/* The header without the mac column or the newline: the trial's columns,
+   then the model's. */
 static void
-model_row (FILE *f, const varlb_model_trial_t *mt, const varlb_model_t *m, int json)
+model_header (FILE *f, const void *arg, int json)
 {
-  varlb_instance_t in;
-  row_instance (&in, m);
-  char *text = NULL;
-  size_t len = 0;
-  FILE *mem = open_memstream (&text, &len);
-  if (mem == NULL)
-    return;
-  (json ? varlb_trial_write_json : varlb_trial_write_csv) (mem, &mt->t, &in);
-  fclose (mem);
-  size_t cut = len >= 2 && json ? len - 2 : len >= 1 ? len - 1 : 0; /* "}\n" or "\n" */
-  fwrite (text, 1, cut, f);
-  free (text);
+  (void) arg, (void) json;
+  for (size_t i = 0; i < varlb_trial_column_count (); i++)
+    fprintf (f, "%s%s", i ? "," : "", varlb_trial_column_name (i));
+  fputs (",model,layers,heads,witness_layer,witness_head,layer_accuracy", f);
+}
+
+typedef struct { const varlb_model_trial_t *mt; const varlb_instance_t *in; } model_row_t;
+
+/* The trial's own row, then the model's columns, unsigned. */
+static void
+model_row_unsigned (FILE *f, const void *arg, int json)
+{
+  const varlb_model_trial_t *mt = ((const model_row_t *) arg)->mt;
+  const varlb_instance_t *in = ((const model_row_t *) arg)->in;
+  (json ? varlb_trial_write_json_unsigned : varlb_trial_write_csv_unsigned) (f, &mt->t, in);
   int ok = mt->t.status == VARLB_OK && mt->t.has_witness;
   if (json)
     {
@@ -215,7 +299,7 @@ model_row (FILE *f, const varlb_model_trial_t *mt, const varlb_model_t *m, int j
       ok ? fprintf (f, "%zu", mt->witness_head) : fputs ("null", f);
       fputs (",\"layer_accuracy\":\"", f);
       layer_accuracy (f, mt);
-      fputs ("\"}\n", f);
+      fputc ('"', f);
     }
   else
     {
@@ -227,8 +311,18 @@ model_row (FILE *f, const varlb_model_trial_t *mt, const varlb_model_t *m, int j
         fprintf (f, "%zu", mt->witness_head);
       fputs (",\"", f);
       layer_accuracy (f, mt);
-      fputs ("\"\n", f);
+      fputc ('"', f);
     }
+}
+
+/* The row signed, as a head's is (varlb__row_write). */
+static void
+model_row (FILE *f, const varlb_model_trial_t *mt, const varlb_model_t *m, int json)
+{
+  varlb_instance_t in;
+  row_instance (&in, m);
+  model_row_t r = { mt, &in };
+  varlb__row_write (f, m->par.judge_key, model_header, model_row_unsigned, &r, json);
 }
 
 void
@@ -246,7 +340,6 @@ varlb_model_trial_write_csv (FILE *f, const varlb_model_trial_t *mt, const varlb
 void
 varlb_model_trial_write_csv_header (FILE *f)
 {
-  for (size_t i = 0; i < varlb_trial_column_count (); i++)
-    fprintf (f, "%s%s", i ? "," : "", varlb_trial_column_name (i));
-  fputs (",model,layers,heads,witness_layer,witness_head,layer_accuracy\n", f);
+  model_header (f, NULL, 0);
+  fputs (",mac\n", f);
 }

@@ -38,6 +38,7 @@ trial_begin (varlb_trial_t *t, const varlb_instance_t *in, const varlb_spec_t *s
   t->side_channel_bits = varlb_trial_timing_bits (o->timeout_s);
   t->accuracy = t->ci_low = t->ci_high = NAN;
   t->fano_ceiling = t->trivial = t->bits_charged = NAN;
+  t->length_bits = t->bits_judged = t->p_value = NAN;
   t->witness_true = t->witness_returned = NAN;
   t->verdict = VARLB_VERDICT_ERROR;
   snprintf (t->calibration, sizeof t->calibration, "%s", s->calibration ? s->calibration : "");
@@ -268,7 +269,7 @@ judge (varlb_trial_t *t, varlb_model_trial_t *mt, const varlb__trial_geom_t *g,
        const size_t *idx, double *Q, size_t rows, const double *O,
        const varlb_channel_opts_t *o)
 {
-  size_t d = g->d, correct = 0, tested = 0;
+  size_t d = g->d, correct = 0;
   double *exact = malloc (rows * d * sizeof *exact);
   int st = exact ? VARLB_OK : VARLB_ENOMEM;
   t->has_approx = 1;
@@ -314,7 +315,6 @@ judge (varlb_trial_t *t, varlb_model_trial_t *mt, const varlb__trial_geom_t *g,
         {
           if (mt)
             mt->head_tested[i] = rep.bits, mt->head_correct[i] = rep.correct;
-          tested += rep.bits;
           correct += rep.correct;
           t->eta_violations += varlb_approx_violations (exact, Oi, rows * d, g->par->eta);
           for (size_t k = 0; k < rows * d; k++)
@@ -353,24 +353,10 @@ judge (varlb_trial_t *t, varlb_model_trial_t *mt, const varlb__trial_geom_t *g,
     return st;
   /* Judged at the unit Bob sampled: the bits when he asked every token,
      the tokens when he asked a sample; a model's heads as strata of their
-     Alice tokens, ROWS of each asked (varlb_judge_strata). */
-  double N = (double) t->N, judged = t->bits_charged + t->side_channel_bits;
-  varlb_judgement_t j;
-  st = g->m ? varlb_judge_strata (&j, correct, g->n, rows, t->N / g->n / d, d, t->bits_charged,
-                                  judged)
-            : varlb_judge (&j, correct, rows, g->alice, d, t->bits_charged, judged);
-  if (st != VARLB_OK)
-    return st;
-  t->bits_tested = tested;
-  t->correct = correct;
-  t->accuracy = g->m ? (double) correct / (double) tested : j.accuracy;
-  t->ci_low = j.ci_low;
-  t->ci_high = j.ci_high;
-  t->fano_ceiling = j.fano_judged;
-  t->verdict = j.verdict;
-  t->trivial = varlb_trivial_accuracy (t->bits_charged, N);
-  t->efficiency = varlb_efficiency (t->accuracy, t->bits_charged, N);
-  return VARLB_OK;
+     Alice tokens, ROWS of each asked; at the bits charged plus the side
+     channels and the blob's length (varlb_trial_judge). */
+  return varlb_trial_judge (t, correct, g->m ? g->n : 1, rows, g->m ? t->N / g->n / d : g->alice,
+                            d, o->max_file_bytes);
 }
 
 /* -------------------------------------------------------------- the trial */

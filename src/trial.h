@@ -62,6 +62,13 @@ void varlb__trial_cold_between (varlb_trial_t *t, varlb_spec_t *s, const varlb_c
 void varlb__trial_cold_end (const varlb_channel_opts_t *o);
 /* Start Bob only at the next instant of the timing grid after START. */
 void varlb__trial_pad_to_grid (double start, double timeout);
+/* A result row signed (src/rows.c, the one place rows get their MAC):
+   HEADER (F, ARG, 0) writes the CSV header and ROW (F, ARG, JSON) the row,
+   both without the mac column, the newline or (JSON) the closing brace;
+   F gets the row of kind JSON with its MAC (varlb_row_write_signed). */
+void varlb__row_write (FILE *f, const unsigned char *judge_key,
+                       void (*header) (FILE *, const void *, int),
+                       void (*row) (FILE *, const void *, int), const void *arg, int json);
 /* --keep-blobs: the blob's bytes, as charged, into PATH. */
 int varlb__trial_keep_blob (const char *path, const unsigned char *data, size_t len);
 

@@ -708,10 +708,18 @@ typedef struct varlb_trial {
   size_t N;                /* hidden bits of the instance */
   size_t bits_tested, correct;
   double accuracy, ci_low, ci_high; /* 95% Clopper-Pearson */
-  double fano_ceiling, trivial;
+  double fano_ceiling;     /* at bits_judged, like every ceiling varlb reports */
+  double trivial;
   double efficiency;       /* bits the Fano frontier needs for this accuracy
-                              over bits charged (varlb_efficiency); NaN when
-                              the trial failed */
+                              over bits charged (varlb_efficiency); above 1:
+                              more than the blob alone allows (reports flag
+                              it); NaN when the trial failed */
+  /* What the verdict is judged at (varlb_bits_judged): within the budget
+     the budget's whole bytes, over it the bits charged and length_bits =
+     varlb_length_bits (the largest blob a half may write), and the side
+     channels either way. */
+  double length_bits, bits_judged;
+  double p_value;          /* of "honest at bits_judged" (varlb_judge) */
   const char *verdict;
   int over_budget;
   int status;              /* VARLB_OK, or why the compressor failed */
@@ -768,12 +776,39 @@ int varlb_trial_run (varlb_trial_t *t, const varlb_instance_t *in,
 double varlb_trial_timing_bits (double timeout_s);
 
 /* Result rows: one JSON object per line, or CSV whose header names equal
-   the JSON keys (extra instance columns: schedule, d, jl, keys, values). */
+   the JSON keys (extra instance columns: schedule, d, jl, keys, values).
+   Every row ends with its MAC (varlb_row_mac, keyed by IN's judge key),
+   the column "mac", which the column count and names leave out. */
 size_t varlb_trial_column_count (void);
 const char *varlb_trial_column_name (size_t i);
 void varlb_trial_write_json (FILE *f, const varlb_trial_t *t, const varlb_instance_t *in);
 void varlb_trial_write_csv_header (FILE *f);
 void varlb_trial_write_csv (FILE *f, const varlb_trial_t *t, const varlb_instance_t *in);
+/* The same row unsigned, without its newline (and for JSON without its
+   closing brace): what varlb_row_write_signed finishes. */
+void varlb_trial_write_json_unsigned (FILE *f, const varlb_trial_t *t,
+                                      const varlb_instance_t *in);
+void varlb_trial_write_csv_unsigned (FILE *f, const varlb_trial_t *t,
+                                     const varlb_instance_t *in);
+
+/* Row MACs (src/mac.c): rows no one without the judge key can edit.  The
+   MAC of a row is keyed BLAKE2b (libsodium's crypto_generichash, 16 bytes,
+   written as 32 hex digits) of the CSV header and the row's CSV text, both
+   without the mac column and the newline, under a subkey derived from the
+   judge key (BLAKE2b keyed by the judge key of a fixed label), never the
+   judge key itself.  A JSON line carries the MAC of its CSV twin, so one
+   MAC signs both.  Whoever holds the key can sign any row: a MAC proves
+   the row came from the key's holder, not that the holder ran the trial. */
+#define VARLB_ROW_MAC_HEX 32
+void varlb_row_mac (char out[VARLB_ROW_MAC_HEX + 1], const unsigned char *judge_key,
+                    const char *header, size_t header_len, const char *row, size_t row_len);
+/* Write a signed row to F: CSV is the row's CSV text and HEADER the file's
+   header (each without the mac column and the newline); with JSON NULL,
+   CSV then ,"MAC" and a newline; else JSON (the object without its closing
+   brace), ,"mac":"MAC"} and a newline. */
+void varlb_row_write_signed (FILE *f, const unsigned char *judge_key, const char *header,
+                             size_t header_len, const char *csv, size_t csv_len,
+                             const char *json, size_t json_len);
 
 /* @@STATS@@ -- statistics, Fano frontier, sweeps (stats.c, sweep.c) */
 
@@ -813,9 +848,36 @@ int varlb_clopper_pearson (double *lo, double *hi, size_t k, size_t n, double le
 #define VARLB_VERDICT_IMPOSSIBLE \
   "impossible at this budget: side channel or miscounted bits (above the Fano ceiling with 99% confidence)"
 #define VARLB_VERDICT_ERROR "compressor failed"
-/* The verdict for CORRECT of TESTED bits with BITS_CHARGED of N: impossible
-   when the 99% Clopper-Pearson lower bound exceeds the Fano ceiling. */
+/* Above the Fano ceiling at the bits judged, but not by more than chance
+   allows at VARLB_VERDICT_ALPHA: not "fails as the bound predicts". */
+#define VARLB_VERDICT_ABOVE "above the Fano ceiling, not significant"
+/* The verdict for CORRECT of TESTED bits with BITS_CHARGED of N: with
+   every bit tested (TESTED = N) impossible when varlb_counting_tail
+   (CORRECT, N, BITS_CHARGED) <= VARLB_VERDICT_ALPHA; with fewer, when the
+   99% Clopper-Pearson lower end exceeds the Fano ceiling (bits taken as
+   independent draws).  Above the ceiling otherwise: VARLB_VERDICT_ABOVE. */
 const char *varlb_verdict (size_t correct, size_t tested, double bits_charged, double N);
+
+/* The counting bound's p-value: min(1, 2^BITS P[Bin(N, 1/2) >= K]), which
+   bounds P[at least K of N bits right] for any compressor whose answers
+   depend on BITS bits (a blob of BITS bits takes at most 2^BITS values,
+   each decoding to one string; proofs/verdicts.md, Lemma 1).  Certified:
+   the tail summed with MPFR in log space, every step rounded up, so the
+   result is never below the exact value (and within 2^-60 of it,
+   relatively); 1 when K <= N/2 + 1.  NaN when K > N, N = 0, N >= 2^53 or
+   BITS is negative.  Thousands of MPFR steps at N = 10^7. */
+double varlb_counting_tail (size_t k, size_t n, double bits);
+/* The bits a blob's length can carry when it can be any of 0 ..
+   MAX_BLOB_BYTES bytes: ceil(log2(MAX_BLOB_BYTES + 1)) (exact). */
+double varlb_length_bits (unsigned long long max_blob_bytes);
+/* The bits a trial is judged at, whatever its blob's length (a blob whose
+   length depends on the data says more than its bits; proofs/verdicts.md,
+   Lemma 2): within the budget (BITS_CHARGED <= BUDGET_BITS), 8
+   floor(BUDGET_BITS / 8) + 0.0284, as if the blob had used every whole
+   byte of it; over it, BITS_CHARGED + LENGTH_BITS + 6; then
+   SIDE_CHANNEL_BITS added.  NaN for negative or infinite arguments. */
+double varlb_bits_judged (double bits_charged, double budget_bits, double side_channel_bits,
+                          double length_bits);
 
 /* Tests at the unit that was sampled (README "How to read verdicts").
    One row's "impossible" verdict is a one-sided test of "this compressor
@@ -847,10 +909,10 @@ typedef struct varlb_judgement {
                              token accuracies (varlb_mean_interval) */
   double fano_ceiling;    /* at the bits charged (certified, rounded up) */
   double fano_judged;     /* at the bits judged: what "impossible" beats */
-  double p_value;         /* of "honest at the bits judged"; sampled rows are
-                             impossible exactly when p_value <= ALPHA; full
-                             rows by the Clopper-Pearson rule of
-                             varlb_verdict, which agrees up to rounding */
+  double p_value;         /* of "honest at the bits judged": impossible
+                             exactly when p_value <= ALPHA.  Every token
+                             asked: varlb_counting_tail; a sample: the
+                             token-level bound below */
   const char *verdict;    /* one of the VARLB_VERDICT_* texts */
   const char *verdict_by_budget; /* the verdict were it not impossible: fails,
                              succeeds or loses bits, from bits charged vs N */
@@ -859,8 +921,8 @@ typedef struct varlb_judgement {
 } varlb_judgement_t;
 
 /* Judge CORRECT bits right out of M d, Bob having asked M of the N Alice
-   tokens (d bits each; M = N: every token, the full-instance test of
-   varlb_verdict, unchanged; M < N: a uniform sample without replacement),
+   tokens (d bits each; M = N: every token, the counting tail at
+   BITS_JUDGED; M < N: a uniform sample without replacement),
    for a blob of BITS_CHARGED bits, the test run at BITS_JUDGED = bits
    charged + the side-channel allowance.  The sampled test: impossible when
    P <= VARLB_VERDICT_ALPHA, P = ALPHA/10 + varlb_mean_tail (accuracy, M, N,
@@ -878,6 +940,23 @@ int varlb_judge (varlb_judgement_t *j, size_t correct, size_t m, size_t n, size_
    with M = R, N = A. */
 int varlb_judge_strata (varlb_judgement_t *j, size_t correct, size_t strata, size_t r,
                         size_t a, size_t d, double bits_charged, double bits_judged);
+/* One trial's counts as its row holds them: CORRECT of R d bits asked in
+   each of STRATA strata of A tokens. */
+typedef struct varlb_counts {
+  size_t correct, strata, r, a, d;
+  double bits_charged, bits_judged;
+} varlb_counts_t;
+/* K independent trials judged as one, on their concatenated instances
+   (proofs/verdicts.md, Lemma 3): varlb_judge_strata on the summed counts,
+   strata and bits.  VARLB_EINVAL unless every trial has one design (R, A,
+   d). */
+int varlb_judge_pooled (varlb_judgement_t *j, const varlb_counts_t *c, size_t k);
+/* Judge trial T (budget_bits, bits_charged and side_channel_bits set)
+   from its counts as varlb_judge_strata does, at varlb_bits_judged with
+   length_bits = varlb_length_bits (MAX_BLOB_BYTES): sets every judged
+   field of T (bits_tested .. verdict, length_bits, bits_judged, p_value). */
+int varlb_trial_judge (varlb_trial_t *t, size_t correct, size_t strata, size_t r, size_t a,
+                       size_t d, unsigned long long max_blob_bytes);
 /* Holm's step-down procedure over N p-values at family-wise level ALPHA:
    REJECT[i] = 1 for the hypotheses it rejects (a sweep's rows: which
    "impossible" verdicts survive the many tests at once).  NaN never

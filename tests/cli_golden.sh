@@ -6,8 +6,10 @@
 # outputs -- exit status, stdout, stderr and every file written -- must equal
 # tests/golden/ byte for byte once normalised: the paths of this run, the
 # version and git revision, SHA-256 digests (plug-in provenance), times,
-# the library versions of a sweep's manifest, and prove's line on the Coq
-# record (whether this build has Coq and checked it).  The judge key is fixed
+# the library versions of a sweep's manifest, prove's line on the Coq
+# record (whether this build has Coq and checked it), and the MAC of a row
+# that holds any of these (the MAC signs the text as written: a time, this
+# tree's path or a digest changes it).  The judge key is fixed
 # (tests/golden/judge.key's bytes, written here with mode 0600).
 #
 # A deliberate change of output is recorded with `make golden-update`
@@ -68,7 +70,8 @@ normalise () {
       -e 's/, [0-9][0-9.]* s\(;\|$\)/, @T@ s\1/' \
       -e 's/^\(  time  *\)[0-9][0-9.]* s$/\1@T@ s/' \
       -e '/"libraries": {/,/}/{/^    "mpi": /d;s/^\(    "[^"]*": \)".*"\(,\?\)$/\1"@V@"\2/;}' \
-      -e 's/^  \(NOT \)\{0,1\}checked for this build: .*/  @COQ-RECORD@/'
+      -e 's/^  \(NOT \)\{0,1\}checked for this build: .*/  @COQ-RECORD@/' \
+      -e '/@[A-Z0-9-]*@/{s/"\(mac":"\)\{0,1\}[0-9a-f]\{32\}"\(}\{0,1\}\)$/"\1@MAC@"\2/;}'
 }
 
 # begin NAME: a fresh working directory and record for case NAME.

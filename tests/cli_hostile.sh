@@ -290,13 +290,15 @@ on_grid "Bob starts on the timing grid" $SMALL --budget 8 --compressor "$EXE gri
 "$VARLB" attack --budget 6784 --compressor kivi --json >"$TMPD/k" 2>"$TMPD/err"
 "$PYTHON3" -c 'import json,sys
 r = json.loads(open(sys.argv[1]).readline())
-# the ceiling is the one at charged + side channels (H2(1-p) = 1 - B/N).
-from math import log2
-B = r["bits_charged"] + r["side_channel_bits"]; N = r["N"]
+# the ceiling is the one at the bits judged (H2(1-p) = 1 - B/N): within the
+# budget its whole bytes and 0.0284 (every blob up to them), + side channels.
+from math import floor, log2
+B = 8 * floor(r["budget_bits"] / 8) + 0.0284 + r["side_channel_bits"]; N = r["N"]
+assert r["bits_charged"] <= r["budget_bits"] and abs(r["bits_judged"] - B) < 1e-9, r
 h = lambda q: -q*log2(q) - (1-q)*log2(1-q)
 p = r["fano_ceiling"]
 assert abs(h(1 - p) - (1 - B / N)) < 1e-9, (h(1 - p), 1 - B / N)' "$TMPD/k" \
-  && pass "the Fano ceiling is taken at bits charged + side-channel bits" \
+  && pass "the Fano ceiling is taken at the bits judged: the budget's bytes + side-channel bits" \
   || fail "ceiling: $(cat "$TMPD/k" "$TMPD/err")"
 
 # --- kill -9 of varlb mid-trial: no process of the half survives, nothing
@@ -363,14 +365,14 @@ expect_usage_error "--tokens equal to --out" sweep $SMALL --budgets 8 --compress
   && pass "a full device: $(cat "$TMPD/err")" || fail "full device: $(cat "$TMPD/err")"
 
 # --- --resume refuses a file whose stored verdicts disagree with their
-# numbers (a forged "succeeds").
+# numbers (a forged "succeeds": its MAC no longer matches).
 "$VARLB" sweep --budgets 2000,4000 --compressor kivi --out "$TMPD/r.csv" 2>/dev/null
 grep -q 'fails as the bound predicts' "$TMPD/r.csv" || fail "resume tamper: no row to tamper with"
 sed -i '2s/fails as the bound predicts/succeeds (budget at or above the bound)/' "$TMPD/r.csv"
 printf '"kivi",4' >>"$TMPD/r.csv"   # and a torn line, which a refusal keeps too
 cp "$TMPD/r.csv" "$TMPD/r.before"
 "$VARLB" sweep --budgets 2000,4000,8000 --compressor kivi --out "$TMPD/r.csv" --resume 2>"$TMPD/err"
-[ $? -eq 1 ] && cmp -s "$TMPD/r.csv" "$TMPD/r.before" && grep -q 'verdict their numbers do not give' "$TMPD/err" \
+[ $? -eq 1 ] && cmp -s "$TMPD/r.csv" "$TMPD/r.before" && grep -q 'row 1: refused: its MAC does not match' "$TMPD/err" \
   && pass "--resume refuses a tampered verdict: $(cat "$TMPD/err")" || fail "resume tamper: $(cat "$TMPD/err")"
 
 finish

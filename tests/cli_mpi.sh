@@ -41,8 +41,9 @@ def rows(p):
     import csv
     r = list(csv.reader(lines[:-1]))
     i = r[0].index("wall_s")
-    # Compare the raw text of every other column, byte for byte.
-    return [",".join(x[:i] + x[i + 1:]) for x in r]
+    # Compare the raw text of every other column, byte for byte (the MAC,
+    # last, signs wall_s too).
+    return [",".join(x[:i] + x[i + 1:-1]) for x in r]
 a, b = rows(sys.argv[1]), rows(sys.argv[2])
 assert len(a) == 1 + 18, len(a)
 assert sorted(a) == sorted(b)
@@ -54,7 +55,7 @@ def js(p):
     out = []
     for l in open(p):
         j = json.loads(l)
-        j.pop("wall_s")
+        j.pop("wall_s"), j.pop("mac")
         out.append(j)
     return out
 a, b = js(sys.argv[1]), js(sys.argv[2])
@@ -88,15 +89,16 @@ done
 
 # The flags of a rank's rows travel with them: the count line of two ranks
 # equals the single process's.  A cheat through $TMPDIR (--no-sandbox)
-# decodes every bit; at 64 bits charged it is above the ceiling on both
-# schedules, impossible at 99% only on the larger one (80 bits: the 95%
-# interval's lower end stays below the ceiling 0.98).  Trials are dealt
-# round robin, so rank 1 runs seed 2 of each schedule: one row merely above
-# the ceiling and one impossible.
+# decodes every bit; at a budget of 72 bits (77.03 bits judged with the 5 of
+# side channel) it is above the ceiling on both schedules, impossible only
+# on the larger one (N = 224: p = 2^(77.03 - 224)); on the smaller (N = 80)
+# the counting tail gives p = 2^(77.03 - 80) = 0.13, above the ceiling, not
+# significant.  Trials are dealt round robin, so rank 1 runs seed 2 of each
+# schedule: one row merely above the ceiling and one impossible.
 MIS="exec:$PYTHON3 $top_srcdir/tests/compressors/misbehave.py cheat"
-CGRID="--schedules 1,2,3;1,2,3,4 -d 16 --budgets 64 --seeds 1,2 --no-sandbox --no-timing"
+CGRID="--schedules 1,2,3;1,2,3,4 -d 16 --budgets 72 --seeds 1,2 --no-sandbox --no-timing"
 mkdir "$TMPD/cheat"
-counts () { sed -n 's/.*, \([0-9]* compressor failures, [0-9]* above the Fano ceiling ([0-9]* impossible at 99%)\),.*/\1/p' "$1"; }
+counts () { sed -n 's/.*, \([0-9]* compressor failures, [0-9]* above the Fano ceiling (.*)\), [0-9.]* s; .*/\1/p' "$1"; }
 # shellcheck disable=SC2086
 TMPDIR=$TMPD/cheat "$VARLB" sweep $CGRID --compressor "$MIS" --out "$TMPD/c1.csv" 2>"$TMPD/err1"
 # shellcheck disable=SC2086
@@ -105,10 +107,10 @@ TMPDIR=$TMPD/cheat "$VARLB" sweep $CGRID --compressor "$MIS" --out "$TMPD/c1.csv
 c1=$(counts "$TMPD/err1") c2=$(counts "$TMPD/err2")
 "$PYTHON3" -c 'import csv,sys
 v = [(r["seed"], r["accuracy"], r["verdict"][:10]) for r in csv.DictReader(open(sys.argv[1]))]
-assert v == [("1", "1", "fails as t"), ("2", "1", "fails as t"),
+assert v == [("1", "1", "above the "), ("2", "1", "above the "),
              ("1", "1", "impossible"), ("2", "1", "impossible")], v' "$TMPD/c1.csv" 2>"$TMPD/py.err"
 py=$?
-[ $py -eq 0 ] && [ "$c1" = "0 compressor failures, 4 above the Fano ceiling (2 impossible at 99%)" ] \
+[ $py -eq 0 ] && case $c1 in "0 compressor failures, 4 above the Fano ceiling (2 impossible alone at 1%, 2 after Holm "*) true ;; *) false ;; esac \
   && [ "$c2" = "$c1" ] && cmp -s "$TMPD/c1.csv" "$TMPD/c2.csv" \
   && pass "rank 1's impossible and merely-above rows counted as such: $c2" \
   || fail "flags under two ranks: one rank '$c1', two '$c2': $(cat "$TMPD/py.err" "$TMPD/err1" "$TMPD/err2")"
@@ -184,7 +186,7 @@ same_model_files () {
   || fail "single-process model sweep: $(cat "$TMPD/err1" "$TMPD/halves.log")"
 # The count line's failures and rows above the ceiling, from every rank's
 # trials (the counted compressor fails its 4, 2 of them on rank 1).
-mcounts () { sed -n 's/.*whole-model trials run (.*), \([0-9]* compressor failures, [0-9]* above the Fano ceiling\),.*/\1/p' "$1"; }
+mcounts () { sed -n 's/.*whole-model trials run ([^)]*), \([0-9]* compressor failures, [0-9]* above the Fano ceiling\) .*/\1/p' "$1"; }
 m1=$(mcounts "$TMPD/err1")
 mpi_model two-m \
   && [ "$(grep -c 'whole-model trials run' "$TMPD/err2")" -eq 1 ] \

@@ -7,7 +7,8 @@
 # downloads hold the inputs byte for byte, and whose exponents are varlb
 # scaling's; bad inputs (empty, another tool's, a header alone, a tampered
 # row, the page named as its own input) get one line and the right exit
-# status; a 100,000-row sweep makes a page of a few MB that draws one point
+# status; signed rows verify, a row edited in place fails its signature,
+# another key's rows are not checked, unsigned rows say so; a 100,000-row sweep makes a page of a few MB that draws one point
 # per compressor and budget and keeps the data beside it; varlb demo writes
 # its report.html.
 . "$top_srcdir/tests/cli_lib.sh"
@@ -112,11 +113,51 @@ assert any("IMPOSSIBLE" in tr["cells"][-3]["text"] for tr in page.board if tr["c
     "the leaderboard keeps the stored verdict of " + who
 PY
 
+# ------------------------------------------------------------ signatures
+# Rows signed under the judge key here verify (CSV, and JSON Lines through
+# the CSV text its MAC signs); a row edited in place fails its check (the
+# page is written, marks it, exit 1 and one line naming it); under another
+# key nothing is checked; rows without a MAC are unsigned.
+sig () { "$PYTHON3" -c 'import re,sys
+m = re.search(r"signatures</dt><dd>(.*?)</dd>", open(sys.argv[1], encoding="utf-8").read())
+print(re.sub("<[^>]*>", "", m.group(1)) if m else "(no signatures line)")' "$1"; }
+"$VARLB" report s.csv --out sig.html >/dev/null 2>err && sig sig.html | grep -q '^verified: all 16 rows' \
+  && "$VARLB" report a.jsonl --out sigj.html >/dev/null 2>>err && sig sigj.html | grep -q '^verified: all 2 rows' \
+  && pass "signed rows verified: $(sig sig.html); JSON Lines: $(sig sigj.html)" \
+  || fail "signatures verified: $(cat err) $(sig sig.html) $(sig sigj.html)"
+# Line 3's seed edited in place: its counts and verdict still hold, so only
+# the signature can tell.
+"$PYTHON3" - <<'PY' || fail "editing a seed"
+lines = open("s.csv").read().split("\n")
+head = lines[0].split(",")
+at = head.index("seed")
+cells = lines[2].split(",")   # no quoted comma before the seed column
+assert cells[at].isdigit(), cells[at]
+cells[at] = str(int(cells[at]) + 100)
+lines[2] = ",".join(cells)
+open("e.csv", "w").write("\n".join(lines))
+PY
+"$VARLB" report e.csv --out e.html >out 2>err; rc=$?
+[ "$rc" -eq 1 ] && [ "$(wc -l <err)" -eq 1 ] \
+  && grep -q '1 row signed under this judge key fails the check (first: e.csv line 3: its MAC does not match' err \
+  && grep -q 'id="signatures"' e.html && sig e.html | grep -q '^15 verified .*1 FAILED.*first: line 3' \
+  && grep -q 'signature failed: edited after it was signed' e.html \
+  && pass "a seed edited in place: exit 1, one line, the page marks the row: $(sig e.html)" \
+  || fail "edited seed: rc=$rc $(cat err) $(sig e.html)"
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >other.key; echo >>other.key; chmod 600 other.key
+"$VARLB" report s.csv --judge-key other.key --out o.html >/dev/null 2>err; rc=$?
+[ "$rc" -eq 0 ] && sig o.html | grep -q '^16 signed under another judge key: not checked' \
+  && pass "another judge key: read, nothing checked: $(sig o.html)" \
+  || fail "another key: rc=$rc $(cat err) $(sig o.html)"
+
 # ---------------------------------------------- past 256 KiB of data
 # 1500 rows (about 700 KiB): inlined gzip'ed when built with zlib, else
 # copied beside the page; either way the download holds the bytes.
 $CHECK synth s.csv mid.csv 1500 >/dev/null || fail "synthesis"
 "$VARLB" report mid.csv --out mid.html >/dev/null 2>err || fail "mid: $(cat err)"
+sig mid.html | grep -q '^none: these rows carry no signature' \
+  && pass "rows made outside varlb (MACs emptied): unsigned, read and re-judged" \
+  || fail "unsigned rows: $(sig mid.html)"
 if grep -q '^#define HAVE_ZLIB 1' "$top_builddir/config.h" 2>/dev/null; then want="inlined gzip'ed"
 else want="beside the page"; fi
 $CHECK data mid.html mid.csv >out && grep -q "data $want" out \

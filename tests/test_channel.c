@@ -269,9 +269,10 @@ START_TEST (over_budget_blob_is_charged_in_full_and_flagged)
 }
 END_TEST
 
-/* The ceiling a row reports is the one at the bits judged (charged plus
-   the side channels), never at the budget: an over-budget identity trial
-   keeps everything and its ceiling is 1. */
+/* The ceiling a row reports is the one at the bits judged (over its
+   budget: charged, the length's bits and 6, plus the side channels), never
+   at the budget: an over-budget identity trial keeps everything and its
+   ceiling is 1. */
 START_TEST (ceiling_is_taken_at_the_bits_judged_not_the_budget)
 {
   varlb_instance_t in;
@@ -285,8 +286,11 @@ START_TEST (ceiling_is_taken_at_the_bits_judged_not_the_budget)
      < 120 for k = 0..27, plus the level at or past it: 29 levels, 5 bits. */
   ck_assert_double_eq (o.timeout_s, 120);
   ck_assert_double_eq (t.side_channel_bits, 5);
-  ck_assert_double_eq (t.fano_ceiling, varlb_fano_ceiling (t.bits_charged + t.side_channel_bits,
-                                                           (double) in.N));
+  ck_assert_double_eq (t.side_channel_bits, varlb_trial_timing_bits (o.timeout_s));
+  /* Over its budget the blob is judged at its bits, its length's and 6,
+     plus the side channels (varlb_bits_judged). */
+  ck_assert_double_eq (t.bits_judged, t.bits_charged + t.length_bits + 6 + t.side_channel_bits);
+  ck_assert_double_eq (t.fano_ceiling, varlb_fano_ceiling (t.bits_judged, (double) in.N));
   ck_assert_double_eq (t.fano_ceiling, 1.0);
   ck_assert_double_lt (varlb_fano_ceiling (64, (double) in.N), 1.0);
   varlb_instance_clear (&in);
@@ -324,8 +328,10 @@ START_TEST (a_sampled_trial_is_judged_per_token)
   trial (&t, &in, "kivi", 200, &o);
   ck_assert_msg (t.status == VARLB_OK, "%s", t.error);
   varlb_judgement_t j;
+  ck_assert_double_eq (t.bits_judged, varlb_bits_judged (t.bits_charged, 200, t.side_channel_bits,
+                                                         t.length_bits));
   ck_assert_int_eq (varlb_judge (&j, t.correct, 6, in.alice_tokens, in.d, t.bits_charged,
-                                 t.bits_charged + t.side_channel_bits), VARLB_OK);
+                                 t.bits_judged), VARLB_OK);
   ck_assert (j.sampled);
   ck_assert_str_eq (t.verdict, j.verdict);
   ck_assert_double_eq (t.ci_low, j.ci_low);

@@ -163,8 +163,8 @@ START_TEST (verdicts_follow_the_bound)
   ck_assert_str_eq (varlb_verdict (5000, 10000, 2500, 10000), VARLB_VERDICT_FAILS);
   ck_assert_str_eq (varlb_verdict (10000, 10000, 10000, 10000), VARLB_VERDICT_SUCCEEDS);
   ck_assert_str_eq (varlb_verdict (9000, 10000, 20000, 10000), VARLB_VERDICT_LOSSY);
-  /* 10 of 10 bits right is not enough evidence against a 0.79 ceiling. */
-  ck_assert_str_eq (varlb_verdict (10, 10, 2500, 10000), VARLB_VERDICT_FAILS);
+  /* 10 of 10 bits right is above a 0.79 ceiling, but not enough evidence. */
+  ck_assert_str_eq (varlb_verdict (10, 10, 2500, 10000), VARLB_VERDICT_ABOVE);
   ck_assert_str_eq (varlb_verdict (0, 0, 1, 10), VARLB_VERDICT_ERROR);
 }
 END_TEST
@@ -288,49 +288,12 @@ START_TEST (binary_entropy_is_in_bits)
 }
 END_TEST
 
-START_TEST (verdict_level_is_99_percent_at_the_boundary)
-{
-  /* N = 10000 bits, a quarter charged: p* = 0.78550.  "Impossible" means the
-     99% Clopper-Pearson lower end lies above p*, i.e. a one-sided binomial
-     tail P[Bin(N, p*) >= k] below 0.005.  The boundary count computed here
-     from GSL's binomial tail must be exactly where the verdict flips; at
-     level 0.9 it would sit near 7936, so 7950 (below the 99% boundary)
-     would be flagged. */
-  const size_t N = 10000;
-  double p = varlb_fano_ceiling (2500, (double) N);
-  size_t kstar = 0;
-  for (size_t k = (size_t) (p * N); k <= N && !kstar; k++)
-    if (gsl_cdf_binomial_Q ((unsigned) k - 1, p, (unsigned) N) < 0.005)
-      kstar = k;
-  ck_assert_uint_gt (kstar, 7950);
-  ck_assert_uint_lt (kstar, 8000);
-  ck_assert_str_eq (varlb_verdict (kstar - 1, N, 2500, (double) N), VARLB_VERDICT_FAILS);
-  ck_assert_str_eq (varlb_verdict (kstar, N, 2500, (double) N), VARLB_VERDICT_IMPOSSIBLE);
-  ck_assert_str_eq (varlb_verdict (7950, N, 2500, (double) N), VARLB_VERDICT_FAILS);
-  /* varlb_judge with every token asked is the same rule, and its p-value
-     crosses VARLB_VERDICT_ALPHA at the same count. */
-  varlb_judgement_t j;
-  ck_assert_int_eq (varlb_judge (&j, kstar - 1, 100, 100, 100, 2500, 2500), VARLB_OK);
-  ck_assert_str_eq (j.verdict, VARLB_VERDICT_FAILS);
-  ck_assert_double_gt (j.p_value, VARLB_VERDICT_ALPHA);
-  ck_assert_int_eq (varlb_judge (&j, kstar, 100, 100, 100, 2500, 2500), VARLB_OK);
-  ck_assert_str_eq (j.verdict, VARLB_VERDICT_IMPOSSIBLE);
-  ck_assert_double_le (j.p_value, VARLB_VERDICT_ALPHA);
-  ck_assert (!j.sampled);
-  /* A side-channel allowance raises the ceiling the verdict is judged on. */
-  ck_assert_int_eq (varlb_judge (&j, kstar, 100, 100, 100, 2500, 2600), VARLB_OK);
-  ck_assert_str_eq (j.verdict, VARLB_VERDICT_FAILS);
-  ck_assert_double_eq (j.fano_ceiling, p);
-  ck_assert_double_gt (j.fano_judged, p);
-}
-END_TEST
-
 START_TEST (full_instance_rule_never_flags_what_counting_allows)
 {
   /* The full-instance verdict is valid for any compressor, correlated bits
      or not: wherever it says impossible, the counting bound
      2^B P[Bin(N, 1/2) >= k] (a B-bit blob decodes to at most 2^B strings)
-     is below 0.005.  Checked at the smallest flagged count k over a grid
+     is at most alpha (tests/test_verdict.c checks it exactly).  Checked at the smallest flagged count k over a grid
      of N and B, the binomial tail summed in log space (lgamma). */
   const double Ns[] = { 40, 200, 1000, 27136 };
   for (int a = 0; a < 4; a++)
@@ -363,8 +326,8 @@ START_TEST (full_instance_rule_never_flags_what_counting_allows)
               sum += exp (l - mx);
           }
         double log2_bound = (B - N) + (mx + log (sum)) / log (2.0);
-        ck_assert_msg (log2_bound <= log2 (0.005), "N = %g, B = %g, k = %zu: bound 2^%g",
-                       N, B, k, log2_bound);
+        ck_assert_msg (log2_bound <= log2 (VARLB_VERDICT_ALPHA) + 1e-9,
+                       "N = %g, B = %g, k = %zu: bound 2^%g", N, B, k, log2_bound);
       }
 }
 END_TEST
@@ -502,7 +465,8 @@ START_TEST (sampled_verdict_counting_ceiling_has_its_allowance)
   /* The sampled test compares the token mean with p_c, the Fano ceiling of
      B + log2(1/(ALPHA/10)) bits (a B-bit blob's 2^B strings): an accuracy
      above the ceiling of B bits but not above p_c is never evidence, p = 1
-     exactly, however many tokens were asked. */
+     exactly, however many tokens were asked: above the ceiling, not
+     significant. */
   const size_t n = 100, d = 10;
   const double N = (double) (n * d), B = 500;
   double p0 = varlb_fano_ceiling (B, N);
@@ -514,7 +478,7 @@ START_TEST (sampled_verdict_counting_ceiling_has_its_allowance)
   varlb_judgement_t j;
   ck_assert_int_eq (varlb_judge (&j, correct, m, n, d, B, B), VARLB_OK);
   ck_assert_double_eq (j.p_value, 1.0);
-  ck_assert_str_eq (j.verdict, VARLB_VERDICT_FAILS);
+  ck_assert_str_eq (j.verdict, VARLB_VERDICT_ABOVE);
   /* Well above p_c with 99 of 100 tokens: flagged. */
   ck_assert_int_eq (varlb_judge (&j, m * d, m, n, d, B, B), VARLB_OK);
   ck_assert_str_eq (j.verdict, VARLB_VERDICT_IMPOSSIBLE);
@@ -589,7 +553,9 @@ START_TEST (judge_strata_is_judge_per_stratum_and_pools_conservatively)
                          "grid %zu f %.2f: p %.17g, want %.17g", g, f, js.p_value, want);
           ck_assert_double_ge (js.p_value, jp.p_value);
           ck_assert_str_eq (js.verdict, js.p_value <= VARLB_VERDICT_ALPHA
-                                        ? VARLB_VERDICT_IMPOSSIBLE : js.verdict_by_budget);
+                                        ? VARLB_VERDICT_IMPOSSIBLE
+                                        : acc > js.fano_judged ? VARLB_VERDICT_ABOVE
+                                        : js.verdict_by_budget);
           ck_assert_double_le (js.ci_low, acc);
           ck_assert_double_ge (js.ci_high, acc);
         }
@@ -638,7 +604,6 @@ main (void)
   ADD_TEST (tc, fano_bits_needed_never_exceeds_the_exact_value);
   ADD_TEST (tc, efficiency_is_bits_needed_over_bits_charged_rounded_down);
   ADD_TEST (tc, binary_entropy_is_in_bits);
-  ADD_TEST (tc, verdict_level_is_99_percent_at_the_boundary);
   ADD_TEST (tc, full_instance_rule_never_flags_what_counting_allows);
   ADD_TEST (tc, mean_interval_known_cases);
   ADD_TEST (tc, sampled_verdict_false_alarms_at_most_alpha_honest_hash_scheme);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
+#include "verify.h"
 #include "model.h"
 #include "sandbox/sandbox.h"
 
@@ -100,7 +101,6 @@ print_trial (FILE *o, const varlb_trial_t *t, const varlb_instance_t *in, const 
       print_stderr (o, t);
       return;
     }
-  double judged = t->bits_charged + t->side_channel_bits;
   fprintf (o, "  budget      %.0f bits (%s; %.4g N); charged %.0f bits = 8 x %.0f bytes%s\n",
            t->budget_bits, typed, t->budget_bits / (double) t->N, t->bits_charged,
            t->bits_charged / 8, t->over_budget ? ", over budget: charged in full" : "");
@@ -109,18 +109,7 @@ print_trial (FILE *o, const varlb_trial_t *t, const varlb_instance_t *in, const 
            strcmp (t->isolation, "none") == 0 ? ": NO SANDBOX, nothing kept the halves apart" : "");
   fprintf (o, "  accuracy    %zu / %zu bits = %.3f%%  (95%% CI [%.3f%%, %.3f%%])\n",
            t->correct, t->bits_tested, 100 * t->accuracy, 100 * t->ci_low, 100 * t->ci_high);
-  fprintf (o, "  bound       Fano ceiling %.3f%% at %.0f bits judged (charged + side channels) "
-           "of N = %zu; trivial line %.3f%%\n",
-           100 * t->fano_ceiling, judged, t->N, 100 * t->trivial);
-  if (isfinite (t->efficiency))
-    fprintf (o, "  frontier    the optimum reaches %.4f with %.4g N: efficiency %.1f%%\n",
-             t->accuracy, varlb_fano_bits_needed (t->accuracy, (double) t->N) / (double) t->N,
-             100 * t->efficiency);
-  if (t->over_budget)
-    fprintf (o, "  verdict     over budget: judged at %.0f bits (%.4g N) -- %s\n", judged,
-             judged / (double) t->N, t->verdict);
-  else
-    fprintf (o, "  verdict     %s\n", t->verdict);
+  cli_print_verdict (o, t, "N");
   /* The (1 +- eta) rule: an answer within it everywhere decodes every bit
      when eta <= eta* (proofs/variants.md).  At eta = 0 only the measured
      error means anything. */

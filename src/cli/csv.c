@@ -1,6 +1,7 @@
 /* csv.c -- the result files varlb reads back (plot, summary, report,
  * --resume): read whole, line by line (cli_table_read: CSV here, JSON Lines
- * in report_json.c), RFC 4180 quoting, header line first; a torn last line,
+ * in report_json.c), RFC 4180 quoting, header line first, each row's own
+ * CSV text kept for the MAC that signs it (verify.c); a torn last line,
  * from an interrupted sweep, is ignored. */
 #include <config.h>
 #include <errno.h>
@@ -18,8 +19,12 @@ cli_csv_clear (cli_csv_t *t)
     free (t->head[i]);
   for (size_t i = 0; i < t->rows * t->cols; i++)
     free (t->cell[i]);
+  for (size_t i = 0; t->line && i < t->rows; i++)
+    free (t->line[i]);
   free (t->head);
   free (t->cell);
+  free (t->line);
+  free (t->header_line);
   memset (t, 0, sizeof *t);
 }
 
@@ -89,19 +94,26 @@ fail:
 }
 
 int
-cli_csv_add_row (cli_csv_t *t, char **fields)
+cli_csv_add_row (cli_csv_t *t, char **fields, const char *text)
 {
   /* Room for 64 rows, then doubled at each power of two. */
   if (t->rows == 0 || (t->rows >= 64 && (t->rows & (t->rows - 1)) == 0))
     {
       size_t cap = t->rows < 64 ? 64 : 2 * t->rows;
       char **g = realloc (t->cell, cap * (t->cols ? t->cols : 1) * sizeof *g);
-      if (!g)
+      if (g)
+        t->cell = g;
+      char **l = g ? realloc (t->line, cap * sizeof *l) : NULL;
+      if (l)
+        t->line = l;
+      if (!l)
         return -1;
-      t->cell = g;
     }
+  char *copy = text ? strdup (text) : NULL;
+  if (text && !copy)
+    return -1;
   memcpy (t->cell + t->rows * t->cols, fields, t->cols * sizeof *fields);
-  t->rows++;
+  t->line[t->rows++] = copy;
   return 0;
 }
 
@@ -159,12 +171,15 @@ csv_line (cli_csv_t *t, const char *line, long lineno, char *why, size_t wlen)
     {
       t->head = fields;
       t->cols = (size_t) n;
-      return 0;
+      if ((t->header_line = strdup (line)) != NULL)
+        return 0;
+      snprintf (why, wlen, "out of memory");
+      return -1;
     }
   int bad = (size_t) n != t->cols;
   if (bad)
     snprintf (why, wlen, "line %ld: %ld fields where the header has %zu", lineno, n, t->cols);
-  else if ((bad = cli_csv_add_row (t, fields) != 0))
+  else if ((bad = cli_csv_add_row (t, fields, line) != 0))
     snprintf (why, wlen, "out of memory");
   for (long i = 0; bad && i < n; i++)
     free (fields[i]);

@@ -57,12 +57,13 @@ void cli_list_models (void);
 /* ------------------------------ sweep --model's files (model_sweep_files.c) */
 
 #define CLI_HEAD_ROWS_HEADER \
-  "compressor,budget_bits,seed,model,layers,heads,layer,head,bits,correct,accuracy\n"
+  "compressor,budget_bits,seed,model,layers,heads,layer,head,bits,correct,accuracy,mac\n"
 
 typedef struct cli_model_files {
   const char *csv, *head_rows; /* as given (head_rows NULL without --head-rows) */
   char *jsonl;                 /* beside the CSV (NULL: out of memory) */
   int fcsv, fjson, fhead;      /* -1 closed; fhead -2 without --head-rows */
+  const unsigned char *key;    /* the judge key --resume checks rows with */
 } cli_model_files_t;
 
 void cli_model_files_init (cli_model_files_t *f, const char *csv, const char *head_rows);
@@ -73,7 +74,8 @@ char *cli_model_trial_key (const char *spec, double budget_bits, const varlb_mod
 /* Open the files of a sweep whose TOTAL trials are KEYS in grid order:
    new ones (an existing file refused without FORCE), or with RESUME the
    ones there, once the CSV holds this varlb's HEADER, rows that are the
-   grid's first *DONE trials and verdicts their numbers give; a torn last
+   grid's first *DONE trials, each verified under F->key (cli_verify_rows)
+   with its head rows' MACs; a torn last
    line is cut and the JSON Lines and head rows cut to the kept trials.  0,
    or the exit status after one line; a refusal changes no file. */
 int cli_model_files_open (const char *cmd, cli_model_files_t *f, const char *header,

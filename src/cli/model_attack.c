@@ -14,6 +14,7 @@
 #include "sandbox/sandbox.h"
 #include "model.h"
 #include "sweep.h"
+#include "verify.h"
 
 enum {
   O_COMP = CLI_OPT_MODEL_FIRST_FREE + 10, O_BUDGET, O_RATIO, O_KEEP, O_HEADROWS, O_MAXCACHE,
@@ -46,7 +47,7 @@ cache_fits (const char *cmd, const varlb_model_t *m, unsigned long long max)
 
 /* Each head's accuracy, one CSV row per head. */
 static char *
-head_rows (size_t *len, const varlb_model_trial_t *mt, double budget)
+head_rows (size_t *len, const varlb_model_trial_t *mt, const varlb_model_t *m, double budget)
 {
   char *text = NULL;
   FILE *f = open_memstream (&text, len);
@@ -63,7 +64,11 @@ head_rows (size_t *len, const varlb_model_trial_t *mt, double budget)
                mt->head_tested[i] ? (double) mt->head_correct[i] / (double) mt->head_tested[i]
                                   : 0.0);
     }
-  fclose (f);
+  if (fclose (f) != 0 || cli_sign_rows (&text, len, CLI_HEAD_ROWS_HEADER, m->par.judge_key) != 0)
+    {
+      free (text);
+      return NULL;
+    }
   return text;
 }
 
@@ -95,18 +100,16 @@ print_model_trial (FILE *o, const varlb_model_trial_t *mt, const varlb_model_t *
         fprintf (o, "  stderr      answer: %s\n", t->stderr_answer);
       return;
     }
-  double judged = t->bits_charged + t->side_channel_bits;
   fprintf (o, "  budget      %.0f bits (%s; %.4g N_total); charged %.0f bits = 8 x %.0f "
-           "bytes%s\n", t->budget_bits, typed, t->budget_bits / (double) t->N, t->bits_charged, t->bits_charged / 8,
+           "bytes%s\n", t->budget_bits, typed, t->budget_bits / (double) t->N, t->bits_charged,
+           t->bits_charged / 8,
            t->over_budget ? ", over budget: charged in full" : "");
   fprintf (o, "  isolation   %s; side channels %.0f bits (the padded compress time)%s\n",
            t->isolation, t->side_channel_bits,
            strcmp (t->isolation, "none") == 0 ? ": NO SANDBOX, nothing kept the halves apart" : "");
   fprintf (o, "  accuracy    %zu / %zu bits = %.3f%%  (95%% CI [%.3f%%, %.3f%%])\n", t->correct,
            t->bits_tested, 100 * t->accuracy, 100 * t->ci_low, 100 * t->ci_high);
-  fprintf (o, "  bound       Fano ceiling %.3f%% at %.0f bits judged of N_total = %zu; trivial "
-           "line %.3f%%\n", 100 * t->fano_ceiling, judged, t->N, 100 * t->trivial);
-  fprintf (o, "  verdict     %s%s\n", t->over_budget ? "over budget: " : "", t->verdict);
+  cli_print_verdict (o, t, "N_total");
   /* Where the bits went: the best and worst layer and head. */
   size_t n = mt->layers * mt->heads, bl = 0, wl = 0, bh = 0, wh = 0;
   double lb = -1, lw = 2, hb = -1, hw = 2;
@@ -362,7 +365,7 @@ cli_attack_model (int argc, char **argv)
             }
           fflush (stdout);
           size_t len;
-          char *text = fd >= 0 && mt.t.status == VARLB_OK ? head_rows (&len, &mt, bits) : NULL;
+          char *text = fd >= 0 && mt.t.status == VARLB_OK ? head_rows (&len, &mt, &m, bits) : NULL;
           if (text && cli_append_row (cmd, fd, hrows, text, len) != 0)
             rc = CLI_EXIT_FAIL;
           free (text);
@@ -444,7 +447,7 @@ sweep_trial (const char *cmd, cli_trial_out_t *o, const varlb_model_t *m,
   if (fc)
     varlb_model_trial_write_csv (fc, &mt, m), fclose (fc);
   if (heads && mt.t.status == VARLB_OK)
-    o->side = head_rows (&o->nside, &mt, bits);
+    o->side = head_rows (&o->nside, &mt, m, bits);
   o->failed = mt.t.status != VARLB_OK;
   o->above = isfinite (mt.t.accuracy) && mt.t.accuracy > mt.t.fano_ceiling;
   varlb_model_trial_clear (&mt);
@@ -626,6 +629,7 @@ cli_sweep_model (int argc, char **argv)
     goto close;
   /* Rank 0 alone opens the files (--resume: trims them) and tells every
      rank its verdict and the trials already there. */
+  files.key = g.base.judge_key;
   if (ranks.rank == 0)
     setup = cli_model_files_open (cmd, &files, header, keys, total, resume, force, &done);
   if ((rc = cli_ranks_share (&ranks, setup, &done, NULL)) != 0)
@@ -675,9 +679,14 @@ cli_sweep_model (int argc, char **argv)
   if (err)
     goto close;
   if (ranks.rank == 0)
-    fprintf (stderr, "varlb: sweep: %zu whole-model trials run (%zu already in %s), %zu "
-             "compressor failures, %zu above the Fano ceiling, %.1f s\n", trials, done, out,
-             failed, above, cli_now () - t0);
+    {
+      /* The verdicts of the whole file, resumed rows included. */
+      char line[512];
+      cli_verdicts_of_file (line, sizeof line, out);
+      fprintf (stderr, "varlb: sweep: %zu whole-model trials run (%zu already in %s), %zu "
+               "compressor failures, %zu above the Fano ceiling (%s), %.1f s\n", trials, done,
+               out, failed, above, line, cli_now () - t0);
+    }
   rc = 0;
 close:
   cli_model_files_clear (&files);

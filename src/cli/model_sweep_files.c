@@ -13,6 +13,7 @@
 #include "model.h"
 #include "plot.h"
 #include "sweep.h"
+#include "verify.h"
 
 /* The columns that identify a whole-model trial (the grid's axes), the
    budget last as it follows from the others; a key holds their cells in
@@ -49,6 +50,7 @@ cli_model_files_init (cli_model_files_t *f, const char *csv, const char *head_ro
   f->head_rows = head_rows;
   f->fcsv = f->fjson = -1;
   f->fhead = -2;
+  f->key = NULL;
   /* The stem is the name less a final .csv (any other ending is kept). */
   if (asprintf (&f->jsonl, "%.*s.jsonl",
                 (int) (n > 4 && strcmp (csv + n - 4, ".csv") == 0 ? n - 4 : n), csv) < 0)
@@ -176,7 +178,7 @@ plan_resume (const char *cmd, const cli_model_files_t *f, const char *header,
   else
     {
       cli_csv_t t;
-      int rc = cli_resume_read (cmd, &t, f->csv, header);
+      int rc = cli_resume_read (cmd, &t, f->csv, header, f->jsonl, f->key, 1);
       if (rc != 0)
         return rc;
       int bad = rows_follow_grid (cmd, f->csv, &t, lines, keys, total, &head_need) != 0;
@@ -187,8 +189,10 @@ plan_resume (const char *cmd, const cli_model_files_t *f, const char *header,
     }
   return follower_keeps (cmd, f->jsonl, f->csv, k->rows, NULL, &k->jsonl_lines) == 0
          && (!f->head_rows
-             || follower_keeps (cmd, f->head_rows, f->csv, head_need, CLI_HEAD_ROWS_HEADER,
-                                &k->head_lines) == 0) ? 0 : CLI_EXIT_FAIL;
+             || (follower_keeps (cmd, f->head_rows, f->csv, head_need, CLI_HEAD_ROWS_HEADER,
+                                 &k->head_lines) == 0
+                 && cli_side_rows_verify (cmd, f->head_rows, CLI_HEAD_ROWS_HEADER, f->key) == 0))
+         ? 0 : CLI_EXIT_FAIL;
 }
 
 /* Cut the files to what K keeps; -1 after one line. */

@@ -181,6 +181,14 @@ cli_plot_instance (char *buf, size_t len, const cli_csv_t *t, const char *only)
   return buf;
 }
 
+double
+cli_plot_row_x (const cli_csv_t *t, size_t r)
+{
+  long cj = cli_csv_col (t, "bits_judged"), cb = cli_csv_col (t, "bits_charged");
+  long c = cj >= 0 && cli_csv_get (t, r, cj)[0] ? cj : cb;
+  return cli_csv_num (t, r, c) / cli_csv_num (t, r, cli_csv_col (t, "N"));
+}
+
 int
 cli_plot_row_of (const cli_csv_t *t, size_t r, long cc, const char *only)
 {

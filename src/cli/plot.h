@@ -32,12 +32,18 @@ int cli_plot_file (const char *cmd, const char *csv, const char *out,
    cli_plot_file (3: gnuplot absent, noted). */
 int cli_plot_demo (const char *cmd, const varlb_params_t *p, const char *out);
 
-/* A CSV file read whole (RFC 4180 quoting, header line first); a torn
-   last line (no newline, from an interrupted sweep) is ignored. */
+/* A result file read whole (a CSV: RFC 4180 quoting, header line first;
+   or JSON Lines, report_json.c); a torn last line (no newline, from an
+   interrupted sweep) is ignored.  Beside the cells, the header and each
+   row as CSV text, as written (a JSON line's: the CSV row rows.c writes
+   beside it), without the newline: what a row's MAC signs
+   (cli_row_verify; NULL where a line has no such text). */
 typedef struct cli_csv {
   size_t cols, rows;
-  char **head;  /* cols names */
-  char **cell;  /* rows x cols, row-major */
+  char **head;       /* cols names */
+  char **cell;       /* rows x cols, row-major */
+  char *header_line; /* the header as CSV text */
+  char **line;       /* rows: each row as CSV text */
 } cli_csv_t;
 
 int cli_csv_read (cli_csv_t *t, const char *path, char *why, size_t wlen);
@@ -50,27 +56,19 @@ typedef int (*cli_table_line_fn) (cli_csv_t *t, const char *line, long lineno, c
 int cli_table_read (cli_csv_t *t, const char *path, cli_table_line_fn fn, const char *empty,
                     char *why, size_t wlen);
 /* Append a row: the T->cols strings of FIELDS are taken over (the array
-   itself is not).  -1 when out of memory. */
-int cli_csv_add_row (cli_csv_t *t, char **fields);
+   itself is not), TEXT (may be NULL) copied as its CSV text.  -1 when out
+   of memory. */
+int cli_csv_add_row (cli_csv_t *t, char **fields, const char *text);
 void cli_csv_clear (cli_csv_t *t);
 /* Column index of NAME, or -1. */
 long cli_csv_col (const cli_csv_t *t, const char *name);
 const char *cli_csv_get (const cli_csv_t *t, size_t row, long col);
 /* A numeric cell; NaN when empty, not a number or COL < 0. */
 double cli_csv_num (const cli_csv_t *t, size_t row, long col);
-/* Rows of a results CSV whose stored verdict is not the one their numbers
-   (correct, bits_tested, bits_charged + side_channel_bits, N, status) give:
-   how many, and the first NFIRST row indices in FIRST.  Rows of whole
-   models (a layers column) are judged as their trials were: varlb_verdict
-   over every tested bit. */
-size_t cli_rows_disagreeing (const cli_csv_t *t, size_t *first, size_t nfirst);
+/* Reading rows back, judging and checking them: verify.h. */
 /* A verdict in a word (fails, succeeds, lossy, IMPOSSIBLE, failed), as
    varlb summary's narrow table says it (summary.c). */
 const char *cli_verdict_short (const char *verdict);
-/* The verdict row R's numbers give (varlb_judge at the sampling unit, with
-   side_channel_bits added when the file has it); -1 when they do not hold
-   together. */
-int cli_row_judge (varlb_judgement_t *j, const cli_csv_t *t, size_t r);
 
 /* ------------------------------------------- shared by the chart writers */
 
@@ -101,6 +99,11 @@ const char *cli_plot_instance (char *buf, size_t len, const cli_csv_t *t, const 
 /* 1 when row R is compressor ONLY's (ONLY NULL, or no compressor column CC:
    every row is). */
 int cli_plot_row_of (const cli_csv_t *t, size_t r, long cc, const char *only);
+/* Row R's x on the accuracy chart: its bits judged over N, where the
+   ceiling it was judged against lies (varlb_bits_judged: the budget's
+   whole bytes and the side channels), or its bits charged in a file from
+   before that column. */
+double cli_plot_row_x (const cli_csv_t *t, size_t r);
 /* The compressor a heat map shows: --compressor, else the file's first
    row's (NULL: the file has no compressor column). */
 const char *cli_plot_heat_only (const cli_csv_t *t);

@@ -18,13 +18,12 @@
 static size_t
 ratedist_gaps (double (**pts)[2], const cli_csv_t *t, int *from_data)
 {
-  long cc = cli_csv_col (t, "compressor"), cb = cli_csv_col (t, "bits_charged"),
-       cn = cli_csv_col (t, "N"), ca = cli_csv_col (t, "accuracy");
+  long cc = cli_csv_col (t, "compressor"), ca = cli_csv_col (t, "accuracy");
   double *x = malloc ((t->rows + 1) * sizeof *x), *y = malloc ((t->rows + 1) * sizeof *y);
   size_t n = 0, k = 0;
   for (size_t r = 0; x && y && cc >= 0 && r < t->rows; r++)
     if (cli_is_ratedist (cli_csv_get (t, r, cc)))
-      x[n] = cli_csv_num (t, r, cb) / cli_csv_num (t, r, cn), y[n++] = cli_csv_num (t, r, ca);
+      x[n] = cli_plot_row_x (t, r), y[n++] = cli_csv_num (t, r, ca);
   if (x && y)
     k = cli_frontier_gaps (pts, x, y, n, from_data);
   free (x), free (y);
@@ -43,7 +42,7 @@ write_series (FILE *dat, const cli_csv_t *t, const char **names, double *smin, d
               double *xmax)
 {
   long cc = cli_csv_col (t, "compressor"), cb = cli_csv_col (t, "bits_charged"),
-       cn = cli_csv_col (t, "N"), ca = cli_csv_col (t, "accuracy"),
+       ca = cli_csv_col (t, "accuracy"),
        cl = cli_csv_col (t, "ci_low"), ch = cli_csv_col (t, "ci_high"),
        cg = cli_csv_col (t, "budget_bits");
   const char **budgets = malloc ((t->rows + 1) * sizeof *budgets);
@@ -74,7 +73,7 @@ write_series (FILE *dat, const cli_csv_t *t, const char **names, double *smin, d
               const char *b = cg >= 0 ? cli_csv_get (t, r, cg) : cli_csv_get (t, r, cb);
               if (strcmp (cli_csv_get (t, r, cc), names[i]) != 0 || strcmp (b, budgets[j]) != 0)
                 continue;
-              double x = cli_csv_num (t, r, cb) / cli_csv_num (t, r, cn), y = cli_csv_num (t, r, ca);
+              double x = cli_plot_row_x (t, r), y = cli_csv_num (t, r, ca);
               if (!isfinite (x) || !isfinite (y))
                 continue; /* a failed trial has no accuracy */
               double l = cl >= 0 ? cli_csv_num (t, r, cl) : y, h = ch >= 0 ? cli_csv_num (t, r, ch) : y;
@@ -136,7 +135,7 @@ write_curves (const char *curvepath, const cli_csv_t *t, double lo, double hi,
    draws them 0.003-0.005 apart: a few pixels). */
 static void
 write_inset (FILE *gp, const char *datpath, const char *curvepath, size_t series, double lo,
-             double hi)
+             double hi, const char *xname)
 {
   /* Below the key, right of the main chart: never over its data. */
   fprintf (gp, "set origin 0.70, 0.03\nset size 0.29, 0.40\n"
@@ -145,10 +144,10 @@ write_inset (FILE *gp, const char *datpath, const char *curvepath, size_t series
            "set title 'gap left to the optimum: ceiling - accuracy' font ',9' "
            "offset 0,-0.6\nunset key\nset logscale xy\nset xrange [%.6g:%.6g]\n"
            "set yrange [1e-4:1]\nset format y '10^{%%L}'\nset ytics 10 font ',9'\n"
-           "set xtics font ',9'\nunset mxtics\nset xlabel 'bits charged / N' font ',9' offset 0,0.8\n"
+           "set xtics font ',9'\nunset mxtics\nset xlabel '%s / N' font ',9' offset 0,0.8\n"
            "set ylabel 'below the ceiling' font ',9' offset 1.5,0\n"
            "set label 1 'ratedist' at graph 0.03, graph 0.12 font ',9' tc rgb '#e66101' front\n",
-           lo, hi);
+           lo, hi, xname);
   fprintf (gp, "plot ");
   cli_gp_quote (gp, curvepath);
   fprintf (gp, " using 1:(($2 - $4) > 1e-4 ? $2 - $4 : 1e-4) with filledcurves y=1e-4 "
@@ -210,7 +209,11 @@ cli_plot_write_accuracy (FILE *gp, FILE *dat, const char *datpath, const char *c
   fprintf (gp, "set multiplot\n");
   fprintf (gp, "set lmargin at screen 0.07\nset rmargin at screen 0.70\n"
            "set bmargin at screen 0.09\nset tmargin at screen 0.88\n");
-  fprintf (gp, "set xlabel 'bits charged / N (log scale)'\nset ylabel 'accuracy (fraction of hidden bits decoded)'\n");
+  /* One ceiling everywhere: each point sits at the bits it was judged at. */
+  int judged = cli_csv_col (t, "bits_judged") >= 0;
+  fprintf (gp, "set xlabel '%s / N (log scale)'\nset ylabel 'accuracy (fraction of hidden bits "
+           "decoded)'\n", judged ? "bits judged (whole bytes of the budget + side channels)"
+                                 : "bits charged");
   fprintf (gp, "set logscale x\nset format x '%%g'\nset mxtics 10\n");
   fprintf (gp, "set xrange [%.6g:%.6g]\nset yrange [0.4:1.03]\nset grid xtics ytics mxtics\n", lo, hi);
   /* The key right of the chart, down to the inset (16 lines at most at
@@ -244,7 +247,7 @@ cli_plot_write_accuracy (FILE *gp, FILE *dat, const char *datpath, const char *c
       cli_gp_text (gp, label, 1);
     }
   fprintf (gp, "\n");
-  write_inset (gp, datpath, curvepath, series, lo, hi);
+  write_inset (gp, datpath, curvepath, series, lo, hi, judged ? "bits judged" : "bits charged");
   fprintf (gp, "unset multiplot\n");
   free (names);
   free (smin);

@@ -29,6 +29,34 @@ first_disagreeing (char *buf, size_t len, const report_t *r)
       }
 }
 
+/* The one error line of a page written from rows that do not hold: those
+   whose verdict or accuracy their counts do not give, and those signed
+   under this judge key that fail their check (edited after signing). */
+static void
+say_bad_rows (const char *cmd, const report_t *r)
+{
+  char where[4096], sig[1024] = "";
+  const report_file_t *f = NULL;
+  for (size_t i = 0; i < r->nfiles && !f; i++)
+    f = r->file[i].sig_first != (size_t) -1 && r->file[i].rowsig ? &r->file[i] : NULL;
+  if (f)
+    snprintf (sig, sizeof sig, "%s%zu row%s signed under this judge key fail%s the check (first: "
+              "%s line %zu: %s)", r->disagree || r->rejected ? "; " : "", r->sig_failed,
+              r->sig_failed == 1 ? "" : "s", r->sig_failed == 1 ? "s" : "", f->path,
+              f->sig_first + 2, f->sig_why);
+  if (!r->disagree && !r->rejected)
+    {
+      cli_error (cmd, "%s: the page marks them and shows every number recomputed from the "
+                 "counts", sig);
+      return;
+    }
+  first_disagreeing (where, sizeof where, r);
+  cli_error (cmd, "%zu row%s state%s a verdict or accuracy %s counts do not give (first: "
+             "%s): the page shows the recomputed ones and marks %s%s", r->disagree,
+             r->disagree == 1 ? "" : "s", r->disagree == 1 ? "s" : "",
+             r->disagree == 1 ? "its" : "their", where, r->disagree == 1 ? "it" : "them", sig);
+}
+
 /* 1 when OUT names one of the inputs (it would be overwritten). */
 static int
 out_is_input (const char *out, char *const *paths, size_t n)
@@ -84,10 +112,12 @@ cli_report_files (const char *cmd, char *const *paths, size_t n, const char *out
                   const char *title, FILE *say)
 {
   report_t r;
-  char deftitle[512], where[4096];
+  char deftitle[512];
   int rc = CLI_EXIT_FAIL;
   memset (&r, 0, sizeof r);
   r.out = out;
+  if (cli_verify_key_load (cmd, &r.key) != 0)
+    return CLI_EXIT_FAIL;
   if (out_is_input (out, paths, n))
     {
       cli_error (cmd, "--out %s: is one of the inputs; name another page", out);
@@ -98,8 +128,9 @@ cli_report_files (const char *cmd, char *const *paths, size_t n, const char *out
   size_t charted = 0;
   for (; r.nfiles < n; r.nfiles++)
     {
-      if (report_file_load (&r.file[r.nfiles], cmd, paths[r.nfiles]) != 0)
+      if (report_file_load (&r.file[r.nfiles], cmd, paths[r.nfiles], &r.key) != 0)
         goto out;
+      r.sig_failed += r.file[r.nfiles].sig[REPORT_SIG_UNVERIFIED];
       charted += r.file[r.nfiles].kind == REPORT_TRIALS || r.file[r.nfiles].kind == REPORT_SCALING;
     }
   if (charted == 0)
@@ -122,17 +153,14 @@ cli_report_files (const char *cmd, char *const *paths, size_t n, const char *out
           stat (out, &st) == 0 ? (double) st.st_size / 1024 : 0.0,
           r.data_dir ? "; data beside it in " : "", r.data_dir ? r.data_dir : "");
   rc = 0;
-  if (r.disagree || r.rejected)
+  if (r.disagree || r.rejected || r.sig_failed)
     {
-      first_disagreeing (where, sizeof where, &r);
-      cli_error (cmd, "%zu row%s state%s a verdict or accuracy %s counts do not give (first: "
-                 "%s): the page shows the recomputed ones and marks %s", r.disagree,
-                 r.disagree == 1 ? "" : "s", r.disagree == 1 ? "s" : "",
-                 r.disagree == 1 ? "its" : "their", where, r.disagree == 1 ? "it" : "them");
+      say_bad_rows (cmd, &r);
       rc = CLI_EXIT_FAIL;
     }
 out:
   report_clear (&r);
+  memset (&r.key, 0, sizeof r.key);
   return rc;
 }
 
@@ -142,6 +170,7 @@ cli_report (int argc, char **argv)
   enum { OPT_TITLE = CLI_OPT_FIRST_FREE };
   static const struct option own[] = {
     { "title", required_argument, NULL, OPT_TITLE },
+    { "judge-key", required_argument, NULL, CLI_OPT_JUDGE_KEY },
     { NULL, 0, NULL, 0 }
   };
   cli_options_t o;
@@ -150,7 +179,10 @@ cli_report (int argc, char **argv)
   if (cli_options_init (&o, "report", CLI_ACCEPT_OUT | CLI_ACCEPT_OPERANDS, own) != 0)
     return cli_options_stop (&o, CLI_OPTIONS_ERROR);
   while ((c = cli_options_next (&o, argc, argv)) > 0)
-    title = o.arg; /* --title, the one option of its own */
+    if (c == CLI_OPT_JUDGE_KEY)
+      cli_judge_key_path = o.arg; /* the key rows are checked under */
+    else
+      title = o.arg; /* --title */
   const char *out = o.out ? o.out : REPORT_DEFAULT_OUT;
   if (c == CLI_OPTIONS_DONE && optind >= argc)
     {

@@ -6,8 +6,8 @@
 #define VARLB_CLI_REPORT_H
 #include <stdio.h>
 #include "cli.h"
-#include "plot.h"
 #include "sweep.h"
+#include "verify.h"
 
 /* Above this many trial rows the chart shows one point per series and
    budget (mean over the rows), the page lists no single row, and every
@@ -29,13 +29,14 @@ enum report_kind {
   REPORT_HEADS    /* attack/sweep --model --head-rows */
 };
 
-/* What the page says of a row's signature.  Rows carry none yet (a mac
-   column is planned: report_row_signature is the one place to check it). */
+/* What the page says of a row's signature (its MAC under the judge key,
+   checked by cli_row_verify as summary and --resume check it). */
 enum report_sig {
-  REPORT_SIG_NONE,       /* no signature column */
-  REPORT_SIG_UNCHECKED,  /* a signature this varlb cannot check */
-  REPORT_SIG_VERIFIED,
-  REPORT_SIG_UNVERIFIED
+  REPORT_SIG_NONE,       /* unsigned: no mac cell (written before MACs, or emptied) */
+  REPORT_SIG_UNCHECKED,  /* signed under another judge key, or no key is here */
+  REPORT_SIG_VERIFIED,   /* signed under this key; MAC and every figure check */
+  REPORT_SIG_UNVERIFIED  /* signed under this key, but its MAC or a figure does
+                            not match: edited after it was signed */
 };
 
 /* Where the page puts a data file's bytes. */
@@ -53,6 +54,10 @@ typedef struct report_file {
      line (shell-quoted), version, revision, libraries. */
   char *m_command, *m_version, *m_revision, *m_libraries, *m_isolation;
   size_t sig[4];          /* rows by enum report_sig */
+  unsigned char *rowsig;  /* each trial row's enum report_sig */
+  cli_verdicts_t groups;  /* trial rows: groups pooled over seeds (cli_verdicts_groups) */
+  size_t sig_first;       /* the first row that failed its check ((size_t) -1: none) */
+  char sig_why[256];      /* and why */
   enum report_place place;
   char *href;             /* the data's link (a data: URL or a relative path) */
   char *download;         /* the name it downloads as */
@@ -70,6 +75,7 @@ typedef struct report_row {
   int judged;             /* its counts hold together: J is its judgement */
   varlb_judgement_t j;
   double x;               /* bits charged / N */
+  double xj;              /* bits judged / N: where its ceiling lies, the chart's x */
   double budget_ratio;    /* budget_bits / N */
   double efficiency;      /* varlb_efficiency of J's accuracy */
   int holm;               /* impossible after Holm over every judged row */
@@ -91,6 +97,8 @@ typedef struct report_series {
   const char *compressor;
   size_t inst;
   size_t rows, judged, failed, impossible, holm, above, disagree, full;
+  size_t pooled, pool_holm; /* groups pooled over 2+ seeds; impossible after Holm */
+  double pool_p;          /* the smallest pooled p-value (when pooled > 0) */
   double best_eff;
   size_t best_row, witness_row, fail_row; /* (size_t) -1: none */
   const char *verdict;    /* pooled (report_judge.c) */
@@ -107,6 +115,9 @@ typedef struct report {
   report_inst_t *inst;
   size_t ninst;
   size_t judged, rejected, disagree, holm, failed;
+  size_t sig_failed;      /* rows whose signature failed (REPORT_SIG_UNVERIFIED) */
+  size_t pooled, pool_holm; /* groups pooled over seeds; impossible after Holm */
+  cli_verify_key_t key;   /* the judge key rows are checked under */
   int aggregate;          /* nrows > REPORT_ROW_LIMIT */
   const char *title, *out;
   char *data_dir;         /* beside the page (NULL until needed) */
@@ -129,8 +140,10 @@ void report_manifest_read (report_file_t *f);
    shell-quoted (single quotes when it needs any). */
 void report_shell_quote (char **buf, size_t *len, const char *s);
 
-/* report_load.c: read and classify PATH (-1 after one line naming it). */
-int report_file_load (report_file_t *f, const char *cmd, const char *path);
+/* report_load.c: read and classify PATH, and check each trial row's
+   signature under KEY (-1 after one line naming it). */
+int report_file_load (report_file_t *f, const char *cmd, const char *path,
+                      const cli_verify_key_t *key);
 void report_file_clear (report_file_t *f);
 enum report_sig report_row_signature (const report_file_t *f, size_t r);
 

@@ -73,7 +73,7 @@ inst_cell (FILE *o, const report_t *r, size_t inst)
 static const char *
 series_class (const report_series_t *s)
 {
-  return s->holm || s->impossible || s->disagree ? " class=\"flag\""
+  return s->holm || s->pool_holm || s->impossible || s->disagree ? " class=\"flag\""
          : s->above ? " class=\"note\"" : "";
 }
 
@@ -86,6 +86,11 @@ series_reasons (FILE *o, const report_series_t *s)
     fprintf (o, "<span class=\"reason\">IMPOSSIBLE: %zu row%s beat the Fano ceiling beyond "
              "chance (Holm over the page): a side channel, or bits miscounted</span>", s->holm,
              s->holm == 1 ? "" : "s"), any = 1;
+  if (s->pool_holm)
+    fprintf (o, "<span class=\"reason\">IMPOSSIBLE: %zu group%s of rows pooled over seeds "
+             "beat%s the Fano ceiling beyond chance (p = %.2g; Holm over the page): a side "
+             "channel, or bits miscounted</span>", s->pool_holm, s->pool_holm == 1 ? "" : "s",
+             s->pool_holm == 1 ? "s" : "", s->pool_p), any = 1;
   if (s->impossible > s->holm)
     fprintf (o, "<span class=\"reason\">%zu row%s impossible alone (p &le; 0.01), not after Holm"
              "</span>", s->impossible - s->holm, s->impossible - s->holm == 1 ? "" : "s"), any = 1;
@@ -494,7 +499,7 @@ rows_line (FILE *o, const report_t *r, const report_row_t *w)
   int impossible = w->judged && strcmp (w->j.verdict, VARLB_VERDICT_IMPOSSIBLE) == 0;
   const char *cls = !w->status_ok ? " class=\"failed\""
                     : w->disagrees || w->holm || impossible || !w->judged ? " class=\"flag\""
-                    : w->j.accuracy > w->j.fano_ceiling ? " class=\"note\"" : "";
+                    : w->j.accuracy > w->j.fano_judged ? " class=\"note\"" : "";
   fprintf (o, "<tr%s data-row=\"%zu:%zu\"><td data-v=\"%zu\">%s:%zu</td><td class=\"spec\">", cls,
            w->file, report_line (r, w), w->file * 100000000 + w->row, r->file[w->file].name, report_line (r, w));
   report_esc (o, r->series[w->series].compressor);
@@ -509,7 +514,7 @@ rows_line (FILE *o, const report_t *r, const report_row_t *w)
              "[%s, %s]</td><td class=\"n\" data-v=\"%.17g\">%s</td><td class=\"n\" "
              "data-v=\"%.17g\">%s</td><td>%s", w->j.accuracy, report_fmt (a, 32, w->j.accuracy, -4),
              w->j.ci_low, report_fmt (b, 32, w->j.ci_low, -4), report_fmt (c, 32, w->j.ci_high, -4),
-             w->j.fano_ceiling, report_fmt (lab, 32, w->j.fano_ceiling, -4), w->efficiency,
+             w->j.fano_judged, report_fmt (lab, 32, w->j.fano_judged, -4), w->efficiency,
              report_fmt (lab + 32, 32, w->efficiency, 3), w->j.verdict);
   else
     fprintf (o, "<td data-v=\"\"></td><td data-v=\"\"></td><td data-v=\"\"></td><td data-v=\"\"></td>"
@@ -517,6 +522,8 @@ rows_line (FILE *o, const report_t *r, const report_row_t *w)
              : VARLB_VERDICT_ERROR);
   if (w->holm)
     fputs ("<span class=\"reason\">survives Holm over the page</span>", o);
+  if (w->sig == REPORT_SIG_UNVERIFIED)
+    fputs ("<span class=\"reason sig-bad\">signature failed: edited after it was signed</span>", o);
   if (w->disagrees)
     {
       fputs ("<span class=\"reason\">the row states: ", o);
@@ -539,8 +546,8 @@ rows_line (FILE *o, const report_t *r, const report_row_t *w)
 static int
 stands_out (const report_row_t *w)
 {
-  return !w->judged || w->disagrees || w->holm || w->j.accuracy > w->j.fano_ceiling
-         || strcmp (w->j.verdict, VARLB_VERDICT_IMPOSSIBLE) == 0;
+  return !w->judged || w->disagrees || w->holm || w->j.accuracy > w->j.fano_judged
+         || w->sig == REPORT_SIG_UNVERIFIED || strcmp (w->j.verdict, VARLB_VERDICT_IMPOSSIBLE) == 0;
 }
 
 void

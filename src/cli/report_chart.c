@@ -1,5 +1,5 @@
 /* report_chart.c -- varlb report's charts as inline SVG: accuracy against
- * bits charged / N with the Fano ceiling, the region above it no compressor
+ * bits judged / N with the Fano ceiling, the region above it no compressor
  * can reach, the trivial line and ratedist's achieved frontier (paper.md
  * sec. 4; proofs/achievability.md); and varlb scaling's smallest budgets
  * against n^2 d on log-log axes.  Every point carries its numbers for the
@@ -124,8 +124,8 @@ same_marker (const pctx_t *c, const report_row_t *u, const report_row_t *v)
 {
   if (u->series != v->series)
     return u->series < v->series ? -1 : 1;
-  if (c->by_row && u->x != v->x)
-    return u->x < v->x ? -1 : 1;
+  if (c->by_row && u->xj != v->xj)
+    return u->xj < v->xj ? -1 : 1;
   if (c->by_row && u->j.accuracy != v->j.accuracy)
     return u->j.accuracy < v->j.accuracy ? -1 : 1;
   double bu = report_num (c->r, u, "budget_bits"), bv = report_num (c->r, v, "budget_bits");
@@ -169,7 +169,7 @@ points (const report_t *r, int by_row, pt_t **out, size_t **ord_out)
       for (size_t i = k; i < e; i++)
         {
           const report_row_t *w = &r->row[ord[i]];
-          q->x += w->x / (double) q->n, q->y += w->j.accuracy / (double) q->n;
+          q->x += w->xj / (double) q->n, q->y += w->j.accuracy / (double) q->n;
           q->lo = fmin (q->lo, w->j.ci_low), q->hi = fmax (q->hi, w->j.ci_high);
         }
       k = e;
@@ -209,16 +209,18 @@ point_tip (FILE *o, const report_t *r, const pt_t *q, const size_t *ord, const c
                report_cell (r, w, "budget_bits"), report_fmt (a, 32, w->budget_ratio, 4),
                report_fmt (b, 32, w->x * N, 10), report_fmt (c, 32, w->x, 4),
                strcmp (report_cell (r, w, "over_budget"), "true") == 0 ? " (over budget)" : "");
+      fprintf (o, "judged at %s bits = %s N (where its ceiling lies)\n",
+               report_fmt (b, 32, w->xj * N, 10), report_fmt (c, 32, w->xj, 4));
       fprintf (o, "accuracy %s, 95%% CI [%s, %s]\n", report_fmt (a, 32, w->j.accuracy, -4),
                report_fmt (b, 32, w->j.ci_low, -4), report_fmt (c, 32, w->j.ci_high, -4));
       fprintf (o, "Fano ceiling %s, efficiency %s\nverdict: %s%s",
-               report_fmt (a, 32, w->j.fano_ceiling, -4), report_fmt (b, 32, w->efficiency, 3),
+               report_fmt (a, 32, w->j.fano_judged, -4), report_fmt (b, 32, w->efficiency, 3),
                w->j.verdict, w->holm ? " (survives Holm over the page)" : "");
       if (w->disagrees)
         fprintf (o, "\nthe row itself states '%s'", report_cell (r, w, "verdict"));
       return;
     }
-  fprintf (o, "%zu rows: mean charged %s N, mean accuracy %s; their 95%% CIs span [%s, %s]",
+  fprintf (o, "%zu rows: mean judged %s N, mean accuracy %s; their 95%% CIs span [%s, %s]",
            q->n, report_fmt (a, 32, q->x, 4), report_fmt (b, 32, q->y, -4),
            report_fmt (c, 32, q->lo, -4), report_fmt (d, 32, q->hi, -4));
   for (size_t i = 0; i < q->n && i < 6; i++)
@@ -542,7 +544,7 @@ gap_chart (FILE *o, const report_t *r, const report_axes_t *main, const curve_t 
   pt_t *pg = as_gaps (p, np), *mg = as_gaps (mean, nm);
   fputs ("<svg class=\"chart\" id=\"chart-gap\" viewBox=\"0 0 960 356\" role=\"img\" "
          "aria-label=\"distance below the Fano ceiling, log scale\">\n", o);
-  report_axes_draw (o, &g, 1, "bits charged / N (log scale)", "p* \u2212 accuracy (log)");
+  report_axes_draw (o, &g, 1, "bits judged / N (log scale)", "p* \u2212 accuracy (log)");
   for (size_t i = 0; i < cv->k; i++)
     gr[i] = cv->fano[i] - cv->rd[i], gt[i] = cv->fano[i] - cv->triv[i], gc[i] = cv->fano[i] - 0.5;
   fputs ("<g data-s=\"trivial\">", o);
@@ -574,9 +576,10 @@ report_chart_frontier (FILE *o, const report_t *r)
   frontier_axes (&a, r, p, np);
   sample_curves (cv, &a, r, mean, nm);
   fputs ("<figure id=\"fig-frontier\">\n<svg class=\"chart\" id=\"chart-frontier\" "
-         "viewBox=\"0 0 960 540\" role=\"img\" aria-label=\"accuracy against bits charged over "
+         "viewBox=\"0 0 960 540\" role=\"img\" aria-label=\"accuracy against bits judged over "
          "N, with the Fano ceiling\">\n", o);
-  report_axes_draw (o, &a, 0.1, "bits charged / N (log scale): N is the hidden bits of the instance",
+  report_axes_draw (o, &a, 0.1, "bits judged / N (log scale), where each row's ceiling lies; "
+                    "N is the hidden bits",
                     "accuracy: fraction of the hidden bits Bob decodes");
   curves (o, &a, cv);
   fprintf (o, "<g font-size=\"14\" fill=\"#333\"><line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "

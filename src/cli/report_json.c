@@ -216,9 +216,16 @@ json_line (cli_csv_t *t, const char *line, long lineno, char *why, size_t wlen)
       snprintf (why, wlen, "line %ld: not one flat JSON object", lineno);
       return -1;
     }
+  /* The CSV text rows.c writes beside the line: what its MAC signs
+     (cli_row_verify), none when the line is not varlb's kind of object. */
+  char *twin_head, *twin_row;
+  cli_json_csv_twin (&twin_head, &twin_row, line);
   if (t->head == NULL && (t->head = calloc ((size_t) n, sizeof *t->head)) != NULL)
-    for (t->cols = 0; t->cols < (size_t) n; t->cols++)
-      t->head[t->cols] = strdup (k[t->cols]);
+    {
+      for (t->cols = 0; t->cols < (size_t) n; t->cols++)
+        t->head[t->cols] = strdup (k[t->cols]);
+      t->header_line = twin_head, twin_head = NULL;
+    }
   char **row = calloc ((size_t) n, sizeof *row);
   int bad = !row || (size_t) n != t->cols;
   for (size_t c = 0; !bad && c < t->cols; c++)
@@ -233,8 +240,9 @@ json_line (cli_csv_t *t, const char *line, long lineno, char *why, size_t wlen)
     }
   if (bad)
     snprintf (why, wlen, "line %ld: other keys than line 1's", lineno);
-  else if ((bad = cli_csv_add_row (t, row) != 0))
+  else if ((bad = cli_csv_add_row (t, row, twin_row) != 0))
     snprintf (why, wlen, "out of memory");
+  free (twin_head), free (twin_row);
   if (bad && row)
     free_strings (row, (size_t) n);
   else

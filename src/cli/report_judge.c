@@ -105,7 +105,8 @@ report_inst_label (char *buf, size_t len, const report_inst_t *in)
 /* The counts a judgement is taken from (cli_row_judge): rows equal in
    all of them are judged once. */
 static const char *const key_cols[] = { "status", "correct", "bits_tested", "d", "N",
-                                        "bits_charged", "side_channel_bits", "layers", "heads" };
+                                        "bits_charged", "side_channel_bits", "layers", "heads",
+                                        "budget_bits", "length_bits" };
 #define N_KEY_COLS (sizeof key_cols / sizeof *key_cols)
 
 typedef struct kctx {
@@ -166,8 +167,10 @@ judge_all (report_t *r)
       const report_file_t *f = &r->file[w->file];
       double N = cli_csv_num (&f->t, w->row, col[w->file][4]),
              charged = cli_csv_num (&f->t, w->row, col[w->file][5]);
+      varlb_counts_t c;
       w->judged = w->status_ok && cli_row_judge (&w->j, &f->t, w->row) == 0;
       w->efficiency = w->judged ? varlb_efficiency (w->j.accuracy, charged, N) : NAN;
+      w->xj = w->judged && cli_row_counts (&c, &f->t, w->row) == 0 ? c.bits_judged / N : w->x;
     }
   for (size_t u = 0; u < nrep; u++)
     for (size_t i = rep[u] + 1; i < (u + 1 < nrep ? rep[u + 1] : r->nrows); i++)
@@ -175,6 +178,7 @@ judge_all (report_t *r)
         const report_row_t *from = &r->row[ord[rep[u]]];
         report_row_t *w = &r->row[ord[i]];
         w->judged = from->judged, w->j = from->j, w->efficiency = from->efficiency;
+        w->xj = from->xj;
       }
   free (ord), free (rep), free (col);
   return 0;
@@ -227,16 +231,18 @@ series_of (report_t *r, const report_row_t *w)
   return r->nseries++;
 }
 
-/* The series' pooled verdict: impossible when a row survives Holm, else
-   the most common verdict of its rows (a row flagged alone counting as what
-   its budget makes it, as varlb summary does). */
+/* The series' pooled verdict: impossible when a row or a group of its rows
+   pooled over seeds survives Holm, else the most common verdict of its rows
+   (a row flagged alone counting as what its budget makes it, as varlb
+   summary does). */
 static const char *
 pooled_verdict (const report_t *r, size_t s)
 {
   static const char *const order[] = { VARLB_VERDICT_FAILS, VARLB_VERDICT_SUCCEEDS,
-                                       VARLB_VERDICT_LOSSY, VARLB_VERDICT_ERROR };
-  size_t count[4] = { 0 }, best = 0;
-  if (r->series[s].holm)
+                                       VARLB_VERDICT_LOSSY, VARLB_VERDICT_ABOVE,
+                                       VARLB_VERDICT_ERROR };
+  size_t count[5] = { 0 }, best = 0;
+  if (r->series[s].holm || r->series[s].pool_holm)
     return VARLB_VERDICT_IMPOSSIBLE;
   for (size_t i = 0; i < r->nrows; i++)
     {
@@ -246,21 +252,50 @@ pooled_verdict (const report_t *r, size_t s)
       const char *v = !w->status_ok ? VARLB_VERDICT_ERROR
                       : strcmp (w->j.verdict, VARLB_VERDICT_IMPOSSIBLE) == 0
                       ? w->j.verdict_by_budget : w->j.verdict;
-      for (size_t k = 0; k < 4; k++)
+      for (size_t k = 0; k < 5; k++)
         count[k] += strcmp (v, order[k]) == 0;
     }
-  for (size_t k = 1; k < 4; k++)
+  for (size_t k = 1; k < 5; k++)
     best = count[k] > count[best] ? k : best;
   return count[best] ? order[best] : "no row judged";
 }
 
-/* Holm over every judged row: a page is many tests at once. */
+/* Each trials file's groups pooled over seeds (cli_verdicts_groups: the
+   rows that share every setting but the seed, one row per judge key and
+   seed), as varlb summary pools them; FIRST[f] is file f's first row. */
 static int
-apply_holm (report_t *r)
+pool_groups (report_t *r, const size_t *first)
 {
-  double *p = malloc ((r->nrows + 1) * sizeof *p);
-  unsigned char *rej = malloc (r->nrows + 1);
-  size_t *at = malloc ((r->nrows + 1) * sizeof *at), n = 0;
+  char why[256];
+  for (size_t f = 0; f < r->nfiles; f++)
+    {
+      report_file_t *F = &r->file[f];
+      if (F->kind != REPORT_TRIALS)
+        continue;
+      if (cli_verdicts_groups (&F->groups, &F->t, why, sizeof why) != 0)
+        return -1;
+      for (size_t g = 0; g < F->groups.groups; g++)
+        if (F->groups.instances[g] >= 2
+            && strcmp (F->groups.pool[g].verdict, VARLB_VERDICT_ERROR) != 0)
+          {
+            report_series_t *s = &r->series[r->row[first[f] + F->groups.first[g]].series];
+            double pv = F->groups.pool[g].p_value;
+            s->pooled++, r->pooled++;
+            s->pool_p = s->pooled == 1 || pv < s->pool_p ? pv : s->pool_p;
+          }
+    }
+  return 0;
+}
+
+/* Holm over every judged row and every group pooled over 2+ seeds: a page
+   is many tests at once. */
+static int
+apply_holm (report_t *r, const size_t *first)
+{
+  size_t cap = r->nrows + r->pooled + 1, n = 0;
+  double *p = malloc (cap * sizeof *p);
+  unsigned char *rej = malloc (cap);
+  size_t *at = malloc (cap * sizeof *at);
   int rc = -1;
   if (p && rej && at)
     {
@@ -271,10 +306,19 @@ apply_holm (report_t *r)
             p[n] = flag ? r->row[i].j.p_value : 1.0;
             at[n++] = i;
           }
+      size_t nrow = n;
+      for (size_t f = 0; f < r->nfiles; f++)
+        for (size_t g = 0; g < r->file[f].groups.groups; g++)
+          if (r->file[f].groups.instances[g] >= 2
+              && strcmp (r->file[f].groups.pool[g].verdict, VARLB_VERDICT_ERROR) != 0)
+            p[n] = r->file[f].groups.pool[g].p_value,
+              at[n++] = r->row[first[f] + r->file[f].groups.first[g]].series;
       if (varlb_holm (rej, p, n, VARLB_VERDICT_ALPHA) == VARLB_OK)
         {
-          for (size_t k = 0; k < n; k++)
+          for (size_t k = 0; k < nrow; k++)
             r->holm += r->row[at[k]].holm = rej[k];
+          for (size_t k = nrow; k < n; k++)
+            r->pool_holm += rej[k], r->series[at[k]].pool_holm += rej[k];
           rc = 0;
         }
     }
@@ -302,7 +346,7 @@ series_tally (report_t *r, size_t i)
   s->judged++;
   s->impossible += strcmp (w->j.verdict, VARLB_VERDICT_IMPOSSIBLE) == 0;
   s->holm += w->holm;
-  s->above += w->j.accuracy > w->j.fano_ceiling;
+  s->above += w->j.accuracy > w->j.fano_judged;
   s->full += w->j.accuracy == 1.0;
   if (isfinite (w->efficiency) && !(w->efficiency <= s->best_eff))
     s->best_eff = w->efficiency, s->best_row = i;
@@ -319,19 +363,22 @@ report_judge (report_t *r, const char *cmd)
   r->row = calloc (n + 1, sizeof *r->row);
   r->inst = calloc (n + 1, sizeof *r->inst);
   r->series = calloc (n + 1, sizeof *r->series);
-  size_t *first = calloc (n + 1, sizeof *first);
-  if (!r->row || !r->inst || !r->series || !first)
+  size_t *first = calloc (n + 1, sizeof *first), *file_first = calloc (r->nfiles + 1, sizeof *file_first);
+  if (!r->row || !r->inst || !r->series || !first || !file_first)
     {
-      free (first);
+      free (first), free (file_first);
       cli_error (cmd, "out of memory");
       return -1;
     }
   for (size_t f = 0; f < r->nfiles; f++)
-    for (size_t k = 0; r->file[f].kind == REPORT_TRIALS && k < r->file[f].t.rows; k++)
-      r->row[r->nrows].file = f, r->row[r->nrows++].row = k;
+    {
+      file_first[f] = r->nrows;
+      for (size_t k = 0; r->file[f].kind == REPORT_TRIALS && k < r->file[f].t.rows; k++)
+        r->row[r->nrows].file = f, r->row[r->nrows++].row = k;
+    }
   if (judge_all (r) != 0)
     {
-      free (first);
+      free (first), free (file_first);
       cli_error (cmd, "out of memory");
       return -1;
     }
@@ -344,7 +391,9 @@ report_judge (report_t *r, const char *cmd)
     }
   free (first);
   r->aggregate = r->nrows > REPORT_ROW_LIMIT;
-  if (apply_holm (r) != 0)
+  int bad = pool_groups (r, file_first) != 0 || apply_holm (r, file_first) != 0;
+  free (file_first);
+  if (bad)
     {
       cli_error (cmd, "out of memory");
       return -1;

@@ -1,7 +1,8 @@
 /* report_load.c -- the files varlb report reads: a CSV (cli_csv_read) or
  * JSON Lines (report_json.c) table, told apart by the columns it has, with
- * its SHA-256 and, beside a sweep's CSV, its manifest.  Anything else is
- * refused in one line that says what was expected. */
+ * its SHA-256, beside a sweep's CSV its manifest, and each trial row's
+ * signature checked under the judge key.  Anything else is refused in one
+ * line that says what was expected. */
 #include <config.h>
 #include <ctype.h>
 #include <stdlib.h>
@@ -60,8 +61,40 @@ looks_json (const char *path)
   return c == '{';
 }
 
+/* Each trial row's signature under KEY, as summary checks it: its MAC and
+   every figure it states (cli_row_verify; rows are independent, so they
+   are checked in parallel); the first failure's reason kept. */
+static int
+check_signatures (report_file_t *f, const cli_verify_key_t *key)
+{
+  size_t n = f->t.rows;
+  f->sig_first = (size_t) -1;
+  if (!(f->rowsig = malloc (n + 1)))
+    return -1;
+#pragma omp parallel for schedule(dynamic, 64)
+  for (size_t r = 0; r < n; r++)
+    {
+      char why[256];
+      int st = cli_row_verify (&f->t, r, key, why, sizeof why);
+      f->rowsig[r] = st == CLI_ROW_VERIFIED ? REPORT_SIG_VERIFIED
+                     : st == CLI_ROW_REFUSED ? REPORT_SIG_UNVERIFIED
+                     : st == CLI_ROW_OTHER_KEY ? REPORT_SIG_UNCHECKED : REPORT_SIG_NONE;
+    }
+  for (size_t r = 0; r < n; r++)
+    {
+      f->sig[f->rowsig[r]]++;
+      if (f->rowsig[r] == REPORT_SIG_UNVERIFIED && f->sig_first == (size_t) -1)
+        {
+          f->sig_first = r;
+          cli_row_verify (&f->t, r, key, f->sig_why, sizeof f->sig_why);
+        }
+    }
+  return 0;
+}
+
 int
-report_file_load (report_file_t *f, const char *cmd, const char *path)
+report_file_load (report_file_t *f, const char *cmd, const char *path,
+                  const cli_verify_key_t *key)
 {
   char why[512];
   memset (f, 0, sizeof *f);
@@ -99,8 +132,12 @@ report_file_load (report_file_t *f, const char *cmd, const char *path)
     }
   if (f->kind == REPORT_TRIALS && !f->jsonl)
     report_manifest_read (f);
-  for (size_t r = 0; f->kind == REPORT_TRIALS && r < f->t.rows; r++)
-    f->sig[report_row_signature (f, r)]++;
+  if (f->kind == REPORT_TRIALS && check_signatures (f, key) != 0)
+    {
+      cli_error (cmd, "%s: out of memory", path);
+      report_file_clear (f);
+      return -1;
+    }
   return 0;
 }
 
@@ -110,18 +147,13 @@ report_file_clear (report_file_t *f)
   cli_csv_clear (&f->t);
   free (f->m_command), free (f->m_version), free (f->m_revision);
   free (f->m_libraries), free (f->m_isolation);
-  free (f->href), free (f->download);
+  free (f->href), free (f->download), free (f->rowsig);
+  cli_verdicts_clear (&f->groups);
   memset (f, 0, sizeof *f);
 }
 
-/* Rows carry no signature yet.  When they do (a mac column), checking it
-   belongs here, and the page already says, per file and per row, which
-   rows verified. */
 enum report_sig
 report_row_signature (const report_file_t *f, size_t r)
 {
-  long c = cli_csv_col (&f->t, "mac");
-  if (c < 0 || cli_csv_get (&f->t, r, c)[0] == '\0')
-    return REPORT_SIG_NONE;
-  return REPORT_SIG_UNCHECKED;
+  return f->rowsig ? (enum report_sig) f->rowsig[r] : REPORT_SIG_NONE;
 }

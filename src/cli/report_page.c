@@ -178,11 +178,25 @@ banners (FILE *o, const report_t *r)
              "text a row states; the rows are marked in <a href=\"#rows\">the rows table</a>."
              "</p></div>\n", o);
     }
+  if (r->sig_failed)
+    fprintf (o, "<div class=\"banner bad\" id=\"signatures\"><p><strong>%zu row%s signed under "
+             "this judge key fail%s the check</strong>: %s MAC or a figure it states is not what "
+             "was signed (edited after it was written). Its numbers here are recomputed from "
+             "its counts; section 5 names the first.</p></div>\n", r->sig_failed,
+             r->sig_failed == 1 ? "" : "s", r->sig_failed == 1 ? "s" : "",
+             r->sig_failed == 1 ? "its" : "each one's");
+  if (r->pool_holm)
+    fprintf (o, "<div class=\"banner bad\" id=\"pooled\"><p><strong>%zu group%s of rows pooled "
+             "over seeds beat%s the Fano ceiling beyond chance</strong> (IMPOSSIBLE after Holm's "
+             "correction over the page's rows and %zu pooled groups): rows each within chance "
+             "of their ceiling, together too far above it. See the leaderboard.</p></div>\n",
+             r->pool_holm, r->pool_holm == 1 ? "" : "s", r->pool_holm == 1 ? "s" : "", r->pooled);
   if (r->holm)
     fprintf (o, "<div class=\"banner bad\"><p><strong>%zu row%s beat%s the Fano ceiling beyond "
-             "chance</strong> (IMPOSSIBLE after Holm's correction over the page's %zu judged rows): "
-             "a side channel, or bits miscounted. See the leaderboard.</p></div>\n", r->holm,
-             r->holm == 1 ? "" : "s", r->holm == 1 ? "s" : "", r->judged);
+             "chance</strong> (IMPOSSIBLE after Holm's correction over the page's %zu judged rows "
+             "and %zu pooled groups): a side channel, or bits miscounted. See the leaderboard."
+             "</p></div>\n", r->holm, r->holm == 1 ? "" : "s", r->holm == 1 ? "s" : "", r->judged,
+             r->pooled);
   if (r->failed)
     fprintf (o, "<div class=\"banner note\"><p>%zu trial%s failed (the compressor crashed, timed "
              "out or answered badly): %s no accuracy and %s listed with %s error.</p></div>\n",
@@ -347,9 +361,51 @@ kv (FILE *o, const char *key)
   fprintf (o, "<dt>%s</dt><dd>", key);
 }
 
+/* What F's signatures say under the judge KEY: how many rows verified,
+   failed (the first named with why), were signed under another key, or
+   carry none. */
+static void
+signatures (FILE *o, const report_file_t *f, const cli_verify_key_t *key)
+{
+  const size_t *n = f->sig;
+  if (n[REPORT_SIG_NONE] == f->t.rows)
+    {
+      fputs ("none: these rows carry no signature, so nothing here proves who wrote them "
+             "(every number above is recomputed from their counts)", o);
+      return;
+    }
+  if (n[REPORT_SIG_VERIFIED] == f->t.rows)
+    {
+      fprintf (o, "<span class=\"sig-ok\">verified</span>: all %zu rows, MAC and every figure, "
+               "under judge key %s", f->t.rows, key->fingerprint);
+      return;
+    }
+  const char *sep = "";
+  if (n[REPORT_SIG_VERIFIED])
+    fprintf (o, "%zu verified under judge key %s", n[REPORT_SIG_VERIFIED], key->fingerprint),
+      sep = "; ";
+  if (n[REPORT_SIG_UNVERIFIED])
+    {
+      fprintf (o, "%s<span class=\"sig-bad\">%zu FAILED</span>: signed under this judge key "
+               "but edited after (first: line %zu, ", sep, n[REPORT_SIG_UNVERIFIED],
+               f->sig_first + 2);
+      report_esc (o, f->sig_why);
+      fputs (")", o);
+      sep = "; ";
+    }
+  if (n[REPORT_SIG_UNCHECKED])
+    fprintf (o, "%s%zu signed under another judge key%s: not checked (varlb report --judge-key "
+             "with that key checks them)", sep, n[REPORT_SIG_UNCHECKED],
+             key->have ? "" : " (no key here)"), sep = "; ";
+  if (n[REPORT_SIG_NONE])
+    fprintf (o, "%s%zu unsigned (written before MACs, or the MAC removed)", sep,
+             n[REPORT_SIG_NONE]);
+  fputs (". Rows not verified are shown re-judged from their counts, never trusted", o);
+}
+
 /* Section 5 for one file. */
 static void
-reproduce_file (FILE *o, const report_file_t *f)
+reproduce_file (FILE *o, const report_file_t *f, const cli_verify_key_t *key)
 {
   static const char *const kind[] = { "trial rows", "varlb scaling rows", "per-token rows (--tokens)",
                                       "per-head rows (--head-rows)" };
@@ -426,12 +482,7 @@ reproduce_file (FILE *o, const report_file_t *f)
       fputs ("</dd>\n", o);
     }
   kv (o, "signatures");
-  if (f->sig[REPORT_SIG_NONE] == f->t.rows)
-    fputs ("none: these rows carry no signature, so nothing here proves who wrote them", o);
-  else
-    fprintf (o, "%zu verified, %zu failed to verify, %zu not checked by this varlb, %zu unsigned",
-             f->sig[REPORT_SIG_VERIFIED], f->sig[REPORT_SIG_UNVERIFIED], f->sig[REPORT_SIG_UNCHECKED],
-             f->sig[REPORT_SIG_NONE]);
+  signatures (o, f, key);
   fputs ("</dd>\n</dl>\n", o);
 }
 
@@ -445,7 +496,7 @@ reproduce (FILE *o, const report_t *r)
          "secret; its fingerprint below tells whether two runs used the same one. A trial that "
          "lost a bit has a replay line in its compressor's card.</p>\n", o);
   for (size_t f = 0; f < r->nfiles; f++)
-    reproduce_file (o, &r->file[f]);
+    reproduce_file (o, &r->file[f], &r->key);
   fputs ("</section>\n", o);
 }
 

@@ -14,6 +14,12 @@
 #include <gsl/gsl_multifit.h>
 #include "cli.h"
 #include "sweep.h"
+#include "verify.h"
+
+/* The columns of scaling's CSV; every row is signed (cli_sign_rows). */
+#define SCALING_HEADER                                                        \
+  "compressor,schedule,n,d,jl,seeds,alice_tokens,N,target,min_budget_bits,"    \
+  "min_budget_ratio,accuracy_at_min,trials,error,mac\n"
 
 /* Mean accuracy over the seeds of one (schedule, d, JL) point at BUDGET;
    NaN when a compressor fails on any seed, with the reason in ERR.
@@ -147,32 +153,45 @@ draw_seeds (varlb_instance_t *ins, const char *cmd, const cli_grid_t *g, size_t 
   return 0;
 }
 
-/* One grid point's row of the CSV file F and its line on stderr: HI the
-   smallest budget found (NaN: none), BEST its accuracy. */
-static void
+/* One grid point's row of the CSV file F, signed like every result row
+   (cli_sign_rows), and its line on stderr: HI the smallest budget found
+   (NaN: none), BEST its accuracy.  0, or -1 when out of memory (no row). */
+static int
 scaling_row (FILE *f, const char *spec, const varlb_instance_t *in, size_t nseeds,
              const scaling_bracket_t *bk, double hi, double best, size_t trials,
-             const char *err)
+             const char *err, const unsigned char *judge_key)
 {
   const double N = (double) in->N, target = bk->target, hi_ratio = bk->hi_ratio;
-  int ok = isfinite (hi);
+  int ok = isfinite (hi), rc = 0;
   char sched[512];
   varlb_pyramid_format (&in->par.pyramid, sched, sizeof sched);
   unsigned n = in->par.pyramid.pn[in->par.pyramid.scales - 1];
-  fputc ('"', f);
-  for (const char *q = spec; *q; q++)
-    fprintf (f, *q == '"' ? "\"\"" : "%c", *q);
-  fprintf (f, "\",\"%s\",%u,%zu,%s,%zu,%zu,%zu,%.17g,", sched, n, in->d,
-           varlb_jl_family_name (in->par.jl), nseeds, in->alice_tokens, in->N, target);
-  if (ok)
-    fprintf (f, "%.17g,%.17g,%.17g,%zu,", hi, hi / N, best, trials);
+  char *row = NULL;
+  size_t rlen = 0;
+  FILE *rf = open_memstream (&row, &rlen);
+  if (rf)
+    {
+      fputc ('"', rf);
+      for (const char *q = spec; *q; q++)
+        fprintf (rf, *q == '"' ? "\"\"" : "%c", *q);
+      fprintf (rf, "\",\"%s\",%u,%zu,%s,%zu,%zu,%zu,%.17g,", sched, n, in->d,
+               varlb_jl_family_name (in->par.jl), nseeds, in->alice_tokens, in->N, target);
+      if (ok)
+        fprintf (rf, "%.17g,%.17g,%.17g,%zu,", hi, hi / N, best, trials);
+      else
+        fprintf (rf, ",,,%zu,", trials);
+      /* A failure during the bisection is recorded, not hidden. */
+      fputc ('"', rf);
+      for (const char *q = err; *q; q++)
+        fprintf (rf, *q == '"' ? "\"\"" : "%c", *q == '\n' ? ' ' : *q);
+      fputs ("\"\n", rf);
+    }
+  if (!rf || fclose (rf) != 0 || !row
+      || cli_sign_rows (&row, &rlen, SCALING_HEADER, judge_key) != 0)
+    rc = -1;
   else
-    fprintf (f, ",,,%zu,", trials);
-  /* A failure during the bisection is recorded, not hidden. */
-  fputc ('"', f);
-  for (const char *q = err; *q; q++)
-    fprintf (f, *q == '"' ? "\"\"" : "%c", *q == '\n' ? ' ' : *q);
-  fputs ("\"\n", f);
+    fwrite (row, 1, rlen, f);
+  free (row);
   if (ok)
     fprintf (stderr, "varlb: scaling: %s: n = %u, d = %zu: %.0f bits = %.3g N (%zu trials)\n",
              spec, n, in->d, hi, hi / N, trials);
@@ -182,6 +201,7 @@ scaling_row (FILE *f, const char *spec, const varlb_instance_t *in, size_t nseed
   else
     fprintf (stderr, "varlb: scaling: %s: n = %u, d = %zu: target not reached at %g N (%zu trials)\n",
              spec, n, in->d, hi_ratio, trials);
+  return rc;
 }
 
 /* The table of fits on stdout. */
@@ -317,8 +337,7 @@ cli_scaling (int argc, char **argv)
       free (tmp);
       goto done;
     }
-  fprintf (f, "compressor,schedule,n,d,jl,seeds,alice_tokens,N,target,min_budget_bits,"
-           "min_budget_ratio,accuracy_at_min,trials,error\n");
+  fputs (SCALING_HEADER, f);
   size_t points = g.npyr * g.ndims * g.njls;
   double *ln = malloc (points * sizeof *ln), *ld = malloc (points * sizeof *ld),
          *lb = malloc (points * sizeof *lb);
@@ -351,7 +370,9 @@ cli_scaling (int argc, char **argv)
           double best, hi = min_budget (&best, ins, g.nseeds, &sp, &bk, &opts, &trials, err,
                                         sizeof err);
           int ok = isfinite (best);
-          scaling_row (f, g.specs[s], in, g.nseeds, &bk, ok ? hi : NAN, best, trials, err);
+          if (scaling_row (f, g.specs[s], in, g.nseeds, &bk, ok ? hi : NAN, best, trials, err,
+                           g.base.judge_key) != 0)
+            failed = 1; /* out of memory: stop after this point */
           unsigned n = in->par.pyramid.pn[in->par.pyramid.scales - 1];
           if (ok)
             {

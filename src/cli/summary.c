@@ -1,8 +1,9 @@
-/* summary.c -- `varlb summary`: a sweep's trials per (schedule, d, jl,
- * compressor, budget), each row re-judged from its own numbers (never its
- * stored verdict text) at the unit Bob sampled, intervals over independent
- * instances (seeds), and Holm's correction across the file's rows.
- * README "How to read verdicts"; the tests are in src/stats.c. */
+/* summary.c -- `varlb summary`: a results file's rows checked (under the
+ * judge key that signed them: MAC, figures, JSON line; README "How to read
+ * verdicts"), each re-judged from its counts at the unit Bob sampled, the
+ * rows that differ only in the seed grouped and pooled into one test, Holm
+ * over every row and group, and per group the accuracy over the pooled bits
+ * with the seeds' spread beside it.  The tests are src/verdict.c's. */
 #include <config.h>
 #include <errno.h>
 #include <getopt.h>
@@ -12,9 +13,10 @@
 #include <string.h>
 #include "cli.h"
 #include "plot.h"
+#include "verify.h"
 #include "varlb.h"
 
-/* The columns the summary reads, in the order of sweep's header. */
+/* The columns the summary needs. */
 enum {
   C_COMPRESSOR, C_BUDGET, C_CHARGED, C_N, C_TESTED, C_CORRECT,
   C_VERDICT, C_STATUS, C_SEED, C_SCHEDULE, C_D, C_JL, C_COUNT
@@ -23,58 +25,22 @@ static const char *const sum_cols[C_COUNT] = {
   "compressor", "budget_bits", "bits_charged", "N", "bits_tested", "correct",
   "verdict", "status", "seed", "schedule", "d", "jl"
 };
-/* The grouping key: every row of one group agrees on these cells. */
-static const int sum_key[] = { C_SCHEDULE, C_D, C_JL, C_COMPRESSOR, C_BUDGET };
-#define SUM_NKEY (sizeof sum_key / sizeof *sum_key)
 /* Disagreeing rows named on the error line. */
 #define SUM_SHOW_ROWS 5
 
 typedef struct {
-  size_t first;            /* row index of the first row (key cells) */
-  size_t instances, failed;
+  size_t first;            /* its first row (the key cells) */
+  size_t instances, failed, unverified;
   size_t bits, correct;    /* pooled over the ok rows (exact integers) */
-  double acc_sum, fano_sum, ratio_sum;
+  double acc_sum, acc_min, acc_max, fano_sum, judged_sum, ratio_sum;
   size_t full, above, sampled;
   size_t over;             /* ok rows flagged over_budget (charged in full) */
   size_t flagged, holm;    /* impossible alone / after Holm over the file */
   size_t disagree;         /* rows whose stored verdict is not the recomputed one */
-  size_t nverd;            /* recomputed verdicts of the group's rows */
-  const char **verd;
   /* results */
-  double mean, lo, hi, full_lo, full_hi, above_lo, above_hi;
+  double mean, lo, hi, bits_lo, bits_hi, full_lo, full_hi, above_lo, above_hi, eff;
   const char *verdict;
 } sum_group_t;
-
-
-static int
-sum_same_key (const cli_csv_t *t, const long *col, size_t a, size_t b)
-{
-  for (size_t k = 0; k < SUM_NKEY; k++)
-    if (strcmp (cli_csv_get (t, a, col[sum_key[k]]), cli_csv_get (t, b, col[sum_key[k]])) != 0)
-      return 0;
-  return 1;
-}
-
-/* Impossible when a row survives Holm; else the most common verdict of the
-   rows (earliest on ties), a row flagged on its own counting as what its
-   budget makes it (chance explains such a flag among many rows). */
-static const char *
-sum_verdict (const sum_group_t *g)
-{
-  if (g->holm)
-    return VARLB_VERDICT_IMPOSSIBLE;
-  const char *best = "";
-  size_t bestn = 0;
-  for (size_t i = 0; i < g->nverd; i++)
-    {
-      size_t n = 0;
-      for (size_t j = 0; j < g->nverd; j++)
-        n += strcmp (g->verd[i], g->verd[j]) == 0;
-      if (n > bestn)
-        best = g->verd[i], bestn = n;
-    }
-  return best;
-}
 
 const char *
 cli_verdict_short (const char *v)
@@ -82,11 +48,39 @@ cli_verdict_short (const char *v)
   static const struct { const char *full, *brief; } names[] = {
     { VARLB_VERDICT_FAILS, "fails" }, { VARLB_VERDICT_SUCCEEDS, "succeeds" },
     { VARLB_VERDICT_LOSSY, "lossy" }, { VARLB_VERDICT_IMPOSSIBLE, "IMPOSSIBLE" },
-    { VARLB_VERDICT_ERROR, "failed" } };
+    { VARLB_VERDICT_ABOVE, "above" }, { VARLB_VERDICT_ERROR, "failed" } };
   for (size_t i = 0; i < sizeof names / sizeof *names; i++)
     if (strcmp (v, names[i].full) == 0)
       return names[i].brief;
   return v;
+}
+
+/* Impossible when the group's pooled test or one of its rows survives
+   Holm; else above the ceiling when the pooled accuracy is (chance allows
+   it); else the most common budget verdict of its rows (earliest on
+   ties). */
+static const char *
+sum_verdict (const sum_group_t *q, const cli_verdicts_t *v, size_t g, const char **by,
+             size_t nby)
+{
+  if (q->holm || v->pool_holm[g])
+    return VARLB_VERDICT_IMPOSSIBLE;
+  if (q->instances == 0)
+    return VARLB_VERDICT_ERROR;
+  if (strcmp (v->pool[g].verdict, VARLB_VERDICT_ERROR) != 0
+      && v->pool[g].accuracy > v->pool[g].fano_judged)
+    return VARLB_VERDICT_ABOVE;
+  const char *best = VARLB_VERDICT_ERROR;
+  size_t bestn = 0;
+  for (size_t i = 0; i < nby; i++)
+    {
+      size_t n = 0;
+      for (size_t j = 0; j < nby; j++)
+        n += strcmp (by[i], by[j]) == 0;
+      if (n > bestn)
+        best = by[i], bestn = n;
+    }
+  return best;
 }
 
 /* Clopper-Pearson interval, or NaNs when there is nothing to count. */
@@ -97,12 +91,12 @@ sum_cp (double *lo, double *hi, size_t k, size_t n, double level)
     *lo = *hi = NAN;
 }
 
-/* "[lo,hi]" with 4 decimals, or "-" when undefined. */
+/* "[lo,hi]" (SEP "-": "lo-hi") with 4 decimals, or "-" when undefined. */
 static const char *
-sum_interval (char *buf, size_t len, double lo, double hi)
+sum_interval (char *buf, size_t len, double lo, double hi, int dash)
 {
   if (isfinite (lo) && isfinite (hi))
-    snprintf (buf, len, "[%.4f,%.4f]", lo, hi);
+    snprintf (buf, len, dash ? "%.4f-%.4f" : "[%.4f,%.4f]", lo, hi);
   else
     snprintf (buf, len, "-");
   return buf;
@@ -119,12 +113,6 @@ sum_fmt (char *buf, size_t len, double v, int ratio)
   return buf;
 }
 
-static const char *
-sum_num (char *buf, size_t len, double v)
-{
-  return sum_fmt (buf, len, v, 0);
-}
-
 static double
 sum_mean (double sum, size_t n)
 {
@@ -132,74 +120,86 @@ sum_mean (double sum, size_t n)
 }
 
 static void
-sum_print_json (const cli_csv_t *t, const long *col, const sum_group_t *g)
+sum_print_json (const cli_csv_t *t, const long *col, const sum_group_t *q,
+                const cli_verdicts_t *v, size_t g)
 {
-  static const char *const keynames[SUM_NKEY] = { "schedule", "d", "jl", "compressor", "budget_bits" };
+  static const int key[] = { C_SCHEDULE, C_D, C_JL, C_COMPRESSOR, C_BUDGET };
+  static const char *const keynames[] = { "schedule", "d", "jl", "compressor", "budget_bits" };
   putchar ('{');
-  for (size_t k = 0; k < SUM_NKEY; k++)
+  for (size_t k = 0; k < 5; k++)
     {
-      const char *v = cli_csv_get (t, g->first, col[sum_key[k]]);
       printf ("%s\"%s\":", k ? "," : "", keynames[k]);
       /* d and budget_bits are numbers in the CSV; keep them numbers. */
-      if (sum_key[k] == C_D || sum_key[k] == C_BUDGET)
-        cli_json_double (stdout, cli_csv_num (t, g->first, col[sum_key[k]]));
+      if (key[k] == C_D || key[k] == C_BUDGET)
+        cli_json_double (stdout, cli_csv_num (t, q->first, col[key[k]]));
       else
-        cli_json_string (stdout, v);
+        cli_json_string (stdout, cli_csv_get (t, q->first, col[key[k]]));
     }
-  printf (",\"instances\":%zu,\"failed\":%zu,\"sampled\":%zu,\"bits\":%zu,\"correct\":%zu,"
-          "\"accuracy\":", g->instances, g->failed, g->sampled, g->bits, g->correct);
-  cli_json_double (stdout, g->bits ? (double) g->correct / (double) g->bits : NAN);
-  const struct { const char *k; double v; } d1[] = {
-    { "mean_instance_accuracy", g->mean }, { "ci_low", g->lo }, { "ci_high", g->hi },
+  printf (",\"instances\":%zu,\"failed\":%zu,\"unverified\":%zu,\"sampled\":%zu,\"bits\":%zu,"
+          "\"correct\":%zu", q->instances, q->failed, q->unverified, q->sampled, q->bits,
+          q->correct);
+  const struct { const char *k; double v; } d[] = {
+    { "accuracy", q->bits ? (double) q->correct / (double) q->bits : NAN },
+    { "bits_ci_low", q->bits_lo }, { "bits_ci_high", q->bits_hi },
+    { "spread_min", q->acc_min }, { "spread_max", q->acc_max },
+    { "mean_instance_accuracy", q->mean }, { "ci_low", q->lo }, { "ci_high", q->hi },
   };
-  for (size_t i = 0; i < sizeof d1 / sizeof *d1; i++)
-    printf (",\"%s\":", d1[i].k), cli_json_double (stdout, d1[i].v);
-  printf (",\"ci_unit\":\"instances\",\"full\":%zu,\"full_ci_low\":", g->full);
-  cli_json_double (stdout, g->full_lo);
+  for (size_t i = 0; i < sizeof d / sizeof *d; i++)
+    printf (",\"%s\":", d[i].k), cli_json_double (stdout, d[i].v);
+  printf (",\"ci_unit\":\"instances\",\"full\":%zu,\"full_ci_low\":", q->full);
+  cli_json_double (stdout, q->full_lo);
   printf (",\"full_ci_high\":");
-  cli_json_double (stdout, g->full_hi);
-  printf (",\"above_ceiling\":%zu,\"above_ci_low\":", g->above);
-  cli_json_double (stdout, g->above_lo);
+  cli_json_double (stdout, q->full_hi);
+  printf (",\"above_ceiling\":%zu,\"above_ci_low\":", q->above);
+  cli_json_double (stdout, q->above_lo);
   printf (",\"above_ci_high\":");
-  cli_json_double (stdout, g->above_hi);
+  cli_json_double (stdout, q->above_hi);
+  printf (",\"bits_judged\":");
+  cli_json_double (stdout, sum_mean (q->judged_sum, q->instances));
   printf (",\"fano_ceiling\":");
-  cli_json_double (stdout, sum_mean (g->fano_sum, g->instances));
+  cli_json_double (stdout, sum_mean (q->fano_sum, q->instances));
   printf (",\"ratio\":");
-  cli_json_double (stdout, sum_mean (g->ratio_sum, g->instances));
-  /* How far from the optimum: the bits the Fano frontier needs for the
-     pooled accuracy, over the mean bits charged (varlb_efficiency). */
-  double N = cli_csv_num (t, g->first, col[C_N]), ratio = sum_mean (g->ratio_sum, g->instances);
+  cli_json_double (stdout, sum_mean (q->ratio_sum, q->instances));
   printf (",\"efficiency\":");
-  cli_json_double (stdout, g->bits && ratio > 0
-                   ? varlb_efficiency ((double) g->correct / (double) g->bits, ratio * N, N) : NAN);
-  printf (",\"over_budget\":%zu,\"flagged\":%zu,\"flagged_holm\":%zu,"
-          "\"verdict_disagreements\":%zu,\"verdict\":", g->over, g->flagged, g->holm,
-          g->disagree);
-  cli_json_string (stdout, g->verdict);
+  cli_json_double (stdout, q->eff);
+  printf (",\"efficiency_above_1\":%s,\"pooled_instances\":%zu,\"pooled_p_value\":",
+          q->eff > 1.0 ? "true" : "false", v->instances[g]);
+  int pooled = strcmp (v->pool[g].verdict, VARLB_VERDICT_ERROR) != 0;
+  cli_json_double (stdout, pooled ? v->pool[g].p_value : NAN);
+  printf (",\"pooled_impossible\":%s,\"over_budget\":%zu,\"flagged\":%zu,\"flagged_holm\":%zu,"
+          "\"verdict_disagreements\":%zu,\"verdict\":", v->pool_holm[g] ? "true" : "false",
+          q->over, q->flagged, q->holm, q->disagree);
+  cli_json_string (stdout, q->verdict);
   printf ("}\n");
 }
 
 /* The legend shared by both tables (at most 80 columns a line). */
 static void
-sum_print_legend (double level, size_t rows)
+sum_print_legend (double level, const cli_verdicts_t *v, size_t unverified)
 {
-  printf ("\nacc is the mean accuracy of the ok instances; acc_ci its interval at level %g\n"
-          "over instances (each seed one independent draw; Hoeffding's bound, no\n"
-          "assumption on the law).  full counts instances that decoded every bit.\n"
-          "Verdicts are recomputed from each row's numbers, at the unit Bob sampled\n"
-          "(every token: bits; --sample: tokens).  One honest row is called IMPOSSIBLE\n"
-          "with probability <= %g, so %zu rows expect <= %.2g false flags: flag counts\n"
-          "rows flagged alone / still flagged after Holm's correction over all %zu rows\n"
-          "(family-wise %g).  fail counts rows whose status is not ok (left out).\n",
-          level, VARLB_VERDICT_ALPHA, rows, VARLB_VERDICT_ALPHA * (double) rows, rows,
-          VARLB_VERDICT_ALPHA);
+  printf ("\nacc is the accuracy over the pooled bits of the ok instances, acc_ci its\n"
+          "Clopper-Pearson interval at level %g over those bits (it describes; the bits\n"
+          "of one instance are not independent draws, so the verdict, not it, tests),\n"
+          "and spread the lowest and highest accuracy of one instance (seed).  fano is\n"
+          "the Fano ceiling at the bits judged (charged + side channels + what the\n"
+          "blob's length can say), as in every row.  Verdicts are recomputed from each\n"
+          "row's counts at the unit Bob sampled, each row alone (p <= %g: flagged) and\n"
+          "each group pooled over its seeds; Holm's correction runs over all %zu tests\n"
+          "(family-wise %g).  flag counts rows flagged alone / after Holm; a group is\n"
+          "IMPOSSIBLE when its pooled test or a row survives Holm, above when its\n"
+          "pooled accuracy lies above the ceiling by less than chance allows.\n",
+          level, VARLB_VERDICT_ALPHA, v->tests, VARLB_VERDICT_ALPHA);
+  if (unverified)
+    printf ("%zu of %zu rows are unverified (signed under another judge key, or before\n"
+            "MACs): they are re-judged from their counts, their figures not trusted.\n",
+            unverified, v->rows);
+  else
+    printf ("Every row verified under this judge key (MAC, figures and JSON line).\n");
 }
 
-/* Default: fits 100 columns.  Instance parameters head each run of groups
-   sharing them; long compressor specs are cut (--wide shows them). */
 static void
 sum_print_narrow (const cli_csv_t *t, const long *col, const sum_group_t *g, size_t ng,
-                  double level, size_t rows)
+                  double level, const cli_verdicts_t *v, size_t unverified)
 {
   enum { WC_MAX = 22 };
   int wc = 10;
@@ -221,12 +221,12 @@ sum_print_narrow (const cli_csv_t *t, const long *col, const sum_group_t *g, siz
           printf ("%sschedule %s, d = %s, jl %s\n", prev == (size_t) -1 ? "" : "\n",
                   cli_csv_get (t, r, col[C_SCHEDULE]), cli_csv_get (t, r, col[C_D]),
                   cli_csv_get (t, r, col[C_JL]));
-          printf ("  %-*s %10s %6s %4s %4s %6s %15s %4s %6s %5s  %s\n", wc, "compressor",
-                  "budget", "B/N", "inst", "fail", "acc", "acc_ci(inst)", "full", "fano",
+          printf ("  %-*s %10s %6s %5s %6s %15s %13s %6s %5s  %s\n", wc, "compressor",
+                  "budget", "B/N", "inst", "acc", "acc_ci(bits)", "spread(seeds)", "fano",
                   "flag", "verdict");
         }
       prev = r;
-      char comp[WC_MAX + 1], bud[32], a[64], x[32], z[32], w[32], fl[32];
+      char comp[WC_MAX + 1], bud[32], a[64], s[64], x[32], z[32], w[32], fl[32], in[32];
       const char *c = cli_csv_get (t, r, col[C_COMPRESSOR]);
       if (strlen (c) > WC_MAX)
         snprintf (comp, sizeof comp, "%.*s...", WC_MAX - 3, c);
@@ -234,22 +234,30 @@ sum_print_narrow (const cli_csv_t *t, const long *col, const sum_group_t *g, siz
         snprintf (comp, sizeof comp, "%s", c);
       snprintf (bud, sizeof bud, "%.10g", cli_csv_num (t, r, col[C_BUDGET]));
       snprintf (fl, sizeof fl, "%zu/%zu", g[i].flagged, g[i].holm);
-      printf ("  %-*s %10s %6s %4zu %4zu %6s %15s %4zu %6s %5s  %s\n", wc, comp, bud,
-              sum_fmt (w, sizeof w, sum_mean (g[i].ratio_sum, g[i].instances), 1),
-              g[i].instances, g[i].failed, sum_num (x, sizeof x, g[i].mean),
-              sum_interval (a, sizeof a, g[i].lo, g[i].hi), g[i].full,
-              sum_num (z, sizeof z, sum_mean (g[i].fano_sum, g[i].instances)), fl,
+      /* Failed trials beside the ok ones: "3+1f". */
+      if (g[i].failed)
+        snprintf (in, sizeof in, "%zu+%zuf", g[i].instances, g[i].failed);
+      else
+        snprintf (in, sizeof in, "%zu", g[i].instances);
+      printf ("  %-*s %10s %6s %5s %6s %15s %13s %6s %5s  %s\n", wc, comp, bud,
+              sum_fmt (w, sizeof w, sum_mean (g[i].ratio_sum, g[i].instances), 1), in,
+              sum_fmt (x, sizeof x, g[i].bits ? (double) g[i].correct / (double) g[i].bits
+                                              : NAN, 0),
+              sum_interval (a, sizeof a, g[i].bits_lo, g[i].bits_hi, 0),
+              sum_interval (s, sizeof s, g[i].acc_min, g[i].acc_max, 1),
+              sum_fmt (z, sizeof z, sum_mean (g[i].fano_sum, g[i].instances), 0), fl,
               cli_verdict_short (g[i].verdict));
     }
-  sum_print_legend (level, rows);
+  sum_print_legend (level, v, unverified);
   printf ("Verdicts: fails (as the bound predicts), succeeds / lossy (budget at or above\n"
-          "the bound), IMPOSSIBLE (side channel or miscounted bits), failed (compressor).\n"
+          "the bound), above (the ceiling, not significant), IMPOSSIBLE (side channel or\n"
+          "miscounted bits), failed (compressor).  inst counts ok instances (+ failed).\n"
           "varlb summary --wide shows every column and the verdicts in full.\n");
 }
 
 static void
 sum_print_wide (const cli_csv_t *t, const long *col, const sum_group_t *g, size_t ng,
-                double level, size_t rows)
+                double level, const cli_verdicts_t *v, size_t unverified)
 {
   int ws = 8, wc = 10, wj = 2;
   for (size_t i = 0; i < ng; i++)
@@ -259,43 +267,155 @@ sum_print_wide (const cli_csv_t *t, const long *col, const sum_group_t *g, size_
       int c = (int) strlen (cli_csv_get (t, g[i].first, col[C_JL]));
       ws = a > ws ? a : ws, wc = b > wc ? b : wc, wj = c > wj ? c : wj;
     }
-  printf ("%-*s %5s %-*s %-*s %10s %4s %4s %4s %8s %8s %17s %4s %17s %5s %17s %8s %8s %4s %4s %4s  %s\n",
-          ws, "schedule", "d", wj, "jl", wc, "compressor", "budget", "inst", "fail", "smpl",
-          "bit_acc", "acc", "acc_ci(inst)", "full", "full_ci(inst)", "above",
-          "above_ci(inst)", "fano", "B/N", "flag", "holm", "disa", "verdict");
+  printf ("%-*s %5s %-*s %-*s %10s %4s %4s %4s %4s %8s %17s %15s %17s %4s %5s %8s %8s %8s "
+          "%8s %4s %4s %8s %4s  %s\n",
+          ws, "schedule", "d", wj, "jl", wc, "compressor", "budget", "inst", "fail", "unvf",
+          "smpl", "acc", "acc_ci(bits)", "spread(seeds)", "acc_ci(inst)", "full", "above",
+          "fano", "judged", "B/N", "eff", "flag", "holm", "pool_p", "disa", "verdict");
   for (size_t i = 0; i < ng; i++)
     {
-      char a[64], b[64], c[64], x[32], y[32], z[32], w[32], bud[32];
+      char a[64], b[64], c[64], x[32], z[32], w[32], bud[32], e[32], jb[32], pp[32];
       /* A ratio times N is rarely a whole number: 0.05 x 27136 is stored as
          1356.8000000000002; ten significant digits read as meant. */
       snprintf (bud, sizeof bud, "%.10g", cli_csv_num (t, g[i].first, col[C_BUDGET]));
-      printf ("%-*s %5s %-*s %-*s %10s %4zu %4zu %4zu %8s %8s %17s %4zu %17s %5zu %17s %8s %8s %4zu %4zu %4zu  %s\n",
+      /* Efficiency above 1 is above the ceiling: marked. */
+      snprintf (e, sizeof e, isfinite (g[i].eff) ? "%.4g%s" : "-", g[i].eff,
+                g[i].eff > 1.0 ? "!" : "");
+      snprintf (jb, sizeof jb, "%.1f", sum_mean (g[i].judged_sum, g[i].instances));
+      if (v->instances[i] >= 2 && strcmp (v->pool[i].verdict, VARLB_VERDICT_ERROR) != 0)
+        snprintf (pp, sizeof pp, "%.2g%s", v->pool[i].p_value, v->pool_holm[i] ? "*" : "");
+      else
+        snprintf (pp, sizeof pp, "-");
+      printf ("%-*s %5s %-*s %-*s %10s %4zu %4zu %4zu %4zu %8s %17s %15s %17s %4zu %5zu %8s "
+              "%8s %8s %8s %4zu %4zu %8s %4zu  %s\n",
               ws, cli_csv_get (t, g[i].first, col[C_SCHEDULE]),
               cli_csv_get (t, g[i].first, col[C_D]),
               wj, cli_csv_get (t, g[i].first, col[C_JL]),
               wc, cli_csv_get (t, g[i].first, col[C_COMPRESSOR]),
-              bud, g[i].instances, g[i].failed, g[i].sampled,
-              sum_num (x, sizeof x, g[i].bits ? (double) g[i].correct / (double) g[i].bits : NAN),
-              sum_num (y, sizeof y, g[i].mean), sum_interval (a, sizeof a, g[i].lo, g[i].hi),
-              g[i].full, sum_interval (b, sizeof b, g[i].full_lo, g[i].full_hi),
-              g[i].above, sum_interval (c, sizeof c, g[i].above_lo, g[i].above_hi),
-              sum_num (z, sizeof z, sum_mean (g[i].fano_sum, g[i].instances)),
-              sum_num (w, sizeof w, sum_mean (g[i].ratio_sum, g[i].instances)),
-              g[i].flagged, g[i].holm, g[i].disagree, g[i].verdict);
+              bud, g[i].instances, g[i].failed, g[i].unverified, g[i].sampled,
+              sum_fmt (x, sizeof x, g[i].bits ? (double) g[i].correct / (double) g[i].bits
+                                              : NAN, 0),
+              sum_interval (a, sizeof a, g[i].bits_lo, g[i].bits_hi, 0),
+              sum_interval (b, sizeof b, g[i].acc_min, g[i].acc_max, 1),
+              sum_interval (c, sizeof c, g[i].lo, g[i].hi, 0), g[i].full, g[i].above,
+              sum_fmt (z, sizeof z, sum_mean (g[i].fano_sum, g[i].instances), 0), jb,
+              sum_fmt (w, sizeof w, sum_mean (g[i].ratio_sum, g[i].instances), 1), e,
+              g[i].flagged, g[i].holm, pp, g[i].disagree, g[i].verdict);
       if (g[i].over)
         printf ("%*s(%zu of %zu over budget: charged in full)\n", ws + wj + wc + 10, "",
                 g[i].over, g[i].instances);
     }
-  sum_print_legend (level, rows);
-  printf ("bit_acc = sum(correct)/sum(bits) over the ok instances (a point estimate;\n"
-          "bits inside one instance are not independent draws).  smpl counts rows where\n"
-          "Bob sampled tokens.  above counts instances above their Fano ceiling, with a\n"
-          "Clopper-Pearson interval over instances.  fano is the mean Fano ceiling, B/N\n"
-          "the mean bits charged over N; disa counts rows whose stored verdict\n"
-          "disagreed with their numbers.  Rows over budget are judged on the bits\n"
-          "charged, so their verdicts can say succeeds.\n");
+  sum_print_legend (level, v, unverified);
+  printf ("acc_ci(inst) is the interval over instances (Hoeffding, each seed one draw;\n"
+          "wide at a few seeds).  smpl counts rows where Bob sampled tokens, unvf the\n"
+          "unverified rows.  above counts instances above their ceiling; judged is the\n"
+          "mean bits judged, B/N the mean bits charged over N; eff the bits the\n"
+          "frontier needs for acc over the bits charged (! above 1: more than the\n"
+          "blobs alone allow).\n"
+          "pool_p is the p-value of the group's seeds pooled (* rejected after Holm);\n"
+          "disa counts unverified rows whose stored verdict disagreed with their counts.\n");
 }
 
+/* Per group: the counts, intervals and verdict of its rows. */
+static int
+sum_groups (sum_group_t *g, const cli_csv_t *t, const long *col, const cli_verdicts_t *v,
+            const unsigned char *status, double level, size_t *bad, size_t *nbad)
+{
+  long over_col = cli_csv_col (t, "over_budget");
+  const char **by = calloc (t->rows + 1, sizeof *by);
+  if (!by)
+    return -1;
+  for (size_t i = 0; i < v->groups; i++)
+    {
+      sum_group_t *q = &g[i];
+      size_t nby = 0;
+      q->first = v->first[i];
+      q->acc_min = INFINITY, q->acc_max = -INFINITY;
+      for (size_t r = 0; r < t->rows; r++)
+        {
+          if (v->group_of[r] != i)
+            continue;
+          const varlb_judgement_t *j = &v->row[r];
+          int ok = strcmp (cli_csv_get (t, r, col[C_STATUS]), "ok") == 0;
+          q->unverified += status[r] != CLI_ROW_VERIFIED;
+          if (strcmp (cli_csv_get (t, r, col[C_VERDICT]), ok ? j->verdict : VARLB_VERDICT_ERROR))
+            {
+              q->disagree++;
+              bad[(*nbad)++] = r;
+            }
+          if (!ok)
+            {
+              q->failed++;
+              continue;
+            }
+          varlb_counts_t c;
+          cli_row_counts (&c, t, r); /* held together: cli_verdicts_init judged it */
+          q->instances++;
+          q->sampled += j->sampled;
+          q->bits += j->tokens * c.d;
+          q->correct += c.correct;
+          q->acc_sum += j->accuracy;
+          q->acc_min = fmin (q->acc_min, j->accuracy);
+          q->acc_max = fmax (q->acc_max, j->accuracy);
+          q->fano_sum += j->fano_judged;
+          q->judged_sum += c.bits_judged;
+          q->ratio_sum += c.bits_charged / cli_csv_num (t, r, col[C_N]);
+          q->full += j->accuracy == 1.0;
+          q->above += j->accuracy > j->fano_judged;
+          q->flagged += j->p_value <= VARLB_VERDICT_ALPHA;
+          q->holm += v->row_holm[r];
+          q->over += over_col >= 0 && strcmp (cli_csv_get (t, r, over_col), "true") == 0;
+          /* For the group: a row's budget verdict (chance explains one
+             row above its ceiling among many; the pooled test decides). */
+          by[nby++] = j->verdict_by_budget;
+        }
+      q->mean = sum_mean (q->acc_sum, q->instances);
+      if (q->instances == 0
+          || varlb_mean_interval (&q->lo, &q->hi, fmin (1.0, fmax (0.0, q->mean)),
+                                  q->instances, 0, level) != VARLB_OK)
+        q->lo = q->hi = NAN;
+      if (q->instances == 0)
+        q->acc_min = q->acc_max = NAN;
+      sum_cp (&q->bits_lo, &q->bits_hi, q->correct, q->bits, level);
+      sum_cp (&q->full_lo, &q->full_hi, q->full, q->instances, level);
+      sum_cp (&q->above_lo, &q->above_hi, q->above, q->instances, level);
+      /* The bits the frontier needs for the pooled accuracy over the mean
+         bits charged (varlb_efficiency): above 1, more than the blobs alone
+         allow. */
+      double N = cli_csv_num (t, q->first, col[C_N]), ratio = sum_mean (q->ratio_sum, q->instances);
+      q->eff = q->bits && ratio > 0
+               ? varlb_efficiency ((double) q->correct / (double) q->bits, ratio * N, N) : NAN;
+      q->verdict = sum_verdict (q, v, i, by, nby);
+    }
+  free (by);
+  return 0;
+}
+
+/* One line naming the rows in LIST (N of them): "rows 3, 7, ...". */
+static void
+sum_row_list (char *list, size_t len, const size_t *rows, size_t n)
+{
+  size_t used = 0;
+  list[0] = '\0';
+  for (size_t k = 0; k < n && k < SUM_SHOW_ROWS; k++)
+    {
+      int w = snprintf (list + used, len - used, "%s%zu", k ? ", " : "", rows[k] + 1);
+      used += w > 0 ? (size_t) w : 0;
+    }
+  if (n > SUM_SHOW_ROWS)
+    snprintf (list + used, len - used, ", ...");
+}
+
+/* The JSON Lines file beside a CSV: its name less .csv, then .jsonl. */
+static char *
+sum_jsonl (const char *path)
+{
+  size_t n = strlen (path), stem = n > 4 && strcmp (path + n - 4, ".csv") == 0 ? n - 4 : n;
+  char *s = malloc (stem + 7);
+  if (s)
+    memcpy (s, path, stem), memcpy (s + stem, ".jsonl", 7);
+  return s;
+}
 
 int
 cli_summary (int argc, char **argv)
@@ -305,6 +425,7 @@ cli_summary (int argc, char **argv)
     { "json", no_argument, NULL, CLI_OPT_JSON },
     { "level", required_argument, NULL, OPT_LEVEL },
     { "wide", no_argument, NULL, OPT_WIDE },
+    { "judge-key", required_argument, NULL, CLI_OPT_JUDGE_KEY },
     { "help", no_argument, NULL, CLI_OPT_HELP },
     { NULL, 0, NULL, 0 }
   };
@@ -324,6 +445,9 @@ cli_summary (int argc, char **argv)
       case OPT_WIDE:
         wide = 1;
         break;
+      case CLI_OPT_JUDGE_KEY:
+        cli_judge_key_path = optarg;
+        break;
       case OPT_LEVEL:
         if (cli_parse_double (cmd, "--level", optarg, 0.5, 0.999999, &level) != 0)
           return CLI_EXIT_USAGE;
@@ -334,6 +458,9 @@ cli_summary (int argc, char **argv)
   const char *path = cli_one_argument (cmd, argc, argv, "RESULTS.csv");
   if (path == NULL)
     return CLI_EXIT_USAGE;
+  cli_verify_key_t key;
+  if (cli_verify_key_load (cmd, &key) != 0)
+    return CLI_EXIT_FAIL;
   cli_csv_t t;
   char why[512];
   if (cli_csv_read (&t, path, why, sizeof why) != 0)
@@ -341,17 +468,15 @@ cli_summary (int argc, char **argv)
       cli_error (cmd, "%s: %s", path, why);
       return CLI_EXIT_FAIL;
     }
-  int rc = CLI_EXIT_FAIL;
+  int rc = CLI_EXIT_FAIL, have_v = 0;
   long col[C_COUNT];
-  size_t rows = t.rows ? t.rows : 1;
+  size_t rows = t.rows ? t.rows : 1, nbad = 0, unverified = 0, json_bad = 0;
   sum_group_t *g = calloc (rows, sizeof *g);
-  const char **verd = calloc (rows, sizeof *verd);
-  size_t *gof = calloc (rows, sizeof *gof), *okrow = calloc (rows, sizeof *okrow);
-  double *pv = calloc (rows, sizeof *pv);
-  unsigned char *rej = calloc (rows, 1);
+  unsigned char *status = calloc (rows, 1);
   size_t *bad = calloc (rows, sizeof *bad);
-  size_t ng = 0, nok = 0, nbad = 0;
-  if (!g || !verd || !gof || !okrow || !pv || !rej || !bad)
+  char *jsonl = sum_jsonl (path);
+  cli_verdicts_t v;
+  if (!g || !status || !bad || !jsonl)
     {
       cli_error (cmd, "out of memory");
       goto out;
@@ -367,134 +492,60 @@ cli_summary (int argc, char **argv)
       cli_error (cmd, "%s: no result rows", path);
       goto out;
     }
-  /* Groups in first-appearance order; quadratic in the number of groups,
-     which a sweep keeps small. */
-  for (size_t r = 0; r < t.rows; r++)
+  /* Rows signed under this key are checked whole, before anything is
+     printed: one that does not match refuses the file. */
+  if (cli_verify_rows (cmd, "", &t, path, jsonl, &key, status, &unverified, &json_bad, 0) != 0)
+    goto out;
+  if (cli_verdicts_init (&v, &t, why, sizeof why) != 0)
     {
-      size_t i = 0;
-      while (i < ng && !sum_same_key (&t, col, g[i].first, r))
-        i++;
-      if (i == ng)
-        g[ng++].first = r;
-      gof[r] = i;
+      cli_error (cmd, "%s: %s", path, why);
+      goto out;
     }
-  /* Each group's verdicts take a contiguous slice of VERD. */
-  size_t off = 0;
-  for (size_t i = 0; i < ng; i++)
-    {
-      g[i].verd = verd + off;
-      for (size_t r = 0; r < t.rows; r++)
-        off += gof[r] == i;
-    }
-  /* Optional columns (older files lack them): over-budget rows are judged
-     on the bits charged, so the table says how many there were; the
-     side-channel allowance is added to the bits the verdict is judged on. */
-  long over_col = cli_csv_col (&t, "over_budget");
-  for (size_t r = 0; r < t.rows; r++)
-    {
-      sum_group_t *q = &g[gof[r]];
-      const char *stored = cli_csv_get (&t, r, col[C_VERDICT]);
-      const char *verdict = VARLB_VERDICT_ERROR, *view = NULL;
-      if (strcmp (cli_csv_get (&t, r, col[C_STATUS]), "ok") != 0)
-        q->failed++;
-      else
-        {
-          varlb_judgement_t j;
-          if (cli_row_judge (&j, &t, r) != 0)
-            {
-              /* +2: the header is line 1. */
-              cli_error (cmd, "%s: line %zu: an ok row needs counts bits_tested > 0, "
-                         "correct <= bits_tested, d > 0, N and bits_tested multiples of d "
-                         "(bits_tested <= N), and numbers >= 0 in bits_charged "
-                         "(and side_channel_bits)", path, r + 2);
-              goto out;
-            }
-          verdict = j.verdict;
-          int flag = strcmp (verdict, VARLB_VERDICT_IMPOSSIBLE) == 0;
-          q->instances++;
-          q->sampled += j.sampled;
-          q->bits += j.tokens * (size_t) cli_csv_num (&t, r, col[C_D]);
-          q->correct += (size_t) cli_csv_num (&t, r, col[C_CORRECT]);
-          q->acc_sum += j.accuracy;
-          q->fano_sum += j.fano_ceiling;
-          q->ratio_sum += cli_csv_num (&t, r, col[C_CHARGED]) / cli_csv_num (&t, r, col[C_N]);
-          q->full += j.accuracy == 1.0;
-          q->above += j.accuracy > j.fano_ceiling;
-          q->flagged += flag;
-          q->over += over_col >= 0 && strcmp (cli_csv_get (&t, r, over_col), "true") == 0;
-          okrow[nok] = r;
-          pv[nok++] = flag ? j.p_value : 1.0;
-          if (flag) /* for the group: what its budget makes it (see sum_verdict) */
-            view = j.verdict_by_budget;
-        }
-      if (strcmp (stored, verdict) != 0)
-        {
-          q->disagree++;
-          bad[nbad++] = r;
-        }
-      q->verd[q->nverd++] = view ? view : verdict;
-    }
-  /* Holm over every ok row of the file: a sweep is many tests at once.
-     Only rows flagged on their own can survive it (p-values of unflagged
-     rows are set to 1 above), so the two counts never contradict. */
-  if (varlb_holm (rej, pv, nok, VARLB_VERDICT_ALPHA) != VARLB_OK)
+  have_v = 1;
+  if (sum_groups (g, &t, col, &v, status, level, bad, &nbad) != 0)
     {
       cli_error (cmd, "out of memory");
       goto out;
     }
-  for (size_t k = 0; k < nok; k++)
-    g[gof[okrow[k]]].holm += rej[k];
-  for (size_t i = 0; i < ng; i++)
-    {
-      sum_group_t *q = &g[i];
-      q->mean = sum_mean (q->acc_sum, q->instances);
-      if (q->instances == 0
-          || varlb_mean_interval (&q->lo, &q->hi, fmin (1.0, fmax (0.0, q->mean)),
-                                  q->instances, 0, level) != VARLB_OK)
-        q->lo = q->hi = NAN;
-      sum_cp (&q->full_lo, &q->full_hi, q->full, q->instances, level);
-      sum_cp (&q->above_lo, &q->above_hi, q->above, q->instances, level);
-      q->verdict = sum_verdict (q);
-    }
   if (json)
-    for (size_t i = 0; i < ng; i++)
-      sum_print_json (&t, col, &g[i]);
+    for (size_t i = 0; i < v.groups; i++)
+      sum_print_json (&t, col, &g[i], &v, i);
   else if (wide)
-    sum_print_wide (&t, col, g, ng, level, nok);
+    sum_print_wide (&t, col, g, v.groups, level, &v, unverified);
   else
-    sum_print_narrow (&t, col, g, ng, level, nok);
+    sum_print_narrow (&t, col, g, v.groups, level, &v, unverified);
   if (fflush (stdout) != 0 || ferror (stdout))
     {
       cli_error (cmd, "writing the summary: %s", strerror (errno));
       goto out;
     }
   rc = 0;
-  /* A stored verdict that its own numbers contradict means a tampered file
-     or a bug that wrote it: say so, and fail, after the (recomputed)
-     summary.  Rows are numbered from 1, row r being line r + 1. */
+  /* Unverified rows that contradict themselves: a stored verdict their
+     numbers do not give (a tampered file, or one a buggy or older varlb
+     wrote), or a JSON line that disagrees.  Said after the (recomputed)
+     summary, and the exit status is 1. */
   if (nbad)
     {
-      char list[256] = "";
-      size_t used = 0;
-      for (size_t k = 0; k < nbad && k < SUM_SHOW_ROWS; k++)
-        {
-          int w = snprintf (list + used, sizeof list - used, "%s%zu", k ? ", " : "", bad[k] + 1);
-          used += w > 0 ? (size_t) w : 0;
-        }
-      cli_error (cmd, "%zu %s stored verdict disagrees with %s numbers (row%s %s%s): "
+      char list[256];
+      sum_row_list (list, sizeof list, bad, nbad);
+      cli_error (cmd, "%zu %s stored verdict disagrees with %s numbers (row%s %s): "
                  "recomputed verdicts used", nbad, nbad == 1 ? "row's" : "rows'",
-                 nbad == 1 ? "its" : "their", nbad == 1 ? "" : "s", list,
-                 nbad > SUM_SHOW_ROWS ? ", ..." : "");
+                 nbad == 1 ? "its" : "their", nbad == 1 ? "" : "s", list);
+      rc = CLI_EXIT_FAIL;
+    }
+  if (json_bad)
+    {
+      cli_error (cmd, "%zu unverified row%s of %s disagree%s with %s: the CSV's counts used",
+                 json_bad, json_bad == 1 ? "" : "s", path, json_bad == 1 ? "s" : "", jsonl);
       rc = CLI_EXIT_FAIL;
     }
 out:
+  if (have_v)
+    cli_verdicts_clear (&v);
   free (g);
-  free (verd);
-  free (gof);
-  free (okrow);
-  free (pv);
-  free (rej);
+  free (status);
   free (bad);
+  free (jsonl);
   cli_csv_clear (&t);
   return rc;
 }

@@ -15,6 +15,7 @@
 #include "model.h"
 #include "plot.h"
 #include "sweep.h"
+#include "verify.h"
 
 /* ------------------------------------------------------- the trial list */
 
@@ -51,7 +52,9 @@ token_rows (char **text, size_t *len, const varlb_instance_t *in, const char *sp
                (unsigned long long) in->par.seed, sched, in->d, varlb_jl_family_name (in->par.jl),
                t, scale + 1, row, col, in->par.pyramid.pn[scale], in->d, correct[t]);
     }
-  return fclose (f) == 0 ? VARLB_OK : VARLB_ENOMEM;
+  if (fclose (f) != 0 || cli_sign_rows (text, len, CLI_TOKEN_HEADER, in->par.judge_key) != 0)
+    return VARLB_ENOMEM;
+  return VARLB_OK;
 }
 
 /* --------------------------------------------------------------- progress */
@@ -260,7 +263,7 @@ cli_sweep (int argc, char **argv)
 
   char fp[17];
   varlb_judge_key_fingerprint (fp, g.base.judge_key);
-  cli_manifest_t man = { argc, argv, total, ranks.size, fp, &opts };
+  cli_manifest_t man = { argc, argv, total, ranks.size, fp, &opts, g.base.judge_key };
   size_t npend = 0;
   size_t *pend = malloc ((total + 1) * sizeof *pend);
   int setup = pend ? 0 : CLI_EXIT_FAIL;
@@ -293,7 +296,7 @@ cli_sweep (int argc, char **argv)
     show = isatty (STDERR_FILENO);
   show = show && rank == 0;
   double t0 = cli_now ();
-  size_t failed = 0, impossible = 0, above = 0, written = 0;
+  size_t failed = 0, above = 0, written = 0;
   varlb_instance_t in;
   size_t cur = (size_t) -1;
   int io_error = io_error_early;
@@ -362,7 +365,7 @@ cli_sweep (int argc, char **argv)
           io_error = 1;
           break;
         }
-      failed += o.failed, impossible += o.impossible, above += o.above, written++;
+      failed += o.failed, above += o.above, written++;
       cli_trial_out_clear (&o);
       if (show)
         progress (written, npend, t0, 0);
@@ -377,10 +380,14 @@ cli_sweep (int argc, char **argv)
     progress (written, npend, t0, 1);
   if (rank == 0 && !io_error)
     {
+      /* The verdicts of the whole file (resumed rows included): rows
+         alone, and each group pooled over its seeds, Holm over all. */
+      char line[512];
+      cli_verdicts_of_file (line, sizeof line, out);
       fprintf (stderr, "varlb: sweep: %zu trials run (%zu already in %s), %zu compressor "
-               "failures, %zu above the Fano ceiling (%zu impossible at 99%%), %.1f s; "
-               "varlb summary %s for the intervals over seeds\n",
-               written, total - npend, out, failed, above, impossible, cli_now () - t0, out);
+               "failures, %zu above the Fano ceiling (%s), %.1f s; varlb summary %s for the "
+               "intervals over seeds\n", written, total - npend, out, failed, above, line,
+               cli_now () - t0, out);
       rc = 0;
     }
   else if (rank != 0 && !io_error)

@@ -99,10 +99,11 @@ typedef struct cli_manifest {
   int ranks;
   const char *judge_key;             /* fingerprint */
   const varlb_channel_opts_t *opts;
+  const unsigned char *key;          /* the judge key: --resume checks rows with it */
 } cli_manifest_t;
 
 #define CLI_TOKEN_HEADER \
-  "compressor,budget_bits,seed,schedule,d,jl,token,scale,row,col,side,bits,correct\n"
+  "compressor,budget_bits,seed,schedule,d,jl,token,scale,row,col,side,bits,correct,mac\n"
 
 /* Rank 0's setup: from the files already there, which of the TOTAL trials
    (KEYS, grid order) are pending (--resume), then open the outputs (close-
@@ -129,10 +130,13 @@ char *cli_csv_header_text (void (*write) (FILE *));
 int cli_resume_header (const char *cmd, const char *path, const char *header);
 /* The results CSV PATH that --resume would continue, read into T (clear
    it after use).  Reads only.  Refused in one line, returning the exit
-   status, when its header is not HEADER or a row states a verdict its
-   numbers do not give (cli_rows_disagreeing). */
+   status, when its header is not HEADER, or a row is not verified under
+   JUDGE_KEY (cli_verify_rows: signed under it, its MAC and figures
+   matching, its line in JSONL saying the same; a missing JSON line is
+   left to the caller when JSON_MISSING_OK). */
 struct cli_csv;
-int cli_resume_read (const char *cmd, struct cli_csv *t, const char *path, const char *header);
+int cli_resume_read (const char *cmd, struct cli_csv *t, const char *path, const char *header,
+                     const char *jsonl, const unsigned char *judge_key, int json_missing_ok);
 
 /* Without --force no output is replaced: the first of the N names that
    exists (NAME[0] the CSV, --resume continuing it) is refused in one

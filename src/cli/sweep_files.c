@@ -28,6 +28,7 @@
 #include <sodium.h>
 #include "plot.h"
 #include "sweep.h"
+#include "verify.h"
 
 char *
 cli_trial_key (const char *sched, const char *d, const char *jl, const char *seed,
@@ -364,95 +365,6 @@ cli_csv_header_text (void (*write) (FILE *))
   return h;
 }
 
-/* The counts a row's verdict is taken from. */
-typedef struct row_counts {
-  size_t correct, tested, d, N;
-  double charged, judged; /* judged: charged + side_channel_bits */
-} row_counts_t;
-
-/* A whole, non-negative count in column COL of row R, or -1. */
-static int
-row_count (const cli_csv_t *t, size_t r, long col, size_t *out)
-{
-  double v = cli_csv_num (t, r, col);
-  if (col < 0 || !(v >= 0.0 && v < 9007199254740992.0) || v != floor (v))
-    return -1;
-  *out = (size_t) v;
-  return 0;
-}
-
-/* Row R's counts, or -1 when they do not hold together. */
-static int
-row_counts (row_counts_t *c, const cli_csv_t *t, size_t r)
-{
-  long cb = cli_csv_col (t, "bits_charged"), cs = cli_csv_col (t, "side_channel_bits");
-  double side = cs >= 0 && cli_csv_get (t, r, cs)[0] ? cli_csv_num (t, r, cs) : 0.0;
-  c->charged = cli_csv_num (t, r, cb);
-  c->judged = c->charged + side;
-  if (row_count (t, r, cli_csv_col (t, "bits_tested"), &c->tested) != 0
-      || row_count (t, r, cli_csv_col (t, "correct"), &c->correct) != 0
-      || row_count (t, r, cli_csv_col (t, "d"), &c->d) != 0
-      || row_count (t, r, cli_csv_col (t, "N"), &c->N) != 0 || c->d == 0 || c->tested == 0
-      || c->correct > c->tested || cb < 0 || !(c->charged >= 0.0) || !isfinite (c->charged)
-      || !(side >= 0.0) || !isfinite (side) || c->N % c->d != 0 || c->tested % c->d != 0
-      || c->tested > c->N)
-    return -1;
-  return 0;
-}
-
-int
-cli_row_judge (varlb_judgement_t *j, const cli_csv_t *t, size_t r)
-{
-  row_counts_t c;
-  if (row_counts (&c, t, r) != 0)
-    return -1;
-  /* The sampling unit is the token: m = bits_tested / d of n = N / d; a
-     whole model's row (layers and heads columns) has one stratum per head,
-     as its trial was judged (trial.c). */
-  size_t layers = 1, heads = 1;
-  long cl = cli_csv_col (t, "layers"), ch = cli_csv_col (t, "heads");
-  if ((cl >= 0 && row_count (t, r, cl, &layers) != 0)
-      || (ch >= 0 && row_count (t, r, ch, &heads) != 0))
-    return -1;
-  size_t s = layers * heads, m = c.tested / c.d, n = c.N / c.d;
-  if (s == 0 || layers > SIZE_MAX / heads || m % s != 0 || n % s != 0)
-    return -1;
-  return varlb_judge_strata (j, c.correct, s, m / s, n / s, c.d, c.charged, c.judged)
-         == VARLB_OK ? 0 : -1;
-}
-
-/* The verdict an ok row R's numbers give, or NULL. */
-static const char *
-row_verdict (const cli_csv_t *t, size_t r)
-{
-  varlb_judgement_t j;
-  return cli_row_judge (&j, t, r) == 0 ? j.verdict : NULL;
-}
-
-size_t
-cli_rows_disagreeing (const cli_csv_t *t, size_t *first, size_t nfirst)
-{
-  long cv = cli_csv_col (t, "verdict"), cst = cli_csv_col (t, "status");
-  size_t bad = 0;
-  if (cv < 0 || cst < 0)
-    return 0;
-  for (size_t r = 0; r < t->rows; r++)
-    {
-      const char *stored = cli_csv_get (t, r, cv), *want;
-      if (strcmp (cli_csv_get (t, r, cst), "ok") != 0)
-        want = VARLB_VERDICT_ERROR;
-      else if (!(want = row_verdict (t, r)))
-        want = "(no verdict: the row's counts do not hold together)";
-      if (strcmp (stored, want) != 0)
-        {
-          if (bad < nfirst)
-            first[bad] = r;
-          bad++;
-        }
-    }
-  return bad;
-}
-
 int
 cli_resume_header (const char *cmd, const char *path, const char *header)
 {
@@ -466,7 +378,8 @@ cli_resume_header (const char *cmd, const char *path, const char *header)
 }
 
 int
-cli_resume_read (const char *cmd, cli_csv_t *t, const char *path, const char *header)
+cli_resume_read (const char *cmd, cli_csv_t *t, const char *path, const char *header,
+                 const char *jsonl, const unsigned char *judge_key, int json_missing_ok)
 {
   char why[256];
   if (cli_resume_header (cmd, path, header) != 0)
@@ -476,15 +389,27 @@ cli_resume_read (const char *cmd, cli_csv_t *t, const char *path, const char *he
       cli_error (cmd, "--resume: %s: %s", path, why);
       return CLI_EXIT_FAIL;
     }
-  /* A stored verdict its own numbers do not give: the file was edited or
-     written by a faulty varlb; continuing it would mix them in. */
-  size_t first[1];
-  size_t bad = cli_rows_disagreeing (t, first, 1);
-  if (bad)
+  /* Every row must be one this key signed, with the figures its counts
+     give and a JSON line that says the same: a file edited, signed under
+     another key or written by a faulty varlb is not continued. */
+  cli_verify_key_t k;
+  cli_verify_key_set (&k, judge_key);
+  unsigned char *st = malloc (t->rows + 1);
+  size_t unverified = 0, json_bad = 0;
+  int rc = st ? cli_verify_rows (cmd, "--resume: ", t, path, jsonl, &k, st, &unverified,
+                                 &json_bad, json_missing_ok)
+              : (cli_error (cmd, "out of memory"), -1);
+  for (size_t r = 0; rc == 0 && r < t->rows; r++)
+    if (st[r] != CLI_ROW_VERIFIED)
+      {
+        cli_error (cmd, "--resume: %s: row %zu is %s: --resume continues only rows this "
+                   "judge key (%s) signed; --force to start again", path, r + 1,
+                   cli_row_status_name (st[r]), k.fingerprint);
+        rc = -1;
+      }
+  free (st);
+  if (rc != 0)
     {
-      cli_error (cmd, "--resume: %zu row(s) of %s state a verdict their numbers do not "
-                 "give (first: row %zu): not continued; check it with varlb summary, or "
-                 "--force to start again", bad, path, first[0] + 1);
       cli_csv_clear (t);
       return CLI_EXIT_FAIL;
     }
@@ -570,7 +495,8 @@ cli_sweep_prepare (const char *cmd, cli_sweep_files_t *f, int resume, int force,
       cli_csv_t t;
       char *header = cli_csv_header_text (varlb_trial_write_csv_header);
       /* A torn last line is not read (cli_csv_read) and is cut below. */
-      rc = header ? cli_resume_read (cmd, &t, f->csv, header) : CLI_EXIT_FAIL;
+      rc = header ? cli_resume_read (cmd, &t, f->csv, header, f->jsonl, m->key, 0)
+                  : CLI_EXIT_FAIL;
       free (header);
       if (rc != 0)
         return rc;
@@ -596,6 +522,11 @@ cli_sweep_prepare (const char *cmd, cli_sweep_files_t *f, int resume, int force,
       /* JSON Lines are written before the CSV row, so they can only be
          ahead: keep as many as the CSV has rows. */
       const char *fail = !done_keys ? "out of memory" : NULL;
+      if (!fail && f->tokens && cli_side_rows_verify (cmd, f->tokens, CLI_TOKEN_HEADER, m->key) != 0)
+        {
+          cli_csv_clear (&t);
+          goto out;
+        }
       if (!fail && truncate (f->csv, whole) != 0)
         {
           cli_error (cmd, "%s: %s", f->csv, strerror (errno));
