@@ -225,6 +225,7 @@ attack_model_one (const char *cmd, const varlb_model_t *m, const varlb_model_spe
       opts->keep_blob = blobpath;
     }
   int st = varlb_model_trial_run (&mt, m, sp, bits, opts, maxc);
+  opts->keep_blob = NULL; /* BLOBPATH ends with this call */
   if (st != VARLB_OK)
     {
       cli_error (cmd, "%s: the trial could not run: %s", sp->s.text,
