@@ -184,11 +184,7 @@ attack_one (const char *cmd, const varlb_instance_t *in, const varlb_spec_t *sp,
   varlb_trial_t t;
   char blobpath[4096];
   int rc = 0;
-  if (keep)
-    {
-      snprintf (blobpath, sizeof blobpath, "%s/%zu.blob", keep, i);
-      opts->keep_blob = blobpath;
-    }
+  cli_keep_blob (blobpath, sizeof blobpath, keep, i, opts);
   int r = varlb_trial_run (&t, in, sp, bits, opts);
   opts->keep_blob = NULL; /* BLOBPATH ends with this call */
   if (r != VARLB_OK)
@@ -270,16 +266,8 @@ cli_attack (int argc, char **argv)
   varlb_channel_opts_t opts = o.channel;
   int json = o.json, rc = CLI_EXIT_USAGE;
   free (o.longopts);
-  if (nspecs == 0)
-    {
-      cli_error (cmd, "--compressor NAME is required (see 'varlb list')");
-      goto done;
-    }
-  if (isnan (budget) == isnan (ratio))
-    {
-      cli_error (cmd, "give exactly one of --budget BITS and --ratio R");
-      goto done;
-    }
+  if (cli_attack_given (cmd, nspecs, budget, ratio, "") != 0)
+    goto done;
   if (cli_check_resources (&o, CLI_JOB_DECODE, NULL) != 0)
     goto done;
   const char *outputs[] = { keep, NULL };

@@ -219,11 +219,7 @@ attack_model_one (const char *cmd, const varlb_model_t *m, const varlb_model_spe
   varlb_model_trial_t mt;
   char blobpath[4096];
   int rc = 0;
-  if (keep)
-    {
-      snprintf (blobpath, sizeof blobpath, "%s/%zu.blob", keep, i);
-      opts->keep_blob = blobpath;
-    }
+  cli_keep_blob (blobpath, sizeof blobpath, keep, i, opts);
   int st = varlb_model_trial_run (&mt, m, sp, bits, opts, maxc);
   opts->keep_blob = NULL; /* BLOBPATH ends with this call */
   if (st != VARLB_OK)
@@ -340,16 +336,8 @@ cli_attack_model (int argc, char **argv)
     }
   if (cli_no_arguments (cmd, argc, argv) != 0)
     goto done;
-  if (nspecs == 0)
-    {
-      cli_error (cmd, "--compressor NAME is required (see 'varlb list')");
-      goto done;
-    }
-  if (isnan (budget) == isnan (ratio))
-    {
-      cli_error (cmd, "give exactly one of --budget BITS and --ratio R (of N_total)");
-      goto done;
-    }
+  if (cli_attack_given (cmd, nspecs, budget, ratio, " (of N_total)") != 0)
+    goto done;
   if (cli_reduction_finish (cmd, &p) != 0 || cli_model_finish (cmd, &mo, &p, &m) != 0)
     goto done;
   have_model = 1;

@@ -13,8 +13,7 @@
 #include "sweep.h"
 #include "verify.h"
 
-enum { O_BUDGETS = CLI_OPT_MODEL_FIRST_FREE + 20, O_RATIOS, O_OUT, O_FORCE, O_RESUME, O_MODELS,
-       O_NO_TIMING };
+enum { O_OUT = CLI_OPT_MODEL_FIRST_FREE + 20, O_MODELS };
 
 /* The grid's instance axes are checked by cli_grid_finish, whose spec
    check knows only single-head compressors: it is shown a built-in in
@@ -93,9 +92,9 @@ sweep_trial (const char *cmd, cli_trial_out_t *o, const varlb_model_t *m,
 typedef struct model_sweep_args {
   const char *out, *hrows;
   const char *names[16];
-  size_t nnames, nbudgets;
-  double *budgets, maxc;
-  int ratios, force, resume, no_timing;
+  size_t nnames;
+  double maxc;
+  cli_sweep_opts_t s;
   cli_grid_t g;
   cli_model_opts_t mo;
   varlb_channel_opts_t opts;
@@ -132,13 +131,9 @@ model_sweep_parse (const char *cmd, int argc, char **argv, model_sweep_args_t *a
     CLI_CHANNEL_LONGOPTS,
     CLI_MODEL_LONGOPTS,
     CLI_MODEL_TRIAL_LONGOPTS,
+    CLI_SWEEP_LONGOPTS,
     { "models", required_argument, NULL, O_MODELS },
-    { "budgets", required_argument, NULL, O_BUDGETS },
-    { "ratios", required_argument, NULL, O_RATIOS },
     { "out", required_argument, NULL, O_OUT },
-    { "force", no_argument, NULL, O_FORCE },
-    { "resume", no_argument, NULL, O_RESUME },
-    { "no-timing", no_argument, NULL, O_NO_TIMING },
     { NULL, 0, NULL, 0 }
   };
   int c;
@@ -153,30 +148,17 @@ model_sweep_parse (const char *cmd, int argc, char **argv, model_sweep_args_t *a
           return 0;
         case O_OUT: a->out = optarg; continue;
         case CLI_OPT_HEAD_ROWS: a->hrows = optarg; continue;
-        case O_FORCE: a->force = 1; continue;
-        case O_NO_TIMING: a->no_timing = 1; continue;
-        case O_RESUME: a->resume = 1; continue;
         case CLI_OPT_MAX_CACHE:
           r = cli_parse_double (cmd, "--max-cache-bytes", optarg, 1, 1e18, &a->maxc);
-          break;
-        case O_BUDGETS:
-        case O_RATIOS:
-          if (a->ratios >= 0)
-            {
-              cli_error (cmd, "give either --budgets or --ratios, once");
-              return CLI_EXIT_USAGE;
-            }
-          a->ratios = c == O_RATIOS;
-          r = cli_parse_list (cmd, a->ratios ? "--ratios" : "--budgets", optarg,
-                              a->ratios ? cli_parse_double : cli_parse_budget, 0,
-                              a->ratios ? 1e6 : 1e18, &a->budgets, &a->nbudgets);
           break;
         case CLI_OPT_MODEL:
         case O_MODELS:
           r = model_names (cmd, optarg, a);
           break;
         default:
-          r = cli_channel_option (cmd, c, optarg, &a->opts);
+          r = cli_sweep_option (cmd, c, optarg, &a->s);
+          if (r == 1)
+            r = cli_channel_option (cmd, c, optarg, &a->opts);
           if (r == 1)
             r = cli_model_option (cmd, c, optarg, &a->mo);
           if (r == 1)
@@ -189,7 +171,7 @@ model_sweep_parse (const char *cmd, int argc, char **argv, model_sweep_args_t *a
     }
   if (cli_no_arguments (cmd, argc, argv) != 0)
     return CLI_EXIT_USAGE;
-  if (!a->out || a->ratios < 0)
+  if (!a->out || a->s.ratios < 0)
     {
       cli_error (cmd, !a->out ? "missing --out FILE.csv"
                  : "no budget: give --ratios R,... (fractions of N_total) or --budgets BITS,...");
@@ -202,7 +184,7 @@ model_sweep_parse (const char *cmd, int argc, char **argv, model_sweep_args_t *a
     }
   if (a->nnames == 0)
     a->names[a->nnames++] = NULL; /* the --layers x --heads model */
-  if (a->resume && a->force)
+  if (a->s.resume && a->s.force)
     {
       cli_error (cmd, "--resume and --force contradict each other");
       return CLI_EXIT_USAGE;
@@ -228,9 +210,9 @@ model_sweep_list (const char *cmd, char **keys, double *bits, const model_sweep_
         double N = (double) varlb_model_hidden_bits (&m);
         int bad = cli_model_cache_fits (cmd, &m, (unsigned long long) a->maxc) != 0;
         for (size_t s = 0; !bad && s < g->nspecs; s++)
-          for (size_t b = 0; !bad && b < a->nbudgets; b++, j++)
+          for (size_t b = 0; !bad && b < a->s.nbudgets; b++, j++)
             {
-              bits[j] = floor (a->ratios ? a->budgets[b] * N : a->budgets[b]);
+              bits[j] = floor (a->s.ratios ? a->s.budgets[b] * N : a->s.budgets[b]);
               bad = !(keys[j] = cli_model_trial_key (g->specs[s], bits[j], &m));
             }
         varlb_model_clear (&m);
@@ -244,7 +226,7 @@ int
 cli_sweep_model (int argc, char **argv)
 {
   const char *cmd = "sweep";
-  model_sweep_args_t a = { .ratios = -1 };
+  model_sweep_args_t a = { .s = { .ratios = -1 } };
   int agreed = 1; /* a failure every rank reaches alike: no MPI_Abort */
   cli_ranks_t ranks;
   cli_ranks_init (&ranks, &argc, &argv);
@@ -268,7 +250,7 @@ cli_sweep_model (int argc, char **argv)
       || grid_finish_axes (cmd, g, &a.opts) != 0)
     goto close;
   ninst = cli_grid_instances (g);
-  total = a.nnames * ninst * g->nspecs * a.nbudgets;
+  total = a.nnames * ninst * g->nspecs * a.s.nbudgets;
   keys = calloc (total + 1, sizeof *keys);
   bits = calloc (total + 1, sizeof *bits);
   if (keys && bits && model_sweep_list (cmd, keys, bits, &a) != 0)
@@ -294,13 +276,14 @@ cli_sweep_model (int argc, char **argv)
      rank its verdict and the trials already there. */
   files.key = g->base.judge_key;
   if (ranks.rank == 0)
-    setup = cli_model_files_open (cmd, &files, header, keys, total, a.resume, a.force, &done);
+    setup = cli_model_files_open (cmd, &files, header, keys, total, a.s.resume, a.s.force,
+                                  &done);
   if ((rc = cli_ranks_share (&ranks, setup, &done, NULL)) != 0)
     goto close;
   /* From here on a rank may fail alone, and the others would wait for it. */
   agreed = 0;
   rc = CLI_EXIT_FAIL;
-  size_t trials = 0, failed = 0, above = 0, per_model = g->nspecs * a.nbudgets;
+  size_t trials = 0, failed = 0, above = 0, per_model = g->nspecs * a.s.nbudgets;
   size_t built = (size_t) -1; /* the model M holds: its place in the grid */
   varlb_model_t m;
   const int fd[3] = { files.fhead, files.fjson, files.fcsv };
@@ -327,8 +310,8 @@ cli_sweep_model (int argc, char **argv)
                   break;
                 }
             }
-          if ((err = sweep_trial (cmd, &o, &m, &sp[j % per_model / a.nbudgets], bits[j], &a.opts,
-                                  (unsigned long long) a.maxc, a.no_timing, hrows != NULL)))
+          if ((err = sweep_trial (cmd, &o, &m, &sp[j % per_model / a.s.nbudgets], bits[j], &a.opts,
+                                  (unsigned long long) a.maxc, a.s.no_timing, hrows != NULL)))
             break;
         }
       if (!cli_ranks_collect (&ranks, &o, owner))
@@ -362,7 +345,7 @@ close:
   free (bits);
   free (header);
 done:
-  free (a.budgets);
+  free (a.s.budgets);
   cli_channel_clear (&a.opts);
   cli_grid_clear (&a.g);
   cli_ranks_clear (&ranks, rc, agreed);

@@ -94,28 +94,20 @@ typedef struct sweep_args {
   cli_grid_t g;
   varlb_channel_opts_t opts;
   const char *out, *tokens;
-  double *budgets;
-  size_t nbudgets;
-  int ratios, resume, force, show, no_timing;
+  cli_sweep_opts_t s;
+  int show;
 } sweep_args_t;
 
 /* The options into A: -1 to go on, else the exit code. */
 static int
 sweep_options (const char *cmd, int argc, char **argv, sweep_args_t *a, cli_options_t *o)
 {
-  enum {
-    O_BUDGETS = CLI_GRID_FIRST_FREE, O_RATIOS, O_RESUME, O_FORCE, O_TOKENS,
-    O_PROGRESS, O_NO_TIMING
-  };
+  enum { O_TOKENS = CLI_GRID_FIRST_FREE, O_PROGRESS };
   static const struct option own[] = {
     CLI_GRID_LONGOPTS,
-    { "budgets", required_argument, NULL, O_BUDGETS },
-    { "ratios", required_argument, NULL, O_RATIOS },
-    { "resume", no_argument, NULL, O_RESUME },
-    { "force", no_argument, NULL, O_FORCE },
+    CLI_SWEEP_LONGOPTS,
     { "tokens", required_argument, NULL, O_TOKENS },
     { "progress", required_argument, NULL, O_PROGRESS },
-    { "no-timing", no_argument, NULL, O_NO_TIMING },
     { NULL, 0, NULL, 0 }
   };
   int c;
@@ -127,30 +119,8 @@ sweep_options (const char *cmd, int argc, char **argv, sweep_args_t *a, cli_opti
       int r = 0;
       switch (c)
         {
-        case O_BUDGETS:
-        case O_RATIOS:
-          if (a->ratios >= 0)
-            {
-              cli_error (cmd, "give either --budgets or --ratios, once");
-              r = -1;
-              break;
-            }
-          a->ratios = c == O_RATIOS;
-          r = cli_parse_list (cmd, a->ratios ? "--ratios" : "--budgets", o->arg,
-                              a->ratios ? cli_parse_double : cli_parse_budget, 0,
-                              a->ratios ? 1e6 : 1e18, &a->budgets, &a->nbudgets);
-          break;
         case O_TOKENS:
           a->tokens = o->arg;
-          break;
-        case O_RESUME:
-          a->resume = 1;
-          break;
-        case O_FORCE:
-          a->force = 1;
-          break;
-        case O_NO_TIMING:
-          a->no_timing = 1;
           break;
         case O_PROGRESS:
           if (strcmp (o->arg, "auto") == 0)
@@ -164,7 +134,9 @@ sweep_options (const char *cmd, int argc, char **argv, sweep_args_t *a, cli_opti
             }
           break;
         default:
-          r = cli_grid_option (cmd, &a->g, c, o->arg);
+          r = cli_sweep_option (cmd, c, o->arg, &a->s);
+          if (r == 1)
+            r = cli_grid_option (cmd, &a->g, c, o->arg);
         }
       if (r != 0)
         {
@@ -197,12 +169,12 @@ sweep_parse (const char *cmd, int argc, char **argv, sweep_args_t *a, cli_sweep_
       cli_error (cmd, "missing --out FILE.csv");
       return CLI_EXIT_USAGE;
     }
-  if (a->ratios < 0)
+  if (a->s.ratios < 0)
     {
       cli_error (cmd, "no budget: give --ratios R,... (fractions of N) or --budgets BITS,...");
       return CLI_EXIT_USAGE;
     }
-  if (a->resume && a->force)
+  if (a->s.resume && a->s.force)
     {
       cli_error (cmd, "--resume and --force contradict each other");
       return CLI_EXIT_USAGE;
@@ -251,10 +223,10 @@ sweep_list (trial_ref_t *list, char **keys, const sweep_args_t *a)
       snprintf (seed, sizeof seed, "%llu", (unsigned long long) p.seed);
       double N = (double) cli_grid_bits (g, i);
       for (size_t s = 0; s < g->nspecs; s++)
-        for (size_t b = 0; b < a->nbudgets; b++, k++)
+        for (size_t b = 0; b < a->s.nbudgets; b++, k++)
           {
             list[k].inst = i, list[k].spec = s, list[k].budget = b;
-            list[k].budget_bits = floor (a->ratios ? a->budgets[b] * N : a->budgets[b]);
+            list[k].budget_bits = floor (a->s.ratios ? a->s.budgets[b] * N : a->s.budgets[b]);
             keys[k] = cli_trial_key (sched, d, varlb_jl_family_name (p.jl), seed, g->specs[s],
                                      list[k].budget_bits);
           }
@@ -308,7 +280,7 @@ sweep_trial (const char *cmd, cli_trial_out_t *o, const varlb_instance_t *in,
   o->failed = t.status != VARLB_OK;
   o->impossible = t.verdict && strcmp (t.verdict, VARLB_VERDICT_IMPOSSIBLE) == 0;
   o->above = isfinite (t.accuracy) && t.accuracy > t.fano_ceiling;
-  if (a->no_timing)
+  if (a->s.no_timing)
     t.wall_s = NAN; /* written as empty / null: rows then depend on the grid alone */
   o->json = mem_text (&o->njson, varlb_trial_write_json, &t, in);
   o->csv = mem_text (&o->ncsv, varlb_trial_write_csv, &t, in);
@@ -329,7 +301,7 @@ cli_sweep (int argc, char **argv)
   if (cli_model_requested (argc, argv))
     return cli_sweep_model (argc, argv); /* whole models: src/cli/model_sweep.c */
   const char *cmd = "sweep";
-  sweep_args_t a = { .ratios = -1, .show = -1 };
+  sweep_args_t a = { .s = { .ratios = -1 }, .show = -1 };
   int agreed = 1; /* a failure every rank reaches alike: no MPI_Abort */
   varlb_channel_opts_init (&a.opts);
   cli_grid_init (&a.g);
@@ -344,7 +316,7 @@ cli_sweep (int argc, char **argv)
   cli_grid_t *g = &a.g;
   varlb_channel_opts_t *opts = &a.opts;
 
-  size_t total = cli_grid_instances (g) * g->nspecs * a.nbudgets;
+  size_t total = cli_grid_instances (g) * g->nspecs * a.s.nbudgets;
   trial_ref_t *list = calloc (total + 1, sizeof *list);
   char **keys = calloc (total + 1, sizeof *keys);
   if (!list || !keys)
@@ -366,7 +338,8 @@ cli_sweep (int argc, char **argv)
   if (setup != 0)
     cli_error (cmd, "out of memory");
   else if (rank == 0)
-    setup = cli_sweep_prepare (cmd, &files, a.resume, a.force, keys, total, pend, &npend, &man);
+    setup = cli_sweep_prepare (cmd, &files, a.s.resume, a.s.force, keys, total, pend, &npend,
+                               &man);
   /* Rank 0's verdict and pending list; the loop below deals them out. */
   setup = cli_ranks_share (&ranks, setup, &npend, pend);
   if (setup != 0)
@@ -453,7 +426,7 @@ close_files:
   free (list);
 done:
   cli_channel_clear (&a.opts);
-  free (a.budgets);
+  free (a.s.budgets);
   cli_grid_clear (&a.g);
   cli_ranks_clear (&ranks, rc, agreed);
   return rc;
