@@ -69,13 +69,38 @@ print_replay (FILE *o, const varlb_trial_t *t, const varlb_instance_t *in)
   fputc ('\n', o);
 }
 
-static void
-print_stderr (FILE *o, const varlb_trial_t *t)
+void
+cli_print_stderr (FILE *o, const varlb_trial_t *t)
 {
   if (t->stderr_compress[0])
     fprintf (o, "  stderr      compress: %s\n", t->stderr_compress);
   if (t->stderr_answer[0])
     fprintf (o, "  stderr      answer: %s\n", t->stderr_answer);
+}
+
+void
+cli_print_judged (FILE *o, const varlb_trial_t *t, const char *typed, const char *nname)
+{
+  fprintf (o, "  budget      %.0f bits (%s; %.4g %s); charged %.0f bits = 8 x %.0f bytes%s\n",
+           t->budget_bits, typed, t->budget_bits / (double) t->N, nname, t->bits_charged,
+           t->bits_charged / 8, t->over_budget ? ", over budget: charged in full" : "");
+  fprintf (o, "  isolation   %s; side channels %.0f bits (the padded compress time)%s\n",
+           t->isolation, t->side_channel_bits,
+           strcmp (t->isolation, "none") == 0 ? ": NO SANDBOX, nothing kept the halves apart" : "");
+  fprintf (o, "  accuracy    %zu / %zu bits = %.3f%%  (95%% CI [%.3f%%, %.3f%%])\n",
+           t->correct, t->bits_tested, 100 * t->accuracy, 100 * t->ci_low, 100 * t->ci_high);
+  cli_print_verdict (o, t, nname);
+}
+
+void
+cli_print_trial_end (FILE *o, const varlb_trial_t *t)
+{
+  if (t->calibration[0])
+    fprintf (o, "  calibration %s (free: fitted before the instance was drawn)\n", t->calibration);
+  if (t->provenance[0])
+    fprintf (o, "  provenance  %s\n", t->provenance);
+  cli_print_stderr (o, t);
+  fprintf (o, "  time        %.3f s\n", t->wall_s);
 }
 
 /* What the sandbox showed S's halves beyond the system's runtime. */
@@ -98,18 +123,10 @@ print_trial (FILE *o, const varlb_trial_t *t, const varlb_instance_t *in, const 
   if (t->status != VARLB_OK)
     {
       fprintf (o, "  FAILED      %s\n", t->error);
-      print_stderr (o, t);
+      cli_print_stderr (o, t);
       return;
     }
-  fprintf (o, "  budget      %.0f bits (%s; %.4g N); charged %.0f bits = 8 x %.0f bytes%s\n",
-           t->budget_bits, typed, t->budget_bits / (double) t->N, t->bits_charged,
-           t->bits_charged / 8, t->over_budget ? ", over budget: charged in full" : "");
-  fprintf (o, "  isolation   %s; side channels %.0f bits (the padded compress time)%s\n",
-           t->isolation, t->side_channel_bits,
-           strcmp (t->isolation, "none") == 0 ? ": NO SANDBOX, nothing kept the halves apart" : "");
-  fprintf (o, "  accuracy    %zu / %zu bits = %.3f%%  (95%% CI [%.3f%%, %.3f%%])\n",
-           t->correct, t->bits_tested, 100 * t->accuracy, 100 * t->ci_low, 100 * t->ci_high);
-  cli_print_verdict (o, t, "N");
+  cli_print_judged (o, t, typed, "N");
   /* The (1 +- eta) rule: an answer within it everywhere decodes every bit
      when eta <= eta* (proofs/variants.md).  At eta = 0 only the measured
      error means anything. */
@@ -129,12 +146,7 @@ print_trial (FILE *o, const varlb_trial_t *t, const varlb_instance_t *in, const 
                t->witness_true, t->witness_returned);
       print_replay (o, t, in);
     }
-  if (t->calibration[0])
-    fprintf (o, "  calibration %s (free: fitted before the instance was drawn)\n", t->calibration);
-  if (t->provenance[0])
-    fprintf (o, "  provenance  %s\n", t->provenance);
-  print_stderr (o, t);
-  fprintf (o, "  time        %.3f s\n", t->wall_s);
+  cli_print_trial_end (o, t);
 }
 
 /* SPECS (N) resolved into *SP (calloc'd), their notes said and the ones

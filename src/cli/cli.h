@@ -59,6 +59,13 @@ void cli_budget_typed (char *buf, size_t len, int ratio, const char *arg);
    line (options.c). */
 int cli_attack_given (const char *cmd, size_t nspecs, double budget, double ratio,
                       const char *n_what);
+/* attack's report of trial T, a head's or a whole model's (attack.c): its
+   stderr lines; the budget, isolation, accuracy and verdict lines (N
+   named NNAME: "N" or "N_total", the budget as TYPED); its closing
+   calibration, provenance, stderr and time lines. */
+void cli_print_stderr (FILE *o, const varlb_trial_t *t);
+void cli_print_judged (FILE *o, const varlb_trial_t *t, const char *typed, const char *nname);
+void cli_print_trial_end (FILE *o, const varlb_trial_t *t);
 /* With --keep-blobs DIR (non-NULL), trial I's blob kept as DIR/I.blob:
    the path in BUF (LEN), which O->keep_blob names until the trial is run
    (options.c). */

@@ -88,22 +88,10 @@ print_model_trial (FILE *o, const varlb_model_trial_t *mt, const varlb_model_t *
   if (t->status != VARLB_OK)
     {
       fprintf (o, "  FAILED      %s\n", t->error);
-      if (t->stderr_compress[0])
-        fprintf (o, "  stderr      compress: %s\n", t->stderr_compress);
-      if (t->stderr_answer[0])
-        fprintf (o, "  stderr      answer: %s\n", t->stderr_answer);
+      cli_print_stderr (o, t);
       return;
     }
-  fprintf (o, "  budget      %.0f bits (%s; %.4g N_total); charged %.0f bits = 8 x %.0f "
-           "bytes%s\n", t->budget_bits, typed, t->budget_bits / (double) t->N, t->bits_charged,
-           t->bits_charged / 8,
-           t->over_budget ? ", over budget: charged in full" : "");
-  fprintf (o, "  isolation   %s; side channels %.0f bits (the padded compress time)%s\n",
-           t->isolation, t->side_channel_bits,
-           strcmp (t->isolation, "none") == 0 ? ": NO SANDBOX, nothing kept the halves apart" : "");
-  fprintf (o, "  accuracy    %zu / %zu bits = %.3f%%  (95%% CI [%.3f%%, %.3f%%])\n", t->correct,
-           t->bits_tested, 100 * t->accuracy, 100 * t->ci_low, 100 * t->ci_high);
-  cli_print_verdict (o, t, "N_total");
+  cli_print_judged (o, t, typed, "N_total");
   /* Where the bits went: the best and worst layer and head. */
   size_t n = mt->layers * mt->heads, bl = 0, wl = 0, bh = 0, wh = 0;
   double lb = -1, lw = 2, hb = -1, hw = 2;
@@ -136,15 +124,7 @@ print_model_trial (FILE *o, const varlb_model_trial_t *mt, const varlb_model_t *
              "cache %.6g, compressor %.6g\n", (unsigned long long) t->seed, mt->witness_layer,
              mt->witness_head, t->witness_token, t->witness_coord, t->witness_true,
              t->witness_returned);
-  if (t->calibration[0])
-    fprintf (o, "  calibration %s (free: fitted before the instance was drawn)\n", t->calibration);
-  if (t->provenance[0])
-    fprintf (o, "  provenance  %s\n", t->provenance);
-  if (t->stderr_compress[0])
-    fprintf (o, "  stderr      compress: %s\n", t->stderr_compress);
-  if (t->stderr_answer[0])
-    fprintf (o, "  stderr      answer: %s\n", t->stderr_answer);
-  fprintf (o, "  time        %.3f s\n", t->wall_s);
+  cli_print_trial_end (o, t);
 }
 
 void
