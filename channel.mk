@@ -4,11 +4,11 @@ libvarlb_la_SOURCES += src/blob.c src/channel.h src/channel.c src/text.h src/tex
 	src/sandbox/limit.h src/sandbox/limit.c src/sandbox/view.h src/sandbox/view.c \
 	src/sandbox/archive.h src/sandbox/archive.c src/sandbox/frames.h src/sandbox/frames.c \
 	src/sandbox/host.h src/sandbox/host.c src/sandbox/inside.c src/sandbox/worker.c \
-	src/trial.c src/rows.c src/command.c \
+	src/trial.c src/trial_half.c src/rows.c src/command.c \
 	src/compressors/common.h src/compressors/common.c \
 	src/compressors/identity.c src/compressors/lossless.c \
 	src/compressors/core.def src/compressors/zoo.def
-varlb_SOURCES += src/cli/attack.c src/cli/answer.c src/cli/half.c src/cli/spec.c
+varlb_SOURCES += src/cli/attack.c src/cli/compress.c src/cli/half.c src/cli/spec.c
 
 # Channel tests: the example plug-in and two bad plug-ins are built with the
 # tree's own compiler flags (check_LTLIBRARIES, only for `make check`).

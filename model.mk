@@ -2,14 +2,14 @@
 # (issue 13; appends with +=).
 libvarlb_la_SOURCES += src/model.c
 varlb_SOURCES += src/cli/model.h src/cli/model.c src/cli/commands-model.def \
-	src/cli/model_half.c src/cli/plot_heads.c src/cli/model_released.c
+	src/cli/plot_heads.c src/cli/model_released.c
 libvarlb_la_SOURCES += src/model_channel.c src/compressors/model.def \
 	src/compressors/alloc.h src/compressors/alloc.c \
 	src/compressors/pyramidkv.c src/compressors/adakv.c src/compressors/hack.c \
 	src/compressors/duoattention.c src/compressors/simlayerkv.c \
 	src/compressors/minicache.c src/compressors/headshare.c
-libvarlb_la_SOURCES += src/trial.h src/model_trial.c
-varlb_SOURCES += src/cli/model_attack.c src/cli/model_sweep_files.c
+libvarlb_la_SOURCES += src/trial.h
+varlb_SOURCES += src/cli/model_attack.c src/cli/model_sweep.c src/cli/model_sweep_files.c
 if HAVE_CHECK
 check_PROGRAMS += tests/test_model
 endif

@@ -1,6 +1,7 @@
 # proofs.mk -- certified lemma checks, certification of instances, the
 # approximate / sequence / sparsity variants, varlb prove/certify/explain/lowdim.
-libvarlb_la_SOURCES += proofs/lemmas.c proofs/certify.c \
+libvarlb_la_SOURCES += proofs/lemmas.c proofs/paper_chain.c proofs/series.c \
+	proofs/rounding.h proofs/certify.c \
 	reductions/approx.c reductions/index_seq.c reductions/sparse.c
 varlb_SOURCES += src/cli/prove.c src/cli/certify.c src/cli/explain.c src/cli/lowdim.c
 if HAVE_CHECK

@@ -327,6 +327,123 @@ norm_bounds (double *nrm, const varlb_instance_t *in)
     }
 }
 
+/* The instance's arrays finite and the rows Alice's; the values' range
+   (VMIN, VMAX) for the weight rule. */
+static int
+instance_check (double *vmin, double *vmax, const varlb_instance_t *in,
+                const size_t *rows, size_t m)
+{
+  const size_t d = in->d, T = in->T;
+  *vmin = INFINITY, *vmax = -INFINITY;
+  for (size_t t = 0; t < T * d; t++)
+    {
+      if (!isfinite (in->V[t]))
+        return VARLB_ENUMERIC;
+      *vmin = fmin (*vmin, in->V[t]);
+      *vmax = fmax (*vmax, in->V[t]);
+    }
+  for (size_t t = 0; t < T * d; t++)
+    if (!isfinite (in->K[t]))
+      return VARLB_ENUMERIC;
+  for (size_t q = 0; rows && q < m; q++)
+    if (rows[q] >= in->alice_tokens)
+      return VARLB_EINVAL;
+  return VARLB_OK;
+}
+
+/* How many of a row's D bits are still undecided. */
+static size_t
+open_bits (const unsigned char *sr, size_t d)
+{
+  size_t open = 0;
+  for (size_t j = 0; j < d; j++)
+    open += !sr[j];
+  return open;
+}
+
+/* What one certification needs beside the row: the filter's state (GROW is
+   the row's Gram row, or NULL without the filter) and the values' range. */
+typedef struct cert_ctx {
+  const varlb_instance_t *in;
+  const double *nrm;
+  const unsigned char *zero_key;
+  double vmin, vmax, errc, gT;
+} cert_ctx_t;
+
+/* Row I's bits into SR: the filter (a Gram row GROW), the 53-bit MPFR pass,
+   then doubling precisions for what stays open.  Counts into REFINED,
+   FILTERED and MAXP. */
+static int
+certify_row (unsigned char *sr, const cert_ctx_t *c, size_t i, const double *grow,
+             mpfr_t *tmp, size_t *refined, size_t *filtered, unsigned long *maxp)
+{
+  const varlb_instance_t *in = c->in;
+  const size_t d = in->d;
+  size_t open = 1;
+  if (grow != NULL)
+    {
+      double rest = filter_rest (grow, in, i, c->nrm, c->zero_key, c->errc);
+      if (!isnan (rest))
+        {
+          /* w >= 1 / (1 + rest (1 + 2 gamma_T)), in MPFR. */
+          mpfr_set_d (tmp[2], rest, MPFR_RNDN);
+          mpfr_set_d (tmp[3], c->gT, MPFR_RNDU);
+          mpfr_mul_2ui (tmp[3], tmp[3], 1, MPFR_RNDU);
+          mpfr_add_ui (tmp[3], tmp[3], 1, MPFR_RNDU);
+          mpfr_mul (tmp[2], tmp[2], tmp[3], MPFR_RNDU);
+          mpfr_add_ui (tmp[2], tmp[2], 1, MPFR_RNDU);
+          mpfr_ui_div (tmp[3], 1, tmp[2], MPFR_RNDD);
+          decide_from_weight (sr, in, i, c->vmin, c->vmax, tmp[3], tmp);
+        }
+      open = open_bits (sr, d);
+      *filtered += !open;
+    }
+  if (open)
+    fast_row (sr, in, i, c->vmin, c->vmax, tmp, c->zero_key);
+  int rst = VARLB_OK;
+  open = open_bits (sr, d);
+  if (open)
+    {
+      (*refined)++;
+      for (mpfr_prec_t prec = CERT_PREC_MIN; open && prec <= CERT_PREC_MAX
+           && rst == VARLB_OK; prec *= 2)
+        {
+          rst = full_row (sr, in, i, prec);
+          if ((unsigned long) prec > *maxp)
+            *maxp = (unsigned long) prec;
+          open = open_bits (sr, d);
+        }
+    }
+  return rst;
+}
+
+/* The rows' states into the report: every bit counted, each one not
+   certified (wrong or undecided) added to the report's list. */
+static int
+tally (varlb_certify_report_t *r, const unsigned char *state, const size_t *rows,
+       size_t m, size_t d)
+{
+  int st = VARLB_OK;
+  for (size_t q = 0; q < m && st == VARLB_OK; q++)
+    for (size_t j = 0; j < d && st == VARLB_OK; j++)
+      {
+        size_t i = rows ? rows[q] : q;
+        unsigned char sj = state[q * d + j];
+        r->bits++;
+        if (sj == 1)
+          r->certified++;
+        else
+          {
+            if (sj == 2)
+              r->wrong++;
+            else
+              r->undecided++;
+            st = add_bad (r, i * d + j);
+          }
+      }
+  return st;
+}
+
 int
 varlb_certify_instance (varlb_certify_report_t *r, const varlb_instance_t *in,
                         const size_t *rows, size_t m)
@@ -336,20 +453,10 @@ varlb_certify_instance (varlb_certify_report_t *r, const varlb_instance_t *in,
   if (rows == NULL)
     m = in->alice_tokens;
   const size_t d = in->d, T = in->T;
-  double vmin = INFINITY, vmax = -INFINITY;
-  for (size_t t = 0; t < T * d; t++)
-    {
-      if (!isfinite (in->V[t]))
-        return VARLB_ENUMERIC;
-      vmin = fmin (vmin, in->V[t]);
-      vmax = fmax (vmax, in->V[t]);
-    }
-  for (size_t t = 0; t < T * d; t++)
-    if (!isfinite (in->K[t]))
-      return VARLB_ENUMERIC;
-  for (size_t q = 0; rows && q < m; q++)
-    if (rows[q] >= in->alice_tokens)
-      return VARLB_EINVAL;
+  cert_ctx_t c = { .in = in };
+  int st = instance_check (&c.vmin, &c.vmax, in, rows, m);
+  if (st != VARLB_OK)
+    return st;
   const int filter = !(r->flags & VARLB_CERTIFY_NO_FILTER);
   unsigned char *state = malloc (m * d > 0 ? m * d : 1), *zero_key = calloc (T, 1);
   double *nrm = filter ? malloc (T * sizeof *nrm) : NULL;
@@ -369,14 +476,14 @@ varlb_certify_instance (varlb_certify_report_t *r, const varlb_instance_t *in,
     }
   if (filter)
     norm_bounds (nrm, in);
+  c.nrm = nrm, c.zero_key = zero_key;
   /* The filter's dot-product allowance: 2 gamma_d (doubled for the
      roundings of the allowance itself), and the sum's factor 1 + 2 gamma_T. */
   const double u = DBL_EPSILON / 2;
-  const double errc = 2.0 * ((double) d * u / (1.0 - (double) d * u));
-  const double gT = (double) T * u / (1.0 - (double) T * u);
+  c.errc = 2.0 * ((double) d * u / (1.0 - (double) d * u));
+  c.gT = (double) T * u / (1.0 - (double) T * u);
   if (r->max_prec < CERT_PREC_FAST)
     r->max_prec = CERT_PREC_FAST;
-  int st = VARLB_OK;
   size_t refined = 0, filtered = 0;
   unsigned long maxp = r->max_prec;
   const size_t nblocks = (m + CERT_BLOCK - 1) / CERT_BLOCK;
@@ -400,7 +507,8 @@ varlb_certify_instance (varlb_certify_report_t *r, const varlb_instance_t *in,
     for (size_t b = 0; b < nblocks; b++)
       {
         size_t q0 = b * CERT_BLOCK, nb = m - q0 < CERT_BLOCK ? m - q0 : CERT_BLOCK;
-        if (filter && G != NULL && Qb != NULL)
+        const int gram = filter && G != NULL && Qb != NULL;
+        if (gram)
           {
             for (size_t k = 0; k < nb; k++)
               memcpy (Qb + k * d, in->K + (rows ? rows[q0 + k] : q0 + k) * d, d * sizeof *Qb);
@@ -410,48 +518,8 @@ varlb_certify_instance (varlb_certify_report_t *r, const varlb_instance_t *in,
         for (size_t k = 0; k < nb; k++)
           {
             size_t q = q0 + k, i = rows ? rows[q] : q;
-            unsigned char *sr = state + q * d;
-            int open = 1;
-            if (filter && G != NULL && Qb != NULL)
-              {
-                double rest = filter_rest (G + k * T, in, i, nrm, zero_key, errc);
-                if (!isnan (rest))
-                  {
-                    /* w >= 1 / (1 + rest (1 + 2 gamma_T)), in MPFR. */
-                    mpfr_set_d (tmp[2], rest, MPFR_RNDN);
-                    mpfr_set_d (tmp[3], gT, MPFR_RNDU);
-                    mpfr_mul_2ui (tmp[3], tmp[3], 1, MPFR_RNDU);
-                    mpfr_add_ui (tmp[3], tmp[3], 1, MPFR_RNDU);
-                    mpfr_mul (tmp[2], tmp[2], tmp[3], MPFR_RNDU);
-                    mpfr_add_ui (tmp[2], tmp[2], 1, MPFR_RNDU);
-                    mpfr_ui_div (tmp[3], 1, tmp[2], MPFR_RNDD);
-                    decide_from_weight (sr, in, i, vmin, vmax, tmp[3], tmp);
-                  }
-                open = 0;
-                for (size_t j = 0; j < d; j++)
-                  open += !sr[j];
-                filtered += !open;
-              }
-            if (open)
-              fast_row (sr, in, i, vmin, vmax, tmp, zero_key);
-            int rst = VARLB_OK;
-            open = 0;
-            for (size_t j = 0; j < d; j++)
-              open += !sr[j];
-            if (open)
-              {
-                refined++;
-                for (mpfr_prec_t prec = CERT_PREC_MIN; open && prec <= CERT_PREC_MAX
-                     && rst == VARLB_OK; prec *= 2)
-                  {
-                    rst = full_row (sr, in, i, prec);
-                    if ((unsigned long) prec > maxp)
-                      maxp = (unsigned long) prec;
-                    open = 0;
-                    for (size_t j = 0; j < d; j++)
-                      open += !sr[j];
-                  }
-              }
+            int rst = certify_row (state + q * d, &c, i, gram ? G + k * T : NULL, tmp,
+                                   &refined, &filtered, &maxp);
             if (rst != VARLB_OK)
 #pragma omp critical (varlb_certify_status)
               st = rst;
@@ -469,23 +537,8 @@ varlb_certify_instance (varlb_certify_report_t *r, const varlb_instance_t *in,
   r->rows_refined += refined;
   r->rows_filtered += filtered;
   r->max_prec = maxp;
-  for (size_t q = 0; q < m && st == VARLB_OK; q++)
-    for (size_t j = 0; j < d && st == VARLB_OK; j++)
-      {
-        size_t i = rows ? rows[q] : q;
-        unsigned char sj = state[q * d + j];
-        r->bits++;
-        if (sj == 1)
-          r->certified++;
-        else
-          {
-            if (sj == 2)
-              r->wrong++;
-            else
-              r->undecided++;
-            st = add_bad (r, i * d + j);
-          }
-      }
+  if (st == VARLB_OK)
+    st = tally (r, state, rows, m, d);
   free (state);
   free (zero_key);
   free (nrm);

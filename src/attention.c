@@ -294,6 +294,97 @@ gram_stats_reset (varlb_gram_stats_t *g, size_t n)
     }
 }
 
+/* What every tile pair of the self-attention decode reads. */
+typedef struct self_ctx {
+  const double *K, *V;
+  double *target_weight;
+  size_t n, d, dv, ntiles;
+  double C, shift;
+  int gram;
+} self_ctx_t;
+
+/* Tile pair P (I <= J, row by row) into the thread's accumulators OT, ZT
+   and GT, with E as the tile's scratch: pair (I, J) adds to the rows of
+   both I and J. */
+static void
+self_tile_pair (double *Ot, double *Zt, varlb_gram_stats_t *gt, double *E,
+                const self_ctx_t *c, size_t p)
+{
+  const size_t n = c->n, d = c->d, dv = c->dv, ntiles = c->ntiles;
+  const double *K = c->K, *V = c->V;
+  double *target_weight = c->target_weight;
+  size_t I = 0, rem = p;
+  while (rem >= ntiles - I)
+    {
+      rem -= ntiles - I;
+      I++;
+    }
+  size_t J = I + rem;
+  size_t i0 = I * GRAM_TILE, j0 = J * GRAM_TILE;
+  size_t bi = n - i0 < GRAM_TILE ? n - i0 : GRAM_TILE;
+  size_t bj = n - j0 < GRAM_TILE ? n - j0 : GRAM_TILE;
+  cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) bi, (int) bj,
+               (int) d, c->C, K + i0 * d, (int) d, K + j0 * d, (int) d, 0.0,
+               E, (int) bj);
+  if (c->gram)
+    tile_stats (E, bi, bj, i0, j0, I == J, gt);
+  for (size_t r = 0; r < bi; r++)
+    {
+      double *row = E + r * bj;
+      Zt[i0 + r] += exp_shifted (row, bj, c->shift);
+      if (I != J)
+        for (size_t t = 0; t < bj; t++)
+          Zt[j0 + t] += row[t];
+      if (I == J && target_weight)
+        target_weight[i0 + r] = row[r]; /* divided by Z below */
+    }
+  cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) bi, (int) dv,
+               (int) bj, 1.0, E, (int) bj, V + j0 * dv, (int) dv, 1.0,
+               Ot + i0 * dv, (int) dv);
+  if (I != J)
+    cblas_dgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) bj, (int) dv,
+                 (int) bi, 1.0, E, (int) bj, V + i0 * dv, (int) dv, 1.0,
+                 Ot + j0 * dv, (int) dv);
+}
+
+/* A thread's Gram statistics GT merged into GRAM (under the caller's lock). */
+static void
+gram_stats_merge (varlb_gram_stats_t *gram, const varlb_gram_stats_t *gt, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      gram->row_max[i] = fmax (gram->row_max[i], gt->row_max[i]);
+      if (gt->row_absmax[i] > gram->row_absmax[i])
+        {
+          gram->row_absmax[i] = gt->row_absmax[i];
+          gram->row_absarg[i] = gt->row_absarg[i];
+        }
+      if (gt->self[i] != 0.0)
+        gram->self[i] = gt->self[i];
+    }
+}
+
+/* Each row of O and its target weight divided by its normaliser Z: the zero
+   tokens add exp(0 - shift) each to every normaliser. */
+static int
+self_normalise (double *O, double *target_weight, const double *Z, size_t n,
+                size_t dv, size_t zero_tokens, double shift)
+{
+  double zt = (double) zero_tokens * softmax_exp (-shift);
+  for (size_t s = 0; s < n; s++)
+    {
+      double z = Z[s] + zt;
+      if (!(z > 0.0) || !isfinite (z))
+        return VARLB_ENUMERIC;
+      double inv = 1.0 / z;
+      for (size_t j = 0; j < dv; j++)
+        O[s * dv + j] *= inv;
+      if (target_weight)
+        target_weight[s] *= inv;
+    }
+  return VARLB_OK;
+}
+
 int
 varlb_attention_self (double *O, const double *K, const double *V, size_t n,
                       size_t zero_tokens, size_t d, size_t dv, double C,
@@ -325,6 +416,7 @@ varlb_attention_self_stats (double *O, const double *K, const double *V, size_t 
     return VARLB_ENUMERIC;
   size_t ntiles = (n + GRAM_TILE - 1) / GRAM_TILE;
   size_t npairs = ntiles * (ntiles + 1) / 2, pairs_done = 0;
+  const self_ctx_t c = { K, V, target_weight, n, d, dv, ntiles, C, shift, gram != NULL };
   int status = VARLB_OK;
   double *Z = calloc (n, sizeof *Z);
   if (Z == NULL)
@@ -365,39 +457,7 @@ varlb_attention_self_stats (double *O, const double *K, const double *V, size_t 
       {
         if (E == NULL || Ot == NULL || Zt == NULL || (gram && gt.row_max == NULL))
           continue;
-        /* Pair index p -> (I, J) with I <= J, row by row. */
-        size_t I = 0, rem = p;
-        while (rem >= ntiles - I)
-          {
-            rem -= ntiles - I;
-            I++;
-          }
-        size_t J = I + rem;
-        size_t i0 = I * GRAM_TILE, j0 = J * GRAM_TILE;
-        size_t bi = n - i0 < GRAM_TILE ? n - i0 : GRAM_TILE;
-        size_t bj = n - j0 < GRAM_TILE ? n - j0 : GRAM_TILE;
-        cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) bi, (int) bj,
-                     (int) d, C, K + i0 * d, (int) d, K + j0 * d, (int) d, 0.0,
-                     E, (int) bj);
-        if (gram)
-          tile_stats (E, bi, bj, i0, j0, I == J, &gt);
-        for (size_t r = 0; r < bi; r++)
-          {
-            double *row = E + r * bj;
-            Zt[i0 + r] += exp_shifted (row, bj, shift);
-            if (I != J)
-              for (size_t t = 0; t < bj; t++)
-                Zt[j0 + t] += row[t];
-            if (I == J && target_weight)
-              target_weight[i0 + r] = row[r]; /* divided by Z below */
-          }
-        cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) bi, (int) dv,
-                     (int) bj, 1.0, E, (int) bj, V + j0 * dv, (int) dv, 1.0,
-                     Ot + i0 * dv, (int) dv);
-        if (I != J)
-          cblas_dgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) bj, (int) dv,
-                       (int) bi, 1.0, E, (int) bj, V + i0 * dv, (int) dv, 1.0,
-                       Ot + j0 * dv, (int) dv);
+        self_tile_pair (Ot, Zt, &gt, E, &c, p);
         size_t done;
 #pragma omp atomic capture
         done = ++pairs_done;
@@ -418,17 +478,7 @@ varlb_attention_self_stats (double *O, const double *K, const double *V, size_t 
             Z[i] += Zt[i];
         }
       if (gram && gt.row_max != NULL)
-        for (size_t i = 0; i < n; i++)
-          {
-            gram->row_max[i] = fmax (gram->row_max[i], gt.row_max[i]);
-            if (gt.row_absmax[i] > gram->row_absmax[i])
-              {
-                gram->row_absmax[i] = gt.row_absmax[i];
-                gram->row_absarg[i] = gt.row_absarg[i];
-              }
-            if (gt.self[i] != 0.0)
-              gram->self[i] = gt.self[i];
-          }
+        gram_stats_merge (gram, &gt, n);
     }
     free (Ot);
     free (Zt);
@@ -440,24 +490,7 @@ varlb_attention_self_stats (double *O, const double *K, const double *V, size_t 
   openblas_set_num_threads (blas_threads);
 #endif
   if (status == VARLB_OK)
-    {
-      /* The zero tokens add exp(0 - shift) each to every normaliser. */
-      double zt = (double) zero_tokens * softmax_exp (-shift);
-      for (size_t s = 0; s < n; s++)
-        {
-          double z = Z[s] + zt;
-          if (!(z > 0.0) || !isfinite (z))
-            {
-              status = VARLB_ENUMERIC;
-              break;
-            }
-          double inv = 1.0 / z;
-          for (size_t j = 0; j < dv; j++)
-            O[s * dv + j] *= inv;
-          if (target_weight)
-            target_weight[s] *= inv;
-        }
-    }
+    status = self_normalise (O, target_weight, Z, n, dv, zero_tokens, shift);
   free (Z);
   return status;
 }

@@ -1,6 +1,7 @@
-/* channel.c -- the compressors a trial can run (DESIGN.md "the game"): the
- * built-in registry, specs naming a built-in, a C plug-in or an external
- * program, and the channel's options.  A plug-in is never loaded into the
+/* channel.c -- the compressors a trial can run (DESIGN.md "the game"):
+ * specs naming a built-in (compressors/registry.c), a C plug-in or an
+ * external program, their probes and provenance, and the channel's options
+ * (a whole model's specs build on these, model_channel.c).  A plug-in is never loaded into the
  * judge: its name, knobs and calibration come from a probe run as a
  * sandboxed half (src/sandbox/); it is loaded only inside a half's process.
  * The trial itself is trial.c; result rows, rows.c. */
@@ -16,41 +17,6 @@
 #include "channel.h"
 #include "text.h"
 #include "trial.h"
-
-/* ------------------------------------------------------------ registry */
-
-#define VARLB_BUILTIN(sym) extern const varlb_compressor_t sym;
-#include "compressors/core.def"
-#include "compressors/zoo.def"
-#undef VARLB_BUILTIN
-
-static const varlb_compressor_t *const builtins[] = {
-#define VARLB_BUILTIN(sym) &sym,
-#include "compressors/core.def"
-#include "compressors/zoo.def"
-#undef VARLB_BUILTIN
-};
-
-size_t
-varlb_compressor_count (void)
-{
-  return sizeof builtins / sizeof *builtins;
-}
-
-const varlb_compressor_t *
-varlb_compressor_at (size_t i)
-{
-  return i < varlb_compressor_count () ? builtins[i] : NULL;
-}
-
-const varlb_compressor_t *
-varlb_compressor_find (const char *name)
-{
-  for (size_t i = 0; i < varlb_compressor_count (); i++)
-    if (strcmp (builtins[i]->name, name) == 0)
-      return builtins[i];
-  return NULL;
-}
 
 /* --------------------------------------------------------------- specs */
 
@@ -201,9 +167,8 @@ varlb_spec_init_local (varlb_spec_t *s, const char *text, char *why, size_t len)
   return s->kind == VARLB_SPEC_PLUGIN ? spec_load (s, why, len) : spec_builtin (s, why, len);
 }
 
-/* One line of a plug-in's probe: "key\tvalue". */
-static const char *
-probe_value (const char *text, const char *key, char *buf, size_t len)
+const char *
+varlb__probe_value (const char *text, const char *key, char *buf, size_t len)
 {
   size_t k = strlen (key);
   for (const char *p = text; p && *p; p = strchr (p, '\n') ? strchr (p, '\n') + 1 : NULL)
@@ -222,18 +187,37 @@ int
 varlb_spec_probe (char **report, const char *plugin_spec, const varlb_channel_opts_t *o,
                   char *why, size_t len)
 {
+  return varlb__spec_probe (report, plugin_spec, 0, o, why, len);
+}
+
+int
+varlb__spec_probe (char **report, const char *plugin_spec, int model,
+                   const varlb_channel_opts_t *o, char *why, size_t len)
+{
   *report = NULL;
   char *expose[2] = { NULL, NULL };
   const char *p = plugin_spec + 7, *colon = strchr (p, ':');
-  char *path = colon ? strndup (p, (size_t) (colon - p)) : strdup (p);
+  char *path = colon ? strndup (p, (size_t) (colon - p)) : strdup (p), *slash;
   if (path == NULL)
     return VARLB_ENOMEM;
-  expose[0] = path; /* the plug-in itself, not its folder */
+  expose[0] = path; /* the plug-in itself, not its folder (a model's: its folder) */
+  if (model && (slash = strrchr (path, '/')) != NULL && slash != path)
+    *slash = '\0';
   varlb_channel_opts_t po = *o;
   if (po.timeout_s <= 0 || po.timeout_s > 30)
     po.timeout_s = 30; /* loading and describing itself takes no longer */
   const char *exe = o->half_exe ? o->half_exe : VARLB_BINDIR "/varlb";
-  char *argv[] = { (char *) exe, "__probe", "--spec", (char *) plugin_spec, "--out", "PROBE", NULL };
+  char *argv[8];
+  size_t n = 0;
+  argv[n++] = (char *) exe;
+  argv[n++] = "__probe";
+  if (model)
+    argv[n++] = "--model";
+  argv[n++] = "--spec";
+  argv[n++] = (char *) plugin_spec;
+  argv[n++] = "--out";
+  argv[n++] = "PROBE";
+  argv[n] = NULL;
   varlb_half_spec_t h = { .label = "probe", .argv = argv, .n_out = 1, .out = { "PROBE" },
                           .expose = (const char *const *) expose };
   varlb_half_result_t r;
@@ -241,7 +225,8 @@ varlb_spec_probe (char **report, const char *plugin_spec, const varlb_channel_op
   free (path);
   if (r.status != VARLB_OK || r.out_state[0] != VARLB_HALF_FILE_OK)
     {
-      snprintf (why, len, "plugin %s: the sandboxed probe failed: %s%s%s", plugin_spec + 7,
+      snprintf (why, len, "plugin %.*s: the sandboxed probe failed: %s%s%s",
+                (int) (model && colon ? (size_t) (colon - p) : strlen (p)), p,
                 r.status != VARLB_OK ? r.why : "it wrote no report",
                 r.stderr_tail[0] ? ": " : "", r.stderr_tail);
       varlb__half_result_clear (&r);
@@ -259,9 +244,8 @@ varlb_spec_probe (char **report, const char *plugin_spec, const varlb_channel_op
   return VARLB_OK;
 }
 
-/* "PATH sha256:HEX" of a regular file, appended to *OUT. */
-static void
-add_digest (char **out, const char *path)
+void
+varlb__add_digest (char **out, const char *path)
 {
   struct stat sb;
   if (stat (path, &sb) != 0 || !S_ISREG (sb.st_mode))
@@ -301,7 +285,7 @@ spec_provenance (varlb_spec_t *s, const varlb_channel_opts_t *o)
         return VARLB_ENOMEM;
     }
   else if (s->kind == VARLB_SPEC_PLUGIN)
-    add_digest (&p, s->path);
+    varlb__add_digest (&p, s->path);
   else
     {
       for (const char *w = s->path; *w;)
@@ -312,7 +296,7 @@ spec_provenance (varlb_spec_t *s, const varlb_channel_opts_t *o)
             {
               char *path = strndup (w, n);
               if (path)
-                add_digest (&p, path);
+                varlb__add_digest (&p, path);
               free (path);
             }
           w += n;
@@ -387,27 +371,34 @@ varlb_spec_init_opts (varlb_spec_t *s, const char *text, const varlb_channel_opt
   if (near_outputs (s->path, o, why, len))
     return VARLB_EINVAL;
   /* Resolved path, same knobs: what the halves will load. */
-  char *canon, *report, buf[512];
+  char *canon, *report;
   if (asprintf (&canon, "plugin:%s%s%s", s->path, knobs[0] ? ":" : "", knobs) < 0)
     return VARLB_ENOMEM;
   st = varlb_spec_probe (&report, canon, o, why, len);
   free (canon);
   if (st != VARLB_OK)
     return st;
-  const char *check = probe_value (report, "check", buf, sizeof buf);
+  st = varlb__spec_from_probe (s, report, why, len);
+  free (report);
+  return st == VARLB_OK ? spec_provenance (s, o) : st;
+}
+
+int
+varlb__spec_from_probe (varlb_spec_t *s, const char *report, char *why, size_t len)
+{
+  char buf[512];
+  const char *check = varlb__probe_value (report, "check", buf, sizeof buf);
   if (check == NULL || strcmp (check, "ok") != 0)
     {
       snprintf (why, len, "%s", check ? check : "the plug-in's probe gave no verdict");
-      free (report);
       return VARLB_EINVAL;
     }
-  if (probe_value (report, "name", buf, sizeof buf) && (s->name = strdup (buf)) == NULL)
-    st = VARLB_ENOMEM;
-  if (st == VARLB_OK && probe_value (report, "calibration", buf, sizeof buf)
+  if (varlb__probe_value (report, "name", buf, sizeof buf) && (s->name = strdup (buf)) == NULL)
+    return VARLB_ENOMEM;
+  if (varlb__probe_value (report, "calibration", buf, sizeof buf)
       && (s->calibration = strdup (buf)) == NULL)
-    st = VARLB_ENOMEM;
-  free (report);
-  return st == VARLB_OK ? spec_provenance (s, o) : st;
+    return VARLB_ENOMEM;
+  return VARLB_OK;
 }
 
 int

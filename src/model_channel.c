@@ -1,8 +1,8 @@
-/* model_channel.c -- the compressors of whole-model trials: the registry of
- * whole-model built-ins (budget allocators, plug-in interface version 2),
+/* model_channel.c -- what a whole model adds to channel.c's specs:
  * version-1 compressors applied per head with the budget split evenly and
- * a charged length table, and specs naming either (a v2 plug-in is probed
- * in a sandboxed half, as v1 ones are by channel.c). */
+ * a charged length table, and specs naming a whole-model built-in (budget
+ * allocators, compressors/registry.c) or a v2 plug-in (probed in a
+ * sandboxed half by channel.c's probe, `__probe --model`). */
 #define _GNU_SOURCE 1 /* asprintf */
 #include <config.h>
 #include <dlfcn.h>
@@ -10,43 +10,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sodium.h>
-#include "sandbox/sandbox.h"
+#include "channel.h"
 #include "text.h"
 #include "compressors/common.h"
-
-/* ------------------------------------------------------------ registry */
-
-#define VARLB_MODEL_BUILTIN(sym) extern const varlb_model_compressor_t sym;
-#include "compressors/model.def"
-#undef VARLB_MODEL_BUILTIN
-
-static const varlb_model_compressor_t *const builtins[] = {
-#define VARLB_MODEL_BUILTIN(sym) &sym,
-#include "compressors/model.def"
-#undef VARLB_MODEL_BUILTIN
-};
-
-size_t
-varlb_model_compressor_count (void)
-{
-  return sizeof builtins / sizeof *builtins;
-}
-
-const varlb_model_compressor_t *
-varlb_model_compressor_at (size_t i)
-{
-  return i < varlb_model_compressor_count () ? builtins[i] : NULL;
-}
-
-const varlb_model_compressor_t *
-varlb_model_compressor_find (const char *name)
-{
-  for (size_t i = 0; i < varlb_model_compressor_count (); i++)
-    if (strcmp (builtins[i]->base.name, name) == 0)
-      return builtins[i];
-  return NULL;
-}
 
 /* ------------------------------------------- version 1, head by head */
 
@@ -213,49 +179,13 @@ varlb_model_spec_init_local (varlb_model_spec_t *s, const char *text, char *why,
   return st;
 }
 
-/* The first line KEY\tVALUE of a probe report, or NULL. */
-static const char *
-report_value (const char *text, const char *key, char *buf, size_t len)
-{
-  size_t k = strlen (key);
-  for (const char *p = text; p && *p; p = strchr (p, '\n') ? strchr (p, '\n') + 1 : NULL)
-    if (strncmp (p, key, k) == 0 && p[k] == '\t')
-      {
-        size_t n = strcspn (p + k + 1, "\n");
-        snprintf (buf, len, "%.*s", (int) (n < len ? n : len - 1), p + k + 1);
-        varlb__utf8_sanitize (buf);
-        return buf;
-      }
-  return NULL;
-}
-
-/* "PATH sha256:HEX" of the plug-in at PATH, as channel.c records for v1. */
-static char *
-plugin_digest (const char *path)
-{
-  FILE *f = fopen (path, "rbe");
-  if (f == NULL)
-    return NULL;
-  crypto_hash_sha256_state st;
-  unsigned char buf[65536], h[crypto_hash_sha256_BYTES];
-  size_t n;
-  crypto_hash_sha256_init (&st);
-  while ((n = fread (buf, 1, sizeof buf, f)) > 0)
-    crypto_hash_sha256_update (&st, buf, n);
-  fclose (f);
-  crypto_hash_sha256_final (&st, h);
-  char hex[2 * sizeof h + 1], *out;
-  sodium_bin2hex (hex, sizeof hex, h, sizeof h);
-  return asprintf (&out, "%s sha256:%s", path, hex) < 0 ? NULL : out;
-}
-
 /* A v2 plug-in, never loaded here: what a sandboxed `varlb __probe --model`
    reports of it (its name, calibration, and whether its knobs pass). */
 static int
 probe_v2 (varlb_model_spec_t *s, const char *text, const varlb_channel_opts_t *o, char *why,
           size_t len)
 {
-  char *name = NULL, *canon = NULL;
+  char *name = NULL, *canon = NULL, *report = NULL, buf[64];
   const char *knobs;
   int st = split_text (text + 7, &name, &knobs);
   char *path = st == VARLB_OK ? realpath (name, NULL) : NULL;
@@ -267,44 +197,11 @@ probe_v2 (varlb_model_spec_t *s, const char *text, const varlb_channel_opts_t *o
   if (st == VARLB_OK
       && asprintf (&canon, "plugin:%s%s%s", path, knobs[0] ? ":" : "", knobs) < 0)
     st = VARLB_ENOMEM;
-  varlb_half_result_t r;
-  memset (&r, 0, sizeof r);
+  if (st == VARLB_OK)
+    st = varlb__spec_probe (&report, canon, 1, o, why, len);
   if (st == VARLB_OK)
     {
-      char *dir = strdup (path), *slash = dir ? strrchr (dir, '/') : NULL;
-      if (slash && slash != dir)
-        *slash = '\0';
-      const char *expose[2] = { dir, NULL };
-      varlb_channel_opts_t po = *o;
-      if (po.timeout_s <= 0 || po.timeout_s > 30)
-        po.timeout_s = 30;
-      const char *exe = o->half_exe ? o->half_exe : VARLB_BINDIR "/varlb";
-      char *argv[] = { (char *) exe, "__probe", "--model", "--spec", canon, "--out", "PROBE",
-                       NULL };
-      varlb_half_spec_t h = { .label = "probe", .argv = argv, .n_out = 1, .out = { "PROBE" },
-                              .expose = expose };
-      st = dir ? varlb__half_run (&r, &h, &po) : VARLB_ENOMEM;
-      free (dir);
-    }
-  char *report = NULL, buf[512];
-  if (st == VARLB_OK && (r.status != VARLB_OK || r.out_state[0] != VARLB_HALF_FILE_OK))
-    {
-      snprintf (why, len, "plugin %s: the sandboxed probe failed: %s%s%s", path,
-                r.status != VARLB_OK ? r.why : "it wrote no report",
-                r.stderr_tail[0] ? ": " : "", r.stderr_tail);
-      st = VARLB_EINVAL;
-    }
-  if (st == VARLB_OK && (report = strndup ((const char *) r.out[0], r.out_len[0])) == NULL)
-    st = VARLB_ENOMEM;
-  const char *check = st == VARLB_OK ? report_value (report, "check", buf, sizeof buf) : NULL;
-  if (st == VARLB_OK && (check == NULL || strcmp (check, "ok") != 0))
-    {
-      snprintf (why, len, "%s", check ? check : "the plug-in's probe gave no verdict");
-      st = VARLB_EINVAL;
-    }
-  if (st == VARLB_OK)
-    {
-      const char *abi = report_value (report, "abi", buf, sizeof buf);
+      const char *abi = varlb__probe_value (report, "abi", buf, sizeof buf);
       s->abi = abi ? atoi (abi) : 1;
       s->s.kind = VARLB_SPEC_PLUGIN;
       s->s.path = path;
@@ -312,16 +209,11 @@ probe_v2 (varlb_model_spec_t *s, const char *text, const varlb_channel_opts_t *o
       if ((s->s.text = strdup (text)) == NULL || (s->s.knob_text = strdup (knobs)) == NULL
           || varlb_knobs_parse (&s->s.knobs, knobs) != VARLB_OK)
         st = VARLB_ENOMEM;
-      if (st == VARLB_OK && report_value (report, "name", buf, sizeof buf)
-          && (s->s.name = strdup (buf)) == NULL)
-        st = VARLB_ENOMEM;
-      if (st == VARLB_OK && report_value (report, "calibration", buf, sizeof buf)
-          && (s->s.calibration = strdup (buf)) == NULL)
-        st = VARLB_ENOMEM;
       if (st == VARLB_OK)
-        s->s.provenance = plugin_digest (s->s.path);
+        st = varlb__spec_from_probe (&s->s, report, why, len);
+      if (st == VARLB_OK)
+        varlb__add_digest (&s->s.provenance, s->s.path);
     }
-  varlb__half_result_clear (&r);
   free (report);
   free (canon);
   free (path);

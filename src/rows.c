@@ -1,9 +1,11 @@
-/* rows.c -- result rows of trials: one JSON object per line, or CSV whose
+/* rows.c -- result rows of trials, one head's or a whole model's (the
+ * trial's columns, then the model's): one JSON object per line, or CSV whose
  * header names equal the JSON keys, each signed with its MAC (src/mac.c).
  * Text a compressor influences (its stderr, an exec spec) is written as
  * valid UTF-8 whatever it held. */
 #include <config.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "trial.h"
@@ -238,4 +240,106 @@ void
 varlb_trial_write_csv (FILE *f, const varlb_trial_t *t, const varlb_instance_t *in)
 {
   write_signed (f, t, in, 0);
+}
+
+/* ------------------------------------------------- a whole model's rows */
+
+/* The instance columns of a model's rows (schedule, d, JL family, keys,
+   values, C, eta): every head shares them. */
+static void
+row_instance (varlb_instance_t *in, const varlb_model_t *m)
+{
+  memset (in, 0, sizeof *in);
+  in->par = m->par;
+  in->d = m->par.d;
+  in->C = m->par.C > 0 ? m->par.C : varlb_params_default_C (&m->par);
+}
+
+/* "a;b;..." each layer's accuracy over its heads' tested bits. */
+static void
+layer_accuracy (FILE *f, const varlb_model_trial_t *mt)
+{
+  for (size_t l = 0; l < mt->layers && mt->head_tested; l++)
+    {
+      size_t c = 0, n = 0;
+      for (size_t h = 0; h < mt->heads; h++)
+        c += mt->head_correct[l * mt->heads + h], n += mt->head_tested[l * mt->heads + h];
+      if (n)
+        fprintf (f, "%s%.6f", l ? ";" : "", (double) c / (double) n);
+    }
+}
+
+/* The header without the mac column or the newline: the trial's columns,
+   then the model's. */
+static void
+model_header (FILE *f, const void *arg, int json)
+{
+  (void) arg, (void) json;
+  for (size_t i = 0; i < varlb_trial_column_count (); i++)
+    fprintf (f, "%s%s", i ? "," : "", varlb_trial_column_name (i));
+  fputs (",model,layers,heads,witness_layer,witness_head,layer_accuracy", f);
+}
+
+typedef struct { const varlb_model_trial_t *mt; const varlb_instance_t *in; } model_row_t;
+
+/* The trial's own row, then the model's columns, unsigned. */
+static void
+model_row_unsigned (FILE *f, const void *arg, int json)
+{
+  const varlb_model_trial_t *mt = ((const model_row_t *) arg)->mt;
+  const varlb_instance_t *in = ((const model_row_t *) arg)->in;
+  (json ? varlb_trial_write_json_unsigned : varlb_trial_write_csv_unsigned) (f, &mt->t, in);
+  int ok = mt->t.status == VARLB_OK && mt->t.has_witness;
+  if (json)
+    {
+      fprintf (f, ",\"model\":\"%s\",\"layers\":%zu,\"heads\":%zu,\"witness_layer\":", mt->model,
+               mt->layers, mt->heads);
+      ok ? fprintf (f, "%zu", mt->witness_layer) : fputs ("null", f);
+      fputs (",\"witness_head\":", f);
+      ok ? fprintf (f, "%zu", mt->witness_head) : fputs ("null", f);
+      fputs (",\"layer_accuracy\":\"", f);
+      layer_accuracy (f, mt);
+      fputc ('"', f);
+    }
+  else
+    {
+      fprintf (f, ",\"%s\",%zu,%zu,", mt->model, mt->layers, mt->heads);
+      if (ok)
+        fprintf (f, "%zu", mt->witness_layer);
+      fputc (',', f);
+      if (ok)
+        fprintf (f, "%zu", mt->witness_head);
+      fputs (",\"", f);
+      layer_accuracy (f, mt);
+      fputc ('"', f);
+    }
+}
+
+/* The row signed, as a head's is (varlb__row_write). */
+static void
+model_row (FILE *f, const varlb_model_trial_t *mt, const varlb_model_t *m, int json)
+{
+  varlb_instance_t in;
+  row_instance (&in, m);
+  model_row_t r = { mt, &in };
+  varlb__row_write (f, m->par.judge_key, model_header, model_row_unsigned, &r, json);
+}
+
+void
+varlb_model_trial_write_json (FILE *f, const varlb_model_trial_t *mt, const varlb_model_t *m)
+{
+  model_row (f, mt, m, 1);
+}
+
+void
+varlb_model_trial_write_csv (FILE *f, const varlb_model_trial_t *mt, const varlb_model_t *m)
+{
+  model_row (f, mt, m, 0);
+}
+
+void
+varlb_model_trial_write_csv_header (FILE *f)
+{
+  model_header (f, NULL, 0);
+  fputs (",mac\n", f);
 }

@@ -1137,7 +1137,7 @@ int varlb_sparse_attention_fraction (double *frac, const varlb_instance_t *in,
                                      double tol);
 
 /* @@MODEL@@ -- whole VAR models: every layer and head under one global
-   budget (model.c, model_channel.c, model_trial.c; README "Whole models") */
+   budget (model.c, model_channel.c, trial.c; README "Whole models") */
 
 /* A whole model's cache: LAYERS x HEADS independent hard instances, one per
    (layer, head), each the instance of PAR (schedule, head dimension d, JL

@@ -32,16 +32,6 @@ zoo_at (size_t i)
   return c;
 }
 
-static void
-instance (varlb_instance_t *in)
-{
-  varlb_params_t p;
-  ck_assert_int_eq (varlb_params_init (&p), VARLB_OK);
-  p.seed = SEED;
-  ck_assert_int_eq (varlb_instance_init (in, &p), VARLB_OK);
-  varlb_params_clear (&p);
-}
-
 /* Bob's queries for every Alice token. */
 static double *
 all_queries (size_t **idx, const varlb_instance_t *in)
@@ -141,7 +131,7 @@ END_TEST
 START_TEST (budget_above_lossless_size_decodes_every_bit)
 {
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   const varlb_compressor_t *c = zoo_at ((size_t) _i);
   size_t len;
   double budget = lossless_budget (&in);
@@ -156,7 +146,7 @@ END_TEST
 START_TEST (quarter_budget_fits_and_stays_under_fano_ceiling)
 {
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   const varlb_compressor_t *c = zoo_at ((size_t) _i);
   size_t len;
   double budget = (double) in.N / 4.0;
@@ -173,7 +163,7 @@ END_TEST
 START_TEST (blob_fits_every_budget_from_n_over_16_to_n)
 {
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   const varlb_compressor_t *c = zoo_at ((size_t) _i);
   varlb_knobs_t k;
   varlb_knobs_init (&k);
@@ -232,7 +222,7 @@ END_TEST
 START_TEST (truncated_or_padded_blob_is_rejected)
 {
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   const varlb_compressor_t *c = zoo_at ((size_t) _i);
   varlb_knobs_t k;
   varlb_knobs_init (&k);
@@ -278,7 +268,7 @@ START_TEST (corrupted_blob_never_crashes_answer)
      accept or reject, but must return (no crash, no huge allocation, no
      read past the exact-size buffer) with a defined status. */
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   const varlb_compressor_t *c = zoo_at ((size_t) _i);
   varlb_knobs_t k;
   varlb_knobs_init (&k);
@@ -324,7 +314,7 @@ END_TEST
 START_TEST (compress_and_answer_are_deterministic_given_the_seed)
 {
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   const varlb_compressor_t *c = zoo_at ((size_t) _i);
   varlb_knobs_t k;
   varlb_knobs_init (&k);
@@ -389,7 +379,7 @@ static const char *const variants[][2] = {
 START_TEST (knob_variants_fit_the_budget_and_stay_under_fano_ceiling)
 {
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   const varlb_compressor_t *c = varlb_compressor_find (variants[_i][0]);
   ck_assert (c != NULL);
   const double frac[] = { 0.25, 1.0 };
@@ -421,7 +411,7 @@ token_accuracy (const varlb_instance_t *in, const varlb_bits_t *dec, size_t t)
 START_TEST (streamingllm_keeps_exactly_the_sinks_and_the_newest_tokens)
 {
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   const varlb_compressor_t *c = varlb_compressor_find ("streamingllm");
   ck_assert (c != NULL);
   varlb_bits_t dec;
@@ -456,7 +446,7 @@ START_TEST (narrower_values_decode_at_lossless_budget)
      handle the two widths separately; every bit of those columns still
      decodes from its answer at a budget that holds the whole cache. */
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   const varlb_compressor_t *c = zoo_at ((size_t) _i);
   size_t n = in.alice_tokens, d = in.d, dv = d / 2;
   double *V2 = malloc (n * dv * sizeof *V2);
@@ -499,7 +489,7 @@ START_TEST (h2o_all_recent_equals_streamingllm_without_sinks)
      different code paths: H2O with every kept slot recent, StreamingLLM
      with no sinks.  Their blobs must be byte-identical. */
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   const varlb_compressor_t *h = varlb_compressor_find ("h2o");
   const varlb_compressor_t *s = varlb_compressor_find ("streamingllm");
   ck_assert (h && s);
@@ -535,7 +525,7 @@ START_TEST (pq_public_codebooks_are_free_and_recorded_as_calibration)
      ck, Mv, cv, precision) and the codes only; the knob setting, and only
      it, names a free calibration. */
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   const varlb_compressor_t *c = varlb_compressor_find ("pq");
   ck_assert (c != NULL && c->calibration != NULL);
   varlb_knobs_t ki, kp;
@@ -576,7 +566,7 @@ START_TEST (pq_public_codebooks_are_rebuilt_identically_by_answer)
      rebuilds the codebooks compress used, its output is exact attention
      over that cache. */
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   const varlb_compressor_t *c = varlb_compressor_find ("pq");
   size_t T = in.alice_tokens, d = in.d;
   double *K = malloc (T * d * sizeof *K), *V = malloc (T * d * sizeof *V);
@@ -625,7 +615,7 @@ START_TEST (pq_codes_fewer_tokens_rather_than_one_centroid)
      two centroids or more (unless a single token is coded), and when two
      do not fit every token, a prefix of the tokens is coded instead. */
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   const varlb_compressor_t *c = varlb_compressor_find ("pq");
   const char *knobs[] = { "", "subvectors=8", "subvectors=2,bits=0", "codebooks=public" };
   const double frac[] = { 1.0 / 64, 1.0 / 16, 1.0 / 8, 1.0 / 4, 1.0 / 2, 1.0 };
@@ -657,7 +647,7 @@ START_TEST (pq_chooses_subvectors_for_the_budget)
      apart), 1.66 N decodes nearly every bit (faiss PQ: 99% there; a fixed
      two sub-vectors gave 55%), and N/4 stays under the Fano ceiling. */
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   const varlb_compressor_t *c = varlb_compressor_find ("pq");
   size_t len;
   double acc = accuracy (c, &in, floor (1.66 * (double) in.N), "", &len, NULL);
@@ -673,7 +663,7 @@ START_TEST (pq_public_codebooks_keep_improving_past_n)
      was capped at T), and answer rebuilds exactly the codebooks compress
      used, or nothing would decode. */
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   const varlb_compressor_t *c = varlb_compressor_find ("pq");
   size_t len;
   double at_n = accuracy (c, &in, (double) in.N, "codebooks=public", &len, NULL);
@@ -689,7 +679,7 @@ END_TEST
 START_TEST (eviction_answer_refuses_a_non_finite_row)
 {
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   const varlb_compressor_t *c = varlb_compressor_find ("streamingllm");
   varlb_knobs_t k;
   varlb_knobs_init (&k);
@@ -717,7 +707,7 @@ END_TEST
 START_TEST (pq_unknown_codebooks_value_is_refused)
 {
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   const varlb_compressor_t *c = varlb_compressor_find ("pq");
   varlb_knobs_t k;
   varlb_knobs_init (&k);

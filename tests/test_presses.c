@@ -17,31 +17,13 @@ static const char *const scorer_names[] = {
 
 static const uint64_t SEED = 20261123;
 
-static void
-instance (varlb_instance_t *in)
-{
-  varlb_params_t p;
-  ck_assert_int_eq (varlb_params_init (&p), VARLB_OK);
-  p.seed = SEED;
-  ck_assert_int_eq (varlb_instance_init (in, &p), VARLB_OK);
-  varlb_params_clear (&p);
-}
-
-static const varlb_compressor_t *
-find (const char *name)
-{
-  const varlb_compressor_t *c = varlb_compressor_find (name);
-  ck_assert_msg (c != NULL, "no compressor %s", name);
-  return c;
-}
-
 /* Compress K, V (T tokens of the instance's pyramid) with C:KNOBS; returns
    the status, the blob in B (initialised here). */
 static int
 compress_kv (varlb_blob_t *b, const char *name, const char *knob_text, const double *K,
              const double *V, const varlb_instance_t *in, double budget)
 {
-  const varlb_compressor_t *c = find (name);
+  const varlb_compressor_t *c = test_compressor (name);
   varlb_knobs_t k;
   varlb_knobs_init (&k);
   char why[256];
@@ -140,7 +122,7 @@ distinct_factor (size_t t)
 START_TEST (knorm_keeps_exactly_the_lowest_norm_keys)
 {
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   size_t T = in.alice_tokens, d = in.d, k = 40;
   double *K = scaled_keys (&in, distinct_factor);
   varlb_blob_t b;
@@ -165,7 +147,7 @@ END_TEST
 START_TEST (random_is_seed_deterministic_and_uniform)
 {
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   size_t T = in.alice_tokens, d = in.d, k = 32, trials = 300;
   double budget = budget_for (k, d);
   varlb_blob_t a, b;
@@ -208,7 +190,7 @@ END_TEST
 START_TEST (think_prunes_exactly_the_weakest_channels)
 {
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   size_t T = in.alice_tokens, d = in.d;
   double *K = malloc (T * d * sizeof *K);
   ck_assert (K != NULL);
@@ -264,7 +246,7 @@ END_TEST
 START_TEST (merging_keeps_weighted_means_of_values)
 {
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   size_t T = in.alice_tokens, d = in.d, k = 24;
   double budget = budget_for (k, d);
   double *V = malloc (T * d * sizeof *V), *vals = malloc (T * d * sizeof *vals);
@@ -312,7 +294,7 @@ END_TEST
 START_TEST (cam_keeps_the_press_tokens_and_only_adds_to_values)
 {
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   size_t T = in.alice_tokens, d = in.d, k = 24;
   double budget = budget_for (k, d);
   double *vals = malloc (T * d * sizeof *vals);
@@ -348,7 +330,7 @@ END_TEST
 START_TEST (chunkkv_keeps_whole_chunks)
 {
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   size_t T = in.alice_tokens, d = in.d, L = 8; /* T = 53 chunks of 8 */
   unsigned char *kept = malloc (T);
   varlb_blob_t b, plain;
@@ -416,7 +398,7 @@ END_TEST
 START_TEST (criticalkv_with_one_stage_equals_its_press)
 {
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   double budget = budget_for (30, in.d);
   varlb_blob_t a, b;
   ck_assert_int_eq (compress_kv (&a, "criticalkv", "bits=64,first_stage_ratio=1", in.K, in.V, &in,
@@ -447,7 +429,7 @@ START_TEST (dms_keeps_exactly_the_tokens_above_threshold_and_the_window)
   /* knorm scores -|k|: threshold -1 keeps the keys of norm 0.5 (every third
      token) and evicts those of norm 2, except the newest 10 */
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   size_t T = in.alice_tokens, d = in.d, w = 10;
   double *K = scaled_keys (&in, two_norms);
   unsigned char *kept = malloc (T);
@@ -479,7 +461,7 @@ END_TEST
 START_TEST (finch_always_keeps_its_window)
 {
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   size_t T = in.alice_tokens, d = in.d;
   unsigned char *kept = malloc (T);
   varlb_blob_t b;
@@ -508,7 +490,7 @@ END_TEST
 START_TEST (wrappers_take_every_scorer_press)
 {
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   const char *wrappers[] = { "chunkkv", "criticalkv", "dms", "merging", "cam", "think" };
   char knobs[128];
   double budget = (double) in.N / 2.0;
@@ -534,7 +516,7 @@ END_TEST
 START_TEST (unknown_text_knob_values_are_refused)
 {
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   varlb_blob_t b;
   ck_assert_int_eq (compress_kv (&b, "cur", "leverage_type=query", in.K, in.V, &in, 1e9),
                     VARLB_EINVAL);

@@ -19,24 +19,6 @@
 
 static const uint64_t SEED = 20261123;
 
-static void
-instance (varlb_instance_t *in)
-{
-  varlb_params_t p;
-  ck_assert_int_eq (varlb_params_init (&p), VARLB_OK);
-  p.seed = SEED;
-  ck_assert_int_eq (varlb_instance_init (in, &p), VARLB_OK);
-  varlb_params_clear (&p);
-}
-
-static const varlb_compressor_t *
-find (const char *name)
-{
-  const varlb_compressor_t *c = varlb_compressor_find (name);
-  ck_assert_msg (c != NULL, "%s not built in", name);
-  return c;
-}
-
 /* Compress IN with C and KNOB_TEXT at BUDGET; the status is returned, the
    blob left in B (initialised here). */
 static int
@@ -109,18 +91,18 @@ cap_address_space (void)
 
 START_TEST (provenance_names_the_library_and_nothing_for_own_builtins)
 {
-  ck_assert_ptr_null (varlb_compressor_provenance (find ("kivi")));
-  ck_assert_ptr_null (varlb_compressor_provenance (find ("pq")));
+  ck_assert_ptr_null (varlb_compressor_provenance (test_compressor ("kivi")));
+  ck_assert_ptr_null (varlb_compressor_provenance (test_compressor ("pq")));
 #ifdef HAVE_ZFP
-  ck_assert_str_eq (varlb_compressor_provenance (find ("zfp")), "zfp " ZFP_VERSION_STRING);
+  ck_assert_str_eq (varlb_compressor_provenance (test_compressor ("zfp")), "zfp " ZFP_VERSION_STRING);
 #endif
 #ifdef HAVE_FPZIP
-  ck_assert_str_eq (varlb_compressor_provenance (find ("fpzip")), "fpzip " FPZIP_VERSION_STRING);
+  ck_assert_str_eq (varlb_compressor_provenance (test_compressor ("fpzip")), "fpzip " FPZIP_VERSION_STRING);
 #endif
 #ifdef HAVE_FAISS
-  const char *f = varlb_compressor_provenance (find ("faiss_pq"));
+  const char *f = varlb_compressor_provenance (test_compressor ("faiss_pq"));
   ck_assert (f != NULL && strncmp (f, "faiss 1.", 8) == 0);
-  ck_assert_str_eq (varlb_compressor_provenance (find ("faiss_sq")), f);
+  ck_assert_str_eq (varlb_compressor_provenance (test_compressor ("faiss_sq")), f);
 #endif
 }
 END_TEST
@@ -131,8 +113,8 @@ END_TEST
 START_TEST (zfp_rate_is_the_largest_whole_rate_that_fits)
 {
   varlb_instance_t in;
-  instance (&in);
-  const varlb_compressor_t *c = find ("zfp");
+  test_instance (&in, SEED);
+  const varlb_compressor_t *c = test_compressor ("zfp");
   ck_assert_uint_eq (in.alice_tokens, 424);
   const double budgets[] = { 8.0 * (16 + 6784 * 2), 8.0 * (16 + 6784 * 2) - 1,
                              8.0 * (16 + 6784 * 5) + 7, 8.0 * (16 + 6784 * 5),
@@ -166,8 +148,8 @@ END_TEST
 START_TEST (zfp_refuses_rates_below_the_guard_and_clamps_small_budgets)
 {
   varlb_instance_t in;
-  instance (&in);
-  const varlb_compressor_t *c = find ("zfp");
+  test_instance (&in, SEED);
+  const varlb_compressor_t *c = test_compressor ("zfp");
   varlb_blob_t b;
   /* A block must hold its exponent header and one bit per value. */
   ck_assert_int_eq (compress_with (&b, c, &in, 1e9, "dims=1,rate=3"), VARLB_EINVAL);
@@ -196,8 +178,8 @@ END_TEST
 START_TEST (zfp_lying_headers_are_refused)
 {
   varlb_instance_t in;
-  instance (&in);
-  const varlb_compressor_t *c = find ("zfp");
+  test_instance (&in, SEED);
+  const varlb_compressor_t *c = test_compressor ("zfp");
   varlb_blob_t b;
   ck_assert_int_eq (compress_with (&b, c, &in, 8.0 * (16 + 6784 * 8), ""), VARLB_OK);
   cap_address_space ();
@@ -230,8 +212,8 @@ END_TEST
 START_TEST (fpzip_precision_is_the_largest_that_fits)
 {
   varlb_instance_t in;
-  instance (&in);
-  const varlb_compressor_t *c = find ("fpzip");
+  test_instance (&in, SEED);
+  const varlb_compressor_t *c = test_compressor ("fpzip");
   const double budgets[] = { 8.0 * (double) in.N, 16.0 * (double) in.N, 40.0 * (double) in.N };
   for (size_t i = 0; i < sizeof budgets / sizeof *budgets; i++)
     {
@@ -258,8 +240,8 @@ END_TEST
 START_TEST (fpzip_lying_or_corrupted_streams_are_refused)
 {
   varlb_instance_t in;
-  instance (&in);
-  const varlb_compressor_t *c = find ("fpzip");
+  test_instance (&in, SEED);
+  const varlb_compressor_t *c = test_compressor ("fpzip");
   varlb_blob_t b;
   ck_assert_int_eq (compress_with (&b, c, &in, 40.0 * (double) in.N, ""), VARLB_OK);
   cap_address_space ();
@@ -306,8 +288,8 @@ pq_len (size_t M, size_t nbits, int public)
 START_TEST (faiss_pq_takes_the_richest_codes_that_fit)
 {
   varlb_instance_t in;
-  instance (&in);
-  const varlb_compressor_t *c = find ("faiss_pq");
+  test_instance (&in, SEED);
+  const varlb_compressor_t *c = test_compressor ("faiss_pq");
   const double budgets[] = { 3.0 * (double) in.N, 9.0 * (double) in.N };
   for (int public = 0; public < 2; public++)
     for (size_t i = 0; i < 2; i++)
@@ -341,8 +323,8 @@ START_TEST (faiss_public_codebooks_are_free_and_rebuilt_by_answer)
      otherwise permutes the centroids, and the codes point at the wrong
      ones). */
   varlb_instance_t in;
-  instance (&in);
-  const varlb_compressor_t *c = find ("faiss_pq");
+  test_instance (&in, SEED);
+  const varlb_compressor_t *c = test_compressor ("faiss_pq");
   varlb_knobs_t ki, kp;
   varlb_knobs_init (&ki);
   varlb_knobs_init (&kp);
@@ -361,7 +343,7 @@ START_TEST (faiss_public_codebooks_are_free_and_rebuilt_by_answer)
                     VARLB_OK);
   ck_assert_msg (acc == 1.0, "public codebooks: accuracy %.4f", acc);
   /* faiss_sq: the ranges (2 x 64 floats per matrix) likewise. */
-  const varlb_compressor_t *s = find ("faiss_sq");
+  const varlb_compressor_t *s = test_compressor ("faiss_sq");
   varlb_blob_t sa, sb;
   ck_assert_int_eq (compress_with (&sa, s, &in, 1e9, "qtype=8bit"), VARLB_OK);
   ck_assert_int_eq (compress_with (&sb, s, &in, 1e9, "qtype=8bit,ranges=public"), VARLB_OK);
@@ -380,12 +362,12 @@ END_TEST
 START_TEST (faiss_lying_headers_are_refused)
 {
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   cap_address_space ();
   const char *names[] = { "faiss_pq", "faiss_sq" };
   for (int which = 0; which < 2; which++)
     {
-      const varlb_compressor_t *c = find (names[which]);
+      const varlb_compressor_t *c = test_compressor (names[which]);
       varlb_blob_t b;
       ck_assert_int_eq (compress_with (&b, c, &in, 4.0 * (double) in.N, ""), VARLB_OK);
       double acc;
@@ -417,11 +399,11 @@ START_TEST (faiss_more_tokens_than_the_instance_are_refused)
   /* A header claiming T + 1 tokens, with that token's codes appended so
      every size agrees: only the bound by the instance refuses it. */
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   const char *names[] = { "faiss_pq", "faiss_sq" };
   for (int which = 0; which < 2; which++)
     {
-      const varlb_compressor_t *c = find (names[which]);
+      const varlb_compressor_t *c = test_compressor (names[which]);
       varlb_blob_t b;
       ck_assert_int_eq (compress_with (&b, c, &in, 16.0 * (double) in.N,
                                        which ? "ranges=public" : "codebooks=public"), VARLB_OK);

@@ -13,24 +13,6 @@
 
 static const uint64_t SEED = 20261123;
 
-static void
-instance (varlb_instance_t *in)
-{
-  varlb_params_t p;
-  ck_assert_int_eq (varlb_params_init (&p), VARLB_OK);
-  p.seed = SEED;
-  ck_assert_int_eq (varlb_instance_init (in, &p), VARLB_OK);
-  varlb_params_clear (&p);
-}
-
-static const varlb_compressor_t *
-find (const char *name)
-{
-  const varlb_compressor_t *c = varlb_compressor_find (name);
-  ck_assert_msg (c != NULL, "no compressor %s", name);
-  return c;
-}
-
 /* Compress K, V (T x d, T x dv) with NAME:KNOBS at BUDGET and public seed
    SEED into B, then answer the M queries Q into O (m x dv). */
 static void
@@ -38,7 +20,7 @@ run (varlb_blob_t *b, double *O, const char *name, const char *knobs, const doub
      const double *V, size_t T, size_t d, size_t dv, double budget, const double *Q, size_t m,
      const varlb_pyramid_t *py, uint64_t seed)
 {
-  const varlb_compressor_t *c = find (name);
+  const varlb_compressor_t *c = test_compressor (name);
   varlb_knobs_t k;
   char why[256];
   ck_assert_int_eq (varlb_knobs_parse (&k, knobs), VARLB_OK);
@@ -169,9 +151,9 @@ START_TEST (quantizers_on_public_codebooks_declare_free_calibration)
   const char *free_cal[] = { "turboquant", "polarquant", "kvquant" };
   const char *none[] = { "gear", "subgen", "pqcache", "amskv", "fastvar", "litevar" };
   for (size_t i = 0; i < 3; i++)
-    ck_assert_msg (find (free_cal[i])->free_calibration != NULL, "%s", free_cal[i]);
+    ck_assert_msg (test_compressor (free_cal[i])->free_calibration != NULL, "%s", free_cal[i]);
   for (size_t i = 0; i < 6; i++)
-    ck_assert_msg (find (none[i])->free_calibration == NULL, "%s", none[i]);
+    ck_assert_msg (test_compressor (none[i])->free_calibration == NULL, "%s", none[i]);
 }
 END_TEST
 
@@ -293,7 +275,7 @@ END_TEST
 START_TEST (turboquant_outlier_split_marks_the_highest_energy_channels)
 {
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   size_t n = in.alice_tokens, d = in.d;
   varlb_blob_t b;
   run (&b, NULL, "turboquant", "bits=2,outliers=0.25", in.K, in.V, n, d, d, 64.0 * in.N, NULL, 0,
@@ -326,7 +308,7 @@ END_TEST
 START_TEST (polarquant_at_fine_angles_reproduces_attention)
 {
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   size_t n = in.alice_tokens, d = in.d, m = 64;
   size_t *idx = malloc (m * sizeof *idx);
   double *Q = malloc (m * d * sizeof *Q), *O = malloc (m * d * sizeof *O);
@@ -402,7 +384,7 @@ static void
 check_kvquant_value_outliers (const char *knobs, size_t per_side)
 {
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   size_t n = in.alice_tokens, d = in.d, dv = d;
   double *V = malloc (n * dv * sizeof *V);
   gsl_rng *r = varlb_rng_new (SEED, VARLB_STREAM_USER);
@@ -457,7 +439,7 @@ START_TEST (kvquant_key_outliers_are_about_the_calibrated_fraction)
      the same law: about 1% of the entries fall outside (27k entries: the
      band is 8 standard deviations wide); threshold 1 keeps none. */
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   size_t n = in.alice_tokens, d = in.d;
   varlb_blob_t b;
   run (&b, NULL, "kvquant", "bits=4", in.K, in.V, n, d, d, 64.0 * in.N, NULL, 0, &in.par.pyramid, in.public_seed);
@@ -516,7 +498,7 @@ END_TEST
 START_TEST (subgen_clusters_identical_keys_together)
 {
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   size_t n = in.alice_tokens, d = in.d;
   double *K = malloc (n * d * sizeof *K);
   ck_assert (K != NULL);
@@ -552,7 +534,7 @@ START_TEST (subgen_estimate_is_close_to_attention_when_every_row_is_sampled)
      within a few percent of softmax(QK^T) V (relative noise about
      sqrt(T / 2^20 x |V|_F^2 / |v_j|^2), 2% here). */
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   size_t n = in.alice_tokens, d = in.d, m = 48;
   size_t *idx = malloc (m * sizeof *idx);
   double *Q = malloc (m * d * sizeof *Q), *O = malloc (m * d * sizeof *O);
@@ -582,7 +564,7 @@ START_TEST (pqcache_attending_every_offloaded_row_is_exact_attention)
   /* compress=1: the recent window and the top-k cover every token, so Bob
      attends over all rows, as stored (fp16). */
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   size_t n = in.alice_tokens, d = in.d, m = 32;
   size_t *idx = malloc (m * sizeof *idx);
   double *Q = malloc (m * d * sizeof *Q), *O = malloc (m * d * sizeof *O);
@@ -614,7 +596,7 @@ START_TEST (pqcache_bob_attends_to_sink_recent_and_his_top_k)
      Bob's output must then be attention over the 32 sinks, the recent
      window int(392 x 0.1 x 0.5) = 19 and his own top 19 middle tokens. */
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   size_t n = in.alice_tokens, d = in.d, m = 24, sink = 32, nr = 19, topk = 19;
   size_t *idx = malloc (m * sizeof *idx), *rows = malloc (n * sizeof *rows);
   double *Q = malloc (m * d * sizeof *Q), *O = malloc (m * d * sizeof *O);
@@ -687,7 +669,7 @@ check_kept (const double *acc, const unsigned char *kept, size_t n, const char *
 START_TEST (amskv_cache_efficient_head_keeps_exactly_condensed_and_local_scales)
 {
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   const varlb_pyramid_t *py = &in.par.pyramid;
   size_t n = in.alice_tokens, d = in.d;
   double *K = malloc (n * d * sizeof *K);
@@ -725,7 +707,7 @@ END_TEST
 START_TEST (fastvar_fixed_ratios_keep_the_tokens_farthest_from_the_scale_mean)
 {
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   const varlb_pyramid_t *py = &in.par.pyramid;
   size_t n = in.alice_tokens, d = in.d, a = py->offset[8], len = py->offset[9] - a;
   double *acc = malloc (n * sizeof *acc), dev[169], mean[64] = { 0 };
@@ -763,7 +745,7 @@ END_TEST
 START_TEST (litevar_keeps_the_early_scales_and_the_window)
 {
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   const varlb_pyramid_t *py = &in.par.pyramid;
   size_t n = in.alice_tokens;
   double *acc = malloc (n * sizeof *acc);
@@ -798,7 +780,7 @@ static const char *const variants[][2] = {
 START_TEST (knob_variants_fit_the_budget_and_stay_under_fano_ceiling)
 {
   varlb_instance_t in;
-  instance (&in);
+  test_instance (&in, SEED);
   size_t n = in.alice_tokens, d = in.d;
   size_t *idx = malloc (n * sizeof *idx);
   double *Q = malloc (n * d * sizeof *Q), *O = malloc (n * d * sizeof *O);

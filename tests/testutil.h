@@ -56,4 +56,24 @@ run_suite (Suite *s)
 }
 
 #define ADD_TEST(tc, fn) tcase_add_test ((tc), (fn))
+
+/* The default instance drawn from SEED into IN (asserted to build). */
+static inline void
+test_instance (varlb_instance_t *in, uint64_t seed)
+{
+  varlb_params_t p;
+  ck_assert_int_eq (varlb_params_init (&p), VARLB_OK);
+  p.seed = seed;
+  ck_assert_int_eq (varlb_instance_init (in, &p), VARLB_OK);
+  varlb_params_clear (&p);
+}
+
+/* The built-in single-head compressor NAME (asserted to be built in). */
+static inline const varlb_compressor_t *
+test_compressor (const char *name)
+{
+  const varlb_compressor_t *c = varlb_compressor_find (name);
+  ck_assert_msg (c != NULL, "no compressor %s built in", name);
+  return c;
+}
 #endif

@@ -69,13 +69,38 @@ print_replay (FILE *o, const varlb_trial_t *t, const varlb_instance_t *in)
   fputc ('\n', o);
 }
 
-static void
-print_stderr (FILE *o, const varlb_trial_t *t)
+void
+cli_print_stderr (FILE *o, const varlb_trial_t *t)
 {
   if (t->stderr_compress[0])
     fprintf (o, "  stderr      compress: %s\n", t->stderr_compress);
   if (t->stderr_answer[0])
     fprintf (o, "  stderr      answer: %s\n", t->stderr_answer);
+}
+
+void
+cli_print_judged (FILE *o, const varlb_trial_t *t, const char *typed, const char *nname)
+{
+  fprintf (o, "  budget      %.0f bits (%s; %.4g %s); charged %.0f bits = 8 x %.0f bytes%s\n",
+           t->budget_bits, typed, t->budget_bits / (double) t->N, nname, t->bits_charged,
+           t->bits_charged / 8, t->over_budget ? ", over budget: charged in full" : "");
+  fprintf (o, "  isolation   %s; side channels %.0f bits (the padded compress time)%s\n",
+           t->isolation, t->side_channel_bits,
+           strcmp (t->isolation, "none") == 0 ? ": NO SANDBOX, nothing kept the halves apart" : "");
+  fprintf (o, "  accuracy    %zu / %zu bits = %.3f%%  (95%% CI [%.3f%%, %.3f%%])\n",
+           t->correct, t->bits_tested, 100 * t->accuracy, 100 * t->ci_low, 100 * t->ci_high);
+  cli_print_verdict (o, t, nname);
+}
+
+void
+cli_print_trial_end (FILE *o, const varlb_trial_t *t)
+{
+  if (t->calibration[0])
+    fprintf (o, "  calibration %s (free: fitted before the instance was drawn)\n", t->calibration);
+  if (t->provenance[0])
+    fprintf (o, "  provenance  %s\n", t->provenance);
+  cli_print_stderr (o, t);
+  fprintf (o, "  time        %.3f s\n", t->wall_s);
 }
 
 /* What the sandbox showed S's halves beyond the system's runtime. */
@@ -98,18 +123,10 @@ print_trial (FILE *o, const varlb_trial_t *t, const varlb_instance_t *in, const 
   if (t->status != VARLB_OK)
     {
       fprintf (o, "  FAILED      %s\n", t->error);
-      print_stderr (o, t);
+      cli_print_stderr (o, t);
       return;
     }
-  fprintf (o, "  budget      %.0f bits (%s; %.4g N); charged %.0f bits = 8 x %.0f bytes%s\n",
-           t->budget_bits, typed, t->budget_bits / (double) t->N, t->bits_charged,
-           t->bits_charged / 8, t->over_budget ? ", over budget: charged in full" : "");
-  fprintf (o, "  isolation   %s; side channels %.0f bits (the padded compress time)%s\n",
-           t->isolation, t->side_channel_bits,
-           strcmp (t->isolation, "none") == 0 ? ": NO SANDBOX, nothing kept the halves apart" : "");
-  fprintf (o, "  accuracy    %zu / %zu bits = %.3f%%  (95%% CI [%.3f%%, %.3f%%])\n",
-           t->correct, t->bits_tested, 100 * t->accuracy, 100 * t->ci_low, 100 * t->ci_high);
-  cli_print_verdict (o, t, "N");
+  cli_print_judged (o, t, typed, "N");
   /* The (1 +- eta) rule: an answer within it everywhere decodes every bit
      when eta <= eta* (proofs/variants.md).  At eta = 0 only the measured
      error means anything. */
@@ -129,12 +146,81 @@ print_trial (FILE *o, const varlb_trial_t *t, const varlb_instance_t *in, const 
                t->witness_true, t->witness_returned);
       print_replay (o, t, in);
     }
-  if (t->calibration[0])
-    fprintf (o, "  calibration %s (free: fitted before the instance was drawn)\n", t->calibration);
-  if (t->provenance[0])
-    fprintf (o, "  provenance  %s\n", t->provenance);
-  print_stderr (o, t);
-  fprintf (o, "  time        %.3f s\n", t->wall_s);
+  cli_print_trial_end (o, t);
+}
+
+/* SPECS (N) resolved into *SP (calloc'd), their notes said and the ones
+   that calibrate calibrated with the public SEED: 0, or the exit code
+   after one line (nothing left allocated). */
+static int
+attack_specs (varlb_spec_t **sp_out, const char *cmd, const char *const *specs, size_t n,
+              const varlb_channel_opts_t *opts, uint64_t seed)
+{
+  varlb_spec_t *sp = calloc (n, sizeof *sp);
+  char why[512];
+  if (sp == NULL)
+    {
+      cli_error (cmd, "out of memory");
+      return CLI_EXIT_FAIL;
+    }
+  for (size_t i = 0; i < n; i++)
+    if (varlb_spec_init_opts (&sp[i], specs[i], opts, why, sizeof why) != VARLB_OK)
+      {
+        cli_spec_error (cmd, "--compressor", specs[i], why, 0);
+        for (size_t j = 0; j <= i; j++)
+          varlb_spec_clear (&sp[j]);
+        free (sp);
+        return CLI_EXIT_USAGE;
+      }
+  for (size_t i = 0; i < n; i++)
+    cli_spec_note (cmd, &sp[i]);
+  if (cli_calibrate_specs (cmd, sp, n, seed, opts) != 0)
+    {
+      for (size_t j = 0; j < n; j++)
+        varlb_spec_clear (&sp[j]);
+      free (sp);
+      return CLI_EXIT_FAIL;
+    }
+  *sp_out = sp;
+  return 0;
+}
+
+/* Trial I of `varlb attack`: compressor SP on IN at BITS, its report on
+   stdout (text or JSON), its blob kept in KEEP/I.blob when asked.  0, or
+   -1 when it failed. */
+static int
+attack_one (const char *cmd, const varlb_instance_t *in, const varlb_spec_t *sp, size_t i,
+            double bits, varlb_channel_opts_t *opts, const char *keep, int json,
+            const char *typed)
+{
+  varlb_trial_t t;
+  char blobpath[4096];
+  int rc = 0;
+  cli_keep_blob (blobpath, sizeof blobpath, keep, i, opts);
+  int r = varlb_trial_run (&t, in, sp, bits, opts);
+  opts->keep_blob = NULL; /* BLOBPATH ends with this call */
+  if (r != VARLB_OK)
+    {
+      cli_error (cmd, "%s: the trial could not run: %s", sp->text,
+                 t.error[0] ? t.error : varlb_strerror (r));
+      return -1;
+    }
+  if (t.status != VARLB_OK)
+    {
+      rc = -1;
+      cli_error (cmd, "%s: %s", t.compressor, t.error);
+    }
+  if (json)
+    varlb_trial_write_json (stdout, &t, in);
+  else
+    {
+      if (i)
+        putchar ('\n');
+      print_trial (stdout, &t, in, typed);
+      print_shown (stdout, sp, opts);
+    }
+  fflush (stdout);
+  return rc;
 }
 
 int
@@ -192,43 +278,18 @@ cli_attack (int argc, char **argv)
   varlb_channel_opts_t opts = o.channel;
   int json = o.json, rc = CLI_EXIT_USAGE;
   free (o.longopts);
-  if (nspecs == 0)
-    {
-      cli_error (cmd, "--compressor NAME is required (see 'varlb list')");
-      goto done;
-    }
-  if (isnan (budget) == isnan (ratio))
-    {
-      cli_error (cmd, "give exactly one of --budget BITS and --ratio R");
-      goto done;
-    }
+  if (cli_attack_given (cmd, nspecs, budget, ratio, "") != 0)
+    goto done;
   if (cli_check_resources (&o, CLI_JOB_DECODE, NULL) != 0)
     goto done;
   const char *outputs[] = { keep, NULL };
   if (cli_channel_finish (cmd, &opts, outputs) != 0)
     goto done;
   /* Resolve every compressor before running any, so a typo costs nothing. */
-  varlb_spec_t *sp = calloc (nspecs, sizeof *sp);
-  char why[512];
-  for (size_t i = 0; i < nspecs; i++)
-    if (varlb_spec_init_opts (&sp[i], specs[i], &opts, why, sizeof why) != VARLB_OK)
-      {
-        cli_spec_error (cmd, "--compressor", specs[i], why, 0);
-        for (size_t j = 0; j <= i; j++)
-          varlb_spec_clear (&sp[j]);
-        free (sp);
-        goto done;
-      }
-  for (size_t i = 0; i < nspecs; i++)
-    cli_spec_note (cmd, &sp[i]);
-  if (cli_calibrate_specs (cmd, sp, nspecs, p.seed, &opts) != 0)
-    {
-      for (size_t j = 0; j < nspecs; j++)
-        varlb_spec_clear (&sp[j]);
-      free (sp);
-      rc = CLI_EXIT_FAIL;
-      goto done;
-    }
+  varlb_spec_t *sp = NULL;
+  if ((rc = attack_specs (&sp, cmd, specs, nspecs, &opts, p.seed)) != 0)
+    goto done;
+  rc = CLI_EXIT_USAGE;
   if (keep && cli_make_dir (cmd, "--keep-blobs", keep) != 0)
     {
       for (size_t j = 0; j < nspecs; j++)
@@ -249,38 +310,8 @@ cli_attack (int argc, char **argv)
   cli_budget_typed (typed, sizeof typed, isnan (budget), typed_arg);
   double bits = floor (isnan (budget) ? ratio * (double) (st == VARLB_OK ? in.N : 0) : budget);
   for (size_t i = 0; st == VARLB_OK && i < nspecs; i++)
-    {
-      varlb_trial_t t;
-      char blobpath[4096];
-      if (keep)
-        {
-          snprintf (blobpath, sizeof blobpath, "%s/%zu.blob", keep, i);
-          opts.keep_blob = blobpath;
-        }
-      int r = varlb_trial_run (&t, &in, &sp[i], bits, &opts);
-      if (r != VARLB_OK)
-        {
-          cli_error (cmd, "%s: the trial could not run: %s", sp[i].text,
-                     t.error[0] ? t.error : varlb_strerror (r));
-          rc = CLI_EXIT_FAIL;
-          continue;
-        }
-      if (t.status != VARLB_OK)
-        {
-          rc = CLI_EXIT_FAIL;
-          cli_error (cmd, "%s: %s", t.compressor, t.error);
-        }
-      if (json)
-        varlb_trial_write_json (stdout, &t, &in);
-      else
-        {
-          if (i)
-            putchar ('\n');
-          print_trial (stdout, &t, &in, typed);
-          print_shown (stdout, &sp[i], &opts);
-        }
-      fflush (stdout);
-    }
+    if (attack_one (cmd, &in, &sp[i], i, bits, &opts, keep, json, typed) != 0)
+      rc = CLI_EXIT_FAIL;
   if (st == VARLB_OK)
     varlb_instance_clear (&in);
   for (size_t j = 0; j < nspecs; j++)

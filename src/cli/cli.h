@@ -54,6 +54,23 @@ int cli_parse_budget (const char *cmd, const char *opt, const char *arg,
 int cli_make_dir (const char *cmd, const char *opt, const char *dir);
 /* "--budget ARG" or "--ratio ARG", as the report echoes it. */
 void cli_budget_typed (char *buf, size_t len, int ratio, const char *arg);
+/* attack's (a head's or a model's) NSPECS compressors and exactly one of
+   BUDGET and RATIO (NaN: not given; RATIO of N_WHAT): 0, or -1 after one
+   line (options.c). */
+int cli_attack_given (const char *cmd, size_t nspecs, double budget, double ratio,
+                      const char *n_what);
+/* attack's report of trial T, a head's or a whole model's (attack.c): its
+   stderr lines; the budget, isolation, accuracy and verdict lines (N
+   named NNAME: "N" or "N_total", the budget as TYPED); its closing
+   calibration, provenance, stderr and time lines. */
+void cli_print_stderr (FILE *o, const varlb_trial_t *t);
+void cli_print_judged (FILE *o, const varlb_trial_t *t, const char *typed, const char *nname);
+void cli_print_trial_end (FILE *o, const varlb_trial_t *t);
+/* With --keep-blobs DIR (non-NULL), trial I's blob kept as DIR/I.blob:
+   the path in BUF (LEN), which O->keep_blob names until the trial is run
+   (options.c). */
+void cli_keep_blob (char *buf, size_t len, const char *dir, size_t i,
+                    varlb_channel_opts_t *o);
 #define CLI_BUDGET_FORMS "whole bits (20000), or a whole number with k, M, G (10^3, 10^6, " \
   "10^9 bits) or B, kB, MB, GB (bytes: 8, 8e3, 8e6, 8e9 bits), e.g. 20kB"
 int cli_parse_u64_list (const char *cmd, const char *opt, const char *arg,

@@ -1,6 +1,7 @@
 /* grid.c -- the grid of `varlb sweep` and `varlb scaling`: instance axes
  * (schedules x d x JL families x seeds) and compressor lists whose knobs
- * contain commas, checked whole before the first trial runs. */
+ * contain commas, checked whole before the first trial runs; the options
+ * both sweeps take (budgets, --resume, --force, --no-timing). */
 #include <config.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,3 +308,32 @@ cli_grid_bits (const cli_grid_t *g, size_t i)
   return varlb_pyramid_prefix (p, p->scales - 1) * d;
 }
 
+int
+cli_sweep_option (const char *cmd, int opt, const char *arg, cli_sweep_opts_t *s)
+{
+  switch (opt)
+    {
+    case CLI_SWEEP_BUDGETS:
+    case CLI_SWEEP_RATIOS:
+      if (s->ratios >= 0)
+        {
+          cli_error (cmd, "give either --budgets or --ratios, once");
+          return -1;
+        }
+      s->ratios = opt == CLI_SWEEP_RATIOS;
+      return cli_parse_list (cmd, s->ratios ? "--ratios" : "--budgets", arg,
+                             s->ratios ? cli_parse_double : cli_parse_budget, 0,
+                             s->ratios ? 1e6 : 1e18, &s->budgets, &s->nbudgets);
+    case CLI_SWEEP_RESUME:
+      s->resume = 1;
+      return 0;
+    case CLI_SWEEP_FORCE:
+      s->force = 1;
+      return 0;
+    case CLI_SWEEP_NO_TIMING:
+      s->no_timing = 1;
+      return 0;
+    default:
+      return 1;
+    }
+}

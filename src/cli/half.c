@@ -1,8 +1,8 @@
 /* half.c -- what runs inside a compressor half's sandbox: `varlb __half`,
  * the wrapper that runs the half's command and hands its output files back
- * to the judge; `varlb __compress`, Alice's half of a built-in or plug-in
- * (a fresh process: no secret of the judge's is in its memory); `varlb
- * __probe`, a plug-in's self-description.  Not for direct use. */
+ * to the judge (varlb's own halves, compress.c, in its child without a
+ * second exec); `varlb __probe`, a plug-in's self-description; `varlb
+ * __calibrate`, a plug-in's calibration directory.  Not for direct use. */
 #include <config.h>
 #include <dlfcn.h>
 #include <stdlib.h>
@@ -11,11 +11,9 @@
 #include "cli.h"
 #include "sandbox/sandbox.h"
 
-int cli_compress (int argc, char **argv);
 int cli_probe (int argc, char **argv);
-int cli_answer (int argc, char **argv);
-int cli_compress_model (int argc, char **argv);
-int cli_answer_model (int argc, char **argv);
+
+int cli_own_half (int argc, char **argv);
 
 int
 cli_half (int argc, char **argv)
@@ -56,110 +54,17 @@ cli_half (int argc, char **argv)
   int (*inproc) (int, char **) = NULL;
   char *self = cli_self_exe (), *target = realpath (cmdv[0], NULL);
   if (self && target && strcmp (self, target) == 0 && cmdv[1])
-    inproc = strcmp (cmdv[1], "__compress") == 0 ? cli_compress
-             : strcmp (cmdv[1], "__answer") == 0 ? cli_answer
-             : strcmp (cmdv[1], "__probe") == 0 ? cli_probe
-             : strcmp (cmdv[1], "__compress_model") == 0 ? cli_compress_model
-             : strcmp (cmdv[1], "__answer_model") == 0 ? cli_answer_model : NULL;
+    inproc = strcmp (cmdv[1], "__compress") == 0 || strcmp (cmdv[1], "__answer") == 0
+             || strcmp (cmdv[1], "__compress_model") == 0
+             || strcmp (cmdv[1], "__answer_model") == 0 ? cli_own_half
+             : strcmp (cmdv[1], "__probe") == 0 ? cli_probe : NULL;
   free (self);
   free (target);
   return varlb__half_wrapper (fd, limit, limit, collect, n, cmdv, inproc);
 }
 
-/* Options shared by __compress and __probe. */
-enum { H_SPEC = 1, H_SCHED, H_DV, H_KEYS, H_VALUES, H_BUDGET, H_SEED, H_OUT };
-
-int
-cli_compress (int argc, char **argv)
-{
-  static const struct option longopts[] = {
-    { "spec", required_argument, NULL, H_SPEC },
-    { "schedule", required_argument, NULL, H_SCHED },
-    { "dv", required_argument, NULL, H_DV },
-    { "keys", required_argument, NULL, H_KEYS },
-    { "values", required_argument, NULL, H_VALUES },
-    { "budget-bits", required_argument, NULL, H_BUDGET },
-    { "seed", required_argument, NULL, H_SEED },
-    { "out", required_argument, NULL, H_OUT },
-    { NULL, 0, NULL, 0 }
-  };
-  const char *cmd = "__compress", *spec = NULL, *sched = NULL, *kf = NULL, *vf = NULL,
-             *out = NULL;
-  size_t dv = 0;
-  double budget = -1;
-  uint64_t seed = 0;
-  int c;
-  opterr = 0;
-  while ((c = getopt_long (argc, argv, "", longopts, NULL)) != -1)
-    switch (c)
-      {
-      case H_SPEC: spec = optarg; break;
-      case H_SCHED: sched = optarg; break;
-      case H_KEYS: kf = optarg; break;
-      case H_VALUES: vf = optarg; break;
-      case H_OUT: out = optarg; break;
-      case H_DV:
-        if (cli_parse_size (cmd, "--dv", optarg, 1, VARLB_D_MAX, &dv) != 0)
-          return CLI_EXIT_USAGE;
-        break;
-      case H_BUDGET:
-        if (cli_parse_double (cmd, "--budget-bits", optarg, 0, 1e18, &budget) != 0)
-          return CLI_EXIT_USAGE;
-        break;
-      case H_SEED:
-        if (cli_parse_u64 (cmd, "--seed", optarg, &seed) != 0)
-          return CLI_EXIT_USAGE;
-        break;
-      default:
-        return cli_bad_option (cmd, argc, argv);
-      }
-  if (!spec || !sched || !kf || !vf || !out || !dv || budget < 0)
-    {
-      cli_error (cmd, "needs --spec, --schedule, --dv, --keys, --values, --budget-bits, --seed and --out");
-      return CLI_EXIT_USAGE;
-    }
-  char why[512];
-  varlb_spec_t s;
-  varlb_pyramid_t py;
-  if (varlb_spec_init_local (&s, spec, why, sizeof why) != VARLB_OK || s.c == NULL)
-    {
-      cli_error (cmd, "%s", why);
-      varlb_spec_clear (&s);
-      return CLI_EXIT_USAGE;
-    }
-  if (varlb_pyramid_init_parse (&py, sched) != VARLB_OK)
-    {
-      cli_error (cmd, "--schedule: bad schedule '%s'", sched);
-      varlb_spec_clear (&s);
-      return CLI_EXIT_USAGE;
-    }
-  double *K = NULL, *V = NULL;
-  size_t T = 0, d = 0, Tv = 0, dvv = 0;
-  int st = varlb_npy_read (kf, &K, &T, &d);
-  if (st == VARLB_OK)
-    st = varlb_npy_read (vf, &V, &Tv, &dvv);
-  if (st == VARLB_OK && (Tv != T || dvv != dv))
-    st = VARLB_EFORMAT;
-  varlb_blob_t b;
-  varlb_blob_init (&b);
-  if (st == VARLB_OK)
-    st = s.c->compress (&b, K, V, T, d, dv, budget, seed, &s.knobs, &py);
-  if (st == VARLB_OK)
-    {
-      FILE *f = fopen (out, "wbe");
-      st = f && fwrite (b.data, 1, b.len, f) == b.len ? VARLB_OK : VARLB_EIO;
-      if (f && fclose (f) != 0)
-        st = VARLB_EIO;
-    }
-  if (st != VARLB_OK)
-    cli_error (cmd, "%s: compress returned %d (%s)", s.name, st, varlb_strerror (st));
-  varlb_blob_clear (&b);
-  free (K);
-  free (V);
-  varlb_pyramid_clear (&py);
-  varlb_spec_clear (&s);
-  return st == VARLB_OK ? 0 : CLI_EXIT_FAIL;
-}
+/* Options of __probe and __calibrate. */
+enum { H_SPEC = 1, H_DV, H_SEED, H_OUT };
 
 int
 cli_probe (int argc, char **argv)

@@ -137,8 +137,79 @@ report_json_run (const varlb_params_t *p, size_t stream, const uint64_t *dims, s
   printf ("}");
 }
 
-int
-cli_lowdim (int argc, char **argv)
+/* What `varlb lowdim` was asked: the reduction's parameters and the grid. */
+typedef struct lowdim_args {
+  varlb_params_t p;
+  int json, set_C;
+  size_t ndims, nseeds, nstreams, nCs;
+  uint64_t *dims, *seeds, *streams;
+  double *Cs;
+} lowdim_args_t;
+
+static void
+lowdim_args_clear (lowdim_args_t *a)
+{
+  free (a->dims);
+  free (a->seeds);
+  free (a->streams);
+  free (a->Cs);
+  varlb_params_clear (&a->p);
+}
+
+/* One option of lowdim's own into A: 0, or -1 after its error. */
+static int
+lowdim_option (const char *cmd, int c, lowdim_args_t *a)
+{
+  int r = 0;
+  switch (c)
+    {
+    case OPT_STREAM:
+    case OPT_STREAMS:
+      free (a->streams);
+      r = cli_parse_u64_list (cmd, c == OPT_STREAM ? "--stream" : "--streams", optarg,
+                              &a->streams, &a->nstreams);
+      for (size_t i = 0; r == 0 && i < a->nstreams; i++)
+        if (a->streams[i] < 2 || a->streams[i] > LOWDIM_STREAM_MAX
+            || (c == OPT_STREAM && a->nstreams > 1))
+          {
+            cli_error (cmd, "%s: %s", c == OPT_STREAM ? "--stream" : "--streams",
+                       a->nstreams > 1 && c == OPT_STREAM ? "one stream length (--streams takes a list)"
+                       : "each stream must lie in 2..65536");
+            r = -1;
+          }
+      break;
+    case OPT_CS:
+      free (a->Cs);
+      r = cli_parse_double_list (cmd, "--Cs", optarg, 1e-300, 1e300, &a->Cs, &a->nCs);
+      break;
+    case OPT_DIMS:
+      free (a->dims);
+      r = cli_parse_u64_list (cmd, "--dims", optarg, &a->dims, &a->ndims);
+      for (size_t i = 0; r == 0 && i < a->ndims; i++)
+        if (a->dims[i] < 1 || a->dims[i] > LOWDIM_D_MAX)
+          {
+            cli_error (cmd, "--dims: %llu is outside 1..%d", (unsigned long long) a->dims[i],
+                       LOWDIM_D_MAX);
+            r = -1;
+          }
+      break;
+    case OPT_SEEDS:
+      free (a->seeds);
+      r = cli_parse_u64_list (cmd, "--seeds", optarg, &a->seeds, &a->nseeds);
+      break;
+    default:
+      cli_error (cmd, "%s: not used here (the stream is --stream N, the dimensions "
+                 "--dims LIST, the seeds --seeds LIST)",
+                 c == 'd' ? "-d" : c == CLI_OPT_SEED ? "--seed" : c == CLI_OPT_PRESET
+                 ? "--preset" : c == CLI_OPT_SCHEDULE ? "--schedule" : "--n");
+      r = -1;
+    }
+  return r;
+}
+
+/* The command line into A: -1 to go on, else the exit code (0 after --help). */
+static int
+lowdim_parse (const char *cmd, int argc, char **argv, lowdim_args_t *a)
 {
   static const struct option longopts[] = {
     CLI_REDUCTION_LONGOPTS,
@@ -150,204 +221,197 @@ cli_lowdim (int argc, char **argv)
     { "Cs", required_argument, NULL, OPT_CS },
     { NULL, 0, NULL, 0 }
   };
-  const char *cmd = "lowdim";
-  varlb_params_t p;
-  int c, rc = CLI_EXIT_USAGE, json = 0;
-  size_t ndims = 0, nseeds = 0, nstreams = 0, nCs = 0, *cap = NULL;
-  uint64_t *dims = NULL, *seeds = NULL, *streams = NULL;
-  double *Cs = NULL;
-  lowdim_fit_t *fits = NULL;
-  varlb_params_init (&p);
+  varlb_params_t *p = &a->p;
+  int c;
   opterr = 0;
   while ((c = getopt_long (argc, argv, "d:", longopts, NULL)) != -1)
     {
-      int r = 0;
+      int r;
       switch (c)
         {
         case CLI_OPT_HELP:
           cli_print_help (cmd, stdout);
-          rc = 0;
-          goto out;
+          return 0;
         case CLI_OPT_JSON:
-          json = 1;
-          break;
+          a->json = 1;
+          continue;
         case OPT_STREAM:
         case OPT_STREAMS:
-          free (streams);
-          r = cli_parse_u64_list (cmd, c == OPT_STREAM ? "--stream" : "--streams", optarg,
-                                  &streams, &nstreams);
-          for (size_t i = 0; r == 0 && i < nstreams; i++)
-            if (streams[i] < 2 || streams[i] > LOWDIM_STREAM_MAX
-                || (c == OPT_STREAM && nstreams > 1))
-              {
-                cli_error (cmd, "%s: %s", c == OPT_STREAM ? "--stream" : "--streams",
-                           nstreams > 1 && c == OPT_STREAM ? "one stream length (--streams takes a list)"
-                           : "each stream must lie in 2..65536");
-                r = -1;
-              }
-          break;
         case OPT_CS:
-          free (Cs);
-          r = cli_parse_double_list (cmd, "--Cs", optarg, 1e-300, 1e300, &Cs, &nCs);
-          break;
         case OPT_DIMS:
-          free (dims);
-          r = cli_parse_u64_list (cmd, "--dims", optarg, &dims, &ndims);
-          for (size_t i = 0; r == 0 && i < ndims; i++)
-            if (dims[i] < 1 || dims[i] > LOWDIM_D_MAX)
-              {
-                cli_error (cmd, "--dims: %llu is outside 1..%d", (unsigned long long) dims[i],
-                           LOWDIM_D_MAX);
-                r = -1;
-              }
-          break;
         case OPT_SEEDS:
-          free (seeds);
-          r = cli_parse_u64_list (cmd, "--seeds", optarg, &seeds, &nseeds);
-          break;
         case 'd':
         case CLI_OPT_SEED:
         case CLI_OPT_PRESET:
         case CLI_OPT_SCHEDULE:
         case CLI_OPT_N:
-          cli_error (cmd, "%s: not used here (the stream is --stream N, the dimensions "
-                     "--dims LIST, the seeds --seeds LIST)",
-                     c == 'd' ? "-d" : c == CLI_OPT_SEED ? "--seed" : c == CLI_OPT_PRESET
-                     ? "--preset" : c == CLI_OPT_SCHEDULE ? "--schedule" : "--n");
-          r = -1;
+          r = lowdim_option (cmd, c, a);
           break;
         default:
-          r = cli_reduction_option (cmd, c, optarg, &p);
+          r = cli_reduction_option (cmd, c, optarg, p);
           if (r == 1)
-            {
-              rc = cli_bad_option (cmd, argc, argv);
-              goto out;
-            }
+            return cli_bad_option (cmd, argc, argv);
         }
       if (r != 0)
-        goto out;
+        return CLI_EXIT_USAGE;
     }
-  if (Cs && p.C > 0)
+  if (a->Cs && p->C > 0)
     {
       cli_error (cmd, "--C and --Cs: give one of them");
-      goto out;
+      return CLI_EXIT_USAGE;
     }
-  for (size_t k = 0; k < nCs; k++)
+  for (size_t k = 0; k < a->nCs; k++)
     {
-      p.C = Cs[k];
-      if (cli_reduction_finish (cmd, &p) != 0)
-        goto out;
+      p->C = a->Cs[k];
+      if (cli_reduction_finish (cmd, p) != 0)
+        return CLI_EXIT_USAGE;
     }
-  p.C = Cs ? Cs[0] : p.C;
-  if (cli_no_arguments (cmd, argc, argv) != 0 || cli_reduction_finish (cmd, &p) != 0)
+  p->C = a->Cs ? a->Cs[0] : p->C;
+  if (cli_no_arguments (cmd, argc, argv) != 0 || cli_reduction_finish (cmd, p) != 0)
+    return CLI_EXIT_USAGE;
+  a->set_C = p->C > 0;
+  if (!a->dims && cli_parse_u64_list (cmd, "--dims", "2,4,6,8,10,12,14,16", &a->dims,
+                                      &a->ndims) != 0)
+    return CLI_EXIT_USAGE;
+  if (!a->seeds && cli_parse_u64_list (cmd, "--seeds", "1,2,3", &a->seeds, &a->nseeds) != 0)
+    return CLI_EXIT_USAGE;
+  if (!a->streams && cli_parse_u64_list (cmd, "--stream", "4096", &a->streams,
+                                         &a->nstreams) != 0)
+    return CLI_EXIT_USAGE;
+  return -1;
+}
+
+/* Runs: streams outer, C inner; each a grid of d x seeds at one fixed C,
+   its capacities into CAP and its fit into FITS.  0, or -1 after its error. */
+static int
+lowdim_run (const char *cmd, lowdim_args_t *a, size_t *cap, lowdim_fit_t *fits)
+{
+  varlb_params_t *p = &a->p;
+  size_t nC = a->nCs ? a->nCs : 1, nruns = a->nstreams * nC;
+  for (size_t r = 0; r < nruns; r++)
+    {
+      size_t stream = (size_t) a->streams[r / nC], *cr = cap + r * a->ndims * a->nseeds;
+      if (a->nCs)
+        p->C = a->Cs[r % nC];
+      for (size_t i = 0; i < a->ndims; i++)
+        for (size_t s = 0; s < a->nseeds; s++)
+          {
+            p->d = (size_t) a->dims[i];
+            p->seed = a->seeds[s];
+            int st = varlb_lowdim_capacity (&cr[i * a->nseeds + s], p, stream);
+            if (st != VARLB_OK)
+              {
+                cli_error (cmd, "stream %zu, d = %zu, seed %llu: %s", stream, p->d,
+                           (unsigned long long) p->seed, varlb_strerror (st));
+                return -1;
+              }
+          }
+      fit (&fits[r], a->dims, a->ndims, cr, a->nseeds, stream);
+    }
+  return 0;
+}
+
+/* The JSON report: the first run at the top level (one run: everything),
+   all runs under "runs". */
+static void
+lowdim_report_json (lowdim_args_t *a, const size_t *cap, const lowdim_fit_t *fits)
+{
+  varlb_params_t *p = &a->p;
+  size_t nC = a->nCs ? a->nCs : 1, nruns = a->nstreams * nC;
+  printf ("{\"jl\": \"%s\", \"keys_mode\": \"%s\", \"seeds\": [",
+          varlb_jl_family_name (p->jl), varlb_jl_norm_name (p->norm));
+  for (size_t s = 0; s < a->nseeds; s++)
+    printf ("%s%llu", s ? ", " : "", (unsigned long long) a->seeds[s]);
+  printf ("], ");
+  for (size_t r = 0; r <= nruns; r++)
+    {
+      size_t k = r ? r - 1 : 0;
+      if (a->nCs)
+        p->C = a->Cs[k % nC];
+      if (r == 1)
+        printf (", \"runs\": [");
+      if (r > 0)
+        printf ("%s{", r > 1 ? ", " : "");
+      report_json_run (p, (size_t) a->streams[k / nC], a->dims, a->ndims, a->nseeds,
+                       cap + k * a->ndims * a->nseeds, &fits[k], a->set_C);
+      if (r > 0)
+        printf ("}");
+    }
+  printf ("]}\n");
+}
+
+/* The text report: each run's table, the rates when there are several. */
+static void
+lowdim_report (lowdim_args_t *a, const size_t *cap, const lowdim_fit_t *fits)
+{
+  varlb_params_t *p = &a->p;
+  size_t nC = a->nCs ? a->nCs : 1, nruns = a->nstreams * nC;
+  printf ("varlb lowdim: Haris-Onak Corollary 9 -- how many keys dimension d can hide (seeds");
+  for (size_t s = 0; s < a->nseeds; s++)
+    printf ("%s%llu", s ? "," : " ", (unsigned long long) a->seeds[s]);
+  printf (")\n  n'(d): the largest n' on the grid floor(2^{j/4}) at which the full cache\n"
+          "  decodes all n' d hidden bits (and at every smaller grid point)\n\n");
+  for (size_t r = 0; r < nruns; r++)
+    {
+      if (a->nCs)
+        p->C = a->Cs[r % nC];
+      report_text (p, (size_t) a->streams[r / nC], a->dims, a->ndims, a->nseeds,
+                   cap + r * a->ndims * a->nseeds, &fits[r], a->set_C);
+    }
+  if (nruns > 1)
+    {
+      printf ("  the rate at each (stream, C): ln n' = a + b d\n  %8s %10s %8s %19s %7s\n",
+              "stream", "C", "b", "b, 95%", "points");
+      for (size_t r = 0; r < nruns; r++)
+        {
+          if (a->nCs)
+            p->C = a->Cs[r % nC];
+          size_t stream = (size_t) a->streams[r / nC];
+          if (fits[r].points >= 3 && isfinite (fits[r].b))
+            printf ("  %8zu %10.4g %8.3f   [%6.3f, %6.3f] %7zu\n", stream, run_C (p, stream),
+                    fits[r].b, fits[r].b_lo, fits[r].b_hi, fits[r].points);
+          else
+            printf ("  %8zu %10.4g %8s %19s %7zu\n", stream, run_C (p, stream), "-", "-",
+                    fits[r].points);
+        }
+      printf ("\n");
+    }
+  printf ("  => at a fixed C, n'(d) = e^{Theta(d)} until it reaches the stream: a cache must\n"
+          "  keep Omega(d min(n, e^{Theta(d)})) bits.  The rate grows with C, roughly\n"
+          "  linearly in ln C (a larger C lets keys with a smaller gap decode), and the\n"
+          "  default C grows with ln(stream): compare streams at a fixed --C (--Cs, --streams).\n");
+}
+
+int
+cli_lowdim (int argc, char **argv)
+{
+  const char *cmd = "lowdim";
+  lowdim_args_t a = { .json = 0 };
+  size_t *cap = NULL;
+  lowdim_fit_t *fits = NULL;
+  varlb_params_init (&a.p);
+  int rc = lowdim_parse (cmd, argc, argv, &a);
+  if (rc >= 0)
     goto out;
-  int set_C = p.C > 0;
-  if (!dims && cli_parse_u64_list (cmd, "--dims", "2,4,6,8,10,12,14,16", &dims, &ndims) != 0)
-    goto out;
-  if (!seeds && cli_parse_u64_list (cmd, "--seeds", "1,2,3", &seeds, &nseeds) != 0)
-    goto out;
-  if (!streams && cli_parse_u64_list (cmd, "--stream", "4096", &streams, &nstreams) != 0)
-    goto out;
-  size_t nC = nCs ? nCs : 1, nruns = nstreams * nC;
   rc = CLI_EXIT_FAIL;
-  cap = malloc (nruns * ndims * nseeds * sizeof *cap);
+  size_t nruns = a.nstreams * (a.nCs ? a.nCs : 1);
+  cap = malloc (nruns * a.ndims * a.nseeds * sizeof *cap);
   fits = malloc (nruns * sizeof *fits);
   if (!cap || !fits)
     {
       cli_error (cmd, "out of memory");
       goto out;
     }
-  /* Runs: streams outer, C inner; each a grid of d x seeds at one fixed C. */
-  for (size_t r = 0; r < nruns; r++)
-    {
-      size_t stream = (size_t) streams[r / nC], *cr = cap + r * ndims * nseeds;
-      if (nCs)
-        p.C = Cs[r % nC];
-      for (size_t i = 0; i < ndims; i++)
-        for (size_t s = 0; s < nseeds; s++)
-          {
-            p.d = (size_t) dims[i];
-            p.seed = seeds[s];
-            int st = varlb_lowdim_capacity (&cr[i * nseeds + s], &p, stream);
-            if (st != VARLB_OK)
-              {
-                cli_error (cmd, "stream %zu, d = %zu, seed %llu: %s", stream, p.d,
-                           (unsigned long long) p.seed, varlb_strerror (st));
-                goto out;
-              }
-          }
-      fit (&fits[r], dims, ndims, cr, nseeds, stream);
-    }
-  if (json)
-    {
-      /* The first run at the top level (one run: everything), all runs
-         under "runs". */
-      printf ("{\"jl\": \"%s\", \"keys_mode\": \"%s\", \"seeds\": [",
-              varlb_jl_family_name (p.jl), varlb_jl_norm_name (p.norm));
-      for (size_t s = 0; s < nseeds; s++)
-        printf ("%s%llu", s ? ", " : "", (unsigned long long) seeds[s]);
-      printf ("], ");
-      for (size_t r = 0; r <= nruns; r++)
-        {
-          size_t k = r ? r - 1 : 0;
-          if (nCs)
-            p.C = Cs[k % nC];
-          if (r == 1)
-            printf (", \"runs\": [");
-          if (r > 0)
-            printf ("%s{", r > 1 ? ", " : "");
-          report_json_run (&p, (size_t) streams[k / nC], dims, ndims, nseeds,
-                           cap + k * ndims * nseeds, &fits[k], set_C);
-          if (r > 0)
-            printf ("}");
-        }
-      printf ("]}\n");
-    }
+  if (lowdim_run (cmd, &a, cap, fits) != 0)
+    goto out;
+  if (a.json)
+    lowdim_report_json (&a, cap, fits);
   else
-    {
-      printf ("varlb lowdim: Haris-Onak Corollary 9 -- how many keys dimension d can hide (seeds");
-      for (size_t s = 0; s < nseeds; s++)
-        printf ("%s%llu", s ? "," : " ", (unsigned long long) seeds[s]);
-      printf (")\n  n'(d): the largest n' on the grid floor(2^{j/4}) at which the full cache\n"
-              "  decodes all n' d hidden bits (and at every smaller grid point)\n\n");
-      for (size_t r = 0; r < nruns; r++)
-        {
-          if (nCs)
-            p.C = Cs[r % nC];
-          report_text (&p, (size_t) streams[r / nC], dims, ndims, nseeds,
-                       cap + r * ndims * nseeds, &fits[r], set_C);
-        }
-      if (nruns > 1)
-        {
-          printf ("  the rate at each (stream, C): ln n' = a + b d\n  %8s %10s %8s %19s %7s\n",
-                  "stream", "C", "b", "b, 95%", "points");
-          for (size_t r = 0; r < nruns; r++)
-            {
-              if (nCs)
-                p.C = Cs[r % nC];
-              size_t stream = (size_t) streams[r / nC];
-              if (fits[r].points >= 3 && isfinite (fits[r].b))
-                printf ("  %8zu %10.4g %8.3f   [%6.3f, %6.3f] %7zu\n", stream, run_C (&p, stream),
-                        fits[r].b, fits[r].b_lo, fits[r].b_hi, fits[r].points);
-              else
-                printf ("  %8zu %10.4g %8s %19s %7zu\n", stream, run_C (&p, stream), "-", "-",
-                        fits[r].points);
-            }
-          printf ("\n");
-        }
-      printf ("  => at a fixed C, n'(d) = e^{Theta(d)} until it reaches the stream: a cache must\n"
-              "  keep Omega(d min(n, e^{Theta(d)})) bits.  The rate grows with C, roughly\n"
-              "  linearly in ln C (a larger C lets keys with a smaller gap decode), and the\n"
-              "  default C grows with ln(stream): compare streams at a fixed --C (--Cs, --streams).\n");
-    }
+    lowdim_report (&a, cap, fits);
   rc = 0;
 out:
   free (cap);
   free (fits);
-  free (dims);
-  free (seeds);
-  free (streams);
-  free (Cs);
-  varlb_params_clear (&p);
+  lowdim_args_clear (&a);
   return rc;
 }

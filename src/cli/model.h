@@ -22,6 +22,13 @@ enum {
   { "layers", required_argument, NULL, CLI_OPT_LAYERS },        \
   { "heads", required_argument, NULL, CLI_OPT_HEADS }
 
+/* The options a whole model's trial adds (attack and sweep --model). */
+enum { CLI_OPT_HEAD_ROWS = CLI_OPT_MODEL_FIRST_FREE + 8, CLI_OPT_MAX_CACHE };
+#define CLI_MODEL_TRIAL_LONGOPTS                                        \
+  { "head-rows", required_argument, NULL, CLI_OPT_HEAD_ROWS },          \
+  { "max-cache-bytes", required_argument, NULL, CLI_OPT_MAX_CACHE },    \
+  { "threads", required_argument, NULL, CLI_OPT_THREADS }
+
 #define CLI_MODEL_HELP \
   "Model options (a whole model: one independent instance per layer and head):\n" \
   "  --model NAME         VAR's released models: var-d16, var-d20, var-d24, var-d30\n" \
@@ -53,6 +60,20 @@ void cli_model_label (char *buf, size_t len, const varlb_model_t *m);
 
 /* `varlb list`'s whole-model compressors (after the single-head ones). */
 void cli_list_models (void);
+
+/* ------------------- a whole model's trials (model_attack.c, model_sweep.c) */
+
+/* The whole cache at fp64 (K and V) is within MAX (0: the default), else one
+   line naming it and -1. */
+int cli_model_cache_fits (const char *cmd, const varlb_model_t *m, unsigned long long max);
+/* Each head's accuracy of trial MT at BUDGET, one signed CSV row per head
+   (CLI_HEAD_ROWS_HEADER): malloc'd text and its length, or NULL. */
+char *cli_model_head_rows (size_t *len, const varlb_model_trial_t *mt, const varlb_model_t *m,
+                           double budget);
+/* Resolve SPECS (N) into SP as whole-model compressors, calibrated with
+   the public SEED; -1 after one line. */
+int cli_model_resolve (const char *cmd, varlb_model_spec_t *sp, char *const *specs, size_t n,
+                       const varlb_channel_opts_t *o, uint64_t seed);
 
 /* ------------------------------ sweep --model's files (model_sweep_files.c) */
 

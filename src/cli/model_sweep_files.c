@@ -60,12 +60,9 @@ cli_model_files_init (cli_model_files_t *f, const char *csv, const char *head_ro
 void
 cli_model_files_clear (cli_model_files_t *f)
 {
-  if (f->fcsv >= 0)
-    close (f->fcsv);
-  if (f->fjson >= 0)
-    close (f->fjson);
-  if (f->fhead >= 0)
-    close (f->fhead);
+  cli_close_fd (&f->fcsv);
+  cli_close_fd (&f->fjson);
+  cli_close_fd (&f->fhead);
   free (f->jsonl);
   f->jsonl = NULL;
   f->fcsv = f->fjson = -1;

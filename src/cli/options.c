@@ -441,3 +441,25 @@ cli_progress_end (void)
     fputs ("\r\033[K", stderr);
   progress.shown = 0;
 }
+
+int
+cli_attack_given (const char *cmd, size_t nspecs, double budget, double ratio,
+                  const char *n_what)
+{
+  if (nspecs == 0)
+    cli_error (cmd, "--compressor NAME is required (see 'varlb list')");
+  else if (isnan (budget) == isnan (ratio))
+    cli_error (cmd, "give exactly one of --budget BITS and --ratio R%s", n_what);
+  else
+    return 0;
+  return -1;
+}
+
+void
+cli_keep_blob (char *buf, size_t len, const char *dir, size_t i, varlb_channel_opts_t *o)
+{
+  if (dir == NULL)
+    return;
+  snprintf (buf, len, "%s/%zu.blob", dir, i);
+  o->keep_blob = buf;
+}

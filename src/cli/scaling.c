@@ -89,8 +89,151 @@ cli_scaling_fit (cli_scaling_fit_t *f, const double *ln, const double *ld, const
   return st == 0 ? 0 : -1;
 }
 
-int
-cli_scaling (int argc, char **argv)
+/* What the bisection looks for: the target accuracy, the bracket in
+   fractions of N and the number of halvings. */
+typedef struct scaling_bracket {
+  double target, lo_ratio, hi_ratio;
+  size_t steps;
+} scaling_bracket_t;
+
+/* The smallest budget (bits) whose mean accuracy over the seeds reaches the
+   target, its accuracy in BEST; NaN in BEST when the bracket's top misses it
+   or a compressor fails (the reason in ERR).  Bisection on log B: the
+   accuracy of every compressor here rises with its budget (up to noise), so
+   the bracket [lo, hi] with acc(lo) < target <= acc(hi) keeps the threshold
+   inside. */
+static double
+min_budget (double *best_out, varlb_instance_t *ins, size_t nseeds, const varlb_spec_t *sp,
+            const scaling_bracket_t *bk, const varlb_channel_opts_t *opts, size_t *trials,
+            char *err, size_t errlen)
+{
+  const double N = (double) ins[0].N, target = bk->target;
+  double lo = bk->lo_ratio * N, hi = bk->hi_ratio * N, best = NAN;
+  double ahi = mean_accuracy (ins, nseeds, sp, hi, opts, trials, err, errlen);
+  if (ahi >= target)
+    {
+      best = ahi;
+      double alo = mean_accuracy (ins, nseeds, sp, lo, opts, trials, err, errlen);
+      if (alo >= target)
+        hi = lo, best = alo; /* already there at the floor */
+      else
+        for (size_t it = 0; it < bk->steps; it++)
+          {
+            double mid = sqrt (lo * hi);
+            double a = mean_accuracy (ins, nseeds, sp, mid, opts, trials, err, errlen);
+            if (a >= target)
+              hi = mid, best = a;
+            else
+              lo = mid;
+          }
+    }
+  *best_out = best;
+  return hi;
+}
+
+/* The seeds of grid point PT (consecutive instances of the grid) into INS:
+   0, or -1 after its error with none left built. */
+static int
+draw_seeds (varlb_instance_t *ins, const char *cmd, const cli_grid_t *g, size_t pt)
+{
+  for (size_t k = 0; k < g->nseeds; k++)
+    {
+      varlb_params_t p;
+      cli_grid_params (&p, g, pt * g->nseeds + k);
+      int st = varlb_instance_init (&ins[k], &p);
+      varlb_params_clear (&p);
+      if (st != VARLB_OK)
+        {
+          cli_error (cmd, "cannot build an instance: %s", varlb_strerror (st));
+          for (size_t j = 0; j < k; j++)
+            varlb_instance_clear (&ins[j]);
+          return -1;
+        }
+    }
+  return 0;
+}
+
+/* One grid point's row of the CSV file F, signed like every result row
+   (cli_sign_rows), and its line on stderr: HI the smallest budget found
+   (NaN: none), BEST its accuracy.  0, or -1 when out of memory (no row). */
+static int
+scaling_row (FILE *f, const char *spec, const varlb_instance_t *in, size_t nseeds,
+             const scaling_bracket_t *bk, double hi, double best, size_t trials,
+             const char *err, const unsigned char *judge_key)
+{
+  const double N = (double) in->N, target = bk->target, hi_ratio = bk->hi_ratio;
+  int ok = isfinite (hi), rc = 0;
+  char sched[512];
+  varlb_pyramid_format (&in->par.pyramid, sched, sizeof sched);
+  unsigned n = in->par.pyramid.pn[in->par.pyramid.scales - 1];
+  char *row = NULL;
+  size_t rlen = 0;
+  FILE *rf = open_memstream (&row, &rlen);
+  if (rf)
+    {
+      fputc ('"', rf);
+      for (const char *q = spec; *q; q++)
+        fprintf (rf, *q == '"' ? "\"\"" : "%c", *q);
+      fprintf (rf, "\",\"%s\",%u,%zu,%s,%zu,%zu,%zu,%.17g,", sched, n, in->d,
+               varlb_jl_family_name (in->par.jl), nseeds, in->alice_tokens, in->N, target);
+      if (ok)
+        fprintf (rf, "%.17g,%.17g,%.17g,%zu,", hi, hi / N, best, trials);
+      else
+        fprintf (rf, ",,,%zu,", trials);
+      /* A failure during the bisection is recorded, not hidden. */
+      fputc ('"', rf);
+      for (const char *q = err; *q; q++)
+        fprintf (rf, *q == '"' ? "\"\"" : "%c", *q == '\n' ? ' ' : *q);
+      fputs ("\"\n", rf);
+    }
+  if (!rf || fclose (rf) != 0 || !row
+      || cli_sign_rows (&row, &rlen, SCALING_HEADER, judge_key) != 0)
+    rc = -1;
+  else
+    fwrite (row, 1, rlen, f);
+  free (row);
+  if (ok)
+    fprintf (stderr, "varlb: scaling: %s: n = %u, d = %zu: %.0f bits = %.3g N (%zu trials)\n",
+             spec, n, in->d, hi, hi / N, trials);
+  else if (err[0])
+    fprintf (stderr, "varlb: scaling: %s: n = %u, d = %zu: compressor failed: %s\n",
+             spec, n, in->d, err);
+  else
+    fprintf (stderr, "varlb: scaling: %s: n = %u, d = %zu: target not reached at %g N (%zu trials)\n",
+             spec, n, in->d, hi_ratio, trials);
+  return rc;
+}
+
+/* The table of fits on stdout. */
+static void
+scaling_report (const cli_grid_t *g, const scaling_bracket_t *bk, const cli_scaling_fit_t *fits,
+                const size_t *reached, size_t points, double seconds, const char *out)
+{
+  printf ("varlb scaling: smallest budget with mean accuracy >= %g, fit log B = a + alpha log n + beta log d\n",
+          bk->target);
+  printf ("%-28s %7s %18s %18s %7s\n", "compressor", "points", "alpha (95% CI)", "beta (95% CI)", "R^2");
+  for (size_t s = 0; s < g->nspecs; s++)
+    {
+      const cli_scaling_fit_t *fi = &fits[s];
+      char a[64] = "-", b[64] = "-";
+      if (fi->points > fi->cols)
+        {
+          size_t j = 1;
+          if (fi->has_n)
+            snprintf (a, sizeof a, "%.3f +- %.3f", fi->c[j], fi->ci[j]), j++;
+          if (fi->has_d)
+            snprintf (b, sizeof b, "%.3f +- %.3f", fi->c[j], fi->ci[j]);
+        }
+      printf ("%-28s %7zu %18s %18s %7.3f\n", g->specs[s], reached[s], a, b, fi->r2);
+    }
+  printf ("(%zu grid points per compressor, %.1f s; rows in %s)\n", points, seconds, out);
+}
+
+/* The command line into G, OPTS, BK and OUT: -1 to go on, else the exit
+   code. */
+static int
+scaling_parse (const char *cmd, int argc, char **argv, cli_grid_t *g,
+               varlb_channel_opts_t *opts, scaling_bracket_t *bk, const char **out)
 {
   enum { O_TARGET = CLI_GRID_FIRST_FREE, O_STEPS, O_LO, O_HI };
   static const struct option own[] = {
@@ -101,83 +244,88 @@ cli_scaling (int argc, char **argv)
     { "hi", required_argument, NULL, O_HI },
     { NULL, 0, NULL, 0 }
   };
-  const char *cmd = "scaling", *out = NULL;
-  /* Storing the cache at fp16 costs 32 N bits (two 16-bit numbers per
-     hidden bit), so the bracket reaches well past N. */
-  double target = 0.9, lo_ratio = 1.0 / 64, hi_ratio = 64.0;
-  size_t steps = 12;
-  cli_grid_t g;
   cli_options_t o;
-  varlb_channel_opts_t opts;
-  int c, rc = CLI_EXIT_USAGE;
-  cli_grid_init (&g);
-  varlb_channel_opts_init (&opts);
+  int c;
   if (cli_options_init (&o, cmd, CLI_ACCEPT_INSTANCE | CLI_ACCEPT_OUT | CLI_ACCEPT_MEMORY
                         | CLI_ACCEPT_CHANNEL, own) != 0)
-    goto done;
+    return CLI_EXIT_USAGE;
   while ((c = cli_options_next (&o, argc, argv)) > 0)
     {
       int r = 0;
       switch (c)
         {
         case O_TARGET:
-          r = cli_parse_double (cmd, "--target", o.arg, 0.5, 1.0, &target);
-          if (r == 0 && !(target > 0.5))
+          r = cli_parse_double (cmd, "--target", o.arg, 0.5, 1.0, &bk->target);
+          if (r == 0 && !(bk->target > 0.5))
             {
               cli_error (cmd, "--target: must lie in (0.5, 1], got '%s'", o.arg);
               r = -1;
             }
           break;
         case O_STEPS:
-          r = cli_parse_size (cmd, "--steps", o.arg, 1, 60, &steps);
+          r = cli_parse_size (cmd, "--steps", o.arg, 1, 60, &bk->steps);
           break;
         case O_LO:
-          r = cli_parse_double (cmd, "--lo", o.arg, 1e-9, 1e6, &lo_ratio);
+          r = cli_parse_double (cmd, "--lo", o.arg, 1e-9, 1e6, &bk->lo_ratio);
           break;
         case O_HI:
-          r = cli_parse_double (cmd, "--hi", o.arg, 1e-9, 1e6, &hi_ratio);
+          r = cli_parse_double (cmd, "--hi", o.arg, 1e-9, 1e6, &bk->hi_ratio);
           break;
         default:
-          r = cli_grid_option (cmd, &g, c, o.arg);
+          r = cli_grid_option (cmd, g, c, o.arg);
         }
       if (r != 0)
         {
           cli_options_clear (&o);
-          goto done;
+          return CLI_EXIT_USAGE;
         }
     }
   if (c != CLI_OPTIONS_DONE)
-    {
-      rc = cli_options_stop (&o, c);
-      goto done;
-    }
-  varlb_params_clear (&g.base);
-  g.base = o.p;
-  opts = o.channel;
-  out = o.out;
+    return cli_options_stop (&o, c);
+  varlb_params_clear (&g->base);
+  g->base = o.p;
+  *opts = o.channel;
+  *out = o.out;
   free (o.longopts);
-  if (!out)
+  if (!*out)
     {
       cli_error (cmd, "missing --out FILE.csv");
-      goto done;
+      return CLI_EXIT_USAGE;
     }
-  if (!(lo_ratio < hi_ratio))
+  if (!(bk->lo_ratio < bk->hi_ratio))
     {
       cli_error (cmd, "--lo must be below --hi (fractions of N)");
-      goto done;
+      return CLI_EXIT_USAGE;
     }
-  const char *outputs[] = { out, NULL };
-  if (cli_channel_finish (cmd, &opts, outputs) != 0 || cli_grid_finish (cmd, &g, &opts) != 0)
-    goto done;
-  for (size_t i = 0; i < cli_grid_instances (&g); i += g.nseeds)
+  const char *outputs[] = { *out, NULL };
+  if (cli_channel_finish (cmd, opts, outputs) != 0 || cli_grid_finish (cmd, g, opts) != 0)
+    return CLI_EXIT_USAGE;
+  for (size_t i = 0; i < cli_grid_instances (g); i += g->nseeds)
     {
       varlb_params_t p;
-      cli_grid_params (&p, &g, i);
+      cli_grid_params (&p, g, i);
       int bad = cli_check_params_resources (&o, &p, CLI_JOB_DECODE, NULL) != 0;
       varlb_params_clear (&p);
       if (bad)
-        goto done;
+        return CLI_EXIT_USAGE;
     }
+  return -1;
+}
+
+int
+cli_scaling (int argc, char **argv)
+{
+  const char *cmd = "scaling", *out = NULL;
+  /* Storing the cache at fp16 costs 32 N bits (two 16-bit numbers per
+     hidden bit), so the bracket reaches well past N. */
+  scaling_bracket_t bk = { .target = 0.9, .lo_ratio = 1.0 / 64, .hi_ratio = 64.0, .steps = 12 };
+  cli_grid_t g;
+  varlb_channel_opts_t opts;
+  cli_grid_init (&g);
+  varlb_channel_opts_init (&opts);
+  int rc = scaling_parse (cmd, argc, argv, &g, &opts, &bk, &out);
+  if (rc >= 0)
+    goto done;
   rc = CLI_EXIT_FAIL;
   char *tmp = NULL;
   if (asprintf (&tmp, "%s.tmp", out) < 0)
@@ -212,91 +360,20 @@ cli_scaling (int argc, char **argv)
       size_t m = 0;
       for (size_t pt = 0; pt < points && !failed; pt++)
         {
-          /* The seeds of this point are consecutive instances of the grid. */
-          for (size_t k = 0; k < g.nseeds; k++)
-            {
-              varlb_params_t p;
-              cli_grid_params (&p, &g, pt * g.nseeds + k);
-              int st = varlb_instance_init (&ins[k], &p);
-              varlb_params_clear (&p);
-              if (st != VARLB_OK)
-                {
-                  cli_error (cmd, "cannot build an instance: %s", varlb_strerror (st));
-                  for (size_t j = 0; j < k; j++)
-                    varlb_instance_clear (&ins[j]);
-                  failed = 1;
-                  break;
-                }
-            }
+          if (draw_seeds (ins, cmd, &g, pt) != 0)
+            failed = 1;
           if (failed)
             break;
           const varlb_instance_t *in = &ins[0];
-          double N = (double) in->N;
           size_t trials = 0;
           char err[512] = "";
-          /* Bisection on log B: the accuracy of every compressor here rises
-             with its budget (up to noise), so the bracket [lo, hi] with
-             acc(lo) < target <= acc(hi) keeps the threshold inside. */
-          double lo = lo_ratio * N, hi = hi_ratio * N, best = NAN;
-          double ahi = mean_accuracy (ins, g.nseeds, &sp, hi, &opts, &trials, err, sizeof err);
-          if (ahi >= target)
-            {
-              best = ahi;
-              double alo = mean_accuracy (ins, g.nseeds, &sp, lo, &opts, &trials, err, sizeof err);
-              if (alo >= target)
-                hi = lo, best = alo; /* already there at the floor */
-              else
-                for (size_t it = 0; it < steps; it++)
-                  {
-                    double mid = sqrt (lo * hi);
-                    double a = mean_accuracy (ins, g.nseeds, &sp, mid, &opts, &trials, err, sizeof err);
-                    if (a >= target)
-                      hi = mid, best = a;
-                    else
-                      lo = mid;
-                  }
-            }
+          double best, hi = min_budget (&best, ins, g.nseeds, &sp, &bk, &opts, &trials, err,
+                                        sizeof err);
           int ok = isfinite (best);
-          char sched[512];
-          varlb_pyramid_format (&in->par.pyramid, sched, sizeof sched);
-          unsigned n = in->par.pyramid.pn[in->par.pyramid.scales - 1];
-          /* The point's row, signed like every result row. */
-          char *row = NULL;
-          size_t rlen = 0;
-          FILE *rf = open_memstream (&row, &rlen);
-          if (rf)
-            {
-              fputc ('"', rf);
-              for (const char *q = g.specs[s]; *q; q++)
-                fprintf (rf, *q == '"' ? "\"\"" : "%c", *q);
-              fprintf (rf, "\",\"%s\",%u,%zu,%s,%zu,%zu,%zu,%.17g,", sched, n, in->d,
-                       varlb_jl_family_name (in->par.jl), g.nseeds, in->alice_tokens, in->N,
-                       target);
-              if (ok)
-                fprintf (rf, "%.17g,%.17g,%.17g,%zu,", hi, hi / N, best, trials);
-              else
-                fprintf (rf, ",,,%zu,", trials);
-              /* A failure during the bisection is recorded, not hidden. */
-              fputc ('"', rf);
-              for (const char *q = err; *q; q++)
-                fprintf (rf, *q == '"' ? "\"\"" : "%c", *q == '\n' ? ' ' : *q);
-              fputs ("\"\n", rf);
-            }
-          if (!rf || fclose (rf) != 0 || !row
-              || cli_sign_rows (&row, &rlen, SCALING_HEADER, g.base.judge_key) != 0)
+          if (scaling_row (f, g.specs[s], in, g.nseeds, &bk, ok ? hi : NAN, best, trials, err,
+                           g.base.judge_key) != 0)
             failed = 1; /* out of memory: stop after this point */
-          else
-            fwrite (row, 1, rlen, f);
-          free (row);
-          if (ok)
-            fprintf (stderr, "varlb: scaling: %s: n = %u, d = %zu: %.0f bits = %.3g N (%zu trials)\n",
-                     g.specs[s], n, in->d, hi, hi / N, trials);
-          else if (err[0])
-            fprintf (stderr, "varlb: scaling: %s: n = %u, d = %zu: compressor failed: %s\n",
-                     g.specs[s], n, in->d, err);
-          else
-            fprintf (stderr, "varlb: scaling: %s: n = %u, d = %zu: target not reached at %g N (%zu trials)\n",
-                     g.specs[s], n, in->d, hi_ratio, trials);
+          unsigned n = in->par.pyramid.pn[in->par.pyramid.scales - 1];
           if (ok)
             {
               ln[m] = log ((double) n), ld[m] = log ((double) in->d), lb[m] = log (hi);
@@ -318,24 +395,7 @@ cli_scaling (int argc, char **argv)
     }
   else
     {
-      printf ("varlb scaling: smallest budget with mean accuracy >= %g, fit log B = a + alpha log n + beta log d\n",
-              target);
-      printf ("%-28s %7s %18s %18s %7s\n", "compressor", "points", "alpha (95% CI)", "beta (95% CI)", "R^2");
-      for (size_t s = 0; s < g.nspecs; s++)
-        {
-          const cli_scaling_fit_t *fi = &fits[s];
-          char a[64] = "-", b[64] = "-";
-          if (fi->points > fi->cols)
-            {
-              size_t j = 1;
-              if (fi->has_n)
-                snprintf (a, sizeof a, "%.3f +- %.3f", fi->c[j], fi->ci[j]), j++;
-              if (fi->has_d)
-                snprintf (b, sizeof b, "%.3f +- %.3f", fi->c[j], fi->ci[j]);
-            }
-          printf ("%-28s %7zu %18s %18s %7.3f\n", g.specs[s], reached[s], a, b, fi->r2);
-        }
-      printf ("(%zu grid points per compressor, %.1f s; rows in %s)\n", points, cli_now () - t0, out);
+      scaling_report (&g, &bk, fits, reached, points, cli_now () - t0, out);
       rc = 0;
     }
   free (tmp);

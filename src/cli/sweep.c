@@ -88,149 +88,235 @@ mem_text (size_t *len, void (*fn) (FILE *, const varlb_trial_t *, const varlb_in
   return s;
 }
 
-int
-cli_sweep (int argc, char **argv)
+/* What `varlb sweep` was asked: the grid, the channel, the budgets and
+   the files. */
+typedef struct sweep_args {
+  cli_grid_t g;
+  varlb_channel_opts_t opts;
+  const char *out, *tokens;
+  cli_sweep_opts_t s;
+  int show;
+} sweep_args_t;
+
+/* The options into A: -1 to go on, else the exit code. */
+static int
+sweep_options (const char *cmd, int argc, char **argv, sweep_args_t *a, cli_options_t *o)
 {
-  if (cli_model_requested (argc, argv))
-    return cli_sweep_model (argc, argv); /* whole models: src/cli/model_attack.c */
-  enum {
-    O_BUDGETS = CLI_GRID_FIRST_FREE, O_RATIOS, O_RESUME, O_FORCE, O_TOKENS,
-    O_PROGRESS, O_NO_TIMING
-  };
+  enum { O_TOKENS = CLI_GRID_FIRST_FREE, O_PROGRESS };
   static const struct option own[] = {
     CLI_GRID_LONGOPTS,
-    { "budgets", required_argument, NULL, O_BUDGETS },
-    { "ratios", required_argument, NULL, O_RATIOS },
-    { "resume", no_argument, NULL, O_RESUME },
-    { "force", no_argument, NULL, O_FORCE },
+    CLI_SWEEP_LONGOPTS,
     { "tokens", required_argument, NULL, O_TOKENS },
     { "progress", required_argument, NULL, O_PROGRESS },
-    { "no-timing", no_argument, NULL, O_NO_TIMING },
     { NULL, 0, NULL, 0 }
   };
-  const char *cmd = "sweep", *out = NULL, *tokens = NULL;
-  int no_timing = 0;
-  cli_grid_t g;
-  cli_options_t o;
-  double *budgets = NULL;
-  size_t nbudgets = 0;
-  int ratios = -1, resume = 0, force = 0, show = -1, c, rc = CLI_EXIT_USAGE;
-  int agreed = 1; /* a failure every rank reaches alike: no MPI_Abort */
-  varlb_channel_opts_t opts;
-  varlb_channel_opts_init (&opts);
-  cli_grid_init (&g);
-  cli_ranks_t ranks;
-  cli_ranks_init (&ranks, &argc, &argv);
-  int rank = ranks.rank;
-  if (cli_options_init (&o, cmd, CLI_ACCEPT_INSTANCE | CLI_ACCEPT_OUT | CLI_ACCEPT_MEMORY
+  int c;
+  if (cli_options_init (o, cmd, CLI_ACCEPT_INSTANCE | CLI_ACCEPT_OUT | CLI_ACCEPT_MEMORY
                         | CLI_ACCEPT_CHANNEL, own) != 0)
-    goto done;
-  while ((c = cli_options_next (&o, argc, argv)) > 0)
+    return CLI_EXIT_USAGE;
+  while ((c = cli_options_next (o, argc, argv)) > 0)
     {
       int r = 0;
       switch (c)
         {
-        case O_BUDGETS:
-        case O_RATIOS:
-          if (ratios >= 0)
-            {
-              cli_error (cmd, "give either --budgets or --ratios, once");
-              r = -1;
-              break;
-            }
-          ratios = c == O_RATIOS;
-          r = cli_parse_list (cmd, ratios ? "--ratios" : "--budgets", o.arg,
-                              ratios ? cli_parse_double : cli_parse_budget, 0,
-                              ratios ? 1e6 : 1e18, &budgets, &nbudgets);
-          break;
         case O_TOKENS:
-          tokens = o.arg;
-          break;
-        case O_RESUME:
-          resume = 1;
-          break;
-        case O_FORCE:
-          force = 1;
-          break;
-        case O_NO_TIMING:
-          no_timing = 1;
+          a->tokens = o->arg;
           break;
         case O_PROGRESS:
-          if (strcmp (o.arg, "auto") == 0)
-            show = -1;
-          else if (strcmp (o.arg, "yes") == 0 || strcmp (o.arg, "no") == 0)
-            show = o.arg[0] == 'y';
+          if (strcmp (o->arg, "auto") == 0)
+            a->show = -1;
+          else if (strcmp (o->arg, "yes") == 0 || strcmp (o->arg, "no") == 0)
+            a->show = o->arg[0] == 'y';
           else
             {
-              cli_error (cmd, "--progress: expected auto, yes or no, got '%s'", o.arg);
+              cli_error (cmd, "--progress: expected auto, yes or no, got '%s'", o->arg);
               r = -1;
             }
           break;
         default:
-          r = cli_grid_option (cmd, &g, c, o.arg);
+          r = cli_sweep_option (cmd, c, o->arg, &a->s);
+          if (r == 1)
+            r = cli_grid_option (cmd, &a->g, c, o->arg);
         }
       if (r != 0)
         {
-          cli_options_clear (&o);
-          goto done;
+          cli_options_clear (o);
+          return CLI_EXIT_USAGE;
         }
     }
   if (c != CLI_OPTIONS_DONE)
-    {
-      rc = cli_options_stop (&o, c);
-      goto done;
-    }
+    return cli_options_stop (o, c);
   /* The instance options are the grid's base; the channel's are ours. */
-  varlb_params_clear (&g.base);
-  g.base = o.p;
-  opts = o.channel;
-  out = o.out;
-  free (o.longopts);
-  if (!out)
+  varlb_params_clear (&a->g.base);
+  a->g.base = o->p;
+  a->opts = o->channel;
+  a->out = o->out;
+  free (o->longopts);
+  return -1;
+}
+
+/* The command line into A and the files named into FILES (cleared here on
+   failure): -1 to go on, else the exit code. */
+static int
+sweep_parse (const char *cmd, int argc, char **argv, sweep_args_t *a, cli_sweep_files_t *files)
+{
+  cli_options_t o;
+  int rc = sweep_options (cmd, argc, argv, a, &o);
+  if (rc >= 0)
+    return rc;
+  if (!a->out)
     {
       cli_error (cmd, "missing --out FILE.csv");
-      goto done;
+      return CLI_EXIT_USAGE;
     }
-  if (ratios < 0)
+  if (a->s.ratios < 0)
     {
       cli_error (cmd, "no budget: give --ratios R,... (fractions of N) or --budgets BITS,...");
-      goto done;
+      return CLI_EXIT_USAGE;
     }
-  if (resume && force)
+  if (a->s.resume && a->s.force)
     {
       cli_error (cmd, "--resume and --force contradict each other");
-      goto done;
+      return CLI_EXIT_USAGE;
     }
-  cli_sweep_files_t files;
-  if ((rc = cli_sweep_files_init (&files, cmd, out, tokens)) != 0)
+  if ((rc = cli_sweep_files_init (files, cmd, a->out, a->tokens)) != 0)
     {
-      cli_sweep_files_clear (&files);
-      goto done;
+      cli_sweep_files_clear (files);
+      return rc;
     }
-  rc = CLI_EXIT_USAGE;
-  const char *outputs[] = { files.csv, files.jsonl, files.manifest, files.tokens, NULL };
-  if (cli_channel_finish (cmd, &opts, outputs) != 0 || cli_grid_finish (cmd, &g, &opts) != 0)
+  const char *outputs[] = { files->csv, files->jsonl, files->manifest, files->tokens, NULL };
+  if (cli_channel_finish (cmd, &a->opts, outputs) != 0
+      || cli_grid_finish (cmd, &a->g, &a->opts) != 0)
     {
-      cli_sweep_files_clear (&files);
-      goto done;
+      cli_sweep_files_clear (files);
+      return CLI_EXIT_USAGE;
     }
-  for (size_t i = 0; i < cli_grid_instances (&g); i += g.nseeds)
+  for (size_t i = 0; i < cli_grid_instances (&a->g); i += a->g.nseeds)
     {
       varlb_params_t p;
-      cli_grid_params (&p, &g, i);
+      cli_grid_params (&p, &a->g, i);
       int bad = cli_check_params_resources (&o, &p, CLI_JOB_DECODE, NULL) != 0;
       varlb_params_clear (&p);
       if (bad)
         {
-          cli_sweep_files_clear (&files);
-          goto done;
+          cli_sweep_files_clear (files);
+          return CLI_EXIT_USAGE;
         }
     }
-  rc = CLI_EXIT_FAIL;
+  return -1;
+}
 
-  /* The full trial list, in grid order, each with its key.  Budgets are
-     whole bits. */
-  size_t ninst = cli_grid_instances (&g), total = ninst * g.nspecs * nbudgets;
+/* The full trial list LIST and its keys KEYS (TOTAL each), in grid order.
+   Budgets are whole bits. */
+static void
+sweep_list (trial_ref_t *list, char **keys, const sweep_args_t *a)
+{
+  const cli_grid_t *g = &a->g;
+  size_t ninst = cli_grid_instances (g);
+  for (size_t i = 0, k = 0; i < ninst; i++)
+    {
+      varlb_params_t p;
+      char sched[512], d[32], seed[32];
+      cli_grid_params (&p, g, i);
+      varlb_pyramid_format (&p.pyramid, sched, sizeof sched);
+      snprintf (d, sizeof d, "%zu", p.d);
+      snprintf (seed, sizeof seed, "%llu", (unsigned long long) p.seed);
+      double N = (double) cli_grid_bits (g, i);
+      for (size_t s = 0; s < g->nspecs; s++)
+        for (size_t b = 0; b < a->s.nbudgets; b++, k++)
+          {
+            list[k].inst = i, list[k].spec = s, list[k].budget = b;
+            list[k].budget_bits = floor (a->s.ratios ? a->s.budgets[b] * N : a->s.budgets[b]);
+            keys[k] = cli_trial_key (sched, d, varlb_jl_family_name (p.jl), seed, g->specs[s],
+                                     list[k].budget_bits);
+          }
+      varlb_params_clear (&p);
+    }
+}
+
+/* The instance of TR in IN (CUR the one there, (size_t) -1 for none) and
+   its token counts' buffer *TOKC for --tokens: 0, or -1 after its error. */
+static int
+sweep_instance (const char *cmd, varlb_instance_t *in, size_t *cur, unsigned **tokc,
+                sweep_args_t *a, const trial_ref_t *tr)
+{
+  if (tr->inst == *cur)
+    return 0;
+  if (*cur != (size_t) -1)
+    varlb_instance_clear (in);
+  varlb_params_t p;
+  cli_grid_params (&p, &a->g, tr->inst);
+  int st = varlb_instance_init (in, &p);
+  varlb_params_clear (&p);
+  if (st != VARLB_OK)
+    {
+      cli_error (cmd, "cannot build instance: %s", varlb_strerror (st));
+      *cur = (size_t) -1;
+      return -1;
+    }
+  *cur = tr->inst;
+  free (*tokc);
+  *tokc = a->tokens ? malloc ((in->alice_tokens + 1) * sizeof **tokc) : NULL;
+  a->opts.token_correct = *tokc;
+  return 0;
+}
+
+/* One trial TR run on IN, its rows (JSON, CSV, token rows) into O: 0, or
+   -1 after its error. */
+static int
+sweep_trial (const char *cmd, cli_trial_out_t *o, const varlb_instance_t *in,
+             const varlb_spec_t *sp, const trial_ref_t *tr, const sweep_args_t *a,
+             const unsigned *tokc)
+{
+  varlb_trial_t t;
+  const char *spec = a->g.specs[tr->spec];
+  int st = varlb_trial_run (&t, in, sp, tr->budget_bits, &a->opts);
+  if (st != VARLB_OK)
+    {
+      cli_error (cmd, "%s: cannot run the trial: %s", spec,
+                 t.error[0] ? t.error : varlb_strerror (st));
+      return -1;
+    }
+  o->failed = t.status != VARLB_OK;
+  o->impossible = t.verdict && strcmp (t.verdict, VARLB_VERDICT_IMPOSSIBLE) == 0;
+  o->above = isfinite (t.accuracy) && t.accuracy > t.fano_ceiling;
+  if (a->s.no_timing)
+    t.wall_s = NAN; /* written as empty / null: rows then depend on the grid alone */
+  o->json = mem_text (&o->njson, varlb_trial_write_json, &t, in);
+  o->csv = mem_text (&o->ncsv, varlb_trial_write_csv, &t, in);
+  if (tokc && t.status == VARLB_OK)
+    token_rows (&o->side, &o->nside, in, spec, tr->budget_bits, tokc);
+  if (!o->json || !o->csv)
+    {
+      cli_error (cmd, "out of memory");
+      cli_trial_out_clear (o);
+      return -1;
+    }
+  return 0;
+}
+
+int
+cli_sweep (int argc, char **argv)
+{
+  if (cli_model_requested (argc, argv))
+    return cli_sweep_model (argc, argv); /* whole models: src/cli/model_sweep.c */
+  const char *cmd = "sweep";
+  sweep_args_t a = { .s = { .ratios = -1 }, .show = -1 };
+  int agreed = 1; /* a failure every rank reaches alike: no MPI_Abort */
+  varlb_channel_opts_init (&a.opts);
+  cli_grid_init (&a.g);
+  cli_ranks_t ranks;
+  cli_ranks_init (&ranks, &argc, &argv);
+  int rank = ranks.rank;
+  cli_sweep_files_t files;
+  int rc = sweep_parse (cmd, argc, argv, &a, &files);
+  if (rc >= 0)
+    goto done;
+  rc = CLI_EXIT_FAIL;
+  cli_grid_t *g = &a.g;
+  varlb_channel_opts_t *opts = &a.opts;
+
+  size_t total = cli_grid_instances (g) * g->nspecs * a.s.nbudgets;
   trial_ref_t *list = calloc (total + 1, sizeof *list);
   char **keys = calloc (total + 1, sizeof *keys);
   if (!list || !keys)
@@ -241,36 +327,19 @@ cli_sweep (int argc, char **argv)
       cli_sweep_files_clear (&files);
       goto done;
     }
-  for (size_t i = 0, k = 0; i < ninst; i++)
-    {
-      varlb_params_t p;
-      char sched[512], d[32], seed[32];
-      cli_grid_params (&p, &g, i);
-      varlb_pyramid_format (&p.pyramid, sched, sizeof sched);
-      snprintf (d, sizeof d, "%zu", p.d);
-      snprintf (seed, sizeof seed, "%llu", (unsigned long long) p.seed);
-      double N = (double) cli_grid_bits (&g, i);
-      for (size_t s = 0; s < g.nspecs; s++)
-        for (size_t b = 0; b < nbudgets; b++, k++)
-          {
-            list[k].inst = i, list[k].spec = s, list[k].budget = b;
-            list[k].budget_bits = floor (ratios ? budgets[b] * N : budgets[b]);
-            keys[k] = cli_trial_key (sched, d, varlb_jl_family_name (p.jl), seed, g.specs[s],
-                                     list[k].budget_bits);
-          }
-      varlb_params_clear (&p);
-    }
+  sweep_list (list, keys, &a);
 
   char fp[17];
-  varlb_judge_key_fingerprint (fp, g.base.judge_key);
-  cli_manifest_t man = { argc, argv, total, ranks.size, fp, &opts, g.base.judge_key };
+  varlb_judge_key_fingerprint (fp, g->base.judge_key);
+  cli_manifest_t man = { argc, argv, total, ranks.size, fp, opts, g->base.judge_key };
   size_t npend = 0;
   size_t *pend = malloc ((total + 1) * sizeof *pend);
   int setup = pend ? 0 : CLI_EXIT_FAIL;
   if (setup != 0)
     cli_error (cmd, "out of memory");
   else if (rank == 0)
-    setup = cli_sweep_prepare (cmd, &files, resume, force, keys, total, pend, &npend, &man);
+    setup = cli_sweep_prepare (cmd, &files, a.s.resume, a.s.force, keys, total, pend, &npend,
+                               &man);
   /* Rank 0's verdict and pending list; the loop below deals them out. */
   setup = cli_ranks_share (&ranks, setup, &npend, pend);
   if (setup != 0)
@@ -281,25 +350,22 @@ cli_sweep (int argc, char **argv)
   /* From here on a rank may fail alone, and the others would wait for it. */
   agreed = 0;
 
-  int io_error_early = 0;
-  varlb_spec_t *sp = calloc (g.nspecs, sizeof *sp);
-  for (size_t s = 0; s < g.nspecs; s++)
+  int io_error = 0;
+  varlb_spec_t *sp = calloc (g->nspecs, sizeof *sp);
+  for (size_t s = 0; s < g->nspecs; s++)
     {
       char why[512];
-      varlb_spec_init_opts (&sp[s], g.specs[s], &opts, why, sizeof why); /* checked by grid_finish */
+      varlb_spec_init_opts (&sp[s], g->specs[s], opts, why, sizeof why); /* checked by grid_finish */
     }
   /* Each rank calibrates for itself: the public seed makes it the same. */
-  if (cli_calibrate_specs (cmd, sp, g.nspecs, g.seeds[0], &opts) != 0)
-    io_error_early = 1;
+  if (cli_calibrate_specs (cmd, sp, g->nspecs, g->seeds[0], opts) != 0)
+    io_error = 1;
   unsigned *tokc = NULL;
-  if (show < 0)
-    show = isatty (STDERR_FILENO);
-  show = show && rank == 0;
+  int show = (a.show < 0 ? isatty (STDERR_FILENO) : a.show) && rank == 0;
   double t0 = cli_now ();
   size_t failed = 0, above = 0, written = 0;
   varlb_instance_t in;
   size_t cur = (size_t) -1;
-  int io_error = io_error_early;
   const int fd[3] = { files.ftok, files.fjson, files.fcsv };
   const char *const path[3] = { files.tokens, files.jsonl, files.csv };
   for (size_t j = 0; j < npend && !io_error; j++)
@@ -308,53 +374,12 @@ cli_sweep (int argc, char **argv)
       int owner = cli_ranks_owner (&ranks, j);
       cli_trial_out_t o;
       memset (&o, 0, sizeof o);
-      if (owner == rank)
+      if (owner == rank
+          && (sweep_instance (cmd, &in, &cur, &tokc, &a, tr) != 0
+              || sweep_trial (cmd, &o, &in, &sp[tr->spec], tr, &a, tokc) != 0))
         {
-          if (tr->inst != cur)
-            {
-              if (cur != (size_t) -1)
-                varlb_instance_clear (&in);
-              varlb_params_t p;
-              cli_grid_params (&p, &g, tr->inst);
-              int st = varlb_instance_init (&in, &p);
-              varlb_params_clear (&p);
-              if (st != VARLB_OK)
-                {
-                  cli_error (cmd, "cannot build instance: %s", varlb_strerror (st));
-                  cur = (size_t) -1;
-                  io_error = 1;
-                  break;
-                }
-              cur = tr->inst;
-              free (tokc);
-              tokc = tokens ? malloc ((in.alice_tokens + 1) * sizeof *tokc) : NULL;
-              opts.token_correct = tokc;
-            }
-          varlb_trial_t t;
-          int st = varlb_trial_run (&t, &in, &sp[tr->spec], tr->budget_bits, &opts);
-          if (st != VARLB_OK)
-            {
-              cli_error (cmd, "%s: cannot run the trial: %s", g.specs[tr->spec],
-                         t.error[0] ? t.error : varlb_strerror (st));
-              io_error = 1;
-              break;
-            }
-          o.failed = t.status != VARLB_OK;
-          o.impossible = t.verdict && strcmp (t.verdict, VARLB_VERDICT_IMPOSSIBLE) == 0;
-          o.above = isfinite (t.accuracy) && t.accuracy > t.fano_ceiling;
-          if (no_timing)
-            t.wall_s = NAN; /* written as empty / null: rows then depend on the grid alone */
-          o.json = mem_text (&o.njson, varlb_trial_write_json, &t, &in);
-          o.csv = mem_text (&o.ncsv, varlb_trial_write_csv, &t, &in);
-          if (tokc && t.status == VARLB_OK)
-            token_rows (&o.side, &o.nside, &in, g.specs[tr->spec], tr->budget_bits, tokc);
-          if (!o.json || !o.csv)
-            {
-              cli_error (cmd, "out of memory");
-              cli_trial_out_clear (&o);
-              io_error = 1;
-              break;
-            }
+          io_error = 1;
+          break;
         }
       /* Rank 0 writes, in grid order: token rows, JSON line, CSV line. */
       if (!cli_ranks_collect (&ranks, &o, owner))
@@ -372,7 +397,7 @@ cli_sweep (int argc, char **argv)
     }
   if (cur != (size_t) -1)
     varlb_instance_clear (&in);
-  for (size_t s = 0; s < g.nspecs; s++)
+  for (size_t s = 0; s < g->nspecs; s++)
     varlb_spec_clear (&sp[s]);
   free (sp);
   free (tokc);
@@ -383,11 +408,11 @@ cli_sweep (int argc, char **argv)
       /* The verdicts of the whole file (resumed rows included): rows
          alone, and each group pooled over its seeds, Holm over all. */
       char line[512];
-      cli_verdicts_of_file (line, sizeof line, out);
+      cli_verdicts_of_file (line, sizeof line, a.out);
       fprintf (stderr, "varlb: sweep: %zu trials run (%zu already in %s), %zu compressor "
                "failures, %zu above the Fano ceiling (%s), %.1f s; varlb summary %s for the "
-               "intervals over seeds\n", written, total - npend, out, failed, above, line,
-               cli_now () - t0, out);
+               "intervals over seeds\n", written, total - npend, a.out, failed, above, line,
+               cli_now () - t0, a.out);
       rc = 0;
     }
   else if (rank != 0 && !io_error)
@@ -400,9 +425,9 @@ close_files:
   free (keys);
   free (list);
 done:
-  cli_channel_clear (&opts);
-  free (budgets);
-  cli_grid_clear (&g);
+  cli_channel_clear (&a.opts);
+  free (a.s.budgets);
+  cli_grid_clear (&a.g);
   cli_ranks_clear (&ranks, rc, agreed);
   return rc;
 }

@@ -42,6 +42,30 @@ enum {
   { "compressors", required_argument, NULL, CLI_GRID_COMPRESSORS },    \
   { "compressor", required_argument, NULL, CLI_GRID_COMPRESSOR }
 
+/* The options both sweeps take, a head's and a whole model's. */
+enum {
+  CLI_SWEEP_BUDGETS = CLI_OPT_FIRST_FREE + 400, CLI_SWEEP_RATIOS, CLI_SWEEP_RESUME,
+  CLI_SWEEP_FORCE, CLI_SWEEP_NO_TIMING
+};
+#define CLI_SWEEP_LONGOPTS                                             \
+  { "budgets", required_argument, NULL, CLI_SWEEP_BUDGETS },           \
+  { "ratios", required_argument, NULL, CLI_SWEEP_RATIOS },             \
+  { "resume", no_argument, NULL, CLI_SWEEP_RESUME },                   \
+  { "force", no_argument, NULL, CLI_SWEEP_FORCE },                     \
+  { "no-timing", no_argument, NULL, CLI_SWEEP_NO_TIMING }
+
+/* What CLI_SWEEP_LONGOPTS set. */
+typedef struct cli_sweep_opts {
+  double *budgets;  /* malloc'd: bits, or fractions of N when RATIOS */
+  size_t nbudgets;
+  int ratios;       /* -1 until --budgets or --ratios */
+  int resume, force, no_timing;
+} cli_sweep_opts_t;
+
+/* Option OPT of CLI_SWEEP_LONGOPTS into S: 0, 1 when OPT is not one of
+   them, -1 after one line (--budgets and --ratios: one of them, once). */
+int cli_sweep_option (const char *cmd, int opt, const char *arg, cli_sweep_opts_t *s);
+
 #define CLI_GRID_HELP \
   "Grid options (each list multiplies the grid; an absent list takes the\n" \
   "single value of the instance options below):\n" \
@@ -90,6 +114,8 @@ typedef struct cli_sweep_files {
 int cli_sweep_files_init (cli_sweep_files_t *f, const char *cmd, const char *out,
                           const char *tokens);
 void cli_sweep_files_clear (cli_sweep_files_t *f);
+/* *FD closed when open, then -1. */
+void cli_close_fd (int *fd);
 
 /* What the manifest records. */
 typedef struct cli_manifest {

@@ -183,14 +183,19 @@ cli_sweep_files_init (cli_sweep_files_t *f, const char *cmd, const char *out,
 }
 
 void
+cli_close_fd (int *fd)
+{
+  if (*fd >= 0)
+    close (*fd);
+  *fd = -1;
+}
+
+void
 cli_sweep_files_clear (cli_sweep_files_t *f)
 {
-  if (f->fcsv >= 0)
-    close (f->fcsv);
-  if (f->fjson >= 0)
-    close (f->fjson);
-  if (f->ftok >= 0)
-    close (f->ftok);
+  cli_close_fd (&f->fcsv);
+  cli_close_fd (&f->fjson);
+  cli_close_fd (&f->ftok);
   free (f->jsonl);
   free (f->manifest);
   memset (f, 0, sizeof *f);

@@ -42,16 +42,6 @@ alloc_capacity (double budget_bits, size_t n, size_t d, size_t dv, unsigned prec
 
 /* ---------------------------------------------------------- the split */
 
-typedef struct rem { double frac; size_t i; } rem_t;
-
-static int
-cmp_rem (const void *a, const void *b)
-{
-  const rem_t *x = a, *y = b;
-  if (x->frac != y->frac)
-    return x->frac > y->frac ? -1 : 1;
-  return x->i < y->i ? -1 : x->i > y->i;
-}
 
 void
 alloc_split (size_t *count, size_t n, size_t total, const double *weight, size_t cap)
@@ -66,7 +56,7 @@ alloc_split (size_t *count, size_t n, size_t total, const double *weight, size_t
     }
   unsigned char *fixed = calloc (n, 1);
   double *share = malloc (n * sizeof *share);
-  rem_t *r = malloc (n * sizeof *r);
+  cc_scored_t *r = malloc (n * sizeof *r);
   if (fixed == NULL || share == NULL || r == NULL)
     {
       /* Out of memory: evenly, still exact. */
@@ -110,11 +100,11 @@ alloc_split (size_t *count, size_t n, size_t total, const double *weight, size_t
         if (count[i] > cap)
           count[i] = cap;
         given += count[i];
-        r[m].frac = share[i] - floor (share[i]);
+        r[m].s = share[i] - floor (share[i]);
         r[m++].i = i;
       }
   left = left > given ? left - given : 0;
-  qsort (r, m, sizeof *r, cmp_rem);
+  qsort (r, m, sizeof *r, cc_by_score_desc);
   for (size_t k = 0; k < m && left > 0; k++)
     if (count[r[k].i] < cap)
       count[r[k].i]++, left--;

@@ -86,8 +86,5 @@ compress (varlb_blob_t *blob, const double *K, const double *V, size_t T, size_t
                                 &varlb_compressor_amskv, choose);
 }
 
-const varlb_compressor_t varlb_compressor_amskv = {
-  VARLB_COMPRESSOR_ABI, "amskv",
-  "AMS-KV (arXiv 2511.16047, VAR): condensed (coarsest) + local (newest) scales; cache-demanding heads keep as many local scales as the budget holds",
-  knobs, sizeof knobs / sizeof *knobs, NULL, compress, evict_answer, NULL
-};
+CC_COMPRESSOR (amskv, "AMS-KV (arXiv 2511.16047, VAR): condensed (coarsest) + local (newest) scales; cache-demanding heads keep as many local scales as the budget holds",
+               NULL, compress, evict_answer);

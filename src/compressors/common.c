@@ -406,19 +406,21 @@ cc_pool1d (double *out, const double *in, size_t T, size_t kernel, int use_max)
     }
 }
 
-/* (score, index) pairs sorted by score, highest first, ties to the lower
-   index: no global state, so the sort is reentrant. */
-typedef struct scored {
-  double s;
-  size_t i;
-} scored_t;
-
-static int
-cmp_desc (const void *a, const void *b)
+int
+cc_by_score_desc (const void *a, const void *b)
 {
-  const scored_t *x = a, *y = b;
+  const cc_scored_t *x = a, *y = b;
   if (x->s != y->s)
     return x->s > y->s ? -1 : 1;
+  return x->i < y->i ? -1 : x->i > y->i;
+}
+
+int
+cc_by_score_asc (const void *a, const void *b)
+{
+  const cc_scored_t *x = a, *y = b;
+  if (x->s != y->s)
+    return x->s < y->s ? -1 : 1;
   return x->i < y->i ? -1 : x->i > y->i;
 }
 
@@ -429,15 +431,29 @@ cmp_index (const void *a, const void *b)
   return i < j ? -1 : i > j;
 }
 
+void
+cc_mark_extremes (unsigned char *mark, cc_scored_t *tmp, const double *x, size_t len,
+                  size_t stride, size_t o)
+{
+  for (size_t i = 0; i < len; i++)
+    {
+      tmp[i] = (cc_scored_t) { x[i * stride], i };
+      mark[i] = 0;
+    }
+  qsort (tmp, len, sizeof *tmp, cc_by_score_desc);
+  for (size_t k = 0; k < o; k++)
+    mark[tmp[k].i] = mark[tmp[len - 1 - k].i] = 1;
+}
+
 int
 cc_rank_desc (size_t *order, const double *scores, size_t T)
 {
-  scored_t *o = malloc ((T ? T : 1) * sizeof *o);
+  cc_scored_t *o = malloc ((T ? T : 1) * sizeof *o);
   if (o == NULL)
     return VARLB_ENOMEM;
   for (size_t i = 0; i < T; i++)
-    o[i] = (scored_t) { scores[i], i };
-  qsort (o, T, sizeof *o, cmp_desc);
+    o[i] = (cc_scored_t) { scores[i], i };
+  qsort (o, T, sizeof *o, cc_by_score_desc);
   for (size_t i = 0; i < T; i++)
     order[i] = o[i].i;
   free (o);

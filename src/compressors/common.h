@@ -106,6 +106,29 @@ void cc_zscore (double *x, size_t n);
    windows clipped at the ends (avg divides by KERNEL: zero padding, as
    avg_pool1d). */
 void cc_pool1d (double *out, const double *in, size_t T, size_t kernel, int use_max);
+/* A built-in's entry in the registry (varlb_compressor_NAME, named NAME):
+   its knobs are the file's static array `knobs`, NOTE its calibration note
+   (or NULL), and it has no calibration step. */
+#define CC_COMPRESSOR(NAME, DESCRIPTION, NOTE, COMPRESS, ANSWER)               \
+  const varlb_compressor_t varlb_compressor_##NAME = {                         \
+    VARLB_COMPRESSOR_ABI, #NAME, DESCRIPTION, knobs,                           \
+    sizeof knobs / sizeof *knobs, NOTE, COMPRESS, ANSWER, NULL                 \
+  }
+
+/* A score and its index, for qsort with cc_by_score_desc (highest first)
+   or cc_by_score_asc (lowest first); ties go to the lower index either way,
+   so the order is reproducible and the sort reentrant (no global state). */
+typedef struct cc_scored {
+  double s;
+  size_t i;
+} cc_scored_t;
+int cc_by_score_desc (const void *a, const void *b);
+int cc_by_score_asc (const void *a, const void *b);
+/* MARK (LEN) = 1 at the O largest and the O smallest of X[i * STRIDE]
+   (ties to the lower index), 0 elsewhere (GEAR's and KVQuant's outliers);
+   TMP (LEN) is left sorted, highest first. */
+void cc_mark_extremes (unsigned char *mark, cc_scored_t *tmp, const double *x, size_t len,
+                       size_t stride, size_t o);
 /* ORDER (T) = the token indices by SCORES, highest first, ties to the
    lower index. */
 int cc_rank_desc (size_t *order, const double *scores, size_t T);

@@ -13,17 +13,6 @@ static const varlb_knob_t knobs[] = {
   { "recent", VARLB_KNOB_INT, "256", 0, 1000000, "recent window of a streaming head (kvpress on the fly: 256)" },
 };
 
-typedef struct area { double a; size_t i; } area_t;
-
-static int
-cmp_area (const void *x, const void *y)
-{
-  const area_t *p = x, *q = y;
-  if (p->a != q->a)
-    return p->a < q->a ? -1 : 1;
-  return p->i < q->i ? -1 : p->i > q->i;
-}
-
 static int
 plan (size_t *count, size_t *keep, size_t total, const alloc_ctx_t *c)
 {
@@ -32,7 +21,7 @@ plan (size_t *count, size_t *keep, size_t total, const alloc_ctx_t *c)
   size_t ends = sink + (size_t) cc_knob_double (c->self, c->kn, "recent");
   ends = ends < T ? ends : T;
   double *s = malloc (T * sizeof *s);
-  area_t *a = malloc (n * sizeof *a);
+  cc_scored_t *a = malloc (n * sizeof *a);
   size_t *stream = malloc (n * sizeof *stream), *part = malloc (n * sizeof *part);
   int st = s && a && stream && part ? VARLB_OK : VARLB_ENOMEM;
   for (size_t i = 0; st == VARLB_OK && i < n; i++)
@@ -45,11 +34,11 @@ plan (size_t *count, size_t *keep, size_t total, const alloc_ctx_t *c)
           all += s[t];
           area += s[t] * (double) (T - t) / (double) T;
         }
-      a[i] = (area_t) { all > 0 ? area / all : 0.0, i };
+      a[i] = (cc_scored_t) { all > 0 ? area / all : 0.0, i };
     }
   if (st == VARLB_OK)
     {
-      qsort (a, n, sizeof *a, cmp_area);
+      qsort (a, n, sizeof *a, cc_by_score_asc);
       /* The fewest streaming heads whose caches, beside full retrieval
          heads, fit; all streaming when none does. */
       size_t ns = 0;

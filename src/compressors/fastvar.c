@@ -130,8 +130,5 @@ compress (varlb_blob_t *blob, const double *K, const double *V, size_t T, size_t
                                                         &varlb_compressor_fastvar, choose);
 }
 
-const varlb_compressor_t varlb_compressor_fastvar = {
-  VARLB_COMPRESSOR_ABI, "fastvar",
-  "FastVAR (arXiv 2503.23367, VAR): cached token pruning, the largest scales keep their tokens farthest from the scale mean",
-  knobs, sizeof knobs / sizeof *knobs, NULL, compress, evict_answer, NULL
-};
+CC_COMPRESSOR (fastvar, "FastVAR (arXiv 2503.23367, VAR): cached token pruning, the largest scales keep their tokens farthest from the scale mean",
+               NULL, compress, evict_answer);

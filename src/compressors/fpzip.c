@@ -261,8 +261,5 @@ fpz_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
   return st;
 }
 
-const varlb_compressor_t varlb_compressor_fpzip = {
-  VARLB_COMPRESSOR_ABI, "fpzip",
-  "fpzip (libfpzip): K and V truncated to the largest precision whose losslessly coded stream fits",
-  knobs, sizeof knobs / sizeof *knobs, NULL, fpz_compress, fpz_answer, NULL
-};
+CC_COMPRESSOR (fpzip, "fpzip (libfpzip): K and V truncated to the largest precision whose losslessly coded stream fits",
+               NULL, fpz_compress, fpz_answer);

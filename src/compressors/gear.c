@@ -53,38 +53,18 @@ gear_size (size_t n, size_t d, size_t dv, unsigned b, size_t G, size_t rk, size_
          + 8.0 * ceil (idx / 8.0);
 }
 
-typedef struct gear_pos {
-  size_t i;
-  double v;
-} gear_pos_t;
-
-static int
-gear_desc (const void *a, const void *b)
-{
-  const gear_pos_t *x = a, *y = b;
-  if (x->v != y->v)
-    return x->v > y->v ? -1 : 1;
-  return x->i < y->i ? -1 : x->i > y->i;
-}
-
 /* Outliers of the LEN entries X[i * stride]: the O largest and O smallest
    (ties to the lower index) get MARK = 1, in index order into IDX; then
    they are replaced in Y (same layout) by the vector's mean. */
 static void
 gear_sparse (size_t *idx, double *Y, const double *X, size_t len, size_t stride, size_t o,
-             gear_pos_t *tmp, unsigned char *mark)
+             cc_scored_t *tmp, unsigned char *mark)
 {
   double mean = 0.0;
   for (size_t i = 0; i < len; i++)
-    {
-      tmp[i] = (gear_pos_t) { i, X[i * stride] };
-      mean += X[i * stride];
-      mark[i] = 0;
-    }
+    mean += X[i * stride];
   mean /= len ? (double) len : 1.0;
-  qsort (tmp, len, sizeof *tmp, gear_desc);
-  for (size_t k = 0; k < o; k++)
-    mark[tmp[k].i] = mark[tmp[len - 1 - k].i] = 1;
+  cc_mark_extremes (mark, tmp, X, len, stride, o);
   for (size_t i = 0, k = 0; i < len; i++)
     if (mark[i])
       {
@@ -174,7 +154,7 @@ gear_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T, s
   double *Kq = malloc ((n * d + 1) * sizeof *Kq), *Vq = malloc ((n * dv + 1) * sizeof *Vq);
   size_t *kidx = malloc ((2 * ok * d + 1) * sizeof *kidx);
   size_t *vidx = malloc ((2 * ov * n + 1) * sizeof *vidx);
-  gear_pos_t *tmp = malloc ((n + dm + 1) * sizeof *tmp);
+  cc_scored_t *tmp = malloc ((n + dm + 1) * sizeof *tmp);
   unsigned char *mark = malloc (n + dm + 1);
   double *A = malloc (((n + d) * rk + (n + dv) * rv + 1) * sizeof *A);
   gsl_rng *rng = varlb_rng_new (seed, VARLB_STREAM_COMPRESSOR);
@@ -322,8 +302,5 @@ gear_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, co
   return st;
 }
 
-const varlb_compressor_t varlb_compressor_gear = {
-  VARLB_COMPRESSOR_ABI, "gear",
-  "GEAR (arXiv 2403.05527): KIVI-style quantization + low-rank error (power iteration) + fp16 sparse outliers",
-  knobs, sizeof knobs / sizeof *knobs, NULL, gear_compress, gear_answer, NULL
-};
+CC_COMPRESSOR (gear, "GEAR (arXiv 2403.05527): KIVI-style quantization + low-rank error (power iteration) + fp16 sparse outliers",
+               NULL, gear_compress, gear_answer);

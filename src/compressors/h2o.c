@@ -45,8 +45,5 @@ compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
                          &varlb_compressor_h2o, choose);
 }
 
-const varlb_compressor_t varlb_compressor_h2o = {
-  VARLB_COMPRESSOR_ABI, "h2o",
-  "H2O: recent window plus heavy hitters by attention accumulated over observed queries",
-  knobs, sizeof knobs / sizeof *knobs, NULL, compress, evict_answer, NULL
-};
+CC_COMPRESSOR (h2o, "H2O: recent window plus heavy hitters by attention accumulated over observed queries",
+               NULL, compress, evict_answer);

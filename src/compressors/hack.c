@@ -17,24 +17,13 @@ static const varlb_knob_t knobs[] = {
   { "top", VARLB_KNOB_DOUBLE, "0.1", 0.001, 1, "concentration: attention mass on this fraction of the keys" },
 };
 
-typedef struct conc { double c; size_t i; } conc_t;
-
-static int
-cmp_conc (const void *a, const void *b)
-{
-  const conc_t *x = a, *y = b;
-  if (x->c != y->c)
-    return x->c > y->c ? -1 : 1;
-  return x->i < y->i ? -1 : x->i > y->i;
-}
-
 static int
 plan (size_t *count, size_t *keep, size_t total, const alloc_ctx_t *c)
 {
   size_t T = c->T, n = c->n;
   double *s = malloc (T * sizeof *s), *w = malloc (n * sizeof *w);
   size_t *order = malloc (T * sizeof *order);
-  conc_t *cs = malloc (n * sizeof *cs);
+  cc_scored_t *cs = malloc (n * sizeof *cs);
   unsigned char *contextual = calloc (n, 1);
   int st = s && w && order && cs && contextual ? VARLB_OK : VARLB_ENOMEM;
   size_t topk = (size_t) ceil (cc_knob_double (c->self, c->kn, "top") * (double) T);
@@ -49,12 +38,12 @@ plan (size_t *count, size_t *keep, size_t total, const alloc_ctx_t *c)
           all += s[order[t]];
           top += t < topk ? s[order[t]] : 0.0;
         }
-      cs[i] = (conc_t) { all > 0 ? top / all : 0.0, i };
+      cs[i] = (cc_scored_t) { all > 0 ? top / all : 0.0, i };
     }
   size_t ctx = (size_t) floor (cc_knob_double (c->self, c->kn, "contextual") * (double) n + 0.5);
   if (st == VARLB_OK)
     {
-      qsort (cs, n, sizeof *cs, cmp_conc);
+      qsort (cs, n, sizeof *cs, cc_by_score_desc);
       for (size_t k = 0; k < n; k++)
         {
           contextual[cs[k].i] = k < ctx;

@@ -46,8 +46,5 @@ identity_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed
   return cc_evict_answer (O, blob, len, Q, m, d, dv);
 }
 
-const varlb_compressor_t varlb_compressor_identity = {
-  VARLB_COMPRESSOR_ABI, "identity",
-  "the control: the whole cache stored exactly (fp64, fp32 or fp16), budget ignored",
-  knobs, sizeof knobs / sizeof *knobs, NULL, identity_compress, identity_answer, NULL
-};
+CC_COMPRESSOR (identity, "the control: the whole cache stored exactly (fp64, fp32 or fp16), budget ignored",
+               NULL, identity_compress, identity_answer);

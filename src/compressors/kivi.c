@@ -57,8 +57,5 @@ kivi_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
   return st;
 }
 
-const varlb_compressor_t varlb_compressor_kivi = {
-  VARLB_COMPRESSOR_ABI, "kivi",
-  "KIVI: keys quantized per channel, values per token, B bits, fp16 scales charged",
-  knobs, sizeof knobs / sizeof *knobs, NULL, kivi_compress, kivi_answer, NULL
-};
+CC_COMPRESSOR (kivi, "KIVI: keys quantized per channel, values per token, B bits, fp16 scales charged",
+               NULL, kivi_compress, kivi_answer);

@@ -61,36 +61,15 @@ kvq_per_side (double thr, size_t len)
   return 2 * o <= len ? o : len / 2;
 }
 
-typedef struct kvq_index {
-  size_t i;
-  double v;
-} kvq_index_t;
-
-static int
-by_value_desc (const void *a, const void *b)
-{
-  const kvq_index_t *x = a, *y = b;
-  if (x->v != y->v)
-    return x->v > y->v ? -1 : 1;
-  return x->i < y->i ? -1 : x->i > y->i;
-}
-
 /* Mark in MARK (len) the O largest and O smallest of X[i * stride] (ties
    to the lower index), and return zero point and range of the others in
    ZR (rounded to fp16 when ROUND). */
 static void
 kvq_dynamic (unsigned char *mark, double zr[2], const double *x, size_t len, size_t stride,
-             size_t o, kvq_index_t *tmp, int round)
+             size_t o, cc_scored_t *tmp, int round)
 {
-  for (size_t i = 0; i < len; i++)
-    {
-      tmp[i] = (kvq_index_t) { i, x[i * stride] };
-      mark[i] = 0;
-    }
-  qsort (tmp, len, sizeof *tmp, by_value_desc);
-  for (size_t k = 0; k < o; k++)
-    mark[tmp[k].i] = mark[tmp[len - 1 - k].i] = 1;
-  double hi = len > 2 * o ? tmp[o].v : 0.0, lo = len > 2 * o ? tmp[len - 1 - o].v : 0.0;
+  cc_mark_extremes (mark, tmp, x, len, stride, o);
+  double hi = len > 2 * o ? tmp[o].s : 0.0, lo = len > 2 * o ? tmp[len - 1 - o].s : 0.0;
   zr[0] = (hi + lo) / 2.0;
   zr[1] = (hi - lo) / 2.0;
   if (round)
@@ -185,7 +164,7 @@ kvq_calibrate (double *kzr, double *lk, double *lv, size_t d, size_t dv, unsigne
   gsl_rng *r = varlb_rng_new (KVQ_CAL_SEED, VARLB_STREAM_COMPRESSOR);
   double *Kc = malloc (n * d * sizeof *Kc), *Vc = malloc (n * dv * sizeof *Vc);
   double *col = malloc (n * sizeof *col), *bins = calloc (4 * KVQ_BINS, sizeof *bins);
-  kvq_index_t *tmp = malloc ((dv + 1) * sizeof *tmp);
+  cc_scored_t *tmp = malloc ((dv + 1) * sizeof *tmp);
   unsigned char *mark = malloc (dv + 1);
   int st = (r && Kc && Vc && col && bins && tmp && mark) ? VARLB_OK : VARLB_ENOMEM;
   if (st == VARLB_OK)
@@ -285,7 +264,7 @@ kvq_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T, si
     st = kvq_calibrate (kzr, lk, lv, d, dv, b, thr, qnorm);
   double *vzr = malloc ((2 * q + 1) * sizeof *vzr);
   unsigned char *vmark = malloc ((q * dv + 1));
-  kvq_index_t *tmp = malloc ((dv + 1) * sizeof *tmp);
+  cc_scored_t *tmp = malloc ((dv + 1) * sizeof *tmp);
   if (st == VARLB_OK && (vzr == NULL || vmark == NULL || tmp == NULL))
     st = VARLB_ENOMEM;
   const double *Kq = K + f * d, *Vq = V + f * dv;
@@ -425,8 +404,5 @@ kvq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, con
   return st;
 }
 
-const varlb_compressor_t varlb_compressor_kvquant = {
-  VARLB_COMPRESSOR_ABI, "kvquant",
-  "KVQuant (arXiv 2401.18079): nuq-b levels (offline k-means), keys per channel, values per token, fp16 sparse outliers, first token fp16",
-  knobs, sizeof knobs / sizeof *knobs, kvq_calibration_note, kvq_compress, kvq_answer, NULL
-};
+CC_COMPRESSOR (kvquant, "KVQuant (arXiv 2401.18079): nuq-b levels (offline k-means), keys per channel, values per token, fp16 sparse outliers, first token fp16",
+               kvq_calibration_note, kvq_compress, kvq_answer);

@@ -81,8 +81,5 @@ litevar_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
   return varlb_compressor_kivi.answer (O, blob, len, seed, Q, m, d, dv, kn, pyramid);
 }
 
-const varlb_compressor_t varlb_compressor_litevar = {
-  VARLB_COMPRESSOR_ABI, "litevar",
-  "LiteVAR (arXiv 2411.17178, VAR): a window of scales (early + most recent) quantized KIVI-style at low bits",
-  knobs, sizeof knobs / sizeof *knobs, NULL, litevar_compress, litevar_answer, NULL
-};
+CC_COMPRESSOR (litevar, "LiteVAR (arXiv 2411.17178, VAR): a window of scales (early + most recent) quantized KIVI-style at low bits",
+               NULL, litevar_compress, litevar_answer);

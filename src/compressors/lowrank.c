@@ -180,8 +180,5 @@ lowrank_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
   return st;
 }
 
-const varlb_compressor_t varlb_compressor_lowrank = {
-  VARLB_COMPRESSOR_ABI, "lowrank",
-  "low rank: truncated SVD of K and V (GSL), rank from the budget, factors charged",
-  knobs, sizeof knobs / sizeof *knobs, NULL, lowrank_compress, lowrank_answer, NULL
-};
+CC_COMPRESSOR (lowrank, "low rank: truncated SVD of K and V (GSL), rank from the budget, factors charged",
+               NULL, lowrank_compress, lowrank_answer);

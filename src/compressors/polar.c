@@ -10,6 +10,7 @@
 #include <string.h>
 #include "varlb.h"
 #include "polar.h"
+#include "common.h"
 
 /* ---------------------------------------------------------------- design */
 
@@ -38,20 +39,6 @@ log_z_minus (double la, double lb)
   return la + log1p (exp (lb - la) * -expm1 (la));
 }
 
-typedef struct ranked {
-  double z;
-  size_t i;
-} ranked_t;
-
-static int
-cmp_ranked (const void *a, const void *b)
-{
-  const ranked_t *x = a, *y = b;
-  if (x->z != y->z)
-    return x->z < y->z ? -1 : 1;
-  return x->i < y->i ? -1 : x->i > y->i;
-}
-
 void
 cc_polar_code_clear (cc_polar_code_t *c)
 {
@@ -74,7 +61,7 @@ cc_polar_code_init (cc_polar_code_t *c, unsigned m, size_t used, size_t k,
   c->dontcare = calloc (n, 1);
   c->pos = malloc ((used ? used : 1) * sizeof *c->pos);
   double *z = malloc (n * sizeof *z), *w = malloc (n * sizeof *w);
-  ranked_t *r = malloc (n * sizeof *r);
+  cc_scored_t *r = malloc (n * sizeof *r);
   if (!c->frozen || !c->dontcare || !c->pos || !z || !w || !r)
     {
       free (z), free (w), free (r);
@@ -109,8 +96,8 @@ cc_polar_code_init (cc_polar_code_t *c, unsigned m, size_t used, size_t k,
       w = t;
     }
   for (size_t i = 0; i < n; i++)
-    r[i] = (ranked_t) { z[i], i };
-  qsort (r, n, sizeof *r, cmp_ranked);
+    r[i] = (cc_scored_t) { z[i], i };
+  qsort (r, n, sizeof *r, cc_by_score_asc);
   memset (c->frozen, 1, n);
   for (size_t i = 0; i < k; i++)
     c->frozen[r[i].i] = 0;

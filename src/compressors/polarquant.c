@@ -374,8 +374,5 @@ polar_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, c
   return st;
 }
 
-const varlb_compressor_t varlb_compressor_polarquant = {
-  VARLB_COMPRESSOR_ABI, "polarquant",
-  "PolarQuant (arXiv 2502.02617): public random preconditioning, recursive polar angles on offline codebooks, fp16 block radii",
-  knobs, sizeof knobs / sizeof *knobs, pq_calibration_note, polar_compress, polar_answer, NULL
-};
+CC_COMPRESSOR (polarquant, "PolarQuant (arXiv 2502.02617): public random preconditioning, recursive polar angles on offline codebooks, fp16 block radii",
+               pq_calibration_note, polar_compress, polar_answer);

@@ -284,8 +284,5 @@ pc_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, cons
   return st;
 }
 
-const varlb_compressor_t varlb_compressor_pqcache = {
-  VARLB_COMPRESSOR_ABI, "pqcache",
-  "PQCache (arXiv 2407.12820): PQ index of the keys for top-k retrieval; sink, recent and offloaded rows fp16, all charged",
-  knobs, sizeof knobs / sizeof *knobs, NULL, pc_compress, pc_answer, NULL
-};
+CC_COMPRESSOR (pqcache, "PQCache (arXiv 2407.12820): PQ index of the keys for top-k retrieval; sink, recent and offloaded rows fp16, all charged",
+               NULL, pc_compress, pc_answer);

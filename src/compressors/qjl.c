@@ -196,8 +196,5 @@ qjl_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
   return st;
 }
 
-const varlb_compressor_t varlb_compressor_qjl = {
-  VARLB_COMPRESSOR_ABI, "qjl",
-  "QJL: 1-bit JL sketch of keys (public Gaussian S) with fp16 norms, values quantized per token",
-  knobs, sizeof knobs / sizeof *knobs, NULL, qjl_compress, qjl_answer, NULL
-};
+CC_COMPRESSOR (qjl, "QJL: 1-bit JL sketch of keys (public Gaussian S) with fp16 norms, values quantized per token",
+               NULL, qjl_compress, qjl_answer);

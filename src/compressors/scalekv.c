@@ -93,8 +93,5 @@ compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
                          &varlb_compressor_scalekv, choose);
 }
 
-const varlb_compressor_t varlb_compressor_scalekv = {
-  VARLB_COMPRESSOR_ABI, "scalekv",
-  "ScaleKV: per-scale budgets (proportional or uniform), top-k by pooled observed logits in each scale",
-  knobs, sizeof knobs / sizeof *knobs, NULL, compress, evict_answer, NULL
-};
+CC_COMPRESSOR (scalekv, "ScaleKV: per-scale budgets (proportional or uniform), top-k by pooled observed logits in each scale",
+               NULL, compress, evict_answer);

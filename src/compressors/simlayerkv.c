@@ -18,17 +18,6 @@ static const varlb_knob_t knobs[] = {
   { "recent", VARLB_KNOB_INT, "1024", 0, 1000000, "recent tokens a lazy layer keeps" },
 };
 
-typedef struct lazy { double m; size_t l; } lazy_t;
-
-static int
-cmp_lazy (const void *x, const void *y)
-{
-  const lazy_t *p = x, *q = y;
-  if (p->m != q->m)
-    return p->m > q->m ? -1 : 1;
-  return p->l < q->l ? -1 : p->l > q->l;
-}
-
 static int
 plan (size_t *count, size_t *keep, size_t total, const alloc_ctx_t *c)
 {
@@ -38,7 +27,7 @@ plan (size_t *count, size_t *keep, size_t total, const alloc_ctx_t *c)
   size_t ends = init + recent < T ? init + recent : T;
   double thr = cc_knob_double (c->self, c->kn, "threshold");
   double *s = malloc (T * sizeof *s);
-  lazy_t *z = malloc (L * sizeof *z);
+  cc_scored_t *z = malloc (L * sizeof *z);
   unsigned char *lazy = calloc (L, 1);
   size_t *part = malloc (c->n * sizeof *part);
   int st = s && z && lazy && part ? VARLB_OK : VARLB_ENOMEM;
@@ -48,16 +37,16 @@ plan (size_t *count, size_t *keep, size_t total, const alloc_ctx_t *c)
       for (size_t h = 0; st == VARLB_OK && h < H; h++)
         if ((st = alloc_observed (s, c, l * H + h)) == VARLB_OK)
           m += alloc_mass_ends (s, T, init, recent) / (double) H;
-      z[l] = (lazy_t) { m, l };
+      z[l] = (cc_scored_t) { m, l };
     }
   if (st == VARLB_OK)
     {
-      qsort (z, L, sizeof *z, cmp_lazy);
+      qsort (z, L, sizeof *z, cc_by_score_desc);
       size_t nl = 0;
-      while (nl < L && z[nl].m > thr)
-        lazy[z[nl++].l] = 1;
+      while (nl < L && z[nl].s > thr)
+        lazy[z[nl++].i] = 1;
       while (nl < L && (L - nl) * H * T + nl * H * ends > total)
-        lazy[z[nl++].l] = 1;
+        lazy[z[nl++].i] = 1;
       size_t rest = total > (L - nl) * H * T ? total - (L - nl) * H * T : 0;
       alloc_split (part, nl * H, rest, NULL, T);
       for (size_t l = 0, k = 0; l < L; l++)

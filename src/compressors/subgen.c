@@ -293,8 +293,5 @@ sg_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, cons
   return st;
 }
 
-const varlb_compressor_t varlb_compressor_subgen = {
-  VARLB_COMPRESSOR_ABI, "subgen",
-  "SubGen (arXiv 2402.06082): online key clustering (counts + reservoir samples) for the normaliser, l2-sampled values for the numerator",
-  knobs, sizeof knobs / sizeof *knobs, NULL, sg_compress, sg_answer, NULL
-};
+CC_COMPRESSOR (subgen, "SubGen (arXiv 2402.06082): online key clustering (counts + reservoir samples) for the normaliser, l2-sampled values for the numerator",
+               NULL, sg_compress, sg_answer);

@@ -83,8 +83,5 @@ compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
   return st;
 }
 
-const varlb_compressor_t varlb_compressor_think = {
-  VARLB_COMPRESSOR_ABI, "think",
-  "ThinK (arXiv 2407.21018): prune the key channels of least query-weighted energy, keep more tokens (press snapkv)",
-  knobs, sizeof knobs / sizeof *knobs, NULL, compress, evict_channels_answer, NULL
-};
+CC_COMPRESSOR (think, "ThinK (arXiv 2407.21018): prune the key channels of least query-weighted energy, keep more tokens (press snapkv)",
+               NULL, compress, evict_channels_answer);

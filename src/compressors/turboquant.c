@@ -408,8 +408,5 @@ tq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, cons
   return st;
 }
 
-const varlb_compressor_t varlb_compressor_turboquant = {
-  VARLB_COMPRESSOR_ABI, "turboquant",
-  "TurboQuant (arXiv 2504.19874): public random rotation + Lloyd-Max codes per coordinate, fp16 norms, optional QJL residual",
-  knobs, sizeof knobs / sizeof *knobs, tq_calibration_note, tq_compress, tq_answer, NULL
-};
+CC_COMPRESSOR (turboquant, "TurboQuant (arXiv 2504.19874): public random rotation + Lloyd-Max codes per coordinate, fp16 norms, optional QJL residual",
+               tq_calibration_note, tq_compress, tq_answer);

@@ -240,8 +240,5 @@ zfp_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
   return st;
 }
 
-const varlb_compressor_t varlb_compressor_zfp = {
-  VARLB_COMPRESSOR_ABI, "zfp",
-  "zfp fixed-rate mode (libzfp): K and V at the largest whole rate in bits per value that fits",
-  knobs, sizeof knobs / sizeof *knobs, NULL, zfp_compress_halves, zfp_answer, NULL
-};
+CC_COMPRESSOR (zfp, "zfp fixed-rate mode (libzfp): K and V at the largest whole rate in bits per value that fits",
+               NULL, zfp_compress_halves, zfp_answer);
