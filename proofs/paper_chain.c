@@ -1,5 +1,5 @@
 /* paper_chain.c -- the paper's chain (Haris-Onak Lemma 3 + the margin of
- * paper.md sec. 1.7) evaluated with certified arithmetic (MPFR, directed
+ * proofs/reduction.md sec. 4) evaluated with certified arithmetic (MPFR, directed
  * rounding): the dimension it needs, its margin, the JL failure bound.
  * The sharpened chain is lemmas.c's. */
 #include <config.h>

@@ -1,4 +1,4 @@
-/* approx.c -- (1 +- eta)-approximate attention (paper.md sec. 1.7 step 5 and
+/* approx.c -- (1 +- eta)-approximate attention (proofs/variants.md sec. 1;
  * sec. 2.5, Haris-Onak Theorem 8): the margin condition
  * C(1-2eps) > ln M + ln((1+eta)/(1-eta)), the worst-case perturbation (0-bits
  * pushed up, 1-bits down) and the rule a channel judges an approximate

@@ -1,5 +1,5 @@
 /* index_seq.c -- the sequence (language-model) case, Haris-Onak Theorem 6
- * (paper.md sec. 2.4): n Alice tokens with JL keys and bit values, then Bob's
+ * (Haris-Onak Theorem 6; proofs/variants.md sec. 2): n Alice tokens with JL keys and bit values, then Bob's
  * one token whose query is C k_i and whose key and value are zero.  An
  * Omega(nd) bound for d >= C_u log n; below that (d = o(log n)) the keys
  * cannot be nearly orthogonal and decoding must fail (tests/test_variants.c);
@@ -18,7 +18,7 @@ varlb_seq_instance_init (varlb_instance_t *in, const varlb_params_t *p, size_t n
   return varlb_instance_init_layout (in, p, n, 1);
 }
 
-/* Haris-Onak Corollary 9 (d = o(log n)), as paper.md sec. 2.6 reconstructs
+/* Haris-Onak Corollary 9 (d = o(log n)), as proofs/variants.md sec. 2 reconstructs
    it [I]: Theorem 6's reduction with only KEYS JL keys -- about as many as
    dimension d keeps nearly orthogonal, e^{Theta(d)} -- and the rest of the
    STREAM padded with zero keys and values, then Bob's token.  Index has

@@ -1,4 +1,4 @@
-/* index_var.c -- the main reduction: Index -> VAR KV cache (paper.md sec. 1.7,
+/* index_var.c -- the main reduction: Index -> VAR KV cache (proofs/reduction.md sec. 3,
  * following Haris-Onak Theorem 6, sec. 2.4, on the VAR pyramid).
  * Alice's tokens are scales 1..K-1: keys are JL vectors, values her bits.
  * Bob fills the last scale's query block with rows C k_i; that scale's keys
@@ -231,7 +231,7 @@ varlb_instance_score (varlb_decode_report_t *r, const varlb_instance_t *in,
 {
   const int pm1 = in->par.values == VARLB_VALUES_PM1;
   /* Outputs a correct attention must produce: [lo0, hi0] for a 0 bit,
-     [lo1, hi1] for a 1 bit (paper.md sec. 1.7 step 4). */
+     [lo1, hi1] for a 1 bit (proofs/reduction.md sec. 3, step 4). */
   const double band = pm1 ? 2.0 * in->Delta - 1.0 : 0.0;
   for (size_t row = 0; row < m; row++)
     {

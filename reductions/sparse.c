@@ -1,4 +1,4 @@
-/* sparse.c -- sparsity priors (paper.md sec. 2.7).  Possible side: when only
+/* sparse.c -- sparsity priors (proofs/variants.md sec. 3).  Possible side: when only
  * s token positions carry bits and the positions are public (a window), a
  * compressor that keeps those s x d bits decodes exactly with s d << n^2 d
  * bits; when the positions are Alice's secret, a compressor that also keeps

@@ -1,5 +1,5 @@
 /* attention.c -- exact softmax attention of many queries over a cache,
- * O = softmax_row(Q K^T) V (paper.md sec. 1.5, no 1/sqrt(d)).  Blocked over
+ * O = softmax_row(Q K^T) V (proofs/reduction.md sec. 1, no 1/sqrt(d)).  Blocked over
  * query rows: beyond the inputs it holds one block x T score slab, never a
  * T x T matrix.  Rows are shifted by their maximum before exp (stable). */
 #include <config.h>

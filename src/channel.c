@@ -1,4 +1,4 @@
-/* channel.c -- the compressors a trial can run (DESIGN.md "the game"):
+/* channel.c -- the compressors a trial can run (README, "Threat model"; doc/ARCHITECTURE.md, the path of one trial):
  * specs naming a built-in (compressors/registry.c), a C plug-in or an
  * external program, their probes and provenance, and the channel's options
  * (a whole model's specs build on these, model_channel.c).  A plug-in is never loaded into the

@@ -1,4 +1,4 @@
-/* jl.c -- Johnson-Lindenstrauss key families (paper.md sec. 2.2: keys are
+/* jl.c -- Johnson-Lindenstrauss key families (Haris-Onak sec. 2; proofs/reduction.md: keys are
  * the JL images f(e_l) = A e_l / sqrt(d) of the standard basis) and the
  * coherence report computed from a blocked Gram matrix. */
 #include <config.h>

@@ -1,5 +1,5 @@
 /* pyramid.c -- VAR scale schedules (patch_nums), token indexing and the
- * block-causal visibility rule (paper.md sec. 1.4: a token of scale k sees
+ * block-causal visibility rule (VAR, arXiv 2404.02905: a token of scale k sees
  * scales 1..k). */
 #include <config.h>
 #include <ctype.h>

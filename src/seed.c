@@ -1,6 +1,6 @@
 /* seed.c -- the run's seed split by one-way functions into the public seed
  * (the only one a compressor half receives) and the secret streams (Alice's
- * bits, Bob's choices), keyed by the judge key (DESIGN.md, "the game"). */
+ * bits, Bob's choices), keyed by the judge key (README, "Threat model"). */
 #define _GNU_SOURCE 1 /* O_CLOEXEC */
 #include <config.h>
 #include <errno.h>

@@ -3,7 +3,7 @@
  * trivial achievable line, the bits the frontier needs for an accuracy and
  * a result's efficiency against it, Clopper-Pearson intervals (the verdict
  * itself is src/verdict.c's).
- * Fano: paper.md sec. 4 "lower-bound curve"; DESIGN.md "the game". */
+ * Fano: proofs/achievability.md; proofs/verdicts.md. */
 #include <config.h>
 #include <math.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* trial.c -- one trial of the one-way channel (DESIGN.md "the game") on one
+/* trial.c -- one trial of the one-way channel (doc/ARCHITECTURE.md, the path of one trial) on one
  * head or a whole model (a head is a model of 1 x 1), as a short sequence of
  * named steps: Bob's queries are chosen head by head (each head's secret
  * stream), Alice's half compresses the whole cache in its sandbox, the

@@ -1066,7 +1066,7 @@ void varlb_certify_report_clear (varlb_certify_report_t *r);
 int varlb_certify_instance (varlb_certify_report_t *r, const varlb_instance_t *in,
                             const size_t *rows, size_t m);
 
-/* (1 +- eta)-approximate attention (reductions/approx.c, paper.md sec. 1.7
+/* (1 +- eta)-approximate attention (reductions/approx.c, proofs/variants.md sec. 1
    step 5).  The largest eta the margin tolerates at the instance's C:
    eta* = tanh((C(1-2eps) - ln M)/2) (0 when the margin fails).  Floating point. */
 double varlb_approx_eta_max (const varlb_instance_t *in);
@@ -1098,7 +1098,7 @@ int varlb_lowdim_instance_init (varlb_instance_t *in, const varlb_params_t *p,
    e^{Theta(d)}: the instance's capacity (floating point, one seed). */
 int varlb_lowdim_capacity (size_t *keys, const varlb_params_t *p, size_t stream);
 
-/* Sparsity (reductions/sparse.c, paper.md sec. 2.7).  A public-pattern
+/* Sparsity (reductions/sparse.c, proofs/variants.md sec. 3).  A public-pattern
    instance: only the S Alice tokens of POSITIONS carry bits (the others
    have value 0); the matching compressor keeps exactly their S x d value
    bits (keys are public coins), and its decode is exact. */

@@ -193,7 +193,7 @@ END_TEST
 
 START_TEST (bound_of_var_d30_at_1024px_matches_an_independent_count)
 {
-  /* VAR's 1024px patch_nums (compressors.md sec. 3.1), counted here. */
+  /* VAR's 1024px patch_nums (FoundationVision/VAR, arXiv 2404.02905), counted here. */
   static const unsigned pn[] = { 1, 2, 3, 4, 5, 7, 9, 12, 16, 21, 27, 36, 48, 64 };
   double T = 0, alice = 0;
   for (size_t k = 0; k < 14; k++)

@@ -1,4 +1,4 @@
-/* secret_pattern.c -- sparsity with a secret pattern (paper.md sec. 2.7):
+/* secret_pattern.c -- sparsity with a secret pattern (proofs/variants.md sec. 3):
  * s Alice tokens carry bits at positions only Alice knows.  A compressor
  * that keeps each such token's index with its d bits decodes every bit with
  * 32 + s (ceil(log2 n) + d) bits, close to the pigeonhole bound

@@ -1,4 +1,4 @@
-/* unstructured.c -- sparsity, the impossible side (Corollary 16, paper.md
+/* unstructured.c -- sparsity, the impossible side (Corollary 16, proofs/variants.md
  * sec. 2.7): the dense hard instance already has sparse attention (almost
  * every weight ~0) but where the mass sits depends on Bob's secret index, so
  * keeping s tokens (the same s d bits as window_kept) leaves the other bits

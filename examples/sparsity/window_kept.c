@@ -1,4 +1,4 @@
-/* window_kept.c -- sparsity, the possible side (paper.md sec. 2.7): only the
+/* window_kept.c -- sparsity, the possible side (proofs/variants.md sec. 3): only the
  * last s Alice tokens (a public window) carry bits; a compressor that keeps
  * exactly their s x d value bits decodes every bit with s d << n^2 d bits.
  * Exit 0 when every bit decodes.  Build: see README.md. */

@@ -1,6 +1,6 @@
 /* decode.c -- `varlb decode` and `varlb demo`: draw a hard instance, decode
  * every hidden bit from the full cache, and report the reduction's numbers
- * (paper.md sec. 1.7 and the checks of sec. 4). */
+ * (proofs/reduction.md sec. 3 and the checks of proofs/certify.md). */
 #include <config.h>
 #include <math.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* explain.c -- `varlb demo --explain` (also `varlb explain`): the reduction of
- * paper.md sec. 1.7 on a tiny instance (schedule 1,2,3, d = 4), step by step,
+ * proofs/reduction.md sec. 3 on a tiny instance (schedule 1,2,3, d = 4), step by step,
  * then the same decode through a compressor that drops half of Alice's tokens.
  * A teaching aid (examples/teaching/README.md); floating point. */
 #include <config.h>

@@ -1,5 +1,5 @@
 /* plot_accuracy.c -- chart (a) of `varlb plot`: accuracy against bits/N
- * for every compressor of a sweep, with the Fano ceiling (paper.md sec. 4),
+ * for every compressor of a sweep, with the Fano ceiling (proofs/achievability.md),
  * ratedist's achieved curve just under it, the trivial line and chance; an
  * inset shows what the main chart cannot at its scale, the gap each point
  * leaves below the ceiling (log scale), ratedist's shaded. */

@@ -1,7 +1,7 @@
 /* report_chart.c -- varlb report's charts as inline SVG: accuracy against
  * bits judged / N with the Fano ceiling, the region above it no compressor
- * can reach, the trivial line and ratedist's achieved frontier (paper.md
- * sec. 4; proofs/achievability.md); and varlb scaling's smallest budgets
+ * can reach, the trivial line and ratedist's achieved frontier
+ * (proofs/achievability.md); and varlb scaling's smallest budgets
  * against n^2 d on log-log axes.  Every point carries its numbers for the
  * page's hover tips and tests. */
 #define _GNU_SOURCE 1 /* qsort_r */

@@ -1,7 +1,7 @@
 /* report_page.c -- varlb report's page from top to bottom: the head with
  * its embedded style and script, the banners that say what is wrong with
- * the inputs, the instance and the bound in words and numbers (paper.md
- * sec. 2-4: N = N_A d hidden bits, the Fano frontier), the charts, the
+ * the inputs, the instance and the bound in words and numbers (README,
+ * Notation: N = N_A d hidden bits; the Fano frontier), the charts, the
  * leaderboard and cards (report_board.c), and how to reproduce it all. */
 #include <config.h>
 #include <math.h>

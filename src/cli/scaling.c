@@ -2,7 +2,7 @@
  * that reaches a target accuracy, found by bisection over the budget, across
  * a grid of n (schedules) and d; then the least-squares fit
  * log B = a + alpha log n + beta log d with confidence intervals on the
- * exponents.  The Omega(n^2 d) law of paper.md observed: alpha ~ 2, beta ~ 1. */
+ * exponents.  The Omega(n^2 d) law of arXiv 2503.14881 observed: alpha ~ 2, beta ~ 1. */
 #define _GNU_SOURCE 1 /* asprintf */
 #include <config.h>
 #include <errno.h>

@@ -2,7 +2,7 @@
  * of instances (schedule or n, d, JL family, seed), compressors with knobs
  * and budgets, written as CSV + JSON Lines rows with a manifest; resumable,
  * and split across MPI ranks when built --with-mpi.  The evidence for the
- * Fano frontier (paper.md sec. 4) is many such rows. */
+ * Fano frontier (proofs/achievability.md) is many such rows. */
 #define _GNU_SOURCE 1 /* asprintf */
 #include <config.h>
 #include <errno.h>

@@ -1,6 +1,6 @@
 /* hack.c -- HACK-like head-aware budgets for VAR (arXiv 2504.09261; its code
  * could not be read, so this follows the paper's description, our design as
- * compressors.md sec. 1.16 suggests): heads whose observed attention
+ * HACK, arXiv 2504.09261, suggests): heads whose observed attention
  * concentrates on few key columns are "contextual" and keep RATIO x the
  * budget of the "structural" ones; contextual heads keep their press's top
  * tokens, structural heads the newest ones (the scales next to the query's,

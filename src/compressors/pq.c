@@ -1,5 +1,5 @@
 /* pq.c -- product quantization (PQCache, arXiv 2407.12820, in its "PQ-only"
- * form from compressors.md 1.15): keys and values are each split into
+ * form of PQCache, arXiv 2407.12820): keys and values are each split into
  * sub-vectors, every subspace gets a k-means codebook of c centroids
  * (k-means++ seeding and Lloyd iterations from the public seed), and each
  * token keeps one ceil(log2 c)-bit code per subspace.  By default the

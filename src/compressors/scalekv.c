@@ -3,7 +3,7 @@
  * uniformly), and within each scale the tokens with the highest observed
  * score are kept.  As in ScaleKV's main branch, the score is the raw logits
  * of the observation queries summed (public seed, never Bob's), max-pooled
- * with kernel 5 over token order (compressors.md 1.16). */
+ * with kernel 5 over token order (ScaleKV, arXiv 2505.19602). */
 #include <config.h>
 #include <stdlib.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * files, the resource limits (limit.c) set in the child, its own process
  * group killed on timeout or when the judge is signalled, the frames it
  * sends back read (frames.c); and whether a sandbox can be made here.
- * DESIGN.md, "contracts that must not drift".  It starts and waits; what a
+ * README, "Threat model".  It starts and waits; what a
  * half sees is view.c's, what runs inside is inside.c's.  The child it
  * spawns joins its worker's freezer group, takes a session keyring of its
  * own and drops to the half's reserved uid (uid.c) before it execs

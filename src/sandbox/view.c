@@ -1,10 +1,9 @@
 /* view.c -- what a half sees (src/sandbox/view.h): bubblewrap's command
- * line -- the host read-only, private empty /tmp, /var/tmp, /dev/shm, /run
- * and $HOME, its own /proc with the kernel's settings read-only and its
- * counters masked, varlb's binary and library, the paths its command names
- * and --expose adds, the calibration, its input files -- and the
- * environment it gets.  DESIGN.md "contracts that must not drift"; README
- * "Threat model".  It builds argument lists and starts nothing: spawning,
+ * line -- the system's runtime read-only (runtime.c), private empty /tmp,
+ * /var/tmp, /dev/shm, /run and $HOME, its own /proc with the kernel's
+ * settings read-only and its counters masked, varlb's binary and library,
+ * the paths its command names and --expose adds, the calibration, its input
+ * files -- and the environment it gets.  README, "Threat model".  It builds argument lists and starts nothing: spawning,
  * limits and the uid a half runs under are the host's (host.c).
  *
  * What of the host is shown is runtime.c's: the system's runtime and the
