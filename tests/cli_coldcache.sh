@@ -15,9 +15,11 @@
 # --- the residue, measured: three trials.
 total=0
 for s in 1 2 3; do
+  steady_on
   cold
   "$VARLB" attack $SMALL --seed $s $SEE --compressor "exec:$SD timing $DIR" --json \
     >"$TMPD/t$s" 2>"$TMPD/err"
+  steady_off
   [ "$(row "$TMPD/t$s" status)" = ok ] || { fail "timing, seed $s: $(said "$TMPD/t$s") $(cat "$TMPD/err")"; continue; }
   total=$((total + $(bits "$TMPD/t$s")))
 done

@@ -17,11 +17,13 @@
 # readies cold.bin before each run.
 route () {
   name=$1 prep=$2
+  steady_on
   $prep
   "$VARLB" attack $SMALL --no-sandbox --compressor "exec:$SD $name $DIR" --json \
     >"$TMPD/ctl" 2>"$TMPD/err"
   $prep
   "$VARLB" attack $SMALL $SEE --compressor "exec:$SD $name $DIR" --json >"$TMPD/o" 2>>"$TMPD/err"
+  steady_off
   if ! leaked "$TMPD/ctl"; then
     fail "$name: the control carried $(bits "$TMPD/ctl") bits, not all 112: $(said "$TMPD/ctl") $(cat "$TMPD/err")"
   elif held "$TMPD/o"; then

@@ -40,6 +40,25 @@ fd = os.open(sys.argv[1], os.O_RDONLY)
 for i in range(128): os.pread(fd, 1, i * 262144)' "$DIR/cold.bin"
 }
 
+# steady_on / steady_off: between them this shell holds the host's lock of
+# halves shared (descriptor 9), so that no --cold-cache trial (another
+# test's, run beside this one by make -j2) drops the page cache between a
+# route's preparation, its Alice and its Bob: such a drop once left the
+# cachestat control 0 bits.  varlb's sandboxed halves hold the lock only
+# while each runs, --no-sandbox ones not at all.  Never around a
+# --cold-cache run of this shell's own (it would wait for itself).
+steady_on () {
+  if [ "$(id -u)" -eq 0 ] && command -v flock >/dev/null 2>&1 && mkdir -p /run/varlb; then
+    exec 9>>/run/varlb/halves && flock -s 9
+  fi
+}
+steady_off () {
+  if { true >&9; } 2>/dev/null; then
+    flock -u 9
+    exec 9>&-
+  fi
+}
+
 # row FILE KEY: a field of the first row of a --json run.
 row () { "$PYTHON3" -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])' "$1" "$2"; }
 # bits FILE: the bits a row's accuracy carried over its N hidden bits,
