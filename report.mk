@@ -3,7 +3,7 @@
 # files, src/cli/report.css and report.js, made into C strings at build time.
 varlb_SOURCES += src/cli/frontier.c src/cli/report.h src/cli/report.c \
 	src/cli/report_json.c src/cli/report_load.c src/cli/report_judge.c \
-	src/cli/report_data.c src/cli/report_page.c src/cli/report_chart.c src/cli/report_scaling.c \
+	src/cli/report_data.c src/cli/report_page.c src/cli/report_chart.c src/cli/report_svg.c src/cli/report_scaling.c \
 	src/cli/report_board.c
 nodist_varlb_SOURCES = report-assets.h
 BUILT_SOURCES += report-assets.h
