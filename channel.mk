@@ -8,7 +8,7 @@ libvarlb_la_SOURCES += src/blob.c src/channel.h src/channel.c src/text.h src/tex
 	src/compressors/common.h src/compressors/common.c \
 	src/compressors/identity.c src/compressors/lossless.c \
 	src/compressors/core.def src/compressors/zoo.def
-varlb_SOURCES += src/cli/attack.c src/cli/compress.c src/cli/half.c src/cli/spec.c
+varlb_SOURCES += src/cli/attack.c src/cli/list.c src/cli/compress.c src/cli/half.c src/cli/spec.c
 
 # Channel tests: the example plug-in and two bad plug-ins are built with the
 # tree's own compiler flags (check_LTLIBRARIES, only for `make check`).

@@ -71,6 +71,22 @@ PLUG="plugin:$top_builddir/tests/plugins/.libs/firstk.so"
 r = json.loads(open(sys.argv[1]).readline())
 assert len(r["layer_accuracy"].split(";")) == 2 and r["bits_charged"] <= r["budget_bits"]' "$TMPD/a" \
   && pass "whole-model rows carry each layer's accuracy" || fail "layer_accuracy missing"
+# attack --head-rows: one signed row per head of each compressor, whose
+# bits and correct answers add up to the trial's.
+"$VARLB" attack --layers 2 --heads 2 --compressor "$PLUG" --compressor pyramidkv \
+  --ratio 0.25 --json --head-rows "$TMPD/ah.csv" >"$TMPD/a2" 2>"$TMPD/err"
+"$PYTHON3" -c 'import csv,json,sys
+trials = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+heads = list(csv.DictReader(open(sys.argv[2])))
+assert len(trials) == 2 and len(heads) == 8, (len(trials), len(heads))
+for t in trials:
+    mine = [h for h in heads if h["compressor"] == t["compressor"]]
+    assert sorted((int(h["layer"]), int(h["head"])) for h in mine) == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert sum(int(h["bits"]) for h in mine) == t["bits_tested"], t["compressor"]
+    assert sum(int(h["correct"]) for h in mine) == t["correct"], t["compressor"]
+    assert all(len(h["mac"]) == 32 for h in mine)' "$TMPD/a2" "$TMPD/ah.csv" \
+  && pass "attack --head-rows: a signed row per head, adding up to each trial" \
+  || fail "attack --head-rows: $(cat "$TMPD/ah.csv" "$TMPD/err")"
 # The ceiling (and the verdict) at the bits judged, as for one head: within
 # the budget its whole bytes + 0.0284, plus the side-channel bits (README,
 # "How to read verdicts"); H2(1 - p) = 1 - J / N_total, solved here, for

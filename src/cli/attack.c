@@ -1,6 +1,8 @@
-/* attack.c -- `varlb attack`: one trial of each named compressor on the
- * hard instance, through the one-way channel, judged against the Fano
- * ceiling; `varlb list`: the built-in compressors and their knobs. */
+/* attack.c -- `varlb attack`: one trial of each named compressor through
+ * the one-way channel, on one head's hard instance or (--model, --layers,
+ * --heads) on a whole model's cache under one global budget, judged against
+ * the Fano ceiling; one head's text report (a whole model's: model_report.c)
+ * and the compressors resolved, which sweep --model shares. */
 #define _GNU_SOURCE 1 /* asprintf */
 #include <config.h>
 #include <errno.h>
@@ -10,8 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
-#include "verify.h"
 #include "model.h"
+#include "sweep.h"
+#include "verify.h"
 #include "sandbox/sandbox.h"
 
 /* S single-quoted for /bin/sh. */
@@ -149,85 +152,134 @@ print_trial (FILE *o, const varlb_trial_t *t, const varlb_instance_t *in, const 
   cli_print_trial_end (o, t);
 }
 
-/* SPECS (N) resolved into *SP (calloc'd), their notes said and the ones
-   that calibrate calibrated with the public SEED: 0, or the exit code
-   after one line (nothing left allocated). */
-static int
-attack_specs (varlb_spec_t **sp_out, const char *cmd, const char *const *specs, size_t n,
-              const varlb_channel_opts_t *opts, uint64_t seed)
+int
+cli_specs_resolve (const char *cmd, varlb_model_spec_t *sp, const char *const *specs, size_t n,
+                   const varlb_channel_opts_t *o, uint64_t seed, int model)
 {
-  varlb_spec_t *sp = calloc (n, sizeof *sp);
   char why[512];
-  if (sp == NULL)
+  size_t i = 0;
+  int bad = 0; /* 0, or the exit status */
+  for (; !bad && i < n; i++)
     {
-      cli_error (cmd, "out of memory");
-      return CLI_EXIT_FAIL;
+      why[0] = '\0';
+      if ((model ? varlb_model_spec_init_opts (&sp[i], specs[i], o, why, sizeof why)
+                 : varlb_spec_init_opts (&sp[i].s, specs[i], o, why, sizeof why)) != VARLB_OK)
+        {
+          cli_spec_error (cmd, "--compressor", specs[i], why[0] ? why : specs[i], model);
+          bad = CLI_EXIT_USAGE;
+        }
     }
-  for (size_t i = 0; i < n; i++)
-    if (varlb_spec_init_opts (&sp[i], specs[i], opts, why, sizeof why) != VARLB_OK)
+  for (size_t j = 0; !bad && j < n; j++)
+    cli_spec_note (cmd, &sp[j].s);
+  /* --calibrate: on a whole model, exec: and serve: programs calibrate as
+     on one head (their halves find the directory at VARLB_CALIBRATION or
+     in the request); a plug-in's hook is a single-head one. */
+  for (size_t j = 0; !bad && j < n; j++)
+    if (model && cli_calibrate_asked && sp[j].s.kind == VARLB_SPEC_PLUGIN)
       {
-        cli_spec_error (cmd, "--compressor", specs[i], why, 0);
-        for (size_t j = 0; j <= i; j++)
-          varlb_spec_clear (&sp[j]);
-        free (sp);
-        return CLI_EXIT_USAGE;
+        cli_error (cmd, "--calibrate: %s: plug-ins are not calibrated on whole models",
+                   specs[j]);
+        bad = CLI_EXIT_USAGE;
       }
-  for (size_t i = 0; i < n; i++)
-    cli_spec_note (cmd, &sp[i]);
-  if (cli_calibrate_specs (cmd, sp, n, seed, opts) != 0)
-    {
-      for (size_t j = 0; j < n; j++)
-        varlb_spec_clear (&sp[j]);
-      free (sp);
-      return CLI_EXIT_FAIL;
-    }
-  *sp_out = sp;
-  return 0;
+    else if ((!model || sp[j].s.kind == VARLB_SPEC_EXEC || sp[j].s.kind == VARLB_SPEC_SERVE)
+             && cli_calibrate_specs (cmd, &sp[j].s, 1, seed, o) != 0)
+      bad = CLI_EXIT_FAIL;
+  if (bad)
+    for (size_t j = 0; j < i; j++)
+      varlb_model_spec_clear (&sp[j]);
+  return bad;
 }
 
-/* Trial I of `varlb attack`: compressor SP on IN at BITS, its report on
-   stdout (text or JSON), its blob kept in KEEP/I.blob when asked.  0, or
-   -1 when it failed. */
+/* One run of `varlb attack`: what every trial runs on (a head's instance
+   IN, or a whole model M) and where its report goes. */
+typedef struct attack_job {
+  const char *cmd, *keep, *typed;
+  const varlb_instance_t *in;
+  const varlb_model_t *m;  /* NULL: one head */
+  varlb_channel_opts_t *opts;
+  double bits;
+  unsigned long long max_cache;
+  int json;
+  int fd;                  /* --head-rows' descriptor, or -1 */
+  const char *head_rows;
+} attack_job_t;
+
+/* Trial I of J: compressor SP, its report on stdout (text or JSON), a whole
+   model's head rows appended to --head-rows, its blob kept in KEEP/I.blob
+   when asked.  0, or -1 when it failed. */
 static int
-attack_one (const char *cmd, const varlb_instance_t *in, const varlb_spec_t *sp, size_t i,
-            double bits, varlb_channel_opts_t *opts, const char *keep, int json,
-            const char *typed)
+attack_one (const attack_job_t *j, const varlb_model_spec_t *sp, size_t i)
 {
-  varlb_trial_t t;
+  varlb_model_trial_t mt;
+  varlb_trial_t *t = &mt.t;
   char blobpath[4096];
   int rc = 0;
-  cli_keep_blob (blobpath, sizeof blobpath, keep, i, opts);
-  int r = varlb_trial_run (&t, in, sp, bits, opts);
-  opts->keep_blob = NULL; /* BLOBPATH ends with this call */
-  if (r != VARLB_OK)
+  memset (&mt, 0, sizeof mt);
+  cli_keep_blob (blobpath, sizeof blobpath, j->keep, i, j->opts);
+  int st = j->m ? varlb_model_trial_run (&mt, j->m, sp, j->bits, j->opts, j->max_cache)
+                : varlb_trial_run (t, j->in, &sp->s, j->bits, j->opts);
+  j->opts->keep_blob = NULL; /* BLOBPATH ends with this call */
+  if (st != VARLB_OK)
     {
-      cli_error (cmd, "%s: the trial could not run: %s", sp->text,
-                 t.error[0] ? t.error : varlb_strerror (r));
+      cli_error (j->cmd, "%s: the trial could not run: %s", sp->s.text,
+                 t->error[0] ? t->error : varlb_strerror (st));
+      varlb_model_trial_clear (&mt);
       return -1;
     }
-  if (t.status != VARLB_OK)
+  if (t->status != VARLB_OK)
     {
       rc = -1;
-      cli_error (cmd, "%s: %s", t.compressor, t.error);
+      cli_error (j->cmd, "%s: %s", t->compressor, t->error);
     }
-  if (json)
-    varlb_trial_write_json (stdout, &t, in);
+  if (j->json && j->m)
+    varlb_model_trial_write_json (stdout, &mt, j->m);
+  else if (j->json)
+    varlb_trial_write_json (stdout, t, j->in);
   else
     {
       if (i)
         putchar ('\n');
-      print_trial (stdout, &t, in, typed);
-      print_shown (stdout, sp, opts);
+      if (j->m)
+        cli_print_model_trial (stdout, &mt, j->m, sp, j->typed);
+      else
+        print_trial (stdout, t, j->in, j->typed);
+      print_shown (stdout, &sp->s, j->opts);
     }
   fflush (stdout);
+  size_t len;
+  char *text = j->fd >= 0 && t->status == VARLB_OK
+               ? cli_model_head_rows (&len, &mt, j->m, j->bits) : NULL;
+  if (text && cli_append_row (j->cmd, j->fd, j->head_rows, text, len) != 0)
+    rc = -1;
+  free (text);
+  varlb_model_trial_clear (&mt);
   return rc;
+}
+
+/* What J's trials run on, once the options are read: a whole model (*M,
+   --head-rows opened) or a head's budget checked; 0, or the exit status
+   after one line. */
+static int
+attack_target (attack_job_t *j, cli_options_t *o, varlb_model_t *m)
+{
+  if (!j->m)
+    return cli_check_resources (o, CLI_JOB_DECODE, NULL) != 0 ? CLI_EXIT_USAGE : 0;
+  if (cli_model_finish (j->cmd, &o->model, &o->p, m) != 0)
+    {
+      j->m = NULL;
+      return CLI_EXIT_USAGE;
+    }
+  const char *head = CLI_HEAD_ROWS_HEADER;
+  int *fdp = &j->fd;
+  if (cli_model_cache_fits (j->cmd, m, j->max_cache) != 0
+      || (j->head_rows && cli_open_outputs (j->cmd, 1, &j->head_rows, &fdp, &head, 0) != 0))
+    return CLI_EXIT_USAGE;
+  return 0;
 }
 
 int
 cli_attack (int argc, char **argv)
 {
-  if (cli_model_requested (argc, argv))
-    return cli_attack_model (argc, argv); /* whole models: src/cli/model_attack.c */
   enum { O_COMP = CLI_OPT_FIRST_FREE, O_BUDGET, O_RATIO, O_KEEP };
   static const struct option own[] = {
     { "compressor", required_argument, NULL, O_COMP },
@@ -242,9 +294,11 @@ cli_attack (int argc, char **argv)
   size_t nspecs = 0;
   double budget = NAN, ratio = NAN;
   const char *keep = NULL, *typed_arg = NULL;
-  int c;
-  if (cli_options_init (&o, cmd, CLI_ACCEPT_INSTANCE | CLI_ACCEPT_JSON | CLI_ACCEPT_MEMORY
-                        | CLI_ACCEPT_CHANNEL, own) != 0)
+  int c, model = cli_model_requested (argc, argv);
+  /* A whole model's cache is bounded by --max-cache-bytes, a head's
+     instance by --max-memory. */
+  if (cli_options_init (&o, cmd, CLI_ACCEPT_INSTANCE | CLI_ACCEPT_JSON | CLI_ACCEPT_CHANNEL
+                        | (model ? CLI_ACCEPT_MODEL | CLI_ACCEPT_MODEL_TRIAL : CLI_ACCEPT_MEMORY), own) != 0)
     return CLI_EXIT_FAIL;
   while ((c = cli_options_next (&o, argc, argv)) > 0)
     switch (c)
@@ -276,152 +330,62 @@ cli_attack (int argc, char **argv)
   /* From here on the parsed parameters and channel options are ours. */
   varlb_params_t p = o.p;
   varlb_channel_opts_t opts = o.channel;
-  int json = o.json, rc = CLI_EXIT_USAGE;
   free (o.longopts);
-  if (cli_attack_given (cmd, nspecs, budget, ratio, "") != 0)
-    goto done;
-  if (cli_check_resources (&o, CLI_JOB_DECODE, NULL) != 0)
-    goto done;
-  const char *outputs[] = { keep, NULL };
-  if (cli_channel_finish (cmd, &opts, outputs) != 0)
-    goto done;
-  /* Resolve every compressor before running any, so a typo costs nothing. */
-  varlb_spec_t *sp = NULL;
-  if ((rc = attack_specs (&sp, cmd, specs, nspecs, &opts, p.seed)) != 0)
+  varlb_model_t m;
+  varlb_instance_t in;
+  varlb_model_spec_t *sp = NULL;
+  char typed[128];
+  cli_budget_typed (typed, sizeof typed, isnan (budget), typed_arg);
+  attack_job_t j = { .cmd = cmd, .keep = keep, .typed = typed, .in = &in,
+                     .m = model ? &m : NULL, .opts = &opts, .json = o.json, .fd = -1,
+                     .head_rows = o.head_rows, .max_cache = (unsigned long long) o.max_cache };
+  int st = VARLB_EINVAL, rc = CLI_EXIT_USAGE;
+  const char *outputs[] = { keep, o.head_rows, NULL };
+  if (cli_attack_given (cmd, nspecs, budget, ratio, model ? " (of N_total)" : "") != 0
+      || (rc = attack_target (&j, &o, &m)) != 0)
     goto done;
   rc = CLI_EXIT_USAGE;
-  if (keep && cli_make_dir (cmd, "--keep-blobs", keep) != 0)
+  /* Resolve every compressor before running any, so a typo costs nothing. */
+  if (cli_channel_finish (cmd, &opts, outputs) != 0)
+    goto done;
+  if ((sp = calloc (nspecs, sizeof *sp)) == NULL)
     {
-      for (size_t j = 0; j < nspecs; j++)
-        varlb_spec_clear (&sp[j]);
-      free (sp);
+      cli_error (cmd, "out of memory");
+      rc = CLI_EXIT_FAIL;
       goto done;
     }
-  varlb_instance_t in;
-  int st = varlb_instance_init (&in, &p);
+  if ((rc = cli_specs_resolve (cmd, sp, specs, nspecs, &opts, p.seed, model)) != 0)
+    {
+      free (sp);
+      sp = NULL;
+      goto done;
+    }
+  rc = CLI_EXIT_USAGE;
+  if (keep && cli_make_dir (cmd, "--keep-blobs", keep) != 0)
+    goto done;
   rc = 0;
-  if (st != VARLB_OK)
+  if (!model && (st = varlb_instance_init (&in, &p)) != VARLB_OK)
     {
       cli_error (cmd, "cannot build the instance: %s", varlb_strerror (st));
       rc = CLI_EXIT_FAIL;
     }
   /* Budgets are whole bits; the report echoes the option as typed. */
-  char typed[128];
-  cli_budget_typed (typed, sizeof typed, isnan (budget), typed_arg);
-  double bits = floor (isnan (budget) ? ratio * (double) (st == VARLB_OK ? in.N : 0) : budget);
-  for (size_t i = 0; st == VARLB_OK && i < nspecs; i++)
-    if (attack_one (cmd, &in, &sp[i], i, bits, &opts, keep, json, typed) != 0)
+  j.bits = floor (isnan (budget) ? ratio * (double) (model ? varlb_model_hidden_bits (&m)
+                                                     : st == VARLB_OK ? in.N : 0) : budget);
+  for (size_t i = 0; (model || st == VARLB_OK) && i < nspecs; i++)
+    if (attack_one (&j, &sp[i], i) != 0)
       rc = CLI_EXIT_FAIL;
-  if (st == VARLB_OK)
+  if (!model && st == VARLB_OK)
     varlb_instance_clear (&in);
-  for (size_t j = 0; j < nspecs; j++)
-    varlb_spec_clear (&sp[j]);
-  free (sp);
 done:
+  for (size_t i = 0; sp && i < nspecs; i++)
+    varlb_model_spec_clear (&sp[i]);
+  free (sp);
+  if (j.fd >= 0)
+    close (j.fd);
+  if (j.m)
+    varlb_model_clear (&m);
   cli_channel_clear (&opts);
   varlb_params_clear (&p);
   return rc;
-}
-
-/* `varlb list plugin:PATH.so`: the plug-in's self-description from a
-   sandboxed probe. */
-static int
-list_plugin (const char *spec)
-{
-  varlb_channel_opts_t o;
-  varlb_channel_opts_init (&o);
-  if (cli_channel_finish ("list", &o, NULL) != 0)
-    return CLI_EXIT_FAIL;
-  char why[512], *report = NULL, *full = realpath (spec + 7, NULL), *canon = NULL;
-  int rc = CLI_EXIT_USAGE;
-  if (full == NULL)
-    cli_error ("list", "%s: %s", spec + 7, strerror (errno));
-  else if (asprintf (&canon, "plugin:%s", full) < 0)
-    rc = CLI_EXIT_FAIL;
-  else if (varlb_spec_probe (&report, canon, &o, why, sizeof why) != VARLB_OK)
-    cli_error ("list", "%s", why);
-  else
-    {
-      /* "key\tvalue" lines: name, description, knob (6 fields), check. */
-      for (char *line = strtok (report, "\n"); line; line = strtok (NULL, "\n"))
-        {
-          char *tab = strchr (line, '\t');
-          if (!tab)
-            continue;
-          *tab = '\0';
-          if (strcmp (line, "name") == 0)
-            printf ("%s (plug-in %s)\n", tab + 1, full);
-          else if (strcmp (line, "description") == 0)
-            printf ("    %s\n", tab + 1);
-          else if (strcmp (line, "knob") == 0)
-            {
-              char *f[6] = { tab + 1 };
-              for (int i = 1; i < 6 && f[i - 1]; i++)
-                if ((f[i] = strchr (f[i - 1], '\t')) != NULL)
-                  *f[i]++ = '\0';
-              if (f[5])
-                printf ("    %-12s %-6s default %-8s [%s, %s] %s\n", f[0], f[1], f[2], f[3], f[4], f[5]);
-            }
-          else if (strcmp (line, "check") == 0 && strcmp (tab + 1, "ok") != 0)
-            printf ("    (its default knobs are refused: %s)\n", tab + 1);
-        }
-      rc = 0;
-    }
-  free (report);
-  free (canon);
-  free (full);
-  cli_channel_clear (&o);
-  return rc;
-}
-
-int
-cli_list (int argc, char **argv)
-{
-  if (argc > 1)
-    {
-      if (strcmp (argv[1], "--help") == 0)
-        {
-          cli_print_help ("list", stdout);
-          return 0;
-        }
-      if (argc == 2 && strncmp (argv[1], "plugin:", 7) == 0)
-        return list_plugin (argv[1]);
-      cli_error ("list", "unexpected argument '%s'", argv[1]);
-      return CLI_EXIT_USAGE;
-    }
-  static const char *const type[] = { "int", "number", "text" };
-  for (size_t i = 0; i < varlb_compressor_count (); i++)
-    {
-      const varlb_compressor_t *c = varlb_compressor_at (i);
-      printf ("%s\n    %s\n", c->name, c->description);
-      /* Knob names as wide as this compressor's longest (kvpress's run long). */
-      int w = 12;
-      for (size_t k = 0; k < c->n_knobs; k++)
-        if ((int) strlen (c->knobs[k].name) > w)
-          w = (int) strlen (c->knobs[k].name);
-      for (size_t k = 0; k < c->n_knobs; k++)
-        {
-          const varlb_knob_t *kn = &c->knobs[k];
-          if (kn->type == VARLB_KNOB_STRING)
-            printf ("    %-*s %-6s default %-8s %s\n", w, kn->name, type[kn->type], kn->def, kn->help);
-          else
-            printf ("    %-*s %-6s default %-8s [%g, %g] %s\n", w, kn->name, type[kn->type],
-                    kn->def, kn->min, kn->max, kn->help);
-        }
-      /* A library built-in's exact calls, so they can be reproduced. */
-      const char *set = varlb_compressor_settings (c), *ver = varlb_compressor_provenance (c);
-      if (set)
-        printf ("    settings (%s):\n", ver ? ver : "library");
-      for (const char *p = set; p && *p;)
-        {
-          size_t n = strcspn (p, "\n");
-          printf ("      %.*s\n", (int) n, p);
-          p += n + (p[n] == '\n');
-        }
-    }
-  cli_list_models (); /* whole-model compressors: src/cli/model_attack.c */
-  printf ("plugin:PATH.so[:k=v,...]\n    a C shared object exporting %s (see varlb.h)\n"
-          "exec:COMMAND\n    an external program speaking the file protocol (see README)\n",
-          VARLB_COMPRESSOR_SYMBOL);
-  return 0;
 }

@@ -217,7 +217,11 @@ enum {
   CLI_ACCEPT_OUTDIR = 1 << 4,   /* --outdir DIR */
   CLI_ACCEPT_MEMORY = 1 << 5,   /* --max-memory SIZE (CLI_RESOURCE_HELP) */
   CLI_ACCEPT_OPERANDS = 1 << 6, /* leave operands to the caller (argv[optind..]) */
-  CLI_ACCEPT_CHANNEL = 1 << 7   /* the channel options (CLI_CHANNEL_HELP) */
+  CLI_ACCEPT_CHANNEL = 1 << 7,  /* the channel options (CLI_CHANNEL_HELP) */
+  CLI_ACCEPT_MODEL = 1 << 8,    /* a whole model: --model, --layers, --heads,
+                                   --threads (CLI_MODEL_HELP); --help prints
+                                   `varlb help model` */
+  CLI_ACCEPT_MODEL_TRIAL = 1 << 9 /* its trial's --head-rows, --max-cache-bytes */
 };
 
 /* Instance options given on the command line (cli_options_t.given). */
@@ -231,6 +235,13 @@ enum {
 /* cli_options_next's results besides a command's own option ids. */
 enum { CLI_OPTIONS_DONE = 0, CLI_OPTIONS_ERROR = -1, CLI_OPTIONS_HELP = -2 };
 
+/* The whole-model options (model.c, cli_model_option). */
+typedef struct cli_model_opts {
+  const char *name;       /* --model NAME, or NULL */
+  size_t layers, heads;   /* --layers, --heads (0: not given) */
+  unsigned threads;       /* --threads (0: one per core) */
+} cli_model_opts_t;
+
 typedef struct cli_options {
   varlb_params_t p;     /* the instance options applied to the defaults */
   varlb_channel_opts_t channel; /* the channel options (CLI_ACCEPT_CHANNEL) */
@@ -239,6 +250,9 @@ typedef struct cli_options {
   const char *out;      /* --out FILE, or NULL */
   const char *outdir;   /* --outdir DIR, or NULL */
   double max_memory;    /* --max-memory, bytes (default cli_default_max_memory) */
+  cli_model_opts_t model; /* CLI_ACCEPT_MODEL: --model, --layers, --heads, --threads */
+  const char *head_rows;  /* CLI_ACCEPT_MODEL_TRIAL: --head-rows FILE, or NULL */
+  double max_cache;       /* CLI_ACCEPT_MODEL_TRIAL: --max-cache-bytes (0: the default) */
   const char *arg;      /* the argument of the own option just returned */
   const char *not_here; /* CLI_ACCEPT_KEYS: why the pyramid, -d, --seed are refused */
   const char *cmd;      /* the command's name, for error lines */

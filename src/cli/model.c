@@ -350,50 +350,17 @@ static int
 model_parse (const char *cmd, int argc, char **argv, varlb_model_t *m, int *json,
              unsigned *threads)
 {
-  static const struct option longopts[] = {
-    CLI_REDUCTION_LONGOPTS,
-    CLI_MODEL_LONGOPTS,
-    { "threads", required_argument, NULL, CLI_OPT_THREADS },
-    { "json", no_argument, NULL, CLI_OPT_JSON },
-    { NULL, 0, NULL, 0 }
-  };
-  varlb_params_t p;
-  cli_model_opts_t mo = { 0 };
-  int c, rc = CLI_EXIT_USAGE;
-  varlb_params_init (&p);
-  opterr = 0;
-  while ((c = getopt_long (argc, argv, "d:", longopts, NULL)) != -1)
-    {
-      if (c == CLI_OPT_HELP)
-        {
-          cli_print_help ("model", stdout);
-          rc = -1;
-          goto done;
-        }
-      if (c == CLI_OPT_JSON)
-        {
-          *json = 1;
-          continue;
-        }
-      int r = cli_model_option (cmd, c, optarg, &mo);
-      if (r == 1)
-        r = cli_reduction_option (cmd, c, optarg, &p);
-      if (r == 1)
-        {
-          rc = cli_bad_option (cmd, argc, argv);
-          goto done;
-        }
-      if (r != 0)
-        goto done;
-    }
-  if (cli_no_arguments (cmd, argc, argv) != 0 || cli_reduction_finish (cmd, &p) != 0
-      || cli_model_finish (cmd, &mo, &p, m) != 0)
-    goto done;
-  *threads = mo.threads;
-  rc = 0;
-done:
-  varlb_params_clear (&p);
-  return rc;
+  cli_options_t o;
+  if (cli_options_init (&o, cmd, CLI_ACCEPT_INSTANCE | CLI_ACCEPT_JSON | CLI_ACCEPT_MODEL,
+                        NULL) != 0)
+    return CLI_EXIT_FAIL;
+  int c = cli_options_next (&o, argc, argv); /* no options of its own */
+  if (c == CLI_OPTIONS_DONE && cli_model_finish (cmd, &o.model, &o.p, m) != 0)
+    c = CLI_OPTIONS_ERROR;
+  *json = o.json;
+  *threads = o.model.threads;
+  cli_options_clear (&o);
+  return c == CLI_OPTIONS_DONE ? 0 : c == CLI_OPTIONS_HELP ? -1 : CLI_EXIT_USAGE;
 }
 
 int

@@ -6,12 +6,6 @@
 #define VARLB_CLI_MODEL_H
 #include "cli.h"
 
-typedef struct cli_model_opts {
-  const char *name;       /* --model NAME, or NULL */
-  size_t layers, heads;   /* --layers, --heads (0: not given) */
-  unsigned threads;       /* --threads (0: one per core) */
-} cli_model_opts_t;
-
 enum {
   CLI_OPT_MODEL = CLI_OPT_FIRST_FREE + 200, CLI_OPT_LAYERS, CLI_OPT_HEADS, CLI_OPT_THREADS,
   CLI_OPT_MODEL_FIRST_FREE
@@ -58,10 +52,7 @@ const char *cli_model_release (char *buf, size_t len, const char *name,
 /* "VAR-d30" / "2 x 2 custom" for reports. */
 void cli_model_label (char *buf, size_t len, const varlb_model_t *m);
 
-/* `varlb list`'s whole-model compressors (after the single-head ones). */
-void cli_list_models (void);
-
-/* ------------------- a whole model's trials (model_attack.c, model_sweep.c) */
+/* ------------------- a whole model's trials (model_report.c, attack.c) */
 
 /* The whole cache at fp64 (K and V) is within MAX (0: the default), else one
    line naming it and -1. */
@@ -70,10 +61,16 @@ int cli_model_cache_fits (const char *cmd, const varlb_model_t *m, unsigned long
    (CLI_HEAD_ROWS_HEADER): malloc'd text and its length, or NULL. */
 char *cli_model_head_rows (size_t *len, const varlb_model_trial_t *mt, const varlb_model_t *m,
                            double budget);
-/* Resolve SPECS (N) into SP as whole-model compressors, calibrated with
-   the public SEED; -1 after one line. */
-int cli_model_resolve (const char *cmd, varlb_model_spec_t *sp, char *const *specs, size_t n,
-                       const varlb_channel_opts_t *o, uint64_t seed);
+/* Attack's text report of whole-model trial MT of compressor S on M (the
+   budget option as TYPED). */
+void cli_print_model_trial (FILE *o, const varlb_model_trial_t *mt, const varlb_model_t *m,
+                            const varlb_model_spec_t *s, const char *typed);
+/* Resolve SPECS (N) into SP (as whole-model compressors with MODEL, else
+   one head's), say their notes and calibrate with the public SEED the ones
+   --calibrate asks for: 0, or the exit status after one line (SP then
+   needs no clear). */
+int cli_specs_resolve (const char *cmd, varlb_model_spec_t *sp, const char *const *specs,
+                       size_t n, const varlb_channel_opts_t *o, uint64_t seed, int model);
 
 /* ------------------------------ sweep --model's files (model_sweep_files.c) */
 
@@ -104,7 +101,6 @@ int cli_model_files_open (const char *cmd, cli_model_files_t *f, const char *hea
 
 int cli_decode_model (int argc, char **argv);
 int cli_certify_model (int argc, char **argv);
-int cli_attack_model (int argc, char **argv);
 int cli_sweep_model (int argc, char **argv);
 
 #endif

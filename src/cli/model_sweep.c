@@ -2,7 +2,7 @@
  * whole models over a grid (models or L x H shapes, instances, compressors,
  * budgets), written as signed CSV + JSON Lines rows and head rows
  * (--head-rows); resumable (model_sweep_files.c) and split across MPI
- * ranks.  A single trial's pieces are model_attack.c's (model.h). */
+ * ranks.  A single trial's pieces are attack.c's and model_report.c's (model.h). */
 #define _GNU_SOURCE 1 /* open_memstream */
 #include <config.h>
 #include <math.h>
@@ -266,7 +266,8 @@ cli_sweep_model (int argc, char **argv)
      seed makes it the same); one that fails stops every rank before rank
      0 touches a file. */
   sp = calloc (g->nspecs, sizeof *sp);
-  int setup = sp && cli_model_resolve (cmd, sp, g->specs, g->nspecs, &a.opts, g->seeds[0]) == 0
+  int setup = sp && cli_specs_resolve (cmd, sp, (const char *const *) g->specs, g->nspecs,
+                                      &a.opts, g->seeds[0], 1) == 0
               ? 0 : CLI_EXIT_USAGE;
   if (setup != 0)
     free (sp), sp = NULL;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "cli.h"
+#include "model.h"
 
 static const struct option instance_opts[] = { CLI_REDUCTION_LONGOPTS };
 static const struct option json_opt[] = { { "json", no_argument, NULL, CLI_OPT_JSON } };
@@ -20,6 +21,11 @@ static const struct option memory_opt[] = {
   { "max-memory", required_argument, NULL, CLI_OPT_MAX_MEMORY } };
 static const struct option help_opt[] = { { "help", no_argument, NULL, CLI_OPT_HELP } };
 static const struct option channel_opts[] = { CLI_CHANNEL_LONGOPTS };
+static const struct option model_opts[] = {
+  CLI_MODEL_LONGOPTS, { "threads", required_argument, NULL, CLI_OPT_THREADS } };
+static const struct option model_trial_opts[] = {
+  { "head-rows", required_argument, NULL, CLI_OPT_HEAD_ROWS },
+  { "max-cache-bytes", required_argument, NULL, CLI_OPT_MAX_CACHE } };
 
 #define COUNT(a) (sizeof a / sizeof *a)
 
@@ -45,7 +51,8 @@ cli_options_init (cli_options_t *o, const char *cmd, unsigned accept,
   size_t nown = 0;
   while (own && own[nown].name)
     nown++;
-  o->longopts = malloc ((COUNT (instance_opts) + COUNT (channel_opts) + 6 + nown)
+  o->longopts = malloc ((COUNT (instance_opts) + COUNT (channel_opts) + COUNT (model_opts)
+                         + COUNT (model_trial_opts) + 6 + nown)
                         * sizeof *o->longopts);
   if (o->longopts == NULL)
     {
@@ -66,6 +73,10 @@ cli_options_init (cli_options_t *o, const char *cmd, unsigned accept,
     k = append (o->longopts, k, memory_opt, 1);
   if (accept & CLI_ACCEPT_CHANNEL)
     k = append (o->longopts, k, channel_opts, COUNT (channel_opts));
+  if (accept & CLI_ACCEPT_MODEL)
+    k = append (o->longopts, k, model_opts, COUNT (model_opts));
+  if (accept & CLI_ACCEPT_MODEL_TRIAL)
+    k = append (o->longopts, k, model_trial_opts, COUNT (model_trial_opts));
   k = append (o->longopts, k, own, nown);
   o->longopts[k++] = help_opt[0];
   o->longopts[k] = (struct option) { NULL, 0, NULL, 0 };
@@ -119,6 +130,16 @@ shared_option (cli_options_t *o, int c, const char *arg)
       return 0;
     case CLI_OPT_MAX_MEMORY:
       return cli_parse_bytes (o->cmd, "--max-memory", arg, &o->max_memory);
+    case CLI_OPT_HEAD_ROWS:
+      o->head_rows = arg;
+      return 0;
+    case CLI_OPT_MAX_CACHE:
+      return cli_parse_double (o->cmd, "--max-cache-bytes", arg, 1, 1e18, &o->max_cache);
+    case CLI_OPT_MODEL:
+    case CLI_OPT_LAYERS:
+    case CLI_OPT_HEADS:
+    case CLI_OPT_THREADS:
+      return cli_model_option (o->cmd, c, arg, &o->model);
     case 'd':
     case CLI_OPT_SEED:
     case CLI_OPT_PRESET:
@@ -160,7 +181,7 @@ cli_options_next (cli_options_t *o, int argc, char **argv)
     {
       if (c == CLI_OPT_HELP)
         {
-          cli_print_help (o->cmd, stdout);
+          cli_print_help (o->accept & CLI_ACCEPT_MODEL ? "model" : o->cmd, stdout);
           return CLI_OPTIONS_HELP;
         }
       if (c == '?' || c == ':')
