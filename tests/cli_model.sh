@@ -223,6 +223,16 @@ expect_usage_error "attack: bad allocator knob" \
 [ $? -ne 0 ] && grep -q 'force' "$TMPD/err" && pass "sweep --model does not replace a file without --force" \
   || fail "sweep --model replaced a file: $(cat "$TMPD/err")"
 
+# Two outputs naming one file: refused before anything is written (the
+# head rows were written into the CSV itself, exit 0).
+echo "a row kept" >"$TMPD/same.csv"
+expect_usage_error "sweep --model: --out and --head-rows name one file" sweep --layers 2 \
+  --heads 1 --compressors pyramidkv --ratios 0.5 --out "$TMPD/same.csv" \
+  --head-rows "$TMPD/./same.csv" --resume
+[ "$(cat "$TMPD/same.csv")" = "a row kept" ] && [ ! -e "$TMPD/same.jsonl" ] \
+  && pass "the refused sweep --model left its files as they were" \
+  || fail "sweep --model touched $TMPD/same.csv: $(head -3 "$TMPD/same.csv")"
+
 # --- sweep --model --resume: a crash leaves 3 whole rows and a torn 4th in
 # the CSV, the 4th trial's JSON line (written before its CSV row) and its
 # first head row with a torn second; the resumed files equal a whole run's.

@@ -205,6 +205,22 @@ cp "$TMPD/old.csv" "$TMPD/old.csv.bak"; cp "$TMPD/old.jsonl" "$TMPD/old.jsonl.ba
   && cmp -s "$TMPD/old.csv" "$TMPD/old.csv.bak" && cmp -s "$TMPD/old.jsonl" "$TMPD/old.jsonl.bak" \
   && pass "resume refuses another header: $(cat "$TMPD/err")" || fail "resume of another header: $(cat "$TMPD/err")"
 
+# One naming rule for the files beside the CSV (sweep, summary, report):
+# its name less a final .csv, then .jsonl (an --out with another ending
+# keeps it), so summary finds and checks the JSON Lines sweep wrote.
+"$VARLB" sweep --compressors streamingllm --ratios 0.4 --schedule 1,2,4 -d 16 \
+  --out "$TMPD/plain.out" >/dev/null 2>"$TMPD/err" \
+  && [ -s "$TMPD/plain.out.jsonl" ] && [ -s "$TMPD/plain.out.manifest.json" ] \
+  && [ ! -e "$TMPD/plain.jsonl" ] \
+  && pass "sweep --out plain.out writes plain.out.jsonl and plain.out.manifest.json" \
+  || fail "sweep --out plain.out: $(ls "$TMPD" | grep plain) $(cat "$TMPD/err")"
+sed 's/"streamingllm"/"streamingLLM"/' "$TMPD/plain.out.jsonl" >"$TMPD/edited" \
+  && mv "$TMPD/edited" "$TMPD/plain.out.jsonl"
+"$VARLB" summary "$TMPD/plain.out" >/dev/null 2>"$TMPD/err"
+[ $? -ne 0 ] && grep -q 'plain.out.jsonl' "$TMPD/err" \
+  && pass "summary checks the JSON Lines beside plain.out: $(head -1 "$TMPD/err")" \
+  || fail "summary did not check plain.out.jsonl: $(cat "$TMPD/err")"
+
 expect_usage_error "plot without --out" plot "$S"
 expect_usage_error "plot bad extension" plot "$S" --out "$TMPD/x.jpg"
 expect_usage_error "plot bad kind" plot "$S" --out "$TMPD/x.png" --kind pie

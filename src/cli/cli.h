@@ -221,7 +221,9 @@ enum {
   CLI_ACCEPT_MODEL = 1 << 8,    /* a whole model: --model, --layers, --heads,
                                    --threads (CLI_MODEL_HELP); --help prints
                                    `varlb help model` */
-  CLI_ACCEPT_MODEL_TRIAL = 1 << 9 /* its trial's --head-rows, --max-cache-bytes */
+  CLI_ACCEPT_MODEL_TRIAL = 1 << 9, /* its trial's --head-rows, --max-cache-bytes */
+  CLI_ACCEPT_MODELS = 1 << 10   /* with CLI_ACCEPT_MODEL: --model and --models take
+                                   lists of named models (a sweep's axis) */
 };
 
 /* Instance options given on the command line (cli_options_t.given). */
@@ -251,6 +253,8 @@ typedef struct cli_options {
   const char *outdir;   /* --outdir DIR, or NULL */
   double max_memory;    /* --max-memory, bytes (default cli_default_max_memory) */
   cli_model_opts_t model; /* CLI_ACCEPT_MODEL: --model, --layers, --heads, --threads */
+  const char *models[16]; /* CLI_ACCEPT_MODELS: the named models, in order */
+  size_t nmodels;
   const char *head_rows;  /* CLI_ACCEPT_MODEL_TRIAL: --head-rows FILE, or NULL */
   double max_cache;       /* CLI_ACCEPT_MODEL_TRIAL: --max-cache-bytes (0: the default) */
   const char *arg;      /* the argument of the own option just returned */

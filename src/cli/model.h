@@ -17,7 +17,7 @@ enum {
   { "heads", required_argument, NULL, CLI_OPT_HEADS }
 
 /* The options a whole model's trial adds (attack and sweep --model). */
-enum { CLI_OPT_HEAD_ROWS = CLI_OPT_MODEL_FIRST_FREE + 8, CLI_OPT_MAX_CACHE };
+enum { CLI_OPT_HEAD_ROWS = CLI_OPT_MODEL_FIRST_FREE + 8, CLI_OPT_MAX_CACHE, CLI_OPT_MODELS };
 #define CLI_MODEL_TRIAL_LONGOPTS                                        \
   { "head-rows", required_argument, NULL, CLI_OPT_HEAD_ROWS },          \
   { "max-cache-bytes", required_argument, NULL, CLI_OPT_MAX_CACHE },    \
@@ -77,30 +77,10 @@ int cli_specs_resolve (const char *cmd, varlb_model_spec_t *sp, const char *cons
 #define CLI_HEAD_ROWS_HEADER \
   "compressor,budget_bits,seed,model,layers,heads,layer,head,bits,correct,accuracy,mac\n"
 
-typedef struct cli_model_files {
-  const char *csv, *head_rows; /* as given (head_rows NULL without --head-rows) */
-  char *jsonl;                 /* beside the CSV (NULL: out of memory) */
-  int fcsv, fjson, fhead;      /* -1 closed; fhead -2 without --head-rows */
-  const unsigned char *key;    /* the judge key --resume checks rows with */
-} cli_model_files_t;
-
-void cli_model_files_init (cli_model_files_t *f, const char *csv, const char *head_rows);
-void cli_model_files_clear (cli_model_files_t *f);
 /* What identifies the trial of SPEC at BUDGET_BITS on model M in its row:
    the grid's axes, as the row writes them (NULL: out of memory). */
 char *cli_model_trial_key (const char *spec, double budget_bits, const varlb_model_t *m);
-/* Open the files of a sweep whose TOTAL trials are KEYS in grid order:
-   new ones (an existing file refused without FORCE), or with RESUME the
-   ones there, once the CSV holds this varlb's HEADER, rows that are the
-   grid's first *DONE trials, each verified under F->key (cli_verify_rows)
-   with its head rows' MACs; a torn last
-   line is cut and the JSON Lines and head rows cut to the kept trials.  0,
-   or the exit status after one line; a refusal changes no file. */
-int cli_model_files_open (const char *cmd, cli_model_files_t *f, const char *header,
-                          char *const *keys, size_t total, int resume, int force, size_t *done);
-
 int cli_decode_model (int argc, char **argv);
 int cli_certify_model (int argc, char **argv);
-int cli_sweep_model (int argc, char **argv);
 
 #endif

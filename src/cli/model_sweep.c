@@ -13,8 +13,6 @@
 #include "sweep.h"
 #include "verify.h"
 
-enum { O_OUT = CLI_OPT_MODEL_FIRST_FREE + 20, O_MODELS };
-
 /* The grid's instance axes are checked by cli_grid_finish, whose spec
    check knows only single-head compressors: it is shown a built-in in
    their place, and the real ones are resolved for whole models here. */
@@ -88,116 +86,12 @@ sweep_trial (const char *cmd, cli_trial_out_t *o, const varlb_model_t *m,
   return 0;
 }
 
-/* What `varlb sweep --model` was asked. */
-typedef struct model_sweep_args {
-  const char *out, *hrows;
-  const char *names[16];
-  size_t nnames;
-  double maxc;
-  cli_sweep_opts_t s;
-  cli_grid_t g;
-  cli_model_opts_t mo;
-  varlb_channel_opts_t opts;
-} model_sweep_args_t;
-
-/* --model/--models NAME,... into A: 0, or -1 after one line. */
-static int
-model_names (const char *cmd, const char *arg, model_sweep_args_t *a)
-{
-  int r = 0;
-  char *copy = strdup (arg), *save = NULL;
-  for (char *s = strtok_r (copy, ",", &save); s && r == 0; s = strtok_r (NULL, ",", &save))
-    if ((r = cli_model_option (cmd, CLI_OPT_MODEL, s, &a->mo)) == 0)
-      {
-        if (a->nnames == 16)
-          {
-            cli_error (cmd, "--models: at most 16");
-            r = -1;
-          }
-        else
-          a->names[a->nnames++] = a->mo.name;
-      }
-  free (copy);
-  return r;
-}
-
-/* The command line into A: -1 to go on, else the exit code. */
-static int
-model_sweep_parse (const char *cmd, int argc, char **argv, model_sweep_args_t *a)
-{
-  static const struct option longopts[] = {
-    CLI_REDUCTION_LONGOPTS,
-    CLI_GRID_LONGOPTS,
-    CLI_CHANNEL_LONGOPTS,
-    CLI_MODEL_LONGOPTS,
-    CLI_MODEL_TRIAL_LONGOPTS,
-    CLI_SWEEP_LONGOPTS,
-    { "models", required_argument, NULL, O_MODELS },
-    { "out", required_argument, NULL, O_OUT },
-    { NULL, 0, NULL, 0 }
-  };
-  int c;
-  opterr = 0;
-  while ((c = getopt_long (argc, argv, "d:", longopts, NULL)) != -1)
-    {
-      int r = 0;
-      switch (c)
-        {
-        case CLI_OPT_HELP:
-          cli_print_help ("model", stdout);
-          return 0;
-        case O_OUT: a->out = optarg; continue;
-        case CLI_OPT_HEAD_ROWS: a->hrows = optarg; continue;
-        case CLI_OPT_MAX_CACHE:
-          r = cli_parse_double (cmd, "--max-cache-bytes", optarg, 1, 1e18, &a->maxc);
-          break;
-        case CLI_OPT_MODEL:
-        case O_MODELS:
-          r = model_names (cmd, optarg, a);
-          break;
-        default:
-          r = cli_sweep_option (cmd, c, optarg, &a->s);
-          if (r == 1)
-            r = cli_channel_option (cmd, c, optarg, &a->opts);
-          if (r == 1)
-            r = cli_model_option (cmd, c, optarg, &a->mo);
-          if (r == 1)
-            r = cli_grid_option (cmd, &a->g, c, optarg);
-          if (r == 1)
-            return cli_bad_option (cmd, argc, argv);
-        }
-      if (r != 0)
-        return CLI_EXIT_USAGE;
-    }
-  if (cli_no_arguments (cmd, argc, argv) != 0)
-    return CLI_EXIT_USAGE;
-  if (!a->out || a->s.ratios < 0)
-    {
-      cli_error (cmd, !a->out ? "missing --out FILE.csv"
-                 : "no budget: give --ratios R,... (fractions of N_total) or --budgets BITS,...");
-      return CLI_EXIT_USAGE;
-    }
-  if (a->nnames && (a->mo.layers || a->mo.heads))
-    {
-      cli_error (cmd, "give either --model/--models or --layers/--heads");
-      return CLI_EXIT_USAGE;
-    }
-  if (a->nnames == 0)
-    a->names[a->nnames++] = NULL; /* the --layers x --heads model */
-  if (a->s.resume && a->s.force)
-    {
-      cli_error (cmd, "--resume and --force contradict each other");
-      return CLI_EXIT_USAGE;
-    }
-  return -1;
-}
-
 /* Every trial in grid order (models x instances x compressors x budgets):
    its budget BITS and its key KEYS (TOTAL each).  Every model is
    described, and its cache checked, before the first trial runs.  0, or
    -1 after one line. */
 static int
-model_sweep_list (const char *cmd, char **keys, double *bits, const model_sweep_args_t *a)
+model_sweep_list (const char *cmd, char **keys, double *bits, const cli_sweep_args_t *a)
 {
   const cli_grid_t *g = &a->g;
   size_t ninst = cli_grid_instances (g);
@@ -208,7 +102,7 @@ model_sweep_list (const char *cmd, char **keys, double *bits, const model_sweep_
         if (build_model (cmd, &m, g, &a->mo, a->names[k], i) != 0)
           return -1;
         double N = (double) varlb_model_hidden_bits (&m);
-        int bad = cli_model_cache_fits (cmd, &m, (unsigned long long) a->maxc) != 0;
+        int bad = cli_model_cache_fits (cmd, &m, (unsigned long long) a->max_cache) != 0;
         for (size_t s = 0; !bad && s < g->nspecs; s++)
           for (size_t b = 0; !bad && b < a->s.nbudgets; b++, j++)
             {
@@ -223,37 +117,32 @@ model_sweep_list (const char *cmd, char **keys, double *bits, const model_sweep_
 }
 
 int
-cli_sweep_model (int argc, char **argv)
+cli_sweep_model (cli_sweep_args_t *a, cli_ranks_t *ranks, int *agreed)
 {
   const char *cmd = "sweep";
-  model_sweep_args_t a = { .s = { .ratios = -1 } };
-  int agreed = 1; /* a failure every rank reaches alike: no MPI_Abort */
-  cli_ranks_t ranks;
-  cli_ranks_init (&ranks, &argc, &argv);
-  cli_grid_init (&a.g);
-  varlb_channel_opts_init (&a.opts);
-  int rc = model_sweep_parse (cmd, argc, argv, &a);
-  if (rc >= 0)
-    goto done;
+  int rc = CLI_EXIT_USAGE;
+  cli_grid_t *g = &a->g;
+  const char *out = a->out, *hrows = a->head_rows;
+  cli_sweep_files_t files;
+  if ((rc = cli_sweep_files_init (&files, cmd, out, hrows, 1)) != 0)
+    {
+      cli_sweep_files_clear (&files);
+      return rc;
+    }
   rc = CLI_EXIT_USAGE;
-  cli_grid_t *g = &a.g;
-  const char *out = a.out, *hrows = a.hrows;
-  cli_model_files_t files;
-  cli_model_files_init (&files, out, hrows);
   const char *outputs[] = { out, files.jsonl, hrows, NULL };
   char **keys = NULL;
   double *bits = NULL;
   varlb_model_spec_t *sp = NULL;
   char *header = NULL;
   size_t ninst = 0, total = 0, done = 0;
-  if (cli_reduction_finish (cmd, &g->base) != 0 || cli_channel_finish (cmd, &a.opts, outputs) != 0
-      || grid_finish_axes (cmd, g, &a.opts) != 0)
+  if (cli_channel_finish (cmd, &a->opts, outputs) != 0 || grid_finish_axes (cmd, g, &a->opts) != 0)
     goto close;
   ninst = cli_grid_instances (g);
-  total = a.nnames * ninst * g->nspecs * a.s.nbudgets;
+  total = a->nnames * ninst * g->nspecs * a->s.nbudgets;
   keys = calloc (total + 1, sizeof *keys);
   bits = calloc (total + 1, sizeof *bits);
-  if (keys && bits && model_sweep_list (cmd, keys, bits, &a) != 0)
+  if (keys && bits && model_sweep_list (cmd, keys, bits, a) != 0)
     goto close;
   if (!keys || !bits || !files.jsonl
       || !(header = cli_csv_header_text (varlb_model_trial_write_csv_header)))
@@ -267,27 +156,27 @@ cli_sweep_model (int argc, char **argv)
      0 touches a file. */
   sp = calloc (g->nspecs, sizeof *sp);
   int setup = sp && cli_specs_resolve (cmd, sp, (const char *const *) g->specs, g->nspecs,
-                                      &a.opts, g->seeds[0], 1) == 0
+                                      &a->opts, g->seeds[0], 1) == 0
               ? 0 : CLI_EXIT_USAGE;
   if (setup != 0)
     free (sp), sp = NULL;
-  if ((rc = cli_ranks_share (&ranks, setup, NULL, NULL)) != 0)
+  if ((rc = cli_ranks_share (ranks, setup, NULL, NULL)) != 0)
     goto close;
   /* Rank 0 alone opens the files (--resume: trims them) and tells every
      rank its verdict and the trials already there. */
   files.key = g->base.judge_key;
-  if (ranks.rank == 0)
-    setup = cli_model_files_open (cmd, &files, header, keys, total, a.s.resume, a.s.force,
+  if (ranks->rank == 0)
+    setup = cli_model_files_open (cmd, &files, header, keys, total, a->s.resume, a->s.force,
                                   &done);
-  if ((rc = cli_ranks_share (&ranks, setup, &done, NULL)) != 0)
+  if ((rc = cli_ranks_share (ranks, setup, &done, NULL)) != 0)
     goto close;
   /* From here on a rank may fail alone, and the others would wait for it. */
-  agreed = 0;
+  *agreed = 0;
   rc = CLI_EXIT_FAIL;
-  size_t trials = 0, failed = 0, above = 0, per_model = g->nspecs * a.s.nbudgets;
+  size_t trials = 0, failed = 0, above = 0, per_model = g->nspecs * a->s.nbudgets;
   size_t built = (size_t) -1; /* the model M holds: its place in the grid */
   varlb_model_t m;
-  const int fd[3] = { files.fhead, files.fjson, files.fcsv };
+  const int fd[3] = { files.fside, files.fjson, files.fcsv };
   const char *const path[3] = { hrows, files.jsonl, out };
   double t0 = cli_now ();
   int err = 0;
@@ -296,26 +185,26 @@ cli_sweep_model (int argc, char **argv)
      writes every trial's rows in grid order. */
   for (size_t j = done; j < total && !err; j++)
     {
-      int owner = cli_ranks_owner (&ranks, j - done);
+      int owner = cli_ranks_owner (ranks, j - done);
       cli_trial_out_t o = { 0 };
-      if (owner == ranks.rank)
+      if (owner == ranks->rank)
         {
           if (j / per_model != built)
             {
               if (built != (size_t) -1)
                 varlb_model_clear (&m);
               built = j / per_model;
-              if ((err = build_model (cmd, &m, g, &a.mo, a.names[built / ninst], built % ninst)))
+              if ((err = build_model (cmd, &m, g, &a->mo, a->names[built / ninst], built % ninst)))
                 {
                   built = (size_t) -1;
                   break;
                 }
             }
-          if ((err = sweep_trial (cmd, &o, &m, &sp[j % per_model / a.s.nbudgets], bits[j], &a.opts,
-                                  (unsigned long long) a.maxc, a.s.no_timing, hrows != NULL)))
+          if ((err = sweep_trial (cmd, &o, &m, &sp[j % per_model / a->s.nbudgets], bits[j], &a->opts,
+                                  (unsigned long long) a->max_cache, a->s.no_timing, hrows != NULL)))
             break;
         }
-      if (!cli_ranks_collect (&ranks, &o, owner))
+      if (!cli_ranks_collect (ranks, &o, owner))
         continue;
       err = cli_trial_out_append (cmd, &o, fd, path) != 0;
       trials++, failed += o.failed, above += o.above;
@@ -325,7 +214,7 @@ cli_sweep_model (int argc, char **argv)
     varlb_model_clear (&m);
   if (err)
     goto close;
-  if (ranks.rank == 0)
+  if (ranks->rank == 0)
     {
       /* The verdicts of the whole file, resumed rows included. */
       char line[512];
@@ -336,7 +225,7 @@ cli_sweep_model (int argc, char **argv)
     }
   rc = 0;
 close:
-  cli_model_files_clear (&files);
+  cli_sweep_files_clear (&files);
   for (size_t s = 0; sp && s < g->nspecs; s++)
     varlb_model_spec_clear (&sp[s]);
   free (sp);
@@ -345,10 +234,5 @@ close:
   free (keys);
   free (bits);
   free (header);
-done:
-  free (a.s.budgets);
-  cli_channel_clear (&a.opts);
-  cli_grid_clear (&a.g);
-  cli_ranks_clear (&ranks, rc, agreed);
   return rc;
 }

@@ -42,33 +42,6 @@ cli_model_trial_key (const char *spec, double budget_bits, const varlb_model_t *
   return k;
 }
 
-void
-cli_model_files_init (cli_model_files_t *f, const char *csv, const char *head_rows)
-{
-  size_t n = strlen (csv);
-  f->csv = csv;
-  f->head_rows = head_rows;
-  f->fcsv = f->fjson = -1;
-  f->fhead = -2;
-  f->key = NULL;
-  /* The stem is the name less a final .csv (any other ending is kept). */
-  if (asprintf (&f->jsonl, "%.*s.jsonl",
-                (int) (n > 4 && strcmp (csv + n - 4, ".csv") == 0 ? n - 4 : n), csv) < 0)
-    f->jsonl = NULL;
-}
-
-void
-cli_model_files_clear (cli_model_files_t *f)
-{
-  cli_close_fd (&f->fcsv);
-  cli_close_fd (&f->fjson);
-  cli_close_fd (&f->fhead);
-  free (f->jsonl);
-  f->jsonl = NULL;
-  f->fcsv = f->fjson = -1;
-  f->fhead = -2;
-}
-
 /* Each row of T (the CSV PATH of LINES lines) is the trial KEYS (TOTAL of
    them) puts at its place; else one line naming the first that is not,
    and -1.  *HEAD_LINES: the head rows those trials wrote, header included. */
@@ -156,7 +129,7 @@ follower_keeps (const char *cmd, const char *path, const char *csv, size_t need,
 /* Decide what --resume keeps of the files there, checking everything
    before anything is cut.  0, or the exit status after one line. */
 static int
-plan_resume (const char *cmd, const cli_model_files_t *f, const char *header,
+plan_resume (const char *cmd, const cli_sweep_files_t *f, const char *header,
              char *const *keys, size_t total, kept_t *k)
 {
   size_t lines, head_need = 0;
@@ -185,22 +158,22 @@ plan_resume (const char *cmd, const cli_model_files_t *f, const char *header,
         return CLI_EXIT_FAIL;
     }
   return follower_keeps (cmd, f->jsonl, f->csv, k->rows, NULL, &k->jsonl_lines) == 0
-         && (!f->head_rows
-             || (follower_keeps (cmd, f->head_rows, f->csv, head_need, CLI_HEAD_ROWS_HEADER,
+         && (!f->side
+             || (follower_keeps (cmd, f->side, f->csv, head_need, CLI_HEAD_ROWS_HEADER,
                                  &k->head_lines) == 0
-                 && cli_side_rows_verify (cmd, f->head_rows, CLI_HEAD_ROWS_HEADER, f->key) == 0))
+                 && cli_side_rows_verify (cmd, f->side, CLI_HEAD_ROWS_HEADER, f->key) == 0))
          ? 0 : CLI_EXIT_FAIL;
 }
 
 /* Cut the files to what K keeps; -1 after one line. */
 static int
-cut_to (const char *cmd, const cli_model_files_t *f, const kept_t *k)
+cut_to (const char *cmd, const cli_sweep_files_t *f, const kept_t *k)
 {
   const char *bad = truncate (f->csv, k->csv_bytes) != 0 ? f->csv
                     : access (f->jsonl, F_OK) == 0
                       && cli_file_keep_lines (f->jsonl, k->jsonl_lines) != 0 ? f->jsonl
-                    : f->head_rows && access (f->head_rows, F_OK) == 0
-                      && cli_file_keep_lines (f->head_rows, k->head_lines) != 0 ? f->head_rows
+                    : f->side && access (f->side, F_OK) == 0
+                      && cli_file_keep_lines (f->side, k->head_lines) != 0 ? f->side
                     : NULL;
   if (bad)
     cli_error (cmd, "--resume: %s: %s", bad, strerror (errno));
@@ -208,12 +181,12 @@ cut_to (const char *cmd, const cli_model_files_t *f, const kept_t *k)
 }
 
 int
-cli_model_files_open (const char *cmd, cli_model_files_t *f, const char *header,
+cli_model_files_open (const char *cmd, cli_sweep_files_t *f, const char *header,
                       char *const *keys, size_t total, int resume, int force, size_t *done)
 {
-  const char *name[3] = { f->csv, f->jsonl, f->head_rows };
+  const char *name[3] = { f->csv, f->jsonl, f->side };
   const char *head[3] = { header, NULL, CLI_HEAD_ROWS_HEADER };
-  int *fd[3] = { &f->fcsv, &f->fjson, &f->fhead };
+  int *fd[3] = { &f->fcsv, &f->fjson, &f->fside };
   int rc, existing = resume && access (f->csv, F_OK) == 0;
   kept_t k;
   *done = 0;

@@ -23,6 +23,8 @@ static const struct option help_opt[] = { { "help", no_argument, NULL, CLI_OPT_H
 static const struct option channel_opts[] = { CLI_CHANNEL_LONGOPTS };
 static const struct option model_opts[] = {
   CLI_MODEL_LONGOPTS, { "threads", required_argument, NULL, CLI_OPT_THREADS } };
+static const struct option models_opt[] = {
+  { "models", required_argument, NULL, CLI_OPT_MODELS } };
 static const struct option model_trial_opts[] = {
   { "head-rows", required_argument, NULL, CLI_OPT_HEAD_ROWS },
   { "max-cache-bytes", required_argument, NULL, CLI_OPT_MAX_CACHE } };
@@ -52,7 +54,7 @@ cli_options_init (cli_options_t *o, const char *cmd, unsigned accept,
   while (own && own[nown].name)
     nown++;
   o->longopts = malloc ((COUNT (instance_opts) + COUNT (channel_opts) + COUNT (model_opts)
-                         + COUNT (model_trial_opts) + 6 + nown)
+                         + COUNT (model_trial_opts) + 7 + nown)
                         * sizeof *o->longopts);
   if (o->longopts == NULL)
     {
@@ -75,6 +77,8 @@ cli_options_init (cli_options_t *o, const char *cmd, unsigned accept,
     k = append (o->longopts, k, channel_opts, COUNT (channel_opts));
   if (accept & CLI_ACCEPT_MODEL)
     k = append (o->longopts, k, model_opts, COUNT (model_opts));
+  if (accept & CLI_ACCEPT_MODELS)
+    k = append (o->longopts, k, models_opt, 1);
   if (accept & CLI_ACCEPT_MODEL_TRIAL)
     k = append (o->longopts, k, model_trial_opts, COUNT (model_trial_opts));
   k = append (o->longopts, k, own, nown);
@@ -113,6 +117,33 @@ option_name (int c)
     }
 }
 
+/* --model/--models NAME,... (CLI_ACCEPT_MODELS) into O: 0, or -1 after
+   one line. */
+static int
+model_list (cli_options_t *o, const char *arg)
+{
+  int r = 0;
+  char *copy = strdup (arg), *save = NULL;
+  if (copy == NULL)
+    {
+      cli_error (o->cmd, "out of memory");
+      return -1;
+    }
+  for (char *s = strtok_r (copy, ",", &save); s && r == 0; s = strtok_r (NULL, ",", &save))
+    if ((r = cli_model_option (o->cmd, CLI_OPT_MODEL, s, &o->model)) == 0)
+      {
+        if (o->nmodels == 16)
+          {
+            cli_error (o->cmd, "--models: at most 16");
+            r = -1;
+          }
+        else
+          o->models[o->nmodels++] = o->model.name;
+      }
+  free (copy);
+  return r;
+}
+
 /* A shared option C: 0 handled, 1 not shared, -1 error printed. */
 static int
 shared_option (cli_options_t *o, int c, const char *arg)
@@ -136,6 +167,10 @@ shared_option (cli_options_t *o, int c, const char *arg)
     case CLI_OPT_MAX_CACHE:
       return cli_parse_double (o->cmd, "--max-cache-bytes", arg, 1, 1e18, &o->max_cache);
     case CLI_OPT_MODEL:
+    case CLI_OPT_MODELS:
+      if (o->accept & CLI_ACCEPT_MODELS)
+        return model_list (o, arg);
+      return cli_model_option (o->cmd, c, arg, &o->model);
     case CLI_OPT_LAYERS:
     case CLI_OPT_HEADS:
     case CLI_OPT_THREADS:

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "cli.h"
 #include "plot.h"
+#include "sweep.h"
 #include "verify.h"
 #include "varlb.h"
 
@@ -406,17 +407,6 @@ sum_row_list (char *list, size_t len, const size_t *rows, size_t n)
     snprintf (list + used, len - used, ", ...");
 }
 
-/* The JSON Lines file beside a CSV: its name less .csv, then .jsonl. */
-static char *
-sum_jsonl (const char *path)
-{
-  size_t n = strlen (path), stem = n > 4 && strcmp (path + n - 4, ".csv") == 0 ? n - 4 : n;
-  char *s = malloc (stem + 7);
-  if (s)
-    memcpy (s, path, stem), memcpy (s + stem, ".jsonl", 7);
-  return s;
-}
-
 int
 cli_summary (int argc, char **argv)
 {
@@ -474,7 +464,7 @@ cli_summary (int argc, char **argv)
   sum_group_t *g = calloc (rows, sizeof *g);
   unsigned char *status = calloc (rows, 1);
   size_t *bad = calloc (rows, sizeof *bad);
-  char *jsonl = sum_jsonl (path);
+  char *jsonl = cli_beside (path, ".jsonl");
   cli_verdicts_t v;
   if (!g || !status || !bad || !jsonl)
     {

@@ -88,19 +88,9 @@ mem_text (size_t *len, void (*fn) (FILE *, const varlb_trial_t *, const varlb_in
   return s;
 }
 
-/* What `varlb sweep` was asked: the grid, the channel, the budgets and
-   the files. */
-typedef struct sweep_args {
-  cli_grid_t g;
-  varlb_channel_opts_t opts;
-  const char *out, *tokens;
-  cli_sweep_opts_t s;
-  int show;
-} sweep_args_t;
-
 /* The options into A: -1 to go on, else the exit code. */
 static int
-sweep_options (const char *cmd, int argc, char **argv, sweep_args_t *a, cli_options_t *o)
+sweep_options (const char *cmd, int argc, char **argv, cli_sweep_args_t *a, cli_options_t *o)
 {
   enum { O_TOKENS = CLI_GRID_FIRST_FREE, O_PROGRESS };
   static const struct option own[] = {
@@ -111,8 +101,11 @@ sweep_options (const char *cmd, int argc, char **argv, sweep_args_t *a, cli_opti
     { NULL, 0, NULL, 0 }
   };
   int c;
-  if (cli_options_init (o, cmd, CLI_ACCEPT_INSTANCE | CLI_ACCEPT_OUT | CLI_ACCEPT_MEMORY
-                        | CLI_ACCEPT_CHANNEL, own) != 0)
+  /* A whole model's cache is bounded by --max-cache-bytes, a head's
+     instance by --max-memory. */
+  if (cli_options_init (o, cmd, CLI_ACCEPT_INSTANCE | CLI_ACCEPT_OUT | CLI_ACCEPT_CHANNEL
+                        | (a->model ? CLI_ACCEPT_MODEL | CLI_ACCEPT_MODELS
+                                      | CLI_ACCEPT_MODEL_TRIAL : CLI_ACCEPT_MEMORY), own) != 0)
     return CLI_EXIT_USAGE;
   while ((c = cli_options_next (o, argc, argv)) > 0)
     {
@@ -120,10 +113,17 @@ sweep_options (const char *cmd, int argc, char **argv, sweep_args_t *a, cli_opti
       switch (c)
         {
         case O_TOKENS:
-          a->tokens = o->arg;
-          break;
         case O_PROGRESS:
-          if (strcmp (o->arg, "auto") == 0)
+          if (a->model)
+            {
+              cli_error (cmd, "%s: not with a whole model%s", c == O_TOKENS ? "--tokens"
+                         : "--progress", c == O_TOKENS ? " (--head-rows gives its heads' rows)"
+                         : "");
+              r = -1;
+            }
+          else if (c == O_TOKENS)
+            a->tokens = o->arg;
+          else if (strcmp (o->arg, "auto") == 0)
             a->show = -1;
           else if (strcmp (o->arg, "yes") == 0 || strcmp (o->arg, "no") == 0)
             a->show = o->arg[0] == 'y';
@@ -151,14 +151,20 @@ sweep_options (const char *cmd, int argc, char **argv, sweep_args_t *a, cli_opti
   a->g.base = o->p;
   a->opts = o->channel;
   a->out = o->out;
+  a->head_rows = o->head_rows;
+  a->mo = o->model;
+  a->max_cache = o->max_cache;
+  a->nnames = o->nmodels;
+  memcpy (a->names, o->models, sizeof a->names);
   free (o->longopts);
   return -1;
 }
 
-/* The command line into A and the files named into FILES (cleared here on
-   failure): -1 to go on, else the exit code. */
+/* The command line into A and, for a head's sweep, the files named into
+   FILES (cleared here on failure): -1 to go on, else the exit code. */
 static int
-sweep_parse (const char *cmd, int argc, char **argv, sweep_args_t *a, cli_sweep_files_t *files)
+sweep_parse (const char *cmd, int argc, char **argv, cli_sweep_args_t *a,
+             cli_sweep_files_t *files)
 {
   cli_options_t o;
   int rc = sweep_options (cmd, argc, argv, a, &o);
@@ -171,7 +177,13 @@ sweep_parse (const char *cmd, int argc, char **argv, sweep_args_t *a, cli_sweep_
     }
   if (a->s.ratios < 0)
     {
-      cli_error (cmd, "no budget: give --ratios R,... (fractions of N) or --budgets BITS,...");
+      cli_error (cmd, "no budget: give --ratios R,... (fractions of N%s) or --budgets BITS,...",
+                 a->model ? "_total" : "");
+      return CLI_EXIT_USAGE;
+    }
+  if (a->nnames && (a->mo.layers || a->mo.heads))
+    {
+      cli_error (cmd, "give either --model/--models or --layers/--heads");
       return CLI_EXIT_USAGE;
     }
   if (a->s.resume && a->s.force)
@@ -179,12 +191,18 @@ sweep_parse (const char *cmd, int argc, char **argv, sweep_args_t *a, cli_sweep_
       cli_error (cmd, "--resume and --force contradict each other");
       return CLI_EXIT_USAGE;
     }
-  if ((rc = cli_sweep_files_init (files, cmd, a->out, a->tokens)) != 0)
+  if (a->model)
+    {
+      if (a->nnames == 0)
+        a->names[a->nnames++] = NULL; /* the --layers x --heads model */
+      return -1; /* its files and grid: cli_sweep_model */
+    }
+  if ((rc = cli_sweep_files_init (files, cmd, a->out, a->tokens, 0)) != 0)
     {
       cli_sweep_files_clear (files);
       return rc;
     }
-  const char *outputs[] = { files->csv, files->jsonl, files->manifest, files->tokens, NULL };
+  const char *outputs[] = { files->csv, files->jsonl, files->manifest, files->side, NULL };
   if (cli_channel_finish (cmd, &a->opts, outputs) != 0
       || cli_grid_finish (cmd, &a->g, &a->opts) != 0)
     {
@@ -209,7 +227,7 @@ sweep_parse (const char *cmd, int argc, char **argv, sweep_args_t *a, cli_sweep_
 /* The full trial list LIST and its keys KEYS (TOTAL each), in grid order.
    Budgets are whole bits. */
 static void
-sweep_list (trial_ref_t *list, char **keys, const sweep_args_t *a)
+sweep_list (trial_ref_t *list, char **keys, const cli_sweep_args_t *a)
 {
   const cli_grid_t *g = &a->g;
   size_t ninst = cli_grid_instances (g);
@@ -238,7 +256,7 @@ sweep_list (trial_ref_t *list, char **keys, const sweep_args_t *a)
    its token counts' buffer *TOKC for --tokens: 0, or -1 after its error. */
 static int
 sweep_instance (const char *cmd, varlb_instance_t *in, size_t *cur, unsigned **tokc,
-                sweep_args_t *a, const trial_ref_t *tr)
+                cli_sweep_args_t *a, const trial_ref_t *tr)
 {
   if (tr->inst == *cur)
     return 0;
@@ -265,7 +283,7 @@ sweep_instance (const char *cmd, varlb_instance_t *in, size_t *cur, unsigned **t
    -1 after its error. */
 static int
 sweep_trial (const char *cmd, cli_trial_out_t *o, const varlb_instance_t *in,
-             const varlb_spec_t *sp, const trial_ref_t *tr, const sweep_args_t *a,
+             const varlb_spec_t *sp, const trial_ref_t *tr, const cli_sweep_args_t *a,
              const unsigned *tokc)
 {
   varlb_trial_t t;
@@ -298,10 +316,9 @@ sweep_trial (const char *cmd, cli_trial_out_t *o, const varlb_instance_t *in,
 int
 cli_sweep (int argc, char **argv)
 {
-  if (cli_model_requested (argc, argv))
-    return cli_sweep_model (argc, argv); /* whole models: src/cli/model_sweep.c */
   const char *cmd = "sweep";
-  sweep_args_t a = { .s = { .ratios = -1 }, .show = -1 };
+  cli_sweep_args_t a = { .s = { .ratios = -1 }, .show = -1,
+                         .model = cli_model_requested (argc, argv) };
   int agreed = 1; /* a failure every rank reaches alike: no MPI_Abort */
   varlb_channel_opts_init (&a.opts);
   cli_grid_init (&a.g);
@@ -312,6 +329,11 @@ cli_sweep (int argc, char **argv)
   int rc = sweep_parse (cmd, argc, argv, &a, &files);
   if (rc >= 0)
     goto done;
+  if (a.model)
+    {
+      rc = cli_sweep_model (&a, &ranks, &agreed); /* src/cli/model_sweep.c */
+      goto done;
+    }
   rc = CLI_EXIT_FAIL;
   cli_grid_t *g = &a.g;
   varlb_channel_opts_t *opts = &a.opts;
@@ -366,8 +388,8 @@ cli_sweep (int argc, char **argv)
   size_t failed = 0, above = 0, written = 0;
   varlb_instance_t in;
   size_t cur = (size_t) -1;
-  const int fd[3] = { files.ftok, files.fjson, files.fcsv };
-  const char *const path[3] = { files.tokens, files.jsonl, files.csv };
+  const int fd[3] = { files.fside, files.fjson, files.fcsv };
+  const char *const path[3] = { files.side, files.jsonl, files.csv };
   for (size_t j = 0; j < npend && !io_error; j++)
     {
       const trial_ref_t *tr = &list[pend[j]];

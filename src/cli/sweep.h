@@ -62,6 +62,21 @@ typedef struct cli_sweep_opts {
   int resume, force, no_timing;
 } cli_sweep_opts_t;
 
+/* What `varlb sweep` was asked: the grid, the channel, the budgets and the
+   files, on one head's instances or (MODEL) on whole models. */
+typedef struct cli_sweep_args {
+  cli_grid_t g;
+  varlb_channel_opts_t opts;
+  const char *out, *tokens, *head_rows;
+  cli_sweep_opts_t s;
+  int show;                 /* --progress: 1, 0, or -1 (auto) */
+  int model;                /* --model, --models, --layers or --heads given */
+  const char *names[16];    /* the named models; NULL: the --layers x --heads one */
+  size_t nnames;
+  cli_model_opts_t mo;
+  double max_cache;         /* --max-cache-bytes (0: the default) */
+} cli_sweep_args_t;
+
 /* Option OPT of CLI_SWEEP_LONGOPTS into S: 0, 1 when OPT is not one of
    them, -1 after one line (--budgets and --ratios: one of them, once). */
 int cli_sweep_option (const char *cmd, int opt, const char *arg, cli_sweep_opts_t *s);
@@ -103,17 +118,34 @@ char *cli_trial_key (const char *sched, const char *d, const char *jl, const cha
 /* 1 when KEY is among the N sorted KEYS. */
 int cli_key_done (char *const *keys, size_t n, const char *key);
 
+/* The files of a sweep, a head's or (MODEL) whole models'. */
 typedef struct cli_sweep_files {
-  const char *csv, *tokens;   /* as given (tokens may be NULL) */
-  char *jsonl, *manifest;     /* beside the CSV */
-  int fcsv, fjson, ftok;      /* -1 closed; ftok -2 without --tokens */
+  const char *csv, *side;     /* as given; side: --tokens, or a model's --head-rows */
+  char *jsonl, *manifest;     /* beside the CSV (cli_beside); a manifest for a head's */
+  int fcsv, fjson, fside;     /* -1 closed; fside -2 without side rows */
+  const unsigned char *key;   /* the judge key a model's --resume checks rows with */
+  int model;
 } cli_sweep_files_t;
 
-/* Name the files; two outputs naming one file are a usage error (the exit
-   status is returned after one line). */
+/* The name of a file beside the CSV PATH: PATH less a final ".csv", then
+   EXT (".jsonl"); malloc'd, NULL out of memory.  The one rule sweep,
+   summary and report use. */
+char *cli_beside (const char *path, const char *ext);
+/* Name the files of a sweep writing OUT and SIDE (a head's --tokens, or
+   with MODEL a model's --head-rows; NULL: none); two outputs naming one
+   file are a usage error (the exit status is returned after one line). */
 int cli_sweep_files_init (cli_sweep_files_t *f, const char *cmd, const char *out,
-                          const char *tokens);
+                          const char *side, int model);
 void cli_sweep_files_clear (cli_sweep_files_t *f);
+/* Open the files of a whole-model sweep (model_sweep_files.c) whose TOTAL
+   trials are KEYS in grid order: new ones (an existing file refused without
+   FORCE), or with RESUME the ones there, once the CSV holds this varlb's
+   HEADER, rows that are the grid's first *DONE trials, each verified under
+   F->key (cli_verify_rows) with its head rows' MACs; a torn last line is cut
+   and the JSON Lines and head rows cut to the kept trials.  0, or the exit
+   status after one line; a refusal changes no file. */
+int cli_model_files_open (const char *cmd, cli_sweep_files_t *f, const char *header,
+                          char *const *keys, size_t total, int resume, int force, size_t *done);
 /* *FD closed when open, then -1. */
 void cli_close_fd (int *fd);
 
@@ -207,6 +239,10 @@ void cli_ranks_init (cli_ranks_t *r, int *argc, char ***argv);
    others may be waiting on it) aborts every rank; a failure all reached
    alike (AGREED) ends each with its one line. */
 void cli_ranks_clear (cli_ranks_t *r, int rc, int agreed);
+
+/* `varlb sweep` on whole models, A parsed (model_sweep.c): the exit status;
+   *AGREED cleared once the ranks may fail apart. */
+int cli_sweep_model (cli_sweep_args_t *a, cli_ranks_t *ranks, int *agreed);
 /* The worst STATUS over all ranks (rank 0's verdict on the files, or a
    failure of any rank), and with N rank 0's *N and, when that verdict is 0
    and LIST is given, its first *N entries of LIST: every rank then deals

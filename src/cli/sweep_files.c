@@ -112,11 +112,10 @@ cli_append_row (const char *cmd, int fd, const char *path, const char *text, siz
   return -1;
 }
 
-static char *
-replace_ext (const char *path, const char *ext)
+char *
+cli_beside (const char *path, const char *ext)
 {
-  const char *dot = strrchr (path, '.'), *slash = strrchr (path, '/');
-  size_t stem = dot && (!slash || dot > slash) ? (size_t) (dot - path) : strlen (path);
+  size_t n = strlen (path), stem = n > 4 && strcmp (path + n - 4, ".csv") == 0 ? n - 4 : n;
   char *s = NULL;
   if (asprintf (&s, "%.*s%s", (int) stem, path, ext) < 0)
     return NULL;
@@ -146,22 +145,24 @@ canonical (const char *path)
 
 int
 cli_sweep_files_init (cli_sweep_files_t *f, const char *cmd, const char *out,
-                      const char *tokens)
+                      const char *side, int model)
 {
   memset (f, 0, sizeof *f);
   f->fcsv = f->fjson = -1;
-  f->ftok = -2;
+  f->fside = -2;
   f->csv = out;
-  f->tokens = tokens;
-  f->jsonl = replace_ext (out, ".jsonl");
-  f->manifest = replace_ext (out, ".manifest.json");
-  if (!f->jsonl || !f->manifest)
+  f->side = side;
+  f->model = model;
+  f->jsonl = cli_beside (out, ".jsonl");
+  f->manifest = model ? NULL : cli_beside (out, ".manifest.json");
+  if (!f->jsonl || (!model && !f->manifest))
     {
       cli_error (cmd, "out of memory");
       return CLI_EXIT_FAIL;
     }
-  const char *name[4] = { f->csv, f->jsonl, f->manifest, f->tokens };
-  const char *opt[4] = { "--out", "--out's .jsonl", "--out's .manifest.json", "--tokens" };
+  const char *name[4] = { f->csv, f->jsonl, f->manifest, f->side };
+  const char *opt[4] = { "--out", "--out's .jsonl", "--out's .manifest.json",
+                         model ? "--head-rows" : "--tokens" };
   char *canon[4] = { NULL };
   int rc = 0;
   for (int i = 0; i < 4 && rc == 0; i++)
@@ -195,12 +196,12 @@ cli_sweep_files_clear (cli_sweep_files_t *f)
 {
   cli_close_fd (&f->fcsv);
   cli_close_fd (&f->fjson);
-  cli_close_fd (&f->ftok);
+  cli_close_fd (&f->fside);
   free (f->jsonl);
   free (f->manifest);
   memset (f, 0, sizeof *f);
   f->fcsv = f->fjson = -1;
-  f->ftok = -2;
+  f->fside = -2;
 }
 
 /* Write the manifest (temp name, then rename). */
@@ -527,7 +528,7 @@ cli_sweep_prepare (const char *cmd, cli_sweep_files_t *f, int resume, int force,
       /* JSON Lines are written before the CSV row, so they can only be
          ahead: keep as many as the CSV has rows. */
       const char *fail = !done_keys ? "out of memory" : NULL;
-      if (!fail && f->tokens && cli_side_rows_verify (cmd, f->tokens, CLI_TOKEN_HEADER, m->key) != 0)
+      if (!fail && f->side && cli_side_rows_verify (cmd, f->side, CLI_TOKEN_HEADER, m->key) != 0)
         {
           cli_csv_clear (&t);
           goto out;
@@ -548,10 +549,10 @@ cli_sweep_prepare (const char *cmd, cli_sweep_files_t *f, int resume, int force,
           cli_error (cmd, "%s: %s", f->jsonl, fail);
           goto out;
         }
-      if (f->tokens && access (f->tokens, F_OK) == 0
-          && filter_token_rows (f->tokens, done_keys, ndone) != 0)
+      if (f->side && access (f->side, F_OK) == 0
+          && filter_token_rows (f->side, done_keys, ndone) != 0)
         {
-          cli_error (cmd, "--resume: %s: cannot keep its rows: %s", f->tokens, strerror (errno));
+          cli_error (cmd, "--resume: %s: cannot keep its rows: %s", f->side, strerror (errno));
           goto out;
         }
     }
@@ -559,7 +560,7 @@ cli_sweep_prepare (const char *cmd, cli_sweep_files_t *f, int resume, int force,
     {
       /* Nothing is replaced without --force: not the CSV, nor the JSON
          Lines, manifest or token rows beside it. */
-      const char *name[4] = { f->csv, f->jsonl, f->manifest, f->tokens };
+      const char *name[4] = { f->csv, f->jsonl, f->manifest, f->side };
       if ((rc = cli_refuse_existing (cmd, name, 4, resume)) != 0)
         goto out;
       rc = CLI_EXIT_FAIL;
@@ -571,9 +572,9 @@ cli_sweep_prepare (const char *cmd, cli_sweep_files_t *f, int resume, int force,
       pend[(*npend)++] = k;
 
   char *header = cli_csv_header_text (varlb_trial_write_csv_header);
-  const char *name[3] = { f->csv, f->jsonl, f->tokens };
+  const char *name[3] = { f->csv, f->jsonl, f->side };
   const char *head[3] = { header, NULL, CLI_TOKEN_HEADER };
-  int *fd[3] = { &f->fcsv, &f->fjson, &f->ftok };
+  int *fd[3] = { &f->fcsv, &f->fjson, &f->fside };
   int bad = !header || cli_open_outputs (cmd, 3, name, fd, head, existing) != 0;
   free (header);
   if (bad)
