@@ -154,8 +154,9 @@ print_trial (FILE *o, const varlb_trial_t *t, const varlb_instance_t *in, const 
 
 int
 cli_specs_resolve (const char *cmd, varlb_model_spec_t *sp, const char *const *specs, size_t n,
-                   const varlb_channel_opts_t *o, uint64_t seed, int model)
+                   const varlb_channel_opts_t *o, uint64_t seed, unsigned flags)
 {
+  int model = (flags & CLI_SPECS_MODEL) != 0;
   char why[512];
   size_t i = 0;
   int bad = 0; /* 0, or the exit status */
@@ -169,7 +170,7 @@ cli_specs_resolve (const char *cmd, varlb_model_spec_t *sp, const char *const *s
           bad = CLI_EXIT_USAGE;
         }
     }
-  for (size_t j = 0; !bad && j < n; j++)
+  for (size_t j = 0; !bad && !(flags & CLI_SPECS_NOTED) && j < n; j++)
     cli_spec_note (cmd, &sp[j].s);
   /* --calibrate: on a whole model, exec: and serve: programs calibrate as
      on one head (their halves find the directory at VARLB_CALIBRATION or
@@ -354,7 +355,8 @@ cli_attack (int argc, char **argv)
       rc = CLI_EXIT_FAIL;
       goto done;
     }
-  if ((rc = cli_specs_resolve (cmd, sp, specs, nspecs, &opts, p.seed, model)) != 0)
+  if ((rc = cli_specs_resolve (cmd, sp, specs, nspecs, &opts, p.seed,
+                                  model ? CLI_SPECS_MODEL : 0)) != 0)
     {
       free (sp);
       sp = NULL;

@@ -65,12 +65,14 @@ char *cli_model_head_rows (size_t *len, const varlb_model_trial_t *mt, const var
    budget option as TYPED). */
 void cli_print_model_trial (FILE *o, const varlb_model_trial_t *mt, const varlb_model_t *m,
                             const varlb_model_spec_t *s, const char *typed);
-/* Resolve SPECS (N) into SP (as whole-model compressors with MODEL, else
-   one head's), say their notes and calibrate with the public SEED the ones
+/* Resolve SPECS (N) into SP (as whole-model compressors with
+   CLI_SPECS_MODEL in FLAGS, else one head's), say their notes (unless
+   CLI_SPECS_NOTED: said already) and calibrate with the public SEED the ones
    --calibrate asks for: 0, or the exit status after one line (SP then
    needs no clear). */
+enum { CLI_SPECS_MODEL = 1, CLI_SPECS_NOTED = 2 };
 int cli_specs_resolve (const char *cmd, varlb_model_spec_t *sp, const char *const *specs,
-                       size_t n, const varlb_channel_opts_t *o, uint64_t seed, int model);
+                       size_t n, const varlb_channel_opts_t *o, uint64_t seed, unsigned flags);
 
 /* ------------------------------ sweep --model's files (model_sweep_files.c) */
 

@@ -17,13 +17,6 @@
 #include "sweep.h"
 #include "verify.h"
 
-/* ------------------------------------------------------- the trial list */
-
-typedef struct trial_ref {
-  size_t inst, spec, budget;
-  double budget_bits;
-} trial_ref_t;
-
 /* ------------------------------------------------------- per-token rows */
 
 /* The per-token accuracy behind the heat map, as the judge scored it in
@@ -113,17 +106,16 @@ sweep_options (const char *cmd, int argc, char **argv, cli_sweep_args_t *a, cli_
       switch (c)
         {
         case O_TOKENS:
-        case O_PROGRESS:
           if (a->model)
             {
-              cli_error (cmd, "%s: not with a whole model%s", c == O_TOKENS ? "--tokens"
-                         : "--progress", c == O_TOKENS ? " (--head-rows gives its heads' rows)"
-                         : "");
+              cli_error (cmd, "--tokens: not with a whole model (--head-rows gives its heads' "
+                         "rows)");
               r = -1;
             }
-          else if (c == O_TOKENS)
-            a->tokens = o->arg;
-          else if (strcmp (o->arg, "auto") == 0)
+          a->tokens = o->arg;
+          break;
+        case O_PROGRESS:
+          if (strcmp (o->arg, "auto") == 0)
             a->show = -1;
           else if (strcmp (o->arg, "yes") == 0 || strcmp (o->arg, "no") == 0)
             a->show = o->arg[0] == 'y';
@@ -160,8 +152,8 @@ sweep_options (const char *cmd, int argc, char **argv, cli_sweep_args_t *a, cli_
   return -1;
 }
 
-/* The command line into A and, for a head's sweep, the files named into
-   FILES (cleared here on failure): -1 to go on, else the exit code. */
+/* The command line into A and the files named into FILES (cleared here on
+   failure): -1 to go on, else the exit code. */
 static int
 sweep_parse (const char *cmd, int argc, char **argv, cli_sweep_args_t *a,
              cli_sweep_files_t *files)
@@ -191,25 +183,29 @@ sweep_parse (const char *cmd, int argc, char **argv, cli_sweep_args_t *a,
       cli_error (cmd, "--resume and --force contradict each other");
       return CLI_EXIT_USAGE;
     }
-  if (a->model)
-    {
-      if (a->nnames == 0)
-        a->names[a->nnames++] = NULL; /* the --layers x --heads model */
-      return -1; /* its files and grid: cli_sweep_model */
-    }
-  if ((rc = cli_sweep_files_init (files, cmd, a->out, a->tokens, 0)) != 0)
+  if (a->model && a->nnames == 0)
+    a->names[a->nnames++] = NULL; /* the --layers x --heads model */
+  if ((rc = cli_sweep_files_init (files, cmd, a->out, a->model ? a->head_rows : a->tokens,
+                                  a->model)) != 0)
     {
       cli_sweep_files_clear (files);
       return rc;
     }
-  const char *outputs[] = { files->csv, files->jsonl, files->manifest, files->side, NULL };
+  const char *outputs[5], *named[4] = { files->csv, files->jsonl, files->manifest, files->side };
+  size_t n = 0;
+  for (size_t i = 0; i < 4; i++)
+    if (named[i])
+      outputs[n++] = named[i];
+  outputs[n] = NULL;
   if (cli_channel_finish (cmd, &a->opts, outputs) != 0
-      || cli_grid_finish (cmd, &a->g, &a->opts) != 0)
+      || (a->model ? cli_model_grid_finish (cmd, &a->g, &a->opts)
+                   : cli_grid_finish (cmd, &a->g, &a->opts)) != 0)
     {
       cli_sweep_files_clear (files);
       return CLI_EXIT_USAGE;
     }
-  for (size_t i = 0; i < cli_grid_instances (&a->g); i += a->g.nseeds)
+  /* A whole model's cache is checked with its trial list (cli_model_sweep_list). */
+  for (size_t i = 0; !a->model && i < cli_grid_instances (&a->g); i += a->g.nseeds)
     {
       varlb_params_t p;
       cli_grid_params (&p, &a->g, i);
@@ -224,10 +220,10 @@ sweep_parse (const char *cmd, int argc, char **argv, cli_sweep_args_t *a,
   return -1;
 }
 
-/* The full trial list LIST and its keys KEYS (TOTAL each), in grid order.
-   Budgets are whole bits. */
+/* A head's trials in grid order (instances x compressors x budgets): each
+   one's budget BITS and key KEYS.  Budgets are whole bits. */
 static void
-sweep_list (trial_ref_t *list, char **keys, const cli_sweep_args_t *a)
+sweep_list (double *bits, char **keys, const cli_sweep_args_t *a)
 {
   const cli_grid_t *g = &a->g;
   size_t ninst = cli_grid_instances (g);
@@ -243,52 +239,75 @@ sweep_list (trial_ref_t *list, char **keys, const cli_sweep_args_t *a)
       for (size_t s = 0; s < g->nspecs; s++)
         for (size_t b = 0; b < a->s.nbudgets; b++, k++)
           {
-            list[k].inst = i, list[k].spec = s, list[k].budget = b;
-            list[k].budget_bits = floor (a->s.ratios ? a->s.budgets[b] * N : a->s.budgets[b]);
+            bits[k] = floor (a->s.ratios ? a->s.budgets[b] * N : a->s.budgets[b]);
             keys[k] = cli_trial_key (sched, d, varlb_jl_family_name (p.jl), seed, g->specs[s],
-                                     list[k].budget_bits);
+                                     bits[k]);
           }
       varlb_params_clear (&p);
     }
 }
 
-/* The instance of TR in IN (CUR the one there, (size_t) -1 for none) and
-   its token counts' buffer *TOKC for --tokens: 0, or -1 after its error. */
-static int
-sweep_instance (const char *cmd, varlb_instance_t *in, size_t *cur, unsigned **tokc,
-                cli_sweep_args_t *a, const trial_ref_t *tr)
+/* What the trials run on: the instance (a head's) or the model, the
+   grid's target BUILT ((size_t) -1: none yet), and a head's token counts
+   for --tokens. */
+typedef struct sweep_target {
+  size_t built;
+  varlb_instance_t in;
+  varlb_model_t m;
+  unsigned *tokc;
+} sweep_target_t;
+
+static void
+target_clear (sweep_target_t *t, const cli_sweep_args_t *a)
 {
-  if (tr->inst == *cur)
+  if (t->built != (size_t) -1 && a->model)
+    varlb_model_clear (&t->m);
+  else if (t->built != (size_t) -1)
+    varlb_instance_clear (&t->in);
+  t->built = (size_t) -1;
+}
+
+/* Target I of A's grid built into T (a head's instance I, or model I of
+   the models x instances): 0, or -1 after its error. */
+static int
+target_build (const char *cmd, sweep_target_t *t, cli_sweep_args_t *a, size_t i)
+{
+  if (t->built == i)
     return 0;
-  if (*cur != (size_t) -1)
-    varlb_instance_clear (in);
+  target_clear (t, a);
+  if (a->model)
+    {
+      size_t ninst = cli_grid_instances (&a->g);
+      if (cli_model_sweep_build (cmd, &t->m, a, a->names[i / ninst], i % ninst) != 0)
+        return -1;
+      t->built = i;
+      return 0;
+    }
   varlb_params_t p;
-  cli_grid_params (&p, &a->g, tr->inst);
-  int st = varlb_instance_init (in, &p);
+  cli_grid_params (&p, &a->g, i);
+  int st = varlb_instance_init (&t->in, &p);
   varlb_params_clear (&p);
   if (st != VARLB_OK)
     {
       cli_error (cmd, "cannot build instance: %s", varlb_strerror (st));
-      *cur = (size_t) -1;
       return -1;
     }
-  *cur = tr->inst;
-  free (*tokc);
-  *tokc = a->tokens ? malloc ((in->alice_tokens + 1) * sizeof **tokc) : NULL;
-  a->opts.token_correct = *tokc;
+  t->built = i;
+  free (t->tokc);
+  t->tokc = a->tokens ? malloc ((t->in.alice_tokens + 1) * sizeof *t->tokc) : NULL;
+  a->opts.token_correct = t->tokc;
   return 0;
 }
 
-/* One trial TR run on IN, its rows (JSON, CSV, token rows) into O: 0, or
-   -1 after its error. */
+/* A head's trial of SP (as the grid names it, SPEC) at BITS on IN, its
+   rows (JSON, CSV, token rows) into O: 0, or -1 after its error. */
 static int
 sweep_trial (const char *cmd, cli_trial_out_t *o, const varlb_instance_t *in,
-             const varlb_spec_t *sp, const trial_ref_t *tr, const cli_sweep_args_t *a,
+             const varlb_spec_t *sp, const char *spec, double bits, const cli_sweep_args_t *a,
              const unsigned *tokc)
 {
   varlb_trial_t t;
-  const char *spec = a->g.specs[tr->spec];
-  int st = varlb_trial_run (&t, in, sp, tr->budget_bits, &a->opts);
+  int st = varlb_trial_run (&t, in, sp, bits, &a->opts);
   if (st != VARLB_OK)
     {
       cli_error (cmd, "%s: cannot run the trial: %s", spec,
@@ -303,7 +322,7 @@ sweep_trial (const char *cmd, cli_trial_out_t *o, const varlb_instance_t *in,
   o->json = mem_text (&o->njson, varlb_trial_write_json, &t, in);
   o->csv = mem_text (&o->ncsv, varlb_trial_write_csv, &t, in);
   if (tokc && t.status == VARLB_OK)
-    token_rows (&o->side, &o->nside, in, spec, tr->budget_bits, tokc);
+    token_rows (&o->side, &o->nside, in, spec, bits, tokc);
   if (!o->json || !o->csv)
     {
       cli_error (cmd, "out of memory");
@@ -311,6 +330,78 @@ sweep_trial (const char *cmd, cli_trial_out_t *o, const varlb_instance_t *in,
       return -1;
     }
   return 0;
+}
+
+/* Trial K of the plan P (its target built in T) into O: 0, or -1 after its
+   error. */
+static int
+sweep_run (const char *cmd, cli_trial_out_t *o, sweep_target_t *t, cli_sweep_args_t *a,
+           const cli_sweep_plan_t *p, const varlb_model_spec_t *sp, size_t k)
+{
+  size_t s = k % p->per / a->s.nbudgets;
+  if (target_build (cmd, t, a, k / p->per) != 0)
+    return -1;
+  if (a->model)
+    return cli_model_sweep_trial (cmd, o, &t->m, &sp[s], p->bits[k], a);
+  return sweep_trial (cmd, o, &t->in, &sp[s].s, a->g.specs[s], p->bits[k], a, t->tokc);
+}
+
+/* Every trial of A's grid, in order (targets x compressors x budgets), into
+   P; a whole model's each described and its cache checked first.  0, or
+   the exit status after one line. */
+static int
+sweep_plan (const char *cmd, cli_sweep_plan_t *p, const cli_sweep_args_t *a)
+{
+  const cli_grid_t *g = &a->g;
+  p->per = g->nspecs * a->s.nbudgets;
+  p->total = (a->model ? a->nnames : 1) * cli_grid_instances (g) * p->per;
+  p->keys = calloc (p->total + 1, sizeof *p->keys);
+  p->bits = calloc (p->total + 1, sizeof *p->bits);
+  int oom = !p->keys || !p->bits;
+  if (!oom && a->model && cli_model_sweep_list (cmd, p->keys, p->bits, a) != 0)
+    return CLI_EXIT_USAGE;
+  if (!oom && !a->model)
+    sweep_list (p->bits, p->keys, a);
+  for (size_t k = 0; !oom && k < p->total; k++)
+    oom = p->keys[k] == NULL;
+  if (oom)
+    {
+      cli_error (cmd, "out of memory");
+      return CLI_EXIT_FAIL;
+    }
+  return 0;
+}
+
+/* Rank 0's setup of the files (--resume: what is there, checked, trimmed;
+   else new ones) and the trials still to run, PEND (*NPEND of them, grid
+   order): 0, or the exit status after one line. */
+static int
+sweep_prepare (const char *cmd, cli_sweep_files_t *files, const cli_sweep_args_t *a,
+               const cli_sweep_plan_t *p, const cli_manifest_t *man, size_t *pend,
+               size_t *npend)
+{
+  if (!a->model)
+    return cli_sweep_prepare (cmd, files, a->s.resume, a->s.force, p->keys, p->total, pend,
+                              npend, man);
+  size_t done = 0;
+  char *header = cli_csv_header_text (varlb_model_trial_write_csv_header);
+  files->key = a->g.base.judge_key;
+  int rc = header ? cli_model_files_open (cmd, files, header, p->keys, p->total, a->s.resume,
+                                          a->s.force, &done)
+                  : (cli_error (cmd, "out of memory"), CLI_EXIT_FAIL);
+  free (header);
+  for (*npend = 0; done + *npend < p->total; (*npend)++)
+    pend[*npend] = done + *npend;
+  return rc;
+}
+
+static void
+sweep_plan_clear (cli_sweep_plan_t *p)
+{
+  for (size_t k = 0; p->keys && k < p->total; k++)
+    free (p->keys[k]);
+  free (p->keys);
+  free (p->bits);
 }
 
 int
@@ -324,128 +415,89 @@ cli_sweep (int argc, char **argv)
   cli_grid_init (&a.g);
   cli_ranks_t ranks;
   cli_ranks_init (&ranks, &argc, &argv);
-  int rank = ranks.rank;
   cli_sweep_files_t files;
+  cli_sweep_plan_t plan = { 0 };
+  varlb_model_spec_t *sp = NULL;
+  size_t *pend = NULL, npend = 0;
   int rc = sweep_parse (cmd, argc, argv, &a, &files);
   if (rc >= 0)
     goto done;
-  if (a.model)
-    {
-      rc = cli_sweep_model (&a, &ranks, &agreed); /* src/cli/model_sweep.c */
-      goto done;
-    }
-  rc = CLI_EXIT_FAIL;
   cli_grid_t *g = &a.g;
-  varlb_channel_opts_t *opts = &a.opts;
-
-  size_t total = cli_grid_instances (g) * g->nspecs * a.s.nbudgets;
-  trial_ref_t *list = calloc (total + 1, sizeof *list);
-  char **keys = calloc (total + 1, sizeof *keys);
-  if (!list || !keys)
-    {
-      cli_error (cmd, "out of memory");
-      free (list);
-      free (keys);
-      cli_sweep_files_clear (&files);
-      goto done;
-    }
-  sweep_list (list, keys, &a);
-
+  if ((rc = sweep_plan (cmd, &plan, &a)) != 0)
+    goto close;
+  /* Each rank resolves its compressors and calibrates for itself (the
+     public seed makes it the same); one that fails stops every rank before
+     rank 0 touches a file. */
+  sp = calloc (g->nspecs, sizeof *sp);
+  pend = malloc ((plan.total + 1) * sizeof *pend);
+  int setup = !sp || !pend ? (cli_error (cmd, "out of memory"), CLI_EXIT_FAIL)
+              : cli_specs_resolve (cmd, sp, (const char *const *) g->specs, g->nspecs, &a.opts,
+                                   g->seeds[0], a.model ? CLI_SPECS_MODEL
+                                                         : CLI_SPECS_NOTED /* cli_grid_finish */);
+  if (setup != 0)
+    free (sp), sp = NULL;
+  if ((rc = cli_ranks_share (&ranks, setup, NULL, NULL)) != 0)
+    goto close;
+  /* Rank 0 alone opens the files and tells every rank its verdict and the
+     trials to run; the loop below deals them out. */
   char fp[17];
   varlb_judge_key_fingerprint (fp, g->base.judge_key);
-  cli_manifest_t man = { argc, argv, total, ranks.size, fp, opts, g->base.judge_key };
-  size_t npend = 0;
-  size_t *pend = malloc ((total + 1) * sizeof *pend);
-  int setup = pend ? 0 : CLI_EXIT_FAIL;
-  if (setup != 0)
-    cli_error (cmd, "out of memory");
-  else if (rank == 0)
-    setup = cli_sweep_prepare (cmd, &files, a.s.resume, a.s.force, keys, total, pend, &npend,
-                               &man);
-  /* Rank 0's verdict and pending list; the loop below deals them out. */
-  setup = cli_ranks_share (&ranks, setup, &npend, pend);
-  if (setup != 0)
-    {
-      rc = setup;
-      goto close_files;
-    }
+  cli_manifest_t man = { argc, argv, plan.total, ranks.size, fp, &a.opts, g->base.judge_key };
+  if (ranks.rank == 0)
+    setup = sweep_prepare (cmd, &files, &a, &plan, &man, pend, &npend);
+  if ((rc = cli_ranks_share (&ranks, setup, &npend, pend)) != 0)
+    goto close;
   /* From here on a rank may fail alone, and the others would wait for it. */
   agreed = 0;
-
-  int io_error = 0;
-  varlb_spec_t *sp = calloc (g->nspecs, sizeof *sp);
-  for (size_t s = 0; s < g->nspecs; s++)
-    {
-      char why[512];
-      varlb_spec_init_opts (&sp[s], g->specs[s], opts, why, sizeof why); /* checked by grid_finish */
-    }
-  /* Each rank calibrates for itself: the public seed makes it the same. */
-  if (cli_calibrate_specs (cmd, sp, g->nspecs, g->seeds[0], opts) != 0)
-    io_error = 1;
-  unsigned *tokc = NULL;
-  int show = (a.show < 0 ? isatty (STDERR_FILENO) : a.show) && rank == 0;
+  rc = CLI_EXIT_FAIL;
+  sweep_target_t target = { .built = (size_t) -1 };
+  int show = (a.show < 0 ? isatty (STDERR_FILENO) : a.show) && ranks.rank == 0;
   double t0 = cli_now ();
   size_t failed = 0, above = 0, written = 0;
-  varlb_instance_t in;
-  size_t cur = (size_t) -1;
   const int fd[3] = { files.fside, files.fjson, files.fcsv };
   const char *const path[3] = { files.side, files.jsonl, files.csv };
-  for (size_t j = 0; j < npend && !io_error; j++)
+  int err = 0;
+  for (size_t j = 0; j < npend && !err; j++)
     {
-      const trial_ref_t *tr = &list[pend[j]];
       int owner = cli_ranks_owner (&ranks, j);
-      cli_trial_out_t o;
-      memset (&o, 0, sizeof o);
-      if (owner == rank
-          && (sweep_instance (cmd, &in, &cur, &tokc, &a, tr) != 0
-              || sweep_trial (cmd, &o, &in, &sp[tr->spec], tr, &a, tokc) != 0))
-        {
-          io_error = 1;
-          break;
-        }
-      /* Rank 0 writes, in grid order: token rows, JSON line, CSV line. */
+      cli_trial_out_t o = { 0 };
+      if (owner == ranks.rank && (err = sweep_run (cmd, &o, &target, &a, &plan, sp, pend[j])))
+        break;
+      /* Rank 0 writes, in grid order: side rows, JSON line, CSV line. */
       if (!cli_ranks_collect (&ranks, &o, owner))
         continue;
-      if (cli_trial_out_append (cmd, &o, fd, path) != 0)
-        {
-          cli_trial_out_clear (&o);
-          io_error = 1;
-          break;
-        }
+      err = cli_trial_out_append (cmd, &o, fd, path) != 0;
       failed += o.failed, above += o.above, written++;
       cli_trial_out_clear (&o);
       if (show)
         progress (written, npend, t0, 0);
     }
-  if (cur != (size_t) -1)
-    varlb_instance_clear (&in);
-  for (size_t s = 0; s < g->nspecs; s++)
-    varlb_spec_clear (&sp[s]);
-  free (sp);
-  free (tokc);
+  target_clear (&target, &a);
+  free (target.tokc);
   if (show)
     progress (written, npend, t0, 1);
-  if (rank == 0 && !io_error)
+  if (err)
+    goto close;
+  if (ranks.rank == 0)
     {
       /* The verdicts of the whole file (resumed rows included): rows
          alone, and each group pooled over its seeds, Holm over all. */
       char line[512];
       cli_verdicts_of_file (line, sizeof line, a.out);
-      fprintf (stderr, "varlb: sweep: %zu trials run (%zu already in %s), %zu compressor "
-               "failures, %zu above the Fano ceiling (%s), %.1f s; varlb summary %s for the "
-               "intervals over seeds\n", written, total - npend, a.out, failed, above, line,
-               cli_now () - t0, a.out);
-      rc = 0;
+      fprintf (stderr, "varlb: sweep: %zu %strials run (%zu already in %s), %zu compressor "
+               "failures, %zu above the Fano ceiling (%s), %.1f s%s%s%s\n", written,
+               a.model ? "whole-model " : "", plan.total - npend, a.out, failed, above, line,
+               cli_now () - t0, a.model ? "" : "; varlb summary ", a.model ? "" : a.out,
+               a.model ? "" : " for the intervals over seeds");
     }
-  else if (rank != 0 && !io_error)
-    rc = 0;
-close_files:
+  rc = 0;
+close:
   cli_sweep_files_clear (&files);
+  for (size_t s = 0; sp && s < g->nspecs; s++)
+    varlb_model_spec_clear (&sp[s]);
+  free (sp);
   free (pend);
-  for (size_t k = 0; k < total; k++)
-    free (keys[k]);
-  free (keys);
-  free (list);
+  sweep_plan_clear (&plan);
 done:
   cli_channel_clear (&a.opts);
   free (a.s.budgets);

@@ -240,9 +240,28 @@ void cli_ranks_init (cli_ranks_t *r, int *argc, char ***argv);
    alike (AGREED) ends each with its one line. */
 void cli_ranks_clear (cli_ranks_t *r, int rc, int agreed);
 
-/* `varlb sweep` on whole models, A parsed (model_sweep.c): the exit status;
-   *AGREED cleared once the ranks may fail apart. */
-int cli_sweep_model (cli_sweep_args_t *a, cli_ranks_t *ranks, int *agreed);
+/* A sweep's trials in grid order: trial K runs on target K / PER (an
+   instance, or a model of the models x instances), with compressor
+   (K % PER) / nbudgets, at budget BITS[K] (whole bits); KEYS[K] names it
+   in the rows. */
+typedef struct cli_sweep_plan {
+  size_t total, per;
+  char **keys;
+  double *bits;
+} cli_sweep_plan_t;
+
+/* What sweep --model does differently (model_sweep.c).  The grid's axes
+   and compressors checked (-1 after one line); model NAME (NULL: the
+   --layers x --heads one) at instance I of the grid described into M (-1
+   after one line); every trial's key and budget, each model described and
+   its cache checked first (-1 after one line); one trial of SP at BITS on
+   M, its rows into O (-1 after one line). */
+int cli_model_grid_finish (const char *cmd, cli_grid_t *g, const varlb_channel_opts_t *o);
+int cli_model_sweep_build (const char *cmd, varlb_model_t *m, const cli_sweep_args_t *a,
+                           const char *name, size_t i);
+int cli_model_sweep_list (const char *cmd, char **keys, double *bits, const cli_sweep_args_t *a);
+int cli_model_sweep_trial (const char *cmd, cli_trial_out_t *o, const varlb_model_t *m,
+                           const varlb_model_spec_t *sp, double bits, const cli_sweep_args_t *a);
 /* The worst STATUS over all ranks (rank 0's verdict on the files, or a
    failure of any rank), and with N rank 0's *N and, when that verdict is 0
    and LIST is given, its first *N entries of LIST: every rank then deals
