@@ -221,6 +221,18 @@ sed 's/"streamingllm"/"streamingLLM"/' "$TMPD/plain.out.jsonl" >"$TMPD/edited" \
   && pass "summary checks the JSON Lines beside plain.out: $(head -1 "$TMPD/err")" \
   || fail "summary did not check plain.out.jsonl: $(cat "$TMPD/err")"
 
+# A calibration that fails stops the sweep before any file is written
+# (exit 1, one line), a head's and a whole model's alike.
+for kind in "" "--layers 2 --heads 1"; do
+  # shellcheck disable=SC2086
+  "$VARLB" sweep $kind --compressor exec:/bin/false --calibrate --ratios 0.5 --schedule 1,2 \
+    -d 8 --out "$TMPD/cal.csv" >/dev/null 2>"$TMPD/err"
+  [ $? -eq 1 ] && [ "$(wc -l <"$TMPD/err")" -eq 1 ] && grep -q 'calibrate' "$TMPD/err" \
+    && [ ! -e "$TMPD/cal.csv" ] && [ ! -e "$TMPD/cal.jsonl" ] && [ ! -e "$TMPD/cal.manifest.json" ] \
+    && pass "sweep ${kind:-(a head)}: a failed calibration leaves no file: $(cat "$TMPD/err")" \
+    || fail "sweep ${kind:-(a head)}: failed calibration: $(ls "$TMPD" | grep cal) $(cat "$TMPD/err")"
+done
+
 expect_usage_error "plot without --out" plot "$S"
 expect_usage_error "plot bad extension" plot "$S" --out "$TMPD/x.jpg"
 expect_usage_error "plot bad kind" plot "$S" --out "$TMPD/x.png" --kind pie
