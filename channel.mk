@@ -34,7 +34,4 @@ EXTRA_DIST += tests/cli_attack.sh tests/compressors/misbehave.py tests/cli_hosti
 if HAVE_CHECK
 check_PROGRAMS += tests/test_channel
 endif
-tests_test_channel_SOURCES = tests/test_channel.c tests/testutil.h
-tests_test_channel_LDADD = $(TEST_LDADD)
-tests_test_channel_CFLAGS = $(TEST_CFLAGS)
 tests_test_channel_CPPFLAGS = $(AM_CPPFLAGS) -DVARLB_BINARY='"$(abs_top_builddir)/varlb"'

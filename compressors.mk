@@ -20,9 +20,6 @@ libvarlb_la_SOURCES += src/compressors/scorers.def \
 if HAVE_CHECK
 check_PROGRAMS += tests/test_compressors tests/test_presses
 endif
-tests_test_compressors_SOURCES = tests/test_compressors.c tests/testutil.h
-tests_test_compressors_LDADD = $(TEST_LDADD)
-tests_test_compressors_CFLAGS = $(TEST_CFLAGS)
 
 # Real compressors from other projects (optional; configure finds them).
 libvarlb_la_SOURCES += src/compressors/provenance.c
@@ -45,9 +42,6 @@ endif
 if HAVE_CHECK
 check_PROGRAMS += tests/test_thirdparty
 endif
-tests_test_thirdparty_SOURCES = tests/test_thirdparty.c tests/testutil.h
-tests_test_thirdparty_LDADD = $(TEST_LDADD)
-tests_test_thirdparty_CFLAGS = $(TEST_CFLAGS)
 
 # The Python helper for external compressors, its tests and the examples
 # written with it (tests skip with 77 without NumPy, faiss or torch).
@@ -66,24 +60,12 @@ EXTRA_DIST += $(VARLB_PY) tests/python_helper.sh tests/python_examples.sh \
 if HAVE_CHECK
 check_PROGRAMS += tests/test_ratedist
 endif
-tests_test_ratedist_SOURCES = tests/test_ratedist.c tests/testutil.h
-tests_test_ratedist_LDADD = $(TEST_LDADD)
-tests_test_ratedist_CFLAGS = $(TEST_CFLAGS)
 EXTRA_DIST += bench/ratedist.sh
 TESTS += tests/cli_ratedist.sh
 EXTRA_DIST += tests/cli_ratedist.sh
 if HAVE_CHECK
 check_PROGRAMS += tests/test_zoo_quant
 endif
-tests_test_zoo_quant_SOURCES = tests/test_zoo_quant.c tests/testutil.h
-tests_test_zoo_quant_LDADD = $(TEST_LDADD)
-tests_test_zoo_quant_CFLAGS = $(TEST_CFLAGS)
-tests_test_presses_SOURCES = tests/test_presses.c tests/testutil.h
-tests_test_presses_LDADD = $(TEST_LDADD)
-tests_test_presses_CFLAGS = $(TEST_CFLAGS)
 if HAVE_CHECK
 check_PROGRAMS += tests/test_lossless
 endif
-tests_test_lossless_SOURCES = tests/test_lossless.c tests/testutil.h
-tests_test_lossless_LDADD = $(TEST_LDADD)
-tests_test_lossless_CFLAGS = $(TEST_CFLAGS)

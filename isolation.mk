@@ -5,9 +5,6 @@ libvarlb_la_SOURCES += src/sandbox/filter.h src/sandbox/filter.c
 if HAVE_CHECK
 check_PROGRAMS += tests/test_filter
 endif
-tests_test_filter_SOURCES = tests/test_filter.c tests/testutil.h
-tests_test_filter_LDADD = $(TEST_LDADD)
-tests_test_filter_CFLAGS = $(TEST_CFLAGS)
 tests_test_filter_CPPFLAGS = $(AM_CPPFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
 libvarlb_la_SOURCES += src/sandbox/uid.h src/sandbox/uid.c src/sandbox/freezer.h \
 	src/sandbox/freezer.c src/sandbox/coldcache.h src/sandbox/coldcache.c
@@ -15,9 +12,6 @@ libvarlb_la_SOURCES += src/sandbox/uid.h src/sandbox/uid.c src/sandbox/freezer.h
 if HAVE_CHECK
 check_PROGRAMS += tests/test_isolation
 endif
-tests_test_isolation_SOURCES = tests/test_isolation.c tests/testutil.h
-tests_test_isolation_LDADD = $(TEST_LDADD)
-tests_test_isolation_CFLAGS = $(TEST_CFLAGS)
 
 TESTS += tests/cli_sidedoor.sh tests/cli_sidedoor_serve.sh tests/cli_coldcache.sh \
 	tests/cli_honest.sh

@@ -13,9 +13,5 @@ varlb_SOURCES += src/cli/model_report.c src/cli/model_sweep.c src/cli/model_swee
 if HAVE_CHECK
 check_PROGRAMS += tests/test_model
 endif
-tests_test_model_SOURCES = tests/test_model.c tests/testutil.h
-tests_test_model_LDADD = $(TEST_LDADD)
-tests_test_model_CFLAGS = $(TEST_CFLAGS)
-tests_test_model_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src
 TESTS += tests/cli_model.sh
 EXTRA_DIST += tests/cli_model.sh tests/compressors/model_identity.py bench/model.sh

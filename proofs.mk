@@ -7,15 +7,6 @@ varlb_SOURCES += src/cli/prove.c src/cli/certify.c src/cli/explain.c src/cli/low
 if HAVE_CHECK
 check_PROGRAMS += tests/test_proofs tests/test_certify tests/test_variants
 endif
-tests_test_proofs_SOURCES = tests/test_proofs.c tests/testutil.h
-tests_test_proofs_LDADD = $(TEST_LDADD)
-tests_test_proofs_CFLAGS = $(TEST_CFLAGS)
-tests_test_certify_SOURCES = tests/test_certify.c tests/testutil.h
-tests_test_certify_LDADD = $(TEST_LDADD)
-tests_test_certify_CFLAGS = $(TEST_CFLAGS)
-tests_test_variants_SOURCES = tests/test_variants.c tests/testutil.h
-tests_test_variants_LDADD = $(TEST_LDADD)
-tests_test_variants_CFLAGS = $(TEST_CFLAGS)
 TESTS += tests/cli_prove.sh
 EXTRA_DIST += tests/cli_prove.sh
 # The sparsity examples double as tests (they exit non-zero when the

@@ -11,18 +11,13 @@ endif
 if HAVE_CHECK
 check_PROGRAMS += tests/test_stats tests/test_verdict
 endif
-tests_test_stats_SOURCES = tests/test_stats.c tests/testutil.h
-tests_test_stats_LDADD = $(TEST_LDADD)
-tests_test_stats_CFLAGS = $(TEST_CFLAGS)
-tests_test_verdict_SOURCES = tests/test_verdict.c tests/testutil.h
-tests_test_verdict_LDADD = $(TEST_LDADD) -lmpfr -lgmp
-tests_test_verdict_CFLAGS = $(TEST_CFLAGS)
+tests_test_verdict_LDADD = $(LDADD) -lmpfr -lgmp
 TESTS += tests/cli_sweep.sh
 EXTRA_DIST += tests/cli_sweep.sh
 TESTS += tests/cli_plot.sh
 EXTRA_DIST += tests/cli_plot.sh
 TESTS += tests/cli_mpi.sh
-EXTRA_DIST += tests/cli_mpi.sh bench/scaling.sh
+EXTRA_DIST += tests/cli_mpi.sh bench/scaling.sh tests/same_rows.py
 # (CLEANFILES is first set here; a later fragment appends with +=.)
 CLEANFILES = tests/judge.key
 varlb_SOURCES += src/cli/summary.c

@@ -8,12 +8,6 @@
 . "$top_srcdir/tests/cli_lib.sh"
 [ -n "$PYTHON3" ] || { echo "no python3: skipped"; exit 77; }
 
-# row FILE LINE KEY: KEY of the LINE-th (1-based) JSON object in FILE.
-row () {
-  "$PYTHON3" -c 'import json,sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-print(json.dumps(rows[int(sys.argv[2]) - 1][sys.argv[3]]))' "$1" "$2" "$3"
-}
 nrows () { grep -c '^{' "$1"; }
 
 SMALL="--schedule 1,2,3,4 -d 16"   # T = 14 Alice tokens, N = 224 bits
@@ -25,8 +19,8 @@ IMPOSSIBLE="impossible at this budget: side channel or miscounted bits"
 for p in fp64 fp32 fp16; do
   "$VARLB" attack --compressor identity:precision=$p --ratio 0.25 --json >"$TMPD/id" 2>"$TMPD/err"
   rc=$?
-  if [ $rc -eq 0 ] && [ "$(row "$TMPD/id" 1 correct)" = 27136 ] && [ "$(row "$TMPD/id" 1 N)" = 27136 ] \
-     && [ "$(row "$TMPD/id" 1 over_budget)" = true ]; then
+  if [ $rc -eq 0 ] && [ "$(json_row "$TMPD/id" 1 correct)" = 27136 ] && [ "$(json_row "$TMPD/id" 1 N)" = 27136 ] \
+     && [ "$(json_row "$TMPD/id" 1 over_budget)" = true ]; then
     pass "identity:$p decodes 27136/27136 bits (over budget, charged in full)"
   else
     fail "identity:$p: rc=$rc $(cat "$TMPD/id" "$TMPD/err")"
@@ -48,8 +42,8 @@ n=$(nrows "$TMPD/all")
 [ "$n" -eq $(($# / 2)) ] && pass "one row per compressor ($n)" || fail "$n rows for $(($# / 2)) compressors"
 i=0
 while [ $i -lt "$n" ]; do
-  name=$(row "$TMPD/all" $((i + 1)) compressor)
-  charged=$(row "$TMPD/all" $((i + 1)) bits_charged)
+  name=$(json_row "$TMPD/all" $((i + 1)) compressor)
+  charged=$(json_row "$TMPD/all" $((i + 1)) bits_charged)
   bytes=$(wc -c <"$TMPD/blobs/$i.blob" 2>/dev/null || echo missing)
   if [ "$bytes" != missing ] && [ "$charged" = "$((8 * bytes))" ]; then
     pass "$name: bits charged $charged = 8 x $bytes blob bytes"
@@ -109,14 +103,14 @@ done
 # --- free calibration is recorded per row, and only where the knobs use it.
 "$VARLB" attack $SMALL --compressor pq --compressor pq:codebooks=public --budget 400 --json \
   >"$TMPD/cal" 2>"$TMPD/err" \
-  && [ "$(row "$TMPD/cal" 1 calibration)" = '""' ] \
-  && row "$TMPD/cal" 2 calibration | grep -q 'codebooks=public.*seed 0x' \
+  && [ "$(json_row "$TMPD/cal" 1 calibration)" = '""' ] \
+  && json_row "$TMPD/cal" 2 calibration | grep -q 'codebooks=public.*seed 0x' \
   && pass "pq:codebooks=public records its free calibration, pq none" \
   || fail "calibration column: $(cat "$TMPD/cal" "$TMPD/err")"
 "$VARLB" attack $SMALL --compressor "$MIS calib" --compressor "$MIS zeros" --budget 400 --json \
   >"$TMPD/cal" 2>"$TMPD/err"
-[ "$(row "$TMPD/cal" 1 calibration)" = '"declared by the program: thresholds fitted on seed 99 before the instance"' ] \
-  && [ "$(row "$TMPD/cal" 2 calibration)" = '""' ] \
+[ "$(json_row "$TMPD/cal" 1 calibration)" = '"declared by the program: thresholds fitted on seed 99 before the instance"' ] \
+  && [ "$(json_row "$TMPD/cal" 2 calibration)" = '""' ] \
   && pass "an external program's CALIBRATION line is recorded as its declared calibration" \
   || fail "declared calibration: $(cat "$TMPD/cal" "$TMPD/err")"
 "$VARLB" attack $SMALL --compressor pq:codebooks=public --budget 400 >"$TMPD/cal" 2>&1 \
@@ -128,23 +122,23 @@ done
 # /tmp), so the Fano ceiling must expose it.
 "$VARLB" attack --compressor "$MIS cheat" --budget 64 --sample 64 --seed 7 --json >"$TMPD/cheat" 2>"$TMPD/err"
 rm -rf "/tmp/varlb-cheat-stash-7-$(id -u)"
-v=$(row "$TMPD/cheat" 1 verdict)
+v=$(json_row "$TMPD/cheat" 1 verdict)
 if grep -q 'out of reach' "$TMPD/cheat"; then
   pass "cheater could not reach its stash"
 elif [ "$v" = "\"$IMPOSSIBLE (above the Fano ceiling with 99% confidence)\"" ] || echo "$v" | grep -q "$IMPOSSIBLE"; then
-  pass "cheater at 64 bits: accuracy $(row "$TMPD/cheat" 1 accuracy) > Fano ceiling $(row "$TMPD/cheat" 1 fano_ceiling): $v"
+  pass "cheater at 64 bits: accuracy $(json_row "$TMPD/cheat" 1 accuracy) > Fano ceiling $(json_row "$TMPD/cheat" 1 fano_ceiling): $v"
 else
   fail "cheater not caught: $(cat "$TMPD/cheat" "$TMPD/err")"
 fi
 
 # --- Bob's directory holds only BLOB and Q.npy, and Alice's K.npy is gone.
 "$VARLB" attack $SMALL --compressor "$MIS inspect" --budget 64 --json >"$TMPD/insp" 2>"$TMPD/err" \
-  && [ "$(row "$TMPD/insp" 1 status)" = '"ok"' ] \
+  && [ "$(json_row "$TMPD/insp" 1 status)" = '"ok"' ] \
   && pass "answer ran in a private directory with only BLOB and Q.npy; K.npy deleted" \
   || fail "private directory: $(cat "$TMPD/insp" "$TMPD/err")"
 
 "$VARLB" attack $SMALL --compressor "plugin:$PLUG/badplug.so:mode=inspect-answer" --budget 64 --json \
-  >"$TMPD/insp" 2>"$TMPD/err" && [ "$(row "$TMPD/insp" 1 status)" = '"ok"' ] \
+  >"$TMPD/insp" 2>"$TMPD/err" && [ "$(json_row "$TMPD/insp" 1 status)" = '"ok"' ] \
   && pass "a plug-in's answer runs as a fresh varlb __answer process with only BLOB and Q.npy" \
   || fail "plug-in answer process: $(cat "$TMPD/insp" "$TMPD/err")"
 
@@ -152,7 +146,7 @@ fi
 # directory (in the sandbox: Alice's tree is gone from Bob's view).
 if [ "$SANDBOX" = yes ]; then
   "$VARLB" attack $SMALL --compressor "$MIS peek" --budget 64 --json >"$TMPD/peek" 2>"$TMPD/err" \
-    && [ "$(row "$TMPD/peek" 1 status)" = '"ok"' ] \
+    && [ "$(json_row "$TMPD/peek" 1 status)" = '"ok"' ] \
     && pass "answer finds nothing of Alice's next to its directory" \
     || fail "Alice's files reachable from answer: $(cat "$TMPD/peek" "$TMPD/err")"
 else
@@ -196,12 +190,12 @@ for want in 'answer: (crashed \(signal 11|exited with status 139 \(crashed: sign
             'compress: exited with status 127 \(the shell found no such command\)' \
             'compress: (exited with status 1[^0-9]|crashed \(signal 25|exited with status 153)'; do
   line=$((line + 1))
-  err=$(row "$TMPD/bad" $line error)
-  st=$(row "$TMPD/bad" $line status)
+  err=$(json_row "$TMPD/bad" $line error)
+  st=$(json_row "$TMPD/bad" $line status)
   if echo "$err" | grep -Eq "$want" && [ "$st" != '"ok"' ]; then
-    pass "$(row "$TMPD/bad" $line compressor): $err"
+    pass "$(json_row "$TMPD/bad" $line compressor): $err"
   else
-    fail "$(row "$TMPD/bad" $line compressor): want /$want/, got $err ($st)"
+    fail "$(json_row "$TMPD/bad" $line compressor): want /$want/, got $err ($st)"
   fi
 done
 grep -q 'refusing to compress on purpose' "$TMPD/bad" && pass "the compressor's stderr is kept" \
@@ -217,8 +211,8 @@ print(m.group(1))' "$1" "$2"
 }
 n=$(flooded "$TMPD/bad" 17) \
   && pass "--max-file stopped the flooding compressor at $n bytes (File too large)" \
-  || fail "flood: $(row "$TMPD/bad" 17 stderr_compress)"
-[ "$(row "$TMPD/bad" 18 status)" = '"ok"' ] && [ "$(row "$TMPD/bad" 18 correct)" = 224 ] \
+  || fail "flood: $(json_row "$TMPD/bad" 17 stderr_compress)"
+[ "$(json_row "$TMPD/bad" 18 status)" = '"ok"' ] && [ "$(json_row "$TMPD/bad" 18 correct)" = 224 ] \
   && pass "the run went on: identity after the failures decodes 224/224" || fail "last row: $(tail -n 1 "$TMPD/bad")"
 [ -z "$(ls -A "$TMPD/trials")" ] && pass "no trial directory left in \$TMPDIR after crashes and timeouts" \
   || fail "left in \$TMPDIR: $(ls -A "$TMPD/trials")"
@@ -233,22 +227,22 @@ mkdir "$TMPD/bg"
 TMPDIR="$TMPD/bg" "$VARLB" attack $SMALL --no-sandbox --timeout 5 --budget 64 --max-file 1000000 \
   --json --compressor "$MIS flood" --compressor "exec:$PYTHON3 $top_srcdir/tests/compressors/hostile.py bgchild" \
   --compressor "$MIS crash" --compressor "$MIS hang" >"$TMPD/ns" 2>"$TMPD/err"
-n=$(flooded "$TMPD/ns" 1) && [ "$(row "$TMPD/ns" 1 isolation)" = '"none"' ] \
+n=$(flooded "$TMPD/ns" 1) && [ "$(json_row "$TMPD/ns" 1 isolation)" = '"none"' ] \
   && pass "--no-sandbox: --max-file stopped the flooding compressor at $n bytes" \
   || fail "--no-sandbox flood: $(sed -n 1p "$TMPD/ns") $(cat "$TMPD/err")"
-bg=$(row "$TMPD/ns" 2 stderr_answer)
+bg=$(json_row "$TMPD/ns" 2 stderr_answer)
 if echo "$bg" | grep -q "Alice's background child [0-9]* gone in Bob's phase" \
-   && row "$TMPD/ns" 2 stderr_compress | grep -q 'left background child [0-9]'; then
+   && json_row "$TMPD/ns" 2 stderr_compress | grep -q 'left background child [0-9]'; then
   pass "--no-sandbox: Alice's background child is gone before Bob starts"
 else
-  fail "--no-sandbox background child: $bg $(row "$TMPD/ns" 2 stderr_compress)"
+  fail "--no-sandbox background child: $bg $(json_row "$TMPD/ns" 2 stderr_compress)"
   p=$(sed -n 1p "$TMPD/bg/varlb-hostile-bg.pid" 2>/dev/null)
   case $p in [0-9]*) kill -9 "$p" 2>/dev/null ;; esac
 fi
 # The halves' host directories (in TMPDIR: the pid file above shows the
 # halves were given it) are gone after a crash and a timeout too.
 rm -f "$TMPD/bg/varlb-hostile-bg.pid"
-[ "$(row "$TMPD/ns" 3 error)" != '""' ] && row "$TMPD/ns" 4 error | grep -q 'timed out after 5 s' \
+[ "$(json_row "$TMPD/ns" 3 error)" != '""' ] && json_row "$TMPD/ns" 4 error | grep -q 'timed out after 5 s' \
   && [ -z "$(ls -A "$TMPD/bg")" ] \
   && pass "--no-sandbox: no half's directory left in TMPDIR after a crash and a timeout" \
   || fail "--no-sandbox, left in TMPDIR: $(ls -A "$TMPD/bg"); $(sed -n '3,4p' "$TMPD/ns")"
@@ -256,29 +250,29 @@ rm -f "$TMPD/bg/varlb-hostile-bg.pid"
 # --- what is wrong with an output is named: BLOB.npz for BLOB, a float32 O.npy.
 "$VARLB" attack $SMALL --budget 64 --json --compressor "$MIS npz" --compressor "$MIS float32" \
   >"$TMPD/npz" 2>"$TMPD/err"
-row "$TMPD/npz" 1 error | grep -q 'wrote no BLOB but BLOB.npz (np.savez adds .npz' \
-  && row "$TMPD/npz" 2 error | grep -q 'O.npy: .*float32' \
-  && pass "a BLOB.npz and a float32 O.npy are named: $(row "$TMPD/npz" 2 error)" \
+json_row "$TMPD/npz" 1 error | grep -q 'wrote no BLOB but BLOB.npz (np.savez adds .npz' \
+  && json_row "$TMPD/npz" 2 error | grep -q 'O.npy: .*float32' \
+  && pass "a BLOB.npz and a float32 O.npy are named: $(json_row "$TMPD/npz" 2 error)" \
   || fail "npz/float32: $(cat "$TMPD/npz" "$TMPD/err")"
 
 # --- the C plug-in example: all bits with room for everything; at N/4 it
 # fits its budget and stays under the Fano ceiling.
 FIRSTK="$PLUG/firstk.so"
 "$VARLB" attack --compressor "plugin:$FIRSTK" --ratio 100 --json >"$TMPD/pl" 2>"$TMPD/err" \
-  && [ "$(row "$TMPD/pl" 1 correct)" = 27136 ] && pass "plug-in firstk with room for all tokens decodes every bit" \
+  && [ "$(json_row "$TMPD/pl" 1 correct)" = 27136 ] && pass "plug-in firstk with room for all tokens decodes every bit" \
   || fail "plug-in firstk at 100 N: $(cat "$TMPD/pl" "$TMPD/err")"
 "$VARLB" attack --compressor "plugin:$FIRSTK" --ratio 0.25 --json >"$TMPD/pl" 2>"$TMPD/err" \
   && "$PYTHON3" -c 'import json,sys; r=json.load(open(sys.argv[1]))
 assert not r["over_budget"] and r["bits_charged"] <= r["budget_bits"]
 assert r["accuracy"] <= r["fano_ceiling"], r' "$TMPD/pl" \
-  && pass "plug-in firstk at N/4: accuracy $(row "$TMPD/pl" 1 accuracy) <= Fano $(row "$TMPD/pl" 1 fano_ceiling)" \
+  && pass "plug-in firstk at N/4: accuracy $(json_row "$TMPD/pl" 1 accuracy) <= Fano $(json_row "$TMPD/pl" 1 fano_ceiling)" \
   || fail "plug-in firstk at N/4: $(cat "$TMPD/pl" "$TMPD/err")"
 # Its own Makefile, against the source tree, with the compiler of this build.
 if command -v make >/dev/null 2>&1 && [ -n "$CC" ]; then
   mkdir "$TMPD/ex" && cp "$top_srcdir/examples/plugin/firstk.c" "$top_srcdir/examples/plugin/Makefile" "$TMPD/ex/"
   if make -s -C "$TMPD/ex" CC="$CC" VARLB_CFLAGS="-I$top_srcdir/src" VARLB_LIBS= >"$TMPD/mk" 2>&1 \
      && "$VARLB" attack $SMALL --compressor "plugin:$TMPD/ex/firstk.so:tokens=14" --budget 1 --json >"$TMPD/pl" \
-     && [ "$(row "$TMPD/pl" 1 correct)" = 224 ]; then
+     && [ "$(json_row "$TMPD/pl" 1 correct)" = 224 ]; then
     pass "examples/plugin/Makefile builds a working firstk.so"
   else
     fail "examples/plugin/Makefile: $(cat "$TMPD/mk")"
@@ -291,12 +285,12 @@ fi
 if "$PYTHON3" -c 'import numpy' 2>/dev/null; then
   TOPK="exec:$PYTHON3 $top_srcdir/examples/external/topk_fp16.py"
   "$VARLB" attack --compressor "$TOPK" --ratio 100 --json >"$TMPD/py" 2>"$TMPD/err" \
-    && [ "$(row "$TMPD/py" 1 correct)" = 27136 ] && pass "topk_fp16.py with room for all tokens decodes every bit" \
+    && [ "$(json_row "$TMPD/py" 1 correct)" = 27136 ] && pass "topk_fp16.py with room for all tokens decodes every bit" \
     || fail "topk_fp16.py at 100 N: $(cat "$TMPD/py" "$TMPD/err")"
   "$VARLB" attack --compressor "$TOPK" --ratio 0.25 --json >"$TMPD/py" 2>"$TMPD/err" \
     && "$PYTHON3" -c 'import json,sys; r=json.load(open(sys.argv[1]))
 assert not r["over_budget"] and r["accuracy"] <= r["fano_ceiling"], r' "$TMPD/py" \
-    && pass "topk_fp16.py at N/4: accuracy $(row "$TMPD/py" 1 accuracy) <= Fano $(row "$TMPD/py" 1 fano_ceiling)" \
+    && pass "topk_fp16.py at N/4: accuracy $(json_row "$TMPD/py" 1 accuracy) <= Fano $(json_row "$TMPD/py" 1 fano_ceiling)" \
     || fail "topk_fp16.py at N/4: $(cat "$TMPD/py" "$TMPD/err")"
 else
   skip "topk_fp16.py: $PYTHON3 has no NumPy"

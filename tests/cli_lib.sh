@@ -55,6 +55,14 @@ json_get () {
   "$PYTHON3" -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print(json.dumps(v))' "$1" "$2"
 }
 
+# json_row FILE LINE KEY: print KEY of the LINE-th (1-based) object in the
+# JSON Lines file FILE.
+json_row () {
+  "$PYTHON3" -c 'import json,sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+print(json.dumps(rows[int(sys.argv[2]) - 1][sys.argv[3]]))' "$1" "$2" "$3"
+}
+
 # on_grid DESCRIPTION ARGS...: two trials (`attack ARGS --seed 1`, 2) of a
 # compressor in grid mode (tests/compressors/*.py): its compress ends just
 # past the timing grid's level 1.28 s and says "ended T", its answer says

@@ -10,12 +10,6 @@
 . "$top_srcdir/tests/cli_lib.sh"
 [ -n "$PYTHON3" ] || { echo "no python3: skipped"; exit 77; }
 
-row () {
-  "$PYTHON3" -c 'import json,sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-print(json.dumps(rows[int(sys.argv[2]) - 1][sys.argv[3]]))' "$1" "$2" "$3"
-}
-
 # --- bound: VAR-d30 at 1024px against a count made here.
 "$VARLB" bound --model var-d30 --preset 1024 --json >"$TMPD/b" 2>"$TMPD/err"
 want=$("$PYTHON3" -c '
@@ -58,13 +52,13 @@ expect_usage_error "decode: bad --threads" decode --layers 2 --threads 0
 PLUG="plugin:$top_builddir/tests/plugins/.libs/firstk.so"
 "$VARLB" attack --layers 2 --heads 2 --compressor "$PLUG" --compressor pyramidkv \
   --ratio 0.25 --json >"$TMPD/a" 2>"$TMPD/err"
-[ $? -eq 0 ] && [ "$(row "$TMPD/a" 1 N)" = 108544 ] && [ "$(row "$TMPD/a" 1 status)" = '"ok"' ] \
-  && [ "$(row "$TMPD/a" 1 layers)" = 2 ] \
-  && [ "$(row "$TMPD/a" 1 verdict)" = '"fails as the bound predicts"' ] \
+[ $? -eq 0 ] && [ "$(json_row "$TMPD/a" 1 N)" = 108544 ] && [ "$(json_row "$TMPD/a" 1 status)" = '"ok"' ] \
+  && [ "$(json_row "$TMPD/a" 1 layers)" = 2 ] \
+  && [ "$(json_row "$TMPD/a" 1 verdict)" = '"fails as the bound predicts"' ] \
   && pass "a v1 plug-in runs per head on a whole model and fails as predicted at N_total/4" \
   || fail "v1 plug-in on a model: $(cat "$TMPD/a" "$TMPD/err")"
-[ "$(row "$TMPD/a" 2 status)" = '"ok"' ] && [ "$(row "$TMPD/a" 2 over_budget)" = false ] \
-  && [ "$(row "$TMPD/a" 2 verdict)" = '"fails as the bound predicts"' ] \
+[ "$(json_row "$TMPD/a" 2 status)" = '"ok"' ] && [ "$(json_row "$TMPD/a" 2 over_budget)" = false ] \
+  && [ "$(json_row "$TMPD/a" 2 verdict)" = '"fails as the bound predicts"' ] \
   && pass "pyramidkv on a whole model: within the global budget, fails as predicted" \
   || fail "pyramidkv on a model: $(sed -n 2p "$TMPD/a")"
 "$PYTHON3" -c 'import json,sys
@@ -108,13 +102,13 @@ for r in rows:
 # does not depend on the budget), one bit less is over.
 "$VARLB" attack --layers 2 --heads 1 --schedule 1,2,3,4 -d 8 --compressor identity:precision=fp16 \
   --ratio 1 --json >"$TMPD/x" 2>"$TMPD/err"
-B=$(row "$TMPD/x" 1 bits_charged)
+B=$(json_row "$TMPD/x" 1 bits_charged)
 if is_number "$B" && [ "$B" -gt 224 ]; then
   for b in "$B:false" "$((B - 1)):true"; do
     "$VARLB" attack --layers 2 --heads 1 --schedule 1,2,3,4 -d 8 --compressor identity:precision=fp16 \
       --budget "${b%:*}" --json >"$TMPD/x" 2>"$TMPD/err"
-    [ "$(row "$TMPD/x" 1 bits_charged)" = "$B" ] && [ "$(row "$TMPD/x" 1 over_budget)" = "${b#*:}" ] \
-      && [ "$(row "$TMPD/x" 1 status)" = '"ok"' ] \
+    [ "$(json_row "$TMPD/x" 1 bits_charged)" = "$B" ] && [ "$(json_row "$TMPD/x" 1 over_budget)" = "${b#*:}" ] \
+      && [ "$(json_row "$TMPD/x" 1 status)" = '"ok"' ] \
       && pass "a whole-model blob of $B bits at a budget of ${b%:*}: over_budget ${b#*:}" \
       || fail "blob of $B bits at budget ${b%:*}: $(cat "$TMPD/x" "$TMPD/err")"
   done
@@ -131,15 +125,15 @@ if "$PYTHON3" -c 'import numpy' 2>/dev/null; then
   EXE="exec:$PYTHON3 $top_srcdir/tests/compressors/model_identity.py"
   "$VARLB" attack --layers 2 --heads 2 --schedule 1,2,3,4,6 -d 16 --compressor "$EXE" \
     --ratio 1 --json >"$TMPD/e" 2>"$TMPD/err"
-  is_number "$(row "$TMPD/e" 1 N)" && same_nonempty "$(row "$TMPD/e" 1 correct)" "$(row "$TMPD/e" 1 N)" \
+  is_number "$(json_row "$TMPD/e" 1 N)" && same_nonempty "$(json_row "$TMPD/e" 1 correct)" "$(json_row "$TMPD/e" 1 N)" \
     && pass "exec on the 4-D protocol: (L, H, T, d) in, (L, H, m, dv) out, every bit" \
     || fail "exec 4-D: $(cat "$TMPD/e" "$TMPD/err")"
   # The half's only seed is the model's public seed (decode --json's public
   # seed of the same run seed), in --seed and the environment alike.
   P=$("$VARLB" decode --schedule 1,2,3,4,6 -d 16 --json | "$PYTHON3" -c 'import json,sys; print(json.load(sys.stdin)["public_seed"])')
-  row "$TMPD/e" 1 stderr_compress | grep -q "seed $P public $P" \
+  json_row "$TMPD/e" 1 stderr_compress | grep -q "seed $P public $P" \
     && pass "a whole-model half gets the model's public seed only ($P)" \
-    || fail "whole-model seed: $(row "$TMPD/e" 1 stderr_compress), want $P"
+    || fail "whole-model seed: $(json_row "$TMPD/e" 1 stderr_compress), want $P"
   # serve: on the same 4-D protocol: one worker per half for a whole sweep,
   # the model's shape in each request; every bit of every trial.
   "$VARLB" sweep --layers 2 --heads 2 --schedule 1,2,3,4,6 -d 16 --compressors "serve:${EXE#exec:}" \
@@ -357,7 +351,7 @@ if [ "$SANDBOX" = yes ]; then
   "$VARLB" attack $SMALL --budget 8 --no-sandbox --compressor "$HOS:mode=tmp" --json \
     >"$TMPD/h1" 2>"$TMPD/err"
   rm -f /tmp/varlb-hostile-stash
-  row "$TMPD/h1" 1 verdict | grep -q '"impossible' \
+  json_row "$TMPD/h1" 1 verdict | grep -q '"impossible' \
     && pass "control: without the sandbox a stash leaks a head of the model (impossible)" \
     || fail "hostile control: $(cat "$TMPD/h1" "$TMPD/err")"
   "$VARLB" attack $SMALL --budget 8 --compressor "$HOS:mode=tmp" --json >"$TMPD/h2" 2>"$TMPD/err"

@@ -34,33 +34,12 @@ mpi2 sweep $GRID \
 grep -q '"mpi_ranks": 2' "$TMPD/two.manifest.json" && pass "manifest records 2 ranks" \
   || fail "manifest: $(cat "$TMPD/two.manifest.json")"
 
-"$PYTHON3" - "$TMPD/one.csv" "$TMPD/two.csv" <<'EOF' && pass "2-rank CSV equals the single-process CSV (sorted and in order; wall_s aside)" || fail "CSV differs"
-import sys
-def rows(p):
-    lines = open(p).read().split("\n")
-    import csv
-    r = list(csv.reader(lines[:-1]))
-    i = r[0].index("wall_s")
-    # Compare the raw text of every other column, byte for byte (the MAC,
-    # last, signs wall_s too).
-    return [",".join(x[:i] + x[i + 1:-1]) for x in r]
-a, b = rows(sys.argv[1]), rows(sys.argv[2])
-assert len(a) == 1 + 18, len(a)
-assert sorted(a) == sorted(b)
-assert a == b
-EOF
-"$PYTHON3" - "$TMPD/one.jsonl" "$TMPD/two.jsonl" <<'EOF' && pass "2-rank JSON Lines equal the single-process ones" || fail "JSONL differs"
-import json, sys
-def js(p):
-    out = []
-    for l in open(p):
-        j = json.loads(l)
-        j.pop("wall_s"), j.pop("mac")
-        out.append(j)
-    return out
-a, b = js(sys.argv[1]), js(sys.argv[2])
-assert len(a) == 18 and a == b
-EOF
+SAME="$PYTHON3 $top_srcdir/tests/same_rows.py"
+$SAME csv 19 "$TMPD/one.csv" "$TMPD/two.csv" 2>"$TMPD/perr" \
+  && pass "2-rank CSV equals the single-process CSV (sorted and in order; wall_s aside)" \
+  || fail "CSV differs: $(cat "$TMPD/perr")"
+$SAME jsonl 18 "$TMPD/one.jsonl" "$TMPD/two.jsonl" 2>"$TMPD/perr" \
+  && pass "2-rank JSON Lines equal the single-process ones" || fail "JSONL differs: $(cat "$TMPD/perr")"
 
 # With --no-timing the rows hold nothing that varies between runs, so the
 # files themselves must be identical, byte for byte.

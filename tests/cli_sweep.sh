@@ -86,23 +86,10 @@ printf '"streamingllm",3' >>"$TMPD/rtok.csv"
   && pass "resume runs only the 5 missing trials" || fail "resume: $(cat "$TMPD/err")"
 cmp -s "$TMPD/tok.csv" "$TMPD/rtok.csv" && pass "resumed token rows equal the uninterrupted run's" \
   || fail "resumed token rows differ: $(wc -l <"$TMPD/rtok.csv") lines"
-"$PYTHON3" - "$S" "$TMPD/r.csv" "$TMPD/s.jsonl" "$TMPD/r.jsonl" <<'EOF' && pass "resumed files equal the uninterrupted run (wall_s and its MAC aside), no duplicates" || fail "resume rows differ"
-import csv, json, sys
-def rows(p):  # wall_s aside, and the MAC that signs it
-    r = list(csv.reader(open(p)))
-    i = r[0].index("wall_s")
-    return [tuple(x[:i] + x[i + 1:-1]) for x in r]
-a, b = rows(sys.argv[1]), rows(sys.argv[2])
-assert len(a) == 9 and a == b, (len(a), len(b))
-def js(p):
-    out = []
-    for l in open(p):
-        j = json.loads(l)
-        j.pop("wall_s"), j.pop("mac")
-        out.append(j)
-    return out
-assert len(js(sys.argv[3])) == 8 and js(sys.argv[3]) == js(sys.argv[4])
-EOF
+SAME="$PYTHON3 $top_srcdir/tests/same_rows.py"
+$SAME csv 9 "$S" "$TMPD/r.csv" && $SAME jsonl 8 "$TMPD/s.jsonl" "$TMPD/r.jsonl" \
+  && pass "resumed files equal the uninterrupted run (wall_s and its MAC aside), no duplicates" \
+  || fail "resume rows differ"
 # Resuming a finished sweep runs nothing and changes nothing.
 cp "$TMPD/r.csv" "$TMPD/r0.csv"
 # shellcheck disable=SC2086
@@ -125,20 +112,10 @@ killed=$(($(wc -l <"$TMPD/k.csv" 2>/dev/null || echo 1) - 1))
 # shellcheck disable=SC2086
 "$VARLB" sweep $KGRID --out "$TMPD/k.csv" --resume 2>"$TMPD/err" \
   && "$VARLB" sweep $KGRID --out "$TMPD/kfull.csv" 2>/dev/null \
-  && "$PYTHON3" - "$TMPD/kfull.csv" "$TMPD/k.csv" "$TMPD/kfull.jsonl" "$TMPD/k.jsonl" <<'EOF2' \
+  && $SAME csv 25 "$TMPD/kfull.csv" "$TMPD/k.csv" \
+  && $SAME jsonl 24 "$TMPD/kfull.jsonl" "$TMPD/k.jsonl" \
   && pass "killed after ~$killed rows, resumed: 24 rows equal a clean run's" \
   || fail "kill/resume: $(cat "$TMPD/err")"
-import csv, json, sys
-def rows(p):  # wall_s aside, and the MAC that signs it
-    r = list(csv.reader(open(p)))
-    i = r[0].index("wall_s")
-    return [tuple(x[:i] + x[i + 1:-1]) for x in r]
-a, b = rows(sys.argv[1]), rows(sys.argv[2])
-assert len(a) == 25 and a == b, (len(a), len(b))
-def js(p):
-    return [{k: v for k, v in json.loads(l).items() if k not in ("wall_s", "mac")} for l in open(p)]
-assert js(sys.argv[3]) == js(sys.argv[4])
-EOF2
 
 # Per-token rows: 21 Alice tokens (1+4+16) per trial; heat map from them.
 [ "$(wc -l <"$TMPD/tok.csv")" -eq $((8 * 21 + 1)) ] && pass "per-token rows: 8 trials x 21 tokens" \

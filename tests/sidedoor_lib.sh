@@ -94,3 +94,17 @@ assert "refused" in said or "found" in said, said' "$1" 2>/dev/null
 said () { "$PYTHON3" -c 'import json,sys
 r = json.loads(open(sys.argv[1]).readline())
 print(r.get("error") or "", "|", r["stderr_compress"][-160:], "|", r["stderr_answer"][-220:])' "$1"; }
+# door WHAT PASSED: the check of one route from the control run in
+# $TMPD/ctl (--no-sandbox: the route must carry every bit there, or the
+# sandboxed run shows nothing) and the sandboxed run in $TMPD/o (held at
+# chance); PASSED is the pass line, the halves' words added; the failures
+# name WHAT and say why, with $TMPD/err.
+door () {
+  if ! leaked "$TMPD/ctl"; then
+    fail "$1: the control carried $(bits "$TMPD/ctl") bits, not all 112: $(said "$TMPD/ctl") $(cat "$TMPD/err")"
+  elif held "$TMPD/o"; then
+    pass "$2 ($(said "$TMPD/o"))"
+  else
+    fail "$1: $(bits "$TMPD/o") bits through the sandbox: $(said "$TMPD/o") $(cat "$TMPD/err")"
+  fi
+}

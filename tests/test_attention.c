@@ -242,12 +242,9 @@ START_TEST (self_attention_gram_stats_equal_a_direct_scan)
 }
 END_TEST
 
-int
-main (void)
+TEST_MAIN ("attention", s)
 {
-  Suite *s = suite_create ("attention");
-  TCase *tc = tcase_create ("core");
-  tcase_set_timeout (tc, 120);
+  TCase *tc = test_case (s, "core", 120);
   ADD_TEST (tc, blocked_attention_matches_naive);
   ADD_TEST (tc, huge_scores_stay_finite);
   ADD_TEST (tc, nan_input_is_an_error);
@@ -256,6 +253,4 @@ main (void)
   ADD_TEST (tc, softmax_exp_is_accurate);
   ADD_TEST (tc, softmax_is_shift_invariant_beyond_exp_range);
   ADD_TEST (tc, self_attention_gram_stats_equal_a_direct_scan);
-  suite_add_tcase (s, tc);
-  return run_suite (s);
 }

@@ -68,15 +68,10 @@ START_TEST (multi_index_draws_distinct_uniform_indices)
 }
 END_TEST
 
-int
-main (void)
+TEST_MAIN ("bits", s)
 {
-  Suite *s = suite_create ("bits");
-  TCase *tc = tcase_create ("core");
-  tcase_set_timeout (tc, 60);
+  TCase *tc = test_case (s, "core", 60);
   ADD_TEST (tc, bits_are_reproducible_and_balanced);
   ADD_TEST (tc, streams_are_independent);
   ADD_TEST (tc, multi_index_draws_distinct_uniform_indices);
-  suite_add_tcase (s, tc);
-  return run_suite (s);
 }

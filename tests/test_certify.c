@@ -30,16 +30,11 @@ START_TEST (low_dimension_instance_lists_exactly_the_wrong_bits)
 {
   /* d = 3: the float decode makes errors; certification must refuse at
      least those bits, and certify nothing the float decode got wrong. */
-  varlb_params_t p;
   varlb_instance_t in;
   varlb_certify_report_t r;
   varlb_decode_report_t dr;
   varlb_bits_t dec;
-  varlb_params_init (&p);
-  varlb_pyramid_clear (&p.pyramid);
-  ck_assert_int_eq (varlb_pyramid_init_parse (&p.pyramid, "1,2,3,4,6"), VARLB_OK);
-  p.d = 3;
-  ck_assert_int_eq (varlb_instance_init (&in, &p), VARLB_OK);
+  test_instance_keyed (&in, "1,2,3,4,6", 3, 1, NULL);
   varlb_bits_init (&dec, in.alice_tokens, in.d);
   ck_assert_int_eq (varlb_instance_decode_all (&dr, &in, &dec), VARLB_OK);
   ck_assert (dr.correct < dr.bits);
@@ -55,7 +50,6 @@ START_TEST (low_dimension_instance_lists_exactly_the_wrong_bits)
   varlb_bits_clear (&dec);
   varlb_certify_report_clear (&r);
   varlb_instance_clear (&in);
-  varlb_params_clear (&p);
 }
 END_TEST
 
@@ -436,12 +430,9 @@ START_TEST (near_ties_agree_with_and_without_the_filter)
 }
 END_TEST
 
-int
-main (void)
+TEST_MAIN ("certify", s)
 {
-  Suite *s = suite_create ("certify");
-  TCase *tc = tcase_create ("certify");
-  tcase_set_timeout (tc, 600);
+  TCase *tc = test_case (s, "certify", 600);
   ADD_TEST (tc, default_demo_instance_every_bit_certified);
   ADD_TEST (tc, low_dimension_instance_lists_exactly_the_wrong_bits);
   ADD_TEST (tc, exact_tie_is_refused);
@@ -454,6 +445,4 @@ main (void)
   ADD_TEST (tc, rounding_sensitive_dot_products_never_certified_wrong);
   ADD_TEST (tc, filter_and_mpfr_only_paths_agree_on_the_256px_preset);
   ADD_TEST (tc, near_ties_agree_with_and_without_the_filter);
-  suite_add_tcase (s, tc);
-  return run_suite (s);
 }

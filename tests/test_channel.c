@@ -19,31 +19,12 @@
 #endif
 
 /* A small instance (T = 1+4+9+16 = 30 Alice tokens, d = 16) keeps the
-   per-compressor loop fast; the default 256px one is used for identity.
-   KEY: the judge key (NULL: the open key). */
-static void
-instance_keyed (varlb_instance_t *in, const char *schedule, size_t d, uint64_t seed,
-                const unsigned char *key)
-{
-  varlb_params_t p;
-  ck_assert_int_eq (varlb_params_init (&p), VARLB_OK);
-  if (schedule)
-    {
-      varlb_pyramid_clear (&p.pyramid);
-      ck_assert_int_eq (varlb_pyramid_init_parse (&p.pyramid, schedule), VARLB_OK);
-      p.d = d;
-    }
-  p.seed = seed;
-  if (key)
-    memcpy (p.judge_key, key, VARLB_JUDGE_KEY_BYTES);
-  ck_assert_int_eq (varlb_instance_init (in, &p), VARLB_OK);
-  varlb_params_clear (&p);
-}
-
+   per-compressor loop fast; the default 256px one is used for identity
+   (test_instance_keyed with a key where a test needs one). */
 static void
 instance (varlb_instance_t *in, const char *schedule, size_t d, uint64_t seed)
 {
-  instance_keyed (in, schedule, d, seed, NULL);
+  test_instance_keyed (in, schedule, d, seed, NULL);
 }
 
 static void
@@ -384,7 +365,7 @@ START_TEST (sample_is_uniform_over_the_tokens_and_secret)
       for (int k = 0; k < 2; k++)
         {
           varlb_instance_t in;
-          instance_keyed (&in, "1,2,3,4,5", 8, seed, k ? key_b : key_a);
+          test_instance_keyed (&in, "1,2,3,4,5", 8, seed, k ? key_b : key_a);
           ck_assert_uint_eq (in.alice_tokens, 30);
           o.token_correct = tok;
           varlb_trial_t t;
@@ -609,12 +590,9 @@ START_TEST (bob_starts_on_the_timing_grid)
 }
 END_TEST
 
-int
-main (void)
+TEST_MAIN ("channel", s)
 {
-  Suite *s = suite_create ("channel");
-  TCase *tc = tcase_create ("channel");
-  tcase_set_timeout (tc, 600);
+  TCase *tc = test_case (s, "channel", 600);
   ADD_TEST (tc, knobs_parse_pairs_and_refuse_malformed_text);
   ADD_TEST (tc, knobs_check_refuses_unknown_names_bad_types_and_out_of_range);
   ADD_TEST (tc, registry_names_are_unique_findable_and_complete);
@@ -633,6 +611,4 @@ main (void)
   ADD_TEST (tc, csv_header_names_equal_json_keys_and_rows_have_as_many_cells);
   tcase_add_loop_test (tc, answers_within_one_plus_minus_eta_decode_every_bit, 0,
                        (int) varlb_compressor_count ());
-  suite_add_tcase (s, tc);
-  return run_suite (s);
 }

@@ -64,11 +64,7 @@ accuracy (const varlb_compressor_t *c, const varlb_instance_t *in, double budget
           const char *knob_text, size_t *len, varlb_bits_t *decoded)
 {
   varlb_knobs_t k;
-  varlb_knobs_init (&k);
-  char why[256];
-  ck_assert_int_eq (varlb_knobs_parse (&k, knob_text), VARLB_OK);
-  ck_assert_msg (varlb_knobs_check (c, &k, why, sizeof why) == VARLB_OK, "%s:%s: %s",
-                 c->name, knob_text, why);
+  test_knobs (&k, c, knob_text, 1);
   varlb_blob_t b;
   compress (&b, c, in, budget, &k);
   size_t *idx;
@@ -512,12 +508,6 @@ START_TEST (h2o_all_recent_equals_streamingllm_without_sinks)
 }
 END_TEST
 
-static uint32_t
-le32 (const unsigned char *p)
-{
-  return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
-}
-
 START_TEST (pq_public_codebooks_are_free_and_recorded_as_calibration)
 {
   /* Same knobs but codebooks=public: the blob loses exactly the codebooks
@@ -540,8 +530,8 @@ START_TEST (pq_public_codebooks_are_free_and_recorded_as_calibration)
   compress (&a, c, &in, 32.0 * (double) in.N, &ki);
   compress (&b, c, &in, 32.0 * (double) in.N, &kp);
   ck_assert_uint_ge (b.len, 24);
-  size_t n = le32 (b.data), Mk = le32 (b.data + 4), ck = le32 (b.data + 8);
-  size_t Mv = le32 (b.data + 12), cv = le32 (b.data + 16);
+  size_t n = test_le32 (b.data), Mk = test_le32 (b.data + 4), ck = test_le32 (b.data + 8);
+  size_t Mv = test_le32 (b.data + 12), cv = test_le32 (b.data + 16);
   ck_assert_uint_eq (n, in.alice_tokens);
   ck_assert_uint_eq (Mk, 8);
   ck_assert_uint_eq (Mv, 8);
@@ -587,8 +577,8 @@ START_TEST (pq_public_codebooks_are_rebuilt_identically_by_answer)
   varlb_blob_init (&b);
   ck_assert_int_eq (c->compress (&b, K, V, T, d, d, 64.0 * (double) in.N, in.public_seed, &k,
                                  &in.par.pyramid), VARLB_OK);
-  ck_assert_uint_eq (le32 (b.data), T);
-  ck_assert_uint_eq (le32 (b.data + 8), 512);
+  ck_assert_uint_eq (test_le32 (b.data), T);
+  ck_assert_uint_eq (test_le32 (b.data + 8), 512);
   size_t m = 16;
   double *Q = malloc (m * d * sizeof *Q), *O = malloc (m * d * sizeof *O);
   double *ref = malloc (m * d * sizeof *ref);
@@ -629,7 +619,7 @@ START_TEST (pq_codes_fewer_tokens_rather_than_one_centroid)
         varlb_blob_t b;
         compress (&b, c, &in, floor (frac[f] * (double) in.N), &kn);
         ck_assert_uint_ge (b.len, 24);
-        size_t n = le32 (b.data), ck = le32 (b.data + 8), cv = le32 (b.data + 16);
+        size_t n = test_le32 (b.data), ck = test_le32 (b.data + 8), cv = test_le32 (b.data + 16);
         ck_assert_msg (n < 2 || (ck >= 2 && cv >= 2), "pq:%s at N x %g: %zu tokens, %zu and %zu centroids",
                        knobs[k], frac[f], n, ck, cv);
         fewer += n > 0 && n < in.alice_tokens;
@@ -723,12 +713,9 @@ START_TEST (pq_unknown_codebooks_value_is_refused)
 }
 END_TEST
 
-int
-main (void)
+TEST_MAIN ("compressors", s)
 {
-  Suite *s = suite_create ("compressors");
-  TCase *tc = tcase_create ("zoo");
-  tcase_set_timeout (tc, 600);
+  TCase *tc = test_case (s, "zoo", 600);
   tcase_add_test (tc, zoo_lists_every_compressor_with_described_knobs);
   tcase_add_loop_test (tc, budget_above_lossless_size_decodes_every_bit, 0, (int) ZOO_N);
   tcase_add_loop_test (tc, quarter_budget_fits_and_stays_under_fano_ceiling, 0, (int) ZOO_N);
@@ -747,14 +734,10 @@ main (void)
   tcase_add_test (tc, pq_chooses_subvectors_for_the_budget);
   tcase_add_test (tc, pq_public_codebooks_keep_improving_past_n);
   tcase_add_loop_test (tc, narrower_values_decode_at_lossless_budget, 0, (int) ZOO_N);
-  suite_add_tcase (s, tc);
   /* The blob tests apart, so tests/valgrind_blobs.sh can run them alone
      under memcheck (CK_RUN_CASE=blobs): every read must stay in the blob. */
-  TCase *tb = tcase_create ("blobs");
-  tcase_set_timeout (tb, 600);
+  TCase *tb = test_case (s, "blobs", 600);
   tcase_add_test (tb, blob_reader_never_reads_past_the_end);
   tcase_add_loop_test (tb, truncated_or_padded_blob_is_rejected, 0, (int) ZOO_N);
   tcase_add_loop_test (tb, corrupted_blob_never_crashes_answer, 0, (int) ZOO_N);
-  suite_add_tcase (s, tb);
-  return run_suite (s);
 }

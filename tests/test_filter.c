@@ -301,12 +301,9 @@ START_TEST (the_readme_table_names_every_refused_call)
 }
 END_TEST
 
-int
-main (void)
+TEST_MAIN ("filter", s)
 {
-  Suite *s = suite_create ("filter");
-  TCase *tc = tcase_create ("table");
-  tcase_set_timeout (tc, 60);
+  TCase *tc = test_case (s, "table", 60);
   tcase_add_test (tc, every_refused_call_fails_with_eperm_and_not_without_the_filter);
   tcase_add_test (tc, argument_rules_refuse_only_their_value);
   tcase_add_test (tc, a_high_bit_above_the_int_does_not_slip_past);
@@ -315,6 +312,4 @@ main (void)
   tcase_add_test (tc, another_abi_is_killed);
   tcase_add_test (tc, ordinary_work_goes_on);
   tcase_add_test (tc, the_readme_table_names_every_refused_call);
-  suite_add_tcase (s, tc);
-  return run_suite (s);
 }

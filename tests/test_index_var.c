@@ -167,18 +167,13 @@ START_TEST (criteria_from_the_decode_gram_match_a_separate_gram)
       varlb_params_clear (&p);
     }
   /* One Alice key: no other key, so its gap is to Bob's zero keys, |k|^2 - 0. */
-  varlb_params_t p;
   varlb_instance_t in;
   varlb_criteria_t a;
   varlb_decode_report_t ra;
-  varlb_params_init (&p);
-  varlb_pyramid_clear (&p.pyramid);
-  ck_assert_int_eq (varlb_pyramid_init_parse (&p.pyramid, "1,2"), VARLB_OK);
-  ck_assert_int_eq (varlb_instance_init (&in, &p), VARLB_OK);
+  test_instance_keyed (&in, "1,2", 64, 1, NULL); /* d = 64, seed 1: the defaults */
   ck_assert_int_eq (varlb_instance_decode_criteria (&ra, &a, &in, NULL), VARLB_OK);
   ck_assert_double_eq_tol (a.coh.min_gap, 1.0, 1e-12);
   varlb_instance_clear (&in);
-  varlb_params_clear (&p);
 }
 END_TEST
 
@@ -209,12 +204,9 @@ START_TEST (bad_parameters_are_refused)
 }
 END_TEST
 
-int
-main (void)
+TEST_MAIN ("index_var", s)
 {
-  Suite *s = suite_create ("index_var");
-  TCase *tc = tcase_create ("core");
-  tcase_set_timeout (tc, 600);
+  TCase *tc = test_case (s, "core", 600);
   ADD_TEST (tc, full_cache_decodes_every_bit_default);
   ADD_TEST (tc, criteria_from_the_decode_gram_match_a_separate_gram);
   tcase_add_loop_test (tc, full_cache_decodes_every_bit_each_preset, 0, 3);
@@ -222,6 +214,4 @@ main (void)
   ADD_TEST (tc, decoding_fails_far_below_log_condition);
   ADD_TEST (tc, instance_is_a_pure_function_of_the_seed);
   ADD_TEST (tc, bad_parameters_are_refused);
-  suite_add_tcase (s, tc);
-  return run_suite (s);
 }

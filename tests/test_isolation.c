@@ -223,13 +223,11 @@ main (void)
       return 77;
     }
   Suite *s = suite_create ("isolation");
-  TCase *tc = tcase_create ("host");
-  tcase_set_timeout (tc, 60);
+  TCase *tc = test_case (s, "host", 60);
   tcase_add_test (tc, each_varlb_holds_a_pair_of_its_own);
   tcase_add_test (tc, a_dropped_half_cannot_come_back);
   tcase_add_test (tc, a_frozen_worker_runs_nothing);
   tcase_add_test (tc, a_stopped_tree_runs_nothing);
   tcase_add_test (tc, cold_cache_is_the_hosts_roots_alone);
-  suite_add_tcase (s, tc);
   return run_suite (s);
 }

@@ -89,15 +89,10 @@ START_TEST (family_names_parse)
 }
 END_TEST
 
-int
-main (void)
+TEST_MAIN ("jl", s)
 {
-  Suite *s = suite_create ("jl");
-  TCase *tc = tcase_create ("core");
-  tcase_set_timeout (tc, 120);
+  TCase *tc = test_case (s, "core", 120);
   ADD_TEST (tc, blocked_coherence_matches_naive_scan);
   ADD_TEST (tc, scaled_keys_have_unit_norm_on_average);
   ADD_TEST (tc, family_names_parse);
-  suite_add_tcase (s, tc);
-  return run_suite (s);
 }

@@ -140,12 +140,9 @@ START_TEST (lying_zstd_content_size_is_refused_before_allocating)
 END_TEST
 #endif
 
-int
-main (void)
+TEST_MAIN ("lossless", s)
 {
-  Suite *s = suite_create ("lossless");
-  TCase *tc = tcase_create ("bounded");
-  tcase_set_timeout (tc, 60);
+  TCase *tc = test_case (s, "bounded", 60);
   /* A decoder this build lacks is a skip, said so, never a pass. */
 #ifdef HAVE_XZ
   ADD_TEST (tc, truncated_xz_blob_is_a_format_error_within_the_instance_size);
@@ -157,6 +154,4 @@ main (void)
 #else
   test_skip ("zstd", "built without libzstd (configure found no zstd.h)");
 #endif
-  suite_add_tcase (s, tc);
-  return run_suite (s);
 }

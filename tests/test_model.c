@@ -12,13 +12,6 @@
 #include <gsl/gsl_rng.h>
 #include "compressors/alloc.h"
 
-/* The little-endian 32-bit word at P (blob tables). */
-static size_t
-le32 (const unsigned char *p)
-{
-  return (size_t) p[0] | (size_t) p[1] << 8 | (size_t) p[2] << 16 | (size_t) p[3] << 24;
-}
-
 static const unsigned char KEY[VARLB_JUDGE_KEY_BYTES] = { 7, 1, 8, 2, 8, 1, 8, 2, 8, 4, 5, 9 };
 
 /* A LAYERS x HEADS model of the 256px preset (d = 64) under KEY. */
@@ -31,17 +24,6 @@ model (varlb_model_t *m, size_t layers, size_t heads, uint64_t seed)
   memcpy (p.judge_key, KEY, sizeof KEY);
   ck_assert_int_eq (varlb_model_init (m, &p, layers, heads), VARLB_OK);
   varlb_params_clear (&p);
-}
-
-static double
-agreement (const varlb_instance_t *a, const varlb_instance_t *b)
-{
-  mpz_t x;
-  mpz_init (x);
-  mpz_xor (x, a->x.x, b->x.x);
-  double diff = (double) mpz_popcount (x);
-  mpz_clear (x);
-  return 1.0 - diff / (double) a->N;
 }
 
 /* ------------------------------------------------------------- seeds */
@@ -67,7 +49,7 @@ START_TEST (heads_hold_independent_bits_and_public_keys_from_the_model_seed)
       ck_assert_uint_eq (in[i].par.seed, varlb_seed_head (5, i / 2, i % 2));
       for (size_t j = 0; j < i; j++)
         {
-          double a = agreement (&in[i], &in[j]);
+          double a = test_agreement (&in[i], &in[j]);
           ck_assert_msg (a > 0.48 && a < 0.52, "heads %zu and %zu agree on %.3f of their bits",
                          j, i, a);
           ck_assert_uint_ne (in[i].public_seed, in[j].public_seed);
@@ -87,7 +69,7 @@ START_TEST (heads_hold_independent_bits_and_public_keys_from_the_model_seed)
       varlb_instance_t o;
       ck_assert_int_eq (varlb_model_head_init (&o, &m2, i / 2, i % 2), VARLB_OK);
       ck_assert (memcmp (o.K, in[i].K, 424 * 64 * sizeof *K) == 0);
-      double a = agreement (&o, &in[i]);
+      double a = test_agreement (&o, &in[i]);
       ck_assert_msg (a > 0.48 && a < 0.52, "head %zu: %.3f of the bits survive a new key", i, a);
       varlb_instance_clear (&o);
     }
@@ -559,7 +541,7 @@ START_TEST (pyramidkv_gives_shallow_layers_more)
   for (size_t i = 0; i < 4; i++)
     {
       const unsigned char *p = b.data + 4 + 4 * i;
-      cnt[i] = le32 (p);
+      cnt[i] = test_le32 (p);
       sum += cnt[i];
     }
   ck_assert_uint_eq (sum, 240);
@@ -594,7 +576,7 @@ counts_of (size_t *count, const char *name, const char *knobs, const cache_t *c,
   for (size_t i = 0; i < L * H; i++)
     {
       const unsigned char *p = b.data + 4 + 4 * i;
-      count[i] = le32 (p);
+      count[i] = test_le32 (p);
       sum += count[i];
     }
   ck_assert_uint_eq (sum, total);
@@ -655,7 +637,7 @@ START_TEST (hack_gives_contextual_heads_ratio_times_more)
   for (size_t i = 0; i < 4; i++)
     {
       const unsigned char *p = b.data + 4 + 4 * i;
-      size_t cnt = le32 (p), newest = 1;
+      size_t cnt = test_le32 (p), newest = 1;
       for (size_t r = 0; r < cnt; r++, row += 128 * 8)
         newest &= memcmp (row, c.K + (i * c.T + c.T - cnt + r) * 64, 64 * 8) == 0;
       ck_assert_msg (newest == (cnt == 50), "head %zu keeps %zu tokens, newest: %zu", i, cnt,
@@ -940,7 +922,7 @@ START_TEST (v1_builtin_runs_per_head_with_a_charged_table)
   /* The table: four lengths adding up to the rest of the blob. */
   size_t sum = 0;
   for (size_t i = 0; i < 4; i++)
-    sum += le32 (b.data + 4 * i);
+    sum += test_le32 (b.data + 4 * i);
   ck_assert_uint_eq (sum + 16, b.len);
   double *O = malloc (4 * c.T * c.d * sizeof *O);
   ck_assert_int_eq (varlb_model_split_answer (O, v1, b.data, b.len, c.P, c.Q, 2, 2, c.T, c.d,
@@ -961,12 +943,9 @@ START_TEST (v1_builtin_runs_per_head_with_a_charged_table)
 }
 END_TEST
 
-static Suite *
-model_suite (void)
+TEST_MAIN ("model", s)
 {
-  Suite *s = suite_create ("model");
-  TCase *tc = tcase_create ("core");
-  tcase_set_timeout (tc, 60);
+  TCase *tc = test_case (s, "core", 60);
   ADD_TEST (tc, heads_hold_independent_bits_and_public_keys_from_the_model_seed);
   ADD_TEST (tc, head_seeds_depend_on_every_coordinate);
   ADD_TEST (tc, two_by_two_model_decodes_every_bit_on_any_thread_count);
@@ -976,9 +955,7 @@ model_suite (void)
   ADD_TEST (tc, npy_nd_round_trips_and_the_2d_api_refuses_more);
   ADD_TEST (tc, split_budget_is_even_in_whole_bits_after_the_table);
   ADD_TEST (tc, v1_builtin_runs_per_head_with_a_charged_table);
-  suite_add_tcase (s, tc);
-  TCase *ta = tcase_create ("allocators");
-  tcase_set_timeout (ta, 120);
+  TCase *ta = test_case (s, "allocators", 120);
   ADD_TEST (ta, every_allocator_is_registered_once);
   tcase_add_loop_test (ta, allocator_decodes_every_bit_at_a_lossless_budget, 0, N_ALLOCATORS);
   tcase_add_loop_test (ta, allocator_spends_the_budget_and_fails_as_predicted_at_a_quarter, 0,
@@ -995,12 +972,4 @@ model_suite (void)
   ADD_TEST (ta, hack_gives_contextual_heads_ratio_times_more);
   ADD_TEST (ta, simlayerkv_lazy_layers_by_threshold_then_by_budget);
   ADD_TEST (ta, split_follows_weights_caps_and_largest_remainders);
-  suite_add_tcase (s, ta);
-  return s;
-}
-
-int
-main (void)
-{
-  return run_suite (model_suite ());
 }

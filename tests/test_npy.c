@@ -168,16 +168,11 @@ START_TEST (errors_name_the_problem)
 }
 END_TEST
 
-int
-main (void)
+TEST_MAIN ("npy", s)
 {
-  Suite *s = suite_create ("npy");
-  TCase *tc = tcase_create ("core");
-  tcase_set_timeout (tc, 60);
+  TCase *tc = test_case (s, "core", 60);
   ADD_TEST (tc, write_then_read_round_trips);
   ADD_TEST (tc, numpy_header_forms_parse);
   ADD_TEST (tc, malformed_files_are_rejected);
   ADD_TEST (tc, errors_name_the_problem);
-  suite_add_tcase (s, tc);
-  return run_suite (s);
 }

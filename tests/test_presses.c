@@ -17,30 +17,13 @@ static const char *const scorer_names[] = {
 
 static const uint64_t SEED = 20261123;
 
-/* Compress K, V (T tokens of the instance's pyramid) with C:KNOBS; returns
-   the status, the blob in B (initialised here). */
+/* K, V compressed with the built-in NAME under KNOB_TEXT (checked against
+   its table) at BUDGET: test_compress's status, the blob in B. */
 static int
 compress_kv (varlb_blob_t *b, const char *name, const char *knob_text, const double *K,
              const double *V, const varlb_instance_t *in, double budget)
 {
-  const varlb_compressor_t *c = test_compressor (name);
-  varlb_knobs_t k;
-  varlb_knobs_init (&k);
-  char why[256];
-  ck_assert_int_eq (varlb_knobs_parse (&k, knob_text), VARLB_OK);
-  ck_assert_msg (varlb_knobs_check (c, &k, why, sizeof why) == VARLB_OK, "%s:%s: %s", name,
-                 knob_text, why);
-  varlb_blob_init (b);
-  int st = c->compress (b, K, V, in->alice_tokens, in->d, in->d, budget, in->public_seed, &k,
-                        &in->par.pyramid);
-  varlb_knobs_clear (&k);
-  return st;
-}
-
-static uint32_t
-le32 (const unsigned char *p)
-{
-  return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
+  return test_compress (b, test_compressor (name), in, K, V, budget, knob_text, 1);
 }
 
 static double
@@ -72,8 +55,8 @@ kept_tokens (unsigned char *kept, double *vals, const varlb_blob_t *b, const dou
              size_t T, size_t d)
 {
   ck_assert_uint_ge (b->len, 8);
-  size_t k = le32 (b->data);
-  ck_assert_uint_eq (le32 (b->data + 4), 64);
+  size_t k = test_le32 (b->data);
+  ck_assert_uint_eq (test_le32 (b->data + 4), 64);
   ck_assert_uint_eq (b->len, 8 + k * 2 * d * 8);
   memset (kept, 0, T);
   double *key = malloc (d * sizeof *key);
@@ -202,8 +185,8 @@ START_TEST (think_prunes_exactly_the_weakest_channels)
   ck_assert_int_eq (compress_kv (&b, "think", "bits=64,key_channel_compression_ratio=0.25", K,
                                  in.V, &in, (double) in.N),
                     VARLB_OK);
-  size_t k = le32 (b.data), dk = le32 (b.data + 8);
-  ck_assert_uint_eq (le32 (b.data + 4), 64);
+  size_t k = test_le32 (b.data), dk = test_le32 (b.data + 8);
+  ck_assert_uint_eq (test_le32 (b.data + 4), 64);
   ck_assert_uint_eq (dk, 48);
   ck_assert_uint_gt (k, 0);
   const unsigned char *mask = b.data + 12, *rows = mask + (d + 7) / 8;
@@ -233,8 +216,8 @@ START_TEST (think_prunes_exactly_the_weakest_channels)
   ck_assert_int_eq (compress_kv (&b, "think", "key_channel_compression_ratio=0.25", K, in.V,
                                  &in, 64.0 * (double) in.N),
                     VARLB_OK);
-  ck_assert_uint_eq (le32 (b.data), T);
-  ck_assert_uint_eq (le32 (b.data + 8), d);
+  ck_assert_uint_eq (test_le32 (b.data), T);
+  ck_assert_uint_eq (test_le32 (b.data + 8), d);
   varlb_blob_clear (&b);
   free (K);
   varlb_instance_clear (&in);
@@ -528,12 +511,9 @@ START_TEST (unknown_text_knob_values_are_refused)
 }
 END_TEST
 
-int
-main (void)
+TEST_MAIN ("presses", s)
 {
-  Suite *s = suite_create ("presses");
-  TCase *tc = tcase_create ("presses");
-  tcase_set_timeout (tc, 300);
+  TCase *tc = test_case (s, "presses", 300);
   tcase_add_test (tc, knorm_keeps_exactly_the_lowest_norm_keys);
   tcase_add_test (tc, random_is_seed_deterministic_and_uniform);
   tcase_add_test (tc, think_prunes_exactly_the_weakest_channels);
@@ -545,6 +525,4 @@ main (void)
   tcase_add_test (tc, finch_always_keeps_its_window);
   tcase_add_loop_test (tc, wrappers_take_every_scorer_press, 0, (int) SCORERS_N);
   tcase_add_test (tc, unknown_text_knob_values_are_refused);
-  suite_add_tcase (s, tc);
-  return run_suite (s);
 }

@@ -406,12 +406,9 @@ START_TEST (bad_arguments_are_refused)
 }
 END_TEST
 
-int
-main (void)
+TEST_MAIN ("proofs", s)
 {
-  Suite *s = suite_create ("proofs");
-  TCase *tc = tcase_create ("lemmas");
-  tcase_set_timeout (tc, 600);
+  TCase *tc = test_case (s, "lemmas", 600);
   ADD_TEST (tc, sharpened_sum_matches_measured_R_gaussian_unit);
   ADD_TEST (tc, sharpened_bound_covers_measured_R_gaussian_scaled);
   ADD_TEST (tc, sharpened_bound_covers_measured_R_rademacher);
@@ -427,6 +424,4 @@ main (void)
   ADD_TEST (tc, best_C_is_no_worse_than_default_and_bound_falls_with_d);
   ADD_TEST (tc, paper_chain_encloses_lemma3_and_flips_at_the_margin);
   ADD_TEST (tc, bad_arguments_are_refused);
-  suite_add_tcase (s, tc);
-  return run_suite (s);
 }

@@ -96,17 +96,12 @@ START_TEST (geometric_pyramid_halves_down_to_one)
 }
 END_TEST
 
-int
-main (void)
+TEST_MAIN ("pyramid", s)
 {
-  Suite *s = suite_create ("pyramid");
-  TCase *tc = tcase_create ("core");
-  tcase_set_timeout (tc, 60);
+  TCase *tc = test_case (s, "core", 60);
   ADD_TEST (tc, presets_have_var_token_counts);
   ADD_TEST (tc, token_index_round_trips);
   ADD_TEST (tc, visibility_is_block_causal);
   ADD_TEST (tc, bad_schedules_are_rejected);
   ADD_TEST (tc, geometric_pyramid_halves_down_to_one);
-  suite_add_tcase (s, tc);
-  return run_suite (s);
 }

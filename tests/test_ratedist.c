@@ -50,14 +50,8 @@ queries (size_t **idx, const varlb_instance_t *in, size_t m)
 static void
 compress (varlb_blob_t *b, const varlb_instance_t *in, double budget, const char *knob_text)
 {
-  varlb_knobs_t k;
-  varlb_knobs_init (&k);
-  ck_assert_int_eq (varlb_knobs_parse (&k, knob_text), VARLB_OK);
-  varlb_blob_init (b);
-  ck_assert_int_eq (ratedist ()->compress (b, in->K, in->V, in->alice_tokens, in->d, in->d,
-                                           budget, in->public_seed, &k, &in->par.pyramid),
+  ck_assert_int_eq (test_compress (b, ratedist (), in, in->K, in->V, budget, knob_text, 0),
                     VARLB_OK);
-  varlb_knobs_clear (&k);
 }
 
 /* Correct bits over every Alice token of the answer to BLOB. */
@@ -65,8 +59,7 @@ static size_t
 correct_bits (const varlb_instance_t *in, const varlb_blob_t *b, const char *knob_text)
 {
   varlb_knobs_t k;
-  varlb_knobs_init (&k);
-  ck_assert_int_eq (varlb_knobs_parse (&k, knob_text), VARLB_OK);
+  test_knobs (&k, ratedist (), knob_text, 0);
   size_t *idx, m = in->alice_tokens;
   double *Q = queries (&idx, in, m), *O = malloc (m * in->d * sizeof *O);
   ck_assert (O != NULL);
@@ -491,24 +484,17 @@ START_TEST (general_values_keys_not_public_and_a_shorter_cache_are_handled)
 }
 END_TEST
 
-int
-main (void)
+TEST_MAIN ("ratedist", s)
 {
-  Suite *s = suite_create ("ratedist");
-  TCase *tc = tcase_create ("polar");
-  tcase_set_timeout (tc, 60);
+  TCase *tc = test_case (s, "polar", 60);
   ADD_TEST (tc, polar_transform_is_u_times_kronecker_power_bit_reversed_and_an_involution);
   ADD_TEST (tc, polar_design_has_k_information_bits_and_the_asked_dont_care_positions);
   ADD_TEST (tc, list_encoder_codeword_is_the_reconstruction_and_lists_help);
   ADD_TEST (tc, exhaustive_list_encoder_finds_the_closest_codeword);
-  suite_add_tcase (s, tc);
-  TCase *tr = tcase_create ("compressor");
-  tcase_set_timeout (tr, 120);
+  TCase *tr = test_case (s, "compressor", 120);
   ADD_TEST (tr, ratedist_meets_the_issue_targets_on_the_default_instance);
   ADD_TEST (tr, blob_is_the_header_then_k_information_bits_filling_the_budget);
   ADD_TEST (tr, answer_needs_only_the_blob_public_seed_queries_and_pyramid);
   ADD_TEST (tr, pm1_values_and_other_key_families_decode_as_well);
   ADD_TEST (tr, general_values_keys_not_public_and_a_shorter_cache_are_handled);
-  suite_add_tcase (s, tr);
-  return run_suite (s);
 }

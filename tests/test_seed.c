@@ -20,28 +20,7 @@ key_of (unsigned char *k, unsigned char fill)
 static void
 instance (varlb_instance_t *in, uint64_t seed, const unsigned char *key)
 {
-  varlb_params_t p;
-  ck_assert_int_eq (varlb_params_init (&p), VARLB_OK);
-  varlb_pyramid_clear (&p.pyramid);
-  ck_assert_int_eq (varlb_pyramid_init_parse (&p.pyramid, "1,2,3,4,6"), VARLB_OK);
-  p.d = 32;
-  p.seed = seed;
-  if (key)
-    memcpy (p.judge_key, key, VARLB_JUDGE_KEY_BYTES);
-  ck_assert_int_eq (varlb_instance_init (in, &p), VARLB_OK);
-  varlb_params_clear (&p);
-}
-
-/* Fraction of equal bits between two instances' secrets. */
-static double
-agreement (const varlb_instance_t *a, const varlb_instance_t *b)
-{
-  mpz_t x;
-  mpz_init (x);
-  mpz_xor (x, a->x.x, b->x.x);
-  double diff = (double) mpz_popcount (x);
-  mpz_clear (x);
-  return 1.0 - diff / (double) a->N;
+  test_instance_keyed (in, "1,2,3,4,6", 32, seed, key);
 }
 
 START_TEST (public_seed_is_one_way_of_the_seed_alone)
@@ -99,7 +78,7 @@ START_TEST (secret_streams_depend_on_key_seed_and_stream)
   instance (&b, 3, k1);
   instance (&c, 3, k2);
   ck_assert (mpz_cmp (a.x.x, b.x.x) == 0);
-  double agr = agreement (&a, &c);
+  double agr = test_agreement (&a, &c);
   /* 1728 bits: 5 sigma of a fair coin is 0.06. */
   ck_assert_msg (fabs (agr - 0.5) < 0.06, "agreement %g under different keys", agr);
   varlb_instance_clear (&a);
@@ -126,12 +105,12 @@ START_TEST (small_seed_search_rebuilds_nothing_without_the_key)
   varlb_instance_t guess;
   instance (&guess, found, NULL);
   ck_assert (memcmp (real.K, guess.K, real.alice_tokens * real.d * sizeof *real.K) == 0);
-  double agr = agreement (&real, &guess);
+  double agr = test_agreement (&real, &guess);
   ck_assert_msg (fabs (agr - 0.5) < 0.06, "rebuilt %g of the bits", agr);
   /* ... whereas under the open key the same search rebuilds every bit. */
   varlb_instance_t open;
   instance (&open, 777, NULL);
-  ck_assert (agreement (&open, &guess) == 1.0);
+  ck_assert (test_agreement (&open, &guess) == 1.0);
   varlb_instance_clear (&real);
   varlb_instance_clear (&guess);
   varlb_instance_clear (&open);
@@ -239,17 +218,12 @@ START_TEST (key_file_is_made_private_once_and_checked)
 }
 END_TEST
 
-int
-main (void)
+TEST_MAIN ("seed", s)
 {
-  Suite *s = suite_create ("seed");
-  TCase *tc = tcase_create ("split");
-  tcase_set_timeout (tc, 60);
+  TCase *tc = test_case (s, "split", 60);
   tcase_add_test (tc, public_seed_is_one_way_of_the_seed_alone);
   tcase_add_test (tc, secret_streams_depend_on_key_seed_and_stream);
   tcase_add_test (tc, small_seed_search_rebuilds_nothing_without_the_key);
   tcase_add_test (tc, open_key_is_named_and_real_keys_fingerprinted);
   tcase_add_test (tc, key_file_is_made_private_once_and_checked);
-  suite_add_tcase (s, tc);
-  return run_suite (s);
 }

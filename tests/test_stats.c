@@ -587,12 +587,9 @@ START_TEST (holm_steps_down_at_alpha_over_the_remaining_count)
 }
 END_TEST
 
-int
-main (void)
+TEST_MAIN ("stats", s)
 {
-  Suite *s = suite_create ("stats");
-  TCase *tc = tcase_create ("core");
-  tcase_set_timeout (tc, 300);
+  TCase *tc = test_case (s, "core", 300);
   ADD_TEST (tc, fano_ceiling_matches_independent_values);
   ADD_TEST (tc, fano_ceiling_is_monotone_and_above_trivial_line);
   ADD_TEST (tc, clopper_pearson_known_cases);
@@ -612,6 +609,4 @@ main (void)
   ADD_TEST (tc, sampled_verdict_counting_ceiling_has_its_allowance);
   ADD_TEST (tc, judge_strata_is_judge_per_stratum_and_pools_conservatively);
   ADD_TEST (tc, holm_steps_down_at_alpha_over_the_remaining_count);
-  suite_add_tcase (s, tc);
-  return run_suite (s);
 }

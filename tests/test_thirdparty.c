@@ -19,20 +19,14 @@
 
 static const uint64_t SEED = 20261123;
 
-/* Compress IN with C and KNOB_TEXT at BUDGET; the status is returned, the
-   blob left in B (initialised here). */
+/* IN compressed with C and KNOB_TEXT (not checked against C's table: the
+   tests hand compress bad knobs on purpose) at BUDGET: test_compress's
+   status, the blob in B. */
 static int
 compress_with (varlb_blob_t *b, const varlb_compressor_t *c, const varlb_instance_t *in,
                double budget, const char *knob_text)
 {
-  varlb_knobs_t k;
-  varlb_knobs_init (&k);
-  ck_assert_int_eq (varlb_knobs_parse (&k, knob_text), VARLB_OK);
-  varlb_blob_init (b);
-  int st = c->compress (b, in->K, in->V, in->alice_tokens, in->d, in->d, budget,
-                        in->public_seed, &k, &in->par.pyramid);
-  varlb_knobs_clear (&k);
-  return st;
+  return test_compress (b, c, in, in->K, in->V, budget, knob_text, 0);
 }
 
 /* Answer M queries for the first Alice tokens from BLOB (an exact-size
@@ -43,8 +37,7 @@ answer_with (double *acc, const varlb_compressor_t *c, const varlb_instance_t *i
              const unsigned char *blob, size_t len, const char *knob_text, size_t m)
 {
   varlb_knobs_t k;
-  varlb_knobs_init (&k);
-  ck_assert_int_eq (varlb_knobs_parse (&k, knob_text), VARLB_OK);
+  test_knobs (&k, c, knob_text, 0);
   size_t *idx = malloc (m * sizeof *idx);
   double *Q = malloc (m * in->d * sizeof *Q), *O = malloc (m * in->d * sizeof *O);
   unsigned char *copy = malloc (len ? len : 1);
@@ -64,12 +57,6 @@ answer_with (double *acc, const varlb_compressor_t *c, const varlb_instance_t *i
   free (idx), free (Q), free (O), free (copy);
   varlb_knobs_clear (&k);
   return st;
-}
-
-static uint32_t
-le32 (const unsigned char *p)
-{
-  return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
 }
 
 static void
@@ -127,16 +114,16 @@ START_TEST (zfp_rate_is_the_largest_whole_rate_that_fits)
       unsigned want = room > 64 ? 64 : (unsigned) room;
       if (want >= 2)
         {
-          ck_assert_msg (le32 (b.data + 4) == want, "budget %g: rate %u, want %u", budgets[i],
-                         le32 (b.data + 4), want);
-          ck_assert_uint_eq (le32 (b.data), 424);
+          ck_assert_msg (test_le32 (b.data + 4) == want, "budget %g: rate %u, want %u", budgets[i],
+                         test_le32 (b.data + 4), want);
+          ck_assert_uint_eq (test_le32 (b.data), 424);
           ck_assert_uint_eq (b.len, 16 + 6784 * (size_t) want);
         }
       else
         {
           /* Below the guard: rate 2 on a prefix. */
-          ck_assert_uint_eq (le32 (b.data + 4), 2);
-          ck_assert_uint_lt (le32 (b.data), 424);
+          ck_assert_uint_eq (test_le32 (b.data + 4), 2);
+          ck_assert_uint_lt (test_le32 (b.data), 424);
         }
       ck_assert_double_le (8.0 * (double) b.len, budgets[i]);
       varlb_blob_clear (&b);
@@ -157,7 +144,7 @@ START_TEST (zfp_refuses_rates_below_the_guard_and_clamps_small_budgets)
   ck_assert_int_eq (compress_with (&b, c, &in, 1e9, "dims=2,rate=1"), VARLB_EINVAL);
   varlb_blob_clear (&b);
   ck_assert_int_eq (compress_with (&b, c, &in, 1e9, "dims=1,rate=4"), VARLB_OK);
-  ck_assert_uint_eq (le32 (b.data + 4), 4);
+  ck_assert_uint_eq (test_le32 (b.data + 4), 4);
   varlb_blob_clear (&b);
   ck_assert_int_eq (compress_with (&b, c, &in, 1e9, "dims=1,type=float,rate=3"), VARLB_EINVAL);
   varlb_blob_clear (&b);
@@ -165,8 +152,8 @@ START_TEST (zfp_refuses_rates_below_the_guard_and_clamps_small_budgets)
      that still decodes its own tokens. */
   double budget = (double) in.N / 8.0;
   ck_assert_int_eq (compress_with (&b, c, &in, budget, "dims=1"), VARLB_OK);
-  size_t n = le32 (b.data);
-  ck_assert_uint_eq (le32 (b.data + 4), 4);
+  size_t n = test_le32 (b.data);
+  ck_assert_uint_eq (test_le32 (b.data + 4), 4);
   ck_assert_uint_gt (n, 0);
   ck_assert_uint_lt (n, in.alice_tokens);
   ck_assert_double_le (8.0 * (double) b.len, budget);
@@ -220,14 +207,14 @@ START_TEST (fpzip_precision_is_the_largest_that_fits)
       varlb_blob_t b, up;
       ck_assert_int_eq (compress_with (&b, c, &in, budgets[i], ""), VARLB_OK);
       ck_assert_double_le (8.0 * (double) b.len, budgets[i]);
-      ck_assert_uint_eq (le32 (b.data), in.alice_tokens);
-      unsigned prec = le32 (b.data + 8);
+      ck_assert_uint_eq (test_le32 (b.data), in.alice_tokens);
+      unsigned prec = test_le32 (b.data + 8);
       ck_assert_uint_lt (prec, 64);
       /* The next precision, unconstrained, is over this budget. */
       char knob[32];
       snprintf (knob, sizeof knob, "prec=%u", prec + 2);
       ck_assert_int_eq (compress_with (&up, c, &in, 1e12, knob), VARLB_OK);
-      ck_assert_uint_eq (le32 (up.data + 8), prec + 2);
+      ck_assert_uint_eq (test_le32 (up.data + 8), prec + 2);
       ck_assert_msg (8.0 * (double) up.len > budgets[i], "budget %g: prec %u, but %u fits (%zu bits)",
                      budgets[i], prec, prec + 2, 8 * up.len);
       varlb_blob_clear (&b);
@@ -297,8 +284,8 @@ START_TEST (faiss_pq_takes_the_richest_codes_that_fit)
         varlb_blob_t b;
         const char *knob = public ? "codebooks=public" : "";
         ck_assert_int_eq (compress_with (&b, c, &in, budgets[i], knob), VARLB_OK);
-        size_t M = le32 (b.data + 4), nbits = le32 (b.data + 8);
-        ck_assert_uint_eq (le32 (b.data), 424);
+        size_t M = test_le32 (b.data + 4), nbits = test_le32 (b.data + 8);
+        ck_assert_uint_eq (test_le32 (b.data), 424);
         ck_assert_uint_eq (b.len, pq_len (M, nbits, public));
         ck_assert_double_le (8.0 * (double) b.len, budgets[i]);
         /* No other (M | 64, nbits <= 8) with more code bits fits. */
@@ -407,7 +394,7 @@ START_TEST (faiss_more_tokens_than_the_instance_are_refused)
       varlb_blob_t b;
       ck_assert_int_eq (compress_with (&b, c, &in, 16.0 * (double) in.N,
                                        which ? "ranges=public" : "codebooks=public"), VARLB_OK);
-      size_t hdr = which ? 8 : 12, n = le32 (b.data), per = (b.len - hdr) / n;
+      size_t hdr = which ? 8 : 12, n = test_le32 (b.data), per = (b.len - hdr) / n;
       ck_assert_uint_eq (n, in.alice_tokens);
       ck_assert_uint_eq ((b.len - hdr) % n, 0);
       unsigned char *lie = calloc (b.len + per, 1);
@@ -426,12 +413,9 @@ START_TEST (faiss_more_tokens_than_the_instance_are_refused)
 END_TEST
 #endif
 
-int
-main (void)
+TEST_MAIN ("thirdparty", s)
 {
-  Suite *s = suite_create ("thirdparty");
-  TCase *tc = tcase_create ("libraries");
-  tcase_set_timeout (tc, 300);
+  TCase *tc = test_case (s, "libraries", 300);
   tcase_add_test (tc, provenance_names_the_library_and_nothing_for_own_builtins);
   /* A library this build lacks is a skip, said so, never a pass. */
 #ifdef HAVE_ZFP
@@ -455,6 +439,4 @@ main (void)
 #else
   test_skip ("faiss", "built without libfaiss (configure did not find it)");
 #endif
-  suite_add_tcase (s, tc);
-  return run_suite (s);
 }

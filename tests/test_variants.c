@@ -403,12 +403,9 @@ START_TEST (sparse_attention_unstructured_keeping_s_tokens_fails)
 }
 END_TEST
 
-int
-main (void)
+TEST_MAIN ("variants", s)
 {
-  Suite *s = suite_create ("variants");
-  TCase *tc = tcase_create ("variants");
-  tcase_set_timeout (tc, 600);
+  TCase *tc = test_case (s, "variants", 600);
   ADD_TEST (tc, approx_adversary_decodes_inside_the_edge_and_fails_beyond);
   ADD_TEST (tc, approx_eta_max_matches_the_margin_condition);
   ADD_TEST (tc, gap_criterion_guarantees_decoding_of_every_eta_answer_at_its_edge);
@@ -419,6 +416,4 @@ main (void)
   ADD_TEST (tc, sparse_public_window_kept_exactly_with_s_d_bits);
   ADD_TEST (tc, sparse_secret_pattern_kept_with_its_indices);
   ADD_TEST (tc, sparse_attention_unstructured_keeping_s_tokens_fails);
-  suite_add_tcase (s, tc);
-  return run_suite (s);
 }

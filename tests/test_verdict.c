@@ -340,12 +340,9 @@ START_TEST (row_mac_matches_an_independent_blake2b)
 }
 END_TEST
 
-int
-main (void)
+TEST_MAIN ("verdict", s)
 {
-  Suite *s = suite_create ("verdict");
-  TCase *tc = tcase_create ("core");
-  tcase_set_timeout (tc, 300);
+  TCase *tc = test_case (s, "core", 300);
   ADD_TEST (tc, counting_tail_bounds_the_exact_sum_from_above_within_1e14);
   ADD_TEST (tc, counting_tail_gives_the_issues_figures);
   ADD_TEST (tc, counting_tail_is_fast_and_right_at_millions_of_bits);
@@ -354,6 +351,4 @@ main (void)
   ADD_TEST (tc, pooled_trials_are_one_trial_on_the_concatenation);
   ADD_TEST (tc, holm_at_scale_matches_the_step_down_by_hand);
   ADD_TEST (tc, row_mac_matches_an_independent_blake2b);
-  suite_add_tcase (s, tc);
-  return run_suite (s);
 }

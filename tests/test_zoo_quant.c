@@ -22,9 +22,7 @@ run (varlb_blob_t *b, double *O, const char *name, const char *knobs, const doub
 {
   const varlb_compressor_t *c = test_compressor (name);
   varlb_knobs_t k;
-  char why[256];
-  ck_assert_int_eq (varlb_knobs_parse (&k, knobs), VARLB_OK);
-  ck_assert_msg (varlb_knobs_check (c, &k, why, sizeof why) == VARLB_OK, "%s", why);
+  test_knobs (&k, c, knobs, 1);
   varlb_blob_init (b);
   int st = c->compress (b, K, V, T, d, dv, budget, seed, &k, py);
   ck_assert_msg (st == VARLB_OK, "%s:%s compress returned %d", name, knobs, st);
@@ -35,12 +33,6 @@ run (varlb_blob_t *b, double *O, const char *name, const char *knobs, const doub
       ck_assert_msg (st == VARLB_OK, "%s:%s answer returned %d", name, knobs, st);
     }
   varlb_knobs_clear (&k);
-}
-
-static uint32_t
-le32 (const unsigned char *p)
-{
-  return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
 }
 
 /* Per-token accuracy of a compressor on the instance: ACC[t] is the
@@ -280,10 +272,10 @@ START_TEST (turboquant_outlier_split_marks_the_highest_energy_channels)
   varlb_blob_t b;
   run (&b, NULL, "turboquant", "bits=2,outliers=0.25", in.K, in.V, n, d, d, 64.0 * in.N, NULL, 0,
        &in.par.pyramid, in.public_seed);
-  ck_assert_uint_eq (le32 (b.data), n);
-  ck_assert_uint_eq (le32 (b.data + 4), 2);
-  ck_assert_uint_eq (le32 (b.data + 8), 16);  /* key channels at b + 1 */
-  ck_assert_uint_eq (le32 (b.data + 12), 16); /* value channels */
+  ck_assert_uint_eq (test_le32 (b.data), n);
+  ck_assert_uint_eq (test_le32 (b.data + 4), 2);
+  ck_assert_uint_eq (test_le32 (b.data + 8), 16);  /* key channels at b + 1 */
+  ck_assert_uint_eq (test_le32 (b.data + 12), 16); /* value channels */
   /* The key mask: bit j of the stream after the 20-byte header. */
   double e[64] = { 0 };
   for (size_t t = 0; t < n; t++)
@@ -393,8 +385,8 @@ check_kvquant_value_outliers (const char *knobs, size_t per_side)
     V[i] = gsl_ran_gaussian (r, 1.0); /* distinct: no ties */
   varlb_blob_t b;
   run (&b, NULL, "kvquant", knobs, in.K, V, n, d, dv, 64.0 * in.N, NULL, 0, &in.par.pyramid, in.public_seed);
-  size_t kept = le32 (b.data), f = le32 (b.data + 4);
-  size_t ov = le32 (b.data + 12), nko = le32 (b.data + 16);
+  size_t kept = test_le32 (b.data), f = test_le32 (b.data + 4);
+  size_t ov = test_le32 (b.data + 12), nko = test_le32 (b.data + 16);
   ck_assert_uint_eq (kept, n);
   ck_assert_uint_eq (f, 1);
   ck_assert_uint_eq (ov, per_side);
@@ -443,12 +435,12 @@ START_TEST (kvquant_key_outliers_are_about_the_calibrated_fraction)
   size_t n = in.alice_tokens, d = in.d;
   varlb_blob_t b;
   run (&b, NULL, "kvquant", "bits=4", in.K, in.V, n, d, d, 64.0 * in.N, NULL, 0, &in.par.pyramid, in.public_seed);
-  double frac = (double) le32 (b.data + 16) / (double) ((n - 1) * d);
+  double frac = (double) test_le32 (b.data + 16) / (double) ((n - 1) * d);
   ck_assert_msg (frac > 0.006 && frac < 0.014, "key outliers: %.4f of the entries", frac);
   varlb_blob_clear (&b);
   run (&b, NULL, "kvquant", "bits=4,threshold=1", in.K, in.V, n, d, d, 64.0 * in.N, NULL, 0,
        &in.par.pyramid, in.public_seed);
-  ck_assert_uint_eq (le32 (b.data + 16), 0);
+  ck_assert_uint_eq (test_le32 (b.data + 16), 0);
   varlb_blob_clear (&b);
   varlb_instance_clear (&in);
 }
@@ -506,11 +498,11 @@ START_TEST (subgen_clusters_identical_keys_together)
     memcpy (K + t * d, in.K + (t % 4) * d, d * sizeof *K);
   varlb_blob_t b;
   run (&b, NULL, "subgen", "delta=1e-6", K, in.V, n, d, d, 64.0 * in.N, NULL, 0, &in.par.pyramid, in.public_seed);
-  ck_assert_uint_eq (le32 (b.data), 4);
+  ck_assert_uint_eq (test_le32 (b.data), 4);
   size_t off = 24, sum = 0;
   for (int c = 0; c < 4; c++)
     {
-      size_t cnt = le32 (b.data + off);
+      size_t cnt = test_le32 (b.data + off);
       sum += cnt;
       off += 4 + 2 * d * (cnt < 2 ? cnt : 2); /* t = 2 samples */
     }
@@ -520,7 +512,7 @@ START_TEST (subgen_clusters_identical_keys_together)
      its own cluster. */
   run (&b, NULL, "subgen", "", in.K, in.V, n, d, d, 64.0 * 2 * in.N + 65536, NULL, 0,
        &in.par.pyramid, in.public_seed);
-  ck_assert_uint_eq (le32 (b.data), n);
+  ck_assert_uint_eq (test_le32 (b.data), n);
   varlb_blob_clear (&b);
   free (K);
   varlb_instance_clear (&in);
@@ -580,7 +572,7 @@ START_TEST (pqcache_attending_every_offloaded_row_is_exact_attention)
   ck_assert_int_eq (varlb_attention (ref, Q, m, Kh, Vh, n, d, d, NULL, NULL, NULL), VARLB_OK);
   varlb_blob_t b;
   run (&b, O, "pqcache", "compress=1", in.K, in.V, n, d, d, 64.0 * in.N, Q, m, &in.par.pyramid, in.public_seed);
-  ck_assert_uint_eq (le32 (b.data + 20), n - 32 - (n - 32) / 2); /* every middle row offloaded */
+  ck_assert_uint_eq (test_le32 (b.data + 20), n - 32 - (n - 32) / 2); /* every middle row offloaded */
   for (size_t i = 0; i < m * d; i++)
     ck_assert_msg (fabs (O[i] - ref[i]) < 1e-9, "output %zu: %.12g vs %.12g", i, O[i], ref[i]);
   varlb_blob_clear (&b);
@@ -614,8 +606,8 @@ START_TEST (pqcache_bob_attends_to_sink_recent_and_his_top_k)
   run (&b, O, "pqcache", "subbits=16", in.K, in.V, n, d, d, 64.0 * in.N, Q, m, &in.par.pyramid,
        in.public_seed);
   size_t nm = n - sink - nr;
-  ck_assert_uint_eq (le32 (b.data + 16), nm); /* centroids */
-  ck_assert_uint_eq (le32 (b.data + 20), nm); /* offloaded rows */
+  ck_assert_uint_eq (test_le32 (b.data + 16), nm); /* centroids */
+  ck_assert_uint_eq (test_le32 (b.data + 20), nm); /* offloaded rows */
   for (size_t q = 0; q < m; q++)
     {
       size_t k = 0;
@@ -678,10 +670,10 @@ START_TEST (amskv_cache_efficient_head_keeps_exactly_condensed_and_local_scales)
     memcpy (K + t * d, in.K, d * sizeof *K);
   varlb_blob_t b;
   run (&b, NULL, "amskv", "condensed=2,local=1", K, in.V, n, d, d, 64.0 * in.N, NULL, 0, py, in.public_seed);
-  ck_assert_uint_eq (le32 (b.data), 1 + 4 + 13 * 13);
+  ck_assert_uint_eq (test_le32 (b.data), 1 + 4 + 13 * 13);
   varlb_blob_clear (&b);
   run (&b, NULL, "amskv", "condensed=2,local=2", K, in.V, n, d, d, 64.0 * in.N, NULL, 0, py, in.public_seed);
-  ck_assert_uint_eq (le32 (b.data), 1 + 4 + 10 * 10 + 13 * 13);
+  ck_assert_uint_eq (test_le32 (b.data), 1 + 4 + 10 * 10 + 13 * 13);
   varlb_blob_clear (&b);
   /* The instance's JL keys are dissimilar across scales: cache-demanding,
      the budget decides: room for 200 tokens keeps the condensed scales,
@@ -690,7 +682,7 @@ START_TEST (amskv_cache_efficient_head_keeps_exactly_condensed_and_local_scales)
   unsigned char *kept = calloc (n, 1);
   ck_assert (acc && kept);
   token_accuracy (acc, &b, "amskv", "", &in, 64.0 + 200.0 * 32.0 * (double) d);
-  ck_assert_uint_eq (le32 (b.data), 200);
+  ck_assert_uint_eq (test_le32 (b.data), 200);
   for (size_t t = 0; t < 5; t++)
     kept[t] = 1;
   for (size_t t = py->offset[7]; t < py->offset[7] + 26; t++)
@@ -726,7 +718,7 @@ START_TEST (fastvar_fixed_ratios_keep_the_tokens_farthest_from_the_scale_mean)
      pruned; 0.5 of it goes, int(169 / 2) = 84 tokens. */
   varlb_blob_t b;
   token_accuracy (acc, &b, "fastvar", "ratios=0.5/0.75", &in, 64.0 * in.N);
-  ck_assert_uint_eq (le32 (b.data), n - 84);
+  ck_assert_uint_eq (test_le32 (b.data), n - 84);
   memset (kept, 1, n);
   for (size_t i = 0; i < len; i++)
     {
@@ -753,7 +745,7 @@ START_TEST (litevar_keeps_the_early_scales_and_the_window)
   ck_assert (acc && kept);
   varlb_blob_t b;
   token_accuracy (acc, &b, "litevar", "window=2,early=1", &in, 64.0 * in.N);
-  ck_assert_uint_eq (le32 (b.data), 1 + 10 * 10 + 13 * 13); /* the KIVI block's rows */
+  ck_assert_uint_eq (test_le32 (b.data), 1 + 10 * 10 + 13 * 13); /* the KIVI block's rows */
   kept[0] = 1;
   for (size_t t = py->offset[7]; t < py->offset[9]; t++)
     kept[t] = 1;
@@ -809,12 +801,9 @@ START_TEST (knob_variants_fit_the_budget_and_stay_under_fano_ceiling)
 }
 END_TEST
 
-int
-main (void)
+TEST_MAIN ("zoo_quant", s)
 {
-  Suite *s = suite_create ("zoo_quant");
-  TCase *tc = tcase_create ("quant");
-  tcase_set_timeout (tc, 120);
+  TCase *tc = test_case (s, "quant", 120);
   tcase_add_test (tc, rotation_from_the_public_seed_is_orthogonal_and_reproducible);
   tcase_add_test (tc, sphere_codebook_matches_the_exact_lloyd_max_levels);
   tcase_add_test (tc, polar_angle_codebooks_match_their_laws);
@@ -837,6 +826,4 @@ main (void)
   tcase_add_test (tc, litevar_keeps_the_early_scales_and_the_window);
   tcase_add_loop_test (tc, knob_variants_fit_the_budget_and_stay_under_fano_ceiling, 0,
                        (int) (sizeof variants / sizeof *variants));
-  suite_add_tcase (s, tc);
-  return run_suite (s);
 }

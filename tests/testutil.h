@@ -1,11 +1,13 @@
-/* testutil.h -- shared scaffolding for the check suites: run_suite fails a
- * run that checked nothing (CK_RUN_CASE or CK_RUN_SUITE selecting no test)
- * and turns a run with a skipped part into automake's SKIP (77). */
+/* testutil.h -- shared scaffolding for the check suites: TEST_MAIN and
+ * test_case build a suite; run_suite fails a run that checked nothing
+ * (CK_RUN_CASE or CK_RUN_SUITE selecting no test) and turns a run with a
+ * skipped part into automake's SKIP (77). */
 #ifndef VARLB_TESTUTIL_H
 #define VARLB_TESTUTIL_H
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <gsl/gsl_errno.h>
 #include "varlb.h"
 
@@ -14,8 +16,8 @@
 
 /* Parts of a suite that cannot run here (a library this build lacks):
    test_skip says which and why, and run_suite then ends in SKIP, not PASS,
-   unless a test failed.  Call before run_suite (from main), never inside a
-   test: check runs each test in a child process. */
+   unless a test failed.  Call before run_suite (from main or the body of
+   TEST_MAIN), never inside a test: check runs each test in a child process. */
 static int test_skipped;
 
 static inline void
@@ -57,15 +59,77 @@ run_suite (Suite *s)
 
 #define ADD_TEST(tc, fn) tcase_add_test ((tc), (fn))
 
+/* The main of a test program, the same for every suite: it makes suite
+   NAME, runs the block after the macro (which adds the cases to S, with
+   test_case below, and may call test_skip), then runs the suite:
+     TEST_MAIN ("npy", s)
+     {
+       TCase *tc = test_case (s, "core", 60);
+       ADD_TEST (tc, ...);
+     }  */
+#define TEST_MAIN(name, s)                                                                 \
+  static void test_main_cases (Suite *s);                                                   \
+  int main (void)                                                                           \
+  {                                                                                         \
+    Suite *test_main_suite = suite_create (name);                                           \
+    test_main_cases (test_main_suite);                                                      \
+    return run_suite (test_main_suite);                                                     \
+  }                                                                                         \
+  static void test_main_cases (Suite *s)
+
+/* A test case NAME added to suite S, each of its tests killed after
+   TIMEOUT seconds (check's default of 4 s is too short on the CI).  Cases
+   run in the order they are made. */
+static inline TCase *
+test_case (Suite *s, const char *name, double timeout)
+{
+  TCase *tc = tcase_create (name);
+  tcase_set_timeout (tc, timeout);
+  suite_add_tcase (s, tc);
+  return tc;
+}
+
+/* The instance drawn from SEED into IN (asserted to build): the default
+   parameters (the 256px preset, d = 64), or the pyramid SCHEDULE (a list
+   such as "1,2,4") with key dimension D where SCHEDULE is not NULL; judged
+   under KEY (VARLB_JUDGE_KEY_BYTES bytes; NULL: the open key). */
+static inline void
+test_instance_keyed (varlb_instance_t *in, const char *schedule, size_t d, uint64_t seed,
+                     const unsigned char *key)
+{
+  varlb_params_t p;
+  ck_assert_int_eq (varlb_params_init (&p), VARLB_OK);
+  if (schedule)
+    {
+      varlb_pyramid_clear (&p.pyramid);
+      ck_assert_int_eq (varlb_pyramid_init_parse (&p.pyramid, schedule), VARLB_OK);
+      p.d = d;
+    }
+  p.seed = seed;
+  if (key)
+    memcpy (p.judge_key, key, VARLB_JUDGE_KEY_BYTES);
+  ck_assert_int_eq (varlb_instance_init (in, &p), VARLB_OK);
+  varlb_params_clear (&p);
+}
+
 /* The default instance drawn from SEED into IN (asserted to build). */
 static inline void
 test_instance (varlb_instance_t *in, uint64_t seed)
 {
-  varlb_params_t p;
-  ck_assert_int_eq (varlb_params_init (&p), VARLB_OK);
-  p.seed = seed;
-  ck_assert_int_eq (varlb_instance_init (in, &p), VARLB_OK);
-  varlb_params_clear (&p);
+  test_instance_keyed (in, NULL, 0, seed, NULL);
+}
+
+/* The fraction of equal bits between two instances' secrets (exact count,
+   one floating-point division). */
+static inline double
+test_agreement (const varlb_instance_t *a, const varlb_instance_t *b)
+{
+  mpz_t x;
+  mpz_init (x);
+  mpz_xor (x, a->x.x, b->x.x);
+  double diff = (double) mpz_popcount (x);
+  mpz_clear (x);
+  return 1.0 - diff / (double) a->N;
 }
 
 /* The built-in single-head compressor NAME (asserted to be built in). */
@@ -75,5 +139,43 @@ test_compressor (const char *name)
   const varlb_compressor_t *c = varlb_compressor_find (name);
   ck_assert_msg (c != NULL, "no compressor %s built in", name);
   return c;
+}
+
+/* KNOB_TEXT parsed into K (initialised here; asserted to parse) and, where
+   CHECK, asserted valid for C's knob table.  A test that hands compress a
+   knob out of range on purpose passes CHECK = 0. */
+static inline void
+test_knobs (varlb_knobs_t *k, const varlb_compressor_t *c, const char *knob_text, int check)
+{
+  char why[256];
+  varlb_knobs_init (k);
+  ck_assert_int_eq (varlb_knobs_parse (k, knob_text), VARLB_OK);
+  if (check)
+    ck_assert_msg (varlb_knobs_check (c, k, why, sizeof why) == VARLB_OK, "%s:%s: %s",
+                   c->name, knob_text, why);
+}
+
+/* Compress K, V (the Alice tokens of IN, d columns each, under IN's public
+   seed and pyramid) with C and KNOB_TEXT (test_knobs, CHECK as there) at
+   BUDGET bits; returns compress's status, the blob in B (initialised here). */
+static inline int
+test_compress (varlb_blob_t *b, const varlb_compressor_t *c, const varlb_instance_t *in,
+               const double *K, const double *V, double budget, const char *knob_text,
+               int check)
+{
+  varlb_knobs_t k;
+  test_knobs (&k, c, knob_text, check);
+  varlb_blob_init (b);
+  int st = c->compress (b, K, V, in->alice_tokens, in->d, in->d, budget, in->public_seed, &k,
+                        &in->par.pyramid);
+  varlb_knobs_clear (&k);
+  return st;
+}
+
+/* The little-endian 32-bit word at P (the counts in blob headers). */
+static inline uint32_t
+test_le32 (const unsigned char *p)
+{
+  return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
 }
 #endif
