@@ -189,8 +189,7 @@ alloc_plan_even (size_t *count, size_t *keep, size_t total, const alloc_ctx_t *c
 int
 alloc_check_knobs (unsigned *prec, const varlb_compressor_t *self, const varlb_knobs_t *kn)
 {
-  *prec = (unsigned) cc_knob_double (self, kn, "bits");
-  if ((*prec != 16 && *prec != 32 && *prec != 64)
+  if (cc_knob_prec (prec, self, kn, "bits") != VARLB_OK
       || (cc_knob (self, kn, "press") && evict_press_check (self, kn) != VARLB_OK))
     return VARLB_EINVAL;
   return VARLB_OK;
@@ -263,7 +262,7 @@ alloc_evict_answer (double *O, const unsigned char *blob, size_t len, uint64_t s
   cc_reader_t r;
   cc_reader_init (&r, blob, len);
   unsigned prec = cc_get_u32 (&r);
-  if (r.bad || (prec != 16 && prec != 32 && prec != 64) || r.left / 4 < n)
+  if (r.bad || !cc_prec_ok (prec) || r.left / 4 < n)
     return VARLB_EFORMAT;
   size_t per = (d + dv) * (prec / 8), sum = 0, most = 0;
   for (size_t i = 0; i < n; i++)

@@ -216,6 +216,12 @@ cc_half_to_double (uint16_t h)
 }
 
 int
+cc_prec_ok (unsigned prec)
+{
+  return prec == 16 || prec == 32 || prec == 64;
+}
+
+int
 cc_put_real (varlb_blob_t *b, double v, unsigned prec)
 {
   return prec == 16 ? cc_put_f16 (b, v) : prec == 32 ? cc_put_f32 (b, v) : cc_put_f64 (b, v);
@@ -266,6 +272,14 @@ cc_knob_double (const varlb_compressor_t *c, const varlb_knobs_t *k, const char 
 {
   const char *v = cc_knob (c, k, name);
   return v ? strtod (v, NULL) : NAN;
+}
+
+int
+cc_knob_prec (unsigned *prec, const varlb_compressor_t *c, const varlb_knobs_t *k,
+              const char *name)
+{
+  *prec = (unsigned) cc_knob_double (c, k, name);
+  return cc_prec_ok (*prec) ? VARLB_OK : VARLB_EINVAL;
 }
 
 int
@@ -512,7 +526,7 @@ cc_evict_answer (double *O, const unsigned char *blob, size_t len,
   size_t k = cc_get_u32 (&r);
   unsigned prec = cc_get_u32 (&r);
   size_t per_token = (d + dv) * (prec / 8);
-  if (r.bad || (prec != 16 && prec != 32 && prec != 64) || per_token == 0
+  if (r.bad || !cc_prec_ok (prec) || per_token == 0
       || k > len / per_token)
     return VARLB_EFORMAT;
   double *Kc = malloc ((k ? k : 1) * d * sizeof *Kc);

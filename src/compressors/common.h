@@ -7,6 +7,23 @@
 #include <stdint.h>
 #include "varlb.h"
 
+/* The two halves' parameters, exactly as varlb_compressor_t's compress and
+   answer take them (varlb.h), spelled once: a built-in defines its halves
+   as `static int NAME_compress (CC_COMPRESS_PARAMS)` and `static int
+   NAME_answer (CC_ANSWER_PARAMS)`, so every file names them alike: the
+   blob, the cache K (T x d) and V (T x dv), the budget in bits, the public
+   seed, the knobs given (kn) and the VAR schedule (pyramid); Bob's output O
+   (m x dv) for his queries Q (m x d).  The registry's initialiser checks
+   them against the ABI at compile time. */
+#define CC_COMPRESS_PARAMS                                                     \
+  varlb_blob_t *blob, const double *K, const double *V, size_t T, size_t d,    \
+    size_t dv, double budget_bits, uint64_t seed, const varlb_knobs_t *kn,     \
+    const varlb_pyramid_t *pyramid
+#define CC_ANSWER_PARAMS                                                       \
+  double *O, const unsigned char *blob, size_t len, uint64_t seed,             \
+    const double *Q, size_t m, size_t d, size_t dv, const varlb_knobs_t *kn,   \
+    const varlb_pyramid_t *pyramid
+
 /* Reading a blob: every read checks the remaining length. */
 typedef struct cc_reader {
   const unsigned char *p;
@@ -43,7 +60,9 @@ int cc_bits_flush (cc_bitwriter_t *w);
 /* IEEE 754 binary16 round trip (round to nearest even). */
 uint16_t cc_half_from_double (double x);
 double cc_half_to_double (uint16_t h);
-/* Store precision: 16, 32 or 64 bits per number. */
+/* Store precision: 16, 32 or 64 bits per number (cc_prec_ok: nonzero for
+   those three, the precisions a knob or a blob header may name). */
+int cc_prec_ok (unsigned prec);
 int cc_put_real (varlb_blob_t *b, double v, unsigned prec);
 double cc_get_real (cc_reader_t *r, unsigned prec);
 
@@ -60,6 +79,10 @@ const char *cc_knob (const varlb_compressor_t *c, const varlb_knobs_t *k,
                      const char *name);
 double cc_knob_double (const varlb_compressor_t *c, const varlb_knobs_t *k,
                        const char *name);
+/* A precision knob (the eviction methods' "bits") into *PREC: VARLB_EINVAL
+   unless it is 16, 32 or 64 (cc_prec_ok). */
+int cc_knob_prec (unsigned *prec, const varlb_compressor_t *c, const varlb_knobs_t *k,
+                  const char *name);
 
 /* Public calibration data, drawn before any instance from a fixed public
    seed's generator R (varlb_rng_new (seed, VARLB_STREAM_COMPRESSOR)): T

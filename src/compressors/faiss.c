@@ -138,9 +138,7 @@ pq_bytes (size_t n, size_t d, size_t dv, size_t M, size_t nbits, int public)
 extern const varlb_compressor_t varlb_compressor_faiss_pq;
 
 static int
-faiss_pq_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
-                   size_t d, size_t dv, double budget_bits, uint64_t seed,
-                   const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+faiss_pq_compress (CC_COMPRESS_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_faiss_pq;
   int public = public_knob (self, kn, "codebooks");
@@ -213,9 +211,7 @@ faiss_pq_compress (varlb_blob_t *blob, const double *K, const double *V, size_t 
 }
 
 static int
-faiss_pq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
-                 const double *Q, size_t m, size_t d, size_t dv,
-                 const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+faiss_pq_answer (CC_ANSWER_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_faiss_pq;
   int public = public_knob (self, kn, "codebooks");
@@ -349,9 +345,7 @@ sq_ranges (float *tk, float *tv, size_t q, const varlb_knobs_t *kn, int public,
 }
 
 static int
-faiss_sq_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
-                   size_t d, size_t dv, double budget_bits, uint64_t seed,
-                   const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+faiss_sq_compress (CC_COMPRESS_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_faiss_sq;
   int public = public_knob (self, kn, "ranges"), ok;
@@ -394,9 +388,7 @@ faiss_sq_compress (varlb_blob_t *blob, const double *K, const double *V, size_t 
 }
 
 static int
-faiss_sq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
-                 const double *Q, size_t m, size_t d, size_t dv,
-                 const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+faiss_sq_answer (CC_ANSWER_PARAMS)
 {
   int public = public_knob (&varlb_compressor_faiss_sq, kn, "ranges"), ok = 0;
   size_t T = pyramid->offset[pyramid->scales - 1]; /* Alice's tokens */

@@ -127,9 +127,7 @@ fpz_blob (varlb_blob_t *blob, const double *K, const double *V, size_t n, size_t
 }
 
 static int
-fpz_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
-              size_t d, size_t dv, double budget_bits, uint64_t seed,
-              const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+fpz_compress (CC_COMPRESS_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_fpzip;
   const char *t = cc_knob (self, kn, "type");
@@ -231,9 +229,7 @@ fpz_get (double *A, const unsigned char *p, size_t bytes, size_t n, size_t cols,
 }
 
 static int
-fpz_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
-            const double *Q, size_t m, size_t d, size_t dv,
-            const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+fpz_answer (CC_ANSWER_PARAMS)
 {
   size_t T = pyramid->offset[pyramid->scales - 1]; /* Alice's tokens */
   cc_reader_t r;

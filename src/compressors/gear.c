@@ -114,9 +114,7 @@ gear_add_lowrank (double *X, const double *A, const double *B, size_t n, size_t 
 extern const varlb_compressor_t varlb_compressor_gear;
 
 static int
-gear_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T, size_t d,
-               size_t dv, double budget_bits, uint64_t seed, const varlb_knobs_t *kn,
-               const varlb_pyramid_t *pyramid)
+gear_compress (CC_COMPRESS_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_gear;
   unsigned b = (unsigned) cc_knob_double (self, kn, "bits");
@@ -249,8 +247,7 @@ gear_put_outliers (double *X, size_t count, size_t len, size_t stride, size_t st
 }
 
 static int
-gear_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, const double *Q,
-             size_t m, size_t d, size_t dv, const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+gear_answer (CC_ANSWER_PARAMS)
 {
   cc_reader_t r;
   cc_reader_init (&r, blob, len);

@@ -217,9 +217,7 @@ kvq_size (size_t n, size_t f, size_t d, size_t dv, unsigned b, size_t ov, size_t
 }
 
 static int
-kvq_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T, size_t d,
-              size_t dv, double budget_bits, uint64_t seed, const varlb_knobs_t *kn,
-              const varlb_pyramid_t *pyramid)
+kvq_compress (CC_COMPRESS_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_kvquant;
   unsigned b = (unsigned) cc_knob_double (self, kn, "bits");
@@ -318,8 +316,7 @@ kvq_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T, si
 }
 
 static int
-kvq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, const double *Q,
-            size_t m, size_t d, size_t dv, const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+kvq_answer (CC_ANSWER_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_kvquant;
   double thr = cc_knob_double (self, kn, "threshold");

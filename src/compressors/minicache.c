@@ -247,7 +247,7 @@ answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, const d
   layout_t y = { L, H, 0, d, dv, 0, 0, 0, 0 };
   y.prec = cc_get_u32 (&r);
   size_t P = cc_get_u32 (&r);
-  if (r.bad || (y.prec != 16 && y.prec != 32 && y.prec != 64) || P > L / 2)
+  if (r.bad || !cc_prec_ok (y.prec) || P > L / 2)
     return VARLB_EFORMAT;
   layout_set (&y, P);
   size_t units = y.u0 + y.u1, pb = y.prec / 8;

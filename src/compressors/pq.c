@@ -441,9 +441,7 @@ pq_plan (size_t *n, pq_part_t *pk, pq_part_t *pv, const double *K, const double 
 extern const varlb_compressor_t varlb_compressor_pq;
 
 static int
-pq_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
-             size_t d, size_t dv, double budget_bits, uint64_t seed,
-             const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+pq_compress (CC_COMPRESS_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_pq;
   size_t M = (size_t) cc_knob_double (self, kn, "subvectors");
@@ -451,7 +449,7 @@ pq_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
   unsigned iters = (unsigned) cc_knob_double (self, kn, "iters");
   unsigned prec = (unsigned) cc_knob_double (self, kn, "precision");
   int public = pq_public (self, kn);
-  if (M > d || M > dv || b > 16 || (prec != 16 && prec != 32 && prec != 64) || public < 0
+  if (M > d || M > dv || b > 16 || !cc_prec_ok (prec) || public < 0
       || T != pyramid->offset[pyramid->scales - 1])
     return VARLB_EINVAL;
   gsl_rng *r = varlb_rng_new (seed, VARLB_STREAM_COMPRESSOR);
@@ -514,9 +512,7 @@ pq_rebuild (double *A, const double *cb, size_t n, size_t dim, pq_part_t part, c
 }
 
 static int
-pq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
-           const double *Q, size_t m, size_t d, size_t dv,
-           const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+pq_answer (CC_ANSWER_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_pq;
   int public = pq_public (self, kn);
@@ -531,7 +527,7 @@ pq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
   pk.M = cc_get_u32 (&r), pk.c = cc_get_u32 (&r), pv.M = cc_get_u32 (&r), pv.c = cc_get_u32 (&r);
   unsigned prec = cc_get_u32 (&r);
   size_t cmax = public ? pq_public_max_c (d, dv) : n;
-  if (r.bad || (prec != 16 && prec != 32 && prec != 64) || n > T || pk.M < 1 || pk.M > d
+  if (r.bad || !cc_prec_ok (prec) || n > T || pk.M < 1 || pk.M > d
       || pv.M < 1 || pv.M > dv
       || (n > 0 && (pk.c < 1 || pk.c > cmax || pv.c < 1 || pv.c > cmax))
       || (n == 0 && (pk.c != 0 || pv.c != 0))

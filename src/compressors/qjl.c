@@ -85,9 +85,7 @@ qjl_shape (size_t *n, size_t *m, size_t T, size_t d, size_t dv, unsigned vb,
 }
 
 static int
-qjl_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
-              size_t d, size_t dv, double budget_bits, uint64_t seed,
-              const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+qjl_compress (CC_COMPRESS_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_qjl;
   unsigned vb = (unsigned) cc_knob_double (self, kn, "vbits");

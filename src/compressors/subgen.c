@@ -73,9 +73,7 @@ sg_cluster (size_t *centre, size_t *member, size_t *cnt, const double *G, size_t
 extern const varlb_compressor_t varlb_compressor_subgen;
 
 static int
-sg_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T, size_t d,
-             size_t dv, double budget_bits, uint64_t seed, const varlb_knobs_t *kn,
-             const varlb_pyramid_t *pyramid)
+sg_compress (CC_COMPRESS_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_subgen;
   double delta0 = cc_knob_double (self, kn, "delta"), share = cc_knob_double (self, kn, "share");

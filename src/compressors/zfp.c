@@ -156,9 +156,7 @@ zfp_put (varlb_blob_t *blob, const double *A, size_t n, size_t cols, zfp_type ty
 }
 
 static int
-zfp_compress_halves (varlb_blob_t *blob, const double *K, const double *V, size_t T,
-                     size_t d, size_t dv, double budget_bits, uint64_t seed,
-                     const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+zfp_compress_halves (CC_COMPRESS_PARAMS)
 {
   unsigned rate, dims;
   zfp_type type;
@@ -209,9 +207,7 @@ zfp_get (double *A, const unsigned char *p, size_t bytes, size_t n, size_t cols,
 }
 
 static int
-zfp_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
-            const double *Q, size_t m, size_t d, size_t dv,
-            const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+zfp_answer (CC_ANSWER_PARAMS)
 {
   size_t T = pyramid->offset[pyramid->scales - 1]; /* Alice's tokens */
   cc_reader_t r;
