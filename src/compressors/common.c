@@ -92,6 +92,12 @@ cc_get_bits (cc_reader_t *r, size_t *pos, unsigned nbits)
   return v;
 }
 
+int
+cc_bits_end (const cc_reader_t *r, size_t pos)
+{
+  return r->bad || (pos + 7) / 8 != r->left ? VARLB_EFORMAT : VARLB_OK;
+}
+
 static int
 put_le (varlb_blob_t *b, uint64_t v, unsigned bytes)
 {

@@ -41,6 +41,10 @@ double cc_get_f16 (cc_reader_t *r);
 void cc_reader_skip (cc_reader_t *r, size_t bytes);
 /* N bits (1..32) of a packed little-endian bit stream at bit offset *POS. */
 uint32_t cc_get_bits (cc_reader_t *r, size_t *pos, unsigned nbits);
+/* A blob that ends with a packed bit stream read to bit POS: VARLB_OK when
+   nothing was read past the end and the stream, padded to a whole byte, is
+   exactly what is left; VARLB_EFORMAT otherwise (a forged length). */
+int cc_bits_end (const cc_reader_t *r, size_t pos);
 
 int cc_put_u32 (varlb_blob_t *b, uint32_t v);
 int cc_put_f64 (varlb_blob_t *b, double v);

@@ -284,16 +284,14 @@ gear_answer (CC_ANSWER_PARAMS)
     st = gear_put_outliers (Kc, d, n, d, 1, ok, kv, &r, &pos, seen);
   if (st == VARLB_OK)
     st = gear_put_outliers (Vc, n, dv, 1, dv, ov, vv, &r, &pos, seen);
-  if (st == VARLB_OK && (r.bad || (pos + 7) / 8 != r.left))
-    st = VARLB_EFORMAT;
+  if (st == VARLB_OK)
+    st = cc_bits_end (&r, pos);
   if (st == VARLB_OK)
     {
       double *Ak = A, *Bk = Ak + n * rk, *Av = Bk + d * rk, *Bv = Av + n * rv;
       gear_add_lowrank (Kc, Ak, Bk, n, d, rk);
       gear_add_lowrank (Vc, Av, Bv, n, dv, rv);
-      st = qz_all_finite (Kc, n * d) && qz_all_finite (Vc, n * dv)
-             ? cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv)
-             : VARLB_EFORMAT;
+      st = qz_answer_finite (O, Q, m, Kc, Vc, n, d, dv);
     }
   free (Kc), free (Vc), free (kv), free (vv), free (A), free (seen);
   return st;

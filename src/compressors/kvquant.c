@@ -390,12 +390,10 @@ kvq_answer (CC_ANSWER_PARAMS)
             Vq[t * dv + j] = vzr[2 * t] + vzr[2 * t + 1] * u;
         }
     }
-  if (st == VARLB_OK && (r.bad || (pos + 7) / 8 != r.left))
-    st = VARLB_EFORMAT;
-  if (st == VARLB_OK && (!qz_all_finite (Kc, n * d) || !qz_all_finite (Vc, n * dv)))
-    st = VARLB_EFORMAT;
   if (st == VARLB_OK)
-    st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
+    st = cc_bits_end (&r, pos);
+  if (st == VARLB_OK)
+    st = qz_answer_finite (O, Q, m, Kc, Vc, n, d, dv);
   free (kzr), free (lk), free (lv), free (vzr), free (Kc), free (Vc), free (vout), free (kout);
   free (known);
   return st;

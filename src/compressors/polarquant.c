@@ -359,12 +359,10 @@ polar_answer (CC_ANSWER_PARAMS)
     st = polar_decode (Kc, rk, &r, &pos, n, d, Rk, &P);
   if (st == VARLB_OK)
     st = polar_decode (Vc, rv, &r, &pos, n, dv, Rv, &P);
-  if (st == VARLB_OK && (r.bad || (pos + 7) / 8 != r.left))
-    st = VARLB_EFORMAT;
-  if (st == VARLB_OK && (!qz_all_finite (Kc, n * d) || !qz_all_finite (Vc, n * dv)))
-    st = VARLB_EFORMAT;
   if (st == VARLB_OK)
-    st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
+    st = cc_bits_end (&r, pos);
+  if (st == VARLB_OK)
+    st = qz_answer_finite (O, Q, m, Kc, Vc, n, d, dv);
   polar_clear (&P);
   free (Rk), free (Rv), free (rk), free (rv), free (Kc), free (Vc);
   return st;

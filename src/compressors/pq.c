@@ -17,12 +17,11 @@
  * centroids do not fit every token, fewer tokens are coded (a prefix)
  * rather than fewer centroids: one centroid carries nothing. */
 #include <config.h>
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_randist.h>
-#include "common.h"
+#include "quant.h"
 
 static const varlb_knob_t knobs[] = {
   { "subvectors", VARLB_KNOB_INT, "0", 0, 65536,
@@ -103,39 +102,6 @@ sub_range (size_t *lo, size_t *hi, size_t j, size_t M, size_t d)
   *hi = (j + 1) * d / M;
 }
 
-static double
-dist2 (const double *a, const double *b, size_t w)
-{
-  double s = 0.0;
-  for (size_t i = 0; i < w; i++)
-    s += (a[i] - b[i]) * (a[i] - b[i]);
-  return s;
-}
-
-static double
-round_prec (double x, unsigned prec)
-{
-  return prec == 16 ? cc_half_to_double (cc_half_from_double (x))
-         : prec == 32 ? (double) (float) x : x;
-}
-
-/* Index of the centroid of CENT (C x W) nearest to X; its distance in *E. */
-static uint32_t
-nearest (const double *cent, size_t c, const double *x, size_t w, double *e)
-{
-  double best = DBL_MAX;
-  uint32_t arg = 0;
-  for (size_t k = 0; k < c; k++)
-    {
-      double s = dist2 (x, cent + k * w, w);
-      if (s < best)
-        best = s, arg = (uint32_t) k;
-    }
-  if (e)
-    *e = best;
-  return arg;
-}
-
 /* k-means of the N points X (row stride LD, width W) into C centroids
    (C x W, rounded to PREC bits as the blob stores them) and CODE (N).
    k-means++ seeding from R (the public seed): a repeated point is never
@@ -150,7 +116,7 @@ kmeans (double *cent, uint32_t *code, const double *X, size_t n, size_t ld,
     {
       for (size_t k = 0; k < c; k++)
         for (size_t j = 0; j < w; j++)
-          cent[k * w + j] = n ? round_prec (X[(k < n ? k : n - 1) * ld + j], prec) : 0.0;
+          cent[k * w + j] = n ? qz_round (X[(k < n ? k : n - 1) * ld + j], prec) : 0.0;
       for (size_t i = 0; i < n; i++)
         code[i] = (uint32_t) i;
       return VARLB_OK;
@@ -165,7 +131,7 @@ kmeans (double *cent, uint32_t *code, const double *X, size_t n, size_t ld,
   size_t first = gsl_rng_uniform_int (r, n);
   memcpy (cent, X + first * ld, w * sizeof *cent);
   for (size_t i = 0; i < n; i++)
-    d2[i] = dist2 (X + i * ld, cent, w);
+    d2[i] = qz_sqdist (X + i * ld, cent, w);
   for (size_t k = 1; k < c; k++)
     {
       double total = 0.0;
@@ -183,39 +149,13 @@ kmeans (double *cent, uint32_t *code, const double *X, size_t n, size_t ld,
       memcpy (cent + k * w, X + pick * ld, w * sizeof *cent);
       for (size_t i = 0; i < n; i++)
         {
-          double e = dist2 (X + i * ld, cent + k * w, w);
+          double e = qz_sqdist (X + i * ld, cent + k * w, w);
           d2[i] = e < d2[i] ? e : d2[i];
         }
     }
   for (size_t i = 0; i < c * w; i++)
-    cent[i] = round_prec (cent[i], prec);
-  for (size_t i = 0; i < n; i++)
-    code[i] = UINT32_MAX;
-  for (unsigned it = 0;; it++)
-    {
-      int changed = 0;
-      for (size_t i = 0; i < n; i++)
-        {
-          uint32_t arg = nearest (cent, c, X + i * ld, w, NULL);
-          changed |= arg != code[i];
-          code[i] = arg;
-        }
-      if (!changed || it >= iters)
-        break;
-      memset (sum, 0, c * w * sizeof *sum);
-      memset (cnt, 0, c * sizeof *cnt);
-      for (size_t i = 0; i < n; i++)
-        {
-          cnt[code[i]]++;
-          for (size_t j = 0; j < w; j++)
-            sum[code[i] * w + j] += X[i * ld + j];
-        }
-      /* an empty cluster keeps its centroid; assign against what the blob
-         will hold */
-      for (size_t k = 0; k < c; k++)
-        for (size_t j = 0; cnt[k] && j < w; j++)
-          cent[k * w + j] = round_prec (sum[k * w + j] / (double) cnt[k], prec);
-    }
+    cent[i] = qz_round (cent[i], prec);
+  qz_kmeans_iterate (cent, code, X, n, ld, w, c, iters, prec, sum, cnt);
   free (d2), free (sum), free (cnt);
   return VARLB_OK;
 }
@@ -268,8 +208,8 @@ pq_fit (double *cb, uint32_t *codes, const double *A, size_t n, size_t dim, pq_p
       st = kmeans (cb + part.c * lo, code, (public ? X : A) + lo, rows, dim, hi - lo, part.c, iters,
                    prec, public ? cr : r);
       for (size_t i = 0; st == VARLB_OK && codes && i < n; i++)
-        codes[i * part.M + j] = public ? nearest (cb + part.c * lo, part.c, A + i * dim + lo,
-                                                  hi - lo, NULL)
+        codes[i * part.M + j] = public ? qz_nearest_centroid (cb + part.c * lo, part.c,
+                                                              A + i * dim + lo, hi - lo, NULL)
                                        : code[i];
     }
   free (X), free (code);
@@ -304,7 +244,7 @@ probe (double *err, const double *train, size_t ntr, const double *eval, size_t 
           for (size_t i = 0; st == VARLB_OK && i < n; i++)
             {
               double e;
-              nearest (cent, c < ntr ? c : ntr, eval + i * dim + lo, hi - lo, &e);
+              qz_nearest_centroid (cent, c < ntr ? c : ntr, eval + i * dim + lo, hi - lo, &e);
               err[b] += e / (double) n;
             }
         }
@@ -549,8 +489,8 @@ pq_answer (CC_ANSWER_PARAMS)
     st = pq_rebuild (Kc, cbk, n, d, pk, &r, &pos);
   if (st == VARLB_OK)
     st = pq_rebuild (Vc, cbv, n, dv, pv, &r, &pos);
-  if (st == VARLB_OK && (r.bad || (pos + 7) / 8 != r.left))
-    st = VARLB_EFORMAT;
+  if (st == VARLB_OK)
+    st = cc_bits_end (&r, pos);
   if (st == VARLB_OK)
     st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
   free (cbk), free (cbv), free (Kc), free (Vc);

@@ -251,7 +251,7 @@ pc_answer (CC_ANSWER_PARAMS)
       else
         row_of[t] = ns + nr + i;
     }
-  if (st == VARLB_OK && (r.bad || (pos + 7) / 8 != r.left || !qz_all_finite (Kr, nrow * d)
+  if (st == VARLB_OK && (cc_bits_end (&r, pos) != VARLB_OK || !qz_all_finite (Kr, nrow * d)
                          || !qz_all_finite (Vr, nrow * dv) || !qz_all_finite (cb, c * d)))
     st = VARLB_EFORMAT;
   /* Per query: sink and recent rows, plus the offloaded rows among its

@@ -177,8 +177,8 @@ qjl_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
         const double *z = zs + 2 * (t * vpt + j / G);
         Vc[t * dv + j] = z[0] + z[1] * cc_get_bits (&r, &pos, vb);
       }
-  if (st == VARLB_OK && (r.bad || (pos + 7) / 8 != r.left))
-    st = VARLB_EFORMAT;
+  if (st == VARLB_OK)
+    st = cc_bits_end (&r, pos);
   if (st == VARLB_OK && mq > 0)
     {
       cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) mq, (int) m, (int) d,

@@ -390,12 +390,10 @@ tq_answer (CC_ANSWER_PARAMS)
       tq_decode (Kc + t * d, &MK, norms + t * (nk + nv), codes, work, 1);
       tq_decode (Vc + t * dv, &MV, norms + t * (nk + nv) + nk, codes + ck, work, 1);
     }
-  if (st == VARLB_OK && (r.bad || (pos + 7) / 8 != r.left))
-    st = VARLB_EFORMAT;
-  if (st == VARLB_OK && (!qz_all_finite (Kc, n * d) || !qz_all_finite (Vc, n * dv)))
-    st = VARLB_EFORMAT;
   if (st == VARLB_OK)
-    st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
+    st = cc_bits_end (&r, pos);
+  if (st == VARLB_OK)
+    st = qz_answer_finite (O, Q, m, Kc, Vc, n, d, dv);
   tq_mat_clear (&MK);
   tq_mat_clear (&MV);
   if (rng)
