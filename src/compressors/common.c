@@ -298,16 +298,29 @@ cc_calibration_data (double *K, double *V, size_t T, size_t d, size_t dv, gsl_rn
 }
 
 int
+cc_all_finite (const double *x, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite (x[i]))
+      return 0;
+  return 1;
+}
+
+int
 cc_decoded_finite (double *A, const float *f, size_t count)
 {
-  for (size_t i = 0; i < count; i++)
-    {
-      if (f)
-        A[i] = f[i];
-      if (!isfinite (A[i]))
-        return VARLB_EFORMAT;
-    }
-  return VARLB_OK;
+  for (size_t i = 0; f && i < count; i++)
+    A[i] = f[i];
+  return cc_all_finite (A, count) ? VARLB_OK : VARLB_EFORMAT;
+}
+
+float *
+cc_floats_new (const double *A, size_t count)
+{
+  float *f = malloc ((count + 1) * sizeof *f);
+  for (size_t i = 0; f && i < count; i++)
+    f[i] = (float) A[i];
+  return f;
 }
 
 int
@@ -320,6 +333,15 @@ cc_answer_cache (double *O, const double *Q, size_t m, const double *Kc,
       return VARLB_OK;
     }
   return varlb_attention (O, Q, m, Kc, Vc, n, d, dv, NULL, NULL, NULL);
+}
+
+int
+cc_answer_finite (double *O, const double *Q, size_t m, const double *Kc,
+                  const double *Vc, size_t n, size_t d, size_t dv)
+{
+  if (!cc_all_finite (Kc, n * d) || !cc_all_finite (Vc, n * dv))
+    return VARLB_EFORMAT;
+  return cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
 }
 
 int
@@ -550,17 +572,9 @@ cc_evict_answer (double *O, const unsigned char *blob, size_t len,
       for (size_t j = 0; j < dv; j++)
         Vc[i * dv + j] = cc_get_real (&r, prec);
     }
-  int st = r.bad || r.left ? VARLB_EFORMAT : VARLB_OK;
   /* A forged row of NaN or Inf is no cache: refuse it rather than answer
      with it. */
-  for (size_t i = 0; st == VARLB_OK && i < k * d; i++)
-    if (!isfinite (Kc[i]))
-      st = VARLB_EFORMAT;
-  for (size_t i = 0; st == VARLB_OK && i < k * dv; i++)
-    if (!isfinite (Vc[i]))
-      st = VARLB_EFORMAT;
-  if (st == VARLB_OK)
-    st = cc_answer_cache (O, Q, m, Kc, Vc, k, d, dv);
+  int st = r.bad || r.left ? VARLB_EFORMAT : cc_answer_finite (O, Q, m, Kc, Vc, k, d, dv);
   free (Kc);
   free (Vc);
   return st;

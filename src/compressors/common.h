@@ -99,11 +99,24 @@ int cc_calibration_data (double *K, double *V, size_t T, size_t d, size_t dv, gs
    float decoder's output), else A as it is; VARLB_EFORMAT when a value is
    not finite (no encoder of a finite cache writes one). */
 int cc_decoded_finite (double *A, const float *f, size_t count);
+/* The COUNT numbers A rounded to float, for a library that codes floats
+   (zfp, fpzip, faiss): a new array (room for at least one; the caller
+   frees it), NULL when out of memory. */
+float *cc_floats_new (const double *A, size_t count);
 
 /* Attention of Q over a reconstructed cache (Kc: n x d, Vc: n x dv);
    with n = 0 the output is 0.  Floating point. */
 int cc_answer_cache (double *O, const double *Q, size_t m, const double *Kc,
                      const double *Vc, size_t n, size_t d, size_t dv);
+/* 1 when the N numbers X are all finite: a rebuilt cache with a NaN or an
+   infinity comes from a forged blob (no encoder of a finite cache writes
+   one). */
+int cc_all_finite (const double *x, size_t n);
+/* Bob's last step over the cache a decoder rebuilt: VARLB_EFORMAT when a
+   number is not finite (cc_all_finite), else cc_answer_cache.  Floating
+   point. */
+int cc_answer_finite (double *O, const double *Q, size_t m, const double *Kc,
+                      const double *Vc, size_t n, size_t d, size_t dv);
 
 /* Tokens kept by an eviction method: score every token by observed queries
    drawn from the PUBLIC seed (stream VARLB_STREAM_OBSERVED: random unit

@@ -34,16 +34,6 @@ public_knob (const varlb_compressor_t *self, const varlb_knobs_t *kn, const char
   return strcmp (v, "public") == 0 ? 1 : strcmp (v, "instance") == 0 ? 0 : -1;
 }
 
-/* Float copies for faiss: the first N rows of A (COLS wide). */
-static float *
-to_float (const double *A, size_t n, size_t cols)
-{
-  float *f = malloc ((n * cols + 1) * sizeof *f);
-  for (size_t i = 0; f && i < n * cols; i++)
-    f[i] = (float) A[i];
-  return f;
-}
-
 /* Calibration K and V (T x d, T x dv) as floats. */
 static int
 calibration_floats (float **Kf, float **Vf, size_t T, size_t d, size_t dv)
@@ -51,8 +41,8 @@ calibration_floats (float **Kf, float **Vf, size_t T, size_t d, size_t dv)
   double *K = malloc ((T * d + 1) * sizeof *K), *V = malloc ((T * dv + 1) * sizeof *V);
   gsl_rng *r = varlb_rng_new (FAISS_CALIBRATION_SEED, VARLB_STREAM_COMPRESSOR);
   int st = K && V && r ? cc_calibration_data (K, V, T, d, dv, r) : VARLB_ENOMEM;
-  *Kf = st == VARLB_OK ? to_float (K, T, d) : NULL;
-  *Vf = st == VARLB_OK ? to_float (V, T, dv) : NULL;
+  *Kf = st == VARLB_OK ? cc_floats_new (K, T * d) : NULL;
+  *Vf = st == VARLB_OK ? cc_floats_new (V, T * dv) : NULL;
   if (st == VARLB_OK && (*Kf == NULL || *Vf == NULL))
     st = VARLB_ENOMEM;
   if (r)
@@ -68,6 +58,30 @@ put_floats (varlb_blob_t *b, const float *x, size_t n)
   int st = VARLB_OK;
   for (size_t i = 0; st == VARLB_OK && i < n; i++)
     st = cc_put_f32 (b, x[i]);
+  return st;
+}
+
+/* The N fp32 numbers put_floats wrote, into X. */
+static void
+get_floats (float *x, size_t n, cc_reader_t *r)
+{
+  for (size_t i = 0; i < n; i++)
+    x[i] = (float) cc_get_f32 (r);
+}
+
+/* Bob's end for both quantizers: faiss's decoded floats (Kf: n x d, Vf:
+   n x dv) as doubles, refused unless finite, then exact attention. */
+static int
+answer_floats (double *O, const double *Q, size_t m, const float *Kf, const float *Vf,
+               size_t n, size_t d, size_t dv)
+{
+  double *Kc = malloc ((n * d + 1) * sizeof *Kc), *Vc = malloc ((n * dv + 1) * sizeof *Vc);
+  int st = Kc && Vc ? VARLB_OK : VARLB_ENOMEM;
+  if (st == VARLB_OK)
+    st = cc_decoded_finite (Kc, Kf, n * d) ? VARLB_EFORMAT : cc_decoded_finite (Vc, Vf, n * dv);
+  if (st == VARLB_OK)
+    st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
+  free (Kc), free (Vc);
   return st;
 }
 
@@ -180,11 +194,11 @@ faiss_pq_compress (CC_COMPRESS_PARAMS)
   int st = public ? calibration_floats (&Kf, &Vf, T_train, d, dv) : VARLB_OK;
   if (!public)
     {
-      Kf = to_float (K, T, d);
-      Vf = to_float (V, T, dv);
+      Kf = cc_floats_new (K, T * d);
+      Vf = cc_floats_new (V, T * dv);
     }
   float *cbk = malloc (ksub * d * sizeof *cbk), *cbv = malloc (ksub * dv * sizeof *cbv);
-  float *Kn = to_float (K, n, d), *Vn = to_float (V, n, dv);
+  float *Kn = cc_floats_new (K, n * d), *Vn = cc_floats_new (V, n * dv);
   uint8_t *codes = malloc (n * (csk + csv) + 1);
   if (st == VARLB_OK && !(Kf && Vf && cbk && cbv && Kn && Vn && codes))
     st = VARLB_ENOMEM;
@@ -231,8 +245,7 @@ faiss_pq_answer (CC_ANSWER_PARAMS)
   size_t csk = varlb_faiss_pq_code_size (d, M, nbits);
   float *cbk = malloc (ksub * d * sizeof *cbk), *cbv = malloc (ksub * dv * sizeof *cbv);
   float *Kf = malloc ((n * d + 1) * sizeof *Kf), *Vf = malloc ((n * dv + 1) * sizeof *Vf);
-  double *Kc = malloc ((n * d + 1) * sizeof *Kc), *Vc = malloc ((n * dv + 1) * sizeof *Vc);
-  int st = cbk && cbv && Kf && Vf && Kc && Vc ? VARLB_OK : VARLB_ENOMEM;
+  int st = cbk && cbv && Kf && Vf ? VARLB_OK : VARLB_ENOMEM;
   if (st == VARLB_OK && n > 0 && public)
     {
       float *Kt, *Vt;
@@ -244,19 +257,18 @@ faiss_pq_answer (CC_ANSWER_PARAMS)
         st = varlb_faiss_pq_train (cbv, dv, M, nbits, niter, kseed ^ 1, Vt, T_train);
       free (Kt), free (Vt);
     }
-  for (size_t i = 0; st == VARLB_OK && n > 0 && !public && i < ksub * d; i++)
-    cbk[i] = (float) cc_get_f32 (&r);
-  for (size_t i = 0; st == VARLB_OK && n > 0 && !public && i < ksub * dv; i++)
-    cbv[i] = (float) cc_get_f32 (&r);
+  if (st == VARLB_OK && n > 0 && !public)
+    {
+      get_floats (cbk, ksub * d, &r);
+      get_floats (cbv, ksub * dv, &r);
+    }
   if (st == VARLB_OK && n > 0)
     st = varlb_faiss_pq_decode (Kf, cbk, d, M, nbits, r.p, n);
   if (st == VARLB_OK && n > 0)
     st = varlb_faiss_pq_decode (Vf, cbv, dv, M, nbits, r.p + n * csk, n);
   if (st == VARLB_OK)
-    st = cc_decoded_finite (Kc, Kf, n * d) ? VARLB_EFORMAT : cc_decoded_finite (Vc, Vf, n * dv);
-  if (st == VARLB_OK)
-    st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
-  free (cbk), free (cbv), free (Kf), free (Vf), free (Kc), free (Vc);
+    st = answer_floats (O, Q, m, Kf, Vf, n, d, dv);
+  free (cbk), free (cbv), free (Kf), free (Vf);
   return st;
 }
 
@@ -333,7 +345,7 @@ sq_ranges (float *tk, float *tv, size_t q, const varlb_knobs_t *kn, int public,
   int st = VARLB_OK;
   if (public)
     st = calibration_floats (&Kf, &Vf, T, d, dv);
-  else if ((Kf = to_float (K, T, d)) == NULL || (Vf = to_float (V, T, dv)) == NULL)
+  else if ((Kf = cc_floats_new (K, T * d)) == NULL || (Vf = cc_floats_new (V, T * dv)) == NULL)
     st = VARLB_ENOMEM;
   if (st == VARLB_OK)
     st = varlb_faiss_sq_train (tk, sq_types[q], rs, arg, d, Kf, T);
@@ -368,7 +380,7 @@ faiss_sq_compress (CC_COMPRESS_PARAMS)
       || varlb_faiss_sq_sizes (&nv, &cv, sq_types[q], dv) != VARLB_OK)
     return VARLB_EINVAL;
   float *tk = malloc ((nk + 1) * sizeof *tk), *tv = malloc ((nv + 1) * sizeof *tv);
-  float *Kn = to_float (K, n, d), *Vn = to_float (V, n, dv);
+  float *Kn = cc_floats_new (K, n * d), *Vn = cc_floats_new (V, n * dv);
   uint8_t *codes = malloc (n * (ck + cv) + 1);
   int st = tk && tv && Kn && Vn && codes ? VARLB_OK : VARLB_ENOMEM;
   if (st == VARLB_OK && n > 0)
@@ -404,23 +416,21 @@ faiss_sq_answer (CC_ANSWER_PARAMS)
   varlb_faiss_sq_sizes (&nv, &cv, sq_types[q], dv);
   float *tk = malloc ((nk + 1) * sizeof *tk), *tv = malloc ((nv + 1) * sizeof *tv);
   float *Kf = malloc ((n * d + 1) * sizeof *Kf), *Vf = malloc ((n * dv + 1) * sizeof *Vf);
-  double *Kc = malloc ((n * d + 1) * sizeof *Kc), *Vc = malloc ((n * dv + 1) * sizeof *Vc);
-  int st = tk && tv && Kf && Vf && Kc && Vc ? VARLB_OK : VARLB_ENOMEM;
+  int st = tk && tv && Kf && Vf ? VARLB_OK : VARLB_ENOMEM;
   if (st == VARLB_OK && n > 0 && public)
     st = sq_ranges (tk, tv, q, kn, 1, NULL, NULL, T, d, dv);
-  for (size_t i = 0; st == VARLB_OK && n > 0 && !public && i < nk; i++)
-    tk[i] = (float) cc_get_f32 (&r);
-  for (size_t i = 0; st == VARLB_OK && n > 0 && !public && i < nv; i++)
-    tv[i] = (float) cc_get_f32 (&r);
+  if (st == VARLB_OK && n > 0 && !public)
+    {
+      get_floats (tk, nk, &r);
+      get_floats (tv, nv, &r);
+    }
   if (st == VARLB_OK && n > 0)
     st = varlb_faiss_sq_decode (Kf, tk, sq_types[q], d, r.p, n);
   if (st == VARLB_OK && n > 0)
     st = varlb_faiss_sq_decode (Vf, tv, sq_types[q], dv, r.p + n * ck, n);
   if (st == VARLB_OK)
-    st = cc_decoded_finite (Kc, Kf, n * d) ? VARLB_EFORMAT : cc_decoded_finite (Vc, Vf, n * dv);
-  if (st == VARLB_OK)
-    st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
-  free (tk), free (tv), free (Kf), free (Vf), free (Kc), free (Vc);
+    st = answer_floats (O, Q, m, Kf, Vf, n, d, dv);
+  free (tk), free (tv), free (Kf), free (Vf);
   return st;
 }
 

@@ -85,11 +85,9 @@ fpz_put (varlb_blob_t *blob, size_t *bytes, const double *A, size_t n, size_t co
   if (count == 0)
     return VARLB_OK;
   unsigned char *out = malloc (cap);
-  float *af = type == FPZIP_TYPE_FLOAT ? malloc (count * sizeof *af) : NULL;
+  float *af = type == FPZIP_TYPE_FLOAT ? cc_floats_new (A, count) : NULL;
   FPZ *f = out ? fpzip_write_to_buffer (out, cap) : NULL;
   int st = f && (af || type != FPZIP_TYPE_FLOAT) ? VARLB_OK : VARLB_ENOMEM;
-  for (size_t i = 0; af && i < count; i++)
-    af[i] = (float) A[i];
   if (st == VARLB_OK)
     {
       fpz_shape (f, type, prec, n, cols);

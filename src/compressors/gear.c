@@ -291,7 +291,7 @@ gear_answer (CC_ANSWER_PARAMS)
       double *Ak = A, *Bk = Ak + n * rk, *Av = Bk + d * rk, *Bv = Av + n * rv;
       gear_add_lowrank (Kc, Ak, Bk, n, d, rk);
       gear_add_lowrank (Vc, Av, Bv, n, dv, rv);
-      st = qz_answer_finite (O, Q, m, Kc, Vc, n, d, dv);
+      st = cc_answer_finite (O, Q, m, Kc, Vc, n, d, dv);
     }
   free (Kc), free (Vc), free (kv), free (vv), free (A), free (seen);
   return st;

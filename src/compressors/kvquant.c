@@ -393,7 +393,7 @@ kvq_answer (CC_ANSWER_PARAMS)
   if (st == VARLB_OK)
     st = cc_bits_end (&r, pos);
   if (st == VARLB_OK)
-    st = qz_answer_finite (O, Q, m, Kc, Vc, n, d, dv);
+    st = cc_answer_finite (O, Q, m, Kc, Vc, n, d, dv);
   free (kzr), free (lk), free (lv), free (vzr), free (Kc), free (Vc), free (vout), free (kout);
   free (known);
   return st;

@@ -362,7 +362,7 @@ polar_answer (CC_ANSWER_PARAMS)
   if (st == VARLB_OK)
     st = cc_bits_end (&r, pos);
   if (st == VARLB_OK)
-    st = qz_answer_finite (O, Q, m, Kc, Vc, n, d, dv);
+    st = cc_answer_finite (O, Q, m, Kc, Vc, n, d, dv);
   polar_clear (&P);
   free (Rk), free (Rv), free (rk), free (rv), free (Kc), free (Vc);
   return st;

@@ -251,8 +251,8 @@ pc_answer (CC_ANSWER_PARAMS)
       else
         row_of[t] = ns + nr + i;
     }
-  if (st == VARLB_OK && (cc_bits_end (&r, pos) != VARLB_OK || !qz_all_finite (Kr, nrow * d)
-                         || !qz_all_finite (Vr, nrow * dv) || !qz_all_finite (cb, c * d)))
+  if (st == VARLB_OK && (cc_bits_end (&r, pos) != VARLB_OK || !cc_all_finite (Kr, nrow * d)
+                         || !cc_all_finite (Vr, nrow * dv) || !cc_all_finite (cb, c * d)))
     st = VARLB_EFORMAT;
   /* Per query: sink and recent rows, plus the offloaded rows among its
      top-k by PQ score. */

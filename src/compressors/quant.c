@@ -126,7 +126,7 @@ qz_kivi_read (double **Kc, double **Vc, size_t *rows, cc_reader_t *r, size_t d, 
         V[t * dv + j] = cc_get_f16 (r);
     }
   free (zs);
-  if (r->bad || !qz_all_finite (K, (n + R) * d) || !qz_all_finite (V, (n + R) * dv))
+  if (r->bad || !cc_all_finite (K, (n + R) * d) || !cc_all_finite (V, (n + R) * dv))
     {
       free (K), free (V);
       return VARLB_EFORMAT;
@@ -479,24 +479,6 @@ double
 qz_half (double x)
 {
   return cc_half_to_double (cc_half_from_double (x));
-}
-
-int
-qz_all_finite (const double *x, size_t n)
-{
-  for (size_t i = 0; i < n; i++)
-    if (!isfinite (x[i]))
-      return 0;
-  return 1;
-}
-
-int
-qz_answer_finite (double *O, const double *Q, size_t m, const double *Kc,
-                  const double *Vc, size_t n, size_t d, size_t dv)
-{
-  if (!qz_all_finite (Kc, n * d) || !qz_all_finite (Vc, n * dv))
-    return VARLB_EFORMAT;
-  return cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
 }
 
 unsigned

@@ -98,14 +98,6 @@ void qz_kmeans_iterate (double *cent, uint32_t *code, const double *X, size_t n,
 double qz_half (double x);
 /* X as a blob stores it at PREC bits: 16 (qz_half), 32 (float), 64 (X). */
 double qz_round (double x, unsigned prec);
-/* 1 when the N numbers X are all finite: a rebuilt cache with a NaN or an
-   infinity comes from a forged blob (Alice's fp16 fields are finite). */
-int qz_all_finite (const double *x, size_t n);
-/* Bob's last step over the cache a decoder rebuilt (Kc: n x d, Vc: n x dv):
-   VARLB_EFORMAT when a number is not finite (qz_all_finite), else exact
-   attention of Q (m x d) over it (cc_answer_cache).  Floating point. */
-int qz_answer_finite (double *O, const double *Q, size_t m, const double *Kc,
-                      const double *Vc, size_t n, size_t d, size_t dv);
 /* Bits needed to write an index below N (at least 1). */
 unsigned qz_index_bits (size_t n);
 /* Parse a list knob "a/b/c" (knob values cannot hold commas) into at most

@@ -261,8 +261,8 @@ sg_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, cons
       else
         w[i] = mult * F / ((double) s * nv);
     }
-  if (st == VARLB_OK && (r.bad || r.left != 0 || !qz_all_finite (ck, total * d)
-                         || !qz_all_finite (uk, u * d) || !qz_all_finite (uv, u * dv)))
+  if (st == VARLB_OK && (r.bad || r.left != 0 || !cc_all_finite (ck, total * d)
+                         || !cc_all_finite (uk, u * d) || !cc_all_finite (uv, u * dv)))
     st = VARLB_EFORMAT;
   for (size_t q = 0; st == VARLB_OK && q < mq; q++)
     {

@@ -393,7 +393,7 @@ tq_answer (CC_ANSWER_PARAMS)
   if (st == VARLB_OK)
     st = cc_bits_end (&r, pos);
   if (st == VARLB_OK)
-    st = qz_answer_finite (O, Q, m, Kc, Vc, n, d, dv);
+    st = cc_answer_finite (O, Q, m, Kc, Vc, n, d, dv);
   tq_mat_clear (&MK);
   tq_mat_clear (&MV);
   if (rng)

@@ -141,10 +141,8 @@ zfp_put (varlb_blob_t *blob, const double *A, size_t n, size_t cols, zfp_type ty
   if (count == 0)
     return VARLB_OK;
   uint64_t *out = malloc (bytes);
-  float *af = type == zfp_type_float ? malloc (count * sizeof *af) : NULL;
+  float *af = type == zfp_type_float ? cc_floats_new (A, count) : NULL;
   int st = out && (af || type != zfp_type_float) ? VARLB_OK : VARLB_ENOMEM;
-  for (size_t i = 0; af && i < count; i++)
-    af[i] = (float) A[i];
   if (st == VARLB_OK
       && zfp_run (af ? (void *) af : (void *) A, n, cols, type, rate, dims, out, bytes, 1) != bytes)
     st = VARLB_ECOMPRESSOR; /* not the size fixed-rate mode promises */
