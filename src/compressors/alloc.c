@@ -196,9 +196,7 @@ alloc_check_knobs (unsigned *prec, const varlb_compressor_t *self, const varlb_k
 }
 
 int
-alloc_evict_compress (varlb_blob_t *blob, const double *K, const double *V, size_t L, size_t H,
-                      size_t T, size_t d, size_t dv, double budget_bits, uint64_t seed,
-                      const varlb_knobs_t *kn, const varlb_pyramid_t *py,
+alloc_evict_compress (ALLOC_COMPRESS_PARAMS,
                       const varlb_compressor_t *self, alloc_plan_fn plan)
 {
   alloc_ctx_t c = { K, V, L, H, T, d, dv, L * H, seed, kn, py, self, 0 };
@@ -249,9 +247,7 @@ alloc_evict_compress (varlb_blob_t *blob, const double *K, const double *V, size
 }
 
 int
-alloc_evict_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
-                    const double *Q, size_t L, size_t H, size_t m, size_t d, size_t dv,
-                    const varlb_knobs_t *kn, const varlb_pyramid_t *py)
+alloc_evict_answer (ALLOC_ANSWER_PARAMS)
 {
   size_t n = L * H;
   if (len == 0)

@@ -281,6 +281,13 @@ cc_knob_double (const varlb_compressor_t *c, const varlb_knobs_t *k, const char 
 }
 
 int
+cc_knob_public (const varlb_compressor_t *c, const varlb_knobs_t *k, const char *name)
+{
+  const char *v = cc_knob (c, k, name);
+  return strcmp (v, "public") == 0 ? 1 : strcmp (v, "instance") == 0 ? 0 : -1;
+}
+
+int
 cc_knob_prec (unsigned *prec, const varlb_compressor_t *c, const varlb_knobs_t *k,
               const char *name)
 {

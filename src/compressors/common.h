@@ -83,6 +83,10 @@ const char *cc_knob (const varlb_compressor_t *c, const varlb_knobs_t *k,
                      const char *name);
 double cc_knob_double (const varlb_compressor_t *c, const varlb_knobs_t *k,
                        const char *name);
+/* A knob choosing where codebooks (or ranges) come from: 1 for "public"
+   (fitted before the instance on calibration data, free), 0 for
+   "instance" (fitted on the cache, charged), -1 for anything else. */
+int cc_knob_public (const varlb_compressor_t *c, const varlb_knobs_t *k, const char *name);
 /* A precision knob (the eviction methods' "bits") into *PREC: VARLB_EINVAL
    unless it is 16, 32 or 64 (cc_prec_ok). */
 int cc_knob_prec (unsigned *prec, const varlb_compressor_t *c, const varlb_knobs_t *k,

@@ -12,30 +12,31 @@
 #include <gsl/gsl_randist.h>
 #include "evict.h"
 
-/* Budget -> kept count at the precision knob; VARLB_EINVAL for a bad one. */
+/* Budget -> kept count *K at the precision knob, and *KEEP, room for the
+   kept indices (the caller frees it, whatever the status); VARLB_EINVAL
+   for a bad precision. */
 static int
-capacity (size_t *k, unsigned *prec, double budget_bits, size_t T, size_t d,
-          size_t dv, const varlb_compressor_t *self, const varlb_knobs_t *kn)
+capacity (size_t *k, unsigned *prec, size_t **keep, double budget_bits, size_t T,
+          size_t d, size_t dv, const varlb_compressor_t *self, const varlb_knobs_t *kn)
 {
+  *keep = NULL;
   if (cc_knob_prec (prec, self, kn, "bits") != VARLB_OK)
     return VARLB_EINVAL;
   *k = cc_evict_capacity (budget_bits, d, dv, *prec);
   if (*k > T)
     *k = T;
-  return VARLB_OK;
+  *keep = malloc ((*k ? *k : 1) * sizeof **keep);
+  return *keep ? VARLB_OK : VARLB_ENOMEM;
 }
 
 static int
 evict_run (CC_COMPRESS_PARAMS, const varlb_compressor_t *self, evict_choose_fn choose, int always)
 {
-  size_t k;
+  size_t k, *keep;
   unsigned prec;
-  int st = capacity (&k, &prec, budget_bits, T, d, dv, self, kn);
+  int st = capacity (&k, &prec, &keep, budget_bits, T, d, dv, self, kn);
   if (st != VARLB_OK)
     return st;
-  size_t *keep = malloc ((k ? k : 1) * sizeof *keep);
-  if (keep == NULL)
-    return VARLB_ENOMEM;
   if (k == T && !always)
     for (size_t t = 0; t < T; t++)
       keep[t] = t;
@@ -125,16 +126,13 @@ evict_press_scores (EVICT_SCORE_PARAMS)
 int
 evict_score_compress (CC_COMPRESS_PARAMS, const varlb_compressor_t *self, evict_score_fn score)
 {
-  size_t k;
+  size_t k, *keep;
   unsigned prec;
-  int st = capacity (&k, &prec, budget_bits, T, d, dv, self, kn);
-  if (st != VARLB_OK)
-    return st;
-  size_t *keep = malloc ((k ? k : 1) * sizeof *keep);
+  int st = capacity (&k, &prec, &keep, budget_bits, T, d, dv, self, kn);
   double *s = malloc ((T ? T : 1) * sizeof *s);
-  if (keep == NULL || s == NULL)
+  if (st == VARLB_OK && s == NULL)
     st = VARLB_ENOMEM;
-  else if (T > 0 && (st = score (s, k, K, V, T, d, dv, seed, self, kn, pyramid)) == VARLB_OK)
+  else if (st == VARLB_OK && T > 0 && (st = score (s, k, K, V, T, d, dv, seed, self, kn, pyramid)) == VARLB_OK)
     cc_top_k (keep, k, s, T);
   if (st == VARLB_OK)
     st = cc_evict_write (blob, K, V, d, dv, keep, k, prec);
@@ -146,16 +144,13 @@ evict_score_compress (CC_COMPRESS_PARAMS, const varlb_compressor_t *self, evict_
 int
 evict_select_compress (CC_COMPRESS_PARAMS, const varlb_compressor_t *self, evict_select_fn select)
 {
-  size_t k, kept = 0;
+  size_t k, kept = 0, *keep;
   unsigned prec;
-  int st = capacity (&k, &prec, budget_bits, T, d, dv, self, kn);
-  if (st != VARLB_OK)
-    return st;
-  size_t *keep = malloc ((k ? k : 1) * sizeof *keep);
+  int st = capacity (&k, &prec, &keep, budget_bits, T, d, dv, self, kn);
   double *Vw = malloc ((T * dv > 0 ? T * dv : 1) * sizeof *Vw);
-  if (keep == NULL || Vw == NULL)
+  if (st == VARLB_OK && Vw == NULL)
     st = VARLB_ENOMEM;
-  else
+  if (st == VARLB_OK)
     {
       memcpy (Vw, V, T * dv * sizeof *Vw);
       st = select (keep, &kept, Vw, k, K, V, T, d, dv, seed, self, kn, pyramid);

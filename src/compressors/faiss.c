@@ -26,14 +26,6 @@ static const char sq_public_note[] =
 
 #define FAISS_PQ_MAX_NBITS 8 /* faiss's default; 2^8 centroids train in seconds */
 
-/* The knob NAME: 1 when it reads "public", 0 for "instance", -1 else. */
-static int
-public_knob (const varlb_compressor_t *self, const varlb_knobs_t *kn, const char *name)
-{
-  const char *v = cc_knob (self, kn, name);
-  return strcmp (v, "public") == 0 ? 1 : strcmp (v, "instance") == 0 ? 0 : -1;
-}
-
 /* Calibration K and V (T x d, T x dv) as floats. */
 static int
 calibration_floats (float **Kf, float **Vf, size_t T, size_t d, size_t dv)
@@ -155,7 +147,7 @@ static int
 faiss_pq_compress (CC_COMPRESS_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_faiss_pq;
-  int public = public_knob (self, kn, "codebooks");
+  int public = cc_knob_public (self, kn, "codebooks");
   size_t knob_M = (size_t) cc_knob_double (self, kn, "M");
   size_t knob_b = (size_t) cc_knob_double (self, kn, "nbits");
   unsigned niter = (unsigned) cc_knob_double (self, kn, "niter");
@@ -228,7 +220,7 @@ static int
 faiss_pq_answer (CC_ANSWER_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_faiss_pq;
-  int public = public_knob (self, kn, "codebooks");
+  int public = cc_knob_public (self, kn, "codebooks");
   unsigned niter = (unsigned) cc_knob_double (self, kn, "niter");
   size_t T = pyramid->offset[pyramid->scales - 1]; /* Alice's tokens */
   if (public < 0)
@@ -275,7 +267,7 @@ faiss_pq_answer (CC_ANSWER_PARAMS)
 static const char *
 faiss_pq_calibration (const varlb_knobs_t *kn)
 {
-  return public_knob (&varlb_compressor_faiss_pq, kn, "codebooks") == 1 ? pq_public_note : NULL;
+  return cc_knob_public (&varlb_compressor_faiss_pq, kn, "codebooks") == 1 ? pq_public_note : NULL;
 }
 
 const varlb_compressor_t varlb_compressor_faiss_pq = {
@@ -360,7 +352,7 @@ static int
 faiss_sq_compress (CC_COMPRESS_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_faiss_sq;
-  int public = public_knob (self, kn, "ranges"), ok;
+  int public = cc_knob_public (self, kn, "ranges"), ok;
   const char *want = cc_knob (self, kn, "qtype");
   size_t q = 0, lo = 0, hi = SQ_TYPES - 1, n = T;
   if (strcmp (want, "auto") != 0)
@@ -402,7 +394,7 @@ faiss_sq_compress (CC_COMPRESS_PARAMS)
 static int
 faiss_sq_answer (CC_ANSWER_PARAMS)
 {
-  int public = public_knob (&varlb_compressor_faiss_sq, kn, "ranges"), ok = 0;
+  int public = cc_knob_public (&varlb_compressor_faiss_sq, kn, "ranges"), ok = 0;
   size_t T = pyramid->offset[pyramid->scales - 1]; /* Alice's tokens */
   if (public < 0)
     return VARLB_EINVAL;
@@ -437,7 +429,7 @@ faiss_sq_answer (CC_ANSWER_PARAMS)
 static const char *
 faiss_sq_calibration (const varlb_knobs_t *kn)
 {
-  return public_knob (&varlb_compressor_faiss_sq, kn, "ranges") == 1 ? sq_public_note : NULL;
+  return cc_knob_public (&varlb_compressor_faiss_sq, kn, "ranges") == 1 ? sq_public_note : NULL;
 }
 
 const varlb_compressor_t varlb_compressor_faiss_sq = {

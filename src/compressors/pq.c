@@ -86,14 +86,6 @@ pq_size (size_t n, size_t d, size_t dv, pq_part_t k, pq_part_t v, unsigned prec,
   return PQ_HEADER_BITS + books + 8.0 * ceil (codes / 8.0);
 }
 
-/* The codebooks knob: 0 instance, 1 public, -1 unknown. */
-static int
-pq_public (const varlb_compressor_t *self, const varlb_knobs_t *kn)
-{
-  const char *v = cc_knob (self, kn, "codebooks");
-  return strcmp (v, "public") == 0 ? 1 : strcmp (v, "instance") == 0 ? 0 : -1;
-}
-
 /* Column range of subspace J of M over D columns. */
 static void
 sub_range (size_t *lo, size_t *hi, size_t j, size_t M, size_t d)
@@ -388,7 +380,7 @@ pq_compress (CC_COMPRESS_PARAMS)
   unsigned b = (unsigned) cc_knob_double (self, kn, "bits");
   unsigned iters = (unsigned) cc_knob_double (self, kn, "iters");
   unsigned prec = (unsigned) cc_knob_double (self, kn, "precision");
-  int public = pq_public (self, kn);
+  int public = cc_knob_public (self, kn, "codebooks");
   if (M > d || M > dv || b > 16 || !cc_prec_ok (prec) || public < 0
       || T != pyramid->offset[pyramid->scales - 1])
     return VARLB_EINVAL;
@@ -455,7 +447,7 @@ static int
 pq_answer (CC_ANSWER_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_pq;
-  int public = pq_public (self, kn);
+  int public = cc_knob_public (self, kn, "codebooks");
   unsigned iters = (unsigned) cc_knob_double (self, kn, "iters");
   size_t T = pyramid->offset[pyramid->scales - 1]; /* Alice's tokens */
   if (public < 0)
@@ -500,7 +492,7 @@ pq_answer (CC_ANSWER_PARAMS)
 static const char *
 pq_calibration (const varlb_knobs_t *kn)
 {
-  return pq_public (&varlb_compressor_pq, kn) == 1 ? pq_calibration_note : NULL;
+  return cc_knob_public (&varlb_compressor_pq, kn, "codebooks") == 1 ? pq_calibration_note : NULL;
 }
 
 const varlb_compressor_t varlb_compressor_pq = {
