@@ -352,6 +352,24 @@ cc_answer_finite (double *O, const double *Q, size_t m, const double *Kc,
 }
 
 int
+cc_answer_streams (double *O, const double *Q, size_t m, size_t n, size_t d, size_t dv,
+                   const unsigned char *p, size_t bk, size_t bv, cc_stream_get_fn get,
+                   const void *how)
+{
+  double *Kc = malloc ((n * d + 1) * sizeof *Kc), *Vc = malloc ((n * dv + 1) * sizeof *Vc);
+  int st = Kc && Vc ? VARLB_OK : VARLB_ENOMEM;
+  if (st == VARLB_OK)
+    st = get (Kc, p, bk, n, d, how);
+  if (st == VARLB_OK)
+    st = get (Vc, p + bk, bv, n, dv, how);
+  if (st == VARLB_OK)
+    st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
+  free (Kc);
+  free (Vc);
+  return st;
+}
+
+int
 cc_observed_queries (double *Q, size_t n, size_t d, double temperature,
                      uint64_t seed)
 {

@@ -122,6 +122,17 @@ int cc_all_finite (const double *x, size_t n);
 int cc_answer_finite (double *O, const double *Q, size_t m, const double *Kc,
                       const double *Vc, size_t n, size_t d, size_t dv);
 
+/* A library built-in's stream decoder (zfp, fpzip): N rows of COLS from P
+   (BYTES long) into A, with the settings HOW its blob header gave. */
+typedef int (*cc_stream_get_fn) (double *A, const unsigned char *p, size_t bytes, size_t n,
+                                 size_t cols, const void *how);
+/* Bob's half after the header of a blob of two streams: K's N rows from
+   BK bytes at P, then V's from the BV bytes after, each rebuilt by GET,
+   then exact attention of Q (m x d) over them. */
+int cc_answer_streams (double *O, const double *Q, size_t m, size_t n, size_t d, size_t dv,
+                       const unsigned char *p, size_t bk, size_t bv, cc_stream_get_fn get,
+                       const void *how);
+
 /* Tokens kept by an eviction method: score every token by observed queries
    drawn from the PUBLIC seed (stream VARLB_STREAM_OBSERVED: random unit
    directions times TEMPERATURE, never Bob's queries).  MODE: CC_OBS_LAST,

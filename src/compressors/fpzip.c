@@ -190,11 +190,20 @@ fpz_compress (CC_COMPRESS_PARAMS)
   return st;
 }
 
-/* Decode N rows of COLS from the stream P (BYTES long) into A. */
+/* A stream's settings, as the blob header gives them. */
+typedef struct fpz_how {
+  int type;
+  unsigned prec;
+} fpz_how_t;
+
+/* Decode N rows of COLS from the stream P (BYTES long) into A; HOW is an
+   fpz_how_t (cc_stream_get_fn). */
 static int
 fpz_get (double *A, const unsigned char *p, size_t bytes, size_t n, size_t cols,
-         int type, unsigned prec)
+         const void *how)
 {
+  const fpz_how_t *h = how;
+  int type = h->type;
   size_t count = n * cols;
   if (count == 0)
     return bytes == 0 ? VARLB_OK : VARLB_EFORMAT;
@@ -213,7 +222,7 @@ fpz_get (double *A, const unsigned char *p, size_t bytes, size_t n, size_t cols,
     }
   if (st == VARLB_OK)
     {
-      fpz_shape (f, type, prec, n, cols);
+      fpz_shape (f, type, h->prec, n, cols);
       if (fpzip_read (f, af ? (void *) af : (void *) A) != bytes)
         st = VARLB_EFORMAT;
     }
@@ -242,17 +251,8 @@ fpz_answer (CC_ANSWER_PARAMS)
       || !prec_ok (prec, type) || bk > r.left || (n == 0 && r.left != 0)
       || checksum (r.p, r.left) != h)
     return VARLB_EFORMAT;
-  double *Kc = malloc ((n * d + 1) * sizeof *Kc), *Vc = malloc ((n * dv + 1) * sizeof *Vc);
-  int st = Kc && Vc ? VARLB_OK : VARLB_ENOMEM;
-  if (st == VARLB_OK)
-    st = fpz_get (Kc, r.p, bk, n, d, type, prec);
-  if (st == VARLB_OK)
-    st = fpz_get (Vc, r.p + bk, r.left - bk, n, dv, type, prec);
-  if (st == VARLB_OK)
-    st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
-  free (Kc);
-  free (Vc);
-  return st;
+  fpz_how_t how = { type, prec };
+  return cc_answer_streams (O, Q, m, n, d, dv, r.p, bk, r.left - bk, fpz_get, &how);
 }
 
 CC_COMPRESSOR (fpzip, "fpzip (libfpzip): K and V truncated to the largest precision whose losslessly coded stream fits",
