@@ -14,6 +14,16 @@
 #include <gsl/gsl_rng.h>
 #include "varlb.h"
 
+/* 1 when each of the S POSITIONS is one of Alice's tokens. */
+static int
+positions_ok (const size_t *positions, size_t s, const varlb_instance_t *in)
+{
+  for (size_t k = 0; k < s; k++)
+    if (positions[k] >= in->alice_tokens)
+      return 0;
+  return 1;
+}
+
 int
 varlb_sparse_window (size_t *positions, const varlb_instance_t *in, size_t s)
 {
@@ -34,21 +44,15 @@ varlb_sparse_instance_init (varlb_instance_t *in, const varlb_params_t *p,
   if (st != VARLB_OK)
     return st;
   unsigned char *keep = calloc (in->alice_tokens, 1);
-  if (keep == NULL)
+  if (keep == NULL || !positions_ok (positions, s, in))
     {
+      st = keep == NULL ? VARLB_ENOMEM : VARLB_EINVAL;
+      free (keep);
       varlb_instance_clear (in);
-      return VARLB_ENOMEM;
+      return st;
     }
   for (size_t k = 0; k < s; k++)
-    {
-      if (positions[k] >= in->alice_tokens)
-        {
-          free (keep);
-          varlb_instance_clear (in);
-          return VARLB_EINVAL;
-        }
-      keep[positions[k]] = 1;
-    }
+    keep[positions[k]] = 1;
   for (size_t t = 0; t < in->alice_tokens; t++)
     if (!keep[t])
       for (size_t j = 0; j < in->d; j++)
@@ -64,21 +68,16 @@ int
 varlb_sparse_keep (varlb_blob_t *blob, const varlb_instance_t *in,
                    const size_t *positions, size_t s)
 {
+  if (!positions_ok (positions, s, in))
+    return VARLB_EINVAL;
   size_t nbits = s * in->d, nbytes = (nbits + 7) / 8;
   unsigned char *buf = calloc (nbytes ? nbytes : 1, 1);
   if (buf == NULL)
     return VARLB_ENOMEM;
   for (size_t k = 0; k < s; k++)
-    {
-      if (positions[k] >= in->alice_tokens)
-        {
-          free (buf);
-          return VARLB_EINVAL;
-        }
-      for (size_t j = 0; j < in->d; j++)
-        if (in->V[positions[k] * in->d + j] > 0.5)
-          buf[(k * in->d + j) / 8] |= (unsigned char) (1u << ((k * in->d + j) % 8));
-    }
+    for (size_t j = 0; j < in->d; j++)
+      if (in->V[positions[k] * in->d + j] > 0.5)
+        buf[(k * in->d + j) / 8] |= (unsigned char) (1u << ((k * in->d + j) % 8));
   int st = varlb_blob_append (blob, buf, nbytes);
   free (buf);
   return st;
@@ -91,20 +90,15 @@ varlb_sparse_decode (varlb_decode_report_t *r, const varlb_instance_t *in,
 {
   if (len < (s * in->d + 7) / 8)
     return VARLB_EFORMAT;
+  if (!positions_ok (positions, s, in))
+    return VARLB_EINVAL;
   varlb_instance_t view = *in; /* shares K and the true bits; V replaced */
   double *V = calloc (in->T * in->d, sizeof *V);
   if (V == NULL)
     return VARLB_ENOMEM;
   for (size_t k = 0; k < s; k++)
-    {
-      if (positions[k] >= in->alice_tokens)
-        {
-          free (V);
-          return VARLB_EINVAL;
-        }
-      for (size_t j = 0; j < in->d; j++)
-        V[positions[k] * in->d + j] = (blob[(k * in->d + j) / 8] >> ((k * in->d + j) % 8)) & 1u;
-    }
+    for (size_t j = 0; j < in->d; j++)
+      V[positions[k] * in->d + j] = (blob[(k * in->d + j) / 8] >> ((k * in->d + j) % 8)) & 1u;
   view.V = V;
   int st = varlb_instance_decode_all (r, &view, NULL);
   free (V);

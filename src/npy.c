@@ -414,27 +414,16 @@ varlb_npy_encode (unsigned char **buf, size_t *len, const double *a, size_t rows
   memcpy (b + 10, header, (size_t) hl);
   memset (b + 10 + hl, ' ', pad);
   b[10 + hlen - 1] = '\n';
-  unsigned char *p = b + 10 + hlen;
-  for (size_t i = 0; i < rows * cols; i++, p += 8)
-    {
-      uint64_t u;
-      memcpy (&u, &a[i], sizeof u);
-      for (int k = 0; k < 8; k++)
-        p[k] = (unsigned char) (u >> (8 * k));
-    }
+  varlb_npy_put (b + 10 + hlen, a, rows * cols);
   *buf = b;
   *len = n;
   return VARLB_OK;
 }
 
-int
-varlb_npy_write (const char *path, const double *a, size_t rows, size_t cols)
+/* Write the N bytes B (an encoded file, freed here) to PATH. */
+static int
+write_encoded (const char *path, unsigned char *b, size_t n)
 {
-  unsigned char *b;
-  size_t n;
-  int st = varlb_npy_encode (&b, &n, a, rows, cols);
-  if (st != VARLB_OK)
-    return st;
   FILE *f = fopen (path, "wbe");
   if (f == NULL)
     {
@@ -446,6 +435,15 @@ varlb_npy_write (const char *path, const double *a, size_t rows, size_t cols)
     ok = 0;
   free (b);
   return ok ? VARLB_OK : VARLB_EIO;
+}
+
+int
+varlb_npy_write (const char *path, const double *a, size_t rows, size_t cols)
+{
+  unsigned char *b;
+  size_t n;
+  int st = varlb_npy_encode (&b, &n, a, rows, cols);
+  return st == VARLB_OK ? write_encoded (path, b, n) : st;
 }
 
 int
@@ -536,17 +534,5 @@ varlb_npy_write_nd (const char *path, const double *a, const size_t *dims, int n
   unsigned char *b;
   size_t n;
   int st = varlb_npy_encode_nd (&b, &n, a, dims, ndim);
-  if (st != VARLB_OK)
-    return st;
-  FILE *f = fopen (path, "wbe");
-  if (f == NULL)
-    {
-      free (b);
-      return VARLB_EIO;
-    }
-  int ok = fwrite (b, 1, n, f) == n;
-  if (fclose (f) != 0)
-    ok = 0;
-  free (b);
-  return ok ? VARLB_OK : VARLB_EIO;
+  return st == VARLB_OK ? write_encoded (path, b, n) : st;
 }

@@ -189,17 +189,14 @@ alloc_plan_even (size_t *count, size_t *keep, size_t total, const alloc_ctx_t *c
 int
 alloc_check_knobs (unsigned *prec, const varlb_compressor_t *self, const varlb_knobs_t *kn)
 {
-  *prec = (unsigned) cc_knob_double (self, kn, "bits");
-  if ((*prec != 16 && *prec != 32 && *prec != 64)
+  if (cc_knob_prec (prec, self, kn, "bits") != VARLB_OK
       || (cc_knob (self, kn, "press") && evict_press_check (self, kn) != VARLB_OK))
     return VARLB_EINVAL;
   return VARLB_OK;
 }
 
 int
-alloc_evict_compress (varlb_blob_t *blob, const double *K, const double *V, size_t L, size_t H,
-                      size_t T, size_t d, size_t dv, double budget_bits, uint64_t seed,
-                      const varlb_knobs_t *kn, const varlb_pyramid_t *py,
+alloc_evict_compress (ALLOC_COMPRESS_PARAMS,
                       const varlb_compressor_t *self, alloc_plan_fn plan)
 {
   alloc_ctx_t c = { K, V, L, H, T, d, dv, L * H, seed, kn, py, self, 0 };
@@ -250,9 +247,7 @@ alloc_evict_compress (varlb_blob_t *blob, const double *K, const double *V, size
 }
 
 int
-alloc_evict_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
-                    const double *Q, size_t L, size_t H, size_t m, size_t d, size_t dv,
-                    const varlb_knobs_t *kn, const varlb_pyramid_t *py)
+alloc_evict_answer (ALLOC_ANSWER_PARAMS)
 {
   size_t n = L * H;
   if (len == 0)
@@ -263,7 +258,7 @@ alloc_evict_answer (double *O, const unsigned char *blob, size_t len, uint64_t s
   cc_reader_t r;
   cc_reader_init (&r, blob, len);
   unsigned prec = cc_get_u32 (&r);
-  if (r.bad || (prec != 16 && prec != 32 && prec != 64) || r.left / 4 < n)
+  if (r.bad || !cc_prec_ok (prec) || r.left / 4 < n)
     return VARLB_EFORMAT;
   size_t per = (d + dv) * (prec / 8), sum = 0, most = 0;
   for (size_t i = 0; i < n; i++)

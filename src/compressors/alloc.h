@@ -6,6 +6,19 @@
 #define VARLB_ALLOC_H
 #include "evict.h"
 
+/* The whole-model halves' parameters, as varlb_model_compressor_t's
+   compress and answer take them (plug-in interface version 2, varlb.h),
+   spelled once like CC_COMPRESS_PARAMS: K (L, H, T, d) and V (L, H, T, dv);
+   Q (L, H, m, d) and O (L, H, m, dv); py the VAR schedule. */
+#define ALLOC_COMPRESS_PARAMS                                                  \
+  varlb_blob_t *blob, const double *K, const double *V, size_t L, size_t H,    \
+    size_t T, size_t d, size_t dv, double budget_bits, uint64_t seed,          \
+    const varlb_knobs_t *kn, const varlb_pyramid_t *py
+#define ALLOC_ANSWER_PARAMS                                                    \
+  double *O, const unsigned char *blob, size_t len, uint64_t seed,             \
+    const double *Q, size_t L, size_t H, size_t m, size_t d, size_t dv,        \
+    const varlb_knobs_t *kn, const varlb_pyramid_t *py
+
 /* A whole-model cache and the compressor's knobs, as compress sees them. */
 typedef struct alloc_ctx {
   const double *K, *V;     /* (L, H, T, d), (L, H, T, dv) */
@@ -64,15 +77,11 @@ int alloc_plan_even (size_t *count, size_t *keep, size_t total, const alloc_ctx_
 int alloc_check_knobs (unsigned *prec, const varlb_compressor_t *self, const varlb_knobs_t *kn);
 
 /* Compress: the capacity at the knob's precision, the plan, the blob. */
-int alloc_evict_compress (varlb_blob_t *blob, const double *K, const double *V, size_t L,
-                          size_t H, size_t T, size_t d, size_t dv, double budget_bits,
-                          uint64_t seed, const varlb_knobs_t *kn, const varlb_pyramid_t *py,
+int alloc_evict_compress (ALLOC_COMPRESS_PARAMS,
                           const varlb_compressor_t *self, alloc_plan_fn plan);
 /* Bob: each head's queries over its kept tokens; VARLB_EFORMAT for a blob
    whose precision, table or length is not one compress writes. */
-int alloc_evict_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
-                        const double *Q, size_t L, size_t H, size_t m, size_t d, size_t dv,
-                        const varlb_knobs_t *kn, const varlb_pyramid_t *py);
+int alloc_evict_answer (ALLOC_ANSWER_PARAMS);
 
 /* Knobs every allocator has: precision, the press choosing tokens and its
    observed-query knobs (SnapKV's pooling included). */
@@ -85,11 +94,7 @@ int alloc_evict_answer (double *O, const unsigned char *blob, size_t len, uint64
    with PLAN. */
 #define ALLOC_COMPRESSOR(NAME, DESCRIPTION, PLAN)                              \
   extern const varlb_model_compressor_t varlb_model_compressor_##NAME;         \
-  static int NAME##_compress (varlb_blob_t *blob, const double *K,              \
-                              const double *V, size_t L, size_t H, size_t T,    \
-                              size_t d, size_t dv, double budget_bits,          \
-                              uint64_t seed, const varlb_knobs_t *kn,           \
-                              const varlb_pyramid_t *py)                        \
+  static int NAME##_compress (ALLOC_COMPRESS_PARAMS)                          \
   {                                                                            \
     return alloc_evict_compress (blob, K, V, L, H, T, d, dv, budget_bits, seed, \
                                  kn, py, &varlb_model_compressor_##NAME.base,   \

@@ -51,25 +51,24 @@ amskv_similarity (const double *K, size_t d, const varlb_pyramid_t *py, size_t f
 }
 
 static size_t
-choose (size_t *keep, size_t k, const double *K, size_t T, size_t d, uint64_t seed,
-        const varlb_compressor_t *self, const varlb_knobs_t *kn, const varlb_pyramid_t *py)
+choose (EVICT_CHOOSE_PARAMS)
 {
-  size_t S = evict_cached_scales (py, T);
+  size_t S = evict_cached_scales (pyramid, T);
   size_t nc = (size_t) cc_knob_double (self, kn, "condensed");
   double thr = cc_knob_double (self, kn, "similarity");
   nc = nc < S ? nc : S;
-  int demanding = amskv_similarity (K, d, py, nc, S) < thr;
+  int demanding = amskv_similarity (K, d, pyramid, nc, S) < thr;
   size_t nl = demanding ? S : (size_t) cc_knob_double (self, kn, "local");
   nl = nl < S ? nl : S;
   size_t n = 0;
   /* condensed scales first, then local scales newest first; whole scales
      while they fit, then the start of the next one */
   for (size_t s = 0; s < nc; s++)
-    for (size_t t = py->offset[s]; t < py->offset[s + 1] && n < k; t++)
+    for (size_t t = pyramid->offset[s]; t < pyramid->offset[s + 1] && n < k; t++)
       keep[n++] = t;
   for (size_t s = S; s-- > S - nl;)
     if (s >= nc)
-      for (size_t t = py->offset[s]; t < py->offset[s + 1] && n < k; t++)
+      for (size_t t = pyramid->offset[s]; t < pyramid->offset[s + 1] && n < k; t++)
         keep[n++] = t;
   evict_sort (keep, n);
   return n;
@@ -78,9 +77,7 @@ choose (size_t *keep, size_t k, const double *K, size_t T, size_t d, uint64_t se
 extern const varlb_compressor_t varlb_compressor_amskv;
 
 static int
-compress (varlb_blob_t *blob, const double *K, const double *V, size_t T, size_t d, size_t dv,
-          double budget_bits, uint64_t seed, const varlb_knobs_t *kn,
-          const varlb_pyramid_t *pyramid)
+compress (CC_COMPRESS_PARAMS)
 {
   return evict_compress_policy (blob, K, V, T, d, dv, budget_bits, seed, kn, pyramid,
                                 &varlb_compressor_amskv, choose);

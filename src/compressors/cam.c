@@ -20,10 +20,7 @@ static const varlb_knob_t knobs[] = {
 };
 
 static int
-select_cam (size_t *keep, size_t *kept, double *Vw, size_t k, const double *K,
-            const double *V, size_t T, size_t d, size_t dv, uint64_t seed,
-            const varlb_compressor_t *self, const varlb_knobs_t *kn,
-            const varlb_pyramid_t *pyramid)
+select_cam (EVICT_SELECT_PARAMS)
 {
   size_t budget = (size_t) cc_knob_double (self, kn, "merge_budget");
   size_t interval = (size_t) cc_knob_double (self, kn, "compression_interval");

@@ -17,10 +17,7 @@ static const varlb_knob_t knobs[] = {
 };
 
 static int
-select_chunks (size_t *keep, size_t *kept, double *Vw, size_t k, const double *K,
-               const double *V, size_t T, size_t d, size_t dv, uint64_t seed,
-               const varlb_compressor_t *self, const varlb_knobs_t *kn,
-               const varlb_pyramid_t *pyramid)
+select_chunks (EVICT_SELECT_PARAMS)
 {
   size_t L = (size_t) cc_knob_double (self, kn, "chunk_length");
   size_t chunks = (T + L - 1) / L;

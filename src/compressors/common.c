@@ -92,6 +92,12 @@ cc_get_bits (cc_reader_t *r, size_t *pos, unsigned nbits)
   return v;
 }
 
+int
+cc_bits_end (const cc_reader_t *r, size_t pos)
+{
+  return r->bad || (pos + 7) / 8 != r->left ? VARLB_EFORMAT : VARLB_OK;
+}
+
 static int
 put_le (varlb_blob_t *b, uint64_t v, unsigned bytes)
 {
@@ -216,6 +222,12 @@ cc_half_to_double (uint16_t h)
 }
 
 int
+cc_prec_ok (unsigned prec)
+{
+  return prec == 16 || prec == 32 || prec == 64;
+}
+
+int
 cc_put_real (varlb_blob_t *b, double v, unsigned prec)
 {
   return prec == 16 ? cc_put_f16 (b, v) : prec == 32 ? cc_put_f32 (b, v) : cc_put_f64 (b, v);
@@ -269,6 +281,21 @@ cc_knob_double (const varlb_compressor_t *c, const varlb_knobs_t *k, const char 
 }
 
 int
+cc_knob_public (const varlb_compressor_t *c, const varlb_knobs_t *k, const char *name)
+{
+  const char *v = cc_knob (c, k, name);
+  return strcmp (v, "public") == 0 ? 1 : strcmp (v, "instance") == 0 ? 0 : -1;
+}
+
+int
+cc_knob_prec (unsigned *prec, const varlb_compressor_t *c, const varlb_knobs_t *k,
+              const char *name)
+{
+  *prec = (unsigned) cc_knob_double (c, k, name);
+  return cc_prec_ok (*prec) ? VARLB_OK : VARLB_EINVAL;
+}
+
+int
 cc_calibration_data (double *K, double *V, size_t T, size_t d, size_t dv, gsl_rng *r)
 {
   int st = varlb_jl_keys (K, T, d, VARLB_JL_GAUSSIAN, VARLB_JL_UNIT, r);
@@ -278,16 +305,29 @@ cc_calibration_data (double *K, double *V, size_t T, size_t d, size_t dv, gsl_rn
 }
 
 int
+cc_all_finite (const double *x, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite (x[i]))
+      return 0;
+  return 1;
+}
+
+int
 cc_decoded_finite (double *A, const float *f, size_t count)
 {
-  for (size_t i = 0; i < count; i++)
-    {
-      if (f)
-        A[i] = f[i];
-      if (!isfinite (A[i]))
-        return VARLB_EFORMAT;
-    }
-  return VARLB_OK;
+  for (size_t i = 0; f && i < count; i++)
+    A[i] = f[i];
+  return cc_all_finite (A, count) ? VARLB_OK : VARLB_EFORMAT;
+}
+
+float *
+cc_floats_new (const double *A, size_t count)
+{
+  float *f = malloc ((count + 1) * sizeof *f);
+  for (size_t i = 0; f && i < count; i++)
+    f[i] = (float) A[i];
+  return f;
 }
 
 int
@@ -300,6 +340,33 @@ cc_answer_cache (double *O, const double *Q, size_t m, const double *Kc,
       return VARLB_OK;
     }
   return varlb_attention (O, Q, m, Kc, Vc, n, d, dv, NULL, NULL, NULL);
+}
+
+int
+cc_answer_finite (double *O, const double *Q, size_t m, const double *Kc,
+                  const double *Vc, size_t n, size_t d, size_t dv)
+{
+  if (!cc_all_finite (Kc, n * d) || !cc_all_finite (Vc, n * dv))
+    return VARLB_EFORMAT;
+  return cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
+}
+
+int
+cc_answer_streams (double *O, const double *Q, size_t m, size_t n, size_t d, size_t dv,
+                   const unsigned char *p, size_t bk, size_t bv, cc_stream_get_fn get,
+                   const void *how)
+{
+  double *Kc = malloc ((n * d + 1) * sizeof *Kc), *Vc = malloc ((n * dv + 1) * sizeof *Vc);
+  int st = Kc && Vc ? VARLB_OK : VARLB_ENOMEM;
+  if (st == VARLB_OK)
+    st = get (Kc, p, bk, n, d, how);
+  if (st == VARLB_OK)
+    st = get (Vc, p + bk, bv, n, dv, how);
+  if (st == VARLB_OK)
+    st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
+  free (Kc);
+  free (Vc);
+  return st;
 }
 
 int
@@ -512,7 +579,7 @@ cc_evict_answer (double *O, const unsigned char *blob, size_t len,
   size_t k = cc_get_u32 (&r);
   unsigned prec = cc_get_u32 (&r);
   size_t per_token = (d + dv) * (prec / 8);
-  if (r.bad || (prec != 16 && prec != 32 && prec != 64) || per_token == 0
+  if (r.bad || !cc_prec_ok (prec) || per_token == 0
       || k > len / per_token)
     return VARLB_EFORMAT;
   double *Kc = malloc ((k ? k : 1) * d * sizeof *Kc);
@@ -530,17 +597,9 @@ cc_evict_answer (double *O, const unsigned char *blob, size_t len,
       for (size_t j = 0; j < dv; j++)
         Vc[i * dv + j] = cc_get_real (&r, prec);
     }
-  int st = r.bad || r.left ? VARLB_EFORMAT : VARLB_OK;
   /* A forged row of NaN or Inf is no cache: refuse it rather than answer
      with it. */
-  for (size_t i = 0; st == VARLB_OK && i < k * d; i++)
-    if (!isfinite (Kc[i]))
-      st = VARLB_EFORMAT;
-  for (size_t i = 0; st == VARLB_OK && i < k * dv; i++)
-    if (!isfinite (Vc[i]))
-      st = VARLB_EFORMAT;
-  if (st == VARLB_OK)
-    st = cc_answer_cache (O, Q, m, Kc, Vc, k, d, dv);
+  int st = r.bad || r.left ? VARLB_EFORMAT : cc_answer_finite (O, Q, m, Kc, Vc, k, d, dv);
   free (Kc);
   free (Vc);
   return st;

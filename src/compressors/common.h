@@ -7,6 +7,23 @@
 #include <stdint.h>
 #include "varlb.h"
 
+/* The two halves' parameters, exactly as varlb_compressor_t's compress and
+   answer take them (varlb.h), spelled once: a built-in defines its halves
+   as `static int NAME_compress (CC_COMPRESS_PARAMS)` and `static int
+   NAME_answer (CC_ANSWER_PARAMS)`, so every file names them alike: the
+   blob, the cache K (T x d) and V (T x dv), the budget in bits, the public
+   seed, the knobs given (kn) and the VAR schedule (pyramid); Bob's output O
+   (m x dv) for his queries Q (m x d).  The registry's initialiser checks
+   them against the ABI at compile time. */
+#define CC_COMPRESS_PARAMS                                                     \
+  varlb_blob_t *blob, const double *K, const double *V, size_t T, size_t d,    \
+    size_t dv, double budget_bits, uint64_t seed, const varlb_knobs_t *kn,     \
+    const varlb_pyramid_t *pyramid
+#define CC_ANSWER_PARAMS                                                       \
+  double *O, const unsigned char *blob, size_t len, uint64_t seed,             \
+    const double *Q, size_t m, size_t d, size_t dv, const varlb_knobs_t *kn,   \
+    const varlb_pyramid_t *pyramid
+
 /* Reading a blob: every read checks the remaining length. */
 typedef struct cc_reader {
   const unsigned char *p;
@@ -24,6 +41,10 @@ double cc_get_f16 (cc_reader_t *r);
 void cc_reader_skip (cc_reader_t *r, size_t bytes);
 /* N bits (1..32) of a packed little-endian bit stream at bit offset *POS. */
 uint32_t cc_get_bits (cc_reader_t *r, size_t *pos, unsigned nbits);
+/* A blob that ends with a packed bit stream read to bit POS: VARLB_OK when
+   nothing was read past the end and the stream, padded to a whole byte, is
+   exactly what is left; VARLB_EFORMAT otherwise (a forged length). */
+int cc_bits_end (const cc_reader_t *r, size_t pos);
 
 int cc_put_u32 (varlb_blob_t *b, uint32_t v);
 int cc_put_f64 (varlb_blob_t *b, double v);
@@ -43,7 +64,9 @@ int cc_bits_flush (cc_bitwriter_t *w);
 /* IEEE 754 binary16 round trip (round to nearest even). */
 uint16_t cc_half_from_double (double x);
 double cc_half_to_double (uint16_t h);
-/* Store precision: 16, 32 or 64 bits per number. */
+/* Store precision: 16, 32 or 64 bits per number (cc_prec_ok: nonzero for
+   those three, the precisions a knob or a blob header may name). */
+int cc_prec_ok (unsigned prec);
 int cc_put_real (varlb_blob_t *b, double v, unsigned prec);
 double cc_get_real (cc_reader_t *r, unsigned prec);
 
@@ -60,6 +83,14 @@ const char *cc_knob (const varlb_compressor_t *c, const varlb_knobs_t *k,
                      const char *name);
 double cc_knob_double (const varlb_compressor_t *c, const varlb_knobs_t *k,
                        const char *name);
+/* A knob choosing where codebooks (or ranges) come from: 1 for "public"
+   (fitted before the instance on calibration data, free), 0 for
+   "instance" (fitted on the cache, charged), -1 for anything else. */
+int cc_knob_public (const varlb_compressor_t *c, const varlb_knobs_t *k, const char *name);
+/* A precision knob (the eviction methods' "bits") into *PREC: VARLB_EINVAL
+   unless it is 16, 32 or 64 (cc_prec_ok). */
+int cc_knob_prec (unsigned *prec, const varlb_compressor_t *c, const varlb_knobs_t *k,
+                  const char *name);
 
 /* Public calibration data, drawn before any instance from a fixed public
    seed's generator R (varlb_rng_new (seed, VARLB_STREAM_COMPRESSOR)): T
@@ -72,11 +103,35 @@ int cc_calibration_data (double *K, double *V, size_t T, size_t d, size_t dv, gs
    float decoder's output), else A as it is; VARLB_EFORMAT when a value is
    not finite (no encoder of a finite cache writes one). */
 int cc_decoded_finite (double *A, const float *f, size_t count);
+/* The COUNT numbers A rounded to float, for a library that codes floats
+   (zfp, fpzip, faiss): a new array (room for at least one; the caller
+   frees it), NULL when out of memory. */
+float *cc_floats_new (const double *A, size_t count);
 
 /* Attention of Q over a reconstructed cache (Kc: n x d, Vc: n x dv);
    with n = 0 the output is 0.  Floating point. */
 int cc_answer_cache (double *O, const double *Q, size_t m, const double *Kc,
                      const double *Vc, size_t n, size_t d, size_t dv);
+/* 1 when the N numbers X are all finite: a rebuilt cache with a NaN or an
+   infinity comes from a forged blob (no encoder of a finite cache writes
+   one). */
+int cc_all_finite (const double *x, size_t n);
+/* Bob's last step over the cache a decoder rebuilt: VARLB_EFORMAT when a
+   number is not finite (cc_all_finite), else cc_answer_cache.  Floating
+   point. */
+int cc_answer_finite (double *O, const double *Q, size_t m, const double *Kc,
+                      const double *Vc, size_t n, size_t d, size_t dv);
+
+/* A library built-in's stream decoder (zfp, fpzip): N rows of COLS from P
+   (BYTES long) into A, with the settings HOW its blob header gave. */
+typedef int (*cc_stream_get_fn) (double *A, const unsigned char *p, size_t bytes, size_t n,
+                                 size_t cols, const void *how);
+/* Bob's half after the header of a blob of two streams: K's N rows from
+   BK bytes at P, then V's from the BV bytes after, each rebuilt by GET,
+   then exact attention of Q (m x d) over them. */
+int cc_answer_streams (double *O, const double *Q, size_t m, size_t n, size_t d, size_t dv,
+                       const unsigned char *p, size_t bk, size_t bv, cc_stream_get_fn get,
+                       const void *how);
 
 /* Tokens kept by an eviction method: score every token by observed queries
    drawn from the PUBLIC seed (stream VARLB_STREAM_OBSERVED: random unit

@@ -52,9 +52,7 @@ chunked_attention (double *A, const double *Q, const double *K, size_t n, size_t
 }
 
 static int
-score (double *s, size_t k, const double *K, const double *V, size_t T,
-       size_t d, size_t dv, uint64_t seed, const varlb_compressor_t *self,
-       const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+score (EVICT_SCORE_PARAMS)
 {
   size_t left = (size_t) cc_knob_double (self, kn, "sink_size_start");
   size_t right = (size_t) cc_knob_double (self, kn, "sink_size_end");

@@ -18,9 +18,7 @@ static const varlb_knob_t knobs[] = {
 };
 
 static int
-score (double *s, size_t k, const double *K, const double *V, size_t T,
-       size_t d, size_t dv, uint64_t seed, const varlb_compressor_t *self,
-       const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+score (EVICT_SCORE_PARAMS)
 {
   int st = evict_press_scores (s, k, K, V, T, d, dv, seed, self, kn, pyramid);
   size_t first = (size_t) (cc_knob_double (self, kn, "first_stage_ratio") * (double) k);

@@ -74,9 +74,7 @@ local_normalise (double *x, size_t T, size_t w)
 }
 
 static int
-score (double *s, size_t k, const double *K, const double *V, size_t T,
-       size_t d, size_t dv, uint64_t seed, const varlb_compressor_t *self,
-       const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+score (EVICT_SCORE_PARAMS)
 {
   const char *type = cc_knob (self, kn, "leverage_type");
   int which = strcmp (type, "key") == 0 ? 0 : strcmp (type, "value") == 0 ? 1

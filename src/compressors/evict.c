@@ -12,48 +12,51 @@
 #include <gsl/gsl_randist.h>
 #include "evict.h"
 
+/* Budget -> kept count *K at the precision knob, and *KEEP, room for the
+   kept indices (the caller frees it, whatever the status); VARLB_EINVAL
+   for a bad precision. */
 static int
-evict_run (varlb_blob_t *blob, const double *K, const double *V, size_t T, size_t d,
-           size_t dv, double budget_bits, uint64_t seed, const varlb_knobs_t *knobs,
-           const varlb_pyramid_t *pyramid, const varlb_compressor_t *self,
-           evict_choose_fn choose, int always)
+capacity (size_t *k, unsigned *prec, size_t **keep, double budget_bits, size_t T,
+          size_t d, size_t dv, const varlb_compressor_t *self, const varlb_knobs_t *kn)
 {
-  unsigned prec = (unsigned) cc_knob_double (self, knobs, "bits");
-  if (prec != 16 && prec != 32 && prec != 64)
+  *keep = NULL;
+  if (cc_knob_prec (prec, self, kn, "bits") != VARLB_OK)
     return VARLB_EINVAL;
-  size_t k = cc_evict_capacity (budget_bits, d, dv, prec);
-  if (k > T)
-    k = T;
-  size_t *keep = malloc ((k ? k : 1) * sizeof *keep);
-  if (keep == NULL)
-    return VARLB_ENOMEM;
+  *k = cc_evict_capacity (budget_bits, d, dv, *prec);
+  if (*k > T)
+    *k = T;
+  *keep = malloc ((*k ? *k : 1) * sizeof **keep);
+  return *keep ? VARLB_OK : VARLB_ENOMEM;
+}
+
+static int
+evict_run (CC_COMPRESS_PARAMS, const varlb_compressor_t *self, evict_choose_fn choose, int always)
+{
+  size_t k, *keep;
+  unsigned prec;
+  int st = capacity (&k, &prec, &keep, budget_bits, T, d, dv, self, kn);
+  if (st != VARLB_OK)
+    return st;
   if (k == T && !always)
     for (size_t t = 0; t < T; t++)
       keep[t] = t;
   else if (k > 0)
-    k = choose (keep, k, K, T, d, seed, self, knobs, pyramid);
-  int st = cc_evict_write (blob, K, V, d, dv, keep, k, prec);
+    k = choose (keep, k, K, T, d, seed, self, kn, pyramid);
+  st = cc_evict_write (blob, K, V, d, dv, keep, k, prec);
   free (keep);
   return st;
 }
 
 int
-evict_compress (varlb_blob_t *blob, const double *K, const double *V,
-                size_t T, size_t d, size_t dv, double budget_bits,
-                uint64_t seed, const varlb_knobs_t *knobs,
-                const varlb_pyramid_t *pyramid, const varlb_compressor_t *self,
-                evict_choose_fn choose)
+evict_compress (CC_COMPRESS_PARAMS, const varlb_compressor_t *self, evict_choose_fn choose)
 {
-  return evict_run (blob, K, V, T, d, dv, budget_bits, seed, knobs, pyramid, self, choose, 0);
+  return evict_run (blob, K, V, T, d, dv, budget_bits, seed, kn, pyramid, self, choose, 0);
 }
 
 int
-evict_compress_policy (varlb_blob_t *blob, const double *K, const double *V, size_t T,
-                       size_t d, size_t dv, double budget_bits, uint64_t seed,
-                       const varlb_knobs_t *knobs, const varlb_pyramid_t *pyramid,
-                       const varlb_compressor_t *self, evict_choose_fn choose)
+evict_compress_policy (CC_COMPRESS_PARAMS, const varlb_compressor_t *self, evict_choose_fn choose)
 {
-  return evict_run (blob, K, V, T, d, dv, budget_bits, seed, knobs, pyramid, self, choose, 1);
+  return evict_run (blob, K, V, T, d, dv, budget_bits, seed, kn, pyramid, self, choose, 1);
 }
 
 static int
@@ -79,9 +82,7 @@ evict_cached_scales (const varlb_pyramid_t *py, size_t T)
 }
 
 int
-evict_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
-              const double *Q, size_t m, size_t d, size_t dv,
-              const varlb_knobs_t *k, const varlb_pyramid_t *pyramid)
+evict_answer (CC_ANSWER_PARAMS)
 {
   return cc_evict_answer (O, blob, len, Q, m, d, dv);
 }
@@ -114,48 +115,24 @@ evict_press_check (const varlb_compressor_t *self, const varlb_knobs_t *kn)
 }
 
 int
-evict_press_scores (double *scores, size_t k, const double *K, const double *V,
-                    size_t T, size_t d, size_t dv, uint64_t seed,
-                    const varlb_compressor_t *self, const varlb_knobs_t *kn,
-                    const varlb_pyramid_t *pyramid)
+evict_press_scores (EVICT_SCORE_PARAMS)
 {
-  const evict_scorer_t *s = evict_scorer_find (cc_knob (self, kn, "press"));
-  if (s == NULL)
+  const evict_scorer_t *press = evict_scorer_find (cc_knob (self, kn, "press"));
+  if (press == NULL)
     return VARLB_EINVAL;
-  return s->score (scores, k, K, V, T, d, dv, seed, s->c, kn, pyramid);
-}
-
-/* Budget -> kept count at the precision knob; VARLB_EINVAL for a bad one. */
-static int
-capacity (size_t *k, unsigned *prec, double budget_bits, size_t T, size_t d,
-          size_t dv, const varlb_compressor_t *self, const varlb_knobs_t *kn)
-{
-  *prec = (unsigned) cc_knob_double (self, kn, "bits");
-  if (*prec != 16 && *prec != 32 && *prec != 64)
-    return VARLB_EINVAL;
-  *k = cc_evict_capacity (budget_bits, d, dv, *prec);
-  if (*k > T)
-    *k = T;
-  return VARLB_OK;
+  return press->score (s, k, K, V, T, d, dv, seed, press->c, kn, pyramid);
 }
 
 int
-evict_score_compress (varlb_blob_t *blob, const double *K, const double *V,
-                      size_t T, size_t d, size_t dv, double budget_bits,
-                      uint64_t seed, const varlb_knobs_t *kn,
-                      const varlb_pyramid_t *pyramid,
-                      const varlb_compressor_t *self, evict_score_fn score)
+evict_score_compress (CC_COMPRESS_PARAMS, const varlb_compressor_t *self, evict_score_fn score)
 {
-  size_t k;
+  size_t k, *keep;
   unsigned prec;
-  int st = capacity (&k, &prec, budget_bits, T, d, dv, self, kn);
-  if (st != VARLB_OK)
-    return st;
-  size_t *keep = malloc ((k ? k : 1) * sizeof *keep);
+  int st = capacity (&k, &prec, &keep, budget_bits, T, d, dv, self, kn);
   double *s = malloc ((T ? T : 1) * sizeof *s);
-  if (keep == NULL || s == NULL)
+  if (st == VARLB_OK && s == NULL)
     st = VARLB_ENOMEM;
-  else if (T > 0 && (st = score (s, k, K, V, T, d, dv, seed, self, kn, pyramid)) == VARLB_OK)
+  else if (st == VARLB_OK && T > 0 && (st = score (s, k, K, V, T, d, dv, seed, self, kn, pyramid)) == VARLB_OK)
     cc_top_k (keep, k, s, T);
   if (st == VARLB_OK)
     st = cc_evict_write (blob, K, V, d, dv, keep, k, prec);
@@ -165,22 +142,15 @@ evict_score_compress (varlb_blob_t *blob, const double *K, const double *V,
 }
 
 int
-evict_select_compress (varlb_blob_t *blob, const double *K, const double *V,
-                       size_t T, size_t d, size_t dv, double budget_bits,
-                       uint64_t seed, const varlb_knobs_t *kn,
-                       const varlb_pyramid_t *pyramid,
-                       const varlb_compressor_t *self, evict_select_fn select)
+evict_select_compress (CC_COMPRESS_PARAMS, const varlb_compressor_t *self, evict_select_fn select)
 {
-  size_t k, kept = 0;
+  size_t k, kept = 0, *keep;
   unsigned prec;
-  int st = capacity (&k, &prec, budget_bits, T, d, dv, self, kn);
-  if (st != VARLB_OK)
-    return st;
-  size_t *keep = malloc ((k ? k : 1) * sizeof *keep);
+  int st = capacity (&k, &prec, &keep, budget_bits, T, d, dv, self, kn);
   double *Vw = malloc ((T * dv > 0 ? T * dv : 1) * sizeof *Vw);
-  if (keep == NULL || Vw == NULL)
+  if (st == VARLB_OK && Vw == NULL)
     st = VARLB_ENOMEM;
-  else
+  if (st == VARLB_OK)
     {
       memcpy (Vw, V, T * dv * sizeof *Vw);
       st = select (keep, &kept, Vw, k, K, V, T, d, dv, seed, self, kn, pyramid);
@@ -238,10 +208,7 @@ evict_channels_write (varlb_blob_t *b, const double *K, const double *V,
 }
 
 int
-evict_channels_answer (double *O, const unsigned char *blob, size_t len,
-                       uint64_t seed, const double *Q, size_t m, size_t d,
-                       size_t dv, const varlb_knobs_t *kn,
-                       const varlb_pyramid_t *pyramid)
+evict_channels_answer (CC_ANSWER_PARAMS)
 {
   cc_reader_t r;
   cc_reader_init (&r, blob, len);
@@ -249,7 +216,7 @@ evict_channels_answer (double *O, const unsigned char *blob, size_t len,
   unsigned prec = cc_get_u32 (&r);
   size_t dk = cc_get_u32 (&r);
   size_t per_token = (dk + dv) * (prec / 8);
-  if (r.bad || (prec != 16 && prec != 32 && prec != 64) || dk > d || per_token == 0
+  if (r.bad || !cc_prec_ok (prec) || dk > d || per_token == 0
       || k > len / per_token)
     return VARLB_EFORMAT;
   unsigned char *mask = calloc (d ? d : 1, 1);

@@ -6,42 +6,44 @@
 #include <gsl/gsl_rng.h>
 #include "common.h"
 
-/* Choose up to K of T tokens into KEEP (sorted); returns how many. */
-typedef size_t (*evict_choose_fn) (size_t *keep, size_t k, const double *K,
-                                   size_t T, size_t d, uint64_t seed,
-                                   const varlb_compressor_t *self,
-                                   const varlb_knobs_t *knobs,
-                                   const varlb_pyramid_t *pyramid);
+/* The parameters of the three strategies a method supplies (choose, score,
+   select: below), spelled once so that each typedef and every definition
+   (`static size_t choose (EVICT_CHOOSE_PARAMS)`) agree by construction.
+   SELF is the method's compressor (its knob defaults), KN the knobs given. */
+#define EVICT_CHOOSE_PARAMS                                                    \
+  size_t *keep, size_t k, const double *K, size_t T, size_t d, uint64_t seed,  \
+    const varlb_compressor_t *self, const varlb_knobs_t *kn,                   \
+    const varlb_pyramid_t *pyramid
+#define EVICT_SCORE_PARAMS                                                     \
+  double *s, size_t k, const double *K, const double *V, size_t T, size_t d,   \
+    size_t dv, uint64_t seed, const varlb_compressor_t *self,                  \
+    const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid
+#define EVICT_SELECT_PARAMS                                                    \
+  size_t *keep, size_t *kept, double *Vw, size_t k, const double *K,           \
+    const double *V, size_t T, size_t d, size_t dv, uint64_t seed,             \
+    const varlb_compressor_t *self, const varlb_knobs_t *kn,                   \
+    const varlb_pyramid_t *pyramid
 
-int evict_compress (varlb_blob_t *blob, const double *K, const double *V,
-                    size_t T, size_t d, size_t dv, double budget_bits,
-                    uint64_t seed, const varlb_knobs_t *knobs,
-                    const varlb_pyramid_t *pyramid,
-                    const varlb_compressor_t *self, evict_choose_fn choose);
+/* Choose up to K of T tokens into KEEP (sorted); returns how many. */
+typedef size_t (*evict_choose_fn) (EVICT_CHOOSE_PARAMS);
+
+int evict_compress (CC_COMPRESS_PARAMS, const varlb_compressor_t *self,
+                    evict_choose_fn choose);
 /* The same for a policy whose kept set does not grow with the budget
    (AMS-KV, FastVAR): CHOOSE runs even when every token would fit, and may
    keep fewer than K. */
-int evict_compress_policy (varlb_blob_t *blob, const double *K, const double *V,
-                           size_t T, size_t d, size_t dv, double budget_bits,
-                           uint64_t seed, const varlb_knobs_t *knobs,
-                           const varlb_pyramid_t *pyramid,
-                           const varlb_compressor_t *self, evict_choose_fn choose);
+int evict_compress_policy (CC_COMPRESS_PARAMS, const varlb_compressor_t *self,
+                           evict_choose_fn choose);
 /* Scales of PYRAMID whose tokens all lie among the T cached ones (Alice's
    scales: every scale but the last in the instance). */
 size_t evict_cached_scales (const varlb_pyramid_t *py, size_t T);
 /* Sort the N token indices KEEP increasingly (what choose returns). */
 void evict_sort (size_t *keep, size_t n);
-int evict_answer (double *O, const unsigned char *blob, size_t len,
-                  uint64_t seed, const double *Q, size_t m, size_t d,
-                  size_t dv, const varlb_knobs_t *k, const varlb_pyramid_t *pyramid);
+int evict_answer (CC_ANSWER_PARAMS);
 
-/* kvpress's ScorerPress: SCORES (T) for every token, the K highest kept.
+/* kvpress's ScorerPress: S (T), the scores, for every token, the K highest kept.
    K is what the budget keeps (StreamingLLM and Compactor depend on it). */
-typedef int (*evict_score_fn) (double *scores, size_t k, const double *K,
-                               const double *V, size_t T, size_t d, size_t dv,
-                               uint64_t seed, const varlb_compressor_t *self,
-                               const varlb_knobs_t *knobs,
-                               const varlb_pyramid_t *pyramid);
+typedef int (*evict_score_fn) (EVICT_SCORE_PARAMS);
 
 /* A scorer press as the press knob of a wrapper (ChunkKV, CriticalKV, DMS,
    Merging, CAM, ThinK) names it: its compressor (name, knob defaults) and
@@ -55,37 +57,23 @@ const evict_scorer_t *evict_scorer_find (const char *name);
 /* The scores of the press named by SELF's knob "press" (the wrapper's
    knobs reach it: names it shares, such as queries, pass through);
    VARLB_EINVAL for an unknown press. */
-int evict_press_scores (double *scores, size_t k, const double *K,
-                        const double *V, size_t T, size_t d, size_t dv,
-                        uint64_t seed, const varlb_compressor_t *self,
-                        const varlb_knobs_t *knobs, const varlb_pyramid_t *pyramid);
+int evict_press_scores (EVICT_SCORE_PARAMS);
 /* VARLB_OK when SELF's press knob names a scorer press. */
 int evict_press_check (const varlb_compressor_t *self, const varlb_knobs_t *knobs);
 
 /* A scorer press's compress: the budget's K tokens by top-k of SCORE (the
    score runs even when every token fits, so bad knobs are always refused). */
-int evict_score_compress (varlb_blob_t *blob, const double *K, const double *V,
-                          size_t T, size_t d, size_t dv, double budget_bits,
-                          uint64_t seed, const varlb_knobs_t *knobs,
-                          const varlb_pyramid_t *pyramid,
-                          const varlb_compressor_t *self, evict_score_fn score);
+int evict_score_compress (CC_COMPRESS_PARAMS, const varlb_compressor_t *self,
+                          evict_score_fn score);
 
 /* The general selection: up to K tokens into KEEP (sorted), their count in
    *KEPT; the selection may rewrite the kept rows of VW, a T x dv copy of V
    (Merging and CAM fold evicted values into them).  Called even when the
    budget holds every token (DMS evicts by threshold whatever the budget). */
-typedef int (*evict_select_fn) (size_t *keep, size_t *kept, double *Vw, size_t k,
-                                const double *K, const double *V, size_t T,
-                                size_t d, size_t dv, uint64_t seed,
-                                const varlb_compressor_t *self,
-                                const varlb_knobs_t *knobs,
-                                const varlb_pyramid_t *pyramid);
+typedef int (*evict_select_fn) (EVICT_SELECT_PARAMS);
 
-int evict_select_compress (varlb_blob_t *blob, const double *K, const double *V,
-                           size_t T, size_t d, size_t dv, double budget_bits,
-                           uint64_t seed, const varlb_knobs_t *knobs,
-                           const varlb_pyramid_t *pyramid,
-                           const varlb_compressor_t *self, evict_select_fn select);
+int evict_select_compress (CC_COMPRESS_PARAMS, const varlb_compressor_t *self,
+                           evict_select_fn select);
 
 /* Eviction with pruned key channels (ThinK): the kept tokens' keys keep only
    the channels set in MASK (d entries), values whole.  Blob: kept count,
@@ -98,10 +86,7 @@ int evict_channels_write (varlb_blob_t *b, const double *K, const double *V,
 size_t evict_channels_capacity (double budget_bits, size_t d, size_t dk,
                                 size_t dv, unsigned prec);
 /* Bob's half: pruned channels read back as 0. */
-int evict_channels_answer (double *O, const unsigned char *blob, size_t len,
-                           uint64_t seed, const double *Q, size_t m, size_t d,
-                           size_t dv, const varlb_knobs_t *k,
-                           const varlb_pyramid_t *pyramid);
+int evict_channels_answer (CC_ANSWER_PARAMS);
 
 /* Leverage scores of the centred rows of X (n x d) through a right Gaussian
    sketch of SKETCH columns drawn from R (LeverageScore, Compactor):
@@ -127,11 +112,7 @@ int evict_leverage_scores (double *scores, const double *X, size_t n, size_t d,
    evict_select_compress) with FN, Bob answering over the eviction blob. */
 #define EVICT_COMPRESSOR(NAME, DESCRIPTION, DRIVER, FN)                         \
   extern const varlb_compressor_t varlb_compressor_##NAME;                     \
-  static int NAME##_compress (varlb_blob_t *blob, const double *K,              \
-                              const double *V, size_t T, size_t d, size_t dv,   \
-                              double budget_bits, uint64_t seed,                \
-                              const varlb_knobs_t *kn,                          \
-                              const varlb_pyramid_t *pyramid)                   \
+  static int NAME##_compress (CC_COMPRESS_PARAMS)                             \
   {                                                                            \
     return DRIVER (blob, K, V, T, d, dv, budget_bits, seed, kn, pyramid,       \
                    &varlb_compressor_##NAME, FN);                              \

@@ -26,24 +26,6 @@ static const char sq_public_note[] =
 
 #define FAISS_PQ_MAX_NBITS 8 /* faiss's default; 2^8 centroids train in seconds */
 
-/* The knob NAME: 1 when it reads "public", 0 for "instance", -1 else. */
-static int
-public_knob (const varlb_compressor_t *self, const varlb_knobs_t *kn, const char *name)
-{
-  const char *v = cc_knob (self, kn, name);
-  return strcmp (v, "public") == 0 ? 1 : strcmp (v, "instance") == 0 ? 0 : -1;
-}
-
-/* Float copies for faiss: the first N rows of A (COLS wide). */
-static float *
-to_float (const double *A, size_t n, size_t cols)
-{
-  float *f = malloc ((n * cols + 1) * sizeof *f);
-  for (size_t i = 0; f && i < n * cols; i++)
-    f[i] = (float) A[i];
-  return f;
-}
-
 /* Calibration K and V (T x d, T x dv) as floats. */
 static int
 calibration_floats (float **Kf, float **Vf, size_t T, size_t d, size_t dv)
@@ -51,8 +33,8 @@ calibration_floats (float **Kf, float **Vf, size_t T, size_t d, size_t dv)
   double *K = malloc ((T * d + 1) * sizeof *K), *V = malloc ((T * dv + 1) * sizeof *V);
   gsl_rng *r = varlb_rng_new (FAISS_CALIBRATION_SEED, VARLB_STREAM_COMPRESSOR);
   int st = K && V && r ? cc_calibration_data (K, V, T, d, dv, r) : VARLB_ENOMEM;
-  *Kf = st == VARLB_OK ? to_float (K, T, d) : NULL;
-  *Vf = st == VARLB_OK ? to_float (V, T, dv) : NULL;
+  *Kf = st == VARLB_OK ? cc_floats_new (K, T * d) : NULL;
+  *Vf = st == VARLB_OK ? cc_floats_new (V, T * dv) : NULL;
   if (st == VARLB_OK && (*Kf == NULL || *Vf == NULL))
     st = VARLB_ENOMEM;
   if (r)
@@ -68,6 +50,30 @@ put_floats (varlb_blob_t *b, const float *x, size_t n)
   int st = VARLB_OK;
   for (size_t i = 0; st == VARLB_OK && i < n; i++)
     st = cc_put_f32 (b, x[i]);
+  return st;
+}
+
+/* The N fp32 numbers put_floats wrote, into X. */
+static void
+get_floats (float *x, size_t n, cc_reader_t *r)
+{
+  for (size_t i = 0; i < n; i++)
+    x[i] = (float) cc_get_f32 (r);
+}
+
+/* Bob's end for both quantizers: faiss's decoded floats (Kf: n x d, Vf:
+   n x dv) as doubles, refused unless finite, then exact attention. */
+static int
+answer_floats (double *O, const double *Q, size_t m, const float *Kf, const float *Vf,
+               size_t n, size_t d, size_t dv)
+{
+  double *Kc = malloc ((n * d + 1) * sizeof *Kc), *Vc = malloc ((n * dv + 1) * sizeof *Vc);
+  int st = Kc && Vc ? VARLB_OK : VARLB_ENOMEM;
+  if (st == VARLB_OK)
+    st = cc_decoded_finite (Kc, Kf, n * d) ? VARLB_EFORMAT : cc_decoded_finite (Vc, Vf, n * dv);
+  if (st == VARLB_OK)
+    st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
+  free (Kc), free (Vc);
   return st;
 }
 
@@ -138,12 +144,10 @@ pq_bytes (size_t n, size_t d, size_t dv, size_t M, size_t nbits, int public)
 extern const varlb_compressor_t varlb_compressor_faiss_pq;
 
 static int
-faiss_pq_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
-                   size_t d, size_t dv, double budget_bits, uint64_t seed,
-                   const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+faiss_pq_compress (CC_COMPRESS_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_faiss_pq;
-  int public = public_knob (self, kn, "codebooks");
+  int public = cc_knob_public (self, kn, "codebooks");
   size_t knob_M = (size_t) cc_knob_double (self, kn, "M");
   size_t knob_b = (size_t) cc_knob_double (self, kn, "nbits");
   unsigned niter = (unsigned) cc_knob_double (self, kn, "niter");
@@ -182,11 +186,11 @@ faiss_pq_compress (varlb_blob_t *blob, const double *K, const double *V, size_t 
   int st = public ? calibration_floats (&Kf, &Vf, T_train, d, dv) : VARLB_OK;
   if (!public)
     {
-      Kf = to_float (K, T, d);
-      Vf = to_float (V, T, dv);
+      Kf = cc_floats_new (K, T * d);
+      Vf = cc_floats_new (V, T * dv);
     }
   float *cbk = malloc (ksub * d * sizeof *cbk), *cbv = malloc (ksub * dv * sizeof *cbv);
-  float *Kn = to_float (K, n, d), *Vn = to_float (V, n, dv);
+  float *Kn = cc_floats_new (K, n * d), *Vn = cc_floats_new (V, n * dv);
   uint8_t *codes = malloc (n * (csk + csv) + 1);
   if (st == VARLB_OK && !(Kf && Vf && cbk && cbv && Kn && Vn && codes))
     st = VARLB_ENOMEM;
@@ -213,12 +217,10 @@ faiss_pq_compress (varlb_blob_t *blob, const double *K, const double *V, size_t 
 }
 
 static int
-faiss_pq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
-                 const double *Q, size_t m, size_t d, size_t dv,
-                 const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+faiss_pq_answer (CC_ANSWER_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_faiss_pq;
-  int public = public_knob (self, kn, "codebooks");
+  int public = cc_knob_public (self, kn, "codebooks");
   unsigned niter = (unsigned) cc_knob_double (self, kn, "niter");
   size_t T = pyramid->offset[pyramid->scales - 1]; /* Alice's tokens */
   if (public < 0)
@@ -235,8 +237,7 @@ faiss_pq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed
   size_t csk = varlb_faiss_pq_code_size (d, M, nbits);
   float *cbk = malloc (ksub * d * sizeof *cbk), *cbv = malloc (ksub * dv * sizeof *cbv);
   float *Kf = malloc ((n * d + 1) * sizeof *Kf), *Vf = malloc ((n * dv + 1) * sizeof *Vf);
-  double *Kc = malloc ((n * d + 1) * sizeof *Kc), *Vc = malloc ((n * dv + 1) * sizeof *Vc);
-  int st = cbk && cbv && Kf && Vf && Kc && Vc ? VARLB_OK : VARLB_ENOMEM;
+  int st = cbk && cbv && Kf && Vf ? VARLB_OK : VARLB_ENOMEM;
   if (st == VARLB_OK && n > 0 && public)
     {
       float *Kt, *Vt;
@@ -248,26 +249,25 @@ faiss_pq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed
         st = varlb_faiss_pq_train (cbv, dv, M, nbits, niter, kseed ^ 1, Vt, T_train);
       free (Kt), free (Vt);
     }
-  for (size_t i = 0; st == VARLB_OK && n > 0 && !public && i < ksub * d; i++)
-    cbk[i] = (float) cc_get_f32 (&r);
-  for (size_t i = 0; st == VARLB_OK && n > 0 && !public && i < ksub * dv; i++)
-    cbv[i] = (float) cc_get_f32 (&r);
+  if (st == VARLB_OK && n > 0 && !public)
+    {
+      get_floats (cbk, ksub * d, &r);
+      get_floats (cbv, ksub * dv, &r);
+    }
   if (st == VARLB_OK && n > 0)
     st = varlb_faiss_pq_decode (Kf, cbk, d, M, nbits, r.p, n);
   if (st == VARLB_OK && n > 0)
     st = varlb_faiss_pq_decode (Vf, cbv, dv, M, nbits, r.p + n * csk, n);
   if (st == VARLB_OK)
-    st = cc_decoded_finite (Kc, Kf, n * d) ? VARLB_EFORMAT : cc_decoded_finite (Vc, Vf, n * dv);
-  if (st == VARLB_OK)
-    st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
-  free (cbk), free (cbv), free (Kf), free (Vf), free (Kc), free (Vc);
+    st = answer_floats (O, Q, m, Kf, Vf, n, d, dv);
+  free (cbk), free (cbv), free (Kf), free (Vf);
   return st;
 }
 
 static const char *
 faiss_pq_calibration (const varlb_knobs_t *kn)
 {
-  return public_knob (&varlb_compressor_faiss_pq, kn, "codebooks") == 1 ? pq_public_note : NULL;
+  return cc_knob_public (&varlb_compressor_faiss_pq, kn, "codebooks") == 1 ? pq_public_note : NULL;
 }
 
 const varlb_compressor_t varlb_compressor_faiss_pq = {
@@ -337,7 +337,7 @@ sq_ranges (float *tk, float *tv, size_t q, const varlb_knobs_t *kn, int public,
   int st = VARLB_OK;
   if (public)
     st = calibration_floats (&Kf, &Vf, T, d, dv);
-  else if ((Kf = to_float (K, T, d)) == NULL || (Vf = to_float (V, T, dv)) == NULL)
+  else if ((Kf = cc_floats_new (K, T * d)) == NULL || (Vf = cc_floats_new (V, T * dv)) == NULL)
     st = VARLB_ENOMEM;
   if (st == VARLB_OK)
     st = varlb_faiss_sq_train (tk, sq_types[q], rs, arg, d, Kf, T);
@@ -349,12 +349,10 @@ sq_ranges (float *tk, float *tv, size_t q, const varlb_knobs_t *kn, int public,
 }
 
 static int
-faiss_sq_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
-                   size_t d, size_t dv, double budget_bits, uint64_t seed,
-                   const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+faiss_sq_compress (CC_COMPRESS_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_faiss_sq;
-  int public = public_knob (self, kn, "ranges"), ok;
+  int public = cc_knob_public (self, kn, "ranges"), ok;
   const char *want = cc_knob (self, kn, "qtype");
   size_t q = 0, lo = 0, hi = SQ_TYPES - 1, n = T;
   if (strcmp (want, "auto") != 0)
@@ -374,7 +372,7 @@ faiss_sq_compress (varlb_blob_t *blob, const double *K, const double *V, size_t 
       || varlb_faiss_sq_sizes (&nv, &cv, sq_types[q], dv) != VARLB_OK)
     return VARLB_EINVAL;
   float *tk = malloc ((nk + 1) * sizeof *tk), *tv = malloc ((nv + 1) * sizeof *tv);
-  float *Kn = to_float (K, n, d), *Vn = to_float (V, n, dv);
+  float *Kn = cc_floats_new (K, n * d), *Vn = cc_floats_new (V, n * dv);
   uint8_t *codes = malloc (n * (ck + cv) + 1);
   int st = tk && tv && Kn && Vn && codes ? VARLB_OK : VARLB_ENOMEM;
   if (st == VARLB_OK && n > 0)
@@ -394,11 +392,9 @@ faiss_sq_compress (varlb_blob_t *blob, const double *K, const double *V, size_t 
 }
 
 static int
-faiss_sq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
-                 const double *Q, size_t m, size_t d, size_t dv,
-                 const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+faiss_sq_answer (CC_ANSWER_PARAMS)
 {
-  int public = public_knob (&varlb_compressor_faiss_sq, kn, "ranges"), ok = 0;
+  int public = cc_knob_public (&varlb_compressor_faiss_sq, kn, "ranges"), ok = 0;
   size_t T = pyramid->offset[pyramid->scales - 1]; /* Alice's tokens */
   if (public < 0)
     return VARLB_EINVAL;
@@ -412,30 +408,28 @@ faiss_sq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed
   varlb_faiss_sq_sizes (&nv, &cv, sq_types[q], dv);
   float *tk = malloc ((nk + 1) * sizeof *tk), *tv = malloc ((nv + 1) * sizeof *tv);
   float *Kf = malloc ((n * d + 1) * sizeof *Kf), *Vf = malloc ((n * dv + 1) * sizeof *Vf);
-  double *Kc = malloc ((n * d + 1) * sizeof *Kc), *Vc = malloc ((n * dv + 1) * sizeof *Vc);
-  int st = tk && tv && Kf && Vf && Kc && Vc ? VARLB_OK : VARLB_ENOMEM;
+  int st = tk && tv && Kf && Vf ? VARLB_OK : VARLB_ENOMEM;
   if (st == VARLB_OK && n > 0 && public)
     st = sq_ranges (tk, tv, q, kn, 1, NULL, NULL, T, d, dv);
-  for (size_t i = 0; st == VARLB_OK && n > 0 && !public && i < nk; i++)
-    tk[i] = (float) cc_get_f32 (&r);
-  for (size_t i = 0; st == VARLB_OK && n > 0 && !public && i < nv; i++)
-    tv[i] = (float) cc_get_f32 (&r);
+  if (st == VARLB_OK && n > 0 && !public)
+    {
+      get_floats (tk, nk, &r);
+      get_floats (tv, nv, &r);
+    }
   if (st == VARLB_OK && n > 0)
     st = varlb_faiss_sq_decode (Kf, tk, sq_types[q], d, r.p, n);
   if (st == VARLB_OK && n > 0)
     st = varlb_faiss_sq_decode (Vf, tv, sq_types[q], dv, r.p + n * ck, n);
   if (st == VARLB_OK)
-    st = cc_decoded_finite (Kc, Kf, n * d) ? VARLB_EFORMAT : cc_decoded_finite (Vc, Vf, n * dv);
-  if (st == VARLB_OK)
-    st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
-  free (tk), free (tv), free (Kf), free (Vf), free (Kc), free (Vc);
+    st = answer_floats (O, Q, m, Kf, Vf, n, d, dv);
+  free (tk), free (tv), free (Kf), free (Vf);
   return st;
 }
 
 static const char *
 faiss_sq_calibration (const varlb_knobs_t *kn)
 {
-  return public_knob (&varlb_compressor_faiss_sq, kn, "ranges") == 1 ? sq_public_note : NULL;
+  return cc_knob_public (&varlb_compressor_faiss_sq, kn, "ranges") == 1 ? sq_public_note : NULL;
 }
 
 const varlb_compressor_t varlb_compressor_faiss_sq = {

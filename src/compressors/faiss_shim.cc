@@ -43,14 +43,31 @@ guarded (F f)
   return st;
 }
 
+// A knob's text and the faiss enum value it names.
+template <typename T> struct named
+{
+  const char *name;
+  T value;
+};
+
+// The value TABLE names NAME into *OUT; false when it names none.
+template <typename T, size_t N>
+bool
+by_name (T *out, const named<T> (&table)[N], const char *name)
+{
+  for (const auto &e : table)
+    if (std::strcmp (e.name, name) == 0)
+      {
+        *out = e.value;
+        return true;
+      }
+  return false;
+}
+
 bool
 sq_type (faiss::ScalarQuantizer::QuantizerType *t, const char *name)
 {
-  static const struct
-  {
-    const char *name;
-    faiss::ScalarQuantizer::QuantizerType type;
-  } types[] = {
+  static const named<faiss::ScalarQuantizer::QuantizerType> types[] = {
     { "fp16", faiss::ScalarQuantizer::QT_fp16 },
     { "8bit", faiss::ScalarQuantizer::QT_8bit },
     { "6bit", faiss::ScalarQuantizer::QT_6bit },
@@ -58,35 +75,19 @@ sq_type (faiss::ScalarQuantizer::QuantizerType *t, const char *name)
     { "8bit_uniform", faiss::ScalarQuantizer::QT_8bit_uniform },
     { "4bit_uniform", faiss::ScalarQuantizer::QT_4bit_uniform },
   };
-  for (const auto &e : types)
-    if (std::strcmp (e.name, name) == 0)
-      {
-        *t = e.type;
-        return true;
-      }
-  return false;
+  return by_name (t, types, name);
 }
 
 bool
 range_stat (faiss::ScalarQuantizer::RangeStat *r, const char *name)
 {
-  static const struct
-  {
-    const char *name;
-    faiss::ScalarQuantizer::RangeStat stat;
-  } stats[] = {
+  static const named<faiss::ScalarQuantizer::RangeStat> stats[] = {
     { "minmax", faiss::ScalarQuantizer::RS_minmax },
     { "meanstd", faiss::ScalarQuantizer::RS_meanstd },
     { "quantiles", faiss::ScalarQuantizer::RS_quantiles },
     { "optim", faiss::ScalarQuantizer::RS_optim },
   };
-  for (const auto &e : stats)
-    if (std::strcmp (e.name, name) == 0)
-      {
-        *r = e.stat;
-        return true;
-      }
-  return false;
+  return by_name (r, stats, name);
 }
 
 // A quantizer of type QTYPE with the ranges TRAINED (sizes from sq_sizes).

@@ -57,13 +57,12 @@ fv_ratios (double *ratio, const varlb_compressor_t *self, const varlb_knobs_t *k
 }
 
 static size_t
-choose (size_t *keep, size_t k, const double *K, size_t T, size_t d, uint64_t seed,
-        const varlb_compressor_t *self, const varlb_knobs_t *kn, const varlb_pyramid_t *py)
+choose (EVICT_CHOOSE_PARAMS)
 {
   double ratio[FV_MAX_SCALES];
   int nr = fv_ratios (ratio, self, kn);
   size_t np = (size_t) cc_knob_double (self, kn, "scales");
-  size_t S = evict_cached_scales (py, T), K_all = py->scales, n = 0;
+  size_t S = evict_cached_scales (pyramid, T), K_all = pyramid->scales, n = 0;
   fv_tok_t *tok = malloc ((T + 1) * sizeof *tok);
   double *mean = malloc ((d + 1) * sizeof *mean);
   if (tok == NULL || mean == NULL || nr < 0)
@@ -74,7 +73,7 @@ choose (size_t *keep, size_t k, const double *K, size_t T, size_t d, uint64_t se
   np = np < K_all ? np : K_all;
   for (size_t s = 0; s < S; s++)
     {
-      size_t a = py->offset[s], b = py->offset[s + 1], len = b - a;
+      size_t a = pyramid->offset[s], b = pyramid->offset[s + 1], len = b - a;
       memset (mean, 0, d * sizeof *mean);
       for (size_t t = a; t < b; t++)
         for (size_t j = 0; j < d; j++)
@@ -117,9 +116,7 @@ choose (size_t *keep, size_t k, const double *K, size_t T, size_t d, uint64_t se
 extern const varlb_compressor_t varlb_compressor_fastvar;
 
 static int
-compress (varlb_blob_t *blob, const double *K, const double *V, size_t T, size_t d, size_t dv,
-          double budget_bits, uint64_t seed, const varlb_knobs_t *kn,
-          const varlb_pyramid_t *pyramid)
+compress (CC_COMPRESS_PARAMS)
 {
   double ratio[FV_MAX_SCALES];
   int nr = fv_ratios (ratio, &varlb_compressor_fastvar, kn);

@@ -46,10 +46,7 @@ window_scores (double *s, const double *K, size_t T, size_t d, size_t w,
 }
 
 static int
-select_finch (size_t *keep, size_t *kept, double *Vw, size_t k, const double *K,
-              const double *V, size_t T, size_t d, size_t dv, uint64_t seed,
-              const varlb_compressor_t *self, const varlb_knobs_t *kn,
-              const varlb_pyramid_t *pyramid)
+select_finch (EVICT_SELECT_PARAMS)
 {
   size_t w = (size_t) cc_knob_double (self, kn, "window_size");
   size_t chunk = (size_t) cc_knob_double (self, kn, "chunk_length");

@@ -85,11 +85,9 @@ fpz_put (varlb_blob_t *blob, size_t *bytes, const double *A, size_t n, size_t co
   if (count == 0)
     return VARLB_OK;
   unsigned char *out = malloc (cap);
-  float *af = type == FPZIP_TYPE_FLOAT ? malloc (count * sizeof *af) : NULL;
+  float *af = type == FPZIP_TYPE_FLOAT ? cc_floats_new (A, count) : NULL;
   FPZ *f = out ? fpzip_write_to_buffer (out, cap) : NULL;
   int st = f && (af || type != FPZIP_TYPE_FLOAT) ? VARLB_OK : VARLB_ENOMEM;
-  for (size_t i = 0; af && i < count; i++)
-    af[i] = (float) A[i];
   if (st == VARLB_OK)
     {
       fpz_shape (f, type, prec, n, cols);
@@ -127,9 +125,7 @@ fpz_blob (varlb_blob_t *blob, const double *K, const double *V, size_t n, size_t
 }
 
 static int
-fpz_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
-              size_t d, size_t dv, double budget_bits, uint64_t seed,
-              const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+fpz_compress (CC_COMPRESS_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_fpzip;
   const char *t = cc_knob (self, kn, "type");
@@ -194,11 +190,20 @@ fpz_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
   return st;
 }
 
-/* Decode N rows of COLS from the stream P (BYTES long) into A. */
+/* A stream's settings, as the blob header gives them. */
+typedef struct fpz_how {
+  int type;
+  unsigned prec;
+} fpz_how_t;
+
+/* Decode N rows of COLS from the stream P (BYTES long) into A; HOW is an
+   fpz_how_t (cc_stream_get_fn). */
 static int
 fpz_get (double *A, const unsigned char *p, size_t bytes, size_t n, size_t cols,
-         int type, unsigned prec)
+         const void *how)
 {
+  const fpz_how_t *h = how;
+  int type = h->type;
   size_t count = n * cols;
   if (count == 0)
     return bytes == 0 ? VARLB_OK : VARLB_EFORMAT;
@@ -217,7 +222,7 @@ fpz_get (double *A, const unsigned char *p, size_t bytes, size_t n, size_t cols,
     }
   if (st == VARLB_OK)
     {
-      fpz_shape (f, type, prec, n, cols);
+      fpz_shape (f, type, h->prec, n, cols);
       if (fpzip_read (f, af ? (void *) af : (void *) A) != bytes)
         st = VARLB_EFORMAT;
     }
@@ -231,9 +236,7 @@ fpz_get (double *A, const unsigned char *p, size_t bytes, size_t n, size_t cols,
 }
 
 static int
-fpz_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
-            const double *Q, size_t m, size_t d, size_t dv,
-            const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+fpz_answer (CC_ANSWER_PARAMS)
 {
   size_t T = pyramid->offset[pyramid->scales - 1]; /* Alice's tokens */
   cc_reader_t r;
@@ -248,17 +251,8 @@ fpz_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
       || !prec_ok (prec, type) || bk > r.left || (n == 0 && r.left != 0)
       || checksum (r.p, r.left) != h)
     return VARLB_EFORMAT;
-  double *Kc = malloc ((n * d + 1) * sizeof *Kc), *Vc = malloc ((n * dv + 1) * sizeof *Vc);
-  int st = Kc && Vc ? VARLB_OK : VARLB_ENOMEM;
-  if (st == VARLB_OK)
-    st = fpz_get (Kc, r.p, bk, n, d, type, prec);
-  if (st == VARLB_OK)
-    st = fpz_get (Vc, r.p + bk, r.left - bk, n, dv, type, prec);
-  if (st == VARLB_OK)
-    st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
-  free (Kc);
-  free (Vc);
-  return st;
+  fpz_how_t how = { type, prec };
+  return cc_answer_streams (O, Q, m, n, d, dv, r.p, bk, r.left - bk, fpz_get, &how);
 }
 
 CC_COMPRESSOR (fpzip, "fpzip (libfpzip): K and V truncated to the largest precision whose losslessly coded stream fits",

@@ -114,9 +114,7 @@ gear_add_lowrank (double *X, const double *A, const double *B, size_t n, size_t 
 extern const varlb_compressor_t varlb_compressor_gear;
 
 static int
-gear_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T, size_t d,
-               size_t dv, double budget_bits, uint64_t seed, const varlb_knobs_t *kn,
-               const varlb_pyramid_t *pyramid)
+gear_compress (CC_COMPRESS_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_gear;
   unsigned b = (unsigned) cc_knob_double (self, kn, "bits");
@@ -249,8 +247,7 @@ gear_put_outliers (double *X, size_t count, size_t len, size_t stride, size_t st
 }
 
 static int
-gear_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, const double *Q,
-             size_t m, size_t d, size_t dv, const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+gear_answer (CC_ANSWER_PARAMS)
 {
   cc_reader_t r;
   cc_reader_init (&r, blob, len);
@@ -287,16 +284,14 @@ gear_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, co
     st = gear_put_outliers (Kc, d, n, d, 1, ok, kv, &r, &pos, seen);
   if (st == VARLB_OK)
     st = gear_put_outliers (Vc, n, dv, 1, dv, ov, vv, &r, &pos, seen);
-  if (st == VARLB_OK && (r.bad || (pos + 7) / 8 != r.left))
-    st = VARLB_EFORMAT;
+  if (st == VARLB_OK)
+    st = cc_bits_end (&r, pos);
   if (st == VARLB_OK)
     {
       double *Ak = A, *Bk = Ak + n * rk, *Av = Bk + d * rk, *Bv = Av + n * rv;
       gear_add_lowrank (Kc, Ak, Bk, n, d, rk);
       gear_add_lowrank (Vc, Av, Bv, n, dv, rv);
-      st = qz_all_finite (Kc, n * d) && qz_all_finite (Vc, n * dv)
-             ? cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv)
-             : VARLB_EFORMAT;
+      st = cc_answer_finite (O, Q, m, Kc, Vc, n, d, dv);
     }
   free (Kc), free (Vc), free (kv), free (vv), free (A), free (seen);
   return st;

@@ -11,9 +11,7 @@ static const varlb_knob_t knobs[] = {
 };
 
 static size_t
-choose (size_t *keep, size_t k, const double *K, size_t T, size_t d,
-        uint64_t seed, const varlb_compressor_t *self, const varlb_knobs_t *kn,
-        const varlb_pyramid_t *pyramid)
+choose (EVICT_CHOOSE_PARAMS)
 {
   size_t recent = (size_t) (cc_knob_double (self, kn, "recent") * (double) k);
   size_t heavy = k - recent, rest = T - recent;
@@ -34,16 +32,5 @@ choose (size_t *keep, size_t k, const double *K, size_t T, size_t d,
   return k;
 }
 
-extern const varlb_compressor_t varlb_compressor_h2o;
-
-static int
-compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
-          size_t d, size_t dv, double budget_bits, uint64_t seed,
-          const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
-{
-  return evict_compress (blob, K, V, T, d, dv, budget_bits, seed, kn, pyramid,
-                         &varlb_compressor_h2o, choose);
-}
-
-CC_COMPRESSOR (h2o, "H2O: recent window plus heavy hitters by attention accumulated over observed queries",
-               NULL, compress, evict_answer);
+EVICT_COMPRESSOR (h2o, "H2O: recent window plus heavy hitters by attention accumulated over observed queries",
+                  evict_compress, choose);

@@ -19,9 +19,7 @@ static const varlb_knob_t knobs[] = {
 extern const varlb_model_compressor_t varlb_model_compressor_headshare;
 
 static int
-compress (varlb_blob_t *blob, const double *K, const double *V, size_t L, size_t H, size_t T,
-          size_t d, size_t dv, double budget_bits, uint64_t seed, const varlb_knobs_t *kn,
-          const varlb_pyramid_t *py)
+compress (ALLOC_COMPRESS_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_model_compressor_headshare.base;
   unsigned prec;
@@ -56,9 +54,7 @@ compress (varlb_blob_t *blob, const double *K, const double *V, size_t L, size_t
 }
 
 static int
-answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, const double *Q,
-        size_t L, size_t H, size_t m, size_t d, size_t dv, const varlb_knobs_t *kn,
-        const varlb_pyramid_t *py)
+answer (ALLOC_ANSWER_PARAMS)
 {
   if (len == 0)
     return alloc_evict_answer (O, blob, 0, seed, Q, L, H, m, d, dv, kn, py);

@@ -20,12 +20,9 @@ precision_bits (const varlb_knobs_t *k)
 }
 
 static int
-identity_compress (varlb_blob_t *blob, const double *K, const double *V,
-                   size_t T, size_t d, size_t dv, double budget_bits,
-                   uint64_t seed, const varlb_knobs_t *knobs_given,
-                   const varlb_pyramid_t *pyramid)
+identity_compress (CC_COMPRESS_PARAMS)
 {
-  unsigned prec = precision_bits (knobs_given);
+  unsigned prec = precision_bits (kn);
   if (prec == 0)
     return VARLB_EINVAL;
   size_t *all = malloc ((T ? T : 1) * sizeof *all);
@@ -39,9 +36,7 @@ identity_compress (varlb_blob_t *blob, const double *K, const double *V,
 }
 
 static int
-identity_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
-                 const double *Q, size_t m, size_t d, size_t dv,
-                 const varlb_knobs_t *k, const varlb_pyramid_t *pyramid)
+identity_answer (CC_ANSWER_PARAMS)
 {
   return cc_evict_answer (O, blob, len, Q, m, d, dv);
 }

@@ -10,9 +10,7 @@
 static const varlb_knob_t knobs[] = { EVICT_BITS_KNOB };
 
 static int
-score (double *s, size_t k, const double *K, const double *V, size_t T,
-       size_t d, size_t dv, uint64_t seed, const varlb_compressor_t *self,
-       const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+score (EVICT_SCORE_PARAMS)
 {
   double *anchor = calloc (d ? d : 1, sizeof *anchor);
   if (anchor == NULL)

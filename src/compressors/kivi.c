@@ -21,9 +21,7 @@ static const varlb_knob_t knobs[] = {
 extern const varlb_compressor_t varlb_compressor_kivi;
 
 static int
-kivi_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
-               size_t d, size_t dv, double budget_bits, uint64_t seed,
-               const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+kivi_compress (CC_COMPRESS_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_kivi;
   unsigned b = (unsigned) cc_knob_double (self, kn, "bits");
@@ -39,9 +37,7 @@ kivi_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
 /* Bob's half: rebuild the cache from the one KIVI block the blob holds
    (its header must account for every byte), then exact attention over it. */
 static int
-kivi_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
-             const double *Q, size_t m, size_t d, size_t dv,
-             const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+kivi_answer (CC_ANSWER_PARAMS)
 {
   cc_reader_t r;
   cc_reader_init (&r, blob, len);

@@ -8,9 +8,7 @@
 static const varlb_knob_t knobs[] = { EVICT_BITS_KNOB };
 
 static int
-score (double *s, size_t k, const double *K, const double *V, size_t T,
-       size_t d, size_t dv, uint64_t seed, const varlb_compressor_t *self,
-       const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+score (EVICT_SCORE_PARAMS)
 {
   for (size_t t = 0; t < T; t++)
     s[t] = -cblas_dnrm2 ((int) d, K + t * d, 1);

@@ -217,9 +217,7 @@ kvq_size (size_t n, size_t f, size_t d, size_t dv, unsigned b, size_t ov, size_t
 }
 
 static int
-kvq_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T, size_t d,
-              size_t dv, double budget_bits, uint64_t seed, const varlb_knobs_t *kn,
-              const varlb_pyramid_t *pyramid)
+kvq_compress (CC_COMPRESS_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_kvquant;
   unsigned b = (unsigned) cc_knob_double (self, kn, "bits");
@@ -318,8 +316,7 @@ kvq_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T, si
 }
 
 static int
-kvq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, const double *Q,
-            size_t m, size_t d, size_t dv, const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+kvq_answer (CC_ANSWER_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_kvquant;
   double thr = cc_knob_double (self, kn, "threshold");
@@ -393,12 +390,10 @@ kvq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, con
             Vq[t * dv + j] = vzr[2 * t] + vzr[2 * t + 1] * u;
         }
     }
-  if (st == VARLB_OK && (r.bad || (pos + 7) / 8 != r.left))
-    st = VARLB_EFORMAT;
-  if (st == VARLB_OK && (!qz_all_finite (Kc, n * d) || !qz_all_finite (Vc, n * dv)))
-    st = VARLB_EFORMAT;
   if (st == VARLB_OK)
-    st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
+    st = cc_bits_end (&r, pos);
+  if (st == VARLB_OK)
+    st = cc_answer_finite (O, Q, m, Kc, Vc, n, d, dv);
   free (kzr), free (lk), free (lv), free (vzr), free (Kc), free (Vc), free (vout), free (kout);
   free (known);
   return st;

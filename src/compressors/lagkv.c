@@ -59,9 +59,7 @@ lag_scores (double *out, const double *x, const double *ref, size_t L, size_t w)
 }
 
 static int
-score (double *s, size_t k, const double *K, const double *V, size_t T,
-       size_t d, size_t dv, uint64_t seed, const varlb_compressor_t *self,
-       const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+score (EVICT_SCORE_PARAMS)
 {
   size_t sinks = (size_t) cc_knob_double (self, kn, "n_sink");
   size_t L = (size_t) cc_knob_double (self, kn, "lag_size");

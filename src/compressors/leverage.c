@@ -12,9 +12,7 @@ static const varlb_knob_t knobs[] = {
 };
 
 static int
-score (double *s, size_t k, const double *K, const double *V, size_t T,
-       size_t d, size_t dv, uint64_t seed, const varlb_compressor_t *self,
-       const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+score (EVICT_SCORE_PARAMS)
 {
   gsl_rng *r = varlb_rng_new (seed, VARLB_STREAM_COMPRESSOR);
   if (r == NULL)

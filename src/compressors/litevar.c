@@ -30,9 +30,7 @@ extern const varlb_compressor_t varlb_compressor_litevar;
 extern const varlb_compressor_t varlb_compressor_kivi;
 
 static int
-litevar_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T, size_t d,
-                  size_t dv, double budget_bits, uint64_t seed, const varlb_knobs_t *kn,
-                  const varlb_pyramid_t *py)
+litevar_compress (CC_COMPRESS_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_litevar;
   size_t w = (size_t) cc_knob_double (self, kn, "window");
@@ -41,7 +39,7 @@ litevar_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T
   size_t G = (size_t) cc_knob_double (self, kn, "group");
   if (b > 8 || G < 1)
     return VARLB_EINVAL;
-  size_t S = evict_cached_scales (py, T);
+  size_t S = evict_cached_scales (pyramid, T);
   e = e < S ? e : S;
   w = w && w < S ? w : S;
   /* Rows in priority order: the early scales, then the window newest
@@ -50,10 +48,10 @@ litevar_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T
   if (rows == NULL)
     return VARLB_ENOMEM;
   for (size_t s = 0; s < e; s++)
-    for (size_t t = py->offset[s]; t < py->offset[s + 1]; t++)
+    for (size_t t = pyramid->offset[s]; t < pyramid->offset[s + 1]; t++)
       rows[n++] = t;
   for (size_t s = S; s-- > S - w;)
-    for (size_t t = py->offset[s]; s >= e && t < py->offset[s + 1]; t++)
+    for (size_t t = pyramid->offset[s]; s >= e && t < pyramid->offset[s + 1]; t++)
       rows[n++] = t;
   double *Ks = malloc ((n * d + 1) * sizeof *Ks), *Vs = malloc ((n * dv + 1) * sizeof *Vs);
   int st = Ks && Vs ? VARLB_OK : VARLB_ENOMEM;
@@ -74,9 +72,7 @@ litevar_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T
 
 /* The blob is one KIVI block: Bob's half is KIVI's. */
 static int
-litevar_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
-                const double *Q, size_t m, size_t d, size_t dv, const varlb_knobs_t *kn,
-                const varlb_pyramid_t *pyramid)
+litevar_answer (CC_ANSWER_PARAMS)
 {
   return varlb_compressor_kivi.answer (O, blob, len, seed, Q, m, d, dv, kn, pyramid);
 }

@@ -79,9 +79,7 @@ const char varlb__settings_zstd[] =
 extern const varlb_compressor_t varlb_compressor_zstd;
 
 static int
-zstd_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
-               size_t d, size_t dv, double budget_bits, uint64_t seed,
-               const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+zstd_compress (CC_COMPRESS_PARAMS)
 {
   varlb_blob_t raw;
   varlb_blob_init (&raw);
@@ -102,9 +100,7 @@ zstd_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
 }
 
 static int
-zstd_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
-             const double *Q, size_t m, size_t d, size_t dv,
-             const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+zstd_answer (CC_ANSWER_PARAMS)
 {
   /* The frame declares its content size; one larger than the instance's
      raw cache is a lie, refused before any allocation. */
@@ -137,9 +133,7 @@ const char varlb__settings_xz[] =
 extern const varlb_compressor_t varlb_compressor_xz;
 
 static int
-xz_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
-             size_t d, size_t dv, double budget_bits, uint64_t seed,
-             const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+xz_compress (CC_COMPRESS_PARAMS)
 {
   varlb_blob_t raw;
   varlb_blob_init (&raw);
@@ -163,9 +157,7 @@ xz_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
 }
 
 static int
-xz_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
-           const double *Q, size_t m, size_t d, size_t dv,
-           const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+xz_answer (CC_ANSWER_PARAMS)
 {
   /* One buffer of the instance's raw size plus a byte: a stream that
      decodes to more (or fails) is malformed.  The decoder's own memory (its

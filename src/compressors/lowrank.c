@@ -70,13 +70,11 @@ put_factors (varlb_blob_t *blob, const double *A, size_t n, size_t c, size_t r,
 extern const varlb_compressor_t varlb_compressor_lowrank;
 
 static int
-lowrank_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
-                  size_t d, size_t dv, double budget_bits, uint64_t seed,
-                  const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+lowrank_compress (CC_COMPRESS_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_lowrank;
-  unsigned prec = (unsigned) cc_knob_double (self, kn, "bits");
-  if (prec != 16 && prec != 32 && prec != 64)
+  unsigned prec;
+  if (cc_knob_prec (&prec, self, kn, "bits") != VARLB_OK)
     return VARLB_EINVAL;
   size_t maxr = T < d ? T : d, maxrv = T < dv ? T : dv;
   /* A given rank is a cap: lowered like the automatic one until the blob
@@ -146,15 +144,13 @@ get_factors (double *A, cc_reader_t *r, size_t n, size_t c, size_t rank, unsigne
 }
 
 static int
-lowrank_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
-                const double *Q, size_t m, size_t d, size_t dv,
-                const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+lowrank_answer (CC_ANSWER_PARAMS)
 {
   cc_reader_t r;
   cc_reader_init (&r, blob, len);
   size_t T = cc_get_u32 (&r), rk = cc_get_u32 (&r), rv = cc_get_u32 (&r);
   unsigned prec = cc_get_u32 (&r);
-  if (r.bad || (prec != 16 && prec != 32 && prec != 64) || rk > d || rv > dv
+  if (r.bad || !cc_prec_ok (prec) || rk > d || rv > dv
       || (double) (T * (rk + rv) + rk * d + rv * dv) * (prec / 8) != (double) r.left)
     return VARLB_EFORMAT;
   if (rk == 0 && rv == 0)

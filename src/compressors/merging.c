@@ -42,10 +42,7 @@ quantile (double *x, size_t n, double p)
 }
 
 static int
-select_merge (size_t *keep, size_t *kept, double *Vw, size_t k, const double *K,
-              const double *V, size_t T, size_t d, size_t dv, uint64_t seed,
-              const varlb_compressor_t *self, const varlb_knobs_t *kn,
-              const varlb_pyramid_t *pyramid)
+select_merge (EVICT_SELECT_PARAMS)
 {
   double thr = cc_knob_double (self, kn, "similarity_threshold");
   double frac = cc_knob_double (self, kn, "merge_fraction");

@@ -95,9 +95,7 @@ distance (const double *a, const double *b, size_t d)
 }
 
 static int
-compress (varlb_blob_t *blob, const double *K, const double *V, size_t L, size_t H, size_t T,
-          size_t d, size_t dv, double budget_bits, uint64_t seed, const varlb_knobs_t *kn,
-          const varlb_pyramid_t *py)
+compress (ALLOC_COMPRESS_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_model_compressor_minicache.base;
   layout_t y = { L, H, T, d, dv, 0, 0, 0, 0 };
@@ -236,9 +234,7 @@ compress (varlb_blob_t *blob, const double *K, const double *V, size_t L, size_t
 }
 
 static int
-answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, const double *Q,
-        size_t L, size_t H, size_t m, size_t d, size_t dv, const varlb_knobs_t *kn,
-        const varlb_pyramid_t *py)
+answer (ALLOC_ANSWER_PARAMS)
 {
   if (len == 0)
     return alloc_evict_answer (O, blob, 0, seed, Q, L, H, m, d, dv, kn, py);
@@ -247,7 +243,7 @@ answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, const d
   layout_t y = { L, H, 0, d, dv, 0, 0, 0, 0 };
   y.prec = cc_get_u32 (&r);
   size_t P = cc_get_u32 (&r);
-  if (r.bad || (y.prec != 16 && y.prec != 32 && y.prec != 64) || P > L / 2)
+  if (r.bad || !cc_prec_ok (y.prec) || P > L / 2)
     return VARLB_EFORMAT;
   layout_set (&y, P);
   size_t units = y.u0 + y.u1, pb = y.prec / 8;

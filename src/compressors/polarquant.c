@@ -247,9 +247,7 @@ polar_decode (double *X, const double *radii, cc_reader_t *r, size_t *pos, size_
 extern const varlb_compressor_t varlb_compressor_polarquant;
 
 static int
-polar_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T, size_t d,
-                size_t dv, double budget_bits, uint64_t seed, const varlb_knobs_t *kn,
-                const varlb_pyramid_t *pyramid)
+polar_compress (CC_COMPRESS_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_polarquant;
   unsigned L = (unsigned) cc_knob_double (self, kn, "levels"), bits[PQ_MAXL];
@@ -325,9 +323,7 @@ polar_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T, 
 }
 
 static int
-polar_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, const double *Q,
-              size_t m, size_t d, size_t dv, const varlb_knobs_t *kn,
-              const varlb_pyramid_t *pyramid)
+polar_answer (CC_ANSWER_PARAMS)
 {
   cc_reader_t r;
   cc_reader_init (&r, blob, len);
@@ -363,12 +359,10 @@ polar_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, c
     st = polar_decode (Kc, rk, &r, &pos, n, d, Rk, &P);
   if (st == VARLB_OK)
     st = polar_decode (Vc, rv, &r, &pos, n, dv, Rv, &P);
-  if (st == VARLB_OK && (r.bad || (pos + 7) / 8 != r.left))
-    st = VARLB_EFORMAT;
-  if (st == VARLB_OK && (!qz_all_finite (Kc, n * d) || !qz_all_finite (Vc, n * dv)))
-    st = VARLB_EFORMAT;
   if (st == VARLB_OK)
-    st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
+    st = cc_bits_end (&r, pos);
+  if (st == VARLB_OK)
+    st = cc_answer_finite (O, Q, m, Kc, Vc, n, d, dv);
   polar_clear (&P);
   free (Rk), free (Rv), free (rk), free (rv), free (Kc), free (Vc);
   return st;

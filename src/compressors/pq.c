@@ -17,12 +17,11 @@
  * centroids do not fit every token, fewer tokens are coded (a prefix)
  * rather than fewer centroids: one centroid carries nothing. */
 #include <config.h>
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_randist.h>
-#include "common.h"
+#include "quant.h"
 
 static const varlb_knob_t knobs[] = {
   { "subvectors", VARLB_KNOB_INT, "0", 0, 65536,
@@ -87,53 +86,12 @@ pq_size (size_t n, size_t d, size_t dv, pq_part_t k, pq_part_t v, unsigned prec,
   return PQ_HEADER_BITS + books + 8.0 * ceil (codes / 8.0);
 }
 
-/* The codebooks knob: 0 instance, 1 public, -1 unknown. */
-static int
-pq_public (const varlb_compressor_t *self, const varlb_knobs_t *kn)
-{
-  const char *v = cc_knob (self, kn, "codebooks");
-  return strcmp (v, "public") == 0 ? 1 : strcmp (v, "instance") == 0 ? 0 : -1;
-}
-
 /* Column range of subspace J of M over D columns. */
 static void
 sub_range (size_t *lo, size_t *hi, size_t j, size_t M, size_t d)
 {
   *lo = j * d / M;
   *hi = (j + 1) * d / M;
-}
-
-static double
-dist2 (const double *a, const double *b, size_t w)
-{
-  double s = 0.0;
-  for (size_t i = 0; i < w; i++)
-    s += (a[i] - b[i]) * (a[i] - b[i]);
-  return s;
-}
-
-static double
-round_prec (double x, unsigned prec)
-{
-  return prec == 16 ? cc_half_to_double (cc_half_from_double (x))
-         : prec == 32 ? (double) (float) x : x;
-}
-
-/* Index of the centroid of CENT (C x W) nearest to X; its distance in *E. */
-static uint32_t
-nearest (const double *cent, size_t c, const double *x, size_t w, double *e)
-{
-  double best = DBL_MAX;
-  uint32_t arg = 0;
-  for (size_t k = 0; k < c; k++)
-    {
-      double s = dist2 (x, cent + k * w, w);
-      if (s < best)
-        best = s, arg = (uint32_t) k;
-    }
-  if (e)
-    *e = best;
-  return arg;
 }
 
 /* k-means of the N points X (row stride LD, width W) into C centroids
@@ -150,7 +108,7 @@ kmeans (double *cent, uint32_t *code, const double *X, size_t n, size_t ld,
     {
       for (size_t k = 0; k < c; k++)
         for (size_t j = 0; j < w; j++)
-          cent[k * w + j] = n ? round_prec (X[(k < n ? k : n - 1) * ld + j], prec) : 0.0;
+          cent[k * w + j] = n ? qz_round (X[(k < n ? k : n - 1) * ld + j], prec) : 0.0;
       for (size_t i = 0; i < n; i++)
         code[i] = (uint32_t) i;
       return VARLB_OK;
@@ -165,7 +123,7 @@ kmeans (double *cent, uint32_t *code, const double *X, size_t n, size_t ld,
   size_t first = gsl_rng_uniform_int (r, n);
   memcpy (cent, X + first * ld, w * sizeof *cent);
   for (size_t i = 0; i < n; i++)
-    d2[i] = dist2 (X + i * ld, cent, w);
+    d2[i] = qz_sqdist (X + i * ld, cent, w);
   for (size_t k = 1; k < c; k++)
     {
       double total = 0.0;
@@ -183,39 +141,13 @@ kmeans (double *cent, uint32_t *code, const double *X, size_t n, size_t ld,
       memcpy (cent + k * w, X + pick * ld, w * sizeof *cent);
       for (size_t i = 0; i < n; i++)
         {
-          double e = dist2 (X + i * ld, cent + k * w, w);
+          double e = qz_sqdist (X + i * ld, cent + k * w, w);
           d2[i] = e < d2[i] ? e : d2[i];
         }
     }
   for (size_t i = 0; i < c * w; i++)
-    cent[i] = round_prec (cent[i], prec);
-  for (size_t i = 0; i < n; i++)
-    code[i] = UINT32_MAX;
-  for (unsigned it = 0;; it++)
-    {
-      int changed = 0;
-      for (size_t i = 0; i < n; i++)
-        {
-          uint32_t arg = nearest (cent, c, X + i * ld, w, NULL);
-          changed |= arg != code[i];
-          code[i] = arg;
-        }
-      if (!changed || it >= iters)
-        break;
-      memset (sum, 0, c * w * sizeof *sum);
-      memset (cnt, 0, c * sizeof *cnt);
-      for (size_t i = 0; i < n; i++)
-        {
-          cnt[code[i]]++;
-          for (size_t j = 0; j < w; j++)
-            sum[code[i] * w + j] += X[i * ld + j];
-        }
-      /* an empty cluster keeps its centroid; assign against what the blob
-         will hold */
-      for (size_t k = 0; k < c; k++)
-        for (size_t j = 0; cnt[k] && j < w; j++)
-          cent[k * w + j] = round_prec (sum[k * w + j] / (double) cnt[k], prec);
-    }
+    cent[i] = qz_round (cent[i], prec);
+  qz_kmeans_iterate (cent, code, X, n, ld, w, c, iters, prec, sum, cnt);
   free (d2), free (sum), free (cnt);
   return VARLB_OK;
 }
@@ -268,8 +200,8 @@ pq_fit (double *cb, uint32_t *codes, const double *A, size_t n, size_t dim, pq_p
       st = kmeans (cb + part.c * lo, code, (public ? X : A) + lo, rows, dim, hi - lo, part.c, iters,
                    prec, public ? cr : r);
       for (size_t i = 0; st == VARLB_OK && codes && i < n; i++)
-        codes[i * part.M + j] = public ? nearest (cb + part.c * lo, part.c, A + i * dim + lo,
-                                                  hi - lo, NULL)
+        codes[i * part.M + j] = public ? qz_nearest_centroid (cb + part.c * lo, part.c,
+                                                              A + i * dim + lo, hi - lo, NULL)
                                        : code[i];
     }
   free (X), free (code);
@@ -304,7 +236,7 @@ probe (double *err, const double *train, size_t ntr, const double *eval, size_t 
           for (size_t i = 0; st == VARLB_OK && i < n; i++)
             {
               double e;
-              nearest (cent, c < ntr ? c : ntr, eval + i * dim + lo, hi - lo, &e);
+              qz_nearest_centroid (cent, c < ntr ? c : ntr, eval + i * dim + lo, hi - lo, &e);
               err[b] += e / (double) n;
             }
         }
@@ -441,17 +373,15 @@ pq_plan (size_t *n, pq_part_t *pk, pq_part_t *pv, const double *K, const double 
 extern const varlb_compressor_t varlb_compressor_pq;
 
 static int
-pq_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
-             size_t d, size_t dv, double budget_bits, uint64_t seed,
-             const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+pq_compress (CC_COMPRESS_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_pq;
   size_t M = (size_t) cc_knob_double (self, kn, "subvectors");
   unsigned b = (unsigned) cc_knob_double (self, kn, "bits");
   unsigned iters = (unsigned) cc_knob_double (self, kn, "iters");
   unsigned prec = (unsigned) cc_knob_double (self, kn, "precision");
-  int public = pq_public (self, kn);
-  if (M > d || M > dv || b > 16 || (prec != 16 && prec != 32 && prec != 64) || public < 0
+  int public = cc_knob_public (self, kn, "codebooks");
+  if (M > d || M > dv || b > 16 || !cc_prec_ok (prec) || public < 0
       || T != pyramid->offset[pyramid->scales - 1])
     return VARLB_EINVAL;
   gsl_rng *r = varlb_rng_new (seed, VARLB_STREAM_COMPRESSOR);
@@ -514,12 +444,10 @@ pq_rebuild (double *A, const double *cb, size_t n, size_t dim, pq_part_t part, c
 }
 
 static int
-pq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
-           const double *Q, size_t m, size_t d, size_t dv,
-           const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+pq_answer (CC_ANSWER_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_pq;
-  int public = pq_public (self, kn);
+  int public = cc_knob_public (self, kn, "codebooks");
   unsigned iters = (unsigned) cc_knob_double (self, kn, "iters");
   size_t T = pyramid->offset[pyramid->scales - 1]; /* Alice's tokens */
   if (public < 0)
@@ -531,7 +459,7 @@ pq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
   pk.M = cc_get_u32 (&r), pk.c = cc_get_u32 (&r), pv.M = cc_get_u32 (&r), pv.c = cc_get_u32 (&r);
   unsigned prec = cc_get_u32 (&r);
   size_t cmax = public ? pq_public_max_c (d, dv) : n;
-  if (r.bad || (prec != 16 && prec != 32 && prec != 64) || n > T || pk.M < 1 || pk.M > d
+  if (r.bad || !cc_prec_ok (prec) || n > T || pk.M < 1 || pk.M > d
       || pv.M < 1 || pv.M > dv
       || (n > 0 && (pk.c < 1 || pk.c > cmax || pv.c < 1 || pv.c > cmax))
       || (n == 0 && (pk.c != 0 || pv.c != 0))
@@ -553,8 +481,8 @@ pq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
     st = pq_rebuild (Kc, cbk, n, d, pk, &r, &pos);
   if (st == VARLB_OK)
     st = pq_rebuild (Vc, cbv, n, dv, pv, &r, &pos);
-  if (st == VARLB_OK && (r.bad || (pos + 7) / 8 != r.left))
-    st = VARLB_EFORMAT;
+  if (st == VARLB_OK)
+    st = cc_bits_end (&r, pos);
   if (st == VARLB_OK)
     st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
   free (cbk), free (cbv), free (Kc), free (Vc);
@@ -564,7 +492,7 @@ pq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
 static const char *
 pq_calibration (const varlb_knobs_t *kn)
 {
-  return pq_public (&varlb_compressor_pq, kn) == 1 ? pq_calibration_note : NULL;
+  return cc_knob_public (&varlb_compressor_pq, kn, "codebooks") == 1 ? pq_calibration_note : NULL;
 }
 
 const varlb_compressor_t varlb_compressor_pq = {

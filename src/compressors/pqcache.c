@@ -103,9 +103,7 @@ put_row (int *st, varlb_blob_t *blob, const double *K, const double *V, size_t t
 }
 
 static int
-pc_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T, size_t d,
-             size_t dv, double budget_bits, uint64_t seed, const varlb_knobs_t *kn,
-             const varlb_pyramid_t *pyramid)
+pc_compress (CC_COMPRESS_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_pqcache;
   double comp = cc_knob_double (self, kn, "compress"), rr = cc_knob_double (self, kn, "recent_ratio");
@@ -210,8 +208,7 @@ pc_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T, siz
 }
 
 static int
-pc_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, const double *Q,
-           size_t m, size_t d, size_t dv, const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+pc_answer (CC_ANSWER_PARAMS)
 {
   cc_reader_t r;
   cc_reader_init (&r, blob, len);
@@ -254,8 +251,8 @@ pc_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, cons
       else
         row_of[t] = ns + nr + i;
     }
-  if (st == VARLB_OK && (r.bad || (pos + 7) / 8 != r.left || !qz_all_finite (Kr, nrow * d)
-                         || !qz_all_finite (Vr, nrow * dv) || !qz_all_finite (cb, c * d)))
+  if (st == VARLB_OK && (cc_bits_end (&r, pos) != VARLB_OK || !cc_all_finite (Kr, nrow * d)
+                         || !cc_all_finite (Vr, nrow * dv) || !cc_all_finite (cb, c * d)))
     st = VARLB_EFORMAT;
   /* Per query: sink and recent rows, plus the offloaded rows among its
      top-k by PQ score. */

@@ -85,9 +85,7 @@ qjl_shape (size_t *n, size_t *m, size_t T, size_t d, size_t dv, unsigned vb,
 }
 
 static int
-qjl_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
-              size_t d, size_t dv, double budget_bits, uint64_t seed,
-              const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+qjl_compress (CC_COMPRESS_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_qjl;
   unsigned vb = (unsigned) cc_knob_double (self, kn, "vbits");
@@ -179,8 +177,8 @@ qjl_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
         const double *z = zs + 2 * (t * vpt + j / G);
         Vc[t * dv + j] = z[0] + z[1] * cc_get_bits (&r, &pos, vb);
       }
-  if (st == VARLB_OK && (r.bad || (pos + 7) / 8 != r.left))
-    st = VARLB_EFORMAT;
+  if (st == VARLB_OK)
+    st = cc_bits_end (&r, pos);
   if (st == VARLB_OK && mq > 0)
     {
       cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) mq, (int) m, (int) d,

@@ -126,7 +126,7 @@ qz_kivi_read (double **Kc, double **Vc, size_t *rows, cc_reader_t *r, size_t d, 
         V[t * dv + j] = cc_get_f16 (r);
     }
   free (zs);
-  if (r->bad || !qz_all_finite (K, (n + R) * d) || !qz_all_finite (V, (n + R) * dv))
+  if (r->bad || !cc_all_finite (K, (n + R) * d) || !cc_all_finite (V, (n + R) * dv))
     {
       free (K), free (V);
       return VARLB_EFORMAT;
@@ -358,13 +358,69 @@ qz_nearest (const double *levels, unsigned L, double x)
 
 /* ------------------------------------------------------------------ k-means */
 
-static double
-sqdist (const double *a, const double *b, size_t w)
+double
+qz_sqdist (const double *a, const double *b, size_t w)
 {
   double s = 0.0;
   for (size_t i = 0; i < w; i++)
     s += (a[i] - b[i]) * (a[i] - b[i]);
   return s;
+}
+
+double
+qz_round (double x, unsigned prec)
+{
+  return prec == 16 ? cc_half_to_double (cc_half_from_double (x))
+         : prec == 32 ? (double) (float) x : x;
+}
+
+uint32_t
+qz_nearest_centroid (const double *cent, size_t c, const double *x, size_t w, double *e)
+{
+  double best = INFINITY;
+  uint32_t arg = 0;
+  for (size_t k = 0; k < c; k++)
+    {
+      double s = qz_sqdist (x, cent + k * w, w);
+      if (s < best)
+        best = s, arg = (uint32_t) k;
+    }
+  if (e)
+    *e = best;
+  return arg;
+}
+
+void
+qz_kmeans_iterate (double *cent, uint32_t *code, const double *X, size_t n, size_t ld,
+                   size_t w, size_t c, unsigned iters, unsigned prec, double *sum, size_t *cnt)
+{
+  for (size_t i = 0; i < n; i++)
+    code[i] = UINT32_MAX;
+  for (unsigned it = 0;; it++)
+    {
+      int changed = 0;
+      for (size_t i = 0; i < n; i++)
+        {
+          uint32_t arg = qz_nearest_centroid (cent, c, X + i * ld, w, NULL);
+          changed |= arg != code[i];
+          code[i] = arg;
+        }
+      if (!changed || it >= iters)
+        break;
+      memset (sum, 0, c * w * sizeof *sum);
+      memset (cnt, 0, c * sizeof *cnt);
+      for (size_t i = 0; i < n; i++)
+        {
+          cnt[code[i]]++;
+          for (size_t j = 0; j < w; j++)
+            sum[code[i] * w + j] += X[i * ld + j];
+        }
+      /* an empty cluster keeps its centroid; assign against what the blob
+         will hold */
+      for (size_t k = 0; k < c; k++)
+        for (size_t j = 0; cnt[k] && j < w; j++)
+          cent[k * w + j] = qz_round (sum[k * w + j] / (double) cnt[k], prec);
+    }
 }
 
 int
@@ -392,7 +448,7 @@ qz_kmeans (double *cent, uint32_t *code, const double *X, size_t n, size_t ld, s
   size_t first = gsl_rng_uniform_int (r, n);
   memcpy (cent, X + first * ld, w * sizeof *cent);
   for (size_t i = 0; i < n; i++)
-    dmin[i] = sqdist (X + i * ld, cent, w);
+    dmin[i] = qz_sqdist (X + i * ld, cent, w);
   for (size_t k = 1; k < c; k++)
     {
       double tot = 0.0;
@@ -410,40 +466,9 @@ qz_kmeans (double *cent, uint32_t *code, const double *X, size_t n, size_t ld, s
         pick = gsl_rng_uniform_int (r, n); /* all points already seeds */
       memcpy (cent + k * w, X + pick * ld, w * sizeof *cent);
       for (size_t i = 0; i < n; i++)
-        dmin[i] = fmin (dmin[i], sqdist (X + i * ld, cent + k * w, w));
+        dmin[i] = fmin (dmin[i], qz_sqdist (X + i * ld, cent + k * w, w));
     }
-  for (size_t i = 0; i < n; i++)
-    code[i] = UINT32_MAX;
-  for (unsigned it = 0;; it++)
-    {
-      int changed = 0;
-      for (size_t i = 0; i < n; i++)
-        {
-          double best = INFINITY;
-          uint32_t arg = 0;
-          for (size_t k = 0; k < c; k++)
-            {
-              double e = sqdist (X + i * ld, cent + k * w, w);
-              if (e < best)
-                best = e, arg = (uint32_t) k;
-            }
-          changed |= arg != code[i];
-          code[i] = arg;
-        }
-      if (!changed || it >= iters)
-        break;
-      memset (sum, 0, c * w * sizeof *sum);
-      memset (cnt, 0, c * sizeof *cnt);
-      for (size_t i = 0; i < n; i++)
-        {
-          cnt[code[i]]++;
-          for (size_t j = 0; j < w; j++)
-            sum[code[i] * w + j] += X[i * ld + j];
-        }
-      for (size_t k = 0; k < c; k++)
-        for (size_t j = 0; cnt[k] && j < w; j++) /* an empty cluster keeps its centroid */
-          cent[k * w + j] = sum[k * w + j] / (double) cnt[k];
-    }
+  qz_kmeans_iterate (cent, code, X, n, ld, w, c, iters, 64, sum, cnt);
   free (dmin), free (sum), free (cnt);
   return VARLB_OK;
 }
@@ -454,15 +479,6 @@ double
 qz_half (double x)
 {
   return cc_half_to_double (cc_half_from_double (x));
-}
-
-int
-qz_all_finite (const double *x, size_t n)
-{
-  for (size_t i = 0; i < n; i++)
-    if (!isfinite (x[i]))
-      return 0;
-  return 1;
 }
 
 unsigned

@@ -78,14 +78,26 @@ unsigned qz_nearest (const double *levels, unsigned L, double x);
    point. */
 int qz_kmeans (double *cent, uint32_t *code, const double *X, size_t n, size_t ld, size_t w,
                size_t c, unsigned iters, gsl_rng *r);
+/* Squared Euclidean distance of the W-vectors A and B. */
+double qz_sqdist (const double *a, const double *b, size_t w);
+/* Index of the centroid of CENT (C x W) nearest to X in squared distance
+   (ties to the lower index); that distance in *E when E is given. */
+uint32_t qz_nearest_centroid (const double *cent, size_t c, const double *x, size_t w,
+                              double *e);
+/* Lloyd iterations from the seeds in CENT (shared by qz_kmeans and pq.c's
+   k-means, whose seeding differs): at most ITERS updates, stopping once no
+   code changes; each update rounded to PREC bits as the blob will store it
+   (qz_round: 16, 32, or 64 as computed), an empty cluster keeping its
+   centroid.  SUM (C x W) and CNT (C) are scratch.  Floating point. */
+void qz_kmeans_iterate (double *cent, uint32_t *code, const double *X, size_t n, size_t ld,
+                        size_t w, size_t c, unsigned iters, unsigned prec, double *sum, size_t *cnt);
 
 /* --------------------------------------------------------------- small bits */
 
 /* X rounded to IEEE half precision, as the blobs store it. */
 double qz_half (double x);
-/* 1 when the N numbers X are all finite: a rebuilt cache with a NaN or an
-   infinity comes from a forged blob (Alice's fp16 fields are finite). */
-int qz_all_finite (const double *x, size_t n);
+/* X as a blob stores it at PREC bits: 16 (qz_half), 32 (float), 64 (X). */
+double qz_round (double x, unsigned prec);
 /* Bits needed to write an index below N (at least 1). */
 unsigned qz_index_bits (size_t n);
 /* Parse a list knob "a/b/c" (knob values cannot hold commas) into at most

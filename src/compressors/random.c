@@ -12,9 +12,7 @@ static const varlb_knob_t knobs[] = {
 };
 
 static int
-score (double *s, size_t k, const double *K, const double *V, size_t T,
-       size_t d, size_t dv, uint64_t seed, const varlb_compressor_t *self,
-       const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+score (EVICT_SCORE_PARAMS)
 {
   uint64_t knob = strtoull (cc_knob (self, kn, "seed"), NULL, 10);
   gsl_rng *r = varlb_rng_new (varlb_seed_mix (seed, knob), VARLB_STREAM_COMPRESSOR);

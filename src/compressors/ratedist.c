@@ -240,9 +240,7 @@ rd_run_blocks (unsigned char *info, unsigned char *bits, size_t N, size_t K,
 }
 
 static int
-ratedist_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
-                   size_t d, size_t dv, double budget_bits, uint64_t seed,
-                   const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+ratedist_compress (CC_COMPRESS_PARAMS)
 {
   rd_design_t g;
   rd_header_t h = { 0 };
@@ -365,9 +363,7 @@ rd_targets (size_t *tgt, const double *Q, size_t m, const double *keys, size_t T
 }
 
 static int
-ratedist_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
-                 const double *Q, size_t m, size_t d, size_t dv,
-                 const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+ratedist_answer (CC_ANSWER_PARAMS)
 {
   rd_design_t g;
   rd_header_t h;

@@ -20,16 +20,14 @@ static const varlb_knob_t knobs[] = {
 };
 
 static size_t
-choose (size_t *keep, size_t k, const double *K, size_t T, size_t d,
-        uint64_t seed, const varlb_compressor_t *self, const varlb_knobs_t *kn,
-        const varlb_pyramid_t *py)
+choose (EVICT_CHOOSE_PARAMS)
 {
   int uniform = strcmp (cc_knob (self, kn, "split"), "uniform") == 0;
   int logits = strcmp (cc_knob (self, kn, "scoring"), "logits") == 0;
   int use_max = strcmp (cc_knob (self, kn, "pooling"), "max") == 0;
   size_t kernel = (size_t) cc_knob_double (self, kn, "kernel");
   double *raw = malloc (T * sizeof *raw), *s = malloc (T * sizeof *s);
-  size_t *quota = calloc (py->scales, sizeof *quota), *tmp = malloc (T * sizeof *tmp);
+  size_t *quota = calloc (pyramid->scales, sizeof *quota), *tmp = malloc (T * sizeof *tmp);
   size_t n = 0;
   if (raw == NULL || s == NULL || quota == NULL || tmp == NULL
       || cc_observed_scores (raw, K, T, d, (size_t) cc_knob_double (self, kn, "queries"),
@@ -39,14 +37,14 @@ choose (size_t *keep, size_t k, const double *K, size_t T, size_t d,
   cc_pool1d (s, raw, T, kernel, use_max);
   /* The cache holds the scales whose tokens end at or before T. */
   size_t S = 0;
-  while (S < py->scales && py->offset[S + 1] <= T)
+  while (S < pyramid->scales && pyramid->offset[S + 1] <= T)
     S++;
   if (S == 0)
     goto done; /* no whole scale cached: nothing to split */
   size_t left = k;
   for (size_t sc = 0; sc < S; sc++)
     {
-      size_t size = py->offset[sc + 1] - py->offset[sc];
+      size_t size = pyramid->offset[sc + 1] - pyramid->offset[sc];
       size_t q = uniform ? k / S : (size_t) ((double) k * (double) size / (double) T);
       quota[sc] = q < size ? q : size;
       left -= quota[sc] < left ? quota[sc] : left;
@@ -55,14 +53,14 @@ choose (size_t *keep, size_t k, const double *K, size_t T, size_t d,
      fills every scale's room, so the budget or the cache runs out. */
   for (size_t sc = S; left > 0 && sc-- > 0;)
     {
-      size_t room = py->offset[sc + 1] - py->offset[sc] - quota[sc];
+      size_t room = pyramid->offset[sc + 1] - pyramid->offset[sc] - quota[sc];
       size_t more = room < left ? room : left;
       quota[sc] += more;
       left -= more;
     }
   for (size_t sc = 0; sc < S; sc++)
     {
-      size_t base = py->offset[sc], size = py->offset[sc + 1] - base;
+      size_t base = pyramid->offset[sc], size = pyramid->offset[sc + 1] - base;
       cc_top_k (tmp, quota[sc], s + base, size);
       for (size_t i = 0; i < quota[sc]; i++)
         keep[n++] = base + tmp[i];
@@ -78,9 +76,7 @@ done:
 extern const varlb_compressor_t varlb_compressor_scalekv;
 
 static int
-compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
-          size_t d, size_t dv, double budget_bits, uint64_t seed,
-          const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+compress (CC_COMPRESS_PARAMS)
 {
   const char *split = cc_knob (&varlb_compressor_scalekv, kn, "split");
   const char *scoring = cc_knob (&varlb_compressor_scalekv, kn, "scoring");

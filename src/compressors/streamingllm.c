@@ -13,9 +13,7 @@ static const varlb_knob_t knobs[] = {
    so the top k are the sinks and the newest k - sinks (the first k when the
    sinks alone fill the budget). */
 static int
-score (double *s, size_t k, const double *K, const double *V, size_t T,
-       size_t d, size_t dv, uint64_t seed, const varlb_compressor_t *self,
-       const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+score (EVICT_SCORE_PARAMS)
 {
   size_t sinks = (size_t) cc_knob_double (self, kn, "sinks"), pruned = T - k;
   for (size_t t = 0; t < T; t++)

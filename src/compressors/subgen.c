@@ -73,9 +73,7 @@ sg_cluster (size_t *centre, size_t *member, size_t *cnt, const double *G, size_t
 extern const varlb_compressor_t varlb_compressor_subgen;
 
 static int
-sg_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T, size_t d,
-             size_t dv, double budget_bits, uint64_t seed, const varlb_knobs_t *kn,
-             const varlb_pyramid_t *pyramid)
+sg_compress (CC_COMPRESS_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_subgen;
   double delta0 = cc_knob_double (self, kn, "delta"), share = cc_knob_double (self, kn, "share");
@@ -263,8 +261,8 @@ sg_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, cons
       else
         w[i] = mult * F / ((double) s * nv);
     }
-  if (st == VARLB_OK && (r.bad || r.left != 0 || !qz_all_finite (ck, total * d)
-                         || !qz_all_finite (uk, u * d) || !qz_all_finite (uv, u * dv)))
+  if (st == VARLB_OK && (r.bad || r.left != 0 || !cc_all_finite (ck, total * d)
+                         || !cc_all_finite (uk, u * d) || !cc_all_finite (uv, u * dv)))
     st = VARLB_EFORMAT;
   for (size_t q = 0; st == VARLB_OK && q < mq; q++)
     {

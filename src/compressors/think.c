@@ -52,13 +52,11 @@ channel_mask (unsigned char *mask, size_t pruned, const double *K, size_t T, siz
 }
 
 static int
-compress (varlb_blob_t *blob, const double *K, const double *V, size_t T,
-          size_t d, size_t dv, double budget_bits, uint64_t seed,
-          const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+compress (CC_COMPRESS_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_think;
-  unsigned prec = (unsigned) cc_knob_double (self, kn, "bits");
-  if ((prec != 16 && prec != 32 && prec != 64) || evict_press_check (self, kn) != VARLB_OK)
+  unsigned prec;
+  if (cc_knob_prec (&prec, self, kn, "bits") != VARLB_OK || evict_press_check (self, kn) != VARLB_OK)
     return VARLB_EINVAL;
   size_t pruned = (size_t) floor ((double) d * cc_knob_double (self, kn, "key_channel_compression_ratio"));
   if (evict_channels_capacity (budget_bits, d, d, dv, prec) >= T)

@@ -7,9 +7,7 @@
 static const varlb_knob_t knobs[] = { EVICT_COMMON_KNOBS };
 
 static int
-score (double *s, size_t k, const double *K, const double *V, size_t T,
-       size_t d, size_t dv, uint64_t seed, const varlb_compressor_t *self,
-       const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+score (EVICT_SCORE_PARAMS)
 {
   return cc_observed_scores (s, K, T, d, (size_t) cc_knob_double (self, kn, "queries"),
                              cc_knob_double (self, kn, "temperature"), seed, CC_OBS_LAST);

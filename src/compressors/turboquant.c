@@ -255,9 +255,7 @@ tq_outliers (unsigned char *mark, const double *X, size_t n, size_t dim, size_t 
 }
 
 static int
-tq_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T, size_t d,
-             size_t dv, double budget_bits, uint64_t seed, const varlb_knobs_t *kn,
-             const varlb_pyramid_t *pyramid)
+tq_compress (CC_COMPRESS_PARAMS)
 {
   const varlb_compressor_t *self = &varlb_compressor_turboquant;
   unsigned b = (unsigned) cc_knob_double (self, kn, "bits");
@@ -336,9 +334,7 @@ tq_compress (varlb_blob_t *blob, const double *K, const double *V, size_t T, siz
 }
 
 static int
-tq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, const double *Q,
-           size_t m, size_t d, size_t dv, const varlb_knobs_t *kn,
-           const varlb_pyramid_t *pyramid)
+tq_answer (CC_ANSWER_PARAMS)
 {
   cc_reader_t r;
   cc_reader_init (&r, blob, len);
@@ -394,12 +390,10 @@ tq_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed, cons
       tq_decode (Kc + t * d, &MK, norms + t * (nk + nv), codes, work, 1);
       tq_decode (Vc + t * dv, &MV, norms + t * (nk + nv) + nk, codes + ck, work, 1);
     }
-  if (st == VARLB_OK && (r.bad || (pos + 7) / 8 != r.left))
-    st = VARLB_EFORMAT;
-  if (st == VARLB_OK && (!qz_all_finite (Kc, n * d) || !qz_all_finite (Vc, n * dv)))
-    st = VARLB_EFORMAT;
   if (st == VARLB_OK)
-    st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
+    st = cc_bits_end (&r, pos);
+  if (st == VARLB_OK)
+    st = cc_answer_finite (O, Q, m, Kc, Vc, n, d, dv);
   tq_mat_clear (&MK);
   tq_mat_clear (&MV);
   if (rng)

@@ -141,10 +141,8 @@ zfp_put (varlb_blob_t *blob, const double *A, size_t n, size_t cols, zfp_type ty
   if (count == 0)
     return VARLB_OK;
   uint64_t *out = malloc (bytes);
-  float *af = type == zfp_type_float ? malloc (count * sizeof *af) : NULL;
+  float *af = type == zfp_type_float ? cc_floats_new (A, count) : NULL;
   int st = out && (af || type != zfp_type_float) ? VARLB_OK : VARLB_ENOMEM;
-  for (size_t i = 0; af && i < count; i++)
-    af[i] = (float) A[i];
   if (st == VARLB_OK
       && zfp_run (af ? (void *) af : (void *) A, n, cols, type, rate, dims, out, bytes, 1) != bytes)
     st = VARLB_ECOMPRESSOR; /* not the size fixed-rate mode promises */
@@ -156,9 +154,7 @@ zfp_put (varlb_blob_t *blob, const double *A, size_t n, size_t cols, zfp_type ty
 }
 
 static int
-zfp_compress_halves (varlb_blob_t *blob, const double *K, const double *V, size_t T,
-                     size_t d, size_t dv, double budget_bits, uint64_t seed,
-                     const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+zfp_compress_halves (CC_COMPRESS_PARAMS)
 {
   unsigned rate, dims;
   zfp_type type;
@@ -182,11 +178,20 @@ zfp_compress_halves (varlb_blob_t *blob, const double *K, const double *V, size_
   return st;
 }
 
-/* Decompress N rows of COLS from P (BYTES long) into A (doubles). */
+/* A stream's settings, as the blob header gives them. */
+typedef struct zfp_how {
+  zfp_type type;
+  unsigned rate, dims;
+} zfp_how_t;
+
+/* Decompress N rows of COLS from P (BYTES long) into A (doubles); HOW is
+   a zfp_how_t (cc_stream_get_fn). */
 static int
 zfp_get (double *A, const unsigned char *p, size_t bytes, size_t n, size_t cols,
-         zfp_type type, unsigned rate, unsigned dims)
+         const void *how)
 {
+  const zfp_how_t *h = how;
+  zfp_type type = h->type;
   size_t count = n * cols;
   if (count == 0)
     return VARLB_OK;
@@ -198,7 +203,8 @@ zfp_get (double *A, const unsigned char *p, size_t bytes, size_t n, size_t cols,
   if (st == VARLB_OK)
     {
       memcpy (in, p, bytes);
-      if (zfp_run (af ? (void *) af : (void *) A, n, cols, type, rate, dims, in, bytes, 0) != bytes)
+      if (zfp_run (af ? (void *) af : (void *) A, n, cols, type, h->rate, h->dims, in, bytes, 0)
+          != bytes)
         st = VARLB_EFORMAT;
     }
   if (st == VARLB_OK)
@@ -209,9 +215,7 @@ zfp_get (double *A, const unsigned char *p, size_t bytes, size_t n, size_t cols,
 }
 
 static int
-zfp_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
-            const double *Q, size_t m, size_t d, size_t dv,
-            const varlb_knobs_t *kn, const varlb_pyramid_t *pyramid)
+zfp_answer (CC_ANSWER_PARAMS)
 {
   size_t T = pyramid->offset[pyramid->scales - 1]; /* Alice's tokens */
   cc_reader_t r;
@@ -226,18 +230,10 @@ zfp_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
       || rate < guard_rate (type, dims)
       || (double) len * 8.0 != blob_bits (n, d, dv, rate, dims))
     return VARLB_EFORMAT;
-  size_t bk = stream_bytes (n, d, rate, dims), bv = stream_bytes (n, dv, rate, dims);
-  double *Kc = malloc ((n * d + 1) * sizeof *Kc), *Vc = malloc ((n * dv + 1) * sizeof *Vc);
-  int st = Kc && Vc ? VARLB_OK : VARLB_ENOMEM;
-  if (st == VARLB_OK)
-    st = zfp_get (Kc, blob + ZFP_HEADER_BYTES, bk, n, d, type, rate, dims);
-  if (st == VARLB_OK)
-    st = zfp_get (Vc, blob + ZFP_HEADER_BYTES + bk, bv, n, dv, type, rate, dims);
-  if (st == VARLB_OK)
-    st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
-  free (Kc);
-  free (Vc);
-  return st;
+  zfp_how_t how = { type, rate, dims };
+  return cc_answer_streams (O, Q, m, n, d, dv, blob + ZFP_HEADER_BYTES,
+                            stream_bytes (n, d, rate, dims), stream_bytes (n, dv, rate, dims),
+                            zfp_get, &how);
 }
 
 CC_COMPRESSOR (zfp, "zfp fixed-rate mode (libzfp): K and V at the largest whole rate in bits per value that fits",
