@@ -190,16 +190,6 @@ int cc_rank_desc (size_t *order, const double *scores, size_t T);
 /* Indices of the K largest SCORES (ties to the lower index), sorted. */
 void cc_top_k (size_t *keep, size_t k, const double *scores, size_t T);
 
-/* The eviction blob: kept token count, then each kept token's key and value
-   at PREC bits per number.  Positions are not needed: VAR has no RoPE. */
-int cc_evict_write (varlb_blob_t *b, const double *K, const double *V,
-                    size_t d, size_t dv, const size_t *keep, size_t k,
-                    unsigned prec);
-int cc_evict_answer (double *O, const unsigned char *blob, size_t len,
-                     const double *Q, size_t m, size_t d, size_t dv);
-/* Tokens that fit BUDGET_BITS at PREC bits per number (header included). */
-size_t cc_evict_capacity (double budget_bits, size_t d, size_t dv, unsigned prec);
-
 /* The exact library calls, layouts and rate choices of the library
    built-ins, as varlb_compressor_settings returns them (one text each,
    beside its code). */

@@ -307,3 +307,65 @@ evict_leverage_scores (double *scores, const double *X, size_t n, size_t d,
     gsl_vector_free (z);
   return st;
 }
+
+/* ------------------------------------------------ the eviction blob */
+
+size_t
+cc_evict_capacity (double budget_bits, size_t d, size_t dv, unsigned prec)
+{
+  double per = (double) (d + dv) * prec;
+  double room = budget_bits - 64.0; /* header: count and precision */
+  return room <= 0 ? 0 : (size_t) floor (room / per);
+}
+
+int
+cc_evict_write (varlb_blob_t *b, const double *K, const double *V, size_t d,
+                size_t dv, const size_t *keep, size_t k, unsigned prec)
+{
+  int st = cc_put_u32 (b, (uint32_t) k);
+  if (st == VARLB_OK)
+    st = cc_put_u32 (b, prec);
+  for (size_t i = 0; st == VARLB_OK && i < k; i++)
+    {
+      for (size_t j = 0; st == VARLB_OK && j < d; j++)
+        st = cc_put_real (b, K[keep[i] * d + j], prec);
+      for (size_t j = 0; st == VARLB_OK && j < dv; j++)
+        st = cc_put_real (b, V[keep[i] * dv + j], prec);
+    }
+  return st;
+}
+
+int
+cc_evict_answer (double *O, const unsigned char *blob, size_t len,
+                 const double *Q, size_t m, size_t d, size_t dv)
+{
+  cc_reader_t r;
+  cc_reader_init (&r, blob, len);
+  size_t k = cc_get_u32 (&r);
+  unsigned prec = cc_get_u32 (&r);
+  size_t per_token = (d + dv) * (prec / 8);
+  if (r.bad || !cc_prec_ok (prec) || per_token == 0
+      || k > len / per_token)
+    return VARLB_EFORMAT;
+  double *Kc = malloc ((k ? k : 1) * d * sizeof *Kc);
+  double *Vc = malloc ((k ? k : 1) * dv * sizeof *Vc);
+  if (Kc == NULL || Vc == NULL)
+    {
+      free (Kc);
+      free (Vc);
+      return VARLB_ENOMEM;
+    }
+  for (size_t i = 0; i < k; i++)
+    {
+      for (size_t j = 0; j < d; j++)
+        Kc[i * d + j] = cc_get_real (&r, prec);
+      for (size_t j = 0; j < dv; j++)
+        Vc[i * dv + j] = cc_get_real (&r, prec);
+    }
+  /* A forged row of NaN or Inf is no cache: refuse it rather than answer
+     with it. */
+  int st = r.bad || r.left ? VARLB_EFORMAT : cc_answer_finite (O, Q, m, Kc, Vc, k, d, dv);
+  free (Kc);
+  free (Vc);
+  return st;
+}

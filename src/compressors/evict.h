@@ -6,6 +6,16 @@
 #include <gsl/gsl_rng.h>
 #include "common.h"
 
+/* The eviction blob: kept token count, then each kept token's key and value
+   at PREC bits per number.  Positions are not needed: VAR has no RoPE. */
+int cc_evict_write (varlb_blob_t *b, const double *K, const double *V,
+                    size_t d, size_t dv, const size_t *keep, size_t k,
+                    unsigned prec);
+int cc_evict_answer (double *O, const unsigned char *blob, size_t len,
+                     const double *Q, size_t m, size_t d, size_t dv);
+/* Tokens that fit BUDGET_BITS at PREC bits per number (header included). */
+size_t cc_evict_capacity (double budget_bits, size_t d, size_t dv, unsigned prec);
+
 /* The parameters of the three strategies a method supplies (choose, score,
    select: below), spelled once so that each typedef and every definition
    (`static size_t choose (EVICT_CHOOSE_PARAMS)`) agree by construction.

@@ -4,7 +4,7 @@
 #include <config.h>
 #include <stdlib.h>
 #include <string.h>
-#include "common.h"
+#include "evict.h" /* the eviction blob, every token kept */
 
 static const varlb_knob_t knobs[] = {
   { "precision", VARLB_KNOB_STRING, "fp16", 0, 0, "storage: fp64, fp32 or fp16" },
