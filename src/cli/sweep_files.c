@@ -150,13 +150,10 @@ cli_sweep_files_init (cli_sweep_files_t *f, const char *cmd, const char *out,
   memset (f, 0, sizeof *f);
   f->fcsv = f->fjson = -1;
   f->fside = -2;
-  /* A CSV named as its own JSON Lines would be (r.jsonl beside r.csv) is a
-     slip that would leave a CSV where the rows' readers look for JSON. */
-  size_t n = strlen (out);
-  if (n >= 6 && strcmp (out + n - 6, ".jsonl") == 0)
+  /* A CSV named as JSON Lines would put a CSV where readers look for JSON. */
+  if (strlen (out) >= 6 && strcmp (out + strlen (out) - 6, ".jsonl") == 0)
     {
-      cli_error (cmd, "--out %s: the rows' CSV, whose JSON Lines go beside it as NAME.jsonl: "
-                 "give NAME.csv", out);
+      cli_error (cmd, "--out %s: the rows' CSV, its JSON Lines beside: give NAME.csv", out);
       return CLI_EXIT_USAGE;
     }
   f->csv = out;
