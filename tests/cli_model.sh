@@ -47,6 +47,16 @@ expect_usage_error "bound: nothing to bound" bound
   && pass "certify --layers 1 --heads 2: every bit certified" \
   || fail "certify --model: $(cat "$TMPD/c" "$TMPD/err")"
 expect_usage_error "decode: bad --threads" decode --layers 2 --threads 0
+# A scale C too small to decode (C = 0.01): certify --model says which bits
+# it could not certify, and fails (exit 1, one line giving their count).
+"$VARLB" certify --layers 1 --heads 2 --schedule 1,2,3 -d 4 --C 0.01 --json >"$TMPD/cf" \
+  2>"$TMPD/err"
+rc=$?
+nb=$(json_get "$TMPD/cf" bits); nc=$(json_get "$TMPD/cf" certified)
+[ $rc -eq 1 ] && is_number "$nb" && is_number "$nc" && [ "$nc" -lt "$nb" ] \
+  && [ "$(wc -l <"$TMPD/err")" -eq 1 ] && grep -q "^varlb: certify: $((nb - nc)) bits* not certified" "$TMPD/err" \
+  && pass "certify --model at C = 0.01: $((nb - nc)) of $nb bits not certified, exit 1" \
+  || fail "certify --model, undecodable: rc=$rc $(cat "$TMPD/cf" "$TMPD/err")"
 
 # --- attacks on a whole 2 x 2 cache: a v1 plug-in per head, an allocator.
 PLUG="plugin:$top_builddir/tests/plugins/.libs/firstk.so"

@@ -12,24 +12,25 @@ enum { OPT_SHOW = CLI_OPT_FIRST_FREE + 20 };
 int
 cli_certify (int argc, char **argv)
 {
-  if (cli_model_requested (argc, argv))
-    return cli_certify_model (argc, argv); /* whole models: src/cli/model.c */
   static const struct option own[] = {
     { "show", required_argument, NULL, OPT_SHOW },
     { NULL, 0, NULL, 0 }
   };
   cli_options_t o;
   const char *cmd = "certify";
-  int c;
+  int c, model = cli_model_requested (argc, argv);
   size_t show = 20;
-  if (cli_options_init (&o, cmd, CLI_ACCEPT_INSTANCE | CLI_ACCEPT_JSON | CLI_ACCEPT_MEMORY,
-                        own) != 0)
+  /* A whole model (model.c) has none of a head's --show, --max-memory. */
+  if (cli_options_init (&o, cmd, CLI_ACCEPT_INSTANCE | CLI_ACCEPT_JSON
+                        | (model ? CLI_ACCEPT_MODEL : CLI_ACCEPT_MEMORY), model ? NULL : own) != 0)
     return cli_options_stop (&o, CLI_OPTIONS_ERROR);
   while ((c = cli_options_next (&o, argc, argv)) > 0)
     if (cli_parse_size (cmd, "--show", o.arg, 0, (size_t) -1, &show) != 0)
       return cli_options_stop (&o, CLI_OPTIONS_ERROR);
   if (c != CLI_OPTIONS_DONE)
     return cli_options_stop (&o, c);
+  if (model)
+    return cli_certify_model (&o);
   int json = o.json, rc;
   varlb_instance_t in;
   if ((rc = cli_options_build (&in, &o, CLI_JOB_CERTIFY)) != 0)

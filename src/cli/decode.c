@@ -249,8 +249,6 @@ cli_decode_run (const cli_options_t *o, const char *dump_dir, size_t repeat, int
 int
 cli_decode (int argc, char **argv)
 {
-  if (cli_model_requested (argc, argv))
-    return cli_decode_model (argc, argv); /* whole models: src/cli/model.c */
   enum { OPT_DUMP = CLI_OPT_FIRST_FREE, OPT_REPEAT };
   static const struct option own[] = {
     { "dump", required_argument, NULL, OPT_DUMP },
@@ -260,9 +258,10 @@ cli_decode (int argc, char **argv)
   cli_options_t o;
   const char *dump = NULL;
   size_t repeat = 1;
-  int c;
-  if (cli_options_init (&o, "decode", CLI_ACCEPT_INSTANCE | CLI_ACCEPT_JSON | CLI_ACCEPT_MEMORY,
-                        own) != 0)
+  int c, model = cli_model_requested (argc, argv);
+  /* A whole model (model.c) has none of a head's --dump, --repeat, --max-memory. */
+  if (cli_options_init (&o, "decode", CLI_ACCEPT_INSTANCE | CLI_ACCEPT_JSON
+                        | (model ? CLI_ACCEPT_MODEL : CLI_ACCEPT_MEMORY), model ? NULL : own) != 0)
     return cli_options_stop (&o, CLI_OPTIONS_ERROR);
   while ((c = cli_options_next (&o, argc, argv)) > 0)
     if (c == OPT_DUMP)
@@ -271,6 +270,8 @@ cli_decode (int argc, char **argv)
       return cli_options_stop (&o, CLI_OPTIONS_ERROR);
   if (c != CLI_OPTIONS_DONE)
     return cli_options_stop (&o, c);
+  if (model)
+    return cli_decode_model (&o);
   int rc = cli_decode_run (&o, dump, repeat, NULL);
   cli_options_clear (&o);
   return rc;

@@ -344,63 +344,44 @@ done:
 
 /* ------------------------------------------------ decode and certify */
 
-/* Parse the options of decode/certify --model; 0 to run, else the exit
-   status (help printed: -1). */
+/* decode/certify --model: the model O's options describe into M (O
+   cleared), its JSON flag and threads.  0, or the exit status after one
+   line. */
 static int
-model_parse (const char *cmd, int argc, char **argv, varlb_model_t *m, int *json,
-             unsigned *threads)
+model_of (const char *cmd, cli_options_t *o, varlb_model_t *m, int *json, unsigned *threads)
 {
-  cli_options_t o;
-  if (cli_options_init (&o, cmd, CLI_ACCEPT_INSTANCE | CLI_ACCEPT_JSON | CLI_ACCEPT_MODEL,
-                        NULL) != 0)
-    return CLI_EXIT_FAIL;
-  int c = cli_options_next (&o, argc, argv); /* no options of its own */
-  if (c == CLI_OPTIONS_DONE && cli_model_finish (cmd, &o.model, &o.p, m) != 0)
-    c = CLI_OPTIONS_ERROR;
-  *json = o.json;
-  *threads = o.model.threads;
-  cli_options_clear (&o);
-  return c == CLI_OPTIONS_DONE ? 0 : c == CLI_OPTIONS_HELP ? -1 : CLI_EXIT_USAGE;
+  int bad = cli_model_finish (cmd, &o->model, &o->p, m) != 0;
+  *json = o->json;
+  *threads = o->model.threads;
+  cli_options_clear (o);
+  return bad ? CLI_EXIT_USAGE : 0;
 }
 
-int
-cli_decode_model (int argc, char **argv)
+/* decode --model's report of R on M (JSON with JSON), SECS its time: 0, or
+   1 after one line when stdout fails. */
+static int
+decode_report (const char *cmd, const varlb_model_t *m, const varlb_model_decode_report_t *r,
+               int json, double secs)
 {
-  const char *cmd = "decode";
-  varlb_model_t m;
-  int json = 0;
-  unsigned threads = 0;
-  int rc = model_parse (cmd, argc, argv, &m, &json, &threads);
-  if (rc != 0)
-    return rc < 0 ? 0 : rc;
-  varlb_model_decode_report_t r;
-  double t0 = cli_now ();
-  int st = varlb_model_decode_all (&r, &m, NULL, threads);
-  double secs = cli_now () - t0;
-  if (st != VARLB_OK)
-    {
-      cli_error (cmd, "decoding failed: %s", varlb_strerror (st));
-      varlb_model_clear (&m);
-      return CLI_EXIT_FAIL;
-    }
   char label[96], sched[512], fp[17];
-  cli_model_label (label, sizeof label, &m);
-  varlb_pyramid_format (&m.par.pyramid, sched, sizeof sched);
-  varlb_judge_key_fingerprint (fp, m.par.judge_key);
+  cli_model_label (label, sizeof label, m);
+  varlb_pyramid_format (&m->par.pyramid, sched, sizeof sched);
+  varlb_judge_key_fingerprint (fp, m->par.judge_key);
   if (json)
     {
       fputs ("{\"model\":", stdout);
-      cli_json_string (stdout, m.name);
-      printf (",\"layers\":%zu,\"heads\":%zu,\"d\":%zu,\"schedule\":", m.layers, m.heads, m.par.d);
+      cli_json_string (stdout, m->name);
+      printf (",\"layers\":%zu,\"heads\":%zu,\"d\":%zu,\"schedule\":", m->layers, m->heads,
+              m->par.d);
       cli_json_string (stdout, sched);
       printf (",\"seed\":%llu,\"public_seed\":%llu,\"judge_key\":\"%s\",\"N_total\":%zu,"
               "\"bits\":%zu,\"correct\":%zu,\"heads_perfect\":%zu,\"worst_layer\":%zu,"
               "\"worst_head\":%zu,\"worst_correct\":%zu,\"threads\":%u,\"min_target_weight\":",
-              (unsigned long long) m.par.seed,
-              (unsigned long long) varlb_seed_public (m.par.seed), fp,
-              varlb_model_hidden_bits (&m), r.bits, r.correct, r.heads_perfect, r.worst_layer,
-              r.worst_head, r.worst_correct, r.threads);
-      cli_json_double (stdout, r.min_target_weight);
+              (unsigned long long) m->par.seed,
+              (unsigned long long) varlb_seed_public (m->par.seed), fp,
+              varlb_model_hidden_bits (m), r->bits, r->correct, r->heads_perfect, r->worst_layer,
+              r->worst_head, r->worst_correct, r->threads);
+      cli_json_double (stdout, r->min_target_weight);
       fputs (",\"decode_seconds\":", stdout);
       cli_json_double (stdout, secs);
       fputs ("}\n", stdout);
@@ -409,24 +390,24 @@ cli_decode_model (int argc, char **argv)
     {
       printf ("varlb: %s, every hidden bit of every head decoded from the full cache\n\n", label);
       printf ("  schedule      %s, d = %zu; %zu heads, each an independent instance "
-              "(its own secret bits)\n", sched, m.par.d, r.heads);
+              "(its own secret bits)\n", sched, m->par.d, r->heads);
       printf ("  seeds         seed %llu; model public seed %llu (every head's from it); "
-              "judge key %s\n", (unsigned long long) m.par.seed,
-              (unsigned long long) varlb_seed_public (m.par.seed), fp);
+              "judge key %s\n", (unsigned long long) m->par.seed,
+              (unsigned long long) varlb_seed_public (m->par.seed), fp);
       printf ("  decoding      %zu / %zu bits correct (%.3f%%); %zu of %zu heads perfect; "
-              "%.3f s on %u thread%s\n", r.correct, r.bits, 100.0 * r.correct / r.bits,
-              r.heads_perfect, r.heads, secs, r.threads, r.threads == 1 ? "" : "s");
-      printf ("  worst head    layer %zu, head %zu: %zu bits correct\n", r.worst_layer,
-              r.worst_head, r.worst_correct);
-      printf ("  attention     smallest weight on a target token %.6f\n", r.min_target_weight);
-      if (r.correct != r.bits)
+              "%.3f s on %u thread%s\n", r->correct, r->bits, 100.0 * r->correct / r->bits,
+              r->heads_perfect, r->heads, secs, r->threads, r->threads == 1 ? "" : "s");
+      printf ("  worst head    layer %zu, head %zu: %zu bits correct\n", r->worst_layer,
+              r->worst_head, r->worst_correct);
+      printf ("  attention     smallest weight on a target token %.6f\n", r->min_target_weight);
+      if (r->correct != r->bits)
         printf ("  first error   layer %zu, head %zu, token %zu, coordinate %zu\n",
-                r.first_wrong_layer, r.first_wrong_head, r.first_wrong_token, r.first_wrong_col);
+                r->first_wrong_layer, r->first_wrong_head, r->first_wrong_token,
+                r->first_wrong_col);
       printf ("  numerics      floating point (double), head by head (memory of %u head%s); "
-              "'varlb certify --model' gives a certified check\n", r.threads,
-              r.threads == 1 ? "" : "s");
+              "'varlb certify --model' gives a certified check\n", r->threads,
+              r->threads == 1 ? "" : "s");
     }
-  varlb_model_clear (&m);
   if (fflush (stdout) != 0)
     {
       cli_error (cmd, "cannot write the report");
@@ -435,63 +416,89 @@ cli_decode_model (int argc, char **argv)
   return 0;
 }
 
-int
-cli_certify_model (int argc, char **argv)
+
+/* certify --model's report of R on M: 0, or 1 after one line when a bit is
+   not certified. */
+static int
+certify_report (const char *cmd, const varlb_model_t *m, const varlb_model_certify_report_t *r,
+                int json, double secs)
 {
-  const char *cmd = "certify";
-  varlb_model_t m;
-  int json = 0;
-  unsigned threads = 0;
-  int rc = model_parse (cmd, argc, argv, &m, &json, &threads);
-  if (rc != 0)
-    return rc < 0 ? 0 : rc;
-  varlb_model_certify_report_t r;
-  double t0 = cli_now ();
-  int st = varlb_model_certify (&r, &m, NULL, threads);
-  double secs = cli_now () - t0;
-  if (st != VARLB_OK)
-    {
-      cli_error (cmd, "certification failed: %s", varlb_strerror (st));
-      varlb_model_clear (&m);
-      return CLI_EXIT_FAIL;
-    }
   char label[96];
-  cli_model_label (label, sizeof label, &m);
+  cli_model_label (label, sizeof label, m);
   if (json)
     {
       fputs ("{\"model\":", stdout);
-      cli_json_string (stdout, m.name);
+      cli_json_string (stdout, m->name);
       printf (",\"layers\":%zu,\"heads\":%zu,\"bits\":%zu,\"certified\":%zu,\"wrong\":%zu,"
               "\"undecided\":%zu,\"rows_refined\":%zu,\"max_prec\":%lu,\"seed\":%llu,"
-              "\"threads\":%u,\"seconds\":", m.layers, m.heads, r.bits, r.certified, r.wrong,
-              r.undecided, r.rows_refined, r.max_prec, (unsigned long long) m.par.seed,
-              r.threads);
+              "\"threads\":%u,\"seconds\":", m->layers, m->heads, r->bits, r->certified, r->wrong,
+              r->undecided, r->rows_refined, r->max_prec, (unsigned long long) m->par.seed,
+              r->threads);
       cli_json_double (stdout, secs);
       printf (",\"not_certified\":[");
-      for (size_t k = 0; k < r.n_examples; k++)
-        printf ("%s[%zu,%zu,%zu,%zu]", k ? "," : "", r.bad[k][0], r.bad[k][1], r.bad[k][2],
-                r.bad[k][3]);
+      for (size_t k = 0; k < r->n_examples; k++)
+        printf ("%s[%zu,%zu,%zu,%zu]", k ? "," : "", r->bad[k][0], r->bad[k][1], r->bad[k][2],
+                r->bad[k][3]);
       printf ("]}\n");
     }
   else
     {
       printf ("varlb certify: %s, %zu hidden bits, head by head on %u thread%s, seed %llu\n",
-              label, r.bits, r.threads, r.threads == 1 ? "" : "s",
-              (unsigned long long) m.par.seed);
+              label, r->bits, r->threads, r->threads == 1 ? "" : "s",
+              (unsigned long long) m->par.seed);
       printf ("  each output of each head's exact attention enclosed with MPFR directed "
               "rounding (%zu rows needed the coordinatewise pass, up to %lu bits), %.3f s\n",
-              r.rows_refined, r.max_prec, secs);
-      printf ("  certified %zu / %zu; proved wrong %zu; undecided %zu\n", r.certified, r.bits,
-              r.wrong, r.undecided);
-      for (size_t k = 0; k < r.n_examples; k++)
+              r->rows_refined, r->max_prec, secs);
+      printf ("  certified %zu / %zu; proved wrong %zu; undecided %zu\n", r->certified, r->bits,
+              r->wrong, r->undecided);
+      for (size_t k = 0; k < r->n_examples; k++)
         printf ("  not certified: layer %zu, head %zu, token %zu, coordinate %zu (its first)\n",
-                r.bad[k][0], r.bad[k][1], r.bad[k][2], r.bad[k][3]);
+                r->bad[k][0], r->bad[k][1], r->bad[k][2], r->bad[k][3]);
     }
-  varlb_model_clear (&m);
-  if (r.n_bad)
+  if (r->n_bad)
     {
-      cli_error (cmd, "%zu bit%s not certified", r.n_bad, r.n_bad == 1 ? "" : "s");
+      cli_error (cmd, "%zu bit%s not certified", r->n_bad, r->n_bad == 1 ? "" : "s");
       return CLI_EXIT_FAIL;
     }
   return 0;
+}
+
+/* decode (or with CERTIFY certify) --model once its options O are read:
+   each head of the model decoded, or certified, head by head; the exit
+   status. */
+static int
+model_job (cli_options_t *o, int certify)
+{
+  const char *cmd = certify ? "certify" : "decode";
+  varlb_model_t m;
+  int json = 0;
+  unsigned threads = 0;
+  int rc = model_of (cmd, o, &m, &json, &threads);
+  if (rc != 0)
+    return rc;
+  varlb_model_decode_report_t dr;
+  varlb_model_certify_report_t cr;
+  double t0 = cli_now ();
+  int st = certify ? varlb_model_certify (&cr, &m, NULL, threads)
+                   : varlb_model_decode_all (&dr, &m, NULL, threads);
+  double secs = cli_now () - t0;
+  if (st != VARLB_OK)
+    cli_error (cmd, "%s failed: %s", certify ? "certification" : "decoding", varlb_strerror (st));
+  else
+    rc = certify ? certify_report (cmd, &m, &cr, json, secs)
+                 : decode_report (cmd, &m, &dr, json, secs);
+  varlb_model_clear (&m);
+  return st != VARLB_OK ? CLI_EXIT_FAIL : rc;
+}
+
+int
+cli_decode_model (cli_options_t *o)
+{
+  return model_job (o, 0);
+}
+
+int
+cli_certify_model (cli_options_t *o)
+{
+  return model_job (o, 1);
 }

@@ -82,7 +82,8 @@ int cli_specs_resolve (const char *cmd, varlb_model_spec_t *sp, const char *cons
 /* What identifies the trial of SPEC at BUDGET_BITS on model M in its row:
    the grid's axes, as the row writes them (NULL: out of memory). */
 char *cli_model_trial_key (const char *spec, double budget_bits, const varlb_model_t *m);
-int cli_decode_model (int argc, char **argv);
-int cli_certify_model (int argc, char **argv);
+/* decode and certify --model once their options O are read (O cleared). */
+int cli_decode_model (cli_options_t *o);
+int cli_certify_model (cli_options_t *o);
 
 #endif
