@@ -2,7 +2,7 @@
 # (issue 13; appends with +=).
 libvarlb_la_SOURCES += src/model.c
 varlb_SOURCES += src/cli/model.h src/cli/model.c src/cli/commands-model.def \
-	src/cli/plot_heads.c src/cli/model_released.c
+	src/cli/model_released.c
 libvarlb_la_SOURCES += src/model_channel.c src/compressors/model.def \
 	src/compressors/alloc.h src/compressors/alloc.c \
 	src/compressors/pyramidkv.c src/compressors/adakv.c src/compressors/hack.c \

@@ -1,7 +1,6 @@
 # stats.mk -- statistics, sweeps, scaling, plots (appends with +=).
 libvarlb_la_SOURCES += src/stats.c src/verdict.c src/mac.c
-varlb_SOURCES += src/cli/plot.h src/cli/plot.c src/cli/csv.c src/cli/plot_accuracy.c \
-	src/cli/plot_scaling.c src/cli/plot_tokens.c src/cli/sweep.h src/cli/sweep.c \
+varlb_SOURCES += src/cli/plot.c src/cli/sweep.h src/cli/sweep.c \
 	src/cli/grid.c src/cli/sweep_files.c src/cli/sweep_mpi.c \
 	src/cli/scaling.c
 if HAVE_MPI
@@ -23,7 +22,6 @@ CLEANFILES = tests/judge.key
 varlb_SOURCES += src/cli/summary.c
 TESTS += tests/cli_summary.sh
 EXTRA_DIST += tests/cli_summary.sh
-varlb_SOURCES += src/cli/verify.h src/cli/verify.c src/cli/jsonl.c src/cli/verdicts.c
 # Verdicts (tests/cli_verdicts.sh): a careful cheat and a blob whose length
 # depends on the data, external programs built for the tests but not run as
 # tests themselves.

@@ -150,7 +150,7 @@ assert "\\ninstance: " in title and ("schedule 1,2,4, d = 16" in title or "model
 PY
 done
 
-# The cells (cli_token_heat and cli_head_heat, the binning varlb report
+# The cells (varlb__token_heat and varlb__head_heat, the binning varlb report
 # shares).  h.dat: scale 1's one token fills all 32 bins at 5/8, h2o's rows
 # only (kivi's 0/8 left out); scale 2's token (0, 1) is the second of 4 in
 # raster order, so it holds the bins whose centres fall in [1/4, 2/4) of the

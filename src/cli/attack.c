@@ -14,7 +14,7 @@
 #include "cli.h"
 #include "model.h"
 #include "sweep.h"
-#include "verify.h"
+#include "results/verify.h"
 #include "sandbox/sandbox.h"
 
 /* S single-quoted for /bin/sh. */
@@ -81,6 +81,27 @@ cli_print_stderr (FILE *o, const varlb_trial_t *t)
     fprintf (o, "  stderr      answer: %s\n", t->stderr_answer);
 }
 
+/* The bound, frontier and verdict lines of attack's report for T (NNAME:
+   "N" or "N_total"), efficiency above 1 flagged. */
+static void
+print_verdict (FILE *o, const varlb_trial_t *t, const char *nname)
+{
+  int within = t->bits_charged <= t->budget_bits;
+  fprintf (o, "  bound       Fano ceiling %.3f%% at %.4g bits judged (%s, + %.0f side-channel "
+           "bits) of %s = %zu; trivial line %.3f%%\n", 100 * t->fano_ceiling, t->bits_judged,
+           within ? "every whole byte of the budget" : "charged + the blob's length + 6",
+           t->side_channel_bits, nname, t->N, 100 * t->trivial);
+  /* Efficiency above 1: the accuracy needs more bits than the blob holds
+     (the budget's unused bytes, a side channel, or chance). */
+  if (isfinite (t->efficiency))
+    fprintf (o, "  frontier    the optimum reaches %.4f with %.4g %s: efficiency %.1f%%%s\n",
+             t->accuracy, varlb_fano_bits_needed (t->accuracy, (double) t->N) / (double) t->N,
+             nname, 100 * t->efficiency,
+             t->efficiency > 1.0 ? " -- ABOVE 100%: more than the blob alone allows" : "");
+  fprintf (o, "  verdict     %s%s (p = %.2g)\n", t->over_budget ? "over budget: " : "",
+           t->verdict, t->p_value);
+}
+
 void
 cli_print_judged (FILE *o, const varlb_trial_t *t, const char *typed, const char *nname)
 {
@@ -92,7 +113,7 @@ cli_print_judged (FILE *o, const varlb_trial_t *t, const char *typed, const char
            strcmp (t->isolation, "none") == 0 ? ": NO SANDBOX, nothing kept the halves apart" : "");
   fprintf (o, "  accuracy    %zu / %zu bits = %.3f%%  (95%% CI [%.3f%%, %.3f%%])\n",
            t->correct, t->bits_tested, 100 * t->accuracy, 100 * t->ci_low, 100 * t->ci_high);
-  cli_print_verdict (o, t, nname);
+  print_verdict (o, t, nname);
 }
 
 void

@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include "varlb.h"
+#include "results/verify.h"
 
 #define CLI_EXIT_USAGE 2
 #define CLI_EXIT_FAIL 1
@@ -320,6 +321,12 @@ extern int cli_schedule_given;
 /* The --judge-key file given (NULL: the default one), and loading it. */
 extern const char *cli_judge_key_path;
 int cli_judge_key (const char *cmd, varlb_params_t *p);
+/* The key results are checked under (varlb__verify_key_load of the
+   --judge-key file), and a side-row file's MACs (varlb__side_rows_verify):
+   0, or -1 after one line. */
+int cli_verify_key_load (const char *cmd, varlb__verify_key_t *k);
+int cli_side_rows_verify (const char *cmd, const char *path, const char *header,
+                          const unsigned char *key);
 /* The candidate nearest WORD by edit distance when close enough to be a
    typo ("did you mean"), else NULL. */
 const char *cli_nearest (const char *word, const char *const *cands, size_t n);
@@ -343,5 +350,40 @@ const char *cli_git_revision (void);
 
 /* Seconds from a monotonic clock. */
 double cli_now (void);
+
+/* ------------------------------------------ varlb plot (plot.c) */
+
+/* Chart kinds; PLOT_AUTO picks from the CSV header. */
+enum cli_plot_kind {
+  PLOT_AUTO = 0,
+  PLOT_ACCURACY = 1, /* (a) accuracy vs bits/N, Fano ceiling, trivial line */
+  PLOT_SCALING = 2,  /* (b) minimal budget vs n and d, log-log, the fit and the bound */
+  PLOT_HEATMAP = 3,  /* (c) per-token accuracy by VAR scale and position */
+  PLOT_HEADS = 4     /* (d) per-head accuracy of a whole model, layer x head */
+};
+
+/* Write OUT.gp and OUT's data files from the results in CSV, then run
+   gnuplot to draw OUT (.png or .svg).  Returns 0 when the image was drawn,
+   3 when gnuplot is absent (script and data written, a note printed), 1 on
+   a runtime failure and 2 on a usage error (one line printed either way).
+   TITLE (NULL: the chart's own) and ONLY (the rows of one compressor; NULL:
+   all) are --title and --compressor.  WROTE (may be NULL) receives one
+   line naming the chart and the files written. */
+int cli_plot_file (const char *cmd, const char *csv, const char *out, enum cli_plot_kind kind,
+                   const char *title, const char *only, char *wrote, size_t wlen);
+
+/* varlb demo's chart: a few quick compressors at a few budgets on the
+   demo instance P, rows to OUT's stem .csv, chart (a) to OUT.  Returns as
+   cli_plot_file (3: gnuplot absent, noted). */
+int cli_plot_demo (const char *cmd, const varlb_params_t *p, const char *out);
+
+/* ------------------------------------------ varlb report (report.c) */
+
+/* The page of the N files PATHS written to OUT (TITLE NULL: from their
+   names); one line naming it to SAY (NULL: none).  0; 1 when a file
+   cannot be read or reported (no page) or when rows state what their
+   counts do not give (the page is written, marking them); 2 on usage. */
+int cli_report_files (const char *cmd, char *const *paths, size_t n, const char *out,
+                      const char *title, FILE *say);
 
 #endif

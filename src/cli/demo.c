@@ -6,8 +6,8 @@
 #include <string.h>
 #include "cli.h"
 #include "decode.h"
-#include "plot.h"
-#include "report.h"
+#include "results/plot.h"
+#include "results/report.h"
 
 int cli_explain (int argc, char **argv); /* explain.c */
 

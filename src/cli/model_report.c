@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "model.h"
-#include "verify.h"
+#include "results/verify.h"
 
 /* The whole cache at fp64 (K and V) is within MAX, else one line naming
    it and -1. */
@@ -52,7 +52,7 @@ cli_model_head_rows (size_t *len, const varlb_model_trial_t *mt, const varlb_mod
                mt->head_tested[i] ? (double) mt->head_correct[i] / (double) mt->head_tested[i]
                                   : 0.0);
     }
-  if (fclose (f) != 0 || cli_sign_rows (&text, len, CLI_HEAD_ROWS_HEADER, m->par.judge_key) != 0)
+  if (fclose (f) != 0 || varlb__sign_rows (&text, len, CLI_HEAD_ROWS_HEADER, m->par.judge_key) != 0)
     {
       free (text);
       return NULL;

@@ -11,7 +11,7 @@
 #include "cli.h"
 #include "model.h"
 #include "sweep.h"
-#include "verify.h"
+#include "results/verify.h"
 
 /* The grid's instance axes are checked by cli_grid_finish, whose spec
    check knows only single-head compressors: it is shown a built-in in

@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "model.h"
-#include "plot.h"
+#include "results/plot.h"
 #include "sweep.h"
-#include "verify.h"
+#include "results/verify.h"
 
 /* The columns that identify a whole-model trial (the grid's axes), the
    budget last as it follows from the others; a key holds their cells in
@@ -46,7 +46,7 @@ cli_model_trial_key (const char *spec, double budget_bits, const varlb_model_t *
    them) puts at its place; else one line naming the first that is not,
    and -1.  *HEAD_LINES: the head rows those trials wrote, header included. */
 static int
-rows_follow_grid (const char *cmd, const char *path, const cli_csv_t *t, size_t lines,
+rows_follow_grid (const char *cmd, const char *path, const varlb__csv_t *t, size_t lines,
                   char *const *keys, size_t total, size_t *head_lines)
 {
   if (t->rows + 1 != lines)
@@ -62,8 +62,8 @@ rows_follow_grid (const char *cmd, const char *path, const cli_csv_t *t, size_t 
                  "--out", path, t->rows, total);
       return -1;
     }
-  long cst = cli_csv_col (t, "status"), cl = cli_csv_col (t, "layers"),
-       ch = cli_csv_col (t, "heads");
+  long cst = varlb__csv_col (t, "status"), cl = varlb__csv_col (t, "layers"),
+       ch = varlb__csv_col (t, "heads");
   *head_lines = 1;
   for (size_t r = 0; r < t->rows; r++)
     {
@@ -71,7 +71,7 @@ rows_follow_grid (const char *cmd, const char *path, const cli_csv_t *t, size_t 
       for (size_t c = 0; c < NKEY; c++)
         {
           size_t n = strcspn (want, KEY_SEP);
-          const char *have = cli_csv_get (t, r, cli_csv_col (t, key_cols[c]));
+          const char *have = varlb__csv_get (t, r, varlb__csv_col (t, key_cols[c]));
           if (strlen (have) != n || memcmp (have, want, n) != 0)
             {
               cli_error (cmd, "--resume: row %zu of %s has %s '%s' where this grid has "
@@ -83,8 +83,8 @@ rows_follow_grid (const char *cmd, const char *path, const cli_csv_t *t, size_t 
           want += n + 1;
         }
       /* A trial that ran wrote a head row per layer and head. */
-      if (strcmp (cli_csv_get (t, r, cst), "ok") == 0)
-        *head_lines += (size_t) cli_csv_num (t, r, cl) * (size_t) cli_csv_num (t, r, ch);
+      if (strcmp (varlb__csv_get (t, r, cst), "ok") == 0)
+        *head_lines += (size_t) varlb__csv_num (t, r, cl) * (size_t) varlb__csv_num (t, r, ch);
     }
   return 0;
 }
@@ -147,13 +147,13 @@ plan_resume (const char *cmd, const cli_sweep_files_t *f, const char *header,
     }
   else
     {
-      cli_csv_t t;
+      varlb__csv_t t;
       int rc = cli_resume_read (cmd, &t, f->csv, header, f->jsonl, f->key, 1);
       if (rc != 0)
         return rc;
       int bad = rows_follow_grid (cmd, f->csv, &t, lines, keys, total, &head_need) != 0;
       k->rows = t.rows;
-      cli_csv_clear (&t);
+      varlb__csv_clear (&t);
       if (bad)
         return CLI_EXIT_FAIL;
     }

@@ -1,10 +1,8 @@
 /* plot.c -- `varlb plot RESULTS.csv --out FILE.png|.svg`: the pictures of
- * the evidence, drawn by gnuplot from a script and data files written beside
- * the image, and what the charts share (colours, markers, titles naming
- * the instance, the heat maps' palette).  The charts: accuracy against the
- * Fano frontier (plot_accuracy.c), the scaling fit with the lower bound
- * (plot_scaling.c), per-token and per-head heat maps (plot_tokens.c,
- * plot_heads.c); `varlb demo`'s chart (cli_plot_demo). */
+ * the evidence, drawn by gnuplot from a script and data files the library
+ * writes beside the image (src/results/plot*.c: accuracy against the Fano
+ * frontier, the scaling fit with the lower bound, per-token and per-head
+ * heat maps); `varlb demo`'s chart (cli_plot_demo). */
 #define _GNU_SOURCE 1 /* asprintf */
 #include <config.h>
 #include <errno.h>
@@ -14,235 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cli.h"
-#include "plot.h"
-
-const char *cli_plot_only;
-const char *cli_plot_title;
-
-/* ------------------------------------------------------------- shared */
-
-/* Distinct, readable series colours (gnuplot's default cycle has a pale
-   yellow; orange is kept for ratedist's achieved frontier, plot_accuracy.c),
-   and markers that differ in shape and fill: filled ones first. */
-static const char *const colours[] = { "#1f77b4", "#d62728", "#2ca02c", "#9467bd",
-                                       "#00695c", "#8c564b", "#e377c2", "#17becf",
-                                       "#7f7f7f", "#bcbd22" };
-static const int markers[] = { 7, 5, 9, 11, 13, 15, 6, 4, 8, 10, 12, 14, 1, 2, 3 };
-
-const char *
-cli_plot_colour (size_t i)
-{
-  return colours[i % (sizeof colours / sizeof *colours)];
-}
-
-int
-cli_plot_marker (size_t i)
-{
-  return markers[i % (sizeof markers / sizeof *markers)];
-}
-
-size_t
-cli_plot_distinct (const cli_csv_t *t, long col, const char **out)
-{
-  size_t n = 0;
-  for (size_t r = 0; col >= 0 && r < t->rows; r++)
-    {
-      const char *s = cli_csv_get (t, r, col);
-      size_t i;
-      for (i = 0; i < n && strcmp (out[i], s) != 0; i++)
-        ;
-      if (i == n)
-        out[n++] = s;
-    }
-  return n;
-}
-
-void
-cli_gp_quote (FILE *f, const char *s)
-{
-  fputc ('\'', f);
-  for (; *s; s++)
-    {
-      if (*s == '\'')
-        fputc ('\'', f);
-      fputc (*s, f);
-    }
-  fputc ('\'', f);
-}
-
-void
-cli_gp_text (FILE *f, const char *s, int shorten)
-{
-  size_t n = strlen (s);
-  char buf[64];
-  if (shorten && n > 40)
-    {
-      snprintf (buf, sizeof buf, "%.18s...%s", s, s + n - 19);
-      s = buf;
-    }
-  cli_gp_quote (f, s);
-  fputs (" noenhanced", f);
-}
-
-void
-cli_gp_title (FILE *f, const char *title, const char *subtitle)
-{
-  /* Double quotes, so "\n" breaks the line; the texts are escaped. */
-  fputs ("set title \"", f);
-  for (const char *p = cli_plot_title ? cli_plot_title : title; *p; p++)
-    fprintf (f, *p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
-  if (subtitle && *subtitle)
-    {
-      fputs ("\\n", f);
-      for (const char *p = subtitle; *p; p++)
-        fprintf (f, *p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
-    }
-  fputs ("\" noenhanced\n", f);
-}
-
-int
-cli_plot_no_selection (const cli_csv_t *t, long cc, char *why, size_t wlen)
-{
-  const char **names = malloc ((t->rows + 1) * sizeof *names);
-  size_t n = names && cc >= 0 ? cli_plot_distinct (t, cc, names) : 0, used;
-  used = (size_t) snprintf (why, wlen, "--compressor %s: no row of this compressor (the file has: ",
-                            cli_plot_only);
-  for (size_t i = 0; i < n && used < wlen; i++)
-    used += (size_t) snprintf (why + used, wlen - used, "%s%s", i ? ", " : "", names[i]);
-  if (used < wlen)
-    snprintf (why + used, wlen - used, "%s)", n ? "" : "no compressor column");
-  free (names);
-  return -1;
-}
-
-/* The distinct values of column NAME over the rows of ONLY, as "a, b, c"
-   (at most 6 shown); 0 when the column is absent or empty. */
-static size_t
-values_of (char *buf, size_t len, const cli_csv_t *t, const char *name, const char *only)
-{
-  long col = cli_csv_col (t, name), cc = cli_csv_col (t, "compressor");
-  buf[0] = '\0';
-  if (col < 0 || t->rows == 0)
-    return 0;
-  const char **v = malloc (t->rows * sizeof *v);
-  size_t n = 0, used = 0;
-  for (size_t r = 0; v && r < t->rows; r++)
-    {
-      const char *s = cli_csv_get (t, r, col);
-      if (!*s || !cli_plot_row_of (t, r, cc, only))
-        continue;
-      size_t i;
-      for (i = 0; i < n && strcmp (v[i], s) != 0; i++)
-        ;
-      if (i == n)
-        v[n++] = s;
-    }
-  for (size_t i = 0; i < n && i < 6 && used < len; i++)
-    used += (size_t) snprintf (buf + used, len - used, "%s%s", i ? (strchr (v[i], ',') ? " | "
-                                                                    : ", ") : "", v[i]);
-  if (n > 6 && used < len)
-    snprintf (buf + used, len - used, ", ... (%zu in all)", n);
-  free (v);
-  return n;
-}
-
-const char *
-cli_plot_instance (char *buf, size_t len, const cli_csv_t *t, const char *only)
-{
-  /* Column, singular label, plural label ("%s" is the value). */
-  static const char *const cols[][3] = {
-    { "model", "model %s", "models %s" },
-    { "layers", "%s layers", "layers %s" },
-    { "heads", "%s heads", "heads %s" },
-    { "schedule", "schedule %s", "schedules %s" },
-    { "n", "n = %s", "n = %s" },
-    { "d", "d = %s", "d = %s" },
-    { "jl", "JL %s", "JL %s" },
-    { "keys", "%s keys", "keys %s" },
-    { "values", "%s values", "values %s" },
-    { "seed", "seed %s", "seeds %s" },
-    { "seeds", "seeds per point: %s", "seeds per point: %s" },
-  };
-  size_t used = (size_t) snprintf (buf, len, "instance:");
-  int first = 1;
-  for (size_t k = 0; k < sizeof cols / sizeof *cols && used < len; k++)
-    {
-      char v[400];
-      size_t n = values_of (v, sizeof v, t, cols[k][0], only);
-      if (n == 0)
-        continue;
-      char item[480];
-      snprintf (item, sizeof item, cols[k][n > 1 ? 2 : 1], v);
-      used += (size_t) snprintf (buf + used, len - used, "%s %s", first ? "" : ",", item);
-      first = 0;
-    }
-  if (first)
-    snprintf (buf, len, "instance: not recorded in the file");
-  return buf;
-}
-
-double
-cli_plot_row_x (const cli_csv_t *t, size_t r)
-{
-  long cj = cli_csv_col (t, "bits_judged"), cb = cli_csv_col (t, "bits_charged");
-  long c = cj >= 0 && cli_csv_get (t, r, cj)[0] ? cj : cb;
-  return cli_csv_num (t, r, c) / cli_csv_num (t, r, cli_csv_col (t, "N"));
-}
-
-int
-cli_plot_row_of (const cli_csv_t *t, size_t r, long cc, const char *only)
-{
-  return !only || cc < 0 || strcmp (cli_csv_get (t, r, cc), only) == 0;
-}
-
-const char *
-cli_plot_heat_only (const cli_csv_t *t)
-{
-  long cc = cli_csv_col (t, "compressor");
-  return cli_plot_only ? cli_plot_only : cc >= 0 && t->rows > 0 ? cli_csv_get (t, 0, cc) : NULL;
-}
-
-int
-cli_plot_heat_alloc (double **bits, double **ok, size_t cells, char *why, size_t wlen)
-{
-  *bits = calloc (cells, sizeof **bits), *ok = calloc (cells, sizeof **ok);
-  if (*bits && *ok)
-    return 0;
-  free (*bits), free (*ok);
-  snprintf (why, wlen, "out of memory");
-  return -1;
-}
-
-void
-cli_plot_heat_cells (FILE *dat, const char *what, double *bits, double *ok, size_t rows,
-                     size_t cols, size_t first)
-{
-  fprintf (dat, "# %s accuracy (NaN: no data)\n", what);
-  for (size_t r = 0; r < rows; r++)
-    {
-      for (size_t c = 0; c < cols; c++)
-        fprintf (dat, "%zu %zu %.6g\n", r + first, c,
-                 bits[r * cols + c] > 0 ? ok[r * cols + c] / bits[r * cols + c] : NAN);
-      fputc ('\n', dat);
-    }
-  free (bits);
-  free (ok);
-}
-
-void
-cli_plot_heat_map (FILE *gp, const char *datpath, const char *title, const cli_csv_t *t,
-                   const char *only)
-{
-  char inst[1024];
-  cli_gp_title (gp, title, cli_plot_instance (inst, sizeof inst, t, only));
-  /* Chance is the neutral colour: red below it (worse than guessing),
-     blue towards every bit. */
-  fputs ("set cblabel 'accuracy (white: chance, 1/2)'\nset cbrange [0.4:1]\n"
-         "set palette defined (0.4 '#b2182b', 0.5 '#f7f7f7', 0.75 '#92c5de', 1 '#2166ac')\n"
-         "unset key\nset datafile missing 'nan'\nplot ", gp);
-  cli_gp_quote (gp, datpath);
-  fputs (" using 2:1:3 with image\n", gp);
-}
+#include "results/plot.h"
 
 /* ------------------------------------------------------------ gnuplot */
 
@@ -305,12 +75,11 @@ with_suffix (const char *stem, const char *suffix)
 }
 
 int
-cli_plot_file (const char *cmd, const char *csv, const char *out,
-               enum cli_plot_kind kind, const char *title, char *wrote, size_t wlen)
+cli_plot_file (const char *cmd, const char *csv, const char *out, enum cli_plot_kind kind,
+               const char *title, const char *only, char *wrote, size_t wlen)
 {
   if (wrote && wlen)
     wrote[0] = '\0';
-  cli_plot_title = title;
   char why[256];
   const char *ext = strrchr (out, '.');
   int svg;
@@ -323,16 +92,16 @@ cli_plot_file (const char *cmd, const char *csv, const char *out,
       cli_error (cmd, "--out: '%s': expected a .png or .svg file name", out);
       return CLI_EXIT_USAGE;
     }
-  cli_csv_t t;
-  if (cli_csv_read (&t, csv, why, sizeof why) != 0)
+  varlb__csv_t t;
+  if (varlb__csv_read (&t, csv, why, sizeof why) != 0)
     {
       cli_error (cmd, "%s: %s", csv, why);
       return CLI_EXIT_FAIL;
     }
   if (kind == PLOT_AUTO)
-    kind = cli_csv_col (&t, "min_budget_bits") >= 0 ? PLOT_SCALING
-           : cli_csv_col (&t, "layer") >= 0 && cli_csv_col (&t, "head") >= 0 ? PLOT_HEADS
-           : cli_csv_col (&t, "scale") >= 0 && cli_csv_col (&t, "correct") >= 0 ? PLOT_HEATMAP
+    kind = varlb__csv_col (&t, "min_budget_bits") >= 0 ? PLOT_SCALING
+           : varlb__csv_col (&t, "layer") >= 0 && varlb__csv_col (&t, "head") >= 0 ? PLOT_HEADS
+           : varlb__csv_col (&t, "scale") >= 0 && varlb__csv_col (&t, "correct") >= 0 ? PLOT_HEATMAP
            : PLOT_ACCURACY;
   char *stem = strndup (out, (size_t) (ext - out));
   char *gppath = with_suffix (stem, ".gp"), *datpath = with_suffix (stem, ".dat"),
@@ -354,12 +123,16 @@ cli_plot_file (const char *cmd, const char *csv, const char *out,
   else
     fprintf (gp, "set terminal pngcairo size 1280,720 enhanced font 'sans,11'\n");
   fprintf (gp, "set output ");
-  cli_gp_quote (gp, tmpimg);
+  varlb__gp_quote (gp, tmpimg);
   fprintf (gp, "\nset encoding utf8\n");
-  int wr = kind == PLOT_SCALING ? cli_plot_write_scaling (gp, dat, datpath, &t, why, sizeof why)
-           : kind == PLOT_HEATMAP ? cli_plot_write_tokens (gp, dat, datpath, &t, why, sizeof why)
-           : kind == PLOT_HEADS ? cli_plot_write_heads (gp, dat, datpath, &t, why, sizeof why)
-           : cli_plot_write_accuracy (gp, dat, datpath, curvepath, &t, why, sizeof why);
+  const varlb__plot_sel_t sel = { only, title };
+  int wr = kind == PLOT_SCALING ? varlb__plot_write_scaling (gp, dat, datpath, &t, &sel, why,
+                                                             sizeof why)
+           : kind == PLOT_HEATMAP ? varlb__plot_write_tokens (gp, dat, datpath, &t, &sel, why,
+                                                              sizeof why)
+           : kind == PLOT_HEADS ? varlb__plot_write_heads (gp, dat, datpath, &t, &sel, why,
+                                                           sizeof why)
+           : varlb__plot_write_accuracy (gp, dat, datpath, curvepath, &t, &sel, why, sizeof why);
   int werr = ferror (gp) | ferror (dat);
   werr |= fclose (gp) | fclose (dat);
   if (wr != 0 || werr)
@@ -403,7 +176,7 @@ cli_plot_file (const char *cmd, const char *csv, const char *out,
     }
   free (gnuplot);
 done:
-  cli_csv_clear (&t);
+  varlb__csv_clear (&t);
   free (stem), free (gppath), free (datpath), free (curvepath), free (tmpimg);
   free (gptmp), free (dattmp);
   return rc;
@@ -421,7 +194,7 @@ cli_plot (int argc, char **argv)
     { "help", no_argument, NULL, CLI_OPT_HELP },
     { NULL, 0, NULL, 0 }
   };
-  const char *cmd = "plot", *out = NULL, *title = NULL;
+  const char *cmd = "plot", *out = NULL, *title = NULL, *only = NULL;
   enum cli_plot_kind kind = PLOT_AUTO;
   int c;
   opterr = 0;
@@ -439,7 +212,7 @@ cli_plot (int argc, char **argv)
         title = optarg;
         break;
       case OPT_ONLY:
-        cli_plot_only = optarg;
+        only = optarg;
         break;
       case OPT_KIND:
         if (strcmp (optarg, "accuracy") == 0)
@@ -468,7 +241,7 @@ cli_plot (int argc, char **argv)
       return CLI_EXIT_USAGE;
     }
   char wrote[4096];
-  int rc = cli_plot_file (cmd, results, out, kind, title, wrote, sizeof wrote);
+  int rc = cli_plot_file (cmd, results, out, kind, title, only, wrote, sizeof wrote);
   if (rc == 0)
     printf ("varlb plot: %s\n", wrote);
   return rc == 3 ? 0 : rc;
@@ -539,7 +312,7 @@ cli_plot_demo (const char *cmd, const varlb_params_t *p, const char *out)
       unlink (tmp);
       goto out_in;
     }
-  rc = cli_plot_file (cmd, csv, out, PLOT_ACCURACY, "varlb demo: accuracy against the Fano frontier",
+  rc = cli_plot_file (cmd, csv, out, PLOT_ACCURACY, "varlb demo: accuracy against the Fano frontier", NULL,
                       NULL, 0);
   if (rc == 0)
     printf ("\n  plot          %s: accuracy vs bits/N (identity, kivi, h2o, lowrank, ratedist; rows in %s)\n",

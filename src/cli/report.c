@@ -11,7 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "report.h"
+#include "cli.h"
+#include "results/report.h"
 
 #define REPORT_DEFAULT_OUT "report.html"
 
@@ -24,7 +25,8 @@ first_disagreeing (char *buf, size_t len, const report_t *r)
   for (size_t i = 0; i < r->nrows; i++)
     if (r->row[i].disagrees || (r->row[i].status_ok && !r->row[i].judged))
       {
-        snprintf (buf, len, "%s line %zu", r->file[r->row[i].file].path, report_line (r, &r->row[i]));
+        snprintf (buf, len, "%s line %zu", r->file[r->row[i].file].path,
+                  varlb__report_line (r, &r->row[i]));
         return;
       }
 }
@@ -74,7 +76,7 @@ static void
 report_clear (report_t *r)
 {
   for (size_t f = 0; f < r->nfiles; f++)
-    report_file_clear (&r->file[f]);
+    varlb__report_file_clear (&r->file[f]);
   free (r->file), free (r->row), free (r->inst), free (r->series), free (r->data_dir);
   memset (r, 0, sizeof *r);
 }
@@ -93,7 +95,7 @@ write_out (report_t *r, const char *cmd)
     cli_error (cmd, "%s: %s", tmp, strerror (errno));
   else
     {
-      int bad = report_write_page (o, r) != 0;
+      int bad = varlb__report_write_page (o, r) != 0;
       bad |= fclose (o) != 0;
       if (bad || rename (tmp, r->out) != 0)
         {
@@ -112,7 +114,7 @@ cli_report_files (const char *cmd, char *const *paths, size_t n, const char *out
                   const char *title, FILE *say)
 {
   report_t r;
-  char deftitle[512];
+  char deftitle[512], why[1024];
   int rc = CLI_EXIT_FAIL;
   memset (&r, 0, sizeof r);
   r.out = out;
@@ -128,8 +130,12 @@ cli_report_files (const char *cmd, char *const *paths, size_t n, const char *out
   size_t charted = 0;
   for (; r.nfiles < n; r.nfiles++)
     {
-      if (report_file_load (&r.file[r.nfiles], cmd, paths[r.nfiles], &r.key) != 0)
-        goto out;
+      if (varlb__report_file_load (&r.file[r.nfiles], paths[r.nfiles], &r.key, why,
+                                   sizeof why) != 0)
+        {
+          cli_error (cmd, "%s", why);
+          goto out;
+        }
       r.sig_failed += r.file[r.nfiles].sig[REPORT_SIG_UNVERIFIED];
       charted += r.file[r.nfiles].kind == REPORT_TRIALS || r.file[r.nfiles].kind == REPORT_SCALING;
     }
@@ -144,7 +150,14 @@ cli_report_files (const char *cmd, char *const *paths, size_t n, const char *out
     used += (size_t) snprintf (deftitle + used, sizeof deftitle - used, "%s%s",
                                f == 0 ? "" : f + 1 == n ? " and " : ", ", r.file[f].name);
   r.title = title ? title : deftitle;
-  if (report_judge (&r, cmd) != 0 || report_place_data (&r, cmd) != 0 || write_out (&r, cmd) != 0)
+  r.revision = cli_git_revision ();
+  if (varlb__report_judge (&r, why, sizeof why) != 0
+      || varlb__report_place_data (&r, why, sizeof why) != 0)
+    {
+      cli_error (cmd, "%s", why);
+      goto out;
+    }
+  if (write_out (&r, cmd) != 0)
     goto out;
   struct stat st;
   if (say)

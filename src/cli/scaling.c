@@ -10,13 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <gsl/gsl_cdf.h>
-#include <gsl/gsl_multifit.h>
 #include "cli.h"
 #include "sweep.h"
-#include "verify.h"
+#include "results/verify.h"
 
-/* The columns of scaling's CSV; every row is signed (cli_sign_rows). */
+/* The columns of scaling's CSV; every row is signed (varlb__sign_rows). */
 #define SCALING_HEADER                                                        \
   "compressor,schedule,n,d,jl,seeds,alice_tokens,N,target,min_budget_bits,"    \
   "min_budget_ratio,accuracy_at_min,trials,error,mac\n"
@@ -43,50 +41,6 @@ mean_accuracy (varlb_instance_t *ins, size_t nseeds, const varlb_spec_t *s, doub
       sum += t.accuracy;
     }
   return sum / nseeds;
-}
-
-/* The fit of sweep.h; also drawn by varlb plot (plot_scaling.c) and varlb
-   report (report_scaling.c). */
-int
-cli_scaling_fit (cli_scaling_fit_t *f, const double *ln, const double *ld, const double *lb,
-                 size_t m, int has_n, int has_d)
-{
-  memset (f, 0, sizeof *f);
-  f->has_n = has_n, f->has_d = has_d;
-  f->cols = 1 + (size_t) has_n + (size_t) has_d;
-  f->points = m;
-  if (m <= f->cols)
-    return -1;
-  gsl_matrix *X = gsl_matrix_alloc (m, f->cols), *cov = gsl_matrix_alloc (f->cols, f->cols);
-  gsl_vector *y = gsl_vector_alloc (m), *c = gsl_vector_alloc (f->cols);
-  gsl_multifit_linear_workspace *w = gsl_multifit_linear_alloc (m, f->cols);
-  double chisq, mean = 0, tss = 0;
-  for (size_t i = 0; i < m; i++)
-    {
-      size_t j = 0;
-      gsl_matrix_set (X, i, j++, 1.0);
-      if (has_n)
-        gsl_matrix_set (X, i, j++, ln[i]);
-      if (has_d)
-        gsl_matrix_set (X, i, j++, ld[i]);
-      gsl_vector_set (y, i, lb[i]);
-      mean += lb[i] / m;
-    }
-  int st = gsl_multifit_linear (X, y, c, cov, &chisq, w);
-  for (size_t i = 0; i < m; i++)
-    tss += (lb[i] - mean) * (lb[i] - mean);
-  double dof = (double) (m - f->cols), s2 = chisq / dof;
-  double tq = gsl_cdf_tdist_Pinv (0.975, dof);
-  for (size_t j = 0; j < f->cols; j++)
-    {
-      f->c[j] = gsl_vector_get (c, j);
-      f->ci[j] = tq * sqrt (s2 * gsl_matrix_get (cov, j, j));
-    }
-  f->r2 = tss > 0 ? 1 - chisq / tss : NAN;
-  gsl_multifit_linear_free (w);
-  gsl_matrix_free (X), gsl_matrix_free (cov);
-  gsl_vector_free (y), gsl_vector_free (c);
-  return st == 0 ? 0 : -1;
 }
 
 /* What the bisection looks for: the target accuracy, the bracket in
@@ -154,7 +108,7 @@ draw_seeds (varlb_instance_t *ins, const char *cmd, const cli_grid_t *g, size_t 
 }
 
 /* One grid point's row of the CSV file F, signed like every result row
-   (cli_sign_rows), and its line on stderr: HI the smallest budget found
+   (varlb__sign_rows), and its line on stderr: HI the smallest budget found
    (NaN: none), BEST its accuracy.  0, or -1 when out of memory (no row). */
 static int
 scaling_row (FILE *f, const char *spec, const varlb_instance_t *in, size_t nseeds,
@@ -187,7 +141,7 @@ scaling_row (FILE *f, const char *spec, const varlb_instance_t *in, size_t nseed
       fputs ("\"\n", rf);
     }
   if (!rf || fclose (rf) != 0 || !row
-      || cli_sign_rows (&row, &rlen, SCALING_HEADER, judge_key) != 0)
+      || varlb__sign_rows (&row, &rlen, SCALING_HEADER, judge_key) != 0)
     rc = -1;
   else
     fwrite (row, 1, rlen, f);
@@ -206,7 +160,7 @@ scaling_row (FILE *f, const char *spec, const varlb_instance_t *in, size_t nseed
 
 /* The table of fits on stdout. */
 static void
-scaling_report (const cli_grid_t *g, const scaling_bracket_t *bk, const cli_scaling_fit_t *fits,
+scaling_report (const cli_grid_t *g, const scaling_bracket_t *bk, const varlb__scaling_fit_t *fits,
                 const size_t *reached, size_t points, double seconds, const char *out)
 {
   printf ("varlb scaling: smallest budget with mean accuracy >= %g, fit log B = a + alpha log n + beta log d\n",
@@ -214,7 +168,7 @@ scaling_report (const cli_grid_t *g, const scaling_bracket_t *bk, const cli_scal
   printf ("%-28s %7s %18s %18s %7s\n", "compressor", "points", "alpha (95% CI)", "beta (95% CI)", "R^2");
   for (size_t s = 0; s < g->nspecs; s++)
     {
-      const cli_scaling_fit_t *fi = &fits[s];
+      const varlb__scaling_fit_t *fi = &fits[s];
       char a[64] = "-", b[64] = "-";
       if (fi->points > fi->cols)
         {
@@ -341,7 +295,7 @@ cli_scaling (int argc, char **argv)
   size_t points = g.npyr * g.ndims * g.njls;
   double *ln = malloc (points * sizeof *ln), *ld = malloc (points * sizeof *ld),
          *lb = malloc (points * sizeof *lb);
-  cli_scaling_fit_t *fits = calloc (g.nspecs, sizeof *fits);
+  varlb__scaling_fit_t *fits = calloc (g.nspecs, sizeof *fits);
   size_t *reached = calloc (g.nspecs, sizeof *reached);
   varlb_instance_t *ins = calloc (g.nseeds, sizeof *ins);
   double t0 = cli_now ();
@@ -383,7 +337,7 @@ cli_scaling (int argc, char **argv)
             varlb_instance_clear (&ins[k]);
         }
       reached[s] = m;
-      cli_scaling_fit (&fits[s], ln, ld, lb, m, g.npyr > 1, g.ndims > 1);
+      varlb__scaling_fit (&fits[s], ln, ld, lb, m, g.npyr > 1, g.ndims > 1);
       varlb_spec_clear (&sp);
     }
   int bad = ferror (f) | (fclose (f) != 0);

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
-#include "plot.h"
+#include "results/plot.h"
 #include "sweep.h"
-#include "verify.h"
+#include "results/verify.h"
 #include "varlb.h"
 
 /* The columns the summary needs. */
@@ -43,25 +43,12 @@ typedef struct {
   const char *verdict;
 } sum_group_t;
 
-const char *
-cli_verdict_short (const char *v)
-{
-  static const struct { const char *full, *brief; } names[] = {
-    { VARLB_VERDICT_FAILS, "fails" }, { VARLB_VERDICT_SUCCEEDS, "succeeds" },
-    { VARLB_VERDICT_LOSSY, "lossy" }, { VARLB_VERDICT_IMPOSSIBLE, "IMPOSSIBLE" },
-    { VARLB_VERDICT_ABOVE, "above" }, { VARLB_VERDICT_ERROR, "failed" } };
-  for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-    if (strcmp (v, names[i].full) == 0)
-      return names[i].brief;
-  return v;
-}
-
 /* Impossible when the group's pooled test or one of its rows survives
    Holm; else above the ceiling when the pooled accuracy is (chance allows
    it); else the most common budget verdict of its rows (earliest on
    ties). */
 static const char *
-sum_verdict (const sum_group_t *q, const cli_verdicts_t *v, size_t g, const char **by,
+sum_verdict (const sum_group_t *q, const varlb__verdicts_t *v, size_t g, const char **by,
              size_t nby)
 {
   if (q->holm || v->pool_holm[g])
@@ -121,8 +108,8 @@ sum_mean (double sum, size_t n)
 }
 
 static void
-sum_print_json (const cli_csv_t *t, const long *col, const sum_group_t *q,
-                const cli_verdicts_t *v, size_t g)
+sum_print_json (const varlb__csv_t *t, const long *col, const sum_group_t *q,
+                const varlb__verdicts_t *v, size_t g)
 {
   static const int key[] = { C_SCHEDULE, C_D, C_JL, C_COMPRESSOR, C_BUDGET };
   static const char *const keynames[] = { "schedule", "d", "jl", "compressor", "budget_bits" };
@@ -132,9 +119,9 @@ sum_print_json (const cli_csv_t *t, const long *col, const sum_group_t *q,
       printf ("%s\"%s\":", k ? "," : "", keynames[k]);
       /* d and budget_bits are numbers in the CSV; keep them numbers. */
       if (key[k] == C_D || key[k] == C_BUDGET)
-        cli_json_double (stdout, cli_csv_num (t, q->first, col[key[k]]));
+        cli_json_double (stdout, varlb__csv_num (t, q->first, col[key[k]]));
       else
-        cli_json_string (stdout, cli_csv_get (t, q->first, col[key[k]]));
+        cli_json_string (stdout, varlb__csv_get (t, q->first, col[key[k]]));
     }
   printf (",\"instances\":%zu,\"failed\":%zu,\"unverified\":%zu,\"sampled\":%zu,\"bits\":%zu,"
           "\"correct\":%zu", q->instances, q->failed, q->unverified, q->sampled, q->bits,
@@ -176,7 +163,7 @@ sum_print_json (const cli_csv_t *t, const long *col, const sum_group_t *q,
 
 /* The legend shared by both tables (at most 80 columns a line). */
 static void
-sum_print_legend (double level, const cli_verdicts_t *v, size_t unverified)
+sum_print_legend (double level, const varlb__verdicts_t *v, size_t unverified)
 {
   printf ("\nacc is the accuracy over the pooled bits of the ok instances, acc_ci its\n"
           "Clopper-Pearson interval at level %g over those bits (it describes; the bits\n"
@@ -199,14 +186,14 @@ sum_print_legend (double level, const cli_verdicts_t *v, size_t unverified)
 }
 
 static void
-sum_print_narrow (const cli_csv_t *t, const long *col, const sum_group_t *g, size_t ng,
-                  double level, const cli_verdicts_t *v, size_t unverified)
+sum_print_narrow (const varlb__csv_t *t, const long *col, const sum_group_t *g, size_t ng,
+                  double level, const varlb__verdicts_t *v, size_t unverified)
 {
   enum { WC_MAX = 22 };
   int wc = 10;
   for (size_t i = 0; i < ng; i++)
     {
-      int b = (int) strlen (cli_csv_get (t, g[i].first, col[C_COMPRESSOR]));
+      int b = (int) strlen (varlb__csv_get (t, g[i].first, col[C_COMPRESSOR]));
       wc = b > wc ? b : wc;
     }
   wc = wc > WC_MAX ? WC_MAX : wc;
@@ -215,25 +202,26 @@ sum_print_narrow (const cli_csv_t *t, const long *col, const sum_group_t *g, siz
     {
       size_t r = g[i].first;
       if (prev == (size_t) -1
-          || strcmp (cli_csv_get (t, r, col[C_SCHEDULE]), cli_csv_get (t, prev, col[C_SCHEDULE]))
-          || strcmp (cli_csv_get (t, r, col[C_D]), cli_csv_get (t, prev, col[C_D]))
-          || strcmp (cli_csv_get (t, r, col[C_JL]), cli_csv_get (t, prev, col[C_JL])))
+          || strcmp (varlb__csv_get (t, r, col[C_SCHEDULE]),
+                     varlb__csv_get (t, prev, col[C_SCHEDULE]))
+          || strcmp (varlb__csv_get (t, r, col[C_D]), varlb__csv_get (t, prev, col[C_D]))
+          || strcmp (varlb__csv_get (t, r, col[C_JL]), varlb__csv_get (t, prev, col[C_JL])))
         {
           printf ("%sschedule %s, d = %s, jl %s\n", prev == (size_t) -1 ? "" : "\n",
-                  cli_csv_get (t, r, col[C_SCHEDULE]), cli_csv_get (t, r, col[C_D]),
-                  cli_csv_get (t, r, col[C_JL]));
+                  varlb__csv_get (t, r, col[C_SCHEDULE]), varlb__csv_get (t, r, col[C_D]),
+                  varlb__csv_get (t, r, col[C_JL]));
           printf ("  %-*s %10s %6s %5s %6s %15s %13s %6s %5s  %s\n", wc, "compressor",
                   "budget", "B/N", "inst", "acc", "acc_ci(bits)", "spread(seeds)", "fano",
                   "flag", "verdict");
         }
       prev = r;
       char comp[WC_MAX + 1], bud[32], a[64], s[64], x[32], z[32], w[32], fl[32], in[32];
-      const char *c = cli_csv_get (t, r, col[C_COMPRESSOR]);
+      const char *c = varlb__csv_get (t, r, col[C_COMPRESSOR]);
       if (strlen (c) > WC_MAX)
         snprintf (comp, sizeof comp, "%.*s...", WC_MAX - 3, c);
       else
         snprintf (comp, sizeof comp, "%s", c);
-      snprintf (bud, sizeof bud, "%.10g", cli_csv_num (t, r, col[C_BUDGET]));
+      snprintf (bud, sizeof bud, "%.10g", varlb__csv_num (t, r, col[C_BUDGET]));
       snprintf (fl, sizeof fl, "%zu/%zu", g[i].flagged, g[i].holm);
       /* Failed trials beside the ok ones: "3+1f". */
       if (g[i].failed)
@@ -247,7 +235,7 @@ sum_print_narrow (const cli_csv_t *t, const long *col, const sum_group_t *g, siz
               sum_interval (a, sizeof a, g[i].bits_lo, g[i].bits_hi, 0),
               sum_interval (s, sizeof s, g[i].acc_min, g[i].acc_max, 1),
               sum_fmt (z, sizeof z, sum_mean (g[i].fano_sum, g[i].instances), 0), fl,
-              cli_verdict_short (g[i].verdict));
+              varlb__verdict_short (g[i].verdict));
     }
   sum_print_legend (level, v, unverified);
   printf ("Verdicts: fails (as the bound predicts), succeeds / lossy (budget at or above\n"
@@ -257,15 +245,15 @@ sum_print_narrow (const cli_csv_t *t, const long *col, const sum_group_t *g, siz
 }
 
 static void
-sum_print_wide (const cli_csv_t *t, const long *col, const sum_group_t *g, size_t ng,
-                double level, const cli_verdicts_t *v, size_t unverified)
+sum_print_wide (const varlb__csv_t *t, const long *col, const sum_group_t *g, size_t ng,
+                double level, const varlb__verdicts_t *v, size_t unverified)
 {
   int ws = 8, wc = 10, wj = 2;
   for (size_t i = 0; i < ng; i++)
     {
-      int a = (int) strlen (cli_csv_get (t, g[i].first, col[C_SCHEDULE]));
-      int b = (int) strlen (cli_csv_get (t, g[i].first, col[C_COMPRESSOR]));
-      int c = (int) strlen (cli_csv_get (t, g[i].first, col[C_JL]));
+      int a = (int) strlen (varlb__csv_get (t, g[i].first, col[C_SCHEDULE]));
+      int b = (int) strlen (varlb__csv_get (t, g[i].first, col[C_COMPRESSOR]));
+      int c = (int) strlen (varlb__csv_get (t, g[i].first, col[C_JL]));
       ws = a > ws ? a : ws, wc = b > wc ? b : wc, wj = c > wj ? c : wj;
     }
   printf ("%-*s %5s %-*s %-*s %10s %4s %4s %4s %4s %8s %17s %15s %17s %4s %5s %8s %8s %8s "
@@ -278,7 +266,7 @@ sum_print_wide (const cli_csv_t *t, const long *col, const sum_group_t *g, size_
       char a[64], b[64], c[64], x[32], z[32], w[32], bud[32], e[32], jb[32], pp[32];
       /* A ratio times N is rarely a whole number: 0.05 x 27136 is stored as
          1356.8000000000002; ten significant digits read as meant. */
-      snprintf (bud, sizeof bud, "%.10g", cli_csv_num (t, g[i].first, col[C_BUDGET]));
+      snprintf (bud, sizeof bud, "%.10g", varlb__csv_num (t, g[i].first, col[C_BUDGET]));
       /* Efficiency above 1 is above the ceiling: marked. */
       snprintf (e, sizeof e, isfinite (g[i].eff) ? "%.4g%s" : "-", g[i].eff,
                 g[i].eff > 1.0 ? "!" : "");
@@ -289,10 +277,10 @@ sum_print_wide (const cli_csv_t *t, const long *col, const sum_group_t *g, size_
         snprintf (pp, sizeof pp, "-");
       printf ("%-*s %5s %-*s %-*s %10s %4zu %4zu %4zu %4zu %8s %17s %15s %17s %4zu %5zu %8s "
               "%8s %8s %8s %4zu %4zu %8s %4zu  %s\n",
-              ws, cli_csv_get (t, g[i].first, col[C_SCHEDULE]),
-              cli_csv_get (t, g[i].first, col[C_D]),
-              wj, cli_csv_get (t, g[i].first, col[C_JL]),
-              wc, cli_csv_get (t, g[i].first, col[C_COMPRESSOR]),
+              ws, varlb__csv_get (t, g[i].first, col[C_SCHEDULE]),
+              varlb__csv_get (t, g[i].first, col[C_D]),
+              wj, varlb__csv_get (t, g[i].first, col[C_JL]),
+              wc, varlb__csv_get (t, g[i].first, col[C_COMPRESSOR]),
               bud, g[i].instances, g[i].failed, g[i].unverified, g[i].sampled,
               sum_fmt (x, sizeof x, g[i].bits ? (double) g[i].correct / (double) g[i].bits
                                               : NAN, 0),
@@ -319,10 +307,10 @@ sum_print_wide (const cli_csv_t *t, const long *col, const sum_group_t *g, size_
 
 /* Per group: the counts, intervals and verdict of its rows. */
 static int
-sum_groups (sum_group_t *g, const cli_csv_t *t, const long *col, const cli_verdicts_t *v,
+sum_groups (sum_group_t *g, const varlb__csv_t *t, const long *col, const varlb__verdicts_t *v,
             const unsigned char *status, double level, size_t *bad, size_t *nbad)
 {
-  long over_col = cli_csv_col (t, "over_budget");
+  long over_col = varlb__csv_col (t, "over_budget");
   const char **by = calloc (t->rows + 1, sizeof *by);
   if (!by)
     return -1;
@@ -337,9 +325,9 @@ sum_groups (sum_group_t *g, const cli_csv_t *t, const long *col, const cli_verdi
           if (v->group_of[r] != i)
             continue;
           const varlb_judgement_t *j = &v->row[r];
-          int ok = strcmp (cli_csv_get (t, r, col[C_STATUS]), "ok") == 0;
-          q->unverified += status[r] != CLI_ROW_VERIFIED;
-          if (strcmp (cli_csv_get (t, r, col[C_VERDICT]), ok ? j->verdict : VARLB_VERDICT_ERROR))
+          int ok = strcmp (varlb__csv_get (t, r, col[C_STATUS]), "ok") == 0;
+          q->unverified += status[r] != VARLB__ROW_VERIFIED;
+          if (strcmp (varlb__csv_get (t, r, col[C_VERDICT]), ok ? j->verdict : VARLB_VERDICT_ERROR))
             {
               q->disagree++;
               bad[(*nbad)++] = r;
@@ -350,7 +338,7 @@ sum_groups (sum_group_t *g, const cli_csv_t *t, const long *col, const cli_verdi
               continue;
             }
           varlb_counts_t c;
-          cli_row_counts (&c, t, r); /* held together: cli_verdicts_init judged it */
+          varlb__row_counts (&c, t, r); /* held together: varlb__verdicts_init judged it */
           q->instances++;
           q->sampled += j->sampled;
           q->bits += j->tokens * c.d;
@@ -360,12 +348,12 @@ sum_groups (sum_group_t *g, const cli_csv_t *t, const long *col, const cli_verdi
           q->acc_max = fmax (q->acc_max, j->accuracy);
           q->fano_sum += j->fano_judged;
           q->judged_sum += c.bits_judged;
-          q->ratio_sum += c.bits_charged / cli_csv_num (t, r, col[C_N]);
+          q->ratio_sum += c.bits_charged / varlb__csv_num (t, r, col[C_N]);
           q->full += j->accuracy == 1.0;
           q->above += j->accuracy > j->fano_judged;
           q->flagged += j->p_value <= VARLB_VERDICT_ALPHA;
           q->holm += v->row_holm[r];
-          q->over += over_col >= 0 && strcmp (cli_csv_get (t, r, over_col), "true") == 0;
+          q->over += over_col >= 0 && strcmp (varlb__csv_get (t, r, over_col), "true") == 0;
           /* For the group: a row's budget verdict (chance explains one
              row above its ceiling among many; the pooled test decides). */
           by[nby++] = j->verdict_by_budget;
@@ -383,7 +371,8 @@ sum_groups (sum_group_t *g, const cli_csv_t *t, const long *col, const cli_verdi
       /* The bits the frontier needs for the pooled accuracy over the mean
          bits charged (varlb_efficiency): above 1, more than the blobs alone
          allow. */
-      double N = cli_csv_num (t, q->first, col[C_N]), ratio = sum_mean (q->ratio_sum, q->instances);
+      double N = varlb__csv_num (t, q->first, col[C_N]),
+             ratio = sum_mean (q->ratio_sum, q->instances);
       q->eff = q->bits && ratio > 0
                ? varlb_efficiency ((double) q->correct / (double) q->bits, ratio * N, N) : NAN;
       q->verdict = sum_verdict (q, v, i, by, nby);
@@ -448,12 +437,12 @@ cli_summary (int argc, char **argv)
   const char *path = cli_one_argument (cmd, argc, argv, "RESULTS.csv");
   if (path == NULL)
     return CLI_EXIT_USAGE;
-  cli_verify_key_t key;
+  varlb__verify_key_t key;
   if (cli_verify_key_load (cmd, &key) != 0)
     return CLI_EXIT_FAIL;
-  cli_csv_t t;
-  char why[512];
-  if (cli_csv_read (&t, path, why, sizeof why) != 0)
+  varlb__csv_t t;
+  char why[1536];
+  if (varlb__csv_read (&t, path, why, sizeof why) != 0)
     {
       cli_error (cmd, "%s: %s", path, why);
       return CLI_EXIT_FAIL;
@@ -465,14 +454,14 @@ cli_summary (int argc, char **argv)
   unsigned char *status = calloc (rows, 1);
   size_t *bad = calloc (rows, sizeof *bad);
   char *jsonl = cli_beside (path, ".jsonl");
-  cli_verdicts_t v;
+  varlb__verdicts_t v;
   if (!g || !status || !bad || !jsonl)
     {
       cli_error (cmd, "out of memory");
       goto out;
     }
   for (int k = 0; k < C_COUNT; k++)
-    if ((col[k] = cli_csv_col (&t, sum_cols[k])) < 0)
+    if ((col[k] = varlb__csv_col (&t, sum_cols[k])) < 0)
       {
         cli_error (cmd, "%s: no column '%s'", path, sum_cols[k]);
         goto out;
@@ -484,9 +473,13 @@ cli_summary (int argc, char **argv)
     }
   /* Rows signed under this key are checked whole, before anything is
      printed: one that does not match refuses the file. */
-  if (cli_verify_rows (cmd, "", &t, path, jsonl, &key, status, &unverified, &json_bad, 0) != 0)
-    goto out;
-  if (cli_verdicts_init (&v, &t, why, sizeof why) != 0)
+  if (varlb__verify_rows ("", &t, path, jsonl, &key, status, &unverified, &json_bad, 0, why,
+                          sizeof why) != 0)
+    {
+      cli_error (cmd, "%s", why);
+      goto out;
+    }
+  if (varlb__verdicts_init (&v, &t, why, sizeof why) != 0)
     {
       cli_error (cmd, "%s: %s", path, why);
       goto out;
@@ -531,11 +524,11 @@ cli_summary (int argc, char **argv)
     }
 out:
   if (have_v)
-    cli_verdicts_clear (&v);
+    varlb__verdicts_clear (&v);
   free (g);
   free (status);
   free (bad);
   free (jsonl);
-  cli_csv_clear (&t);
+  varlb__csv_clear (&t);
   return rc;
 }

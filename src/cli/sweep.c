@@ -13,9 +13,9 @@
 #include <unistd.h>
 #include "cli.h"
 #include "model.h"
-#include "plot.h"
+#include "results/plot.h"
 #include "sweep.h"
-#include "verify.h"
+#include "results/verify.h"
 
 /* ------------------------------------------------------- per-token rows */
 
@@ -45,7 +45,7 @@ token_rows (char **text, size_t *len, const varlb_instance_t *in, const char *sp
                (unsigned long long) in->par.seed, sched, in->d, varlb_jl_family_name (in->par.jl),
                t, scale + 1, row, col, in->par.pyramid.pn[scale], in->d, correct[t]);
     }
-  if (fclose (f) != 0 || cli_sign_rows (text, len, CLI_TOKEN_HEADER, in->par.judge_key) != 0)
+  if (fclose (f) != 0 || varlb__sign_rows (text, len, CLI_TOKEN_HEADER, in->par.judge_key) != 0)
     return VARLB_ENOMEM;
   return VARLB_OK;
 }
@@ -483,7 +483,7 @@ cli_sweep (int argc, char **argv)
       /* The verdicts of the whole file (resumed rows included): rows
          alone, and each group pooled over its seeds, Holm over all. */
       char line[512];
-      cli_verdicts_of_file (line, sizeof line, a.out);
+      varlb__verdicts_of_file (line, sizeof line, a.out);
       fprintf (stderr, "varlb: sweep: %zu %strials run (%zu already in %s), %zu compressor "
                "failures, %zu above the Fano ceiling (%s), %.1f s%s%s%s\n", written,
                a.model ? "whole-model " : "", plan.total - npend, a.out, failed, above, line,

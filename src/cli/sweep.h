@@ -141,7 +141,7 @@ void cli_sweep_files_clear (cli_sweep_files_t *f);
    trials are KEYS in grid order: new ones (an existing file refused without
    FORCE), or with RESUME the ones there, once the CSV holds this varlb's
    HEADER, rows that are the grid's first *DONE trials, each verified under
-   F->key (cli_verify_rows) with its head rows' MACs; a torn last line is cut
+   F->key (varlb__verify_rows) with its head rows' MACs; a torn last line is cut
    and the JSON Lines and head rows cut to the kept trials.  0, or the exit
    status after one line; a refusal changes no file. */
 int cli_model_files_open (const char *cmd, cli_sweep_files_t *f, const char *header,
@@ -189,11 +189,11 @@ int cli_resume_header (const char *cmd, const char *path, const char *header);
 /* The results CSV PATH that --resume would continue, read into T (clear
    it after use).  Reads only.  Refused in one line, returning the exit
    status, when its header is not HEADER, or a row is not verified under
-   JUDGE_KEY (cli_verify_rows: signed under it, its MAC and figures
+   JUDGE_KEY (varlb__verify_rows: signed under it, its MAC and figures
    matching, its line in JSONL saying the same; a missing JSON line is
    left to the caller when JSON_MISSING_OK). */
-struct cli_csv;
-int cli_resume_read (const char *cmd, struct cli_csv *t, const char *path, const char *header,
+struct varlb__csv;
+int cli_resume_read (const char *cmd, struct varlb__csv *t, const char *path, const char *header,
                      const char *jsonl, const unsigned char *judge_key, int json_missing_ok);
 
 /* Without --force no output is replaced: the first of the N names that
@@ -278,20 +278,5 @@ cli_ranks_owner (const cli_ranks_t *r, size_t j)
    and clears it; rank 0 receives O from OWNER.  1 on rank 0 (write O
    now), else 0. */
 int cli_ranks_collect (const cli_ranks_t *r, cli_trial_out_t *o, int owner);
-
-/* varlb scaling's fit (scaling.c), shared with varlb plot's scaling chart
-   and varlb report's scaling section so that their slopes are the
-   exponents the terminal prints: least squares of log B on (1, log n if
-   HAS_N, log d if HAS_D) over M points with GSL; c[] the estimates in that
-   order, ci[] their 95% half-widths (Student's t, points - cols degrees of
-   freedom).  -1 when M <= cols or GSL fails.  Floating point. */
-typedef struct cli_scaling_fit {
-  size_t points, cols;
-  double c[3], ci[3];
-  int has_n, has_d;
-  double r2;
-} cli_scaling_fit_t;
-int cli_scaling_fit (cli_scaling_fit_t *f, const double *ln, const double *ld, const double *lb,
-                     size_t m, int has_n, int has_d);
 
 #endif

@@ -26,9 +26,9 @@
 #include <mpi.h>
 #endif
 #include <sodium.h>
-#include "plot.h"
+#include "results/plot.h"
 #include "sweep.h"
-#include "verify.h"
+#include "results/verify.h"
 
 char *
 cli_trial_key (const char *sched, const char *d, const char *jl, const char *seed,
@@ -279,11 +279,11 @@ write_manifest (const char *path, const cli_manifest_t *m)
 
 /* The key of row R of a sweep CSV (the columns that identify a trial). */
 static char *
-row_key (const cli_csv_t *t, size_t r, const long kc[6])
+row_key (const varlb__csv_t *t, size_t r, const long kc[6])
 {
-  return cli_trial_key (cli_csv_get (t, r, kc[0]), cli_csv_get (t, r, kc[1]),
-                        cli_csv_get (t, r, kc[2]), cli_csv_get (t, r, kc[3]),
-                        cli_csv_get (t, r, kc[4]), cli_csv_num (t, r, kc[5]));
+  return cli_trial_key (varlb__csv_get (t, r, kc[0]), varlb__csv_get (t, r, kc[1]),
+                        varlb__csv_get (t, r, kc[2]), varlb__csv_get (t, r, kc[3]),
+                        varlb__csv_get (t, r, kc[4]), varlb__csv_num (t, r, kc[5]));
 }
 
 static const char *const key_cols[6] = { "schedule", "d", "jl", "seed", "compressor",
@@ -295,13 +295,13 @@ static int
 filter_token_rows (const char *path, char **keys, size_t nkeys)
 {
   char why[256], *tmp = NULL;
-  cli_csv_t t;
+  varlb__csv_t t;
   size_t lines;
-  if (cut_torn_line (path, &lines) != 0 || cli_csv_read (&t, path, why, sizeof why) != 0)
+  if (cut_torn_line (path, &lines) != 0 || varlb__csv_read (&t, path, why, sizeof why) != 0)
     return -1;
   long kc[6];
   for (int j = 0; j < 6; j++)
-    kc[j] = cli_csv_col (&t, key_cols[j]);
+    kc[j] = varlb__csv_col (&t, key_cols[j]);
   FILE *in = fopen (path, "re"), *out = NULL;
   int rc = -1;
   for (int j = 0; j < 6; j++)
@@ -336,7 +336,7 @@ fail:
   if (rc != 0 && tmp)
     unlink (tmp);
   free (tmp);
-  cli_csv_clear (&t);
+  varlb__csv_clear (&t);
   return rc;
 }
 
@@ -390,39 +390,40 @@ cli_resume_header (const char *cmd, const char *path, const char *header)
 }
 
 int
-cli_resume_read (const char *cmd, cli_csv_t *t, const char *path, const char *header,
+cli_resume_read (const char *cmd, varlb__csv_t *t, const char *path, const char *header,
                  const char *jsonl, const unsigned char *judge_key, int json_missing_ok)
 {
-  char why[256];
+  char why[1024];
   if (cli_resume_header (cmd, path, header) != 0)
     return CLI_EXIT_FAIL;
-  if (cli_csv_read (t, path, why, sizeof why) != 0)
+  if (varlb__csv_read (t, path, why, sizeof why) != 0)
     {
       cli_error (cmd, "--resume: %s: %s", path, why);
       return CLI_EXIT_FAIL;
     }
-  /* Every row must be one this key signed, with the figures its counts
-     give and a JSON line that says the same: a file edited, signed under
-     another key or written by a faulty varlb is not continued. */
-  cli_verify_key_t k;
-  cli_verify_key_set (&k, judge_key);
+  /* Only rows this key signed, whose figures and JSON line agree with their
+     counts, are continued (not an edited file, nor another key's). */
+  varlb__verify_key_t k;
+  varlb__verify_key_set (&k, judge_key);
   unsigned char *st = malloc (t->rows + 1);
   size_t unverified = 0, json_bad = 0;
-  int rc = st ? cli_verify_rows (cmd, "--resume: ", t, path, jsonl, &k, st, &unverified,
-                                 &json_bad, json_missing_ok)
-              : (cli_error (cmd, "out of memory"), -1);
+  int rc = st ? varlb__verify_rows ("--resume: ", t, path, jsonl, &k, st, &unverified, &json_bad,
+                                    json_missing_ok, why, sizeof why)
+              : (snprintf (why, sizeof why, "out of memory"), -1);
+  if (rc != 0)
+    cli_error (cmd, "%s", why);
   for (size_t r = 0; rc == 0 && r < t->rows; r++)
-    if (st[r] != CLI_ROW_VERIFIED)
+    if (st[r] != VARLB__ROW_VERIFIED)
       {
         cli_error (cmd, "--resume: %s: row %zu is %s: --resume continues only rows this "
                    "judge key (%s) signed; --force to start again", path, r + 1,
-                   cli_row_status_name (st[r]), k.fingerprint);
+                   varlb__row_status_name (st[r]), k.fingerprint);
         rc = -1;
       }
   free (st);
   if (rc != 0)
     {
-      cli_csv_clear (t);
+      varlb__csv_clear (t);
       return CLI_EXIT_FAIL;
     }
   return 0;
@@ -504,9 +505,9 @@ cli_sweep_prepare (const char *cmd, cli_sweep_files_t *f, int resume, int force,
   else if (existing)
     {
       size_t jlines = 0;
-      cli_csv_t t;
+      varlb__csv_t t;
       char *header = cli_csv_header_text (varlb_trial_write_csv_header);
-      /* A torn last line is not read (cli_csv_read) and is cut below. */
+      /* A torn last line is not read (varlb__csv_read) and is cut below. */
       rc = header ? cli_resume_read (cmd, &t, f->csv, header, f->jsonl, m->key, 0)
                   : CLI_EXIT_FAIL;
       free (header);
@@ -515,11 +516,11 @@ cli_sweep_prepare (const char *cmd, cli_sweep_files_t *f, int resume, int force,
       rc = CLI_EXIT_FAIL;
       long kc[6];
       for (int j = 0; j < 6; j++)
-        if ((kc[j] = cli_csv_col (&t, key_cols[j])) < 0)
+        if ((kc[j] = varlb__csv_col (&t, key_cols[j])) < 0)
           {
             cli_error (cmd, "--resume: %s is not a varlb sweep file (no column %s)", f->csv,
                        key_cols[j]);
-            cli_csv_clear (&t);
+            varlb__csv_clear (&t);
             return rc;
           }
       done_keys = malloc ((t.rows + 1) * sizeof *done_keys);
@@ -536,20 +537,20 @@ cli_sweep_prepare (const char *cmd, cli_sweep_files_t *f, int resume, int force,
       const char *fail = !done_keys ? "out of memory" : NULL;
       if (!fail && f->side && cli_side_rows_verify (cmd, f->side, CLI_TOKEN_HEADER, m->key) != 0)
         {
-          cli_csv_clear (&t);
+          varlb__csv_clear (&t);
           goto out;
         }
       if (!fail && truncate (f->csv, whole) != 0)
         {
           cli_error (cmd, "%s: %s", f->csv, strerror (errno));
-          cli_csv_clear (&t);
+          varlb__csv_clear (&t);
           goto out;
         }
       if (!fail && access (f->jsonl, F_OK) == 0
           && (cut_torn_line (f->jsonl, &jlines) != 0
               || (jlines > t.rows && cli_file_keep_lines (f->jsonl, t.rows) != 0)))
         fail = strerror (errno);
-      cli_csv_clear (&t);
+      varlb__csv_clear (&t);
       if (fail)
         {
           cli_error (cmd, "%s: %s", f->jsonl, fail);

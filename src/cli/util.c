@@ -345,6 +345,28 @@ cli_judge_key (const char *cmd, varlb_params_t *p)
   return 0;
 }
 
+/* The library's readers of results report in WHY; the CLI prints it. */
+int
+cli_verify_key_load (const char *cmd, varlb__verify_key_t *k)
+{
+  char why[4200];
+  if (varlb__verify_key_load (k, cli_judge_key_path, why, sizeof why) == 0)
+    return 0;
+  cli_error (cmd, "%s", why);
+  return -1;
+}
+
+int
+cli_side_rows_verify (const char *cmd, const char *path, const char *header,
+                      const unsigned char *key)
+{
+  char why[4200];
+  if (varlb__side_rows_verify (path, header, key, why, sizeof why) == 0)
+    return 0;
+  cli_error (cmd, "%s", why);
+  return -1;
+}
+
 int
 cli_reduction_finish (const char *cmd, varlb_params_t *p)
 {

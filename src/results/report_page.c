@@ -214,8 +214,8 @@ static void
 distinct (FILE *o, const report_file_t *f, const char *name, size_t max, int counts,
           const char *sep)
 {
-  const cli_csv_t *t = &f->t;
-  long c = cli_csv_col (t, name);
+  const varlb__csv_t *t = &f->t;
+  long c = varlb__csv_col (t, name);
   const char **seen = malloc ((max + 1) * sizeof *seen);
   size_t *count = calloc (max + 1, sizeof *count), n = 0, more = 0;
   if (c < 0 || !seen || !count)
@@ -226,7 +226,7 @@ distinct (FILE *o, const report_file_t *f, const char *name, size_t max, int cou
     }
   for (size_t r = 0; r < t->rows; r++)
     {
-      const char *v = cli_csv_get (t, r, c);
+      const char *v = varlb__csv_get (t, r, c);
       size_t i = 0;
       while (i < n && strcmp (seen[i], v) != 0)
         i++;
@@ -256,13 +256,13 @@ static size_t
 grid_option (char **cmd, size_t *len, const report_file_t *f, const char *name, const char *opt,
              char sep, int each)
 {
-  const cli_csv_t *t = &f->t;
-  long c = cli_csv_col (t, name);
+  const varlb__csv_t *t = &f->t;
+  long c = varlb__csv_col (t, name);
   const char **seen = malloc ((t->rows + 1) * sizeof *seen);
   size_t n = 0, ll = 0;
   for (size_t r = 0; seen && c >= 0 && r < t->rows; r++)
     {
-      const char *v = cli_csv_get (t, r, c);
+      const char *v = varlb__csv_get (t, r, c);
       size_t q = 0;
       while (q < n && strcmp (seen[q], v) != 0)
         q++;
@@ -294,7 +294,7 @@ rebuilt_command (const report_file_t *f)
 {
   char *cmd = NULL;
   size_t len = 0;
-  const cli_csv_t *t = &f->t;
+  const varlb__csv_t *t = &f->t;
   int scaling = f->kind == REPORT_SCALING, attack = f->jsonl && !scaling;
   /* attack --json rows of one budget, seed and instance: that attack. */
   static const char *const one[] = { "budget_bits", "seed", "schedule", "d", "jl" };
@@ -302,8 +302,8 @@ rebuilt_command (const report_file_t *f)
     attack &= grid_option (NULL, NULL, f, one[k], NULL, ',', 0) <= 1;
   report_shell_quote (&cmd, &len, "varlb");
   report_shell_quote (&cmd, &len, attack ? "attack" : scaling ? "scaling" : "sweep");
-  long cm = cli_csv_col (t, "model");
-  if (cm >= 0 && strcmp (cli_csv_get (t, 0, cm), "custom") != 0)
+  long cm = varlb__csv_col (t, "model");
+  if (cm >= 0 && strcmp (varlb__csv_get (t, 0, cm), "custom") != 0)
     grid_option (&cmd, &len, f, "model", "--model", ',', 0);
   else if (cm >= 0)
     {
@@ -333,12 +333,13 @@ rebuilt_command (const report_file_t *f)
       grid_option (&cmd, &len, f, "d", "--dims", ',', 0);
       grid_option (&cmd, &len, f, "jl", "--jls", ',', 0);
     }
-  long ck = cli_csv_col (t, "keys"), cv = cli_csv_col (t, "values"), ci = cli_csv_col (t, "isolation");
-  if (ck >= 0 && strcmp (cli_csv_get (t, 0, ck), "unit") != 0)
+  long ck = varlb__csv_col (t, "keys"), cv = varlb__csv_col (t, "values"),
+       ci = varlb__csv_col (t, "isolation");
+  if (ck >= 0 && strcmp (varlb__csv_get (t, 0, ck), "unit") != 0)
     grid_option (&cmd, &len, f, "keys", "--keys", ',', 0);
-  if (cv >= 0 && strcmp (cli_csv_get (t, 0, cv), "01") != 0)
+  if (cv >= 0 && strcmp (varlb__csv_get (t, 0, cv), "01") != 0)
     grid_option (&cmd, &len, f, "values", "--values", ',', 0);
-  if (ci >= 0 && strcmp (cli_csv_get (t, 0, ci), "none") == 0)
+  if (ci >= 0 && strcmp (varlb__csv_get (t, 0, ci), "none") == 0)
     report_shell_quote (&cmd, &len, "--no-sandbox");
   if (attack)
     report_shell_quote (&cmd, &len, "--json");
@@ -365,7 +366,7 @@ kv (FILE *o, const char *key)
    failed (the first named with why), were signed under another key, or
    carry none. */
 static void
-signatures (FILE *o, const report_file_t *f, const cli_verify_key_t *key)
+signatures (FILE *o, const report_file_t *f, const varlb__verify_key_t *key)
 {
   const size_t *n = f->sig;
   if (n[REPORT_SIG_NONE] == f->t.rows)
@@ -405,7 +406,7 @@ signatures (FILE *o, const report_file_t *f, const cli_verify_key_t *key)
 
 /* Section 5 for one file. */
 static void
-reproduce_file (FILE *o, const report_file_t *f, const cli_verify_key_t *key)
+reproduce_file (FILE *o, const report_file_t *f, const varlb__verify_key_t *key)
 {
   static const char *const kind[] = { "trial rows", "varlb scaling rows", "per-token rows (--tokens)",
                                       "per-head rows (--head-rows)" };
@@ -501,7 +502,7 @@ reproduce (FILE *o, const report_t *r)
 }
 
 int
-report_write_page (FILE *o, report_t *r)
+varlb__report_write_page (FILE *o, report_t *r)
 {
   size_t nscaling = 0;
   for (size_t f = 0; f < r->nfiles; f++)
@@ -556,7 +557,7 @@ report_write_page (FILE *o, report_t *r)
   if (r->nrows)
     report_rows_table (o, r);
   reproduce (o, r);
-  const char *rev = cli_git_revision ();
+  const char *rev = r->revision;
   fprintf (o, "<footer>Made by varlb " VARLB_VERSION_STRING "%s%s from %zu file%s. Verdicts and "
            "accuracies are recomputed from each row's counts; Fano ceilings are certified (MPFR, "
            "rounded up), efficiencies rounded down; intervals and p-values are floating point."

@@ -1,7 +1,7 @@
 /* report_scaling.c -- varlb report's chart of varlb scaling's rows: the
  * smallest budget reaching a target accuracy against n^2 d on log-log axes,
  * with the Fano bound at the target, a slope-1 line (the Omega(n^2 d) law)
- * and each compressor's fitted exponents of n and d (cli_scaling_fit,
+ * and each compressor's fitted exponents of n and d (varlb__scaling_fit,
  * as varlb scaling prints them). */
 #include <config.h>
 #include <math.h>
@@ -14,7 +14,7 @@ typedef struct sc_series {
   const report_file_t *f;
   const char *compressor;
   size_t *rows, n, missed;
-  cli_scaling_fit_t fit;
+  varlb__scaling_fit_t fit;
   double slope, icept; /* log10 B on log10 n^2 d (NaN: fewer than 2 points) */
 } sc_series_t;
 
@@ -28,21 +28,23 @@ scaling_series (const report_t *r, sc_series_t **out)
   *out = s;
   for (size_t f = 0; s && f < r->nfiles; f++)
     {
-      const cli_csv_t *t = &r->file[f].t;
+      const varlb__csv_t *t = &r->file[f].t;
       if (r->file[f].kind != REPORT_SCALING)
         continue;
-      long cc = cli_csv_col (t, "compressor"), cb = cli_csv_col (t, "min_budget_bits");
+      long cc = varlb__csv_col (t, "compressor"), cb = varlb__csv_col (t, "min_budget_bits");
       for (size_t k = 0; k < t->rows; k++)
         {
           size_t i = 0;
-          while (i < n && !(s[i].f == &r->file[f] && strcmp (s[i].compressor, cli_csv_get (t, k, cc)) == 0))
+          while (i < n
+                 && !(s[i].f == &r->file[f]
+                      && strcmp (s[i].compressor, varlb__csv_get (t, k, cc)) == 0))
             i++;
           if (i == n)
             {
-              s[n].f = &r->file[f], s[n].compressor = cli_csv_get (t, k, cc);
+              s[n].f = &r->file[f], s[n].compressor = varlb__csv_get (t, k, cc);
               s[n++].rows = malloc (t->rows * sizeof (size_t));
             }
-          if (cli_csv_num (t, k, cb) > 0 && s[i].rows)
+          if (varlb__csv_num (t, k, cb) > 0 && s[i].rows)
             s[i].rows[s[i].n++] = k;
           else
             s[i].missed++;
@@ -55,8 +57,9 @@ scaling_series (const report_t *r, sc_series_t **out)
 static void
 scaling_fit (sc_series_t *s)
 {
-  const cli_csv_t *t = &s->f->t;
-  long cn = cli_csv_col (t, "n"), cd = cli_csv_col (t, "d"), cb = cli_csv_col (t, "min_budget_bits");
+  const varlb__csv_t *t = &s->f->t;
+  long cn = varlb__csv_col (t, "n"), cd = varlb__csv_col (t, "d"),
+       cb = varlb__csv_col (t, "min_budget_bits");
   double *ln = malloc ((s->n + 1) * 3 * sizeof *ln), *ld = ln + s->n + 1, *lb = ld + s->n + 1;
   double sx = 0, sy = 0, sxx = 0, sxy = 0;
   int vary_n = 0, vary_d = 0;
@@ -65,8 +68,9 @@ scaling_fit (sc_series_t *s)
     return;
   for (size_t i = 0; i < s->n; i++)
     {
-      ln[i] = log (cli_csv_num (t, s->rows[i], cn)), ld[i] = log (cli_csv_num (t, s->rows[i], cd));
-      lb[i] = log (cli_csv_num (t, s->rows[i], cb));
+      ln[i] = log (varlb__csv_num (t, s->rows[i], cn)),
+      ld[i] = log (varlb__csv_num (t, s->rows[i], cd));
+      lb[i] = log (varlb__csv_num (t, s->rows[i], cb));
       vary_n |= ln[i] != ln[0], vary_d |= ld[i] != ld[0];
       double x = (2 * ln[i] + ld[i]) / log (10), y = lb[i] / log (10);
       sx += x, sy += y, sxx += x * x, sxy += x * y;
@@ -74,7 +78,7 @@ scaling_fit (sc_series_t *s)
   double m = (double) s->n, den = m * sxx - sx * sx;
   if (s->n >= 2 && den > 1e-12)
     s->slope = (m * sxy - sx * sy) / den, s->icept = (sy - s->slope * sx) / m;
-  cli_scaling_fit (&s->fit, ln, ld, lb, s->n, vary_n, vary_d);
+  varlb__scaling_fit (&s->fit, ln, ld, lb, s->n, vary_n, vary_d);
   free (ln);
 }
 
@@ -92,7 +96,7 @@ scaling_table (FILE *o, const sc_series_t *s, size_t n)
          "<th class=\"sort\">slope on n&sup2;d</th></tr></thead><tbody>\n", o);
   for (size_t i = 0; i < n; i++)
     {
-      const cli_scaling_fit_t *f = &s[i].fit;
+      const varlb__scaling_fit_t *f = &s[i].fit;
       char a[32], b[32], c[32];
       fputs ("<tr><td class=\"spec\">", o);
       report_esc (o, s[i].compressor);
@@ -123,10 +127,12 @@ scaling_table (FILE *o, const sc_series_t *s, size_t n)
 static void
 scaling_point (FILE *o, const report_axes_t *a, const sc_series_t *s, size_t i, size_t k)
 {
-  const cli_csv_t *t = &s->f->t;
-  double n = cli_csv_num (t, k, cli_csv_col (t, "n")), d = cli_csv_num (t, k, cli_csv_col (t, "d")),
-         B = cli_csv_num (t, k, cli_csv_col (t, "min_budget_bits")),
-         N = cli_csv_num (t, k, cli_csv_col (t, "N")), p = cli_csv_num (t, k, cli_csv_col (t, "target"));
+  const varlb__csv_t *t = &s->f->t;
+  double n = varlb__csv_num (t, k, varlb__csv_col (t, "n")),
+         d = varlb__csv_num (t, k, varlb__csv_col (t, "d")),
+         B = varlb__csv_num (t, k, varlb__csv_col (t, "min_budget_bits")),
+         N = varlb__csv_num (t, k, varlb__csv_col (t, "N")),
+         p = varlb__csv_num (t, k, varlb__csv_col (t, "target"));
   char b1[32], b2[32], b3[32], b4[32], *tip = NULL;
   size_t len;
   FILE *m = open_memstream (&tip, &len);
@@ -134,7 +140,7 @@ scaling_point (FILE *o, const report_axes_t *a, const sc_series_t *s, size_t i, 
     return;
   fprintf (m, "%s\n%s line %zu: n = %g, d = %g (schedule %s), N = %g\nsmallest budget reaching "
            "mean accuracy %s: %s bits = %s N\nthe Fano bound there: %s bits", s->compressor,
-           s->f->name, k + 2, n, d, cli_csv_get (t, k, cli_csv_col (t, "schedule")), N,
+           s->f->name, k + 2, n, d, varlb__csv_get (t, k, varlb__csv_col (t, "schedule")), N,
            report_fmt (b1, 32, p, 4), report_fmt (b2, 32, B, 6), report_fmt (b3, 32, B / N, 4),
            report_fmt (b4, 32, varlb_fano_bits_needed (p, N), 6));
   fclose (m);
@@ -156,17 +162,19 @@ scaling_lines (FILE *o, const report_axes_t *a, const sc_series_t *s, size_t n)
   for (size_t i = 0; i < n; i++)
     for (size_t k = 0; k < s[i].n; k++)
       {
-        const cli_csv_t *t = &s[i].f->t;
+        const varlb__csv_t *t = &s[i].f->t;
         size_t row = s[i].rows[k];
-        double nn = cli_csv_num (t, row, cli_csv_col (t, "n")), d = cli_csv_num (t, row, cli_csv_col (t, "d"));
-        double x = nn * nn * d, y = cli_csv_num (t, row, cli_csv_col (t, "min_budget_bits"));
+        double nn = varlb__csv_num (t, row, varlb__csv_col (t, "n")),
+               d = varlb__csv_num (t, row, varlb__csv_col (t, "d"));
+        double x = nn * nn * d, y = varlb__csv_num (t, row, varlb__csv_col (t, "min_budget_bits"));
         gx += log10 (x), gy += log10 (y), m++;
         size_t j = 0;
         while (j < nb && bx[j] != x)
           j++;
         if (j == nb && nb < 64)
-          bx[nb] = x, by[nb++] = varlb_fano_bits_needed (cli_csv_num (t, row, cli_csv_col (t, "target")),
-                                                          cli_csv_num (t, row, cli_csv_col (t, "N")));
+          bx[nb] = x,
+          by[nb++] = varlb_fano_bits_needed (varlb__csv_num (t, row, varlb__csv_col (t, "target")),
+                                             varlb__csv_num (t, row, varlb__csv_col (t, "N")));
       }
   for (size_t i = 1; i < nb; i++) /* by x, for the line */
     for (size_t j = i; j > 0 && bx[j - 1] > bx[j]; j--)
@@ -195,15 +203,16 @@ report_chart_scaling (FILE *o, const report_t *r)
   double xmin = INFINITY, xmax = 0, ymin = INFINITY, ymax = 0;
   for (size_t i = 0; i < n; i++)
     {
-      const cli_csv_t *t = &s[i].f->t;
+      const varlb__csv_t *t = &s[i].f->t;
       scaling_fit (&s[i]);
       for (size_t k = 0; k < s[i].n; k++)
         {
-          double nn = cli_csv_num (t, s[i].rows[k], cli_csv_col (t, "n")),
-                 d = cli_csv_num (t, s[i].rows[k], cli_csv_col (t, "d")),
-                 B = cli_csv_num (t, s[i].rows[k], cli_csv_col (t, "min_budget_bits")),
-                 lb = varlb_fano_bits_needed (cli_csv_num (t, s[i].rows[k], cli_csv_col (t, "target")),
-                                              cli_csv_num (t, s[i].rows[k], cli_csv_col (t, "N")));
+          double nn = varlb__csv_num (t, s[i].rows[k], varlb__csv_col (t, "n")),
+                 d = varlb__csv_num (t, s[i].rows[k], varlb__csv_col (t, "d")),
+                 B = varlb__csv_num (t, s[i].rows[k], varlb__csv_col (t, "min_budget_bits")),
+                 lb = varlb_fano_bits_needed (
+                     varlb__csv_num (t, s[i].rows[k], varlb__csv_col (t, "target")),
+                     varlb__csv_num (t, s[i].rows[k], varlb__csv_col (t, "N")));
           xmin = fmin (xmin, nn * nn * d), xmax = fmax (xmax, nn * nn * d);
           ymin = fmin (ymin, fmin (B, lb > 0 ? lb : B)), ymax = fmax (ymax, B);
         }

@@ -203,7 +203,7 @@ report_board (FILE *o, const report_t *r)
                    report_fmt (a, sizeof a, v, -4), over[at] ? "*" : "");
         }
       fprintf (o, "<td title=\"%s\">%s</td><td class=\"n\" data-v=\"%zu\">%zu</td><td>",
-               s->verdict, cli_verdict_short (s->verdict), s->rows, s->rows);
+               s->verdict, varlb__verdict_short (s->verdict), s->rows, s->rows);
       series_reasons (o, s);
       fputs ("</td></tr>\n", o);
     }
@@ -290,17 +290,18 @@ heat_svg (FILE *o, size_t nr, size_t nc, const double *bits, const double *ok,
 static int
 heat_of (const report_file_t *F, const report_series_t *s, const report_inst_t *in)
 {
-  const cli_csv_t *t = &F->t;
-  long cc = cli_csv_col (t, "compressor"), c1, c2;
+  const varlb__csv_t *t = &F->t;
+  long cc = varlb__csv_col (t, "compressor"), c1, c2;
   int tokens = F->kind == REPORT_TOKENS, model = in->layers * in->heads > 1;
   if (tokens == model)
     return 0;
-  c1 = cli_csv_col (t, tokens ? "schedule" : "layers"), c2 = cli_csv_col (t, tokens ? "d" : "heads");
+  c1 = varlb__csv_col (t, tokens ? "schedule" : "layers"),
+  c2 = varlb__csv_col (t, tokens ? "d" : "heads");
   for (size_t k = 0; k < t->rows; k++)
-    if (strcmp (cli_csv_get (t, k, cc), s->compressor) == 0
-        && (c1 < 0 || (tokens ? strcmp (cli_csv_get (t, k, c1), in->schedule) == 0
-                              : cli_csv_num (t, k, c1) == (double) in->layers))
-        && (c2 < 0 || cli_csv_num (t, k, c2) == (double) (tokens ? in->d : in->heads)))
+    if (strcmp (varlb__csv_get (t, k, cc), s->compressor) == 0
+        && (c1 < 0 || (tokens ? strcmp (varlb__csv_get (t, k, c1), in->schedule) == 0
+                              : varlb__csv_num (t, k, c1) == (double) in->layers))
+        && (c2 < 0 || varlb__csv_num (t, k, c2) == (double) (tokens ? in->d : in->heads)))
       return 1;
   return 0;
 }
@@ -318,8 +319,9 @@ heat_maps (FILE *o, const report_t *r, const report_series_t *s)
       double *bits, *ok;
       char why[256], cap[1024];
       int tokens = F->kind == REPORT_TOKENS;
-      int rc = tokens ? cli_token_heat (&nr, &bits, &ok, &F->t, s->compressor, why, sizeof why)
-                      : cli_head_heat (&nr, &nc, &bits, &ok, &F->t, s->compressor, why, sizeof why);
+      int rc = tokens
+                   ? varlb__token_heat (&nr, &bits, &ok, &F->t, s->compressor, why, sizeof why)
+                   : varlb__head_heat (&nr, &nc, &bits, &ok, &F->t, s->compressor, why, sizeof why);
       if (rc != 0)
         {
           fputs ("<p class=\"warn\">", o);
@@ -331,8 +333,8 @@ heat_maps (FILE *o, const report_t *r, const report_series_t *s)
         }
       if (tokens)
         snprintf (cap, sizeof cap, "Accuracy by VAR scale (rows) and position within the scale "
-                  "(raster order in %d bins), from %s; budgets and seeds pooled.", CLI_HEAT_BINS,
-                  F->name), nc = CLI_HEAT_BINS;
+                  "(raster order in %d bins), from %s; budgets and seeds pooled.", VARLB__HEAT_BINS,
+                  F->name), nc = VARLB__HEAT_BINS;
       else
         snprintf (cap, sizeof cap, "Accuracy by layer (rows) and head, from %s; budgets and "
                   "seeds pooled.", F->name);
@@ -360,7 +362,7 @@ witness (FILE *o, const report_t *r, const report_row_t *w)
   fprintf (o, ": the full cache's attention output is %s, the compressor's Bob answered %s, so "
            "the bit decodes wrong (%s line %zu, budget %s bits).", report_fmt (a, 32,
            report_num (r, w, "witness_true"), 6), report_fmt (b, 32, report_num (r, w, "witness_returned"), 6),
-           r->file[w->file].name, report_line (r, w), report_cell (r, w, "budget_bits"));
+           r->file[w->file].name, varlb__report_line (r, w), report_cell (r, w, "budget_bits"));
   static const struct { const char *opt, *col; } replay[] = {
     { "--compressor", "compressor" }, { "--budget", "budget_bits" }, { "--schedule", "schedule" },
     { "-d", "d" }, { "--jl", "jl" }, { "--keys", "keys" }, { "--values", "values" },
@@ -452,7 +454,7 @@ card (FILE *o, const report_t *r, size_t i)
       fprintf (o, "<dt>best efficiency</dt><dd>%s, at accuracy %s with %s N charged (%s line %zu)"
                "</dd>\n", report_fmt (a, sizeof a, s->best_eff, 3),
                report_fmt (lab, 32, w->j.accuracy, -4), report_fmt (lab + 32, 32, w->x, 4),
-               r->file[w->file].name, report_line (r, w));
+               r->file[w->file].name, varlb__report_line (r, w));
     }
   fputs ("<dt>what made the rows</dt><dd>", o);
   series_cells (o, r, i, "provenance");
@@ -464,7 +466,8 @@ card (FILE *o, const report_t *r, size_t i)
   if (s->fail_row != (size_t) -1)
     {
       const report_row_t *w = &r->row[s->fail_row];
-      fprintf (o, "<dt>a failure</dt><dd>%s line %zu: ", r->file[w->file].name, report_line (r, w));
+      fprintf (o, "<dt>a failure</dt><dd>%s line %zu: ", r->file[w->file].name,
+               varlb__report_line (r, w));
       report_esc (o, report_cell (r, w, "error"));
       fputs ("<br><span class=\"muted\">compress wrote: ", o);
       report_esc (o, report_cell (r, w, "stderr_compress"));
@@ -501,7 +504,8 @@ rows_line (FILE *o, const report_t *r, const report_row_t *w)
                     : w->disagrees || w->holm || impossible || !w->judged ? " class=\"flag\""
                     : w->j.accuracy > w->j.fano_judged ? " class=\"note\"" : "";
   fprintf (o, "<tr%s data-row=\"%zu:%zu\"><td data-v=\"%zu\">%s:%zu</td><td class=\"spec\">", cls,
-           w->file, report_line (r, w), w->file * 100000000 + w->row, r->file[w->file].name, report_line (r, w));
+           w->file, varlb__report_line (r, w), w->file * 100000000 + w->row, r->file[w->file].name,
+           varlb__report_line (r, w));
   report_esc (o, r->series[w->series].compressor);
   fputs ("</td>", o);
   inst_cell (o, r, w->inst);

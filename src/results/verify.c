@@ -11,13 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "cli.h"
 #include "verify.h"
 
 /* ------------------------------------------------------------ the key */
 
 void
-cli_verify_key_set (cli_verify_key_t *k, const unsigned char *key)
+varlb__verify_key_set (varlb__verify_key_t *k, const unsigned char *key)
 {
   memcpy (k->key, key, VARLB_JUDGE_KEY_BYTES);
   varlb_judge_key_fingerprint (k->fingerprint, key);
@@ -25,13 +24,13 @@ cli_verify_key_set (cli_verify_key_t *k, const unsigned char *key)
 }
 
 int
-cli_verify_key_load (const char *cmd, cli_verify_key_t *k)
+varlb__verify_key_load (varlb__verify_key_t *k, const char *file, char *why, size_t wlen)
 {
   char path[4096];
   memset (k, 0, sizeof *k);
-  int given = cli_judge_key_path != NULL;
+  int given = file != NULL;
   if (given)
-    snprintf (path, sizeof path, "%s", cli_judge_key_path);
+    snprintf (path, sizeof path, "%s", file);
   else if (varlb_judge_key_default_path (path, sizeof path) != VARLB_OK)
     return 0; /* no key: every row unverified */
   /* Reading results never makes a key: without one, nothing verifies. */
@@ -41,12 +40,12 @@ cli_verify_key_load (const char *cmd, cli_verify_key_t *k)
   int st = varlb_judge_key_load (key, path, 0);
   if (st != VARLB_OK)
     {
-      cli_error (cmd, "judge key %s: %s", path,
-                 st == VARLB_EFORMAT ? "not 64 hex digits in a file only its owner can read"
-                                     : strerror (errno ? errno : EIO));
+      snprintf (why, wlen, "judge key %s: %s", path,
+                st == VARLB_EFORMAT ? "not 64 hex digits in a file only its owner can read"
+                                    : strerror (errno ? errno : EIO));
       return -1;
     }
-  cli_verify_key_set (k, key);
+  varlb__verify_key_set (k, key);
   memset (key, 0, sizeof key);
   return 0;
 }
@@ -55,9 +54,9 @@ cli_verify_key_load (const char *cmd, cli_verify_key_t *k)
 
 /* A whole, non-negative count in column COL of row R, or -1. */
 static int
-row_count (const cli_csv_t *t, size_t r, long col, size_t *out)
+row_count (const varlb__csv_t *t, size_t r, long col, size_t *out)
 {
-  double v = cli_csv_num (t, r, col);
+  double v = varlb__csv_num (t, r, col);
   if (col < 0 || !(v >= 0.0 && v < 9007199254740992.0) || v != floor (v))
     return -1;
   *out = (size_t) v;
@@ -67,30 +66,30 @@ row_count (const cli_csv_t *t, size_t r, long col, size_t *out)
 /* An optional number of bits >= 0 in column NAME (DEFAULT when the file
    has no such column or the cell is empty), or NaN. */
 static double
-row_bits (const cli_csv_t *t, size_t r, const char *name, double dflt)
+row_bits (const varlb__csv_t *t, size_t r, const char *name, double dflt)
 {
-  long c = cli_csv_col (t, name);
-  if (c < 0 || !cli_csv_get (t, r, c)[0])
+  long c = varlb__csv_col (t, name);
+  if (c < 0 || !varlb__csv_get (t, r, c)[0])
     return dflt;
-  double v = cli_csv_num (t, r, c);
+  double v = varlb__csv_num (t, r, c);
   return v >= 0.0 && isfinite (v) ? v : NAN;
 }
 
 int
-cli_row_counts (varlb_counts_t *c, const cli_csv_t *t, size_t r)
+varlb__row_counts (varlb_counts_t *c, const varlb__csv_t *t, size_t r)
 {
   size_t tested, N, layers = 1, heads = 1;
-  long cb = cli_csv_col (t, "bits_charged");
-  double charged = cli_csv_num (t, r, cb), side = row_bits (t, r, "side_channel_bits", 0.0);
-  double budget = cli_csv_num (t, r, cli_csv_col (t, "budget_bits"));
+  long cb = varlb__csv_col (t, "bits_charged");
+  double charged = varlb__csv_num (t, r, cb), side = row_bits (t, r, "side_channel_bits", 0.0);
+  double budget = varlb__csv_num (t, r, varlb__csv_col (t, "budget_bits"));
   /* A file from before the length was counted: no blob is 2^64 bytes. */
   double length = row_bits (t, r, "length_bits", 64.0);
-  long cl = cli_csv_col (t, "layers"), ch = cli_csv_col (t, "heads");
+  long cl = varlb__csv_col (t, "layers"), ch = varlb__csv_col (t, "heads");
   memset (c, 0, sizeof *c);
-  if (row_count (t, r, cli_csv_col (t, "bits_tested"), &tested) != 0
-      || row_count (t, r, cli_csv_col (t, "correct"), &c->correct) != 0
-      || row_count (t, r, cli_csv_col (t, "d"), &c->d) != 0
-      || row_count (t, r, cli_csv_col (t, "N"), &N) != 0 || c->d == 0 || tested == 0
+  if (row_count (t, r, varlb__csv_col (t, "bits_tested"), &tested) != 0
+      || row_count (t, r, varlb__csv_col (t, "correct"), &c->correct) != 0
+      || row_count (t, r, varlb__csv_col (t, "d"), &c->d) != 0
+      || row_count (t, r, varlb__csv_col (t, "N"), &N) != 0 || c->d == 0 || tested == 0
       || c->correct > tested || cb < 0 || !(charged >= 0.0) || !isfinite (charged)
       || !(budget >= 0.0)
       || isnan (side) || isnan (length) || N % c->d != 0 || tested % c->d != 0 || tested > N
@@ -110,42 +109,42 @@ cli_row_counts (varlb_counts_t *c, const cli_csv_t *t, size_t r)
 }
 
 int
-cli_row_judge (varlb_judgement_t *j, const cli_csv_t *t, size_t r)
+varlb__row_judge (varlb_judgement_t *j, const varlb__csv_t *t, size_t r)
 {
   varlb_counts_t c;
-  if (cli_row_counts (&c, t, r) != 0)
+  if (varlb__row_counts (&c, t, r) != 0)
     return -1;
   return varlb_judge_strata (j, c.correct, c.strata, c.r, c.a, c.d, c.bits_charged,
                              c.bits_judged) == VARLB_OK ? 0 : -1;
 }
 
 static int
-row_ok (const cli_csv_t *t, size_t r)
+row_ok (const varlb__csv_t *t, size_t r)
 {
-  long cst = cli_csv_col (t, "status");
-  return cst >= 0 && strcmp (cli_csv_get (t, r, cst), "ok") == 0;
+  long cst = varlb__csv_col (t, "status");
+  return cst >= 0 && strcmp (varlb__csv_get (t, r, cst), "ok") == 0;
 }
 
 /* The verdict row R's numbers give (an error row's is the error's). */
 static const char *
-row_verdict (const cli_csv_t *t, size_t r)
+row_verdict (const varlb__csv_t *t, size_t r)
 {
   varlb_judgement_t j;
   if (!row_ok (t, r))
     return VARLB_VERDICT_ERROR;
-  return cli_row_judge (&j, t, r) == 0 ? j.verdict
+  return varlb__row_judge (&j, t, r) == 0 ? j.verdict
          : "(no verdict: the row's counts do not hold together)";
 }
 
 size_t
-cli_rows_disagreeing (const cli_csv_t *t, size_t *first, size_t nfirst)
+varlb__rows_disagreeing (const varlb__csv_t *t, size_t *first, size_t nfirst)
 {
-  long cv = cli_csv_col (t, "verdict"), cst = cli_csv_col (t, "status");
+  long cv = varlb__csv_col (t, "verdict"), cst = varlb__csv_col (t, "status");
   size_t bad = 0;
   if (cv < 0 || cst < 0)
     return 0;
   for (size_t r = 0; r < t->rows; r++)
-    if (strcmp (cli_csv_get (t, r, cv), row_verdict (t, r)) != 0)
+    if (strcmp (varlb__csv_get (t, r, cv), row_verdict (t, r)) != 0)
       {
         if (bad < nfirst)
           first[bad] = r;
@@ -157,30 +156,30 @@ cli_rows_disagreeing (const cli_csv_t *t, size_t *first, size_t nfirst)
 /* --------------------------------------------------------- one row */
 
 const char *
-cli_row_status_name (int status)
+varlb__row_status_name (int status)
 {
   switch (status)
     {
-    case CLI_ROW_VERIFIED: return "verified";
-    case CLI_ROW_UNSIGNED: return "unverified (no MAC)";
-    case CLI_ROW_OTHER_KEY: return "unverified (another judge key)";
+    case VARLB__ROW_VERIFIED: return "verified";
+    case VARLB__ROW_UNSIGNED: return "unverified (no MAC)";
+    case VARLB__ROW_OTHER_KEY: return "unverified (another judge key)";
     default: return "refused";
     }
 }
 
 /* Row R's MAC cell, when the file has a last column "mac" and R fills it. */
 static const char *
-row_mac_cell (const cli_csv_t *t, size_t r)
+row_mac_cell (const varlb__csv_t *t, size_t r)
 {
   if (t->cols == 0 || strcmp (t->head[t->cols - 1], "mac") != 0)
     return NULL;
-  const char *m = cli_csv_get (t, r, (long) t->cols - 1);
+  const char *m = varlb__csv_get (t, r, (long) t->cols - 1);
   return m[0] ? m : NULL;
 }
 
 /* 1 when the MAC of row R's text under K is the one it carries. */
 static int
-row_mac_matches (const cli_csv_t *t, size_t r, const cli_verify_key_t *k)
+row_mac_matches (const varlb__csv_t *t, size_t r, const varlb__verify_key_t *k)
 {
   const char *line = t->line ? t->line[r] : NULL, *hl = t->header_line;
   const char *cut = line ? strrchr (line, ',') : NULL;
@@ -197,15 +196,15 @@ row_mac_matches (const cli_csv_t *t, size_t r, const cli_verify_key_t *k)
    within 1e-9 relatively (intervals and sampled p-values are floating
    point, and another libm may round their last digits otherwise). */
 static int
-figure_matches (const cli_csv_t *t, size_t r, const char *name, double want, int exact)
+figure_matches (const varlb__csv_t *t, size_t r, const char *name, double want, int exact)
 {
-  long c = cli_csv_col (t, name);
+  long c = varlb__csv_col (t, name);
   if (c < 0)
     return 1; /* an older file's row has no such column */
-  const char *cell = cli_csv_get (t, r, c);
+  const char *cell = varlb__csv_get (t, r, c);
   if (!cell[0] || isnan (want))
     return !cell[0] && isnan (want);
-  double got = cli_csv_num (t, r, c);
+  double got = varlb__csv_num (t, r, c);
   if (exact)
     return got == want;
   return fabs (got - want) <= 1e-9 * fmax (fabs (got), fabs (want));
@@ -213,11 +212,11 @@ figure_matches (const cli_csv_t *t, size_t r, const char *name, double want, int
 
 /* The first figure of an ok row R that its counts do not give, or NULL. */
 static const char *
-row_figure_mismatch (const cli_csv_t *t, size_t r, char *why, size_t wlen)
+row_figure_mismatch (const varlb__csv_t *t, size_t r, char *why, size_t wlen)
 {
   varlb_counts_t c;
   varlb_judgement_t j;
-  if (cli_row_counts (&c, t, r) != 0 || cli_row_judge (&j, t, r) != 0)
+  if (varlb__row_counts (&c, t, r) != 0 || varlb__row_judge (&j, t, r) != 0)
     return "its counts do not hold together";
   double N = (double) c.a * (double) c.strata * (double) c.d;
   const struct { const char *name; double want; int exact; } f[] = {
@@ -230,11 +229,11 @@ row_figure_mismatch (const cli_csv_t *t, size_t r, char *why, size_t wlen)
     if (!figure_matches (t, r, f[i].name, f[i].want, f[i].exact))
       {
         snprintf (why, wlen, "its %s %s is not the %.17g its counts give", f[i].name,
-                  cli_csv_get (t, r, cli_csv_col (t, f[i].name)), f[i].want);
+                  varlb__csv_get (t, r, varlb__csv_col (t, f[i].name)), f[i].want);
         return why;
       }
-  long cv = cli_csv_col (t, "verdict");
-  if (cv >= 0 && strcmp (cli_csv_get (t, r, cv), j.verdict) != 0)
+  long cv = varlb__csv_col (t, "verdict");
+  if (cv >= 0 && strcmp (varlb__csv_get (t, r, cv), j.verdict) != 0)
     {
       snprintf (why, wlen, "its verdict is not the '%s' its counts give", j.verdict);
       return why;
@@ -243,18 +242,18 @@ row_figure_mismatch (const cli_csv_t *t, size_t r, char *why, size_t wlen)
 }
 
 int
-cli_row_verify (const cli_csv_t *t, size_t r, const cli_verify_key_t *k, char *why,
-                size_t wlen)
+varlb__row_verify (const varlb__csv_t *t, size_t r, const varlb__verify_key_t *k, char *why,
+                   size_t wlen)
 {
-  long ck = cli_csv_col (t, "judge_key");
+  long ck = varlb__csv_col (t, "judge_key");
   if (!row_mac_cell (t, r))
-    return CLI_ROW_UNSIGNED;
-  if (!k->have || ck < 0 || strcmp (cli_csv_get (t, r, ck), k->fingerprint) != 0)
-    return CLI_ROW_OTHER_KEY;
+    return VARLB__ROW_UNSIGNED;
+  if (!k->have || ck < 0 || strcmp (varlb__csv_get (t, r, ck), k->fingerprint) != 0)
+    return VARLB__ROW_OTHER_KEY;
   if (!row_mac_matches (t, r, k))
     {
       snprintf (why, wlen, "its MAC does not match its text (edited after it was signed)");
-      return CLI_ROW_REFUSED;
+      return VARLB__ROW_REFUSED;
     }
   /* Signed here: every figure must be what the counts give (a faulty
      writer, or the key's holder editing and signing again). */
@@ -265,53 +264,53 @@ cli_row_verify (const cli_csv_t *t, size_t r, const cli_verify_key_t *k, char *w
       if (bad)
         {
           snprintf (why, wlen, "%s", bad);
-          return CLI_ROW_REFUSED;
+          return VARLB__ROW_REFUSED;
         }
     }
-  else if (strcmp (cli_csv_get (t, r, cli_csv_col (t, "verdict")), VARLB_VERDICT_ERROR) != 0)
+  else if (strcmp (varlb__csv_get (t, r, varlb__csv_col (t, "verdict")), VARLB_VERDICT_ERROR) != 0)
     {
       snprintf (why, wlen, "its status is '%s' but its verdict is not '%s'",
-                cli_csv_get (t, r, cli_csv_col (t, "status")), VARLB_VERDICT_ERROR);
-      return CLI_ROW_REFUSED;
+                varlb__csv_get (t, r, varlb__csv_col (t, "status")), VARLB_VERDICT_ERROR);
+      return VARLB__ROW_REFUSED;
     }
-  return CLI_ROW_VERIFIED;
+  return VARLB__ROW_VERIFIED;
 }
 
 /* ---------------------------------------------------------- every row */
 
 int
-cli_verify_rows (const char *cmd, const char *what, const cli_csv_t *t, const char *path,
-                 const char *jsonl, const cli_verify_key_t *k, unsigned char *status,
-                 size_t *unverified, size_t *json_bad, int json_missing_ok)
+varlb__verify_rows (const char *what, const varlb__csv_t *t, const char *path, const char *jsonl,
+                    const varlb__verify_key_t *k, unsigned char *status, size_t *unverified,
+                    size_t *json_bad, int json_missing_ok, char *err, size_t elen)
 {
   char why[768];
   unsigned char *jbad = calloc (t->rows + 1, 1);
-  long nj = jbad && jsonl ? cli_jsonl_compare (t, jsonl, jbad, why, sizeof why) : 0;
+  long nj = jbad && jsonl ? varlb__jsonl_compare (t, jsonl, jbad, why, sizeof why) : 0;
   int rc = 0;
   *unverified = *json_bad = 0;
   if (!jbad || nj < 0)
     {
-      cli_error (cmd, "%s", jbad ? why : "out of memory");
+      snprintf (err, elen, "%s", jbad ? why : "out of memory");
       free (jbad);
       return -1;
     }
   for (size_t r = 0; r < t->rows && rc == 0; r++)
     {
-      int st = cli_row_verify (t, r, k, why, sizeof why);
-      if (st == CLI_ROW_VERIFIED && (jbad[r] == 1 || (jbad[r] == 2 && !json_missing_ok)))
+      int st = varlb__row_verify (t, r, k, why, sizeof why);
+      if (st == VARLB__ROW_VERIFIED && (jbad[r] == 1 || (jbad[r] == 2 && !json_missing_ok)))
         {
           snprintf (why, sizeof why, jbad[r] == 1 ? "its JSON line in %s does not say what "
                     "its CSV row says" : "%s has no JSON line for it", jsonl);
-          st = CLI_ROW_REFUSED;
+          st = VARLB__ROW_REFUSED;
         }
       if (status)
         status[r] = (unsigned char) st;
-      if (st == CLI_ROW_REFUSED)
+      if (st == VARLB__ROW_REFUSED)
         {
-          cli_error (cmd, "%s%s: row %zu: refused: %s", what, path, r + 1, why);
+          snprintf (err, elen, "%s%s: row %zu: refused: %s", what, path, r + 1, why);
           rc = -1;
         }
-      else if (st != CLI_ROW_VERIFIED)
+      else if (st != VARLB__ROW_VERIFIED)
         {
           ++*unverified;
           *json_bad += jbad[r] != 0;
@@ -332,7 +331,7 @@ unsigned_header_len (const char *header)
 }
 
 int
-cli_sign_rows (char **text, size_t *len, const char *header, const unsigned char *key)
+varlb__sign_rows (char **text, size_t *len, const char *header, const unsigned char *key)
 {
   char *out = NULL;
   size_t olen = 0;
@@ -358,12 +357,13 @@ cli_sign_rows (char **text, size_t *len, const char *header, const unsigned char
 }
 
 int
-cli_side_rows_verify (const char *cmd, const char *path, const char *header,
-                      const unsigned char *key)
+varlb__side_rows_verify (const char *path, const char *header, const unsigned char *key,
+                         char *why, size_t wlen)
 {
   FILE *f = fopen (path, "re");
   if (!f)
-    return errno == ENOENT ? 0 : (cli_error (cmd, "--resume: %s: %s", path, strerror (errno)), -1);
+    return errno == ENOENT ? 0 : (snprintf (why, wlen, "--resume: %s: %s", path,
+                                            strerror (errno)), -1);
   char *line = NULL, want[VARLB_ROW_MAC_HEX + 1];
   size_t cap = 0, hl = unsigned_header_len (header), lineno = 0;
   ssize_t got;
@@ -372,15 +372,16 @@ cli_side_rows_verify (const char *cmd, const char *path, const char *header,
     {
       line[--got] = '\0';
       if (lineno++ == 0)
-        continue; /* the header: cli_resume_header checks it */
+        continue; /* the header: the caller checks it */
       const char *cut = strrchr (line, ',');
       if (cut)
         varlb_row_mac (want, key, header, hl, line, (size_t) (cut - line));
       if (!cut || strlen (cut) != VARLB_ROW_MAC_HEX + 3 || cut[1] != '"'
           || memcmp (cut + 2, want, VARLB_ROW_MAC_HEX) != 0)
         {
-          cli_error (cmd, "--resume: %s: line %zu: refused: its MAC does not match its text "
-                     "under this judge key (edited, or signed under another key)", path, lineno);
+          snprintf (why, wlen, "--resume: %s: line %zu: refused: its MAC does not match its "
+                    "text under this judge key (edited, or signed under another key)", path,
+                    lineno);
           rc = -1;
         }
     }

@@ -1,12 +1,12 @@
-/* report.h -- `varlb report`: result files (sweep, sweep --model, attack
- * --json, scaling, --tokens, --head-rows) read, every trial row re-judged
- * from its own counts, and written as one self-contained HTML page.  Not
- * installed. */
-#ifndef VARLB_CLI_REPORT_H
-#define VARLB_CLI_REPORT_H
+/* report.h -- the page of `varlb report`: result files (sweep, sweep
+ * --model, attack --json, scaling, --tokens, --head-rows) read, every trial
+ * row re-judged from its own counts, and written as one self-contained
+ * HTML page.  Internal to the library (not installed); the command that
+ * drives it is src/cli/report.c. */
+#ifndef VARLB_RESULTS_REPORT_H
+#define VARLB_RESULTS_REPORT_H
 #include <stdio.h>
-#include "cli.h"
-#include "sweep.h"
+#include "plot.h"
 #include "verify.h"
 
 /* Above this many trial rows the chart shows one point per series and
@@ -30,7 +30,7 @@ enum report_kind {
 };
 
 /* What the page says of a row's signature (its MAC under the judge key,
-   checked by cli_row_verify as summary and --resume check it). */
+   checked by varlb__row_verify as summary and --resume check it). */
 enum report_sig {
   REPORT_SIG_NONE,       /* unsigned: no mac cell (written before MACs, or emptied) */
   REPORT_SIG_UNCHECKED,  /* signed under another judge key, or no key is here */
@@ -47,7 +47,7 @@ typedef struct report_file {
   const char *name;       /* its last component */
   enum report_kind kind;
   int jsonl;              /* read from JSON Lines */
-  cli_csv_t t;
+  varlb__csv_t t;
   char sha256[65];
   long long bytes;
   /* FILE.manifest.json beside a sweep's CSV (NULL: none): the command
@@ -55,7 +55,7 @@ typedef struct report_file {
   char *m_command, *m_version, *m_revision, *m_libraries, *m_isolation;
   size_t sig[4];          /* rows by enum report_sig */
   unsigned char *rowsig;  /* each trial row's enum report_sig */
-  cli_verdicts_t groups;  /* trial rows: groups pooled over seeds (cli_verdicts_groups) */
+  varlb__verdicts_t groups;  /* trial rows: groups pooled over seeds (varlb__verdicts_groups) */
   size_t sig_first;       /* the first row that failed its check ((size_t) -1: none) */
   char sig_why[256];      /* and why */
   enum report_place place;
@@ -67,9 +67,9 @@ typedef struct report_file {
   } cols[64];
 } report_file_t;
 
-/* One trial row, re-judged (cli_row_judge: never the stored verdict). */
+/* One trial row, re-judged (varlb__row_judge: never the stored verdict). */
 typedef struct report_row {
-  size_t file, row;       /* row ROW of file FILE (report_line) */
+  size_t file, row;       /* row ROW of file FILE (varlb__report_line) */
   size_t series, inst;
   int status_ok;          /* status "ok" */
   int judged;             /* its counts hold together: J is its judgement */
@@ -117,44 +117,60 @@ typedef struct report {
   size_t judged, rejected, disagree, holm, failed;
   size_t sig_failed;      /* rows whose signature failed (REPORT_SIG_UNVERIFIED) */
   size_t pooled, pool_holm; /* groups pooled over seeds; impossible after Holm */
-  cli_verify_key_t key;   /* the judge key rows are checked under */
+  varlb__verify_key_t key;   /* the judge key rows are checked under */
   int aggregate;          /* nrows > REPORT_ROW_LIMIT */
   const char *title, *out;
+  const char *revision;    /* the source revision the footer names (NULL: none) */
   char *data_dir;         /* beside the page (NULL until needed) */
 } report_t;
 
-/* The page of the N files PATHS written to OUT (TITLE NULL: from their
-   names); one line naming it to SAY (NULL: none).  0; 1 when a file
-   cannot be read or reported (no page) or when rows state what their
-   counts do not give (the page is written, marking them); 2 on usage. */
-int cli_report_files (const char *cmd, char *const *paths, size_t n, const char *out,
-                      const char *title, FILE *say);
+/* ---------------------------------------- what varlb report calls */
+
+/* A page is made in four steps: each file loaded (varlb__report_file_load)
+   under one key, the rows judged (varlb__report_judge), their data placed
+   (varlb__report_place_data), the page written (varlb__report_write_page). */
+
+/* report_load.c: read and classify PATH, and check each trial row's
+   signature under KEY (-1 with one line naming it in ERR). */
+int varlb__report_file_load (report_file_t *f, const char *path, const varlb__verify_key_t *key,
+                             char *err, size_t elen);
+void varlb__report_file_clear (report_file_t *f);
+
+/* report_judge.c: rows judged, instances and series built, Holm applied
+   (-1 with why in WHY when out of memory). */
+int varlb__report_judge (report_t *r, char *why, size_t wlen);
+/* The line of its file row W stands on (a CSV's header is line 1). */
+size_t varlb__report_line (const report_t *r, const report_row_t *w);
+
+/* report_data.c: decide where each file's data goes and make its link (copying it beside
+   OUT when needed); -1 with why in WHY. */
+int varlb__report_place_data (report_t *r, char *why, size_t wlen);
+
+/* report_page.c: the whole page to O. */
+int varlb__report_write_page (FILE *o, report_t *r);
+
+/* -------------------------------- the page's pieces, inside the library */
+
+/* Hidden from the shared library's symbol table: short names that no
+   program linking libvarlb should see or clash with. */
+#pragma GCC visibility push(hidden)
 
 /* report_json.c: one flat JSON object per line into a table whose header
    is the first object's keys (strings unescaped, numbers and true/false as
    written, null empty), as a CSV of the same rows reads. */
-int report_jsonl_read (cli_csv_t *t, const char *path, char *why, size_t wlen);
+int report_jsonl_read (varlb__csv_t *t, const char *path, char *why, size_t wlen);
 /* The manifest beside a sweep's CSV, into F's m_* fields (absent: none). */
 void report_manifest_read (report_file_t *f);
 /* Append S to the command line *BUF (length *LEN) as one more word,
    shell-quoted (single quotes when it needs any). */
 void report_shell_quote (char **buf, size_t *len, const char *s);
 
-/* report_load.c: read and classify PATH, and check each trial row's
-   signature under KEY (-1 after one line naming it). */
-int report_file_load (report_file_t *f, const char *cmd, const char *path,
-                      const cli_verify_key_t *key);
-void report_file_clear (report_file_t *f);
+/* report_load.c: a trial row's signature, as the page says it. */
 enum report_sig report_row_signature (const report_file_t *f, size_t r);
 
-/* report_judge.c: rows judged, instances and series built, Holm applied
-   (-1 after one line when out of memory or no row can be drawn). */
-int report_judge (report_t *r, const char *cmd);
-/* A cell of row W ("" when the file lacks the column). */
+/* report_judge.c: a cell of row W ("" when the file lacks the column). */
 const char *report_cell (const report_t *r, const report_row_t *w, const char *col);
 double report_num (const report_t *r, const report_row_t *w, const char *col);
-/* The line of its file row W stands on (a CSV's header is line 1). */
-size_t report_line (const report_t *r, const report_row_t *w);
 /* The label of instance I ("1,2,4,8 d=16 gaussian", a model's name first). */
 void report_inst_label (char *buf, size_t len, const report_inst_t *in);
 /* A compressor's family, from its spec and the library's description. */
@@ -162,17 +178,12 @@ const char *report_family (const char *spec, const char **description);
 
 /* report_data.c: SHA-256 of PATH into HEX; -1 with errno. */
 int report_sha256 (char hex[65], long long *bytes, const char *path);
-/* Decide where each file's data goes and make its link (copying it beside
-   OUT when needed); -1 after one line. */
-int report_place_data (report_t *r, const char *cmd);
 
 /* report_page.c: HTML text. */
 void report_esc (FILE *o, const char *s);
 void report_escn (FILE *o, const char *s, size_t n);
 /* V with DIGITS significant digits, or an en dash when not finite. */
 const char *report_fmt (char *buf, size_t len, double v, int digits);
-/* The whole page to O. */
-int report_write_page (FILE *o, report_t *r);
 
 /* report_chart.c: the inline SVG charts and their pieces. */
 /* A plot area and its ranges (x on a log10 scale; y log10 too when LOGY). */
@@ -206,5 +217,7 @@ void report_chart_scaling (FILE *o, const report_t *r);
 void report_board (FILE *o, const report_t *r);
 void report_cards (FILE *o, const report_t *r);
 void report_rows_table (FILE *o, const report_t *r);
+
+#pragma GCC visibility pop
 
 #endif

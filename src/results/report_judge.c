@@ -1,5 +1,5 @@
 /* report_judge.c -- what varlb report says of the trial rows: each row
- * re-judged from its own counts (cli_row_judge, as varlb summary; a stored
+ * re-judged from its own counts (varlb__row_judge, as varlb summary; a stored
  * verdict or accuracy its counts do not give is flagged, never shown as a
  * result), Holm's correction over every row of the page, and the rows
  * grouped into instances and series (a compressor on an instance). */
@@ -20,7 +20,7 @@ col_of (const report_file_t *f, const char *name)
   report_file_t *m = (report_file_t *) f; /* only the cache changes */
   size_t h = ((uintptr_t) name >> 3) % (sizeof m->cols / sizeof *m->cols);
   if (m->cols[h].name != name)
-    m->cols[h].name = name, m->cols[h].col = cli_csv_col (&f->t, name);
+    m->cols[h].name = name, m->cols[h].col = varlb__csv_col (&f->t, name);
   return m->cols[h].col;
 }
 
@@ -28,17 +28,17 @@ const char *
 report_cell (const report_t *r, const report_row_t *w, const char *col)
 {
   long c = col_of (&r->file[w->file], col);
-  return c < 0 ? "" : cli_csv_get (&r->file[w->file].t, w->row, c);
+  return c < 0 ? "" : varlb__csv_get (&r->file[w->file].t, w->row, c);
 }
 
 double
 report_num (const report_t *r, const report_row_t *w, const char *col)
 {
-  return cli_csv_num (&r->file[w->file].t, w->row, col_of (&r->file[w->file], col));
+  return varlb__csv_num (&r->file[w->file].t, w->row, col_of (&r->file[w->file], col));
 }
 
 size_t
-report_line (const report_t *r, const report_row_t *w)
+varlb__report_line (const report_t *r, const report_row_t *w)
 {
   return w->row + (r->file[w->file].jsonl ? 1 : 2);
 }
@@ -102,7 +102,7 @@ report_inst_label (char *buf, size_t len, const report_inst_t *in)
             strcmp (in->values, "01") != 0 ? in->values : "");
 }
 
-/* The counts a judgement is taken from (cli_row_judge): rows equal in
+/* The counts a judgement is taken from (varlb__row_judge): rows equal in
    all of them are judged once. */
 static const char *const key_cols[] = { "status", "correct", "bits_tested", "d", "N",
                                         "bits_charged", "side_channel_bits", "layers", "heads",
@@ -122,8 +122,8 @@ cmp_counts (const void *a, const void *b, void *arg)
   for (size_t k = 0; k < N_KEY_COLS; k++)
     {
       long cu = c->col[u->file][k], cv = c->col[v->file][k];
-      int d = strcmp (cu < 0 ? "" : cli_csv_get (&c->r->file[u->file].t, u->row, cu),
-                      cv < 0 ? "" : cli_csv_get (&c->r->file[v->file].t, v->row, cv));
+      int d = strcmp (cu < 0 ? "" : varlb__csv_get (&c->r->file[u->file].t, u->row, cu),
+                      cv < 0 ? "" : varlb__csv_get (&c->r->file[v->file].t, v->row, cv));
       if (d)
         return d;
     }
@@ -165,12 +165,12 @@ judge_all (report_t *r)
     {
       report_row_t *w = &r->row[ord[rep[u]]];
       const report_file_t *f = &r->file[w->file];
-      double N = cli_csv_num (&f->t, w->row, col[w->file][4]),
-             charged = cli_csv_num (&f->t, w->row, col[w->file][5]);
+      double N = varlb__csv_num (&f->t, w->row, col[w->file][4]),
+             charged = varlb__csv_num (&f->t, w->row, col[w->file][5]);
       varlb_counts_t c;
-      w->judged = w->status_ok && cli_row_judge (&w->j, &f->t, w->row) == 0;
+      w->judged = w->status_ok && varlb__row_judge (&w->j, &f->t, w->row) == 0;
       w->efficiency = w->judged ? varlb_efficiency (w->j.accuracy, charged, N) : NAN;
-      w->xj = w->judged && cli_row_counts (&c, &f->t, w->row) == 0 ? c.bits_judged / N : w->x;
+      w->xj = w->judged && varlb__row_counts (&c, &f->t, w->row) == 0 ? c.bits_judged / N : w->x;
     }
   for (size_t u = 0; u < nrep; u++)
     for (size_t i = rep[u] + 1; i < (u + 1 < nrep ? rep[u + 1] : r->nrows); i++)
@@ -260,7 +260,7 @@ pooled_verdict (const report_t *r, size_t s)
   return count[best] ? order[best] : "no row judged";
 }
 
-/* Each trials file's groups pooled over seeds (cli_verdicts_groups: the
+/* Each trials file's groups pooled over seeds (varlb__verdicts_groups: the
    rows that share every setting but the seed, one row per judge key and
    seed), as varlb summary pools them; FIRST[f] is file f's first row. */
 static int
@@ -272,7 +272,7 @@ pool_groups (report_t *r, const size_t *first)
       report_file_t *F = &r->file[f];
       if (F->kind != REPORT_TRIALS)
         continue;
-      if (cli_verdicts_groups (&F->groups, &F->t, why, sizeof why) != 0)
+      if (varlb__verdicts_groups (&F->groups, &F->t, why, sizeof why) != 0)
         return -1;
       for (size_t g = 0; g < F->groups.groups; g++)
         if (F->groups.instances[g] >= 2
@@ -355,7 +355,7 @@ series_tally (report_t *r, size_t i)
 }
 
 int
-report_judge (report_t *r, const char *cmd)
+varlb__report_judge (report_t *r, char *why, size_t wlen)
 {
   size_t n = 0;
   for (size_t f = 0; f < r->nfiles; f++)
@@ -367,7 +367,7 @@ report_judge (report_t *r, const char *cmd)
   if (!r->row || !r->inst || !r->series || !first || !file_first)
     {
       free (first), free (file_first);
-      cli_error (cmd, "out of memory");
+      snprintf (why, wlen, "out of memory");
       return -1;
     }
   for (size_t f = 0; f < r->nfiles; f++)
@@ -379,7 +379,7 @@ report_judge (report_t *r, const char *cmd)
   if (judge_all (r) != 0)
     {
       free (first), free (file_first);
-      cli_error (cmd, "out of memory");
+      snprintf (why, wlen, "out of memory");
       return -1;
     }
   for (size_t i = 0; i < r->nrows; i++)
@@ -395,7 +395,7 @@ report_judge (report_t *r, const char *cmd)
   free (file_first);
   if (bad)
     {
-      cli_error (cmd, "out of memory");
+      snprintf (why, wlen, "out of memory");
       return -1;
     }
   for (size_t i = 0; i < r->nrows; i++)

@@ -8,7 +8,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cli.h"
 #include "verify.h"
 
 /* The settings a group shares: every column of a trial's settings the
@@ -20,24 +19,24 @@ static const char *const group_cols[] = {
 #define NGROUP (sizeof group_cols / sizeof *group_cols)
 
 static int
-same_group (const cli_csv_t *t, const long *col, size_t a, size_t b)
+same_group (const varlb__csv_t *t, const long *col, size_t a, size_t b)
 {
   for (size_t k = 0; k < NGROUP; k++)
-    if (col[k] >= 0 && strcmp (cli_csv_get (t, a, col[k]), cli_csv_get (t, b, col[k])) != 0)
+    if (col[k] >= 0 && strcmp (varlb__csv_get (t, a, col[k]), varlb__csv_get (t, b, col[k])) != 0)
       return 0;
   return 1;
 }
 
 /* Row A's instance (judge key, seed) is row B's. */
 static int
-same_instance (const cli_csv_t *t, long ck, long cs, size_t a, size_t b)
+same_instance (const varlb__csv_t *t, long ck, long cs, size_t a, size_t b)
 {
-  return (ck < 0 || strcmp (cli_csv_get (t, a, ck), cli_csv_get (t, b, ck)) == 0)
-         && strcmp (cli_csv_get (t, a, cs), cli_csv_get (t, b, cs)) == 0;
+  return (ck < 0 || strcmp (varlb__csv_get (t, a, ck), varlb__csv_get (t, b, ck)) == 0)
+         && strcmp (varlb__csv_get (t, a, cs), varlb__csv_get (t, b, cs)) == 0;
 }
 
 void
-cli_verdicts_clear (cli_verdicts_t *v)
+varlb__verdicts_clear (varlb__verdicts_t *v)
 {
   free (v->group_of), free (v->first), free (v->instances), free (v->row), free (v->pool);
   free (v->row_holm), free (v->pool_holm);
@@ -47,7 +46,7 @@ cli_verdicts_clear (cli_verdicts_t *v)
 /* Rows ordered by (judge key, seed, row), so a group's repeats of one
    instance sit side by side and the first in file order comes first. */
 typedef struct {
-  const cli_csv_t *t;
+  const varlb__csv_t *t;
   long ck, cs;
 } inst_ctx_t;
 
@@ -56,24 +55,24 @@ cmp_instance (const void *a, const void *b, void *arg)
 {
   const inst_ctx_t *c = arg;
   size_t u = *(const size_t *) a, w = *(const size_t *) b;
-  int d = c->ck < 0 ? 0 : strcmp (cli_csv_get (c->t, u, c->ck), cli_csv_get (c->t, w, c->ck));
+  int d = c->ck < 0 ? 0 : strcmp (varlb__csv_get (c->t, u, c->ck), varlb__csv_get (c->t, w, c->ck));
   if (d == 0)
-    d = strcmp (cli_csv_get (c->t, u, c->cs), cli_csv_get (c->t, w, c->cs));
+    d = strcmp (varlb__csv_get (c->t, u, c->cs), varlb__csv_get (c->t, w, c->cs));
   return d ? d : u < w ? -1 : u > w;
 }
 
 /* Pool group G (its ok rows ORD[0..M)), one row per (judge key, seed):
    the first in file order whose counts hold together. */
 static void
-pool_group (cli_verdicts_t *v, const cli_csv_t *t, size_t g, size_t *ord, size_t m,
+pool_group (varlb__verdicts_t *v, const varlb__csv_t *t, size_t g, size_t *ord, size_t m,
             varlb_counts_t *c)
 {
-  inst_ctx_t ctx = { t, cli_csv_col (t, "judge_key"), cli_csv_col (t, "seed") };
+  inst_ctx_t ctx = { t, varlb__csv_col (t, "judge_key"), varlb__csv_col (t, "seed") };
   size_t k = 0, last = 0;
   qsort_r (ord, m, sizeof *ord, cmp_instance, &ctx);
   for (size_t i = 0; i < m; i++)
     if ((k == 0 || !same_instance (t, ctx.ck, ctx.cs, last, ord[i]))
-        && cli_row_counts (&c[k], t, ord[i]) == 0)
+        && varlb__row_counts (&c[k], t, ord[i]) == 0)
       last = ord[i], k++;
   v->instances[g] = k;
   if (k == 0 || varlb_judge_pooled (&v->pool[g], c, k) != VARLB_OK)
@@ -81,19 +80,19 @@ pool_group (cli_verdicts_t *v, const cli_csv_t *t, size_t g, size_t *ord, size_t
 }
 
 static int
-row_is_ok (const cli_csv_t *t, long cst, size_t r)
+row_is_ok (const varlb__csv_t *t, long cst, size_t r)
 {
-  return cst >= 0 && strcmp (cli_csv_get (t, r, cst), "ok") == 0;
+  return cst >= 0 && strcmp (varlb__csv_get (t, r, cst), "ok") == 0;
 }
 
 int
-cli_verdicts_groups (cli_verdicts_t *v, const cli_csv_t *t, char *why, size_t wlen)
+varlb__verdicts_groups (varlb__verdicts_t *v, const varlb__csv_t *t, char *why, size_t wlen)
 {
   memset (v, 0, sizeof *v);
   size_t n = t->rows ? t->rows : 1;
-  long col[NGROUP], cst = cli_csv_col (t, "status");
+  long col[NGROUP], cst = varlb__csv_col (t, "status");
   for (size_t k = 0; k < NGROUP; k++)
-    col[k] = cli_csv_col (t, group_cols[k]);
+    col[k] = varlb__csv_col (t, group_cols[k]);
   v->rows = t->rows;
   v->group_of = calloc (n, sizeof *v->group_of);
   v->first = calloc (n, sizeof *v->first);
@@ -133,17 +132,17 @@ cli_verdicts_groups (cli_verdicts_t *v, const cli_csv_t *t, char *why, size_t wl
 out:
   free (c), free (ord), free (start), free (fill);
   if (rc != 0)
-    cli_verdicts_clear (v);
+    varlb__verdicts_clear (v);
   return rc;
 }
 
 int
-cli_verdicts_init (cli_verdicts_t *v, const cli_csv_t *t, char *why, size_t wlen)
+varlb__verdicts_init (varlb__verdicts_t *v, const varlb__csv_t *t, char *why, size_t wlen)
 {
-  if (cli_verdicts_groups (v, t, why, wlen) != 0)
+  if (varlb__verdicts_groups (v, t, why, wlen) != 0)
     return -1;
   size_t n = t->rows ? t->rows : 1;
-  long cst = cli_csv_col (t, "status");
+  long cst = varlb__csv_col (t, "status");
   v->row = calloc (n, sizeof *v->row);
   v->row_holm = calloc (n, 1);
   v->pool_holm = calloc (n, 1);
@@ -160,7 +159,7 @@ cli_verdicts_init (cli_verdicts_t *v, const cli_csv_t *t, char *why, size_t wlen
     {
       v->row[r].verdict = VARLB_VERDICT_ERROR;
       v->row[r].p_value = NAN;
-      if (row_is_ok (t, cst, r) && cli_row_judge (&v->row[r], t, r) != 0)
+      if (row_is_ok (t, cst, r) && varlb__row_judge (&v->row[r], t, r) != 0)
         {
           /* +1: rows count from 1 (the header is line 1). */
           snprintf (why, wlen, "row %zu: an ok row needs counts bits_tested > 0, correct <= "
@@ -197,12 +196,12 @@ cli_verdicts_init (cli_verdicts_t *v, const cli_csv_t *t, char *why, size_t wlen
 out:
   free (p), free (rej), free (who);
   if (rc != 0)
-    cli_verdicts_clear (v);
+    varlb__verdicts_clear (v);
   return rc;
 }
 
 void
-cli_verdicts_line (char *buf, size_t len, const cli_verdicts_t *v)
+varlb__verdicts_line (char *buf, size_t len, const varlb__verdicts_t *v)
 {
   size_t pooled = 0;
   double pmin = NAN;
@@ -222,41 +221,22 @@ cli_verdicts_line (char *buf, size_t len, const cli_verdicts_t *v)
 }
 
 void
-cli_verdicts_of_file (char *buf, size_t len, const char *path)
+varlb__verdicts_of_file (char *buf, size_t len, const char *path)
 {
-  cli_csv_t t;
-  cli_verdicts_t v;
+  varlb__csv_t t;
+  varlb__verdicts_t v;
   char why[512];
-  if (cli_csv_read (&t, path, why, sizeof why) != 0)
+  if (varlb__csv_read (&t, path, why, sizeof why) != 0)
     {
       snprintf (buf, len, "(%s: %s)", path, why);
       return;
     }
-  if (cli_verdicts_init (&v, &t, why, sizeof why) != 0)
+  if (varlb__verdicts_init (&v, &t, why, sizeof why) != 0)
     snprintf (buf, len, "(%s: %s)", path, why);
   else
     {
-      cli_verdicts_line (buf, len, &v);
-      cli_verdicts_clear (&v);
+      varlb__verdicts_line (buf, len, &v);
+      varlb__verdicts_clear (&v);
     }
-  cli_csv_clear (&t);
-}
-
-void
-cli_print_verdict (FILE *o, const varlb_trial_t *t, const char *nname)
-{
-  int within = t->bits_charged <= t->budget_bits;
-  fprintf (o, "  bound       Fano ceiling %.3f%% at %.4g bits judged (%s, + %.0f side-channel "
-           "bits) of %s = %zu; trivial line %.3f%%\n", 100 * t->fano_ceiling, t->bits_judged,
-           within ? "every whole byte of the budget" : "charged + the blob's length + 6",
-           t->side_channel_bits, nname, t->N, 100 * t->trivial);
-  /* Efficiency above 1: the accuracy needs more bits than the blob holds
-     (the budget's unused bytes, a side channel, or chance). */
-  if (isfinite (t->efficiency))
-    fprintf (o, "  frontier    the optimum reaches %.4f with %.4g %s: efficiency %.1f%%%s\n",
-             t->accuracy, varlb_fano_bits_needed (t->accuracy, (double) t->N) / (double) t->N,
-             nname, 100 * t->efficiency,
-             t->efficiency > 1.0 ? " -- ABOVE 100%: more than the blob alone allows" : "");
-  fprintf (o, "  verdict     %s%s (p = %.2g)\n", t->over_budget ? "over budget: " : "",
-           t->verdict, t->p_value);
+  varlb__csv_clear (&t);
 }

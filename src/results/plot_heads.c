@@ -5,15 +5,15 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cli.h"
 #include "plot.h"
 
 int
-cli_head_heat (size_t *L_out, size_t *H_out, double **bits_out, double **ok_out,
-               const cli_csv_t *t, const char *only, char *why, size_t wlen)
+varlb__head_heat (size_t *L_out, size_t *H_out, double **bits_out, double **ok_out,
+                  const varlb__csv_t *t, const char *only, char *why, size_t wlen)
 {
-  long cl = cli_csv_col (t, "layer"), ch = cli_csv_col (t, "head"), cb = cli_csv_col (t, "bits"),
-       ck = cli_csv_col (t, "correct"), cc = cli_csv_col (t, "compressor");
+  long cl = varlb__csv_col (t, "layer"), ch = varlb__csv_col (t, "head"),
+       cb = varlb__csv_col (t, "bits"), ck = varlb__csv_col (t, "correct"),
+       cc = varlb__csv_col (t, "compressor");
   if (cl < 0 || ch < 0 || cb < 0 || ck < 0)
     {
       snprintf (why, wlen, "needs columns layer, head, bits, correct");
@@ -22,7 +22,7 @@ cli_head_heat (size_t *L_out, size_t *H_out, double **bits_out, double **ok_out,
   size_t L = 0, H = 0;
   for (size_t r = 0; r < t->rows; r++)
     {
-      double l = cli_csv_num (t, r, cl), h = cli_csv_num (t, r, ch);
+      double l = varlb__csv_num (t, r, cl), h = varlb__csv_num (t, r, ch);
       if (l >= 0 && l < VARLB_MODEL_MAX_LAYERS && h >= 0 && h < VARLB_MODEL_MAX_HEADS)
         {
           L = (size_t) l + 1 > L ? (size_t) l + 1 : L;
@@ -35,14 +35,14 @@ cli_head_heat (size_t *L_out, size_t *H_out, double **bits_out, double **ok_out,
       return -1;
     }
   double *bits, *ok;
-  if (cli_plot_heat_alloc (&bits, &ok, L * H, why, wlen) != 0)
+  if (varlb__plot_heat_alloc (&bits, &ok, L * H, why, wlen) != 0)
     return -1;
   for (size_t r = 0; r < t->rows; r++)
     {
-      if (!cli_plot_row_of (t, r, cc, only))
+      if (!varlb__plot_row_of (t, r, cc, only))
         continue;
-      double l = cli_csv_num (t, r, cl), h = cli_csv_num (t, r, ch), b = cli_csv_num (t, r, cb),
-             c = cli_csv_num (t, r, ck);
+      double l = varlb__csv_num (t, r, cl), h = varlb__csv_num (t, r, ch),
+             b = varlb__csv_num (t, r, cb), c = varlb__csv_num (t, r, ck);
       if (!(l >= 0 && l < L && h >= 0 && h < H && b > 0 && c >= 0 && c <= b))
         continue;
       bits[(size_t) l * H + (size_t) h] += b;
@@ -52,24 +52,24 @@ cli_head_heat (size_t *L_out, size_t *H_out, double **bits_out, double **ok_out,
   return 0;
 }
 
-/* (d) The heat map of cli_head_heat for --compressor, else the file's
+/* (d) The heat map of varlb__head_heat for --compressor, else the file's
    first compressor. */
 int
-cli_plot_write_heads (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t *t,
-                      char *why, size_t wlen)
+varlb__plot_write_heads (FILE *gp, FILE *dat, const char *datpath, const varlb__csv_t *t,
+                         const varlb__plot_sel_t *sel, char *why, size_t wlen)
 {
-  const char *only = cli_plot_heat_only (t);
+  const char *only = varlb__plot_heat_only (t, sel->only);
   size_t L, H;
   double *bits, *ok;
-  if (cli_head_heat (&L, &H, &bits, &ok, t, only, why, wlen) != 0)
+  if (varlb__head_heat (&L, &H, &bits, &ok, t, only, why, wlen) != 0)
     return -1;
-  cli_plot_heat_cells (dat, "layer head", bits, ok, L, H, 0);
+  varlb__plot_heat_cells (dat, "layer head", bits, ok, L, H, 0);
   char title[600];
   snprintf (title, sizeof title, "varlb: %s on a whole model: accuracy by layer and head "
             "(budgets and seeds pooled)", only ? only : "the compressors");
   fprintf (gp, "set xlabel 'head'\nset ylabel 'layer'\nset xrange [-0.5:%g]\n"
            "set yrange [-0.5:%g]\nset xtics %zu\nset ytics %zu\n", H - 0.5, L - 0.5,
            H > 32 ? H / 16 : 1, L > 32 ? L / 16 : 1);
-  cli_plot_heat_map (gp, datpath, title, t, only);
+  varlb__plot_heat_map (gp, datpath, sel->title ? sel->title : title, t, only);
   return 0;
 }

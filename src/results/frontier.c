@@ -6,7 +6,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cli.h"
 #include "plot.h"
 
 /* ratedist (bench/ratedist.sh) measured on the default instance (256px,
@@ -22,7 +21,7 @@ static const double ratedist_reference[][2] = {
 };
 
 int
-cli_is_ratedist (const char *spec)
+varlb__is_ratedist (const char *spec)
 {
   return strncmp (spec, "ratedist", 8) == 0 && (spec[8] == '\0' || spec[8] == ':');
 }
@@ -35,8 +34,8 @@ cmp_x (const void *a, const void *b)
 }
 
 size_t
-cli_frontier_gaps (double (**pts)[2], const double *x, const double *y, size_t n,
-                   int *from_data)
+varlb__frontier_gaps (double (**pts)[2], const double *x, const double *y, size_t n,
+                      int *from_data)
 {
   size_t k = 0, nref = sizeof ratedist_reference / sizeof *ratedist_reference;
   double (*p)[2] = malloc ((n + nref + 2) * sizeof *p);
@@ -62,7 +61,7 @@ cli_frontier_gaps (double (**pts)[2], const double *x, const double *y, size_t n
 /* The ceiling less the gap linearly interpolated between the points, so the
    curve keeps the ceiling's shape between sparse budgets. */
 double
-cli_frontier_at (double x, double (*p)[2], size_t n)
+varlb__frontier_at (double x, double (*p)[2], size_t n)
 {
   double ceil = varlb_fano_ceiling (x * 1e6, 1e6);
   if (x >= 1 || n < 2)

@@ -8,7 +8,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cli.h"
 #include "plot.h"
 
 /* ------------------------------------------------ the achieved frontier */
@@ -16,16 +15,16 @@
 /* The achieved frontier (frontier.c) from T's rows of ratedist (any knobs),
    as their stored numbers say. */
 static size_t
-ratedist_gaps (double (**pts)[2], const cli_csv_t *t, int *from_data)
+ratedist_gaps (double (**pts)[2], const varlb__csv_t *t, int *from_data)
 {
-  long cc = cli_csv_col (t, "compressor"), ca = cli_csv_col (t, "accuracy");
+  long cc = varlb__csv_col (t, "compressor"), ca = varlb__csv_col (t, "accuracy");
   double *x = malloc ((t->rows + 1) * sizeof *x), *y = malloc ((t->rows + 1) * sizeof *y);
   size_t n = 0, k = 0;
   for (size_t r = 0; x && y && cc >= 0 && r < t->rows; r++)
-    if (cli_is_ratedist (cli_csv_get (t, r, cc)))
-      x[n] = cli_plot_row_x (t, r), y[n++] = cli_csv_num (t, r, ca);
+    if (varlb__is_ratedist (varlb__csv_get (t, r, cc)))
+      x[n] = varlb__plot_row_x (t, r), y[n++] = varlb__csv_num (t, r, ca);
   if (x && y)
-    k = cli_frontier_gaps (pts, x, y, n, from_data);
+    k = varlb__frontier_gaps (pts, x, y, n, from_data);
   free (x), free (y);
   return k;
 }
@@ -38,26 +37,26 @@ ratedist_gaps (double (**pts)[2], const cli_csv_t *t, int *from_data)
    (each series' smallest bits/N) get one entry per series; *XMIN, *XMAX
    the positive bits/N.  Returns the number of series. */
 static size_t
-write_series (FILE *dat, const cli_csv_t *t, const char **names, double *smin, double *xmin,
-              double *xmax)
+write_series (FILE *dat, const varlb__csv_t *t, const char *only, const char **names,
+              double *smin, double *xmin, double *xmax)
 {
-  long cc = cli_csv_col (t, "compressor"), cb = cli_csv_col (t, "bits_charged"),
-       ca = cli_csv_col (t, "accuracy"),
-       cl = cli_csv_col (t, "ci_low"), ch = cli_csv_col (t, "ci_high"),
-       cg = cli_csv_col (t, "budget_bits");
+  long cc = varlb__csv_col (t, "compressor"), cb = varlb__csv_col (t, "bits_charged"),
+       ca = varlb__csv_col (t, "accuracy"),
+       cl = varlb__csv_col (t, "ci_low"), ch = varlb__csv_col (t, "ci_high"),
+       cg = varlb__csv_col (t, "budget_bits");
   const char **budgets = malloc ((t->rows + 1) * sizeof *budgets);
-  size_t nc = cli_plot_distinct (t, cc, names), series = 0;
+  size_t nc = varlb__plot_distinct (t, cc, names), series = 0;
   for (size_t i = 0; budgets && i < nc; i++)
     {
       size_t nb = 0, points = 0;
-      if (cli_plot_only && strcmp (names[i], cli_plot_only) != 0)
+      if (only && strcmp (names[i], only) != 0)
         continue;
       /* Budgets of this compressor in order of first appearance. */
       for (size_t r = 0; r < t->rows; r++)
         {
-          if (strcmp (cli_csv_get (t, r, cc), names[i]) != 0)
+          if (strcmp (varlb__csv_get (t, r, cc), names[i]) != 0)
             continue;
-          const char *b = cg >= 0 ? cli_csv_get (t, r, cg) : cli_csv_get (t, r, cb);
+          const char *b = cg >= 0 ? varlb__csv_get (t, r, cg) : varlb__csv_get (t, r, cb);
           size_t j;
           for (j = 0; j < nb && strcmp (budgets[j], b) != 0; j++)
             ;
@@ -70,13 +69,14 @@ write_series (FILE *dat, const cli_csv_t *t, const char **names, double *smin, d
           size_t k = 0;
           for (size_t r = 0; r < t->rows; r++)
             {
-              const char *b = cg >= 0 ? cli_csv_get (t, r, cg) : cli_csv_get (t, r, cb);
-              if (strcmp (cli_csv_get (t, r, cc), names[i]) != 0 || strcmp (b, budgets[j]) != 0)
+              const char *b = cg >= 0 ? varlb__csv_get (t, r, cg) : varlb__csv_get (t, r, cb);
+              if (strcmp (varlb__csv_get (t, r, cc), names[i]) != 0 || strcmp (b, budgets[j]) != 0)
                 continue;
-              double x = cli_plot_row_x (t, r), y = cli_csv_num (t, r, ca);
+              double x = varlb__plot_row_x (t, r), y = varlb__csv_num (t, r, ca);
               if (!isfinite (x) || !isfinite (y))
                 continue; /* a failed trial has no accuracy */
-              double l = cl >= 0 ? cli_csv_num (t, r, cl) : y, h = ch >= 0 ? cli_csv_num (t, r, ch) : y;
+              double l = cl >= 0 ? varlb__csv_num (t, r, cl) : y,
+                     h = ch >= 0 ? varlb__csv_num (t, r, ch) : y;
               sx += x, sy += y, k++;
               lo = fmin (lo, isfinite (l) ? l : y);
               hi = fmax (hi, isfinite (h) ? h : y);
@@ -105,7 +105,7 @@ write_series (FILE *dat, const cli_csv_t *t, const char **names, double *smin, d
 /* The frontier's curves at 401 ratios over [LO, HI] (and the kink at 1):
    bits/N, Fano ceiling, trivial line, ratedist achieved. */
 static int
-write_curves (const char *curvepath, const cli_csv_t *t, double lo, double hi,
+write_curves (const char *curvepath, const varlb__csv_t *t, double lo, double hi,
               int *rd_measured, char *why, size_t wlen)
 {
   FILE *cv = fopen (curvepath, "w");
@@ -122,9 +122,10 @@ write_curves (const char *curvepath, const cli_csv_t *t, double lo, double hi,
       double r = lo * pow (hi / lo, i / 400.0);
       if (i > 0 && r > 1.0 && r / pow (hi / lo, 1 / 400.0) < 1.0)
         fprintf (cv, "1 %.17g %.17g %.17g\n", varlb_fano_ceiling (1e6, 1e6),
-                 varlb_trivial_accuracy (1e6, 1e6), cli_frontier_at (1.0, gaps, ngaps)); /* the kink at B = N */
+                 varlb_trivial_accuracy (1e6, 1e6),
+                 varlb__frontier_at (1.0, gaps, ngaps)); /* the kink at B = N */
       fprintf (cv, "%.9g %.17g %.17g %.17g\n", r, varlb_fano_ceiling (r * 1e6, 1e6),
-               varlb_trivial_accuracy (r * 1e6, 1e6), cli_frontier_at (r, gaps, ngaps));
+               varlb_trivial_accuracy (r * 1e6, 1e6), varlb__frontier_at (r, gaps, ngaps));
     }
   free (gaps);
   return fclose (cv) == 0 ? 0 : -1;
@@ -149,28 +150,29 @@ write_inset (FILE *gp, const char *datpath, const char *curvepath, size_t series
            "set label 1 'ratedist' at graph 0.03, graph 0.12 font ',9' tc rgb '#e66101' front\n",
            lo, hi, xname);
   fprintf (gp, "plot ");
-  cli_gp_quote (gp, curvepath);
+  varlb__gp_quote (gp, curvepath);
   fprintf (gp, " using 1:(($2 - $4) > 1e-4 ? $2 - $4 : 1e-4) with filledcurves y=1e-4 "
            "fillcolor rgb '#e66101' fillstyle transparent solid 0.3 noborder,\\\n  ");
-  cli_gp_quote (gp, curvepath);
+  varlb__gp_quote (gp, curvepath);
   fprintf (gp, " using 1:(($2 - $4) > 1e-4 ? $2 - $4 : 1e-4) with lines lw 2 lc rgb '#e66101'");
   for (size_t i = 0; i < series; i++)
     {
       fprintf (gp, ",\\\n  ");
-      cli_gp_quote (gp, datpath);
+      varlb__gp_quote (gp, datpath);
       fprintf (gp, " index %zu using (($1 > 0) ? $1 : %.6g):($5 > 1e-4 ? $5 : 1e-4) with "
-               "points pt %d ps 1 lc rgb '%s'", i, lo, cli_plot_marker (i), cli_plot_colour (i));
+               "points pt %d ps 1 lc rgb '%s'", i, lo, varlb__plot_marker (i), varlb__plot_colour (i));
     }
   fprintf (gp, "\nunset label 1\n");
 }
 
 int
-cli_plot_write_accuracy (FILE *gp, FILE *dat, const char *datpath, const char *curvepath,
-                         const cli_csv_t *t, char *why, size_t wlen)
+varlb__plot_write_accuracy (FILE *gp, FILE *dat, const char *datpath, const char *curvepath,
+                            const varlb__csv_t *t, const varlb__plot_sel_t *sel, char *why,
+                            size_t wlen)
 {
-  long cc = cli_csv_col (t, "compressor");
-  if (cc < 0 || cli_csv_col (t, "bits_charged") < 0 || cli_csv_col (t, "N") < 0
-      || cli_csv_col (t, "accuracy") < 0)
+  long cc = varlb__csv_col (t, "compressor");
+  if (cc < 0 || varlb__csv_col (t, "bits_charged") < 0 || varlb__csv_col (t, "N") < 0
+      || varlb__csv_col (t, "accuracy") < 0)
     {
       snprintf (why, wlen, "needs columns compressor, bits_charged, N, accuracy");
       return -1;
@@ -178,13 +180,13 @@ cli_plot_write_accuracy (FILE *gp, FILE *dat, const char *datpath, const char *c
   const char **names = malloc ((t->rows + 1) * sizeof *names);
   double *smin = calloc (t->rows + 1, sizeof *smin); /* each series' smallest bits/N */
   double xmin = INFINITY, xmax = 0.0;                 /* positive bits/N over all series */
-  size_t series = names && smin ? write_series (dat, t, names, smin, &xmin, &xmax) : 0;
+  size_t series = names && smin ? write_series (dat, t, sel->only, names, smin, &xmin, &xmax) : 0;
   if (series == 0)
     {
       free (names);
       free (smin);
-      if (cli_plot_only)
-        return cli_plot_no_selection (t, cc, why, wlen);
+      if (sel->only)
+        return varlb__plot_no_selection (t, cc, sel->only, why, wlen);
       snprintf (why, wlen, "no row with a finite accuracy to plot");
       return -1;
     }
@@ -204,13 +206,13 @@ cli_plot_write_accuracy (FILE *gp, FILE *dat, const char *datpath, const char *c
       return -1;
     }
   char inst[1024];
-  cli_gp_title (gp, "varlb: accuracy against the Fano frontier",
-                cli_plot_instance (inst, sizeof inst, t, cli_plot_only));
+  varlb__gp_title (gp, sel->title ? sel->title : "varlb: accuracy against the Fano frontier",
+                   varlb__plot_instance (inst, sizeof inst, t, sel->only));
   fprintf (gp, "set multiplot\n");
   fprintf (gp, "set lmargin at screen 0.07\nset rmargin at screen 0.70\n"
            "set bmargin at screen 0.09\nset tmargin at screen 0.88\n");
   /* One ceiling everywhere: each point sits at the bits it was judged at. */
-  int judged = cli_csv_col (t, "bits_judged") >= 0;
+  int judged = varlb__csv_col (t, "bits_judged") >= 0;
   fprintf (gp, "set xlabel '%s / N (log scale)'\nset ylabel 'accuracy (fraction of hidden bits "
            "decoded)'\n", judged ? "bits judged (whole bytes of the budget + side channels)"
                                  : "bits charged");
@@ -221,30 +223,30 @@ cli_plot_write_accuracy (FILE *gp, FILE *dat, const char *datpath, const char *c
   fprintf (gp, "set key at screen 0.715, screen 0.88 left top box samplen 2 spacing %s\n",
            series > 12 ? "0.8 font ',9'" : "1.05");
   fprintf (gp, "plot ");
-  cli_gp_quote (gp, curvepath);
+  varlb__gp_quote (gp, curvepath);
   fprintf (gp, " using 1:2 with lines lw 2 lc rgb 'black' title 'Fano ceiling p*',\\\n  ");
   /* Drawn after the ceiling, in a colour of its own: 0.003-0.005 under it,
      it would hide beneath a thicker line. */
-  cli_gp_quote (gp, curvepath);
+  varlb__gp_quote (gp, curvepath);
   fprintf (gp, " using 1:4 with lines lw 2.5 dt (8,4) lc rgb '#e66101' title '%s',\\\n  ",
            rd_measured ? "achieved: ratedist, measured here"
                        : "achieved: ratedist (256px, seed 1, embedded)");
-  cli_gp_quote (gp, curvepath);
+  varlb__gp_quote (gp, curvepath);
   fprintf (gp, " using 1:3 with lines lw 2 dt 2 lc rgb '#555555' title 'trivial 1/2 + B/2N',\\\n");
   fprintf (gp, "  0.5 with lines lw 1 dt 3 lc rgb '#999999' title 'chance 50%%'");
   for (size_t i = 0; i < series; i++)
     {
       fprintf (gp, ",\\\n  ");
-      cli_gp_quote (gp, datpath);
+      varlb__gp_quote (gp, datpath);
       fprintf (gp, " index %zu using (($1 > 0) ? $1 : %.6g):2:3:4 with yerrorlines lw 2 "
-               "lc rgb '%s' pt %d ps 1.3 title ", i, lo, cli_plot_colour (i),
-               cli_plot_marker (i));
+               "lc rgb '%s' pt %d ps 1.3 title ", i, lo, varlb__plot_colour (i),
+               varlb__plot_marker (i));
       char label[600];
       if (!(smin[i] > 0))
         snprintf (label, sizeof label, "%s (0 bits: drawn at the left edge)", names[i]);
       else
         snprintf (label, sizeof label, "%s", names[i]);
-      cli_gp_text (gp, label, 1);
+      varlb__gp_text (gp, label, 1);
     }
   fprintf (gp, "\n");
   write_inset (gp, datpath, curvepath, series, lo, hi, judged ? "bits judged" : "bits charged");

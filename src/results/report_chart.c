@@ -94,7 +94,7 @@ row_line (FILE *o, const report_t *r, const report_row_t *w)
 {
   char a[32], b[32];
   fprintf (o, "%s line %zu, seed %s, budget %s bits (%s N): accuracy %s, %s",
-           r->file[w->file].name, report_line (r, w), report_cell (r, w, "seed"),
+           r->file[w->file].name, varlb__report_line (r, w), report_cell (r, w, "seed"),
            report_cell (r, w, "budget_bits"), report_fmt (a, 32, w->budget_ratio, 3),
            report_fmt (b, 32, w->j.accuracy, -4), w->j.verdict);
 }
@@ -116,7 +116,7 @@ point_tip (FILE *o, const report_t *r, const pt_t *q, const size_t *ord, const c
     {
       double N = report_num (r, w, "N");
       fprintf (o, "%s line %zu, seed %s\nbudget %s bits = %s N; charged %s bits = %s N%s\n",
-               r->file[w->file].name, report_line (r, w), report_cell (r, w, "seed"),
+               r->file[w->file].name, varlb__report_line (r, w), report_cell (r, w, "seed"),
                report_cell (r, w, "budget_bits"), report_fmt (a, 32, w->budget_ratio, 4),
                report_fmt (b, 32, w->x * N, 10), report_fmt (c, 32, w->x, 4),
                strcmp (report_cell (r, w, "over_budget"), "true") == 0 ? " (over budget)" : "");
@@ -167,7 +167,7 @@ point_draw (FILE *o, const report_t *r, const report_axes_t *a, const pt_t *q, s
                report_cell (r, &r->row[ord[q->first]], "budget_bits"));
       for (size_t k = 0; k < q->n && k < 64; k++)
         fprintf (o, "%s%zu:%zu", k ? " " : "", r->row[ord[q->first + k]].file,
-                 report_line (r, &r->row[ord[q->first + k]]));
+                 varlb__report_line (r, &r->row[ord[q->first + k]]));
       fputs ("\" data-tip=\"", o);
       char *tip = NULL;
       size_t len = 0;
@@ -223,11 +223,11 @@ sample_curves (curve_t *c, const report_axes_t *a, const report_t *r, const pt_t
   double (*gaps)[2] = NULL;
   size_t n = 0, ng = 0, k = 0;
   for (size_t i = 0; rx && ry && i < nm; i++)
-    if (cli_is_ratedist (r->series[mean[i].series].compressor))
+    if (varlb__is_ratedist (r->series[mean[i].series].compressor))
       rx[n] = mean[i].x, ry[n++] = mean[i].y;
   c->measured = 0;
   if (rx && ry)
-    ng = cli_frontier_gaps (&gaps, rx, ry, n, &c->measured);
+    ng = varlb__frontier_gaps (&gaps, rx, ry, n, &c->measured);
   free (rx), free (ry);
   for (int i = 0; i < CURVE_SAMPLES; i++)
     {
@@ -240,7 +240,7 @@ sample_curves (curve_t *c, const report_axes_t *a, const report_t *r, const pt_t
     {
       c->fano[i] = varlb_fano_ceiling (c->x[i] * 1e6, 1e6);
       c->triv[i] = varlb_trivial_accuracy (c->x[i] * 1e6, 1e6);
-      c->rd[i] = ng ? cli_frontier_at (c->x[i], gaps, ng) : c->fano[i];
+      c->rd[i] = ng ? varlb__frontier_at (c->x[i], gaps, ng) : c->fano[i];
     }
   c->k = k;
   free (gaps);
@@ -470,8 +470,8 @@ report_chart_frontier (FILE *o, const report_t *r)
          "viewBox=\"0 0 960 540\" role=\"img\" aria-label=\"accuracy against bits judged over "
          "N, with the Fano ceiling\">\n", o);
   report_axes_draw (o, &a, 0.1, "bits judged / N (log scale), where each row's ceiling lies; "
-                    "N is the hidden bits",
-                    "accuracy: fraction of the hidden bits Bob decodes");
+                           "N is the hidden bits",
+                           "accuracy: fraction of the hidden bits Bob decodes");
   curves (o, &a, cv);
   fprintf (o, "<g font-size=\"14\" fill=\"#333\"><line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
            "y2=\"%.1f\" stroke=\"#333\" stroke-dasharray=\"2 3\"/><text x=\"%.1f\" y=\"%.1f\">"

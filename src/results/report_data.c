@@ -145,13 +145,13 @@ url_path (const char *p)
 /* Copy F beside the page as DIR/K-NAME (K its place among the inputs, so
    two inputs of one name stay apart); its link relative to the page. */
 static int
-copy_beside (report_t *r, report_file_t *f, size_t k, const char *cmd)
+copy_beside (report_t *r, report_file_t *f, size_t k, char *why, size_t wlen)
 {
   if (!r->data_dir && !(r->data_dir = data_dir (r->out)))
     return -1;
   if (mkdir (r->data_dir, 0777) != 0 && errno != EEXIST)
     {
-      cli_error (cmd, "%s: %s", r->data_dir, strerror (errno));
+      snprintf (why, wlen, "%s: %s", r->data_dir, strerror (errno));
       return -1;
     }
   char *to = NULL, *tmp = NULL, *rel = NULL;
@@ -173,7 +173,7 @@ copy_beside (report_t *r, report_file_t *f, size_t k, const char *cmd)
     fclose (in);
   if (bad || rename (tmp, to) != 0)
     {
-      cli_error (cmd, "%s: %s", to, strerror (errno ? errno : EIO));
+      snprintf (why, wlen, "%s: %s", to, strerror (errno ? errno : EIO));
       unlink (tmp);
       goto out;
     }
@@ -210,7 +210,7 @@ inline_data (report_file_t *f)
 }
 
 int
-report_place_data (report_t *r, const char *cmd)
+varlb__report_place_data (report_t *r, char *why, size_t wlen)
 {
   for (size_t k = 0; k < r->nfiles; k++)
     {
@@ -222,7 +222,7 @@ report_place_data (report_t *r, const char *cmd)
         {
           free (f->href), free (f->download);
           f->href = f->download = NULL;
-          if (copy_beside (r, f, k, cmd) != 0)
+          if (copy_beside (r, f, k, why, wlen) != 0)
             return -1;
         }
     }

@@ -205,7 +205,7 @@ free_strings (char **s, size_t n)
 /* One JSON Lines line: a flat object whose keys (the first line's make
    the header) give the row's cells in the header's order. */
 static int
-json_line (cli_csv_t *t, const char *line, long lineno, char *why, size_t wlen)
+json_line (varlb__csv_t *t, const char *line, long lineno, char *why, size_t wlen)
 {
   char **k, **v;
   long n = json_object (line, &k, &v);
@@ -217,9 +217,9 @@ json_line (cli_csv_t *t, const char *line, long lineno, char *why, size_t wlen)
       return -1;
     }
   /* The CSV text rows.c writes beside the line: what its MAC signs
-     (cli_row_verify), none when the line is not varlb's kind of object. */
+     (varlb__row_verify), none when the line is not varlb's kind of object. */
   char *twin_head, *twin_row;
-  cli_json_csv_twin (&twin_head, &twin_row, line);
+  varlb__json_csv_twin (&twin_head, &twin_row, line);
   if (t->head == NULL && (t->head = calloc ((size_t) n, sizeof *t->head)) != NULL)
     {
       for (t->cols = 0; t->cols < (size_t) n; t->cols++)
@@ -240,7 +240,7 @@ json_line (cli_csv_t *t, const char *line, long lineno, char *why, size_t wlen)
     }
   if (bad)
     snprintf (why, wlen, "line %ld: other keys than line 1's", lineno);
-  else if ((bad = cli_csv_add_row (t, row, twin_row) != 0))
+  else if ((bad = varlb__csv_add_row (t, row, twin_row) != 0))
     snprintf (why, wlen, "out of memory");
   free (twin_head), free (twin_row);
   if (bad && row)
@@ -252,9 +252,9 @@ json_line (cli_csv_t *t, const char *line, long lineno, char *why, size_t wlen)
 }
 
 int
-report_jsonl_read (cli_csv_t *t, const char *path, char *why, size_t wlen)
+report_jsonl_read (varlb__csv_t *t, const char *path, char *why, size_t wlen)
 {
-  return cli_table_read (t, path, json_line, "empty file (no JSON object)", why, wlen);
+  return varlb__table_read (t, path, json_line, "empty file (no JSON object)", why, wlen);
 }
 
 /* S appended to B shell-quoted: as it is when every character is safe,

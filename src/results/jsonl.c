@@ -144,7 +144,7 @@ json_to_csv (const char *s, FILE *head, FILE *row)
 }
 
 int
-cli_json_csv_twin (char **head, char **row, const char *line)
+varlb__json_csv_twin (char **head, char **row, const char *line)
 {
   size_t hl = 0, wl = 0;
   *head = *row = NULL;
@@ -165,10 +165,10 @@ cli_json_csv_twin (char **head, char **row, const char *line)
 
 /* 1 when the JSON line LINE says what row R of T says. */
 static int
-json_agrees (const cli_csv_t *t, size_t r, const char *line)
+json_agrees (const varlb__csv_t *t, size_t r, const char *line)
 {
   char *h, *w;
-  int same = cli_json_csv_twin (&h, &w, line) == 0 && t->header_line && t->line && t->line[r]
+  int same = varlb__json_csv_twin (&h, &w, line) == 0 && t->header_line && t->line && t->line[r]
              && strcmp (h, t->header_line) == 0 && strcmp (w, t->line[r]) == 0;
   free (h);
   free (w);
@@ -176,8 +176,8 @@ json_agrees (const cli_csv_t *t, size_t r, const char *line)
 }
 
 long
-cli_jsonl_compare (const cli_csv_t *t, const char *jsonl, unsigned char *bad, char *why,
-                   size_t wlen)
+varlb__jsonl_compare (const varlb__csv_t *t, const char *jsonl, unsigned char *bad, char *why,
+                      size_t wlen)
 {
   FILE *f = fopen (jsonl, "re");
   if (!f)

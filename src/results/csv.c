@@ -1,5 +1,5 @@
 /* csv.c -- the result files varlb reads back (plot, summary, report,
- * --resume): read whole, line by line (cli_table_read: CSV here, JSON Lines
+ * --resume): read whole, line by line (varlb__table_read: CSV here, JSON Lines
  * in report_json.c), RFC 4180 quoting, header line first, each row's own
  * CSV text kept for the MAC that signs it (verify.c); a torn last line,
  * from an interrupted sweep, is ignored. */
@@ -9,11 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cli.h"
 #include "plot.h"
 
 void
-cli_csv_clear (cli_csv_t *t)
+varlb__csv_clear (varlb__csv_t *t)
 {
   for (size_t i = 0; i < t->cols; i++)
     free (t->head[i]);
@@ -94,7 +93,7 @@ fail:
 }
 
 int
-cli_csv_add_row (cli_csv_t *t, char **fields, const char *text)
+varlb__csv_add_row (varlb__csv_t *t, char **fields, const char *text)
 {
   /* Room for 64 rows, then doubled at each power of two. */
   if (t->rows == 0 || (t->rows >= 64 && (t->rows & (t->rows - 1)) == 0))
@@ -118,8 +117,8 @@ cli_csv_add_row (cli_csv_t *t, char **fields, const char *text)
 }
 
 int
-cli_table_read (cli_csv_t *t, const char *path, cli_table_line_fn fn, const char *empty,
-                char *why, size_t wlen)
+varlb__table_read (varlb__csv_t *t, const char *path, varlb__table_line_fn fn, const char *empty,
+                   char *why, size_t wlen)
 {
   memset (t, 0, sizeof *t);
   FILE *f = fopen (path, "r");
@@ -152,13 +151,13 @@ cli_table_read (cli_csv_t *t, const char *path, cli_table_line_fn fn, const char
       rc = -1;
     }
   if (rc != 0)
-    cli_csv_clear (t);
+    varlb__csv_clear (t);
   return rc;
 }
 
 /* One line of a CSV file: the header, then rows of as many fields. */
 static int
-csv_line (cli_csv_t *t, const char *line, long lineno, char *why, size_t wlen)
+csv_line (varlb__csv_t *t, const char *line, long lineno, char *why, size_t wlen)
 {
   char **fields;
   long n = csv_split (line, &fields);
@@ -179,7 +178,7 @@ csv_line (cli_csv_t *t, const char *line, long lineno, char *why, size_t wlen)
   int bad = (size_t) n != t->cols;
   if (bad)
     snprintf (why, wlen, "line %ld: %ld fields where the header has %zu", lineno, n, t->cols);
-  else if ((bad = cli_csv_add_row (t, fields, line) != 0))
+  else if ((bad = varlb__csv_add_row (t, fields, line) != 0))
     snprintf (why, wlen, "out of memory");
   for (long i = 0; bad && i < n; i++)
     free (fields[i]);
@@ -191,13 +190,13 @@ csv_line (cli_csv_t *t, const char *line, long lineno, char *why, size_t wlen)
    newline, from an interrupted sweep) is ignored, like varlb sweep --resume
    does.  Returns 0 or -1 with a reason in WHY. */
 int
-cli_csv_read (cli_csv_t *t, const char *path, char *why, size_t wlen)
+varlb__csv_read (varlb__csv_t *t, const char *path, char *why, size_t wlen)
 {
-  return cli_table_read (t, path, csv_line, "empty file (no header line)", why, wlen);
+  return varlb__table_read (t, path, csv_line, "empty file (no header line)", why, wlen);
 }
 
 long
-cli_csv_col (const cli_csv_t *t, const char *name)
+varlb__csv_col (const varlb__csv_t *t, const char *name)
 {
   for (size_t i = 0; i < t->cols; i++)
     if (strcmp (t->head[i], name) == 0)
@@ -206,18 +205,18 @@ cli_csv_col (const cli_csv_t *t, const char *name)
 }
 
 const char *
-cli_csv_get (const cli_csv_t *t, size_t row, long col)
+varlb__csv_get (const varlb__csv_t *t, size_t row, long col)
 {
   return t->cell[row * t->cols + (size_t) col];
 }
 
 /* A numeric cell; NaN when empty or not a number. */
 double
-cli_csv_num (const cli_csv_t *t, size_t row, long col)
+varlb__csv_num (const varlb__csv_t *t, size_t row, long col)
 {
   if (col < 0)
     return NAN;
-  const char *s = cli_csv_get (t, row, col);
+  const char *s = varlb__csv_get (t, row, col);
   char *end;
   double v = strtod (s, &end);
   return end == s || *end != '\0' ? NAN : v;

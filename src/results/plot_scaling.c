@@ -2,16 +2,14 @@
  * the smallest budget reaching the target against n (one panel) and d (the
  * other), log-log, with each compressor's fit log B = a + alpha log n +
  * beta log d drawn as lines whose slopes are the very alpha and beta the
- * terminal printed (the same least squares, cli_scaling_fit), and the
+ * terminal printed (the same least squares, varlb__scaling_fit), and the
  * lower bound N (1 - H2(1 - p)) (Fano) for the target p, which the law
  * Omega(n^2 d) makes slope 2 in n and 1 in d. */
 #include <config.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cli.h"
 #include "plot.h"
-#include "sweep.h"
 
 #define MAX_SERIES 64
 #define MAX_AXIS 64
@@ -19,7 +17,7 @@
 typedef struct scaling_data {
   size_t series, nn, nd;
   const char *names[MAX_SERIES];
-  cli_scaling_fit_t fit[MAX_SERIES];
+  varlb__scaling_fit_t fit[MAX_SERIES];
   double ns[MAX_AXIS], ds[MAX_AXIS]; /* distinct n and d with a row, sorted */
   double target;
   int targets_differ;
@@ -42,28 +40,29 @@ add_sorted (double *v, size_t *n, double x)
    fits it: over the rows that reached the target, with log n (log d) a
    regressor when the compressor's rows hold more than one n (d). */
 static int
-series_and_fits (scaling_data_t *s, FILE *dat, const cli_csv_t *t)
+series_and_fits (scaling_data_t *s, FILE *dat, const varlb__csv_t *t, const char *only)
 {
-  long cc = cli_csv_col (t, "compressor"), cn = cli_csv_col (t, "n"), cd = cli_csv_col (t, "d"),
-       cb = cli_csv_col (t, "min_budget_bits"), ct = cli_csv_col (t, "target");
+  long cc = varlb__csv_col (t, "compressor"), cn = varlb__csv_col (t, "n"),
+       cd = varlb__csv_col (t, "d"), cb = varlb__csv_col (t, "min_budget_bits"),
+       ct = varlb__csv_col (t, "target");
   const char **names = malloc ((t->rows + 1) * sizeof *names);
   double *ln = malloc ((t->rows + 1) * sizeof *ln), *ld = malloc ((t->rows + 1) * sizeof *ld),
          *lb = malloc ((t->rows + 1) * sizeof *lb);
-  size_t nc = names && ln && ld && lb ? cli_plot_distinct (t, cc, names) : 0;
+  size_t nc = names && ln && ld && lb ? varlb__plot_distinct (t, cc, names) : 0;
   s->target = NAN;
   for (size_t i = 0; i < nc && s->series < MAX_SERIES; i++)
     {
-      if (cli_plot_only && strcmp (names[i], cli_plot_only) != 0)
+      if (only && strcmp (names[i], only) != 0)
         continue;
       size_t k = 0;
       double n0 = NAN, d0 = NAN;
       int many_n = 0, many_d = 0;
       for (size_t r = 0; r < t->rows; r++)
         {
-          if (strcmp (cli_csv_get (t, r, cc), names[i]) != 0)
+          if (strcmp (varlb__csv_get (t, r, cc), names[i]) != 0)
             continue;
-          double tr = cli_csv_num (t, r, ct), n = cli_csv_num (t, r, cn), d = cli_csv_num (t, r, cd),
-                 b = cli_csv_num (t, r, cb);
+          double tr = varlb__csv_num (t, r, ct), n = varlb__csv_num (t, r, cn),
+                 d = varlb__csv_num (t, r, cd), b = varlb__csv_num (t, r, cb);
           s->targets_differ |= isfinite (s->target) && isfinite (tr) && tr != s->target;
           if (!isfinite (s->target))
             s->target = tr;
@@ -81,7 +80,7 @@ series_and_fits (scaling_data_t *s, FILE *dat, const cli_csv_t *t)
       if (k == 0)
         continue;
       fprintf (dat, "\n\n");
-      if (cli_scaling_fit (&s->fit[s->series], ln, ld, lb, k, many_n, many_d) != 0)
+      if (varlb__scaling_fit (&s->fit[s->series], ln, ld, lb, k, many_n, many_d) != 0)
         s->fit[s->series].points = 0; /* too few points: no line */
       s->names[s->series++] = names[i];
     }
@@ -95,10 +94,10 @@ series_and_fits (scaling_data_t *s, FILE *dat, const cli_csv_t *t)
    then at each n the (d, bound) sorted by d; the bound at each row's
    target and N. */
 static void
-bound_blocks (FILE *dat, const scaling_data_t *s, const cli_csv_t *t)
+bound_blocks (FILE *dat, const scaling_data_t *s, const varlb__csv_t *t)
 {
-  long cn = cli_csv_col (t, "n"), cd = cli_csv_col (t, "d"), cN = cli_csv_col (t, "N"),
-       ct = cli_csv_col (t, "target");
+  long cn = varlb__csv_col (t, "n"), cd = varlb__csv_col (t, "d"), cN = varlb__csv_col (t, "N"),
+       ct = varlb__csv_col (t, "target");
   for (int by_n = 0; by_n < 2; by_n++)
     for (size_t j = 0; j < (by_n ? s->nn : s->nd); j++)
       {
@@ -109,8 +108,8 @@ bound_blocks (FILE *dat, const scaling_data_t *s, const cli_csv_t *t)
         for (size_t k = 0; k < (by_n ? s->nd : s->nn); k++)
           for (size_t r = 0; r < t->rows; r++)
             {
-              double n = cli_csv_num (t, r, cn), d = cli_csv_num (t, r, cd);
-              double N = cli_csv_num (t, r, cN), p = cli_csv_num (t, r, ct);
+              double n = varlb__csv_num (t, r, cn), d = varlb__csv_num (t, r, cd);
+              double N = varlb__csv_num (t, r, cN), p = varlb__csv_num (t, r, ct);
               if ((by_n ? n : d) != fixed || (by_n ? d : n) != axis[k] || !(N > 0)
                   || !(p > 0.5 && p <= 1))
                 continue;
@@ -136,19 +135,19 @@ panel (FILE *gp, const char *datpath, const scaling_data_t *s, int against_d)
   fprintf (gp, "plot ");
   for (size_t i = 0; i < s->series; i++)
     {
-      const cli_scaling_fit_t *f = &s->fit[i];
+      const varlb__scaling_fit_t *f = &s->fit[i];
       int has = against_d ? f->has_d : f->has_n;
       fprintf (gp, "%s", i ? ",\\\n  " : "");
-      cli_gp_quote (gp, datpath);
+      varlb__gp_quote (gp, datpath);
       fprintf (gp, " index %zu using %d:3 with points pt %d ps 1.5 lc rgb '%s' title ", i,
-               against_d ? 2 : 1, cli_plot_marker (i), cli_plot_colour (i));
+               against_d ? 2 : 1, varlb__plot_marker (i), varlb__plot_colour (i));
       char label[600];
       if (f->points && has)
         snprintf (label, sizeof label, "%s: %s = %.3f", s->names[i], against_d ? "beta" : "alpha",
                   f->c[1 + (against_d && f->has_n)]);
       else
         snprintf (label, sizeof label, "%s", s->names[i]);
-      cli_gp_text (gp, label, 1);
+      varlb__gp_text (gp, label, 1);
       /* The fit at each value of the other axis: log B = a + alpha log n
          + beta log d, a straight line of slope alpha (beta) here. */
       for (size_t j = 0; f->points && j < lines; j++)
@@ -161,14 +160,14 @@ panel (FILE *gp, const char *datpath, const scaling_data_t *s, int against_d)
             od = f->c[k];
           double base = a + (against_d ? on * log (other[j]) : od * log (other[j]));
           fprintf (gp, ",\\\n  exp(%.17g + %.17g * log(x)) with lines lw 1.5 dt 2 lc rgb '%s' "
-                   "notitle", base, against_d ? od : on, cli_plot_colour (i));
+                   "notitle", base, against_d ? od : on, varlb__plot_colour (i));
         }
     }
   size_t first = s->series + (against_d ? s->nd : 0);
   for (size_t j = 0; j < lines; j++)
     {
       fprintf (gp, ",\\\n  ");
-      cli_gp_quote (gp, datpath);
+      varlb__gp_quote (gp, datpath);
       fprintf (gp, " index %zu using 1:2 with linespoints lw 2.5 pt 2 lc rgb 'black' %s", first + j,
                j ? "notitle" : against_d ? "title 'lower bound N(1 - H_2(1 - p)) (Fano)' noenhanced"
                                          : "title 'lower bound N(1 - H_2(1 - p)) (Fano)' noenhanced");
@@ -177,22 +176,22 @@ panel (FILE *gp, const char *datpath, const scaling_data_t *s, int against_d)
 }
 
 int
-cli_plot_write_scaling (FILE *gp, FILE *dat, const char *datpath, const cli_csv_t *t,
-                        char *why, size_t wlen)
+varlb__plot_write_scaling (FILE *gp, FILE *dat, const char *datpath, const varlb__csv_t *t,
+                           const varlb__plot_sel_t *sel, char *why, size_t wlen)
 {
-  long cc = cli_csv_col (t, "compressor");
-  if (cc < 0 || cli_csv_col (t, "n") < 0 || cli_csv_col (t, "d") < 0
-      || cli_csv_col (t, "min_budget_bits") < 0)
+  long cc = varlb__csv_col (t, "compressor");
+  if (cc < 0 || varlb__csv_col (t, "n") < 0 || varlb__csv_col (t, "d") < 0
+      || varlb__csv_col (t, "min_budget_bits") < 0)
     {
       snprintf (why, wlen, "needs columns compressor, n, d, min_budget_bits");
       return -1;
     }
   scaling_data_t *s = calloc (1, sizeof *s);
-  if (s == NULL || series_and_fits (s, dat, t) != 0 || s->series == 0)
+  if (s == NULL || series_and_fits (s, dat, t, sel->only) != 0 || s->series == 0)
     {
       free (s);
-      if (cli_plot_only)
-        return cli_plot_no_selection (t, cc, why, wlen);
+      if (sel->only)
+        return varlb__plot_no_selection (t, cc, sel->only, why, wlen);
       snprintf (why, wlen, "no row with a positive min_budget_bits to plot");
       return -1;
     }
@@ -209,10 +208,10 @@ cli_plot_write_scaling (FILE *gp, FILE *dat, const char *datpath, const cli_csv_
   fprintf (gp, "set multiplot layout 1,%d ", (s->nn > 1) + (s->nd > 1) ? (s->nn > 1) + (s->nd > 1)
                                                                         : 1);
   fprintf (gp, "title \"");
-  for (const char *p = cli_plot_title ? cli_plot_title : title; *p; p++)
+  for (const char *p = sel->title ? sel->title : title; *p; p++)
     fprintf (gp, *p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
   fprintf (gp, "\\n");
-  for (const char *p = cli_plot_instance (inst, sizeof inst, t, cli_plot_only); *p; p++)
+  for (const char *p = varlb__plot_instance (inst, sizeof inst, t, sel->only); *p; p++)
     fprintf (gp, *p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
   fprintf (gp, "\" noenhanced\n");
   if (s->nn > 1 || s->nd <= 1)
