@@ -35,6 +35,10 @@ CHECK="$PYTHON3 $top_srcdir/tests/report_check.py"
   || fail "report: rc=$rc $(cat out err)"
 $CHECK page one.html s.csv tok.csv && pass "sweep page: its numbers are the rows'" \
   || fail "sweep page"
+# -o is --out here as in plot (the shared parser's short option): the same page.
+"$VARLB" report s.csv tok.csv -o short.html >out 2>err; rc=$?
+[ "$rc" -eq 0 ] && [ -s short.html ] && grep -q 'wrote short.html (16 trial rows' out \
+  && pass "report -o FILE writes FILE" || fail "report -o: rc=$rc $(cat out err)"
 grep -c '<rect[^>]*data-tip="scale ' one.html | grep -qv '^0$' \
   && pass "per-token heat maps drawn" || fail "no heat map cell"
 

@@ -197,23 +197,16 @@ lowdim_option (const char *cmd, int c, lowdim_args_t *a)
       free (a->seeds);
       r = cli_parse_u64_list (cmd, "--seeds", optarg, &a->seeds, &a->nseeds);
       break;
-    default:
-      cli_error (cmd, "%s: not used here (the stream is --stream N, the dimensions "
-                 "--dims LIST, the seeds --seeds LIST)",
-                 c == 'd' ? "-d" : c == CLI_OPT_SEED ? "--seed" : c == CLI_OPT_PRESET
-                 ? "--preset" : c == CLI_OPT_SCHEDULE ? "--schedule" : "--n");
-      r = -1;
     }
   return r;
 }
 
-/* The command line into A: -1 to go on, else the exit code (0 after --help). */
+/* The command line into A: -1 to go on, else the exit code (0 after --help).
+   The pyramid, -d and --seed are refused by name: lowdim's grid has its own. */
 static int
 lowdim_parse (const char *cmd, int argc, char **argv, lowdim_args_t *a)
 {
-  static const struct option longopts[] = {
-    CLI_REDUCTION_LONGOPTS,
-    { "json", no_argument, NULL, CLI_OPT_JSON },
+  static const struct option own[] = {
     { "stream", required_argument, NULL, OPT_STREAM },
     { "streams", required_argument, NULL, OPT_STREAMS },
     { "dims", required_argument, NULL, OPT_DIMS },
@@ -221,40 +214,22 @@ lowdim_parse (const char *cmd, int argc, char **argv, lowdim_args_t *a)
     { "Cs", required_argument, NULL, OPT_CS },
     { NULL, 0, NULL, 0 }
   };
-  varlb_params_t *p = &a->p;
+  cli_options_t o;
   int c;
-  opterr = 0;
-  while ((c = getopt_long (argc, argv, "d:", longopts, NULL)) != -1)
-    {
-      int r;
-      switch (c)
-        {
-        case CLI_OPT_HELP:
-          cli_print_help (cmd, stdout);
-          return 0;
-        case CLI_OPT_JSON:
-          a->json = 1;
-          continue;
-        case OPT_STREAM:
-        case OPT_STREAMS:
-        case OPT_CS:
-        case OPT_DIMS:
-        case OPT_SEEDS:
-        case 'd':
-        case CLI_OPT_SEED:
-        case CLI_OPT_PRESET:
-        case CLI_OPT_SCHEDULE:
-        case CLI_OPT_N:
-          r = lowdim_option (cmd, c, a);
-          break;
-        default:
-          r = cli_reduction_option (cmd, c, optarg, p);
-          if (r == 1)
-            return cli_bad_option (cmd, argc, argv);
-        }
-      if (r != 0)
-        return CLI_EXIT_USAGE;
-    }
+  if (cli_options_init (&o, cmd, CLI_ACCEPT_KEYS | CLI_ACCEPT_JSON, own) != 0)
+    return cli_options_stop (&o, CLI_OPTIONS_ERROR);
+  o.not_here = "the stream is --stream N, the dimensions --dims LIST, the seeds --seeds LIST";
+  while ((c = cli_options_next (&o, argc, argv)) > 0)
+    if (lowdim_option (cmd, c, a) != 0)
+      return cli_options_stop (&o, CLI_OPTIONS_ERROR);
+  if (c != CLI_OPTIONS_DONE)
+    return cli_options_stop (&o, c);
+  a->json = o.json;
+  varlb_params_clear (&a->p);
+  a->p = o.p; /* taken over: O keeps fresh defaults to clear */
+  varlb_params_init (&o.p);
+  cli_options_clear (&o);
+  varlb_params_t *p = &a->p;
   if (a->Cs && p->C > 0)
     {
       cli_error (cmd, "--C and --Cs: give one of them");
@@ -266,9 +241,7 @@ lowdim_parse (const char *cmd, int argc, char **argv, lowdim_args_t *a)
       if (cli_reduction_finish (cmd, p) != 0)
         return CLI_EXIT_USAGE;
     }
-  p->C = a->Cs ? a->Cs[0] : p->C;
-  if (cli_no_arguments (cmd, argc, argv) != 0 || cli_reduction_finish (cmd, p) != 0)
-    return CLI_EXIT_USAGE;
+  p->C = a->Cs ? a->Cs[0] : p->C; /* each checked above, or --C by the parser */
   a->set_C = p->C > 0;
   if (!a->dims && cli_parse_u64_list (cmd, "--dims", "2,4,6,8,10,12,14,16", &a->dims,
                                       &a->ndims) != 0)

@@ -84,7 +84,9 @@ cli_options_init (cli_options_t *o, const char *cmd, unsigned accept,
   k = append (o->longopts, k, own, nown);
   o->longopts[k++] = help_opt[0];
   o->longopts[k] = (struct option) { NULL, 0, NULL, 0 };
-  o->shortopts = accept & (CLI_ACCEPT_INSTANCE | CLI_ACCEPT_KEYS) ? "d:" : "";
+  /* -d is --dim; -o is --out, wherever a command writes one file. */
+  o->shortopts = accept & (CLI_ACCEPT_INSTANCE | CLI_ACCEPT_KEYS)
+                 ? (accept & CLI_ACCEPT_OUT ? "d:o:" : "d:") : accept & CLI_ACCEPT_OUT ? "o:" : "";
   opterr = 0;
   return 0;
 }
@@ -153,6 +155,7 @@ shared_option (cli_options_t *o, int c, const char *arg)
     case CLI_OPT_JSON:
       o->json = 1;
       return 0;
+    case 'o':
     case CLI_OPT_OUT:
       o->out = arg;
       return 0;

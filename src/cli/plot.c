@@ -185,53 +185,42 @@ done:
 int
 cli_plot (int argc, char **argv)
 {
-  enum { OPT_OUT = CLI_OPT_FIRST_FREE, OPT_KIND, OPT_TITLE, OPT_ONLY };
-  static const struct option longopts[] = {
-    { "out", required_argument, NULL, OPT_OUT },
+  enum { OPT_KIND = CLI_OPT_FIRST_FREE, OPT_TITLE, OPT_ONLY };
+  static const struct option own[] = {
     { "kind", required_argument, NULL, OPT_KIND },
     { "title", required_argument, NULL, OPT_TITLE },
     { "compressor", required_argument, NULL, OPT_ONLY },
-    { "help", no_argument, NULL, CLI_OPT_HELP },
     { NULL, 0, NULL, 0 }
   };
-  const char *cmd = "plot", *out = NULL, *title = NULL, *only = NULL;
+  static const char *const kinds[] = { "accuracy", "scaling", "heatmap", "heads" };
+  const char *cmd = "plot", *title = NULL, *only = NULL;
   enum cli_plot_kind kind = PLOT_AUTO;
+  cli_options_t o;
   int c;
-  opterr = 0;
-  while ((c = getopt_long (argc, argv, "o:", longopts, NULL)) != -1)
-    switch (c)
+  if (cli_options_init (&o, cmd, CLI_ACCEPT_OUT | CLI_ACCEPT_OPERANDS, own) != 0)
+    return cli_options_stop (&o, CLI_OPTIONS_ERROR);
+  while ((c = cli_options_next (&o, argc, argv)) > 0)
+    if (c == OPT_TITLE)
+      title = o.arg;
+    else if (c == OPT_ONLY)
+      only = o.arg;
+    else
       {
-      case CLI_OPT_HELP:
-        cli_print_help (cmd, stdout);
-        return 0;
-      case 'o':
-      case OPT_OUT:
-        out = optarg;
-        break;
-      case OPT_TITLE:
-        title = optarg;
-        break;
-      case OPT_ONLY:
-        only = optarg;
-        break;
-      case OPT_KIND:
-        if (strcmp (optarg, "accuracy") == 0)
-          kind = PLOT_ACCURACY;
-        else if (strcmp (optarg, "scaling") == 0)
-          kind = PLOT_SCALING;
-        else if (strcmp (optarg, "heatmap") == 0)
-          kind = PLOT_HEATMAP;
-        else if (strcmp (optarg, "heads") == 0)
-          kind = PLOT_HEADS;
-        else
+        kind = PLOT_AUTO;
+        for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
+          if (strcmp (o.arg, kinds[k]) == 0)
+            kind = (enum cli_plot_kind) (PLOT_ACCURACY + k);
+        if (kind == PLOT_AUTO)
           {
-            cli_error (cmd, "--kind: expected accuracy, scaling, heatmap or heads, got '%s'", optarg);
-            return CLI_EXIT_USAGE;
+            cli_error (cmd, "--kind: expected accuracy, scaling, heatmap or heads, got '%s'",
+                       o.arg);
+            return cli_options_stop (&o, CLI_OPTIONS_ERROR);
           }
-        break;
-      default:
-        return cli_bad_option (cmd, argc, argv);
       }
+  const char *out = o.out;
+  if (c != CLI_OPTIONS_DONE)
+    return cli_options_stop (&o, c);
+  cli_options_clear (&o);
   const char *results = cli_one_argument (cmd, argc, argv, "RESULTS.csv");
   if (results == NULL)
     return CLI_EXIT_USAGE;

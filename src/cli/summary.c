@@ -400,40 +400,29 @@ int
 cli_summary (int argc, char **argv)
 {
   enum { OPT_LEVEL = CLI_OPT_FIRST_FREE, OPT_WIDE };
-  static const struct option longopts[] = {
-    { "json", no_argument, NULL, CLI_OPT_JSON },
+  static const struct option own[] = {
     { "level", required_argument, NULL, OPT_LEVEL },
     { "wide", no_argument, NULL, OPT_WIDE },
     { "judge-key", required_argument, NULL, CLI_OPT_JUDGE_KEY },
-    { "help", no_argument, NULL, CLI_OPT_HELP },
     { NULL, 0, NULL, 0 }
   };
   const char *cmd = "summary";
+  cli_options_t o;
   double level = 0.95;
-  int json = 0, wide = 0, c;
-  opterr = 0;
-  while ((c = getopt_long (argc, argv, "", longopts, NULL)) != -1)
-    switch (c)
-      {
-      case CLI_OPT_HELP:
-        cli_print_help (cmd, stdout);
-        return 0;
-      case CLI_OPT_JSON:
-        json = 1;
-        break;
-      case OPT_WIDE:
-        wide = 1;
-        break;
-      case CLI_OPT_JUDGE_KEY:
-        cli_judge_key_path = optarg;
-        break;
-      case OPT_LEVEL:
-        if (cli_parse_double (cmd, "--level", optarg, 0.5, 0.999999, &level) != 0)
-          return CLI_EXIT_USAGE;
-        break;
-      default:
-        return cli_bad_option (cmd, argc, argv);
-      }
+  int wide = 0, c;
+  if (cli_options_init (&o, cmd, CLI_ACCEPT_JSON | CLI_ACCEPT_OPERANDS, own) != 0)
+    return cli_options_stop (&o, CLI_OPTIONS_ERROR);
+  while ((c = cli_options_next (&o, argc, argv)) > 0)
+    if (c == OPT_WIDE)
+      wide = 1;
+    else if (c == CLI_OPT_JUDGE_KEY)
+      cli_judge_key_path = o.arg; /* the key rows are checked under */
+    else if (cli_parse_double (cmd, "--level", o.arg, 0.5, 0.999999, &level) != 0)
+      return cli_options_stop (&o, CLI_OPTIONS_ERROR);
+  int json = o.json;
+  if (c != CLI_OPTIONS_DONE)
+    return cli_options_stop (&o, c);
+  cli_options_clear (&o);
   const char *path = cli_one_argument (cmd, argc, argv, "RESULTS.csv");
   if (path == NULL)
     return CLI_EXIT_USAGE;
