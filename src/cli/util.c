@@ -199,6 +199,37 @@ cli_parse_u64_list (const char *cmd, const char *opt, const char *arg,
 
 int cli_schedule_given;
 
+/* --preset, --schedule or --n (OPT) into PY: 0, or -1 after one line. */
+static int
+pyramid_option (varlb_pyramid_t *py, const char *cmd, int opt, const char *arg)
+{
+  size_t v;
+  if (opt == CLI_OPT_SCHEDULE)
+    {
+      if (varlb_pyramid_init_parse (py, arg) == VARLB_OK)
+        return 0;
+      cli_error (cmd, "--schedule: expected a non-empty, strictly increasing list of "
+                 "sides from 1 to %u (at most %u scales), got '%s'",
+                 VARLB_PYRAMID_MAX_SIDE, VARLB_PYRAMID_MAX_SCALES, arg);
+      return -1;
+    }
+  if (opt == CLI_OPT_PRESET)
+    {
+      if (cli_parse_size (cmd, "--preset", arg, 1, 100000, &v) != 0)
+        return -1;
+      if (varlb_pyramid_init_preset (py, (int) v) == VARLB_OK)
+        return 0;
+      cli_error (cmd, "--preset: unknown preset '%s' (expected 256, 512 or 1024)", arg);
+      return -1;
+    }
+  if (cli_parse_size (cmd, "--n", arg, 2, VARLB_PYRAMID_MAX_SIDE, &v) != 0)
+    return -1;
+  if (varlb_pyramid_init_geometric (py, (unsigned) v) == VARLB_OK)
+    return 0;
+  cli_error (cmd, "--n: cannot build a pyramid ending at %zu", v);
+  return -1;
+}
+
 int
 cli_reduction_option (const char *cmd, int opt, const char *arg, varlb_params_t *p)
 {
@@ -207,45 +238,12 @@ cli_reduction_option (const char *cmd, int opt, const char *arg, varlb_params_t 
   switch (opt)
     {
     case CLI_OPT_PRESET:
-      {
-        size_t px;
-        varlb_pyramid_t py;
-        if (cli_parse_size (cmd, "--preset", arg, 1, 100000, &px) != 0)
-          return -1;
-        if (varlb_pyramid_init_preset (&py, (int) px) != VARLB_OK)
-          {
-            cli_error (cmd, "--preset: unknown preset '%s' (expected 256, 512 or 1024)", arg);
-            return -1;
-          }
-        varlb_pyramid_clear (&p->pyramid);
-        p->pyramid = py;
-        return 0;
-      }
     case CLI_OPT_SCHEDULE:
-      {
-        varlb_pyramid_t py;
-        if (varlb_pyramid_init_parse (&py, arg) != VARLB_OK)
-          {
-            cli_error (cmd, "--schedule: expected a non-empty, strictly increasing list of "
-                       "sides from 1 to %u (at most %u scales), got '%s'",
-                       VARLB_PYRAMID_MAX_SIDE, VARLB_PYRAMID_MAX_SCALES, arg);
-            return -1;
-          }
-        varlb_pyramid_clear (&p->pyramid);
-        p->pyramid = py;
-        return 0;
-      }
     case CLI_OPT_N:
       {
-        size_t n;
         varlb_pyramid_t py;
-        if (cli_parse_size (cmd, "--n", arg, 2, VARLB_PYRAMID_MAX_SIDE, &n) != 0)
+        if (pyramid_option (&py, cmd, opt, arg) != 0)
           return -1;
-        if (varlb_pyramid_init_geometric (&py, (unsigned) n) != VARLB_OK)
-          {
-            cli_error (cmd, "--n: cannot build a pyramid ending at %zu", n);
-            return -1;
-          }
         varlb_pyramid_clear (&p->pyramid);
         p->pyramid = py;
         return 0;
