@@ -170,6 +170,22 @@ void cc_pool1d (double *out, const double *in, size_t T, size_t kernel, int use_
     sizeof knobs / sizeof *knobs, NOTE, COMPRESS, ANSWER, NULL                 \
   }
 
+/* A built-in whose free calibration hangs on one knob (pq's and faiss_pq's
+   codebooks, faiss_sq's ranges): the entry varlb_compressor_NAME with the
+   knob table KNOBS, and its calibration step NAME_calibration, which names
+   NOTE when the knob KNOB is "public" (cc_knob_public) and nothing when
+   the codebooks or ranges are fitted on the instance and charged. */
+#define CC_COMPRESSOR_PUBLIC(NAME, DESCRIPTION, KNOBS, KNOB, NOTE, COMPRESS, ANSWER) \
+  static const char *NAME##_calibration (const varlb_knobs_t *kn);              \
+  const varlb_compressor_t varlb_compressor_##NAME = {                          \
+    VARLB_COMPRESSOR_ABI, #NAME, DESCRIPTION, KNOBS,                            \
+    sizeof KNOBS / sizeof *KNOBS, NULL, COMPRESS, ANSWER, NAME##_calibration    \
+  };                                                                            \
+  static const char *NAME##_calibration (const varlb_knobs_t *kn)               \
+  {                                                                             \
+    return cc_knob_public (&varlb_compressor_##NAME, kn, KNOB) == 1 ? NOTE : NULL; \
+  }
+
 /* A score and its index, for qsort with cc_by_score_desc (highest first)
    or cc_by_score_asc (lowest first); ties go to the lower index either way,
    so the order is reproducible and the sort reentrant (no global state). */

@@ -264,18 +264,8 @@ faiss_pq_answer (CC_ANSWER_PARAMS)
   return st;
 }
 
-static const char *
-faiss_pq_calibration (const varlb_knobs_t *kn)
-{
-  return cc_knob_public (&varlb_compressor_faiss_pq, kn, "codebooks") == 1 ? pq_public_note : NULL;
-}
-
-const varlb_compressor_t varlb_compressor_faiss_pq = {
-  VARLB_COMPRESSOR_ABI, "faiss_pq",
-  "faiss ProductQuantizer (libfaiss): M sub-quantizers of nbits on K and V, codebooks charged or public",
-  pq_knobs, sizeof pq_knobs / sizeof *pq_knobs, NULL, faiss_pq_compress, faiss_pq_answer,
-  faiss_pq_calibration
-};
+CC_COMPRESSOR_PUBLIC (faiss_pq, "faiss ProductQuantizer (libfaiss): M sub-quantizers of nbits on K and V, codebooks charged or public",
+                      pq_knobs, "codebooks", pq_public_note, faiss_pq_compress, faiss_pq_answer);
 
 /* ------------------------------------------------------------ faiss_sq */
 
@@ -426,15 +416,5 @@ faiss_sq_answer (CC_ANSWER_PARAMS)
   return st;
 }
 
-static const char *
-faiss_sq_calibration (const varlb_knobs_t *kn)
-{
-  return cc_knob_public (&varlb_compressor_faiss_sq, kn, "ranges") == 1 ? sq_public_note : NULL;
-}
-
-const varlb_compressor_t varlb_compressor_faiss_sq = {
-  VARLB_COMPRESSOR_ABI, "faiss_sq",
-  "faiss ScalarQuantizer (libfaiss): fp16 to 4-bit codes per value on K and V, ranges charged or public",
-  sq_knobs, sizeof sq_knobs / sizeof *sq_knobs, NULL, faiss_sq_compress, faiss_sq_answer,
-  faiss_sq_calibration
-};
+CC_COMPRESSOR_PUBLIC (faiss_sq, "faiss ScalarQuantizer (libfaiss): fp16 to 4-bit codes per value on K and V, ranges charged or public",
+                      sq_knobs, "ranges", sq_public_note, faiss_sq_compress, faiss_sq_answer);

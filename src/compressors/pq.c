@@ -489,14 +489,5 @@ pq_answer (CC_ANSWER_PARAMS)
   return st;
 }
 
-static const char *
-pq_calibration (const varlb_knobs_t *kn)
-{
-  return cc_knob_public (&varlb_compressor_pq, kn, "codebooks") == 1 ? pq_calibration_note : NULL;
-}
-
-const varlb_compressor_t varlb_compressor_pq = {
-  VARLB_COMPRESSOR_ABI, "pq",
-  "product quantization (PQCache, arXiv 2407.12820): sub-vectors and code bits of K and V chosen for the budget, k-means codebooks (charged, or public and free)",
-  knobs, sizeof knobs / sizeof *knobs, NULL, pq_compress, pq_answer, pq_calibration
-};
+CC_COMPRESSOR_PUBLIC (pq, "product quantization (PQCache, arXiv 2407.12820): sub-vectors and code bits of K and V chosen for the budget, k-means codebooks (charged, or public and free)",
+                      knobs, "codebooks", pq_calibration_note, pq_compress, pq_answer);
