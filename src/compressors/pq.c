@@ -120,31 +120,7 @@ kmeans (double *cent, uint32_t *code, const double *X, size_t n, size_t ld,
       free (d2), free (sum), free (cnt);
       return VARLB_ENOMEM;
     }
-  size_t first = gsl_rng_uniform_int (r, n);
-  memcpy (cent, X + first * ld, w * sizeof *cent);
-  for (size_t i = 0; i < n; i++)
-    d2[i] = qz_sqdist (X + i * ld, cent, w);
-  for (size_t k = 1; k < c; k++)
-    {
-      double total = 0.0;
-      for (size_t i = 0; i < n; i++)
-        total += d2[i];
-      size_t pick = 0;
-      if (total > 0)
-        {
-          double u = gsl_rng_uniform (r) * total;
-          for (pick = 0; pick + 1 < n && (u -= d2[pick]) >= 0;)
-            pick++;
-          while (d2[pick] == 0 && pick > 0) /* rounding landed on a chosen point */
-            pick--;
-        }
-      memcpy (cent + k * w, X + pick * ld, w * sizeof *cent);
-      for (size_t i = 0; i < n; i++)
-        {
-          double e = qz_sqdist (X + i * ld, cent + k * w, w);
-          d2[i] = e < d2[i] ? e : d2[i];
-        }
-    }
+  qz_kmeanspp (cent, d2, X, n, ld, w, c, QZ_PICK_WALK, r);
   for (size_t i = 0; i < c * w; i++)
     cent[i] = qz_round (cent[i], prec);
   qz_kmeans_iterate (cent, code, X, n, ld, w, c, iters, prec, sum, cnt);

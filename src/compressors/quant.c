@@ -423,6 +423,57 @@ qz_kmeans_iterate (double *cent, uint32_t *code, const double *X, size_t n, size
     }
 }
 
+/* The next seed: the point where a uniform draw of the total TOT lands
+   among the weights DMIN (N).  QZ_PICK_REDRAW (qz_kmeans): summing up
+   the weights, a new uniform point when all are 0.  QZ_PICK_WALK (pq.c):
+   subtracting them, the first point when all are 0, stepping back over
+   chosen points (weight 0) where rounding landed on one. */
+static size_t
+kmeanspp_pick (const double *dmin, size_t n, double tot, int how, gsl_rng *r)
+{
+  size_t pick = 0;
+  if (how == QZ_PICK_WALK)
+    {
+      if (tot > 0)
+        {
+          double u = gsl_rng_uniform (r) * tot;
+          for (pick = 0; pick + 1 < n && (u -= dmin[pick]) >= 0;)
+            pick++;
+          while (dmin[pick] == 0 && pick > 0)
+            pick--;
+        }
+      return pick;
+    }
+  pick = n - 1;
+  double u = gsl_rng_uniform (r) * tot, acc = 0.0;
+  for (size_t i = 0; i < n && tot > 0; i++)
+    if ((acc += dmin[i]) > u)
+      return i;
+  if (!(tot > 0))
+    pick = gsl_rng_uniform_int (r, n); /* all points already seeds */
+  return pick;
+}
+
+void
+qz_kmeanspp (double *cent, double *dmin, const double *X, size_t n, size_t ld, size_t w,
+             size_t c, int how, gsl_rng *r)
+{
+  size_t first = gsl_rng_uniform_int (r, n);
+  memcpy (cent, X + first * ld, w * sizeof *cent);
+  for (size_t i = 0; i < n; i++)
+    dmin[i] = qz_sqdist (X + i * ld, cent, w);
+  for (size_t k = 1; k < c; k++)
+    {
+      double tot = 0.0;
+      for (size_t i = 0; i < n; i++)
+        tot += dmin[i];
+      size_t pick = kmeanspp_pick (dmin, n, tot, how, r);
+      memcpy (cent + k * w, X + pick * ld, w * sizeof *cent);
+      for (size_t i = 0; i < n; i++)
+        dmin[i] = fmin (dmin[i], qz_sqdist (X + i * ld, cent + k * w, w));
+    }
+}
+
 int
 qz_kmeans (double *cent, uint32_t *code, const double *X, size_t n, size_t ld, size_t w,
            size_t c, unsigned iters, gsl_rng *r)
@@ -443,31 +494,7 @@ qz_kmeans (double *cent, uint32_t *code, const double *X, size_t n, size_t ld, s
       free (dmin), free (sum), free (cnt);
       return VARLB_ENOMEM;
     }
-  /* k-means++: each next seed drawn with probability prop. to its squared
-     distance to the nearest seed so far. */
-  size_t first = gsl_rng_uniform_int (r, n);
-  memcpy (cent, X + first * ld, w * sizeof *cent);
-  for (size_t i = 0; i < n; i++)
-    dmin[i] = qz_sqdist (X + i * ld, cent, w);
-  for (size_t k = 1; k < c; k++)
-    {
-      double tot = 0.0;
-      for (size_t i = 0; i < n; i++)
-        tot += dmin[i];
-      size_t pick = n - 1;
-      double u = gsl_rng_uniform (r) * tot, acc = 0.0;
-      for (size_t i = 0; i < n && tot > 0; i++)
-        if ((acc += dmin[i]) > u)
-          {
-            pick = i;
-            break;
-          }
-      if (!(tot > 0))
-        pick = gsl_rng_uniform_int (r, n); /* all points already seeds */
-      memcpy (cent + k * w, X + pick * ld, w * sizeof *cent);
-      for (size_t i = 0; i < n; i++)
-        dmin[i] = fmin (dmin[i], qz_sqdist (X + i * ld, cent + k * w, w));
-    }
+  qz_kmeanspp (cent, dmin, X, n, ld, w, c, QZ_PICK_REDRAW, r);
   qz_kmeans_iterate (cent, code, X, n, ld, w, c, iters, 64, sum, cnt);
   free (dmin), free (sum), free (cnt);
   return VARLB_OK;
