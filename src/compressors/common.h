@@ -69,6 +69,10 @@ double cc_half_to_double (uint16_t h);
 int cc_prec_ok (unsigned prec);
 int cc_put_real (varlb_blob_t *b, double v, unsigned prec);
 double cc_get_real (cc_reader_t *r, unsigned prec);
+/* N numbers at PREC into X (cc_get_real each), or from X into B
+   (cc_put_real each, up to the first failure: its status). */
+void cc_get_reals (double *x, size_t n, cc_reader_t *r, unsigned prec);
+int cc_put_reals (varlb_blob_t *b, const double *x, size_t n, unsigned prec);
 
 /* KIVI-style asymmetric B-bit grid (B in 1..16) of the N numbers
    X[i * STRIDE]: ZS[0] = zero point (the minimum), ZS[1] = scale

@@ -380,10 +380,10 @@ pq_compress (CC_COMPRESS_PARAMS)
     st = pq_fit (cbk, codes, K, n, d, pk, T, public, 0, iters, prec, r);
   if (st == VARLB_OK && n > 0)
     st = pq_fit (cbv, codes + n * pk.M, V, n, dv, pv, T, public, 1, iters, prec, r);
-  for (size_t i = 0; st == VARLB_OK && !public && i < pk.c * d; i++)
-    st = cc_put_real (blob, cbk[i], prec);
-  for (size_t i = 0; st == VARLB_OK && !public && i < pv.c * dv; i++)
-    st = cc_put_real (blob, cbv[i], prec);
+  if (st == VARLB_OK && !public)
+    st = cc_put_reals (blob, cbk, pk.c * d, prec);
+  if (st == VARLB_OK && !public)
+    st = cc_put_reals (blob, cbv, pv.c * dv, prec);
   if (st == VARLB_OK)
     {
       cc_bitwriter_t w;
@@ -448,10 +448,11 @@ pq_answer (CC_ANSWER_PARAMS)
     st = pq_fit (cbk, NULL, NULL, 0, d, pk, T, 1, 0, iters, prec, NULL);
   if (st == VARLB_OK && public && n > 0)
     st = pq_fit (cbv, NULL, NULL, 0, dv, pv, T, 1, 1, iters, prec, NULL);
-  for (size_t i = 0; st == VARLB_OK && !public && i < pk.c * d; i++)
-    cbk[i] = cc_get_real (&r, prec);
-  for (size_t i = 0; st == VARLB_OK && !public && i < pv.c * dv; i++)
-    cbv[i] = cc_get_real (&r, prec);
+  if (st == VARLB_OK && !public)
+    {
+      cc_get_reals (cbk, pk.c * d, &r, prec);
+      cc_get_reals (cbv, pv.c * dv, &r, prec);
+    }
   size_t pos = 0;
   if (st == VARLB_OK)
     st = pq_rebuild (Kc, cbk, n, d, pk, &r, &pos);

@@ -56,8 +56,7 @@ qz_kivi_write (varlb_blob_t *blob, const double *K, const double *V, size_t T,
                     dv - g * G < G ? dv - g * G : G, 1, b);
   int st = cc_put_u32 (blob, (uint32_t) n) | cc_put_u32 (blob, (uint32_t) R)
            | cc_put_u32 (blob, b) | cc_put_u32 (blob, (uint32_t) G);
-  for (size_t i = 0; i < 2 * (kg + vg); i++)
-    st |= cc_put_f16 (blob, zs[i]);
+  st |= cc_put_reals (blob, zs, 2 * (kg + vg), 16);
   cc_bitwriter_t w;
   cc_bits_init (&w, blob);
   for (size_t t = 0; t < n; t++)
@@ -101,8 +100,7 @@ qz_kivi_read (double **Kc, double **Vc, size_t *rows, cc_reader_t *r, size_t d, 
       free (zs), free (K), free (V);
       return VARLB_ENOMEM;
     }
-  for (size_t i = 0; i < 2 * (kg + vg); i++)
-    zs[i] = cc_get_f16 (r);
+  cc_get_reals (zs, 2 * (kg + vg), r, 16);
   size_t pos = 0;
   for (size_t t = 0; t < n; t++)
     {
