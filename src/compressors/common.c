@@ -240,6 +240,22 @@ cc_get_real (cc_reader_t *r, unsigned prec)
 }
 
 void
+cc_get_reals (double *x, size_t n, cc_reader_t *r, unsigned prec)
+{
+  for (size_t i = 0; i < n; i++)
+    x[i] = cc_get_real (r, prec);
+}
+
+int
+cc_put_reals (varlb_blob_t *b, const double *x, size_t n, unsigned prec)
+{
+  int st = VARLB_OK;
+  for (size_t i = 0; st == VARLB_OK && i < n; i++)
+    st = cc_put_real (b, x[i], prec);
+  return st;
+}
+
+void
 cc_quant_grid (double zs[2], const double *x, size_t n, size_t stride, unsigned b)
 {
   double lo = INFINITY, hi = -INFINITY;

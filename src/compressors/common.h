@@ -69,6 +69,10 @@ double cc_half_to_double (uint16_t h);
 int cc_prec_ok (unsigned prec);
 int cc_put_real (varlb_blob_t *b, double v, unsigned prec);
 double cc_get_real (cc_reader_t *r, unsigned prec);
+/* N numbers at PREC into X (cc_get_real each), or from X into B
+   (cc_put_real each, up to the first failure: its status). */
+void cc_get_reals (double *x, size_t n, cc_reader_t *r, unsigned prec);
+int cc_put_reals (varlb_blob_t *b, const double *x, size_t n, unsigned prec);
 
 /* KIVI-style asymmetric B-bit grid (B in 1..16) of the N numbers
    X[i * STRIDE]: ZS[0] = zero point (the minimum), ZS[1] = scale
@@ -168,6 +172,22 @@ void cc_pool1d (double *out, const double *in, size_t T, size_t kernel, int use_
   const varlb_compressor_t varlb_compressor_##NAME = {                         \
     VARLB_COMPRESSOR_ABI, #NAME, DESCRIPTION, knobs,                           \
     sizeof knobs / sizeof *knobs, NOTE, COMPRESS, ANSWER, NULL                 \
+  }
+
+/* A built-in whose free calibration hangs on one knob (pq's and faiss_pq's
+   codebooks, faiss_sq's ranges): the entry varlb_compressor_NAME with the
+   knob table KNOBS, and its calibration step NAME_calibration, which names
+   NOTE when the knob KNOB is "public" (cc_knob_public) and nothing when
+   the codebooks or ranges are fitted on the instance and charged. */
+#define CC_COMPRESSOR_PUBLIC(NAME, DESCRIPTION, KNOBS, KNOB, NOTE, COMPRESS, ANSWER) \
+  static const char *NAME##_calibration (const varlb_knobs_t *kn);              \
+  const varlb_compressor_t varlb_compressor_##NAME = {                          \
+    VARLB_COMPRESSOR_ABI, #NAME, DESCRIPTION, KNOBS,                            \
+    sizeof KNOBS / sizeof *KNOBS, NULL, COMPRESS, ANSWER, NAME##_calibration    \
+  };                                                                            \
+  static const char *NAME##_calibration (const varlb_knobs_t *kn)               \
+  {                                                                             \
+    return cc_knob_public (&varlb_compressor_##NAME, kn, KNOB) == 1 ? NOTE : NULL; \
   }
 
 /* A score and its index, for qsort with cc_by_score_desc (highest first)

@@ -61,19 +61,45 @@ get_floats (float *x, size_t n, cc_reader_t *r)
     x[i] = (float) cc_get_f32 (r);
 }
 
-/* Bob's end for both quantizers: faiss's decoded floats (Kf: n x d, Vf:
-   n x dv) as doubles, refused unless finite, then exact attention. */
+/* A blob's tables and codes: faiss_pq's M sub-quantizers of NBITS, or
+   (QTYPE given) faiss_sq's ScalarQuantizer type; NK and NV floats in K's
+   and V's tables (codebooks or ranges), CK bytes in one code of K. */
+typedef struct faiss_how {
+  size_t M, nbits;
+  const char *qtype;
+  size_t nk, nv, ck;
+} faiss_how_t;
+
+/* Bob's end for both quantizers: the tables TK and TV read from R unless
+   PUBLIC (then trained already), K's N codes after them, then V's, decoded
+   as HOW says, faiss's floats as doubles, refused unless finite, then
+   exact attention. */
 static int
-answer_floats (double *O, const double *Q, size_t m, const float *Kf, const float *Vf,
-               size_t n, size_t d, size_t dv)
+answer_codes (double *O, const double *Q, size_t m, float *tk, float *tv, cc_reader_t *r,
+              int public, size_t n, size_t d, size_t dv, const faiss_how_t *how)
 {
+  if (n > 0 && !public)
+    {
+      get_floats (tk, how->nk, r);
+      get_floats (tv, how->nv, r);
+    }
+  float *Kf = malloc ((n * d + 1) * sizeof *Kf), *Vf = malloc ((n * dv + 1) * sizeof *Vf);
   double *Kc = malloc ((n * d + 1) * sizeof *Kc), *Vc = malloc ((n * dv + 1) * sizeof *Vc);
-  int st = Kc && Vc ? VARLB_OK : VARLB_ENOMEM;
+  int st = Kf && Vf && Kc && Vc ? VARLB_OK : VARLB_ENOMEM;
+  for (int v = 0; v < 2 && st == VARLB_OK && n > 0; v++)
+    {
+      float *x = v ? Vf : Kf;
+      const float *table = v ? tv : tk;
+      size_t dim = v ? dv : d;
+      const unsigned char *p = r->p + (v ? n * how->ck : 0);
+      st = how->qtype ? varlb_faiss_sq_decode (x, table, how->qtype, dim, p, n)
+                      : varlb_faiss_pq_decode (x, table, dim, how->M, how->nbits, p, n);
+    }
   if (st == VARLB_OK)
     st = cc_decoded_finite (Kc, Kf, n * d) ? VARLB_EFORMAT : cc_decoded_finite (Vc, Vf, n * dv);
   if (st == VARLB_OK)
     st = cc_answer_cache (O, Q, m, Kc, Vc, n, d, dv);
-  free (Kc), free (Vc);
+  free (Kf), free (Vf), free (Kc), free (Vc);
   return st;
 }
 
@@ -236,8 +262,7 @@ faiss_pq_answer (CC_ANSWER_PARAMS)
   size_t ksub = (size_t) 1 << nbits, T_train = public && ksub > T ? ksub : T;
   size_t csk = varlb_faiss_pq_code_size (d, M, nbits);
   float *cbk = malloc (ksub * d * sizeof *cbk), *cbv = malloc (ksub * dv * sizeof *cbv);
-  float *Kf = malloc ((n * d + 1) * sizeof *Kf), *Vf = malloc ((n * dv + 1) * sizeof *Vf);
-  int st = cbk && cbv && Kf && Vf ? VARLB_OK : VARLB_ENOMEM;
+  int st = cbk && cbv ? VARLB_OK : VARLB_ENOMEM;
   if (st == VARLB_OK && n > 0 && public)
     {
       float *Kt, *Vt;
@@ -249,33 +274,15 @@ faiss_pq_answer (CC_ANSWER_PARAMS)
         st = varlb_faiss_pq_train (cbv, dv, M, nbits, niter, kseed ^ 1, Vt, T_train);
       free (Kt), free (Vt);
     }
-  if (st == VARLB_OK && n > 0 && !public)
-    {
-      get_floats (cbk, ksub * d, &r);
-      get_floats (cbv, ksub * dv, &r);
-    }
-  if (st == VARLB_OK && n > 0)
-    st = varlb_faiss_pq_decode (Kf, cbk, d, M, nbits, r.p, n);
-  if (st == VARLB_OK && n > 0)
-    st = varlb_faiss_pq_decode (Vf, cbv, dv, M, nbits, r.p + n * csk, n);
+  const faiss_how_t how = { M, nbits, NULL, ksub * d, ksub * dv, csk };
   if (st == VARLB_OK)
-    st = answer_floats (O, Q, m, Kf, Vf, n, d, dv);
-  free (cbk), free (cbv), free (Kf), free (Vf);
+    st = answer_codes (O, Q, m, cbk, cbv, &r, public, n, d, dv, &how);
+  free (cbk), free (cbv);
   return st;
 }
 
-static const char *
-faiss_pq_calibration (const varlb_knobs_t *kn)
-{
-  return cc_knob_public (&varlb_compressor_faiss_pq, kn, "codebooks") == 1 ? pq_public_note : NULL;
-}
-
-const varlb_compressor_t varlb_compressor_faiss_pq = {
-  VARLB_COMPRESSOR_ABI, "faiss_pq",
-  "faiss ProductQuantizer (libfaiss): M sub-quantizers of nbits on K and V, codebooks charged or public",
-  pq_knobs, sizeof pq_knobs / sizeof *pq_knobs, NULL, faiss_pq_compress, faiss_pq_answer,
-  faiss_pq_calibration
-};
+CC_COMPRESSOR_PUBLIC (faiss_pq, "faiss ProductQuantizer (libfaiss): M sub-quantizers of nbits on K and V, codebooks charged or public",
+                      pq_knobs, "codebooks", pq_public_note, faiss_pq_compress, faiss_pq_answer);
 
 /* ------------------------------------------------------------ faiss_sq */
 
@@ -407,34 +414,15 @@ faiss_sq_answer (CC_ANSWER_PARAMS)
   varlb_faiss_sq_sizes (&nk, &ck, sq_types[q], d);
   varlb_faiss_sq_sizes (&nv, &cv, sq_types[q], dv);
   float *tk = malloc ((nk + 1) * sizeof *tk), *tv = malloc ((nv + 1) * sizeof *tv);
-  float *Kf = malloc ((n * d + 1) * sizeof *Kf), *Vf = malloc ((n * dv + 1) * sizeof *Vf);
-  int st = tk && tv && Kf && Vf ? VARLB_OK : VARLB_ENOMEM;
+  int st = tk && tv ? VARLB_OK : VARLB_ENOMEM;
   if (st == VARLB_OK && n > 0 && public)
     st = sq_ranges (tk, tv, q, kn, 1, NULL, NULL, T, d, dv);
-  if (st == VARLB_OK && n > 0 && !public)
-    {
-      get_floats (tk, nk, &r);
-      get_floats (tv, nv, &r);
-    }
-  if (st == VARLB_OK && n > 0)
-    st = varlb_faiss_sq_decode (Kf, tk, sq_types[q], d, r.p, n);
-  if (st == VARLB_OK && n > 0)
-    st = varlb_faiss_sq_decode (Vf, tv, sq_types[q], dv, r.p + n * ck, n);
+  const faiss_how_t how = { 0, 0, sq_types[q], nk, nv, ck };
   if (st == VARLB_OK)
-    st = answer_floats (O, Q, m, Kf, Vf, n, d, dv);
-  free (tk), free (tv), free (Kf), free (Vf);
+    st = answer_codes (O, Q, m, tk, tv, &r, public, n, d, dv, &how);
+  free (tk), free (tv);
   return st;
 }
 
-static const char *
-faiss_sq_calibration (const varlb_knobs_t *kn)
-{
-  return cc_knob_public (&varlb_compressor_faiss_sq, kn, "ranges") == 1 ? sq_public_note : NULL;
-}
-
-const varlb_compressor_t varlb_compressor_faiss_sq = {
-  VARLB_COMPRESSOR_ABI, "faiss_sq",
-  "faiss ScalarQuantizer (libfaiss): fp16 to 4-bit codes per value on K and V, ranges charged or public",
-  sq_knobs, sizeof sq_knobs / sizeof *sq_knobs, NULL, faiss_sq_compress, faiss_sq_answer,
-  faiss_sq_calibration
-};
+CC_COMPRESSOR_PUBLIC (faiss_sq, "faiss ScalarQuantizer (libfaiss): fp16 to 4-bit codes per value on K and V, ranges charged or public",
+                      sq_knobs, "ranges", sq_public_note, faiss_sq_compress, faiss_sq_answer);

@@ -205,8 +205,7 @@ gear_compress (CC_COMPRESS_PARAMS)
       double *Ak = A, *Bk = Ak + n * rk, *Av = Bk + d * rk, *Bv = Av + n * rv;
       gear_power (Ak, Bk, Kh, n, d, rk, loop, rng);
       gear_power (Av, Bv, Vh, n, dv, rv, loop, rng);
-      for (size_t i = 0; i < (n + d) * rk + (n + dv) * rv; i++)
-        st |= cc_put_f16 (blob, A[i]);
+      st |= cc_put_reals (blob, A, (n + d) * rk + (n + dv) * rv, 16);
       cc_bitwriter_t w;
       cc_bits_init (&w, blob);
       for (size_t i = 0; i < 2 * ok * d; i++)
@@ -273,12 +272,12 @@ gear_answer (CC_ANSWER_PARAMS)
   unsigned char *seen = malloc (n + dv + 1);
   if (st == VARLB_OK && (kv == NULL || vv == NULL || A == NULL || seen == NULL))
     st = VARLB_ENOMEM;
-  for (size_t i = 0; st == VARLB_OK && i < 2 * ok * d; i++)
-    kv[i] = cc_get_f16 (&r);
-  for (size_t i = 0; st == VARLB_OK && i < 2 * ov * n; i++)
-    vv[i] = cc_get_f16 (&r);
-  for (size_t i = 0; st == VARLB_OK && i < nf; i++)
-    A[i] = cc_get_f16 (&r);
+  if (st == VARLB_OK)
+    {
+      cc_get_reals (kv, 2 * ok * d, &r, 16);
+      cc_get_reals (vv, 2 * ov * n, &r, 16);
+      cc_get_reals (A, nf, &r, 16);
+    }
   size_t pos = 0;
   if (st == VARLB_OK)
     st = gear_put_outliers (Kc, d, n, d, 1, ok, kv, &r, &pos, seen);

@@ -280,8 +280,7 @@ kvq_compress (CC_COMPRESS_PARAMS)
           for (size_t j = 0; j < dv; j++)
             st |= cc_put_f16 (blob, V[t * dv + j]);
         }
-      for (size_t i = 0; i < 2 * q; i++)
-        st |= cc_put_f16 (blob, vzr[i]);
+      st |= cc_put_reals (blob, vzr, 2 * q, 16);
       for (size_t i = 0; i < q * dv; i++)
         if (vmark[i])
           st |= cc_put_f16 (blob, Vq[i]);
@@ -348,12 +347,12 @@ kvq_answer (CC_ANSWER_PARAMS)
       for (size_t j = 0; j < dv; j++)
         Vc[t * dv + j] = cc_get_f16 (&r);
     }
-  for (size_t i = 0; st == VARLB_OK && i < 2 * q; i++)
-    vzr[i] = cc_get_f16 (&r);
-  for (size_t i = 0; st == VARLB_OK && i < 2 * ov * q; i++)
-    vout[i] = cc_get_f16 (&r);
-  for (size_t i = 0; st == VARLB_OK && i < nko; i++)
-    kout[i] = cc_get_f16 (&r);
+  if (st == VARLB_OK)
+    {
+      cc_get_reals (vzr, 2 * q, &r, 16);
+      cc_get_reals (vout, 2 * ov * q, &r, 16);
+      cc_get_reals (kout, nko, &r, 16);
+    }
   size_t pos = 0;
   double *Kq = Kc + f * d, *Vq = Vc + f * dv;
   unsigned char *kknown = known, *vknown = known + q * d;

@@ -127,10 +127,8 @@ get_factors (double *A, cc_reader_t *r, size_t n, size_t c, size_t rank, unsigne
       free (W);
       return;
     }
-  for (size_t i = 0; i < n * rank; i++)
-    U[i] = cc_get_real (r, prec);
-  for (size_t i = 0; i < rank * c; i++)
-    W[i] = cc_get_real (r, prec);
+  cc_get_reals (U, n * rank, r, prec);
+  cc_get_reals (W, rank * c, r, prec);
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < c; j++)
       {

@@ -309,10 +309,8 @@ polar_compress (CC_COMPRESS_PARAMS)
           unsigned char c = (unsigned char) bits[l];
           st |= varlb_blob_append (blob, &c, 1);
         }
-      for (size_t i = 0; i < n * nbk; i++)
-        st |= cc_put_f16 (blob, rk[i]);
-      for (size_t i = 0; i < n * nbv; i++)
-        st |= cc_put_f16 (blob, rv[i]);
+      st |= cc_put_reals (blob, rk, n * nbk, 16);
+      st |= cc_put_reals (blob, rv, n * nbv, 16);
       st |= varlb_blob_append (blob, codes.data, codes.len);
       st = st ? VARLB_ENOMEM : VARLB_OK;
     }
@@ -350,10 +348,11 @@ polar_answer (CC_ANSWER_PARAMS)
     st = polar_rotations (&Rk, &Rv, Dk, Dv, seed);
   if (st == VARLB_OK && (rk == NULL || rv == NULL || Kc == NULL || Vc == NULL))
     st = VARLB_ENOMEM;
-  for (size_t i = 0; st == VARLB_OK && i < n * nbk; i++)
-    rk[i] = cc_get_f16 (&r);
-  for (size_t i = 0; st == VARLB_OK && i < n * nbv; i++)
-    rv[i] = cc_get_f16 (&r);
+  if (st == VARLB_OK)
+    {
+      cc_get_reals (rk, n * nbk, &r, 16);
+      cc_get_reals (rv, n * nbv, &r, 16);
+    }
   size_t pos = 0;
   if (st == VARLB_OK)
     st = polar_decode (Kc, rk, &r, &pos, n, d, Rk, &P);

@@ -120,31 +120,7 @@ kmeans (double *cent, uint32_t *code, const double *X, size_t n, size_t ld,
       free (d2), free (sum), free (cnt);
       return VARLB_ENOMEM;
     }
-  size_t first = gsl_rng_uniform_int (r, n);
-  memcpy (cent, X + first * ld, w * sizeof *cent);
-  for (size_t i = 0; i < n; i++)
-    d2[i] = qz_sqdist (X + i * ld, cent, w);
-  for (size_t k = 1; k < c; k++)
-    {
-      double total = 0.0;
-      for (size_t i = 0; i < n; i++)
-        total += d2[i];
-      size_t pick = 0;
-      if (total > 0)
-        {
-          double u = gsl_rng_uniform (r) * total;
-          for (pick = 0; pick + 1 < n && (u -= d2[pick]) >= 0;)
-            pick++;
-          while (d2[pick] == 0 && pick > 0) /* rounding landed on a chosen point */
-            pick--;
-        }
-      memcpy (cent + k * w, X + pick * ld, w * sizeof *cent);
-      for (size_t i = 0; i < n; i++)
-        {
-          double e = qz_sqdist (X + i * ld, cent + k * w, w);
-          d2[i] = e < d2[i] ? e : d2[i];
-        }
-    }
+  qz_kmeanspp (cent, d2, X, n, ld, w, c, QZ_PICK_WALK, r);
   for (size_t i = 0; i < c * w; i++)
     cent[i] = qz_round (cent[i], prec);
   qz_kmeans_iterate (cent, code, X, n, ld, w, c, iters, prec, sum, cnt);
@@ -404,10 +380,10 @@ pq_compress (CC_COMPRESS_PARAMS)
     st = pq_fit (cbk, codes, K, n, d, pk, T, public, 0, iters, prec, r);
   if (st == VARLB_OK && n > 0)
     st = pq_fit (cbv, codes + n * pk.M, V, n, dv, pv, T, public, 1, iters, prec, r);
-  for (size_t i = 0; st == VARLB_OK && !public && i < pk.c * d; i++)
-    st = cc_put_real (blob, cbk[i], prec);
-  for (size_t i = 0; st == VARLB_OK && !public && i < pv.c * dv; i++)
-    st = cc_put_real (blob, cbv[i], prec);
+  if (st == VARLB_OK && !public)
+    st = cc_put_reals (blob, cbk, pk.c * d, prec);
+  if (st == VARLB_OK && !public)
+    st = cc_put_reals (blob, cbv, pv.c * dv, prec);
   if (st == VARLB_OK)
     {
       cc_bitwriter_t w;
@@ -472,10 +448,11 @@ pq_answer (CC_ANSWER_PARAMS)
     st = pq_fit (cbk, NULL, NULL, 0, d, pk, T, 1, 0, iters, prec, NULL);
   if (st == VARLB_OK && public && n > 0)
     st = pq_fit (cbv, NULL, NULL, 0, dv, pv, T, 1, 1, iters, prec, NULL);
-  for (size_t i = 0; st == VARLB_OK && !public && i < pk.c * d; i++)
-    cbk[i] = cc_get_real (&r, prec);
-  for (size_t i = 0; st == VARLB_OK && !public && i < pv.c * dv; i++)
-    cbv[i] = cc_get_real (&r, prec);
+  if (st == VARLB_OK && !public)
+    {
+      cc_get_reals (cbk, pk.c * d, &r, prec);
+      cc_get_reals (cbv, pv.c * dv, &r, prec);
+    }
   size_t pos = 0;
   if (st == VARLB_OK)
     st = pq_rebuild (Kc, cbk, n, d, pk, &r, &pos);
@@ -489,14 +466,5 @@ pq_answer (CC_ANSWER_PARAMS)
   return st;
 }
 
-static const char *
-pq_calibration (const varlb_knobs_t *kn)
-{
-  return cc_knob_public (&varlb_compressor_pq, kn, "codebooks") == 1 ? pq_calibration_note : NULL;
-}
-
-const varlb_compressor_t varlb_compressor_pq = {
-  VARLB_COMPRESSOR_ABI, "pq",
-  "product quantization (PQCache, arXiv 2407.12820): sub-vectors and code bits of K and V chosen for the budget, k-means codebooks (charged, or public and free)",
-  knobs, sizeof knobs / sizeof *knobs, NULL, pq_compress, pq_answer, pq_calibration
-};
+CC_COMPRESSOR_PUBLIC (pq, "product quantization (PQCache, arXiv 2407.12820): sub-vectors and code bits of K and V chosen for the budget, k-means codebooks (charged, or public and free)",
+                      knobs, "codebooks", pq_calibration_note, pq_compress, pq_answer);

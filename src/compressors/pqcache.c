@@ -190,8 +190,7 @@ pc_compress (CC_COMPRESS_PARAMS)
         put_row (&st, blob, K, V, t, d, dv);
       for (size_t i = 0; i < noff; i++)
         put_row (&st, blob, Km, Vm, off[i], d, dv);
-      for (size_t i = 0; i < c * d; i++)
-        st |= cc_put_f16 (blob, cb[i]);
+      st |= cc_put_reals (blob, cb, c * d, 16);
       cc_bitwriter_t w;
       cc_bits_init (&w, blob);
       for (size_t i = 0; c > 0 && i < nm * M; i++)
@@ -235,8 +234,8 @@ pc_answer (CC_ANSWER_PARAMS)
       for (size_t j = 0; j < dv; j++)
         Vr[t * dv + j] = cc_get_f16 (&r);
     }
-  for (size_t i = 0; st == VARLB_OK && i < c * d; i++)
-    cb[i] = cc_get_f16 (&r);
+  if (st == VARLB_OK)
+    cc_get_reals (cb, c * d, &r, 16);
   size_t pos = 0;
   for (size_t i = 0; st == VARLB_OK && i < nm * M; i++)
     if ((codes[i] = cc_get_bits (&r, &pos, qz_index_bits (c))) >= c)

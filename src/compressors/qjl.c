@@ -160,8 +160,8 @@ qjl_answer (double *O, const unsigned char *blob, size_t len, uint64_t seed,
   int st = (S && Kc && Vc && norm && zs && SQ) ? VARLB_OK : VARLB_ENOMEM;
   for (size_t t = 0; st == VARLB_OK && t < n; t++)
     norm[t] = cc_get_f16 (&r);
-  for (size_t i = 0; st == VARLB_OK && i < 2 * n * vpt; i++)
-    zs[i] = cc_get_f16 (&r);
+  if (st == VARLB_OK)
+    cc_get_reals (zs, 2 * n * vpt, &r, 16);
   size_t pos = 0;
   const double c = sqrt (M_PI / 2.0) / (double) m;
   for (size_t t = 0; st == VARLB_OK && t < n; t++)

@@ -56,8 +56,7 @@ qz_kivi_write (varlb_blob_t *blob, const double *K, const double *V, size_t T,
                     dv - g * G < G ? dv - g * G : G, 1, b);
   int st = cc_put_u32 (blob, (uint32_t) n) | cc_put_u32 (blob, (uint32_t) R)
            | cc_put_u32 (blob, b) | cc_put_u32 (blob, (uint32_t) G);
-  for (size_t i = 0; i < 2 * (kg + vg); i++)
-    st |= cc_put_f16 (blob, zs[i]);
+  st |= cc_put_reals (blob, zs, 2 * (kg + vg), 16);
   cc_bitwriter_t w;
   cc_bits_init (&w, blob);
   for (size_t t = 0; t < n; t++)
@@ -101,8 +100,7 @@ qz_kivi_read (double **Kc, double **Vc, size_t *rows, cc_reader_t *r, size_t d, 
       free (zs), free (K), free (V);
       return VARLB_ENOMEM;
     }
-  for (size_t i = 0; i < 2 * (kg + vg); i++)
-    zs[i] = cc_get_f16 (r);
+  cc_get_reals (zs, 2 * (kg + vg), r, 16);
   size_t pos = 0;
   for (size_t t = 0; t < n; t++)
     {
@@ -423,6 +421,57 @@ qz_kmeans_iterate (double *cent, uint32_t *code, const double *X, size_t n, size
     }
 }
 
+/* The next seed: the point where a uniform draw of the total TOT lands
+   among the weights DMIN (N).  QZ_PICK_REDRAW (qz_kmeans): summing up
+   the weights, a new uniform point when all are 0.  QZ_PICK_WALK (pq.c):
+   subtracting them, the first point when all are 0, stepping back over
+   chosen points (weight 0) where rounding landed on one. */
+static size_t
+kmeanspp_pick (const double *dmin, size_t n, double tot, int how, gsl_rng *r)
+{
+  size_t pick = 0;
+  if (how == QZ_PICK_WALK)
+    {
+      if (tot > 0)
+        {
+          double u = gsl_rng_uniform (r) * tot;
+          for (pick = 0; pick + 1 < n && (u -= dmin[pick]) >= 0;)
+            pick++;
+          while (dmin[pick] == 0 && pick > 0)
+            pick--;
+        }
+      return pick;
+    }
+  pick = n - 1;
+  double u = gsl_rng_uniform (r) * tot, acc = 0.0;
+  for (size_t i = 0; i < n && tot > 0; i++)
+    if ((acc += dmin[i]) > u)
+      return i;
+  if (!(tot > 0))
+    pick = gsl_rng_uniform_int (r, n); /* all points already seeds */
+  return pick;
+}
+
+void
+qz_kmeanspp (double *cent, double *dmin, const double *X, size_t n, size_t ld, size_t w,
+             size_t c, int how, gsl_rng *r)
+{
+  size_t first = gsl_rng_uniform_int (r, n);
+  memcpy (cent, X + first * ld, w * sizeof *cent);
+  for (size_t i = 0; i < n; i++)
+    dmin[i] = qz_sqdist (X + i * ld, cent, w);
+  for (size_t k = 1; k < c; k++)
+    {
+      double tot = 0.0;
+      for (size_t i = 0; i < n; i++)
+        tot += dmin[i];
+      size_t pick = kmeanspp_pick (dmin, n, tot, how, r);
+      memcpy (cent + k * w, X + pick * ld, w * sizeof *cent);
+      for (size_t i = 0; i < n; i++)
+        dmin[i] = fmin (dmin[i], qz_sqdist (X + i * ld, cent + k * w, w));
+    }
+}
+
 int
 qz_kmeans (double *cent, uint32_t *code, const double *X, size_t n, size_t ld, size_t w,
            size_t c, unsigned iters, gsl_rng *r)
@@ -443,31 +492,7 @@ qz_kmeans (double *cent, uint32_t *code, const double *X, size_t n, size_t ld, s
       free (dmin), free (sum), free (cnt);
       return VARLB_ENOMEM;
     }
-  /* k-means++: each next seed drawn with probability prop. to its squared
-     distance to the nearest seed so far. */
-  size_t first = gsl_rng_uniform_int (r, n);
-  memcpy (cent, X + first * ld, w * sizeof *cent);
-  for (size_t i = 0; i < n; i++)
-    dmin[i] = qz_sqdist (X + i * ld, cent, w);
-  for (size_t k = 1; k < c; k++)
-    {
-      double tot = 0.0;
-      for (size_t i = 0; i < n; i++)
-        tot += dmin[i];
-      size_t pick = n - 1;
-      double u = gsl_rng_uniform (r) * tot, acc = 0.0;
-      for (size_t i = 0; i < n && tot > 0; i++)
-        if ((acc += dmin[i]) > u)
-          {
-            pick = i;
-            break;
-          }
-      if (!(tot > 0))
-        pick = gsl_rng_uniform_int (r, n); /* all points already seeds */
-      memcpy (cent + k * w, X + pick * ld, w * sizeof *cent);
-      for (size_t i = 0; i < n; i++)
-        dmin[i] = fmin (dmin[i], qz_sqdist (X + i * ld, cent + k * w, w));
-    }
+  qz_kmeanspp (cent, dmin, X, n, ld, w, c, QZ_PICK_REDRAW, r);
   qz_kmeans_iterate (cent, code, X, n, ld, w, c, iters, 64, sum, cnt);
   free (dmin), free (sum), free (cnt);
   return VARLB_OK;

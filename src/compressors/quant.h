@@ -78,6 +78,16 @@ unsigned qz_nearest (const double *levels, unsigned L, double x);
    point. */
 int qz_kmeans (double *cent, uint32_t *code, const double *X, size_t n, size_t ld, size_t w,
                size_t c, unsigned iters, gsl_rng *r);
+/* k-means++ seeding of C centroids (CENT, C x W) among the N points X
+   (row stride LD, width W, C < N), shared by qz_kmeans and pq.c: a first
+   seed uniform from R, each next one drawn with probability proportional
+   to its squared distance to the nearest seed so far (DMIN, N, scratch),
+   the draw made as HOW says (QZ_PICK_REDRAW, QZ_PICK_WALK: see quant.c;
+   the two consume R differently, so each keeps its own).  Floating
+   point. */
+enum { QZ_PICK_REDRAW = 0, QZ_PICK_WALK = 1 };
+void qz_kmeanspp (double *cent, double *dmin, const double *X, size_t n, size_t ld, size_t w,
+                  size_t c, int how, gsl_rng *r);
 /* Squared Euclidean distance of the W-vectors A and B. */
 double qz_sqdist (const double *a, const double *b, size_t w);
 /* Index of the centroid of CENT (C x W) nearest to X in squared distance

@@ -315,8 +315,7 @@ tq_compress (CC_COMPRESS_PARAMS)
       for (size_t j = 0; j < dv; j++)
         cc_bits_put (&w, mv[j], 1);
       st |= cc_bits_flush (&w);
-      for (size_t i = 0; i < n * (nk + nv); i++)
-        st |= cc_put_f16 (blob, norms[i]);
+      st |= cc_put_reals (blob, norms, n * (nk + nv), 16);
       cc_bits_init (&w, blob);
       for (size_t t = 0; t < n; t++)
         for (size_t i = 0; i < ck + cv; i++)
@@ -379,8 +378,8 @@ tq_answer (CC_ANSWER_PARAMS)
   if (st == VARLB_OK
       && (norms == NULL || codes == NULL || Kc == NULL || Vc == NULL || work == NULL))
     st = VARLB_ENOMEM;
-  for (size_t i = 0; st == VARLB_OK && i < n * (nk + nv); i++)
-    norms[i] = cc_get_f16 (&r);
+  if (st == VARLB_OK)
+    cc_get_reals (norms, n * (nk + nv), &r, 16);
   pos = 0;
   for (size_t t = 0; st == VARLB_OK && t < n; t++)
     {
