@@ -59,8 +59,8 @@ Local Open Scope Z_scope.
 Definition NA_of    p : Z := pick p 424                  1216                 5355.
 Definition z_of     p : Z := pick p 256                  1024                 4096.
 Definition M_of     p : Z := pick p 679                  2239                 9450.
-Definition mant_of  p : Z := pick p 0x104d3290c72d98     0x1348d278b9b2e9     0x16e269ae1ec031.
 Definition P1_d_of  p : Z := pick p 8067                 9472                 11448.
+Definition mant_of  p : Z := pick p 0x104d3290c72d98     0x1348d278b9b2e9     0x16e269ae1ec031.
 Local Open Scope R_scope.
 Definition C_of     p : R := pick p 0x1.04d3290c72d98p+4 0x1.348d278b9b2e9p+4 0x1.6e269ae1ec031p+4.
 Definition F_lo_of  p : R := pick p 7.5051020128         16.283221858         48.004153257.
