@@ -412,8 +412,7 @@ END_TEST
 TEST_MAIN ("proofs", s)
 {
   TCase *tc = test_case (s, "lemmas", 600);
-  tcase_add_loop_test (tc, sharpened_R_agrees_with_measured_R, 0,
-                       (int) (sizeof measured / sizeof *measured));
+  ADD_TABLE_TEST (tc, sharpened_R_agrees_with_measured_R, measured);
   ADD_TEST (tc, sharpened_bound_encloses_closed_forms);
   ADD_TEST (tc, sharpened_bound_threshold_room_shrinks_with_eta);
   ADD_TEST (tc, unit_achlioptas_sum_matches_an_independent_derivation);
