@@ -8,6 +8,17 @@
 #include "varlb.h"
 #include "rounding.h"
 
+/* A bound computed rounding toward DIR: kept as a double rounded the same
+   way, the upper end when DIR > 0, the lower one otherwise. */
+static void
+store_bound (double *lo, double *hi, mpfr_srcptr a, int dir)
+{
+  if (dir > 0)
+    *hi = mpfr_get_d (a, MPFR_RNDU);
+  else
+    *lo = mpfr_get_d (a, MPFR_RNDD);
+}
+
 int
 varlb_paper_chain_eval (varlb_paper_chain_t *c, size_t n, size_t M, size_t d,
                         double C, double eps, double eta)
@@ -32,10 +43,7 @@ varlb_paper_chain_eval (varlb_paper_chain_t *c, size_t n, size_t M, size_t d,
           mpfr_log (a, a, UP (dir));
           mpfr_mul_ui (a, a, 12, UP (dir));
           mpfr_div (a, a, b, UP (dir));
-          if (dir > 0)
-            c->d_needed_hi = mpfr_get_d (a, MPFR_RNDU);
-          else
-            c->d_needed_lo = mpfr_get_d (a, MPFR_RNDD);
+          store_bound (&c->d_needed_lo, &c->d_needed_hi, a, dir);
           /* C(1-2eps) - ln M - ln((1+eta)/(1-eta)) */
           mpfr_set_d (a, 1.0, MPFR_RNDN);
           mpfr_set_d (e, eps, MPFR_RNDN);
@@ -52,10 +60,7 @@ varlb_paper_chain_eval (varlb_paper_chain_t *c, size_t n, size_t M, size_t d,
           mpfr_div (b, b, e, DN (dir));
           mpfr_log (b, b, DN (dir));
           mpfr_sub (a, a, b, UP (dir));
-          if (dir > 0)
-            c->margin_hi = mpfr_get_d (a, MPFR_RNDU);
-          else
-            c->margin_lo = mpfr_get_d (a, MPFR_RNDD);
+          store_bound (&c->margin_lo, &c->margin_hi, a, dir);
         }
       /* 4/n upper bound, and 9/10 - 4/n > 2/3 <=> 4/n < 7/30 <=> n > 120/7 */
       mpfr_set_ui (a, 4, MPFR_RNDN);

@@ -102,6 +102,18 @@ spec_exec (varlb_spec_t *s, const char *text, char *why, size_t len)
   return st;
 }
 
+/* S's knobs checked against its compressor, and the calibration they imply
+   noted: a built-in's and a plug-in's alike. */
+static int
+spec_knobs (varlb_spec_t *s, char *why, size_t len)
+{
+  int st = varlb_knobs_check (s->c, &s->knobs, why, len);
+  const char *note = st == VARLB_OK ? calibration_of (s->c, &s->knobs) : NULL;
+  if (note && (s->calibration = strdup (note)) == NULL)
+    return VARLB_ENOMEM;
+  return st;
+}
+
 static int
 spec_builtin (varlb_spec_t *s, char *why, size_t len)
 {
@@ -111,11 +123,7 @@ spec_builtin (varlb_spec_t *s, char *why, size_t len)
       snprintf (why, len, "unknown compressor '%s' (see 'varlb list')", s->name);
       return VARLB_EINVAL;
     }
-  int st = varlb_knobs_check (s->c, &s->knobs, why, len);
-  const char *note = st == VARLB_OK ? calibration_of (s->c, &s->knobs) : NULL;
-  if (note && (s->calibration = strdup (note)) == NULL)
-    return VARLB_ENOMEM;
-  return st;
+  return spec_knobs (s, why, len);
 }
 
 /* Load the plug-in into this process: only ever inside a half. */
@@ -144,11 +152,7 @@ spec_load (varlb_spec_t *s, char *why, size_t len)
   free (s->name);
   if ((s->name = strdup (s->c->name)) == NULL)
     return VARLB_ENOMEM;
-  int st = varlb_knobs_check (s->c, &s->knobs, why, len);
-  const char *note = st == VARLB_OK ? calibration_of (s->c, &s->knobs) : NULL;
-  if (note && (s->calibration = strdup (note)) == NULL)
-    return VARLB_ENOMEM;
-  return st;
+  return spec_knobs (s, why, len);
 }
 
 int

@@ -132,6 +132,22 @@ image_clear (image_t *a)
 
 /* -------------------------------------------------------- the halves */
 
+/* Half HALF's first output file NAME (*N bytes) once the half ran (status
+   ST): NULL when the half failed, or, T failed with the reason, when the
+   file is missing or unusable. */
+static const unsigned char *
+first_output (size_t *n, varlb_trial_t *t, const varlb_half_result_t *r, int st, const char *half,
+              const char *name)
+{
+  char why[512];
+  if (st != VARLB_OK || t->status != VARLB_OK)
+    return NULL;
+  const unsigned char *d = varlb__trial_collected (r, 0, n, half, name, why, sizeof why);
+  if (d == NULL)
+    varlb__trial_fail (t, VARLB_ECOMPRESSOR, why);
+  return d;
+}
+
 /* Alice: compress K and V in her sandbox; the blob's bytes come back in
    *BLOB. */
 static int
@@ -150,24 +166,18 @@ alice_compress (varlb_trial_t *t, unsigned char **blob, size_t *blen, const varl
             "\"budget_bits\": %s, \"seed\": %s, \"out\": \"BLOB\"", budget, seed);
   varlb_half_result_t r;
   int st = varlb__trial_half (&r, t, s, g, o, "compress", proto, fields, in, 2, out, 2);
-  if (st == VARLB_OK && t->status == VARLB_OK)
+  size_t n;
+  const unsigned char *d = first_output (&n, t, &r, st, "compress", "BLOB");
+  if (d != NULL && (*blob = malloc (n ? n : 1)) == NULL)
+    st = VARLB_ENOMEM;
+  else if (d != NULL)
     {
-      size_t n;
-      const unsigned char *d = varlb__trial_collected (&r, 0, &n, "compress", "BLOB", why,
-                                                       sizeof why);
-      if (d == NULL)
-        varlb__trial_fail (t, VARLB_ECOMPRESSOR, why);
-      else if ((*blob = malloc (n ? n : 1)) == NULL)
-        st = VARLB_ENOMEM;
-      else
-        {
-          memcpy (*blob, d, n);
-          *blen = n;
-          const unsigned char *cal = varlb__trial_collected (&r, 1, &n, "compress",
-                                                             "CALIBRATION", why, sizeof why);
-          if (cal && (s->kind == VARLB_SPEC_EXEC || s->kind == VARLB_SPEC_SERVE))
-            varlb__trial_declared_calibration (t, cal, n);
-        }
+      memcpy (*blob, d, n);
+      *blen = n;
+      const unsigned char *cal = varlb__trial_collected (&r, 1, &n, "compress", "CALIBRATION",
+                                                         why, sizeof why);
+      if (cal && (s->kind == VARLB_SPEC_EXEC || s->kind == VARLB_SPEC_SERVE))
+        varlb__trial_declared_calibration (t, cal, n);
     }
   varlb__half_result_clear (&r);
   return st;
@@ -232,7 +242,7 @@ bob_answer (varlb_trial_t *t, double **O, const unsigned char *blob, size_t blen
             const image_t *Qf, size_t rows, const varlb__trial_geom_t *g, const varlb_spec_t *s,
             const varlb_channel_opts_t *o)
 {
-  char seed[32], fields[256], why[512];
+  char seed[32], fields[256];
   snprintf (seed, sizeof seed, "%llu", g->public_seed);
   char *proto[] = { "--blob", "BLOB", "--queries", "Q.npy", "--seed", seed, "--out", "O.npy",
                     NULL };
@@ -242,16 +252,10 @@ bob_answer (varlb_trial_t *t, double **O, const unsigned char *blob, size_t blen
             "\"seed\": %s, \"out\": \"O.npy\"", seed);
   varlb_half_result_t r;
   int st = varlb__trial_half (&r, t, s, g, o, "answer", proto, fields, in, 2, out, 1);
-  if (st == VARLB_OK && t->status == VARLB_OK)
-    {
-      size_t n;
-      const unsigned char *d = varlb__trial_collected (&r, 0, &n, "answer", "O.npy", why,
-                                                       sizeof why);
-      if (d == NULL)
-        varlb__trial_fail (t, VARLB_ECOMPRESSOR, why);
-      else
-        answer_check (t, O, d, n, g, rows);
-    }
+  size_t n;
+  const unsigned char *d = first_output (&n, t, &r, st, "answer", "O.npy");
+  if (d != NULL)
+    answer_check (t, O, d, n, g, rows);
   varlb__half_result_clear (&r);
   return st;
 }

@@ -257,16 +257,20 @@ json_row "$TMPD/npz" 1 error | grep -q 'wrote no BLOB but BLOB.npz (np.savez add
 
 # --- the C plug-in example: all bits with room for everything; at N/4 it
 # fits its budget and stays under the Fano ceiling.
-FIRSTK="$PLUG/firstk.so"
-"$VARLB" attack --compressor "plugin:$FIRSTK" --ratio 100 --json >"$TMPD/pl" 2>"$TMPD/err" \
-  && [ "$(json_row "$TMPD/pl" 1 correct)" = 27136 ] && pass "plug-in firstk with room for all tokens decodes every bit" \
-  || fail "plug-in firstk at 100 N: $(cat "$TMPD/pl" "$TMPD/err")"
-"$VARLB" attack --compressor "plugin:$FIRSTK" --ratio 0.25 --json >"$TMPD/pl" 2>"$TMPD/err" \
-  && "$PYTHON3" -c 'import json,sys; r=json.load(open(sys.argv[1]))
+# An example compressor SPEC (named NAME): every bit at 100 N; at N/4 within
+# its budget (charged bits included) and under the Fano ceiling.
+example_bounds () { # NAME SPEC
+  "$VARLB" attack --compressor "$2" --ratio 100 --json >"$TMPD/ex100" 2>"$TMPD/err" \
+    && [ "$(json_row "$TMPD/ex100" 1 correct)" = 27136 ] && pass "$1 with room for all tokens decodes every bit" \
+    || fail "$1 at 100 N: $(cat "$TMPD/ex100" "$TMPD/err")"
+  "$VARLB" attack --compressor "$2" --ratio 0.25 --json >"$TMPD/ex4" 2>"$TMPD/err" \
+    && "$PYTHON3" -c 'import json,sys; r=json.load(open(sys.argv[1]))
 assert not r["over_budget"] and r["bits_charged"] <= r["budget_bits"]
-assert r["accuracy"] <= r["fano_ceiling"], r' "$TMPD/pl" \
-  && pass "plug-in firstk at N/4: accuracy $(json_row "$TMPD/pl" 1 accuracy) <= Fano $(json_row "$TMPD/pl" 1 fano_ceiling)" \
-  || fail "plug-in firstk at N/4: $(cat "$TMPD/pl" "$TMPD/err")"
+assert r["accuracy"] <= r["fano_ceiling"], r' "$TMPD/ex4" \
+    && pass "$1 at N/4: accuracy $(json_row "$TMPD/ex4" 1 accuracy) <= Fano $(json_row "$TMPD/ex4" 1 fano_ceiling)" \
+    || fail "$1 at N/4: $(cat "$TMPD/ex4" "$TMPD/err")"
+}
+example_bounds "plug-in firstk" "plugin:$PLUG/firstk.so"
 # Its own Makefile, against the source tree, with the compiler of this build.
 if command -v make >/dev/null 2>&1 && [ -n "$CC" ]; then
   mkdir "$TMPD/ex" && cp "$top_srcdir/examples/plugin/firstk.c" "$top_srcdir/examples/plugin/Makefile" "$TMPD/ex/"
@@ -283,15 +287,7 @@ fi
 
 # --- the Python external example (NumPy).
 if "$PYTHON3" -c 'import numpy' 2>/dev/null; then
-  TOPK="exec:$PYTHON3 $top_srcdir/examples/external/topk_fp16.py"
-  "$VARLB" attack --compressor "$TOPK" --ratio 100 --json >"$TMPD/py" 2>"$TMPD/err" \
-    && [ "$(json_row "$TMPD/py" 1 correct)" = 27136 ] && pass "topk_fp16.py with room for all tokens decodes every bit" \
-    || fail "topk_fp16.py at 100 N: $(cat "$TMPD/py" "$TMPD/err")"
-  "$VARLB" attack --compressor "$TOPK" --ratio 0.25 --json >"$TMPD/py" 2>"$TMPD/err" \
-    && "$PYTHON3" -c 'import json,sys; r=json.load(open(sys.argv[1]))
-assert not r["over_budget"] and r["accuracy"] <= r["fano_ceiling"], r' "$TMPD/py" \
-    && pass "topk_fp16.py at N/4: accuracy $(json_row "$TMPD/py" 1 accuracy) <= Fano $(json_row "$TMPD/py" 1 fano_ceiling)" \
-    || fail "topk_fp16.py at N/4: $(cat "$TMPD/py" "$TMPD/err")"
+  example_bounds topk_fp16.py "exec:$PYTHON3 $top_srcdir/examples/external/topk_fp16.py"
 else
   skip "topk_fp16.py: $PYTHON3 has no NumPy"
 fi

@@ -46,36 +46,38 @@ if ! "$VARLB" attack $SMALL --cold-cache --compressor identity --json >"$TMPD/o"
   finish
 fi
 
-# --- the residue under --cold-cache: at chance.
-for s in 1 2 3; do
-  cold
-  "$VARLB" attack $SMALL --seed $s $SEE --cold-cache --compressor "exec:$SD timing $DIR" --json \
-    >"$TMPD/c$s" 2>"$TMPD/err"
-done
-"$PYTHON3" -c 'import json,sys
-rs = [json.loads(open(f).readline()) for f in sys.argv[1:]]
+# COUNT trials (seeds 1..COUNT) of compressor SPEC under --cold-cache, rows
+# in $TMPD/PREFIX1...: every one ok, none judged impossible, each compress
+# stderr holding NEED (when given), and their mean accuracy below LIMIT
+# (4 sigma above chance); the mean in $TMPD/acc, the reason in $TMPD/perr.
+cold_at_chance () { # PREFIX COUNT SPEC LIMIT [NEED]
+  files=
+  for s in $(seq "$2"); do
+    cold
+    "$VARLB" attack $SMALL --seed $s $SEE --cold-cache --compressor "$3" --json \
+      >"$TMPD/$1$s" 2>"$TMPD/err"
+    files="$files $TMPD/$1$s"
+  done
+  # shellcheck disable=SC2086
+  "$PYTHON3" -c 'import json,sys
+limit, need, fs = float(sys.argv[1]), sys.argv[2], sys.argv[3:]
+rs = [json.loads(open(f).readline()) for f in fs]
 assert all(r["status"] == "ok" for r in rs), [r.get("error") for r in rs]
-acc = sum(r["accuracy"] for r in rs) / 3
-assert acc < 0.62, acc   # 336 bits: 4 sigma above chance
+assert not need or all(need in r["stderr_compress"] for r in rs), rs[0]["stderr_compress"]
+acc = sum(r["accuracy"] for r in rs) / len(rs)
+assert acc < limit, acc
 assert not any(r["verdict"].startswith("impossible") for r in rs)
-print("%.3f" % acc)' "$TMPD/c1" "$TMPD/c2" "$TMPD/c3" >"$TMPD/acc" 2>"$TMPD/perr" \
+print("%.3f" % acc)' "$4" "${5:-}" $files >"$TMPD/acc" 2>"$TMPD/perr"
+}
+
+# --- the residue under --cold-cache: at chance (336 bits).
+cold_at_chance c 3 "exec:$SD timing $DIR" 0.62 \
   && pass "timing residue under --cold-cache: mean accuracy $(cat "$TMPD/acc") over 3 trials ($(bits "$TMPD/c1"), $(bits "$TMPD/c2"), $(bits "$TMPD/c3") bits)" \
   || fail "timing residue under --cold-cache: $(cat "$TMPD/perr") $(said "$TMPD/c1")"
 
 # --- a serve: compress worker keeps a mapping of the pages it touched:
-# dropping the caches spares mapped pages, so it is ended first.
-for s in 1 2; do
-  cold
-  "$VARLB" attack $SMALL --seed $s $SEE --cold-cache --compressor "serve:$SD maptiming $DIR" --json \
-    >"$TMPD/m$s" 2>"$TMPD/err"
-done
-"$PYTHON3" -c 'import json,sys
-rs = [json.loads(open(f).readline()) for f in sys.argv[1:]]
-assert all(r["status"] == "ok" for r in rs), [r.get("error") for r in rs]
-assert all("mapped the pages" in r["stderr_compress"] for r in rs), rs[0]["stderr_compress"]
-acc = sum(r["accuracy"] for r in rs) / 2
-assert acc < 0.65, acc   # 224 bits: 4 sigma above chance
-print("%.3f" % acc)' "$TMPD/m1" "$TMPD/m2" >"$TMPD/acc" 2>"$TMPD/perr" \
+# dropping the caches spares mapped pages, so it is ended first (224 bits).
+cold_at_chance m 2 "serve:$SD maptiming $DIR" 0.65 "mapped the pages" \
   && pass "a serve: worker's mapped pages under --cold-cache: mean accuracy $(cat "$TMPD/acc") (the worker is ended before the drop)" \
   || fail "mapped pages under --cold-cache: $(cat "$TMPD/perr") $(said "$TMPD/m1")"
 

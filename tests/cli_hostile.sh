@@ -196,8 +196,10 @@ print("%.3f" % mean)' "$TMPD/smp.csv" >"$TMPD/mean" \
 # answer, nothing survives.
 for m in unix tcp; do
   "$VARLB" attack $SMALL --budget 8 --compressor "$HOS:mode=$m" --json >"$TMPD/o" 2>"$TMPD/err"
-  chance "$TMPD/o" 0.8 && field "$TMPD/o" stderr_answer | grep -q unreachable \
-    && pass "daemon ($m): unreachable from answer" || fail "daemon ($m): $(cat "$TMPD/o" "$TMPD/err")"
+  # Positive evidence first: the daemon did listen (compress's stderr).
+  field "$TMPD/o" stderr_compress | grep -q "$m daemon listening" \
+    && chance "$TMPD/o" 0.8 && field "$TMPD/o" stderr_answer | grep -q unreachable \
+    && pass "daemon ($m): listening, unreachable from answer" || fail "daemon ($m): $(cat "$TMPD/o" "$TMPD/err")"
 done
 "$VARLB" attack $SMALL --budget 8 --compressor "$EXE linger" --json >"$TMPD/o" 2>"$TMPD/err"
 sleep 0.5

@@ -28,6 +28,12 @@ def coq(name):
         sys.exit("Presets.v has no Definition %s" % name)
     return m.group(1).strip()
 
+def preset(q):  # a preset's quantity: px's column of the row q_of in the table
+    m = re.search(r"^Definition %s_of +p : \w+ := pick p +(\S+) +(\S+) +(\S+)\.$" % re.escape(q), v, re.M)
+    if not m:
+        sys.exit("Presets.v has no row %s_of" % q)
+    return m.group(("256", "512", "1024").index(px) + 1)
+
 def real(text):  # a Coq real literal, exactly
     if text.startswith("0x"):
         return Fraction(float.fromhex(text))
@@ -41,42 +47,42 @@ def same(what, a, b):
     if a != b:
         bad.append("%s: Coq %s, varlb %s" % (what, a, b))
 def inside(what, lo, hi, x_lo, x_hi):
-    if not (real(coq(lo)) <= exact(x_lo) and exact(x_hi) <= real(coq(hi))):
+    if not (real(preset(lo)) <= exact(x_lo) and exact(x_hi) <= real(preset(hi))):
         bad.append("%s: varlb [%r, %r] not inside Coq [%s, %s]"
-                   % (what, x_lo, x_hi, coq(lo), coq(hi)))
+                   % (what, x_lo, x_hi, preset(lo), preset(hi)))
 
-same("N_A", int(coq("NA_" + px)), j["N_A"])
-same("z", int(coq("z_" + px)), j["z"])
-same("M", int(coq("M_" + px)), j["M"])
+same("N_A", int(preset("NA")), j["N_A"])
+same("z", int(preset("z")), j["z"])
+same("M", int(preset("M")), j["M"])
 same("d", int(coq("d")), j["d"])
 # The exact doubles: C99's %a (printf) and the literal in Coq, as strings and
 # as numbers.
-same("C", coq("C_" + px), j["C_hex"])
+same("C", preset("C"), j["C_hex"])
 same("eps", coq("eps"), j["eps_hex"])
 same("target", coq("target"), j["target_hex"])
 same("eta", real(coq("eta")), exact(j["eta"]))
-same("C value", real(coq("C_" + px)), exact(j["C"]))
-mant = int(coq("mant_" + px), 16)
-m = re.search(r"^Lemma C_mant_%s : C_%s = IZR mant_%s / IZR \(2 \^ (\d+)\)\.$" % (px, px, px), v, re.M)
+same("C value", real(preset("C")), exact(j["C"]))
+mant = int(preset("mant"), 16)
+m = re.search(r"^Lemma C_mant p : C_of p = IZR \(mant_of p\) / IZR \(2 \^ (\d+)\)\.$", v, re.M)
 if not m:
-    sys.exit("Presets.v has no lemma C_mant_%s" % px)
+    sys.exit("Presets.v has no lemma C_mant")
 same("C mantissa", Fraction(mant, 2 ** int(m.group(1))), exact(j["C"]))
 same("keys", (j["keys"], j["norm"], j["values"], j["C_set"]), ("gaussian", "unit", "01", False))
-inside("S4 N_A E R_i / r_max", "S4_lo_" + px, "S4_hi_" + px, j["S4_fail_lo"], j["S4_fail_hi"])
-inside("S3 E R_i (varlb's upper bound)", "ER_lo_" + px, "ER_hi_" + px, j["S3_row_hi"], j["S3_row_hi"])
-inside("P3 margin", "P3_lo_" + px, "P3_hi_" + px, j["P3_margin_lo"], j["P3_margin_hi"])
-inside("P1 d needed", "P1_lo_" + px, "P1_hi_" + px, j["P1_d_needed_lo"], j["P1_d_needed_hi"])
-same("P1 d", int(coq("P1_d_" + px)), int(j["P1_d_needed"]))
+inside("S4 N_A E R_i / r_max", "S4_lo", "S4_hi", j["S4_fail_lo"], j["S4_fail_hi"])
+inside("S3 E R_i (varlb's upper bound)", "ER_lo", "ER_hi", j["S3_row_hi"], j["S3_row_hi"])
+inside("P3 margin", "P3_lo", "P3_hi", j["P3_margin_lo"], j["P3_margin_hi"])
+inside("P1 d needed", "P1_lo", "P1_hi", j["P1_d_needed_lo"], j["P1_d_needed_hi"])
+same("P1 d", int(preset("P1_d")), int(j["P1_d_needed"]))
 same("verdicts", (j["P1"], j["P3"], j["P4"], j["S1"], j["S3"], j["S4"], j["sharpened_chain"]),
      ("fails", "holds", "holds", "holds", "holds", "holds", "holds"))
 same("S1 at eta = 0", (j["S1_threshold"], j["S1_r_max_lo"]), (0.5, 1))
 same("coq_preset", j["coq_preset"], px + "px")
-if real(coq("S4_hi_" + px)) > real(coq("target")):
+if real(preset("S4_hi")) > real(coq("target")):
     bad.append("Coq's S4 upper end is above the target")
 if bad:
     sys.exit("; ".join(bad))
 print("C %s, S4 in [%s, %s] inside [%s, %s]" % (j["C_hex"], j["S4_fail_lo"], j["S4_fail_hi"],
-      coq("S4_lo_" + px), coq("S4_hi_" + px)))
+      preset("S4_lo"), preset("S4_hi")))
 EOF
   ); then
     pass "${px}px: Presets.v agrees with prove --json: $out"

@@ -722,8 +722,7 @@ TEST_MAIN ("compressors", s)
   tcase_add_loop_test (tc, blob_fits_every_budget_from_n_over_16_to_n, 0, (int) ZOO_N);
   tcase_add_loop_test (tc, compress_and_answer_are_deterministic_given_the_seed, 0,
                        (int) ZOO_N);
-  tcase_add_loop_test (tc, knob_variants_fit_the_budget_and_stay_under_fano_ceiling, 0,
-                       (int) (sizeof variants / sizeof *variants));
+  ADD_TABLE_TEST (tc, knob_variants_fit_the_budget_and_stay_under_fano_ceiling, variants);
   tcase_add_test (tc, streamingllm_keeps_exactly_the_sinks_and_the_newest_tokens);
   tcase_add_test (tc, h2o_all_recent_equals_streamingllm_without_sinks);
   tcase_add_test (tc, pq_public_codebooks_are_free_and_recorded_as_calibration);

@@ -824,6 +824,5 @@ TEST_MAIN ("zoo_quant", s)
   tcase_add_test (tc, amskv_cache_efficient_head_keeps_exactly_condensed_and_local_scales);
   tcase_add_test (tc, fastvar_fixed_ratios_keep_the_tokens_farthest_from_the_scale_mean);
   tcase_add_test (tc, litevar_keeps_the_early_scales_and_the_window);
-  tcase_add_loop_test (tc, knob_variants_fit_the_budget_and_stay_under_fano_ceiling, 0,
-                       (int) (sizeof variants / sizeof *variants));
+  ADD_TABLE_TEST (tc, knob_variants_fit_the_budget_and_stay_under_fano_ceiling, variants);
 }

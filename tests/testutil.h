@@ -58,6 +58,9 @@ run_suite (Suite *s)
 }
 
 #define ADD_TEST(tc, fn) tcase_add_test ((tc), (fn))
+/* A table-driven test: FN once per row of the array TABLE (_i the row). */
+#define ADD_TABLE_TEST(tc, fn, table) \
+  tcase_add_loop_test ((tc), (fn), 0, (int) (sizeof (table) / sizeof *(table)))
 
 /* The main of a test program, the same for every suite: it makes suite
    NAME, runs the block after the macro (which adds the cases to S, with

@@ -43,13 +43,47 @@ Lemma r_max_at_eta : r_max (tau_star eta) eta = 1.
 Proof. rewrite r_max_at_tau_star; unfold eta; [field|lra]. Qed.
 
 
+(* ---------------------------------------------------------- the presets *)
+
+(* The three presets (their schedules: 256px 1,2,3,4,5,6,8,10,13,16; 512px
+   1,2,3,4,6,9,13,18,24,32; 1024px 1,2,3,4,5,7,9,12,16,21,27,36,48,64) and
+   their numbers, a row a quantity: the counts, C (the double varlb uses) and
+   its mantissa over 2^48, the enclosures proved below (lo, hi) and the d
+   P1 needs.  Every theorem below is proved once for all three. *)
+Inductive preset := P256 | P512 | P1024.
+Definition pick {A : Type} (p : preset) (a256 a512 a1024 : A) : A :=
+  match p with P256 => a256 | P512 => a512 | P1024 => a1024 end.
+
+(*                                  256px                512px                1024px *)
+Local Open Scope Z_scope.
+Definition NA_of    p : Z := pick p 424                  1216                 5355.
+Definition z_of     p : Z := pick p 256                  1024                 4096.
+Definition M_of     p : Z := pick p 679                  2239                 9450.
+Definition P1_d_of  p : Z := pick p 8067                 9472                 11448.
+Definition mant_of  p : Z := pick p 0x104d3290c72d98     0x1348d278b9b2e9     0x16e269ae1ec031.
+Local Open Scope R_scope.
+Definition C_of     p : R := pick p 0x1.04d3290c72d98p+4 0x1.348d278b9b2e9p+4 0x1.6e269ae1ec031p+4.
+Definition F_lo_of  p : R := pick p 7.5051020128         16.283221858         48.004153257.
+Definition F_hi_of  p : R := pick p 7.5051020129         16.283221859         48.004153258.
+Definition ER_lo_of p : R := pick p 0.0002855637         0.00008771977        0.00003007768.
+Definition ER_hi_of p : R := pick p 0.0002855638         0.00008771978        0.00003007769.
+Definition S4_lo_of p : R := pick p 0.121079             0.1066672            0.1610659.
+Definition S4_hi_of p : R := pick p 0.1210791            0.1066673            0.161066.
+Definition P3_lo_of p : R := pick p 6.520621             7.713784             9.15377.
+Definition P3_hi_of p : R := pick p 6.520622             7.713785             9.153771.
+Definition P1_lo_of p : R := pick p 8066.31127           9471.09608           11447.7146.
+Definition P1_hi_of p : R := pick p 8066.31128           9471.09609           11447.7147.
+
+Lemma C_mant p : C_of p = IZR (mant_of p) / IZR (2 ^ 48).
+Proof. destruct p; unfold C_of, mant_of, pick; simpl; lra. Qed.
+
 (* 0F1(; 64/2; C^2/4) for C = mant 2^-e: the integers of Hyp0F1.v computed
    by vm_compute (scale 2^160, 41 terms), then checked by the kernel's VM. *)
 Ltac enclose_F C mant e :=
   let xn := constr:((mant * mant)%Z) in
   let xd := constr:((2 ^ (2 * e + 2))%Z) in
   let Hx := fresh "Hx" in
-  assert (Hx : C ^ 2 / 4 = IZR xn / IZR xd) by (unfold C, mant; rewrite mult_IZR; simpl; lra);
+  assert (Hx : C ^ 2 / 4 = IZR xn / IZR xd) by (unfold C_of, mant_of, pick; rewrite mult_IZR; simpl; lra);
   rewrite Hx; clear Hx;
   let s := constr:(160%Z) in
   let K := constr:(40%nat) in
@@ -128,167 +162,43 @@ Ltac preset_interval :=
   try (set (F := hyp0f1 _ _) in *; clearbody F);
   interval with (i_prec 60).
 
-(* ------------------------------------------------ 256px: schedule 1,2,3,4,5,6,8,10,13,16 *)
+(* ------------------------------------------ every preset's enclosures *)
 
-Definition NA_256 : Z := 424.
-Definition z_256 : Z := 256.
-Definition M_256 : Z := 679.
-Definition C_256 : R := 0x1.04d3290c72d98p+4.
-Definition mant_256 : Z := 0x104d3290c72d98.
-Definition F_lo_256 : R := 7.5051020128.
-Definition F_hi_256 : R := 7.5051020129.
-Definition ER_lo_256 : R := 0.0002855637.
-Definition ER_hi_256 : R := 0.0002855638.
-Definition S4_lo_256 : R := 0.121079.
-Definition S4_hi_256 : R := 0.1210791.
-Definition P3_lo_256 : R := 6.520621.
-Definition P3_hi_256 : R := 6.520622.
-Definition P1_lo_256 : R := 8066.31127.
-Definition P1_hi_256 : R := 8066.31128.
-Definition P1_d_256 : Z := 8067.
+Record enclosures (p : preset) : Prop := {
+  layout : M_of p = (NA_of p + z_of p - 1)%Z;
+  F_enclosure : F_lo_of p <= hyp0f1 (IZR d / 2) (C_of p ^ 2 / 4) <= F_hi_of p;
+  S3_enclosure : ER_lo_of p <= ER (IZR (NA_of p)) (IZR (z_of p)) (C_of p) <= ER_hi_of p;
+  S4_enclosure : S4_lo_of p <= S4 (IZR (NA_of p)) (IZR (z_of p)) (C_of p) <= S4_hi_of p;
+  P1_enclosure : P1_lo_of p <= P1 (IZR (NA_of p)) <= P1_hi_of p;
+  P3_enclosure : P3_lo_of p <= P3 (M_of p) (C_of p) <= P3_hi_of p }.
 
-Lemma layout_256 : M_256 = (NA_256 + z_256 - 1)%Z.
-Proof. reflexivity. Qed.
-
-Lemma C_mant_256 : C_256 = IZR mant_256 / IZR (2 ^ 48).
-Proof. unfold C_256, mant_256. simpl. lra. Qed.
-
-Lemma F_256 : F_lo_256 <= hyp0f1 (IZR d / 2) (C_256 ^ 2 / 4) <= F_hi_256.
-Proof. unfold d, F_lo_256, F_hi_256. enclose_F C_256 mant_256 48%Z. Qed.
-
-Lemma S3_256 : ER_lo_256 <= ER (IZR NA_256) (IZR z_256) C_256 <= ER_hi_256.
+(* 0F1 first (enclose_F), then S3, S4, P1 and P3 from it by interval. *)
+Theorem enclosed p : enclosures p.
 Proof.
-  pose proof F_256. unfold ER, ER_lo_256, ER_hi_256, F_lo_256, F_hi_256, NA_256, z_256, C_256 in *.
-  preset_interval.
+  assert (HF : F_lo_of p <= hyp0f1 (IZR d / 2) (C_of p ^ 2 / 4) <= F_hi_of p)
+    by (destruct p; unfold d, F_lo_of, F_hi_of, pick;
+        lazymatch goal with |- context [C_of ?q] => enclose_F (C_of q) (mant_of q) 48%Z end).
+  split; [now destruct p | exact HF | ..];
+    destruct p; unfold NA_of, z_of, M_of, C_of, F_lo_of, F_hi_of, ER_lo_of, ER_hi_of,
+      S4_lo_of, S4_hi_of, P3_lo_of, P3_hi_of, P1_lo_of, P1_hi_of, pick in *;
+    preset_interval.
 Qed.
 
-Lemma S4_enclosure_256 : S4_lo_256 <= S4 (IZR NA_256) (IZR z_256) C_256 <= S4_hi_256.
+(* Each preset's conclusions (conclusions_of), from its enclosures. *)
+Definition conclusions_at p := conclusions (NA_of p) (z_of p) (M_of p) (C_of p) (P1_d_of p).
+
+Theorem chain p : conclusions_at p.
 Proof.
-  pose proof F_256. unfold S4, ER, S4_lo_256, S4_hi_256, F_lo_256, F_hi_256, NA_256, z_256, C_256 in *.
-  preset_interval.
+  destruct (enclosed p) as [_ _ _ HS4 HP1 HP3].
+  apply (conclusions_of _ _ _ _ _ (S4_hi_of p) (P1_lo_of p) (P1_hi_of p) (P3_lo_of p));
+    try apply HS4; try apply HP1; try apply HP3; clear HS4 HP1 HP3;
+    destruct p; unfold S4_hi_of, target, P1_lo_of, P1_hi_of, P1_d_of, d, M_of, C_of,
+      P3_lo_of, NA_of, pick; (lra || lia).
 Qed.
 
-Lemma P1_enclosure_256 : P1_lo_256 <= P1 (IZR NA_256) <= P1_hi_256.
-Proof. unfold P1_lo_256, P1_hi_256, NA_256. preset_interval. Qed.
-
-Lemma P3_enclosure_256 : P3_lo_256 <= P3 M_256 C_256 <= P3_hi_256.
-Proof. unfold P3_lo_256, P3_hi_256, M_256, C_256. preset_interval. Qed.
-
-(* The preset's conclusions (conclusions_of). *)
-Theorem chain_256 : conclusions NA_256 z_256 M_256 C_256 P1_d_256.
-Proof.
-  apply (conclusions_of _ _ _ _ _ S4_hi_256 P1_lo_256 P1_hi_256 P3_lo_256);
-    try apply S4_enclosure_256; try apply P1_enclosure_256; try apply P3_enclosure_256;
-    unfold S4_hi_256, target, P1_lo_256, P1_hi_256, P1_d_256, d, M_256, C_256, P3_lo_256, NA_256;
-    (lra || lia).
-Qed.
-
-(* ------------------------------------------------ 512px: schedule 1,2,3,4,6,9,13,18,24,32 *)
-
-Definition NA_512 : Z := 1216.
-Definition z_512 : Z := 1024.
-Definition M_512 : Z := 2239.
-Definition C_512 : R := 0x1.348d278b9b2e9p+4.
-Definition mant_512 : Z := 0x1348d278b9b2e9.
-Definition F_lo_512 : R := 16.283221858.
-Definition F_hi_512 : R := 16.283221859.
-Definition ER_lo_512 : R := 0.00008771977.
-Definition ER_hi_512 : R := 0.00008771978.
-Definition S4_lo_512 : R := 0.1066672.
-Definition S4_hi_512 : R := 0.1066673.
-Definition P3_lo_512 : R := 7.713784.
-Definition P3_hi_512 : R := 7.713785.
-Definition P1_lo_512 : R := 9471.09608.
-Definition P1_hi_512 : R := 9471.09609.
-Definition P1_d_512 : Z := 9472.
-
-Lemma layout_512 : M_512 = (NA_512 + z_512 - 1)%Z.
-Proof. reflexivity. Qed.
-
-Lemma C_mant_512 : C_512 = IZR mant_512 / IZR (2 ^ 48).
-Proof. unfold C_512, mant_512. simpl. lra. Qed.
-
-Lemma F_512 : F_lo_512 <= hyp0f1 (IZR d / 2) (C_512 ^ 2 / 4) <= F_hi_512.
-Proof. unfold d, F_lo_512, F_hi_512. enclose_F C_512 mant_512 48%Z. Qed.
-
-Lemma S3_512 : ER_lo_512 <= ER (IZR NA_512) (IZR z_512) C_512 <= ER_hi_512.
-Proof.
-  pose proof F_512. unfold ER, ER_lo_512, ER_hi_512, F_lo_512, F_hi_512, NA_512, z_512, C_512 in *.
-  preset_interval.
-Qed.
-
-Lemma S4_enclosure_512 : S4_lo_512 <= S4 (IZR NA_512) (IZR z_512) C_512 <= S4_hi_512.
-Proof.
-  pose proof F_512. unfold S4, ER, S4_lo_512, S4_hi_512, F_lo_512, F_hi_512, NA_512, z_512, C_512 in *.
-  preset_interval.
-Qed.
-
-Lemma P1_enclosure_512 : P1_lo_512 <= P1 (IZR NA_512) <= P1_hi_512.
-Proof. unfold P1_lo_512, P1_hi_512, NA_512. preset_interval. Qed.
-
-Lemma P3_enclosure_512 : P3_lo_512 <= P3 M_512 C_512 <= P3_hi_512.
-Proof. unfold P3_lo_512, P3_hi_512, M_512, C_512. preset_interval. Qed.
-
-(* The preset's conclusions (conclusions_of). *)
-Theorem chain_512 : conclusions NA_512 z_512 M_512 C_512 P1_d_512.
-Proof.
-  apply (conclusions_of _ _ _ _ _ S4_hi_512 P1_lo_512 P1_hi_512 P3_lo_512);
-    try apply S4_enclosure_512; try apply P1_enclosure_512; try apply P3_enclosure_512;
-    unfold S4_hi_512, target, P1_lo_512, P1_hi_512, P1_d_512, d, M_512, C_512, P3_lo_512, NA_512;
-    (lra || lia).
-Qed.
-
-(* ------------------------------------------------ 1024px: schedule 1,2,3,4,5,7,9,12,16,21,27,36,48,64 *)
-
-Definition NA_1024 : Z := 5355.
-Definition z_1024 : Z := 4096.
-Definition M_1024 : Z := 9450.
-Definition C_1024 : R := 0x1.6e269ae1ec031p+4.
-Definition mant_1024 : Z := 0x16e269ae1ec031.
-Definition F_lo_1024 : R := 48.004153257.
-Definition F_hi_1024 : R := 48.004153258.
-Definition ER_lo_1024 : R := 0.00003007768.
-Definition ER_hi_1024 : R := 0.00003007769.
-Definition S4_lo_1024 : R := 0.1610659.
-Definition S4_hi_1024 : R := 0.161066.
-Definition P3_lo_1024 : R := 9.15377.
-Definition P3_hi_1024 : R := 9.153771.
-Definition P1_lo_1024 : R := 11447.7146.
-Definition P1_hi_1024 : R := 11447.7147.
-Definition P1_d_1024 : Z := 11448.
-
-Lemma layout_1024 : M_1024 = (NA_1024 + z_1024 - 1)%Z.
-Proof. reflexivity. Qed.
-
-Lemma C_mant_1024 : C_1024 = IZR mant_1024 / IZR (2 ^ 48).
-Proof. unfold C_1024, mant_1024. simpl. lra. Qed.
-
-Lemma F_1024 : F_lo_1024 <= hyp0f1 (IZR d / 2) (C_1024 ^ 2 / 4) <= F_hi_1024.
-Proof. unfold d, F_lo_1024, F_hi_1024. enclose_F C_1024 mant_1024 48%Z. Qed.
-
-Lemma S3_1024 : ER_lo_1024 <= ER (IZR NA_1024) (IZR z_1024) C_1024 <= ER_hi_1024.
-Proof.
-  pose proof F_1024. unfold ER, ER_lo_1024, ER_hi_1024, F_lo_1024, F_hi_1024, NA_1024, z_1024, C_1024 in *.
-  preset_interval.
-Qed.
-
-Lemma S4_enclosure_1024 : S4_lo_1024 <= S4 (IZR NA_1024) (IZR z_1024) C_1024 <= S4_hi_1024.
-Proof.
-  pose proof F_1024. unfold S4, ER, S4_lo_1024, S4_hi_1024, F_lo_1024, F_hi_1024, NA_1024, z_1024, C_1024 in *.
-  preset_interval.
-Qed.
-
-Lemma P1_enclosure_1024 : P1_lo_1024 <= P1 (IZR NA_1024) <= P1_hi_1024.
-Proof. unfold P1_lo_1024, P1_hi_1024, NA_1024. preset_interval. Qed.
-
-Lemma P3_enclosure_1024 : P3_lo_1024 <= P3 M_1024 C_1024 <= P3_hi_1024.
-Proof. unfold P3_lo_1024, P3_hi_1024, M_1024, C_1024. preset_interval. Qed.
-
-(* The preset's conclusions (conclusions_of). *)
-Theorem chain_1024 : conclusions NA_1024 z_1024 M_1024 C_1024 P1_d_1024.
-Proof.
-  apply (conclusions_of _ _ _ _ _ S4_hi_1024 P1_lo_1024 P1_hi_1024 P3_lo_1024);
-    try apply S4_enclosure_1024; try apply P1_enclosure_1024; try apply P3_enclosure_1024;
-    unfold S4_hi_1024, target, P1_lo_1024, P1_hi_1024, P1_d_1024, d, M_1024, C_1024, P3_lo_1024, NA_1024;
-    (lra || lia).
-Qed.
+Theorem chain_256 : conclusions_at P256.
+Proof. apply chain. Qed.
+Theorem chain_512 : conclusions_at P512.
+Proof. apply chain. Qed.
+Theorem chain_1024 : conclusions_at P1024.
+Proof. apply chain. Qed.

@@ -188,6 +188,36 @@ detach (void)
   return 1;
 }
 
+/* Where the two halves meet: 127.0.0.1:47321, or the abstract Unix socket
+   "varlb-hostile" (*LEN the address's length). */
+typedef union
+{
+  struct sockaddr sa;
+  struct sockaddr_in in;
+  struct sockaddr_un un;
+} addr_t;
+
+static addr_t
+rendezvous (int tcp, socklen_t *len)
+{
+  addr_t a;
+  memset (&a, 0, sizeof a);
+  if (tcp)
+    {
+      a.in.sin_family = AF_INET;
+      a.in.sin_port = htons (47321);
+      a.in.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+      *len = sizeof a.in;
+    }
+  else
+    {
+      a.un.sun_family = AF_UNIX;
+      memcpy (a.un.sun_path + 1, "varlb-hostile", 13);
+      *len = offsetof (struct sockaddr_un, sun_path) + 14;
+    }
+  return a;
+}
+
 static int
 listen_on (int tcp)
 {
@@ -196,19 +226,9 @@ listen_on (int tcp)
     return -1;
   int one = 1;
   setsockopt (s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  int r;
-  if (tcp)
-    {
-      struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons (47321) };
-      a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-      r = bind (s, (struct sockaddr *) &a, sizeof a);
-    }
-  else
-    {
-      struct sockaddr_un a = { .sun_family = AF_UNIX };
-      memcpy (a.sun_path + 1, "varlb-hostile", 13);
-      r = bind (s, (struct sockaddr *) &a, offsetof (struct sockaddr_un, sun_path) + 14);
-    }
+  socklen_t alen;
+  addr_t a = rendezvous (tcp, &alen);
+  int r = bind (s, &a.sa, alen);
   if (r != 0 || listen (s, 4) != 0)
     {
       close (s);
@@ -221,19 +241,9 @@ static unsigned char *
 fetch (int tcp, size_t *len)
 {
   int s = socket (tcp ? AF_INET : AF_UNIX, SOCK_STREAM, 0);
-  int r;
-  if (tcp)
-    {
-      struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons (47321) };
-      a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-      r = connect (s, (struct sockaddr *) &a, sizeof a);
-    }
-  else
-    {
-      struct sockaddr_un a = { .sun_family = AF_UNIX };
-      memcpy (a.sun_path + 1, "varlb-hostile", 13);
-      r = connect (s, (struct sockaddr *) &a, offsetof (struct sockaddr_un, sun_path) + 14);
-    }
+  socklen_t alen;
+  addr_t a = rendezvous (tcp, &alen);
+  int r = connect (s, &a.sa, alen);
   if (r != 0)
     {
       close (s);
