@@ -9,7 +9,7 @@ libvarlb_la_SOURCES += src/model_channel.c src/compressors/model.def \
 	src/compressors/duoattention.c src/compressors/simlayerkv.c \
 	src/compressors/minicache.c src/compressors/headshare.c
 libvarlb_la_SOURCES += src/trial.h
-varlb_SOURCES += src/cli/model_report.c src/cli/model_sweep.c src/cli/model_sweep_files.c
+varlb_SOURCES += src/cli/model_report.c src/cli/model_sweep.c
 if HAVE_CHECK
 check_PROGRAMS += tests/test_model
 endif

@@ -1,7 +1,7 @@
 # stats.mk -- statistics, sweeps, scaling, plots (appends with +=).
 libvarlb_la_SOURCES += src/stats.c src/verdict.c src/mac.c
 varlb_SOURCES += src/cli/plot.c src/cli/sweep.h src/cli/sweep.c \
-	src/cli/grid.c src/cli/sweep_files.c src/cli/sweep_mpi.c \
+	src/cli/grid.c src/cli/sweep_files.c src/cli/resume.c src/cli/sweep_mpi.c \
 	src/cli/scaling.c
 if HAVE_MPI
 varlb_CFLAGS += $(MPI_CFLAGS)

@@ -97,6 +97,32 @@ cp "$TMPD/r.csv" "$TMPD/r0.csv"
   && grep -q '0 trials run (8 already' "$TMPD/err" && pass "resume of a complete sweep is a no-op" \
   || fail "second resume: $(cat "$TMPD/err")"
 
+# --resume continues the grid the file was written with, and only with its
+# JSON Lines in step (one plan for a head's sweep and a whole model's, as
+# cli_model.sh checks for models): each refusal is one line, exit 1, and
+# leaves the CSV and JSON Lines byte for byte as they were.
+resume_refused () { # DESCRIPTION WORDS ARGS...
+  desc=$1 words=$2; shift 2
+  before=$(cat "$TMPD/p.csv" "$TMPD/p.jsonl" 2>/dev/null | cksum)
+  "$VARLB" sweep "$@" --out "$TMPD/p.csv" --resume >/dev/null 2>"$TMPD/err"; rc=$?
+  [ $rc -eq 1 ] && [ "$(wc -l <"$TMPD/err")" -eq 1 ] && grep -q "$words" "$TMPD/err" \
+    && [ "$(cat "$TMPD/p.csv" "$TMPD/p.jsonl" 2>/dev/null | cksum)" = "$before" ] \
+    && pass "$desc: $(cat "$TMPD/err")" || fail "$desc: rc=$rc $(cat "$TMPD/err")"
+}
+head -n 4 "$S" >"$TMPD/p.csv"; head -n 3 "$TMPD/s.jsonl" >"$TMPD/p.jsonl"
+# shellcheck disable=SC2086
+resume_refused "a head's --resume refuses a file from another grid" \
+  "row 2 of .* has budget_bits '[0-9]*' where this grid has '[0-9]*' (a file from another grid)" \
+  $(echo $GRID | sed 's/0.1,0.4/0.1,0.3/')
+head -n 2 "$TMPD/s.jsonl" >"$TMPD/p.jsonl"
+# shellcheck disable=SC2086
+resume_refused "a head's --resume refuses JSON Lines behind the CSV" \
+  'p.jsonl holds 2 lines where the trials kept of .* need 3' $GRID
+rm -f "$TMPD/p.jsonl"
+# shellcheck disable=SC2086
+resume_refused "a head's --resume refuses a CSV without its JSON Lines" \
+  'p.jsonl holds 0 lines where the trials kept of .* need 3' $GRID
+
 # A real interruption: SIGKILL part-way through, then --resume; wherever the
 # kill lands (even before the header is whole), the rows equal a clean run's.
 KGRID="--compressors streamingllm,kivi --ratios 0.05,0.1,0.2,0.4 --seeds 1,2,3 --schedule 1,2,4,8 -d 16"

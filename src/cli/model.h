@@ -74,14 +74,12 @@ enum { CLI_SPECS_MODEL = 1, CLI_SPECS_NOTED = 2 };
 int cli_specs_resolve (const char *cmd, varlb_model_spec_t *sp, const char *const *specs,
                        size_t n, const varlb_channel_opts_t *o, uint64_t seed, unsigned flags);
 
-/* ------------------------------ sweep --model's files (model_sweep_files.c) */
+/* ---------------------- the head rows of attack and sweep --model (model_report.c) */
 
 #define CLI_HEAD_ROWS_HEADER \
-  "compressor,budget_bits,seed,model,layers,heads,layer,head,bits,correct,accuracy,mac\n"
+  "compressor,budget_bits,seed,schedule,d,jl,model,layers,heads,layer,head,bits,correct," \
+  "accuracy,mac\n"
 
-/* What identifies the trial of SPEC at BUDGET_BITS on model M in its row:
-   the grid's axes, as the row writes them (NULL: out of memory). */
-char *cli_model_trial_key (const char *spec, double budget_bits, const varlb_model_t *m);
 /* decode and certify --model once their options O are read (O cleared). */
 int cli_decode_model (cli_options_t *o);
 int cli_certify_model (cli_options_t *o);

@@ -37,17 +37,20 @@ char *
 cli_model_head_rows (size_t *len, const varlb_model_trial_t *mt, const varlb_model_t *m,
                      double budget)
 {
-  char *text = NULL;
+  char *text = NULL, sched[512];
   FILE *f = open_memstream (&text, len);
   if (f == NULL)
     return NULL;
+  varlb_pyramid_format (&m->par.pyramid, sched, sizeof sched);
   for (size_t i = 0; mt->head_tested && i < mt->layers * mt->heads; i++)
     {
       fputc ('"', f);
       for (const char *p = mt->t.compressor; *p; p++)
         fprintf (f, *p == '"' ? "\"\"" : "%c", *p);
-      fprintf (f, "\",%.0f,%llu,%s,%zu,%zu,%zu,%zu,%zu,%zu,%.6f\n", budget,
-               (unsigned long long) mt->t.seed, mt->model, mt->layers, mt->heads,
+      /* The trial's key columns (resume.c) before the head's own. */
+      fprintf (f, "\",%.0f,%llu,\"%s\",%zu,%s,%s,%zu,%zu,%zu,%zu,%zu,%zu,%.6f\n", budget,
+               (unsigned long long) mt->t.seed, sched, m->par.d, varlb_jl_family_name (m->par.jl),
+               mt->model, mt->layers, mt->heads,
                i / mt->heads, i % mt->heads, mt->head_tested[i], mt->head_correct[i],
                mt->head_tested[i] ? (double) mt->head_correct[i] / (double) mt->head_tested[i]
                                   : 0.0);

@@ -1,8 +1,8 @@
 /* model_sweep.c -- what `varlb sweep --model` (sweep.c's one loop) does
  * differently for whole models: the grid's axes checked, each model of the
  * grid (models or L x H shapes, x instances) described, its trials listed
- * with its cache checked, and one trial's rows (CSV, JSON Lines, head rows).
- * Its files' --resume plan is model_sweep_files.c's. */
+ * with its cache checked (each trial's key: resume.c's columns of a model),
+ * and one trial's rows (CSV, JSON Lines, head rows). */
 #define _GNU_SOURCE 1 /* open_memstream */
 #include <config.h>
 #include <math.h>
@@ -87,6 +87,22 @@ cli_model_sweep_trial (const char *cmd, cli_trial_out_t *o, const varlb_model_t 
   return 0;
 }
 
+/* The key of the trial of SPEC at BITS on model M (cli_trial_key). */
+static char *
+model_key (const char *spec, double bits, const varlb_model_t *m)
+{
+  char layers[32], heads[32], sched[512], d[32], seed[32], budget[32];
+  snprintf (layers, sizeof layers, "%zu", m->layers);
+  snprintf (heads, sizeof heads, "%zu", m->heads);
+  varlb_pyramid_format (&m->par.pyramid, sched, sizeof sched);
+  snprintf (d, sizeof d, "%zu", m->par.d);
+  snprintf (seed, sizeof seed, "%llu", (unsigned long long) m->par.seed);
+  snprintf (budget, sizeof budget, "%.0f", bits);
+  const char *cells[] = { m->name, layers, heads, sched, d, varlb_jl_family_name (m->par.jl),
+                          seed, spec, budget };
+  return cli_trial_key (&cli_sweep_model, cells);
+}
+
 /* Every trial in grid order (models x instances x compressors x budgets):
    its budget BITS and its key KEYS (TOTAL each).  Every model is
    described, and its cache checked, before the first trial runs.  0, or
@@ -108,7 +124,7 @@ cli_model_sweep_list (const char *cmd, char **keys, double *bits, const cli_swee
           for (size_t b = 0; !bad && b < a->s.nbudgets; b++, j++)
             {
               bits[j] = floor (a->s.ratios ? a->s.budgets[b] * N : a->s.budgets[b]);
-              bad = !(keys[j] = cli_model_trial_key (g->specs[s], bits[j], &m));
+              bad = !(keys[j] = model_key (g->specs[s], bits[j], &m));
             }
         varlb_model_clear (&m);
         if (bad)

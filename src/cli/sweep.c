@@ -230,7 +230,7 @@ sweep_list (double *bits, char **keys, const cli_sweep_args_t *a)
   for (size_t i = 0, k = 0; i < ninst; i++)
     {
       varlb_params_t p;
-      char sched[512], d[32], seed[32];
+      char sched[512], d[32], seed[32], budget[32];
       cli_grid_params (&p, g, i);
       varlb_pyramid_format (&p.pyramid, sched, sizeof sched);
       snprintf (d, sizeof d, "%zu", p.d);
@@ -240,8 +240,10 @@ sweep_list (double *bits, char **keys, const cli_sweep_args_t *a)
         for (size_t b = 0; b < a->s.nbudgets; b++, k++)
           {
             bits[k] = floor (a->s.ratios ? a->s.budgets[b] * N : a->s.budgets[b]);
-            keys[k] = cli_trial_key (sched, d, varlb_jl_family_name (p.jl), seed, g->specs[s],
-                                     bits[k]);
+            snprintf (budget, sizeof budget, "%.0f", bits[k]);
+            const char *cells[] = { sched, d, varlb_jl_family_name (p.jl), seed, g->specs[s],
+                                    budget };
+            keys[k] = cli_trial_key (&cli_sweep_head, cells);
           }
       varlb_params_clear (&p);
     }
@@ -372,29 +374,6 @@ sweep_plan (const char *cmd, cli_sweep_plan_t *p, const cli_sweep_args_t *a)
   return 0;
 }
 
-/* Rank 0's setup of the files (--resume: what is there, checked, trimmed;
-   else new ones) and the trials still to run, PEND (*NPEND of them, grid
-   order): 0, or the exit status after one line. */
-static int
-sweep_prepare (const char *cmd, cli_sweep_files_t *files, const cli_sweep_args_t *a,
-               const cli_sweep_plan_t *p, const cli_manifest_t *man, size_t *pend,
-               size_t *npend)
-{
-  if (!a->model)
-    return cli_sweep_prepare (cmd, files, a->s.resume, a->s.force, p->keys, p->total, pend,
-                              npend, man);
-  size_t done = 0;
-  char *header = cli_csv_header_text (varlb_model_trial_write_csv_header);
-  files->key = a->g.base.judge_key;
-  int rc = header ? cli_model_files_open (cmd, files, header, p->keys, p->total, a->s.resume,
-                                          a->s.force, &done)
-                  : (cli_error (cmd, "out of memory"), CLI_EXIT_FAIL);
-  free (header);
-  for (*npend = 0; done + *npend < p->total; (*npend)++)
-    pend[*npend] = done + *npend;
-  return rc;
-}
-
 static void
 sweep_plan_clear (cli_sweep_plan_t *p)
 {
@@ -444,7 +423,9 @@ cli_sweep (int argc, char **argv)
   varlb_judge_key_fingerprint (fp, g->base.judge_key);
   cli_manifest_t man = { argc, argv, plan.total, ranks.size, fp, &a.opts, g->base.judge_key };
   if (ranks.rank == 0)
-    setup = sweep_prepare (cmd, &files, &a, &plan, &man, pend, &npend);
+    setup = cli_sweep_prepare (cmd, &files, a.model ? &cli_sweep_model : &cli_sweep_head,
+                               a.s.resume, a.s.force, plan.keys, plan.total, pend, &npend,
+                               &man);
   if ((rc = cli_ranks_share (&ranks, setup, &npend, pend)) != 0)
     goto close;
   /* From here on a rank may fail alone, and the others would wait for it. */

@@ -112,19 +112,32 @@ size_t cli_grid_bits (const cli_grid_t *g, size_t i);
 
 /* ------------------------------------------- the files (sweep_files.c) */
 
-/* The key of a trial in a result row: schedule|d|jl|seed|spec|budget. */
-char *cli_trial_key (const char *sched, const char *d, const char *jl, const char *seed,
-                     const char *spec, double budget);
-/* 1 when KEY is among the N sorted KEYS. */
+/* What a sweep's files hold for one kind of trial, a head's or a whole
+   model's (resume.c): the CSV's header, the side rows' (--tokens,
+   --head-rows) and the columns, in the CSV and in the side rows alike,
+   that name a trial. */
+typedef struct cli_sweep_kind {
+  void (*csv_header) (FILE *f);
+  const char *side_header;
+  const char *const *key_cols;
+  size_t nkey;
+} cli_sweep_kind_t;
+extern const cli_sweep_kind_t cli_sweep_head, cli_sweep_model;
+
+/* The key of a trial of KIND from its CELLS (KIND's key columns, in order,
+   as the grid sees them; a budget as bits), compared as rows hold them:
+   the compressor cut to the trial's field, a budget in whole bits.  NULL
+   when out of memory. */
+char *cli_trial_key (const cli_sweep_kind_t *kind, const char *const *cells);
+/* Sort N keys; 1 when KEY is among the N sorted KEYS. */
+void cli_keys_sort (char **keys, size_t n);
 int cli_key_done (char *const *keys, size_t n, const char *key);
 
-/* The files of a sweep, a head's or (MODEL) whole models'. */
+/* The files of a sweep, a head's or whole models'. */
 typedef struct cli_sweep_files {
   const char *csv, *side;     /* as given; side: --tokens, or a model's --head-rows */
-  char *jsonl, *manifest;     /* beside the CSV (cli_beside); a manifest for a head's */
+  char *jsonl, *manifest;     /* beside the CSV (cli_beside) */
   int fcsv, fjson, fside;     /* -1 closed; fside -2 without side rows */
-  const unsigned char *key;   /* the judge key a model's --resume checks rows with */
-  int model;
 } cli_sweep_files_t;
 
 /* The name of a file beside the CSV PATH: PATH less a final ".csv", then
@@ -137,15 +150,6 @@ char *cli_beside (const char *path, const char *ext);
 int cli_sweep_files_init (cli_sweep_files_t *f, const char *cmd, const char *out,
                           const char *side, int model);
 void cli_sweep_files_clear (cli_sweep_files_t *f);
-/* Open the files of a whole-model sweep (model_sweep_files.c) whose TOTAL
-   trials are KEYS in grid order: new ones (an existing file refused without
-   FORCE), or with RESUME the ones there, once the CSV holds this varlb's
-   HEADER, rows that are the grid's first *DONE trials, each verified under
-   F->key (varlb__verify_rows) with its head rows' MACs; a torn last line is cut
-   and the JSON Lines and head rows cut to the kept trials.  0, or the exit
-   status after one line; a refusal changes no file. */
-int cli_model_files_open (const char *cmd, cli_sweep_files_t *f, const char *header,
-                          char *const *keys, size_t total, int resume, int force, size_t *done);
 /* *FD closed when open, then -1. */
 void cli_close_fd (int *fd);
 
@@ -163,14 +167,20 @@ typedef struct cli_manifest {
 #define CLI_TOKEN_HEADER \
   "compressor,budget_bits,seed,schedule,d,jl,token,scale,row,col,side,bits,correct,mac\n"
 
-/* Rank 0's setup: from the files already there, which of the TOTAL trials
-   (KEYS, grid order) are pending (--resume), then open the outputs (close-
-   on-exec), write the header and the manifest.  Refuses to replace any file
-   without --force and to continue a CSV whose stored verdicts disagree with
-   their numbers.  Returns 0, or the exit status after one line. */
-int cli_sweep_prepare (const char *cmd, cli_sweep_files_t *f, int resume, int force,
-                       char *const *keys, size_t total, size_t *pend, size_t *npend,
-                       const cli_manifest_t *m);
+/* Rank 0's setup of a sweep of KIND whose TOTAL trials are KEYS in grid
+   order: with RESUME and a CSV there, the trials it holds (its rows must
+   be the grid's first, each verified under M->key, varlb__verify_rows; the
+   JSON Lines as many lines, the side rows' MACs checking), cut to them (a
+   torn last line, the interrupted trial's JSON line and side rows); else
+   new files (none replaced without FORCE).  The trials still to run into
+   PEND (*NPEND, grid order); the outputs opened close-on-exec, headers and
+   the manifest written.  0, or the exit status after one line; a refusal
+   changes no file (resume.c). */
+int cli_sweep_prepare (const char *cmd, cli_sweep_files_t *f, const cli_sweep_kind_t *kind,
+                       int resume, int force, char *const *keys, size_t total, size_t *pend,
+                       size_t *npend, const cli_manifest_t *m);
+/* The manifest M at PATH (a temporary name, then renamed): -1 with errno. */
+int cli_write_manifest (const char *path, const cli_manifest_t *m);
 /* The complete lines of PATH (*LINES) and the bytes they fill (*WHOLE:
    the file less a torn last line).  Reads only; -1 with errno set. */
 int cli_file_lines (const char *path, size_t *lines, off_t *whole);

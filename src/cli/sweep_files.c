@@ -1,8 +1,8 @@
-/* sweep_files.c -- the files of `varlb sweep`: FILE.csv, FILE.jsonl,
- * FILE.manifest.json and the per-token rows, written by varlb alone (every
- * descriptor close-on-exec; no half can see them), one whole row per
- * write(), never replaced without --force, continued by --resume only when
- * every stored verdict agrees with its row's numbers. */
+/* sweep_files.c -- the files of `varlb sweep` (a head's or whole models'):
+ * FILE.csv, FILE.jsonl, FILE.manifest.json and the side rows (--tokens,
+ * --head-rows), written by varlb alone (every descriptor close-on-exec; no
+ * half can see them), one whole row per write(), never replaced without
+ * --force; what --resume reads of them (its plan: resume.c). */
 #define _GNU_SOURCE 1 /* asprintf */
 #include <config.h>
 #include <errno.h>
@@ -30,29 +30,6 @@
 #include "sweep.h"
 #include "results/verify.h"
 
-char *
-cli_trial_key (const char *sched, const char *d, const char *jl, const char *seed,
-               const char *spec, double budget)
-{
-  char *k = NULL;
-  if (asprintf (&k, "%s|%s|%s|%s|%s|%.0f", sched, d, jl, seed, spec, budget) < 0)
-    return NULL;
-  return k;
-}
-
-static int
-cmp_str (const void *a, const void *b)
-{
-  return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
-int
-cli_key_done (char *const *keys, size_t n, const char *key)
-{
-  /* bsearch wants a non-null base even for zero elements. */
-  return n > 0 && key && bsearch (&key, keys, n, sizeof *keys, cmp_str) != NULL;
-}
-
 int
 cli_file_lines (const char *path, size_t *lines, off_t *whole)
 {
@@ -69,18 +46,6 @@ cli_file_lines (const char *path, size_t *lines, off_t *whole)
   int bad = ferror (f);
   fclose (f);
   return bad ? -1 : 0;
-}
-
-/* Cut a torn last line (an interrupted write) so appends start on a fresh
-   line; *LINES receives the complete lines kept. */
-static int
-cut_torn_line (const char *path, size_t *lines)
-{
-  off_t whole;
-  struct stat st;
-  if (cli_file_lines (path, lines, &whole) != 0 || stat (path, &st) != 0)
-    return -1;
-  return whole < st.st_size ? truncate (path, whole) : 0;
 }
 
 int
@@ -158,10 +123,9 @@ cli_sweep_files_init (cli_sweep_files_t *f, const char *cmd, const char *out,
     }
   f->csv = out;
   f->side = side;
-  f->model = model;
   f->jsonl = cli_beside (out, ".jsonl");
-  f->manifest = model ? NULL : cli_beside (out, ".manifest.json");
-  if (!f->jsonl || (!model && !f->manifest))
+  f->manifest = cli_beside (out, ".manifest.json");
+  if (!f->jsonl || !f->manifest)
     {
       cli_error (cmd, "out of memory");
       return CLI_EXIT_FAIL;
@@ -210,9 +174,8 @@ cli_sweep_files_clear (cli_sweep_files_t *f)
   f->fside = -2;
 }
 
-/* Write the manifest (temp name, then rename). */
-static int
-write_manifest (const char *path, const cli_manifest_t *m)
+int
+cli_write_manifest (const char *path, const cli_manifest_t *m)
 {
   char *tmp = NULL;
   if (asprintf (&tmp, "%s.tmp", path) < 0)
@@ -275,69 +238,6 @@ write_manifest (const char *path, const cli_manifest_t *m)
     }
   free (tmp);
   return 0;
-}
-
-/* The key of row R of a sweep CSV (the columns that identify a trial). */
-static char *
-row_key (const varlb__csv_t *t, size_t r, const long kc[6])
-{
-  return cli_trial_key (varlb__csv_get (t, r, kc[0]), varlb__csv_get (t, r, kc[1]),
-                        varlb__csv_get (t, r, kc[2]), varlb__csv_get (t, r, kc[3]),
-                        varlb__csv_get (t, r, kc[4]), varlb__csv_num (t, r, kc[5]));
-}
-
-static const char *const key_cols[6] = { "schedule", "d", "jl", "seed", "compressor",
-                                         "budget_bits" };
-
-/* On --resume, keep only the token rows of trials already in the CSV: the
-   rows of the interrupted trial (written before its CSV row) would repeat. */
-static int
-filter_token_rows (const char *path, char **keys, size_t nkeys)
-{
-  char why[256], *tmp = NULL;
-  varlb__csv_t t;
-  size_t lines;
-  if (cut_torn_line (path, &lines) != 0 || varlb__csv_read (&t, path, why, sizeof why) != 0)
-    return -1;
-  long kc[6];
-  for (int j = 0; j < 6; j++)
-    kc[j] = varlb__csv_col (&t, key_cols[j]);
-  FILE *in = fopen (path, "re"), *out = NULL;
-  int rc = -1;
-  for (int j = 0; j < 6; j++)
-    if (kc[j] < 0)
-      goto fail;
-  if (!in || asprintf (&tmp, "%s.tmp", path) < 0 || !(out = fopen (tmp, "we")))
-    goto fail;
-  char *line = NULL;
-  size_t cap = 0;
-  for (size_t r = 0; getline (&line, &cap, in) > 0; r++)
-    {
-      if (r == 0)
-        {
-          fputs (line, out);
-          continue;
-        }
-      char *key = r - 1 < t.rows ? row_key (&t, r - 1, kc) : NULL;
-      if (key == NULL)
-        break;
-      if (cli_key_done (keys, nkeys, key))
-        fputs (line, out);
-      free (key);
-    }
-  free (line);
-  rc = (ferror (out) | fclose (out)) != 0 || rename (tmp, path) != 0 ? -1 : 0;
-  out = NULL;
-fail:
-  if (out)
-    fclose (out);
-  if (in)
-    fclose (in);
-  if (rc != 0 && tmp)
-    unlink (tmp);
-  free (tmp);
-  varlb__csv_clear (&t);
-  return rc;
 }
 
 int
@@ -466,135 +366,4 @@ cli_open_outputs (const char *cmd, size_t n, const char *const *name, int *const
         return -1;
     }
   return 0;
-}
-
-int
-cli_sweep_prepare (const char *cmd, cli_sweep_files_t *f, int resume, int force,
-                   char *const *keys, size_t total, size_t *pend, size_t *npend,
-                   const cli_manifest_t *m)
-{
-  char **done_keys = NULL;
-  size_t ndone = 0;
-  int rc = CLI_EXIT_FAIL;
-  /* Which trials are done: the rows of the CSV (the file written last).
-     Everything is checked before anything is cut, so a refused --resume
-     leaves the files as they were. */
-  int existing = resume && access (f->csv, F_OK) == 0;
-  size_t lines = 0;
-  off_t whole = 0;
-  if (existing && cli_file_lines (f->csv, &lines, &whole) != 0)
-    {
-      cli_error (cmd, "%s: %s", f->csv, strerror (errno));
-      return rc;
-    }
-  if (existing && lines == 0)
-    {
-      /* Killed before even the header was whole: start afresh, if what is
-         there is the start of this varlb's header. */
-      char *header = cli_csv_header_text (varlb_trial_write_csv_header);
-      rc = header ? cli_resume_header (cmd, f->csv, header) : CLI_EXIT_FAIL;
-      free (header);
-      if (rc != 0 || truncate (f->csv, 0) != 0)
-        {
-          if (rc == 0)
-            cli_error (cmd, "%s: %s", f->csv, strerror (errno));
-          return CLI_EXIT_FAIL;
-        }
-      rc = CLI_EXIT_FAIL;
-    }
-  else if (existing)
-    {
-      size_t jlines = 0;
-      varlb__csv_t t;
-      char *header = cli_csv_header_text (varlb_trial_write_csv_header);
-      /* A torn last line is not read (varlb__csv_read) and is cut below. */
-      rc = header ? cli_resume_read (cmd, &t, f->csv, header, f->jsonl, m->key, 0)
-                  : CLI_EXIT_FAIL;
-      free (header);
-      if (rc != 0)
-        return rc;
-      rc = CLI_EXIT_FAIL;
-      long kc[6];
-      for (int j = 0; j < 6; j++)
-        if ((kc[j] = varlb__csv_col (&t, key_cols[j])) < 0)
-          {
-            cli_error (cmd, "--resume: %s is not a varlb sweep file (no column %s)", f->csv,
-                       key_cols[j]);
-            varlb__csv_clear (&t);
-            return rc;
-          }
-      done_keys = malloc ((t.rows + 1) * sizeof *done_keys);
-      for (size_t r = 0; done_keys && r < t.rows; r++)
-        {
-          char *key = row_key (&t, r, kc);
-          if (key)
-            done_keys[ndone++] = key;
-        }
-      if (done_keys && ndone)
-        qsort (done_keys, ndone, sizeof *done_keys, cmp_str);
-      /* JSON Lines are written before the CSV row, so they can only be
-         ahead: keep as many as the CSV has rows. */
-      const char *fail = !done_keys ? "out of memory" : NULL;
-      if (!fail && f->side && cli_side_rows_verify (cmd, f->side, CLI_TOKEN_HEADER, m->key) != 0)
-        {
-          varlb__csv_clear (&t);
-          goto out;
-        }
-      if (!fail && truncate (f->csv, whole) != 0)
-        {
-          cli_error (cmd, "%s: %s", f->csv, strerror (errno));
-          varlb__csv_clear (&t);
-          goto out;
-        }
-      if (!fail && access (f->jsonl, F_OK) == 0
-          && (cut_torn_line (f->jsonl, &jlines) != 0
-              || (jlines > t.rows && cli_file_keep_lines (f->jsonl, t.rows) != 0)))
-        fail = strerror (errno);
-      varlb__csv_clear (&t);
-      if (fail)
-        {
-          cli_error (cmd, "%s: %s", f->jsonl, fail);
-          goto out;
-        }
-      if (f->side && access (f->side, F_OK) == 0
-          && filter_token_rows (f->side, done_keys, ndone) != 0)
-        {
-          cli_error (cmd, "--resume: %s: cannot keep its rows: %s", f->side, strerror (errno));
-          goto out;
-        }
-    }
-  else if (!force)
-    {
-      /* Nothing is replaced without --force: not the CSV, nor the JSON
-         Lines, manifest or token rows beside it. */
-      const char *name[4] = { f->csv, f->jsonl, f->manifest, f->side };
-      if ((rc = cli_refuse_existing (cmd, name, 4, resume)) != 0)
-        goto out;
-      rc = CLI_EXIT_FAIL;
-    }
-  /* The pending trials, in grid order. */
-  *npend = 0;
-  for (size_t k = 0; k < total; k++)
-    if (!cli_key_done (done_keys, ndone, keys[k]))
-      pend[(*npend)++] = k;
-
-  char *header = cli_csv_header_text (varlb_trial_write_csv_header);
-  const char *name[3] = { f->csv, f->jsonl, f->side };
-  const char *head[3] = { header, NULL, CLI_TOKEN_HEADER };
-  int *fd[3] = { &f->fcsv, &f->fjson, &f->fside };
-  int bad = !header || cli_open_outputs (cmd, 3, name, fd, head, existing) != 0;
-  free (header);
-  if (bad)
-    goto out;
-  if (write_manifest (f->manifest, m) != 0)
-    {
-      cli_error (cmd, "%s: cannot write the manifest: %s", f->manifest, strerror (errno));
-      goto out;
-    }
-  rc = 0;
-out:
-  for (size_t k = 0; k < ndone; k++)
-    free (done_keys[k]);
-  free (done_keys);
-  return rc;
 }
