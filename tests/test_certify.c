@@ -101,63 +101,47 @@ bit_listed (const varlb_certify_report_t *r, size_t code)
   return 0;
 }
 
-START_TEST (exact_tie_is_refused)
-{
-  varlb_instance_t in;
-  varlb_certify_report_t r;
-  size_t row = 0;
-  tie_instance (&in, 0);
-  varlb_certify_report_init (&r);
-  ck_assert_int_eq (varlb_certify_instance (&r, &in, &row, 1), VARLB_OK);
-  ck_assert (bit_listed (&r, 0));
-  ck_assert_uint_ge (r.undecided, 1);
-  ck_assert_uint_ge (r.max_prec, 2048);
-  varlb_certify_report_clear (&r);
-  varlb_instance_clear (&in);
-}
-END_TEST
-
-START_TEST (near_tie_on_the_right_side_is_certified_by_raising_precision)
-{
+/* The tie instance with ULPS (tie_instance) certified at ROW: the status
+   expected; where it is VARLB_OK, whether bit 0 is listed (not certified)
+   and the least undecided bits, refined rows, wrong bits and MPFR
+   precision the report may show. */
+static const struct tie_case {
+  const char *what;
+  int ulps;
+  size_t row;
+  int status, listed;
+  size_t undecided, refined, wrong, prec;
+} TIES[] = {
+  /* An exact tie is refused, at every precision up to 2048 bits. */
+  { "exact tie", 0, 0, VARLB_OK, 1, 1, 0, 0, 2048 },
   /* |k_1| one ulp below |k_0| per coordinate: token 0 (value 1) outweighs
-     token 1 by a relative ~1e-16, so o exceeds 1/2 by ~1e-17. */
-  varlb_instance_t in;
-  varlb_certify_report_t r;
-  size_t row = 0;
-  tie_instance (&in, 1);
-  varlb_certify_report_init (&r);
-  ck_assert_int_eq (varlb_certify_instance (&r, &in, &row, 1), VARLB_OK);
-  ck_assert (!bit_listed (&r, 0));
-  ck_assert_uint_ge (r.rows_refined, 1);
-  ck_assert_uint_gt (r.max_prec, 53);
-  varlb_certify_report_clear (&r);
-  varlb_instance_clear (&in);
-}
-END_TEST
+     token 1 by a relative ~1e-16, so o exceeds 1/2 by ~1e-17: certified
+     by raising the precision past 53 bits. */
+  { "near tie, right side", 1, 0, VARLB_OK, 0, 0, 1, 0, 54 },
+  /* One ulp above: proved wrong. */
+  { "near tie, wrong side", -1, 0, VARLB_OK, 1, 0, 0, 1, 0 },
+  /* Row 5 is past the 5 Alice tokens (rows 0-4): refused. */
+  { "row outside Alice", 0, 5, VARLB_EINVAL, 0, 0, 0, 0, 0 },
+};
 
-START_TEST (near_tie_on_the_wrong_side_is_proved_wrong)
+START_TEST (ties_are_refused_certified_or_proved_wrong_by_their_side)
 {
+  const struct tie_case *c = &TIES[_i];
   varlb_instance_t in;
   varlb_certify_report_t r;
-  size_t row = 0;
-  tie_instance (&in, -1);
+  size_t row = c->row;
+  tie_instance (&in, c->ulps);
   varlb_certify_report_init (&r);
-  ck_assert_int_eq (varlb_certify_instance (&r, &in, &row, 1), VARLB_OK);
-  ck_assert (bit_listed (&r, 0));
-  ck_assert_uint_ge (r.wrong, 1);
-  varlb_certify_report_clear (&r);
-  varlb_instance_clear (&in);
-}
-END_TEST
-
-START_TEST (rows_outside_alice_are_refused)
-{
-  varlb_instance_t in;
-  varlb_certify_report_t r;
-  size_t row = 5;
-  tie_instance (&in, 0);
-  varlb_certify_report_init (&r);
-  ck_assert_int_eq (varlb_certify_instance (&r, &in, &row, 1), VARLB_EINVAL);
+  ck_assert_int_eq (varlb_certify_instance (&r, &in, &row, 1), c->status);
+  if (c->status == VARLB_OK)
+    {
+      ck_assert_msg (bit_listed (&r, 0) == c->listed, "%s: bit 0 %s", c->what,
+                     c->listed ? "certified" : "not certified");
+      ck_assert_uint_ge (r.undecided, c->undecided);
+      ck_assert_uint_ge (r.rows_refined, c->refined);
+      ck_assert_uint_ge (r.wrong, c->wrong);
+      ck_assert_uint_ge (r.max_prec, c->prec);
+    }
   varlb_certify_report_clear (&r);
   varlb_instance_clear (&in);
 }
@@ -187,20 +171,30 @@ set_value (varlb_instance_t *in, size_t t, size_t j, int bit)
   varlb_bits_set (&in->x, t, j, bit);
 }
 
-/* Certify ROW with and without the floating-point filter; the two paths
-   must agree on every count.  Returns the default path's report. */
+/* Certify the N rows ROWS (NULL, 0: every Alice row) into R with the
+   floating-point filter and into M without it; the two paths must agree
+   on every count. */
+static void
+certify_paths (varlb_certify_report_t *r, varlb_certify_report_t *m, const varlb_instance_t *in,
+               const size_t *rows, size_t n)
+{
+  varlb_certify_report_init (r);
+  varlb_certify_report_init (m);
+  m->flags = VARLB_CERTIFY_NO_FILTER;
+  ck_assert_int_eq (varlb_certify_instance (r, in, rows, n), VARLB_OK);
+  ck_assert_int_eq (varlb_certify_instance (m, in, rows, n), VARLB_OK);
+  ck_assert_uint_eq (r->certified, m->certified);
+  ck_assert_uint_eq (r->wrong, m->wrong);
+  ck_assert_uint_eq (r->undecided, m->undecided);
+}
+
+/* Certify ROW with and without the filter (certify_paths); returns the
+   default path's report. */
 static void
 certify_both (varlb_certify_report_t *r, const varlb_instance_t *in, size_t row)
 {
   varlb_certify_report_t m;
-  varlb_certify_report_init (r);
-  varlb_certify_report_init (&m);
-  m.flags = VARLB_CERTIFY_NO_FILTER;
-  ck_assert_int_eq (varlb_certify_instance (r, in, &row, 1), VARLB_OK);
-  ck_assert_int_eq (varlb_certify_instance (&m, in, &row, 1), VARLB_OK);
-  ck_assert_uint_eq (r->certified, m.certified);
-  ck_assert_uint_eq (r->wrong, m.wrong);
-  ck_assert_uint_eq (r->undecided, m.undecided);
+  certify_paths (r, &m, in, &row, 1);
   varlb_certify_report_clear (&m);
 }
 
@@ -378,40 +372,30 @@ END_TEST
 START_TEST (filter_and_mpfr_only_paths_agree_on_the_256px_preset)
 {
   /* Same certified / wrong / undecided counts with and without the
-     floating-point filter, and the filter settles nearly every row. */
+     floating-point filter (certify_paths), and the filter settles nearly
+     every row; at d = 3 (after the default d = 64) wrong and undecided bits
+     too, still the same counts. */
   varlb_params_t p;
-  varlb_instance_t in;
   varlb_params_init (&p);
-  ck_assert_int_eq (varlb_instance_init (&in, &p), VARLB_OK);
-  varlb_certify_report_t r, m;
-  varlb_certify_report_init (&r);
-  varlb_certify_report_init (&m);
-  m.flags = VARLB_CERTIFY_NO_FILTER;
-  ck_assert_int_eq (varlb_certify_instance (&r, &in, NULL, 0), VARLB_OK);
-  ck_assert_int_eq (varlb_certify_instance (&m, &in, NULL, 0), VARLB_OK);
-  ck_assert_uint_eq (r.certified, m.certified);
-  ck_assert_uint_eq (r.wrong, m.wrong);
-  ck_assert_uint_eq (r.undecided, m.undecided);
-  ck_assert_uint_eq (r.rows_filtered, in.alice_tokens);
-  ck_assert_uint_eq (m.rows_filtered, 0);
-  varlb_certify_report_clear (&r);
-  varlb_certify_report_clear (&m);
-  /* d = 3: wrong and undecided bits too; still the same counts. */
-  varlb_instance_clear (&in);
-  p.d = 3;
-  ck_assert_int_eq (varlb_instance_init (&in, &p), VARLB_OK);
-  varlb_certify_report_init (&r);
-  varlb_certify_report_init (&m);
-  m.flags = VARLB_CERTIFY_NO_FILTER;
-  ck_assert_int_eq (varlb_certify_instance (&r, &in, NULL, 0), VARLB_OK);
-  ck_assert_int_eq (varlb_certify_instance (&m, &in, NULL, 0), VARLB_OK);
-  ck_assert_uint_gt (r.wrong + r.undecided, 0);
-  ck_assert_uint_eq (r.certified, m.certified);
-  ck_assert_uint_eq (r.wrong, m.wrong);
-  ck_assert_uint_eq (r.undecided, m.undecided);
-  varlb_certify_report_clear (&r);
-  varlb_certify_report_clear (&m);
-  varlb_instance_clear (&in);
+  for (int k = 0; k < 2; k++)
+    {
+      varlb_instance_t in;
+      varlb_certify_report_t r, m;
+      if (k == 1)
+        p.d = 3;
+      ck_assert_int_eq (varlb_instance_init (&in, &p), VARLB_OK);
+      certify_paths (&r, &m, &in, NULL, 0);
+      if (k == 0)
+        {
+          ck_assert_uint_eq (r.rows_filtered, in.alice_tokens);
+          ck_assert_uint_eq (m.rows_filtered, 0);
+        }
+      else
+        ck_assert_uint_gt (r.wrong + r.undecided, 0);
+      varlb_certify_report_clear (&r);
+      varlb_certify_report_clear (&m);
+      varlb_instance_clear (&in);
+    }
   varlb_params_clear (&p);
 }
 END_TEST
@@ -435,11 +419,8 @@ TEST_MAIN ("certify", s)
   TCase *tc = test_case (s, "certify", 600);
   ADD_TEST (tc, default_demo_instance_every_bit_certified);
   ADD_TEST (tc, low_dimension_instance_lists_exactly_the_wrong_bits);
-  ADD_TEST (tc, exact_tie_is_refused);
+  ADD_TABLE_TEST (tc, ties_are_refused_certified_or_proved_wrong_by_their_side, TIES);
   ADD_TEST (tc, exact_tie_with_generic_keys_is_refused_at_every_precision);
-  ADD_TEST (tc, near_tie_on_the_right_side_is_certified_by_raising_precision);
-  ADD_TEST (tc, near_tie_on_the_wrong_side_is_proved_wrong);
-  ADD_TEST (tc, rows_outside_alice_are_refused);
   ADD_TEST (tc, huge_keys_overflowing_doubles_are_never_certified);
   ADD_TEST (tc, weight_below_mpfr_range_still_counts);
   ADD_TEST (tc, rounding_sensitive_dot_products_never_certified_wrong);

@@ -278,18 +278,36 @@ END_TEST
 
 /* ------------------------------------------------- whole-model caches */
 
-/* M's whole cache (L, H, T, d), every head's queries for every Alice token
-   (L, H, T, d), its heads' instances. */
+/* A model drawn from a seed with its whole cache (L, H, T, d), every
+   head's queries for every Alice token (L, H, T, d) and its heads'
+   instances, and what a compressor runs with: knobs parsed from a text,
+   the 256px pyramid and the blob it writes. */
 typedef struct cache {
+  varlb_model_t m;
   varlb_instance_t in[8];
   size_t n, T, d;
   double *K, *V, *Q;
   uint64_t P;
+  varlb_knobs_t k;
+  varlb_pyramid_t py;
+  varlb_blob_t b;
 } cache_t;
 
+/* The model part of C (model above), KNOBS (NULL: none), the pyramid and
+   an empty blob; cache_heads draws the heads. */
 static void
-cache_init (cache_t *c, const varlb_model_t *m)
+cache_model (cache_t *c, size_t layers, size_t heads, uint64_t seed, const char *knobs)
 {
+  model (&c->m, layers, heads, seed);
+  ck_assert_int_eq (varlb_knobs_parse (&c->k, knobs), VARLB_OK);
+  ck_assert_int_eq (varlb_pyramid_init_preset (&c->py, 256), VARLB_OK);
+  varlb_blob_init (&c->b);
+}
+
+static void
+cache_heads (cache_t *c)
+{
+  const varlb_model_t *m = &c->m;
   c->n = m->layers * m->heads;
   ck_assert_uint_le (c->n, 8);
   c->d = m->par.d;
@@ -312,12 +330,24 @@ cache_init (cache_t *c, const varlb_model_t *m)
   free (idx);
 }
 
+/* A LAYERS x HEADS model from SEED, its cache, KNOBS (NULL: none). */
+static void
+cache_init (cache_t *c, size_t layers, size_t heads, uint64_t seed, const char *knobs)
+{
+  cache_model (c, layers, heads, seed, knobs);
+  cache_heads (c);
+}
+
 static void
 cache_clear (cache_t *c)
 {
   for (size_t i = 0; i < c->n; i++)
     varlb_instance_clear (&c->in[i]);
   free (c->K), free (c->V), free (c->Q);
+  varlb_blob_clear (&c->b);
+  varlb_knobs_clear (&c->k);
+  varlb_pyramid_clear (&c->py);
+  varlb_model_clear (&c->m);
 }
 
 /* Correct bits of O (every head's answers) against the heads' bits. */
@@ -349,25 +379,34 @@ allocator (const char *name)
   return mc;
 }
 
-/* Compress the L x H cache with MC at BUDGET; answer; correct bits. */
-static size_t
-run (varlb_blob_t *b, const varlb_model_compressor_t *mc, const cache_t *c, size_t L, size_t H,
-     double budget)
+/* MC's compress of C's whole cache at BUDGET into C's blob; its status. */
+static int
+compress (cache_t *c, const varlb_model_compressor_t *mc, double budget)
 {
-  varlb_knobs_t k;
-  varlb_knobs_init (&k);
-  varlb_pyramid_t py;
-  ck_assert_int_eq (varlb_pyramid_init_preset (&py, 256), VARLB_OK);
-  varlb_blob_init (b);
-  ck_assert_int_eq (mc->compress (b, c->K, c->V, L, H, c->T, c->d, c->d, budget, c->P, &k, &py),
-                    VARLB_OK);
+  return mc->compress (&c->b, c->K, c->V, c->m.layers, c->m.heads, c->T, c->d, c->d, budget,
+                       c->P, &c->k, &c->py);
+}
+
+/* MC's answers into O from the blob DATA (LEN bytes) for the ROWS queries
+   Q of each of C's heads; its status. */
+static int
+answer (double *O, const cache_t *c, const varlb_model_compressor_t *mc,
+        const unsigned char *data, size_t len, const double *Q, size_t rows)
+{
+  return mc->answer (O, data, len, c->P, Q, c->m.layers, c->m.heads, rows, c->d, c->d, &c->k,
+                     &c->py);
+}
+
+/* Compress C's cache with MC at BUDGET; answer every Alice token; correct
+   bits. */
+static size_t
+run (cache_t *c, const varlb_model_compressor_t *mc, double budget)
+{
+  ck_assert_int_eq (compress (c, mc, budget), VARLB_OK);
   double *O = malloc (c->n * c->T * c->d * sizeof *O);
-  ck_assert_int_eq (mc->answer (O, b->data, b->len, c->P, c->Q, L, H, c->T, c->d, c->d, &k, &py),
-                    VARLB_OK);
+  ck_assert_int_eq (answer (O, c, mc, c->b.data, c->b.len, c->Q, c->T), VARLB_OK);
   size_t correct = score (c, O);
   free (O);
-  varlb_pyramid_clear (&py);
-  varlb_knobs_clear (&k);
   return correct;
 }
 
@@ -390,35 +429,25 @@ END_TEST
 /* Each allocator on a 2 x 2 model (layers 2 so MiniCache has a pair). */
 START_TEST (allocator_decodes_every_bit_at_a_lossless_budget)
 {
-  varlb_model_t m;
-  model (&m, 2, 2, 11);
   cache_t c;
-  cache_init (&c, &m);
-  const varlb_model_compressor_t *mc = allocator (ALLOCATORS[_i]);
+  cache_init (&c, 2, 2, 11, NULL);
   /* Every token at fp16 and every table: 2048 bits a token is enough. */
   double budget = 4.0 * (double) c.T * 2048 + 4096;
-  varlb_blob_t b;
-  size_t correct = run (&b, mc, &c, 2, 2, budget);
-  ck_assert_msg (correct == varlb_model_hidden_bits (&m), "%s: %zu of %zu bits", ALLOCATORS[_i],
-                 correct, varlb_model_hidden_bits (&m));
-  ck_assert (8.0 * (double) b.len <= budget);
-  varlb_blob_clear (&b);
+  size_t correct = run (&c, allocator (ALLOCATORS[_i]), budget);
+  ck_assert_msg (correct == varlb_model_hidden_bits (&c.m), "%s: %zu of %zu bits",
+                 ALLOCATORS[_i], correct, varlb_model_hidden_bits (&c.m));
+  ck_assert (8.0 * (double) c.b.len <= budget);
   cache_clear (&c);
-  varlb_model_clear (&m);
 }
 END_TEST
 
 START_TEST (allocator_spends_the_budget_and_fails_as_predicted_at_a_quarter)
 {
-  varlb_model_t m;
-  model (&m, 2, 2, 12);
   cache_t c;
-  cache_init (&c, &m);
-  const varlb_model_compressor_t *mc = allocator (ALLOCATORS[_i]);
-  double N = (double) varlb_model_hidden_bits (&m), budget = floor (N / 4);
-  varlb_blob_t b;
-  size_t correct = run (&b, mc, &c, 2, 2, budget);
-  double charged = 8.0 * (double) b.len;
+  cache_init (&c, 2, 2, 12, NULL);
+  double N = (double) varlb_model_hidden_bits (&c.m), budget = floor (N / 4);
+  size_t correct = run (&c, allocator (ALLOCATORS[_i]), budget);
+  double charged = 8.0 * (double) c.b.len;
   /* Within the budget, and short of it by less than one fp16 token (the
      unit every allocator stores at N_total/4) and the byte rounding. */
   ck_assert_msg (charged <= budget && budget - charged < 2048 + 8,
@@ -427,52 +456,42 @@ START_TEST (allocator_spends_the_budget_and_fails_as_predicted_at_a_quarter)
   ck_assert_msg (acc <= ceiling, "%s: accuracy %.4f above the ceiling %.4f", ALLOCATORS[_i],
                  acc, ceiling);
   ck_assert_str_eq (varlb_verdict (correct, (size_t) N, charged, N), VARLB_VERDICT_FAILS);
-  varlb_blob_clear (&b);
   cache_clear (&c);
-  varlb_model_clear (&m);
 }
 END_TEST
 
 START_TEST (allocator_never_crashes_on_a_corrupted_blob)
 {
-  varlb_model_t m;
-  model (&m, 2, 2, 13);
   cache_t c;
-  cache_init (&c, &m);
+  cache_init (&c, 2, 2, 13, NULL);
   const varlb_model_compressor_t *mc = allocator (ALLOCATORS[_i]);
-  varlb_knobs_t k;
-  varlb_knobs_init (&k);
-  varlb_pyramid_t py;
-  varlb_pyramid_init_preset (&py, 256);
-  varlb_blob_t b;
-  varlb_blob_init (&b);
-  ck_assert_int_eq (mc->compress (&b, c.K, c.V, 2, 2, c.T, c.d, c.d, 40000, c.P, &k, &py),
-                    VARLB_OK);
+  ck_assert_int_eq (compress (&c, mc, 40000), VARLB_OK);
+  const varlb_blob_t *b = &c.b;
   size_t m8 = 8; /* a few queries per head are enough to exercise the parser */
   double *Q = malloc (4 * m8 * c.d * sizeof *Q), *O = malloc (4 * m8 * c.d * sizeof *O);
   for (size_t i = 0; i < 4; i++)
     memcpy (Q + i * m8 * c.d, c.Q + i * c.T * c.d, m8 * c.d * sizeof *Q);
   gsl_rng *r = gsl_rng_alloc (gsl_rng_mt19937);
   gsl_rng_set (r, 99);
-  unsigned char *bad = malloc (b.len + 64);
+  unsigned char *bad = malloc (b->len + 64);
   size_t refused = 0;
   for (int trial = 0; trial < 300; trial++)
     {
-      size_t len = b.len;
-      memcpy (bad, b.data, b.len);
+      size_t len = b->len;
+      memcpy (bad, b->data, b->len);
       if (trial % 3 == 0)
-        len = gsl_rng_uniform_int (r, b.len + 1);            /* truncated */
+        len = gsl_rng_uniform_int (r, b->len + 1);           /* truncated */
       else if (trial % 3 == 1)
         for (int f = 0; f < 4; f++)                           /* bytes rewritten */
-          bad[gsl_rng_uniform_int (r, b.len < 64 ? b.len : 64)] = (unsigned char) gsl_rng_get (r);
+          bad[gsl_rng_uniform_int (r, b->len < 64 ? b->len : 64)] = (unsigned char) gsl_rng_get (r);
       else
         len += gsl_rng_uniform_int (r, 64) + 1;               /* trailing bytes */
-      int st = mc->answer (O, bad, len, c.P, Q, 2, 2, m8, c.d, c.d, &k, &py);
+      int st = answer (O, &c, mc, bad, len, Q, m8);
       /* A blob shorter or longer than compress wrote never passes (the
          empty blob is the one that answers 0 everywhere). */
-      if (trial % 3 != 1 && len != b.len && len != 0)
+      if (trial % 3 != 1 && len != b->len && len != 0)
         ck_assert_msg (st == VARLB_EFORMAT, "%s: a blob of %zu bytes of %zu was accepted",
-                       ALLOCATORS[_i], len, b.len);
+                       ALLOCATORS[_i], len, b->len);
       if (st != VARLB_OK)
         {
           ck_assert_int_eq (st, VARLB_EFORMAT);
@@ -485,93 +504,35 @@ START_TEST (allocator_never_crashes_on_a_corrupted_blob)
   ck_assert_uint_gt (refused, 100); /* truncations and trailing bytes at least */
   gsl_rng_free (r);
   free (bad), free (Q), free (O);
-  varlb_blob_clear (&b);
-  varlb_pyramid_clear (&py);
-  varlb_knobs_clear (&k);
   cache_clear (&c);
-  varlb_model_clear (&m);
 }
 END_TEST
 
 START_TEST (allocator_refuses_bad_knobs)
 {
-  varlb_model_t m;
-  model (&m, 1, 2, 14);
   cache_t c;
-  cache_init (&c, &m);
-  varlb_knobs_t k;
-  varlb_knobs_init (&k);
-  varlb_pyramid_t py;
-  varlb_pyramid_init_preset (&py, 256);
-  const varlb_model_compressor_t *mc = allocator (ALLOCATORS[_i]);
-  ck_assert_int_eq (varlb_knobs_parse (&k, "bits=24"), VARLB_OK);
-  varlb_blob_t b;
-  varlb_blob_init (&b);
-  ck_assert_int_eq (mc->compress (&b, c.K, c.V, 1, 2, c.T, c.d, c.d, 1e5, c.P, &k, &py),
-                    VARLB_EINVAL);
-  varlb_blob_clear (&b);
-  varlb_knobs_clear (&k);
-  varlb_pyramid_clear (&py);
+  cache_init (&c, 1, 2, 14, "bits=24");
+  ck_assert_int_eq (compress (&c, allocator (ALLOCATORS[_i]), 1e5), VARLB_EINVAL);
   cache_clear (&c);
-  varlb_model_clear (&m);
 }
 END_TEST
 
 /* ----------------------------------------- allocators' own properties */
 
-START_TEST (pyramidkv_gives_shallow_layers_more)
-{
-  varlb_model_t m;
-  model (&m, 4, 1, 15);
-  cache_t c;
-  cache_init (&c, &m);
-  varlb_blob_t b;
-  /* 60 tokens a head on average: the pyramid (window 0, beta 20) goes from
-     about 114 down to about 6. */
-  varlb_knobs_t k;
-  varlb_knobs_init (&k);
-  ck_assert_int_eq (varlb_knobs_parse (&k, "window=0"), VARLB_OK);
-  varlb_pyramid_t py;
-  varlb_pyramid_init_preset (&py, 256);
-  varlb_blob_init (&b);
-  const varlb_model_compressor_t *mc = allocator ("pyramidkv");
-  ck_assert_int_eq (mc->compress (&b, c.K, c.V, 4, 1, c.T, c.d, c.d, 32 * 5 + 240.0 * 2048,
-                                  c.P, &k, &py), VARLB_OK);
-  size_t cnt[4], sum = 0;
-  for (size_t i = 0; i < 4; i++)
-    {
-      const unsigned char *p = b.data + 4 + 4 * i;
-      cnt[i] = test_le32 (p);
-      sum += cnt[i];
-    }
-  ck_assert_uint_eq (sum, 240);
-  ck_assert (cnt[0] > cnt[1] && cnt[1] > cnt[2] && cnt[2] > cnt[3]);
-  ck_assert_uint_ge (cnt[0], 110);
-  ck_assert_uint_le (cnt[3], 8);
-  varlb_blob_clear (&b);
-  varlb_knobs_clear (&k);
-  varlb_pyramid_clear (&py);
-  cache_clear (&c);
-  varlb_model_clear (&m);
-}
-END_TEST
-
-/* The kept counts of an eviction-blob allocator run on C with KNOBS at
-   TOTAL tokens (fp16; COUNT receives the table). */
+/* The kept counts of an eviction-blob allocator run on C's cache with
+   KNOBS at TOTAL tokens (fp16; COUNT receives the table, one count a
+   head, asserted to add up to TOTAL). */
 static void
-counts_of (size_t *count, const char *name, const char *knobs, const cache_t *c, size_t L,
-           size_t H, size_t total)
+counts_of (size_t *count, const char *name, const char *knobs, const cache_t *c, size_t total)
 {
+  size_t L = c->m.layers, H = c->m.heads;
   varlb_knobs_t k;
-  varlb_knobs_init (&k);
   ck_assert_int_eq (varlb_knobs_parse (&k, knobs), VARLB_OK);
-  varlb_pyramid_t py;
-  varlb_pyramid_init_preset (&py, 256);
   varlb_blob_t b;
   varlb_blob_init (&b);
   ck_assert_int_eq (allocator (name)->compress (&b, c->K, c->V, L, H, c->T, c->d, c->d,
                                                 32.0 * (1 + L * H) + (double) total * 2048,
-                                                c->P, &k, &py), VARLB_OK);
+                                                c->P, &k, &c->py), VARLB_OK);
   size_t sum = 0;
   for (size_t i = 0; i < L * H; i++)
     {
@@ -582,103 +543,94 @@ counts_of (size_t *count, const char *name, const char *knobs, const cache_t *c,
   ck_assert_uint_eq (sum, total);
   varlb_blob_clear (&b);
   varlb_knobs_clear (&k);
-  varlb_pyramid_clear (&py);
 }
+
+START_TEST (pyramidkv_gives_shallow_layers_more)
+{
+  cache_t c;
+  cache_init (&c, 4, 1, 15, NULL);
+  /* 60 tokens a head on average: the pyramid (window 0, beta 20) goes from
+     about 114 down to about 6. */
+  size_t cnt[4];
+  counts_of (cnt, "pyramidkv", "window=0", &c, 240);
+  ck_assert (cnt[0] > cnt[1] && cnt[1] > cnt[2] && cnt[2] > cnt[3]);
+  ck_assert_uint_ge (cnt[0], 110);
+  ck_assert_uint_le (cnt[3], 8);
+  cache_clear (&c);
+}
+END_TEST
 
 START_TEST (adakv_safeguard_keeps_a_share_per_head)
 {
-  varlb_model_t m;
-  model (&m, 1, 4, 21);
   cache_t c;
-  cache_init (&c, &m);
+  cache_init (&c, 1, 4, 21, NULL);
   size_t n[4];
   /* alpha = 1: every head its even share (100 of 400). */
-  counts_of (n, "adakv", "alpha=1", &c, 1, 4, 400);
+  counts_of (n, "adakv", "alpha=1", &c, 400);
   for (size_t i = 0; i < 4; i++)
     ck_assert_uint_eq (n[i], 100);
   /* alpha = 0: the top scores across heads decide, unevenly. */
-  counts_of (n, "adakv", "alpha=0", &c, 1, 4, 400);
+  counts_of (n, "adakv", "alpha=0", &c, 400);
   ck_assert (!(n[0] == n[1] && n[1] == n[2] && n[2] == n[3]));
-  counts_of (n, "adakv", "alpha=0.5", &c, 1, 4, 400);
+  counts_of (n, "adakv", "alpha=0.5", &c, 400);
   for (size_t i = 0; i < 4; i++)
     ck_assert_uint_ge (n[i], 50);
   cache_clear (&c);
-  varlb_model_clear (&m);
 }
 END_TEST
 
 START_TEST (hack_gives_contextual_heads_ratio_times_more)
 {
-  varlb_model_t m;
-  model (&m, 1, 4, 22);
   cache_t c;
-  cache_init (&c, &m);
+  cache_init (&c, 1, 4, 22, "ratio=3,contextual=0.5,bits=64");
   size_t n[4], big = 0, small = 0;
-  counts_of (n, "hack", "ratio=3,contextual=0.5", &c, 1, 4, 400);
+  counts_of (n, "hack", "ratio=3,contextual=0.5", &c, 400);
   for (size_t i = 0; i < 4; i++)
     big += n[i] == 150, small += n[i] == 50;
   ck_assert (big == 2 && small == 2);
-  counts_of (n, "hack", "ratio=3,contextual=0", &c, 1, 4, 400);
+  counts_of (n, "hack", "ratio=3,contextual=0", &c, 400);
   for (size_t i = 0; i < 4; i++)
     ck_assert_uint_eq (n[i], 100);
-  /* At fp64: a structural head keeps its newest tokens, a contextual one
-     its press's top (not the newest). */
-  varlb_knobs_t k;
-  varlb_knobs_init (&k);
-  ck_assert_int_eq (varlb_knobs_parse (&k, "ratio=3,contextual=0.5,bits=64"), VARLB_OK);
-  varlb_pyramid_t py;
-  varlb_pyramid_init_preset (&py, 256);
-  varlb_blob_t b;
-  varlb_blob_init (&b);
-  ck_assert_int_eq (allocator ("hack")->compress (&b, c.K, c.V, 1, 4, c.T, c.d, c.d,
-                                                  160 + 400.0 * 128 * 64, c.P, &k, &py),
-                    VARLB_OK);
-  const unsigned char *row = b.data + 20;
+  /* At fp64 (the cache's knobs): a structural head keeps its newest
+     tokens, a contextual one its press's top (not the newest). */
+  ck_assert_int_eq (compress (&c, allocator ("hack"), 160 + 400.0 * 128 * 64), VARLB_OK);
+  const unsigned char *row = c.b.data + 20;
   for (size_t i = 0; i < 4; i++)
     {
-      const unsigned char *p = b.data + 4 + 4 * i;
+      const unsigned char *p = c.b.data + 4 + 4 * i;
       size_t cnt = test_le32 (p), newest = 1;
       for (size_t r = 0; r < cnt; r++, row += 128 * 8)
         newest &= memcmp (row, c.K + (i * c.T + c.T - cnt + r) * 64, 64 * 8) == 0;
       ck_assert_msg (newest == (cnt == 50), "head %zu keeps %zu tokens, newest: %zu", i, cnt,
                      newest);
     }
-  varlb_blob_clear (&b);
-  varlb_knobs_clear (&k);
-  varlb_pyramid_clear (&py);
   cache_clear (&c);
-  varlb_model_clear (&m);
 }
 END_TEST
 
 START_TEST (simlayerkv_lazy_layers_by_threshold_then_by_budget)
 {
-  varlb_model_t m;
-  model (&m, 2, 1, 23);
   cache_t c;
-  cache_init (&c, &m);
+  cache_init (&c, 2, 1, 23, NULL);
   size_t n[2];
   /* Threshold 1: no layer is lazy by attention; the budget makes the
      laziest one lazy, the other stays whole. */
-  counts_of (n, "simlayerkv", "threshold=1,initial=4,recent=20", &c, 2, 1, c.T + 40);
+  counts_of (n, "simlayerkv", "threshold=1,initial=4,recent=20", &c, c.T + 40);
   ck_assert ((n[0] == c.T && n[1] == 40) || (n[1] == c.T && n[0] == 40));
   /* Threshold 0: every layer is lazy, and they share the budget. */
-  counts_of (n, "simlayerkv", "threshold=0,initial=4,recent=20", &c, 2, 1, c.T + 40);
+  counts_of (n, "simlayerkv", "threshold=0,initial=4,recent=20", &c, c.T + 40);
   ck_assert (n[0] == (c.T + 40) / 2 && n[1] == (c.T + 40) / 2);
   cache_clear (&c);
-  varlb_model_clear (&m);
 }
 END_TEST
 
 START_TEST (duoattention_keeps_whole_retrieval_heads_and_windows)
 {
-  varlb_model_t m;
-  model (&m, 2, 2, 16);
   cache_t c;
-  cache_init (&c, &m);
+  cache_init (&c, 2, 2, 16, NULL);
   /* Room for one whole head and three of 32 + 10 tokens. */
   size_t n[4], whole = 0, window = 0;
-  counts_of (n, "duoattention", "sink=4,recent=28", &c, 2, 2, c.T + 3 * 42);
+  counts_of (n, "duoattention", "sink=4,recent=28", &c, c.T + 3 * 42);
   for (size_t i = 0; i < 4; i++)
     {
       whole += n[i] == c.T;
@@ -687,7 +639,6 @@ START_TEST (duoattention_keeps_whole_retrieval_heads_and_windows)
   ck_assert_uint_eq (whole, 1);
   ck_assert_uint_eq (window, 3);
   cache_clear (&c);
-  varlb_model_clear (&m);
 }
 END_TEST
 
@@ -703,10 +654,8 @@ START_TEST (duoattention_keeps_the_retrieval_head_whole)
   for (size_t x = 0; x < sizeof retrieval / sizeof *retrieval; x++)
     {
       size_t R = retrieval[x], n[4];
-      varlb_model_t m;
-      model (&m, 1, 4, 24);
       cache_t c;
-      cache_init (&c, &m);
+      cache_init (&c, 1, 4, 24, NULL);
       for (size_t h = 0; h < 4; h++)
         for (size_t t = 0; t < c.T; t++)
           {
@@ -714,12 +663,11 @@ START_TEST (duoattention_keeps_the_retrieval_head_whole)
             for (size_t j = 0; j < c.d; j++)
               c.K[(h * c.T + t) * c.d + j] *= big ? 30.0 : 0.0;
           }
-      counts_of (n, "duoattention", "sink=4,recent=28", &c, 1, 4, c.T + 3 * 42);
+      counts_of (n, "duoattention", "sink=4,recent=28", &c, c.T + 3 * 42);
       for (size_t h = 0; h < 4; h++)
         ck_assert_msg (n[h] == (h == R ? c.T : 42), "retrieval head %zu: head %zu keeps %zu of %zu",
                        R, h, n[h], c.T);
       cache_clear (&c);
-      varlb_model_clear (&m);
     }
 }
 END_TEST
@@ -728,74 +676,51 @@ START_TEST (headshare_answers_each_head_over_its_groups_mean)
 {
   /* Two heads with the same cache: their mean is that cache, so sharing it
      (MQA, group 2) loses nothing at a budget holding one cache. */
-  varlb_model_t m;
-  model (&m, 1, 2, 17);
   cache_t c;
-  cache_init (&c, &m);
+  cache_init (&c, 1, 2, 17, NULL);
   size_t per = c.T * c.d;
   memcpy (c.K + per, c.K, per * sizeof *c.K);
   memcpy (c.V + per, c.V, per * sizeof *c.V);
   memcpy (c.Q + per, c.Q, per * sizeof *c.Q);
   varlb_instance_clear (&c.in[1]);
-  ck_assert_int_eq (varlb_model_head_init (&c.in[1], &m, 0, 0), VARLB_OK);
-  varlb_blob_t b;
-  size_t correct = run (&b, allocator ("headshare"), &c, 1, 2, 32 + 64 + (double) c.T * 2048);
-  ck_assert_uint_eq (b.data[0], 2); /* the group: both heads */
+  ck_assert_int_eq (varlb_model_head_init (&c.in[1], &c.m, 0, 0), VARLB_OK);
+  size_t correct = run (&c, allocator ("headshare"), 32 + 64 + (double) c.T * 2048);
+  ck_assert_uint_eq (c.b.data[0], 2); /* the group: both heads */
   ck_assert_uint_eq (correct, 2 * c.T * c.d);
-  varlb_blob_clear (&b);
   /* Two different heads (fp64, every token kept): the stored rows are
      their means. */
-  varlb_model_t m2;
-  model (&m2, 1, 2, 18);
   cache_t c2;
-  cache_init (&c2, &m2);
-  varlb_knobs_t k;
-  varlb_knobs_init (&k);
-  ck_assert_int_eq (varlb_knobs_parse (&k, "bits=64,group=2"), VARLB_OK);
-  varlb_pyramid_t py;
-  varlb_pyramid_init_preset (&py, 256);
-  varlb_blob_init (&b);
-  ck_assert_int_eq (allocator ("headshare")->compress (&b, c2.K, c2.V, 1, 2, c2.T, c2.d, c2.d,
-                                                       96 + (double) c2.T * 128 * 64, c2.P, &k,
-                                                       &py), VARLB_OK);
-  ck_assert_uint_eq (b.len, 12 + c2.T * 128 * 8);
+  cache_init (&c2, 1, 2, 18, "bits=64,group=2");
+  ck_assert_int_eq (compress (&c2, allocator ("headshare"), 96 + (double) c2.T * 128 * 64),
+                    VARLB_OK);
+  const varlb_blob_t *b = &c2.b;
+  ck_assert_uint_eq (b->len, 12 + c2.T * 128 * 8);
   for (size_t t = 0; t < c2.T; t += 37)
     for (size_t j = 0; j < c2.d; j++)
       {
         double kv[2];
-        memcpy (&kv[0], b.data + 12 + (t * 128 + j) * 8, 8);
-        memcpy (&kv[1], b.data + 12 + (t * 128 + 64 + j) * 8, 8);
+        memcpy (&kv[0], b->data + 12 + (t * 128 + j) * 8, 8);
+        memcpy (&kv[1], b->data + 12 + (t * 128 + 64 + j) * 8, 8);
         ck_assert (kv[0] == c2.K[t * 64 + j] / 2 + c2.K[(c2.T + t) * 64 + j] / 2);
         ck_assert (kv[1] == c2.V[t * 64 + j] / 2 + c2.V[(c2.T + t) * 64 + j] / 2);
       }
-  varlb_blob_clear (&b);
-  varlb_knobs_clear (&k);
-  varlb_pyramid_clear (&py);
   cache_clear (&c2);
-  varlb_model_clear (&m2);
   cache_clear (&c);
-  varlb_model_clear (&m);
 }
 END_TEST
 
 START_TEST (minicache_merges_only_what_the_budget_needs)
 {
-  varlb_model_t m;
-  model (&m, 2, 1, 18);
   cache_t c;
-  cache_init (&c, &m);
-  varlb_blob_t b;
+  cache_init (&c, 2, 1, 18, NULL);
   /* Two whole caches do not fit; one merged pair does (with retention). */
-  size_t correct = run (&b, allocator ("minicache"), &c, 2, 1,
-                        1.5 * (double) c.T * 2048);
-  ck_assert_uint_eq (b.data[4], 1); /* one pair merged */
+  size_t correct = run (&c, allocator ("minicache"), 1.5 * (double) c.T * 2048);
+  ck_assert_uint_eq (c.b.data[4], 1); /* one pair merged */
   /* Independent layers merge badly: retained tokens decode, merged ones
      mostly do not. */
   ck_assert_uint_lt (correct, 2 * c.T * c.d);
   ck_assert_uint_gt (correct, c.T * c.d);
-  varlb_blob_clear (&b);
   cache_clear (&c);
-  varlb_model_clear (&m);
 }
 END_TEST
 
@@ -824,26 +749,20 @@ START_TEST (minicache_stores_the_slerp_midpoint_and_both_norms)
   /* 2 layers x 1 head at exactly one merged pair's cost: every token
      merged, none retained.  Scaled keys, so the two layers' key norms
      differ too. */
-  varlb_model_t m;
-  model (&m, 2, 1, 20);
-  m.par.norm = VARLB_JL_SCALED;
   cache_t c;
-  cache_init (&c, &m);
+  cache_model (&c, 2, 1, 20, NULL);
+  c.m.par.norm = VARLB_JL_SCALED;
+  cache_heads (&c);
   size_t T = c.T, d = c.d;
   double budget = 64 + 64 + (double) T * (2 * d + 4) * 16;
-  varlb_knobs_t k;
-  varlb_knobs_init (&k);
-  varlb_pyramid_t py;
-  varlb_pyramid_init_preset (&py, 256);
-  varlb_blob_t b;
-  varlb_blob_init (&b);
   const varlb_model_compressor_t *mc = allocator ("minicache");
-  ck_assert_int_eq (mc->compress (&b, c.K, c.V, 2, 1, T, d, d, budget, c.P, &k, &py), VARLB_OK);
-  ck_assert_uint_eq (b.len, 16 + T * (2 * d + 4) * 2);
-  ck_assert_uint_eq (b.data[4], 1);                       /* one pair */
-  ck_assert_uint_eq (b.data[12], 0);                      /* nothing retained */
+  ck_assert_int_eq (compress (&c, mc, budget), VARLB_OK);
+  const varlb_blob_t *b = &c.b;
+  ck_assert_uint_eq (b->len, 16 + T * (2 * d + 4) * 2);
+  ck_assert_uint_eq (b->data[4], 1);                       /* one pair */
+  ck_assert_uint_eq (b->data[12], 0);                      /* nothing retained */
   double *Kb = malloc (T * d * sizeof *Kb), *Vb = malloc (T * d * sizeof *Vb);
-  const unsigned char *p = b.data + 16;
+  const unsigned char *p = b->data + 16;
   for (size_t t = 0; t < T; t++)
     {
       const double *ka = c.K + t * d, *kb = c.K + (T + t) * d;
@@ -872,17 +791,13 @@ START_TEST (minicache_stores_the_slerp_midpoint_and_both_norms)
         }
     }
   double *O = malloc (2 * T * d * sizeof *O), *ref = malloc (T * d * sizeof *ref);
-  ck_assert_int_eq (mc->answer (O, b.data, b.len, c.P, c.Q, 2, 1, T, d, d, &k, &py), VARLB_OK);
+  ck_assert_int_eq (answer (O, &c, mc, b->data, b->len, c.Q, T), VARLB_OK);
   ck_assert_int_eq (varlb_attention (ref, c.Q + T * d, T, Kb, Vb, T, d, d, NULL, NULL, NULL),
                     VARLB_OK);
   for (size_t i = 0; i < T * d; i++)
     ck_assert (fabs (O[T * d + i] - ref[i]) < 1e-9);
   free (Kb), free (Vb), free (O), free (ref);
-  varlb_blob_clear (&b);
-  varlb_knobs_clear (&k);
-  varlb_pyramid_clear (&py);
   cache_clear (&c);
-  varlb_model_clear (&m);
 }
 END_TEST
 
@@ -906,40 +821,29 @@ END_TEST
 
 START_TEST (v1_builtin_runs_per_head_with_a_charged_table)
 {
-  varlb_model_t m;
-  model (&m, 2, 2, 19);
   cache_t c;
-  cache_init (&c, &m);
+  cache_init (&c, 2, 2, 19, NULL);
   const varlb_compressor_t *v1 = varlb_compressor_find ("identity");
-  varlb_knobs_t k;
-  varlb_knobs_init (&k);
-  varlb_pyramid_t py;
-  varlb_pyramid_init_preset (&py, 256);
-  varlb_blob_t b;
-  varlb_blob_init (&b);
-  ck_assert_int_eq (varlb_model_split_compress (&b, v1, c.K, c.V, 2, 2, c.T, c.d, c.d, 1e9, c.P,
-                                                &k, &py), VARLB_OK);
+  varlb_blob_t *b = &c.b;
+  ck_assert_int_eq (varlb_model_split_compress (b, v1, c.K, c.V, 2, 2, c.T, c.d, c.d, 1e9, c.P,
+                                                &c.k, &c.py), VARLB_OK);
   /* The table: four lengths adding up to the rest of the blob. */
   size_t sum = 0;
   for (size_t i = 0; i < 4; i++)
-    sum += test_le32 (b.data + 4 * i);
-  ck_assert_uint_eq (sum + 16, b.len);
+    sum += test_le32 (b->data + 4 * i);
+  ck_assert_uint_eq (sum + 16, b->len);
   double *O = malloc (4 * c.T * c.d * sizeof *O);
-  ck_assert_int_eq (varlb_model_split_answer (O, v1, b.data, b.len, c.P, c.Q, 2, 2, c.T, c.d,
-                                              c.d, &k, &py), VARLB_OK);
-  ck_assert_uint_eq (score (&c, O), varlb_model_hidden_bits (&m));
+  ck_assert_int_eq (varlb_model_split_answer (O, v1, b->data, b->len, c.P, c.Q, 2, 2, c.T, c.d,
+                                              c.d, &c.k, &c.py), VARLB_OK);
+  ck_assert_uint_eq (score (&c, O), varlb_model_hidden_bits (&c.m));
   /* A table that does not add up is refused. */
-  b.data[0] ^= 1;
-  ck_assert_int_eq (varlb_model_split_answer (O, v1, b.data, b.len, c.P, c.Q, 2, 2, c.T, c.d,
-                                              c.d, &k, &py), VARLB_EFORMAT);
-  ck_assert_int_eq (varlb_model_split_answer (O, v1, b.data, 15, c.P, c.Q, 2, 2, c.T, c.d, c.d,
-                                              &k, &py), VARLB_EFORMAT);
+  b->data[0] ^= 1;
+  ck_assert_int_eq (varlb_model_split_answer (O, v1, b->data, b->len, c.P, c.Q, 2, 2, c.T, c.d,
+                                              c.d, &c.k, &c.py), VARLB_EFORMAT);
+  ck_assert_int_eq (varlb_model_split_answer (O, v1, b->data, 15, c.P, c.Q, 2, 2, c.T, c.d, c.d,
+                                              &c.k, &c.py), VARLB_EFORMAT);
   free (O);
-  varlb_blob_clear (&b);
-  varlb_knobs_clear (&k);
-  varlb_pyramid_clear (&py);
   cache_clear (&c);
-  varlb_model_clear (&m);
 }
 END_TEST
 

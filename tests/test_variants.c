@@ -47,45 +47,76 @@ count_correct (const varlb_instance_t *in, const size_t *idx, size_t m, const do
   return r.correct;
 }
 
-START_TEST (approx_adversary_decodes_inside_the_edge_and_fails_beyond)
-{
+/* An instance for the approximate-attention tests: P's parameters (set by
+   the caller: params_schedule and more), every Alice row's exact output O
+   (all_outputs, rows IDX), and P a perturbed copy of O. */
+typedef struct approx {
   varlb_params_t p;
   varlb_instance_t in;
-  params_schedule (&p, "1,2,3,4", 2048);
-  p.eps = 0.2;
-  p.eta = 0.3;
-  ck_assert_int_eq (varlb_instance_init (&in, &p), VARLB_OK);
-  size_t n = in.alice_tokens, d = in.d, *idx;
-  double *O = all_outputs (&in, &idx), *P = malloc (n * d * sizeof *P);
+  size_t n, d, *idx;
+  double *O, *P;
+} approx_t;
+
+static void
+approx_init (approx_t *a)
+{
+  ck_assert_int_eq (varlb_instance_init (&a->in, &a->p), VARLB_OK);
+  a->n = a->in.alice_tokens;
+  a->d = a->in.d;
+  a->O = all_outputs (&a->in, &a->idx);
+  a->P = malloc (a->n * a->d * sizeof *a->P);
+  ck_assert (a->P != NULL);
+}
+
+static void
+approx_clear (approx_t *a)
+{
+  free (a->O);
+  free (a->P);
+  free (a->idx);
+  varlb_instance_clear (&a->in);
+  varlb_params_clear (&a->p);
+}
+
+/* The correct bits of the exact outputs moved adversarially by ETA (into
+   A's P, varlb_approx_perturb asserted to succeed). */
+static size_t
+perturbed_correct (approx_t *a, double eta)
+{
+  memcpy (a->P, a->O, a->n * a->d * sizeof *a->P);
+  ck_assert_int_eq (varlb_approx_perturb (a->P, &a->in, a->idx, a->n, eta), VARLB_OK);
+  return count_correct (&a->in, a->idx, a->n, a->P);
+}
+
+START_TEST (approx_adversary_decodes_inside_the_edge_and_fails_beyond)
+{
+  approx_t a;
+  params_schedule (&a.p, "1,2,3,4", 2048);
+  a.p.eps = 0.2;
+  a.p.eta = 0.3;
+  approx_init (&a);
+  size_t nd = a.n * a.d;
   varlb_decode_report_t r;
   varlb_decode_report_init (&r);
-  ck_assert_int_eq (varlb_instance_score (&r, &in, idx, n, O, NULL, NULL), VARLB_OK);
+  ck_assert_int_eq (varlb_instance_score (&r, &a.in, a.idx, a.n, a.O, NULL, NULL), VARLB_OK);
   /* Precondition of the paper's lemma: JL holds here, outputs in bounds. */
   ck_assert_uint_eq (r.outside_bounds, 0);
-  double eta_star = varlb_approx_eta_max (&in);
-  ck_assert (eta_star > p.eta);
-  double edge = varlb_approx_edge (&in, idx, n, O);
+  double eta_star = varlb_approx_eta_max (&a.in);
+  ck_assert (eta_star > a.p.eta);
+  double edge = varlb_approx_edge (&a.in, a.idx, a.n, a.O);
   /* The lemma: outputs within [0,delta] U [Delta,1] survive any eta < eta*
      with the instance's threshold, so the measured edge is at least p.eta. */
-  ck_assert_msg (edge >= p.eta, "edge %g below eta %g", edge, p.eta);
-  double etas[] = { p.eta, edge * (1 - 1e-9) };
+  ck_assert_msg (edge >= a.p.eta, "edge %g below eta %g", edge, a.p.eta);
+  double etas[] = { a.p.eta, edge * (1 - 1e-9) };
   for (int k = 0; k < 2; k++)
     {
-      memcpy (P, O, n * d * sizeof *P);
-      ck_assert_int_eq (varlb_approx_perturb (P, &in, idx, n, etas[k]), VARLB_OK);
-      ck_assert_uint_eq (count_correct (&in, idx, n, P), n * d);
-      ck_assert_uint_eq (varlb_approx_violations (O, P, n * d, etas[k]), 0);
+      ck_assert_uint_eq (perturbed_correct (&a, etas[k]), nd);
+      ck_assert_uint_eq (varlb_approx_violations (a.O, a.P, nd, etas[k]), 0);
     }
-  memcpy (P, O, n * d * sizeof *P);
-  ck_assert_int_eq (varlb_approx_perturb (P, &in, idx, n, fmin (edge * (1 + 1e-6), 0.999)), VARLB_OK);
-  ck_assert_uint_lt (count_correct (&in, idx, n, P), n * d);
+  ck_assert_uint_lt (perturbed_correct (&a, fmin (edge * (1 + 1e-6), 0.999)), nd);
   /* The judge: a perturbation of size eta is outside a tighter promise. */
-  ck_assert_uint_gt (varlb_approx_violations (O, P, n * d, 0.5 * edge), 0);
-  free (O);
-  free (P);
-  free (idx);
-  varlb_instance_clear (&in);
-  varlb_params_clear (&p);
+  ck_assert_uint_gt (varlb_approx_violations (a.O, a.P, nd, 0.5 * edge), 0);
+  approx_clear (&a);
 }
 END_TEST
 
@@ -115,31 +146,21 @@ START_TEST (gap_criterion_guarantees_decoding_of_every_eta_answer_at_its_edge)
      The worst admissible answer (1-bits moved down by eta, 0-bits up) must
      then decode all 64 bits: with the threshold (1 - eta^2)/2 it does (a
      midpoint or 1/2 would lose every 1-bit: (1 - eta) w = 0.497 < 1/2). */
-  varlb_params_t p;
-  varlb_instance_t in;
+  approx_t a;
   varlb_criteria_t c;
-  params_schedule (&p, "1,64", 64);
-  p.eta = 0.1;
-  p.C = 8.5285;
-  ck_assert_int_eq (varlb_instance_init (&in, &p), VARLB_OK);
-  ck_assert_int_eq (varlb_instance_criteria (&c, &in), VARLB_OK);
+  params_schedule (&a.p, "1,64", 64);
+  a.p.eta = 0.1;
+  a.p.C = 8.5285;
+  approx_init (&a);
+  ck_assert_int_eq (varlb_instance_criteria (&c, &a.in), VARLB_OK);
   ck_assert (c.gap_holds);
   ck_assert (c.min_gap_margin < 0.011);
-  size_t n = in.alice_tokens, d = in.d, *idx;
-  double *O = all_outputs (&in, &idx);
-  ck_assert_uint_eq (count_correct (&in, idx, n, O), n * d);
-  ck_assert_int_eq (varlb_approx_perturb (O, &in, idx, n, p.eta), VARLB_OK);
-  ck_assert_uint_eq (count_correct (&in, idx, n, O), n * d);
+  size_t nd = a.n * a.d;
+  ck_assert_uint_eq (count_correct (&a.in, a.idx, a.n, a.O), nd);
+  ck_assert_uint_eq (perturbed_correct (&a, a.p.eta), nd);
   /* Just past the criterion's eta the 1-bits go. */
-  free (idx);
-  double *P = all_outputs (&in, &idx);
-  ck_assert_int_eq (varlb_approx_perturb (P, &in, idx, n, 0.12), VARLB_OK);
-  ck_assert_uint_lt (count_correct (&in, idx, n, P), n * d);
-  free (O);
-  free (P);
-  free (idx);
-  varlb_instance_clear (&in);
-  varlb_params_clear (&p);
+  ck_assert_uint_lt (perturbed_correct (&a, 0.12), nd);
+  approx_clear (&a);
 }
 END_TEST
 
@@ -283,31 +304,50 @@ START_TEST (lowdim_capacity_grows_exponentially_then_saturates)
 }
 END_TEST
 
-START_TEST (sparse_public_window_kept_exactly_with_s_d_bits)
-{
+/* The default instance (default parameters), an empty blob and a report
+   for the sparsity tests. */
+typedef struct sparse {
   varlb_params_t p;
   varlb_instance_t in;
   varlb_decode_report_t r;
   varlb_blob_t b;
-  varlb_params_init (&p);
+} sparse_t;
+
+static void
+sparse_init (sparse_t *x)
+{
+  varlb_params_init (&x->p);
+  ck_assert_int_eq (varlb_instance_init (&x->in, &x->p), VARLB_OK);
+  varlb_blob_init (&x->b);
+}
+
+static void
+sparse_clear (sparse_t *x)
+{
+  varlb_blob_clear (&x->b);
+  varlb_instance_clear (&x->in);
+  varlb_params_clear (&x->p);
+}
+
+START_TEST (sparse_public_window_kept_exactly_with_s_d_bits)
+{
+  sparse_t x;
   const size_t s = 16;
   size_t pos[16];
   /* positions first from a throwaway instance (same pyramid) */
-  ck_assert_int_eq (varlb_instance_init (&in, &p), VARLB_OK);
-  ck_assert_int_eq (varlb_sparse_window (pos, &in, s), VARLB_OK);
-  varlb_instance_clear (&in);
-  ck_assert_int_eq (varlb_sparse_instance_init (&in, &p, pos, s), VARLB_OK);
-  varlb_blob_init (&b);
-  ck_assert_int_eq (varlb_sparse_keep (&b, &in, pos, s), VARLB_OK);
-  ck_assert_uint_eq (8 * b.len, s * in.d);
-  ck_assert (8.0 * b.len < 0.1 * (double) in.N);
-  ck_assert_int_eq (varlb_sparse_decode (&r, &in, pos, s, b.data, b.len), VARLB_OK);
-  ck_assert_uint_eq (r.correct, in.N);
+  sparse_init (&x);
+  ck_assert_int_eq (varlb_sparse_window (pos, &x.in, s), VARLB_OK);
+  varlb_instance_clear (&x.in);
+  ck_assert_int_eq (varlb_sparse_instance_init (&x.in, &x.p, pos, s), VARLB_OK);
+  ck_assert_int_eq (varlb_sparse_keep (&x.b, &x.in, pos, s), VARLB_OK);
+  ck_assert_uint_eq (8 * x.b.len, s * x.in.d);
+  ck_assert (8.0 * x.b.len < 0.1 * (double) x.in.N);
+  ck_assert_int_eq (varlb_sparse_decode (&x.r, &x.in, pos, s, x.b.data, x.b.len), VARLB_OK);
+  ck_assert_uint_eq (x.r.correct, x.in.N);
   /* A truncated blob is refused, not misread. */
-  ck_assert_int_eq (varlb_sparse_decode (&r, &in, pos, s, b.data, b.len - 1), VARLB_EFORMAT);
-  varlb_blob_clear (&b);
-  varlb_instance_clear (&in);
-  varlb_params_clear (&p);
+  ck_assert_int_eq (varlb_sparse_decode (&x.r, &x.in, pos, s, x.b.data, x.b.len - 1),
+                    VARLB_EFORMAT);
+  sparse_clear (&x);
 }
 END_TEST
 
@@ -318,88 +358,75 @@ START_TEST (sparse_secret_pattern_kept_with_its_indices)
      32 + s (ceil(log2 n) + d) bits, at least the pigeonhole bound and at
      most 32 + s log2(e s) above it, and decodes every bit; the window's
      s d bits lose some; malformed blobs are refused. */
-  varlb_params_t p;
-  varlb_instance_t in;
-  varlb_decode_report_t r;
-  varlb_blob_t b;
-  varlb_params_init (&p);
+  sparse_t x;
   const size_t s = 16;
   size_t pos[16], win[16];
-  ck_assert_int_eq (varlb_instance_init (&in, &p), VARLB_OK);
-  const size_t n = in.alice_tokens, d = in.d;
-  ck_assert_int_eq (varlb_sparse_secret_positions (pos, &in, s), VARLB_OK);
-  ck_assert_int_eq (varlb_sparse_window (win, &in, s), VARLB_OK);
-  ck_assert_int_eq (varlb_sparse_secret_positions (pos, &in, n + 1), VARLB_EINVAL);
-  varlb_instance_clear (&in);
+  sparse_init (&x);
+  const size_t n = x.in.alice_tokens, d = x.in.d;
+  ck_assert_int_eq (varlb_sparse_secret_positions (pos, &x.in, s), VARLB_OK);
+  ck_assert_int_eq (varlb_sparse_window (win, &x.in, s), VARLB_OK);
+  ck_assert_int_eq (varlb_sparse_secret_positions (pos, &x.in, n + 1), VARLB_EINVAL);
+  varlb_instance_clear (&x.in);
   for (size_t k = 0; k < s; k++)
     ck_assert (pos[k] < n && (k == 0 || pos[k] > pos[k - 1]));
   ck_assert (pos[0] != win[0]);
-  ck_assert_int_eq (varlb_sparse_instance_init (&in, &p, pos, s), VARLB_OK);
-  varlb_blob_init (&b);
-  ck_assert_int_eq (varlb_sparse_secret_keep (&b, &in), VARLB_OK);
-  ck_assert_uint_eq (b.len, (32 + s * (9 + d) + 7) / 8); /* 2^9 >= n = 424 */
+  ck_assert_int_eq (varlb_sparse_instance_init (&x.in, &x.p, pos, s), VARLB_OK);
+  ck_assert_int_eq (varlb_sparse_secret_keep (&x.b, &x.in), VARLB_OK);
+  ck_assert_uint_eq (x.b.len, (32 + s * (9 + d) + 7) / 8); /* 2^9 >= n = 424 */
   double H = varlb_sparse_secret_lower_bound (n, s, d);
-  ck_assert (8.0 * b.len >= H);
-  ck_assert (8.0 * b.len <= H + 32 + s * log2 (M_E * s) + 8);
-  ck_assert_int_eq (varlb_sparse_secret_decode (&r, &in, b.data, b.len), VARLB_OK);
-  ck_assert_uint_eq (r.correct, in.N);
+  ck_assert (8.0 * x.b.len >= H);
+  ck_assert (8.0 * x.b.len <= H + 32 + s * log2 (M_E * s) + 8);
+  ck_assert_int_eq (varlb_sparse_secret_decode (&x.r, &x.in, x.b.data, x.b.len), VARLB_OK);
+  ck_assert_uint_eq (x.r.correct, x.in.N);
   /* Malformed: short, a count above what the length holds, an index out of
      range, indices out of order. */
-  ck_assert_int_eq (varlb_sparse_secret_decode (&r, &in, b.data, b.len - 1), VARLB_EFORMAT);
-  unsigned char *bad = malloc (b.len);
-  memcpy (bad, b.data, b.len);
+  ck_assert_int_eq (varlb_sparse_secret_decode (&x.r, &x.in, x.b.data, x.b.len - 1),
+                    VARLB_EFORMAT);
+  unsigned char *bad = malloc (x.b.len);
+  memcpy (bad, x.b.data, x.b.len);
   bad[0] = (unsigned char) (s + 1);
-  ck_assert_int_eq (varlb_sparse_secret_decode (&r, &in, bad, b.len), VARLB_EFORMAT);
-  memcpy (bad, b.data, b.len);
+  ck_assert_int_eq (varlb_sparse_secret_decode (&x.r, &x.in, bad, x.b.len), VARLB_EFORMAT);
+  memcpy (bad, x.b.data, x.b.len);
   bad[4] |= 0xff, bad[5] |= 0x01; /* first index = 511 >= n */
-  ck_assert_int_eq (varlb_sparse_secret_decode (&r, &in, bad, b.len), VARLB_EFORMAT);
+  ck_assert_int_eq (varlb_sparse_secret_decode (&x.r, &x.in, bad, x.b.len), VARLB_EFORMAT);
   free (bad);
   /* Two entries, indices 5 then 3 (bit-packed, LSB first: count, then 9
      index bits and 64 value bits each). */
   unsigned char two[(32 + 2 * (9 + 64) + 7) / 8] = { 2 };
   two[4] = 5;                      /* bits 32..40: first index 5 */
   two[(32 + 73) / 8] |= (unsigned char) (3u << ((32 + 73) % 8)); /* second index 3 */
-  ck_assert_int_eq (varlb_sparse_secret_decode (&r, &in, two, sizeof two), VARLB_EFORMAT);
+  ck_assert_int_eq (varlb_sparse_secret_decode (&x.r, &x.in, two, sizeof two), VARLB_EFORMAT);
   two[(32 + 73) / 8] |= (unsigned char) (6u << ((32 + 73) % 8)); /* 3 | 6 = 7 > 5 */
-  ck_assert_int_eq (varlb_sparse_secret_decode (&r, &in, two, sizeof two), VARLB_OK);
-  varlb_blob_clear (&b);
+  ck_assert_int_eq (varlb_sparse_secret_decode (&x.r, &x.in, two, sizeof two), VARLB_OK);
+  varlb_blob_clear (&x.b);
   /* The public window's s d bits do not say where the pattern is. */
-  varlb_blob_init (&b);
-  ck_assert_int_eq (varlb_sparse_keep (&b, &in, win, s), VARLB_OK);
-  ck_assert (8.0 * b.len < H);
-  ck_assert_int_eq (varlb_sparse_decode (&r, &in, win, s, b.data, b.len), VARLB_OK);
-  ck_assert_uint_lt (r.correct, r.bits);
-  varlb_blob_clear (&b);
-  varlb_instance_clear (&in);
-  varlb_params_clear (&p);
+  varlb_blob_init (&x.b);
+  ck_assert_int_eq (varlb_sparse_keep (&x.b, &x.in, win, s), VARLB_OK);
+  ck_assert (8.0 * x.b.len < H);
+  ck_assert_int_eq (varlb_sparse_decode (&x.r, &x.in, win, s, x.b.data, x.b.len), VARLB_OK);
+  ck_assert_uint_lt (x.r.correct, x.r.bits);
+  sparse_clear (&x);
 }
 END_TEST
 
 START_TEST (sparse_attention_unstructured_keeping_s_tokens_fails)
 {
-  varlb_params_t p;
-  varlb_instance_t in;
-  varlb_decode_report_t r;
-  varlb_blob_t b;
-  varlb_params_init (&p);
+  sparse_t x;
   const size_t s = 16;
   size_t pos[16];
-  ck_assert_int_eq (varlb_instance_init (&in, &p), VARLB_OK);
+  sparse_init (&x);
   double frac;
-  ck_assert_int_eq (varlb_sparse_attention_fraction (&frac, &in, 1e-3), VARLB_OK);
+  ck_assert_int_eq (varlb_sparse_attention_fraction (&frac, &x.in, 1e-3), VARLB_OK);
   /* Corollary 16's premise: almost every attention weight is ~0. */
   ck_assert_msg (frac >= 0.99, "near-zero fraction %g", frac);
-  ck_assert_int_eq (varlb_sparse_window (pos, &in, s), VARLB_OK);
-  varlb_blob_init (&b);
-  ck_assert_int_eq (varlb_sparse_keep (&b, &in, pos, s), VARLB_OK);
-  ck_assert_int_eq (varlb_sparse_decode (&r, &in, pos, s, b.data, b.len), VARLB_OK);
-  double acc = (double) r.correct / (double) r.bits;
-  double kept = (double) (s * in.d) / (double) in.N;
+  ck_assert_int_eq (varlb_sparse_window (pos, &x.in, s), VARLB_OK);
+  ck_assert_int_eq (varlb_sparse_keep (&x.b, &x.in, pos, s), VARLB_OK);
+  ck_assert_int_eq (varlb_sparse_decode (&x.r, &x.in, pos, s, x.b.data, x.b.len), VARLB_OK);
+  double acc = (double) x.r.correct / (double) x.r.bits;
+  double kept = (double) (s * x.in.d) / (double) x.in.N;
   /* kept bits right, the rest a coin flip: about kept + (1 - kept)/2 */
   ck_assert_msg (fabs (acc - (kept + 0.5 * (1 - kept))) < 0.02, "accuracy %g", acc);
-  varlb_blob_clear (&b);
-  varlb_instance_clear (&in);
-  varlb_params_clear (&p);
+  sparse_clear (&x);
 }
 END_TEST
 
