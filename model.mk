@@ -11,7 +11,8 @@ libvarlb_la_SOURCES += src/model_channel.c src/compressors/model.def \
 libvarlb_la_SOURCES += src/trial.h
 varlb_SOURCES += src/cli/model_report.c src/cli/model_sweep.c
 if HAVE_CHECK
-check_PROGRAMS += tests/test_model
+check_PROGRAMS += tests/test_model tests/test_alloc
+noinst_HEADERS += tests/testmodel.h
 endif
 TESTS += tests/cli_model.sh
 EXTRA_DIST += tests/cli_model.sh tests/compressors/model_identity.py bench/model.sh
