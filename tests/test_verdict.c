@@ -3,8 +3,9 @@
  * most 1e-14 above) and the issue's figures; the verdict's boundary where
  * the exact tail crosses alpha; the bits judged keeping the level over
  * every blob length a half could write (an exact union bound), where
- * judging at the bits charged alone does not; pooled trials; Holm at scale;
- * the row MAC against Python's hashlib. */
+ * judging at the bits charged alone does not; pooled trials; the judge's
+ * checks of its counts and its strata; Holm by hand and at scale; the row
+ * MAC against Python's hashlib. */
 #include "testutil.h"
 #include <math.h>
 #include <string.h>
@@ -340,6 +341,109 @@ START_TEST (row_mac_matches_an_independent_blake2b)
 }
 END_TEST
 
+/* ------------------------------------- the judge and Holm (verdict.c) */
+
+START_TEST (judge_rejects_inconsistent_counts)
+{
+  varlb_judgement_t j;
+  ck_assert_int_eq (varlb_judge (&j, 65, 1, 10, 64, 10, 10), VARLB_EINVAL); /* > m d */
+  ck_assert_int_eq (varlb_judge (&j, 1, 11, 10, 64, 10, 10), VARLB_EINVAL); /* m > n */
+  ck_assert_int_eq (varlb_judge (&j, 1, 0, 10, 64, 10, 10), VARLB_EINVAL);
+  ck_assert_int_eq (varlb_judge (&j, 1, 1, 10, 0, 10, 10), VARLB_EINVAL);
+  ck_assert_int_eq (varlb_judge (&j, 1, 1, 10, 64, 10, 9), VARLB_EINVAL); /* judged < charged */
+  ck_assert_int_eq (varlb_judge (&j, 1, 1, 10, 64, NAN, 10), VARLB_EINVAL);
+  ck_assert_str_eq (j.verdict, VARLB_VERDICT_ERROR);
+  /* Budget at or above N: succeeds / loses bits, sampled or not. */
+  ck_assert_int_eq (varlb_judge (&j, 128, 2, 10, 64, 640, 640), VARLB_OK);
+  ck_assert_str_eq (j.verdict, VARLB_VERDICT_SUCCEEDS);
+  ck_assert_int_eq (varlb_judge (&j, 127, 2, 10, 64, 640, 640), VARLB_OK);
+  ck_assert_str_eq (j.verdict, VARLB_VERDICT_LOSSY);
+}
+END_TEST
+
+/* varlb_judge_strata (a whole model: one stratum per head).  Properties:
+   one stratum is varlb_judge; every token of every stratum asked is the
+   full-instance rule on the pooled counts; a sample's p-value is ALPHA/10
+   plus the smaller of Hoeffding's exp(-M D(acc || p_c)) and Serfling's
+   exp(-2 M t^2 / rho) with a stratum's rho = 1 - (R-1)/A (recomputed here
+   from the formulas), never below the pooled-sample one. */
+START_TEST (judge_strata_is_judge_per_stratum_and_pools_conservatively)
+{
+  static const size_t grid[][5] = { /* strata, r, a, d, correct fraction x 100 */
+    { 4, 3, 14, 8, 100 }, { 4, 14, 14, 8, 100 }, { 2, 100, 120, 16, 97 }, { 6, 50, 51, 4, 90 },
+    { 3, 1, 40, 64, 100 }, { 8, 30, 30, 16, 60 }, { 5, 199, 200, 8, 99 }
+  };
+  for (size_t g = 0; g < sizeof grid / sizeof grid[0]; g++)
+    {
+      size_t S = grid[g][0], r = grid[g][1], a = grid[g][2], d = grid[g][3];
+      size_t m = S * r, n = S * a, tested = m * d, correct = tested * grid[g][4] / 100;
+      double N = (double) (n * d);
+      for (double f = 0.05; f < 1.2; f += 0.15)
+        {
+          double B = floor (f * N), J = B + 5;
+          varlb_judgement_t js, jp, j1, k1;
+          ck_assert_int_eq (varlb_judge_strata (&js, correct, S, r, a, d, B, J), VARLB_OK);
+          ck_assert_int_eq (varlb_judge (&jp, correct, m, n, d, B, J), VARLB_OK);
+          ck_assert_int_eq (varlb_judge_strata (&j1, correct / S, 1, r, a, d, B / S, J / S),
+                            VARLB_OK);
+          ck_assert_int_eq (varlb_judge (&k1, correct / S, r, a, d, B / S, J / S), VARLB_OK);
+          ck_assert (memcmp (&j1, &k1, sizeof j1) == 0);
+          ck_assert_int_eq (js.sampled, r < a);
+          ck_assert_uint_eq (js.tokens, m);
+          if (r == a)
+            {
+              ck_assert (memcmp (&js, &jp, sizeof js) == 0);
+              continue;
+            }
+          double acc = (double) correct / (double) tested;
+          double pc = varlb_fano_ceiling (J + log2 (1.0 / (VARLB_VERDICT_ALPHA / 10)), N);
+          double want = 1.0;
+          if (acc > pc)
+            {
+              double kl = acc * log (acc / pc)
+                          + (acc < 1 ? (1 - acc) * log ((1 - acc) / (1 - pc)) : 0.0);
+              double rho = 1.0 - (double) (r - 1) / (double) a, t = acc - pc;
+              want = fmin (1.0, VARLB_VERDICT_ALPHA / 10
+                                + fmin (exp (-(double) m * kl), exp (-2.0 * m * t * t / rho)));
+            }
+          ck_assert_msg (fabs (js.p_value - want) <= 1e-12 * want,
+                         "grid %zu f %.2f: p %.17g, want %.17g", g, f, js.p_value, want);
+          ck_assert_double_ge (js.p_value, jp.p_value);
+          ck_assert_str_eq (js.verdict, js.p_value <= VARLB_VERDICT_ALPHA
+                                        ? VARLB_VERDICT_IMPOSSIBLE
+                                        : acc > js.fano_judged ? VARLB_VERDICT_ABOVE
+                                        : js.verdict_by_budget);
+          ck_assert_double_le (js.ci_low, acc);
+          ck_assert_double_ge (js.ci_high, acc);
+        }
+    }
+  varlb_judgement_t j;
+  ck_assert_int_eq (varlb_judge_strata (&j, 1, 0, 1, 10, 8, 1, 1), VARLB_EINVAL);
+  ck_assert_int_eq (varlb_judge_strata (&j, 1, 2, 11, 10, 8, 1, 1), VARLB_EINVAL);
+  ck_assert_int_eq (varlb_judge_strata (&j, 2 * 3 * 8 + 1, 2, 3, 10, 8, 1, 1), VARLB_EINVAL);
+}
+END_TEST
+
+START_TEST (holm_steps_down_at_alpha_over_the_remaining_count)
+{
+  /* Sorted: 0.001 <= 0.05/4, 0.013 <= 0.05/3, then 0.04 > 0.05/2 stops. */
+  const double p[] = { 0.001, 0.04, 0.013, 0.3, NAN };
+  unsigned char rej[5];
+  ck_assert_int_eq (varlb_holm (rej, p, 4, 0.05), VARLB_OK);
+  ck_assert (rej[0] && !rej[1] && rej[2] && !rej[3]);
+  /* One more hypothesis: 0.013 > 0.05/4 now, so only the first survives. */
+  ck_assert_int_eq (varlb_holm (rej, p, 5, 0.05), VARLB_OK);
+  ck_assert (rej[0] && !rej[1] && !rej[2] && !rej[3] && !rej[4]);
+  ck_assert_int_eq (varlb_holm (rej, p, 5, 0.0), VARLB_EINVAL);
+  /* Step-down stops at the first non-rejection: the largest, 0.045, is
+     within its own threshold 0.05/1, but 0.04 > 0.05/2 before it stopped
+     the procedure, so it stands (a `continue` for the stop rejects it). */
+  const double q[] = { 0.045, 0.001, 0.04, 0.013 };
+  ck_assert_int_eq (varlb_holm (rej, q, 4, 0.05), VARLB_OK);
+  ck_assert (!rej[0] && rej[1] && !rej[2] && rej[3]);
+}
+END_TEST
+
 TEST_MAIN ("verdict", s)
 {
   TCase *tc = test_case (s, "core", 300);
@@ -350,5 +454,8 @@ TEST_MAIN ("verdict", s)
   ADD_TEST (tc, bits_judged_keep_the_level_over_every_blob_length);
   ADD_TEST (tc, pooled_trials_are_one_trial_on_the_concatenation);
   ADD_TEST (tc, holm_at_scale_matches_the_step_down_by_hand);
+  ADD_TEST (tc, judge_rejects_inconsistent_counts);
+  ADD_TEST (tc, judge_strata_is_judge_per_stratum_and_pools_conservatively);
+  ADD_TEST (tc, holm_steps_down_at_alpha_over_the_remaining_count);
   ADD_TEST (tc, row_mac_matches_an_independent_blake2b);
 }
