@@ -29,6 +29,12 @@ n=$("$VARLB" bound --table | grep -c '^| var-d')
 n1=$(json_get "$TMPD/b1" N_total)
 is_number "$n1" && [ "$n1" -gt 0 ] && [ "$(json_get "$TMPD/b4" N_total)" = "$((4 * n1))" ] \
   && pass "bound of 2 x 2 heads is 4 x one head's N" || fail "bound 2 x 2"
+# The bound draws nothing: it neither reads nor makes a judge key (a
+# command that draws makes ~/.config/varlb/judge.key on first use).
+mkdir -p "$TMPD/home"
+(unset VARLB_JUDGE_KEY; HOME="$TMPD/home" "$VARLB" bound --model var-d16 >/dev/null 2>"$TMPD/err") \
+  && [ -z "$(find "$TMPD/home" -type f)" ] && pass "bound makes no judge key" \
+  || fail "bound made a key or failed: $(find "$TMPD/home" -type f) $(cat "$TMPD/err")"
 expect_usage_error "bound: an unknown model" bound --model var-d31
 expect_usage_error "bound: accuracy below 1/2" bound --model var-d16 --accuracy 0.4
 expect_usage_error "bound: a named model has d = 64" bound --model var-d16 -d 32

@@ -223,8 +223,11 @@ enum {
                                    --threads (CLI_MODEL_HELP); --help prints
                                    `varlb help model` */
   CLI_ACCEPT_MODEL_TRIAL = 1 << 9, /* its trial's --head-rows, --max-cache-bytes */
-  CLI_ACCEPT_MODELS = 1 << 10   /* with CLI_ACCEPT_MODEL: --model and --models take
+  CLI_ACCEPT_MODELS = 1 << 10,  /* with CLI_ACCEPT_MODEL: --model and --models take
                                    lists of named models (a sweep's axis) */
+  CLI_ACCEPT_NO_KEY = 1 << 11   /* the instance is only described (bound): its
+                                   parameters are checked, no judge key is read
+                                   or made */
 };
 
 /* Instance options given on the command line (cli_options_t.given). */

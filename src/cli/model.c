@@ -247,61 +247,34 @@ int
 cli_bound (int argc, char **argv)
 {
   enum { O_ACC = CLI_OPT_MODEL_FIRST_FREE, O_TABLE };
-  static const struct option longopts[] = {
-    CLI_REDUCTION_LONGOPTS,
+  static const struct option own[] = {
     CLI_MODEL_LONGOPTS,
-    { "json", no_argument, NULL, CLI_OPT_JSON },
     { "accuracy", required_argument, NULL, O_ACC },
     { "table", no_argument, NULL, O_TABLE },
     { NULL, 0, NULL, 0 }
   };
   const char *cmd = "bound";
-  varlb_params_t p;
-  cli_model_opts_t mo = { 0 };
+  cli_options_t o;
   double acc = 1.0;
-  int json = 0, table = 0, c, rc = CLI_EXIT_USAGE;
-  varlb_params_init (&p);
-  opterr = 0;
-  while ((c = getopt_long (argc, argv, "d:", longopts, NULL)) != -1)
-    {
-      int r;
-      switch (c)
-        {
-        case CLI_OPT_HELP:
-          cli_print_help (cmd, stdout);
-          varlb_params_clear (&p);
-          return 0;
-        case CLI_OPT_JSON:
-          json = 1;
-          continue;
-        case O_TABLE:
-          table = 1;
-          continue;
-        case O_ACC:
-          if (cli_parse_double (cmd, "--accuracy", optarg, 0.5, 1.0, &acc) != 0)
-            goto done;
-          continue;
-        }
-      r = cli_model_option (cmd, c, optarg, &mo);
-      if (r == 1)
-        r = cli_reduction_option (cmd, c, optarg, &p);
-      if (r == 1)
-        {
-          rc = cli_bad_option (cmd, argc, argv);
-          goto done;
-        }
-      if (r != 0)
-        goto done;
-    }
-  if (cli_no_arguments (cmd, argc, argv) != 0)
-    goto done;
-  char why[256];
-  /* The bound draws nothing: no judge key is needed. */
-  if (varlb_params_check (&p, why, sizeof why) != VARLB_OK)
-    {
-      cli_error (cmd, "%s", why);
-      goto done;
-    }
+  int table = 0, c, rc = CLI_EXIT_USAGE;
+  /* The bound draws nothing: no judge key is needed (CLI_ACCEPT_NO_KEY). */
+  if (cli_options_init (&o, cmd, CLI_ACCEPT_INSTANCE | CLI_ACCEPT_JSON | CLI_ACCEPT_NO_KEY,
+                        own) != 0)
+    return cli_options_stop (&o, CLI_OPTIONS_ERROR);
+  /* --model, --layers and --heads (own options, not CLI_ACCEPT_MODEL: no
+     --threads, and --help is bound's) land in o.model as for every command. */
+  while ((c = cli_options_next (&o, argc, argv)) > 0)
+    if (c == O_TABLE)
+      table = 1;
+    else if (cli_parse_double (cmd, "--accuracy", o.arg, 0.5, 1.0, &acc) != 0)
+      return cli_options_stop (&o, CLI_OPTIONS_ERROR);
+  if (c != CLI_OPTIONS_DONE)
+    return cli_options_stop (&o, c);
+  int json = o.json;
+  cli_model_opts_t mo = o.model;
+  varlb_params_t p = o.p; /* taken over: O keeps fresh defaults to clear */
+  varlb_params_init (&o.p);
+  cli_options_clear (&o);
   if (table)
     {
       if (mo.name || mo.layers || mo.heads || json)

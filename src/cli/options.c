@@ -237,10 +237,15 @@ cli_options_next (cli_options_t *o, int argc, char **argv)
     }
   if (!(o->accept & CLI_ACCEPT_OPERANDS) && cli_no_arguments (o->cmd, argc, argv) != 0)
     return CLI_OPTIONS_ERROR;
-  if ((o->accept & (CLI_ACCEPT_INSTANCE | CLI_ACCEPT_KEYS))
-      && cli_reduction_finish (o->cmd, &o->p) != 0)
-    return CLI_OPTIONS_ERROR;
-  return CLI_OPTIONS_DONE;
+  if (!(o->accept & (CLI_ACCEPT_INSTANCE | CLI_ACCEPT_KEYS)))
+    return CLI_OPTIONS_DONE;
+  char why[256];
+  if (!(o->accept & CLI_ACCEPT_NO_KEY))
+    return cli_reduction_finish (o->cmd, &o->p) != 0 ? CLI_OPTIONS_ERROR : CLI_OPTIONS_DONE;
+  if (varlb_params_check (&o->p, why, sizeof why) == VARLB_OK)
+    return CLI_OPTIONS_DONE;
+  cli_error (o->cmd, "%s", why);
+  return CLI_OPTIONS_ERROR;
 }
 
 /* ----------------------------------------------------------- budgets */
