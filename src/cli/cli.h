@@ -87,21 +87,6 @@ enum {
   CLI_OPT_FIRST_FREE = 1100
 };
 
-#define CLI_REDUCTION_LONGOPTS                                  \
-  { "preset", required_argument, NULL, CLI_OPT_PRESET },        \
-  { "schedule", required_argument, NULL, CLI_OPT_SCHEDULE },    \
-  { "n", required_argument, NULL, CLI_OPT_N },                  \
-  { "dim", required_argument, NULL, 'd' },                      \
-  { "eps", required_argument, NULL, CLI_OPT_EPS },              \
-  { "C", required_argument, NULL, CLI_OPT_C },                  \
-  { "temperature", required_argument, NULL, CLI_OPT_C },        \
-  { "eta", required_argument, NULL, CLI_OPT_ETA },              \
-  { "jl", required_argument, NULL, CLI_OPT_JL },                \
-  { "keys", required_argument, NULL, CLI_OPT_KEYS },            \
-  { "values", required_argument, NULL, CLI_OPT_VALUES },        \
-  { "seed", required_argument, NULL, CLI_OPT_SEED },            \
-  { "judge-key", required_argument, NULL, CLI_OPT_JUDGE_KEY },  \
-  { "help", no_argument, NULL, CLI_OPT_HELP }
 
 #define CLI_REDUCTION_HELP \
   "Instance options:\n" \
@@ -131,19 +116,6 @@ enum {
   CLI_OPT_CH_CALIBRATE, CLI_OPT_CH_CALIBRATE_TIMEOUT, CLI_OPT_CH_COLD_CACHE
 };
 
-#define CLI_CHANNEL_LONGOPTS                                        \
-  { "timeout", required_argument, NULL, CLI_OPT_CH_TIMEOUT },       \
-  { "sample", required_argument, NULL, CLI_OPT_CH_SAMPLE },         \
-  { "max-file", required_argument, NULL, CLI_OPT_CH_MAXFILE },      \
-  { "no-sandbox", no_argument, NULL, CLI_OPT_CH_NOSANDBOX },        \
-  { "half-memory", required_argument, NULL, CLI_OPT_CH_MEM },       \
-  { "half-cpu", required_argument, NULL, CLI_OPT_CH_CPU },          \
-  { "half-procs", required_argument, NULL, CLI_OPT_CH_PROCS },      \
-  { "half-files", required_argument, NULL, CLI_OPT_CH_FILES },      \
-  { "expose", required_argument, NULL, CLI_OPT_CH_EXPOSE },       \
-  { "calibrate", no_argument, NULL, CLI_OPT_CH_CALIBRATE },         \
-  { "calibrate-timeout", required_argument, NULL, CLI_OPT_CH_CALIBRATE_TIMEOUT }, \
-  { "cold-cache", no_argument, NULL, CLI_OPT_CH_COLD_CACHE }
 
 #define CLI_CHANNEL_HELP \
   "Channel options (each compressor half runs in its own sandbox):\n" \

@@ -18,10 +18,6 @@ enum {
 
 /* The options a whole model's trial adds (attack and sweep --model). */
 enum { CLI_OPT_HEAD_ROWS = CLI_OPT_MODEL_FIRST_FREE + 8, CLI_OPT_MAX_CACHE, CLI_OPT_MODELS };
-#define CLI_MODEL_TRIAL_LONGOPTS                                        \
-  { "head-rows", required_argument, NULL, CLI_OPT_HEAD_ROWS },          \
-  { "max-cache-bytes", required_argument, NULL, CLI_OPT_MAX_CACHE },    \
-  { "threads", required_argument, NULL, CLI_OPT_THREADS }
 
 #define CLI_MODEL_HELP \
   "Model options (a whole model: one independent instance per layer and head):\n" \

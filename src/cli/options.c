@@ -13,14 +13,41 @@
 #include "cli.h"
 #include "model.h"
 
-static const struct option instance_opts[] = { CLI_REDUCTION_LONGOPTS };
+static const struct option instance_opts[] = {
+  { "preset", required_argument, NULL, CLI_OPT_PRESET },
+  { "schedule", required_argument, NULL, CLI_OPT_SCHEDULE },
+  { "n", required_argument, NULL, CLI_OPT_N },
+  { "dim", required_argument, NULL, 'd' },
+  { "eps", required_argument, NULL, CLI_OPT_EPS },
+  { "C", required_argument, NULL, CLI_OPT_C },
+  { "temperature", required_argument, NULL, CLI_OPT_C },
+  { "eta", required_argument, NULL, CLI_OPT_ETA },
+  { "jl", required_argument, NULL, CLI_OPT_JL },
+  { "keys", required_argument, NULL, CLI_OPT_KEYS },
+  { "values", required_argument, NULL, CLI_OPT_VALUES },
+  { "seed", required_argument, NULL, CLI_OPT_SEED },
+  { "judge-key", required_argument, NULL, CLI_OPT_JUDGE_KEY },
+};
 static const struct option json_opt[] = { { "json", no_argument, NULL, CLI_OPT_JSON } };
 static const struct option out_opt[] = { { "out", required_argument, NULL, CLI_OPT_OUT } };
 static const struct option outdir_opt[] = { { "outdir", required_argument, NULL, CLI_OPT_OUTDIR } };
 static const struct option memory_opt[] = {
   { "max-memory", required_argument, NULL, CLI_OPT_MAX_MEMORY } };
 static const struct option help_opt[] = { { "help", no_argument, NULL, CLI_OPT_HELP } };
-static const struct option channel_opts[] = { CLI_CHANNEL_LONGOPTS };
+static const struct option channel_opts[] = {
+  { "timeout", required_argument, NULL, CLI_OPT_CH_TIMEOUT },
+  { "sample", required_argument, NULL, CLI_OPT_CH_SAMPLE },
+  { "max-file", required_argument, NULL, CLI_OPT_CH_MAXFILE },
+  { "no-sandbox", no_argument, NULL, CLI_OPT_CH_NOSANDBOX },
+  { "half-memory", required_argument, NULL, CLI_OPT_CH_MEM },
+  { "half-cpu", required_argument, NULL, CLI_OPT_CH_CPU },
+  { "half-procs", required_argument, NULL, CLI_OPT_CH_PROCS },
+  { "half-files", required_argument, NULL, CLI_OPT_CH_FILES },
+  { "expose", required_argument, NULL, CLI_OPT_CH_EXPOSE },
+  { "calibrate", no_argument, NULL, CLI_OPT_CH_CALIBRATE },
+  { "calibrate-timeout", required_argument, NULL, CLI_OPT_CH_CALIBRATE_TIMEOUT },
+  { "cold-cache", no_argument, NULL, CLI_OPT_CH_COLD_CACHE }
+};
 static const struct option model_opts[] = {
   CLI_MODEL_LONGOPTS, { "threads", required_argument, NULL, CLI_OPT_THREADS } };
 static const struct option models_opt[] = {
