@@ -35,19 +35,73 @@ run (varlb_blob_t *b, double *O, const char *name, const char *knobs, const doub
   varlb_knobs_clear (&k);
 }
 
+/* The queries of M Alice tokens 0, STRIDE, 2 STRIDE, ... of IN: their
+   indices in *IDX, the queries in *Q and room for M answers in *O (all
+   allocated here). */
+static void
+queries_every (size_t **idx, double **Q, double **O, const varlb_instance_t *in, size_t m,
+               size_t stride)
+{
+  *idx = malloc (m * sizeof **idx);
+  *Q = malloc (m * in->d * sizeof **Q);
+  *O = malloc (m * in->d * sizeof **O);
+  ck_assert (*idx && *Q && *O);
+  for (size_t i = 0; i < m; i++)
+    (*idx)[i] = i * stride;
+  ck_assert_int_eq (varlb_instance_queries (*Q, in, *idx, m), VARLB_OK);
+}
+
+/* The largest |A[i] - B[i]| over N entries. */
+static double
+largest_error (const double *A, const double *B, size_t n)
+{
+  double worst = 0.0;
+  for (size_t i = 0; i < n; i++)
+    worst = fmax (worst, fabs (A[i] - B[i]));
+  return worst;
+}
+
+/* The largest error of NAME:KNOBS's answers at BUDGET against exact
+   attention over IN's cache, on the queries of M tokens STRIDE apart. */
+static double
+attention_error (const varlb_instance_t *in, const char *name, const char *knobs, double budget,
+                 size_t m, size_t stride)
+{
+  size_t n = in->alice_tokens, d = in->d, *idx;
+  double *Q, *O, *ref = malloc (m * d * sizeof *ref);
+  ck_assert (ref != NULL);
+  queries_every (&idx, &Q, &O, in, m, stride);
+  ck_assert_int_eq (varlb_attention (ref, Q, m, in->K, in->V, n, d, d, NULL, NULL, NULL), VARLB_OK);
+  varlb_blob_t b;
+  run (&b, O, name, knobs, in->K, in->V, n, d, d, budget, Q, m, &in->par.pyramid, in->public_seed);
+  double worst = largest_error (O, ref, m * d);
+  varlb_blob_clear (&b);
+  free (idx), free (Q), free (O), free (ref);
+  return worst;
+}
+
+/* IN's keys and values rounded to fp16, as stored, in *KH and *VH
+   (allocated here). */
+static void
+half_cache (double **Kh, double **Vh, const varlb_instance_t *in)
+{
+  size_t nd = in->alice_tokens * in->d;
+  *Kh = malloc (nd * sizeof **Kh), *Vh = malloc (nd * sizeof **Vh);
+  ck_assert (*Kh && *Vh);
+  for (size_t i = 0; i < nd; i++)
+    (*Kh)[i] = cc_half_to_double (cc_half_from_double (in->K[i])),
+    (*Vh)[i] = cc_half_to_double (cc_half_from_double (in->V[i]));
+}
+
 /* Per-token accuracy of a compressor on the instance: ACC[t] is the
    fraction of token t's d bits decoded right. */
 static void
 token_accuracy (double *acc, varlb_blob_t *b, const char *name, const char *knobs,
                 const varlb_instance_t *in, double budget)
 {
-  size_t n = in->alice_tokens, d = in->d;
-  size_t *idx = malloc (n * sizeof *idx);
-  double *Q = malloc (n * d * sizeof *Q), *O = malloc (n * d * sizeof *O);
-  ck_assert (idx && Q && O);
-  for (size_t i = 0; i < n; i++)
-    idx[i] = i;
-  ck_assert_int_eq (varlb_instance_queries (Q, in, idx, n), VARLB_OK);
+  size_t n = in->alice_tokens, d = in->d, *idx;
+  double *Q, *O;
+  queries_every (&idx, &Q, &O, in, n, 1);
   run (b, O, name, knobs, in->K, in->V, n, d, d, budget, Q, n, &in->par.pyramid, in->public_seed);
   for (size_t t = 0; t < n; t++)
     {
@@ -151,54 +205,83 @@ END_TEST
 
 /* -------------------------------------------------------------- TurboQuant */
 
-/* T = d one-hot keys scaled by 60 in the queries: each query attends to
-   its own token alone, so O reads back the rebuilt value row. */
-static void
-one_hot_probe (double *K, double *Q, size_t T)
+/* T one-hot keys of T columns scaled by 60 in the queries: each query
+   attends to its own token alone, so O reads back the rebuilt value row.
+   The values are Gaussian (a stream of SEED), T x T as well; the pyramid
+   is the 256px preset. */
+typedef struct
 {
-  memset (K, 0, T * T * sizeof *K);
-  memset (Q, 0, T * T * sizeof *Q);
+  size_t T;
+  double *K, *Q, *V, *O;
+  varlb_pyramid_t py;
+} probe_t;
+
+static void
+probe_init (probe_t *p, size_t T)
+{
+  p->T = T;
+  p->K = calloc (T * T, sizeof *p->K), p->Q = calloc (T * T, sizeof *p->Q);
+  p->V = malloc (T * T * sizeof *p->V), p->O = malloc (T * T * sizeof *p->O);
+  gsl_rng *r = varlb_rng_new (SEED, VARLB_STREAM_USER);
+  ck_assert (p->K && p->Q && p->V && p->O && r);
   for (size_t t = 0; t < T; t++)
-    K[t * T + t] = 1.0, Q[t * T + t] = 60.0;
+    p->K[t * T + t] = 1.0, p->Q[t * T + t] = 60.0;
+  for (size_t i = 0; i < T * T; i++)
+    p->V[i] = gsl_ran_gaussian (r, 1.0);
+  gsl_rng_free (r);
+  ck_assert_int_eq (varlb_pyramid_init_preset (&p->py, 256), VARLB_OK);
+}
+
+static void
+probe_clear (probe_t *p)
+{
+  varlb_pyramid_clear (&p->py);
+  free (p->K), free (p->Q), free (p->V), free (p->O);
+}
+
+/* NAME:KNOBS on P at an unbinding budget: the answer in P's O. */
+static void
+probe_run (probe_t *p, const char *name, const char *knobs)
+{
+  varlb_blob_t b;
+  run (&b, p->O, name, knobs, p->K, p->V, p->T, p->T, p->T, 1e9, p->Q, p->T, &p->py, SEED);
+  varlb_blob_clear (&b);
+}
+
+/* The mean over P's tokens of |o_t - v_t|^2 / |v_t|^2. */
+static double
+probe_relative_mse (const probe_t *p)
+{
+  size_t T = p->T;
+  double mse = 0.0;
+  for (size_t t = 0; t < T; t++)
+    {
+      double e = 0.0, n = 0.0;
+      for (size_t j = 0; j < T; j++)
+        e += (p->O[t * T + j] - p->V[t * T + j]) * (p->O[t * T + j] - p->V[t * T + j]),
+          n += p->V[t * T + j] * p->V[t * T + j];
+      mse += e / n / (double) T;
+    }
+  return mse;
 }
 
 START_TEST (turboquant_distortion_matches_the_papers_table)
 {
   /* TurboQuant_mse's relative MSE per vector: 0.363, 0.117, 0.0345,
      0.0095 at b = 1..4 (the Gaussian Lloyd-Max distortions, d large). */
-  size_t T = 256, d = 256;
-  double *K = malloc (T * d * sizeof *K), *Q = malloc (T * d * sizeof *Q);
-  double *V = malloc (T * d * sizeof *V), *O = malloc (T * d * sizeof *O);
-  gsl_rng *r = varlb_rng_new (SEED, VARLB_STREAM_USER);
-  ck_assert (K && Q && V && O && r);
-  one_hot_probe (K, Q, T);
-  for (size_t i = 0; i < T * d; i++)
-    V[i] = gsl_ran_gaussian (r, 1.0);
-  varlb_pyramid_t py;
-  ck_assert_int_eq (varlb_pyramid_init_preset (&py, 256), VARLB_OK);
+  probe_t p;
+  probe_init (&p, 256);
   const double D[4] = { 0.3634, 0.1175, 0.03454, 0.009497 };
   for (unsigned b = 1; b <= 4; b++)
     {
       char knobs[64];
       snprintf (knobs, sizeof knobs, "bits=%u", b);
-      varlb_blob_t blob;
-      run (&blob, O, "turboquant", knobs, K, V, T, d, d, 1e9, Q, T, &py, SEED);
-      double mse = 0.0;
-      for (size_t t = 0; t < T; t++)
-        {
-          double e = 0.0, n = 0.0;
-          for (size_t j = 0; j < d; j++)
-            e += (O[t * d + j] - V[t * d + j]) * (O[t * d + j] - V[t * d + j]),
-              n += V[t * d + j] * V[t * d + j];
-          mse += e / n / (double) T;
-        }
+      probe_run (&p, "turboquant", knobs);
+      double mse = probe_relative_mse (&p);
       ck_assert_msg (fabs (mse - D[b - 1]) < 0.1 * D[b - 1], "b = %u: MSE %.5f, paper %.5f", b,
                      mse, D[b - 1]);
-      varlb_blob_clear (&blob);
     }
-  varlb_pyramid_clear (&py);
-  gsl_rng_free (r);
-  free (K), free (Q), free (V), free (O);
+  probe_clear (&p);
 }
 END_TEST
 
@@ -301,32 +384,12 @@ START_TEST (polarquant_at_fine_angles_reproduces_attention)
 {
   varlb_instance_t in;
   test_instance (&in, SEED);
-  size_t n = in.alice_tokens, d = in.d, m = 64;
-  size_t *idx = malloc (m * sizeof *idx);
-  double *Q = malloc (m * d * sizeof *Q), *O = malloc (m * d * sizeof *O);
-  double *ref = malloc (m * d * sizeof *ref);
-  ck_assert (idx && Q && O && ref);
-  for (size_t i = 0; i < m; i++)
-    idx[i] = i * 5;
-  ck_assert_int_eq (varlb_instance_queries (Q, &in, idx, m), VARLB_OK);
-  ck_assert_int_eq (varlb_attention (ref, Q, m, in.K, in.V, n, d, d, NULL, NULL, NULL), VARLB_OK);
-  varlb_blob_t b;
-  run (&b, O, "polarquant", "bits=12/10/10/10", in.K, in.V, n, d, d, 64.0 * in.N, Q, m,
-       &in.par.pyramid, in.public_seed);
-  double worst = 0.0;
-  for (size_t i = 0; i < m * d; i++)
-    worst = fmax (worst, fabs (O[i] - ref[i]));
+  size_t m = 64;
+  double worst = attention_error (&in, "polarquant", "bits=12/10/10/10", 64.0 * in.N, m, 5);
   ck_assert_msg (worst < 0.01, "largest output error %g", worst);
-  varlb_blob_clear (&b);
   /* and the paper's 4/2/2/2 is coarser, yet rebuilds the values' scale */
-  run (&b, O, "polarquant", "bits=4/2/2/2", in.K, in.V, n, d, d, 64.0 * in.N, Q, m,
-       &in.par.pyramid, in.public_seed);
-  double err = 0.0;
-  for (size_t i = 0; i < m * d; i++)
-    err = fmax (err, fabs (O[i] - ref[i]));
+  double err = attention_error (&in, "polarquant", "bits=4/2/2/2", 64.0 * in.N, m, 5);
   ck_assert_msg (err > worst && err < 1.0, "4/2/2/2: largest output error %g", err);
-  varlb_blob_clear (&b);
-  free (idx), free (Q), free (O), free (ref);
   varlb_instance_clear (&in);
 }
 END_TEST
@@ -337,33 +400,13 @@ START_TEST (polarquant_one_level_error_is_the_uniform_angle_error)
      after preconditioning, so the angle error is uniform in +-pi/2^b and a
      pair's relative squared error 4 sin^2(err/2) averages 2 (1 - sin a / a)
      with a = pi / 2^b (0.01282 at b = 4). */
-  size_t T = 256, d = 256;
-  double *K = malloc (T * d * sizeof *K), *Q = malloc (T * d * sizeof *Q);
-  double *V = malloc (T * d * sizeof *V), *O = malloc (T * d * sizeof *O);
-  gsl_rng *r = varlb_rng_new (SEED, VARLB_STREAM_USER);
-  ck_assert (K && Q && V && O && r);
-  one_hot_probe (K, Q, T);
-  for (size_t i = 0; i < T * d; i++)
-    V[i] = gsl_ran_gaussian (r, 1.0);
-  varlb_pyramid_t py;
-  ck_assert_int_eq (varlb_pyramid_init_preset (&py, 256), VARLB_OK);
-  varlb_blob_t b;
-  run (&b, O, "polarquant", "levels=1,bits=4", K, V, T, d, d, 1e9, Q, T, &py, SEED);
-  double mse = 0.0, a = M_PI / 16.0, want = 2.0 * (1.0 - sin (a) / a);
-  for (size_t t = 0; t < T; t++)
-    {
-      double e = 0.0, n = 0.0;
-      for (size_t j = 0; j < d; j++)
-        e += (O[t * d + j] - V[t * d + j]) * (O[t * d + j] - V[t * d + j]),
-          n += V[t * d + j] * V[t * d + j];
-      mse += e / n / (double) T;
-    }
+  probe_t p;
+  probe_init (&p, 256);
+  probe_run (&p, "polarquant", "levels=1,bits=4");
+  double mse = probe_relative_mse (&p), a = M_PI / 16.0, want = 2.0 * (1.0 - sin (a) / a);
   ck_assert_msg (fabs (mse - want) < 0.05 * want, "MSE %.5f, uniform angle error gives %.5f", mse,
                  want);
-  varlb_blob_clear (&b);
-  varlb_pyramid_clear (&py);
-  gsl_rng_free (r);
-  free (K), free (Q), free (V), free (O);
+  probe_clear (&p);
 }
 END_TEST
 
@@ -450,38 +493,27 @@ END_TEST
 
 START_TEST (gear_reconstruction_error_shrinks_with_the_rank)
 {
-  size_t T = 64, d = 64;
-  double *K = malloc (T * d * sizeof *K), *Q = malloc (T * d * sizeof *Q);
-  double *V = malloc (T * d * sizeof *V), *O = malloc (T * d * sizeof *O);
-  gsl_rng *r = varlb_rng_new (SEED, VARLB_STREAM_USER);
-  ck_assert (K && Q && V && O && r);
-  one_hot_probe (K, Q, T); /* 0/1 keys: exact at any bit width */
-  for (size_t i = 0; i < T * d; i++)
-    V[i] = gsl_ran_gaussian (r, 1.0);
-  varlb_pyramid_t py;
-  ck_assert_int_eq (varlb_pyramid_init_preset (&py, 256), VARLB_OK);
+  probe_t p;
+  probe_init (&p, 64); /* 0/1 keys: exact at any bit width */
+  size_t T = p.T;
   const unsigned ranks[] = { 0, 4, 16, 64 };
   double prev = INFINITY, first = 0.0;
   for (size_t i = 0; i < 4; i++)
     {
       char knobs[96];
       snprintf (knobs, sizeof knobs, "bits=2,rank=0,rankv=%u,left=0", ranks[i]);
-      varlb_blob_t b;
-      run (&b, O, "gear", knobs, K, V, T, d, d, 1e9, Q, T, &py, SEED);
+      probe_run (&p, "gear", knobs);
       double err = 0.0;
-      for (size_t j = 0; j < T * d; j++)
-        err += (O[j] - V[j]) * (O[j] - V[j]);
+      for (size_t j = 0; j < T * T; j++)
+        err += (p.O[j] - p.V[j]) * (p.O[j] - p.V[j]);
       ck_assert_msg (err < prev, "rank %u: error %g, not below %g", ranks[i], err, prev);
       if (i == 0)
         first = err;
       prev = err;
-      varlb_blob_clear (&b);
     }
   /* full rank: the quantization error is recovered up to fp16 */
   ck_assert_msg (prev < 1e-4 * first, "full rank leaves %g of %g", prev, first);
-  varlb_pyramid_clear (&py);
-  gsl_rng_free (r);
-  free (K), free (Q), free (V), free (O);
+  probe_clear (&p);
 }
 END_TEST
 
@@ -527,24 +559,8 @@ START_TEST (subgen_estimate_is_close_to_attention_when_every_row_is_sampled)
      sqrt(T / 2^20 x |V|_F^2 / |v_j|^2), 2% here). */
   varlb_instance_t in;
   test_instance (&in, SEED);
-  size_t n = in.alice_tokens, d = in.d, m = 48;
-  size_t *idx = malloc (m * sizeof *idx);
-  double *Q = malloc (m * d * sizeof *Q), *O = malloc (m * d * sizeof *O);
-  double *ref = malloc (m * d * sizeof *ref);
-  ck_assert (idx && Q && O && ref);
-  for (size_t i = 0; i < m; i++)
-    idx[i] = i * 8;
-  ck_assert_int_eq (varlb_instance_queries (Q, &in, idx, m), VARLB_OK);
-  ck_assert_int_eq (varlb_attention (ref, Q, m, in.K, in.V, n, d, d, NULL, NULL, NULL), VARLB_OK);
-  varlb_blob_t b;
-  run (&b, O, "subgen", "", in.K, in.V, n, d, d, 64.0 * 2 * in.N + 65536, Q, m, &in.par.pyramid,
-       in.public_seed);
-  double worst = 0.0;
-  for (size_t i = 0; i < m * d; i++)
-    worst = fmax (worst, fabs (O[i] - ref[i]));
+  double worst = attention_error (&in, "subgen", "", 64.0 * 2 * in.N + 65536, 48, 8);
   ck_assert_msg (worst < 0.1, "largest output error %g", worst);
-  varlb_blob_clear (&b);
-  free (idx), free (Q), free (O), free (ref);
   varlb_instance_clear (&in);
 }
 END_TEST
@@ -557,18 +573,11 @@ START_TEST (pqcache_attending_every_offloaded_row_is_exact_attention)
      attends over all rows, as stored (fp16). */
   varlb_instance_t in;
   test_instance (&in, SEED);
-  size_t n = in.alice_tokens, d = in.d, m = 32;
-  size_t *idx = malloc (m * sizeof *idx);
-  double *Q = malloc (m * d * sizeof *Q), *O = malloc (m * d * sizeof *O);
-  double *ref = malloc (m * d * sizeof *ref);
-  double *Kh = malloc (n * d * sizeof *Kh), *Vh = malloc (n * d * sizeof *Vh);
-  ck_assert (idx && Q && O && ref && Kh && Vh);
-  for (size_t i = 0; i < m; i++)
-    idx[i] = i * 13;
-  for (size_t i = 0; i < n * d; i++)
-    Kh[i] = cc_half_to_double (cc_half_from_double (in.K[i])),
-    Vh[i] = cc_half_to_double (cc_half_from_double (in.V[i]));
-  ck_assert_int_eq (varlb_instance_queries (Q, &in, idx, m), VARLB_OK);
+  size_t n = in.alice_tokens, d = in.d, m = 32, *idx;
+  double *Q, *O, *Kh, *Vh, *ref = malloc (m * d * sizeof *ref);
+  ck_assert (ref != NULL);
+  queries_every (&idx, &Q, &O, &in, m, 13);
+  half_cache (&Kh, &Vh, &in);
   ck_assert_int_eq (varlb_attention (ref, Q, m, Kh, Vh, n, d, d, NULL, NULL, NULL), VARLB_OK);
   varlb_blob_t b;
   run (&b, O, "pqcache", "compress=1", in.K, in.V, n, d, d, 64.0 * in.N, Q, m, &in.par.pyramid, in.public_seed);
@@ -590,18 +599,13 @@ START_TEST (pqcache_bob_attends_to_sink_recent_and_his_top_k)
   varlb_instance_t in;
   test_instance (&in, SEED);
   size_t n = in.alice_tokens, d = in.d, m = 24, sink = 32, nr = 19, topk = 19;
-  size_t *idx = malloc (m * sizeof *idx), *rows = malloc (n * sizeof *rows);
-  double *Q = malloc (m * d * sizeof *Q), *O = malloc (m * d * sizeof *O);
-  double *Kh = malloc (n * d * sizeof *Kh), *Vh = malloc (n * d * sizeof *Vh);
+  size_t *idx, *rows = malloc (n * sizeof *rows);
+  double *Q, *O, *Kh, *Vh;
   double *Ks = malloc (n * d * sizeof *Ks), *Vs = malloc (n * d * sizeof *Vs);
   double *S = malloc (n * sizeof *S), ref[64];
-  ck_assert (idx && rows && Q && O && Kh && Vh && Ks && Vs && S);
-  for (size_t i = 0; i < m; i++)
-    idx[i] = i * 17;
-  for (size_t i = 0; i < n * d; i++)
-    Kh[i] = cc_half_to_double (cc_half_from_double (in.K[i])),
-    Vh[i] = cc_half_to_double (cc_half_from_double (in.V[i]));
-  ck_assert_int_eq (varlb_instance_queries (Q, &in, idx, m), VARLB_OK);
+  ck_assert (rows && Ks && Vs && S);
+  queries_every (&idx, &Q, &O, &in, m, 17);
+  half_cache (&Kh, &Vh, &in);
   varlb_blob_t b;
   run (&b, O, "pqcache", "subbits=16", in.K, in.V, n, d, d, 64.0 * in.N, Q, m, &in.par.pyramid,
        in.public_seed);
@@ -773,13 +777,9 @@ START_TEST (knob_variants_fit_the_budget_and_stay_under_fano_ceiling)
 {
   varlb_instance_t in;
   test_instance (&in, SEED);
-  size_t n = in.alice_tokens, d = in.d;
-  size_t *idx = malloc (n * sizeof *idx);
-  double *Q = malloc (n * d * sizeof *Q), *O = malloc (n * d * sizeof *O);
-  ck_assert (idx && Q && O);
-  for (size_t i = 0; i < n; i++)
-    idx[i] = i;
-  ck_assert_int_eq (varlb_instance_queries (Q, &in, idx, n), VARLB_OK);
+  size_t n = in.alice_tokens, d = in.d, *idx;
+  double *Q, *O;
+  queries_every (&idx, &Q, &O, &in, n, 1);
   const double frac[] = { 0.25, 1.0 };
   for (size_t f = 0; f < 2; f++)
     {
