@@ -646,117 +646,123 @@ END_TEST
 
 /* -------------------------------------------------------- VAR-specific */
 
-/* Tokens [a, b) decode every bit; the tokens outside KEPT decode about
-   chance (their outputs ignore their bits; 0.6 is far above chance). */
-static void
-check_kept (const double *acc, const unsigned char *kept, size_t n, const char *what)
+/* A VAR-specific compressor's kept tokens on the default instance: the
+   per-token accuracies ACC of the blob B (made by run), and the tokens it
+   should keep (KEPT, all 0 at first). */
+typedef struct
 {
+  varlb_instance_t in;
+  double *acc;
+  unsigned char *kept;
+  varlb_blob_t b;
+} kept_run_t;
+
+static void
+kept_run_init (kept_run_t *r)
+{
+  test_instance (&r->in, SEED);
+  r->acc = malloc (r->in.alice_tokens * sizeof *r->acc);
+  r->kept = calloc (r->in.alice_tokens, 1);
+  ck_assert (r->acc && r->kept);
+}
+
+/* The tokens in KEPT decode every bit (ACC[t] = 1); the others decode
+   about chance (their outputs ignore their bits; 0.6 is far above
+   chance).  Then R is cleared. */
+static void
+kept_run_check (kept_run_t *r, const char *what)
+{
+  size_t n = r->in.alice_tokens;
   double lost = 0.0;
   size_t nl = 0;
   for (size_t t = 0; t < n; t++)
-    if (kept[t])
-      ck_assert_msg (acc[t] == 1.0, "%s: kept token %zu decodes %.3f", what, t, acc[t]);
+    if (r->kept[t])
+      ck_assert_msg (r->acc[t] == 1.0, "%s: kept token %zu decodes %.3f", what, t, r->acc[t]);
     else
-      lost += acc[t], nl++;
+      lost += r->acc[t], nl++;
   ck_assert_msg (nl == 0 || lost / (double) nl < 0.6, "%s: evicted tokens decode %.3f", what,
                  lost / (double) nl);
+  free (r->acc), free (r->kept);
+  varlb_blob_clear (&r->b);
+  varlb_instance_clear (&r->in);
 }
 
 START_TEST (amskv_cache_efficient_head_keeps_exactly_condensed_and_local_scales)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
-  const varlb_pyramid_t *py = &in.par.pyramid;
-  size_t n = in.alice_tokens, d = in.d;
+  kept_run_t r;
+  kept_run_init (&r);
+  const varlb_pyramid_t *py = &r.in.par.pyramid;
+  size_t n = r.in.alice_tokens, d = r.in.d;
   double *K = malloc (n * d * sizeof *K);
   ck_assert (K != NULL);
   for (size_t t = 0; t < n; t++) /* one key everywhere: inter-scale cosine 1 */
-    memcpy (K + t * d, in.K, d * sizeof *K);
-  varlb_blob_t b;
-  run (&b, NULL, "amskv", "condensed=2,local=1", K, in.V, n, d, d, 64.0 * in.N, NULL, 0, py, in.public_seed);
-  ck_assert_uint_eq (test_le32 (b.data), 1 + 4 + 13 * 13);
-  varlb_blob_clear (&b);
-  run (&b, NULL, "amskv", "condensed=2,local=2", K, in.V, n, d, d, 64.0 * in.N, NULL, 0, py, in.public_seed);
-  ck_assert_uint_eq (test_le32 (b.data), 1 + 4 + 10 * 10 + 13 * 13);
-  varlb_blob_clear (&b);
+    memcpy (K + t * d, r.in.K, d * sizeof *K);
+  run (&r.b, NULL, "amskv", "condensed=2,local=1", K, r.in.V, n, d, d, 64.0 * r.in.N, NULL, 0, py, r.in.public_seed);
+  ck_assert_uint_eq (test_le32 (r.b.data), 1 + 4 + 13 * 13);
+  varlb_blob_clear (&r.b);
+  run (&r.b, NULL, "amskv", "condensed=2,local=2", K, r.in.V, n, d, d, 64.0 * r.in.N, NULL, 0, py, r.in.public_seed);
+  ck_assert_uint_eq (test_le32 (r.b.data), 1 + 4 + 10 * 10 + 13 * 13);
+  varlb_blob_clear (&r.b);
   /* The instance's JL keys are dissimilar across scales: cache-demanding,
      the budget decides: room for 200 tokens keeps the condensed scales,
      the newest scale and the newest 26 of the one before... */
-  double *acc = malloc (n * sizeof *acc);
-  unsigned char *kept = calloc (n, 1);
-  ck_assert (acc && kept);
-  token_accuracy (acc, &b, "amskv", "", &in, 64.0 + 200.0 * 32.0 * (double) d);
-  ck_assert_uint_eq (test_le32 (b.data), 200);
+  token_accuracy (r.acc, &r.b, "amskv", "", &r.in, 64.0 + 200.0 * 32.0 * (double) d);
+  ck_assert_uint_eq (test_le32 (r.b.data), 200);
   for (size_t t = 0; t < 5; t++)
-    kept[t] = 1;
+    r.kept[t] = 1;
   for (size_t t = py->offset[7]; t < py->offset[7] + 26; t++)
-    kept[t] = 1;
+    r.kept[t] = 1;
   for (size_t t = py->offset[8]; t < py->offset[9]; t++)
-    kept[t] = 1;
-  check_kept (acc, kept, n, "amskv");
-  varlb_blob_clear (&b);
-  free (acc), free (kept), free (K);
-  varlb_instance_clear (&in);
+    r.kept[t] = 1;
+  kept_run_check (&r, "amskv");
+  free (K);
 }
 END_TEST
 
 START_TEST (fastvar_fixed_ratios_keep_the_tokens_farthest_from_the_scale_mean)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
-  const varlb_pyramid_t *py = &in.par.pyramid;
-  size_t n = in.alice_tokens, d = in.d, a = py->offset[8], len = py->offset[9] - a;
-  double *acc = malloc (n * sizeof *acc), dev[169], mean[64] = { 0 };
-  unsigned char *kept = malloc (n);
-  ck_assert (acc && kept && len == 169);
+  kept_run_t r;
+  kept_run_init (&r);
+  const varlb_pyramid_t *py = &r.in.par.pyramid;
+  size_t n = r.in.alice_tokens, d = r.in.d, a = py->offset[8], len = py->offset[9] - a;
+  double dev[169], mean[64] = { 0 };
+  ck_assert_uint_eq (len, 169);
   for (size_t t = a; t < a + len; t++)
     for (size_t j = 0; j < d; j++)
-      mean[j] += in.K[t * d + j] / (double) len;
+      mean[j] += r.in.K[t * d + j] / (double) len;
   for (size_t i = 0; i < len; i++)
     {
       dev[i] = 0.0;
       for (size_t j = 0; j < d; j++)
-        dev[i] += (in.K[(a + i) * d + j] - mean[j]) * (in.K[(a + i) * d + j] - mean[j]);
+        dev[i] += (r.in.K[(a + i) * d + j] - mean[j]) * (r.in.K[(a + i) * d + j] - mean[j]);
     }
   /* HART's ratios: Alice's last scale (13 x 13) is the smaller of the two
      pruned; 0.5 of it goes, int(169 / 2) = 84 tokens. */
-  varlb_blob_t b;
-  token_accuracy (acc, &b, "fastvar", "ratios=0.5/0.75", &in, 64.0 * in.N);
-  ck_assert_uint_eq (test_le32 (b.data), n - 84);
-  memset (kept, 1, n);
+  token_accuracy (r.acc, &r.b, "fastvar", "ratios=0.5/0.75", &r.in, 64.0 * r.in.N);
+  ck_assert_uint_eq (test_le32 (r.b.data), n - 84);
+  memset (r.kept, 1, n);
   for (size_t i = 0; i < len; i++)
     {
       size_t above = 0;
       for (size_t k = 0; k < len; k++)
         above += dev[k] > dev[i];
-      kept[a + i] = above < len - 84;
+      r.kept[a + i] = above < len - 84;
     }
-  check_kept (acc, kept, n, "fastvar");
-  varlb_blob_clear (&b);
-  free (acc), free (kept);
-  varlb_instance_clear (&in);
+  kept_run_check (&r, "fastvar");
 }
 END_TEST
 
 START_TEST (litevar_keeps_the_early_scales_and_the_window)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
-  const varlb_pyramid_t *py = &in.par.pyramid;
-  size_t n = in.alice_tokens;
-  double *acc = malloc (n * sizeof *acc);
-  unsigned char *kept = calloc (n, 1);
-  ck_assert (acc && kept);
-  varlb_blob_t b;
-  token_accuracy (acc, &b, "litevar", "window=2,early=1", &in, 64.0 * in.N);
-  ck_assert_uint_eq (test_le32 (b.data), 1 + 10 * 10 + 13 * 13); /* the KIVI block's rows */
-  kept[0] = 1;
+  kept_run_t r;
+  kept_run_init (&r);
+  const varlb_pyramid_t *py = &r.in.par.pyramid;
+  token_accuracy (r.acc, &r.b, "litevar", "window=2,early=1", &r.in, 64.0 * r.in.N);
+  ck_assert_uint_eq (test_le32 (r.b.data), 1 + 10 * 10 + 13 * 13); /* the KIVI block's rows */
+  r.kept[0] = 1;
   for (size_t t = py->offset[7]; t < py->offset[9]; t++)
-    kept[t] = 1;
-  check_kept (acc, kept, n, "litevar");
-  varlb_blob_clear (&b);
-  free (acc), free (kept);
-  varlb_instance_clear (&in);
+    r.kept[t] = 1;
+  kept_run_check (&r, "litevar");
 }
 END_TEST
 
