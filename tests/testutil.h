@@ -181,4 +181,38 @@ test_le32 (const unsigned char *p)
 {
   return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
 }
+
+/* The tests named after TC, added to it in that order (a list reads as
+   one, where ADD_TEST line after line repeats itself):
+     ADD_TESTS (tc, knobs_parse, registry_names, specs_resolve);  */
+#define ADD_TESTS(tc, ...)                                                                  \
+  do                                                                                        \
+    {                                                                                       \
+      const TTest *add_tests_list[] = { __VA_ARGS__ };                                      \
+      for (size_t add_tests_i = 0; add_tests_i < sizeof add_tests_list / sizeof *add_tests_list; \
+           add_tests_i++)                                                                   \
+        tcase_add_test ((tc), add_tests_list[add_tests_i]);                                 \
+    }                                                                                       \
+  while (0)
+
+/* A suite whose tests share one default instance: TEST_FIXTURE_INSTANCE
+   (in, SEED) declares IN and the fixture that draws it from SEED before
+   each test of a case (test_case_drawn) and clears it after; check runs
+   both in the test's own process, so a test that changes IN changes it
+   for itself alone. */
+#define TEST_FIXTURE_INSTANCE(var, seed)                                                     \
+  static varlb_instance_t var;                                                               \
+  static void test_fixture_draw (void) { test_instance (&(var), (seed)); }                  \
+  static void test_fixture_clear (void) { varlb_instance_clear (&(var)); }
+
+/* test_case, each test with the instance of TEST_FIXTURE_INSTANCE. */
+#define test_case_drawn(s, name, timeout)                                                    \
+  test_case_fixture (test_case ((s), (name), (timeout)), test_fixture_draw, test_fixture_clear)
+
+static inline TCase *
+test_case_fixture (TCase *tc, void (*setup) (void), void (*teardown) (void))
+{
+  tcase_add_checked_fixture (tc, setup, teardown);
+  return tc;
+}
 #endif
