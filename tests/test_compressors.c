@@ -253,8 +253,10 @@ START_TEST (truncated_or_padded_blob_is_rejected)
   zoo_run_init (&z, zoo_at ((size_t) _i), "", 0);
   zoo_compress (&z.b, &z, (double) z.in.N / 2.0);
   size_t m = 8, len = z.b.len; /* a few rows are enough to reach the decoder */
+  /* Exact sizes, so memcheck (tests/valgrind_blobs.sh) sees any overrun. */
+  double *O = malloc (m * z.in.d * sizeof *O);
   unsigned char *buf = malloc (len + 2);
-  ck_assert (buf != NULL);
+  ck_assert (O && buf);
   const size_t cuts[] = { 0, 1, 3, 4, 7, 12, len / 2, len - 1 };
   for (size_t i = 0; i < sizeof cuts / sizeof *cuts; i++)
     {
@@ -264,16 +266,16 @@ START_TEST (truncated_or_padded_blob_is_rejected)
       /* An exact-size copy: reading past it would be a heap overrun. */
       unsigned char *cut = malloc (n ? n : 1);
       memcpy (cut, z.b.data, n);
-      int st = zoo_answer (z.O, &z, cut, n, m);
+      int st = zoo_answer (O, &z, cut, n, m);
       ck_assert_msg (st < 0, "%s: answer accepted a blob cut to %zu of %zu bytes", z.c->name, n,
                      len);
       free (cut);
     }
   memcpy (buf, z.b.data, len);
   buf[len] = 0;
-  int st = zoo_answer (z.O, &z, buf, len + 1, m);
+  int st = zoo_answer (O, &z, buf, len + 1, m);
   ck_assert_msg (st < 0, "%s: answer accepted a blob with a trailing byte", z.c->name);
-  free (buf);
+  free (buf), free (O);
   zoo_run_clear (&z);
 }
 END_TEST
@@ -286,10 +288,11 @@ START_TEST (corrupted_blob_never_crashes_answer)
   zoo_run_t z;
   zoo_run_init (&z, zoo_at ((size_t) _i), "", 0);
   zoo_compress (&z.b, &z, (double) z.in.N / 4.0);
-  size_t len = z.b.len;
+  size_t m = 4, len = z.b.len;
+  double *O = malloc (m * z.in.d * sizeof *O); /* exact sizes, as above */
   unsigned char *buf = malloc (len ? len : 1);
   gsl_rng *r = varlb_rng_new (SEED, VARLB_STREAM_USER);
-  ck_assert (buf && r);
+  ck_assert (O && buf && r);
   /* 300 corruptions natively; tests/valgrind_blobs.sh asks for fewer
      (VARLB_CORRUPT_TRIALS), as ratedist's and polarquant's answers rebuild
      their codes per call and take a minute each under memcheck. */
@@ -304,13 +307,13 @@ START_TEST (corrupted_blob_never_crashes_answer)
                                                  : gsl_rng_uniform_int (r, len);
           buf[at] = (unsigned char) gsl_rng_uniform_int (r, 256);
         }
-      int st = zoo_answer (z.O, &z, buf, len, 4);
+      int st = zoo_answer (O, &z, buf, len, m);
       ck_assert_msg (st == VARLB_OK || st == VARLB_EFORMAT || st == VARLB_ENOMEM
                      || st == VARLB_EINVAL || st == VARLB_ENUMERIC,
                      "%s: answer returned %d on a corrupted blob", z.c->name, st);
     }
   gsl_rng_free (r);
-  free (buf);
+  free (buf), free (O);
   zoo_run_clear (&z);
 }
 END_TEST
@@ -432,23 +435,23 @@ START_TEST (narrower_values_decode_at_lossless_budget)
   zoo_run_init (&z, zoo_at ((size_t) _i), "", 0);
   const varlb_instance_t *in = &z.in;
   size_t n = in->alice_tokens, d = in->d, dv = d / 2;
-  double *V2 = malloc (n * dv * sizeof *V2);
-  ck_assert (V2 != NULL);
+  double *V2 = malloc (n * dv * sizeof *V2), *O = malloc (n * dv * sizeof *O);
+  ck_assert (V2 && O);
   for (size_t t = 0; t < n; t++)
     memcpy (V2 + t * dv, in->V + t * d, dv * sizeof *V2);
   double budget = lossless_budget (in);
   ck_assert_int_eq (z.c->compress (&z.b, in->K, V2, n, d, dv, budget, in->public_seed, &z.k,
                                    &in->par.pyramid), VARLB_OK);
   ck_assert_double_le (8.0 * (double) z.b.len, budget);
-  ck_assert_int_eq (z.c->answer (z.O, z.b.data, z.b.len, in->public_seed, z.Q, n, d, dv, &z.k,
+  ck_assert_int_eq (z.c->answer (O, z.b.data, z.b.len, in->public_seed, z.Q, n, d, dv, &z.k,
                                  &in->par.pyramid), VARLB_OK);
   size_t wrong = 0;
   for (size_t t = 0; t < n; t++)
     for (size_t j = 0; j < dv; j++)
-      wrong += varlb_instance_decode_value (in, z.O[t * dv + j]) != varlb_bits_get (&in->x, t, j);
+      wrong += varlb_instance_decode_value (in, O[t * dv + j]) != varlb_bits_get (&in->x, t, j);
   ck_assert_msg (wrong == 0, "%s: %zu of %zu bits wrong with dv = %zu", z.c->name, wrong,
                  n * dv, dv);
-  free (V2);
+  free (V2), free (O);
   zoo_run_clear (&z);
 }
 END_TEST
