@@ -345,7 +345,8 @@ END_TEST
 
 /* Non-default knob settings (each compressor's knobs at other values):
    a given knob never excuses a blob over the budget, and the Fano ceiling
-   binds whatever the knobs. */
+   binds whatever the knobs.  From turboquant on: the quantizers of
+   test_zoo_quant.c and the selectors of test_zoo_select.c. */
 static const char *const variants[][2] = {
   { "kivi", "bits=2" }, { "kivi", "bits=2,residual=32" }, { "kivi", "group=8" },
   { "streamingllm", "sinks=0" }, { "streamingllm", "sinks=100000,bits=32" },
@@ -371,14 +372,12 @@ static const char *const variants[][2] = {
   { "criticalkv", "press=expected_attention,first_stage_ratio=0" },
   { "dms", "press=knorm,threshold=-0.99,sliding_window_size=0" },
   { "merging", "press=snapkv,merge_fraction=0.5" }, { "cam", "press=knorm,merge_budget=2" },
-  /* the quantizers of test_zoo_quant.c and the selectors of test_zoo_select.c */
-  { "turboquant", "residual=qjl" }, { "turboquant", "bits=3,outliers=0.25" },
-  { "polarquant", "bits=4/2/2/2" }, { "polarquant", "levels=6" },
-  { "kvquant", "bits=2,norm=1" }, { "kvquant", "threshold=1,first=0" },
-  { "gear", "bits=4,rank=2,rankv=2" }, { "gear", "left=0,rank=0,rankv=0" },
-  { "subgen", "share=0.2,t=1" }, { "subgen", "delta=0.5,samples=1000" },
+  { "turboquant", "residual=qjl" }, { "polarquant", "levels=6" }, { "kvquant", "bits=2,norm=1" },
+  { "polarquant", "bits=4/2/2/2" }, { "subgen", "share=0.2,t=1" }, { "fastvar", "ratios=0.4/0.5" },
+  { "turboquant", "bits=3,outliers=0.25" }, { "amskv", "condensed=0,local=3,similarity=-1" },
+  { "kvquant", "threshold=1,first=0" }, { "gear", "bits=4,rank=2,rankv=2" },
+  { "gear", "left=0,rank=0,rankv=0" }, { "subgen", "delta=0.5,samples=1000" },
   { "pqcache", "subbits=4,subvec=4" }, { "pqcache", "compress=0.5,sink=4" },
-  { "amskv", "condensed=0,local=3,similarity=-1" }, { "fastvar", "ratios=0.4/0.5" },
   { "litevar", "window=2,bits=0" }, { "litevar", "early=0,bits=4,group=8" },
 };
 
