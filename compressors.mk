@@ -64,7 +64,7 @@ EXTRA_DIST += bench/ratedist.sh
 TESTS += tests/cli_ratedist.sh
 EXTRA_DIST += tests/cli_ratedist.sh
 if HAVE_CHECK
-check_PROGRAMS += tests/test_zoo_quant
+check_PROGRAMS += tests/test_zoo_quant tests/test_zoo_select
 endif
 if HAVE_CHECK
 check_PROGRAMS += tests/test_lossless

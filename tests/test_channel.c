@@ -51,6 +51,33 @@ trial (varlb_trial_t *t, const varlb_instance_t *in, const char *spec, double bu
   varlb_spec_clear (&s);
 }
 
+/* One channel test's setting: an instance (see instance above), the test
+   channel options, and the last trial run on them. */
+typedef struct
+{
+  varlb_instance_t in;
+  varlb_channel_opts_t o;
+  varlb_trial_t t;
+} chan_t;
+
+static void
+chan_init (chan_t *c, const char *schedule, size_t d, uint64_t seed)
+{
+  instance (&c->in, schedule, d, seed);
+  opts (&c->o);
+}
+
+/* SPEC at BUDGET through the channel on C's instance: the trial in C's T
+   (returned), asserted to run; where OK, asserted to succeed too. */
+static const varlb_trial_t *
+chan_trial (chan_t *c, const char *spec, double budget, int ok)
+{
+  trial (&c->t, &c->in, spec, budget, &c->o);
+  if (ok)
+    ck_assert_msg (c->t.status == VARLB_OK, "%s at %g bits: %s", spec, budget, c->t.error);
+  return &c->t;
+}
+
 START_TEST (knobs_parse_pairs_and_refuse_malformed_text)
 {
   varlb_knobs_t k;
@@ -174,33 +201,29 @@ START_TEST (bits_charged_equal_eight_times_blob_bytes_every_builtin)
   if ((size_t) _i >= varlb_compressor_count ())
     return;
   const char *name = varlb_compressor_at ((size_t) _i)->name;
-  varlb_instance_t in;
-  instance (&in, "1,2,3,4,5", 16, 11);
-  varlb_channel_opts_t o;
-  opts (&o);
+  chan_t c;
+  chan_init (&c, "1,2,3,4,5", 16, 11);
   char blob[] = "/tmp/varlb-test-blob.XXXXXX";
   int fd = mkstemp (blob);
   ck_assert_int_ge (fd, 0);
   close (fd);
-  o.keep_blob = blob;
-  const double budgets[] = { floor (in.N / 4.0), (double) in.N, 1e9 };
+  c.o.keep_blob = blob;
+  const double budgets[] = { floor (c.in.N / 4.0), (double) c.in.N, 1e9 };
   for (size_t b = 0; b < 3; b++)
     {
-      varlb_trial_t t;
-      trial (&t, &in, name, budgets[b], &o);
-      ck_assert_msg (t.status == VARLB_OK, "%s at %g bits: %s", name, budgets[b], t.error);
+      const varlb_trial_t *t = chan_trial (&c, name, budgets[b], 1);
       struct stat sb;
       ck_assert_int_eq (stat (blob, &sb), 0);
-      ck_assert_msg (t.bits_charged == 8.0 * (double) sb.st_size, "%s: charged %g, blob %lld bytes",
-                     name, t.bits_charged, (long long) sb.st_size);
-      ck_assert_int_eq (t.over_budget, t.bits_charged > budgets[b]);
-      ck_assert_uint_eq (t.bits_tested, in.N);
-      ck_assert_double_le (t.accuracy, 1.0);
-      ck_assert_double_le (t.ci_low, t.accuracy);
-      ck_assert_double_ge (t.ci_high, t.accuracy);
+      ck_assert_msg (t->bits_charged == 8.0 * (double) sb.st_size, "%s: charged %g, blob %lld bytes",
+                     name, t->bits_charged, (long long) sb.st_size);
+      ck_assert_int_eq (t->over_budget, t->bits_charged > budgets[b]);
+      ck_assert_uint_eq (t->bits_tested, c.in.N);
+      ck_assert_double_le (t->accuracy, 1.0);
+      ck_assert_double_le (t->ci_low, t->accuracy);
+      ck_assert_double_ge (t->ci_high, t->accuracy);
     }
   unlink (blob);
-  varlb_instance_clear (&in);
+  varlb_instance_clear (&c.in);
 }
 END_TEST
 
@@ -209,44 +232,37 @@ START_TEST (identity_decodes_every_bit_at_each_precision_default_instance)
   const char *spec[] = { "identity:precision=fp64", "identity:precision=fp32",
                          "identity:precision=fp16" };
   const double bytes_per_number[] = { 8, 4, 2 };
-  varlb_instance_t in;
-  instance (&in, NULL, 64, 1);
-  varlb_channel_opts_t o;
-  opts (&o);
-  varlb_trial_t t;
-  trial (&t, &in, spec[_i], floor (in.N / 4.0), &o);
-  ck_assert_msg (t.status == VARLB_OK, "%s", t.error);
-  ck_assert_uint_eq (t.N, 424 * 64);
-  ck_assert_uint_eq (t.bits_tested, t.N);
-  ck_assert_uint_eq (t.correct, t.N);
-  ck_assert_double_eq (t.accuracy, 1.0);
-  ck_assert_str_eq (t.verdict, VARLB_VERDICT_SUCCEEDS);
+  chan_t c;
+  chan_init (&c, NULL, 64, 1);
+  const varlb_trial_t *t = chan_trial (&c, spec[_i], floor (c.in.N / 4.0), 1);
+  ck_assert_uint_eq (t->N, 424 * 64);
+  ck_assert_uint_eq (t->bits_tested, t->N);
+  ck_assert_uint_eq (t->correct, t->N);
+  ck_assert_double_eq (t->accuracy, 1.0);
+  ck_assert_str_eq (t->verdict, VARLB_VERDICT_SUCCEEDS);
   /* The whole cache is kept: at least T x 2d numbers at this precision. */
-  ck_assert_double_ge (t.bits_charged, 8 * bytes_per_number[_i] * in.alice_tokens * 2 * in.d);
-  ck_assert_int_eq (t.over_budget, 1);
-  ck_assert_int_eq (t.has_witness, 0);
-  varlb_instance_clear (&in);
+  ck_assert_double_ge (t->bits_charged, 8 * bytes_per_number[_i] * c.in.alice_tokens * 2 * c.in.d);
+  ck_assert_int_eq (t->over_budget, 1);
+  ck_assert_int_eq (t->has_witness, 0);
+  varlb_instance_clear (&c.in);
 }
 END_TEST
 
 START_TEST (over_budget_blob_is_charged_in_full_and_flagged)
 {
-  varlb_instance_t in;
-  instance (&in, "1,2,3,4", 16, 5);
-  varlb_channel_opts_t o;
-  opts (&o);
-  varlb_trial_t t;
-  trial (&t, &in, "identity:precision=fp64", 1, &o);
-  double full = t.bits_charged;
-  ck_assert_int_eq (t.over_budget, 1);
-  trial (&t, &in, "identity:precision=fp64", full, &o);
-  ck_assert_double_eq (t.bits_charged, full);
-  ck_assert_int_eq (t.over_budget, 0);
-  trial (&t, &in, "identity:precision=fp64", full - 1, &o);
-  ck_assert_double_eq (t.bits_charged, full); /* never truncated */
-  ck_assert_int_eq (t.over_budget, 1);
-  ck_assert_uint_eq (t.correct, in.N);
-  varlb_instance_clear (&in);
+  chan_t c;
+  chan_init (&c, "1,2,3,4", 16, 5);
+  const varlb_trial_t *t = chan_trial (&c, "identity:precision=fp64", 1, 0);
+  double full = t->bits_charged;
+  ck_assert_int_eq (t->over_budget, 1);
+  chan_trial (&c, "identity:precision=fp64", full, 0);
+  ck_assert_double_eq (t->bits_charged, full);
+  ck_assert_int_eq (t->over_budget, 0);
+  chan_trial (&c, "identity:precision=fp64", full - 1, 0);
+  ck_assert_double_eq (t->bits_charged, full); /* never truncated */
+  ck_assert_int_eq (t->over_budget, 1);
+  ck_assert_uint_eq (t->correct, c.in.N);
+  varlb_instance_clear (&c.in);
 }
 END_TEST
 
@@ -256,25 +272,21 @@ END_TEST
    ceiling is 1. */
 START_TEST (ceiling_is_taken_at_the_bits_judged_not_the_budget)
 {
-  varlb_instance_t in;
-  instance (&in, "1,2,3,4", 16, 5);
-  varlb_channel_opts_t o;
-  opts (&o);
-  varlb_trial_t t;
-  trial (&t, &in, "identity:precision=fp64", 64, &o);
-  ck_assert_msg (t.status == VARLB_OK, "%s", t.error);
+  chan_t c;
+  chan_init (&c, "1,2,3,4", 16, 5);
+  const varlb_trial_t *t = chan_trial (&c, "identity:precision=fp64", 64, 1);
   /* The grid's levels below the 120 s timeout, counted here: 0.01 2^(k/2)
      < 120 for k = 0..27, plus the level at or past it: 29 levels, 5 bits. */
-  ck_assert_double_eq (o.timeout_s, 120);
-  ck_assert_double_eq (t.side_channel_bits, 5);
-  ck_assert_double_eq (t.side_channel_bits, varlb_trial_timing_bits (o.timeout_s));
+  ck_assert_double_eq (c.o.timeout_s, 120);
+  ck_assert_double_eq (t->side_channel_bits, 5);
+  ck_assert_double_eq (t->side_channel_bits, varlb_trial_timing_bits (c.o.timeout_s));
   /* Over its budget the blob is judged at its bits, its length's and 6,
      plus the side channels (varlb_bits_judged). */
-  ck_assert_double_eq (t.bits_judged, t.bits_charged + t.length_bits + 6 + t.side_channel_bits);
-  ck_assert_double_eq (t.fano_ceiling, varlb_fano_ceiling (t.bits_judged, (double) in.N));
-  ck_assert_double_eq (t.fano_ceiling, 1.0);
-  ck_assert_double_lt (varlb_fano_ceiling (64, (double) in.N), 1.0);
-  varlb_instance_clear (&in);
+  ck_assert_double_eq (t->bits_judged, t->bits_charged + t->length_bits + 6 + t->side_channel_bits);
+  ck_assert_double_eq (t->fano_ceiling, varlb_fano_ceiling (t->bits_judged, (double) c.in.N));
+  ck_assert_double_eq (t->fano_ceiling, 1.0);
+  ck_assert_double_lt (varlb_fano_ceiling (64, (double) c.in.N), 1.0);
+  varlb_instance_clear (&c.in);
 }
 END_TEST
 
@@ -282,17 +294,14 @@ END_TEST
    mutant that ignores the timeout would hang this test until its limit). */
 START_TEST (a_hanging_half_is_killed_at_the_timeout)
 {
-  varlb_instance_t in;
-  instance (&in, "1,2,3", 8, 3);
-  varlb_channel_opts_t o;
-  opts (&o);
-  o.timeout_s = 1;
-  varlb_trial_t t;
-  trial (&t, &in, "exec:/bin/sh -c 'sleep 30'", 64, &o);
-  ck_assert_int_eq (t.status, VARLB_ETIMEOUT);
-  ck_assert_msg (strstr (t.error, "compress: timed out after 1 s") != NULL, "%s", t.error);
-  ck_assert_double_lt (t.wall_s, 10.0);
-  varlb_instance_clear (&in);
+  chan_t c;
+  chan_init (&c, "1,2,3", 8, 3);
+  c.o.timeout_s = 1;
+  const varlb_trial_t *t = chan_trial (&c, "exec:/bin/sh -c 'sleep 30'", 64, 0);
+  ck_assert_int_eq (t->status, VARLB_ETIMEOUT);
+  ck_assert_msg (strstr (t->error, "compress: timed out after 1 s") != NULL, "%s", t->error);
+  ck_assert_double_lt (t->wall_s, 10.0);
+  varlb_instance_clear (&c.in);
 }
 END_TEST
 
@@ -300,43 +309,36 @@ END_TEST
    varlb_judge, at the bits judged. */
 START_TEST (a_sampled_trial_is_judged_per_token)
 {
-  varlb_instance_t in;
-  instance (&in, "1,2,3,4,5", 16, 9);
-  varlb_channel_opts_t o;
-  opts (&o);
-  o.sample = 6;
-  varlb_trial_t t;
-  trial (&t, &in, "kivi", 200, &o);
-  ck_assert_msg (t.status == VARLB_OK, "%s", t.error);
+  chan_t c;
+  chan_init (&c, "1,2,3,4,5", 16, 9);
+  c.o.sample = 6;
+  const varlb_trial_t *t = chan_trial (&c, "kivi", 200, 1);
   varlb_judgement_t j;
-  ck_assert_double_eq (t.bits_judged, varlb_bits_judged (t.bits_charged, 200, t.side_channel_bits,
-                                                         t.length_bits));
-  ck_assert_int_eq (varlb_judge (&j, t.correct, 6, in.alice_tokens, in.d, t.bits_charged,
-                                 t.bits_judged), VARLB_OK);
+  ck_assert_double_eq (t->bits_judged, varlb_bits_judged (t->bits_charged, 200, t->side_channel_bits,
+                                                         t->length_bits));
+  ck_assert_int_eq (varlb_judge (&j, t->correct, 6, c.in.alice_tokens, c.in.d, t->bits_charged,
+                                 t->bits_judged), VARLB_OK);
   ck_assert (j.sampled);
-  ck_assert_str_eq (t.verdict, j.verdict);
-  ck_assert_double_eq (t.ci_low, j.ci_low);
-  ck_assert_double_eq (t.ci_high, j.ci_high);
-  varlb_instance_clear (&in);
+  ck_assert_str_eq (t->verdict, j.verdict);
+  ck_assert_double_eq (t->ci_low, j.ci_low);
+  ck_assert_double_eq (t->ci_high, j.ci_high);
+  varlb_instance_clear (&c.in);
 }
 END_TEST
 
 START_TEST (sample_queries_m_tokens_and_is_a_function_of_the_seed)
 {
-  varlb_instance_t in;
-  instance (&in, "1,2,3,4,5", 16, 9);
-  varlb_channel_opts_t o;
-  opts (&o);
-  o.sample = 7;
-  varlb_trial_t a, b;
-  trial (&a, &in, "identity:precision=fp16", 1, &o);
-  trial (&b, &in, "identity:precision=fp16", 1, &o);
+  chan_t c;
+  chan_init (&c, "1,2,3,4,5", 16, 9);
+  c.o.sample = 7;
+  varlb_trial_t a = *chan_trial (&c, "identity:precision=fp16", 1, 0);
+  const varlb_trial_t b = *chan_trial (&c, "identity:precision=fp16", 1, 0);
   ck_assert_msg (a.status == VARLB_OK, "%s", a.error);
-  ck_assert_uint_eq (a.bits_tested, 7 * in.d);
+  ck_assert_uint_eq (a.bits_tested, 7 * c.in.d);
   ck_assert_uint_eq (a.correct, a.bits_tested);
   ck_assert_uint_eq (b.bits_tested, a.bits_tested);
   ck_assert_uint_eq (b.correct, a.correct);
-  varlb_instance_clear (&in);
+  varlb_instance_clear (&c.in);
 }
 END_TEST
 
@@ -428,24 +430,21 @@ json_keys (const char *j, char *out, size_t len)
 
 START_TEST (csv_header_names_equal_json_keys_and_rows_have_as_many_cells)
 {
-  varlb_instance_t in;
-  instance (&in, "1,2,3", 8, 3);
-  varlb_channel_opts_t o;
-  opts (&o);
-  varlb_trial_t t;
+  chan_t c;
+  chan_init (&c, "1,2,3", 8, 3);
   /* A compressor name with a quote and a comma: both writers must escape. */
-  trial (&t, &in, "exec:/bin/sh -c 'exit 9' \"x,y\"", 64, &o);
-  ck_assert_int_ne (t.status, VARLB_OK);
+  const varlb_trial_t *t = chan_trial (&c, "exec:/bin/sh -c 'exit 9' \"x,y\"", 64, 0);
+  ck_assert_int_ne (t->status, VARLB_OK);
   char *json = NULL, *csv = NULL, *hdr = NULL;
   size_t jl = 0, cl = 0, hl = 0;
   FILE *f = open_memstream (&json, &jl);
-  varlb_trial_write_json (f, &t, &in);
+  varlb_trial_write_json (f, t, &c.in);
   fclose (f);
   f = open_memstream (&hdr, &hl);
   varlb_trial_write_csv_header (f);
   fclose (f);
   f = open_memstream (&csv, &cl);
-  varlb_trial_write_csv (f, &t, &in);
+  varlb_trial_write_csv (f, t, &c.in);
   fclose (f);
   ck_assert_uint_gt (jl, 2);
   ck_assert_ptr_eq (strchr (json, '\n'), json + jl - 1); /* one line */
@@ -477,7 +476,7 @@ START_TEST (csv_header_names_equal_json_keys_and_rows_have_as_many_cells)
   free (json);
   free (csv);
   free (hdr);
-  varlb_instance_clear (&in);
+  varlb_instance_clear (&c.in);
 }
 END_TEST
 
@@ -497,33 +496,29 @@ START_TEST (answers_within_one_plus_minus_eta_decode_every_bit)
   p.d = 16;
   p.eta = 0.2;
   p.seed = 12;
-  varlb_instance_t in;
-  ck_assert_int_eq (varlb_instance_init (&in, &p), VARLB_OK);
+  chan_t c;
+  ck_assert_int_eq (varlb_instance_init (&c.in, &p), VARLB_OK);
   varlb_params_clear (&p);
-  ck_assert_double_ge (varlb_approx_eta_max (&in), 0.2);
-  varlb_channel_opts_t o;
-  opts (&o);
-  const double budgets[] = { floor (in.N / 4.0), (double) in.N, 1e9 };
+  ck_assert_double_ge (varlb_approx_eta_max (&c.in), 0.2);
+  opts (&c.o);
+  const double budgets[] = { floor (c.in.N / 4.0), (double) c.in.N, 1e9 };
   for (size_t b = 0; b < 3; b++)
     {
-      varlb_trial_t t;
-      trial (&t, &in, name, budgets[b], &o);
-      ck_assert_msg (t.status == VARLB_OK, "%s at %g bits: %s", name, budgets[b], t.error);
-      ck_assert_int_eq (t.has_approx, 1);
-      ck_assert_double_eq (t.eta, 0.2);
-      ck_assert_uint_le (t.eta_violations, t.bits_tested);
-      if (t.eta_violations == 0)
-        ck_assert_msg (t.correct == t.bits_tested, "%s at %g bits: within 1 +- 0.2 everywhere "
+      const varlb_trial_t *t = chan_trial (&c, name, budgets[b], 1);
+      ck_assert_int_eq (t->has_approx, 1);
+      ck_assert_double_eq (t->eta, 0.2);
+      ck_assert_uint_le (t->eta_violations, t->bits_tested);
+      if (t->eta_violations == 0)
+        ck_assert_msg (t->correct == t->bits_tested, "%s at %g bits: within 1 +- 0.2 everywhere "
                        "(max relative error %g) yet %zu of %zu bits lost", name, budgets[b],
-                       t.approx_eta, t.bits_tested - t.correct, t.bits_tested);
-      if (t.correct < t.bits_tested)
-        ck_assert_double_gt (t.approx_eta, 0.2);
+                       t->approx_eta, t->bits_tested - t->correct, t->bits_tested);
+      if (t->correct < t->bits_tested)
+        ck_assert_double_gt (t->approx_eta, 0.2);
     }
-  varlb_trial_t t;
-  trial (&t, &in, "identity:precision=fp64", 1e9, &o);
-  ck_assert_double_le (t.approx_eta, 1e-12);
-  ck_assert_uint_eq (t.eta_violations, 0);
-  varlb_instance_clear (&in);
+  const varlb_trial_t *t = chan_trial (&c, "identity:precision=fp64", 1e9, 0);
+  ck_assert_double_le (t->approx_eta, 1e-12);
+  ck_assert_uint_eq (t->eta_violations, 0);
+  varlb_instance_clear (&c.in);
 }
 END_TEST
 
@@ -593,22 +588,21 @@ END_TEST
 TEST_MAIN ("channel", s)
 {
   TCase *tc = test_case (s, "channel", 600);
-  ADD_TEST (tc, knobs_parse_pairs_and_refuse_malformed_text);
-  ADD_TEST (tc, knobs_check_refuses_unknown_names_bad_types_and_out_of_range);
-  ADD_TEST (tc, registry_names_are_unique_findable_and_complete);
-  ADD_TEST (tc, specs_resolve_builtins_and_refuse_bad_ones_with_one_line);
+  ADD_TESTS (tc, knobs_parse_pairs_and_refuse_malformed_text,
+             knobs_check_refuses_unknown_names_bad_types_and_out_of_range,
+             registry_names_are_unique_findable_and_complete,
+             specs_resolve_builtins_and_refuse_bad_ones_with_one_line);
   tcase_add_loop_test (tc, bits_charged_equal_eight_times_blob_bytes_every_builtin, 0,
                        (int) varlb_compressor_count ());
   tcase_add_loop_test (tc, identity_decodes_every_bit_at_each_precision_default_instance, 0, 3);
-  ADD_TEST (tc, over_budget_blob_is_charged_in_full_and_flagged);
-  ADD_TEST (tc, sample_queries_m_tokens_and_is_a_function_of_the_seed);
-  ADD_TEST (tc, sample_is_uniform_over_the_tokens_and_secret);
-  ADD_TEST (tc, ceiling_is_taken_at_the_bits_judged_not_the_budget);
-  ADD_TEST (tc, a_hanging_half_is_killed_at_the_timeout);
-  ADD_TEST (tc, timing_bits_are_log2_of_the_grid_levels_rounded_up);
-  ADD_TEST (tc, bob_starts_on_the_timing_grid);
-  ADD_TEST (tc, a_sampled_trial_is_judged_per_token);
-  ADD_TEST (tc, csv_header_names_equal_json_keys_and_rows_have_as_many_cells);
+  ADD_TESTS (tc, over_budget_blob_is_charged_in_full_and_flagged,
+             sample_queries_m_tokens_and_is_a_function_of_the_seed,
+             sample_is_uniform_over_the_tokens_and_secret,
+             ceiling_is_taken_at_the_bits_judged_not_the_budget,
+             a_hanging_half_is_killed_at_the_timeout,
+             timing_bits_are_log2_of_the_grid_levels_rounded_up, bob_starts_on_the_timing_grid,
+             a_sampled_trial_is_judged_per_token,
+             csv_header_names_equal_json_keys_and_rows_have_as_many_cells);
   tcase_add_loop_test (tc, answers_within_one_plus_minus_eta_decode_every_bit, 0,
                        (int) varlb_compressor_count ());
 }

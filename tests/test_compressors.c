@@ -32,65 +32,97 @@ zoo_at (size_t i)
   return c;
 }
 
-/* Bob's queries for every Alice token. */
-static double *
-all_queries (size_t **idx, const varlb_instance_t *in)
+/* One compressor's blob of the default instance and what Bob needs to
+   answer from it: the queries of every Alice token (IDX, Q) and room for
+   their answers (O). */
+typedef struct
 {
-  size_t n = in->alice_tokens;
-  double *Q = malloc (n * in->d * sizeof *Q);
-  *idx = malloc (n * sizeof **idx);
-  ck_assert (Q != NULL && *idx != NULL);
+  varlb_instance_t in;
+  const varlb_compressor_t *c;
+  varlb_knobs_t k;
+  varlb_blob_t b;
+  size_t *idx;
+  double *Q, *O;
+} zoo_run_t;
+
+/* Z with C under KNOB_TEXT (where CHECK, asserted valid for C's table) on
+   the instance drawn from SEED, its blob still empty. */
+static void
+zoo_run_init (zoo_run_t *z, const varlb_compressor_t *c, const char *knob_text, int check)
+{
+  test_instance (&z->in, SEED);
+  z->c = c;
+  test_knobs (&z->k, c, knob_text, check);
+  varlb_blob_init (&z->b);
+  size_t n = z->in.alice_tokens;
+  z->Q = malloc (n * z->in.d * sizeof *z->Q);
+  z->O = malloc (n * z->in.d * sizeof *z->O);
+  z->idx = malloc (n * sizeof *z->idx);
+  ck_assert (z->Q && z->O && z->idx);
   for (size_t i = 0; i < n; i++)
-    (*idx)[i] = i;
-  ck_assert_int_eq (varlb_instance_queries (Q, in, *idx, n), VARLB_OK);
-  return Q;
+    z->idx[i] = i;
+  ck_assert_int_eq (varlb_instance_queries (z->Q, &z->in, z->idx, n), VARLB_OK);
 }
 
 static void
-compress (varlb_blob_t *b, const varlb_compressor_t *c, const varlb_instance_t *in,
-          double budget, const varlb_knobs_t *k)
+zoo_run_clear (zoo_run_t *z)
 {
-  varlb_blob_init (b);
-  int st = c->compress (b, in->K, in->V, in->alice_tokens, in->d, in->d, budget,
-                        in->public_seed, k, &in->par.pyramid);
-  ck_assert_msg (st == VARLB_OK, "%s: compress at %g bits returned %d", c->name, budget, st);
+  free (z->idx), free (z->Q), free (z->O);
+  varlb_blob_clear (&z->b);
+  varlb_knobs_clear (&z->k);
+  varlb_instance_clear (&z->in);
 }
 
-/* Accuracy over all N bits of C at BUDGET with knobs KNOB_TEXT (checked
-   against C's table); the blob length goes to LEN, the decoded bits to
-   DECODED (optional, initialised alice_tokens x d). */
-static double
-accuracy (const varlb_compressor_t *c, const varlb_instance_t *in, double budget,
-          const char *knob_text, size_t *len, varlb_bits_t *decoded)
+/* Z's instance compressed at BUDGET into B (cleared and made again here):
+   compress's status. */
+static int
+zoo_try_compress (varlb_blob_t *b, const zoo_run_t *z, double budget)
 {
-  varlb_knobs_t k;
-  test_knobs (&k, c, knob_text, 1);
-  varlb_blob_t b;
-  compress (&b, c, in, budget, &k);
-  size_t *idx;
-  double *Q = all_queries (&idx, in);
-  size_t m = in->alice_tokens;
-  double *O = malloc (m * in->d * sizeof *O);
+  varlb_blob_clear (b);
+  varlb_blob_init (b);
+  return z->c->compress (b, z->in.K, z->in.V, z->in.alice_tokens, z->in.d, z->in.d, budget,
+                         z->in.public_seed, &z->k, &z->in.par.pyramid);
+}
+
+/* The same, asserted to succeed. */
+static void
+zoo_compress (varlb_blob_t *b, const zoo_run_t *z, double budget)
+{
+  int st = zoo_try_compress (b, z, budget);
+  ck_assert_msg (st == VARLB_OK, "%s: compress at %g bits returned %d", z->c->name, budget, st);
+}
+
+/* Answer's status on the first M of Z's queries from the LEN bytes at
+   BLOB, into OUT (m x d). */
+static int
+zoo_answer (double *out, const zoo_run_t *z, const unsigned char *blob, size_t len, size_t m)
+{
+  return z->c->answer (out, blob, len, z->in.public_seed, z->Q, m, z->in.d, z->in.d, &z->k,
+                       &z->in.par.pyramid);
+}
+
+/* Accuracy over all N bits of Z's compressor at BUDGET (the blob in Z's
+   B); the blob length goes to LEN, the decoded bits to DECODED (optional,
+   initialised alice_tokens x d). */
+static double
+accuracy (zoo_run_t *z, double budget, size_t *len, varlb_bits_t *decoded)
+{
+  zoo_compress (&z->b, z, budget);
+  size_t m = z->in.alice_tokens;
   /* Exactly the blob's bytes, so a read past the end is a real overrun. */
-  unsigned char *copy = malloc (b.len + 1);
-  ck_assert (O != NULL && copy != NULL);
-  memcpy (copy, b.data, b.len);
-  int st = c->answer (O, copy, b.len, in->public_seed, Q, m, in->d, in->d, &k,
-                      &in->par.pyramid);
-  ck_assert_msg (st == VARLB_OK, "%s: answer at %g bits returned %d", c->name, budget, st);
-  for (size_t i = 0; i < m * in->d; i++)
-    ck_assert_msg (isfinite (O[i]), "%s: non-finite output", c->name);
+  unsigned char *copy = malloc (z->b.len + 1);
+  ck_assert (copy != NULL);
+  memcpy (copy, z->b.data, z->b.len);
+  int st = zoo_answer (z->O, z, copy, z->b.len, m);
+  ck_assert_msg (st == VARLB_OK, "%s: answer at %g bits returned %d", z->c->name, budget, st);
+  for (size_t i = 0; i < m * z->in.d; i++)
+    ck_assert_msg (isfinite (z->O[i]), "%s: non-finite output", z->c->name);
   varlb_decode_report_t r;
   varlb_decode_report_init (&r);
-  ck_assert_int_eq (varlb_instance_score (&r, in, idx, m, O, NULL, decoded), VARLB_OK);
-  ck_assert_uint_eq (r.bits, in->N);
-  *len = b.len;
+  ck_assert_int_eq (varlb_instance_score (&r, &z->in, z->idx, m, z->O, NULL, decoded), VARLB_OK);
+  ck_assert_uint_eq (r.bits, z->in.N);
+  *len = z->b.len;
   free (copy);
-  free (O);
-  free (Q);
-  free (idx);
-  varlb_blob_clear (&b);
-  varlb_knobs_clear (&k);
   return (double) r.correct / (double) r.bits;
 }
 
@@ -126,57 +158,57 @@ END_TEST
 
 START_TEST (budget_above_lossless_size_decodes_every_bit)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
-  const varlb_compressor_t *c = zoo_at ((size_t) _i);
+  zoo_run_t z;
+  zoo_run_init (&z, zoo_at ((size_t) _i), "", 1);
   size_t len;
-  double budget = lossless_budget (&in);
-  double acc = accuracy (c, &in, budget, "", &len, NULL);
-  ck_assert_msg (acc == 1.0, "%s at %g bits (blob %zu bits): accuracy %.6f", c->name,
+  double budget = lossless_budget (&z.in);
+  double acc = accuracy (&z, budget, &len, NULL);
+  ck_assert_msg (acc == 1.0, "%s at %g bits (blob %zu bits): accuracy %.6f", z.c->name,
                  budget, 8 * len, acc);
   ck_assert_double_le (8.0 * (double) len, budget);
-  varlb_instance_clear (&in);
+  zoo_run_clear (&z);
 }
 END_TEST
 
+/* Z's blob at BUDGET fits it, and the accuracy stays under the Fano
+   ceiling at the blob's bits (WHAT names the knobs in a failure). */
+static void
+check_fits_under_fano_ceiling (zoo_run_t *z, double budget, const char *what)
+{
+  size_t len;
+  double acc = accuracy (z, budget, &len, NULL);
+  ck_assert_msg (8.0 * (double) len <= budget, "%s:%s: blob of %zu bits over a budget of %g",
+                 z->c->name, what, 8 * len, budget);
+  double ceil = varlb_fano_ceiling (8.0 * (double) len, (double) z->in.N);
+  ck_assert_msg (acc <= ceil, "%s:%s: accuracy %.6f above the Fano ceiling %.6f for %zu bits",
+                 z->c->name, what, acc, ceil, 8 * len);
+}
+
 START_TEST (quarter_budget_fits_and_stays_under_fano_ceiling)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
-  const varlb_compressor_t *c = zoo_at ((size_t) _i);
-  size_t len;
-  double budget = (double) in.N / 4.0;
-  double acc = accuracy (c, &in, budget, "", &len, NULL);
-  ck_assert_msg (8.0 * (double) len <= budget, "%s: blob of %zu bits over a budget of %g",
-                 c->name, 8 * len, budget);
-  double ceil = varlb_fano_ceiling (8.0 * (double) len, (double) in.N);
-  ck_assert_msg (acc <= ceil, "%s: accuracy %.6f above the Fano ceiling %.6f for %zu bits",
-                 c->name, acc, ceil, 8 * len);
-  varlb_instance_clear (&in);
+  zoo_run_t z;
+  zoo_run_init (&z, zoo_at ((size_t) _i), "", 1);
+  check_fits_under_fano_ceiling (&z, (double) z.in.N / 4.0, "");
+  zoo_run_clear (&z);
 }
 END_TEST
 
 START_TEST (blob_fits_every_budget_from_n_over_16_to_n)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
-  const varlb_compressor_t *c = zoo_at ((size_t) _i);
-  varlb_knobs_t k;
-  varlb_knobs_init (&k);
+  zoo_run_t z;
+  zoo_run_init (&z, zoo_at ((size_t) _i), "", 0);
   const double frac[] = { 1.0 / 16, 1.0 / 8, 1.0 / 2, 1.0 };
   for (size_t f = 0; f < sizeof frac / sizeof *frac; f++)
     {
-      double budget = floor (frac[f] * (double) in.N);
-      varlb_blob_t b;
-      compress (&b, c, &in, budget, &k);
-      ck_assert_msg (8.0 * (double) b.len <= budget, "%s: %zu bits over a budget of %g",
-                     c->name, 8 * b.len, budget);
-      varlb_blob_clear (&b);
+      double budget = floor (frac[f] * (double) z.in.N);
+      zoo_compress (&z.b, &z, budget);
+      ck_assert_msg (8.0 * (double) z.b.len <= budget, "%s: %zu bits over a budget of %g",
+                     z.c->name, 8 * z.b.len, budget);
     }
-  varlb_knobs_clear (&k);
-  varlb_instance_clear (&in);
+  zoo_run_clear (&z);
 }
 END_TEST
+
 
 START_TEST (blob_reader_never_reads_past_the_end)
 {
@@ -217,44 +249,34 @@ END_TEST
 
 START_TEST (truncated_or_padded_blob_is_rejected)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
-  const varlb_compressor_t *c = zoo_at ((size_t) _i);
-  varlb_knobs_t k;
-  varlb_knobs_init (&k);
-  varlb_blob_t b;
-  compress (&b, c, &in, (double) in.N / 2.0, &k);
-  size_t *idx;
-  double *Q = all_queries (&idx, &in);
-  size_t m = 8; /* a few rows are enough to reach the decoder */
-  double *O = malloc (m * in.d * sizeof *O);
-  unsigned char *buf = malloc (b.len + 2);
+  zoo_run_t z;
+  zoo_run_init (&z, zoo_at ((size_t) _i), "", 0);
+  zoo_compress (&z.b, &z, (double) z.in.N / 2.0);
+  size_t m = 8, len = z.b.len; /* a few rows are enough to reach the decoder */
+  /* Exact sizes, so memcheck (tests/valgrind_blobs.sh) sees any overrun. */
+  double *O = malloc (m * z.in.d * sizeof *O);
+  unsigned char *buf = malloc (len + 2);
   ck_assert (O && buf);
-  const size_t cuts[] = { 0, 1, 3, 4, 7, 12, b.len / 2, b.len - 1 };
+  const size_t cuts[] = { 0, 1, 3, 4, 7, 12, len / 2, len - 1 };
   for (size_t i = 0; i < sizeof cuts / sizeof *cuts; i++)
     {
       size_t n = cuts[i];
-      if (n >= b.len)
+      if (n >= len)
         continue;
       /* An exact-size copy: reading past it would be a heap overrun. */
       unsigned char *cut = malloc (n ? n : 1);
-      memcpy (cut, b.data, n);
-      int st = c->answer (O, cut, n, in.public_seed, Q, m, in.d, in.d, &k, &in.par.pyramid);
-      ck_assert_msg (st < 0, "%s: answer accepted a blob cut to %zu of %zu bytes",
-                     c->name, n, b.len);
+      memcpy (cut, z.b.data, n);
+      int st = zoo_answer (O, &z, cut, n, m);
+      ck_assert_msg (st < 0, "%s: answer accepted a blob cut to %zu of %zu bytes", z.c->name, n,
+                     len);
       free (cut);
     }
-  memcpy (buf, b.data, b.len);
-  buf[b.len] = 0;
-  int st = c->answer (O, buf, b.len + 1, in.public_seed, Q, m, in.d, in.d, &k, &in.par.pyramid);
-  ck_assert_msg (st < 0, "%s: answer accepted a blob with a trailing byte", c->name);
-  free (buf);
-  free (O);
-  free (Q);
-  free (idx);
-  varlb_blob_clear (&b);
-  varlb_knobs_clear (&k);
-  varlb_instance_clear (&in);
+  memcpy (buf, z.b.data, len);
+  buf[len] = 0;
+  int st = zoo_answer (O, &z, buf, len + 1, m);
+  ck_assert_msg (st < 0, "%s: answer accepted a blob with a trailing byte", z.c->name);
+  free (buf), free (O);
+  zoo_run_clear (&z);
 }
 END_TEST
 
@@ -263,18 +285,12 @@ START_TEST (corrupted_blob_never_crashes_answer)
   /* Random byte changes, mostly in the header where sizes live: answer may
      accept or reject, but must return (no crash, no huge allocation, no
      read past the exact-size buffer) with a defined status. */
-  varlb_instance_t in;
-  test_instance (&in, SEED);
-  const varlb_compressor_t *c = zoo_at ((size_t) _i);
-  varlb_knobs_t k;
-  varlb_knobs_init (&k);
-  varlb_blob_t b;
-  compress (&b, c, &in, (double) in.N / 4.0, &k);
-  size_t *idx;
-  double *Q = all_queries (&idx, &in);
-  size_t m = 4;
-  double *O = malloc (m * in.d * sizeof *O);
-  unsigned char *buf = malloc (b.len ? b.len : 1);
+  zoo_run_t z;
+  zoo_run_init (&z, zoo_at ((size_t) _i), "", 0);
+  zoo_compress (&z.b, &z, (double) z.in.N / 4.0);
+  size_t m = 4, len = z.b.len;
+  double *O = malloc (m * z.in.d * sizeof *O); /* exact sizes, as above */
+  unsigned char *buf = malloc (len ? len : 1);
   gsl_rng *r = varlb_rng_new (SEED, VARLB_STREAM_USER);
   ck_assert (O && buf && r);
   /* 300 corruptions natively; tests/valgrind_blobs.sh asks for fewer
@@ -284,67 +300,53 @@ START_TEST (corrupted_blob_never_crashes_answer)
   int trials = env && atoi (env) > 0 ? atoi (env) : 300;
   for (int trial = 0; trial < trials; trial++)
     {
-      memcpy (buf, b.data, b.len);
+      memcpy (buf, z.b.data, len);
       for (int flips = 0; flips < 3; flips++)
         {
-          size_t at = gsl_rng_uniform_int (r, 2) ? gsl_rng_uniform_int (r, b.len < 24 ? b.len : 24)
-                                                 : gsl_rng_uniform_int (r, b.len);
+          size_t at = gsl_rng_uniform_int (r, 2) ? gsl_rng_uniform_int (r, len < 24 ? len : 24)
+                                                 : gsl_rng_uniform_int (r, len);
           buf[at] = (unsigned char) gsl_rng_uniform_int (r, 256);
         }
-      int st = c->answer (O, buf, b.len, in.public_seed, Q, m, in.d, in.d, &k, &in.par.pyramid);
+      int st = zoo_answer (O, &z, buf, len, m);
       ck_assert_msg (st == VARLB_OK || st == VARLB_EFORMAT || st == VARLB_ENOMEM
                      || st == VARLB_EINVAL || st == VARLB_ENUMERIC,
-                     "%s: answer returned %d on a corrupted blob", c->name, st);
+                     "%s: answer returned %d on a corrupted blob", z.c->name, st);
     }
   gsl_rng_free (r);
-  free (buf);
-  free (O);
-  free (Q);
-  free (idx);
-  varlb_blob_clear (&b);
-  varlb_knobs_clear (&k);
-  varlb_instance_clear (&in);
+  free (buf), free (O);
+  zoo_run_clear (&z);
 }
 END_TEST
 
 START_TEST (compress_and_answer_are_deterministic_given_the_seed)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
-  const varlb_compressor_t *c = zoo_at ((size_t) _i);
-  varlb_knobs_t k;
-  varlb_knobs_init (&k);
-  varlb_blob_t a, b;
-  double budget = (double) in.N / 2.0;
-  compress (&a, c, &in, budget, &k);
-  compress (&b, c, &in, budget, &k);
-  ck_assert_uint_eq (a.len, b.len);
-  ck_assert_msg (memcmp (a.data, b.data, a.len) == 0, "%s: two blobs differ", c->name);
-  size_t *idx;
-  double *Q = all_queries (&idx, &in);
+  zoo_run_t z;
+  zoo_run_init (&z, zoo_at ((size_t) _i), "", 0);
+  varlb_blob_t b;
+  varlb_blob_init (&b);
+  double budget = (double) z.in.N / 2.0;
+  zoo_compress (&z.b, &z, budget);
+  zoo_compress (&b, &z, budget);
+  ck_assert_uint_eq (z.b.len, b.len);
+  ck_assert_msg (memcmp (z.b.data, b.data, b.len) == 0, "%s: two blobs differ", z.c->name);
   size_t m = 64;
-  double *O1 = malloc (m * in.d * sizeof *O1), *O2 = malloc (m * in.d * sizeof *O2);
-  ck_assert (O1 && O2);
-  ck_assert_int_eq (c->answer (O1, a.data, a.len, in.public_seed, Q, m, in.d, in.d, &k,
-                               &in.par.pyramid), VARLB_OK);
-  ck_assert_int_eq (c->answer (O2, a.data, a.len, in.public_seed, Q, m, in.d, in.d, &k,
-                               &in.par.pyramid), VARLB_OK);
-  ck_assert_msg (memcmp (O1, O2, m * in.d * sizeof *O1) == 0, "%s: two answers differ",
-                 c->name);
-  free (O1);
+  double *O2 = malloc (m * z.in.d * sizeof *O2);
+  ck_assert (O2 != NULL);
+  ck_assert_int_eq (zoo_answer (z.O, &z, z.b.data, z.b.len, m), VARLB_OK);
+  ck_assert_int_eq (zoo_answer (O2, &z, z.b.data, z.b.len, m), VARLB_OK);
+  ck_assert_msg (memcmp (z.O, O2, m * z.in.d * sizeof *O2) == 0, "%s: two answers differ",
+                 z.c->name);
   free (O2);
-  free (Q);
-  free (idx);
-  varlb_blob_clear (&a);
   varlb_blob_clear (&b);
-  varlb_knobs_clear (&k);
-  varlb_instance_clear (&in);
+  zoo_run_clear (&z);
 }
 END_TEST
 
+
 /* Non-default knob settings (each compressor's knobs at other values):
    a given knob never excuses a blob over the budget, and the Fano ceiling
-   binds whatever the knobs. */
+   binds whatever the knobs.  From turboquant on: the quantizers of
+   test_zoo_quant.c and the selectors of test_zoo_select.c. */
 static const char *const variants[][2] = {
   { "kivi", "bits=2" }, { "kivi", "bits=2,residual=32" }, { "kivi", "group=8" },
   { "streamingllm", "sinks=0" }, { "streamingllm", "sinks=100000,bits=32" },
@@ -370,29 +372,26 @@ static const char *const variants[][2] = {
   { "criticalkv", "press=expected_attention,first_stage_ratio=0" },
   { "dms", "press=knorm,threshold=-0.99,sliding_window_size=0" },
   { "merging", "press=snapkv,merge_fraction=0.5" }, { "cam", "press=knorm,merge_budget=2" },
+  { "turboquant", "residual=qjl" }, { "polarquant", "levels=6" }, { "kvquant", "bits=2,norm=1" },
+  { "polarquant", "bits=4/2/2/2" }, { "subgen", "share=0.2,t=1" }, { "fastvar", "ratios=0.4/0.5" },
+  { "turboquant", "bits=3,outliers=0.25" }, { "amskv", "condensed=0,local=3,similarity=-1" },
+  { "kvquant", "threshold=1,first=0" }, { "gear", "bits=4,rank=2,rankv=2" },
+  { "gear", "left=0,rank=0,rankv=0" }, { "subgen", "delta=0.5,samples=1000" },
+  { "pqcache", "subbits=4,subvec=4" }, { "pqcache", "compress=0.5,sink=4" },
+  { "litevar", "window=2,bits=0" }, { "litevar", "early=0,bits=4,group=8" },
 };
 
 START_TEST (knob_variants_fit_the_budget_and_stay_under_fano_ceiling)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
-  const varlb_compressor_t *c = varlb_compressor_find (variants[_i][0]);
-  ck_assert (c != NULL);
+  zoo_run_t z;
+  zoo_run_init (&z, test_compressor (variants[_i][0]), variants[_i][1], 1);
   const double frac[] = { 0.25, 1.0 };
   for (size_t f = 0; f < 2; f++)
-    {
-      size_t len;
-      double budget = frac[f] * (double) in.N;
-      double acc = accuracy (c, &in, budget, variants[_i][1], &len, NULL);
-      ck_assert_msg (8.0 * (double) len <= budget, "%s:%s: %zu bits over %g", c->name,
-                     variants[_i][1], 8 * len, budget);
-      double ceil = varlb_fano_ceiling (8.0 * (double) len, (double) in.N);
-      ck_assert_msg (acc <= ceil, "%s:%s: accuracy %.6f above the Fano ceiling %.6f",
-                     c->name, variants[_i][1], acc, ceil);
-    }
-  varlb_instance_clear (&in);
+    check_fits_under_fano_ceiling (&z, frac[f] * (double) z.in.N, variants[_i][1]);
+  zoo_run_clear (&z);
 }
 END_TEST
+
 
 /* Fraction of token T's d bits decoded correctly. */
 static double
@@ -406,33 +405,32 @@ token_accuracy (const varlb_instance_t *in, const varlb_bits_t *dec, size_t t)
 
 START_TEST (streamingllm_keeps_exactly_the_sinks_and_the_newest_tokens)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
-  const varlb_compressor_t *c = varlb_compressor_find ("streamingllm");
-  ck_assert (c != NULL);
+  zoo_run_t z;
+  zoo_run_init (&z, test_compressor ("streamingllm"), "sinks=4", 1);
+  const varlb_instance_t *in = &z.in;
   varlb_bits_t dec;
-  ck_assert_int_eq (varlb_bits_init (&dec, in.alice_tokens, in.d), VARLB_OK);
-  size_t len, sinks = 4, n = in.alice_tokens;
-  accuracy (c, &in, (double) in.N, "sinks=4", &len, &dec);
+  ck_assert_int_eq (varlb_bits_init (&dec, in->alice_tokens, in->d), VARLB_OK);
+  size_t len, sinks = 4, n = in->alice_tokens;
+  accuracy (&z, (double) in->N, &len, &dec);
   /* fp16 tokens of 2d numbers after a 64-bit header. */
-  size_t kept = (8 * len - 64) / (32 * in.d), window = kept - sinks;
+  size_t kept = (8 * len - 64) / (32 * in->d), window = kept - sinks;
   ck_assert_uint_gt (kept, sinks);
   ck_assert_uint_lt (kept, n / 4);
   size_t mid_ok = 0;
   for (size_t t = 0; t < n; t++)
     {
-      double a = token_accuracy (&in, &dec, t);
+      double a = token_accuracy (in, &dec, t);
       if (t < sinks || t >= n - window)
         ck_assert_msg (a == 1.0, "kept token %zu decodes %.3f of its bits", t, a);
       else
-        mid_ok += (size_t) nearbyint (a * (double) in.d);
+        mid_ok += (size_t) nearbyint (a * (double) in->d);
     }
   /* The evicted middle: its outputs do not depend on its bits, so chance
      (0.5 +- 0.003 here); 0.55 is 16 standard deviations away. */
-  double mid = (double) mid_ok / (double) ((n - kept) * in.d);
+  double mid = (double) mid_ok / (double) ((n - kept) * in->d);
   ck_assert_msg (mid < 0.55, "evicted tokens decode %.4f of their bits", mid);
   varlb_bits_clear (&dec);
-  varlb_instance_clear (&in);
+  zoo_run_clear (&z);
 }
 END_TEST
 
@@ -441,43 +439,43 @@ START_TEST (narrower_values_decode_at_lossless_budget)
   /* dv != d: keep only the first d/2 value columns.  The compressor must
      handle the two widths separately; every bit of those columns still
      decodes from its answer at a budget that holds the whole cache. */
-  varlb_instance_t in;
-  test_instance (&in, SEED);
-  const varlb_compressor_t *c = zoo_at ((size_t) _i);
-  size_t n = in.alice_tokens, d = in.d, dv = d / 2;
-  double *V2 = malloc (n * dv * sizeof *V2);
-  ck_assert (V2 != NULL);
+  zoo_run_t z;
+  zoo_run_init (&z, zoo_at ((size_t) _i), "", 0);
+  const varlb_instance_t *in = &z.in;
+  size_t n = in->alice_tokens, d = in->d, dv = d / 2;
+  double *V2 = malloc (n * dv * sizeof *V2), *O = malloc (n * dv * sizeof *O);
+  ck_assert (V2 && O);
   for (size_t t = 0; t < n; t++)
-    memcpy (V2 + t * dv, in.V + t * d, dv * sizeof *V2);
-  varlb_knobs_t k;
-  varlb_knobs_init (&k);
-  varlb_blob_t b;
-  varlb_blob_init (&b);
-  double budget = lossless_budget (&in);
-  ck_assert_int_eq (c->compress (&b, in.K, V2, n, d, dv, budget, in.public_seed, &k,
-                                 &in.par.pyramid), VARLB_OK);
-  ck_assert_double_le (8.0 * (double) b.len, budget);
-  size_t *idx;
-  double *Q = all_queries (&idx, &in);
-  double *O = malloc (n * dv * sizeof *O);
-  ck_assert (O != NULL);
-  ck_assert_int_eq (c->answer (O, b.data, b.len, in.public_seed, Q, n, d, dv, &k,
-                               &in.par.pyramid), VARLB_OK);
+    memcpy (V2 + t * dv, in->V + t * d, dv * sizeof *V2);
+  double budget = lossless_budget (in);
+  ck_assert_int_eq (z.c->compress (&z.b, in->K, V2, n, d, dv, budget, in->public_seed, &z.k,
+                                   &in->par.pyramid), VARLB_OK);
+  ck_assert_double_le (8.0 * (double) z.b.len, budget);
+  ck_assert_int_eq (z.c->answer (O, z.b.data, z.b.len, in->public_seed, z.Q, n, d, dv, &z.k,
+                                 &in->par.pyramid), VARLB_OK);
   size_t wrong = 0;
   for (size_t t = 0; t < n; t++)
     for (size_t j = 0; j < dv; j++)
-      wrong += varlb_instance_decode_value (&in, O[t * dv + j]) != varlb_bits_get (&in.x, t, j);
-  ck_assert_msg (wrong == 0, "%s: %zu of %zu bits wrong with dv = %zu", c->name, wrong,
+      wrong += varlb_instance_decode_value (in, O[t * dv + j]) != varlb_bits_get (&in->x, t, j);
+  ck_assert_msg (wrong == 0, "%s: %zu of %zu bits wrong with dv = %zu", z.c->name, wrong,
                  n * dv, dv);
-  free (O);
-  free (Q);
-  free (idx);
-  free (V2);
-  varlb_blob_clear (&b);
-  varlb_knobs_clear (&k);
-  varlb_instance_clear (&in);
+  free (V2), free (O);
+  zoo_run_clear (&z);
 }
 END_TEST
+
+
+/* IN's cache compressed with the built-in NAME under KNOB_TEXT (not checked
+   against its table) at BUDGET into B (initialised here; asserted to
+   succeed). */
+static void
+compress_named (varlb_blob_t *b, const char *name, const char *knob_text,
+                const varlb_instance_t *in, double budget)
+{
+  int st = test_compress (b, test_compressor (name), in, in->K, in->V, budget, knob_text, 0);
+  ck_assert_msg (st == VARLB_OK, "%s:%s: compress at %g bits returned %d", name, knob_text,
+                 budget, st);
+}
 
 START_TEST (h2o_all_recent_equals_streamingllm_without_sinks)
 {
@@ -486,24 +484,14 @@ START_TEST (h2o_all_recent_equals_streamingllm_without_sinks)
      with no sinks.  Their blobs must be byte-identical. */
   varlb_instance_t in;
   test_instance (&in, SEED);
-  const varlb_compressor_t *h = varlb_compressor_find ("h2o");
-  const varlb_compressor_t *s = varlb_compressor_find ("streamingllm");
-  ck_assert (h && s);
-  varlb_knobs_t kh, ks;
-  varlb_knobs_init (&kh);
-  varlb_knobs_init (&ks);
-  ck_assert_int_eq (varlb_knobs_parse (&kh, "recent=1"), VARLB_OK);
-  ck_assert_int_eq (varlb_knobs_parse (&ks, "sinks=0"), VARLB_OK);
   varlb_blob_t a, b;
-  compress (&a, h, &in, (double) in.N, &kh);
-  compress (&b, s, &in, (double) in.N, &ks);
+  compress_named (&a, "h2o", "recent=1", &in, (double) in.N);
+  compress_named (&b, "streamingllm", "sinks=0", &in, (double) in.N);
   ck_assert_uint_gt (a.len, 64);
   ck_assert_uint_eq (a.len, b.len);
   ck_assert (memcmp (a.data, b.data, a.len) == 0);
   varlb_blob_clear (&a);
   varlb_blob_clear (&b);
-  varlb_knobs_clear (&kh);
-  varlb_knobs_clear (&ks);
   varlb_instance_clear (&in);
 }
 END_TEST
@@ -516,19 +504,20 @@ START_TEST (pq_public_codebooks_are_free_and_recorded_as_calibration)
      it, names a free calibration. */
   varlb_instance_t in;
   test_instance (&in, SEED);
-  const varlb_compressor_t *c = varlb_compressor_find ("pq");
-  ck_assert (c != NULL && c->calibration != NULL);
-  varlb_knobs_t ki, kp;
-  varlb_knobs_init (&ki);
-  varlb_knobs_init (&kp);
-  ck_assert_int_eq (varlb_knobs_parse (&ki, "bits=6,subvectors=8"), VARLB_OK);
-  ck_assert_int_eq (varlb_knobs_parse (&kp, "bits=6,subvectors=8,codebooks=public"), VARLB_OK);
-  ck_assert_ptr_null (c->calibration (&ki));
-  const char *note = c->calibration (&kp);
+  const varlb_compressor_t *c = test_compressor ("pq");
+  ck_assert (c->calibration != NULL);
+  const char *ki = "bits=6,subvectors=8", *kp = "bits=6,subvectors=8,codebooks=public";
+  varlb_knobs_t k;
+  test_knobs (&k, c, ki, 0);
+  ck_assert_ptr_null (c->calibration (&k));
+  varlb_knobs_clear (&k);
+  test_knobs (&k, c, kp, 0);
+  const char *note = c->calibration (&k);
   ck_assert (note != NULL && strstr (note, "codebooks=public") != NULL);
+  varlb_knobs_clear (&k);
   varlb_blob_t a, b;
-  compress (&a, c, &in, 32.0 * (double) in.N, &ki);
-  compress (&b, c, &in, 32.0 * (double) in.N, &kp);
+  compress_named (&a, "pq", ki, &in, 32.0 * (double) in.N);
+  compress_named (&b, "pq", kp, &in, 32.0 * (double) in.N);
   ck_assert_uint_ge (b.len, 24);
   size_t n = test_le32 (b.data), Mk = test_le32 (b.data + 4), ck = test_le32 (b.data + 8);
   size_t Mv = test_le32 (b.data + 12), cv = test_le32 (b.data + 16);
@@ -541,11 +530,10 @@ START_TEST (pq_public_codebooks_are_free_and_recorded_as_calibration)
   ck_assert_uint_eq (8 * (a.len - b.len), 64 * (in.d + in.d) * 16);
   varlb_blob_clear (&a);
   varlb_blob_clear (&b);
-  varlb_knobs_clear (&ki);
-  varlb_knobs_clear (&kp);
   varlb_instance_clear (&in);
 }
 END_TEST
+
 
 START_TEST (pq_public_codebooks_are_rebuilt_identically_by_answer)
 {
@@ -557,7 +545,7 @@ START_TEST (pq_public_codebooks_are_rebuilt_identically_by_answer)
      over that cache. */
   varlb_instance_t in;
   test_instance (&in, SEED);
-  const varlb_compressor_t *c = varlb_compressor_find ("pq");
+  const varlb_compressor_t *c = test_compressor ("pq");
   size_t T = in.alice_tokens, d = in.d;
   double *K = malloc (T * d * sizeof *K), *V = malloc (T * d * sizeof *V);
   gsl_rng *rk = varlb_rng_new (UINT64_C (0x70715f63616c6962), VARLB_STREAM_COMPRESSOR);
@@ -570,9 +558,7 @@ START_TEST (pq_public_codebooks_are_rebuilt_identically_by_answer)
   gsl_rng_free (rk);
   gsl_rng_free (rv);
   varlb_knobs_t k;
-  varlb_knobs_init (&k);
-  ck_assert_int_eq (varlb_knobs_parse (&k, "subvectors=1,bits=9,precision=64,codebooks=public"),
-                    VARLB_OK);
+  test_knobs (&k, c, "subvectors=1,bits=9,precision=64,codebooks=public", 0);
   varlb_blob_t b;
   varlb_blob_init (&b);
   ck_assert_int_eq (c->compress (&b, K, V, T, d, d, 64.0 * (double) in.N, in.public_seed, &k,
@@ -606,25 +592,20 @@ START_TEST (pq_codes_fewer_tokens_rather_than_one_centroid)
      do not fit every token, a prefix of the tokens is coded instead. */
   varlb_instance_t in;
   test_instance (&in, SEED);
-  const varlb_compressor_t *c = varlb_compressor_find ("pq");
   const char *knobs[] = { "", "subvectors=8", "subvectors=2,bits=0", "codebooks=public" };
   const double frac[] = { 1.0 / 64, 1.0 / 16, 1.0 / 8, 1.0 / 4, 1.0 / 2, 1.0 };
   size_t fewer = 0;
   for (size_t k = 0; k < sizeof knobs / sizeof *knobs; k++)
     for (size_t f = 0; f < sizeof frac / sizeof *frac; f++)
       {
-        varlb_knobs_t kn;
-        varlb_knobs_init (&kn);
-        ck_assert_int_eq (varlb_knobs_parse (&kn, knobs[k]), VARLB_OK);
         varlb_blob_t b;
-        compress (&b, c, &in, floor (frac[f] * (double) in.N), &kn);
+        compress_named (&b, "pq", knobs[k], &in, floor (frac[f] * (double) in.N));
         ck_assert_uint_ge (b.len, 24);
         size_t n = test_le32 (b.data), ck = test_le32 (b.data + 8), cv = test_le32 (b.data + 16);
         ck_assert_msg (n < 2 || (ck >= 2 && cv >= 2), "pq:%s at N x %g: %zu tokens, %zu and %zu centroids",
                        knobs[k], frac[f], n, ck, cv);
         fewer += n > 0 && n < in.alice_tokens;
         varlb_blob_clear (&b);
-        varlb_knobs_clear (&kn);
       }
   ck_assert_uint_gt (fewer, 0);
   varlb_instance_clear (&in);
@@ -636,13 +617,12 @@ START_TEST (pq_chooses_subvectors_for_the_budget)
   /* With the sub-vector count and bits chosen for the budget (for K and V
      apart), 1.66 N decodes nearly every bit (faiss PQ: 99% there; a fixed
      two sub-vectors gave 55%), and N/4 stays under the Fano ceiling. */
-  varlb_instance_t in;
-  test_instance (&in, SEED);
-  const varlb_compressor_t *c = varlb_compressor_find ("pq");
+  zoo_run_t z;
+  zoo_run_init (&z, test_compressor ("pq"), "", 1);
   size_t len;
-  double acc = accuracy (c, &in, floor (1.66 * (double) in.N), "", &len, NULL);
+  double acc = accuracy (&z, floor (1.66 * (double) z.in.N), &len, NULL);
   ck_assert_msg (acc >= 0.95, "pq at 1.66 N: accuracy %.4f", acc);
-  varlb_instance_clear (&in);
+  zoo_run_clear (&z);
 }
 END_TEST
 
@@ -652,15 +632,14 @@ START_TEST (pq_public_codebooks_keep_improving_past_n)
      past N they keep improving (they plateaued at 73% when the calibration
      was capped at T), and answer rebuilds exactly the codebooks compress
      used, or nothing would decode. */
-  varlb_instance_t in;
-  test_instance (&in, SEED);
-  const varlb_compressor_t *c = varlb_compressor_find ("pq");
+  zoo_run_t z;
+  zoo_run_init (&z, test_compressor ("pq"), "codebooks=public", 1);
   size_t len;
-  double at_n = accuracy (c, &in, (double) in.N, "codebooks=public", &len, NULL);
-  double at_4n = accuracy (c, &in, 4.0 * (double) in.N, "codebooks=public", &len, NULL);
+  double at_n = accuracy (&z, (double) z.in.N, &len, NULL);
+  double at_4n = accuracy (&z, 4.0 * (double) z.in.N, &len, NULL);
   ck_assert_msg (at_4n >= 0.95 && at_4n > at_n, "pq:codebooks=public: %.4f at N, %.4f at 4N", at_n,
                  at_4n);
-  varlb_instance_clear (&in);
+  zoo_run_clear (&z);
 }
 END_TEST
 
@@ -668,48 +647,26 @@ END_TEST
    refuses it (VARLB_EFORMAT) instead of answering with it. */
 START_TEST (eviction_answer_refuses_a_non_finite_row)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
-  const varlb_compressor_t *c = varlb_compressor_find ("streamingllm");
-  varlb_knobs_t k;
-  varlb_knobs_init (&k);
-  ck_assert_int_eq (varlb_knobs_parse (&k, "bits=64"), VARLB_OK);
-  varlb_blob_t b;
-  compress (&b, c, &in, lossless_budget (&in), &k);
-  size_t *idx;
-  double *Q = all_queries (&idx, &in), *O = malloc (in.alice_tokens * in.d * sizeof *O);
-  ck_assert_int_eq (c->answer (O, b.data, b.len, in.public_seed, Q, in.alice_tokens, in.d,
-                               in.d, &k, &in.par.pyramid), VARLB_OK);
+  zoo_run_t z;
+  zoo_run_init (&z, test_compressor ("streamingllm"), "bits=64", 0);
+  zoo_compress (&z.b, &z, lossless_budget (&z.in));
+  size_t m = z.in.alice_tokens;
+  ck_assert_int_eq (zoo_answer (z.O, &z, z.b.data, z.b.len, m), VARLB_OK);
   double nan = NAN;
-  ck_assert_uint_gt (b.len, 16);
-  memcpy (b.data + 8, &nan, 8); /* after the count and the precision */
-  ck_assert_int_eq (c->answer (O, b.data, b.len, in.public_seed, Q, in.alice_tokens, in.d,
-                               in.d, &k, &in.par.pyramid), VARLB_EFORMAT);
-  free (O);
-  free (Q);
-  free (idx);
-  varlb_blob_clear (&b);
-  varlb_knobs_clear (&k);
-  varlb_instance_clear (&in);
+  ck_assert_uint_gt (z.b.len, 16);
+  memcpy (z.b.data + 8, &nan, 8); /* after the count and the precision */
+  ck_assert_int_eq (zoo_answer (z.O, &z, z.b.data, z.b.len, m), VARLB_EFORMAT);
+  zoo_run_clear (&z);
 }
 END_TEST
 
 START_TEST (pq_unknown_codebooks_value_is_refused)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
-  const varlb_compressor_t *c = varlb_compressor_find ("pq");
-  varlb_knobs_t k;
-  varlb_knobs_init (&k);
-  ck_assert_int_eq (varlb_knobs_parse (&k, "codebooks=secret"), VARLB_OK);
-  varlb_blob_t b;
-  varlb_blob_init (&b);
-  ck_assert_int_eq (c->compress (&b, in.K, in.V, in.alice_tokens, in.d, in.d, (double) in.N,
-                                 in.public_seed, &k, &in.par.pyramid), VARLB_EINVAL);
-  ck_assert_ptr_null (c->calibration (&k));
-  varlb_blob_clear (&b);
-  varlb_knobs_clear (&k);
-  varlb_instance_clear (&in);
+  zoo_run_t z;
+  zoo_run_init (&z, test_compressor ("pq"), "codebooks=secret", 0);
+  ck_assert_int_eq (zoo_try_compress (&z.b, &z, (double) z.in.N), VARLB_EINVAL);
+  ck_assert_ptr_null (z.c->calibration (&z.k));
+  zoo_run_clear (&z);
 }
 END_TEST
 

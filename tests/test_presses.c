@@ -17,6 +17,9 @@ static const char *const scorer_names[] = {
 
 static const uint64_t SEED = 20261123;
 
+/* The default instance drawn from SEED, afresh for each test. */
+TEST_FIXTURE_INSTANCE (in, SEED)
+
 /* K, V compressed with the built-in NAME under KNOB_TEXT (checked against
    its table) at BUDGET: test_compress's status, the blob in B. */
 static int
@@ -83,16 +86,34 @@ budget_for (size_t k, size_t d)
   return 64.0 + (double) k * 2.0 * (double) d * 64.0;
 }
 
-/* K scaled row by row: row t by FACTOR(t) (a distinct norm per token). */
+/* The tokens NAME:KNOB_TEXT keeps of the keys K (and IN's values) at
+   BUDGET, at fp64 (knobs "bits=64,..."), in KEPT (see kept_tokens); the
+   blob's length to *LEN where LEN is not NULL; returns their count. */
+static size_t
+kept_by (unsigned char *kept, const char *name, const char *knob_text, const double *K,
+         const varlb_instance_t *in, double budget, size_t *len)
+{
+  varlb_blob_t b;
+  ck_assert_msg (compress_kv (&b, name, knob_text, K, in->V, in, budget) == VARLB_OK, "%s:%s",
+                 name, knob_text);
+  size_t n = kept_tokens (kept, NULL, &b, K, in->alice_tokens, in->d);
+  if (len)
+    *len = b.len;
+  varlb_blob_clear (&b);
+  return n;
+}
+
+/* IN's keys scaled entry by entry: row t by ROW(t) (a distinct norm per
+   token), column j by COL(j); a NULL factor is 1. */
 static double *
-scaled_keys (const varlb_instance_t *in, double (*factor) (size_t))
+scaled_keys (const varlb_instance_t *in, double (*row) (size_t), double (*col) (size_t))
 {
   size_t T = in->alice_tokens, d = in->d;
   double *K = malloc (T * d * sizeof *K);
   ck_assert (K != NULL);
   for (size_t t = 0; t < T; t++)
     for (size_t j = 0; j < d; j++)
-      K[t * d + j] = in->K[t * d + j] * factor (t);
+      K[t * d + j] = in->K[t * d + j] * (row ? row (t) : 1.0) * (col ? col (j) : 1.0);
   return K;
 }
 
@@ -104,15 +125,10 @@ distinct_factor (size_t t)
 
 START_TEST (knorm_keeps_exactly_the_lowest_norm_keys)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
   size_t T = in.alice_tokens, d = in.d, k = 40;
-  double *K = scaled_keys (&in, distinct_factor);
-  varlb_blob_t b;
-  ck_assert_int_eq (compress_kv (&b, "knorm", "bits=64", K, in.V, &in, budget_for (k, d)),
-                    VARLB_OK);
+  double *K = scaled_keys (&in, distinct_factor, NULL);
   unsigned char *kept = malloc (T);
-  ck_assert_uint_eq (kept_tokens (kept, NULL, &b, K, T, d), k);
+  ck_assert_uint_eq (kept_by (kept, "knorm", "bits=64", K, &in, budget_for (k, d), NULL), k);
   /* the k smallest norms: factor below the k-th smallest */
   for (size_t t = 0; t < T; t++)
     {
@@ -122,15 +138,11 @@ START_TEST (knorm_keeps_exactly_the_lowest_norm_keys)
     }
   free (kept);
   free (K);
-  varlb_blob_clear (&b);
-  varlb_instance_clear (&in);
 }
 END_TEST
 
 START_TEST (random_is_seed_deterministic_and_uniform)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
   size_t T = in.alice_tokens, d = in.d, k = 32, trials = 300;
   double budget = budget_for (k, d);
   varlb_blob_t a, b;
@@ -152,11 +164,9 @@ START_TEST (random_is_seed_deterministic_and_uniform)
   for (size_t s = 0; s < trials; s++)
     {
       in.public_seed = varlb_seed_mix (own, s);
-      ck_assert_int_eq (compress_kv (&b, "random", "bits=64", in.K, in.V, &in, budget), VARLB_OK);
-      kept_tokens (kept, NULL, &b, in.K, T, d);
+      kept_by (kept, "random", "bits=64", in.K, &in, budget, NULL);
       for (size_t t = 0; t < T; t++)
         count[t] += kept[t];
-      varlb_blob_clear (&b);
     }
   in.public_seed = own;
   double expect = (double) (trials * k) / (double) T, chi2 = 0.0;
@@ -165,22 +175,21 @@ START_TEST (random_is_seed_deterministic_and_uniform)
   ck_assert_msg (chi2 > 250 && chi2 < 600, "chi-square %.1f over %zu tokens", chi2, T);
   free (kept);
   free (count);
-  varlb_instance_clear (&in);
 }
 END_TEST
+
+/* Channels 3, 7, 11, ... (16 of 64) carry a thousandth of the energy. */
+static double
+weak_every_fourth (size_t j)
+{
+  return j % 4 == 3 ? 1e-3 : 1.0;
+}
 
 /* ThinK's blob: count, precision, kept channels, the channel mask. */
 START_TEST (think_prunes_exactly_the_weakest_channels)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
   size_t T = in.alice_tokens, d = in.d;
-  double *K = malloc (T * d * sizeof *K);
-  ck_assert (K != NULL);
-  /* channels 3, 7, 11, ... (16 of 64) carry a thousandth of the energy */
-  for (size_t t = 0; t < T; t++)
-    for (size_t j = 0; j < d; j++)
-      K[t * d + j] = in.K[t * d + j] * (j % 4 == 3 ? 1e-3 : 1.0);
+  double *K = scaled_keys (&in, NULL, weak_every_fourth);
   varlb_blob_t b;
   ck_assert_int_eq (compress_kv (&b, "think", "bits=64,key_channel_compression_ratio=0.25", K,
                                  in.V, &in, (double) in.N),
@@ -220,16 +229,45 @@ START_TEST (think_prunes_exactly_the_weakest_channels)
   ck_assert_uint_eq (test_le32 (b.data + 8), d);
   varlb_blob_clear (&b);
   free (K);
-  varlb_instance_clear (&in);
 }
 END_TEST
+
+/* NAME:KNOB_TEXT at BUDGET on IN keeps exactly the tokens knorm keeps:
+   their flags in KEPT, the values NAME stores for them in VALS (T x d),
+   knorm's own blob in PLAIN (initialised here). */
+static void
+keeps_knorms_tokens (unsigned char *kept, double *vals, varlb_blob_t *plain, const char *name,
+                     const char *knob_text, const varlb_instance_t *in, double budget)
+{
+  size_t T = in->alice_tokens, d = in->d;
+  unsigned char *kept_plain = malloc (T);
+  ck_assert (kept_plain != NULL);
+  varlb_blob_t b;
+  ck_assert_int_eq (compress_kv (&b, name, knob_text, in->K, in->V, in, budget), VARLB_OK);
+  ck_assert_int_eq (compress_kv (plain, "knorm", "bits=64", in->K, in->V, in, budget), VARLB_OK);
+  kept_tokens (kept, vals, &b, in->K, T, d);
+  kept_tokens (kept_plain, NULL, plain, in->K, T, d);
+  ck_assert (memcmp (kept, kept_plain, T) == 0);
+  free (kept_plain);
+  varlb_blob_clear (&b);
+}
+
+/* NAME:KNOB_TEXT at BUDGET on IN writes exactly the blob WANT. */
+static void
+check_same_blob (const varlb_blob_t *want, const char *name, const char *knob_text,
+                 const varlb_instance_t *in, double budget)
+{
+  varlb_blob_t b;
+  ck_assert_int_eq (compress_kv (&b, name, knob_text, in->K, in->V, in, budget), VARLB_OK);
+  ck_assert_msg (b.len == want->len && memcmp (b.data, want->data, b.len) == 0, "%s:%s",
+                 name, knob_text);
+  varlb_blob_clear (&b);
+}
 
 /* Kept values of merging over a cache whose values are all VAL (row
    vector) must be VAL: a weighted mean of equal vectors. */
 START_TEST (merging_keeps_weighted_means_of_values)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
   size_t T = in.alice_tokens, d = in.d, k = 24;
   double budget = budget_for (k, d);
   double *V = malloc (T * d * sizeof *V), *vals = malloc (T * d * sizeof *vals);
@@ -247,12 +285,7 @@ START_TEST (merging_keeps_weighted_means_of_values)
   varlb_blob_clear (&b);
   /* {0,1} values: merged values stay in [0, 1] (convex weights), some
      change, and keys are the press's (knorm's) own */
-  ck_assert_int_eq (compress_kv (&b, "merging", "bits=64", in.K, in.V, &in, budget), VARLB_OK);
-  ck_assert_int_eq (compress_kv (&plain, "knorm", "bits=64", in.K, in.V, &in, budget), VARLB_OK);
-  unsigned char *kept_plain = malloc (T);
-  kept_tokens (kept, vals, &b, in.K, T, d);
-  kept_tokens (kept_plain, NULL, &plain, in.K, T, d);
-  ck_assert (memcmp (kept, kept_plain, T) == 0);
+  keeps_knorms_tokens (kept, vals, &plain, "merging", "bits=64", &in, budget);
   size_t changed = 0;
   for (size_t t = 0; t < T; t++)
     for (size_t j = 0; kept[t] && j < d; j++)
@@ -261,34 +294,21 @@ START_TEST (merging_keeps_weighted_means_of_values)
         changed += vals[t * d + j] != in.V[t * d + j];
       }
   ck_assert_uint_gt (changed, 0);
-  varlb_blob_clear (&b);
   /* no evicted key is as similar as 1: nothing merges, knorm's blob */
-  ck_assert_int_eq (compress_kv (&b, "merging", "bits=64,similarity_threshold=1", in.K, in.V, &in,
-                                 budget),
-                    VARLB_OK);
-  ck_assert (b.len == plain.len && memcmp (b.data, plain.data, b.len) == 0);
-  varlb_blob_clear (&b);
+  check_same_blob (&plain, "merging", "bits=64,similarity_threshold=1", &in, budget);
   varlb_blob_clear (&plain);
-  free (V), free (vals), free (kept), free (kept_plain);
-  varlb_instance_clear (&in);
+  free (V), free (vals), free (kept);
 }
 END_TEST
 
 START_TEST (cam_keeps_the_press_tokens_and_only_adds_to_values)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
   size_t T = in.alice_tokens, d = in.d, k = 24;
   double budget = budget_for (k, d);
   double *vals = malloc (T * d * sizeof *vals);
-  unsigned char *kept = malloc (T), *kept_plain = malloc (T);
-  varlb_blob_t b, plain;
-  ck_assert_int_eq (compress_kv (&b, "cam", "bits=64,press=knorm", in.K, in.V, &in, budget),
-                    VARLB_OK);
-  ck_assert_int_eq (compress_kv (&plain, "knorm", "bits=64", in.K, in.V, &in, budget), VARLB_OK);
-  kept_tokens (kept, vals, &b, in.K, T, d);
-  kept_tokens (kept_plain, NULL, &plain, in.K, T, d);
-  ck_assert (memcmp (kept, kept_plain, T) == 0);
+  unsigned char *kept = malloc (T);
+  varlb_blob_t plain;
+  keeps_knorms_tokens (kept, vals, &plain, "cam", "bits=64,press=knorm", &in, budget);
   double added = 0.0;
   for (size_t t = 0; t < T; t++)
     for (size_t j = 0; kept[t] && j < d; j++)
@@ -297,32 +317,22 @@ START_TEST (cam_keeps_the_press_tokens_and_only_adds_to_values)
         added += vals[t * d + j] - in.V[t * d + j];
       }
   ck_assert (added > 0.0);
-  varlb_blob_clear (&b);
   /* no merge candidates: the press's blob */
-  ck_assert_int_eq (compress_kv (&b, "cam", "bits=64,press=knorm,compression_interval=0", in.K,
-                                 in.V, &in, budget),
-                    VARLB_OK);
-  ck_assert (b.len == plain.len && memcmp (b.data, plain.data, b.len) == 0);
-  varlb_blob_clear (&b);
+  check_same_blob (&plain, "cam", "bits=64,press=knorm,compression_interval=0", &in, budget);
   varlb_blob_clear (&plain);
-  free (vals), free (kept), free (kept_plain);
-  varlb_instance_clear (&in);
+  free (vals), free (kept);
 }
 END_TEST
 
 START_TEST (chunkkv_keeps_whole_chunks)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
   size_t T = in.alice_tokens, d = in.d, L = 8; /* T = 53 chunks of 8 */
   unsigned char *kept = malloc (T);
-  varlb_blob_t b, plain;
-  ck_assert_int_eq (compress_kv (&b, "chunkkv", "bits=64,chunk_length=8", in.K, in.V, &in,
-                                 budget_for (37, d)),
-                    VARLB_OK);
+  varlb_blob_t plain;
   /* 37 slots: four whole chunks of 8, best first, and the top 5 tokens
      of the next */
-  ck_assert_uint_eq (kept_tokens (kept, NULL, &b, in.K, T, d), 37);
+  ck_assert_uint_eq (kept_by (kept, "chunkkv", "bits=64,chunk_length=8", in.K, &in,
+                              budget_for (37, d), NULL), 37);
   size_t partial = 0;
   for (size_t c = 0; c * L < T; c++)
     {
@@ -333,14 +343,10 @@ START_TEST (chunkkv_keeps_whole_chunks)
       partial += n == 5;
     }
   ck_assert_uint_eq (partial, 1);
-  varlb_blob_clear (&b);
   /* press knorm over keys of distinct norms: the kept whole chunks are the
      four of least mean norm, then 5 tokens of the fifth */
-  double *K = scaled_keys (&in, distinct_factor), mean[53];
-  ck_assert_int_eq (compress_kv (&b, "chunkkv", "bits=64,chunk_length=8,press=knorm", K, in.V,
-                                 &in, budget_for (37, d)),
-                    VARLB_OK);
-  kept_tokens (kept, NULL, &b, K, T, d);
+  double *K = scaled_keys (&in, distinct_factor, NULL), mean[53];
+  kept_by (kept, "chunkkv", "bits=64,chunk_length=8,press=knorm", K, &in, budget_for (37, d), NULL);
   size_t better[53] = { 0 };
   for (size_t c = 0; c < 53; c++)
     {
@@ -363,25 +369,17 @@ START_TEST (chunkkv_keeps_whole_chunks)
           ck_assert (kept[u] || distinct_factor (t) < distinct_factor (u));
     }
   free (K);
-  varlb_blob_clear (&b);
   /* chunks of one token: the press's own top-k */
-  ck_assert_int_eq (compress_kv (&b, "chunkkv", "bits=64,chunk_length=1", in.K, in.V, &in,
-                                 budget_for (37, d)),
-                    VARLB_OK);
   ck_assert_int_eq (compress_kv (&plain, "snapkv", "bits=64", in.K, in.V, &in, budget_for (37, d)),
                     VARLB_OK);
-  ck_assert (b.len == plain.len && memcmp (b.data, plain.data, b.len) == 0);
-  varlb_blob_clear (&b);
+  check_same_blob (&plain, "chunkkv", "bits=64,chunk_length=1", &in, budget_for (37, d));
   varlb_blob_clear (&plain);
   free (kept);
-  varlb_instance_clear (&in);
 }
 END_TEST
 
 START_TEST (criticalkv_with_one_stage_equals_its_press)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
   double budget = budget_for (30, in.d);
   varlb_blob_t a, b;
   ck_assert_int_eq (compress_kv (&a, "criticalkv", "bits=64,first_stage_ratio=1", in.K, in.V, &in,
@@ -397,7 +395,6 @@ START_TEST (criticalkv_with_one_stage_equals_its_press)
   ck_assert (a.len == b.len && memcmp (a.data, b.data, a.len) != 0);
   varlb_blob_clear (&a);
   varlb_blob_clear (&b);
-  varlb_instance_clear (&in);
 }
 END_TEST
 
@@ -411,47 +408,31 @@ START_TEST (dms_keeps_exactly_the_tokens_above_threshold_and_the_window)
 {
   /* knorm scores -|k|: threshold -1 keeps the keys of norm 0.5 (every third
      token) and evicts those of norm 2, except the newest 10 */
-  varlb_instance_t in;
-  test_instance (&in, SEED);
   size_t T = in.alice_tokens, d = in.d, w = 10;
-  double *K = scaled_keys (&in, two_norms);
+  double *K = scaled_keys (&in, two_norms, NULL);
   unsigned char *kept = malloc (T);
-  varlb_blob_t b;
+  const char *knobs = "bits=64,press=knorm,threshold=-1,sliding_window_size=10";
   double budget = budget_for (T, d);
-  ck_assert_int_eq (compress_kv (&b, "dms", "bits=64,press=knorm,threshold=-1,sliding_window_size=10",
-                                 K, in.V, &in, budget),
-                    VARLB_OK);
-  size_t n = kept_tokens (kept, NULL, &b, K, T, d);
+  size_t len, n = kept_by (kept, "dms", knobs, K, &in, budget, &len);
   for (size_t t = 0; t < T; t++)
     ck_assert_msg (kept[t] == (t % 3 == 0 || t >= T - w), "token %zu kept %d", t, kept[t]);
-  ck_assert_double_lt (8.0 * (double) b.len, budget / 2);
-  varlb_blob_clear (&b);
+  ck_assert_double_lt (8.0 * (double) len, budget / 2);
   /* a budget of 20: the window, then the best scores (all tie at -0.5:
      the lowest indices) */
-  ck_assert_int_eq (compress_kv (&b, "dms", "bits=64,press=knorm,threshold=-1,sliding_window_size=10",
-                                 K, in.V, &in, budget_for (20, d)),
-                    VARLB_OK);
-  ck_assert_uint_eq (kept_tokens (kept, NULL, &b, K, T, d), 20);
+  ck_assert_uint_eq (kept_by (kept, "dms", knobs, K, &in, budget_for (20, d), NULL), 20);
   for (size_t t = T - w; t < T; t++)
     ck_assert (kept[t]);
   ck_assert_uint_gt (n, 20);
-  varlb_blob_clear (&b);
   free (K), free (kept);
-  varlb_instance_clear (&in);
 }
 END_TEST
 
 START_TEST (finch_always_keeps_its_window)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
   size_t T = in.alice_tokens, d = in.d;
   unsigned char *kept = malloc (T);
-  varlb_blob_t b;
-  ck_assert_int_eq (compress_kv (&b, "finch", "bits=64,window_size=12,chunk_length=100", in.K, in.V,
-                                 &in, budget_for (30, d)),
-                    VARLB_OK);
-  ck_assert_uint_eq (kept_tokens (kept, NULL, &b, in.K, T, d), 30);
+  ck_assert_uint_eq (kept_by (kept, "finch", "bits=64,window_size=12,chunk_length=100", in.K, &in,
+                              budget_for (30, d), NULL), 30);
   for (size_t t = T - 12; t < T; t++)
     ck_assert_msg (kept[t], "window token %zu evicted", t);
   /* 18 context slots over chunks of 100, 100, 100, 100, 12 tokens: 4, 4,
@@ -462,9 +443,7 @@ START_TEST (finch_always_keeps_its_window)
   const size_t want[5] = { 5, 5, 4, 4, 0 };
   for (size_t c = 0; c < 5; c++)
     ck_assert_msg (per[c] == want[c], "chunk %zu keeps %zu, not %zu", c, per[c], want[c]);
-  varlb_blob_clear (&b);
   free (kept);
-  varlb_instance_clear (&in);
 }
 END_TEST
 
@@ -472,8 +451,6 @@ END_TEST
    a wrapper or an unknown press is refused. */
 START_TEST (wrappers_take_every_scorer_press)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
   const char *wrappers[] = { "chunkkv", "criticalkv", "dms", "merging", "cam", "think" };
   char knobs[128];
   double budget = (double) in.N / 2.0;
@@ -492,14 +469,11 @@ START_TEST (wrappers_take_every_scorer_press)
                         VARLB_EINVAL);
       varlb_blob_clear (&b);
     }
-  varlb_instance_clear (&in);
 }
 END_TEST
 
 START_TEST (unknown_text_knob_values_are_refused)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
   varlb_blob_t b;
   ck_assert_int_eq (compress_kv (&b, "cur", "leverage_type=query", in.K, in.V, &in, 1e9),
                     VARLB_EINVAL);
@@ -507,13 +481,12 @@ START_TEST (unknown_text_knob_values_are_refused)
   ck_assert_int_eq (compress_kv (&b, "snapkv", "pooling=median", in.K, in.V, &in, 1e9),
                     VARLB_EINVAL);
   varlb_blob_clear (&b);
-  varlb_instance_clear (&in);
 }
 END_TEST
 
 TEST_MAIN ("presses", s)
 {
-  TCase *tc = test_case (s, "presses", 300);
+  TCase *tc = test_case_drawn (s, "presses", 300);
   tcase_add_test (tc, knorm_keeps_exactly_the_lowest_norm_keys);
   tcase_add_test (tc, random_is_seed_deterministic_and_uniform);
   tcase_add_test (tc, think_prunes_exactly_the_weakest_channels);

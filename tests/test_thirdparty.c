@@ -19,6 +19,9 @@
 
 static const uint64_t SEED = 20261123;
 
+/* The default instance drawn from SEED, afresh for each test. */
+TEST_FIXTURE_INSTANCE (in, SEED)
+
 /* IN compressed with C and KNOB_TEXT (not checked against C's table: the
    tests hand compress bad knobs on purpose) at BUDGET: test_compress's
    status, the blob in B. */
@@ -99,8 +102,6 @@ END_TEST
    fill whole 64-bit words: a stream is 3392 r bytes, the blob 16 + 6784 r. */
 START_TEST (zfp_rate_is_the_largest_whole_rate_that_fits)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
   const varlb_compressor_t *c = test_compressor ("zfp");
   ck_assert_uint_eq (in.alice_tokens, 424);
   const double budgets[] = { 8.0 * (16 + 6784 * 2), 8.0 * (16 + 6784 * 2) - 1,
@@ -128,14 +129,11 @@ START_TEST (zfp_rate_is_the_largest_whole_rate_that_fits)
       ck_assert_double_le (8.0 * (double) b.len, budgets[i]);
       varlb_blob_clear (&b);
     }
-  varlb_instance_clear (&in);
 }
 END_TEST
 
 START_TEST (zfp_refuses_rates_below_the_guard_and_clamps_small_budgets)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
   const varlb_compressor_t *c = test_compressor ("zfp");
   varlb_blob_t b;
   /* A block must hold its exponent header and one bit per value. */
@@ -158,14 +156,11 @@ START_TEST (zfp_refuses_rates_below_the_guard_and_clamps_small_budgets)
   ck_assert_uint_lt (n, in.alice_tokens);
   ck_assert_double_le (8.0 * (double) b.len, budget);
   varlb_blob_clear (&b);
-  varlb_instance_clear (&in);
 }
 END_TEST
 
 START_TEST (zfp_lying_headers_are_refused)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
   const varlb_compressor_t *c = test_compressor ("zfp");
   varlb_blob_t b;
   ck_assert_int_eq (compress_with (&b, c, &in, 8.0 * (16 + 6784 * 8), ""), VARLB_OK);
@@ -190,7 +185,6 @@ START_TEST (zfp_lying_headers_are_refused)
     }
   free (big);
   varlb_blob_clear (&b);
-  varlb_instance_clear (&in);
 }
 END_TEST
 #endif
@@ -198,8 +192,6 @@ END_TEST
 #ifdef HAVE_FPZIP
 START_TEST (fpzip_precision_is_the_largest_that_fits)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
   const varlb_compressor_t *c = test_compressor ("fpzip");
   const double budgets[] = { 8.0 * (double) in.N, 16.0 * (double) in.N, 40.0 * (double) in.N };
   for (size_t i = 0; i < sizeof budgets / sizeof *budgets; i++)
@@ -220,14 +212,11 @@ START_TEST (fpzip_precision_is_the_largest_that_fits)
       varlb_blob_clear (&b);
       varlb_blob_clear (&up);
     }
-  varlb_instance_clear (&in);
 }
 END_TEST
 
 START_TEST (fpzip_lying_or_corrupted_streams_are_refused)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
   const varlb_compressor_t *c = test_compressor ("fpzip");
   varlb_blob_t b;
   ck_assert_int_eq (compress_with (&b, c, &in, 40.0 * (double) in.N, ""), VARLB_OK);
@@ -257,7 +246,6 @@ START_TEST (fpzip_lying_or_corrupted_streams_are_refused)
     }
   free (lie);
   varlb_blob_clear (&b);
-  varlb_instance_clear (&in);
 }
 END_TEST
 #endif
@@ -274,8 +262,6 @@ pq_len (size_t M, size_t nbits, int public)
 
 START_TEST (faiss_pq_takes_the_richest_codes_that_fit)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
   const varlb_compressor_t *c = test_compressor ("faiss_pq");
   const double budgets[] = { 3.0 * (double) in.N, 9.0 * (double) in.N };
   for (int public = 0; public < 2; public++)
@@ -297,7 +283,6 @@ START_TEST (faiss_pq_takes_the_richest_codes_that_fit)
                              budgets[i], M, nbits, m, nb);
         varlb_blob_clear (&b);
       }
-  varlb_instance_clear (&in);
 }
 END_TEST
 
@@ -309,8 +294,6 @@ START_TEST (faiss_public_codebooks_are_free_and_rebuilt_by_answer)
      (M = d) every bit of the sampled rows decodes (a codebook trained
      otherwise permutes the centroids, and the codes point at the wrong
      ones). */
-  varlb_instance_t in;
-  test_instance (&in, SEED);
   const varlb_compressor_t *c = test_compressor ("faiss_pq");
   varlb_knobs_t ki, kp;
   varlb_knobs_init (&ki);
@@ -342,14 +325,11 @@ START_TEST (faiss_public_codebooks_are_free_and_rebuilt_by_answer)
   varlb_blob_clear (&a), varlb_blob_clear (&b), varlb_blob_clear (&sa), varlb_blob_clear (&sb);
   varlb_knobs_clear (&ki);
   varlb_knobs_clear (&kp);
-  varlb_instance_clear (&in);
 }
 END_TEST
 
 START_TEST (faiss_lying_headers_are_refused)
 {
-  varlb_instance_t in;
-  test_instance (&in, SEED);
   cap_address_space ();
   const char *names[] = { "faiss_pq", "faiss_sq" };
   for (int which = 0; which < 2; which++)
@@ -377,7 +357,6 @@ START_TEST (faiss_lying_headers_are_refused)
       free (lie);
       varlb_blob_clear (&b);
     }
-  varlb_instance_clear (&in);
 }
 END_TEST
 
@@ -385,8 +364,6 @@ START_TEST (faiss_more_tokens_than_the_instance_are_refused)
 {
   /* A header claiming T + 1 tokens, with that token's codes appended so
      every size agrees: only the bound by the instance refuses it. */
-  varlb_instance_t in;
-  test_instance (&in, SEED);
   const char *names[] = { "faiss_pq", "faiss_sq" };
   for (int which = 0; which < 2; which++)
     {
@@ -408,14 +385,13 @@ START_TEST (faiss_more_tokens_than_the_instance_are_refused)
       free (lie);
       varlb_blob_clear (&b);
     }
-  varlb_instance_clear (&in);
 }
 END_TEST
 #endif
 
 TEST_MAIN ("thirdparty", s)
 {
-  TCase *tc = test_case (s, "libraries", 300);
+  TCase *tc = test_case_drawn (s, "libraries", 300);
   tcase_add_test (tc, provenance_names_the_library_and_nothing_for_own_builtins);
   /* A library this build lacks is a skip, said so, never a pass. */
 #ifdef HAVE_ZFP

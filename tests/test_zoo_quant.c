@@ -1,63 +1,16 @@
-/* test_zoo_quant.c -- properties of the quantizers, sketches and VAR-specific
- * compressors of the zoo (TurboQuant, QJL, PolarQuant, KVQuant, GEAR, SubGen,
- * PQCache, AMS-KV, FastVAR, LiteVAR) that the generic zoo tests
+/* test_zoo_quant.c -- properties of the quantizers and sketches of the zoo
+ * (TurboQuant, QJL, PolarQuant, KVQuant, GEAR) that the generic zoo tests
  * (test_compressors.c) cannot see: their codebooks against the known
  * Lloyd-Max optima, their rotations, what they keep, and how their error
- * falls with their knobs. */
+ * falls with their knobs.  The zoo's token selectors are in
+ * test_zoo_select.c, the knob variants of both in test_compressors.c. */
 #include "testutil.h"
 #include <math.h>
 #include <string.h>
 #include <gsl/gsl_randist.h>
-#include <gsl/gsl_cblas.h>
 #include "compressors/quant.h"
 
 static const uint64_t SEED = 20261123;
-
-/* Compress K, V (T x d, T x dv) with NAME:KNOBS at BUDGET and public seed
-   SEED into B, then answer the M queries Q into O (m x dv). */
-static void
-run (varlb_blob_t *b, double *O, const char *name, const char *knobs, const double *K,
-     const double *V, size_t T, size_t d, size_t dv, double budget, const double *Q, size_t m,
-     const varlb_pyramid_t *py, uint64_t seed)
-{
-  const varlb_compressor_t *c = test_compressor (name);
-  varlb_knobs_t k;
-  test_knobs (&k, c, knobs, 1);
-  varlb_blob_init (b);
-  int st = c->compress (b, K, V, T, d, dv, budget, seed, &k, py);
-  ck_assert_msg (st == VARLB_OK, "%s:%s compress returned %d", name, knobs, st);
-  ck_assert_double_le (8.0 * (double) b->len, budget);
-  if (m > 0)
-    {
-      st = c->answer (O, b->data, b->len, seed, Q, m, d, dv, &k, py);
-      ck_assert_msg (st == VARLB_OK, "%s:%s answer returned %d", name, knobs, st);
-    }
-  varlb_knobs_clear (&k);
-}
-
-/* Per-token accuracy of a compressor on the instance: ACC[t] is the
-   fraction of token t's d bits decoded right. */
-static void
-token_accuracy (double *acc, varlb_blob_t *b, const char *name, const char *knobs,
-                const varlb_instance_t *in, double budget)
-{
-  size_t n = in->alice_tokens, d = in->d;
-  size_t *idx = malloc (n * sizeof *idx);
-  double *Q = malloc (n * d * sizeof *Q), *O = malloc (n * d * sizeof *O);
-  ck_assert (idx && Q && O);
-  for (size_t i = 0; i < n; i++)
-    idx[i] = i;
-  ck_assert_int_eq (varlb_instance_queries (Q, in, idx, n), VARLB_OK);
-  run (b, O, name, knobs, in->K, in->V, n, d, d, budget, Q, n, &in->par.pyramid, in->public_seed);
-  for (size_t t = 0; t < n; t++)
-    {
-      size_t ok = 0;
-      for (size_t j = 0; j < d; j++)
-        ok += varlb_instance_decode_value (in, O[t * d + j]) == varlb_bits_get (&in->x, t, j);
-      acc[t] = (double) ok / (double) d;
-    }
-  free (idx), free (Q), free (O);
-}
 
 /* -------------------------------------------------------------- codebooks */
 
@@ -151,54 +104,83 @@ END_TEST
 
 /* -------------------------------------------------------------- TurboQuant */
 
-/* T = d one-hot keys scaled by 60 in the queries: each query attends to
-   its own token alone, so O reads back the rebuilt value row. */
-static void
-one_hot_probe (double *K, double *Q, size_t T)
+/* T one-hot keys of T columns scaled by 60 in the queries: each query
+   attends to its own token alone, so O reads back the rebuilt value row.
+   The values are Gaussian (a stream of SEED), T x T as well; the pyramid
+   is the 256px preset. */
+typedef struct
 {
-  memset (K, 0, T * T * sizeof *K);
-  memset (Q, 0, T * T * sizeof *Q);
+  size_t T;
+  double *K, *Q, *V, *O;
+  varlb_pyramid_t py;
+} probe_t;
+
+static void
+probe_init (probe_t *p, size_t T)
+{
+  p->T = T;
+  p->K = calloc (T * T, sizeof *p->K), p->Q = calloc (T * T, sizeof *p->Q);
+  p->V = malloc (T * T * sizeof *p->V), p->O = malloc (T * T * sizeof *p->O);
+  gsl_rng *r = varlb_rng_new (SEED, VARLB_STREAM_USER);
+  ck_assert (p->K && p->Q && p->V && p->O && r);
   for (size_t t = 0; t < T; t++)
-    K[t * T + t] = 1.0, Q[t * T + t] = 60.0;
+    p->K[t * T + t] = 1.0, p->Q[t * T + t] = 60.0;
+  for (size_t i = 0; i < T * T; i++)
+    p->V[i] = gsl_ran_gaussian (r, 1.0);
+  gsl_rng_free (r);
+  ck_assert_int_eq (varlb_pyramid_init_preset (&p->py, 256), VARLB_OK);
+}
+
+static void
+probe_clear (probe_t *p)
+{
+  varlb_pyramid_clear (&p->py);
+  free (p->K), free (p->Q), free (p->V), free (p->O);
+}
+
+/* NAME:KNOBS on P at an unbinding budget: the answer in P's O. */
+static void
+probe_run (probe_t *p, const char *name, const char *knobs)
+{
+  varlb_blob_t b;
+  test_run (&b, p->O, name, knobs, p->K, p->V, p->T, p->T, p->T, 1e9, p->Q, p->T, &p->py, SEED);
+  varlb_blob_clear (&b);
+}
+
+/* The mean over P's tokens of |o_t - v_t|^2 / |v_t|^2. */
+static double
+probe_relative_mse (const probe_t *p)
+{
+  size_t T = p->T;
+  double mse = 0.0;
+  for (size_t t = 0; t < T; t++)
+    {
+      double e = 0.0, n = 0.0;
+      for (size_t j = 0; j < T; j++)
+        e += (p->O[t * T + j] - p->V[t * T + j]) * (p->O[t * T + j] - p->V[t * T + j]),
+          n += p->V[t * T + j] * p->V[t * T + j];
+      mse += e / n / (double) T;
+    }
+  return mse;
 }
 
 START_TEST (turboquant_distortion_matches_the_papers_table)
 {
   /* TurboQuant_mse's relative MSE per vector: 0.363, 0.117, 0.0345,
      0.0095 at b = 1..4 (the Gaussian Lloyd-Max distortions, d large). */
-  size_t T = 256, d = 256;
-  double *K = malloc (T * d * sizeof *K), *Q = malloc (T * d * sizeof *Q);
-  double *V = malloc (T * d * sizeof *V), *O = malloc (T * d * sizeof *O);
-  gsl_rng *r = varlb_rng_new (SEED, VARLB_STREAM_USER);
-  ck_assert (K && Q && V && O && r);
-  one_hot_probe (K, Q, T);
-  for (size_t i = 0; i < T * d; i++)
-    V[i] = gsl_ran_gaussian (r, 1.0);
-  varlb_pyramid_t py;
-  ck_assert_int_eq (varlb_pyramid_init_preset (&py, 256), VARLB_OK);
+  probe_t p;
+  probe_init (&p, 256);
   const double D[4] = { 0.3634, 0.1175, 0.03454, 0.009497 };
   for (unsigned b = 1; b <= 4; b++)
     {
       char knobs[64];
       snprintf (knobs, sizeof knobs, "bits=%u", b);
-      varlb_blob_t blob;
-      run (&blob, O, "turboquant", knobs, K, V, T, d, d, 1e9, Q, T, &py, SEED);
-      double mse = 0.0;
-      for (size_t t = 0; t < T; t++)
-        {
-          double e = 0.0, n = 0.0;
-          for (size_t j = 0; j < d; j++)
-            e += (O[t * d + j] - V[t * d + j]) * (O[t * d + j] - V[t * d + j]),
-              n += V[t * d + j] * V[t * d + j];
-          mse += e / n / (double) T;
-        }
+      probe_run (&p, "turboquant", knobs);
+      double mse = probe_relative_mse (&p);
       ck_assert_msg (fabs (mse - D[b - 1]) < 0.1 * D[b - 1], "b = %u: MSE %.5f, paper %.5f", b,
                      mse, D[b - 1]);
-      varlb_blob_clear (&blob);
     }
-  varlb_pyramid_clear (&py);
-  gsl_rng_free (r);
-  free (K), free (Q), free (V), free (O);
+  probe_clear (&p);
 }
 END_TEST
 
@@ -227,7 +209,7 @@ mean_sketched_score (const char *name, const char *knobs)
   for (uint64_t seed = 1; seed <= SEEDS; seed++)
     {
       varlb_blob_t b;
-      run (&b, O, name, knobs, K, V, 2, d, d, 1e9, Q, 2, &py, seed);
+      test_run (&b, O, name, knobs, K, V, 2, d, d, 1e9, Q, 2, &py, seed);
       double half = 0.0, dot = 0.0;
       for (size_t j = 0; j < d; j++)
         half += O[j] * O[j], dot += O[d + j] * O[j];
@@ -270,7 +252,7 @@ START_TEST (turboquant_outlier_split_marks_the_highest_energy_channels)
   test_instance (&in, SEED);
   size_t n = in.alice_tokens, d = in.d;
   varlb_blob_t b;
-  run (&b, NULL, "turboquant", "bits=2,outliers=0.25", in.K, in.V, n, d, d, 64.0 * in.N, NULL, 0,
+  test_run (&b, NULL, "turboquant", "bits=2,outliers=0.25", in.K, in.V, n, d, d, 64.0 * in.N, NULL, 0,
        &in.par.pyramid, in.public_seed);
   ck_assert_uint_eq (test_le32 (b.data), n);
   ck_assert_uint_eq (test_le32 (b.data + 4), 2);
@@ -301,32 +283,12 @@ START_TEST (polarquant_at_fine_angles_reproduces_attention)
 {
   varlb_instance_t in;
   test_instance (&in, SEED);
-  size_t n = in.alice_tokens, d = in.d, m = 64;
-  size_t *idx = malloc (m * sizeof *idx);
-  double *Q = malloc (m * d * sizeof *Q), *O = malloc (m * d * sizeof *O);
-  double *ref = malloc (m * d * sizeof *ref);
-  ck_assert (idx && Q && O && ref);
-  for (size_t i = 0; i < m; i++)
-    idx[i] = i * 5;
-  ck_assert_int_eq (varlb_instance_queries (Q, &in, idx, m), VARLB_OK);
-  ck_assert_int_eq (varlb_attention (ref, Q, m, in.K, in.V, n, d, d, NULL, NULL, NULL), VARLB_OK);
-  varlb_blob_t b;
-  run (&b, O, "polarquant", "bits=12/10/10/10", in.K, in.V, n, d, d, 64.0 * in.N, Q, m,
-       &in.par.pyramid, in.public_seed);
-  double worst = 0.0;
-  for (size_t i = 0; i < m * d; i++)
-    worst = fmax (worst, fabs (O[i] - ref[i]));
+  size_t m = 64;
+  double worst = test_attention_error (&in, "polarquant", "bits=12/10/10/10", 64.0 * in.N, m, 5);
   ck_assert_msg (worst < 0.01, "largest output error %g", worst);
-  varlb_blob_clear (&b);
   /* and the paper's 4/2/2/2 is coarser, yet rebuilds the values' scale */
-  run (&b, O, "polarquant", "bits=4/2/2/2", in.K, in.V, n, d, d, 64.0 * in.N, Q, m,
-       &in.par.pyramid, in.public_seed);
-  double err = 0.0;
-  for (size_t i = 0; i < m * d; i++)
-    err = fmax (err, fabs (O[i] - ref[i]));
+  double err = test_attention_error (&in, "polarquant", "bits=4/2/2/2", 64.0 * in.N, m, 5);
   ck_assert_msg (err > worst && err < 1.0, "4/2/2/2: largest output error %g", err);
-  varlb_blob_clear (&b);
-  free (idx), free (Q), free (O), free (ref);
   varlb_instance_clear (&in);
 }
 END_TEST
@@ -337,33 +299,13 @@ START_TEST (polarquant_one_level_error_is_the_uniform_angle_error)
      after preconditioning, so the angle error is uniform in +-pi/2^b and a
      pair's relative squared error 4 sin^2(err/2) averages 2 (1 - sin a / a)
      with a = pi / 2^b (0.01282 at b = 4). */
-  size_t T = 256, d = 256;
-  double *K = malloc (T * d * sizeof *K), *Q = malloc (T * d * sizeof *Q);
-  double *V = malloc (T * d * sizeof *V), *O = malloc (T * d * sizeof *O);
-  gsl_rng *r = varlb_rng_new (SEED, VARLB_STREAM_USER);
-  ck_assert (K && Q && V && O && r);
-  one_hot_probe (K, Q, T);
-  for (size_t i = 0; i < T * d; i++)
-    V[i] = gsl_ran_gaussian (r, 1.0);
-  varlb_pyramid_t py;
-  ck_assert_int_eq (varlb_pyramid_init_preset (&py, 256), VARLB_OK);
-  varlb_blob_t b;
-  run (&b, O, "polarquant", "levels=1,bits=4", K, V, T, d, d, 1e9, Q, T, &py, SEED);
-  double mse = 0.0, a = M_PI / 16.0, want = 2.0 * (1.0 - sin (a) / a);
-  for (size_t t = 0; t < T; t++)
-    {
-      double e = 0.0, n = 0.0;
-      for (size_t j = 0; j < d; j++)
-        e += (O[t * d + j] - V[t * d + j]) * (O[t * d + j] - V[t * d + j]),
-          n += V[t * d + j] * V[t * d + j];
-      mse += e / n / (double) T;
-    }
+  probe_t p;
+  probe_init (&p, 256);
+  probe_run (&p, "polarquant", "levels=1,bits=4");
+  double mse = probe_relative_mse (&p), a = M_PI / 16.0, want = 2.0 * (1.0 - sin (a) / a);
   ck_assert_msg (fabs (mse - want) < 0.05 * want, "MSE %.5f, uniform angle error gives %.5f", mse,
                  want);
-  varlb_blob_clear (&b);
-  varlb_pyramid_clear (&py);
-  gsl_rng_free (r);
-  free (K), free (Q), free (V), free (O);
+  probe_clear (&p);
 }
 END_TEST
 
@@ -384,7 +326,7 @@ check_kvquant_value_outliers (const char *knobs, size_t per_side)
   for (size_t i = 0; i < n * dv; i++)
     V[i] = gsl_ran_gaussian (r, 1.0); /* distinct: no ties */
   varlb_blob_t b;
-  run (&b, NULL, "kvquant", knobs, in.K, V, n, d, dv, 64.0 * in.N, NULL, 0, &in.par.pyramid, in.public_seed);
+  test_run (&b, NULL, "kvquant", knobs, in.K, V, n, d, dv, 64.0 * in.N, NULL, 0, &in.par.pyramid, in.public_seed);
   size_t kept = test_le32 (b.data), f = test_le32 (b.data + 4);
   size_t ov = test_le32 (b.data + 12), nko = test_le32 (b.data + 16);
   ck_assert_uint_eq (kept, n);
@@ -434,11 +376,11 @@ START_TEST (kvquant_key_outliers_are_about_the_calibrated_fraction)
   test_instance (&in, SEED);
   size_t n = in.alice_tokens, d = in.d;
   varlb_blob_t b;
-  run (&b, NULL, "kvquant", "bits=4", in.K, in.V, n, d, d, 64.0 * in.N, NULL, 0, &in.par.pyramid, in.public_seed);
+  test_run (&b, NULL, "kvquant", "bits=4", in.K, in.V, n, d, d, 64.0 * in.N, NULL, 0, &in.par.pyramid, in.public_seed);
   double frac = (double) test_le32 (b.data + 16) / (double) ((n - 1) * d);
   ck_assert_msg (frac > 0.006 && frac < 0.014, "key outliers: %.4f of the entries", frac);
   varlb_blob_clear (&b);
-  run (&b, NULL, "kvquant", "bits=4,threshold=1", in.K, in.V, n, d, d, 64.0 * in.N, NULL, 0,
+  test_run (&b, NULL, "kvquant", "bits=4,threshold=1", in.K, in.V, n, d, d, 64.0 * in.N, NULL, 0,
        &in.par.pyramid, in.public_seed);
   ck_assert_uint_eq (test_le32 (b.data + 16), 0);
   varlb_blob_clear (&b);
@@ -450,379 +392,42 @@ END_TEST
 
 START_TEST (gear_reconstruction_error_shrinks_with_the_rank)
 {
-  size_t T = 64, d = 64;
-  double *K = malloc (T * d * sizeof *K), *Q = malloc (T * d * sizeof *Q);
-  double *V = malloc (T * d * sizeof *V), *O = malloc (T * d * sizeof *O);
-  gsl_rng *r = varlb_rng_new (SEED, VARLB_STREAM_USER);
-  ck_assert (K && Q && V && O && r);
-  one_hot_probe (K, Q, T); /* 0/1 keys: exact at any bit width */
-  for (size_t i = 0; i < T * d; i++)
-    V[i] = gsl_ran_gaussian (r, 1.0);
-  varlb_pyramid_t py;
-  ck_assert_int_eq (varlb_pyramid_init_preset (&py, 256), VARLB_OK);
+  probe_t p;
+  probe_init (&p, 64); /* 0/1 keys: exact at any bit width */
+  size_t T = p.T;
   const unsigned ranks[] = { 0, 4, 16, 64 };
   double prev = INFINITY, first = 0.0;
   for (size_t i = 0; i < 4; i++)
     {
       char knobs[96];
       snprintf (knobs, sizeof knobs, "bits=2,rank=0,rankv=%u,left=0", ranks[i]);
-      varlb_blob_t b;
-      run (&b, O, "gear", knobs, K, V, T, d, d, 1e9, Q, T, &py, SEED);
+      probe_run (&p, "gear", knobs);
       double err = 0.0;
-      for (size_t j = 0; j < T * d; j++)
-        err += (O[j] - V[j]) * (O[j] - V[j]);
+      for (size_t j = 0; j < T * T; j++)
+        err += (p.O[j] - p.V[j]) * (p.O[j] - p.V[j]);
       ck_assert_msg (err < prev, "rank %u: error %g, not below %g", ranks[i], err, prev);
       if (i == 0)
         first = err;
       prev = err;
-      varlb_blob_clear (&b);
     }
   /* full rank: the quantization error is recovered up to fp16 */
   ck_assert_msg (prev < 1e-4 * first, "full rank leaves %g of %g", prev, first);
-  varlb_pyramid_clear (&py);
-  gsl_rng_free (r);
-  free (K), free (Q), free (V), free (O);
-}
-END_TEST
-
-/* ----------------------------------------------------------------- SubGen */
-
-START_TEST (subgen_clusters_identical_keys_together)
-{
-  varlb_instance_t in;
-  test_instance (&in, SEED);
-  size_t n = in.alice_tokens, d = in.d;
-  double *K = malloc (n * d * sizeof *K);
-  ck_assert (K != NULL);
-  for (size_t t = 0; t < n; t++) /* four distinct keys, repeated */
-    memcpy (K + t * d, in.K + (t % 4) * d, d * sizeof *K);
-  varlb_blob_t b;
-  run (&b, NULL, "subgen", "delta=1e-6", K, in.V, n, d, d, 64.0 * in.N, NULL, 0, &in.par.pyramid, in.public_seed);
-  ck_assert_uint_eq (test_le32 (b.data), 4);
-  size_t off = 24, sum = 0;
-  for (int c = 0; c < 4; c++)
-    {
-      size_t cnt = test_le32 (b.data + off);
-      sum += cnt;
-      off += 4 + 2 * d * (cnt < 2 ? cnt : 2); /* t = 2 samples */
-    }
-  ck_assert_uint_eq (sum, n);
-  varlb_blob_clear (&b);
-  /* JL keys are pairwise far apart: at the lossless budget every key is
-     its own cluster. */
-  run (&b, NULL, "subgen", "", in.K, in.V, n, d, d, 64.0 * 2 * in.N + 65536, NULL, 0,
-       &in.par.pyramid, in.public_seed);
-  ck_assert_uint_eq (test_le32 (b.data), n);
-  varlb_blob_clear (&b);
-  free (K);
-  varlb_instance_clear (&in);
-}
-END_TEST
-
-START_TEST (subgen_estimate_is_close_to_attention_when_every_row_is_sampled)
-{
-  /* At the lossless budget every key is its own cluster (the normaliser is
-     exact) and 2^20 l2 draws reach every row: the reweighted numerator is
-     within a few percent of softmax(QK^T) V (relative noise about
-     sqrt(T / 2^20 x |V|_F^2 / |v_j|^2), 2% here). */
-  varlb_instance_t in;
-  test_instance (&in, SEED);
-  size_t n = in.alice_tokens, d = in.d, m = 48;
-  size_t *idx = malloc (m * sizeof *idx);
-  double *Q = malloc (m * d * sizeof *Q), *O = malloc (m * d * sizeof *O);
-  double *ref = malloc (m * d * sizeof *ref);
-  ck_assert (idx && Q && O && ref);
-  for (size_t i = 0; i < m; i++)
-    idx[i] = i * 8;
-  ck_assert_int_eq (varlb_instance_queries (Q, &in, idx, m), VARLB_OK);
-  ck_assert_int_eq (varlb_attention (ref, Q, m, in.K, in.V, n, d, d, NULL, NULL, NULL), VARLB_OK);
-  varlb_blob_t b;
-  run (&b, O, "subgen", "", in.K, in.V, n, d, d, 64.0 * 2 * in.N + 65536, Q, m, &in.par.pyramid,
-       in.public_seed);
-  double worst = 0.0;
-  for (size_t i = 0; i < m * d; i++)
-    worst = fmax (worst, fabs (O[i] - ref[i]));
-  ck_assert_msg (worst < 0.1, "largest output error %g", worst);
-  varlb_blob_clear (&b);
-  free (idx), free (Q), free (O), free (ref);
-  varlb_instance_clear (&in);
-}
-END_TEST
-
-/* ---------------------------------------------------------------- PQCache */
-
-START_TEST (pqcache_attending_every_offloaded_row_is_exact_attention)
-{
-  /* compress=1: the recent window and the top-k cover every token, so Bob
-     attends over all rows, as stored (fp16). */
-  varlb_instance_t in;
-  test_instance (&in, SEED);
-  size_t n = in.alice_tokens, d = in.d, m = 32;
-  size_t *idx = malloc (m * sizeof *idx);
-  double *Q = malloc (m * d * sizeof *Q), *O = malloc (m * d * sizeof *O);
-  double *ref = malloc (m * d * sizeof *ref);
-  double *Kh = malloc (n * d * sizeof *Kh), *Vh = malloc (n * d * sizeof *Vh);
-  ck_assert (idx && Q && O && ref && Kh && Vh);
-  for (size_t i = 0; i < m; i++)
-    idx[i] = i * 13;
-  for (size_t i = 0; i < n * d; i++)
-    Kh[i] = cc_half_to_double (cc_half_from_double (in.K[i])),
-    Vh[i] = cc_half_to_double (cc_half_from_double (in.V[i]));
-  ck_assert_int_eq (varlb_instance_queries (Q, &in, idx, m), VARLB_OK);
-  ck_assert_int_eq (varlb_attention (ref, Q, m, Kh, Vh, n, d, d, NULL, NULL, NULL), VARLB_OK);
-  varlb_blob_t b;
-  run (&b, O, "pqcache", "compress=1", in.K, in.V, n, d, d, 64.0 * in.N, Q, m, &in.par.pyramid, in.public_seed);
-  ck_assert_uint_eq (test_le32 (b.data + 20), n - 32 - (n - 32) / 2); /* every middle row offloaded */
-  for (size_t i = 0; i < m * d; i++)
-    ck_assert_msg (fabs (O[i] - ref[i]) < 1e-9, "output %zu: %.12g vs %.12g", i, O[i], ref[i]);
-  varlb_blob_clear (&b);
-  free (idx), free (Q), free (O), free (ref), free (Kh), free (Vh);
-  varlb_instance_clear (&in);
-}
-END_TEST
-
-START_TEST (pqcache_bob_attends_to_sink_recent_and_his_top_k)
-{
-  /* subbits=16: one centroid per middle token, so the PQ scores are the
-     exact scores on the stored (fp16) keys; every middle row is offloaded.
-     Bob's output must then be attention over the 32 sinks, the recent
-     window int(392 x 0.1 x 0.5) = 19 and his own top 19 middle tokens. */
-  varlb_instance_t in;
-  test_instance (&in, SEED);
-  size_t n = in.alice_tokens, d = in.d, m = 24, sink = 32, nr = 19, topk = 19;
-  size_t *idx = malloc (m * sizeof *idx), *rows = malloc (n * sizeof *rows);
-  double *Q = malloc (m * d * sizeof *Q), *O = malloc (m * d * sizeof *O);
-  double *Kh = malloc (n * d * sizeof *Kh), *Vh = malloc (n * d * sizeof *Vh);
-  double *Ks = malloc (n * d * sizeof *Ks), *Vs = malloc (n * d * sizeof *Vs);
-  double *S = malloc (n * sizeof *S), ref[64];
-  ck_assert (idx && rows && Q && O && Kh && Vh && Ks && Vs && S);
-  for (size_t i = 0; i < m; i++)
-    idx[i] = i * 17;
-  for (size_t i = 0; i < n * d; i++)
-    Kh[i] = cc_half_to_double (cc_half_from_double (in.K[i])),
-    Vh[i] = cc_half_to_double (cc_half_from_double (in.V[i]));
-  ck_assert_int_eq (varlb_instance_queries (Q, &in, idx, m), VARLB_OK);
-  varlb_blob_t b;
-  run (&b, O, "pqcache", "subbits=16", in.K, in.V, n, d, d, 64.0 * in.N, Q, m, &in.par.pyramid,
-       in.public_seed);
-  size_t nm = n - sink - nr;
-  ck_assert_uint_eq (test_le32 (b.data + 16), nm); /* centroids */
-  ck_assert_uint_eq (test_le32 (b.data + 20), nm); /* offloaded rows */
-  for (size_t q = 0; q < m; q++)
-    {
-      size_t k = 0;
-      for (size_t t = 0; t < sink; t++)
-        rows[k++] = t;
-      for (size_t t = n - nr; t < n; t++)
-        rows[k++] = t;
-      for (size_t t = 0; t < nm; t++)
-        S[t] = cblas_ddot ((int) d, Q + q * d, 1, Kh + (sink + t) * d, 1);
-      for (size_t r = 0; r < topk; r++)
-        {
-          size_t best = 0;
-          for (size_t t = 1; t < nm; t++)
-            best = S[t] > S[best] ? t : best;
-          rows[k++] = sink + best;
-          S[best] = -INFINITY;
-        }
-      for (size_t i = 0; i < k; i++)
-        memcpy (Ks + i * d, Kh + rows[i] * d, d * sizeof *Ks),
-          memcpy (Vs + i * d, Vh + rows[i] * d, d * sizeof *Vs);
-      ck_assert_int_eq (varlb_attention (ref, Q + q * d, 1, Ks, Vs, k, d, d, NULL, NULL, NULL),
-                        VARLB_OK);
-      for (size_t j = 0; j < d; j++)
-        ck_assert_msg (fabs (O[q * d + j] - ref[j]) < 1e-9, "query %zu, output %zu: %.12g vs %.12g",
-                       q, j, O[q * d + j], ref[j]);
-    }
-  varlb_blob_clear (&b);
-  free (idx), free (rows), free (Q), free (O), free (Kh), free (Vh), free (Ks), free (Vs), free (S);
-  varlb_instance_clear (&in);
-}
-END_TEST
-
-/* -------------------------------------------------------- VAR-specific */
-
-/* Tokens [a, b) decode every bit; the tokens outside KEPT decode about
-   chance (their outputs ignore their bits; 0.6 is far above chance). */
-static void
-check_kept (const double *acc, const unsigned char *kept, size_t n, const char *what)
-{
-  double lost = 0.0;
-  size_t nl = 0;
-  for (size_t t = 0; t < n; t++)
-    if (kept[t])
-      ck_assert_msg (acc[t] == 1.0, "%s: kept token %zu decodes %.3f", what, t, acc[t]);
-    else
-      lost += acc[t], nl++;
-  ck_assert_msg (nl == 0 || lost / (double) nl < 0.6, "%s: evicted tokens decode %.3f", what,
-                 lost / (double) nl);
-}
-
-START_TEST (amskv_cache_efficient_head_keeps_exactly_condensed_and_local_scales)
-{
-  varlb_instance_t in;
-  test_instance (&in, SEED);
-  const varlb_pyramid_t *py = &in.par.pyramid;
-  size_t n = in.alice_tokens, d = in.d;
-  double *K = malloc (n * d * sizeof *K);
-  ck_assert (K != NULL);
-  for (size_t t = 0; t < n; t++) /* one key everywhere: inter-scale cosine 1 */
-    memcpy (K + t * d, in.K, d * sizeof *K);
-  varlb_blob_t b;
-  run (&b, NULL, "amskv", "condensed=2,local=1", K, in.V, n, d, d, 64.0 * in.N, NULL, 0, py, in.public_seed);
-  ck_assert_uint_eq (test_le32 (b.data), 1 + 4 + 13 * 13);
-  varlb_blob_clear (&b);
-  run (&b, NULL, "amskv", "condensed=2,local=2", K, in.V, n, d, d, 64.0 * in.N, NULL, 0, py, in.public_seed);
-  ck_assert_uint_eq (test_le32 (b.data), 1 + 4 + 10 * 10 + 13 * 13);
-  varlb_blob_clear (&b);
-  /* The instance's JL keys are dissimilar across scales: cache-demanding,
-     the budget decides: room for 200 tokens keeps the condensed scales,
-     the newest scale and the newest 26 of the one before... */
-  double *acc = malloc (n * sizeof *acc);
-  unsigned char *kept = calloc (n, 1);
-  ck_assert (acc && kept);
-  token_accuracy (acc, &b, "amskv", "", &in, 64.0 + 200.0 * 32.0 * (double) d);
-  ck_assert_uint_eq (test_le32 (b.data), 200);
-  for (size_t t = 0; t < 5; t++)
-    kept[t] = 1;
-  for (size_t t = py->offset[7]; t < py->offset[7] + 26; t++)
-    kept[t] = 1;
-  for (size_t t = py->offset[8]; t < py->offset[9]; t++)
-    kept[t] = 1;
-  check_kept (acc, kept, n, "amskv");
-  varlb_blob_clear (&b);
-  free (acc), free (kept), free (K);
-  varlb_instance_clear (&in);
-}
-END_TEST
-
-START_TEST (fastvar_fixed_ratios_keep_the_tokens_farthest_from_the_scale_mean)
-{
-  varlb_instance_t in;
-  test_instance (&in, SEED);
-  const varlb_pyramid_t *py = &in.par.pyramid;
-  size_t n = in.alice_tokens, d = in.d, a = py->offset[8], len = py->offset[9] - a;
-  double *acc = malloc (n * sizeof *acc), dev[169], mean[64] = { 0 };
-  unsigned char *kept = malloc (n);
-  ck_assert (acc && kept && len == 169);
-  for (size_t t = a; t < a + len; t++)
-    for (size_t j = 0; j < d; j++)
-      mean[j] += in.K[t * d + j] / (double) len;
-  for (size_t i = 0; i < len; i++)
-    {
-      dev[i] = 0.0;
-      for (size_t j = 0; j < d; j++)
-        dev[i] += (in.K[(a + i) * d + j] - mean[j]) * (in.K[(a + i) * d + j] - mean[j]);
-    }
-  /* HART's ratios: Alice's last scale (13 x 13) is the smaller of the two
-     pruned; 0.5 of it goes, int(169 / 2) = 84 tokens. */
-  varlb_blob_t b;
-  token_accuracy (acc, &b, "fastvar", "ratios=0.5/0.75", &in, 64.0 * in.N);
-  ck_assert_uint_eq (test_le32 (b.data), n - 84);
-  memset (kept, 1, n);
-  for (size_t i = 0; i < len; i++)
-    {
-      size_t above = 0;
-      for (size_t k = 0; k < len; k++)
-        above += dev[k] > dev[i];
-      kept[a + i] = above < len - 84;
-    }
-  check_kept (acc, kept, n, "fastvar");
-  varlb_blob_clear (&b);
-  free (acc), free (kept);
-  varlb_instance_clear (&in);
-}
-END_TEST
-
-START_TEST (litevar_keeps_the_early_scales_and_the_window)
-{
-  varlb_instance_t in;
-  test_instance (&in, SEED);
-  const varlb_pyramid_t *py = &in.par.pyramid;
-  size_t n = in.alice_tokens;
-  double *acc = malloc (n * sizeof *acc);
-  unsigned char *kept = calloc (n, 1);
-  ck_assert (acc && kept);
-  varlb_blob_t b;
-  token_accuracy (acc, &b, "litevar", "window=2,early=1", &in, 64.0 * in.N);
-  ck_assert_uint_eq (test_le32 (b.data), 1 + 10 * 10 + 13 * 13); /* the KIVI block's rows */
-  kept[0] = 1;
-  for (size_t t = py->offset[7]; t < py->offset[9]; t++)
-    kept[t] = 1;
-  check_kept (acc, kept, n, "litevar");
-  varlb_blob_clear (&b);
-  free (acc), free (kept);
-  varlb_instance_clear (&in);
-}
-END_TEST
-
-/* ------------------------------------------------------- knob variants */
-
-static const char *const variants[][2] = {
-  { "turboquant", "residual=qjl" }, { "turboquant", "bits=3,outliers=0.25" },
-  { "polarquant", "bits=4/2/2/2" }, { "polarquant", "levels=6" },
-  { "kvquant", "bits=2,norm=1" }, { "kvquant", "threshold=1,first=0" },
-  { "gear", "bits=4,rank=2,rankv=2" }, { "gear", "left=0,rank=0,rankv=0" },
-  { "subgen", "share=0.2,t=1" }, { "subgen", "delta=0.5,samples=1000" },
-  { "pqcache", "subbits=4,subvec=4" }, { "pqcache", "compress=0.5,sink=4" },
-  { "amskv", "condensed=0,local=3,similarity=-1" }, { "fastvar", "ratios=0.4/0.5" },
-  { "litevar", "window=2,bits=0" }, { "litevar", "early=0,bits=4,group=8" },
-};
-
-START_TEST (knob_variants_fit_the_budget_and_stay_under_fano_ceiling)
-{
-  varlb_instance_t in;
-  test_instance (&in, SEED);
-  size_t n = in.alice_tokens, d = in.d;
-  size_t *idx = malloc (n * sizeof *idx);
-  double *Q = malloc (n * d * sizeof *Q), *O = malloc (n * d * sizeof *O);
-  ck_assert (idx && Q && O);
-  for (size_t i = 0; i < n; i++)
-    idx[i] = i;
-  ck_assert_int_eq (varlb_instance_queries (Q, &in, idx, n), VARLB_OK);
-  const double frac[] = { 0.25, 1.0 };
-  for (size_t f = 0; f < 2; f++)
-    {
-      varlb_blob_t b;
-      double budget = frac[f] * (double) in.N;
-      run (&b, O, variants[_i][0], variants[_i][1], in.K, in.V, n, d, d, budget, Q, n,
-           &in.par.pyramid, in.public_seed);
-      varlb_decode_report_t r;
-      varlb_decode_report_init (&r);
-      ck_assert_int_eq (varlb_instance_score (&r, &in, idx, n, O, NULL, NULL), VARLB_OK);
-      double acc = (double) r.correct / (double) r.bits;
-      double ceil = varlb_fano_ceiling (8.0 * (double) b.len, (double) in.N);
-      ck_assert_msg (acc <= ceil, "%s:%s at %g: accuracy %.5f above the ceiling %.5f",
-                     variants[_i][0], variants[_i][1], budget, acc, ceil);
-      varlb_blob_clear (&b);
-    }
-  free (idx), free (Q), free (O);
-  varlb_instance_clear (&in);
+  probe_clear (&p);
 }
 END_TEST
 
 TEST_MAIN ("zoo_quant", s)
 {
   TCase *tc = test_case (s, "quant", 120);
-  tcase_add_test (tc, rotation_from_the_public_seed_is_orthogonal_and_reproducible);
-  tcase_add_test (tc, sphere_codebook_matches_the_exact_lloyd_max_levels);
-  tcase_add_test (tc, polar_angle_codebooks_match_their_laws);
-  tcase_add_test (tc, quantizers_on_public_codebooks_declare_free_calibration);
-  tcase_add_test (tc, turboquant_distortion_matches_the_papers_table);
-  tcase_add_test (tc, turboquant_qjl_scores_are_unbiased);
-  tcase_add_test (tc, qjl_scores_are_unbiased);
-  tcase_add_test (tc, turboquant_outlier_split_marks_the_highest_energy_channels);
-  tcase_add_test (tc, polarquant_at_fine_angles_reproduces_attention);
-  tcase_add_test (tc, polarquant_one_level_error_is_the_uniform_angle_error);
-  tcase_add_test (tc, kvquant_value_outliers_are_exactly_the_top_fraction);
-  tcase_add_test (tc, kvquant_key_outliers_are_about_the_calibrated_fraction);
-  tcase_add_test (tc, gear_reconstruction_error_shrinks_with_the_rank);
-  tcase_add_test (tc, subgen_clusters_identical_keys_together);
-  tcase_add_test (tc, subgen_estimate_is_close_to_attention_when_every_row_is_sampled);
-  tcase_add_test (tc, pqcache_attending_every_offloaded_row_is_exact_attention);
-  tcase_add_test (tc, pqcache_bob_attends_to_sink_recent_and_his_top_k);
-  tcase_add_test (tc, amskv_cache_efficient_head_keeps_exactly_condensed_and_local_scales);
-  tcase_add_test (tc, fastvar_fixed_ratios_keep_the_tokens_farthest_from_the_scale_mean);
-  tcase_add_test (tc, litevar_keeps_the_early_scales_and_the_window);
-  ADD_TABLE_TEST (tc, knob_variants_fit_the_budget_and_stay_under_fano_ceiling, variants);
+  ADD_TESTS (tc, rotation_from_the_public_seed_is_orthogonal_and_reproducible,
+             sphere_codebook_matches_the_exact_lloyd_max_levels,
+             polar_angle_codebooks_match_their_laws,
+             quantizers_on_public_codebooks_declare_free_calibration,
+             turboquant_distortion_matches_the_papers_table, turboquant_qjl_scores_are_unbiased,
+             qjl_scores_are_unbiased, turboquant_outlier_split_marks_the_highest_energy_channels,
+             polarquant_at_fine_angles_reproduces_attention,
+             polarquant_one_level_error_is_the_uniform_angle_error,
+             kvquant_value_outliers_are_exactly_the_top_fraction,
+             kvquant_key_outliers_are_about_the_calibrated_fraction,
+             gear_reconstruction_error_shrinks_with_the_rank);
 }

@@ -5,6 +5,7 @@
 #ifndef VARLB_TESTUTIL_H
 #define VARLB_TESTUTIL_H
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,5 +181,102 @@ static inline uint32_t
 test_le32 (const unsigned char *p)
 {
   return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
+}
+
+/* The tests named after TC, added to it in that order (a list reads as
+   one, where ADD_TEST line after line repeats itself):
+     ADD_TESTS (tc, knobs_parse, registry_names, specs_resolve);  */
+#define ADD_TESTS(tc, ...)                                                                  \
+  do                                                                                        \
+    {                                                                                       \
+      const TTest *add_tests_list[] = { __VA_ARGS__ };                                      \
+      for (size_t add_tests_i = 0; add_tests_i < sizeof add_tests_list / sizeof *add_tests_list; \
+           add_tests_i++)                                                                   \
+        tcase_add_test ((tc), add_tests_list[add_tests_i]);                                 \
+    }                                                                                       \
+  while (0)
+
+/* A suite whose tests share one default instance: TEST_FIXTURE_INSTANCE
+   (in, SEED) declares IN and the fixture that draws it from SEED before
+   each test of a case (test_case_drawn) and clears it after; check runs
+   both in the test's own process, so a test that changes IN changes it
+   for itself alone. */
+#define TEST_FIXTURE_INSTANCE(var, seed)                                                     \
+  static varlb_instance_t var;                                                               \
+  static void test_fixture_draw (void) { test_instance (&(var), (seed)); }                  \
+  static void test_fixture_clear (void) { varlb_instance_clear (&(var)); }
+
+/* test_case, each test with the instance of TEST_FIXTURE_INSTANCE. */
+#define test_case_drawn(s, name, timeout)                                                    \
+  test_case_fixture (test_case ((s), (name), (timeout)), test_fixture_draw, test_fixture_clear)
+
+static inline TCase *
+test_case_fixture (TCase *tc, void (*setup) (void), void (*teardown) (void))
+{
+  tcase_add_checked_fixture (tc, setup, teardown);
+  return tc;
+}
+
+/* NAME:KNOBS (asserted valid for its knob table) compresses K, V (T x d,
+   T x dv) at BUDGET under the public seed SEED and pyramid PY into B
+   (initialised here; asserted to succeed and to fit the budget), then,
+   where M > 0, answers the M queries Q into O (m x dv), asserted to
+   succeed. */
+static inline void
+test_run (varlb_blob_t *b, double *O, const char *name, const char *knobs, const double *K,
+          const double *V, size_t T, size_t d, size_t dv, double budget, const double *Q,
+          size_t m, const varlb_pyramid_t *py, uint64_t seed)
+{
+  const varlb_compressor_t *c = test_compressor (name);
+  varlb_knobs_t k;
+  test_knobs (&k, c, knobs, 1);
+  varlb_blob_init (b);
+  int st = c->compress (b, K, V, T, d, dv, budget, seed, &k, py);
+  ck_assert_msg (st == VARLB_OK, "%s:%s compress returned %d", name, knobs, st);
+  ck_assert_double_le (8.0 * (double) b->len, budget);
+  if (m > 0)
+    {
+      st = c->answer (O, b->data, b->len, seed, Q, m, d, dv, &k, py);
+      ck_assert_msg (st == VARLB_OK, "%s:%s answer returned %d", name, knobs, st);
+    }
+  varlb_knobs_clear (&k);
+}
+
+/* The queries of M Alice tokens 0, STRIDE, 2 STRIDE, ... of IN: their
+   indices in *IDX, the queries in *Q and room for M answers in *O (all
+   allocated here). */
+static inline void
+test_queries (size_t **idx, double **Q, double **O, const varlb_instance_t *in, size_t m,
+              size_t stride)
+{
+  *idx = malloc (m * sizeof **idx);
+  *Q = malloc (m * in->d * sizeof **Q);
+  *O = malloc (m * in->d * sizeof **O);
+  ck_assert (*idx && *Q && *O);
+  for (size_t i = 0; i < m; i++)
+    (*idx)[i] = i * stride;
+  ck_assert_int_eq (varlb_instance_queries (*Q, in, *idx, m), VARLB_OK);
+}
+
+/* The largest error of NAME:KNOBS's answers at BUDGET against exact
+   attention over IN's cache, on the queries of M tokens STRIDE apart
+   (floating point). */
+static inline double
+test_attention_error (const varlb_instance_t *in, const char *name, const char *knobs,
+                      double budget, size_t m, size_t stride)
+{
+  size_t n = in->alice_tokens, d = in->d, *idx;
+  double *Q, *O, *ref = malloc (m * d * sizeof *ref), worst = 0.0;
+  ck_assert (ref != NULL);
+  test_queries (&idx, &Q, &O, in, m, stride);
+  ck_assert_int_eq (varlb_attention (ref, Q, m, in->K, in->V, n, d, d, NULL, NULL, NULL), VARLB_OK);
+  varlb_blob_t b;
+  test_run (&b, O, name, knobs, in->K, in->V, n, d, d, budget, Q, m, &in->par.pyramid,
+            in->public_seed);
+  for (size_t i = 0; i < m * d; i++)
+    worst = worst > fabs (O[i] - ref[i]) ? worst : fabs (O[i] - ref[i]);
+  varlb_blob_clear (&b);
+  free (idx), free (Q), free (O), free (ref);
+  return worst;
 }
 #endif
