@@ -32,6 +32,6 @@ EXTRA_DIST += tests/cli_attack.sh tests/compressors/misbehave.py tests/cli_hosti
 	tests/cli_proc.sh tests/compressors/procprobe.py tests/cli_newuser.sh \
 	tests/list_settings.py
 if HAVE_CHECK
-check_PROGRAMS += tests/test_channel
+check_PROGRAMS += tests/test_channel tests/test_knobs
 endif
 tests_test_channel_CPPFLAGS = $(AM_CPPFLAGS) -DVARLB_BINARY='"$(abs_top_builddir)/varlb"'

@@ -18,7 +18,8 @@ libvarlb_la_SOURCES += src/compressors/scorers.def \
 	src/compressors/chunkkv.c src/compressors/criticalkv.c src/compressors/dms.c \
 	src/compressors/merging.c src/compressors/cam.c
 if HAVE_CHECK
-check_PROGRAMS += tests/test_compressors tests/test_presses
+check_PROGRAMS += tests/test_compressors tests/test_pq tests/test_presses
+noinst_HEADERS += tests/testzoo.h
 endif
 
 # Real compressors from other projects (optional; configure finds them).

@@ -4,134 +4,8 @@
  * bits and then stays under the Fano ceiling, rejects truncated or padded
  * blobs, and is deterministic given the public seed.  Iterates over zoo.def
  * so new compressors are covered without editing this file. */
-#include <config.h>
-#include "testutil.h"
-#include <math.h>
-#include <string.h>
+#include "testzoo.h"
 #include <gsl/gsl_rng.h>
-#include "compressors/common.h"
-
-/* zoo.def names each compressor by its symbol varlb_compressor_NAME. */
-#define VARLB_BUILTIN(sym) #sym,
-static const char *const zoo_symbols[] = {
-#include "compressors/zoo.def"
-};
-#undef VARLB_BUILTIN
-#define ZOO_N (sizeof zoo_symbols / sizeof *zoo_symbols)
-
-static const uint64_t SEED = 20261123;
-
-static const varlb_compressor_t *
-zoo_at (size_t i)
-{
-  const char *prefix = "varlb_compressor_";
-  const char *s = zoo_symbols[i];
-  ck_assert_msg (strncmp (s, prefix, strlen (prefix)) == 0, "zoo.def symbol %s", s);
-  const varlb_compressor_t *c = varlb_compressor_find (s + strlen (prefix));
-  ck_assert_msg (c != NULL, "%s is in zoo.def but not in the registry", s);
-  return c;
-}
-
-/* One compressor's blob of the default instance and what Bob needs to
-   answer from it: the queries of every Alice token (IDX, Q) and room for
-   their answers (O). */
-typedef struct
-{
-  varlb_instance_t in;
-  const varlb_compressor_t *c;
-  varlb_knobs_t k;
-  varlb_blob_t b;
-  size_t *idx;
-  double *Q, *O;
-} zoo_run_t;
-
-/* Z with C under KNOB_TEXT (where CHECK, asserted valid for C's table) on
-   the instance drawn from SEED, its blob still empty. */
-static void
-zoo_run_init (zoo_run_t *z, const varlb_compressor_t *c, const char *knob_text, int check)
-{
-  test_instance (&z->in, SEED);
-  z->c = c;
-  test_knobs (&z->k, c, knob_text, check);
-  varlb_blob_init (&z->b);
-  size_t n = z->in.alice_tokens;
-  z->Q = malloc (n * z->in.d * sizeof *z->Q);
-  z->O = malloc (n * z->in.d * sizeof *z->O);
-  z->idx = malloc (n * sizeof *z->idx);
-  ck_assert (z->Q && z->O && z->idx);
-  for (size_t i = 0; i < n; i++)
-    z->idx[i] = i;
-  ck_assert_int_eq (varlb_instance_queries (z->Q, &z->in, z->idx, n), VARLB_OK);
-}
-
-static void
-zoo_run_clear (zoo_run_t *z)
-{
-  free (z->idx), free (z->Q), free (z->O);
-  varlb_blob_clear (&z->b);
-  varlb_knobs_clear (&z->k);
-  varlb_instance_clear (&z->in);
-}
-
-/* Z's instance compressed at BUDGET into B (cleared and made again here):
-   compress's status. */
-static int
-zoo_try_compress (varlb_blob_t *b, const zoo_run_t *z, double budget)
-{
-  varlb_blob_clear (b);
-  varlb_blob_init (b);
-  return z->c->compress (b, z->in.K, z->in.V, z->in.alice_tokens, z->in.d, z->in.d, budget,
-                         z->in.public_seed, &z->k, &z->in.par.pyramid);
-}
-
-/* The same, asserted to succeed. */
-static void
-zoo_compress (varlb_blob_t *b, const zoo_run_t *z, double budget)
-{
-  int st = zoo_try_compress (b, z, budget);
-  ck_assert_msg (st == VARLB_OK, "%s: compress at %g bits returned %d", z->c->name, budget, st);
-}
-
-/* Answer's status on the first M of Z's queries from the LEN bytes at
-   BLOB, into OUT (m x d). */
-static int
-zoo_answer (double *out, const zoo_run_t *z, const unsigned char *blob, size_t len, size_t m)
-{
-  return z->c->answer (out, blob, len, z->in.public_seed, z->Q, m, z->in.d, z->in.d, &z->k,
-                       &z->in.par.pyramid);
-}
-
-/* Accuracy over all N bits of Z's compressor at BUDGET (the blob in Z's
-   B); the blob length goes to LEN, the decoded bits to DECODED (optional,
-   initialised alice_tokens x d). */
-static double
-accuracy (zoo_run_t *z, double budget, size_t *len, varlb_bits_t *decoded)
-{
-  zoo_compress (&z->b, z, budget);
-  size_t m = z->in.alice_tokens;
-  /* Exactly the blob's bytes, so a read past the end is a real overrun. */
-  unsigned char *copy = malloc (z->b.len + 1);
-  ck_assert (copy != NULL);
-  memcpy (copy, z->b.data, z->b.len);
-  int st = zoo_answer (z->O, z, copy, z->b.len, m);
-  ck_assert_msg (st == VARLB_OK, "%s: answer at %g bits returned %d", z->c->name, budget, st);
-  for (size_t i = 0; i < m * z->in.d; i++)
-    ck_assert_msg (isfinite (z->O[i]), "%s: non-finite output", z->c->name);
-  varlb_decode_report_t r;
-  varlb_decode_report_init (&r);
-  ck_assert_int_eq (varlb_instance_score (&r, &z->in, z->idx, m, z->O, NULL, decoded), VARLB_OK);
-  ck_assert_uint_eq (r.bits, z->in.N);
-  *len = z->b.len;
-  free (copy);
-  return (double) r.correct / (double) r.bits;
-}
-
-/* Room for the whole cache at fp64, plus headers and codebooks. */
-static double
-lossless_budget (const varlb_instance_t *in)
-{
-  return 64.0 * 2.0 * (double) in->alice_tokens * (double) in->d + 65536.0;
-}
 
 START_TEST (zoo_lists_every_compressor_with_described_knobs)
 {
@@ -465,18 +339,6 @@ START_TEST (narrower_values_decode_at_lossless_budget)
 END_TEST
 
 
-/* IN's cache compressed with the built-in NAME under KNOB_TEXT (not checked
-   against its table) at BUDGET into B (initialised here; asserted to
-   succeed). */
-static void
-compress_named (varlb_blob_t *b, const char *name, const char *knob_text,
-                const varlb_instance_t *in, double budget)
-{
-  int st = test_compress (b, test_compressor (name), in, in->K, in->V, budget, knob_text, 0);
-  ck_assert_msg (st == VARLB_OK, "%s:%s: compress at %g bits returned %d", name, knob_text,
-                 budget, st);
-}
-
 START_TEST (h2o_all_recent_equals_streamingllm_without_sinks)
 {
   /* Two methods that must keep the same tokens, the newest k, through
@@ -496,155 +358,6 @@ START_TEST (h2o_all_recent_equals_streamingllm_without_sinks)
 }
 END_TEST
 
-START_TEST (pq_public_codebooks_are_free_and_recorded_as_calibration)
-{
-  /* Same knobs but codebooks=public: the blob loses exactly the codebooks
-     (c x (d + dv) entries at 16 bits) and holds the 192-bit header (n, Mk,
-     ck, Mv, cv, precision) and the codes only; the knob setting, and only
-     it, names a free calibration. */
-  varlb_instance_t in;
-  test_instance (&in, SEED);
-  const varlb_compressor_t *c = test_compressor ("pq");
-  ck_assert (c->calibration != NULL);
-  const char *ki = "bits=6,subvectors=8", *kp = "bits=6,subvectors=8,codebooks=public";
-  varlb_knobs_t k;
-  test_knobs (&k, c, ki, 0);
-  ck_assert_ptr_null (c->calibration (&k));
-  varlb_knobs_clear (&k);
-  test_knobs (&k, c, kp, 0);
-  const char *note = c->calibration (&k);
-  ck_assert (note != NULL && strstr (note, "codebooks=public") != NULL);
-  varlb_knobs_clear (&k);
-  varlb_blob_t a, b;
-  compress_named (&a, "pq", ki, &in, 32.0 * (double) in.N);
-  compress_named (&b, "pq", kp, &in, 32.0 * (double) in.N);
-  ck_assert_uint_ge (b.len, 24);
-  size_t n = test_le32 (b.data), Mk = test_le32 (b.data + 4), ck = test_le32 (b.data + 8);
-  size_t Mv = test_le32 (b.data + 12), cv = test_le32 (b.data + 16);
-  ck_assert_uint_eq (n, in.alice_tokens);
-  ck_assert_uint_eq (Mk, 8);
-  ck_assert_uint_eq (Mv, 8);
-  ck_assert_uint_eq (ck, 64);
-  ck_assert_uint_eq (cv, 64);
-  ck_assert_uint_eq (8 * b.len, 192 + 8 * ((n * (Mk + Mv) * 6 + 7) / 8));
-  ck_assert_uint_eq (8 * (a.len - b.len), 64 * (in.d + in.d) * 16);
-  varlb_blob_clear (&a);
-  varlb_blob_clear (&b);
-  varlb_instance_clear (&in);
-}
-END_TEST
-
-
-START_TEST (pq_public_codebooks_are_rebuilt_identically_by_answer)
-{
-  /* Past 64 centroids the public codebook is the first c calibration
-     tokens themselves.  Compress the first T of them (regenerated here
-     from the seed the calibration note names) with whole-vector codes of 9
-     bits (c = 512 > T) at fp64: every token is a centroid, so if answer
-     rebuilds the codebooks compress used, its output is exact attention
-     over that cache. */
-  varlb_instance_t in;
-  test_instance (&in, SEED);
-  const varlb_compressor_t *c = test_compressor ("pq");
-  size_t T = in.alice_tokens, d = in.d;
-  double *K = malloc (T * d * sizeof *K), *V = malloc (T * d * sizeof *V);
-  gsl_rng *rk = varlb_rng_new (UINT64_C (0x70715f63616c6962), VARLB_STREAM_COMPRESSOR);
-  gsl_rng *rv = varlb_rng_new (varlb_seed_mix (UINT64_C (0x70715f63616c6962), 1),
-                               VARLB_STREAM_COMPRESSOR);
-  ck_assert (K && V && rk && rv);
-  ck_assert_int_eq (varlb_jl_keys (K, T, d, VARLB_JL_GAUSSIAN, VARLB_JL_UNIT, rk), VARLB_OK);
-  for (size_t i = 0; i < T * d; i++)
-    V[i] = (double) gsl_rng_uniform_int (rv, 2);
-  gsl_rng_free (rk);
-  gsl_rng_free (rv);
-  varlb_knobs_t k;
-  test_knobs (&k, c, "subvectors=1,bits=9,precision=64,codebooks=public", 0);
-  varlb_blob_t b;
-  varlb_blob_init (&b);
-  ck_assert_int_eq (c->compress (&b, K, V, T, d, d, 64.0 * (double) in.N, in.public_seed, &k,
-                                 &in.par.pyramid), VARLB_OK);
-  ck_assert_uint_eq (test_le32 (b.data), T);
-  ck_assert_uint_eq (test_le32 (b.data + 8), 512);
-  size_t m = 16;
-  double *Q = malloc (m * d * sizeof *Q), *O = malloc (m * d * sizeof *O);
-  double *ref = malloc (m * d * sizeof *ref);
-  ck_assert (Q && O && ref);
-  for (size_t i = 0; i < m; i++)
-    for (size_t j = 0; j < d; j++)
-      Q[i * d + j] = 16.0 * K[(i * 7) * d + j];
-  ck_assert_int_eq (c->answer (O, b.data, b.len, in.public_seed, Q, m, d, d, &k, &in.par.pyramid),
-                    VARLB_OK);
-  ck_assert_int_eq (varlb_attention (ref, Q, m, K, V, T, d, d, NULL, NULL, NULL), VARLB_OK);
-  for (size_t i = 0; i < m * d; i++)
-    ck_assert_msg (fabs (O[i] - ref[i]) < 1e-12, "output %zu: %.17g, exact %.17g", i, O[i],
-                   ref[i]);
-  free (Q), free (O), free (ref), free (K), free (V);
-  varlb_blob_clear (&b);
-  varlb_knobs_clear (&k);
-  varlb_instance_clear (&in);
-}
-END_TEST
-
-START_TEST (pq_codes_fewer_tokens_rather_than_one_centroid)
-{
-  /* One centroid carries nothing: at every budget each coded subspace has
-     two centroids or more (unless a single token is coded), and when two
-     do not fit every token, a prefix of the tokens is coded instead. */
-  varlb_instance_t in;
-  test_instance (&in, SEED);
-  const char *knobs[] = { "", "subvectors=8", "subvectors=2,bits=0", "codebooks=public" };
-  const double frac[] = { 1.0 / 64, 1.0 / 16, 1.0 / 8, 1.0 / 4, 1.0 / 2, 1.0 };
-  size_t fewer = 0;
-  for (size_t k = 0; k < sizeof knobs / sizeof *knobs; k++)
-    for (size_t f = 0; f < sizeof frac / sizeof *frac; f++)
-      {
-        varlb_blob_t b;
-        compress_named (&b, "pq", knobs[k], &in, floor (frac[f] * (double) in.N));
-        ck_assert_uint_ge (b.len, 24);
-        size_t n = test_le32 (b.data), ck = test_le32 (b.data + 8), cv = test_le32 (b.data + 16);
-        ck_assert_msg (n < 2 || (ck >= 2 && cv >= 2), "pq:%s at N x %g: %zu tokens, %zu and %zu centroids",
-                       knobs[k], frac[f], n, ck, cv);
-        fewer += n > 0 && n < in.alice_tokens;
-        varlb_blob_clear (&b);
-      }
-  ck_assert_uint_gt (fewer, 0);
-  varlb_instance_clear (&in);
-}
-END_TEST
-
-START_TEST (pq_chooses_subvectors_for_the_budget)
-{
-  /* With the sub-vector count and bits chosen for the budget (for K and V
-     apart), 1.66 N decodes nearly every bit (faiss PQ: 99% there; a fixed
-     two sub-vectors gave 55%), and N/4 stays under the Fano ceiling. */
-  zoo_run_t z;
-  zoo_run_init (&z, test_compressor ("pq"), "", 1);
-  size_t len;
-  double acc = accuracy (&z, floor (1.66 * (double) z.in.N), &len, NULL);
-  ck_assert_msg (acc >= 0.95, "pq at 1.66 N: accuracy %.4f", acc);
-  zoo_run_clear (&z);
-}
-END_TEST
-
-START_TEST (pq_public_codebooks_keep_improving_past_n)
-{
-  /* Public codebooks fitted on more calibration tokens than the cache has:
-     past N they keep improving (they plateaued at 73% when the calibration
-     was capped at T), and answer rebuilds exactly the codebooks compress
-     used, or nothing would decode. */
-  zoo_run_t z;
-  zoo_run_init (&z, test_compressor ("pq"), "codebooks=public", 1);
-  size_t len;
-  double at_n = accuracy (&z, (double) z.in.N, &len, NULL);
-  double at_4n = accuracy (&z, 4.0 * (double) z.in.N, &len, NULL);
-  ck_assert_msg (at_4n >= 0.95 && at_4n > at_n, "pq:codebooks=public: %.4f at N, %.4f at 4N", at_n,
-                 at_4n);
-  zoo_run_clear (&z);
-}
-END_TEST
-
-/* A blob of the eviction machinery whose first kept key is NaN: answer
-   refuses it (VARLB_EFORMAT) instead of answering with it. */
 START_TEST (eviction_answer_refuses_a_non_finite_row)
 {
   zoo_run_t z;
@@ -656,16 +369,6 @@ START_TEST (eviction_answer_refuses_a_non_finite_row)
   ck_assert_uint_gt (z.b.len, 16);
   memcpy (z.b.data + 8, &nan, 8); /* after the count and the precision */
   ck_assert_int_eq (zoo_answer (z.O, &z, z.b.data, z.b.len, m), VARLB_EFORMAT);
-  zoo_run_clear (&z);
-}
-END_TEST
-
-START_TEST (pq_unknown_codebooks_value_is_refused)
-{
-  zoo_run_t z;
-  zoo_run_init (&z, test_compressor ("pq"), "codebooks=secret", 0);
-  ck_assert_int_eq (zoo_try_compress (&z.b, &z, (double) z.in.N), VARLB_EINVAL);
-  ck_assert_ptr_null (z.c->calibration (&z.k));
   zoo_run_clear (&z);
 }
 END_TEST
@@ -682,13 +385,7 @@ TEST_MAIN ("compressors", s)
   ADD_TABLE_TEST (tc, knob_variants_fit_the_budget_and_stay_under_fano_ceiling, variants);
   tcase_add_test (tc, streamingllm_keeps_exactly_the_sinks_and_the_newest_tokens);
   tcase_add_test (tc, h2o_all_recent_equals_streamingllm_without_sinks);
-  tcase_add_test (tc, pq_public_codebooks_are_free_and_recorded_as_calibration);
-  tcase_add_test (tc, pq_unknown_codebooks_value_is_refused);
   tcase_add_test (tc, eviction_answer_refuses_a_non_finite_row);
-  tcase_add_test (tc, pq_public_codebooks_are_rebuilt_identically_by_answer);
-  tcase_add_test (tc, pq_codes_fewer_tokens_rather_than_one_centroid);
-  tcase_add_test (tc, pq_chooses_subvectors_for_the_budget);
-  tcase_add_test (tc, pq_public_codebooks_keep_improving_past_n);
   tcase_add_loop_test (tc, narrower_values_decode_at_lossless_budget, 0, (int) ZOO_N);
   /* The blob tests apart, so tests/valgrind_blobs.sh can run them alone
      under memcheck (CK_RUN_CASE=blobs): every read must stay in the blob. */
