@@ -1,6 +1,8 @@
-#define _GNU_SOURCE 1 /* asprintf */
 /* util.c -- the CLI's shared pieces: error lines, number parsing, the
- * reduction options, JSON output. */
+ * reduction options, the judge key and the readers' lines (what
+ * src/results/ says in a buffer, printed), JSON output.  It prints; the
+ * library under it never does. */
+#define _GNU_SOURCE 1 /* asprintf */
 #include <config.h>
 #include <ctype.h>
 #include <errno.h>
