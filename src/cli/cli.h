@@ -257,6 +257,10 @@ int cli_options_init (cli_options_t *o, const char *cmd, unsigned accept,
      if (c != CLI_OPTIONS_DONE) return cli_options_stop (&o, c); */
 int cli_options_next (cli_options_t *o, int argc, char **argv);
 void cli_options_clear (cli_options_t *o);
+/* The parsed instance parameters O->p moved into P (not initialised: it
+   is overwritten), then O cleared: for a command that keeps the
+   parameters, not a built instance (lowdim, bound). */
+void cli_options_take (cli_options_t *o, varlb_params_t *p);
 /* Clear O and return the exit status for C: 0 after help, 2 otherwise. */
 int cli_options_stop (cli_options_t *o, int c);
 

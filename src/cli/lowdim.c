@@ -226,9 +226,7 @@ lowdim_parse (const char *cmd, int argc, char **argv, lowdim_args_t *a)
     return cli_options_stop (&o, c);
   a->json = o.json;
   varlb_params_clear (&a->p);
-  a->p = o.p; /* taken over: O keeps fresh defaults to clear */
-  varlb_params_init (&o.p);
-  cli_options_clear (&o);
+  cli_options_take (&o, &a->p);
   varlb_params_t *p = &a->p;
   if (a->Cs && p->C > 0)
     {

@@ -272,9 +272,8 @@ cli_bound (int argc, char **argv)
     return cli_options_stop (&o, c);
   int json = o.json;
   cli_model_opts_t mo = o.model;
-  varlb_params_t p = o.p; /* taken over: O keeps fresh defaults to clear */
-  varlb_params_init (&o.p);
-  cli_options_clear (&o);
+  varlb_params_t p;
+  cli_options_take (&o, &p);
   if (table)
     {
       if (mo.name || mo.layers || mo.heads || json)

@@ -126,6 +126,14 @@ cli_options_clear (cli_options_t *o)
   varlb_params_clear (&o->p);
 }
 
+void
+cli_options_take (cli_options_t *o, varlb_params_t *p)
+{
+  *p = o->p;
+  varlb_params_init (&o->p); /* O keeps fresh defaults, cleared with it */
+  cli_options_clear (o);
+}
+
 int
 cli_options_stop (cli_options_t *o, int c)
 {
